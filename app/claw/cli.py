@@ -1,0 +1,174 @@
+"""The `claw` command line.
+
+    claw db up | down | status | psql | url [--role ROLE]
+    claw migrate
+    claw lint [FILE...]
+    claw schema snapshot [--check]
+    claw demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+import psycopg
+
+from claw import config, db
+from claw.cluster import bin_path
+from claw.errors import ClawSetupError
+
+
+def _ensure_embedded_database(cfg: config.Settings) -> None:
+    """Start the embedded cluster (initdb on first use) and create the `claw` database."""
+    cluster = cfg.cluster
+    first = not cluster.initialized()
+    cluster.start()
+    cluster.wait_ready()
+    with psycopg.connect(cluster.url(database="postgres"), autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                        (config.DATABASE,)).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{config.DATABASE}"')
+    if first:
+        print(f"initialised embedded PostgreSQL in {cluster.pgdata}")
+
+
+def cmd_db(args: argparse.Namespace, cfg: config.Settings) -> int:
+    action = args.action
+    if action == "url":
+        print(db.role_url(cfg, args.role))
+        return 0
+    if action == "psql":
+        url = db.role_url(cfg, args.role)
+        psql = bin_path("psql")
+        os.execvp(psql, [psql, url, *args.psql_args])
+    if cfg.database_url:
+        print(f"DATABASE_URL is set: Claw uses that server; 'claw db {action}' only manages "
+              "the embedded cluster.", file=sys.stderr)
+        return 2 if action in ("up", "down") else _status_external(cfg)
+    cluster = cfg.cluster
+    if action == "up":
+        _ensure_embedded_database(cfg)
+        print(f"embedded PostgreSQL running on 127.0.0.1:{cluster.port} (data {cluster.pgdata})")
+    elif action == "down":
+        cluster.stop()
+        print("embedded PostgreSQL stopped")
+    elif action == "status":
+        pid = cluster.pid()
+        if not cluster.initialized():
+            print(f"embedded PostgreSQL not initialised ({cluster.pgdata}); run: claw db up")
+            return 3
+        if pid is None:
+            print(f"embedded PostgreSQL stopped (data {cluster.pgdata})")
+            return 3
+        print(f"embedded PostgreSQL running, pid {pid}, 127.0.0.1:{cluster.port}, "
+              f"data {cluster.pgdata}")
+    return 0
+
+
+def _status_external(cfg: config.Settings) -> int:
+    with psycopg.connect(db.admin_url(cfg), connect_timeout=5) as conn:
+        print(conn.execute("SELECT version()").fetchone()[0])  # type: ignore[index]
+    return 0
+
+
+def run_migrate(cfg: config.Settings) -> int:
+    from claw.migrate import migrate
+
+    if cfg.embedded:
+        _ensure_embedded_database(cfg)
+        passwords = {role: cfg.cluster.password(role) for role in config.LOGIN_ROLES}
+    else:
+        passwords = None
+    result = migrate(db.admin_url(cfg), cfg.root, passwords)
+    if result.applied:
+        print(f"applied {len(result.applied)} migration(s): {', '.join(result.applied)}")
+    else:
+        print("no pending migrations")
+    print(f"re-applied {result.routines} routine and policy file(s)")
+    print(f"schema version: {result.migration_id} ({result.applied_migrations} migrations)")
+    db.ensure_safe_roles(db.admin_url(cfg))
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace, cfg: config.Settings) -> int:
+    from claw.snapshot import SNAPSHOT_PATH, dump_schema
+
+    current = dump_schema(db.admin_url(cfg))
+    path = cfg.root / SNAPSHOT_PATH
+    if args.check:
+        if path.exists() and path.read_text() == current:
+            print(f"{SNAPSHOT_PATH} matches the migrated schema")
+            return 0
+        print(f"{SNAPSHOT_PATH} differs from the migrated schema; run: claw schema snapshot",
+              file=sys.stderr)
+        return 1
+    path.write_text(current)
+    print(f"wrote {SNAPSHOT_PATH}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="claw", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_db = sub.add_parser("db", help="the embedded PostgreSQL cluster and connection URLs")
+    p_db.add_argument("action", choices=["up", "down", "status", "psql", "url"])
+    p_db.add_argument("--role", default="superuser",
+                      choices=["superuser", *config.ROLES],
+                      help="connect as this Claw role (url, psql)")
+
+    sub.add_parser("migrate", help="bootstrap, apply pending migrations, re-apply routines")
+
+    p_lint = sub.add_parser("lint", help="lint SQL files (default: the whole repository)")
+    p_lint.add_argument("files", nargs="*")
+
+    p_schema = sub.add_parser("schema", help="the committed schema snapshot")
+    p_schema.add_argument("action", choices=["snapshot"])
+    p_schema.add_argument("--check", action="store_true",
+                          help="compare instead of writing; exit 1 on drift")
+
+    sub.add_parser("demo", help="start, migrate, seed, and show what Claw did")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    # Only `claw db psql` takes extra arguments: they go to psql (`claw db psql -c 'select 1'`).
+    if extra and not (args.command == "db" and args.action == "psql"):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.psql_args = extra
+    cfg = config.settings()
+    try:
+        if args.command == "db":
+            return cmd_db(args, cfg)
+        if args.command == "migrate":
+            return run_migrate(cfg)
+        if args.command == "lint":
+            from claw import lint
+
+            return lint.main([*args.files, "--root", str(cfg.root)])
+        if args.command == "schema":
+            return cmd_schema(args, cfg)
+        if args.command == "demo":
+            from claw.demo import run_demo
+
+            return run_demo(cfg)
+    except ClawSetupError as exc:
+        print(f"claw: {exc}", file=sys.stderr)
+        return 1
+    except psycopg.Error as exc:
+        diag = getattr(exc, "diag", None)
+        print(f"claw: database error {getattr(exc, 'sqlstate', '')}: {exc}", file=sys.stderr)
+        if diag is not None and diag.message_hint:
+            print(f"hint: {diag.message_hint}", file=sys.stderr)
+        return 1
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

