@@ -82,6 +82,9 @@ def run_migrate(cfg: config.Settings) -> int:
         passwords = {role: cfg.cluster.password(role) for role in config.LOGIN_ROLES}
     else:
         passwords = None
+    # Refuse before touching anything when the database is already unsafe, and again after
+    # (a first install only has the check once migrated).
+    db.ensure_safe_roles(db.admin_url(cfg))
     result = migrate(db.admin_url(cfg), cfg.root, passwords)
     if result.applied:
         print(f"applied {len(result.applied)} migration(s): {', '.join(result.applied)}")

@@ -41,7 +41,13 @@ def role_url(cfg: Settings, role: str) -> str:
 
 
 def role_safety_problems(url: str) -> list[tuple[str, str]]:
+    """The problems internal.role_safety_problems() reports (none before the first migrate,
+    when the function does not exist yet)."""
     with psycopg.connect(url, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT to_regprocedure('internal.role_safety_problems()') IS NOT NULL").fetchone()
+        if not exists or not exists[0]:
+            return []
         rows = conn.execute(
             "SELECT role_name, problem FROM internal.role_safety_problems()").fetchall()
     return [(r[0], r[1]) for r in rows]

@@ -56,11 +56,14 @@ def migrate(admin_url: str, root: Path, passwords: dict[str, str] | None = None)
                     conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(
                         sql.Identifier(role), sql.Literal(passwords[role])))
             backend = get_backend(yoyo_url(admin_url))
-            migrations = read_migrations(str(root / "migrations"))
-            with backend.lock():
-                pending = backend.to_apply(migrations)
-                backend.apply_migrations_only(pending)
-                backend.run_post_apply(migrations)
+            try:
+                migrations = read_migrations(str(root / "migrations"))
+                with backend.lock():
+                    pending = backend.to_apply(migrations)
+                    backend.apply_migrations_only(pending)
+                    backend.run_post_apply(migrations)
+            finally:
+                backend.connection.close()
             row = conn.execute(
                 "SELECT migration_id, applied_migrations FROM api.get_schema_version()"
             ).fetchone()

@@ -1,0 +1,254 @@
+"""Test harness: one disposable PostgreSQL cluster per test run (testing.postgresql on the
+embedded binaries), migrated once into a template database; every test gets a fresh copy via
+CREATE DATABASE ... TEMPLATE. Every tests/sql/*.sql file is a pytest item that runs through
+psql and fails with its failing TAP lines.
+
+As root (CI), the cluster's files go to an unprivileged user and initdb/postgres run through
+`setpriv`, which execs in place so that testing.postgresql's stop signal reaches postgres.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import testing.postgresql
+
+from claw.cluster import SHARE_DIR, as_cluster_user, bin_path, chown_tree
+from claw.migrate import migrate
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = "claw_template"
+TAP_TEMPLATE = "claw_tap_template"
+PGTAP_SOURCES = (Path("/usr/share/postgresql/15/extension"),)
+
+
+class ClawPostgresql(testing.postgresql.Postgresql):  # type: ignore[misc]
+    """testing.postgresql on the embedded PostgreSQL 18 binaries, root-safe."""
+
+    def initialize(self) -> None:
+        self.initdb = bin_path("initdb")
+        self.postgres = bin_path("postgres")
+
+    def initialize_database(self) -> None:
+        chown_tree(Path(self.base_dir))
+        data = os.path.join(self.base_dir, "data")
+        proc = subprocess.run(
+            as_cluster_user([self.initdb, "-D", data, "-U", "postgres", "-A", "trust",
+                             "--encoding=UTF8", "--locale=C.UTF-8", "--lc-messages=C"]),
+            capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"initdb failed: {proc.stderr}")
+
+    def get_server_commandline(self) -> list[str]:
+        cmd: list[str] = super().get_server_commandline()
+        return as_cluster_user(cmd)
+
+    def poststart(self) -> None:
+        pass
+
+    def is_server_available(self) -> bool:
+        try:
+            dsn = self.dsn(database="postgres")
+            with psycopg.connect(host=dsn["host"], port=dsn["port"], user=dsn["user"],
+                                 dbname="postgres", connect_timeout=2):
+                return True
+        except psycopg.OperationalError:
+            return False
+
+
+def install_pgtap() -> str | None:
+    """Make pgTAP's extension files (Debian package postgresql-15-pgtap: plain SQL, loads into
+    PostgreSQL 18) visible to the embedded server. Returns a reason when it cannot."""
+    target = SHARE_DIR / "extension"
+    if (target / "pgtap.control").exists():
+        return None
+    for source in PGTAP_SOURCES:
+        if (source / "pgtap.control").exists():
+            for path in source.glob("pgtap*"):
+                shutil.copy(path, target / path.name)
+            return None
+    return ("pgTAP is not installed: install the Debian package postgresql-15-pgtap "
+            "(setup.sh does this when run as root)")
+
+
+@dataclass
+class Cluster:
+    server: ClawPostgresql
+    port: int
+
+    def url(self, database: str, user: str = "postgres") -> str:
+        return f"postgresql://{user}@127.0.0.1:{self.port}/{database}"
+
+    def admin(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.url("postgres"), autocommit=True)
+
+
+_db_counter = itertools.count()
+
+
+@dataclass
+class Database:
+    """A fresh, migrated database for one test."""
+
+    cluster: Cluster
+    name: str
+
+    def url(self, role: str = "postgres") -> str:
+        return self.cluster.url(self.name, role)
+
+    def connect(self, role: str = "postgres", **kwargs: Any) -> psycopg.Connection[Any]:
+        kwargs.setdefault("autocommit", True)
+        return psycopg.connect(self.url(role), **kwargs)
+
+
+_cluster: Cluster | None = None
+
+
+def get_cluster() -> Cluster:
+    """The run's cluster, started (and the template migrated) on first use; stopped by
+    pytest_sessionfinish. A plain singleton so that pgTAP items, which are not functions and
+    take no fixtures, share it with the tests."""
+    global _cluster
+    if _cluster is None:
+        server = ClawPostgresql(postgres_args=(
+            "-h 127.0.0.1 -F -c logging_collector=off -c max_connections=200 "
+            "-c shared_buffers=256MB -c synchronous_commit=off -c full_page_writes=off "
+            "-c timezone=UTC"))
+        c = Cluster(server=server, port=server.settings["port"])
+        try:
+            with c.admin() as conn:
+                conn.execute(f"CREATE DATABASE {TEMPLATE}")
+            migrate(c.url(TEMPLATE), ROOT)
+        except BaseException:
+            server.stop()
+            raise
+        _cluster = c
+    return _cluster
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _cluster is not None:
+        _cluster.server.stop()
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Cluster:
+    return get_cluster()
+
+
+def create_database(cluster: Cluster, template: str = TEMPLATE) -> Database:
+    name = f"t{os.getpid()}_{next(_db_counter)}"
+    with cluster.admin() as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    return Database(cluster=cluster, name=name)
+
+
+def drop_database(db: Database) -> None:
+    with db.cluster.admin() as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {db.name} WITH (FORCE)")
+
+
+@pytest.fixture
+def db(cluster: Cluster) -> Iterator[Database]:
+    """A fresh copy of the migrated template database."""
+    database = create_database(cluster)
+    try:
+        yield database
+    finally:
+        drop_database(database)
+
+
+@pytest.fixture
+def empty_db(cluster: Cluster) -> Iterator[Database]:
+    """An empty database (template0): nothing bootstrapped or migrated."""
+    database = create_database(cluster, "template0")
+    try:
+        yield database
+    finally:
+        drop_database(database)
+
+
+_tap_template_ready: str | None = None
+
+
+def tap_template(cluster: Cluster) -> str:
+    """The migrated template plus pgTAP in schema `tap` (created once per run)."""
+    global _tap_template_ready
+    if _tap_template_ready is None:
+        reason = install_pgtap()
+        if reason:
+            raise RuntimeError(reason)
+        with cluster.admin() as conn:
+            conn.execute(f"CREATE DATABASE {TAP_TEMPLATE} TEMPLATE {TEMPLATE}")
+        with psycopg.connect(cluster.url(TAP_TEMPLATE), autocommit=True) as conn:
+            conn.execute("CREATE SCHEMA tap")
+            conn.execute("CREATE EXTENSION pgtap SCHEMA tap")
+            conn.execute("GRANT USAGE ON SCHEMA tap TO PUBLIC")
+        _tap_template_ready = TAP_TEMPLATE
+    return _tap_template_ready
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None,
+            timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run `claw ...` in a subprocess, as a user would."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "claw.cli", *args], capture_output=True,
+                          text=True, env=full_env, cwd=ROOT, timeout=timeout)
+
+
+# --- pgTAP files as pytest items ------------------------------------------------------------
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.File | None:
+    if file_path.suffix == ".sql" and file_path.parent == ROOT / "tests" / "sql":
+        return PgTapFile.from_parent(parent, path=file_path)
+    return None
+
+
+class PgTapFile(pytest.File):
+    def collect(self) -> Iterator[pytest.Item]:
+        yield PgTapItem.from_parent(self, name=self.path.name)
+
+
+class PgTapFailure(Exception):
+    pass
+
+
+class PgTapItem(pytest.Item):
+    def runtest(self) -> None:
+        cluster_ = get_cluster()
+        database = create_database(cluster_, tap_template(cluster_))
+        try:
+            env = {**os.environ, "PGOPTIONS": "-c search_path=public,tap",
+                   "PGCONNECT_TIMEOUT": "10"}
+            proc = subprocess.run(
+                [bin_path("psql"), "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1",
+                 "-d", database.url(), "-f", str(self.path)],
+                capture_output=True, text=True, env=env, timeout=600)
+        finally:
+            drop_database(database)
+        out = proc.stdout
+        bad = [line for line in out.splitlines()
+               if line.startswith("not ok") or line.startswith("# Looks like")
+               or line.startswith("# Failed") or line.startswith("#     ")]
+        if proc.returncode != 0 or bad or "ok " not in out:
+            raise PgTapFailure("\n".join(bad) + f"\n--- TAP output ---\n{out}\n"
+                               f"--- psql stderr (exit {proc.returncode}) ---\n{proc.stderr}")
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str:
+        if isinstance(excinfo.value, PgTapFailure):
+            return f"pgTAP failures in {self.path.name}:\n{excinfo.value}"
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"pgTAP: {self.name}"
