@@ -252,3 +252,15 @@ class PgTapItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"pgTAP: {self.name}"
+
+
+def copy_project(dest: Path) -> Path:
+    """A copy of the project's SQL tree (and the committed snapshot) to change in a test;
+    point the CLI at it with CLAW_ROOT."""
+    for part in ("sql", "migrations", "functions", "policies"):
+        if (ROOT / part).exists():
+            shutil.copytree(ROOT / part, dest / part,
+                            ignore=shutil.ignore_patterns("__pycache__"))
+    (dest / "tests").mkdir()
+    shutil.copy(ROOT / "tests" / "schema.sql", dest / "tests" / "schema.sql")
+    return dest

@@ -135,6 +135,13 @@ class EmbeddedCluster:
             return
         self.home.mkdir(parents=True, exist_ok=True)
         os.chmod(self.home, 0o755)
+        if running_as_root():
+            for parent in self.home.parents:
+                if not os.stat(parent).st_mode & 0o001:
+                    raise ClawSetupError(
+                        f"{parent} is not searchable by other users, so the unprivileged "
+                        f"user {CLUSTER_USER} that runs PostgreSQL cannot reach {self.home}; "
+                        "chmod o+x it or set CLAW_HOME elsewhere")
         self.pgdata.mkdir(mode=0o700, exist_ok=True)
         self.rundir.mkdir(mode=0o755, exist_ok=True)
         pwfile = self.home / "initdb.pw"

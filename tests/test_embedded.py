@@ -1,0 +1,66 @@
+"""The embedded default, end to end through the CLI, in a scratch CLAW_HOME on a free port:
+`claw db status/up/url/psql/down` and `claw demo` (the README's first command). As root this
+exercises the unprivileged cluster user and setpriv."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from conftest import run_cli
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def claw_env() -> Iterator[dict[str, str]]:
+    home = tempfile.mkdtemp(prefix="claw-home-")
+    os.chmod(home, 0o755)  # the cluster user must reach it when we are root
+    env = {"CLAW_HOME": home, "CLAW_PG_PORT": str(free_port()), "DATABASE_URL": ""}
+    try:
+        yield env
+    finally:
+        run_cli("db", "down", env=env)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_embedded_lifecycle_and_demo(claw_env: dict[str, str]) -> None:
+    status = run_cli("db", "status", env=claw_env)
+    assert status.returncode == 3 and "not initialised" in status.stdout
+
+    demo = run_cli("demo", env=claw_env)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert "applied 1 migration(s)" in demo.stdout
+    assert "direct table read refused as it must be: 42501" in demo.stdout
+
+    status = run_cli("db", "status", env=claw_env)
+    assert status.returncode == 0 and "running" in status.stdout
+
+    # a second demo finds nothing to apply and still succeeds
+    again = run_cli("demo", env=claw_env)
+    assert again.returncode == 0 and "no pending migrations" in again.stdout
+
+    url = run_cli("db", "url", "--role", "runtime", env=claw_env).stdout.strip()
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT current_user").fetchone() == ("claw_runtime",)
+    # passwords are required: the same URL without the password is refused
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(url.replace(url.split("@")[0].split(":")[-1] + "@", "wrong@"))
+
+    psql = run_cli("db", "psql", "--role", "admin", "-tAc", "SELECT current_user", env=claw_env)
+    assert psql.returncode == 0 and psql.stdout.strip() == "claw_admin", psql.stderr
+
+    down = run_cli("db", "down", env=claw_env)
+    assert down.returncode == 0
+    status = run_cli("db", "status", env=claw_env)
+    assert status.returncode == 3 and "stopped" in status.stdout
