@@ -264,3 +264,8 @@ def copy_project(dest: Path) -> Path:
     (dest / "tests").mkdir()
     shutil.copy(ROOT / "tests" / "schema.sql", dest / "tests" / "schema.sql")
     return dest
+
+
+def migration_ids() -> list[str]:
+    """The ids of the repo's migrations, in order."""
+    return sorted(p.stem for p in (ROOT / "migrations").glob("[0-9][0-9][0-9][0-9]_*.sql"))

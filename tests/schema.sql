@@ -35,6 +35,14 @@ CREATE SCHEMA internal;
 ALTER SCHEMA internal OWNER TO claw_owner;
 
 --
+-- Name: tenancy; Type: SCHEMA; Schema: -; Owner: claw_owner
+--
+
+CREATE SCHEMA tenancy;
+
+ALTER SCHEMA tenancy OWNER TO claw_owner;
+
+--
 -- Name: vector; Type: EXTENSION; Schema: -; Owner: -
 --
 
@@ -45,6 +53,140 @@ CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA extensions;
 --
 
 COMMENT ON EXTENSION vector IS 'vector data type and ivfflat and hnsw access methods';
+
+--
+-- Name: authenticate(text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.authenticate(p_api_key text) RETURNS TABLE(tenant_id uuid, principal_id uuid, roles text[], scopes text[])
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_m text[] := pg_catalog.regexp_match(
+    p_api_key, '^ck_([0-9a-f]{32})([0-9a-f]{32})_([A-Za-z0-9_-]{43})$');
+  v_tenant uuid;
+  v_key record;
+  v_roles text[];
+BEGIN
+  IF v_m IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'invalid API key',
+      DETAIL = 'the key is malformed',
+      HINT = 'API keys look like ck_<64 hex>_<43 characters>; pass the whole key';
+  END IF;
+  v_tenant := v_m[1]::uuid;
+  PERFORM internal.set_context(v_tenant, NULL, '{system}');
+  SELECT k.api_key_id, k.principal_id, k.secret_hash, k.scopes, k.expires_at, k.revoked_at,
+         k.last_used_at, p.disabled_at
+    INTO v_key
+  FROM tenancy.api_keys AS k
+  JOIN tenancy.principals AS p ON p.tenant_id = k.tenant_id AND p.principal_id = k.principal_id
+  WHERE k.tenant_id = v_tenant AND k.api_key_id = v_m[2]::uuid;
+  IF NOT FOUND OR v_key.secret_hash <> pg_catalog.sha256(pg_catalog.convert_to(v_m[3], 'UTF8')) THEN
+    PERFORM internal.clear_context();
+    RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'invalid API key',
+      DETAIL = 'no such key, or the secret does not match',
+      HINT = 'check the key; a lost key cannot be recovered, issue a new one';
+  END IF;
+  IF v_key.revoked_at IS NOT NULL THEN
+    PERFORM internal.clear_context();
+    RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'API key revoked',
+      DETAIL = pg_catalog.format('key %s was revoked at %s', v_key.api_key_id, v_key.revoked_at),
+      HINT = 'issue a new key';
+  END IF;
+  IF v_key.expires_at IS NOT NULL AND v_key.expires_at <= pg_catalog.now() THEN
+    PERFORM internal.clear_context();
+    RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'API key expired',
+      DETAIL = pg_catalog.format('key %s expired at %s', v_key.api_key_id, v_key.expires_at),
+      HINT = 'issue a new key';
+  END IF;
+  IF v_key.disabled_at IS NOT NULL THEN
+    PERFORM internal.clear_context();
+    RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'principal disabled',
+      DETAIL = pg_catalog.format('principal %s was disabled at %s', v_key.principal_id,
+                                 v_key.disabled_at),
+      HINT = 'ask a tenant admin to enable the principal';
+  END IF;
+  SELECT pg_catalog.array_agg(m.role ORDER BY m.role) INTO v_roles
+  FROM tenancy.memberships AS m
+  WHERE m.tenant_id = v_tenant AND m.principal_id = v_key.principal_id;
+  IF v_key.last_used_at IS NULL OR v_key.last_used_at < pg_catalog.now() - interval '1 minute' THEN
+    UPDATE tenancy.api_keys AS k SET last_used_at = pg_catalog.now()
+    WHERE k.tenant_id = v_tenant AND k.api_key_id = v_key.api_key_id;
+  END IF;
+  PERFORM internal.set_context(v_tenant, v_key.principal_id, coalesce(v_roles, '{}'),
+                               v_key.scopes);
+  RETURN QUERY SELECT v_tenant, v_key.principal_id, coalesce(v_roles, '{}'::text[]), v_key.scopes;
+END
+$_$;
+
+ALTER FUNCTION api.authenticate(p_api_key text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION authenticate(p_api_key text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.authenticate(p_api_key text) IS 'Verify an API key and set the tenant context for this transaction. Returns tenant, principal, roles, scopes. CL401 when the key is malformed, unknown, revoked or expired.';
+
+--
+-- Name: create_api_key(text, uuid, text[], timestamp with time zone); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.create_api_key(p_name text, p_principal_id uuid DEFAULT NULL::uuid, p_scopes text[] DEFAULT '{*}'::text[], p_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, OUT api_key_id uuid, OUT api_key text) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_principal uuid := coalesce(p_principal_id, internal.current_principal_id());
+BEGIN
+  IF v_principal IS DISTINCT FROM internal.current_principal_id() THEN
+    PERFORM internal.require_role('{owner,admin}', 'keys:write', 'creating a key for another principal');
+  ELSE
+    PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'keys:write',
+                                  'creating an API key');
+  END IF;
+  SELECT k.api_key_id, k.api_key INTO api_key_id, api_key
+  FROM tenancy.issue_api_key(v_principal, p_name, p_scopes, p_expires_at) AS k;
+END
+$$;
+
+ALTER FUNCTION api.create_api_key(p_name text, p_principal_id uuid, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION create_api_key(p_name text, p_principal_id uuid, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.create_api_key(p_name text, p_principal_id uuid, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text) IS 'Issue an API key (returned once; only its hash is kept) for yourself, or as owner/admin for another principal. Scopes ''*'' or ''area:read|write''; optional expiry.';
+
+--
+-- Name: create_principal(text, text, text, text[]); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.create_principal(p_kind text, p_handle text, p_display_name text, p_roles text[] DEFAULT '{}'::text[]) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_id uuid := pg_catalog.uuidv7();
+  v_role text;
+BEGIN
+  PERFORM internal.require_role('{owner,admin}', 'members:write', 'creating a principal');
+  INSERT INTO tenancy.principals (tenant_id, principal_id, kind, handle, display_name)
+  VALUES (internal.current_tenant_id(), v_id, p_kind, p_handle, p_display_name);
+  FOREACH v_role IN ARRAY coalesce(p_roles, '{}') LOOP
+    PERFORM api.grant_role(v_id, v_role);
+  END LOOP;
+  RETURN v_id;
+END
+$$;
+
+ALTER FUNCTION api.create_principal(p_kind text, p_handle text, p_display_name text, p_roles text[]) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION create_principal(p_kind text, p_handle text, p_display_name text, p_roles text[]); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.create_principal(p_kind text, p_handle text, p_display_name text, p_roles text[]) IS 'Create a principal (person, service, agent) in this tenant, optionally with roles; returns its id.';
 
 --
 -- Name: get_schema_version(); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -69,6 +211,68 @@ ALTER FUNCTION api.get_schema_version() OWNER TO claw_owner;
 COMMENT ON FUNCTION api.get_schema_version() IS 'The newest applied migration id, the number of applied migrations and when the newest was applied.';
 
 --
+-- Name: grant_role(uuid, text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.grant_role(p_principal_id uuid, p_role text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role(CASE WHEN p_role = 'owner' THEN '{owner}'::text[]
+                                     ELSE '{owner,admin}'::text[] END,
+                                'members:write', 'granting role ' || p_role);
+  IF NOT EXISTS (SELECT 1 FROM tenancy.principals AS p
+                 WHERE p.tenant_id = internal.current_tenant_id()
+                   AND p.principal_id = p_principal_id) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'principal not found',
+      DETAIL = pg_catalog.format('no principal %s in this tenant', p_principal_id),
+      HINT = 'list principals with api.list_principals()';
+  END IF;
+  INSERT INTO tenancy.memberships (tenant_id, principal_id, role, granted_by)
+  VALUES (internal.current_tenant_id(), p_principal_id, p_role, internal.current_principal_id())
+  ON CONFLICT DO NOTHING;
+END
+$$;
+
+ALTER FUNCTION api.grant_role(p_principal_id uuid, p_role text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION grant_role(p_principal_id uuid, p_role text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.grant_role(p_principal_id uuid, p_role text) IS 'Grant a role (owner, admin, operator, approver, viewer) to a principal; owner needs an owner. Idempotent.';
+
+--
+-- Name: list_api_keys(); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_api_keys() RETURNS TABLE(api_key_id uuid, principal_id uuid, name text, prefix text, scopes text[], status text, expires_at timestamp with time zone, revoked_at timestamp with time zone, last_used_at timestamp with time zone, created_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'keys:read',
+                                'listing API keys');
+  RETURN QUERY
+  SELECT k.api_key_id, k.principal_id, k.name, k.prefix, k.scopes,
+         CASE WHEN k.revoked_at IS NOT NULL THEN 'revoked'
+              WHEN k.expires_at <= pg_catalog.now() THEN 'expired' ELSE 'active' END,
+         k.expires_at, k.revoked_at, k.last_used_at, k.created_at
+  FROM tenancy.api_keys AS k
+  ORDER BY k.created_at, k.api_key_id;
+END
+$$;
+
+ALTER FUNCTION api.list_api_keys() OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_api_keys(); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_api_keys() IS 'API keys visible to the caller with their status (active, revoked, expired); no secrets.';
+
+--
 -- Name: list_error_codes(); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -88,6 +292,202 @@ ALTER FUNCTION api.list_error_codes() OWNER TO claw_owner;
 --
 
 COMMENT ON FUNCTION api.list_error_codes() IS 'The CL error registry: sqlstate, name, HTTP status and meaning of every Claw error.';
+
+--
+-- Name: list_principals(); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_principals() RETURNS TABLE(principal_id uuid, kind text, handle text, display_name text, roles text[], disabled_at timestamp with time zone, created_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'members:read',
+                                'listing principals');
+  RETURN QUERY
+  SELECT p.principal_id, p.kind, p.handle, p.display_name,
+         coalesce((SELECT pg_catalog.array_agg(m.role ORDER BY m.role) FROM tenancy.memberships AS m
+                   WHERE m.tenant_id = p.tenant_id AND m.principal_id = p.principal_id),
+                  '{}'::text[]),
+         p.disabled_at, p.created_at
+  FROM tenancy.principals AS p
+  ORDER BY p.created_at, p.principal_id;
+END
+$$;
+
+ALTER FUNCTION api.list_principals() OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_principals(); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_principals() IS 'The principals of this tenant with their roles.';
+
+--
+-- Name: revoke_api_key(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.revoke_api_key(p_api_key_id uuid) RETURNS timestamp with time zone
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_revoked timestamptz;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'keys:write',
+                                'revoking an API key');
+  UPDATE tenancy.api_keys AS k SET revoked_at = coalesce(k.revoked_at, pg_catalog.now())
+  WHERE k.tenant_id = internal.current_tenant_id() AND k.api_key_id = p_api_key_id
+  RETURNING k.revoked_at INTO v_revoked;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'API key not found',
+      DETAIL = pg_catalog.format('no key %s visible to this principal', p_api_key_id),
+      HINT = 'list keys with api.list_api_keys()';
+  END IF;
+  RETURN v_revoked;
+END
+$$;
+
+ALTER FUNCTION api.revoke_api_key(p_api_key_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION revoke_api_key(p_api_key_id uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.revoke_api_key(p_api_key_id uuid) IS 'Revoke an API key immediately; returns when it was revoked. Idempotent.';
+
+--
+-- Name: whoami(); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.whoami() RETURNS TABLE(tenant_id uuid, principal_id uuid, roles text[], scopes text[])
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  SELECT c.tenant_id, c.principal_id, c.roles, c.scopes
+  FROM internal.verified_context() AS c WHERE c.tenant_id IS NOT NULL
+$$;
+
+ALTER FUNCTION api.whoami() OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION whoami(); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.whoami() IS 'The tenant, principal, roles and scopes this transaction acts as; no rows when unauthenticated.';
+
+--
+-- Name: clear_context(); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.clear_context() RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM pg_catalog.set_config('claw.ctx', '', true);
+  PERFORM pg_catalog.set_config('claw.ctx_mac', '', true);
+END
+$$;
+
+ALTER FUNCTION internal.clear_context() OWNER TO claw_owner;
+
+--
+-- Name: current_principal_id(); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.current_principal_id() RETURNS uuid
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$ SELECT (internal.verified_context()).principal_id $$;
+
+ALTER FUNCTION internal.current_principal_id() OWNER TO claw_owner;
+
+--
+-- Name: current_tenant_id(); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.current_tenant_id() RETURNS uuid
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$ SELECT (internal.verified_context()).tenant_id $$;
+
+ALTER FUNCTION internal.current_tenant_id() OWNER TO claw_owner;
+
+--
+-- Name: ensure_tenant_policy(regclass); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.ensure_tenant_policy(p_table regclass) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_name text := (SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = p_table)
+                 || '_tenant_isolation';
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class AS c
+                 WHERE c.oid = p_table AND c.relrowsecurity AND c.relforcerowsecurity) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422',
+      MESSAGE = pg_catalog.format('%s is not a tenant table', p_table),
+      DETAIL = 'row level security must be enabled and forced',
+      HINT = 'ALTER TABLE ... ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY in its migration';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute AS a
+                 WHERE a.attrelid = p_table AND a.attname = 'tenant_id' AND a.attnotnull) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422',
+      MESSAGE = pg_catalog.format('%s is not a tenant table', p_table),
+      DETAIL = 'it has no tenant_id NOT NULL column', HINT = 'add tenant_id uuid NOT NULL';
+  END IF;
+  EXECUTE pg_catalog.format('DROP POLICY IF EXISTS %I ON %s', v_name, p_table);
+  EXECUTE pg_catalog.format(
+    'CREATE POLICY %I ON %s AS RESTRICTIVE FOR ALL '
+    'USING (tenant_id = (SELECT internal.current_tenant_id())) '
+    'WITH CHECK (tenant_id = (SELECT internal.current_tenant_id()))', v_name, p_table);
+END
+$$;
+
+ALTER FUNCTION internal.ensure_tenant_policy(p_table regclass) OWNER TO claw_owner;
+
+--
+-- Name: has_role(text[]); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.has_role(p_roles text[]) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$ SELECT coalesce((internal.verified_context()).roles && p_roles, false) $$;
+
+ALTER FUNCTION internal.has_role(p_roles text[]) OWNER TO claw_owner;
+
+--
+-- Name: require_role(text[], text, text); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.require_role(p_roles text[], p_scope text, p_action text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF internal.current_tenant_id() IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'not authenticated',
+      DETAIL = pg_catalog.format('%s needs an authenticated tenant context', p_action),
+      HINT = 'call api.authenticate(p_api_key => ...) first, in the same transaction';
+  END IF;
+  IF NOT internal.has_role(p_roles) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
+      DETAIL = pg_catalog.format('%s needs one of the roles %s', p_action, p_roles),
+      HINT = 'ask a tenant owner or admin to grant the role';
+  END IF;
+  IF NOT coalesce((internal.verified_context()).scopes && ARRAY['*', p_scope], false) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
+      DETAIL = pg_catalog.format('%s needs a credential with scope %s', p_action, p_scope),
+      HINT = 'use an API key that carries this scope';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION internal.require_role(p_roles text[], p_scope text, p_action text) OWNER TO claw_owner;
 
 --
 -- Name: role_safety_problems(); Type: FUNCTION; Schema: internal; Owner: claw_owner
@@ -161,6 +561,151 @@ ALTER FUNCTION internal.role_safety_problems() OWNER TO claw_owner;
 COMMENT ON FUNCTION internal.role_safety_problems() IS 'Why Claw must refuse to start: runtime or worker roles that are superuser, BYPASSRLS, CREATEROLE, members of claw_owner, or owners of any object. No rows means safe.';
 
 --
+-- Name: set_context(uuid, uuid, text[], text[]); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[] DEFAULT '{*}'::text[]) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_ctx text;
+  v_key bytea;
+BEGIN
+  IF p_tenant_id IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'a tenant context needs a tenant',
+      DETAIL = 'internal.set_context was called with a NULL tenant id',
+      HINT = 'pass the tenant the verified credential belongs to';
+  END IF;
+  SELECT k.secret INTO STRICT v_key FROM internal.context_keys AS k WHERE k.context_key_id = 1;
+  v_ctx := p_tenant_id::text || '|' || coalesce(p_principal_id::text, '') || '|'
+           || array_to_string(coalesce(p_roles, '{}'), ',') || '|'
+           || array_to_string(coalesce(p_scopes, '{}'), ',') || '|'
+           || pg_catalog.pg_current_xact_id()::text;
+  PERFORM pg_catalog.set_config('claw.ctx', v_ctx, true);
+  PERFORM pg_catalog.set_config('claw.ctx_mac', pg_catalog.encode(pg_catalog.sha256(
+    v_key || pg_catalog.sha256(v_key || pg_catalog.convert_to(v_ctx, 'UTF8'))), 'hex'), true);
+END
+$$;
+
+ALTER FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[]) OWNER TO claw_owner;
+
+--
+-- Name: verified_context(); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) RETURNS record
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_ctx text := pg_catalog.current_setting('claw.ctx', true);
+  v_mac text := pg_catalog.current_setting('claw.ctx_mac', true);
+  v_key bytea;
+  v_parts text[];
+BEGIN
+  IF v_ctx IS NULL OR v_ctx = '' OR v_mac IS NULL OR v_mac = '' THEN
+    RETURN;
+  END IF;
+  v_parts := pg_catalog.string_to_array(v_ctx, '|');
+  IF pg_catalog.cardinality(v_parts) <> 5 THEN
+    RETURN;
+  END IF;
+  -- Cheap check first: bound to this transaction. pg_current_xact_id_if_assigned() is NULL
+  -- when no xid exists, which never matches.
+  IF v_parts[5] IS DISTINCT FROM pg_catalog.pg_current_xact_id_if_assigned()::text THEN
+    RETURN;
+  END IF;
+  SELECT k.secret INTO v_key FROM internal.context_keys AS k WHERE k.context_key_id = 1;
+  IF v_mac IS DISTINCT FROM pg_catalog.encode(pg_catalog.sha256(
+       v_key || pg_catalog.sha256(v_key || pg_catalog.convert_to(v_ctx, 'UTF8'))), 'hex') THEN
+    RETURN;
+  END IF;
+  tenant_id := v_parts[1]::uuid;
+  principal_id := NULLIF(v_parts[2], '')::uuid;
+  roles := pg_catalog.string_to_array(NULLIF(v_parts[3], ''), ',');
+  scopes := pg_catalog.string_to_array(NULLIF(v_parts[4], ''), ',');
+END
+$$;
+
+ALTER FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) OWNER TO claw_owner;
+
+--
+-- Name: create_tenant(text, text, text, text); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE FUNCTION tenancy.create_tenant(p_slug text, p_name text, p_owner_handle text, p_owner_name text, OUT tenant_id uuid, OUT principal_id uuid, OUT api_key text) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  tenant_id := pg_catalog.uuidv7();
+  principal_id := pg_catalog.uuidv7();
+  PERFORM internal.set_context(tenant_id, NULL, '{system}');
+  INSERT INTO tenancy.tenants (tenant_id, slug, name) VALUES (tenant_id, p_slug, p_name);
+  INSERT INTO tenancy.principals (tenant_id, principal_id, kind, handle, display_name)
+  VALUES (tenant_id, principal_id, 'person', p_owner_handle, p_owner_name);
+  INSERT INTO tenancy.memberships (tenant_id, principal_id, role)
+  VALUES (tenant_id, principal_id, 'owner');
+  SELECT k.api_key INTO api_key
+  FROM tenancy.issue_api_key(principal_id, 'initial owner key', '{*}', NULL) AS k;
+END
+$$;
+
+ALTER FUNCTION tenancy.create_tenant(p_slug text, p_name text, p_owner_handle text, p_owner_name text, OUT tenant_id uuid, OUT principal_id uuid, OUT api_key text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION create_tenant(p_slug text, p_name text, p_owner_handle text, p_owner_name text, OUT tenant_id uuid, OUT principal_id uuid, OUT api_key text); Type: COMMENT; Schema: tenancy; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION tenancy.create_tenant(p_slug text, p_name text, p_owner_handle text, p_owner_name text, OUT tenant_id uuid, OUT principal_id uuid, OUT api_key text) IS 'Provision a tenant, its owner principal and the owner''s first API key (shown once).';
+
+--
+-- Name: issue_api_key(uuid, text, text[], timestamp with time zone); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE FUNCTION tenancy.issue_api_key(p_principal_id uuid, p_name text, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text) RETURNS record
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_tenant uuid := internal.current_tenant_id();
+  v_secret text;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM tenancy.principals AS p
+                 WHERE p.tenant_id = v_tenant AND p.principal_id = p_principal_id) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'principal not found',
+      DETAIL = pg_catalog.format('no principal %s in this tenant', p_principal_id),
+      HINT = 'create the principal first (api.create_principal)';
+  END IF;
+  IF p_expires_at IS NOT NULL AND p_expires_at <= pg_catalog.now() THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'expiry is in the past',
+      DETAIL = pg_catalog.format('expires_at %s is not after now', p_expires_at),
+      HINT = 'pass a future time, or NULL for a key that does not expire';
+  END IF;
+  IF p_scopes IS NULL OR pg_catalog.cardinality(p_scopes) = 0 OR EXISTS (
+       SELECT 1 FROM pg_catalog.unnest(p_scopes) AS s WHERE s !~ '^(\*|[a-z_]+:(read|write))$') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid scopes',
+      DETAIL = pg_catalog.format('scopes %s', p_scopes),
+      HINT = 'scopes are ''*'' or ''<area>:read'' / ''<area>:write'', e.g. keys:write';
+  END IF;
+  api_key_id := pg_catalog.uuidv7();
+  v_secret := pg_catalog.translate(pg_catalog.rtrim(pg_catalog.encode(
+    pg_catalog.uuid_send(pg_catalog.gen_random_uuid())
+    || pg_catalog.uuid_send(pg_catalog.gen_random_uuid()), 'base64'), '='), '+/', '-_');
+  INSERT INTO tenancy.api_keys (tenant_id, api_key_id, principal_id, name, prefix,
+                                secret_hash, scopes, expires_at)
+  VALUES (v_tenant, api_key_id, p_principal_id, p_name,
+          'ck_' || pg_catalog.left(pg_catalog.replace(api_key_id::text, '-', ''), 12),
+          pg_catalog.sha256(pg_catalog.convert_to(v_secret, 'UTF8')), p_scopes, p_expires_at);
+  api_key := 'ck_' || pg_catalog.replace(v_tenant::text, '-', '')
+             || pg_catalog.replace(api_key_id::text, '-', '') || '_' || v_secret;
+END
+$_$;
+
+ALTER FUNCTION tenancy.issue_api_key(p_principal_id uuid, p_name text, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text) OWNER TO claw_owner;
+
+--
 -- Name: _yoyo_log; Type: TABLE; Schema: claw_migrations; Owner: claw_owner
 --
 
@@ -213,6 +758,20 @@ CREATE TABLE claw_migrations.yoyo_lock (
 ALTER TABLE claw_migrations.yoyo_lock OWNER TO claw_owner;
 
 --
+-- Name: context_keys; Type: TABLE; Schema: internal; Owner: claw_owner
+--
+
+CREATE TABLE internal.context_keys (
+    context_key_id integer NOT NULL,
+    secret bytea NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT context_keys_context_key_id_check CHECK ((context_key_id = 1)),
+    CONSTRAINT context_keys_secret_check CHECK ((length(secret) >= 32))
+);
+
+ALTER TABLE internal.context_keys OWNER TO claw_owner;
+
+--
 -- Name: error_codes; Type: TABLE; Schema: internal; Owner: claw_owner
 --
 
@@ -233,6 +792,86 @@ ALTER TABLE internal.error_codes OWNER TO claw_owner;
 --
 
 COMMENT ON TABLE internal.error_codes IS 'Claw''s SQLSTATE class CL: each code, its HTTP status and meaning.';
+
+--
+-- Name: api_keys; Type: TABLE; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE TABLE tenancy.api_keys (
+    tenant_id uuid NOT NULL,
+    api_key_id uuid DEFAULT uuidv7() NOT NULL,
+    principal_id uuid NOT NULL,
+    name text NOT NULL,
+    prefix text NOT NULL,
+    secret_hash bytea NOT NULL,
+    scopes text[] DEFAULT '{*}'::text[] NOT NULL,
+    expires_at timestamp with time zone,
+    revoked_at timestamp with time zone,
+    last_used_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT api_keys_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100))),
+    CONSTRAINT api_keys_scopes_check CHECK ((cardinality(scopes) > 0)),
+    CONSTRAINT api_keys_secret_hash_check CHECK ((length(secret_hash) = 32))
+);
+
+ALTER TABLE ONLY tenancy.api_keys FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE tenancy.api_keys OWNER TO claw_owner;
+
+--
+-- Name: memberships; Type: TABLE; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE TABLE tenancy.memberships (
+    tenant_id uuid NOT NULL,
+    principal_id uuid NOT NULL,
+    role text NOT NULL,
+    granted_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT memberships_role_check CHECK ((role = ANY (ARRAY['owner'::text, 'admin'::text, 'operator'::text, 'approver'::text, 'viewer'::text])))
+);
+
+ALTER TABLE ONLY tenancy.memberships FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE tenancy.memberships OWNER TO claw_owner;
+
+--
+-- Name: principals; Type: TABLE; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE TABLE tenancy.principals (
+    tenant_id uuid NOT NULL,
+    principal_id uuid DEFAULT uuidv7() NOT NULL,
+    kind text NOT NULL,
+    handle text NOT NULL,
+    display_name text NOT NULL,
+    disabled_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT principals_display_name_check CHECK (((length(display_name) >= 1) AND (length(display_name) <= 200))),
+    CONSTRAINT principals_handle_check CHECK ((handle ~ '^[a-z0-9][a-z0-9._@+-]{0,127}$'::text)),
+    CONSTRAINT principals_kind_check CHECK ((kind = ANY (ARRAY['person'::text, 'service'::text, 'agent'::text])))
+);
+
+ALTER TABLE ONLY tenancy.principals FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE tenancy.principals OWNER TO claw_owner;
+
+--
+-- Name: tenants; Type: TABLE; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE TABLE tenancy.tenants (
+    tenant_id uuid DEFAULT uuidv7() NOT NULL,
+    slug text NOT NULL,
+    name text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT tenants_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
+    CONSTRAINT tenants_slug_check CHECK ((slug ~ '^[a-z0-9][a-z0-9-]{1,62}$'::text))
+);
+
+ALTER TABLE ONLY tenancy.tenants FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE tenancy.tenants OWNER TO claw_owner;
 
 --
 -- Name: _yoyo_log _yoyo_log_pkey; Type: CONSTRAINT; Schema: claw_migrations; Owner: claw_owner
@@ -263,6 +902,13 @@ ALTER TABLE ONLY claw_migrations.yoyo_lock
     ADD CONSTRAINT yoyo_lock_pkey PRIMARY KEY (locked);
 
 --
+-- Name: context_keys context_keys_pkey; Type: CONSTRAINT; Schema: internal; Owner: claw_owner
+--
+
+ALTER TABLE ONLY internal.context_keys
+    ADD CONSTRAINT context_keys_pkey PRIMARY KEY (context_key_id);
+
+--
 -- Name: error_codes error_codes_name_key; Type: CONSTRAINT; Schema: internal; Owner: claw_owner
 --
 
@@ -275,6 +921,215 @@ ALTER TABLE ONLY internal.error_codes
 
 ALTER TABLE ONLY internal.error_codes
     ADD CONSTRAINT error_codes_pkey PRIMARY KEY (sqlstate);
+
+--
+-- Name: api_keys api_keys_pkey; Type: CONSTRAINT; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE ONLY tenancy.api_keys
+    ADD CONSTRAINT api_keys_pkey PRIMARY KEY (tenant_id, api_key_id);
+
+--
+-- Name: api_keys api_keys_tenant_id_name_key; Type: CONSTRAINT; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE ONLY tenancy.api_keys
+    ADD CONSTRAINT api_keys_tenant_id_name_key UNIQUE (tenant_id, name);
+
+--
+-- Name: memberships memberships_pkey; Type: CONSTRAINT; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE ONLY tenancy.memberships
+    ADD CONSTRAINT memberships_pkey PRIMARY KEY (tenant_id, principal_id, role);
+
+--
+-- Name: principals principals_pkey; Type: CONSTRAINT; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE ONLY tenancy.principals
+    ADD CONSTRAINT principals_pkey PRIMARY KEY (tenant_id, principal_id);
+
+--
+-- Name: principals principals_tenant_id_handle_key; Type: CONSTRAINT; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE ONLY tenancy.principals
+    ADD CONSTRAINT principals_tenant_id_handle_key UNIQUE (tenant_id, handle);
+
+--
+-- Name: tenants tenants_pkey; Type: CONSTRAINT; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE ONLY tenancy.tenants
+    ADD CONSTRAINT tenants_pkey PRIMARY KEY (tenant_id);
+
+--
+-- Name: tenants tenants_slug_key; Type: CONSTRAINT; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE ONLY tenancy.tenants
+    ADD CONSTRAINT tenants_slug_key UNIQUE (slug);
+
+--
+-- Name: api_keys_tenant_principal_idx; Type: INDEX; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE INDEX api_keys_tenant_principal_idx ON tenancy.api_keys USING btree (tenant_id, principal_id);
+
+--
+-- Name: memberships_tenant_granted_by_idx; Type: INDEX; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE INDEX memberships_tenant_granted_by_idx ON tenancy.memberships USING btree (tenant_id, granted_by);
+
+--
+-- Name: api_keys api_keys_tenant_id_principal_id_fkey; Type: FK CONSTRAINT; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE ONLY tenancy.api_keys
+    ADD CONSTRAINT api_keys_tenant_id_principal_id_fkey FOREIGN KEY (tenant_id, principal_id) REFERENCES tenancy.principals(tenant_id, principal_id);
+
+--
+-- Name: memberships memberships_tenant_id_granted_by_fkey; Type: FK CONSTRAINT; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE ONLY tenancy.memberships
+    ADD CONSTRAINT memberships_tenant_id_granted_by_fkey FOREIGN KEY (tenant_id, granted_by) REFERENCES tenancy.principals(tenant_id, principal_id);
+
+--
+-- Name: memberships memberships_tenant_id_principal_id_fkey; Type: FK CONSTRAINT; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE ONLY tenancy.memberships
+    ADD CONSTRAINT memberships_tenant_id_principal_id_fkey FOREIGN KEY (tenant_id, principal_id) REFERENCES tenancy.principals(tenant_id, principal_id);
+
+--
+-- Name: principals principals_tenant_id_fkey; Type: FK CONSTRAINT; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE ONLY tenancy.principals
+    ADD CONSTRAINT principals_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: api_keys; Type: ROW SECURITY; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE tenancy.api_keys ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: api_keys api_keys_insert_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY api_keys_insert_admin ON tenancy.api_keys FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role));
+
+--
+-- Name: api_keys api_keys_select_own_or_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY api_keys_select_own_or_admin ON tenancy.api_keys FOR SELECT USING (((principal_id = ( SELECT internal.current_principal_id() AS current_principal_id)) OR ( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role)));
+
+--
+-- Name: api_keys api_keys_tenant_isolation; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY api_keys_tenant_isolation ON tenancy.api_keys AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: api_keys api_keys_update_own_or_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY api_keys_update_own_or_admin ON tenancy.api_keys FOR UPDATE USING (((principal_id = ( SELECT internal.current_principal_id() AS current_principal_id)) OR ( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role)));
+
+--
+-- Name: memberships; Type: ROW SECURITY; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE tenancy.memberships ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: memberships memberships_delete_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY memberships_delete_admin ON tenancy.memberships FOR DELETE USING (( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role));
+
+--
+-- Name: memberships memberships_insert_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY memberships_insert_admin ON tenancy.memberships FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role));
+
+--
+-- Name: memberships memberships_select_member; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY memberships_select_member ON tenancy.memberships FOR SELECT USING (true);
+
+--
+-- Name: memberships memberships_tenant_isolation; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY memberships_tenant_isolation ON tenancy.memberships AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: principals; Type: ROW SECURITY; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE tenancy.principals ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: principals principals_insert_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY principals_insert_admin ON tenancy.principals FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role));
+
+--
+-- Name: principals principals_select_member; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY principals_select_member ON tenancy.principals FOR SELECT USING (true);
+
+--
+-- Name: principals principals_tenant_isolation; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY principals_tenant_isolation ON tenancy.principals AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: principals principals_update_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY principals_update_admin ON tenancy.principals FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role));
+
+--
+-- Name: tenants; Type: ROW SECURITY; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE tenancy.tenants ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: tenants tenants_insert_system; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY tenants_insert_system ON tenancy.tenants FOR INSERT WITH CHECK (( SELECT internal.has_role('{system}'::text[]) AS has_role));
+
+--
+-- Name: tenants tenants_select_member; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY tenants_select_member ON tenancy.tenants FOR SELECT USING (true);
+
+--
+-- Name: tenants tenants_tenant_isolation; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY tenants_tenant_isolation ON tenancy.tenants AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: tenants tenants_update_owner; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY tenants_update_owner ON tenancy.tenants FOR UPDATE USING (( SELECT internal.has_role('{owner,system}'::text[]) AS has_role));
 
 --
 -- Name: SCHEMA api; Type: ACL; Schema: -; Owner: claw_owner
@@ -292,6 +1147,27 @@ GRANT USAGE ON SCHEMA api TO claw_auditor;
 GRANT USAGE ON SCHEMA extensions TO claw_owner;
 
 --
+-- Name: FUNCTION authenticate(p_api_key text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.authenticate(p_api_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.authenticate(p_api_key text) TO claw_runtime;
+
+--
+-- Name: FUNCTION create_api_key(p_name text, p_principal_id uuid, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.create_api_key(p_name text, p_principal_id uuid, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.create_api_key(p_name text, p_principal_id uuid, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text) TO claw_runtime;
+
+--
+-- Name: FUNCTION create_principal(p_kind text, p_handle text, p_display_name text, p_roles text[]); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.create_principal(p_kind text, p_handle text, p_display_name text, p_roles text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.create_principal(p_kind text, p_handle text, p_display_name text, p_roles text[]) TO claw_runtime;
+
+--
 -- Name: FUNCTION get_schema_version(); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -300,6 +1176,20 @@ GRANT ALL ON FUNCTION api.get_schema_version() TO claw_runtime;
 GRANT ALL ON FUNCTION api.get_schema_version() TO claw_worker;
 GRANT ALL ON FUNCTION api.get_schema_version() TO claw_admin;
 GRANT ALL ON FUNCTION api.get_schema_version() TO claw_auditor;
+
+--
+-- Name: FUNCTION grant_role(p_principal_id uuid, p_role text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.grant_role(p_principal_id uuid, p_role text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.grant_role(p_principal_id uuid, p_role text) TO claw_runtime;
+
+--
+-- Name: FUNCTION list_api_keys(); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_api_keys() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_api_keys() TO claw_runtime;
 
 --
 -- Name: FUNCTION list_error_codes(); Type: ACL; Schema: api; Owner: claw_owner
@@ -312,10 +1202,92 @@ GRANT ALL ON FUNCTION api.list_error_codes() TO claw_admin;
 GRANT ALL ON FUNCTION api.list_error_codes() TO claw_auditor;
 
 --
+-- Name: FUNCTION list_principals(); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_principals() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_principals() TO claw_runtime;
+
+--
+-- Name: FUNCTION revoke_api_key(p_api_key_id uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.revoke_api_key(p_api_key_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.revoke_api_key(p_api_key_id uuid) TO claw_runtime;
+
+--
+-- Name: FUNCTION whoami(); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.whoami() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.whoami() TO claw_runtime;
+GRANT ALL ON FUNCTION api.whoami() TO claw_worker;
+
+--
+-- Name: FUNCTION clear_context(); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.clear_context() FROM PUBLIC;
+
+--
+-- Name: FUNCTION current_principal_id(); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.current_principal_id() FROM PUBLIC;
+
+--
+-- Name: FUNCTION current_tenant_id(); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.current_tenant_id() FROM PUBLIC;
+
+--
+-- Name: FUNCTION ensure_tenant_policy(p_table regclass); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.ensure_tenant_policy(p_table regclass) FROM PUBLIC;
+
+--
+-- Name: FUNCTION has_role(p_roles text[]); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.has_role(p_roles text[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION require_role(p_roles text[], p_scope text, p_action text); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.require_role(p_roles text[], p_scope text, p_action text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION role_safety_problems(); Type: ACL; Schema: internal; Owner: claw_owner
 --
 
 REVOKE ALL ON FUNCTION internal.role_safety_problems() FROM PUBLIC;
+
+--
+-- Name: FUNCTION set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[]); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION create_tenant(p_slug text, p_name text, p_owner_handle text, p_owner_name text, OUT tenant_id uuid, OUT principal_id uuid, OUT api_key text); Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION tenancy.create_tenant(p_slug text, p_name text, p_owner_handle text, p_owner_name text, OUT tenant_id uuid, OUT principal_id uuid, OUT api_key text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION issue_api_key(p_principal_id uuid, p_name text, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text); Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION tenancy.issue_api_key(p_principal_id uuid, p_name text, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text) FROM PUBLIC;
 
 --
 -- Name: DEFAULT PRIVILEGES FOR FUNCTIONS; Type: DEFAULT ACL; Schema: -; Owner: claw_owner

@@ -1,0 +1,91 @@
+-- API key management for the authenticated tenant.
+
+-- api.create_api_key: issue a key for a principal; the full key is returned once.
+-- Who: owner or admin for any principal; any principal for itself. Scope keys:write.
+-- Raises: CL401/CL403 (context), CL404 unknown principal, CL422 bad input, 23505 name taken.
+CREATE OR REPLACE FUNCTION api.create_api_key(
+  p_name text, p_principal_id uuid DEFAULT NULL, p_scopes text[] DEFAULT '{*}',
+  p_expires_at timestamptz DEFAULT NULL,
+  OUT api_key_id uuid, OUT api_key text)
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_principal uuid := coalesce(p_principal_id, internal.current_principal_id());
+BEGIN
+  IF v_principal IS DISTINCT FROM internal.current_principal_id() THEN
+    PERFORM internal.require_role('{owner,admin}', 'keys:write', 'creating a key for another principal');
+  ELSE
+    PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'keys:write',
+                                  'creating an API key');
+  END IF;
+  SELECT k.api_key_id, k.api_key INTO api_key_id, api_key
+  FROM tenancy.issue_api_key(v_principal, p_name, p_scopes, p_expires_at) AS k;
+END
+$fn$;
+
+COMMENT ON FUNCTION api.create_api_key(text, uuid, text[], timestamptz) IS
+  'Issue an API key (returned once; only its hash is kept) for yourself, or as owner/admin '
+  'for another principal. Scopes ''*'' or ''area:read|write''; optional expiry.';
+GRANT EXECUTE ON FUNCTION api.create_api_key(text, uuid, text[], timestamptz) TO claw_runtime;
+
+-- api.revoke_api_key: revoke a key at once (the next api.authenticate with it fails).
+-- Who: owner/admin, or the key's own principal. Idempotent: revoking twice keeps the first
+-- time. Raises CL404 when the key is not visible. Locks: the key row.
+CREATE OR REPLACE FUNCTION api.revoke_api_key(p_api_key_id uuid)
+RETURNS timestamptz
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_revoked timestamptz;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'keys:write',
+                                'revoking an API key');
+  UPDATE tenancy.api_keys AS k SET revoked_at = coalesce(k.revoked_at, pg_catalog.now())
+  WHERE k.tenant_id = internal.current_tenant_id() AND k.api_key_id = p_api_key_id
+  RETURNING k.revoked_at INTO v_revoked;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'API key not found',
+      DETAIL = pg_catalog.format('no key %s visible to this principal', p_api_key_id),
+      HINT = 'list keys with api.list_api_keys()';
+  END IF;
+  RETURN v_revoked;
+END
+$fn$;
+
+COMMENT ON FUNCTION api.revoke_api_key(uuid) IS
+  'Revoke an API key immediately; returns when it was revoked. Idempotent.';
+GRANT EXECUTE ON FUNCTION api.revoke_api_key(uuid) TO claw_runtime;
+
+-- api.list_api_keys: keys visible to the caller (own keys; all for owner/admin), never a
+-- secret or hash. Status is active, revoked or expired.
+CREATE OR REPLACE FUNCTION api.list_api_keys()
+RETURNS TABLE (api_key_id uuid, principal_id uuid, name text, prefix text, scopes text[],
+               status text, expires_at timestamptz, revoked_at timestamptz,
+               last_used_at timestamptz, created_at timestamptz)
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'keys:read',
+                                'listing API keys');
+  RETURN QUERY
+  SELECT k.api_key_id, k.principal_id, k.name, k.prefix, k.scopes,
+         CASE WHEN k.revoked_at IS NOT NULL THEN 'revoked'
+              WHEN k.expires_at <= pg_catalog.now() THEN 'expired' ELSE 'active' END,
+         k.expires_at, k.revoked_at, k.last_used_at, k.created_at
+  FROM tenancy.api_keys AS k
+  ORDER BY k.created_at, k.api_key_id;
+END
+$fn$;
+
+COMMENT ON FUNCTION api.list_api_keys() IS
+  'API keys visible to the caller with their status (active, revoked, expired); no secrets.';
+GRANT EXECUTE ON FUNCTION api.list_api_keys() TO claw_runtime;

@@ -1,0 +1,96 @@
+-- api.authenticate: verify an API key and establish the tenant context for the rest of the
+-- transaction (see functions/internal/tenant_context.sql). Applications call it first in
+-- every transaction: BEGIN; SELECT * FROM api.authenticate(p_api_key => $1); ...; COMMIT.
+--
+-- Returns: the tenant, principal, its roles and the key's scopes.
+-- Raises: CL401 for a malformed, unknown, wrong-secret, revoked or expired key, or a
+-- disabled principal (the message says which; the detail never echoes the secret).
+-- Writes: api_keys.last_used_at, at most once a minute per key. Locks: that key row.
+-- Flow: the key's public part names tenant and key id; a system context for that tenant
+-- lets the lookup run under RLS; only a matching sha256(secret) leads to the principal's
+-- context.
+CREATE OR REPLACE FUNCTION api.authenticate(p_api_key text)
+RETURNS TABLE (tenant_id uuid, principal_id uuid, roles text[], scopes text[])
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_m text[] := pg_catalog.regexp_match(
+    p_api_key, '^ck_([0-9a-f]{32})([0-9a-f]{32})_([A-Za-z0-9_-]{43})$');
+  v_tenant uuid;
+  v_key record;
+  v_roles text[];
+BEGIN
+  IF v_m IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'invalid API key',
+      DETAIL = 'the key is malformed',
+      HINT = 'API keys look like ck_<64 hex>_<43 characters>; pass the whole key';
+  END IF;
+  v_tenant := v_m[1]::uuid;
+  PERFORM internal.set_context(v_tenant, NULL, '{system}');
+  SELECT k.api_key_id, k.principal_id, k.secret_hash, k.scopes, k.expires_at, k.revoked_at,
+         k.last_used_at, p.disabled_at
+    INTO v_key
+  FROM tenancy.api_keys AS k
+  JOIN tenancy.principals AS p ON p.tenant_id = k.tenant_id AND p.principal_id = k.principal_id
+  WHERE k.tenant_id = v_tenant AND k.api_key_id = v_m[2]::uuid;
+  IF NOT FOUND OR v_key.secret_hash <> pg_catalog.sha256(pg_catalog.convert_to(v_m[3], 'UTF8')) THEN
+    PERFORM internal.clear_context();
+    RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'invalid API key',
+      DETAIL = 'no such key, or the secret does not match',
+      HINT = 'check the key; a lost key cannot be recovered, issue a new one';
+  END IF;
+  IF v_key.revoked_at IS NOT NULL THEN
+    PERFORM internal.clear_context();
+    RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'API key revoked',
+      DETAIL = pg_catalog.format('key %s was revoked at %s', v_key.api_key_id, v_key.revoked_at),
+      HINT = 'issue a new key';
+  END IF;
+  IF v_key.expires_at IS NOT NULL AND v_key.expires_at <= pg_catalog.now() THEN
+    PERFORM internal.clear_context();
+    RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'API key expired',
+      DETAIL = pg_catalog.format('key %s expired at %s', v_key.api_key_id, v_key.expires_at),
+      HINT = 'issue a new key';
+  END IF;
+  IF v_key.disabled_at IS NOT NULL THEN
+    PERFORM internal.clear_context();
+    RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'principal disabled',
+      DETAIL = pg_catalog.format('principal %s was disabled at %s', v_key.principal_id,
+                                 v_key.disabled_at),
+      HINT = 'ask a tenant admin to enable the principal';
+  END IF;
+  SELECT pg_catalog.array_agg(m.role ORDER BY m.role) INTO v_roles
+  FROM tenancy.memberships AS m
+  WHERE m.tenant_id = v_tenant AND m.principal_id = v_key.principal_id;
+  IF v_key.last_used_at IS NULL OR v_key.last_used_at < pg_catalog.now() - interval '1 minute' THEN
+    UPDATE tenancy.api_keys AS k SET last_used_at = pg_catalog.now()
+    WHERE k.tenant_id = v_tenant AND k.api_key_id = v_key.api_key_id;
+  END IF;
+  PERFORM internal.set_context(v_tenant, v_key.principal_id, coalesce(v_roles, '{}'),
+                               v_key.scopes);
+  RETURN QUERY SELECT v_tenant, v_key.principal_id, coalesce(v_roles, '{}'::text[]), v_key.scopes;
+END
+$fn$;
+
+COMMENT ON FUNCTION api.authenticate(text) IS
+  'Verify an API key and set the tenant context for this transaction. Returns tenant, '
+  'principal, roles, scopes. CL401 when the key is malformed, unknown, revoked or expired.';
+GRANT EXECUTE ON FUNCTION api.authenticate(text) TO claw_runtime;
+
+-- api.whoami: the verified context of this transaction (no rows without one).
+CREATE OR REPLACE FUNCTION api.whoami()
+RETURNS TABLE (tenant_id uuid, principal_id uuid, roles text[], scopes text[])
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+  SELECT c.tenant_id, c.principal_id, c.roles, c.scopes
+  FROM internal.verified_context() AS c WHERE c.tenant_id IS NOT NULL
+$fn$;
+
+COMMENT ON FUNCTION api.whoami() IS
+  'The tenant, principal, roles and scopes this transaction acts as; no rows when unauthenticated.';
+GRANT EXECUTE ON FUNCTION api.whoami() TO claw_runtime, claw_worker;

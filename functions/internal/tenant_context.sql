@@ -1,0 +1,157 @@
+-- The tenant context: which tenant, principal and roles the current transaction acts as.
+--
+-- Design. The context lives in two transaction-local settings (set_config(..., true), so it
+-- is gone at COMMIT/ROLLBACK and safe behind PgBouncer in transaction mode):
+--   claw.ctx      'tenant_id|principal_id|role,role|scope,scope|xid'
+--   claw.ctx_mac  hex(sha256(k || sha256(k || claw.ctx)))   k = internal.context_keys.secret
+-- Only SECURITY DEFINER functions owned by claw_owner can read k, so only they can produce a
+-- valid MAC: internal.set_context is called by api functions after they verified a
+-- credential (api.authenticate: an API key). The MAC binds the context to the transaction id,
+-- so a value seen in one transaction is worthless in any other. A role that writes the raw
+-- settings itself (SET claw.ctx = ...) gets no tenant: internal.current_tenant_id() returns
+-- NULL, every policy compares tenant_id with NULL, and the session sees no rows and can
+-- write none (fail closed).
+--
+-- Policies call the helpers as (select internal.current_tenant_id()) so the planner runs them
+-- once per query (an InitPlan), not per row.
+
+-- internal.set_context: establish the verified context for the rest of this transaction.
+-- Callers: api functions that verified a credential, and internal provisioning.
+-- Parameters: tenant (required), principal (NULL for system work), roles (tenant roles, or
+-- '{system}' for Claw's own work inside a tenant), scopes (of the credential; '*' = all).
+-- Raises CL422 on a NULL tenant.
+-- Not granted to any login role.
+CREATE OR REPLACE FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid,
+                                                p_roles text[], p_scopes text[] DEFAULT '{*}')
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_ctx text;
+  v_key bytea;
+BEGIN
+  IF p_tenant_id IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'a tenant context needs a tenant',
+      DETAIL = 'internal.set_context was called with a NULL tenant id',
+      HINT = 'pass the tenant the verified credential belongs to';
+  END IF;
+  SELECT k.secret INTO STRICT v_key FROM internal.context_keys AS k WHERE k.context_key_id = 1;
+  v_ctx := p_tenant_id::text || '|' || coalesce(p_principal_id::text, '') || '|'
+           || array_to_string(coalesce(p_roles, '{}'), ',') || '|'
+           || array_to_string(coalesce(p_scopes, '{}'), ',') || '|'
+           || pg_catalog.pg_current_xact_id()::text;
+  PERFORM pg_catalog.set_config('claw.ctx', v_ctx, true);
+  PERFORM pg_catalog.set_config('claw.ctx_mac', pg_catalog.encode(pg_catalog.sha256(
+    v_key || pg_catalog.sha256(v_key || pg_catalog.convert_to(v_ctx, 'UTF8'))), 'hex'), true);
+END
+$fn$;
+
+-- internal.clear_context: drop the context for the rest of this transaction.
+CREATE OR REPLACE FUNCTION internal.clear_context()
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM pg_catalog.set_config('claw.ctx', '', true);
+  PERFORM pg_catalog.set_config('claw.ctx_mac', '', true);
+END
+$fn$;
+
+-- internal.verified_context: the context if its MAC is valid for this transaction; NULL
+-- fields otherwise. Never raises: an absent or forged context simply is no context.
+CREATE OR REPLACE FUNCTION internal.verified_context(
+  OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[])
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_ctx text := pg_catalog.current_setting('claw.ctx', true);
+  v_mac text := pg_catalog.current_setting('claw.ctx_mac', true);
+  v_key bytea;
+  v_parts text[];
+BEGIN
+  IF v_ctx IS NULL OR v_ctx = '' OR v_mac IS NULL OR v_mac = '' THEN
+    RETURN;
+  END IF;
+  v_parts := pg_catalog.string_to_array(v_ctx, '|');
+  IF pg_catalog.cardinality(v_parts) <> 5 THEN
+    RETURN;
+  END IF;
+  -- Cheap check first: bound to this transaction. pg_current_xact_id_if_assigned() is NULL
+  -- when no xid exists, which never matches.
+  IF v_parts[5] IS DISTINCT FROM pg_catalog.pg_current_xact_id_if_assigned()::text THEN
+    RETURN;
+  END IF;
+  SELECT k.secret INTO v_key FROM internal.context_keys AS k WHERE k.context_key_id = 1;
+  IF v_mac IS DISTINCT FROM pg_catalog.encode(pg_catalog.sha256(
+       v_key || pg_catalog.sha256(v_key || pg_catalog.convert_to(v_ctx, 'UTF8'))), 'hex') THEN
+    RETURN;
+  END IF;
+  tenant_id := v_parts[1]::uuid;
+  principal_id := NULLIF(v_parts[2], '')::uuid;
+  roles := pg_catalog.string_to_array(NULLIF(v_parts[3], ''), ',');
+  scopes := pg_catalog.string_to_array(NULLIF(v_parts[4], ''), ',');
+END
+$fn$;
+
+-- internal.current_tenant_id: the verified tenant of this transaction, or NULL.
+CREATE OR REPLACE FUNCTION internal.current_tenant_id()
+RETURNS uuid
+LANGUAGE sql
+STABLE
+SET search_path = ''
+AS $fn$ SELECT (internal.verified_context()).tenant_id $fn$;
+
+-- internal.current_principal_id: the verified principal, or NULL (system work, no context).
+CREATE OR REPLACE FUNCTION internal.current_principal_id()
+RETURNS uuid
+LANGUAGE sql
+STABLE
+SET search_path = ''
+AS $fn$ SELECT (internal.verified_context()).principal_id $fn$;
+
+-- internal.has_role: does the verified context hold any of these tenant roles?
+CREATE OR REPLACE FUNCTION internal.has_role(p_roles text[])
+RETURNS boolean
+LANGUAGE sql
+STABLE
+SET search_path = ''
+AS $fn$ SELECT coalesce((internal.verified_context()).roles && p_roles, false) $fn$;
+
+-- internal.require_role: raise CL401 without a context, CL403 without one of the roles or
+-- when the credential's scopes do not include p_scope ('*' includes every scope).
+CREATE OR REPLACE FUNCTION internal.require_role(p_roles text[], p_scope text, p_action text)
+RETURNS void
+LANGUAGE plpgsql
+STABLE
+SET search_path = ''
+AS $fn$
+BEGIN
+  IF internal.current_tenant_id() IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'not authenticated',
+      DETAIL = pg_catalog.format('%s needs an authenticated tenant context', p_action),
+      HINT = 'call api.authenticate(p_api_key => ...) first, in the same transaction';
+  END IF;
+  IF NOT internal.has_role(p_roles) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
+      DETAIL = pg_catalog.format('%s needs one of the roles %s', p_action, p_roles),
+      HINT = 'ask a tenant owner or admin to grant the role';
+  END IF;
+  IF NOT coalesce((internal.verified_context()).scopes && ARRAY['*', p_scope], false) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
+      DETAIL = pg_catalog.format('%s needs a credential with scope %s', p_action, p_scope),
+      HINT = 'use an API key that carries this scope';
+  END IF;
+END
+$fn$;
+
+-- Nothing here is granted to login roles: they reach tables only through SECURITY DEFINER
+-- api functions, so policies (and these helpers) always run as claw_owner, which FORCE ROW
+-- LEVEL SECURITY subjects to them.
