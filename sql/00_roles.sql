@@ -4,7 +4,7 @@
 --   claw_runtime  LOGIN    applications: EXECUTE on api functions only; owns nothing
 --   claw_worker   LOGIN    `claw worker`: claims work across tenants, acts inside one
 --   claw_admin    LOGIN    operators in psql: read-only views, audited
---   claw_auditor  LOGIN    reads and verifies the audit ledger
+--   claw_auditor  LOGIN    reads and verifies the audit ledger (BYPASSRLS, read-only)
 --
 -- Roles are created with safe attributes if missing and never altered afterwards: if
 -- someone later grants claw_runtime SUPERUSER or BYPASSRLS, `claw` refuses to start
@@ -32,6 +32,11 @@ BEGIN
   END LOOP;
 END
 $bootstrap$;
+
+-- The auditor verifies every tenant's chain: it bypasses RLS, and its only grants are
+-- SELECT on the ledger and EXECUTE on the verification functions (policies/audit.sql,
+-- functions/audit/verify.sql).
+ALTER ROLE claw_auditor BYPASSRLS;
 
 -- The connecting administrator runs migrations as claw_owner, so it must be able to
 -- SET ROLE to it (a no-op for a superuser).

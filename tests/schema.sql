@@ -11,6 +11,14 @@ CREATE SCHEMA api;
 ALTER SCHEMA api OWNER TO claw_owner;
 
 --
+-- Name: audit; Type: SCHEMA; Schema: -; Owner: claw_owner
+--
+
+CREATE SCHEMA audit;
+
+ALTER SCHEMA audit OWNER TO claw_owner;
+
+--
 -- Name: claw_migrations; Type: SCHEMA; Schema: -; Owner: claw_owner
 --
 
@@ -377,6 +385,319 @@ ALTER FUNCTION api.whoami() OWNER TO claw_owner;
 COMMENT ON FUNCTION api.whoami() IS 'The tenant, principal, roles and scopes this transaction acts as; no rows when unauthenticated.';
 
 --
+-- Name: append(uuid, text, text, text, jsonb, jsonb); Type: FUNCTION; Schema: audit; Owner: claw_owner
+--
+
+CREATE FUNCTION audit.append(p_tenant_id uuid, p_action text, p_target_table text DEFAULT NULL::text, p_target_id text DEFAULT NULL::text, p_before jsonb DEFAULT NULL::jsonb, p_after jsonb DEFAULT NULL::jsonb) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_seq bigint;
+  v_prev bytea;
+  v_hash bytea;
+  v_at timestamptz := pg_catalog.clock_timestamp();
+  v_actor uuid := internal.current_principal_id();
+  v_trace text := NULLIF(pg_catalog.current_setting('claw.trace_id', true), '');
+BEGIN
+  SELECT h.seq, h.head_hash INTO v_seq, v_prev
+  FROM audit.chain_heads AS h WHERE h.tenant_id = p_tenant_id FOR UPDATE;
+  IF NOT FOUND THEN
+    INSERT INTO audit.chain_heads (tenant_id, seq, head_hash)
+    VALUES (p_tenant_id, 0, '\x0000000000000000000000000000000000000000000000000000000000000000')
+    ON CONFLICT (tenant_id) DO NOTHING;
+    SELECT h.seq, h.head_hash INTO STRICT v_seq, v_prev
+    FROM audit.chain_heads AS h WHERE h.tenant_id = p_tenant_id FOR UPDATE;
+  END IF;
+  v_seq := v_seq + 1;
+  v_hash := pg_catalog.sha256(pg_catalog.convert_to(audit.encode_event(
+    p_tenant_id, v_seq, v_at, v_actor, session_user, p_action, p_target_table, p_target_id,
+    p_before, p_after, v_trace, v_prev), 'UTF8'));
+  INSERT INTO audit.events (tenant_id, seq, occurred_at, actor_principal_id, db_user, action,
+                            target_table, target_id, before, after, trace_id,
+                            encoding_version, prev_hash, row_hash)
+  VALUES (p_tenant_id, v_seq, v_at, v_actor, session_user, p_action, p_target_table,
+          p_target_id, p_before, p_after, v_trace, 1, v_prev, v_hash);
+  UPDATE audit.chain_heads AS h SET seq = v_seq, head_hash = v_hash, updated_at = v_at
+  WHERE h.tenant_id = p_tenant_id;
+  RETURN v_seq;
+END
+$$;
+
+ALTER FUNCTION audit.append(p_tenant_id uuid, p_action text, p_target_table text, p_target_id text, p_before jsonb, p_after jsonb) OWNER TO claw_owner;
+
+--
+-- Name: checkpoint(); Type: FUNCTION; Schema: audit; Owner: claw_owner
+--
+
+CREATE FUNCTION audit.checkpoint() RETURNS jsonb
+    LANGUAGE sql STABLE
+    AS $$
+  WITH heads AS (
+    SELECT h.tenant_id, h.seq, h.head_hash FROM audit.chain_heads AS h ORDER BY h.tenant_id
+  )
+  SELECT pg_catalog.jsonb_build_object(
+    'format', 'claw-audit-checkpoint-v1',
+    'created_at', pg_catalog.now(),
+    'schema_hash', audit.schema_hash(),
+    'root', pg_catalog.encode(audit.merkle_root(coalesce(
+       (SELECT pg_catalog.array_agg(audit.head_leaf(h.tenant_id, h.seq, h.head_hash)
+                                    ORDER BY h.tenant_id) FROM heads AS h), '{}')), 'hex'),
+    'heads', coalesce((SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+       'tenant_id', h.tenant_id, 'seq', h.seq, 'head_hash', pg_catalog.encode(h.head_hash, 'hex'))
+       ORDER BY h.tenant_id) FROM heads AS h), '[]'::jsonb))
+$$;
+
+ALTER FUNCTION audit.checkpoint() OWNER TO claw_owner;
+
+--
+-- Name: encode_event(uuid, bigint, timestamp with time zone, uuid, text, text, text, text, jsonb, jsonb, text, bytea); Type: FUNCTION; Schema: audit; Owner: claw_owner
+--
+
+CREATE FUNCTION audit.encode_event(p_tenant_id uuid, p_seq bigint, p_occurred_at timestamp with time zone, p_actor uuid, p_db_user text, p_action text, p_target_table text, p_target_id text, p_before jsonb, p_after jsonb, p_trace_id text, p_prev_hash bytea) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  SELECT 'claw-audit-v1'
+    || '|' || audit.lp(p_tenant_id::text)
+    || '|' || audit.lp(p_seq::text)
+    || '|' || audit.lp(((EXTRACT(epoch FROM p_occurred_at) * 1000000)::bigint)::text)
+    || '|' || audit.lp(p_actor::text)
+    || '|' || audit.lp(p_db_user)
+    || '|' || audit.lp(p_action)
+    || '|' || audit.lp(p_target_table)
+    || '|' || audit.lp(p_target_id)
+    || '|' || audit.lp(p_before::text)
+    || '|' || audit.lp(p_after::text)
+    || '|' || audit.lp(p_trace_id)
+    || '|' || audit.lp(pg_catalog.encode(p_prev_hash, 'hex'))
+$$;
+
+ALTER FUNCTION audit.encode_event(p_tenant_id uuid, p_seq bigint, p_occurred_at timestamp with time zone, p_actor uuid, p_db_user text, p_action text, p_target_table text, p_target_id text, p_before jsonb, p_after jsonb, p_trace_id text, p_prev_hash bytea) OWNER TO claw_owner;
+
+--
+-- Name: head_leaf(uuid, bigint, bytea); Type: FUNCTION; Schema: audit; Owner: claw_owner
+--
+
+CREATE FUNCTION audit.head_leaf(p_tenant_id uuid, p_seq bigint, p_hash bytea) RETURNS bytea
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  SELECT pg_catalog.uuid_send(p_tenant_id) || pg_catalog.int8send(p_seq) || p_hash
+$$;
+
+ALTER FUNCTION audit.head_leaf(p_tenant_id uuid, p_seq bigint, p_hash bytea) OWNER TO claw_owner;
+
+--
+-- Name: lp(text); Type: FUNCTION; Schema: audit; Owner: claw_owner
+--
+
+CREATE FUNCTION audit.lp(p_value text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  SELECT CASE WHEN p_value IS NULL THEN '~'
+              ELSE pg_catalog.length(p_value)::text || ':' || p_value END
+$$;
+
+ALTER FUNCTION audit.lp(p_value text) OWNER TO claw_owner;
+
+--
+-- Name: merkle_root(bytea[]); Type: FUNCTION; Schema: audit; Owner: claw_owner
+--
+
+CREATE FUNCTION audit.merkle_root(p_leaves bytea[]) RETURNS bytea
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    AS $$
+DECLARE
+  n integer := coalesce(pg_catalog.cardinality(p_leaves), 0);
+  k integer := 1;
+BEGIN
+  IF n = 0 THEN
+    RETURN pg_catalog.sha256(''::bytea);
+  ELSIF n = 1 THEN
+    RETURN pg_catalog.sha256('\x00'::bytea || p_leaves[1]);
+  END IF;
+  WHILE k * 2 < n LOOP
+    k := k * 2;
+  END LOOP;
+  RETURN pg_catalog.sha256('\x01'::bytea || audit.merkle_root(p_leaves[1:k])
+                           || audit.merkle_root(p_leaves[k + 1:n]));
+END
+$$;
+
+ALTER FUNCTION audit.merkle_root(p_leaves bytea[]) OWNER TO claw_owner;
+
+--
+-- Name: schema_hash(); Type: FUNCTION; Schema: audit; Owner: claw_owner
+--
+
+CREATE FUNCTION audit.schema_hash() RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+  SELECT pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
+    pg_catalog.pg_get_functiondef('audit.encode_event(uuid,bigint,timestamptz,uuid,text,text,text,text,jsonb,jsonb,text,bytea)'::pg_catalog.regprocedure)
+    || (SELECT pg_catalog.string_agg(a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod), ',' ORDER BY a.attnum)
+        FROM pg_catalog.pg_attribute AS a
+        WHERE a.attrelid = 'audit.events'::pg_catalog.regclass AND a.attnum > 0 AND NOT a.attisdropped),
+    'UTF8')), 'hex')
+$$;
+
+ALTER FUNCTION audit.schema_hash() OWNER TO claw_owner;
+
+--
+-- Name: tg_chain_heads__forward_only(); Type: FUNCTION; Schema: audit; Owner: claw_owner
+--
+
+CREATE FUNCTION audit.tg_chain_heads__forward_only() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    IF NEW.tenant_id = OLD.tenant_id AND NEW.seq = OLD.seq + 1 THEN
+      RETURN NEW;
+    END IF;
+  END IF;
+  RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'audit chain heads only move forward',
+    DETAIL = pg_catalog.format('%s on audit.chain_heads is not allowed', TG_OP),
+    HINT = 'chain heads change only through audit.append';
+END
+$$;
+
+ALTER FUNCTION audit.tg_chain_heads__forward_only() OWNER TO claw_owner;
+
+--
+-- Name: tg_events__append_only(); Type: FUNCTION; Schema: audit; Owner: claw_owner
+--
+
+CREATE FUNCTION audit.tg_events__append_only() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+  RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'the audit ledger is append-only',
+    DETAIL = pg_catalog.format('%s on %s.%s is not allowed', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME),
+    HINT = 'record a correcting event instead of changing history';
+END
+$$;
+
+ALTER FUNCTION audit.tg_events__append_only() OWNER TO claw_owner;
+
+--
+-- Name: tg_track(); Type: FUNCTION; Schema: audit; Owner: claw_owner
+--
+
+CREATE FUNCTION audit.tg_track() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_omit text[] := TG_ARGV[1:];
+  v_before jsonb;
+  v_after jsonb;
+  v_row jsonb;
+  v_target text;
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    v_before := pg_catalog.to_jsonb(OLD) - v_omit;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    v_after := pg_catalog.to_jsonb(NEW) - v_omit;
+  END IF;
+  IF TG_OP = 'UPDATE' AND v_before = v_after THEN
+    RETURN NULL;
+  END IF;
+  v_row := coalesce(v_after, v_before);
+  SELECT pg_catalog.string_agg(v_row ->> k, '/' ORDER BY o) INTO v_target
+  FROM pg_catalog.unnest(pg_catalog.string_to_array(TG_ARGV[0], ',')) WITH ORDINALITY AS c(k, o);
+  PERFORM audit.append((v_row ->> 'tenant_id')::uuid,
+                       TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME || '.' || pg_catalog.lower(TG_OP),
+                       TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, v_target, v_before, v_after);
+  RETURN NULL;
+END
+$$;
+
+ALTER FUNCTION audit.tg_track() OWNER TO claw_owner;
+
+--
+-- Name: verify_chains(uuid); Type: FUNCTION; Schema: audit; Owner: claw_owner
+--
+
+CREATE FUNCTION audit.verify_chains(p_tenant_id uuid DEFAULT NULL::uuid) RETURNS TABLE(tenant_id uuid, events bigint, head_seq bigint, ok boolean, first_bad_seq bigint, problem text)
+    LANGUAGE sql STABLE
+    AS $$
+  WITH checked AS (
+    SELECT e.tenant_id, e.seq, e.row_hash,
+      CASE
+        WHEN pg_catalog.sha256(pg_catalog.convert_to(audit.encode_event(
+               e.tenant_id, e.seq, e.occurred_at, e.actor_principal_id, e.db_user, e.action,
+               e.target_table, e.target_id, e.before, e.after, e.trace_id, e.prev_hash),
+               'UTF8')) <> e.row_hash THEN 'row hash mismatch'
+        WHEN e.prev_hash <> coalesce(pg_catalog.lag(e.row_hash) OVER w,
+               '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+          THEN 'broken link'
+        WHEN e.seq <> coalesce(pg_catalog.lag(e.seq) OVER w, 0) + 1 THEN 'gap'
+      END AS problem
+    FROM audit.events AS e
+    WHERE p_tenant_id IS NULL OR e.tenant_id = p_tenant_id
+    WINDOW w AS (PARTITION BY e.tenant_id ORDER BY e.seq)
+  ),
+  per_tenant AS (
+    SELECT c.tenant_id, pg_catalog.count(*) AS events, pg_catalog.max(c.seq) AS last_seq,
+           (pg_catalog.array_agg(c.row_hash ORDER BY c.seq DESC))[1] AS last_hash,
+           pg_catalog.min(c.seq) FILTER (WHERE c.problem IS NOT NULL) AS first_bad_seq
+    FROM checked AS c GROUP BY c.tenant_id
+  )
+  SELECT h.tenant_id, coalesce(t.events, 0), h.seq,
+         t.first_bad_seq IS NULL AND h.seq = coalesce(t.last_seq, 0)
+           AND h.head_hash = coalesce(t.last_hash,
+               '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea),
+         coalesce(t.first_bad_seq,
+                  CASE WHEN h.seq <> coalesce(t.last_seq, 0)
+                         OR h.head_hash <> coalesce(t.last_hash, '\x00'::bytea)
+                       THEN LEAST(h.seq, coalesce(t.last_seq, 0)) + 1 END),
+         coalesce((SELECT c.problem FROM checked AS c
+                   WHERE c.tenant_id = h.tenant_id AND c.seq = t.first_bad_seq),
+                  CASE WHEN h.seq <> coalesce(t.last_seq, 0)
+                         OR h.head_hash <> coalesce(t.last_hash, '\x00'::bytea)
+                       THEN 'head mismatch' END)
+  FROM audit.chain_heads AS h
+  LEFT JOIN per_tenant AS t ON t.tenant_id = h.tenant_id
+  WHERE p_tenant_id IS NULL OR h.tenant_id = p_tenant_id
+  ORDER BY h.tenant_id
+$$;
+
+ALTER FUNCTION audit.verify_chains(p_tenant_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: verify_digest(jsonb); Type: FUNCTION; Schema: audit; Owner: claw_owner
+--
+
+CREATE FUNCTION audit.verify_digest(p_digest jsonb) RETURNS TABLE(tenant_id uuid, seq bigint, problem text)
+    LANGUAGE sql STABLE
+    AS $$
+  WITH heads AS (
+    SELECT (h ->> 'tenant_id')::uuid AS tenant_id, (h ->> 'seq')::bigint AS seq,
+           pg_catalog.decode(h ->> 'head_hash', 'hex') AS head_hash
+    FROM pg_catalog.jsonb_array_elements(p_digest -> 'heads') AS h
+  )
+  SELECT NULL::uuid, NULL::bigint, 'digest root mismatch'
+  WHERE pg_catalog.encode(audit.merkle_root(coalesce(
+          (SELECT pg_catalog.array_agg(audit.head_leaf(h.tenant_id, h.seq, h.head_hash)
+                                       ORDER BY h.tenant_id) FROM heads AS h), '{}')), 'hex')
+        IS DISTINCT FROM p_digest ->> 'root'
+  UNION ALL
+  SELECT h.tenant_id, h.seq,
+         CASE WHEN e.seq IS NULL THEN 'event missing' ELSE 'history rewritten' END
+  FROM heads AS h
+  LEFT JOIN audit.events AS e ON e.tenant_id = h.tenant_id AND e.seq = h.seq
+  WHERE h.seq > 0 AND (e.seq IS NULL OR e.row_hash <> h.head_hash)
+  UNION ALL
+  SELECT v.tenant_id, v.first_bad_seq, v.problem
+  FROM audit.verify_chains() AS v WHERE NOT v.ok
+$$;
+
+ALTER FUNCTION audit.verify_digest(p_digest jsonb) OWNER TO claw_owner;
+
+--
 -- Name: clear_context(); Type: FUNCTION; Schema: internal; Owner: claw_owner
 --
 
@@ -591,6 +912,19 @@ $$;
 ALTER FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[]) OWNER TO claw_owner;
 
 --
+-- Name: tenant_schemas(); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.tenant_schemas() RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    AS $$
+  SELECT ARRAY['tenancy', 'audit', 'authz', 'ontology', 'governance', 'queue', 'flow', 'llm',
+               'connect', 'messaging']
+$$;
+
+ALTER FUNCTION internal.tenant_schemas() OWNER TO claw_owner;
+
+--
 -- Name: verified_context(); Type: FUNCTION; Schema: internal; Owner: claw_owner
 --
 
@@ -704,6 +1038,53 @@ END
 $_$;
 
 ALTER FUNCTION tenancy.issue_api_key(p_principal_id uuid, p_name text, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text) OWNER TO claw_owner;
+
+--
+-- Name: chain_heads; Type: TABLE; Schema: audit; Owner: claw_owner
+--
+
+CREATE TABLE audit.chain_heads (
+    tenant_id uuid NOT NULL,
+    seq bigint NOT NULL,
+    head_hash bytea NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT chain_heads_head_hash_check CHECK ((length(head_hash) = 32)),
+    CONSTRAINT chain_heads_seq_check CHECK ((seq >= 0))
+);
+
+ALTER TABLE ONLY audit.chain_heads FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE audit.chain_heads OWNER TO claw_owner;
+
+--
+-- Name: events; Type: TABLE; Schema: audit; Owner: claw_owner
+--
+
+CREATE TABLE audit.events (
+    tenant_id uuid NOT NULL,
+    seq bigint NOT NULL,
+    occurred_at timestamp with time zone NOT NULL,
+    actor_principal_id uuid,
+    db_user text NOT NULL,
+    action text NOT NULL,
+    target_table text,
+    target_id text,
+    before jsonb,
+    after jsonb,
+    trace_id text,
+    encoding_version smallint NOT NULL,
+    prev_hash bytea NOT NULL,
+    row_hash bytea NOT NULL,
+    CONSTRAINT events_action_check CHECK (((length(action) >= 1) AND (length(action) <= 200))),
+    CONSTRAINT events_encoding_version_check CHECK ((encoding_version = 1)),
+    CONSTRAINT events_prev_hash_check CHECK ((length(prev_hash) = 32)),
+    CONSTRAINT events_row_hash_check CHECK ((length(row_hash) = 32)),
+    CONSTRAINT events_seq_check CHECK ((seq >= 1))
+);
+
+ALTER TABLE ONLY audit.events FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE audit.events OWNER TO claw_owner;
 
 --
 -- Name: _yoyo_log; Type: TABLE; Schema: claw_migrations; Owner: claw_owner
@@ -874,6 +1255,20 @@ ALTER TABLE ONLY tenancy.tenants FORCE ROW LEVEL SECURITY;
 ALTER TABLE tenancy.tenants OWNER TO claw_owner;
 
 --
+-- Name: chain_heads chain_heads_pkey; Type: CONSTRAINT; Schema: audit; Owner: claw_owner
+--
+
+ALTER TABLE ONLY audit.chain_heads
+    ADD CONSTRAINT chain_heads_pkey PRIMARY KEY (tenant_id);
+
+--
+-- Name: events events_pkey; Type: CONSTRAINT; Schema: audit; Owner: claw_owner
+--
+
+ALTER TABLE ONLY audit.events
+    ADD CONSTRAINT events_pkey PRIMARY KEY (tenant_id, seq);
+
+--
 -- Name: _yoyo_log _yoyo_log_pkey; Type: CONSTRAINT; Schema: claw_migrations; Owner: claw_owner
 --
 
@@ -972,6 +1367,12 @@ ALTER TABLE ONLY tenancy.tenants
     ADD CONSTRAINT tenants_slug_key UNIQUE (slug);
 
 --
+-- Name: events_tenant_target_idx; Type: INDEX; Schema: audit; Owner: claw_owner
+--
+
+CREATE INDEX events_tenant_target_idx ON audit.events USING btree (tenant_id, target_table, target_id);
+
+--
 -- Name: api_keys_tenant_principal_idx; Type: INDEX; Schema: tenancy; Owner: claw_owner
 --
 
@@ -982,6 +1383,76 @@ CREATE INDEX api_keys_tenant_principal_idx ON tenancy.api_keys USING btree (tena
 --
 
 CREATE INDEX memberships_tenant_granted_by_idx ON tenancy.memberships USING btree (tenant_id, granted_by);
+
+--
+-- Name: events 100_append_only; Type: TRIGGER; Schema: audit; Owner: claw_owner
+--
+
+CREATE TRIGGER "100_append_only" BEFORE DELETE OR UPDATE ON audit.events FOR EACH ROW EXECUTE FUNCTION audit.tg_events__append_only();
+
+ALTER TABLE audit.events ENABLE ALWAYS TRIGGER "100_append_only";
+
+--
+-- Name: chain_heads 100_forward_only; Type: TRIGGER; Schema: audit; Owner: claw_owner
+--
+
+CREATE TRIGGER "100_forward_only" BEFORE DELETE OR UPDATE ON audit.chain_heads FOR EACH ROW EXECUTE FUNCTION audit.tg_chain_heads__forward_only();
+
+ALTER TABLE audit.chain_heads ENABLE ALWAYS TRIGGER "100_forward_only";
+
+--
+-- Name: chain_heads 100_no_truncate; Type: TRIGGER; Schema: audit; Owner: claw_owner
+--
+
+CREATE TRIGGER "100_no_truncate" BEFORE TRUNCATE ON audit.chain_heads FOR EACH STATEMENT EXECUTE FUNCTION audit.tg_chain_heads__forward_only();
+
+ALTER TABLE audit.chain_heads ENABLE ALWAYS TRIGGER "100_no_truncate";
+
+--
+-- Name: events 100_no_truncate; Type: TRIGGER; Schema: audit; Owner: claw_owner
+--
+
+CREATE TRIGGER "100_no_truncate" BEFORE TRUNCATE ON audit.events FOR EACH STATEMENT EXECUTE FUNCTION audit.tg_events__append_only();
+
+ALTER TABLE audit.events ENABLE ALWAYS TRIGGER "100_no_truncate";
+
+--
+-- Name: api_keys 500_audit_track; Type: TRIGGER; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON tenancy.api_keys FOR EACH ROW EXECUTE FUNCTION audit.tg_track('api_key_id', 'secret_hash', 'last_used_at');
+
+--
+-- Name: memberships 500_audit_track; Type: TRIGGER; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON tenancy.memberships FOR EACH ROW EXECUTE FUNCTION audit.tg_track('principal_id,role');
+
+--
+-- Name: principals 500_audit_track; Type: TRIGGER; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON tenancy.principals FOR EACH ROW EXECUTE FUNCTION audit.tg_track('principal_id');
+
+--
+-- Name: tenants 500_audit_track; Type: TRIGGER; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON tenancy.tenants FOR EACH ROW EXECUTE FUNCTION audit.tg_track('tenant_id');
+
+--
+-- Name: chain_heads chain_heads_tenant_id_fkey; Type: FK CONSTRAINT; Schema: audit; Owner: claw_owner
+--
+
+ALTER TABLE ONLY audit.chain_heads
+    ADD CONSTRAINT chain_heads_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: events events_tenant_id_fkey; Type: FK CONSTRAINT; Schema: audit; Owner: claw_owner
+--
+
+ALTER TABLE ONLY audit.events
+    ADD CONSTRAINT events_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES audit.chain_heads(tenant_id);
 
 --
 -- Name: api_keys api_keys_tenant_id_principal_id_fkey; Type: FK CONSTRAINT; Schema: tenancy; Owner: claw_owner
@@ -1010,6 +1481,48 @@ ALTER TABLE ONLY tenancy.memberships
 
 ALTER TABLE ONLY tenancy.principals
     ADD CONSTRAINT principals_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: chain_heads; Type: ROW SECURITY; Schema: audit; Owner: claw_owner
+--
+
+ALTER TABLE audit.chain_heads ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: chain_heads chain_heads_all_append; Type: POLICY; Schema: audit; Owner: claw_owner
+--
+
+CREATE POLICY chain_heads_all_append ON audit.chain_heads USING (true) WITH CHECK (true);
+
+--
+-- Name: chain_heads chain_heads_tenant_isolation; Type: POLICY; Schema: audit; Owner: claw_owner
+--
+
+CREATE POLICY chain_heads_tenant_isolation ON audit.chain_heads AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: events; Type: ROW SECURITY; Schema: audit; Owner: claw_owner
+--
+
+ALTER TABLE audit.events ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: events events_insert_append; Type: POLICY; Schema: audit; Owner: claw_owner
+--
+
+CREATE POLICY events_insert_append ON audit.events FOR INSERT WITH CHECK (true);
+
+--
+-- Name: events events_select_admin; Type: POLICY; Schema: audit; Owner: claw_owner
+--
+
+CREATE POLICY events_select_admin ON audit.events FOR SELECT USING (( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role));
+
+--
+-- Name: events events_tenant_isolation; Type: POLICY; Schema: audit; Owner: claw_owner
+--
+
+CREATE POLICY events_tenant_isolation ON audit.events AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
 
 --
 -- Name: api_keys; Type: ROW SECURITY; Schema: tenancy; Owner: claw_owner
@@ -1141,6 +1654,12 @@ GRANT USAGE ON SCHEMA api TO claw_admin;
 GRANT USAGE ON SCHEMA api TO claw_auditor;
 
 --
+-- Name: SCHEMA audit; Type: ACL; Schema: -; Owner: claw_owner
+--
+
+GRANT USAGE ON SCHEMA audit TO claw_auditor;
+
+--
 -- Name: SCHEMA extensions; Type: ACL; Schema: -; Owner: postgres
 --
 
@@ -1224,6 +1743,86 @@ GRANT ALL ON FUNCTION api.whoami() TO claw_runtime;
 GRANT ALL ON FUNCTION api.whoami() TO claw_worker;
 
 --
+-- Name: FUNCTION append(p_tenant_id uuid, p_action text, p_target_table text, p_target_id text, p_before jsonb, p_after jsonb); Type: ACL; Schema: audit; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION audit.append(p_tenant_id uuid, p_action text, p_target_table text, p_target_id text, p_before jsonb, p_after jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION checkpoint(); Type: ACL; Schema: audit; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION audit.checkpoint() FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.checkpoint() TO claw_auditor;
+
+--
+-- Name: FUNCTION encode_event(p_tenant_id uuid, p_seq bigint, p_occurred_at timestamp with time zone, p_actor uuid, p_db_user text, p_action text, p_target_table text, p_target_id text, p_before jsonb, p_after jsonb, p_trace_id text, p_prev_hash bytea); Type: ACL; Schema: audit; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION audit.encode_event(p_tenant_id uuid, p_seq bigint, p_occurred_at timestamp with time zone, p_actor uuid, p_db_user text, p_action text, p_target_table text, p_target_id text, p_before jsonb, p_after jsonb, p_trace_id text, p_prev_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.encode_event(p_tenant_id uuid, p_seq bigint, p_occurred_at timestamp with time zone, p_actor uuid, p_db_user text, p_action text, p_target_table text, p_target_id text, p_before jsonb, p_after jsonb, p_trace_id text, p_prev_hash bytea) TO claw_auditor;
+
+--
+-- Name: FUNCTION head_leaf(p_tenant_id uuid, p_seq bigint, p_hash bytea); Type: ACL; Schema: audit; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION audit.head_leaf(p_tenant_id uuid, p_seq bigint, p_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.head_leaf(p_tenant_id uuid, p_seq bigint, p_hash bytea) TO claw_auditor;
+
+--
+-- Name: FUNCTION lp(p_value text); Type: ACL; Schema: audit; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION audit.lp(p_value text) FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.lp(p_value text) TO claw_auditor;
+
+--
+-- Name: FUNCTION merkle_root(p_leaves bytea[]); Type: ACL; Schema: audit; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION audit.merkle_root(p_leaves bytea[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.merkle_root(p_leaves bytea[]) TO claw_auditor;
+
+--
+-- Name: FUNCTION schema_hash(); Type: ACL; Schema: audit; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION audit.schema_hash() FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.schema_hash() TO claw_auditor;
+
+--
+-- Name: FUNCTION tg_chain_heads__forward_only(); Type: ACL; Schema: audit; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION audit.tg_chain_heads__forward_only() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_events__append_only(); Type: ACL; Schema: audit; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION audit.tg_events__append_only() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_track(); Type: ACL; Schema: audit; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION audit.tg_track() FROM PUBLIC;
+
+--
+-- Name: FUNCTION verify_chains(p_tenant_id uuid); Type: ACL; Schema: audit; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION audit.verify_chains(p_tenant_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.verify_chains(p_tenant_id uuid) TO claw_auditor;
+
+--
+-- Name: FUNCTION verify_digest(p_digest jsonb); Type: ACL; Schema: audit; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION audit.verify_digest(p_digest jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.verify_digest(p_digest jsonb) TO claw_auditor;
+
+--
 -- Name: FUNCTION clear_context(); Type: ACL; Schema: internal; Owner: claw_owner
 --
 
@@ -1272,6 +1871,12 @@ REVOKE ALL ON FUNCTION internal.role_safety_problems() FROM PUBLIC;
 REVOKE ALL ON FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[]) FROM PUBLIC;
 
 --
+-- Name: FUNCTION tenant_schemas(); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.tenant_schemas() FROM PUBLIC;
+
+--
 -- Name: FUNCTION verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]); Type: ACL; Schema: internal; Owner: claw_owner
 --
 
@@ -1288,6 +1893,22 @@ REVOKE ALL ON FUNCTION tenancy.create_tenant(p_slug text, p_name text, p_owner_h
 --
 
 REVOKE ALL ON FUNCTION tenancy.issue_api_key(p_principal_id uuid, p_name text, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text) FROM PUBLIC;
+
+--
+-- Name: TABLE chain_heads; Type: ACL; Schema: audit; Owner: claw_owner
+--
+
+REVOKE ALL ON TABLE audit.chain_heads FROM claw_owner;
+GRANT SELECT,INSERT,REFERENCES,TRIGGER,MAINTAIN,UPDATE ON TABLE audit.chain_heads TO claw_owner;
+GRANT SELECT ON TABLE audit.chain_heads TO claw_auditor;
+
+--
+-- Name: TABLE events; Type: ACL; Schema: audit; Owner: claw_owner
+--
+
+REVOKE ALL ON TABLE audit.events FROM claw_owner;
+GRANT SELECT,INSERT,REFERENCES,TRIGGER,MAINTAIN ON TABLE audit.events TO claw_owner;
+GRANT SELECT ON TABLE audit.events TO claw_auditor;
 
 --
 -- Name: DEFAULT PRIVILEGES FOR FUNCTIONS; Type: DEFAULT ACL; Schema: -; Owner: claw_owner

@@ -4,6 +4,8 @@
     claw migrate
     claw lint [FILE...]
     claw schema snapshot [--check]
+    claw tenant create SLUG NAME OWNER_HANDLE OWNER_NAME
+    claw audit verify [--digest FILE] | checkpoint [--out FILE]
     claw demo
 """
 
@@ -113,6 +115,33 @@ def cmd_schema(args: argparse.Namespace, cfg: config.Settings) -> int:
     return 0
 
 
+def cmd_tenant(args: argparse.Namespace, cfg: config.Settings) -> int:
+    db.ensure_safe_roles(db.admin_url(cfg))
+    with psycopg.connect(db.admin_url(cfg), autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT tenant_id, principal_id, api_key FROM tenancy.create_tenant("
+            "p_slug => %s, p_name => %s, p_owner_handle => %s, p_owner_name => %s)",
+            (args.slug, args.name, args.owner_handle, args.owner_name)).fetchone()
+    assert row is not None
+    print(f"tenant {row[0]} created; owner principal {row[1]}")
+    print(f"owner API key (shown once, keep it safe): {row[2]}")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace, cfg: config.Settings) -> int:
+    from pathlib import Path
+
+    from claw import audit
+
+    if args.action == "checkpoint":
+        out = Path(args.out)
+        digest = audit.write_checkpoint(db.admin_url(cfg), out)
+        print(f"checkpoint of {len(digest['heads'])} chain(s), root {digest['root']}, "
+              f"written to {out}; keep a copy outside this database")
+        return 0
+    return audit.run_verify(db.admin_url(cfg), Path(args.digest) if args.digest else None)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="claw", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -133,6 +162,19 @@ def build_parser() -> argparse.ArgumentParser:
     p_schema.add_argument("action", choices=["snapshot"])
     p_schema.add_argument("--check", action="store_true",
                           help="compare instead of writing; exit 1 on drift")
+
+    p_tenant = sub.add_parser("tenant", help="provision tenants (platform operators)")
+    p_tenant.add_argument("action", choices=["create"])
+    p_tenant.add_argument("slug")
+    p_tenant.add_argument("name")
+    p_tenant.add_argument("owner_handle")
+    p_tenant.add_argument("owner_name")
+
+    p_audit = sub.add_parser("audit", help="verify the audit ledger, write checkpoints")
+    p_audit.add_argument("action", choices=["verify", "checkpoint"])
+    p_audit.add_argument("--digest", help="verify: prove the ledger extends this checkpoint")
+    p_audit.add_argument("--out", default="audit-checkpoint.json",
+                         help="checkpoint: where to write the digest")
 
     sub.add_parser("demo", help="start, migrate, seed, and show what Claw did")
     return parser
@@ -157,6 +199,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return lint.main([*args.files, "--root", str(cfg.root)])
         if args.command == "schema":
             return cmd_schema(args, cfg)
+        if args.command == "tenant":
+            return cmd_tenant(args, cfg)
+        if args.command == "audit":
+            return cmd_audit(args, cfg)
         if args.command == "demo":
             from claw.demo import run_demo
 

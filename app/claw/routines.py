@@ -17,7 +17,7 @@ from typing import Any
 from claw.config import project_root
 
 SCHEMA_ORDER = (
-    "internal", "tenancy", "audit", "authz", "ontology", "governance", "queue", "flow",
+    "internal", "audit", "tenancy", "authz", "ontology", "governance", "queue", "flow",
     "llm", "connect", "messaging", "admin", "api",
 )
 

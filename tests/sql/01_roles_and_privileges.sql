@@ -11,8 +11,9 @@ SELECT is((SELECT rolcanlogin FROM pg_roles WHERE rolname = 'claw_owner'), false
 SELECT is_empty($$
   SELECT rolname FROM pg_roles
   WHERE rolname IN ('claw_runtime','claw_worker','claw_admin','claw_auditor')
-    AND (rolsuper OR rolbypassrls OR rolcreaterole OR rolcreatedb OR NOT rolcanlogin)
-$$, 'login roles: LOGIN, NOSUPERUSER, NOBYPASSRLS, NOCREATEROLE, NOCREATEDB');
+    AND (rolsuper OR (rolbypassrls AND rolname <> 'claw_auditor') OR rolcreaterole
+         OR rolcreatedb OR NOT rolcanlogin)
+$$, 'login roles: LOGIN, NOSUPERUSER, NOBYPASSRLS (but the read-only auditor), NOCREATEROLE, NOCREATEDB');
 SELECT is_empty('SELECT * FROM internal.role_safety_problems()',
                 'internal.role_safety_problems() finds nothing on a fresh install');
 

@@ -1,0 +1,57 @@
+"""`claw audit verify [--digest FILE]` and `claw audit checkpoint [--out FILE]`: thin callers of
+audit.verify_chains, audit.checkpoint and audit.verify_digest (functions/audit/verify.sql)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+
+def checkpoint(url: str) -> dict[str, Any]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SELECT audit.checkpoint()").fetchone()
+    assert row is not None
+    digest: dict[str, Any] = row[0]
+    return digest
+
+
+def write_checkpoint(url: str, out: Path) -> dict[str, Any]:
+    digest = checkpoint(url)
+    out.write_text(json.dumps(digest, indent=2, sort_keys=True) + "\n")
+    return digest
+
+
+def verify(url: str, digest_file: Path | None = None) -> tuple[list[tuple[Any, ...]],
+                                                               list[tuple[Any, ...]]]:
+    """(chains, problems): every chain's status, and the problems found (broken links, and
+    with a digest, anything that shows the ledger no longer extends it)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        chains = conn.execute(
+            "SELECT tenant_id, events, head_seq, ok, first_bad_seq, problem "
+            "FROM audit.verify_chains()").fetchall()
+        if digest_file is None:
+            problems = [(c[0], c[4], c[5]) for c in chains if not c[3]]
+        else:
+            digest = json.loads(digest_file.read_text())
+            problems = conn.execute(
+                "SELECT tenant_id, seq, problem FROM audit.verify_digest(%s::jsonb)",
+                (json.dumps(digest),)).fetchall()
+    return chains, problems
+
+
+def run_verify(url: str, digest_file: Path | None) -> int:
+    chains, problems = verify(url, digest_file)
+    events = sum(c[1] for c in chains)
+    for tenant, seq, problem in problems:
+        where = f"tenant {tenant} seq {seq}" if tenant else "digest"
+        print(f"BROKEN {where}: {problem}")
+    suffix = f" against {digest_file}" if digest_file else ""
+    if problems:
+        print(f"audit ledger NOT intact{suffix}: {len(problems)} problem(s) in "
+              f"{len(chains)} chain(s), {events} events")
+        return 1
+    print(f"audit ledger intact{suffix}: {len(chains)} chain(s), {events} events verified")
+    return 0

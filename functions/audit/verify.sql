@@ -1,0 +1,177 @@
+-- Verification of the ledger: audit.verify_chains (every link and hash, set-based) and the
+-- checkpoint pair audit.checkpoint / audit.verify_digest (Merkle root over all chain heads,
+-- RFC 6962 hashing, kept by the operator outside the database).
+-- SECURITY INVOKER: run by a superuser or claw_auditor (BYPASSRLS, SELECT on the ledger);
+-- under anyone else's RLS they see only their tenant.
+
+-- audit.verify_chains: one row per tenant chain: how many events, the head, whether it is
+-- intact, and the first broken link with the reason:
+--   'row hash mismatch'  the event's content no longer matches its row_hash
+--   'broken link'        prev_hash is not the previous event's row_hash
+--   'gap'                seq does not follow the previous seq (an event was removed)
+--   'head mismatch'      the chain head does not match the last event (tail removed or head moved)
+-- Read-only; one scan of audit.events in (tenant_id, seq) order.
+CREATE OR REPLACE FUNCTION audit.verify_chains(p_tenant_id uuid DEFAULT NULL)
+RETURNS TABLE (tenant_id uuid, events bigint, head_seq bigint, ok boolean,
+               first_bad_seq bigint, problem text)
+LANGUAGE sql
+STABLE
+AS $fn$
+  WITH checked AS (
+    SELECT e.tenant_id, e.seq, e.row_hash,
+      CASE
+        WHEN pg_catalog.sha256(pg_catalog.convert_to(audit.encode_event(
+               e.tenant_id, e.seq, e.occurred_at, e.actor_principal_id, e.db_user, e.action,
+               e.target_table, e.target_id, e.before, e.after, e.trace_id, e.prev_hash),
+               'UTF8')) <> e.row_hash THEN 'row hash mismatch'
+        WHEN e.prev_hash <> coalesce(pg_catalog.lag(e.row_hash) OVER w,
+               '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+          THEN 'broken link'
+        WHEN e.seq <> coalesce(pg_catalog.lag(e.seq) OVER w, 0) + 1 THEN 'gap'
+      END AS problem
+    FROM audit.events AS e
+    WHERE p_tenant_id IS NULL OR e.tenant_id = p_tenant_id
+    WINDOW w AS (PARTITION BY e.tenant_id ORDER BY e.seq)
+  ),
+  per_tenant AS (
+    SELECT c.tenant_id, pg_catalog.count(*) AS events, pg_catalog.max(c.seq) AS last_seq,
+           (pg_catalog.array_agg(c.row_hash ORDER BY c.seq DESC))[1] AS last_hash,
+           pg_catalog.min(c.seq) FILTER (WHERE c.problem IS NOT NULL) AS first_bad_seq
+    FROM checked AS c GROUP BY c.tenant_id
+  )
+  SELECT h.tenant_id, coalesce(t.events, 0), h.seq,
+         t.first_bad_seq IS NULL AND h.seq = coalesce(t.last_seq, 0)
+           AND h.head_hash = coalesce(t.last_hash,
+               '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea),
+         coalesce(t.first_bad_seq,
+                  CASE WHEN h.seq <> coalesce(t.last_seq, 0)
+                         OR h.head_hash <> coalesce(t.last_hash, '\x00'::bytea)
+                       THEN LEAST(h.seq, coalesce(t.last_seq, 0)) + 1 END),
+         coalesce((SELECT c.problem FROM checked AS c
+                   WHERE c.tenant_id = h.tenant_id AND c.seq = t.first_bad_seq),
+                  CASE WHEN h.seq <> coalesce(t.last_seq, 0)
+                         OR h.head_hash <> coalesce(t.last_hash, '\x00'::bytea)
+                       THEN 'head mismatch' END)
+  FROM audit.chain_heads AS h
+  LEFT JOIN per_tenant AS t ON t.tenant_id = h.tenant_id
+  WHERE p_tenant_id IS NULL OR h.tenant_id = p_tenant_id
+  ORDER BY h.tenant_id
+$fn$;
+
+-- audit.merkle_root: RFC 6962 Merkle tree hash over leaf data (in order):
+--   MTH({}) = sha256(''), leaf = sha256(0x00 || d), node = sha256(0x01 || left || right),
+--   split at the largest power of two smaller than n.
+CREATE OR REPLACE FUNCTION audit.merkle_root(p_leaves bytea[])
+RETURNS bytea
+LANGUAGE plpgsql
+IMMUTABLE
+PARALLEL SAFE
+AS $fn$
+DECLARE
+  n integer := coalesce(pg_catalog.cardinality(p_leaves), 0);
+  k integer := 1;
+BEGIN
+  IF n = 0 THEN
+    RETURN pg_catalog.sha256(''::bytea);
+  ELSIF n = 1 THEN
+    RETURN pg_catalog.sha256('\x00'::bytea || p_leaves[1]);
+  END IF;
+  WHILE k * 2 < n LOOP
+    k := k * 2;
+  END LOOP;
+  RETURN pg_catalog.sha256('\x01'::bytea || audit.merkle_root(p_leaves[1:k])
+                           || audit.merkle_root(p_leaves[k + 1:n]));
+END
+$fn$;
+
+-- audit.head_leaf: the leaf data of one chain head: tenant id (16 bytes) || seq (8 bytes,
+-- big-endian) || head hash (32 bytes).
+CREATE OR REPLACE FUNCTION audit.head_leaf(p_tenant_id uuid, p_seq bigint, p_hash bytea)
+RETURNS bytea
+LANGUAGE sql
+IMMUTABLE
+PARALLEL SAFE
+AS $fn$
+  SELECT pg_catalog.uuid_send(p_tenant_id) || pg_catalog.int8send(p_seq) || p_hash
+$fn$;
+
+-- audit.schema_hash: identifies the ledger's encoding and shape (the encode function and
+-- the events columns), so a digest says which rules it was made under.
+CREATE OR REPLACE FUNCTION audit.schema_hash()
+RETURNS text
+LANGUAGE sql
+STABLE
+AS $fn$
+  SELECT pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
+    pg_catalog.pg_get_functiondef('audit.encode_event(uuid,bigint,timestamptz,uuid,text,text,text,text,jsonb,jsonb,text,bytea)'::pg_catalog.regprocedure)
+    || (SELECT pg_catalog.string_agg(a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod), ',' ORDER BY a.attnum)
+        FROM pg_catalog.pg_attribute AS a
+        WHERE a.attrelid = 'audit.events'::pg_catalog.regclass AND a.attnum > 0 AND NOT a.attisdropped),
+    'UTF8')), 'hex')
+$fn$;
+
+-- audit.checkpoint: a digest of the whole ledger now: every chain head (tenant, seq, hash),
+-- their Merkle root, the time and the schema hash. The operator stores it outside the
+-- database (`claw audit checkpoint` writes it to a file); audit.verify_digest later proves
+-- the ledger still extends it. Read-only.
+CREATE OR REPLACE FUNCTION audit.checkpoint()
+RETURNS jsonb
+LANGUAGE sql
+STABLE
+AS $fn$
+  WITH heads AS (
+    SELECT h.tenant_id, h.seq, h.head_hash FROM audit.chain_heads AS h ORDER BY h.tenant_id
+  )
+  SELECT pg_catalog.jsonb_build_object(
+    'format', 'claw-audit-checkpoint-v1',
+    'created_at', pg_catalog.now(),
+    'schema_hash', audit.schema_hash(),
+    'root', pg_catalog.encode(audit.merkle_root(coalesce(
+       (SELECT pg_catalog.array_agg(audit.head_leaf(h.tenant_id, h.seq, h.head_hash)
+                                    ORDER BY h.tenant_id) FROM heads AS h), '{}')), 'hex'),
+    'heads', coalesce((SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+       'tenant_id', h.tenant_id, 'seq', h.seq, 'head_hash', pg_catalog.encode(h.head_hash, 'hex'))
+       ORDER BY h.tenant_id) FROM heads AS h), '[]'::jsonb))
+$fn$;
+
+-- audit.verify_digest: does the ledger still extend an earlier checkpoint? Rows of problems
+-- (none means yes):
+--   'digest root mismatch'  the digest's heads do not hash to its root (the file was edited)
+--   'event missing'         the event at a digest head's seq is gone
+--   'history rewritten'     that event's row_hash differs from the digest: history up to it
+--                           was changed, even if the chain was re-hashed to look intact
+--   '<chain problem>'       audit.verify_chains finds the chain broken now
+-- A rewrite by a superuser who disables the guards and recomputes every hash passes
+-- verify_chains but not this.
+CREATE OR REPLACE FUNCTION audit.verify_digest(p_digest jsonb)
+RETURNS TABLE (tenant_id uuid, seq bigint, problem text)
+LANGUAGE sql
+STABLE
+AS $fn$
+  WITH heads AS (
+    SELECT (h ->> 'tenant_id')::uuid AS tenant_id, (h ->> 'seq')::bigint AS seq,
+           pg_catalog.decode(h ->> 'head_hash', 'hex') AS head_hash
+    FROM pg_catalog.jsonb_array_elements(p_digest -> 'heads') AS h
+  )
+  SELECT NULL::uuid, NULL::bigint, 'digest root mismatch'
+  WHERE pg_catalog.encode(audit.merkle_root(coalesce(
+          (SELECT pg_catalog.array_agg(audit.head_leaf(h.tenant_id, h.seq, h.head_hash)
+                                       ORDER BY h.tenant_id) FROM heads AS h), '{}')), 'hex')
+        IS DISTINCT FROM p_digest ->> 'root'
+  UNION ALL
+  SELECT h.tenant_id, h.seq,
+         CASE WHEN e.seq IS NULL THEN 'event missing' ELSE 'history rewritten' END
+  FROM heads AS h
+  LEFT JOIN audit.events AS e ON e.tenant_id = h.tenant_id AND e.seq = h.seq
+  WHERE h.seq > 0 AND (e.seq IS NULL OR e.row_hash <> h.head_hash)
+  UNION ALL
+  SELECT v.tenant_id, v.first_bad_seq, v.problem
+  FROM audit.verify_chains() AS v WHERE NOT v.ok
+$fn$;
+
+GRANT USAGE ON SCHEMA audit TO claw_auditor;
+GRANT EXECUTE ON FUNCTION audit.lp(text),
+  audit.encode_event(uuid, bigint, timestamptz, uuid, text, text, text, text, jsonb, jsonb, text, bytea),
+  audit.verify_chains(uuid), audit.merkle_root(bytea[]), audit.head_leaf(uuid, bigint, bytea),
+  audit.schema_hash(), audit.checkpoint(), audit.verify_digest(jsonb)
+  TO claw_auditor;

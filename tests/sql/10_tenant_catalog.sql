@@ -1,0 +1,57 @@
+-- 10: the catalog holds every tenant table to the isolation rules, whatever table a later
+-- migration adds: tenant_id NOT NULL leading the primary key, RLS enabled and forced, one
+-- restrictive FOR ALL tenant policy with USING and WITH CHECK on the verified tenant, and
+-- an index leading with tenant_id behind every policy.
+BEGIN;
+SELECT plan(9);
+
+CREATE TEMP VIEW tenant_tables AS
+  SELECT c.oid AS relid, c.oid::regclass::text AS name
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = ANY (internal.tenant_schemas()) AND c.relkind IN ('r', 'p');
+
+SELECT cmp_ok((SELECT count(*)::int FROM tenant_tables), '>=', 6,
+              'the tenant schemas hold tenant tables (tenancy and audit at least)');
+SELECT is_empty($$ SELECT name FROM tenant_tables t JOIN pg_class c ON c.oid = t.relid
+                   WHERE NOT (c.relrowsecurity AND c.relforcerowsecurity) $$,
+                'every tenant table has RLS enabled and forced');
+SELECT is_empty($$ SELECT name FROM tenant_tables t
+                   WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = t.relid
+                                     AND a.attname = 'tenant_id' AND a.attnotnull) $$,
+                'every tenant table has tenant_id NOT NULL');
+SELECT is_empty($$ SELECT name FROM tenant_tables t
+                   WHERE NOT EXISTS (SELECT 1 FROM pg_index i
+                     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                     WHERE i.indrelid = t.relid AND i.indisprimary AND a.attname = 'tenant_id') $$,
+                'every tenant table''s primary key leads with tenant_id');
+SELECT is_empty($$
+  SELECT name FROM tenant_tables t
+  WHERE (SELECT count(*) FROM pg_policy p
+         WHERE p.polrelid = t.relid AND NOT p.polpermissive AND p.polcmd = '*'
+           AND pg_get_expr(p.polqual, p.polrelid) = '(tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))'
+           AND pg_get_expr(p.polwithcheck, p.polrelid) = '(tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))'
+        ) <> 1
+$$, 'every tenant table has exactly one restrictive FOR ALL tenant policy with USING and WITH CHECK');
+SELECT is_empty($$
+  SELECT name, p.polname FROM tenant_tables t JOIN pg_policy p ON p.polrelid = t.relid
+  WHERE NOT p.polpermissive AND p.polname <> split_part(name, '.', 2) || '_tenant_isolation'
+$$, 'no other restrictive policies');
+SELECT is_empty($$
+  SELECT name FROM tenant_tables t
+  WHERE NOT EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = t.relid AND p.polpermissive)
+$$, 'every tenant table has a permissive feature policy (or nothing would be visible)');
+SELECT is_empty($$
+  SELECT name FROM tenant_tables t
+  WHERE NOT EXISTS (SELECT 1 FROM pg_index i
+    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+    WHERE i.indrelid = t.relid AND a.attname = 'tenant_id')
+$$, 'the policy column tenant_id leads an index on every tenant table');
+SELECT is_empty($$
+  SELECT p.oid::regprocedure::text FROM pg_proc p
+  WHERE p.oid IN ('internal.current_tenant_id()'::regprocedure, 'internal.has_role(text[])'::regprocedure,
+                  'internal.current_principal_id()'::regprocedure, 'internal.verified_context()'::regprocedure)
+    AND p.provolatile <> 's'
+$$, 'policy helpers are STABLE');
+
+SELECT * FROM finish();
+ROLLBACK;

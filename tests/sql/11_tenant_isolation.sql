@@ -1,0 +1,94 @@
+-- 11: isolation behaviour, for every tenant table, acting as claw_owner (whom FORCE ROW
+-- LEVEL SECURITY binds; api functions run as it) inside tenant A's verified context, with
+-- data of tenants A and B present: own rows visible; B's rows invisible to SELECT and to
+-- UPDATE/DELETE ... RETURNING; inserting a copy of B's row and moving an own row into B both
+-- fail with 42501. Then: no cross-tenant foreign key; tenant-scoped unique values.
+BEGIN;
+SELECT plan(8 * (SELECT count(*)::int FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                  WHERE n.nspname = ANY (internal.tenant_schemas()) AND c.relkind IN ('r','p')) + 4);
+
+-- two tenants with a row in every tenant table (provisioning writes tenants, principals,
+-- memberships, api_keys, and their audit events and chain heads)
+CREATE TEMP TABLE t AS
+  SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
+  UNION ALL
+  SELECT 'b', * FROM tenancy.create_tenant('tenant-b', 'B', 'alice', 'Alice B');
+-- a sample row of B from every tenant table, read before RLS applies (we are superuser)
+CREATE TEMP TABLE samples (tbl regclass, b_row jsonb);
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT c.oid::regclass AS tbl FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = ANY (internal.tenant_schemas()) AND c.relkind IN ('r','p') LOOP
+    EXECUTE format('INSERT INTO samples SELECT %L, to_jsonb(x) FROM %s x WHERE tenant_id = %L LIMIT 1',
+                   r.tbl, r.tbl, (SELECT tenant_id FROM t WHERE name = 'b'));
+  END LOOP;
+END $$;
+GRANT SELECT ON t, samples TO PUBLIC;
+
+-- One statement under A's context as claw_owner; returns the row count, or the SQLSTATE.
+CREATE FUNCTION pg_temp.as_a(p_sql text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE n bigint;
+BEGIN
+  EXECUTE 'WITH r AS (' || p_sql || ') SELECT count(*) FROM r' INTO n;
+  RETURN n::text;
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE;
+END $$;
+
+SELECT internal.set_context((SELECT tenant_id FROM t WHERE name = 'a'),
+                            (SELECT principal_id FROM t WHERE name = 'a'), '{owner}');
+SET LOCAL ROLE claw_owner;
+
+SELECT ok(pg_temp.as_a(format('SELECT 1 FROM %s WHERE tenant_id = %L', s.tbl, a.tenant_id))::int > 0,
+          s.tbl || ': own rows are visible')
+FROM samples s, t a WHERE a.name = 'a' ORDER BY s.tbl::text;
+SELECT is(pg_temp.as_a(format('SELECT 1 FROM %s WHERE tenant_id <> %L', s.tbl, a.tenant_id)), '0',
+          s.tbl || ': no row of another tenant is visible')
+FROM samples s, t a WHERE a.name = 'a' ORDER BY s.tbl::text;
+SELECT is(pg_temp.as_a(format('SELECT 1 FROM %s WHERE tenant_id = %L', s.tbl, s.b_row ->> 'tenant_id')), '0',
+          s.tbl || ': B''s rows are invisible even when asked for by tenant_id')
+FROM samples s ORDER BY s.tbl::text;
+SELECT ok(pg_temp.as_a(format('UPDATE %s SET tenant_id = tenant_id WHERE tenant_id = %L RETURNING 1',
+                              s.tbl, s.b_row ->> 'tenant_id')) IN ('0', '42501'),
+          s.tbl || ': UPDATE ... RETURNING reaches no row of B')
+FROM samples s ORDER BY s.tbl::text;
+SELECT ok(pg_temp.as_a(format('DELETE FROM %s WHERE tenant_id = %L RETURNING 1',
+                              s.tbl, s.b_row ->> 'tenant_id')) IN ('0', '42501'),
+          s.tbl || ': DELETE ... RETURNING reaches no row of B')
+FROM samples s ORDER BY s.tbl::text;
+SELECT is(pg_temp.as_a(format('INSERT INTO %s SELECT * FROM jsonb_populate_record(NULL::%s, %L) RETURNING 1',
+                              s.tbl, s.tbl, s.b_row)), '42501',
+          s.tbl || ': inserting a row into B is refused (42501)')
+FROM samples s ORDER BY s.tbl::text;
+-- Refused by RLS (42501), or earlier by a guard trigger (CL403, the ledger), or, where no
+-- policy permits UPDATE at all, by reaching no row.
+SELECT ok(pg_temp.as_a(format('UPDATE %s SET tenant_id = %L WHERE tenant_id = %L RETURNING 1',
+                              s.tbl, s.b_row ->> 'tenant_id', a.tenant_id))
+          = ANY (CASE WHEN EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = s.tbl
+                                   AND p.polpermissive AND p.polcmd IN ('w', '*'))
+                      THEN ARRAY['42501', 'CL403'] ELSE ARRAY['42501', 'CL403', '0'] END),
+          s.tbl || ': moving an own row into B is refused')
+FROM samples s, t a WHERE a.name = 'a' ORDER BY s.tbl::text;
+SELECT ok(s.b_row IS NOT NULL, s.tbl || ': the test had a row of B to attack')
+FROM samples s ORDER BY s.tbl::text;
+
+-- composite foreign keys: A's membership cannot point at B's principal
+SELECT is(pg_temp.as_a(format(
+  'INSERT INTO tenancy.memberships (tenant_id, principal_id, role) VALUES (%L, %L, ''viewer'') RETURNING 1',
+  a.tenant_id, b.principal_id)), '23503', 'a cross-tenant foreign key is impossible (23503)')
+FROM t a, t b WHERE a.name = 'a' AND b.name = 'b';
+SELECT is(pg_temp.as_a(format(
+  'INSERT INTO tenancy.api_keys (tenant_id, principal_id, name, prefix, secret_hash) VALUES (%L, %L, ''x'', ''x'', sha256(''x'')) RETURNING 1',
+  a.tenant_id, b.principal_id)), '23503', 'an API key cannot belong to another tenant''s principal')
+FROM t a, t b WHERE a.name = 'a' AND b.name = 'b';
+
+RESET ROLE;
+-- tenant-scoped uniqueness: both tenants have a principal 'alice' and a key 'initial owner key'
+SELECT is((SELECT count(DISTINCT tenant_id)::int FROM tenancy.principals WHERE handle = 'alice'), 2,
+          'two tenants hold the same principal handle');
+SELECT is((SELECT count(DISTINCT tenant_id)::int FROM tenancy.api_keys WHERE name = 'initial owner key'), 2,
+          'two tenants hold the same API key name');
+
+SELECT * FROM finish();
+ROLLBACK;
