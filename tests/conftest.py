@@ -269,3 +269,47 @@ def copy_project(dest: Path) -> Path:
 def migration_ids() -> list[str]:
     """The ids of the repo's migrations, in order."""
     return sorted(p.stem for p in (ROOT / "migrations").glob("[0-9][0-9][0-9][0-9]_*.sql"))
+
+
+@dataclass
+class Tenant:
+    name: str
+    tenant_id: str
+    owner_id: str
+    api_key: str
+
+
+def seed_tenants(db: Database, names: tuple[str, ...] = ("a", "b", "c"),
+                 extra_principals: int = 3) -> dict[str, Tenant]:
+    """Tenants provisioned as an operator would, then filled through the api as the runtime
+    role with each owner's key: principals with roles and API keys, so every tenant table
+    holds rows of every tenant."""
+    tenants: dict[str, Tenant] = {}
+    with db.connect() as conn:
+        for name in names:
+            row = conn.execute(
+                "SELECT tenant_id::text, principal_id::text, api_key FROM tenancy.create_tenant("
+                "p_slug => %s, p_name => %s, p_owner_handle => 'owner', p_owner_name => %s)",
+                (f"tenant-{name}", f"Tenant {name.upper()}", f"Owner {name.upper()}")).fetchone()
+            assert row is not None
+            tenants[name] = Tenant(name, row[0], row[1], row[2])
+    with db.connect("claw_runtime") as conn:
+        for t in tenants.values():
+            with conn.transaction():
+                conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (t.api_key,))
+                for i in range(extra_principals):
+                    kind = ("agent", "service", "person")[i % 3]
+                    role = ("operator", "approver", "viewer")[i % 3]
+                    pid = conn.execute(
+                        "SELECT api.create_principal(p_kind => %s, p_handle => %s, "
+                        "p_display_name => %s, p_roles => %s)",
+                        (kind, f"p{i}", f"Principal {i}", [role])).fetchone()
+                    assert pid is not None
+                    conn.execute("SELECT * FROM api.create_api_key(p_name => %s, "
+                                 "p_principal_id => %s)", (f"key-{i}", pid[0]))
+    return tenants
+
+
+@pytest.fixture
+def seeded(db: Database) -> tuple[Database, dict[str, Tenant]]:
+    return db, seed_tenants(db)

@@ -631,10 +631,10 @@ CREATE FUNCTION audit.verify_chains(p_tenant_id uuid DEFAULT NULL::uuid) RETURNS
                e.tenant_id, e.seq, e.occurred_at, e.actor_principal_id, e.db_user, e.action,
                e.target_table, e.target_id, e.before, e.after, e.trace_id, e.prev_hash),
                'UTF8')) <> e.row_hash THEN 'row hash mismatch'
+        WHEN e.seq <> coalesce(pg_catalog.lag(e.seq) OVER w, 0) + 1 THEN 'gap'
         WHEN e.prev_hash <> coalesce(pg_catalog.lag(e.row_hash) OVER w,
                '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
           THEN 'broken link'
-        WHEN e.seq <> coalesce(pg_catalog.lag(e.seq) OVER w, 0) + 1 THEN 'gap'
       END AS problem
     FROM audit.events AS e
     WHERE p_tenant_id IS NULL OR e.tenant_id = p_tenant_id

@@ -7,8 +7,8 @@
 -- audit.verify_chains: one row per tenant chain: how many events, the head, whether it is
 -- intact, and the first broken link with the reason:
 --   'row hash mismatch'  the event's content no longer matches its row_hash
---   'broken link'        prev_hash is not the previous event's row_hash
 --   'gap'                seq does not follow the previous seq (an event was removed)
+--   'broken link'        prev_hash is not the previous event's row_hash
 --   'head mismatch'      the chain head does not match the last event (tail removed or head moved)
 -- Read-only; one scan of audit.events in (tenant_id, seq) order.
 CREATE OR REPLACE FUNCTION audit.verify_chains(p_tenant_id uuid DEFAULT NULL)
@@ -24,10 +24,10 @@ AS $fn$
                e.tenant_id, e.seq, e.occurred_at, e.actor_principal_id, e.db_user, e.action,
                e.target_table, e.target_id, e.before, e.after, e.trace_id, e.prev_hash),
                'UTF8')) <> e.row_hash THEN 'row hash mismatch'
+        WHEN e.seq <> coalesce(pg_catalog.lag(e.seq) OVER w, 0) + 1 THEN 'gap'
         WHEN e.prev_hash <> coalesce(pg_catalog.lag(e.row_hash) OVER w,
                '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
           THEN 'broken link'
-        WHEN e.seq <> coalesce(pg_catalog.lag(e.seq) OVER w, 0) + 1 THEN 'gap'
       END AS problem
     FROM audit.events AS e
     WHERE p_tenant_id IS NULL OR e.tenant_id = p_tenant_id
