@@ -313,3 +313,14 @@ def seed_tenants(db: Database, names: tuple[str, ...] = ("a", "b", "c"),
 @pytest.fixture
 def seeded(db: Database) -> tuple[Database, dict[str, Tenant]]:
     return db, seed_tenants(db)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the isolation fuzz's counts (statements run, leaks found, mutations caught)."""
+    fuzz = sys.modules.get("test_isolation_fuzz")
+    if fuzz is not None and fuzz.FUZZ_STATS["statements"]:
+        s = fuzz.FUZZ_STATS
+        terminalreporter.write_line(
+            f"isolation fuzz: {s['statements']} statements, {s['leaks']} leaks "
+            f"({s['errors_compared']} compared as errors); mutation check: "
+            f"{s['mutations_caught']}/{s['mutations']} broken tenant policies caught")
