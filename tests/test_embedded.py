@@ -41,7 +41,9 @@ def test_embedded_lifecycle_and_demo(claw_env: dict[str, str]) -> None:
     demo = run_cli("demo", env=claw_env)
     assert demo.returncode == 0, demo.stdout + demo.stderr
     assert f"applied {len(migration_ids())} migration(s)" in demo.stdout
-    assert "direct table read refused as it must be: 42501" in demo.stdout
+    assert "SELECT count(*) FROM tenancy.principals -> 42501" in demo.stdout
+    assert "api.whoami() -> [] (no context remains)" in demo.stdout
+    assert "audit ledger intact: 2 chain(s)" in demo.stdout
 
     status = run_cli("db", "status", env=claw_env)
     assert status.returncode == 0 and "running" in status.stdout
@@ -49,6 +51,7 @@ def test_embedded_lifecycle_and_demo(claw_env: dict[str, str]) -> None:
     # a second demo finds nothing to apply and still succeeds
     again = run_cli("demo", env=claw_env)
     assert again.returncode == 0 and "no pending migrations" in again.stdout
+    assert "audit ledger intact against" in again.stdout  # the first run's checkpoint
 
     url = run_cli("db", "url", "--role", "runtime", env=claw_env).stdout.strip()
     with psycopg.connect(url) as conn:

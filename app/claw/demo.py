@@ -1,13 +1,37 @@
-"""`claw demo`: the main job on the embedded default (or DATABASE_URL). For now: start the
-database, migrate, check the roles, seed, and show what the runtime role can and cannot do,
-then how to connect with psql. Later issues grow it (tenants, audit, queue, flows)."""
+"""`claw demo`: Claw's main job on the embedded default (or DATABASE_URL), end to end:
+start and migrate the database, check the roles, provision two tenants, act as an
+application (runtime role, API key), show what an attacker holding the runtime role can and
+cannot do, then verify the audit ledger and write a checkpoint. Later issues grow it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 
-from claw import config, db
+from claw import audit, config, db
 from claw.cli import run_migrate
+
+DEMO_KEY_SQL = """
+SELECT internal.set_context(t.tenant_id, NULL, '{system}'),
+       (tenancy.issue_api_key(m.principal_id, 'demo ' || clock_timestamp()::text, '{*}',
+                              now() + interval '1 hour')).api_key
+FROM tenancy.tenants t
+JOIN tenancy.memberships m ON m.tenant_id = t.tenant_id AND m.role = 'owner'
+WHERE t.slug = %s
+ORDER BY m.created_at LIMIT 1
+"""
+
+
+def issue_demo_key(admin: str, slug: str) -> str:
+    with psycopg.connect(admin) as conn:  # one transaction: context and key together
+        row = conn.execute(DEMO_KEY_SQL, (slug,)).fetchone()
+    assert row is not None
+    return str(row[1])
+
+
+def show(rows: list[tuple[Any, ...]]) -> str:
+    return "\n".join("    " + " | ".join(str(v) for v in r) for r in rows)
 
 
 def run_demo(cfg: config.Settings) -> int:
@@ -15,33 +39,62 @@ def run_demo(cfg: config.Settings) -> int:
     run_migrate(cfg)
     admin = db.admin_url(cfg)
     seed = cfg.root / "sql" / "demo_seed.sql"
-    if seed.exists():
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(seed.read_text().encode())
-        print(f"== seeded from {seed.relative_to(cfg.root)}")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(seed.read_text().encode())
+    print(f"== seeded tenants acme-plumbing and bright-salon ({seed.relative_to(cfg.root)})")
+    key_a = issue_demo_key(admin, "acme-plumbing")
+    key_b = issue_demo_key(admin, "bright-salon")
+    print(f"   issued a 1-hour API key for each: {key_a[:20]}... (secret shown once)")
 
-    print("== the runtime role (what applications connect as)")
     runtime = db.role_url(cfg, "runtime")
+    print("== an application (claw_runtime) acting for acme-plumbing")
     with psycopg.connect(runtime, autocommit=True) as conn:
-        version = conn.execute(
-            "SELECT migration_id, applied_migrations FROM api.get_schema_version()").fetchone()
-        print(f"api.get_schema_version() -> {version}")
-        codes = conn.execute("SELECT sqlstate, name, http_status FROM api.list_error_codes()")
-        print("api.list_error_codes() -> " + ", ".join(
-            f"{s} {n} ({h})" for s, n, h in codes.fetchall()))
-        try:
-            conn.execute("SELECT count(*) FROM internal.error_codes")
-            print("UNEXPECTED: runtime read internal.error_codes directly")
-            return 1
-        except psycopg.errors.InsufficientPrivilege as exc:
-            print(f"direct table read refused as it must be: {exc.sqlstate} {exc.diag.message_primary}")
+        with conn.transaction():
+            who = conn.execute("SELECT tenant_id, roles FROM api.authenticate(p_api_key => %s)",
+                               (key_a,)).fetchone()
+            print(f"   api.authenticate -> tenant {who[0]}, roles {who[1]}")  # type: ignore[index]
+            conn.execute("SELECT api.create_principal(p_kind => 'agent', p_handle => %s, "
+                         "p_display_name => 'Dispatch agent', p_roles => '{operator}') "
+                         "WHERE NOT EXISTS (SELECT 1 FROM api.list_principals() WHERE handle = %s)",
+                         ("dispatch-agent", "dispatch-agent"))
+            rows = conn.execute("SELECT handle, kind, roles FROM api.list_principals()").fetchall()
+            print("   api.list_principals():\n" + show(rows))
+        print("   after COMMIT, api.whoami() -> "
+              f"{conn.execute('SELECT * FROM api.whoami()').fetchall()} (no context remains)")
+
+    print("== an attacker with the runtime role (say, through SQL injection)")
+    with psycopg.connect(runtime, autocommit=True) as conn:
+        with conn.transaction():
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (key_b,))
+            ctx, mac = conn.execute("SELECT current_setting('claw.ctx'), "
+                                    "current_setting('claw.ctx_mac')").fetchone()  # type: ignore[misc]
+        with conn.transaction():
+            conn.execute("SELECT set_config('claw.ctx', %s, true), set_config('claw.ctx_mac', %s, true)",
+                         (ctx, mac))
+            print("   replays bright-salon's context in a new transaction: api.whoami() -> "
+                  f"{conn.execute('SELECT * FROM api.whoami()').fetchall()}")
+        for sql in ("SELECT count(*) FROM tenancy.principals", "SELECT count(*) FROM audit.events"):
+            try:
+                conn.execute(sql)
+                print(f"   UNEXPECTED: {sql} succeeded")
+                return 1
+            except psycopg.errors.InsufficientPrivilege as exc:
+                print(f"   {sql} -> {exc.sqlstate} {exc.diag.message_primary}")
+
+    print("== the audit ledger")
+    checkpoint = cfg.cluster.home / "audit-checkpoint.json" if cfg.embedded else None
+    rc = audit.run_verify(admin, None)
+    if checkpoint is not None:
+        if checkpoint.exists():  # the previous demo's digest: history since then only grew
+            rc = rc or audit.run_verify(admin, checkpoint)
+        digest = audit.write_checkpoint(admin, checkpoint)
+        print(f"   new checkpoint, root {digest['root'][:16]}..., written to {checkpoint}")
 
     print("== connect with psql")
     print("  .venv/bin/claw db psql                  # administrator")
-    print("  .venv/bin/claw db psql --role admin     # read-only operator")
     print("  .venv/bin/claw db psql --role runtime   # what applications see")
-    print(f"  psql \"$(.venv/bin/claw db url --role runtime)\"")
+    print("  .venv/bin/claw db psql --role auditor -c 'select * from audit.verify_chains()'")
     if cfg.embedded:
         print(f"embedded PostgreSQL stays up on 127.0.0.1:{cfg.cluster.port}; stop it with: "
               ".venv/bin/claw db down")
-    return 0
+    return rc
