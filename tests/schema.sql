@@ -455,21 +455,13 @@ ALTER FUNCTION audit.checkpoint() OWNER TO claw_owner;
 --
 
 CREATE FUNCTION audit.encode_event(p_tenant_id uuid, p_seq bigint, p_occurred_at timestamp with time zone, p_actor uuid, p_db_user text, p_action text, p_target_table text, p_target_id text, p_before jsonb, p_after jsonb, p_trace_id text, p_prev_hash bytea) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
-  SELECT 'claw-audit-v1'
-    || '|' || audit.lp(p_tenant_id::text)
-    || '|' || audit.lp(p_seq::text)
-    || '|' || audit.lp(((EXTRACT(epoch FROM p_occurred_at) * 1000000)::bigint)::text)
-    || '|' || audit.lp(p_actor::text)
-    || '|' || audit.lp(p_db_user)
-    || '|' || audit.lp(p_action)
-    || '|' || audit.lp(p_target_table)
-    || '|' || audit.lp(p_target_id)
-    || '|' || audit.lp(p_before::text)
-    || '|' || audit.lp(p_after::text)
-    || '|' || audit.lp(p_trace_id)
-    || '|' || audit.lp(pg_catalog.encode(p_prev_hash, 'hex'))
+  SELECT 'claw-audit-v1' || ROW(
+    p_tenant_id, p_seq,
+    (EXTRACT(epoch FROM p_occurred_at - pg_catalog.to_timestamp(0)) * 1000000)::bigint,
+    p_actor, p_db_user, p_action, p_target_table, p_target_id, p_before, p_after, p_trace_id,
+    pg_catalog.encode(p_prev_hash, 'hex'))::text
 $$;
 
 ALTER FUNCTION audit.encode_event(p_tenant_id uuid, p_seq bigint, p_occurred_at timestamp with time zone, p_actor uuid, p_db_user text, p_action text, p_target_table text, p_target_id text, p_before jsonb, p_after jsonb, p_trace_id text, p_prev_hash bytea) OWNER TO claw_owner;
@@ -485,19 +477,6 @@ CREATE FUNCTION audit.head_leaf(p_tenant_id uuid, p_seq bigint, p_hash bytea) RE
 $$;
 
 ALTER FUNCTION audit.head_leaf(p_tenant_id uuid, p_seq bigint, p_hash bytea) OWNER TO claw_owner;
-
---
--- Name: lp(text); Type: FUNCTION; Schema: audit; Owner: claw_owner
---
-
-CREATE FUNCTION audit.lp(p_value text) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-  SELECT CASE WHEN p_value IS NULL THEN '~'
-              ELSE pg_catalog.length(p_value)::text || ':' || p_value END
-$$;
-
-ALTER FUNCTION audit.lp(p_value text) OWNER TO claw_owner;
 
 --
 -- Name: merkle_root(bytea[]); Type: FUNCTION; Schema: audit; Owner: claw_owner
@@ -622,47 +601,57 @@ ALTER FUNCTION audit.tg_track() OWNER TO claw_owner;
 --
 
 CREATE FUNCTION audit.verify_chains(p_tenant_id uuid DEFAULT NULL::uuid) RETURNS TABLE(tenant_id uuid, events bigint, head_seq bigint, ok boolean, first_bad_seq bigint, problem text)
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  WITH checked AS (
-    SELECT e.tenant_id, e.seq, e.row_hash,
-      CASE
-        WHEN pg_catalog.sha256(pg_catalog.convert_to(audit.encode_event(
-               e.tenant_id, e.seq, e.occurred_at, e.actor_principal_id, e.db_user, e.action,
-               e.target_table, e.target_id, e.before, e.after, e.trace_id, e.prev_hash),
-               'UTF8')) <> e.row_hash THEN 'row hash mismatch'
-        WHEN e.seq <> coalesce(pg_catalog.lag(e.seq) OVER w, 0) + 1 THEN 'gap'
-        WHEN e.prev_hash <> coalesce(pg_catalog.lag(e.row_hash) OVER w,
-               '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
-          THEN 'broken link'
-      END AS problem
+BEGIN
+  -- One pass, as a grouped aggregate so it runs in parallel workers (PL/pgSQL's RETURN
+  -- QUERY may use parallel plans): each event is joined to its predecessor (tenant, seq-1)
+  -- and checked for its own hash, a missing predecessor (gap) and a wrong prev_hash.
+  RETURN QUERY
+  WITH per_tenant AS (
+    SELECT e.tenant_id, pg_catalog.count(*) AS events, pg_catalog.max(e.seq) AS last_seq,
+      pg_catalog.min(e.seq) FILTER (WHERE pg_catalog.sha256(pg_catalog.convert_to(
+        audit.encode_event(e.tenant_id, e.seq, e.occurred_at, e.actor_principal_id,
+          e.db_user, e.action, e.target_table, e.target_id, e.before, e.after, e.trace_id,
+          e.prev_hash), 'UTF8')) <> e.row_hash) AS bad_hash,
+      pg_catalog.min(e.seq) FILTER (WHERE e.seq > 1 AND p.seq IS NULL) AS gap,
+      pg_catalog.min(e.seq) FILTER (WHERE (e.seq = 1 OR p.seq IS NOT NULL)
+        AND e.prev_hash <> coalesce(p.row_hash,
+          '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea))
+        AS broken_link
     FROM audit.events AS e
+    LEFT JOIN audit.events AS p ON p.tenant_id = e.tenant_id AND p.seq = e.seq - 1
     WHERE p_tenant_id IS NULL OR e.tenant_id = p_tenant_id
-    WINDOW w AS (PARTITION BY e.tenant_id ORDER BY e.seq)
+    GROUP BY e.tenant_id
   ),
-  per_tenant AS (
-    SELECT c.tenant_id, pg_catalog.count(*) AS events, pg_catalog.max(c.seq) AS last_seq,
-           (pg_catalog.array_agg(c.row_hash ORDER BY c.seq DESC))[1] AS last_hash,
-           pg_catalog.min(c.seq) FILTER (WHERE c.problem IS NOT NULL) AS first_bad_seq
-    FROM checked AS c GROUP BY c.tenant_id
+  findings AS (
+    SELECT t.*, last.row_hash AS last_hash,
+      -- the earliest finding; at one seq a content change outranks a gap outranks a link
+      (SELECT f.seq FROM (VALUES (t.bad_hash, 0), (t.gap, 1), (t.broken_link, 2)) AS f(seq, prio)
+       WHERE f.seq IS NOT NULL ORDER BY f.seq, f.prio LIMIT 1) AS first_seq,
+      (SELECT f.problem FROM (VALUES (t.bad_hash, 0, 'row hash mismatch'), (t.gap, 1, 'gap'),
+                                     (t.broken_link, 2, 'broken link')) AS f(seq, prio, problem)
+       WHERE f.seq IS NOT NULL ORDER BY f.seq, f.prio LIMIT 1) AS first_problem
+    FROM per_tenant AS t
+    JOIN audit.events AS last ON last.tenant_id = t.tenant_id AND last.seq = t.last_seq
   )
-  SELECT h.tenant_id, coalesce(t.events, 0), h.seq,
-         t.first_bad_seq IS NULL AND h.seq = coalesce(t.last_seq, 0)
-           AND h.head_hash = coalesce(t.last_hash,
+  SELECT h.tenant_id, coalesce(f.events, 0), h.seq,
+         f.first_seq IS NULL AND h.seq = coalesce(f.last_seq, 0)
+           AND h.head_hash = coalesce(f.last_hash,
                '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea),
-         coalesce(t.first_bad_seq,
-                  CASE WHEN h.seq <> coalesce(t.last_seq, 0)
-                         OR h.head_hash <> coalesce(t.last_hash, '\x00'::bytea)
-                       THEN LEAST(h.seq, coalesce(t.last_seq, 0)) + 1 END),
-         coalesce((SELECT c.problem FROM checked AS c
-                   WHERE c.tenant_id = h.tenant_id AND c.seq = t.first_bad_seq),
-                  CASE WHEN h.seq <> coalesce(t.last_seq, 0)
-                         OR h.head_hash <> coalesce(t.last_hash, '\x00'::bytea)
+         coalesce(f.first_seq,
+                  CASE WHEN h.seq <> coalesce(f.last_seq, 0)
+                         OR h.head_hash <> coalesce(f.last_hash, '\x00'::bytea)
+                       THEN LEAST(h.seq, coalesce(f.last_seq, 0)) + 1 END),
+         coalesce(f.first_problem,
+                  CASE WHEN h.seq <> coalesce(f.last_seq, 0)
+                         OR h.head_hash <> coalesce(f.last_hash, '\x00'::bytea)
                        THEN 'head mismatch' END)
   FROM audit.chain_heads AS h
-  LEFT JOIN per_tenant AS t ON t.tenant_id = h.tenant_id
+  LEFT JOIN findings AS f ON f.tenant_id = h.tenant_id
   WHERE p_tenant_id IS NULL OR h.tenant_id = p_tenant_id
-  ORDER BY h.tenant_id
+  ORDER BY h.tenant_id;
+END
 $$;
 
 ALTER FUNCTION audit.verify_chains(p_tenant_id uuid) OWNER TO claw_owner;
@@ -1768,13 +1757,6 @@ GRANT ALL ON FUNCTION audit.encode_event(p_tenant_id uuid, p_seq bigint, p_occur
 
 REVOKE ALL ON FUNCTION audit.head_leaf(p_tenant_id uuid, p_seq bigint, p_hash bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.head_leaf(p_tenant_id uuid, p_seq bigint, p_hash bytea) TO claw_auditor;
-
---
--- Name: FUNCTION lp(p_value text); Type: ACL; Schema: audit; Owner: claw_owner
---
-
-REVOKE ALL ON FUNCTION audit.lp(p_value text) FROM PUBLIC;
-GRANT ALL ON FUNCTION audit.lp(p_value text) TO claw_auditor;
 
 --
 -- Name: FUNCTION merkle_root(p_leaves bytea[]); Type: ACL; Schema: audit; Owner: claw_owner

@@ -10,52 +10,62 @@
 --   'gap'                seq does not follow the previous seq (an event was removed)
 --   'broken link'        prev_hash is not the previous event's row_hash
 --   'head mismatch'      the chain head does not match the last event (tail removed or head moved)
--- Read-only; one scan of audit.events in (tenant_id, seq) order.
+-- Read-only: one parallel pass over audit.events.
 CREATE OR REPLACE FUNCTION audit.verify_chains(p_tenant_id uuid DEFAULT NULL)
 RETURNS TABLE (tenant_id uuid, events bigint, head_seq bigint, ok boolean,
                first_bad_seq bigint, problem text)
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 AS $fn$
-  WITH checked AS (
-    SELECT e.tenant_id, e.seq, e.row_hash,
-      CASE
-        WHEN pg_catalog.sha256(pg_catalog.convert_to(audit.encode_event(
-               e.tenant_id, e.seq, e.occurred_at, e.actor_principal_id, e.db_user, e.action,
-               e.target_table, e.target_id, e.before, e.after, e.trace_id, e.prev_hash),
-               'UTF8')) <> e.row_hash THEN 'row hash mismatch'
-        WHEN e.seq <> coalesce(pg_catalog.lag(e.seq) OVER w, 0) + 1 THEN 'gap'
-        WHEN e.prev_hash <> coalesce(pg_catalog.lag(e.row_hash) OVER w,
-               '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
-          THEN 'broken link'
-      END AS problem
+BEGIN
+  -- One pass, as a grouped aggregate so it runs in parallel workers (PL/pgSQL's RETURN
+  -- QUERY may use parallel plans): each event is joined to its predecessor (tenant, seq-1)
+  -- and checked for its own hash, a missing predecessor (gap) and a wrong prev_hash.
+  RETURN QUERY
+  WITH per_tenant AS (
+    SELECT e.tenant_id, pg_catalog.count(*) AS events, pg_catalog.max(e.seq) AS last_seq,
+      pg_catalog.min(e.seq) FILTER (WHERE pg_catalog.sha256(pg_catalog.convert_to(
+        audit.encode_event(e.tenant_id, e.seq, e.occurred_at, e.actor_principal_id,
+          e.db_user, e.action, e.target_table, e.target_id, e.before, e.after, e.trace_id,
+          e.prev_hash), 'UTF8')) <> e.row_hash) AS bad_hash,
+      pg_catalog.min(e.seq) FILTER (WHERE e.seq > 1 AND p.seq IS NULL) AS gap,
+      pg_catalog.min(e.seq) FILTER (WHERE (e.seq = 1 OR p.seq IS NOT NULL)
+        AND e.prev_hash <> coalesce(p.row_hash,
+          '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea))
+        AS broken_link
     FROM audit.events AS e
+    LEFT JOIN audit.events AS p ON p.tenant_id = e.tenant_id AND p.seq = e.seq - 1
     WHERE p_tenant_id IS NULL OR e.tenant_id = p_tenant_id
-    WINDOW w AS (PARTITION BY e.tenant_id ORDER BY e.seq)
+    GROUP BY e.tenant_id
   ),
-  per_tenant AS (
-    SELECT c.tenant_id, pg_catalog.count(*) AS events, pg_catalog.max(c.seq) AS last_seq,
-           (pg_catalog.array_agg(c.row_hash ORDER BY c.seq DESC))[1] AS last_hash,
-           pg_catalog.min(c.seq) FILTER (WHERE c.problem IS NOT NULL) AS first_bad_seq
-    FROM checked AS c GROUP BY c.tenant_id
+  findings AS (
+    SELECT t.*, last.row_hash AS last_hash,
+      -- the earliest finding; at one seq a content change outranks a gap outranks a link
+      (SELECT f.seq FROM (VALUES (t.bad_hash, 0), (t.gap, 1), (t.broken_link, 2)) AS f(seq, prio)
+       WHERE f.seq IS NOT NULL ORDER BY f.seq, f.prio LIMIT 1) AS first_seq,
+      (SELECT f.problem FROM (VALUES (t.bad_hash, 0, 'row hash mismatch'), (t.gap, 1, 'gap'),
+                                     (t.broken_link, 2, 'broken link')) AS f(seq, prio, problem)
+       WHERE f.seq IS NOT NULL ORDER BY f.seq, f.prio LIMIT 1) AS first_problem
+    FROM per_tenant AS t
+    JOIN audit.events AS last ON last.tenant_id = t.tenant_id AND last.seq = t.last_seq
   )
-  SELECT h.tenant_id, coalesce(t.events, 0), h.seq,
-         t.first_bad_seq IS NULL AND h.seq = coalesce(t.last_seq, 0)
-           AND h.head_hash = coalesce(t.last_hash,
+  SELECT h.tenant_id, coalesce(f.events, 0), h.seq,
+         f.first_seq IS NULL AND h.seq = coalesce(f.last_seq, 0)
+           AND h.head_hash = coalesce(f.last_hash,
                '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea),
-         coalesce(t.first_bad_seq,
-                  CASE WHEN h.seq <> coalesce(t.last_seq, 0)
-                         OR h.head_hash <> coalesce(t.last_hash, '\x00'::bytea)
-                       THEN LEAST(h.seq, coalesce(t.last_seq, 0)) + 1 END),
-         coalesce((SELECT c.problem FROM checked AS c
-                   WHERE c.tenant_id = h.tenant_id AND c.seq = t.first_bad_seq),
-                  CASE WHEN h.seq <> coalesce(t.last_seq, 0)
-                         OR h.head_hash <> coalesce(t.last_hash, '\x00'::bytea)
+         coalesce(f.first_seq,
+                  CASE WHEN h.seq <> coalesce(f.last_seq, 0)
+                         OR h.head_hash <> coalesce(f.last_hash, '\x00'::bytea)
+                       THEN LEAST(h.seq, coalesce(f.last_seq, 0)) + 1 END),
+         coalesce(f.first_problem,
+                  CASE WHEN h.seq <> coalesce(f.last_seq, 0)
+                         OR h.head_hash <> coalesce(f.last_hash, '\x00'::bytea)
                        THEN 'head mismatch' END)
   FROM audit.chain_heads AS h
-  LEFT JOIN per_tenant AS t ON t.tenant_id = h.tenant_id
+  LEFT JOIN findings AS f ON f.tenant_id = h.tenant_id
   WHERE p_tenant_id IS NULL OR h.tenant_id = p_tenant_id
-  ORDER BY h.tenant_id
+  ORDER BY h.tenant_id;
+END
 $fn$;
 
 -- audit.merkle_root: RFC 6962 Merkle tree hash over leaf data (in order):
@@ -170,8 +180,7 @@ AS $fn$
 $fn$;
 
 GRANT USAGE ON SCHEMA audit TO claw_auditor;
-GRANT EXECUTE ON FUNCTION audit.lp(text),
-  audit.encode_event(uuid, bigint, timestamptz, uuid, text, text, text, text, jsonb, jsonb, text, bytea),
+GRANT EXECUTE ON FUNCTION audit.encode_event(uuid, bigint, timestamptz, uuid, text, text, text, text, jsonb, jsonb, text, bytea),
   audit.verify_chains(uuid), audit.merkle_root(bytea[]), audit.head_leaf(uuid, bigint, bytea),
   audit.schema_hash(), audit.checkpoint(), audit.verify_digest(jsonb)
   TO claw_auditor;
