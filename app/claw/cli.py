@@ -157,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_lint = sub.add_parser("lint", help="lint SQL files (default: the whole repository)")
     p_lint.add_argument("files", nargs="*")
+    p_lint.add_argument("--root", help="the tree to lint (default: the project)")
 
     p_schema = sub.add_parser("schema", help="the committed schema snapshot")
     p_schema.add_argument("action", choices=["snapshot"])
@@ -196,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "lint":
             from claw import lint
 
-            return lint.main([*args.files, "--root", str(cfg.root)])
+            return lint.main([*args.files, "--root", args.root or str(cfg.root)])
         if args.command == "schema":
             return cmd_schema(args, cfg)
         if args.command == "tenant":

@@ -1,0 +1,2 @@
+CREATE FUNCTION api.f() RETURNS int LANGUAGE sql SECURITY DEFINER
+SET search_path = '' AS $$ SELECT 1 $$;

@@ -1,0 +1,2 @@
+GRANT SELECT ON internal.t TO claw_runtime;
+GRANT SELECT, TRUNCATE ON internal.t TO claw_runtime;

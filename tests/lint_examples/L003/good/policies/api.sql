@@ -1,0 +1,2 @@
+GRANT SELECT, INSERT ON internal.t TO claw_runtime;
+REVOKE TRUNCATE, REFERENCES ON internal.t FROM PUBLIC;

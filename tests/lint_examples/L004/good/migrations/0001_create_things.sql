@@ -1,0 +1,2 @@
+CREATE SCHEMA tenancy;
+CREATE TABLE tenancy.things (tenant_id uuid NOT NULL, thing_id uuid NOT NULL);

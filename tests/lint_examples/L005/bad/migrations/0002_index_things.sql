@@ -1,0 +1,1 @@
+CREATE INDEX things_name_idx ON internal.things (name);

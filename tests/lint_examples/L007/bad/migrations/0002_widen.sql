@@ -1,0 +1,1 @@
+ALTER TABLE internal.things ALTER COLUMN name TYPE varchar(500);

@@ -1,0 +1,1 @@
+CREATE TABLE internal.things (thing_id bigint PRIMARY KEY, name text);

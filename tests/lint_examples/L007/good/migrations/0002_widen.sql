@@ -1,0 +1,1 @@
+ALTER TABLE internal.things ADD COLUMN name_long varchar(500);
