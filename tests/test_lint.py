@@ -49,7 +49,7 @@ def write(root: Path, rel: str, text: str) -> Path:
 
 def test_suppression_needs_a_reason(tmp_path: Path) -> None:
     write(tmp_path, "functions/api/v.sql",
-          "-- «é» claw-lint: allow L002 reads only public constants, no rows\n"
+          "-- claw-lint: allow L002 reads only «public» constants, no rows\n"
           "CREATE VIEW api.v AS SELECT 1;\n"
           "-- claw-lint: allow L002\n"
           "CREATE VIEW api.w AS SELECT 2;\n")
