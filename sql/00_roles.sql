@@ -33,6 +33,18 @@ BEGIN
 END
 $bootstrap$;
 
+-- claw_operator_reader (NOLOGIN, BYPASSRLS) owns only the admin.* functions: the operator's
+-- cross-tenant reads. claw_admin can call them, never read tables itself, and every call
+-- appends an 'operator.read' event to each tenant chain it read (functions/admin/).
+DO $bootstrap$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'claw_operator_reader') THEN
+    CREATE ROLE claw_operator_reader NOLOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE;
+  END IF;
+END
+$bootstrap$;
+GRANT claw_operator_reader TO claw_owner;
+
 -- The auditor verifies every tenant's chain: it bypasses RLS, and its only grants are
 -- SELECT on the ledger and EXECUTE on the verification functions (policies/audit.sql,
 -- functions/audit/verify.sql).

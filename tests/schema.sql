@@ -3,6 +3,14 @@
 --
 
 --
+-- Name: admin; Type: SCHEMA; Schema: -; Owner: claw_owner
+--
+
+CREATE SCHEMA admin;
+
+ALTER SCHEMA admin OWNER TO claw_owner;
+
+--
 -- Name: api; Type: SCHEMA; Schema: -; Owner: claw_owner
 --
 
@@ -61,6 +69,126 @@ CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA extensions;
 --
 
 COMMENT ON EXTENSION vector IS 'vector data type and ivfflat and hnsw access methods';
+
+--
+-- Name: chain_status(text); Type: FUNCTION; Schema: admin; Owner: claw_operator_reader
+--
+
+CREATE FUNCTION admin.chain_status(p_reason text) RETURNS TABLE(tenant_id uuid, slug text, events bigint, ok boolean, first_bad_seq bigint, problem text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  -- verify first, so the operator.read events appended below are not part of the verdict
+  RETURN QUERY
+  WITH v AS MATERIALIZED (SELECT * FROM audit.verify_chains())
+  SELECT v.tenant_id, t.slug, v.events, v.ok, v.first_bad_seq, v.problem
+  FROM v JOIN tenancy.tenants AS t ON t.tenant_id = v.tenant_id ORDER BY t.slug;
+  PERFORM admin.record_read(t.tenant_id, 'admin.chain_status', p_reason) FROM tenancy.tenants AS t;
+END
+$$;
+
+ALTER FUNCTION admin.chain_status(p_reason text) OWNER TO claw_operator_reader;
+
+--
+-- Name: FUNCTION chain_status(p_reason text); Type: COMMENT; Schema: admin; Owner: claw_operator_reader
+--
+
+COMMENT ON FUNCTION admin.chain_status(p_reason text) IS 'Operators: every tenant''s audit chain verified now (first broken link, if any). Audited; needs a reason.';
+
+--
+-- Name: list_members(uuid, text); Type: FUNCTION; Schema: admin; Owner: claw_operator_reader
+--
+
+CREATE FUNCTION admin.list_members(p_tenant_id uuid, p_reason text) RETURNS TABLE(principal_id uuid, kind text, handle text, display_name text, roles text[], active_keys bigint, revoked_keys bigint, expired_keys bigint, last_key_use timestamp with time zone, disabled_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM tenancy.tenants AS t WHERE t.tenant_id = p_tenant_id) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'tenant not found',
+      DETAIL = pg_catalog.format('no tenant %s', p_tenant_id),
+      HINT = 'list tenants with admin.list_tenants(p_reason => ...)';
+  END IF;
+  PERFORM admin.record_read(p_tenant_id, 'admin.list_members', p_reason);
+  RETURN QUERY
+  SELECT p.principal_id, p.kind, p.handle, p.display_name,
+         coalesce((SELECT pg_catalog.array_agg(m.role ORDER BY m.role) FROM tenancy.memberships AS m
+                   WHERE m.tenant_id = p.tenant_id AND m.principal_id = p.principal_id), '{}'),
+         pg_catalog.count(k.api_key_id) FILTER (WHERE k.revoked_at IS NULL
+           AND (k.expires_at IS NULL OR k.expires_at > pg_catalog.now())),
+         pg_catalog.count(k.api_key_id) FILTER (WHERE k.revoked_at IS NOT NULL),
+         pg_catalog.count(k.api_key_id) FILTER (WHERE k.revoked_at IS NULL
+           AND k.expires_at <= pg_catalog.now()),
+         pg_catalog.max(k.last_used_at), p.disabled_at
+  FROM tenancy.principals AS p
+  LEFT JOIN tenancy.api_keys AS k ON k.tenant_id = p.tenant_id AND k.principal_id = p.principal_id
+  WHERE p.tenant_id = p_tenant_id
+  GROUP BY p.tenant_id, p.principal_id
+  ORDER BY p.handle;
+END
+$$;
+
+ALTER FUNCTION admin.list_members(p_tenant_id uuid, p_reason text) OWNER TO claw_operator_reader;
+
+--
+-- Name: FUNCTION list_members(p_tenant_id uuid, p_reason text); Type: COMMENT; Schema: admin; Owner: claw_operator_reader
+--
+
+COMMENT ON FUNCTION admin.list_members(p_tenant_id uuid, p_reason text) IS 'Operators: a tenant''s principals, roles and key status (no secrets). Audited; needs a reason.';
+
+--
+-- Name: list_tenants(text); Type: FUNCTION; Schema: admin; Owner: claw_operator_reader
+--
+
+CREATE FUNCTION admin.list_tenants(p_reason text) RETURNS TABLE(tenant_id uuid, slug text, name text, principals bigint, active_keys bigint, audit_events bigint, created_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM admin.record_read(t.tenant_id, 'admin.list_tenants', p_reason)
+  FROM tenancy.tenants AS t;
+  RETURN QUERY
+  SELECT t.tenant_id, t.slug, t.name,
+         (SELECT pg_catalog.count(*) FROM tenancy.principals AS p WHERE p.tenant_id = t.tenant_id),
+         (SELECT pg_catalog.count(*) FROM tenancy.api_keys AS k WHERE k.tenant_id = t.tenant_id
+            AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > pg_catalog.now())),
+         (SELECT h.seq FROM audit.chain_heads AS h WHERE h.tenant_id = t.tenant_id),
+         t.created_at
+  FROM tenancy.tenants AS t ORDER BY t.slug;
+END
+$$;
+
+ALTER FUNCTION admin.list_tenants(p_reason text) OWNER TO claw_operator_reader;
+
+--
+-- Name: FUNCTION list_tenants(p_reason text); Type: COMMENT; Schema: admin; Owner: claw_operator_reader
+--
+
+COMMENT ON FUNCTION admin.list_tenants(p_reason text) IS 'Operators: every tenant with principals, active keys and audit events. Audited per tenant; needs a reason.';
+
+--
+-- Name: record_read(uuid, text, text); Type: FUNCTION; Schema: admin; Owner: claw_operator_reader
+--
+
+CREATE FUNCTION admin.record_read(p_tenant_id uuid, p_what text, p_reason text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF p_reason IS NULL OR length(btrim(p_reason)) < 3 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'a reason is required',
+      DETAIL = pg_catalog.format('%s reads tenant data and is audited', p_what),
+      HINT = 'pass p_reason => ''ticket 123: customer asked why ...''';
+  END IF;
+  PERFORM internal.set_context(p_tenant_id, NULL, '{system}');
+  PERFORM audit.append(p_tenant_id, 'operator.read', p_what, NULL, NULL,
+                       pg_catalog.jsonb_build_object('reason', p_reason, 'by', session_user));
+  PERFORM internal.clear_context();
+END
+$$;
+
+ALTER FUNCTION admin.record_read(p_tenant_id uuid, p_what text, p_reason text) OWNER TO claw_operator_reader;
 
 --
 -- Name: authenticate(text); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -1634,6 +1762,13 @@ CREATE POLICY tenants_tenant_isolation ON tenancy.tenants AS RESTRICTIVE USING (
 CREATE POLICY tenants_update_owner ON tenancy.tenants FOR UPDATE USING (( SELECT internal.has_role('{owner,system}'::text[]) AS has_role));
 
 --
+-- Name: SCHEMA admin; Type: ACL; Schema: -; Owner: claw_owner
+--
+
+GRANT ALL ON SCHEMA admin TO claw_operator_reader;
+GRANT USAGE ON SCHEMA admin TO claw_admin;
+
+--
 -- Name: SCHEMA api; Type: ACL; Schema: -; Owner: claw_owner
 --
 
@@ -1647,12 +1782,52 @@ GRANT USAGE ON SCHEMA api TO claw_auditor;
 --
 
 GRANT USAGE ON SCHEMA audit TO claw_auditor;
+GRANT USAGE ON SCHEMA audit TO claw_operator_reader;
 
 --
 -- Name: SCHEMA extensions; Type: ACL; Schema: -; Owner: postgres
 --
 
 GRANT USAGE ON SCHEMA extensions TO claw_owner;
+
+--
+-- Name: SCHEMA internal; Type: ACL; Schema: -; Owner: claw_owner
+--
+
+GRANT USAGE ON SCHEMA internal TO claw_operator_reader;
+
+--
+-- Name: SCHEMA tenancy; Type: ACL; Schema: -; Owner: claw_owner
+--
+
+GRANT USAGE ON SCHEMA tenancy TO claw_operator_reader;
+
+--
+-- Name: FUNCTION chain_status(p_reason text); Type: ACL; Schema: admin; Owner: claw_operator_reader
+--
+
+REVOKE ALL ON FUNCTION admin.chain_status(p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION admin.chain_status(p_reason text) TO claw_admin;
+
+--
+-- Name: FUNCTION list_members(p_tenant_id uuid, p_reason text); Type: ACL; Schema: admin; Owner: claw_operator_reader
+--
+
+REVOKE ALL ON FUNCTION admin.list_members(p_tenant_id uuid, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION admin.list_members(p_tenant_id uuid, p_reason text) TO claw_admin;
+
+--
+-- Name: FUNCTION list_tenants(p_reason text); Type: ACL; Schema: admin; Owner: claw_operator_reader
+--
+
+REVOKE ALL ON FUNCTION admin.list_tenants(p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION admin.list_tenants(p_reason text) TO claw_admin;
+
+--
+-- Name: FUNCTION record_read(p_tenant_id uuid, p_what text, p_reason text); Type: ACL; Schema: admin; Owner: claw_operator_reader
+--
+
+REVOKE ALL ON FUNCTION admin.record_read(p_tenant_id uuid, p_what text, p_reason text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION authenticate(p_api_key text); Type: ACL; Schema: api; Owner: claw_owner
@@ -1736,6 +1911,7 @@ GRANT ALL ON FUNCTION api.whoami() TO claw_worker;
 --
 
 REVOKE ALL ON FUNCTION audit.append(p_tenant_id uuid, p_action text, p_target_table text, p_target_id text, p_before jsonb, p_after jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.append(p_tenant_id uuid, p_action text, p_target_table text, p_target_id text, p_before jsonb, p_after jsonb) TO claw_operator_reader;
 
 --
 -- Name: FUNCTION checkpoint(); Type: ACL; Schema: audit; Owner: claw_owner
@@ -1750,6 +1926,7 @@ GRANT ALL ON FUNCTION audit.checkpoint() TO claw_auditor;
 
 REVOKE ALL ON FUNCTION audit.encode_event(p_tenant_id uuid, p_seq bigint, p_occurred_at timestamp with time zone, p_actor uuid, p_db_user text, p_action text, p_target_table text, p_target_id text, p_before jsonb, p_after jsonb, p_trace_id text, p_prev_hash bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.encode_event(p_tenant_id uuid, p_seq bigint, p_occurred_at timestamp with time zone, p_actor uuid, p_db_user text, p_action text, p_target_table text, p_target_id text, p_before jsonb, p_after jsonb, p_trace_id text, p_prev_hash bytea) TO claw_auditor;
+GRANT ALL ON FUNCTION audit.encode_event(p_tenant_id uuid, p_seq bigint, p_occurred_at timestamp with time zone, p_actor uuid, p_db_user text, p_action text, p_target_table text, p_target_id text, p_before jsonb, p_after jsonb, p_trace_id text, p_prev_hash bytea) TO claw_operator_reader;
 
 --
 -- Name: FUNCTION head_leaf(p_tenant_id uuid, p_seq bigint, p_hash bytea); Type: ACL; Schema: audit; Owner: claw_owner
@@ -1796,6 +1973,7 @@ REVOKE ALL ON FUNCTION audit.tg_track() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION audit.verify_chains(p_tenant_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.verify_chains(p_tenant_id uuid) TO claw_auditor;
+GRANT ALL ON FUNCTION audit.verify_chains(p_tenant_id uuid) TO claw_operator_reader;
 
 --
 -- Name: FUNCTION verify_digest(p_digest jsonb); Type: ACL; Schema: audit; Owner: claw_owner
@@ -1809,6 +1987,7 @@ GRANT ALL ON FUNCTION audit.verify_digest(p_digest jsonb) TO claw_auditor;
 --
 
 REVOKE ALL ON FUNCTION internal.clear_context() FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.clear_context() TO claw_operator_reader;
 
 --
 -- Name: FUNCTION current_principal_id(); Type: ACL; Schema: internal; Owner: claw_owner
@@ -1851,6 +2030,7 @@ REVOKE ALL ON FUNCTION internal.role_safety_problems() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[]) TO claw_operator_reader;
 
 --
 -- Name: FUNCTION tenant_schemas(); Type: ACL; Schema: internal; Owner: claw_owner
@@ -1883,6 +2063,7 @@ REVOKE ALL ON FUNCTION tenancy.issue_api_key(p_principal_id uuid, p_name text, p
 REVOKE ALL ON TABLE audit.chain_heads FROM claw_owner;
 GRANT SELECT,INSERT,REFERENCES,TRIGGER,MAINTAIN,UPDATE ON TABLE audit.chain_heads TO claw_owner;
 GRANT SELECT ON TABLE audit.chain_heads TO claw_auditor;
+GRANT SELECT ON TABLE audit.chain_heads TO claw_operator_reader;
 
 --
 -- Name: TABLE events; Type: ACL; Schema: audit; Owner: claw_owner
@@ -1891,6 +2072,85 @@ GRANT SELECT ON TABLE audit.chain_heads TO claw_auditor;
 REVOKE ALL ON TABLE audit.events FROM claw_owner;
 GRANT SELECT,INSERT,REFERENCES,TRIGGER,MAINTAIN ON TABLE audit.events TO claw_owner;
 GRANT SELECT ON TABLE audit.events TO claw_auditor;
+GRANT SELECT ON TABLE audit.events TO claw_operator_reader;
+
+--
+-- Name: COLUMN api_keys.tenant_id; Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+GRANT SELECT(tenant_id) ON TABLE tenancy.api_keys TO claw_operator_reader;
+
+--
+-- Name: COLUMN api_keys.api_key_id; Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+GRANT SELECT(api_key_id) ON TABLE tenancy.api_keys TO claw_operator_reader;
+
+--
+-- Name: COLUMN api_keys.principal_id; Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+GRANT SELECT(principal_id) ON TABLE tenancy.api_keys TO claw_operator_reader;
+
+--
+-- Name: COLUMN api_keys.name; Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+GRANT SELECT(name) ON TABLE tenancy.api_keys TO claw_operator_reader;
+
+--
+-- Name: COLUMN api_keys.prefix; Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+GRANT SELECT(prefix) ON TABLE tenancy.api_keys TO claw_operator_reader;
+
+--
+-- Name: COLUMN api_keys.scopes; Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+GRANT SELECT(scopes) ON TABLE tenancy.api_keys TO claw_operator_reader;
+
+--
+-- Name: COLUMN api_keys.expires_at; Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+GRANT SELECT(expires_at) ON TABLE tenancy.api_keys TO claw_operator_reader;
+
+--
+-- Name: COLUMN api_keys.revoked_at; Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+GRANT SELECT(revoked_at) ON TABLE tenancy.api_keys TO claw_operator_reader;
+
+--
+-- Name: COLUMN api_keys.last_used_at; Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+GRANT SELECT(last_used_at) ON TABLE tenancy.api_keys TO claw_operator_reader;
+
+--
+-- Name: COLUMN api_keys.created_at; Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+GRANT SELECT(created_at) ON TABLE tenancy.api_keys TO claw_operator_reader;
+
+--
+-- Name: TABLE memberships; Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+GRANT SELECT ON TABLE tenancy.memberships TO claw_operator_reader;
+
+--
+-- Name: TABLE principals; Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+GRANT SELECT ON TABLE tenancy.principals TO claw_operator_reader;
+
+--
+-- Name: TABLE tenants; Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+GRANT SELECT ON TABLE tenancy.tenants TO claw_operator_reader;
 
 --
 -- Name: DEFAULT PRIVILEGES FOR FUNCTIONS; Type: DEFAULT ACL; Schema: -; Owner: claw_owner

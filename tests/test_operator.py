@@ -1,0 +1,50 @@
+"""Operators in psql (claw_admin): cross-tenant reads only through admin.* functions, each
+needing a reason and leaving an 'operator.read' event in every tenant chain it read."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from conftest import Database, Tenant
+
+
+def operator_reads(db: Database) -> dict[str, int]:
+    with db.connect() as conn:
+        return dict(conn.execute(
+            "SELECT tenant_id::text, count(*) FROM audit.events WHERE action = 'operator.read' "
+            "AND db_user = 'claw_admin' GROUP BY 1").fetchall())
+
+
+def test_cross_tenant_reads_are_audited(seeded: tuple[Database, dict[str, Tenant]]) -> None:
+    db, tenants = seeded
+    assert operator_reads(db) == {}
+    with db.connect("claw_admin") as conn:
+        rows = conn.execute("SELECT slug, principals FROM admin.list_tenants(p_reason => 'ticket 42')").fetchall()
+        assert rows == [("tenant-a", 4), ("tenant-b", 4), ("tenant-c", 4)]
+        members = conn.execute("SELECT handle, roles FROM admin.list_members(%s, 'ticket 43')",
+                               (tenants["b"].tenant_id,)).fetchall()
+        assert ("owner", ["owner"]) in members
+        status = conn.execute("SELECT bool_and(ok) FROM admin.chain_status('nightly check')").fetchone()
+        assert status == (True,)
+    reads = operator_reads(db)
+    assert reads == {tenants["a"].tenant_id: 2, tenants["b"].tenant_id: 3, tenants["c"].tenant_id: 2}
+    with db.connect() as conn:
+        assert conn.execute("SELECT bool_and(ok) FROM audit.verify_chains()").fetchone() == (True,)
+        reason = conn.execute("SELECT after ->> 'reason' FROM audit.events WHERE tenant_id = %s "
+                              "AND action = 'operator.read' AND target_table = 'admin.list_members'",
+                              (tenants["b"].tenant_id,)).fetchone()
+        assert reason == ("ticket 43",)
+
+
+@pytest.mark.parametrize("sql,code", [
+    ("SELECT * FROM admin.list_tenants(p_reason => '')", "CL422"),
+    ("SELECT * FROM admin.list_members('00000000-0000-0000-0000-000000000000', 'why')", "CL404"),
+    ("SELECT admin.record_read(gen_random_uuid(), 'x', 'forged')", "42501"),
+    ("SELECT * FROM tenancy.tenants", "42501"),
+])
+def test_operator_limits(seeded: tuple[Database, dict[str, Tenant]], sql: str, code: str) -> None:
+    db, _ = seeded
+    with db.connect("claw_admin") as conn, pytest.raises(psycopg.Error) as info:
+        conn.execute(sql)
+    assert info.value.sqlstate == code
