@@ -358,13 +358,7 @@ BEGIN
   PERFORM internal.require_role(CASE WHEN p_role = 'owner' THEN '{owner}'::text[]
                                      ELSE '{owner,admin}'::text[] END,
                                 'members:write', 'granting role ' || p_role);
-  IF NOT EXISTS (SELECT 1 FROM tenancy.principals AS p
-                 WHERE p.tenant_id = internal.current_tenant_id()
-                   AND p.principal_id = p_principal_id) THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'principal not found',
-      DETAIL = pg_catalog.format('no principal %s in this tenant', p_principal_id),
-      HINT = 'list principals with api.list_principals()';
-  END IF;
+  PERFORM tenancy.require_principal(p_principal_id);
   INSERT INTO tenancy.memberships (tenant_id, principal_id, role, granted_by)
   VALUES (internal.current_tenant_id(), p_principal_id, p_role, internal.current_principal_id())
   ON CONFLICT DO NOTHING;
@@ -1123,12 +1117,7 @@ DECLARE
   v_tenant uuid := internal.current_tenant_id();
   v_secret text;
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM tenancy.principals AS p
-                 WHERE p.tenant_id = v_tenant AND p.principal_id = p_principal_id) THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'principal not found',
-      DETAIL = pg_catalog.format('no principal %s in this tenant', p_principal_id),
-      HINT = 'create the principal first (api.create_principal)';
-  END IF;
+  PERFORM tenancy.require_principal(p_principal_id);
   IF p_expires_at IS NOT NULL AND p_expires_at <= pg_catalog.now() THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'expiry is in the past',
       DETAIL = pg_catalog.format('expires_at %s is not after now', p_expires_at),
@@ -1155,6 +1144,27 @@ END
 $_$;
 
 ALTER FUNCTION tenancy.issue_api_key(p_principal_id uuid, p_name text, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text) OWNER TO claw_owner;
+
+--
+-- Name: require_principal(uuid); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE FUNCTION tenancy.require_principal(p_principal_id uuid) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM tenancy.principals AS p
+                 WHERE p.tenant_id = internal.current_tenant_id()
+                   AND p.principal_id = p_principal_id) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'principal not found',
+      DETAIL = pg_catalog.format('no principal %s in this tenant', p_principal_id),
+      HINT = 'list principals with api.list_principals(); create one with api.create_principal';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION tenancy.require_principal(p_principal_id uuid) OWNER TO claw_owner;
 
 --
 -- Name: chain_heads; Type: TABLE; Schema: audit; Owner: claw_owner
@@ -2055,6 +2065,12 @@ REVOKE ALL ON FUNCTION tenancy.create_tenant(p_slug text, p_name text, p_owner_h
 --
 
 REVOKE ALL ON FUNCTION tenancy.issue_api_key(p_principal_id uuid, p_name text, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION require_principal(p_principal_id uuid); Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION tenancy.require_principal(p_principal_id uuid) FROM PUBLIC;
 
 --
 -- Name: TABLE chain_heads; Type: ACL; Schema: audit; Owner: claw_owner

@@ -207,3 +207,16 @@ def test_the_forgery_attack_works_against_a_naive_context(
         assert handles == {"owner", "p0", "p1", "p2"}  # B's principals: the leak
         assert conn.execute("SELECT tenant_id::text FROM api.whoami()").fetchone() == (
             tenants["b"].tenant_id,)
+
+
+def test_another_tenants_principal_is_not_found(seeded: tuple[Database, dict[str, Tenant]]) -> None:
+    """A's owner cannot issue a key for, or grant a role to, B's principal: CL404."""
+    db, tenants = seeded
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        authenticate(conn, tenants["a"].api_key)
+        for sql in ("SELECT * FROM api.create_api_key(p_name => 'x', p_principal_id => %s)",
+                    "SELECT api.grant_role(%s, 'admin')"):
+            with pytest.raises(psycopg.Error) as info, conn.transaction():
+                conn.execute(sql, (tenants["b"].owner_id,))
+            assert info.value.sqlstate == "CL404"
+            assert info.value.diag.message_detail and info.value.diag.message_hint

@@ -41,13 +41,7 @@ BEGIN
   PERFORM internal.require_role(CASE WHEN p_role = 'owner' THEN '{owner}'::text[]
                                      ELSE '{owner,admin}'::text[] END,
                                 'members:write', 'granting role ' || p_role);
-  IF NOT EXISTS (SELECT 1 FROM tenancy.principals AS p
-                 WHERE p.tenant_id = internal.current_tenant_id()
-                   AND p.principal_id = p_principal_id) THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'principal not found',
-      DETAIL = pg_catalog.format('no principal %s in this tenant', p_principal_id),
-      HINT = 'list principals with api.list_principals()';
-  END IF;
+  PERFORM tenancy.require_principal(p_principal_id);
   INSERT INTO tenancy.memberships (tenant_id, principal_id, role, granted_by)
   VALUES (internal.current_tenant_id(), p_principal_id, p_role, internal.current_principal_id())
   ON CONFLICT DO NOTHING;

@@ -16,12 +16,7 @@ DECLARE
   v_tenant uuid := internal.current_tenant_id();
   v_secret text;
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM tenancy.principals AS p
-                 WHERE p.tenant_id = v_tenant AND p.principal_id = p_principal_id) THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'principal not found',
-      DETAIL = pg_catalog.format('no principal %s in this tenant', p_principal_id),
-      HINT = 'create the principal first (api.create_principal)';
-  END IF;
+  PERFORM tenancy.require_principal(p_principal_id);
   IF p_expires_at IS NOT NULL AND p_expires_at <= pg_catalog.now() THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'expiry is in the past',
       DETAIL = pg_catalog.format('expires_at %s is not after now', p_expires_at),
