@@ -45,6 +45,18 @@ END
 $bootstrap$;
 GRANT claw_operator_reader TO claw_owner;
 
+-- claw_dispatcher (NOLOGIN, BYPASSRLS) owns only the cross-tenant queue functions that
+-- claw_worker calls (claim, heartbeat, complete, fail, act_as_job, tick): they must see jobs of
+-- every tenant. Its grants are the queue tables and nothing else (policies/queue.sql).
+DO $bootstrap$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'claw_dispatcher') THEN
+    CREATE ROLE claw_dispatcher NOLOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE;
+  END IF;
+END
+$bootstrap$;
+GRANT claw_dispatcher TO claw_owner;
+
 -- The auditor verifies every tenant's chain: it bypasses RLS, and its only grants are
 -- SELECT on the ledger and EXECUTE on the verification functions (policies/audit.sql,
 -- functions/audit/verify.sql).

@@ -6,6 +6,8 @@
     claw schema snapshot [--check]
     claw tenant create SLUG NAME OWNER_HANDLE OWNER_NAME
     claw audit verify [--digest FILE] | checkpoint [--out FILE]
+    claw worker [--queue Q ...] [--concurrency N] [--batch N] [--lease SECONDS] [--run-for S]
+    claw queue stats | pause Q | resume Q | limit Q N | rate KEY PER_SECOND [--burst N]
     claw demo
 """
 
@@ -142,6 +144,48 @@ def cmd_audit(args: argparse.Namespace, cfg: config.Settings) -> int:
     return audit.run_verify(db.admin_url(cfg), Path(args.digest) if args.digest else None)
 
 
+def cmd_worker(args: argparse.Namespace, cfg: config.Settings) -> int:
+    from claw.worker import run_worker
+
+    db.ensure_safe_roles(db.admin_url(cfg))
+    return run_worker(db.role_url(cfg, "worker"), args.queue or ["default"], args.concurrency,
+                      args.batch, args.lease, args.run_for)
+
+
+def cmd_queue(args: argparse.Namespace, cfg: config.Settings) -> int:
+    with psycopg.connect(db.admin_url(cfg), autocommit=True) as conn:
+        if args.action == "stats":
+            rows = conn.execute("SELECT * FROM queue.stats()").fetchall()
+            print(f"{'queue':<20} {'state':<10} {'jobs':>8}  oldest run_at")
+            for queue, state, jobs, oldest, paused, limit in rows:
+                flags = (" paused" if paused else "") + (f" limit {limit}" if limit else "")
+                print(f"{queue:<20} {state:<10} {jobs:>8}  {oldest:%Y-%m-%d %H:%M:%S%z}{flags}")
+            return 0
+        if args.action in ("pause", "resume", "limit"):
+            if not args.args:
+                raise ClawSetupError(f"claw queue {args.action} needs a queue name")
+            limit = None
+            if args.action == "limit":
+                if len(args.args) != 2 or not args.args[1].isdigit():
+                    raise ClawSetupError("usage: claw queue limit QUEUE N (0 removes the limit)")
+                limit = int(args.args[1])
+            row = conn.execute(
+                "SELECT queue, paused_at, concurrency_limit FROM queue.configure_queue("
+                "p_queue => %s, p_paused => %s, p_concurrency_limit => %s)",
+                (args.args[0], {"pause": True, "resume": False}.get(args.action), limit)
+            ).fetchone()
+            assert row is not None
+            print(f"queue {row[0]}: {'paused' if row[1] else 'running'}, "
+                  f"concurrency limit {row[2] or 'none'}")
+            return 0
+        if len(args.args) != 2:
+            raise ClawSetupError("usage: claw queue rate KEY PER_SECOND [--burst N]")
+        conn.execute("SELECT queue.set_rate_limit(p_rate_key => %s, p_per_second => %s, "
+                     "p_burst => %s)", (args.args[0], args.args[1], args.burst))
+        print(f"rate limit {args.args[0]}: {args.args[1]}/s, burst {args.burst or 'default'}")
+        return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="claw", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -177,6 +221,19 @@ def build_parser() -> argparse.ArgumentParser:
     p_audit.add_argument("--out", default="audit-checkpoint.json",
                          help="checkpoint: where to write the digest")
 
+    p_worker = sub.add_parser("worker", help="run jobs: claim, run handlers, tick schedules")
+    p_worker.add_argument("--queue", action="append", help="queue to serve (repeatable)")
+    p_worker.add_argument("--concurrency", type=int, default=10)
+    p_worker.add_argument("--batch", type=int, default=None, help="jobs claimed per call")
+    p_worker.add_argument("--lease", type=int, default=30, help="lease length in seconds")
+    p_worker.add_argument("--run-for", type=float, default=None,
+                          help="stop (gracefully) after this many seconds")
+
+    p_queue = sub.add_parser("queue", help="queue settings and counts (administrator)")
+    p_queue.add_argument("action", choices=["stats", "pause", "resume", "limit", "rate"])
+    p_queue.add_argument("args", nargs="*")
+    p_queue.add_argument("--burst", type=int, default=None)
+
     sub.add_parser("demo", help="start, migrate, seed, and show what Claw did")
     return parser
 
@@ -204,6 +261,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_tenant(args, cfg)
         if args.command == "audit":
             return cmd_audit(args, cfg)
+        if args.command == "worker":
+            return cmd_worker(args, cfg)
+        if args.command == "queue":
+            return cmd_queue(args, cfg)
         if args.command == "demo":
             from claw.demo import run_demo
 

@@ -1,0 +1,404 @@
+"""`claw worker`: the thin asyncio runner around the queue's SQL (functions/queue/leases.sql).
+
+All decisions live in PostgreSQL: which job is next (priority, tenant fairness), leases and
+their expiry, retries and dead letters, rate and concurrency limits, schedules. This process
+only moves jobs between the database and handlers:
+
+  claimer    api.claim_jobs in batches into a local buffer (one lease token per batch);
+             sleeps on LISTEN claw_queue (one NOTIFY per statement and queue) or a poll
+  runners    `concurrency` tasks that take jobs from the buffer and await their handler
+  completer  api.complete_jobs for finished jobs, batched by lease token; api.fail_job for
+             failures (the database chooses retry with backoff or dead letter)
+  control    heartbeats (api.heartbeat_jobs; a job whose lease was lost has its handler
+             cancelled), api.tick_schedules every second, api.maintain_queue hourly
+
+SIGTERM/SIGINT: stop claiming, give back the buffered jobs (api.release_jobs, the attempt is
+not counted), let running handlers finish for `grace` seconds, release what is still
+running, flush completions, exit 0. kill -9: leases expire and another worker's claim takes
+the jobs over; a late completion from the dead worker's lease is refused (CL409).
+
+A handler that touches tenant data does it inside the job's tenant, and only there:
+    async with worker.acting_as(job) as conn:   # api.act_as_job: context bound to the lease
+        await conn.execute("SELECT api.enqueue_job(...)")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+log = logging.getLogger("claw.worker")
+
+Handler = Callable[["Job"], Awaitable[None]]
+
+CLAIM = ("SELECT * FROM api.claim_jobs(p_queue => %s, p_worker => %s, p_limit => %s, "
+         "p_lease_seconds => %s)")
+COMPLETE = "SELECT api.complete_jobs(p_job_ids => %s, p_lease_token => %s)"
+FAIL = ("SELECT * FROM api.fail_job(p_job_id => %s, p_lease_token => %s, p_error => %s, "
+        "p_retry => %s)")
+RELEASE = "SELECT api.release_jobs(p_job_ids => %s, p_lease_token => %s)"
+HEARTBEAT = ("SELECT job_id FROM api.heartbeat_jobs(p_job_ids => %s, p_lease_token => %s, "
+             "p_lease_seconds => %s)")
+ACT_AS = "SELECT api.act_as_job(p_job_id => %s, p_lease_token => %s)"
+TICK = "SELECT api.tick_schedules(p_limit => 100)"
+MAINTAIN = "SELECT api.maintain_queue()"
+
+
+class PermanentError(Exception):
+    """Raise from a handler to dead-letter the job now instead of retrying it."""
+
+
+@dataclass
+class Job:
+    job_id: UUID
+    tenant_id: UUID
+    queue: str
+    kind: str
+    payload: dict[str, Any]
+    priority: int
+    attempt: int
+    max_attempts: int
+    lease_token: UUID
+    lease_expires_at: datetime
+    trace_id: str | None
+    enqueued_at: datetime
+    task: asyncio.Task[None] | None = field(default=None, repr=False, compare=False)
+    error: str | None = field(default=None, compare=False)
+    retry: bool = field(default=True, compare=False)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, message and the job's ids."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(), "msg": record.getMessage()}
+        for key in ("job_id", "tenant_id", "trace_id", "kind", "queue", "attempt", "worker",
+                    "error", "count"):
+            value = getattr(record, key, None)
+            if value is not None:
+                out[key] = str(value) if isinstance(value, UUID) else value
+        return json.dumps(out, default=str)
+
+
+def job_fields(job: Job, **extra: Any) -> dict[str, Any]:
+    return {"job_id": job.job_id, "tenant_id": job.tenant_id, "trace_id": job.trace_id,
+            "kind": job.kind, "queue": job.queue, "attempt": job.attempt, **extra}
+
+
+class Worker:
+    def __init__(self, dsn: str, queues: list[str] | None = None, concurrency: int = 10,
+                 batch_size: int | None = None, worker_id: str | None = None,
+                 lease_seconds: int = 30, poll_interval: float = 1.0, grace: float = 10.0,
+                 tick: bool = True, maintain: bool = True) -> None:
+        self.dsn = dsn
+        self.queues = queues or ["default"]
+        self.concurrency = concurrency
+        self.batch_size = batch_size or max(concurrency * 2, 10)
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self.lease_seconds = lease_seconds
+        self.poll_interval = poll_interval
+        self.grace = grace
+        self.tick = tick
+        self.maintain = maintain
+        self.handlers: dict[str, Handler] = {}
+        self._stopping = asyncio.Event()
+        self._buffer: asyncio.Queue[Job] = asyncio.Queue()
+        self._running: dict[UUID, Job] = {}
+        self._done: list[Job] = []
+        self._done_event = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._pool: asyncio.Queue[psycopg.AsyncConnection[Any]] = asyncio.Queue()
+        self.completed = 0
+        self.failed = 0
+
+    def handler(self, kind: str) -> Callable[[Handler], Handler]:
+        def register(fn: Handler) -> Handler:
+            self.handlers[kind] = fn
+            return fn
+        return register
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def _connect(self) -> psycopg.AsyncConnection[Any]:
+        return await psycopg.AsyncConnection.connect(self.dsn, autocommit=True)
+
+    @contextlib.asynccontextmanager
+    async def acting_as(self, job: Job) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """A connection in a transaction that acts inside the job's tenant (api.act_as_job).
+        Commits when the block ends normally, rolls back on an exception."""
+        conn = self._pool.get_nowait() if not self._pool.empty() else await self._connect()
+        try:
+            async with conn.transaction():
+                await conn.execute(ACT_AS, (job.job_id, job.lease_token))
+                yield conn
+        finally:
+            if conn.closed:
+                pass
+            else:
+                self._pool.put_nowait(conn)
+
+    # -- the loops ---------------------------------------------------------------------
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, self.stop)
+        claim_conn = await self._connect()
+        done_conn = await self._connect()
+        control_conn = await self._connect()
+        listen_conn = await self._connect()
+        await listen_conn.execute("LISTEN claw_queue")
+        log.info("worker started", extra={"worker": self.worker_id,
+                                          "queue": ",".join(self.queues)})
+        if self.maintain:
+            await self._maintain(control_conn)
+        runners = [asyncio.create_task(self._runner()) for _ in range(self.concurrency)]
+        background = [asyncio.create_task(self._listen(listen_conn)),
+                      asyncio.create_task(self._control(control_conn))]
+        completer = asyncio.create_task(self._completer(done_conn))
+        try:
+            await self._claimer(claim_conn)
+        finally:
+            await self._shutdown(claim_conn, runners)
+            self._done_event.set()
+            completer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await completer
+            await self._flush(done_conn)
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+            for conn in (claim_conn, done_conn, control_conn, listen_conn):
+                await conn.close()
+            while not self._pool.empty():
+                await self._pool.get_nowait().close()
+            log.info("worker stopped", extra={"worker": self.worker_id,
+                                              "count": self.completed})
+
+    async def _claimer(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        while not self._stopping.is_set():
+            got = 0
+            for queue in self.queues:
+                room = self.batch_size - self._buffer.qsize()
+                if room <= 0:
+                    break
+                cur = await conn.execute(CLAIM, (queue, self.worker_id, room, self.lease_seconds))
+                for row in await cur.fetchall():
+                    job = Job(*row)
+                    self._buffer.put_nowait(job)
+                    got += 1
+            if got == 0 or self._buffer.qsize() >= self.batch_size // 2:
+                # nothing to do, or enough buffered: sleep until woken (NOTIFY, a runner
+                # freeing room, stop) or the poll interval (scheduled jobs, expired leases)
+                self._wake.clear()
+                if got == 0 or self._buffer.qsize() >= self.batch_size // 2:
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+
+    async def _listen(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        async for _ in conn.notifies():
+            self._wake.set()
+
+    async def _runner(self) -> None:
+        while True:
+            job = await self._buffer.get()
+            if self._buffer.qsize() < self.batch_size // 2:
+                self._wake.set()
+            self._running[job.job_id] = job
+            job.task = asyncio.current_task()
+            try:
+                await self._run_one(job)
+            finally:
+                self._running.pop(job.job_id, None)
+                job.task = None
+
+    async def _run_one(self, job: Job) -> None:
+        handler = self.handlers.get(job.kind)
+        if handler is None:
+            job.error = f"no handler for kind {job.kind!r} on worker {self.worker_id}"
+            self._finish(job)
+            return
+        try:
+            await handler(job)
+        except asyncio.CancelledError:
+            raise
+        except PermanentError as exc:
+            log.warning("job failed permanently", extra=job_fields(job, error=str(exc)))
+            job.error, job.retry = f"{type(exc).__name__}: {exc}", False
+        except Exception as exc:  # a handler's failure is recorded, never lost
+            log.warning("job failed", extra=job_fields(job, error=repr(exc)))
+            job.error = f"{type(exc).__name__}: {exc}"
+        self._finish(job)
+
+    def _finish(self, job: Job) -> None:
+        self._done.append(job)
+        self._done_event.set()
+
+    async def _completer(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        while True:
+            await self._done_event.wait()
+            self._done_event.clear()
+            await self._flush(conn)
+
+    async def _flush(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        while self._done:
+            batch, self._done = self._done, []
+            ok: dict[UUID, list[Job]] = defaultdict(list)
+            for job in batch:
+                if job.error is not None:
+                    await self._fail(conn, job)
+                else:
+                    ok[job.lease_token].append(job)
+            for token, jobs in ok.items():
+                ids = [j.job_id for j in jobs]
+                try:
+                    await conn.execute(COMPLETE, (ids, token))
+                    self.completed += len(jobs)
+                except psycopg.Error as exc:
+                    if exc.sqlstate != "CL409":
+                        raise
+                    for job in jobs:  # some lease was lost: complete the rest one by one
+                        try:
+                            await conn.execute(COMPLETE, ([job.job_id], token))
+                            self.completed += 1
+                        except psycopg.Error as one:
+                            if one.sqlstate != "CL409":
+                                raise
+                            log.warning("completion refused: lease lost",
+                                        extra=job_fields(job, error=one.diag.message_detail))
+
+    async def _fail(self, conn: psycopg.AsyncConnection[Any], job: Job) -> None:
+        try:
+            cur = await conn.execute(FAIL, (job.job_id, job.lease_token, job.error, job.retry))
+            row = await cur.fetchone()
+            self.failed += 1
+            log.info("job attempt recorded as failed",
+                     extra=job_fields(job, error=f"now {row[0] if row else '?'}"))
+        except psycopg.Error as exc:
+            if exc.sqlstate != "CL409":
+                raise
+            log.warning("failure refused: lease lost", extra=job_fields(job))
+
+    async def _control(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        last_beat = last_tick = time.monotonic()
+        last_maintain = time.monotonic()
+        while True:
+            await asyncio.sleep(0.25)
+            now = time.monotonic()
+            if self.tick and now - last_tick >= 1.0:
+                last_tick = now
+                await conn.execute(TICK)
+            if now - last_beat >= self.lease_seconds / 3:
+                last_beat = now
+                await self._heartbeat(conn)
+            if self.maintain and now - last_maintain >= 3600:
+                last_maintain = now
+                await self._maintain(conn)
+
+    async def _heartbeat(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        held: dict[UUID, list[Job]] = defaultdict(list)
+        for job in list(self._running.values()) + list(self._buffer._queue):  # type: ignore[attr-defined]
+            held[job.lease_token].append(job)
+        for token, jobs in held.items():
+            cur = await conn.execute(HEARTBEAT, ([j.job_id for j in jobs], token,
+                                                 self.lease_seconds))
+            alive = {row[0] for row in await cur.fetchall()}
+            for job in jobs:
+                if job.job_id not in alive and job.task is not None:
+                    log.warning("lease lost; cancelling the handler", extra=job_fields(job))
+                    job.task.cancel()
+
+    async def _maintain(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        cur = await conn.execute(MAINTAIN)
+        row = await cur.fetchone()
+        for action in (row[0] if row else []) or []:
+            log.info(f"job history: {action}", extra={"worker": self.worker_id})
+
+    async def _shutdown(self, conn: psycopg.AsyncConnection[Any],
+                        runners: list[asyncio.Task[None]]) -> None:
+        buffered: list[Job] = []
+        while not self._buffer.empty():
+            buffered.append(self._buffer.get_nowait())
+        await self._release(conn, buffered)
+        deadline = time.monotonic() + self.grace
+        while self._running and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        unfinished = list(self._running.values())
+        for task in runners:
+            task.cancel()
+        await asyncio.gather(*runners, return_exceptions=True)
+        await self._release(conn, unfinished)
+
+    async def _release(self, conn: psycopg.AsyncConnection[Any], jobs: list[Job]) -> None:
+        by_token: dict[UUID, list[UUID]] = defaultdict(list)
+        for job in jobs:
+            by_token[job.lease_token].append(job.job_id)
+        for token, ids in by_token.items():
+            await conn.execute(RELEASE, (ids, token))
+            log.info("released jobs on shutdown", extra={"worker": self.worker_id,
+                                                         "count": len(ids)})
+
+
+# -- built-in handlers and the CLI entry ------------------------------------------------
+
+def builtin_handlers(worker: Worker) -> None:
+    """Handlers every worker has: `noop` (does nothing) and `demo.report` (the demo's
+    scheduled job: reads its own job row inside the tenant, through the lease's context)."""
+
+    @worker.handler("noop")
+    async def noop(job: Job) -> None:
+        return None
+
+    @worker.handler("demo.report")
+    async def demo_report(job: Job) -> None:
+        async with worker.acting_as(job) as conn:
+            cur = await conn.execute("SELECT state, attempts FROM api.get_job(p_job_id => %s)",
+                                     (job.job_id,))
+            row = await cur.fetchone()
+        log.info(f"demo.report ran: schedule fire {job.payload.get('fire_at')}, "
+                 f"job {row[0] if row else '?'} (attempt {job.attempt})", extra=job_fields(job))
+
+
+def configure_logging() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger("claw")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    root.propagate = False
+
+
+def run_worker(dsn: str, queues: list[str], concurrency: int, batch_size: int | None,
+               lease_seconds: int, run_for: float | None) -> int:
+    configure_logging()
+    worker = Worker(dsn, queues=queues, concurrency=concurrency, batch_size=batch_size,
+                    lease_seconds=lease_seconds)
+    builtin_handlers(worker)
+
+    async def main() -> None:
+        if run_for is not None:
+            asyncio.get_running_loop().call_later(run_for, worker.stop)
+        await worker.run()
+
+    asyncio.run(main())
+    return 0

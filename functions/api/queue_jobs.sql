@@ -1,0 +1,195 @@
+-- Jobs, for applications (and for workers acting inside a job's tenant): enqueue inside the
+-- caller's transaction, look at, cancel and retry the authenticated tenant's jobs. The
+-- queue itself (claim, leases, fairness) is in functions/queue/.
+
+-- api.enqueue_jobs: enqueue a batch (a JSON array of job specs, see functions/queue/enqueue.sql)
+-- in the caller's transaction: the jobs exist only if the caller commits. Who: owner, admin,
+-- operator, or a worker acting for a job (api.act_as_job); scope queue:write.
+-- Returns per spec, in order: job id, deduplicated (unique_key already waiting or running).
+-- Raises CL401, CL403, CL422 (naming the first bad spec; nothing enqueued).
+CREATE OR REPLACE FUNCTION api.enqueue_jobs(p_jobs jsonb)
+RETURNS TABLE (job_id uuid, deduplicated boolean)
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,worker}', 'queue:write', 'enqueueing jobs');
+  RETURN QUERY SELECT i.job_id, i.deduplicated
+               FROM queue.insert_jobs(internal.current_tenant_id(), p_jobs) AS i;
+END
+$fn$;
+COMMENT ON FUNCTION api.enqueue_jobs(jsonb) IS
+  'Enqueue a batch of jobs (JSON array of {queue, kind, payload, priority, run_at, unique_key, '
+  'rate_key, max_attempts, trace_id}) in this transaction. Returns job_id, deduplicated per spec.';
+GRANT EXECUTE ON FUNCTION api.enqueue_jobs(jsonb) TO claw_runtime, claw_worker;
+
+-- api.enqueue_job: enqueue one job; the named-argument form of api.enqueue_jobs.
+CREATE OR REPLACE FUNCTION api.enqueue_job(p_queue text, p_kind text, p_payload jsonb DEFAULT '{}',
+                                           p_priority integer DEFAULT 0,
+                                           p_run_at timestamptz DEFAULT NULL,
+                                           p_unique_key text DEFAULT NULL,
+                                           p_rate_key text DEFAULT NULL,
+                                           p_max_attempts integer DEFAULT 5)
+RETURNS TABLE (job_id uuid, deduplicated boolean)
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  RETURN QUERY SELECT e.job_id, e.deduplicated FROM api.enqueue_jobs(pg_catalog.jsonb_build_array(
+    pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'queue', p_queue, 'kind', p_kind, 'payload', p_payload, 'priority', p_priority,
+      'run_at', p_run_at, 'unique_key', p_unique_key, 'rate_key', p_rate_key,
+      'max_attempts', p_max_attempts)))) AS e;
+END
+$fn$;
+COMMENT ON FUNCTION api.enqueue_job(text, text, jsonb, integer, timestamptz, text, text, integer) IS
+  'Enqueue one job in this transaction. Returns job_id and whether an existing job with the '
+  'same unique_key was returned instead.';
+GRANT EXECUTE ON FUNCTION api.enqueue_job(text, text, jsonb, integer, timestamptz, text, text, integer)
+  TO claw_runtime, claw_worker;
+
+-- api.get_job: one job of this tenant, waiting, running, dead or finished. CL404 otherwise.
+CREATE OR REPLACE FUNCTION api.get_job(p_job_id uuid)
+RETURNS TABLE (job_id uuid, queue text, kind text, state text, payload jsonb, priority smallint,
+               attempts integer, max_attempts integer, run_at timestamptz, unique_key text,
+               errors jsonb, trace_id text, enqueued_at timestamptz, started_at timestamptz,
+               finished_at timestamptz)
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'queue:read',
+                                'reading a job');
+  RETURN QUERY
+  SELECT j.job_id, j.queue, j.kind, j.state, j.payload, j.priority, j.attempts, j.max_attempts,
+         j.run_at, j.unique_key, j.errors, j.trace_id, j.enqueued_at, j.started_at,
+         NULL::timestamptz
+  FROM queue.jobs AS j
+  WHERE j.tenant_id = internal.current_tenant_id() AND j.job_id = p_job_id
+  UNION ALL
+  SELECT h.job_id, h.queue, h.kind, h.outcome, h.payload, h.priority, h.attempts, h.max_attempts,
+         NULL, h.unique_key, h.errors, h.trace_id, h.enqueued_at, h.started_at, h.finished_at
+  FROM queue.job_history AS h
+  WHERE h.tenant_id = internal.current_tenant_id() AND h.job_id = p_job_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'job not found',
+      DETAIL = pg_catalog.format('no job %s in this tenant', p_job_id),
+      HINT = 'finished jobs are kept for the history retention (default 14 days)';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION api.get_job(uuid) IS
+  'One job of this tenant: state scheduled, available, running, dead, completed or cancelled, '
+  'with every error of every attempt.';
+GRANT EXECUTE ON FUNCTION api.get_job(uuid) TO claw_runtime, claw_worker;
+
+-- api.list_jobs: this tenant's jobs in the hot table (waiting, running, dead), newest first.
+CREATE OR REPLACE FUNCTION api.list_jobs(p_state text DEFAULT NULL, p_queue text DEFAULT NULL,
+                                         p_limit integer DEFAULT 100)
+RETURNS TABLE (job_id uuid, queue text, kind text, state text, attempts integer,
+               max_attempts integer, run_at timestamptz, last_error text, enqueued_at timestamptz)
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'queue:read',
+                                'listing jobs');
+  IF p_state IS NOT NULL AND p_state NOT IN ('scheduled', 'available', 'running', 'dead') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid job state',
+      DETAIL = pg_catalog.format('%L is not a state of a waiting, running or dead job', p_state),
+      HINT = 'scheduled, available, running or dead; finished jobs: api.get_job';
+  END IF;
+  IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 1000 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid limit',
+      DETAIL = pg_catalog.format('p_limit must be 1 to 1000, not %s', p_limit),
+      HINT = 'page with smaller limits';
+  END IF;
+  RETURN QUERY
+  SELECT j.job_id, j.queue, j.kind, j.state, j.attempts, j.max_attempts, j.run_at,
+         j.errors -> -1 ->> 'error', j.enqueued_at
+  FROM queue.jobs AS j
+  WHERE j.tenant_id = internal.current_tenant_id()
+    AND (p_state IS NULL OR j.state = p_state) AND (p_queue IS NULL OR j.queue = p_queue)
+  ORDER BY j.enqueued_at DESC
+  LIMIT p_limit;
+END
+$fn$;
+COMMENT ON FUNCTION api.list_jobs(text, text, integer) IS
+  'This tenant''s waiting, running and dead jobs (p_state => ''dead'' lists the dead letters).';
+GRANT EXECUTE ON FUNCTION api.list_jobs(text, text, integer) TO claw_runtime;
+
+-- api.cancel_job: cancel a waiting or dead job (it moves to history as 'cancelled').
+-- A running job cannot be cancelled (CL409): its worker holds the lease. Who: owner, admin,
+-- operator. Locks the job row.
+CREATE OR REPLACE FUNCTION api.cancel_job(p_job_id uuid)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_job queue.jobs;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'cancelling a job');
+  v_job := queue.require_job(p_job_id, 'cancel');
+  IF v_job.state = 'running' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'job is running',
+      DETAIL = pg_catalog.format('job %s is held by %s until %s', p_job_id, v_job.lease_holder,
+                                 v_job.lease_expires_at),
+      HINT = 'a running job finishes or fails; cancel it if it is retried';
+  END IF;
+  DELETE FROM queue.jobs AS j WHERE j.tenant_id = v_job.tenant_id AND j.job_id = p_job_id;
+  INSERT INTO queue.job_history (tenant_id, job_id, queue, kind, payload, priority, outcome,
+                                 attempts, max_attempts, unique_key, errors, trace_id,
+                                 lease_holder, enqueued_at, started_at, finished_at)
+  VALUES (v_job.tenant_id, v_job.job_id, v_job.queue, v_job.kind, v_job.payload, v_job.priority,
+          'cancelled', v_job.attempts, v_job.max_attempts, v_job.unique_key, v_job.errors,
+          v_job.trace_id, NULL, v_job.enqueued_at, v_job.started_at, internal.now());
+END
+$fn$;
+COMMENT ON FUNCTION api.cancel_job(uuid) IS
+  'Cancel a waiting or dead job of this tenant. CL409 when it is running or finished, CL404 unknown.';
+GRANT EXECUTE ON FUNCTION api.cancel_job(uuid) TO claw_runtime;
+
+-- api.retry_job: run a dead job again: attempts start over, its errors are kept. Who: owner,
+-- admin, operator. CL409 unless the job is dead.
+CREATE OR REPLACE FUNCTION api.retry_job(p_job_id uuid)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_job queue.jobs;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'retrying a job');
+  v_job := queue.require_job(p_job_id, 'retry');
+  IF v_job.state <> 'dead' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'job is not dead',
+      DETAIL = pg_catalog.format('job %s is %s; only dead jobs are retried', p_job_id, v_job.state),
+      HINT = 'api.list_jobs(p_state => ''dead'') lists the dead letters';
+  END IF;
+  UPDATE queue.jobs AS j
+  SET state = 'available', attempts = 0, run_at = internal.now()
+  WHERE j.tenant_id = v_job.tenant_id AND j.job_id = p_job_id;
+  PERFORM pg_catalog.pg_notify('claw_queue', v_job.queue);
+EXCEPTION WHEN unique_violation THEN
+  RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'a job with this unique key is waiting',
+    DETAIL = pg_catalog.format('job %s has unique_key %L, which another waiting or running job '
+                               'of this queue holds', p_job_id, v_job.unique_key),
+    HINT = 'cancel the dead job instead';
+END
+$fn$;
+COMMENT ON FUNCTION api.retry_job(uuid) IS
+  'Make a dead job available again (attempts reset, error history kept). CL409 unless dead.';
+GRANT EXECUTE ON FUNCTION api.retry_job(uuid) TO claw_runtime;

@@ -1,0 +1,123 @@
+-- Schedules of the authenticated tenant: a cron expression in an IANA time zone that
+-- enqueues a job (queue, kind, payload) at each fire instant. The DST rules are in
+-- functions/queue/cron.sql; firing is functions/queue/schedules.sql.
+
+-- api.create_schedule: returns the schedule id and its first fire instant (UTC).
+-- Who: owner, admin, operator; scope queue:write. Raises CL422 (bad cron, zone, names),
+-- CL409 when the name is taken.
+CREATE OR REPLACE FUNCTION api.create_schedule(p_name text, p_cron text, p_time_zone text,
+                                               p_queue text, p_kind text,
+                                               p_payload jsonb DEFAULT '{}',
+                                               p_catch_up boolean DEFAULT false)
+RETURNS TABLE (schedule_id uuid, next_fire_at timestamptz)
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_next timestamptz;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'creating a schedule');
+  PERFORM queue.parse_cron(p_cron);
+  v_next := queue.next_fire(p_cron, p_time_zone, internal.now());
+  RETURN QUERY
+  INSERT INTO queue.schedules AS s (tenant_id, name, cron, time_zone, queue, kind, payload,
+                                    catch_up, next_fire_at)
+  VALUES (internal.current_tenant_id(), p_name, p_cron, p_time_zone, p_queue, p_kind,
+          coalesce(p_payload, '{}'), coalesce(p_catch_up, false), v_next)
+  RETURNING s.schedule_id, s.next_fire_at;
+EXCEPTION
+  WHEN unique_violation THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'schedule name taken',
+      DETAIL = pg_catalog.format('this tenant already has a schedule named %L', p_name),
+      HINT = 'pick another name or delete the old schedule';
+  WHEN check_violation OR not_null_violation THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid schedule',
+      DETAIL = SQLERRM,
+      HINT = 'name: lower case, digits, _ . -; queue and kind like "default", "report.daily"; '
+             'payload a JSON object';
+END
+$fn$;
+COMMENT ON FUNCTION api.create_schedule(text, text, text, text, text, jsonb, boolean) IS
+  'Create a schedule: 5-field cron read in an IANA zone (DST-safe), enqueuing queue/kind/payload '
+  'at each fire. Returns schedule_id and next_fire_at (UTC).';
+GRANT EXECUTE ON FUNCTION api.create_schedule(text, text, text, text, text, jsonb, boolean)
+  TO claw_runtime;
+
+-- api.set_schedule_paused: pause or resume; a resumed schedule fires next at its first slot
+-- after now (paused slots are not caught up). CL404 unknown schedule.
+CREATE OR REPLACE FUNCTION api.set_schedule_paused(p_schedule_id uuid, p_paused boolean)
+RETURNS timestamptz
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_next timestamptz;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'pausing a schedule');
+  UPDATE queue.schedules AS s
+  SET paused = coalesce(p_paused, true),
+      next_fire_at = CASE WHEN coalesce(p_paused, true) THEN s.next_fire_at
+                          ELSE queue.next_fire(s.cron, s.time_zone, internal.now()) END
+  WHERE s.tenant_id = internal.current_tenant_id() AND s.schedule_id = p_schedule_id
+  RETURNING s.next_fire_at INTO v_next;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'schedule not found',
+      DETAIL = pg_catalog.format('no schedule %s in this tenant', p_schedule_id),
+      HINT = 'api.list_schedules() lists them';
+  END IF;
+  RETURN v_next;
+END
+$fn$;
+COMMENT ON FUNCTION api.set_schedule_paused(uuid, boolean) IS
+  'Pause or resume a schedule; returns its next fire instant. CL404 unknown.';
+GRANT EXECUTE ON FUNCTION api.set_schedule_paused(uuid, boolean) TO claw_runtime;
+
+-- api.delete_schedule: remove a schedule and its fire records. CL404 unknown.
+CREATE OR REPLACE FUNCTION api.delete_schedule(p_schedule_id uuid)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'deleting a schedule');
+  DELETE FROM queue.schedules AS s
+  WHERE s.tenant_id = internal.current_tenant_id() AND s.schedule_id = p_schedule_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'schedule not found',
+      DETAIL = pg_catalog.format('no schedule %s in this tenant', p_schedule_id),
+      HINT = 'api.list_schedules() lists them';
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION api.delete_schedule(uuid) IS 'Delete a schedule of this tenant. CL404 unknown.';
+GRANT EXECUTE ON FUNCTION api.delete_schedule(uuid) TO claw_runtime;
+
+-- api.list_schedules: this tenant's schedules with their next and last fire.
+CREATE OR REPLACE FUNCTION api.list_schedules()
+RETURNS TABLE (schedule_id uuid, name text, cron text, time_zone text, queue text, kind text,
+               catch_up boolean, paused boolean, next_fire_at timestamptz,
+               last_fired_at timestamptz)
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'queue:read',
+                                'listing schedules');
+  RETURN QUERY
+  SELECT s.schedule_id, s.name, s.cron, s.time_zone, s.queue, s.kind, s.catch_up, s.paused,
+         s.next_fire_at, s.last_fired_at
+  FROM queue.schedules AS s
+  WHERE s.tenant_id = internal.current_tenant_id()
+  ORDER BY s.name;
+END
+$fn$;
+COMMENT ON FUNCTION api.list_schedules() IS 'This tenant''s schedules, with next and last fire.';
+GRANT EXECUTE ON FUNCTION api.list_schedules() TO claw_runtime;

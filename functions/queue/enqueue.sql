@@ -1,0 +1,190 @@
+-- Enqueue: validating a batch of job specs and inserting it, with per-tenant fair keys,
+-- unique-key dedupe and one NOTIFY per statement and queue.
+--
+-- A job spec is a JSON object:
+--   {"queue": "default", "kind": "sms.send", "payload": {...},        -- queue, kind required
+--    "priority": 0, "run_at": "2026-11-22T06:00:00Z", "unique_key": "...",
+--    "rate_key": "simpro:acme", "max_attempts": 5, "trace_id": "..."}
+--
+-- Fairness. Jobs are claimed in (priority DESC, fair_key) order. fair_key is a virtual time
+-- per (tenant, queue): a statement that enqueues n jobs for a tenant reserves the keys
+-- greatest(tenant's last key, head) + 1 .. + n, where head is the key of the job that would
+-- be claimed next (or the largest key ever given out, when nothing waits). A tenant that
+-- enqueues 100,000 jobs gets 100,000 consecutive keys from the head on; another tenant's job
+-- enqueued a moment later gets head + 1 and is claimed next, not after the 100,000.
+-- Locks: the (tenant, queue) cursor row, until the caller commits (a tenant's concurrent
+-- enqueues into one queue take turns; other tenants do not wait).
+
+-- queue.fair_head: the fair_key a new job should start from in this queue. Reads every
+-- tenant's jobs (owned by claw_dispatcher, BYPASSRLS) and returns only a number.
+CREATE OR REPLACE FUNCTION queue.fair_head(p_queue text)
+RETURNS bigint
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+  SELECT coalesce(
+    (SELECT j.fair_key FROM queue.jobs AS j
+     WHERE j.queue = p_queue AND j.state = 'available'
+     ORDER BY j.priority DESC, j.fair_key LIMIT 1),
+    (SELECT pg_catalog.max(c.last_key) FROM queue.tenant_cursors AS c WHERE c.queue = p_queue),
+    0)
+$fn$;
+ALTER FUNCTION queue.fair_head(text) OWNER TO claw_dispatcher;
+
+-- queue.insert_jobs: validate and insert a batch of job specs for one tenant.
+-- Callers: api.enqueue_jobs / api.enqueue_job (as claw_owner, under the tenant policy) and
+-- queue.tick (as claw_dispatcher). Returns one row per spec, in order: the job id and
+-- whether it was deduplicated (an existing waiting or running job with the same unique key
+-- in the same queue; its id is returned and nothing is inserted).
+-- Raises CL422 naming the first bad spec (nothing is inserted).
+CREATE OR REPLACE FUNCTION queue.insert_jobs(p_tenant_id uuid, p_jobs jsonb)
+RETURNS TABLE (job_id uuid, deduplicated boolean)
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_now timestamptz := internal.now();
+  v_n integer;
+  v_bad record;
+  v_ids uuid[];
+  v_queues text[];
+  v_last bigint[];
+  v_count integer[];
+  v_inserted uuid[];
+  v_key bigint;
+  i integer;
+BEGIN
+  IF p_jobs IS NULL OR pg_catalog.jsonb_typeof(p_jobs) <> 'array' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid job batch',
+      DETAIL = 'p_jobs must be a JSON array of job objects',
+      HINT = '[{"queue": "default", "kind": "report.daily", "payload": {}}]';
+  END IF;
+  v_n := pg_catalog.jsonb_array_length(p_jobs);
+  IF v_n NOT BETWEEN 1 AND 10000 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid job batch',
+      DETAIL = pg_catalog.format('a batch holds 1 to 10000 jobs, not %s', v_n),
+      HINT = 'split the batch';
+  END IF;
+
+  SELECT t.ord, t.problem INTO v_bad
+  FROM (
+    SELECT s.ord, CASE
+      WHEN pg_catalog.jsonb_typeof(s.e) <> 'object' THEN 'is not a JSON object'
+      WHEN EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(s.e) AS k(key)
+                   WHERE k.key NOT IN ('queue', 'kind', 'payload', 'priority', 'run_at',
+                                       'unique_key', 'rate_key', 'max_attempts', 'trace_id'))
+        THEN 'has an unknown field (allowed: queue, kind, payload, priority, run_at, '
+             'unique_key, rate_key, max_attempts, trace_id)'
+      WHEN pg_catalog.jsonb_typeof(s.e -> 'queue') IS DISTINCT FROM 'string'
+           OR NOT (s.e ->> 'queue') ~ '^[a-z][a-z0-9_.-]{0,62}$'
+        THEN 'queue must be a name like "default" (lower case, digits, _ . -; up to 63)'
+      WHEN pg_catalog.jsonb_typeof(s.e -> 'kind') IS DISTINCT FROM 'string'
+           OR NOT (s.e ->> 'kind') ~ '^[a-z][a-z0-9_.:-]{0,99}$'
+        THEN 'kind must be a name like "sms.send" (lower case, digits, _ . : -; up to 100)'
+      WHEN s.e ? 'payload' AND pg_catalog.jsonb_typeof(s.e -> 'payload') <> 'object'
+        THEN 'payload must be a JSON object'
+      WHEN s.e ? 'priority' AND (pg_catalog.jsonb_typeof(s.e -> 'priority') <> 'number'
+           OR NOT pg_catalog.pg_input_is_valid(s.e ->> 'priority', 'smallint')
+           OR (s.e ->> 'priority')::integer NOT BETWEEN -100 AND 100)
+        THEN 'priority must be an integer from -100 to 100'
+      WHEN s.e ? 'run_at' AND (pg_catalog.jsonb_typeof(s.e -> 'run_at') <> 'string'
+           OR NOT pg_catalog.pg_input_is_valid(s.e ->> 'run_at', 'timestamptz'))
+        THEN 'run_at must be a timestamp with time zone, e.g. "2026-11-22T06:00:00Z"'
+      WHEN s.e ? 'max_attempts' AND (pg_catalog.jsonb_typeof(s.e -> 'max_attempts') <> 'number'
+           OR NOT pg_catalog.pg_input_is_valid(s.e ->> 'max_attempts', 'integer')
+           OR (s.e ->> 'max_attempts')::integer NOT BETWEEN 1 AND 100)
+        THEN 'max_attempts must be an integer from 1 to 100'
+      WHEN s.e ? 'unique_key' AND (pg_catalog.jsonb_typeof(s.e -> 'unique_key') <> 'string'
+           OR pg_catalog.length(s.e ->> 'unique_key') NOT BETWEEN 1 AND 200)
+        THEN 'unique_key must be a string of 1 to 200 characters'
+      WHEN s.e ? 'rate_key' AND (pg_catalog.jsonb_typeof(s.e -> 'rate_key') <> 'string'
+           OR pg_catalog.length(s.e ->> 'rate_key') NOT BETWEEN 1 AND 200)
+        THEN 'rate_key must be a string of 1 to 200 characters'
+      WHEN s.e ? 'trace_id' AND (pg_catalog.jsonb_typeof(s.e -> 'trace_id') <> 'string'
+           OR pg_catalog.length(s.e ->> 'trace_id') > 64)
+        THEN 'trace_id must be a string of up to 64 characters'
+      END AS problem
+    FROM pg_catalog.jsonb_array_elements(p_jobs) WITH ORDINALITY AS s(e, ord)
+  ) AS t
+  WHERE t.problem IS NOT NULL
+  ORDER BY t.ord LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid job',
+      DETAIL = pg_catalog.format('job %s of the batch %s', v_bad.ord, v_bad.problem),
+      HINT = '{"queue": "default", "kind": "report.daily", "payload": {}} is the smallest job';
+  END IF;
+
+  -- Reserve fair keys per queue of the batch (usually one). Locks each cursor row.
+  SELECT pg_catalog.array_agg(q.queue ORDER BY q.queue), pg_catalog.array_agg(q.n ORDER BY q.queue)
+    INTO v_queues, v_count
+  FROM (SELECT s.e ->> 'queue' AS queue, pg_catalog.count(*)::integer AS n
+        FROM pg_catalog.jsonb_array_elements(p_jobs) AS s(e) GROUP BY 1) AS q;
+  v_last := '{}';
+  FOR i IN 1 .. pg_catalog.cardinality(v_queues) LOOP
+    INSERT INTO queue.tenant_cursors AS c (tenant_id, queue, last_key)
+    VALUES (p_tenant_id, v_queues[i], queue.fair_head(v_queues[i]) + v_count[i])
+    ON CONFLICT (tenant_id, queue) DO UPDATE
+      SET last_key = GREATEST(c.last_key, queue.fair_head(v_queues[i])) + v_count[i]
+    RETURNING c.last_key INTO STRICT v_key;
+    v_last := v_last || v_key;
+  END LOOP;
+
+  v_ids := ARRAY(SELECT pg_catalog.uuidv7() FROM pg_catalog.generate_series(1, v_n));
+  WITH spec AS (
+    SELECT s.ord, s.e, v_ids[s.ord] AS new_id,
+           pg_catalog.row_number() OVER (PARTITION BY s.e ->> 'queue' ORDER BY s.ord) AS k,
+           pg_catalog.count(*) OVER (PARTITION BY s.e ->> 'queue') AS n,
+           coalesce((s.e ->> 'run_at')::timestamptz, v_now) AS run_at
+    FROM pg_catalog.jsonb_array_elements(p_jobs) WITH ORDINALITY AS s(e, ord)
+  ), ins AS (
+    INSERT INTO queue.jobs AS j (tenant_id, job_id, queue, kind, payload, priority, fair_key,
+                                 state, run_at, max_attempts, unique_key, rate_key, trace_id,
+                                 enqueued_at)
+    SELECT p_tenant_id, spec.new_id, spec.e ->> 'queue', spec.e ->> 'kind',
+           coalesce(spec.e -> 'payload', '{}'), coalesce((spec.e ->> 'priority')::smallint, 0),
+           v_last[pg_catalog.array_position(v_queues, spec.e ->> 'queue')] - spec.n + spec.k,
+           CASE WHEN spec.run_at > v_now THEN 'scheduled' ELSE 'available' END,
+           spec.run_at, coalesce((spec.e ->> 'max_attempts')::integer, 5),
+           spec.e ->> 'unique_key', spec.e ->> 'rate_key',
+           coalesce(spec.e ->> 'trace_id', NULLIF(pg_catalog.current_setting('claw.trace_id', true), '')),
+           v_now
+    FROM spec ORDER BY spec.ord
+    ON CONFLICT (tenant_id, queue, unique_key)
+      WHERE unique_key IS NOT NULL AND state IN ('scheduled', 'available', 'running')
+      DO NOTHING
+    RETURNING j.job_id
+  )
+  SELECT pg_catalog.array_agg(ins.job_id) INTO v_inserted FROM ins;
+
+  RETURN QUERY
+  SELECT coalesce(ins.id, dup.job_id), ins.id IS NULL
+  FROM pg_catalog.jsonb_array_elements(p_jobs) WITH ORDINALITY AS s(e, ord)
+  LEFT JOIN pg_catalog.unnest(v_inserted) AS ins(id) ON ins.id = v_ids[s.ord]
+  LEFT JOIN LATERAL (
+    SELECT j.job_id FROM queue.jobs AS j
+    WHERE ins.id IS NULL AND j.tenant_id = p_tenant_id AND j.queue = s.e ->> 'queue'
+      AND j.unique_key = s.e ->> 'unique_key' AND j.state IN ('scheduled', 'available', 'running')
+  ) AS dup ON true
+  ORDER BY s.ord;
+END
+$fn$;
+GRANT EXECUTE ON FUNCTION queue.insert_jobs(uuid, jsonb) TO claw_dispatcher;
+
+-- queue.tg_jobs__notify: one NOTIFY per statement and queue ('claw_queue', payload = queue
+-- name) for jobs that are ready now, so idle workers wake without polling. Never per row.
+CREATE OR REPLACE FUNCTION queue.tg_jobs__notify()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM pg_catalog.pg_notify('claw_queue', q.queue)
+  FROM (SELECT DISTINCT n.queue FROM new_rows AS n WHERE n.state = 'available') AS q;
+  RETURN NULL;
+END
+$fn$;
+CREATE OR REPLACE TRIGGER "900_notify" AFTER INSERT ON queue.jobs
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION queue.tg_jobs__notify();

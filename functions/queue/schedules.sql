@@ -1,0 +1,81 @@
+-- The per-tenant scheduler. A schedule is a 5-field cron expression read in an IANA time
+-- zone (queue.next_fire in cron.sql holds the calendar walk and the DST rules). The next
+-- fire instant is stored in UTC in schedules.next_fire_at; queue.tick_schedules, called by
+-- every worker, enqueues what is due:
+--   * exactly once per (schedule, fire instant): schedules are taken FOR UPDATE SKIP LOCKED
+--     (two ticks never work on one schedule), the fire is recorded in queue.schedule_fires
+--     (primary key (tenant, schedule, fire_at)), and the job is enqueued in the same
+--     transaction, so a crash leaves both or neither;
+--   * after downtime, once: a schedule that missed several slots fires once (for the first
+--     missed slot, with "missed": n in the payload) and moves on to the next slot after now;
+--     a schedule created with catch_up fires once per missed slot instead (at most 1000 per
+--     tick, the rest on the next tick).
+-- Owned by claw_dispatcher (it reads schedules of every tenant).
+
+CREATE OR REPLACE FUNCTION queue.tick_schedules(p_limit integer)
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_now timestamptz := internal.now();
+  v_s record;
+  v_fire timestamptz;
+  v_next timestamptz;
+  v_missed integer;
+  v_job uuid;
+  v_fired integer := 0;
+  v_batch integer;
+BEGIN
+  IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 10000 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid tick size',
+      DETAIL = pg_catalog.format('p_limit must be 1 to 10000, not %s', p_limit),
+      HINT = 'the default (100) suits a worker that ticks every second';
+  END IF;
+  FOR v_s IN
+    SELECT s.tenant_id, s.schedule_id, s.cron, s.time_zone, s.queue, s.kind, s.payload,
+           s.catch_up, s.next_fire_at
+    FROM queue.schedules AS s
+    WHERE NOT s.paused AND s.next_fire_at <= v_now
+    ORDER BY s.next_fire_at
+    LIMIT p_limit
+    FOR UPDATE SKIP LOCKED
+  LOOP
+    v_fire := v_s.next_fire_at;
+    v_batch := 0;
+    LOOP
+      -- the slots after v_fire that are also already due
+      v_next := queue.next_fire(v_s.cron, v_s.time_zone, v_fire);
+      v_missed := 0;
+      IF NOT v_s.catch_up THEN
+        WHILE v_next IS NOT NULL AND v_next <= v_now AND v_missed < 100000 LOOP
+          v_missed := v_missed + 1;
+          v_next := queue.next_fire(v_s.cron, v_s.time_zone, v_next);
+        END LOOP;
+      END IF;
+      IF NOT EXISTS (SELECT 1 FROM queue.schedule_fires AS f
+                     WHERE f.tenant_id = v_s.tenant_id AND f.schedule_id = v_s.schedule_id
+                       AND f.fire_at = v_fire) THEN
+        SELECT i.job_id INTO STRICT v_job
+        FROM queue.insert_jobs(v_s.tenant_id, pg_catalog.jsonb_build_array(
+               pg_catalog.jsonb_build_object(
+                 'queue', v_s.queue, 'kind', v_s.kind,
+                 'payload', v_s.payload || pg_catalog.jsonb_build_object(
+                   'schedule_id', v_s.schedule_id, 'fire_at', v_fire, 'missed', v_missed)))) AS i;
+        INSERT INTO queue.schedule_fires (tenant_id, schedule_id, fire_at, job_id, missed, fired_at)
+        VALUES (v_s.tenant_id, v_s.schedule_id, v_fire, v_job, v_missed, v_now);
+        v_fired := v_fired + 1;
+      END IF;
+      v_batch := v_batch + 1;
+      v_fire := v_next;
+      EXIT WHEN v_fire IS NULL OR v_fire > v_now OR v_batch >= 1000;
+    END LOOP;
+    UPDATE queue.schedules AS s SET next_fire_at = v_fire, last_fired_at = v_now
+    WHERE s.tenant_id = v_s.tenant_id AND s.schedule_id = v_s.schedule_id;
+  END LOOP;
+  RETURN v_fired;
+END
+$fn$;
+ALTER FUNCTION queue.tick_schedules(integer) OWNER TO claw_dispatcher;
