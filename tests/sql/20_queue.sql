@@ -1,0 +1,201 @@
+-- 20: the queue's SQL API in one session: enqueue (validation, dedupe), who may call what,
+-- claim / complete / fail by lease token, backoff, dead letters, retry, cancel, pause,
+-- concurrency and rate limits, lease expiry (moving internal.clock), the lease-bound tenant
+-- context, isolation between tenants, history partitions.
+BEGIN;
+SELECT plan(50);
+
+CREATE TEMP TABLE t AS
+  SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
+  UNION ALL
+  SELECT 'b', * FROM tenancy.create_tenant('tenant-b', 'B', 'bob', 'Bob');
+CREATE TEMP TABLE ids (name text PRIMARY KEY, id uuid, token uuid);
+GRANT SELECT, INSERT, UPDATE ON t, ids TO PUBLIC;
+
+-- act as a tenant's owner (verified context), then as the runtime role
+CREATE FUNCTION pg_temp.as_owner(p_name text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  RESET ROLE;
+  PERFORM internal.set_context(t.tenant_id, t.principal_id, '{owner}') FROM t WHERE t.name = p_name;
+  SET LOCAL ROLE claw_runtime;
+END $$;
+CREATE FUNCTION pg_temp.as_worker() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  RESET ROLE;
+  PERFORM internal.clear_context();
+  SET LOCAL ROLE claw_worker;
+END $$;
+CREATE FUNCTION pg_temp.move_clock(p_by interval) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE v_role text := current_user;
+BEGIN
+  RESET ROLE;
+  UPDATE internal.clock SET offset_by = offset_by + p_by;
+  EXECUTE format('SET LOCAL ROLE %I', v_role);
+END $$;
+
+-- enqueue -------------------------------------------------------------------------------
+SELECT pg_temp.as_owner('a');
+INSERT INTO ids (name, id) SELECT 'first', job_id FROM api.enqueue_job(p_queue => 'q1', p_kind => 'noop');
+SELECT is((SELECT state FROM api.get_job((SELECT id FROM ids WHERE name = 'first'))), 'available',
+          'an enqueued job is available');
+INSERT INTO ids (name, id)
+  SELECT 'uniq', job_id FROM api.enqueue_job(p_queue => 'q1', p_kind => 'noop', p_unique_key => 'k1');
+SELECT is((SELECT row(job_id, deduplicated)::text FROM api.enqueue_job(p_queue => 'q1', p_kind => 'noop',
+                                                                       p_unique_key => 'k1')),
+          (SELECT row(id, true)::text FROM ids WHERE name = 'uniq'),
+          'the same unique key while waiting returns the waiting job, deduplicated');
+SELECT is((SELECT array_agg(deduplicated ORDER BY ord)
+           FROM api.enqueue_jobs('[{"queue":"q9","kind":"noop","unique_key":"x"},
+                                   {"queue":"q9","kind":"noop","unique_key":"x"},
+                                   {"queue":"q9","kind":"noop"}]') WITH ORDINALITY AS e(job_id, deduplicated, ord)),
+          '{f,t,f}', 'a batch dedupes within itself and answers per spec, in order');
+SELECT throws_ok($$SELECT * FROM api.enqueue_jobs('[{"queue":"q1","kind":"noop"},{"queue":"Q!","kind":"noop"}]')$$,
+                 'CL422', 'invalid job', 'a bad queue name is CL422');
+SELECT throws_like($$SELECT * FROM api.enqueue_jobs('[{"queue":"q1","kind":"noop","colour":"red"}]')$$,
+                   '%invalid job%', 'an unknown field is refused');
+SELECT throws_ok($$SELECT * FROM api.enqueue_jobs('{"queue":"q1"}')$$, 'CL422', 'invalid job batch',
+                 'a batch must be an array');
+SELECT throws_ok($$SELECT * FROM api.enqueue_jobs('[{"queue":"q1","kind":"noop","priority":1000}]')$$,
+                 'CL422', 'invalid job', 'priority is bounded');
+SELECT throws_ok($$SELECT * FROM api.enqueue_jobs('[{"queue":"q1","kind":"noop","run_at":"soon"}]')$$,
+                 'CL422', 'invalid job', 'run_at must be a timestamp');
+INSERT INTO ids (name, id) SELECT 'later', job_id
+  FROM api.enqueue_job(p_queue => 'q1', p_kind => 'noop', p_run_at => now() + interval '1 hour');
+SELECT is((SELECT state FROM api.get_job((SELECT id FROM ids WHERE name = 'later'))), 'scheduled',
+          'a future run_at is scheduled');
+
+-- who may call what -----------------------------------------------------------------------
+SELECT throws_ok($$SELECT * FROM api.claim_jobs(p_queue => 'q1', p_worker => 'w')$$, '42501', NULL,
+                 'the runtime role cannot claim jobs');
+SELECT pg_temp.as_worker();
+SELECT throws_ok($$SELECT * FROM api.enqueue_job(p_queue => 'q1', p_kind => 'noop')$$, 'CL401', NULL,
+                 'a worker without a job''s context cannot enqueue');
+SELECT throws_ok($$SELECT * FROM api.claim_jobs(p_queue => 'q1', p_worker => 'w', p_limit => 0)$$,
+                 'CL422', 'invalid batch size', 'claim sizes are bounded');
+
+-- claim, complete, stale tokens -------------------------------------------------------------
+INSERT INTO ids (name, id, token)
+  SELECT 'c' || row_number() OVER (), job_id, lease_token
+  FROM api.claim_jobs(p_queue => 'q1', p_worker => 'w1', p_limit => 2);
+SELECT is((SELECT count(*)::int FROM ids WHERE name LIKE 'c%'), 2, 'claim takes up to p_limit jobs');
+SELECT is((SELECT count(DISTINCT token)::int FROM ids WHERE name LIKE 'c%'), 1, 'one lease token per claim');
+SELECT throws_ok($$SELECT api.complete_jobs(ARRAY(SELECT id FROM ids WHERE name LIKE 'c%'), gen_random_uuid())$$,
+                 'CL409', 'lease not held', 'completing with another token is CL409');
+SELECT is(api.complete_jobs(ARRAY(SELECT id FROM ids WHERE name LIKE 'c%'),
+                            (SELECT token FROM ids WHERE name = 'c1')), 2, 'the holder completes its jobs');
+SELECT throws_ok($$SELECT api.complete_jobs(ARRAY(SELECT id FROM ids WHERE name = 'c1'),
+                                             (SELECT token FROM ids WHERE name = 'c1'))$$,
+                 'CL409', 'lease not held', 'completing twice is CL409');
+SELECT pg_temp.as_owner('a');
+SELECT is((SELECT state FROM api.get_job((SELECT id FROM ids WHERE name = 'c1'))), 'completed',
+          'a completed job is in the history');
+SELECT pg_temp.as_owner('b');
+SELECT throws_ok($$SELECT * FROM api.get_job((SELECT id FROM ids WHERE name = 'c1'))$$, 'CL404', NULL,
+                 'another tenant cannot see the job');
+
+-- fail, backoff, dead letters, retry --------------------------------------------------------
+SELECT pg_temp.as_owner('a');
+INSERT INTO ids (name, id) SELECT 'f', job_id
+  FROM api.enqueue_job(p_queue => 'qf', p_kind => 'noop', p_max_attempts => 2);
+SELECT pg_temp.as_worker();
+UPDATE ids SET token = c.lease_token FROM api.claim_jobs(p_queue => 'qf', p_worker => 'w1') c WHERE name = 'f';
+SELECT is((SELECT row(state, attempts)::text FROM api.fail_job((SELECT id FROM ids WHERE name = 'f'),
+                                                           (SELECT token FROM ids WHERE name = 'f'), 'boom 1')),
+          '(scheduled,1)', 'a failed attempt is retried later');
+SELECT is((SELECT count(*)::int FROM api.claim_jobs(p_queue => 'qf', p_worker => 'w1')), 0,
+          'not before its backoff');
+SELECT pg_temp.move_clock(interval '2 seconds');
+UPDATE ids SET token = c.lease_token FROM api.claim_jobs(p_queue => 'qf', p_worker => 'w1') c WHERE name = 'f';
+SELECT is((SELECT row(state, attempts)::text FROM api.fail_job((SELECT id FROM ids WHERE name = 'f'),
+                                                           (SELECT token FROM ids WHERE name = 'f'), 'boom 2')),
+          '(dead,2)', 'after the last attempt the job is dead');
+SELECT pg_temp.as_owner('a');
+SELECT is((SELECT array_agg(e ->> 'error') FROM api.get_job((SELECT id FROM ids WHERE name = 'f')) g,
+           jsonb_array_elements(g.errors) e), '{"boom 1","boom 2"}', 'a dead job keeps every error');
+SELECT is((SELECT count(*)::int FROM api.list_jobs(p_state => 'dead')), 1, 'dead letters are listed');
+SELECT lives_ok($$SELECT api.retry_job((SELECT id FROM ids WHERE name = 'f'))$$, 'a dead job can be retried');
+SELECT is((SELECT row(state, attempts)::text FROM api.get_job((SELECT id FROM ids WHERE name = 'f'))),
+          '(available,0)', 'retried: available, attempts start over');
+SELECT throws_ok($$SELECT api.retry_job((SELECT id FROM ids WHERE name = 'f'))$$, 'CL409', 'job is not dead',
+                 'only dead jobs are retried');
+
+-- cancel ----------------------------------------------------------------------------------
+SELECT lives_ok($$SELECT api.cancel_job((SELECT id FROM ids WHERE name = 'f'))$$, 'a waiting job can be cancelled');
+SELECT is((SELECT state FROM api.get_job((SELECT id FROM ids WHERE name = 'f'))), 'cancelled', 'cancelled');
+SELECT throws_ok($$SELECT api.cancel_job((SELECT id FROM ids WHERE name = 'f'))$$, 'CL409', 'job already finished',
+                 'a finished job cannot be cancelled');
+SELECT throws_ok($$SELECT api.cancel_job(gen_random_uuid())$$, 'CL404', 'job not found', 'unknown job');
+
+-- pause, concurrency limit, rate limit ------------------------------------------------------
+SELECT pg_temp.as_owner('a');
+SELECT count(*) FROM api.enqueue_jobs((SELECT jsonb_agg(jsonb_build_object('queue', 'ql', 'kind', 'noop'))
+                                       FROM generate_series(1, 5)));
+SELECT count(*) FROM api.enqueue_jobs((SELECT jsonb_agg(jsonb_build_object('queue', 'qr', 'kind', 'noop',
+                                                                           'rate_key', 'api.example'))
+                                       FROM generate_series(1, 30)));
+RESET ROLE;
+SELECT queue.configure_queue(p_queue => 'ql', p_paused => true);
+SELECT pg_temp.as_worker();
+SELECT is((SELECT count(*)::int FROM api.claim_jobs(p_queue => 'ql', p_worker => 'w1')), 0,
+          'a paused queue gives no jobs');
+RESET ROLE;
+SELECT queue.configure_queue(p_queue => 'ql', p_paused => false, p_concurrency_limit => 2);
+SELECT queue.set_rate_limit(p_rate_key => 'api.example', p_per_second => 10, p_burst => 10);
+SELECT pg_temp.as_worker();
+SELECT is((SELECT count(*)::int FROM api.claim_jobs(p_queue => 'ql', p_worker => 'w1', p_limit => 10)), 2,
+          'a concurrency limit of 2 gives 2 of 5');
+SELECT is((SELECT count(*)::int FROM api.claim_jobs(p_queue => 'ql', p_worker => 'w2', p_limit => 10)), 0,
+          'and none while 2 run');
+SELECT is((SELECT count(*)::int FROM api.claim_jobs(p_queue => 'qr', p_worker => 'w1', p_limit => 100)), 10,
+          'a rate limit of 10/s with burst 10 starts 10 of 30');
+SELECT is((SELECT count(*)::int FROM api.claim_jobs(p_queue => 'qr', p_worker => 'w1', p_limit => 100)), 0,
+          'and no more in the same instant');
+SELECT pg_temp.move_clock(interval '1 second');
+SELECT is((SELECT count(*)::int FROM api.claim_jobs(p_queue => 'qr', p_worker => 'w2', p_limit => 100)), 10,
+          'one second later, 10 more');
+
+-- lease expiry, act_as_job ------------------------------------------------------------------
+SELECT pg_temp.as_owner('b');
+INSERT INTO ids (name, id) SELECT 'l', job_id
+  FROM api.enqueue_job(p_queue => 'qe', p_kind => 'noop', p_max_attempts => 2);
+SELECT pg_temp.as_worker();
+UPDATE ids SET token = c.lease_token
+  FROM api.claim_jobs(p_queue => 'qe', p_worker => 'w1', p_lease_seconds => 5) c WHERE name = 'l';
+SELECT is(api.act_as_job((SELECT id FROM ids WHERE name = 'l'), (SELECT token FROM ids WHERE name = 'l')),
+          (SELECT tenant_id FROM t WHERE name = 'b'), 'act_as_job: the context of the job''s tenant');
+SELECT is((SELECT count(*)::int FROM api.enqueue_job(p_queue => 'qe2', p_kind => 'noop')), 1,
+          'inside it the worker can enqueue for that tenant');
+SELECT is((SELECT tenant_id FROM api.whoami()), (SELECT tenant_id FROM t WHERE name = 'b'),
+          'and acts as that tenant only');
+SELECT pg_temp.move_clock(interval '10 seconds');
+SELECT throws_ok($$SELECT api.act_as_job((SELECT id FROM ids WHERE name = 'l'), (SELECT token FROM ids WHERE name = 'l'))$$,
+                 'CL409', 'lease not held', 'an expired lease gives no context');
+UPDATE ids SET token = c.lease_token
+  FROM api.claim_jobs(p_queue => 'qe', p_worker => 'w2', p_lease_seconds => 5) c WHERE name = 'l';
+SELECT throws_ok($$SELECT 1 FROM queue.jobs$$, '42501', NULL, 'the worker role cannot read the jobs table');
+SELECT pg_temp.move_clock(interval '10 seconds');
+SELECT is((SELECT count(*)::int FROM api.claim_jobs(p_queue => 'qe', p_worker => 'w3')), 0,
+          'an expired lease on the last attempt is not handed out again');
+RESET ROLE;
+SELECT is((SELECT row(state, attempts, jsonb_array_length(errors))::text FROM queue.jobs
+           WHERE job_id = (SELECT id FROM ids WHERE name = 'l')), '(dead,2,2)',
+          'it is dead, with both expiries in its errors');
+SELECT ok((SELECT errors -> 0 ->> 'error' LIKE 'lease expired%' FROM queue.jobs
+           WHERE job_id = (SELECT id FROM ids WHERE name = 'l')), 'recorded as lease expired');
+
+-- backoff, notify, history partitions -------------------------------------------------------
+SELECT ok((SELECT bool_and(queue.backoff('zz', 1) BETWEEN interval '0.75 s' AND interval '1.25 s')
+           FROM generate_series(1, 50)), 'first retry after about a second (jitter 0.75-1.25)');
+SELECT ok((SELECT bool_and(queue.backoff('zz', 5) BETWEEN interval '12 s' AND interval '20 s')
+           FROM generate_series(1, 50)), 'fifth retry after about 16 seconds');
+SELECT is((SELECT tgtype & 1 FROM pg_trigger WHERE tgrelid = 'queue.jobs'::regclass AND tgname = '900_notify')::int,
+          0, 'the NOTIFY trigger is per statement, not per row');
+SELECT ok(cardinality(queue.maintain_history(14)) >= 5, 'maintenance creates day partitions');
+SELECT is((SELECT count(*)::int FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+           WHERE i.inhparent = 'queue.job_history'::regclass
+             AND NOT (c.relrowsecurity AND c.relforcerowsecurity
+                      AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND NOT p.polpermissive))),
+          0, 'every history partition has RLS forced and the restrictive tenant policy');
+
+SELECT * FROM finish();
+ROLLBACK;
