@@ -1,0 +1,218 @@
+"""The queue with several connections: SKIP LOCKED claims, lease expiry and stale completion,
+tenant fairness, rate and concurrency limits shared by workers, NOTIFY per statement, and the
+Python worker's graceful stop. (One-session behaviour is in tests/sql/20_queue.sql.)"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from typing import Any
+
+import psycopg
+import pytest
+
+from claw.worker import Job, Worker
+from conftest import Database, Tenant, seed_tenants
+
+CLAIM = "SELECT job_id, tenant_id, lease_token FROM api.claim_jobs(p_queue => %s, p_worker => %s, p_limit => %s, p_lease_seconds => %s)"
+
+
+def enqueue(db: Database, tenant: Tenant, jobs: list[dict[str, Any]]) -> list[str]:
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
+        rows = conn.execute("SELECT job_id::text FROM api.enqueue_jobs(p_jobs => %s)",
+                            (json.dumps(jobs),)).fetchall()
+    return [r[0] for r in rows]
+
+
+def move_clock(db: Database, seconds: float) -> None:
+    with db.connect() as conn:
+        conn.execute("UPDATE internal.clock SET offset_by = offset_by + make_interval(secs => %s)",
+                      (seconds,))
+
+
+def noops(queue: str, n: int, **extra: Any) -> list[dict[str, Any]]:
+    return [{"queue": queue, "kind": "noop", **extra} for _ in range(n)]
+
+
+@pytest.fixture
+def tenants(db: Database) -> dict[str, Tenant]:
+    return seed_tenants(db, names=("a", "b"), extra_principals=0)
+
+
+def test_concurrent_claims_skip_locked_rows(db: Database, tenants: dict[str, Tenant]) -> None:
+    enqueue(db, tenants["a"], noops("q", 50))
+    w1 = db.connect("claw_worker", autocommit=False)
+    w2 = db.connect("claw_worker", autocommit=False)
+    try:
+        first = w1.execute(CLAIM, ("q", "w1", 30, 30)).fetchall()  # w1's transaction stays open
+        second = w2.execute(CLAIM, ("q", "w2", 30, 30)).fetchall()  # must not wait for w1
+        assert len(first) == 30 and len(second) == 20
+        assert not {r[0] for r in first} & {r[0] for r in second}
+        w1.commit()
+        w2.commit()
+    finally:
+        w1.close()
+        w2.close()
+
+
+def test_expired_lease_goes_to_another_worker_and_the_late_completion_is_refused(
+        db: Database, tenants: dict[str, Tenant]) -> None:
+    [job] = enqueue(db, tenants["a"], noops("q", 1))
+    with db.connect("claw_worker") as w1, db.connect("claw_worker") as w2:
+        [(_, _, token1)] = w1.execute(CLAIM, ("q", "w1", 10, 5)).fetchall()
+        assert w2.execute(CLAIM, ("q", "w2", 10, 5)).fetchall() == []  # held
+        move_clock(db, 6)
+        [(job2, _, token2)] = w2.execute(CLAIM, ("q", "w2", 10, 5)).fetchall()
+        assert str(job2) == job and token2 != token1
+        with pytest.raises(psycopg.Error) as late:
+            w1.execute("SELECT api.complete_jobs(%s, %s)", ([job], token1))
+        assert late.value.sqlstate == "CL409"
+        with pytest.raises(psycopg.Error) as late_fail:
+            w1.execute("SELECT * FROM api.fail_job(%s, %s, 'late')", (job, token1))
+        assert late_fail.value.sqlstate == "CL409"
+        assert w2.execute("SELECT api.complete_jobs(%s, %s)", ([job], token2)).fetchone() == (1,)
+    with db.connect() as conn:
+        rows = conn.execute("SELECT outcome, attempts, lease_holder, errors -> 0 ->> 'worker' "
+                            "FROM queue.job_history WHERE job_id = %s", (job,)).fetchall()
+    assert rows == [("completed", 2, "w2", "w1")]
+
+
+def test_heartbeat_keeps_the_lease(db: Database, tenants: dict[str, Tenant]) -> None:
+    [job] = enqueue(db, tenants["a"], noops("q", 1))
+    with db.connect("claw_worker") as w1, db.connect("claw_worker") as w2:
+        [(_, _, token)] = w1.execute(CLAIM, ("q", "w1", 10, 5)).fetchall()
+        for _ in range(4):
+            move_clock(db, 3)
+            beat = w1.execute("SELECT job_id::text FROM api.heartbeat_jobs(%s, %s, 5)",
+                              ([job], token)).fetchall()
+            assert beat == [(job,)]
+            assert w2.execute(CLAIM, ("q", "w2", 10, 5)).fetchall() == []
+        move_clock(db, 6)
+        assert w1.execute("SELECT * FROM api.heartbeat_jobs(%s, %s, 5)",
+                          ([job], token)).fetchall() == [], "an expired lease cannot be revived"
+
+
+def test_a_tenant_with_100k_jobs_does_not_starve_another(db: Database,
+                                                         tenants: dict[str, Tenant]) -> None:
+    for _ in range(10):
+        enqueue(db, tenants["a"], noops("bulk", 10_000))
+    [b_job] = enqueue(db, tenants["b"], noops("bulk", 1))
+    with db.connect("claw_worker") as w:
+        first = w.execute(CLAIM, ("bulk", "w", 10, 30)).fetchall()
+        assert b_job in {str(r[0]) for r in first}, "B's job is in the very next claim"
+        # and A keeps enqueueing: B's next job still comes before A's backlog
+        enqueue(db, tenants["a"], noops("bulk", 10_000))
+        [b_job2] = enqueue(db, tenants["b"], noops("bulk", 1))
+        second = w.execute(CLAIM, ("bulk", "w", 10, 30)).fetchall()
+        assert b_job2 in {str(r[0]) for r in second}
+    with db.connect() as conn:
+        waiting = conn.execute("SELECT count(*) FROM queue.jobs WHERE state = 'available'").fetchone()
+    assert waiting == (110_000 - 18,)
+
+
+def test_rate_limit_is_shared_by_all_workers(db: Database, tenants: dict[str, Tenant]) -> None:
+    with db.connect() as conn:
+        conn.execute("SELECT queue.set_rate_limit(p_rate_key => 'simpro:acme', p_per_second => 10, "
+                     "p_burst => 10)")
+    enqueue(db, tenants["a"], noops("sync", 100, rate_key="simpro:acme"))
+    enqueue(db, tenants["b"], noops("sync", 20))  # no rate key: not limited
+    started: list[int] = []
+    with db.connect("claw_worker") as w1, db.connect("claw_worker") as w2:
+        for second in range(5):
+            n = 0
+            for _ in range(3):
+                for w, name in ((w1, "w1"), (w2, "w2")):
+                    n += sum(1 for r in w.execute(CLAIM, ("sync", name, 7, 30)).fetchall()
+                             if str(r[1]) == tenants["a"].tenant_id)
+            started.append(n)
+            move_clock(db, 1)
+    assert started[0] == 10  # the burst
+    assert all(n <= 10 for n in started), started
+    assert sum(started) <= 10 + 10 * 4, started
+    with db.connect() as conn:
+        b_running = conn.execute("SELECT count(*) FROM queue.jobs WHERE tenant_id = %s "
+                                 "AND state = 'running'", (tenants["b"].tenant_id,)).fetchone()
+    assert b_running == (20,), "jobs without the key were not held back"
+
+
+def test_concurrency_limit_holds_across_concurrent_claimers(db: Database,
+                                                            tenants: dict[str, Tenant]) -> None:
+    with db.connect() as conn:
+        conn.execute("SELECT queue.configure_queue(p_queue => 'limited', p_concurrency_limit => 3)")
+    enqueue(db, tenants["a"], noops("limited", 20))
+    w1 = db.connect("claw_worker", autocommit=False)
+    got: dict[str, int] = {}
+    try:
+        got["w1"] = len(w1.execute(CLAIM, ("limited", "w1", 10, 30)).fetchall())
+
+        def second() -> None:
+            with db.connect("claw_worker") as w2:
+                got["w2"] = len(w2.execute(CLAIM, ("limited", "w2", 10, 30)).fetchall())
+
+        t = threading.Thread(target=second)
+        t.start()
+        t.join(0.5)
+        assert t.is_alive(), "the second claimer waits for the first (queue row lock)"
+        w1.commit()
+        t.join(10)
+    finally:
+        w1.close()
+    assert got == {"w1": 3, "w2": 0}
+
+
+def test_one_notify_per_statement_and_queue(db: Database, tenants: dict[str, Tenant]) -> None:
+    with db.connect("claw_worker") as listener:
+        listener.execute("LISTEN claw_queue")
+        enqueue(db, tenants["a"], noops("n1", 500) + noops("n2", 300))
+        enqueue(db, tenants["a"], noops("n3", 5, run_at="2099-01-01T00:00:00Z"))  # not ready
+        got = [n.payload for n in listener.notifies(timeout=1.0, stop_after=10)]
+    assert sorted(got) == ["n1", "n2"]
+
+
+def test_worker_runs_jobs_and_releases_on_stop(db: Database, tenants: dict[str, Tenant]) -> None:
+    enqueue(db, tenants["a"], noops("w", 200))
+    enqueue(db, tenants["b"], [{"queue": "w", "kind": "slow"}] * 3
+            + [{"queue": "w", "kind": "flaky", "max_attempts": 1}])
+    seen: list[Job] = []
+
+    async def main() -> Worker:
+        worker = Worker(db.url("claw_worker"), queues=["w"], concurrency=8, batch_size=20,
+                        lease_seconds=30, poll_interval=0.1, grace=0.2, maintain=True)
+        started = asyncio.Event()
+
+        @worker.handler("noop")
+        async def noop(job: Job) -> None:
+            seen.append(job)
+
+        @worker.handler("slow")
+        async def slow(job: Job) -> None:
+            started.set()
+            await asyncio.sleep(60)
+
+        @worker.handler("flaky")
+        async def flaky(job: Job) -> None:
+            raise RuntimeError("upstream said no")
+
+        run = asyncio.create_task(worker.run())
+        for _ in range(200):
+            if len(seen) == 200 and started.is_set():
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)
+        worker.stop()
+        await asyncio.wait_for(run, 10)
+        return worker
+
+    worker = asyncio.run(main())
+    assert len(seen) == 200 and len({j.job_id for j in seen}) == 200
+    assert worker.completed == 200
+    with db.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM queue.job_history WHERE outcome = 'completed'"
+                            ).fetchone() == (200,)
+        slow = conn.execute("SELECT state, attempts FROM queue.jobs WHERE kind = 'slow'").fetchall()
+        assert slow == [("available", 0)] * 3, "released on stop, the attempt not counted"
+        flaky = conn.execute("SELECT state, errors -> 0 ->> 'error' FROM queue.jobs "
+                             "WHERE kind = 'flaky'").fetchone()
+        assert flaky == ("dead", "RuntimeError: upstream said no")
