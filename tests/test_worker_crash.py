@@ -1,0 +1,126 @@
+"""Crashes: a worker killed with SIGKILL while it holds 100 leases, and a job that kills
+every worker that runs it. Worker processes: tests/workers/effect_worker.py."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import Database, seed_tenants
+
+WORKER = Path(__file__).parent / "workers" / "effect_worker.py"
+
+
+@pytest.fixture
+def crash_db(db: Database) -> Iterator[Database]:
+    with db.connect() as conn:
+        conn.execute("""
+            CREATE TABLE public.test_runs (job_id uuid NOT NULL, pid integer NOT NULL,
+                                           at timestamptz NOT NULL DEFAULT clock_timestamp());
+            CREATE TABLE public.test_effects (job_id uuid PRIMARY KEY, tenant_id uuid NOT NULL);
+            CREATE TABLE public.test_applied (job_id uuid NOT NULL);
+            GRANT SELECT, INSERT ON public.test_runs, public.test_effects, public.test_applied
+              TO claw_worker;""")
+    yield db
+
+
+def start_worker(db: Database, mode: str, lease: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, str(WORKER), db.url("claw_worker"), mode, str(lease)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def scalar(db: Database, sql: str) -> object:
+    with db.connect() as conn:
+        row = conn.execute(sql).fetchone()
+    return row[0] if row else None
+
+
+def wait_for(check: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def move_clock(db: Database, seconds: float) -> None:
+    with db.connect() as conn:
+        conn.execute("UPDATE internal.clock SET offset_by = offset_by + make_interval(secs => %s)",
+                     (seconds,))
+
+
+def test_kill_9_with_100_leases_loses_nothing_and_effects_happen_once(crash_db: Database) -> None:
+    db = crash_db
+    tenants = seed_tenants(db, names=("a", "b"), extra_principals=0)
+    for t in tenants.values():
+        with db.connect("claw_runtime") as conn, conn.transaction():
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (t.api_key,))
+            conn.execute("SELECT * FROM api.enqueue_jobs(%s)",
+                         (json.dumps([{"queue": "crash", "kind": "test.effect"}] * 50),))
+
+    doomed = start_worker(db, "hang", lease=5)
+    wait_for(lambda: scalar(db, "SELECT count(*) FROM public.test_runs") == 100,
+             "the first worker to start all 100 jobs")
+    assert scalar(db, f"SELECT count(*) FROM queue.jobs WHERE state = 'running' "
+                      f"AND lease_holder LIKE '%:{doomed.pid}'") == 100
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait(10)
+
+    rescuer = start_worker(db, "normal", lease=5)
+    try:
+        time.sleep(1)
+        assert scalar(db, "SELECT count(*) FROM queue.job_history") == 0, \
+            "nobody takes a job over before its lease expires"
+        move_clock(db, 6)
+        wait_for(lambda: scalar(db, "SELECT count(*) FROM queue.job_history") == 100,
+                 "another worker to finish every job after the leases expired")
+    finally:
+        rescuer.send_signal(signal.SIGTERM)
+        rescuer.wait(20)
+    assert rescuer.returncode == 0, rescuer.stderr.read().decode() if rescuer.stderr else ""
+
+    assert scalar(db, "SELECT count(*) FROM queue.jobs") == 0, "no job left behind"
+    assert scalar(db, "SELECT count(*) FROM public.test_runs") == 200, "each job ran twice"
+    assert scalar(db, "SELECT count(*) FROM public.test_applied") == 100, \
+        "the idempotent effect applied exactly once per job"
+    assert scalar(db, "SELECT count(DISTINCT job_id) FROM public.test_applied") == 100
+    assert scalar(db, f"""SELECT count(*) FROM queue.job_history
+                          WHERE outcome = 'completed' AND attempts = 2
+                            AND errors -> 0 ->> 'error' LIKE 'lease expired%'
+                            AND errors -> 0 ->> 'worker' LIKE '%:{doomed.pid}'""") == 100
+
+
+def test_a_job_that_crashes_every_worker_ends_dead(crash_db: Database) -> None:
+    db = crash_db
+    [t] = seed_tenants(db, names=("a",), extra_principals=0).values()
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (t.api_key,))
+        conn.execute("SELECT * FROM api.enqueue_job(p_queue => 'crash', p_kind => 'test.crash', "
+                     "p_max_attempts => 3)")
+    deaths = 0
+    for _ in range(6):
+        proc = start_worker(db, "normal", lease=2)
+        try:
+            proc.wait(3)
+        except subprocess.TimeoutExpired:  # nothing left to crash on: it idles
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(20)
+            assert proc.returncode == 0
+            break
+        assert proc.returncode == -signal.SIGKILL
+        deaths += 1
+        move_clock(db, 3)
+    assert deaths == 3, "one crash per attempt, then no more"
+    with db.connect() as conn:
+        state, attempts, errors = conn.execute(
+            "SELECT state, attempts, errors FROM queue.jobs WHERE kind = 'test.crash'").fetchone()
+    assert (state, attempts, len(errors)) == ("dead", 3, 3)
+    assert all(e["error"].startswith("lease expired") for e in errors)
