@@ -10,6 +10,7 @@ As root (CI), the cluster's files go to an unprivileged user and initdb/postgres
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import shutil
 import subprocess
@@ -308,6 +309,38 @@ def seed_tenants(db: Database, names: tuple[str, ...] = ("a", "b", "c"),
                     conn.execute("SELECT * FROM api.create_api_key(p_name => %s, "
                                  "p_principal_id => %s)", (f"key-{i}", pid[0]))
     return tenants
+
+
+def seed_queue(db: Database, tenants: dict[str, Tenant], jobs_per_tenant: int = 5) -> None:
+    """Queue rows of every tenant: waiting jobs and fairness cursors (through the api, as the
+    runtime role), finished jobs in the history (claimed and completed as the worker), and a
+    schedule with one recorded fire."""
+    with db.connect("claw_runtime") as conn:
+        for t in tenants.values():
+            with conn.transaction():
+                conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (t.api_key,))
+                specs = [{"queue": "seed", "kind": "noop", "payload": {"n": i}}
+                         for i in range(jobs_per_tenant)]
+                specs += [{"queue": "seed.done", "kind": "noop"}, {
+                    "queue": "seed", "kind": "noop", "unique_key": "once"}]
+                conn.execute("SELECT * FROM api.enqueue_jobs(p_jobs => %s)", (json.dumps(specs),))
+    with db.connect("claw_worker") as conn:
+        rows = conn.execute("SELECT job_id, lease_token FROM api.claim_jobs("
+                            "p_queue => 'seed.done', p_worker => 'seed', p_limit => 1000)").fetchall()
+        if rows:
+            conn.execute("SELECT api.complete_jobs(%s, %s)", ([r[0] for r in rows], rows[0][1]))
+    with db.connect() as conn:
+        for t in tenants.values():
+            conn.execute("""
+                WITH s AS (
+                  INSERT INTO queue.schedules (tenant_id, name, cron, time_zone, queue, kind,
+                                               next_fire_at)
+                  VALUES (%s, 'daily-summary', '0 6 * * *', 'Australia/Sydney', 'seed', 'noop',
+                          now() + interval '1 day')
+                  RETURNING tenant_id, schedule_id)
+                INSERT INTO queue.schedule_fires (tenant_id, schedule_id, fire_at, job_id)
+                SELECT tenant_id, schedule_id, now() - interval '1 day', gen_random_uuid() FROM s""",
+                         (t.tenant_id,))
 
 
 @pytest.fixture

@@ -13,6 +13,25 @@ CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
   UNION ALL
   SELECT 'b', * FROM tenancy.create_tenant('tenant-b', 'B', 'alice', 'Alice B');
+-- queue rows of both tenants: jobs and fairness cursors through the api, a finished job
+-- through a worker's claim and completion, a schedule and one of its fires
+DO $$
+DECLARE r record; v_token uuid; v_ids uuid[]; v_sched uuid;
+BEGIN
+  FOR r IN SELECT * FROM t LOOP
+    PERFORM internal.set_context(r.tenant_id, r.principal_id, '{owner}');
+    PERFORM api.enqueue_jobs('[{"queue":"seed","kind":"noop"},{"queue":"seed.done","kind":"noop","unique_key":"u1"}]');
+    INSERT INTO queue.schedules (tenant_id, name, cron, time_zone, queue, kind, next_fire_at)
+    VALUES (r.tenant_id, 'daily', '0 6 * * *', 'Australia/Sydney', 'seed', 'noop', now())
+    RETURNING schedule_id INTO v_sched;
+    INSERT INTO queue.schedule_fires (tenant_id, schedule_id, fire_at, job_id)
+    VALUES (r.tenant_id, v_sched, now() - interval '1 day', gen_random_uuid());
+  END LOOP;
+  PERFORM internal.clear_context();
+  SELECT array_agg(job_id), min(lease_token::text)::uuid INTO v_ids, v_token
+  FROM api.claim_jobs(p_queue => 'seed.done', p_worker => 'seed');
+  PERFORM api.complete_jobs(v_ids, v_token);
+END $$;
 -- a sample row of B from every tenant table, read before RLS applies (we are superuser)
 CREATE TEMP TABLE samples (tbl regclass, b_row jsonb);
 DO $$
