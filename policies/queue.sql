@@ -79,7 +79,10 @@ GRANT SELECT, INSERT ON queue.schedule_fires TO claw_dispatcher;
 GRANT SELECT, UPDATE ON internal.queues, internal.rate_limits TO claw_dispatcher;
 GRANT EXECUTE ON FUNCTION internal.set_context(uuid, uuid, text[], text[]),
   internal.clear_context(), queue.insert_jobs(uuid, jsonb), queue.backoff(text, integer),
-  queue.check_lease_args(text, integer, integer), queue.stale_lease(text, uuid[], uuid)
+  queue.check_lease_args(text, integer, integer), queue.stale_lease(text, uuid[], uuid),
+  queue.next_fire(text, text, timestamptz), queue.parse_cron(text),
+  queue.cron_field(text, text, integer, integer, text[]), queue.local_to_utc(timestamp, text),
+  queue.check_time_zone(text)
   TO claw_dispatcher;
 -- Aggregate counts per queue and state (no tenant data) for operators and workers.
 GRANT USAGE ON SCHEMA queue TO claw_admin, claw_worker;

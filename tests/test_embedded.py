@@ -44,6 +44,9 @@ def test_embedded_lifecycle_and_demo(claw_env: dict[str, str]) -> None:
     assert "SELECT count(*) FROM tenancy.principals -> 42501" in demo.stdout
     assert "api.whoami() -> [] (no context remains)" in demo.stdout
     assert "audit ledger intact: 2 chain(s)" in demo.stdout
+    # the schedule fired into the queue and the worker ran its job inside the tenant
+    assert "the worker completed 1 job(s)" in demo.stdout, demo.stdout + demo.stderr
+    assert "demo.report ran" in demo.stderr
 
     status = run_cli("db", "status", env=claw_env)
     assert status.returncode == 0 and "running" in status.stdout

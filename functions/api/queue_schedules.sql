@@ -20,7 +20,13 @@ DECLARE
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'creating a schedule');
   PERFORM queue.parse_cron(p_cron);
+  PERFORM queue.check_time_zone(p_time_zone);
   v_next := queue.next_fire(p_cron, p_time_zone, internal.now());
+  IF v_next IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'cron expression never fires',
+      DETAIL = pg_catalog.format('%L has no fire instant in the next five years', p_cron),
+      HINT = 'check day-of-month against month (''0 0 30 2 *'' is February 30th)';
+  END IF;
   RETURN QUERY
   INSERT INTO queue.schedules AS s (tenant_id, name, cron, time_zone, queue, kind, payload,
                                     catch_up, next_fire_at)

@@ -1,0 +1,128 @@
+"""The scheduler's tick: exactly once per fire under concurrent ticks, once after downtime
+(or every missed slot with catch_up), and a daily 06:00 across a DST change fires once per
+local day. The calendar and DST rules themselves: tests/test_schedule_dst.py."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+
+from conftest import Database, Tenant, seed_tenants
+
+
+@pytest.fixture
+def tenant(db: Database) -> Tenant:
+    return seed_tenants(db, names=("a",), extra_principals=0)["a"]
+
+
+def set_clock(db: Database, at: datetime) -> None:
+    with db.connect() as conn:
+        conn.execute("UPDATE internal.clock SET offset_by = %s::timestamptz - now()", (at,))
+
+
+def create_schedule(db: Database, tenant: Tenant, cron: str, zone: str,
+                    catch_up: bool = False) -> tuple[Any, datetime]:
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
+        row = conn.execute(
+            "SELECT schedule_id, next_fire_at FROM api.create_schedule(p_name => 's', "
+            "p_cron => %s, p_time_zone => %s, p_queue => 'sched', p_kind => 'noop', "
+            "p_catch_up => %s)", (cron, zone, catch_up)).fetchone()
+    assert row is not None
+    return row[0], row[1]
+
+
+def tick(db: Database) -> int:
+    with db.connect("claw_worker") as conn:
+        row = conn.execute("SELECT api.tick_schedules()").fetchone()
+    return int(row[0]) if row else 0
+
+
+def fired(db: Database) -> list[tuple[datetime, int]]:
+    with db.connect() as conn:
+        return [(r[0], r[1]) for r in conn.execute(
+            "SELECT (payload ->> 'fire_at')::timestamptz, (payload ->> 'missed')::int "
+            "FROM queue.jobs WHERE queue = 'sched' ORDER BY 1").fetchall()]
+
+
+def test_concurrent_ticks_fire_once(db: Database, tenant: Tenant) -> None:
+    _, first = create_schedule(db, tenant, "0 6 * * *", "Australia/Sydney")
+    set_clock(db, first + timedelta(seconds=1))
+    counts: list[int] = []
+    barrier = threading.Barrier(8)
+
+    def ticker() -> None:
+        with db.connect("claw_worker") as conn:
+            barrier.wait()
+            row = conn.execute("SELECT api.tick_schedules()").fetchone()
+            counts.append(int(row[0]) if row else 0)
+
+    threads = [threading.Thread(target=ticker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sum(counts) == 1
+    assert fired(db) == [(first, 0)]
+    with db.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM queue.schedule_fires").fetchone() == (1,)
+        # rewinding the schedule cannot make the same fire happen again
+        conn.execute("UPDATE queue.schedules SET next_fire_at = %s", (first,))
+    assert tick(db) == 0
+    assert len(fired(db)) == 1
+
+
+def test_after_downtime_fires_once(db: Database, tenant: Tenant) -> None:
+    _, first = create_schedule(db, tenant, "*/10 * * * *", "UTC")
+    set_clock(db, first + timedelta(minutes=65))  # slots first, +10, ..., +60: 7 due
+    assert tick(db) == 1
+    assert fired(db) == [(first, 6)]
+    with db.connect() as conn:
+        nxt = conn.execute("SELECT next_fire_at FROM queue.schedules").fetchone()
+    assert nxt == (first + timedelta(minutes=70),)
+    assert tick(db) == 0
+
+
+def test_catch_up_fires_every_missed_slot(db: Database, tenant: Tenant) -> None:
+    _, first = create_schedule(db, tenant, "*/10 * * * *", "UTC", catch_up=True)
+    set_clock(db, first + timedelta(minutes=65))
+    assert tick(db) == 7
+    assert [f for f, _ in fired(db)] == [first + timedelta(minutes=10 * i) for i in range(7)]
+
+
+def test_daily_0600_fires_once_per_local_day_across_dst(db: Database, tenant: Tenant) -> None:
+    sydney = ZoneInfo("Australia/Sydney")
+    # Sydney moves to daylight time on 2026-10-04 (02:00 -> 03:00) and back on 2027-04-04
+    for start in (datetime(2026, 9, 30, 12, tzinfo=timezone.utc),
+                  datetime(2027, 3, 31, 12, tzinfo=timezone.utc)):
+        with db.connect() as conn:
+            conn.execute("DELETE FROM queue.jobs WHERE queue = 'sched'")
+            conn.execute("DELETE FROM queue.schedules")
+        set_clock(db, start)
+        create_schedule(db, tenant, "0 6 * * *", "Australia/Sydney")
+        now = start
+        for _ in range(7 * 24):  # a week in hourly ticks
+            now += timedelta(hours=1)
+            set_clock(db, now)
+            tick(db)
+        fires = [f for f, _ in fired(db)]
+        assert len(fires) == 7
+        local = [f.astimezone(sydney) for f in fires]
+        assert all((t.hour, t.minute) == (6, 0) for t in local), local
+        assert len({t.date() for t in local}) == 7
+
+
+def test_bad_schedules_are_refused(db: Database, tenant: Tenant) -> None:
+    for cron, zone in (("0 6 * *", "UTC"), ("61 * * * *", "UTC"), ("0 6 * * *", "Mars/Olympus")):
+        with pytest.raises(psycopg.Error) as err:
+            create_schedule(db, tenant, cron, zone)
+        assert err.value.sqlstate == "CL422", (cron, zone)
+    create_schedule(db, tenant, "0 6 * * *", "UTC")
+    with pytest.raises(psycopg.Error) as dup:
+        create_schedule(db, tenant, "0 7 * * *", "UTC")
+    assert dup.value.sqlstate == "CL409"
