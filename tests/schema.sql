@@ -51,6 +51,14 @@ CREATE SCHEMA internal;
 ALTER SCHEMA internal OWNER TO claw_owner;
 
 --
+-- Name: queue; Type: SCHEMA; Schema: -; Owner: claw_owner
+--
+
+CREATE SCHEMA queue;
+
+ALTER SCHEMA queue OWNER TO claw_owner;
+
+--
 -- Name: tenancy; Type: SCHEMA; Schema: -; Owner: claw_owner
 --
 
@@ -191,6 +199,23 @@ $$;
 ALTER FUNCTION admin.record_read(p_tenant_id uuid, p_what text, p_reason text) OWNER TO claw_operator_reader;
 
 --
+-- Name: act_as_job(uuid, uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.act_as_job(p_job_id uuid, p_lease_token uuid) RETURNS uuid
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT queue.lease_context(p_job_id, p_lease_token) $$;
+
+ALTER FUNCTION api.act_as_job(p_job_id uuid, p_lease_token uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION act_as_job(p_job_id uuid, p_lease_token uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.act_as_job(p_job_id uuid, p_lease_token uuid) IS 'Worker: set the tenant context of a job whose live lease this token is, for this transaction; returns the tenant id. The only way a worker acts inside a tenant.';
+
+--
 -- Name: authenticate(text); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -265,6 +290,77 @@ ALTER FUNCTION api.authenticate(p_api_key text) OWNER TO claw_owner;
 COMMENT ON FUNCTION api.authenticate(p_api_key text) IS 'Verify an API key and set the tenant context for this transaction. Returns tenant, principal, roles, scopes. CL401 when the key is malformed, unknown, revoked or expired.';
 
 --
+-- Name: cancel_job(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.cancel_job(p_job_id uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_job queue.jobs;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'cancelling a job');
+  v_job := queue.require_job(p_job_id, 'cancel');
+  IF v_job.state = 'running' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'job is running',
+      DETAIL = pg_catalog.format('job %s is held by %s until %s', p_job_id, v_job.lease_holder,
+                                 v_job.lease_expires_at),
+      HINT = 'a running job finishes or fails; cancel it if it is retried';
+  END IF;
+  DELETE FROM queue.jobs AS j WHERE j.tenant_id = v_job.tenant_id AND j.job_id = p_job_id;
+  INSERT INTO queue.job_history (tenant_id, job_id, queue, kind, payload, priority, outcome,
+                                 attempts, max_attempts, unique_key, errors, trace_id,
+                                 lease_holder, enqueued_at, started_at, finished_at)
+  VALUES (v_job.tenant_id, v_job.job_id, v_job.queue, v_job.kind, v_job.payload, v_job.priority,
+          'cancelled', v_job.attempts, v_job.max_attempts, v_job.unique_key, v_job.errors,
+          v_job.trace_id, NULL, v_job.enqueued_at, v_job.started_at, internal.now());
+END
+$$;
+
+ALTER FUNCTION api.cancel_job(p_job_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION cancel_job(p_job_id uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.cancel_job(p_job_id uuid) IS 'Cancel a waiting or dead job of this tenant. CL409 when it is running or finished, CL404 unknown.';
+
+--
+-- Name: claim_jobs(text, text, integer, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer DEFAULT 100, p_lease_seconds integer DEFAULT 30) RETURNS TABLE(job_id uuid, tenant_id uuid, queue text, kind text, payload jsonb, priority smallint, attempt integer, max_attempts integer, lease_token uuid, lease_expires_at timestamp with time zone, trace_id text, enqueued_at timestamp with time zone)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT * FROM queue.claim_jobs(p_queue, p_worker, p_limit, p_lease_seconds) $$;
+
+ALTER FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer) IS 'Worker: lease up to p_limit jobs of a queue (FOR UPDATE SKIP LOCKED, tenant-fair order), reclaiming expired leases first. All returned jobs share one lease_token.';
+
+--
+-- Name: complete_jobs(uuid[], uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.complete_jobs(p_job_ids uuid[], p_lease_token uuid) RETURNS integer
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT queue.complete_jobs(p_job_ids, p_lease_token) $$;
+
+ALTER FUNCTION api.complete_jobs(p_job_ids uuid[], p_lease_token uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION complete_jobs(p_job_ids uuid[], p_lease_token uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.complete_jobs(p_job_ids uuid[], p_lease_token uuid) IS 'Worker: mark held jobs completed (moved to history). CL409 and nothing written if any job is no longer held by this lease.';
+
+--
 -- Name: create_api_key(text, uuid, text[], timestamp with time zone); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -325,6 +421,184 @@ ALTER FUNCTION api.create_principal(p_kind text, p_handle text, p_display_name t
 COMMENT ON FUNCTION api.create_principal(p_kind text, p_handle text, p_display_name text, p_roles text[]) IS 'Create a principal (person, service, agent) in this tenant, optionally with roles; returns its id.';
 
 --
+-- Name: create_schedule(text, text, text, text, text, jsonb, boolean); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.create_schedule(p_name text, p_cron text, p_time_zone text, p_queue text, p_kind text, p_payload jsonb DEFAULT '{}'::jsonb, p_catch_up boolean DEFAULT false) RETURNS TABLE(schedule_id uuid, next_fire_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_next timestamptz;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'creating a schedule');
+  PERFORM queue.parse_cron(p_cron);
+  PERFORM queue.check_time_zone(p_time_zone);
+  v_next := queue.next_fire(p_cron, p_time_zone, internal.now());
+  IF v_next IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'cron expression never fires',
+      DETAIL = pg_catalog.format('%L has no fire instant in the next five years', p_cron),
+      HINT = 'check day-of-month against month (''0 0 30 2 *'' is February 30th)';
+  END IF;
+  RETURN QUERY
+  INSERT INTO queue.schedules AS s (tenant_id, name, cron, time_zone, queue, kind, payload,
+                                    catch_up, next_fire_at)
+  VALUES (internal.current_tenant_id(), p_name, p_cron, p_time_zone, p_queue, p_kind,
+          coalesce(p_payload, '{}'), coalesce(p_catch_up, false), v_next)
+  RETURNING s.schedule_id, s.next_fire_at;
+EXCEPTION
+  WHEN unique_violation THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'schedule name taken',
+      DETAIL = pg_catalog.format('this tenant already has a schedule named %L', p_name),
+      HINT = 'pick another name or delete the old schedule';
+  WHEN check_violation OR not_null_violation THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid schedule',
+      DETAIL = SQLERRM,
+      HINT = 'name: lower case, digits, _ . -; queue and kind like "default", "report.daily"; '
+             'payload a JSON object';
+END
+$$;
+
+ALTER FUNCTION api.create_schedule(p_name text, p_cron text, p_time_zone text, p_queue text, p_kind text, p_payload jsonb, p_catch_up boolean) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION create_schedule(p_name text, p_cron text, p_time_zone text, p_queue text, p_kind text, p_payload jsonb, p_catch_up boolean); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.create_schedule(p_name text, p_cron text, p_time_zone text, p_queue text, p_kind text, p_payload jsonb, p_catch_up boolean) IS 'Create a schedule: 5-field cron read in an IANA zone (DST-safe), enqueuing queue/kind/payload at each fire. Returns schedule_id and next_fire_at (UTC).';
+
+--
+-- Name: delete_schedule(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.delete_schedule(p_schedule_id uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'deleting a schedule');
+  DELETE FROM queue.schedules AS s
+  WHERE s.tenant_id = internal.current_tenant_id() AND s.schedule_id = p_schedule_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'schedule not found',
+      DETAIL = pg_catalog.format('no schedule %s in this tenant', p_schedule_id),
+      HINT = 'api.list_schedules() lists them';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION api.delete_schedule(p_schedule_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION delete_schedule(p_schedule_id uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.delete_schedule(p_schedule_id uuid) IS 'Delete a schedule of this tenant. CL404 unknown.';
+
+--
+-- Name: enqueue_job(text, text, jsonb, integer, timestamp with time zone, text, text, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.enqueue_job(p_queue text, p_kind text, p_payload jsonb DEFAULT '{}'::jsonb, p_priority integer DEFAULT 0, p_run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_unique_key text DEFAULT NULL::text, p_rate_key text DEFAULT NULL::text, p_max_attempts integer DEFAULT 5) RETURNS TABLE(job_id uuid, deduplicated boolean)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  RETURN QUERY SELECT e.job_id, e.deduplicated FROM api.enqueue_jobs(pg_catalog.jsonb_build_array(
+    pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'queue', p_queue, 'kind', p_kind, 'payload', p_payload, 'priority', p_priority,
+      'run_at', p_run_at, 'unique_key', p_unique_key, 'rate_key', p_rate_key,
+      'max_attempts', p_max_attempts)))) AS e;
+END
+$$;
+
+ALTER FUNCTION api.enqueue_job(p_queue text, p_kind text, p_payload jsonb, p_priority integer, p_run_at timestamp with time zone, p_unique_key text, p_rate_key text, p_max_attempts integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION enqueue_job(p_queue text, p_kind text, p_payload jsonb, p_priority integer, p_run_at timestamp with time zone, p_unique_key text, p_rate_key text, p_max_attempts integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.enqueue_job(p_queue text, p_kind text, p_payload jsonb, p_priority integer, p_run_at timestamp with time zone, p_unique_key text, p_rate_key text, p_max_attempts integer) IS 'Enqueue one job in this transaction. Returns job_id and whether an existing job with the same unique_key was returned instead.';
+
+--
+-- Name: enqueue_jobs(jsonb); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.enqueue_jobs(p_jobs jsonb) RETURNS TABLE(job_id uuid, deduplicated boolean)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,worker}', 'queue:write', 'enqueueing jobs');
+  RETURN QUERY SELECT i.job_id, i.deduplicated
+               FROM queue.insert_jobs(internal.current_tenant_id(), p_jobs) AS i;
+END
+$$;
+
+ALTER FUNCTION api.enqueue_jobs(p_jobs jsonb) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION enqueue_jobs(p_jobs jsonb); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.enqueue_jobs(p_jobs jsonb) IS 'Enqueue a batch of jobs (JSON array of {queue, kind, payload, priority, run_at, unique_key, rate_key, max_attempts, trace_id}) in this transaction. Returns job_id, deduplicated per spec.';
+
+--
+-- Name: fail_job(uuid, uuid, text, boolean, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean DEFAULT true, p_retry_in_seconds integer DEFAULT NULL::integer) RETURNS TABLE(state text, run_at timestamp with time zone, attempts integer)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT * FROM queue.fail_job(p_job_id, p_lease_token, p_error, p_retry, p_retry_in_seconds) $$;
+
+ALTER FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer) IS 'Worker: record a failed attempt of a held job: scheduled for retry after exponential backoff with jitter, or dead after the last attempt (p_retry => false: dead now). CL409 if not held.';
+
+--
+-- Name: get_job(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.get_job(p_job_id uuid) RETURNS TABLE(job_id uuid, queue text, kind text, state text, payload jsonb, priority smallint, attempts integer, max_attempts integer, run_at timestamp with time zone, unique_key text, errors jsonb, trace_id text, enqueued_at timestamp with time zone, started_at timestamp with time zone, finished_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'queue:read',
+                                'reading a job');
+  RETURN QUERY
+  SELECT j.job_id, j.queue, j.kind, j.state, j.payload, j.priority, j.attempts, j.max_attempts,
+         j.run_at, j.unique_key, j.errors, j.trace_id, j.enqueued_at, j.started_at,
+         NULL::timestamptz
+  FROM queue.jobs AS j
+  WHERE j.tenant_id = internal.current_tenant_id() AND j.job_id = p_job_id
+  UNION ALL
+  SELECT h.job_id, h.queue, h.kind, h.outcome, h.payload, h.priority, h.attempts, h.max_attempts,
+         NULL, h.unique_key, h.errors, h.trace_id, h.enqueued_at, h.started_at, h.finished_at
+  FROM queue.job_history AS h
+  WHERE h.tenant_id = internal.current_tenant_id() AND h.job_id = p_job_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'job not found',
+      DETAIL = pg_catalog.format('no job %s in this tenant', p_job_id),
+      HINT = 'finished jobs are kept for the history retention (default 14 days)';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION api.get_job(p_job_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION get_job(p_job_id uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.get_job(p_job_id uuid) IS 'One job of this tenant: state scheduled, available, running, dead, completed or cancelled, with every error of every attempt.';
+
+--
 -- Name: get_schema_version(); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -372,6 +646,23 @@ ALTER FUNCTION api.grant_role(p_principal_id uuid, p_role text) OWNER TO claw_ow
 --
 
 COMMENT ON FUNCTION api.grant_role(p_principal_id uuid, p_role text) IS 'Grant a role (owner, admin, operator, approver, viewer) to a principal; owner needs an owner. Idempotent.';
+
+--
+-- Name: heartbeat_jobs(uuid[], uuid, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_seconds integer DEFAULT 30) RETURNS TABLE(job_id uuid, lease_expires_at timestamp with time zone)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT * FROM queue.heartbeat_jobs(p_job_ids, p_lease_token, p_lease_seconds) $$;
+
+ALTER FUNCTION api.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_seconds integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_seconds integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_seconds integer) IS 'Worker: extend the lease of jobs this token holds; a job missing from the result was lost.';
 
 --
 -- Name: list_api_keys(); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -424,6 +715,46 @@ ALTER FUNCTION api.list_error_codes() OWNER TO claw_owner;
 COMMENT ON FUNCTION api.list_error_codes() IS 'The CL error registry: sqlstate, name, HTTP status and meaning of every Claw error.';
 
 --
+-- Name: list_jobs(text, text, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_jobs(p_state text DEFAULT NULL::text, p_queue text DEFAULT NULL::text, p_limit integer DEFAULT 100) RETURNS TABLE(job_id uuid, queue text, kind text, state text, attempts integer, max_attempts integer, run_at timestamp with time zone, last_error text, enqueued_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'queue:read',
+                                'listing jobs');
+  IF p_state IS NOT NULL AND p_state NOT IN ('scheduled', 'available', 'running', 'dead') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid job state',
+      DETAIL = pg_catalog.format('%L is not a state of a waiting, running or dead job', p_state),
+      HINT = 'scheduled, available, running or dead; finished jobs: api.get_job';
+  END IF;
+  IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 1000 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid limit',
+      DETAIL = pg_catalog.format('p_limit must be 1 to 1000, not %s', p_limit),
+      HINT = 'page with smaller limits';
+  END IF;
+  RETURN QUERY
+  SELECT j.job_id, j.queue, j.kind, j.state, j.attempts, j.max_attempts, j.run_at,
+         j.errors -> -1 ->> 'error', j.enqueued_at
+  FROM queue.jobs AS j
+  WHERE j.tenant_id = internal.current_tenant_id()
+    AND (p_state IS NULL OR j.state = p_state) AND (p_queue IS NULL OR j.queue = p_queue)
+  ORDER BY j.enqueued_at DESC
+  LIMIT p_limit;
+END
+$$;
+
+ALTER FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_jobs(p_state text, p_queue text, p_limit integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer) IS 'This tenant''s waiting, running and dead jobs (p_state => ''dead'' lists the dead letters).';
+
+--
 -- Name: list_principals(); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -452,6 +783,106 @@ ALTER FUNCTION api.list_principals() OWNER TO claw_owner;
 --
 
 COMMENT ON FUNCTION api.list_principals() IS 'The principals of this tenant with their roles.';
+
+--
+-- Name: list_schedules(); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_schedules() RETURNS TABLE(schedule_id uuid, name text, cron text, time_zone text, queue text, kind text, catch_up boolean, paused boolean, next_fire_at timestamp with time zone, last_fired_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'queue:read',
+                                'listing schedules');
+  RETURN QUERY
+  SELECT s.schedule_id, s.name, s.cron, s.time_zone, s.queue, s.kind, s.catch_up, s.paused,
+         s.next_fire_at, s.last_fired_at
+  FROM queue.schedules AS s
+  WHERE s.tenant_id = internal.current_tenant_id()
+  ORDER BY s.name;
+END
+$$;
+
+ALTER FUNCTION api.list_schedules() OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_schedules(); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_schedules() IS 'This tenant''s schedules, with next and last fire.';
+
+--
+-- Name: maintain_queue(integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.maintain_queue(p_retention_days integer DEFAULT 14) RETURNS text[]
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT queue.maintain_history(p_retention_days) $$;
+
+ALTER FUNCTION api.maintain_queue(p_retention_days integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION maintain_queue(p_retention_days integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.maintain_queue(p_retention_days integer) IS 'Worker: create job history partitions ahead and drop those past retention (days).';
+
+--
+-- Name: release_jobs(uuid[], uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.release_jobs(p_job_ids uuid[], p_lease_token uuid) RETURNS integer
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT queue.release_jobs(p_job_ids, p_lease_token) $$;
+
+ALTER FUNCTION api.release_jobs(p_job_ids uuid[], p_lease_token uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION release_jobs(p_job_ids uuid[], p_lease_token uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.release_jobs(p_job_ids uuid[], p_lease_token uuid) IS 'Worker: return held jobs to the queue untouched (graceful shutdown); returns how many.';
+
+--
+-- Name: retry_job(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.retry_job(p_job_id uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_job queue.jobs;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'retrying a job');
+  v_job := queue.require_job(p_job_id, 'retry');
+  IF v_job.state <> 'dead' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'job is not dead',
+      DETAIL = pg_catalog.format('job %s is %s; only dead jobs are retried', p_job_id, v_job.state),
+      HINT = 'api.list_jobs(p_state => ''dead'') lists the dead letters';
+  END IF;
+  UPDATE queue.jobs AS j
+  SET state = 'available', attempts = 0, run_at = internal.now()
+  WHERE j.tenant_id = v_job.tenant_id AND j.job_id = p_job_id;
+  PERFORM pg_catalog.pg_notify('claw_queue', v_job.queue);
+EXCEPTION WHEN unique_violation THEN
+  RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'a job with this unique key is waiting',
+    DETAIL = pg_catalog.format('job %s has unique_key %L, which another waiting or running job '
+                               'of this queue holds', p_job_id, v_job.unique_key),
+    HINT = 'cancel the dead job instead';
+END
+$$;
+
+ALTER FUNCTION api.retry_job(p_job_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION retry_job(p_job_id uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.retry_job(p_job_id uuid) IS 'Make a dead job available again (attempts reset, error history kept). CL409 unless dead.';
 
 --
 -- Name: revoke_api_key(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -485,6 +916,58 @@ ALTER FUNCTION api.revoke_api_key(p_api_key_id uuid) OWNER TO claw_owner;
 --
 
 COMMENT ON FUNCTION api.revoke_api_key(p_api_key_id uuid) IS 'Revoke an API key immediately; returns when it was revoked. Idempotent.';
+
+--
+-- Name: set_schedule_paused(uuid, boolean); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.set_schedule_paused(p_schedule_id uuid, p_paused boolean) RETURNS timestamp with time zone
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_next timestamptz;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'pausing a schedule');
+  UPDATE queue.schedules AS s
+  SET paused = coalesce(p_paused, true),
+      next_fire_at = CASE WHEN coalesce(p_paused, true) THEN s.next_fire_at
+                          ELSE queue.next_fire(s.cron, s.time_zone, internal.now()) END
+  WHERE s.tenant_id = internal.current_tenant_id() AND s.schedule_id = p_schedule_id
+  RETURNING s.next_fire_at INTO v_next;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'schedule not found',
+      DETAIL = pg_catalog.format('no schedule %s in this tenant', p_schedule_id),
+      HINT = 'api.list_schedules() lists them';
+  END IF;
+  RETURN v_next;
+END
+$$;
+
+ALTER FUNCTION api.set_schedule_paused(p_schedule_id uuid, p_paused boolean) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION set_schedule_paused(p_schedule_id uuid, p_paused boolean); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.set_schedule_paused(p_schedule_id uuid, p_paused boolean) IS 'Pause or resume a schedule; returns its next fire instant. CL404 unknown.';
+
+--
+-- Name: tick_schedules(integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.tick_schedules(p_limit integer DEFAULT 100) RETURNS integer
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT queue.tick_schedules(p_limit) $$;
+
+ALTER FUNCTION api.tick_schedules(p_limit integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION tick_schedules(p_limit integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.tick_schedules(p_limit integer) IS 'Worker: enqueue the jobs of due schedules, once per schedule and fire instant.';
 
 --
 -- Name: whoami(); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -893,6 +1376,20 @@ CREATE FUNCTION internal.has_role(p_roles text[]) RETURNS boolean
 ALTER FUNCTION internal.has_role(p_roles text[]) OWNER TO claw_owner;
 
 --
+-- Name: now(); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.now() RETURNS timestamp with time zone
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  SELECT pg_catalog.now() + coalesce(
+    (SELECT c.offset_by FROM internal.clock AS c WHERE c.clock_id = 1), interval '0')
+$$;
+
+ALTER FUNCTION internal.now() OWNER TO claw_owner;
+
+--
 -- Name: require_role(text[], text, text); Type: FUNCTION; Schema: internal; Owner: claw_owner
 --
 
@@ -1074,6 +1571,1192 @@ END
 $$;
 
 ALTER FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) OWNER TO claw_owner;
+
+--
+-- Name: backoff(text, integer); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.backoff(p_queue text, p_attempt integer) RETURNS interval
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+  SELECT LEAST(s.base * pg_catalog.power(2, LEAST(GREATEST(p_attempt, 1) - 1, 30)), s.cap)
+         * (0.75 + pg_catalog.random() * 0.5)
+  FROM (SELECT coalesce(q.backoff_base, interval '1 second') AS base,
+               coalesce(q.backoff_max, interval '1 hour') AS cap
+        FROM (SELECT 1) AS one
+        LEFT JOIN internal.queues AS q ON q.queue = p_queue) AS s
+$$;
+
+ALTER FUNCTION queue.backoff(p_queue text, p_attempt integer) OWNER TO claw_owner;
+
+--
+-- Name: check_lease_args(text, integer, integer); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.check_lease_args(p_worker text, p_limit integer, p_lease_seconds integer) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF p_worker IS NULL OR pg_catalog.length(p_worker) NOT BETWEEN 1 AND 200 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid worker name',
+      DETAIL = 'p_worker must be 1 to 200 characters', HINT = 'use host:pid, e.g. web-1:4242';
+  END IF;
+  IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 1000 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid batch size',
+      DETAIL = pg_catalog.format('p_limit must be 1 to 1000, not %s', p_limit),
+      HINT = 'claim at most 1000 jobs per call';
+  END IF;
+  IF p_lease_seconds IS NULL OR p_lease_seconds NOT BETWEEN 1 AND 3600 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid lease length',
+      DETAIL = pg_catalog.format('p_lease_seconds must be 1 to 3600, not %s', p_lease_seconds),
+      HINT = 'heartbeat long jobs instead of taking long leases';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION queue.check_lease_args(p_worker text, p_limit integer, p_lease_seconds integer) OWNER TO claw_owner;
+
+--
+-- Name: check_time_zone(text); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.check_time_zone(p_zone text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF p_zone IS NULL OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names AS z
+                                   WHERE z.name = p_zone) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'unknown time zone',
+      DETAIL = pg_catalog.format('%L is not an IANA time zone name', p_zone),
+      HINT = 'e.g. Australia/Sydney, America/New_York, UTC (SELECT name FROM pg_timezone_names)';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION queue.check_time_zone(p_zone text) OWNER TO claw_owner;
+
+--
+-- Name: claim_jobs(text, text, integer, integer); Type: FUNCTION; Schema: queue; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION queue.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer) RETURNS TABLE(job_id uuid, tenant_id uuid, queue text, kind text, payload jsonb, priority smallint, attempt integer, max_attempts integer, lease_token uuid, lease_expires_at timestamp with time zone, trace_id text, enqueued_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_now timestamptz := internal.now();
+  v_lease timestamptz;
+  v_token uuid := pg_catalog.gen_random_uuid();
+  v_cfg record;
+  v_limit integer := p_limit;
+  v_tenants uuid[];
+  v_ids uuid[];
+  v_keys text[];
+  v_bucket record;
+  v_take integer;
+  v_defer integer;
+BEGIN
+  PERFORM queue.check_lease_args(p_worker, p_limit, p_lease_seconds);
+  v_lease := v_now + pg_catalog.make_interval(secs => p_lease_seconds);
+  SELECT q.paused_at, q.concurrency_limit INTO v_cfg FROM internal.queues AS q
+  WHERE q.queue = p_queue;
+  IF v_cfg.paused_at IS NOT NULL THEN
+    RETURN;
+  END IF;
+
+  -- 1. Expired leases (the holder crashed or stalled): the attempt counts; back to
+  --    'available' at the same place in line, or 'dead' after the last attempt.
+  UPDATE queue.jobs AS j
+  SET state = CASE WHEN j.attempts >= j.max_attempts THEN 'dead' ELSE 'available' END,
+      errors = j.errors || pg_catalog.jsonb_build_object(
+        'attempt', j.attempts, 'at', v_now, 'worker', j.lease_holder,
+        'error', 'lease expired: the worker stopped heartbeating (crashed or stalled)'),
+      lease_token = NULL, lease_holder = NULL, lease_expires_at = NULL
+  FROM (SELECT x.tenant_id, x.job_id FROM queue.jobs AS x
+        WHERE x.queue = p_queue AND x.state = 'running' AND x.lease_expires_at < v_now
+        ORDER BY x.lease_expires_at LIMIT 1000
+        FOR UPDATE SKIP LOCKED) AS e
+  WHERE j.tenant_id = e.tenant_id AND j.job_id = e.job_id;
+
+  -- 2. Scheduled jobs that are due.
+  UPDATE queue.jobs AS j SET state = 'available'
+  FROM (SELECT x.tenant_id, x.job_id FROM queue.jobs AS x
+        WHERE x.queue = p_queue AND x.state = 'scheduled' AND x.run_at <= v_now
+        ORDER BY x.run_at LIMIT 10000
+        FOR UPDATE SKIP LOCKED) AS d
+  WHERE j.tenant_id = d.tenant_id AND j.job_id = d.job_id;
+
+  -- 3. Concurrency limit: claims of a limited queue take turns on its settings row, so the
+  --    running count they see is exact.
+  IF v_cfg.concurrency_limit IS NOT NULL THEN
+    PERFORM 1 FROM internal.queues AS q WHERE q.queue = p_queue FOR UPDATE;
+    SELECT LEAST(p_limit, q.concurrency_limit - (
+             SELECT pg_catalog.count(*)::integer FROM queue.jobs AS x
+             WHERE x.queue = p_queue AND x.state = 'running'))
+      INTO v_limit
+    FROM internal.queues AS q WHERE q.queue = p_queue;
+    IF v_limit IS NULL OR v_limit <= 0 THEN
+      RETURN;
+    END IF;
+  END IF;
+
+  -- 4. Pick in claim order, skipping rows other claimers hold.
+  SELECT pg_catalog.array_agg(p.tenant_id ORDER BY p.ord), pg_catalog.array_agg(p.job_id ORDER BY p.ord),
+         pg_catalog.array_agg(p.rate_key ORDER BY p.ord)
+    INTO v_tenants, v_ids, v_keys
+  FROM (SELECT x.tenant_id, x.job_id, x.rate_key,
+               pg_catalog.row_number() OVER (ORDER BY x.priority DESC, x.fair_key) AS ord
+        FROM (SELECT y.tenant_id, y.job_id, y.rate_key, y.priority, y.fair_key
+              FROM queue.jobs AS y
+              WHERE y.queue = p_queue AND y.state = 'available'
+              ORDER BY y.priority DESC, y.fair_key
+              LIMIT v_limit
+              FOR UPDATE SKIP LOCKED) AS x) AS p;
+  IF v_ids IS NULL THEN
+    RETURN;
+  END IF;
+
+  -- 5. Rate limits: per rate_key token bucket shared by every worker. Jobs beyond the
+  --    tokens are not started; they wait in 'scheduled' until a token will be there.
+  IF EXISTS (SELECT 1 FROM pg_catalog.unnest(v_keys) AS k WHERE k IS NOT NULL) THEN
+    FOR v_bucket IN
+      SELECT b.rate_key, b.per_second, b.burst,
+             LEAST(b.burst::numeric, b.tokens + b.per_second
+                   * GREATEST(EXTRACT(EPOCH FROM v_now - b.refilled_at), 0)) AS tokens
+      FROM internal.rate_limits AS b
+      WHERE b.rate_key IN (SELECT DISTINCT k FROM pg_catalog.unnest(v_keys) AS k)
+      ORDER BY b.rate_key
+      FOR UPDATE
+    LOOP
+      v_take := pg_catalog.floor(v_bucket.tokens)::integer;
+      -- positions (in claim order) of this key's jobs beyond the tokens
+      WITH mine AS (
+        SELECT u.t, u.id, pg_catalog.row_number() OVER (ORDER BY u.ord) AS n
+        FROM ROWS FROM (pg_catalog.unnest(v_tenants), pg_catalog.unnest(v_ids), pg_catalog.unnest(v_keys)) WITH ORDINALITY AS u(t, id, k, ord)
+        WHERE u.k = v_bucket.rate_key
+      ), deferred AS (
+        UPDATE queue.jobs AS j
+        SET state = 'scheduled',
+            run_at = v_now + pg_catalog.make_interval(
+              secs => ((mine.n - v_take) - (v_bucket.tokens - v_take)) / v_bucket.per_second)
+        FROM mine
+        WHERE mine.n > v_take AND j.tenant_id = mine.t AND j.job_id = mine.id
+        RETURNING j.job_id
+      )
+      SELECT pg_catalog.count(*)::integer INTO v_defer FROM deferred;
+      UPDATE internal.rate_limits AS b
+      SET tokens = v_bucket.tokens - LEAST(v_take, (
+                     SELECT pg_catalog.count(*) FROM pg_catalog.unnest(v_keys) AS k
+                     WHERE k = v_bucket.rate_key)),
+          refilled_at = v_now
+      WHERE b.rate_key = v_bucket.rate_key;
+      IF v_defer > 0 THEN
+        -- drop the deferred jobs from this claim
+        SELECT pg_catalog.array_agg(u.t ORDER BY u.ord), pg_catalog.array_agg(u.id ORDER BY u.ord),
+               pg_catalog.array_agg(u.k ORDER BY u.ord)
+          INTO v_tenants, v_ids, v_keys
+        FROM ROWS FROM (pg_catalog.unnest(v_tenants), pg_catalog.unnest(v_ids), pg_catalog.unnest(v_keys)) WITH ORDINALITY AS u(t, id, k, ord)
+        JOIN queue.jobs AS j ON j.tenant_id = u.t AND j.job_id = u.id
+        WHERE j.state = 'available';
+        IF v_ids IS NULL THEN
+          RETURN;
+        END IF;
+      END IF;
+    END LOOP;
+  END IF;
+
+  -- 6. Lease them.
+  RETURN QUERY
+  UPDATE queue.jobs AS j
+  SET state = 'running', attempts = j.attempts + 1, lease_token = v_token,
+      lease_holder = p_worker, lease_expires_at = v_lease,
+      started_at = coalesce(j.started_at, v_now)
+  FROM ROWS FROM (pg_catalog.unnest(v_tenants), pg_catalog.unnest(v_ids)) AS u(t, id)
+  WHERE j.tenant_id = u.t AND j.job_id = u.id
+  RETURNING j.job_id, j.tenant_id, j.queue, j.kind, j.payload, j.priority, j.attempts,
+            j.max_attempts, j.lease_token, j.lease_expires_at, j.trace_id, j.enqueued_at;
+END
+$$;
+
+ALTER FUNCTION queue.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer) OWNER TO claw_dispatcher;
+
+--
+-- Name: complete_jobs(uuid[], uuid); Type: FUNCTION; Schema: queue; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION queue.complete_jobs(p_job_ids uuid[], p_lease_token uuid) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_now timestamptz := internal.now();
+  v_n integer;
+  v_want integer := (SELECT pg_catalog.count(DISTINCT u) FROM pg_catalog.unnest(p_job_ids) AS u);
+BEGIN
+  WITH done AS (
+    DELETE FROM queue.jobs AS j
+    WHERE j.lease_token = p_lease_token AND j.state = 'running' AND j.job_id = ANY (p_job_ids)
+    RETURNING j.*
+  )
+  INSERT INTO queue.job_history (tenant_id, job_id, queue, kind, payload, priority, outcome,
+                                 attempts, max_attempts, unique_key, errors, trace_id,
+                                 lease_holder, enqueued_at, started_at, finished_at)
+  SELECT d.tenant_id, d.job_id, d.queue, d.kind, d.payload, d.priority, 'completed',
+         d.attempts, d.max_attempts, d.unique_key, d.errors, d.trace_id, d.lease_holder,
+         d.enqueued_at, d.started_at, v_now
+  FROM done AS d;
+  GET DIAGNOSTICS v_n = ROW_COUNT;
+  IF v_n <> v_want THEN
+    PERFORM queue.stale_lease('complete', ARRAY(
+      SELECT u FROM pg_catalog.unnest(p_job_ids) AS u
+      EXCEPT SELECT h.job_id FROM queue.job_history AS h
+      WHERE h.job_id = ANY (p_job_ids) AND h.finished_at = v_now), p_lease_token);
+  END IF;
+  RETURN v_n;
+END
+$$;
+
+ALTER FUNCTION queue.complete_jobs(p_job_ids uuid[], p_lease_token uuid) OWNER TO claw_dispatcher;
+
+--
+-- Name: queues; Type: TABLE; Schema: internal; Owner: claw_owner
+--
+
+CREATE TABLE internal.queues (
+    queue text NOT NULL,
+    paused_at timestamp with time zone,
+    concurrency_limit integer,
+    backoff_base interval DEFAULT '00:00:01'::interval NOT NULL,
+    backoff_max interval DEFAULT '01:00:00'::interval NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT queues_backoff_base_check CHECK ((backoff_base > '00:00:00'::interval)),
+    CONSTRAINT queues_check CHECK ((backoff_max >= backoff_base)),
+    CONSTRAINT queues_concurrency_limit_check CHECK ((concurrency_limit > 0)),
+    CONSTRAINT queues_queue_check CHECK ((queue ~ '^[a-z][a-z0-9_.-]{0,62}$'::text))
+);
+
+ALTER TABLE internal.queues OWNER TO claw_owner;
+
+--
+-- Name: configure_queue(text, boolean, integer, interval, interval); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.configure_queue(p_queue text, p_paused boolean DEFAULT NULL::boolean, p_concurrency_limit integer DEFAULT NULL::integer, p_backoff_base interval DEFAULT NULL::interval, p_backoff_max interval DEFAULT NULL::interval) RETURNS internal.queues
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_row internal.queues;
+BEGIN
+  IF p_queue IS NULL OR NOT p_queue ~ '^[a-z][a-z0-9_.-]{0,62}$' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid queue name',
+      DETAIL = pg_catalog.format('%L is not a queue name', p_queue),
+      HINT = 'lower case letters, digits, _ . -; e.g. default';
+  END IF;
+  IF p_concurrency_limit < 0 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid concurrency limit',
+      DETAIL = pg_catalog.format('%s is negative', p_concurrency_limit),
+      HINT = 'a positive number of running jobs, or 0 for no limit';
+  END IF;
+  INSERT INTO internal.queues AS q (queue) VALUES (p_queue) ON CONFLICT (queue) DO NOTHING;
+  UPDATE internal.queues AS q
+  SET paused_at = CASE WHEN p_paused IS NULL THEN q.paused_at
+                       WHEN p_paused THEN coalesce(q.paused_at, internal.now()) END,
+      concurrency_limit = CASE WHEN p_concurrency_limit IS NULL THEN q.concurrency_limit
+                               ELSE NULLIF(p_concurrency_limit, 0) END,
+      backoff_base = coalesce(p_backoff_base, q.backoff_base),
+      backoff_max = coalesce(p_backoff_max, q.backoff_max),
+      updated_at = internal.now()
+  WHERE q.queue = p_queue
+  RETURNING q.* INTO v_row;
+  IF p_paused IS FALSE THEN
+    PERFORM pg_catalog.pg_notify('claw_queue', p_queue);
+  END IF;
+  RETURN v_row;
+EXCEPTION WHEN check_violation THEN
+  RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid queue settings',
+    DETAIL = SQLERRM, HINT = 'backoff_base > 0 and backoff_max >= backoff_base';
+END
+$_$;
+
+ALTER FUNCTION queue.configure_queue(p_queue text, p_paused boolean, p_concurrency_limit integer, p_backoff_base interval, p_backoff_max interval) OWNER TO claw_owner;
+
+--
+-- Name: cron_field(text, text, integer, integer, text[]); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.cron_field(p_field text, p_label text, p_min integer, p_max integer, p_names text[] DEFAULT NULL::text[]) RETURNS integer[]
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_item text;
+  v_m text[];
+  v_lo integer;
+  v_hi integer;
+  v_step integer;
+  v_out integer[] := '{}';
+BEGIN
+  FOREACH v_item IN ARRAY pg_catalog.string_to_array(pg_catalog.lower(p_field), ',') LOOP
+    v_m := pg_catalog.regexp_match(v_item, '^(\*|[a-z0-9]+)(?:-([a-z0-9]+))?(?:/([0-9]+))?$');
+    IF v_m IS NULL OR (v_m[1] = '*' AND v_m[2] IS NOT NULL) THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid cron expression',
+        DETAIL = pg_catalog.format('%s field: %L is not *, n, a-b or one of those with /step',
+                                   p_label, v_item),
+        HINT = '''0 6 * * *'' = 06:00 every day; ''*/15 8-18 * * mon-fri'' = every 15 minutes of office hours';
+    END IF;
+    IF v_m[1] = '*' THEN
+      v_lo := p_min;
+      v_hi := p_max;
+    ELSE
+      v_lo := coalesce(pg_catalog.array_position(p_names, v_m[1]) - 1 + p_min,
+                       CASE WHEN v_m[1] ~ '^[0-9]{1,2}$' THEN v_m[1]::integer END);
+      v_hi := CASE WHEN v_m[2] IS NOT NULL
+                   THEN coalesce(pg_catalog.array_position(p_names, v_m[2]) - 1 + p_min,
+                                 CASE WHEN v_m[2] ~ '^[0-9]{1,2}$' THEN v_m[2]::integer END)
+                   WHEN v_m[3] IS NOT NULL THEN p_max  -- 'a/n' = a-max/n
+                   ELSE v_lo END;
+    END IF;
+    v_step := coalesce(v_m[3]::integer, 1);
+    IF v_lo IS NULL OR v_hi IS NULL OR v_lo < p_min OR v_hi > p_max OR v_lo > v_hi OR v_step < 1 THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid cron expression',
+        DETAIL = pg_catalog.format('%s field: %L is out of range (%s-%s)%s', p_label, v_item,
+                                   p_min, p_max,
+                                   CASE WHEN p_names IS NOT NULL
+                                        THEN ' or not a name like ' || p_names[1] ELSE '' END),
+        HINT = '''0 6 * * *'' = 06:00 every day';
+    END IF;
+    v_out := v_out || ARRAY(SELECT pg_catalog.generate_series(v_lo, v_hi, v_step));
+  END LOOP;
+  -- day-of-week 7 is Sunday, 0
+  RETURN ARRAY(SELECT DISTINCT CASE WHEN p_label = 'day-of-week' AND x = 7 THEN 0 ELSE x END AS y
+               FROM pg_catalog.unnest(v_out) AS x ORDER BY y);
+END
+$_$;
+
+ALTER FUNCTION queue.cron_field(p_field text, p_label text, p_min integer, p_max integer, p_names text[]) OWNER TO claw_owner;
+
+--
+-- Name: fail_job(uuid, uuid, text, boolean, integer); Type: FUNCTION; Schema: queue; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION queue.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer) RETURNS TABLE(state text, run_at timestamp with time zone, attempts integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_now timestamptz := internal.now();
+  v_job record;
+BEGIN
+  IF p_error IS NULL OR pg_catalog.length(p_error) = 0 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'an error message is required',
+      DETAIL = 'fail_job records why the attempt failed', HINT = 'pass p_error => ''...''';
+  END IF;
+  IF p_retry_in_seconds IS NOT NULL AND p_retry_in_seconds NOT BETWEEN 0 AND 31536000 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid retry delay',
+      DETAIL = pg_catalog.format('p_retry_in_seconds must be 0 to 31536000, not %s',
+                                 p_retry_in_seconds),
+      HINT = 'leave it NULL for exponential backoff';
+  END IF;
+  SELECT j.tenant_id, j.queue, j.attempts, j.max_attempts, j.lease_holder INTO v_job
+  FROM queue.jobs AS j
+  WHERE j.job_id = p_job_id AND j.lease_token = p_lease_token AND j.state = 'running'
+  FOR UPDATE;
+  IF NOT FOUND THEN
+    PERFORM queue.stale_lease('fail', ARRAY[p_job_id], p_lease_token);
+  END IF;
+  RETURN QUERY
+  UPDATE queue.jobs AS j
+  SET state = CASE WHEN NOT coalesce(p_retry, true) OR j.attempts >= j.max_attempts
+                   THEN 'dead' ELSE 'scheduled' END,
+      run_at = CASE WHEN NOT coalesce(p_retry, true) OR j.attempts >= j.max_attempts THEN j.run_at
+                    ELSE v_now + coalesce(pg_catalog.make_interval(secs => p_retry_in_seconds),
+                                          queue.backoff(j.queue, j.attempts)) END,
+      errors = j.errors || pg_catalog.jsonb_build_object(
+        'attempt', j.attempts, 'at', v_now, 'worker', j.lease_holder,
+        'error', pg_catalog.left(p_error, 4000)),
+      lease_token = NULL, lease_holder = NULL, lease_expires_at = NULL
+  WHERE j.tenant_id = v_job.tenant_id AND j.job_id = p_job_id
+  RETURNING j.state, j.run_at, j.attempts;
+END
+$$;
+
+ALTER FUNCTION queue.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer) OWNER TO claw_dispatcher;
+
+--
+-- Name: fair_head(text); Type: FUNCTION; Schema: queue; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION queue.fair_head(p_queue text) RETURNS bigint
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  SELECT coalesce(
+    (SELECT j.fair_key FROM queue.jobs AS j
+     WHERE j.queue = p_queue AND j.state = 'available'
+     ORDER BY j.priority DESC, j.fair_key LIMIT 1),
+    (SELECT pg_catalog.max(c.last_key) FROM queue.tenant_cursors AS c WHERE c.queue = p_queue),
+    0)
+$$;
+
+ALTER FUNCTION queue.fair_head(p_queue text) OWNER TO claw_dispatcher;
+
+--
+-- Name: fire_times(text, text, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.fire_times(p_cron text, p_zone text, p_from timestamp with time zone, p_until timestamp with time zone) RETURNS SETOF timestamp with time zone
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_at timestamptz := queue.next_fire(p_cron, p_zone, p_from - interval '1 microsecond');
+BEGIN
+  WHILE v_at IS NOT NULL AND v_at < p_until LOOP
+    RETURN NEXT v_at;
+    v_at := queue.next_fire(p_cron, p_zone, v_at);
+  END LOOP;
+END
+$$;
+
+ALTER FUNCTION queue.fire_times(p_cron text, p_zone text, p_from timestamp with time zone, p_until timestamp with time zone) OWNER TO claw_owner;
+
+--
+-- Name: heartbeat_jobs(uuid[], uuid, integer); Type: FUNCTION; Schema: queue; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION queue.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_seconds integer) RETURNS TABLE(job_id uuid, lease_expires_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM queue.check_lease_args('heartbeat', 1, p_lease_seconds);
+  RETURN QUERY
+  UPDATE queue.jobs AS j
+  SET lease_expires_at = internal.now() + pg_catalog.make_interval(secs => p_lease_seconds)
+  WHERE j.lease_token = p_lease_token AND j.state = 'running' AND j.job_id = ANY (p_job_ids)
+    AND j.lease_expires_at >= internal.now()
+  RETURNING j.job_id, j.lease_expires_at;
+END
+$$;
+
+ALTER FUNCTION queue.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_seconds integer) OWNER TO claw_dispatcher;
+
+--
+-- Name: insert_jobs(uuid, jsonb); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.insert_jobs(p_tenant_id uuid, p_jobs jsonb) RETURNS TABLE(job_id uuid, deduplicated boolean)
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_now timestamptz := internal.now();
+  v_n integer;
+  v_bad record;
+  v_ids uuid[];
+  v_queues text[];
+  v_last bigint[];
+  v_count integer[];
+  v_inserted uuid[];
+  v_key bigint;
+  i integer;
+BEGIN
+  IF p_jobs IS NULL OR pg_catalog.jsonb_typeof(p_jobs) <> 'array' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid job batch',
+      DETAIL = 'p_jobs must be a JSON array of job objects',
+      HINT = '[{"queue": "default", "kind": "report.daily", "payload": {}}]';
+  END IF;
+  v_n := pg_catalog.jsonb_array_length(p_jobs);
+  IF v_n NOT BETWEEN 1 AND 10000 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid job batch',
+      DETAIL = pg_catalog.format('a batch holds 1 to 10000 jobs, not %s', v_n),
+      HINT = 'split the batch';
+  END IF;
+
+  SELECT t.ord, t.problem INTO v_bad
+  FROM (
+    SELECT s.ord, CASE
+      WHEN pg_catalog.jsonb_typeof(s.e) <> 'object' THEN 'is not a JSON object'
+      WHEN EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(s.e) AS k(key)
+                   WHERE k.key NOT IN ('queue', 'kind', 'payload', 'priority', 'run_at',
+                                       'unique_key', 'rate_key', 'max_attempts', 'trace_id'))
+        THEN 'has an unknown field (allowed: queue, kind, payload, priority, run_at, '
+             'unique_key, rate_key, max_attempts, trace_id)'
+      WHEN pg_catalog.jsonb_typeof(s.e -> 'queue') IS DISTINCT FROM 'string'
+           OR NOT (s.e ->> 'queue') ~ '^[a-z][a-z0-9_.-]{0,62}$'
+        THEN 'queue must be a name like "default" (lower case, digits, _ . -; up to 63)'
+      WHEN pg_catalog.jsonb_typeof(s.e -> 'kind') IS DISTINCT FROM 'string'
+           OR NOT (s.e ->> 'kind') ~ '^[a-z][a-z0-9_.:-]{0,99}$'
+        THEN 'kind must be a name like "sms.send" (lower case, digits, _ . : -; up to 100)'
+      WHEN s.e ? 'payload' AND pg_catalog.jsonb_typeof(s.e -> 'payload') <> 'object'
+        THEN 'payload must be a JSON object'
+      WHEN s.e ? 'priority' AND (pg_catalog.jsonb_typeof(s.e -> 'priority') <> 'number'
+           OR NOT pg_catalog.pg_input_is_valid(s.e ->> 'priority', 'smallint')
+           OR (s.e ->> 'priority')::integer NOT BETWEEN -100 AND 100)
+        THEN 'priority must be an integer from -100 to 100'
+      WHEN s.e ? 'run_at' AND (pg_catalog.jsonb_typeof(s.e -> 'run_at') <> 'string'
+           OR NOT pg_catalog.pg_input_is_valid(s.e ->> 'run_at', 'timestamptz'))
+        THEN 'run_at must be a timestamp with time zone, e.g. "2026-11-22T06:00:00Z"'
+      WHEN s.e ? 'max_attempts' AND (pg_catalog.jsonb_typeof(s.e -> 'max_attempts') <> 'number'
+           OR NOT pg_catalog.pg_input_is_valid(s.e ->> 'max_attempts', 'integer')
+           OR (s.e ->> 'max_attempts')::integer NOT BETWEEN 1 AND 100)
+        THEN 'max_attempts must be an integer from 1 to 100'
+      WHEN s.e ? 'unique_key' AND (pg_catalog.jsonb_typeof(s.e -> 'unique_key') <> 'string'
+           OR pg_catalog.length(s.e ->> 'unique_key') NOT BETWEEN 1 AND 200)
+        THEN 'unique_key must be a string of 1 to 200 characters'
+      WHEN s.e ? 'rate_key' AND (pg_catalog.jsonb_typeof(s.e -> 'rate_key') <> 'string'
+           OR pg_catalog.length(s.e ->> 'rate_key') NOT BETWEEN 1 AND 200)
+        THEN 'rate_key must be a string of 1 to 200 characters'
+      WHEN s.e ? 'trace_id' AND (pg_catalog.jsonb_typeof(s.e -> 'trace_id') <> 'string'
+           OR pg_catalog.length(s.e ->> 'trace_id') > 64)
+        THEN 'trace_id must be a string of up to 64 characters'
+      END AS problem
+    FROM pg_catalog.jsonb_array_elements(p_jobs) WITH ORDINALITY AS s(e, ord)
+  ) AS t
+  WHERE t.problem IS NOT NULL
+  ORDER BY t.ord LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid job',
+      DETAIL = pg_catalog.format('job %s of the batch %s', v_bad.ord, v_bad.problem),
+      HINT = '{"queue": "default", "kind": "report.daily", "payload": {}} is the smallest job';
+  END IF;
+
+  -- Reserve fair keys per queue of the batch (usually one). Locks each cursor row.
+  SELECT pg_catalog.array_agg(q.queue ORDER BY q.queue), pg_catalog.array_agg(q.n ORDER BY q.queue)
+    INTO v_queues, v_count
+  FROM (SELECT s.e ->> 'queue' AS queue, pg_catalog.count(*)::integer AS n
+        FROM pg_catalog.jsonb_array_elements(p_jobs) AS s(e) GROUP BY 1) AS q;
+  v_last := '{}';
+  FOR i IN 1 .. pg_catalog.cardinality(v_queues) LOOP
+    INSERT INTO queue.tenant_cursors AS c (tenant_id, queue, last_key)
+    VALUES (p_tenant_id, v_queues[i], queue.fair_head(v_queues[i]) + v_count[i])
+    ON CONFLICT (tenant_id, queue) DO UPDATE
+      SET last_key = GREATEST(c.last_key, queue.fair_head(v_queues[i])) + v_count[i]
+    RETURNING c.last_key INTO STRICT v_key;
+    v_last := v_last || v_key;
+  END LOOP;
+
+  v_ids := ARRAY(SELECT pg_catalog.uuidv7() FROM pg_catalog.generate_series(1, v_n));
+  WITH spec AS (
+    SELECT s.ord, s.e, v_ids[s.ord] AS new_id,
+           pg_catalog.row_number() OVER (PARTITION BY s.e ->> 'queue' ORDER BY s.ord) AS k,
+           pg_catalog.count(*) OVER (PARTITION BY s.e ->> 'queue') AS n,
+           coalesce((s.e ->> 'run_at')::timestamptz, v_now) AS run_at
+    FROM pg_catalog.jsonb_array_elements(p_jobs) WITH ORDINALITY AS s(e, ord)
+  ), ins AS (
+    INSERT INTO queue.jobs AS j (tenant_id, job_id, queue, kind, payload, priority, fair_key,
+                                 state, run_at, max_attempts, unique_key, rate_key, trace_id,
+                                 enqueued_at)
+    SELECT p_tenant_id, spec.new_id, spec.e ->> 'queue', spec.e ->> 'kind',
+           coalesce(spec.e -> 'payload', '{}'), coalesce((spec.e ->> 'priority')::smallint, 0),
+           v_last[pg_catalog.array_position(v_queues, spec.e ->> 'queue')] - spec.n + spec.k,
+           CASE WHEN spec.run_at > v_now THEN 'scheduled' ELSE 'available' END,
+           spec.run_at, coalesce((spec.e ->> 'max_attempts')::integer, 5),
+           spec.e ->> 'unique_key', spec.e ->> 'rate_key',
+           coalesce(spec.e ->> 'trace_id', NULLIF(pg_catalog.current_setting('claw.trace_id', true), '')),
+           v_now
+    FROM spec ORDER BY spec.ord
+    ON CONFLICT (tenant_id, queue, unique_key)
+      WHERE unique_key IS NOT NULL AND state IN ('scheduled', 'available', 'running')
+      DO NOTHING
+    RETURNING j.job_id
+  )
+  SELECT pg_catalog.array_agg(ins.job_id) INTO v_inserted FROM ins;
+
+  RETURN QUERY
+  SELECT coalesce(ins.id, dup.job_id), ins.id IS NULL
+  FROM pg_catalog.jsonb_array_elements(p_jobs) WITH ORDINALITY AS s(e, ord)
+  LEFT JOIN pg_catalog.unnest(v_inserted) AS ins(id) ON ins.id = v_ids[s.ord]
+  LEFT JOIN LATERAL (
+    SELECT j.job_id FROM queue.jobs AS j
+    WHERE ins.id IS NULL AND j.tenant_id = p_tenant_id AND j.queue = s.e ->> 'queue'
+      AND j.unique_key = s.e ->> 'unique_key' AND j.state IN ('scheduled', 'available', 'running')
+  ) AS dup ON true
+  ORDER BY s.ord;
+END
+$_$;
+
+ALTER FUNCTION queue.insert_jobs(p_tenant_id uuid, p_jobs jsonb) OWNER TO claw_owner;
+
+--
+-- Name: lease_context(uuid, uuid); Type: FUNCTION; Schema: queue; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION queue.lease_context(p_job_id uuid, p_lease_token uuid) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_tenant uuid;
+BEGIN
+  SELECT j.tenant_id INTO v_tenant FROM queue.jobs AS j
+  WHERE j.job_id = p_job_id AND j.lease_token = p_lease_token AND j.state = 'running'
+    AND j.lease_expires_at >= internal.now();
+  IF v_tenant IS NULL THEN
+    PERFORM internal.clear_context();
+    PERFORM queue.stale_lease('act_as_job', ARRAY[p_job_id], p_lease_token);
+  END IF;
+  PERFORM internal.set_context(v_tenant, NULL, '{worker}');
+  RETURN v_tenant;
+END
+$$;
+
+ALTER FUNCTION queue.lease_context(p_job_id uuid, p_lease_token uuid) OWNER TO claw_dispatcher;
+
+--
+-- Name: local_to_utc(timestamp without time zone, text); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.local_to_utc(p_local timestamp without time zone, p_zone text) RETURNS timestamp with time zone
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_guess timestamptz;
+  v_best timestamptz;
+  v_cand timestamptz;
+  v_off interval;
+  v_offs interval[];
+  v_lo bigint;
+  v_hi bigint;
+  v_mid bigint;
+BEGIN
+  BEGIN
+    v_guess := p_local AT TIME ZONE p_zone;
+  EXCEPTION WHEN invalid_parameter_value THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'unknown time zone',
+      DETAIL = pg_catalog.format('%L is not a time zone', p_zone),
+      HINT = 'e.g. Australia/Sydney, America/New_York, UTC';
+  END;
+  -- the offsets in force around it (transitions are months apart)
+  SELECT pg_catalog.array_agg(DISTINCT (u AT TIME ZONE p_zone) - (u AT TIME ZONE 'UTC'))
+    INTO v_offs
+  FROM pg_catalog.unnest(ARRAY[v_guess - interval '1 day', v_guess,
+                               v_guess + interval '1 day']) AS u;
+  FOREACH v_off IN ARRAY v_offs LOOP
+    v_cand := (p_local - v_off) AT TIME ZONE 'UTC';
+    IF (v_cand AT TIME ZONE p_zone) = p_local AND (v_best IS NULL OR v_cand < v_best) THEN
+      v_best := v_cand;  -- a valid reading; the earliest is the first occurrence
+    END IF;
+  END LOOP;
+  IF v_best IS NOT NULL THEN
+    RETURN v_best;
+  END IF;
+  -- A gap: the first instant whose local time is past p_local is the transition. It lies
+  -- between the readings with the largest and the smallest offset; binary search by second.
+  v_lo := EXTRACT(EPOCH FROM (p_local - (SELECT max(o) FROM pg_catalog.unnest(v_offs) AS o))
+                             AT TIME ZONE 'UTC')::bigint;
+  v_hi := EXTRACT(EPOCH FROM (p_local - (SELECT min(o) FROM pg_catalog.unnest(v_offs) AS o))
+                             AT TIME ZONE 'UTC')::bigint;
+  WHILE v_lo < v_hi LOOP
+    v_mid := (v_lo + v_hi) / 2;
+    IF (pg_catalog.to_timestamp(v_mid) AT TIME ZONE p_zone) > p_local THEN
+      v_hi := v_mid;
+    ELSE
+      v_lo := v_mid + 1;
+    END IF;
+  END LOOP;
+  RETURN pg_catalog.to_timestamp(v_lo);
+END
+$$;
+
+ALTER FUNCTION queue.local_to_utc(p_local timestamp without time zone, p_zone text) OWNER TO claw_owner;
+
+--
+-- Name: maintain_history(integer); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.maintain_history(p_retention_days integer) RETURNS text[]
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_today date := (internal.now() AT TIME ZONE 'UTC')::date;
+  v_day date;
+  v_name text;
+  v_from timestamptz;
+  v_to timestamptz;
+  v_moved bigint;
+  v_part record;
+  v_done text[] := '{}';
+BEGIN
+  IF p_retention_days IS NULL OR p_retention_days NOT BETWEEN 1 AND 3650 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid retention',
+      DETAIL = pg_catalog.format('p_retention_days must be 1 to 3650, not %s', p_retention_days),
+      HINT = 'finished jobs are kept this many days';
+  END IF;
+  FOR v_day IN SELECT d::date FROM pg_catalog.generate_series(
+                 v_today - 1, v_today + 3, interval '1 day') AS d LOOP
+    v_name := 'job_history_p' || pg_catalog.to_char(v_day, 'YYYYMMDD');
+    CONTINUE WHEN pg_catalog.to_regclass('queue.' || v_name) IS NOT NULL;
+    v_from := v_day::timestamp AT TIME ZONE 'UTC';
+    v_to := (v_day + 1)::timestamp AT TIME ZONE 'UTC';
+    EXECUTE pg_catalog.format('CREATE TABLE queue.%I (LIKE queue.job_history INCLUDING DEFAULTS '
+                              'INCLUDING CONSTRAINTS)', v_name);
+    EXECUTE pg_catalog.format('ALTER TABLE queue.%I ENABLE ROW LEVEL SECURITY', v_name);
+    -- strays from the default partition, before FORCE (the owner still writes past RLS)
+    EXECUTE pg_catalog.format(
+      'INSERT INTO queue.%I SELECT * FROM queue.take_history_strays($1, $2)', v_name)
+      USING v_from, v_to;
+    GET DIAGNOSTICS v_moved = ROW_COUNT;
+    EXECUTE pg_catalog.format('ALTER TABLE queue.%I FORCE ROW LEVEL SECURITY', v_name);
+    PERFORM internal.ensure_tenant_policy(pg_catalog.format('queue.%I', v_name)::regclass);
+    EXECUTE pg_catalog.format('ALTER TABLE queue.job_history ATTACH PARTITION queue.%I '
+                              'FOR VALUES FROM (%L) TO (%L)', v_name, v_from, v_to);
+    v_done := v_done || pg_catalog.format('created %s%s', v_name,
+                CASE WHEN v_moved > 0 THEN pg_catalog.format(' (%s rows from default)', v_moved)
+                     ELSE '' END);
+  END LOOP;
+  FOR v_part IN
+    SELECT c.relname
+    FROM pg_catalog.pg_inherits AS i
+    JOIN pg_catalog.pg_class AS c ON c.oid = i.inhrelid
+    WHERE i.inhparent = 'queue.job_history'::regclass
+      AND c.relname ~ '^job_history_p[0-9]{8}$'
+      AND pg_catalog.to_date(pg_catalog.right(c.relname, 8), 'YYYYMMDD') < v_today - p_retention_days
+    ORDER BY c.relname
+  LOOP
+    EXECUTE pg_catalog.format('DROP TABLE queue.%I', v_part.relname);
+    v_done := v_done || ('dropped ' || v_part.relname);
+  END LOOP;
+  RETURN v_done;
+END
+$_$;
+
+ALTER FUNCTION queue.maintain_history(p_retention_days integer) OWNER TO claw_owner;
+
+--
+-- Name: next_fire(text, text, timestamp with time zone); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.next_fire(p_cron text, p_zone text, p_after timestamp with time zone) RETURNS timestamp with time zone
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_c jsonb := queue.parse_cron(p_cron);
+  v_minutes integer[] := ARRAY(SELECT pg_catalog.jsonb_array_elements_text(v_c -> 'minutes')::integer);
+  v_hours integer[] := ARRAY(SELECT pg_catalog.jsonb_array_elements_text(v_c -> 'hours')::integer);
+  v_days integer[] := ARRAY(SELECT pg_catalog.jsonb_array_elements_text(v_c -> 'days')::integer);
+  v_months integer[] := ARRAY(SELECT pg_catalog.jsonb_array_elements_text(v_c -> 'months')::integer);
+  v_dows integer[] := ARRAY(SELECT pg_catalog.jsonb_array_elements_text(v_c -> 'dows')::integer);
+  v_dom_star boolean := (v_c ->> 'dom_star')::boolean;
+  v_dow_star boolean := (v_c ->> 'dow_star')::boolean;
+  v_local timestamp;
+  v_floor timestamp;
+  v_day date;
+  v_dom_ok boolean;
+  v_dow_ok boolean;
+  v_h integer;
+  v_m integer;
+  v_cand timestamp;
+  v_at timestamptz;
+BEGIN
+  IF p_after IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'next_fire needs a start instant',
+      DETAIL = 'p_after is NULL', HINT = 'pass now()';
+  END IF;
+  BEGIN
+    v_local := p_after AT TIME ZONE p_zone;
+  EXCEPTION WHEN invalid_parameter_value THEN
+    PERFORM queue.check_time_zone(p_zone);
+    RAISE;
+  END;
+  -- local slots more than 3 hours before p_after's local time cannot map after it (no zone
+  -- shifts by more than 2 hours): skip them without converting
+  v_floor := v_local - interval '3 hours';
+  v_day := v_floor::date;
+  WHILE v_day <= v_local::date + 1830 LOOP
+    IF EXTRACT(MONTH FROM v_day)::integer = ANY (v_months) THEN
+      v_dom_ok := EXTRACT(DAY FROM v_day)::integer = ANY (v_days);
+      v_dow_ok := EXTRACT(DOW FROM v_day)::integer = ANY (v_dows);
+      -- Vixie: with both restricted, either matches; otherwise both (a * matches all)
+      IF ((v_dom_star OR v_dow_star) AND v_dom_ok AND v_dow_ok)
+         OR (NOT (v_dom_star OR v_dow_star) AND (v_dom_ok OR v_dow_ok)) THEN
+        FOREACH v_h IN ARRAY v_hours LOOP
+          CONTINUE WHEN v_day + pg_catalog.make_interval(hours => v_h, mins => 59) < v_floor;
+          FOREACH v_m IN ARRAY v_minutes LOOP
+            v_cand := v_day + pg_catalog.make_interval(hours => v_h, mins => v_m);
+            CONTINUE WHEN v_cand < v_floor;
+            v_at := queue.local_to_utc(v_cand, p_zone);
+            IF v_at > p_after THEN
+              RETURN v_at;
+            END IF;
+          END LOOP;
+        END LOOP;
+      END IF;
+    END IF;
+    v_day := v_day + 1;
+  END LOOP;
+  RETURN NULL;
+END
+$$;
+
+ALTER FUNCTION queue.next_fire(p_cron text, p_zone text, p_after timestamp with time zone) OWNER TO claw_owner;
+
+--
+-- Name: parse_cron(text); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.parse_cron(p_expr text) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_f text[] := pg_catalog.regexp_split_to_array(pg_catalog.btrim(coalesce(p_expr, '')), '\s+');
+BEGIN
+  IF pg_catalog.cardinality(v_f) <> 5 OR v_f[1] = '' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid cron expression',
+      DETAIL = pg_catalog.format('%L has %s fields; a cron expression has 5: minute hour '
+                                 'day-of-month month day-of-week', p_expr,
+                                 CASE WHEN v_f[1] = '' THEN 0 ELSE pg_catalog.cardinality(v_f) END),
+      HINT = '''0 6 * * *'' = 06:00 every day';
+  END IF;
+  RETURN pg_catalog.jsonb_build_object(
+    'minutes', queue.cron_field(v_f[1], 'minute', 0, 59),
+    'hours', queue.cron_field(v_f[2], 'hour', 0, 23),
+    'days', queue.cron_field(v_f[3], 'day-of-month', 1, 31),
+    'months', queue.cron_field(v_f[4], 'month', 1, 12,
+                               '{jan,feb,mar,apr,may,jun,jul,aug,sep,oct,nov,dec}'),
+    'dows', queue.cron_field(v_f[5], 'day-of-week', 0, 7, '{sun,mon,tue,wed,thu,fri,sat}'),
+    'dom_star', v_f[3] = '*' OR v_f[3] LIKE '*/%',
+    'dow_star', v_f[5] = '*' OR v_f[5] LIKE '*/%');
+END
+$$;
+
+ALTER FUNCTION queue.parse_cron(p_expr text) OWNER TO claw_owner;
+
+--
+-- Name: release_jobs(uuid[], uuid); Type: FUNCTION; Schema: queue; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION queue.release_jobs(p_job_ids uuid[], p_lease_token uuid) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_n integer;
+BEGIN
+  UPDATE queue.jobs AS j
+  SET state = 'available', attempts = j.attempts - 1,
+      lease_token = NULL, lease_holder = NULL, lease_expires_at = NULL
+  WHERE j.lease_token = p_lease_token AND j.state = 'running' AND j.job_id = ANY (p_job_ids);
+  GET DIAGNOSTICS v_n = ROW_COUNT;
+  PERFORM pg_catalog.pg_notify('claw_queue', q.queue)
+  FROM (SELECT DISTINCT j.queue FROM queue.jobs AS j WHERE j.job_id = ANY (p_job_ids)) AS q
+  WHERE v_n > 0;
+  RETURN v_n;
+END
+$$;
+
+ALTER FUNCTION queue.release_jobs(p_job_ids uuid[], p_lease_token uuid) OWNER TO claw_dispatcher;
+
+--
+-- Name: jobs; Type: TABLE; Schema: queue; Owner: claw_owner
+--
+
+CREATE TABLE queue.jobs (
+    tenant_id uuid NOT NULL,
+    job_id uuid DEFAULT uuidv7() NOT NULL,
+    queue text NOT NULL,
+    kind text NOT NULL,
+    payload jsonb DEFAULT '{}'::jsonb NOT NULL,
+    priority smallint DEFAULT 0 NOT NULL,
+    fair_key bigint NOT NULL,
+    state text NOT NULL,
+    run_at timestamp with time zone NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    max_attempts integer DEFAULT 5 NOT NULL,
+    unique_key text,
+    rate_key text,
+    lease_token uuid,
+    lease_holder text,
+    lease_expires_at timestamp with time zone,
+    errors jsonb DEFAULT '[]'::jsonb NOT NULL,
+    trace_id text,
+    enqueued_at timestamp with time zone DEFAULT now() NOT NULL,
+    started_at timestamp with time zone,
+    CONSTRAINT jobs_attempts_check CHECK ((attempts >= 0)),
+    CONSTRAINT jobs_check CHECK (((state = 'running'::text) = ((lease_token IS NOT NULL) AND (lease_expires_at IS NOT NULL) AND (lease_holder IS NOT NULL)))),
+    CONSTRAINT jobs_errors_check CHECK ((jsonb_typeof(errors) = 'array'::text)),
+    CONSTRAINT jobs_kind_check CHECK ((kind ~ '^[a-z][a-z0-9_.:-]{0,99}$'::text)),
+    CONSTRAINT jobs_max_attempts_check CHECK (((max_attempts >= 1) AND (max_attempts <= 100))),
+    CONSTRAINT jobs_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text)),
+    CONSTRAINT jobs_priority_check CHECK (((priority >= '-100'::integer) AND (priority <= 100))),
+    CONSTRAINT jobs_queue_check CHECK ((queue ~ '^[a-z][a-z0-9_.-]{0,62}$'::text)),
+    CONSTRAINT jobs_rate_key_check CHECK (((length(rate_key) >= 1) AND (length(rate_key) <= 200))),
+    CONSTRAINT jobs_state_check CHECK ((state = ANY (ARRAY['scheduled'::text, 'available'::text, 'running'::text, 'dead'::text]))),
+    CONSTRAINT jobs_trace_id_check CHECK ((length(trace_id) <= 64)),
+    CONSTRAINT jobs_unique_key_check CHECK (((length(unique_key) >= 1) AND (length(unique_key) <= 200)))
+)
+WITH (fillfactor='70', autovacuum_vacuum_scale_factor='0.01', autovacuum_vacuum_insert_scale_factor='0.01', autovacuum_analyze_scale_factor='0.02');
+
+ALTER TABLE ONLY queue.jobs FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE queue.jobs OWNER TO claw_owner;
+
+--
+-- Name: require_job(uuid, text); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.require_job(p_job_id uuid, p_action text) RETURNS queue.jobs
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_job queue.jobs;
+BEGIN
+  SELECT j.* INTO v_job FROM queue.jobs AS j
+  WHERE j.tenant_id = internal.current_tenant_id() AND j.job_id = p_job_id
+  FOR UPDATE;
+  IF FOUND THEN
+    RETURN v_job;
+  END IF;
+  IF EXISTS (SELECT 1 FROM queue.job_history AS h
+             WHERE h.tenant_id = internal.current_tenant_id() AND h.job_id = p_job_id) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'job already finished',
+      DETAIL = pg_catalog.format('job %s has finished; cannot %s it', p_job_id, p_action),
+      HINT = 'api.get_job shows its outcome';
+  END IF;
+  RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'job not found',
+    DETAIL = pg_catalog.format('no job %s in this tenant', p_job_id),
+    HINT = 'check the job id';
+END
+$$;
+
+ALTER FUNCTION queue.require_job(p_job_id uuid, p_action text) OWNER TO claw_owner;
+
+--
+-- Name: set_rate_limit(text, numeric, integer); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.set_rate_limit(p_rate_key text, p_per_second numeric, p_burst integer DEFAULT NULL::integer) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF p_rate_key IS NULL OR pg_catalog.length(p_rate_key) NOT BETWEEN 1 AND 200 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid rate key',
+      DETAIL = 'a rate key is 1 to 200 characters', HINT = 'e.g. simpro:api.example.com';
+  END IF;
+  IF p_per_second IS NULL THEN
+    DELETE FROM internal.rate_limits AS r WHERE r.rate_key = p_rate_key;
+    RETURN;
+  END IF;
+  IF p_per_second <= 0 OR coalesce(p_burst, 1) < 1 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid rate limit',
+      DETAIL = pg_catalog.format('per_second %s, burst %s', p_per_second, p_burst),
+      HINT = 'per_second > 0 and burst >= 1 (default: per_second rounded up)';
+  END IF;
+  INSERT INTO internal.rate_limits AS r (rate_key, per_second, burst, tokens, refilled_at)
+  VALUES (p_rate_key, p_per_second, coalesce(p_burst, pg_catalog.ceil(p_per_second)::integer),
+          coalesce(p_burst, pg_catalog.ceil(p_per_second)::integer), internal.now())
+  ON CONFLICT (rate_key) DO UPDATE
+    SET per_second = excluded.per_second, burst = excluded.burst,
+        tokens = LEAST(r.tokens, excluded.burst), updated_at = internal.now();
+END
+$$;
+
+ALTER FUNCTION queue.set_rate_limit(p_rate_key text, p_per_second numeric, p_burst integer) OWNER TO claw_owner;
+
+--
+-- Name: stale_lease(text, uuid[], uuid); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.stale_lease(p_what text, p_job_ids uuid[], p_lease_token uuid) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+BEGIN
+  RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'lease not held',
+    DETAIL = pg_catalog.format('%s: lease %s no longer holds job(s) %s (the lease expired and '
+                               'another worker took over, or the job already finished)',
+                               p_what, p_lease_token, p_job_ids),
+    HINT = 'drop the result; heartbeat more often than the lease length for long jobs';
+END
+$$;
+
+ALTER FUNCTION queue.stale_lease(p_what text, p_job_ids uuid[], p_lease_token uuid) OWNER TO claw_owner;
+
+--
+-- Name: stats(); Type: FUNCTION; Schema: queue; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION queue.stats() RETURNS TABLE(queue text, state text, jobs bigint, oldest_run_at timestamp with time zone, paused boolean, concurrency_limit integer)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  SELECT j.queue, j.state, pg_catalog.count(*), pg_catalog.min(j.run_at),
+         coalesce(q.paused_at IS NOT NULL, false), q.concurrency_limit
+  FROM queue.jobs AS j LEFT JOIN internal.queues AS q ON q.queue = j.queue
+  GROUP BY j.queue, j.state, q.paused_at, q.concurrency_limit
+  ORDER BY 1, 2
+$$;
+
+ALTER FUNCTION queue.stats() OWNER TO claw_dispatcher;
+
+--
+-- Name: job_history; Type: TABLE; Schema: queue; Owner: claw_owner
+--
+
+CREATE TABLE queue.job_history (
+    tenant_id uuid NOT NULL,
+    job_id uuid NOT NULL,
+    queue text NOT NULL,
+    kind text NOT NULL,
+    payload jsonb NOT NULL,
+    priority smallint NOT NULL,
+    outcome text NOT NULL,
+    attempts integer NOT NULL,
+    max_attempts integer NOT NULL,
+    unique_key text,
+    errors jsonb NOT NULL,
+    trace_id text,
+    lease_holder text,
+    enqueued_at timestamp with time zone NOT NULL,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone NOT NULL,
+    CONSTRAINT job_history_outcome_check CHECK ((outcome = ANY (ARRAY['completed'::text, 'cancelled'::text])))
+)
+PARTITION BY RANGE (finished_at);
+
+ALTER TABLE ONLY queue.job_history FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE queue.job_history OWNER TO claw_owner;
+
+--
+-- Name: job_history_default; Type: TABLE; Schema: queue; Owner: claw_owner
+--
+
+CREATE TABLE queue.job_history_default (
+    tenant_id uuid CONSTRAINT job_history_tenant_id_not_null NOT NULL,
+    job_id uuid CONSTRAINT job_history_job_id_not_null NOT NULL,
+    queue text CONSTRAINT job_history_queue_not_null NOT NULL,
+    kind text CONSTRAINT job_history_kind_not_null NOT NULL,
+    payload jsonb CONSTRAINT job_history_payload_not_null NOT NULL,
+    priority smallint CONSTRAINT job_history_priority_not_null NOT NULL,
+    outcome text CONSTRAINT job_history_outcome_not_null NOT NULL,
+    attempts integer CONSTRAINT job_history_attempts_not_null NOT NULL,
+    max_attempts integer CONSTRAINT job_history_max_attempts_not_null NOT NULL,
+    unique_key text,
+    errors jsonb CONSTRAINT job_history_errors_not_null NOT NULL,
+    trace_id text,
+    lease_holder text,
+    enqueued_at timestamp with time zone CONSTRAINT job_history_enqueued_at_not_null NOT NULL,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone CONSTRAINT job_history_finished_at_not_null NOT NULL,
+    CONSTRAINT job_history_outcome_check CHECK ((outcome = ANY (ARRAY['completed'::text, 'cancelled'::text])))
+);
+
+ALTER TABLE ONLY queue.job_history_default FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE queue.job_history_default OWNER TO claw_owner;
+
+--
+-- Name: take_history_strays(timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: queue; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION queue.take_history_strays(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS SETOF queue.job_history_default
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  DELETE FROM queue.job_history_default AS h
+  WHERE h.finished_at >= p_from AND h.finished_at < p_to
+  RETURNING h.*
+$$;
+
+ALTER FUNCTION queue.take_history_strays(p_from timestamp with time zone, p_to timestamp with time zone) OWNER TO claw_dispatcher;
+
+--
+-- Name: tg_jobs__notify(); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.tg_jobs__notify() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM pg_catalog.pg_notify('claw_queue', q.queue)
+  FROM (SELECT DISTINCT n.queue FROM new_rows AS n WHERE n.state = 'available') AS q;
+  RETURN NULL;
+END
+$$;
+
+ALTER FUNCTION queue.tg_jobs__notify() OWNER TO claw_owner;
+
+--
+-- Name: tick_schedules(integer); Type: FUNCTION; Schema: queue; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION queue.tick_schedules(p_limit integer) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_now timestamptz := internal.now();
+  v_s record;
+  v_fire timestamptz;
+  v_next timestamptz;
+  v_missed integer;
+  v_job uuid;
+  v_fired integer := 0;
+  v_batch integer;
+BEGIN
+  IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 10000 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid tick size',
+      DETAIL = pg_catalog.format('p_limit must be 1 to 10000, not %s', p_limit),
+      HINT = 'the default (100) suits a worker that ticks every second';
+  END IF;
+  FOR v_s IN
+    SELECT s.tenant_id, s.schedule_id, s.cron, s.time_zone, s.queue, s.kind, s.payload,
+           s.catch_up, s.next_fire_at
+    FROM queue.schedules AS s
+    WHERE NOT s.paused AND s.next_fire_at <= v_now
+    ORDER BY s.next_fire_at
+    LIMIT p_limit
+    FOR UPDATE SKIP LOCKED
+  LOOP
+    v_fire := v_s.next_fire_at;
+    v_batch := 0;
+    LOOP
+      -- the slots after v_fire that are also already due
+      v_next := queue.next_fire(v_s.cron, v_s.time_zone, v_fire);
+      v_missed := 0;
+      IF NOT v_s.catch_up THEN
+        WHILE v_next IS NOT NULL AND v_next <= v_now AND v_missed < 100000 LOOP
+          v_missed := v_missed + 1;
+          v_next := queue.next_fire(v_s.cron, v_s.time_zone, v_next);
+        END LOOP;
+      END IF;
+      IF NOT EXISTS (SELECT 1 FROM queue.schedule_fires AS f
+                     WHERE f.tenant_id = v_s.tenant_id AND f.schedule_id = v_s.schedule_id
+                       AND f.fire_at = v_fire) THEN
+        SELECT i.job_id INTO STRICT v_job
+        FROM queue.insert_jobs(v_s.tenant_id, pg_catalog.jsonb_build_array(
+               pg_catalog.jsonb_build_object(
+                 'queue', v_s.queue, 'kind', v_s.kind,
+                 'payload', v_s.payload || pg_catalog.jsonb_build_object(
+                   'schedule_id', v_s.schedule_id, 'fire_at', v_fire, 'missed', v_missed)))) AS i;
+        INSERT INTO queue.schedule_fires (tenant_id, schedule_id, fire_at, job_id, missed, fired_at)
+        VALUES (v_s.tenant_id, v_s.schedule_id, v_fire, v_job, v_missed, v_now);
+        v_fired := v_fired + 1;
+      END IF;
+      v_batch := v_batch + 1;
+      v_fire := v_next;
+      EXIT WHEN v_fire IS NULL OR v_fire > v_now OR v_batch >= 1000;
+    END LOOP;
+    UPDATE queue.schedules AS s SET next_fire_at = v_fire, last_fired_at = v_now
+    WHERE s.tenant_id = v_s.tenant_id AND s.schedule_id = v_s.schedule_id;
+  END LOOP;
+  RETURN v_fired;
+END
+$$;
+
+ALTER FUNCTION queue.tick_schedules(p_limit integer) OWNER TO claw_dispatcher;
 
 --
 -- Name: create_tenant(text, text, text, text); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
@@ -1266,6 +2949,18 @@ CREATE TABLE claw_migrations.yoyo_lock (
 ALTER TABLE claw_migrations.yoyo_lock OWNER TO claw_owner;
 
 --
+-- Name: clock; Type: TABLE; Schema: internal; Owner: claw_owner
+--
+
+CREATE TABLE internal.clock (
+    clock_id integer NOT NULL,
+    offset_by interval DEFAULT '00:00:00'::interval NOT NULL,
+    CONSTRAINT clock_clock_id_check CHECK ((clock_id = 1))
+);
+
+ALTER TABLE internal.clock OWNER TO claw_owner;
+
+--
 -- Name: context_keys; Type: TABLE; Schema: internal; Owner: claw_owner
 --
 
@@ -1300,6 +2995,84 @@ ALTER TABLE internal.error_codes OWNER TO claw_owner;
 --
 
 COMMENT ON TABLE internal.error_codes IS 'Claw''s SQLSTATE class CL: each code, its HTTP status and meaning.';
+
+--
+-- Name: rate_limits; Type: TABLE; Schema: internal; Owner: claw_owner
+--
+
+CREATE TABLE internal.rate_limits (
+    rate_key text NOT NULL,
+    per_second numeric NOT NULL,
+    burst integer NOT NULL,
+    tokens numeric NOT NULL,
+    refilled_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT rate_limits_burst_check CHECK ((burst >= 1)),
+    CONSTRAINT rate_limits_per_second_check CHECK ((per_second > (0)::numeric)),
+    CONSTRAINT rate_limits_rate_key_check CHECK (((length(rate_key) >= 1) AND (length(rate_key) <= 200)))
+);
+
+ALTER TABLE internal.rate_limits OWNER TO claw_owner;
+
+--
+-- Name: schedule_fires; Type: TABLE; Schema: queue; Owner: claw_owner
+--
+
+CREATE TABLE queue.schedule_fires (
+    tenant_id uuid NOT NULL,
+    schedule_id uuid NOT NULL,
+    fire_at timestamp with time zone NOT NULL,
+    job_id uuid NOT NULL,
+    missed integer DEFAULT 0 NOT NULL,
+    fired_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT schedule_fires_missed_check CHECK ((missed >= 0))
+);
+
+ALTER TABLE ONLY queue.schedule_fires FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE queue.schedule_fires OWNER TO claw_owner;
+
+--
+-- Name: schedules; Type: TABLE; Schema: queue; Owner: claw_owner
+--
+
+CREATE TABLE queue.schedules (
+    tenant_id uuid NOT NULL,
+    schedule_id uuid DEFAULT uuidv7() NOT NULL,
+    name text NOT NULL,
+    cron text NOT NULL,
+    time_zone text NOT NULL,
+    queue text NOT NULL,
+    kind text NOT NULL,
+    payload jsonb DEFAULT '{}'::jsonb NOT NULL,
+    catch_up boolean DEFAULT false NOT NULL,
+    paused boolean DEFAULT false NOT NULL,
+    next_fire_at timestamp with time zone,
+    last_fired_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT schedules_kind_check CHECK ((kind ~ '^[a-z][a-z0-9_.:-]{0,99}$'::text)),
+    CONSTRAINT schedules_name_check CHECK ((name ~ '^[a-z0-9][a-z0-9_.-]{0,99}$'::text)),
+    CONSTRAINT schedules_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text)),
+    CONSTRAINT schedules_queue_check CHECK ((queue ~ '^[a-z][a-z0-9_.-]{0,62}$'::text))
+);
+
+ALTER TABLE ONLY queue.schedules FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE queue.schedules OWNER TO claw_owner;
+
+--
+-- Name: tenant_cursors; Type: TABLE; Schema: queue; Owner: claw_owner
+--
+
+CREATE TABLE queue.tenant_cursors (
+    tenant_id uuid NOT NULL,
+    queue text NOT NULL,
+    last_key bigint NOT NULL
+);
+
+ALTER TABLE ONLY queue.tenant_cursors FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE queue.tenant_cursors OWNER TO claw_owner;
 
 --
 -- Name: api_keys; Type: TABLE; Schema: tenancy; Owner: claw_owner
@@ -1382,6 +3155,12 @@ ALTER TABLE ONLY tenancy.tenants FORCE ROW LEVEL SECURITY;
 ALTER TABLE tenancy.tenants OWNER TO claw_owner;
 
 --
+-- Name: job_history_default; Type: TABLE ATTACH; Schema: queue; Owner: claw_owner
+--
+
+ALTER TABLE ONLY queue.job_history ATTACH PARTITION queue.job_history_default DEFAULT;
+
+--
 -- Name: chain_heads chain_heads_pkey; Type: CONSTRAINT; Schema: audit; Owner: claw_owner
 --
 
@@ -1424,6 +3203,13 @@ ALTER TABLE ONLY claw_migrations.yoyo_lock
     ADD CONSTRAINT yoyo_lock_pkey PRIMARY KEY (locked);
 
 --
+-- Name: clock clock_pkey; Type: CONSTRAINT; Schema: internal; Owner: claw_owner
+--
+
+ALTER TABLE ONLY internal.clock
+    ADD CONSTRAINT clock_pkey PRIMARY KEY (clock_id);
+
+--
 -- Name: context_keys context_keys_pkey; Type: CONSTRAINT; Schema: internal; Owner: claw_owner
 --
 
@@ -1443,6 +3229,69 @@ ALTER TABLE ONLY internal.error_codes
 
 ALTER TABLE ONLY internal.error_codes
     ADD CONSTRAINT error_codes_pkey PRIMARY KEY (sqlstate);
+
+--
+-- Name: queues queues_pkey; Type: CONSTRAINT; Schema: internal; Owner: claw_owner
+--
+
+ALTER TABLE ONLY internal.queues
+    ADD CONSTRAINT queues_pkey PRIMARY KEY (queue);
+
+--
+-- Name: rate_limits rate_limits_pkey; Type: CONSTRAINT; Schema: internal; Owner: claw_owner
+--
+
+ALTER TABLE ONLY internal.rate_limits
+    ADD CONSTRAINT rate_limits_pkey PRIMARY KEY (rate_key);
+
+--
+-- Name: job_history job_history_pkey; Type: CONSTRAINT; Schema: queue; Owner: claw_owner
+--
+
+ALTER TABLE ONLY queue.job_history
+    ADD CONSTRAINT job_history_pkey PRIMARY KEY (tenant_id, job_id, finished_at);
+
+--
+-- Name: job_history_default job_history_default_pkey; Type: CONSTRAINT; Schema: queue; Owner: claw_owner
+--
+
+ALTER TABLE ONLY queue.job_history_default
+    ADD CONSTRAINT job_history_default_pkey PRIMARY KEY (tenant_id, job_id, finished_at);
+
+--
+-- Name: jobs jobs_pkey; Type: CONSTRAINT; Schema: queue; Owner: claw_owner
+--
+
+ALTER TABLE ONLY queue.jobs
+    ADD CONSTRAINT jobs_pkey PRIMARY KEY (tenant_id, job_id);
+
+--
+-- Name: schedule_fires schedule_fires_pkey; Type: CONSTRAINT; Schema: queue; Owner: claw_owner
+--
+
+ALTER TABLE ONLY queue.schedule_fires
+    ADD CONSTRAINT schedule_fires_pkey PRIMARY KEY (tenant_id, schedule_id, fire_at);
+
+--
+-- Name: schedules schedules_pkey; Type: CONSTRAINT; Schema: queue; Owner: claw_owner
+--
+
+ALTER TABLE ONLY queue.schedules
+    ADD CONSTRAINT schedules_pkey PRIMARY KEY (tenant_id, schedule_id);
+
+--
+-- Name: schedules schedules_tenant_id_name_key; Type: CONSTRAINT; Schema: queue; Owner: claw_owner
+--
+
+ALTER TABLE ONLY queue.schedules
+    ADD CONSTRAINT schedules_tenant_id_name_key UNIQUE (tenant_id, name);
+
+--
+-- Name: tenant_cursors tenant_cursors_pkey; Type: CONSTRAINT; Schema: queue; Owner: claw_owner
+--
+
+ALTER TABLE ONLY queue.tenant_cursors
+    ADD CONSTRAINT tenant_cursors_pkey PRIMARY KEY (tenant_id, queue);
 
 --
 -- Name: api_keys api_keys_pkey; Type: CONSTRAINT; Schema: tenancy; Owner: claw_owner
@@ -1500,6 +3349,66 @@ ALTER TABLE ONLY tenancy.tenants
 CREATE INDEX events_tenant_target_idx ON audit.events USING btree (tenant_id, target_table, target_id);
 
 --
+-- Name: job_history_tenant_finished_idx; Type: INDEX; Schema: queue; Owner: claw_owner
+--
+
+CREATE INDEX job_history_tenant_finished_idx ON ONLY queue.job_history USING btree (tenant_id, finished_at);
+
+--
+-- Name: job_history_default_tenant_id_finished_at_idx; Type: INDEX; Schema: queue; Owner: claw_owner
+--
+
+CREATE INDEX job_history_default_tenant_id_finished_at_idx ON queue.job_history_default USING btree (tenant_id, finished_at);
+
+--
+-- Name: jobs_claim_idx; Type: INDEX; Schema: queue; Owner: claw_owner
+--
+
+CREATE INDEX jobs_claim_idx ON queue.jobs USING btree (queue, priority DESC, fair_key) WHERE (state = 'available'::text);
+
+--
+-- Name: jobs_lease_idx; Type: INDEX; Schema: queue; Owner: claw_owner
+--
+
+CREATE INDEX jobs_lease_idx ON queue.jobs USING btree (queue, lease_expires_at) WHERE (state = 'running'::text);
+
+--
+-- Name: jobs_lease_token_idx; Type: INDEX; Schema: queue; Owner: claw_owner
+--
+
+CREATE INDEX jobs_lease_token_idx ON queue.jobs USING btree (lease_token) WHERE (state = 'running'::text);
+
+--
+-- Name: jobs_scheduled_idx; Type: INDEX; Schema: queue; Owner: claw_owner
+--
+
+CREATE INDEX jobs_scheduled_idx ON queue.jobs USING btree (queue, run_at) WHERE (state = 'scheduled'::text);
+
+--
+-- Name: jobs_tenant_state_idx; Type: INDEX; Schema: queue; Owner: claw_owner
+--
+
+CREATE INDEX jobs_tenant_state_idx ON queue.jobs USING btree (tenant_id, state, queue);
+
+--
+-- Name: jobs_unique_key_idx; Type: INDEX; Schema: queue; Owner: claw_owner
+--
+
+CREATE UNIQUE INDEX jobs_unique_key_idx ON queue.jobs USING btree (tenant_id, queue, unique_key) WHERE ((unique_key IS NOT NULL) AND (state = ANY (ARRAY['scheduled'::text, 'available'::text, 'running'::text])));
+
+--
+-- Name: schedules_due_idx; Type: INDEX; Schema: queue; Owner: claw_owner
+--
+
+CREATE INDEX schedules_due_idx ON queue.schedules USING btree (next_fire_at) WHERE (NOT paused);
+
+--
+-- Name: tenant_cursors_queue_key_idx; Type: INDEX; Schema: queue; Owner: claw_owner
+--
+
+CREATE INDEX tenant_cursors_queue_key_idx ON queue.tenant_cursors USING btree (queue, last_key);
+
+--
 -- Name: api_keys_tenant_principal_idx; Type: INDEX; Schema: tenancy; Owner: claw_owner
 --
 
@@ -1510,6 +3419,18 @@ CREATE INDEX api_keys_tenant_principal_idx ON tenancy.api_keys USING btree (tena
 --
 
 CREATE INDEX memberships_tenant_granted_by_idx ON tenancy.memberships USING btree (tenant_id, granted_by);
+
+--
+-- Name: job_history_default_pkey; Type: INDEX ATTACH; Schema: queue; Owner: claw_owner
+--
+
+ALTER INDEX queue.job_history_pkey ATTACH PARTITION queue.job_history_default_pkey;
+
+--
+-- Name: job_history_default_tenant_id_finished_at_idx; Type: INDEX ATTACH; Schema: queue; Owner: claw_owner
+--
+
+ALTER INDEX queue.job_history_tenant_finished_idx ATTACH PARTITION queue.job_history_default_tenant_id_finished_at_idx;
 
 --
 -- Name: events 100_append_only; Type: TRIGGER; Schema: audit; Owner: claw_owner
@@ -1542,6 +3463,12 @@ ALTER TABLE audit.chain_heads ENABLE ALWAYS TRIGGER "100_no_truncate";
 CREATE TRIGGER "100_no_truncate" BEFORE TRUNCATE ON audit.events FOR EACH STATEMENT EXECUTE FUNCTION audit.tg_events__append_only();
 
 ALTER TABLE audit.events ENABLE ALWAYS TRIGGER "100_no_truncate";
+
+--
+-- Name: jobs 900_notify; Type: TRIGGER; Schema: queue; Owner: claw_owner
+--
+
+CREATE TRIGGER "900_notify" AFTER INSERT ON queue.jobs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION queue.tg_jobs__notify();
 
 --
 -- Name: api_keys 500_audit_track; Type: TRIGGER; Schema: tenancy; Owner: claw_owner
@@ -1580,6 +3507,34 @@ ALTER TABLE ONLY audit.chain_heads
 
 ALTER TABLE ONLY audit.events
     ADD CONSTRAINT events_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES audit.chain_heads(tenant_id);
+
+--
+-- Name: jobs jobs_tenant_id_fkey; Type: FK CONSTRAINT; Schema: queue; Owner: claw_owner
+--
+
+ALTER TABLE ONLY queue.jobs
+    ADD CONSTRAINT jobs_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: schedule_fires schedule_fires_tenant_id_schedule_id_fkey; Type: FK CONSTRAINT; Schema: queue; Owner: claw_owner
+--
+
+ALTER TABLE ONLY queue.schedule_fires
+    ADD CONSTRAINT schedule_fires_tenant_id_schedule_id_fkey FOREIGN KEY (tenant_id, schedule_id) REFERENCES queue.schedules(tenant_id, schedule_id) ON DELETE CASCADE;
+
+--
+-- Name: schedules schedules_tenant_id_fkey; Type: FK CONSTRAINT; Schema: queue; Owner: claw_owner
+--
+
+ALTER TABLE ONLY queue.schedules
+    ADD CONSTRAINT schedules_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: tenant_cursors tenant_cursors_tenant_id_fkey; Type: FK CONSTRAINT; Schema: queue; Owner: claw_owner
+--
+
+ALTER TABLE ONLY queue.tenant_cursors
+    ADD CONSTRAINT tenant_cursors_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
 
 --
 -- Name: api_keys api_keys_tenant_id_principal_id_fkey; Type: FK CONSTRAINT; Schema: tenancy; Owner: claw_owner
@@ -1650,6 +3605,156 @@ CREATE POLICY events_select_admin ON audit.events FOR SELECT USING (( SELECT int
 --
 
 CREATE POLICY events_tenant_isolation ON audit.events AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: job_history; Type: ROW SECURITY; Schema: queue; Owner: claw_owner
+--
+
+ALTER TABLE queue.job_history ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: job_history_default; Type: ROW SECURITY; Schema: queue; Owner: claw_owner
+--
+
+ALTER TABLE queue.job_history_default ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: job_history_default job_history_default_insert_operator; Type: POLICY; Schema: queue; Owner: claw_owner
+--
+
+CREATE POLICY job_history_default_insert_operator ON queue.job_history_default FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator}'::text[]) AS has_role));
+
+--
+-- Name: job_history_default job_history_default_select_member; Type: POLICY; Schema: queue; Owner: claw_owner
+--
+
+CREATE POLICY job_history_default_select_member ON queue.job_history_default FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: job_history_default job_history_default_tenant_isolation; Type: POLICY; Schema: queue; Owner: claw_owner
+--
+
+CREATE POLICY job_history_default_tenant_isolation ON queue.job_history_default AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: job_history job_history_insert_operator; Type: POLICY; Schema: queue; Owner: claw_owner
+--
+
+CREATE POLICY job_history_insert_operator ON queue.job_history FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator}'::text[]) AS has_role));
+
+--
+-- Name: job_history job_history_select_member; Type: POLICY; Schema: queue; Owner: claw_owner
+--
+
+CREATE POLICY job_history_select_member ON queue.job_history FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: job_history job_history_tenant_isolation; Type: POLICY; Schema: queue; Owner: claw_owner
+--
+
+CREATE POLICY job_history_tenant_isolation ON queue.job_history AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: jobs; Type: ROW SECURITY; Schema: queue; Owner: claw_owner
+--
+
+ALTER TABLE queue.jobs ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: jobs jobs_delete_operator; Type: POLICY; Schema: queue; Owner: claw_owner
+--
+
+CREATE POLICY jobs_delete_operator ON queue.jobs FOR DELETE USING (( SELECT internal.has_role('{owner,admin,operator}'::text[]) AS has_role));
+
+--
+-- Name: jobs jobs_insert_enqueuer; Type: POLICY; Schema: queue; Owner: claw_owner
+--
+
+CREATE POLICY jobs_insert_enqueuer ON queue.jobs FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: jobs jobs_select_member; Type: POLICY; Schema: queue; Owner: claw_owner
+--
+
+CREATE POLICY jobs_select_member ON queue.jobs FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: jobs jobs_tenant_isolation; Type: POLICY; Schema: queue; Owner: claw_owner
+--
+
+CREATE POLICY jobs_tenant_isolation ON queue.jobs AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: jobs jobs_update_operator; Type: POLICY; Schema: queue; Owner: claw_owner
+--
+
+CREATE POLICY jobs_update_operator ON queue.jobs FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator}'::text[]) AS has_role));
+
+--
+-- Name: schedule_fires; Type: ROW SECURITY; Schema: queue; Owner: claw_owner
+--
+
+ALTER TABLE queue.schedule_fires ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: schedule_fires schedule_fires_delete_operator; Type: POLICY; Schema: queue; Owner: claw_owner
+--
+
+CREATE POLICY schedule_fires_delete_operator ON queue.schedule_fires FOR DELETE USING (( SELECT internal.has_role('{owner,admin,operator}'::text[]) AS has_role));
+
+--
+-- Name: schedule_fires schedule_fires_select_member; Type: POLICY; Schema: queue; Owner: claw_owner
+--
+
+CREATE POLICY schedule_fires_select_member ON queue.schedule_fires FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer}'::text[]) AS has_role));
+
+--
+-- Name: schedule_fires schedule_fires_tenant_isolation; Type: POLICY; Schema: queue; Owner: claw_owner
+--
+
+CREATE POLICY schedule_fires_tenant_isolation ON queue.schedule_fires AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: schedules; Type: ROW SECURITY; Schema: queue; Owner: claw_owner
+--
+
+ALTER TABLE queue.schedules ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: schedules schedules_select_member; Type: POLICY; Schema: queue; Owner: claw_owner
+--
+
+CREATE POLICY schedules_select_member ON queue.schedules FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer}'::text[]) AS has_role));
+
+--
+-- Name: schedules schedules_tenant_isolation; Type: POLICY; Schema: queue; Owner: claw_owner
+--
+
+CREATE POLICY schedules_tenant_isolation ON queue.schedules AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: schedules schedules_write_operator; Type: POLICY; Schema: queue; Owner: claw_owner
+--
+
+CREATE POLICY schedules_write_operator ON queue.schedules USING (( SELECT internal.has_role('{owner,admin,operator}'::text[]) AS has_role)) WITH CHECK (( SELECT internal.has_role('{owner,admin,operator}'::text[]) AS has_role));
+
+--
+-- Name: tenant_cursors; Type: ROW SECURITY; Schema: queue; Owner: claw_owner
+--
+
+ALTER TABLE queue.tenant_cursors ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: tenant_cursors tenant_cursors_all_enqueuer; Type: POLICY; Schema: queue; Owner: claw_owner
+--
+
+CREATE POLICY tenant_cursors_all_enqueuer ON queue.tenant_cursors USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role)) WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: tenant_cursors tenant_cursors_tenant_isolation; Type: POLICY; Schema: queue; Owner: claw_owner
+--
+
+CREATE POLICY tenant_cursors_tenant_isolation ON queue.tenant_cursors AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
 
 --
 -- Name: api_keys; Type: ROW SECURITY; Schema: tenancy; Owner: claw_owner
@@ -1804,7 +3909,16 @@ GRANT USAGE ON SCHEMA extensions TO claw_owner;
 -- Name: SCHEMA internal; Type: ACL; Schema: -; Owner: claw_owner
 --
 
+GRANT USAGE ON SCHEMA internal TO claw_dispatcher;
 GRANT USAGE ON SCHEMA internal TO claw_operator_reader;
+
+--
+-- Name: SCHEMA queue; Type: ACL; Schema: -; Owner: claw_owner
+--
+
+GRANT ALL ON SCHEMA queue TO claw_dispatcher;
+GRANT USAGE ON SCHEMA queue TO claw_admin;
+GRANT USAGE ON SCHEMA queue TO claw_worker;
 
 --
 -- Name: SCHEMA tenancy; Type: ACL; Schema: -; Owner: claw_owner
@@ -1840,11 +3954,39 @@ GRANT ALL ON FUNCTION admin.list_tenants(p_reason text) TO claw_admin;
 REVOKE ALL ON FUNCTION admin.record_read(p_tenant_id uuid, p_what text, p_reason text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION act_as_job(p_job_id uuid, p_lease_token uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.act_as_job(p_job_id uuid, p_lease_token uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.act_as_job(p_job_id uuid, p_lease_token uuid) TO claw_worker;
+
+--
 -- Name: FUNCTION authenticate(p_api_key text); Type: ACL; Schema: api; Owner: claw_owner
 --
 
 REVOKE ALL ON FUNCTION api.authenticate(p_api_key text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.authenticate(p_api_key text) TO claw_runtime;
+
+--
+-- Name: FUNCTION cancel_job(p_job_id uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.cancel_job(p_job_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.cancel_job(p_job_id uuid) TO claw_runtime;
+
+--
+-- Name: FUNCTION claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer) TO claw_worker;
+
+--
+-- Name: FUNCTION complete_jobs(p_job_ids uuid[], p_lease_token uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.complete_jobs(p_job_ids uuid[], p_lease_token uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.complete_jobs(p_job_ids uuid[], p_lease_token uuid) TO claw_worker;
 
 --
 -- Name: FUNCTION create_api_key(p_name text, p_principal_id uuid, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text); Type: ACL; Schema: api; Owner: claw_owner
@@ -1859,6 +4001,51 @@ GRANT ALL ON FUNCTION api.create_api_key(p_name text, p_principal_id uuid, p_sco
 
 REVOKE ALL ON FUNCTION api.create_principal(p_kind text, p_handle text, p_display_name text, p_roles text[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.create_principal(p_kind text, p_handle text, p_display_name text, p_roles text[]) TO claw_runtime;
+
+--
+-- Name: FUNCTION create_schedule(p_name text, p_cron text, p_time_zone text, p_queue text, p_kind text, p_payload jsonb, p_catch_up boolean); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.create_schedule(p_name text, p_cron text, p_time_zone text, p_queue text, p_kind text, p_payload jsonb, p_catch_up boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.create_schedule(p_name text, p_cron text, p_time_zone text, p_queue text, p_kind text, p_payload jsonb, p_catch_up boolean) TO claw_runtime;
+
+--
+-- Name: FUNCTION delete_schedule(p_schedule_id uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.delete_schedule(p_schedule_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.delete_schedule(p_schedule_id uuid) TO claw_runtime;
+
+--
+-- Name: FUNCTION enqueue_job(p_queue text, p_kind text, p_payload jsonb, p_priority integer, p_run_at timestamp with time zone, p_unique_key text, p_rate_key text, p_max_attempts integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.enqueue_job(p_queue text, p_kind text, p_payload jsonb, p_priority integer, p_run_at timestamp with time zone, p_unique_key text, p_rate_key text, p_max_attempts integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.enqueue_job(p_queue text, p_kind text, p_payload jsonb, p_priority integer, p_run_at timestamp with time zone, p_unique_key text, p_rate_key text, p_max_attempts integer) TO claw_runtime;
+GRANT ALL ON FUNCTION api.enqueue_job(p_queue text, p_kind text, p_payload jsonb, p_priority integer, p_run_at timestamp with time zone, p_unique_key text, p_rate_key text, p_max_attempts integer) TO claw_worker;
+
+--
+-- Name: FUNCTION enqueue_jobs(p_jobs jsonb); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.enqueue_jobs(p_jobs jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.enqueue_jobs(p_jobs jsonb) TO claw_runtime;
+GRANT ALL ON FUNCTION api.enqueue_jobs(p_jobs jsonb) TO claw_worker;
+
+--
+-- Name: FUNCTION fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer) TO claw_worker;
+
+--
+-- Name: FUNCTION get_job(p_job_id uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.get_job(p_job_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.get_job(p_job_id uuid) TO claw_runtime;
+GRANT ALL ON FUNCTION api.get_job(p_job_id uuid) TO claw_worker;
 
 --
 -- Name: FUNCTION get_schema_version(); Type: ACL; Schema: api; Owner: claw_owner
@@ -1878,6 +4065,13 @@ REVOKE ALL ON FUNCTION api.grant_role(p_principal_id uuid, p_role text) FROM PUB
 GRANT ALL ON FUNCTION api.grant_role(p_principal_id uuid, p_role text) TO claw_runtime;
 
 --
+-- Name: FUNCTION heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_seconds integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_seconds integer) TO claw_worker;
+
+--
 -- Name: FUNCTION list_api_keys(); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -1895,6 +4089,13 @@ GRANT ALL ON FUNCTION api.list_error_codes() TO claw_admin;
 GRANT ALL ON FUNCTION api.list_error_codes() TO claw_auditor;
 
 --
+-- Name: FUNCTION list_jobs(p_state text, p_queue text, p_limit integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer) TO claw_runtime;
+
+--
 -- Name: FUNCTION list_principals(); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -1902,11 +4103,53 @@ REVOKE ALL ON FUNCTION api.list_principals() FROM PUBLIC;
 GRANT ALL ON FUNCTION api.list_principals() TO claw_runtime;
 
 --
+-- Name: FUNCTION list_schedules(); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_schedules() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_schedules() TO claw_runtime;
+
+--
+-- Name: FUNCTION maintain_queue(p_retention_days integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.maintain_queue(p_retention_days integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.maintain_queue(p_retention_days integer) TO claw_worker;
+
+--
+-- Name: FUNCTION release_jobs(p_job_ids uuid[], p_lease_token uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.release_jobs(p_job_ids uuid[], p_lease_token uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.release_jobs(p_job_ids uuid[], p_lease_token uuid) TO claw_worker;
+
+--
+-- Name: FUNCTION retry_job(p_job_id uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.retry_job(p_job_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.retry_job(p_job_id uuid) TO claw_runtime;
+
+--
 -- Name: FUNCTION revoke_api_key(p_api_key_id uuid); Type: ACL; Schema: api; Owner: claw_owner
 --
 
 REVOKE ALL ON FUNCTION api.revoke_api_key(p_api_key_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.revoke_api_key(p_api_key_id uuid) TO claw_runtime;
+
+--
+-- Name: FUNCTION set_schedule_paused(p_schedule_id uuid, p_paused boolean); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.set_schedule_paused(p_schedule_id uuid, p_paused boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.set_schedule_paused(p_schedule_id uuid, p_paused boolean) TO claw_runtime;
+
+--
+-- Name: FUNCTION tick_schedules(p_limit integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.tick_schedules(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.tick_schedules(p_limit integer) TO claw_worker;
 
 --
 -- Name: FUNCTION whoami(); Type: ACL; Schema: api; Owner: claw_owner
@@ -1997,6 +4240,7 @@ GRANT ALL ON FUNCTION audit.verify_digest(p_digest jsonb) TO claw_auditor;
 --
 
 REVOKE ALL ON FUNCTION internal.clear_context() FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.clear_context() TO claw_dispatcher;
 GRANT ALL ON FUNCTION internal.clear_context() TO claw_operator_reader;
 
 --
@@ -2024,6 +4268,13 @@ REVOKE ALL ON FUNCTION internal.ensure_tenant_policy(p_table regclass) FROM PUBL
 REVOKE ALL ON FUNCTION internal.has_role(p_roles text[]) FROM PUBLIC;
 
 --
+-- Name: FUNCTION now(); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.now() FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.now() TO claw_dispatcher;
+
+--
 -- Name: FUNCTION require_role(p_roles text[], p_scope text, p_action text); Type: ACL; Schema: internal; Owner: claw_owner
 --
 
@@ -2040,6 +4291,7 @@ REVOKE ALL ON FUNCTION internal.role_safety_problems() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[]) TO claw_dispatcher;
 GRANT ALL ON FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[]) TO claw_operator_reader;
 
 --
@@ -2053,6 +4305,191 @@ REVOKE ALL ON FUNCTION internal.tenant_schemas() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION backoff(p_queue text, p_attempt integer); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.backoff(p_queue text, p_attempt integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION queue.backoff(p_queue text, p_attempt integer) TO claw_dispatcher;
+
+--
+-- Name: FUNCTION check_lease_args(p_worker text, p_limit integer, p_lease_seconds integer); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.check_lease_args(p_worker text, p_limit integer, p_lease_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION queue.check_lease_args(p_worker text, p_limit integer, p_lease_seconds integer) TO claw_dispatcher;
+
+--
+-- Name: FUNCTION check_time_zone(p_zone text); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.check_time_zone(p_zone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION queue.check_time_zone(p_zone text) TO claw_dispatcher;
+
+--
+-- Name: FUNCTION claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer); Type: ACL; Schema: queue; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION queue.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION complete_jobs(p_job_ids uuid[], p_lease_token uuid); Type: ACL; Schema: queue; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION queue.complete_jobs(p_job_ids uuid[], p_lease_token uuid) FROM PUBLIC;
+
+--
+-- Name: TABLE queues; Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+GRANT SELECT,UPDATE ON TABLE internal.queues TO claw_dispatcher;
+
+--
+-- Name: FUNCTION configure_queue(p_queue text, p_paused boolean, p_concurrency_limit integer, p_backoff_base interval, p_backoff_max interval); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.configure_queue(p_queue text, p_paused boolean, p_concurrency_limit integer, p_backoff_base interval, p_backoff_max interval) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cron_field(p_field text, p_label text, p_min integer, p_max integer, p_names text[]); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.cron_field(p_field text, p_label text, p_min integer, p_max integer, p_names text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION queue.cron_field(p_field text, p_label text, p_min integer, p_max integer, p_names text[]) TO claw_dispatcher;
+
+--
+-- Name: FUNCTION fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer); Type: ACL; Schema: queue; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION queue.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fair_head(p_queue text); Type: ACL; Schema: queue; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION queue.fair_head(p_queue text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fire_times(p_cron text, p_zone text, p_from timestamp with time zone, p_until timestamp with time zone); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.fire_times(p_cron text, p_zone text, p_from timestamp with time zone, p_until timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_seconds integer); Type: ACL; Schema: queue; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION queue.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_seconds integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION insert_jobs(p_tenant_id uuid, p_jobs jsonb); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.insert_jobs(p_tenant_id uuid, p_jobs jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION queue.insert_jobs(p_tenant_id uuid, p_jobs jsonb) TO claw_dispatcher;
+
+--
+-- Name: FUNCTION lease_context(p_job_id uuid, p_lease_token uuid); Type: ACL; Schema: queue; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION queue.lease_context(p_job_id uuid, p_lease_token uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION local_to_utc(p_local timestamp without time zone, p_zone text); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.local_to_utc(p_local timestamp without time zone, p_zone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION queue.local_to_utc(p_local timestamp without time zone, p_zone text) TO claw_dispatcher;
+
+--
+-- Name: FUNCTION maintain_history(p_retention_days integer); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.maintain_history(p_retention_days integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION next_fire(p_cron text, p_zone text, p_after timestamp with time zone); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.next_fire(p_cron text, p_zone text, p_after timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION queue.next_fire(p_cron text, p_zone text, p_after timestamp with time zone) TO claw_dispatcher;
+
+--
+-- Name: FUNCTION parse_cron(p_expr text); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.parse_cron(p_expr text) FROM PUBLIC;
+GRANT ALL ON FUNCTION queue.parse_cron(p_expr text) TO claw_dispatcher;
+
+--
+-- Name: FUNCTION release_jobs(p_job_ids uuid[], p_lease_token uuid); Type: ACL; Schema: queue; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION queue.release_jobs(p_job_ids uuid[], p_lease_token uuid) FROM PUBLIC;
+
+--
+-- Name: TABLE jobs; Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE queue.jobs TO claw_dispatcher;
+
+--
+-- Name: FUNCTION require_job(p_job_id uuid, p_action text); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.require_job(p_job_id uuid, p_action text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION set_rate_limit(p_rate_key text, p_per_second numeric, p_burst integer); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.set_rate_limit(p_rate_key text, p_per_second numeric, p_burst integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION stale_lease(p_what text, p_job_ids uuid[], p_lease_token uuid); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.stale_lease(p_what text, p_job_ids uuid[], p_lease_token uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION queue.stale_lease(p_what text, p_job_ids uuid[], p_lease_token uuid) TO claw_dispatcher;
+
+--
+-- Name: FUNCTION stats(); Type: ACL; Schema: queue; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION queue.stats() FROM PUBLIC;
+GRANT ALL ON FUNCTION queue.stats() TO claw_admin;
+GRANT ALL ON FUNCTION queue.stats() TO claw_worker;
+
+--
+-- Name: TABLE job_history; Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+GRANT SELECT,INSERT ON TABLE queue.job_history TO claw_dispatcher;
+
+--
+-- Name: TABLE job_history_default; Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+GRANT SELECT,DELETE ON TABLE queue.job_history_default TO claw_dispatcher;
+
+--
+-- Name: FUNCTION take_history_strays(p_from timestamp with time zone, p_to timestamp with time zone); Type: ACL; Schema: queue; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION queue.take_history_strays(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_jobs__notify(); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.tg_jobs__notify() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tick_schedules(p_limit integer); Type: ACL; Schema: queue; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION queue.tick_schedules(p_limit integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION create_tenant(p_slug text, p_name text, p_owner_handle text, p_owner_name text, OUT tenant_id uuid, OUT principal_id uuid, OUT api_key text); Type: ACL; Schema: tenancy; Owner: claw_owner
@@ -2089,6 +4526,30 @@ REVOKE ALL ON TABLE audit.events FROM claw_owner;
 GRANT SELECT,INSERT,REFERENCES,TRIGGER,MAINTAIN ON TABLE audit.events TO claw_owner;
 GRANT SELECT ON TABLE audit.events TO claw_auditor;
 GRANT SELECT ON TABLE audit.events TO claw_operator_reader;
+
+--
+-- Name: TABLE rate_limits; Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+GRANT SELECT,UPDATE ON TABLE internal.rate_limits TO claw_dispatcher;
+
+--
+-- Name: TABLE schedule_fires; Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+GRANT SELECT,INSERT ON TABLE queue.schedule_fires TO claw_dispatcher;
+
+--
+-- Name: TABLE schedules; Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+GRANT SELECT,UPDATE ON TABLE queue.schedules TO claw_dispatcher;
+
+--
+-- Name: TABLE tenant_cursors; Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE queue.tenant_cursors TO claw_dispatcher;
 
 --
 -- Name: COLUMN api_keys.tenant_id; Type: ACL; Schema: tenancy; Owner: claw_owner
