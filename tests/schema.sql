@@ -293,7 +293,7 @@ COMMENT ON FUNCTION api.authenticate(p_api_key text) IS 'Verify an API key and s
 -- Name: cancel_job(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
-CREATE FUNCTION api.cancel_job(p_job_id uuid) RETURNS void
+CREATE FUNCTION api.cancel_job(p_job_id uuid) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -303,18 +303,13 @@ BEGIN
   PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'cancelling a job');
   v_job := queue.require_job(p_job_id, 'cancel');
   IF v_job.state = 'running' THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'job is running',
-      DETAIL = pg_catalog.format('job %s is held by %s until %s', p_job_id, v_job.lease_holder,
-                                 v_job.lease_expires_at),
-      HINT = 'a running job finishes or fails; cancel it if it is retried';
+    UPDATE queue.jobs AS j SET cancel_requested_at = coalesce(j.cancel_requested_at, internal.now())
+    WHERE j.tenant_id = v_job.tenant_id AND j.job_id = p_job_id;
+    RETURN 'cancelling';
   END IF;
   DELETE FROM queue.jobs AS j WHERE j.tenant_id = v_job.tenant_id AND j.job_id = p_job_id;
-  INSERT INTO queue.job_history (tenant_id, job_id, queue, kind, payload, priority, outcome,
-                                 attempts, max_attempts, unique_key, errors, trace_id,
-                                 lease_holder, enqueued_at, started_at, finished_at)
-  VALUES (v_job.tenant_id, v_job.job_id, v_job.queue, v_job.kind, v_job.payload, v_job.priority,
-          'cancelled', v_job.attempts, v_job.max_attempts, v_job.unique_key, v_job.errors,
-          v_job.trace_id, NULL, v_job.enqueued_at, v_job.started_at, internal.now());
+  PERFORM queue.record_history(ARRAY[v_job], 'cancelled');
+  RETURN 'cancelled';
 END
 $$;
 
@@ -324,7 +319,7 @@ ALTER FUNCTION api.cancel_job(p_job_id uuid) OWNER TO claw_owner;
 -- Name: FUNCTION cancel_job(p_job_id uuid); Type: COMMENT; Schema: api; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION api.cancel_job(p_job_id uuid) IS 'Cancel a waiting or dead job of this tenant. CL409 when it is running or finished, CL404 unknown.';
+COMMENT ON FUNCTION api.cancel_job(p_job_id uuid) IS 'Cancel a job of this tenant: waiting or dead at once (''cancelled''); running at its worker''s next heartbeat (''cancelling''). CL409 when finished, CL404 unknown.';
 
 --
 -- Name: claim_jobs(text, text, integer, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -1658,6 +1653,7 @@ DECLARE
   v_bucket record;
   v_take integer;
   v_defer integer;
+  v_cancelled integer;
 BEGIN
   PERFORM queue.check_lease_args(p_worker, p_limit, p_lease_seconds);
   v_lease := v_now + pg_catalog.make_interval(secs => p_lease_seconds);
@@ -1668,7 +1664,19 @@ BEGIN
   END IF;
 
   -- 1. Expired leases (the holder crashed or stalled): the attempt counts; back to
-  --    'available' at the same place in line, or 'dead' after the last attempt.
+  --    'available' at the same place in line, or 'dead' after the last attempt. A job whose
+  --    cancellation was requested goes to history as cancelled instead.
+  WITH c AS (
+    DELETE FROM queue.jobs AS j
+    USING (SELECT x.tenant_id, x.job_id FROM queue.jobs AS x
+           WHERE x.queue = p_queue AND x.state = 'running' AND x.lease_expires_at < v_now
+             AND x.cancel_requested_at IS NOT NULL
+           LIMIT 1000 FOR UPDATE SKIP LOCKED) AS e
+    WHERE j.tenant_id = e.tenant_id AND j.job_id = e.job_id
+    RETURNING j.*
+  )
+  SELECT queue.record_history(pg_catalog.array_agg(ROW(c.*)::queue.jobs), 'cancelled')
+    INTO v_cancelled FROM c;
   UPDATE queue.jobs AS j
   SET state = CASE WHEN j.attempts >= j.max_attempts THEN 'dead' ELSE 'available' END,
       errors = j.errors || pg_catalog.jsonb_build_object(
@@ -2032,8 +2040,19 @@ CREATE FUNCTION queue.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lea
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
+DECLARE
+  v_cancelled integer;
 BEGIN
   PERFORM queue.check_lease_args('heartbeat', 1, p_lease_seconds);
+  -- jobs whose cancellation was requested (api.cancel_job) end here, as cancelled
+  WITH c AS (
+    DELETE FROM queue.jobs AS j
+    WHERE j.lease_token = p_lease_token AND j.state = 'running' AND j.job_id = ANY (p_job_ids)
+      AND j.cancel_requested_at IS NOT NULL
+    RETURNING j.*
+  )
+  SELECT queue.record_history(pg_catalog.array_agg(ROW(c.*)::queue.jobs), 'cancelled')
+    INTO v_cancelled FROM c;
   RETURN QUERY
   UPDATE queue.jobs AS j
   SET lease_expires_at = internal.now() + pg_catalog.make_interval(secs => p_lease_seconds)
@@ -2431,31 +2450,6 @@ $$;
 ALTER FUNCTION queue.parse_cron(p_expr text) OWNER TO claw_owner;
 
 --
--- Name: release_jobs(uuid[], uuid); Type: FUNCTION; Schema: queue; Owner: claw_dispatcher
---
-
-CREATE FUNCTION queue.release_jobs(p_job_ids uuid[], p_lease_token uuid) RETURNS integer
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-DECLARE
-  v_n integer;
-BEGIN
-  UPDATE queue.jobs AS j
-  SET state = 'available', attempts = j.attempts - 1,
-      lease_token = NULL, lease_holder = NULL, lease_expires_at = NULL
-  WHERE j.lease_token = p_lease_token AND j.state = 'running' AND j.job_id = ANY (p_job_ids);
-  GET DIAGNOSTICS v_n = ROW_COUNT;
-  PERFORM pg_catalog.pg_notify('claw_queue', q.queue)
-  FROM (SELECT DISTINCT j.queue FROM queue.jobs AS j WHERE j.job_id = ANY (p_job_ids)) AS q
-  WHERE v_n > 0;
-  RETURN v_n;
-END
-$$;
-
-ALTER FUNCTION queue.release_jobs(p_job_ids uuid[], p_lease_token uuid) OWNER TO claw_dispatcher;
-
---
 -- Name: jobs; Type: TABLE; Schema: queue; Owner: claw_owner
 --
 
@@ -2480,6 +2474,7 @@ CREATE TABLE queue.jobs (
     trace_id text,
     enqueued_at timestamp with time zone DEFAULT now() NOT NULL,
     started_at timestamp with time zone,
+    cancel_requested_at timestamp with time zone,
     CONSTRAINT jobs_attempts_check CHECK ((attempts >= 0)),
     CONSTRAINT jobs_check CHECK (((state = 'running'::text) = ((lease_token IS NOT NULL) AND (lease_expires_at IS NOT NULL) AND (lease_holder IS NOT NULL)))),
     CONSTRAINT jobs_errors_check CHECK ((jsonb_typeof(errors) = 'array'::text)),
@@ -2498,6 +2493,56 @@ WITH (fillfactor='70', autovacuum_vacuum_scale_factor='0.01', autovacuum_vacuum_
 ALTER TABLE ONLY queue.jobs FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE queue.jobs OWNER TO claw_owner;
+
+--
+-- Name: record_history(queue.jobs[], text); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.record_history(p_jobs queue.jobs[], p_outcome text) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_n integer;
+BEGIN
+  INSERT INTO queue.job_history (tenant_id, job_id, queue, kind, payload, priority, outcome,
+                                 attempts, max_attempts, unique_key, errors, trace_id,
+                                 lease_holder, enqueued_at, started_at, finished_at)
+  SELECT d.tenant_id, d.job_id, d.queue, d.kind, d.payload, d.priority, p_outcome, d.attempts,
+         d.max_attempts, d.unique_key, d.errors, d.trace_id, d.lease_holder, d.enqueued_at,
+         d.started_at, internal.now()
+  FROM pg_catalog.unnest(p_jobs) AS d;
+  GET DIAGNOSTICS v_n = ROW_COUNT;
+  RETURN v_n;
+END
+$$;
+
+ALTER FUNCTION queue.record_history(p_jobs queue.jobs[], p_outcome text) OWNER TO claw_owner;
+
+--
+-- Name: release_jobs(uuid[], uuid); Type: FUNCTION; Schema: queue; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION queue.release_jobs(p_job_ids uuid[], p_lease_token uuid) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_n integer;
+BEGIN
+  UPDATE queue.jobs AS j
+  SET state = 'available', attempts = j.attempts - 1,
+      lease_token = NULL, lease_holder = NULL, lease_expires_at = NULL
+  WHERE j.lease_token = p_lease_token AND j.state = 'running' AND j.job_id = ANY (p_job_ids);
+  GET DIAGNOSTICS v_n = ROW_COUNT;
+  PERFORM pg_catalog.pg_notify('claw_queue', q.queue)
+  FROM (SELECT DISTINCT j.queue FROM queue.jobs AS j WHERE j.job_id = ANY (p_job_ids)) AS q
+  WHERE v_n > 0;
+  RETURN v_n;
+END
+$$;
+
+ALTER FUNCTION queue.release_jobs(p_job_ids uuid[], p_lease_token uuid) OWNER TO claw_dispatcher;
 
 --
 -- Name: require_job(uuid, text); Type: FUNCTION; Schema: queue; Owner: claw_owner
@@ -4423,16 +4468,23 @@ REVOKE ALL ON FUNCTION queue.parse_cron(p_expr text) FROM PUBLIC;
 GRANT ALL ON FUNCTION queue.parse_cron(p_expr text) TO claw_dispatcher;
 
 --
--- Name: FUNCTION release_jobs(p_job_ids uuid[], p_lease_token uuid); Type: ACL; Schema: queue; Owner: claw_dispatcher
---
-
-REVOKE ALL ON FUNCTION queue.release_jobs(p_job_ids uuid[], p_lease_token uuid) FROM PUBLIC;
-
---
 -- Name: TABLE jobs; Type: ACL; Schema: queue; Owner: claw_owner
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE queue.jobs TO claw_dispatcher;
+
+--
+-- Name: FUNCTION record_history(p_jobs queue.jobs[], p_outcome text); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.record_history(p_jobs queue.jobs[], p_outcome text) FROM PUBLIC;
+GRANT ALL ON FUNCTION queue.record_history(p_jobs queue.jobs[], p_outcome text) TO claw_dispatcher;
+
+--
+-- Name: FUNCTION release_jobs(p_job_ids uuid[], p_lease_token uuid); Type: ACL; Schema: queue; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION queue.release_jobs(p_job_ids uuid[], p_lease_token uuid) FROM PUBLIC;
 
 --
 -- Name: FUNCTION require_job(p_job_id uuid, p_action text); Type: ACL; Schema: queue; Owner: claw_owner

@@ -216,3 +216,61 @@ def test_worker_runs_jobs_and_releases_on_stop(db: Database, tenants: dict[str, 
         flaky = conn.execute("SELECT state, errors -> 0 ->> 'error' FROM queue.jobs "
                              "WHERE kind = 'flaky'").fetchone()
         assert flaky == ("dead", "RuntimeError: upstream said no")
+
+
+def test_cancelling_a_running_job_cancels_its_handler(db: Database,
+                                                      tenants: dict[str, Tenant]) -> None:
+    [job_id] = enqueue(db, tenants["a"], [{"queue": "c", "kind": "slow"}])
+    outcome: dict[str, str] = {}
+
+    async def main() -> None:
+        worker = Worker(db.url("claw_worker"), queues=["c"], concurrency=2, lease_seconds=3,
+                        poll_interval=0.1, tick=False, maintain=False)
+        started = asyncio.Event()
+
+        @worker.handler("slow")
+        async def slow(job: Job) -> None:
+            started.set()
+            try:
+                await asyncio.sleep(60)
+            except asyncio.CancelledError:
+                outcome["handler"] = "cancelled"
+                raise
+
+        release = asyncio.Event()
+        pair_running = 0
+
+        @worker.handler("pair")
+        async def pair(job: Job) -> None:
+            nonlocal pair_running
+            pair_running += 1
+            await release.wait()
+
+        run = asyncio.create_task(worker.run())
+        await asyncio.wait_for(started.wait(), 10)
+        with db.connect("claw_runtime") as conn, conn.transaction():
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenants["a"].api_key,))
+            row = conn.execute("SELECT api.cancel_job(%s)", (job_id,)).fetchone()
+            outcome["api"] = row[0] if row else ""
+        for _ in range(100):  # the heartbeat comes every lease/3 = 1 s
+            if "handler" in outcome:
+                break
+            await asyncio.sleep(0.1)
+        # the runner that ran it lives on: concurrency 2 still runs 2 jobs at once
+        enqueue(db, tenants["a"], [{"queue": "c", "kind": "pair"}] * 2)
+        for _ in range(100):
+            if pair_running == 2:
+                break
+            await asyncio.sleep(0.05)
+        outcome["pair"] = str(pair_running)
+        release.set()
+        worker.stop()
+        await asyncio.wait_for(run, 10)
+
+    asyncio.run(main())
+    assert outcome == {"api": "cancelling", "handler": "cancelled", "pair": "2"}
+    with db.connect() as conn:
+        assert conn.execute("SELECT outcome FROM queue.job_history WHERE job_id = %s",
+                            (job_id,)).fetchall() == [("cancelled",)]
+        assert conn.execute("SELECT count(*) FROM queue.job_history WHERE outcome = 'completed'"
+                            ).fetchone() == (2,)

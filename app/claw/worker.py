@@ -124,6 +124,7 @@ class Worker:
         self._done: list[Job] = []
         self._done_event = asyncio.Event()
         self._wake = asyncio.Event()
+        self._closing = False
         self._pool: asyncio.Queue[psycopg.AsyncConnection[Any]] = asyncio.Queue()
         self.completed = 0
         self.failed = 0
@@ -180,11 +181,11 @@ class Worker:
             await self._claimer(claim_conn)
         finally:
             await self._shutdown(claim_conn, runners)
+            # let the completer finish what it holds (never cancel it mid-batch: a batch
+            # taken but not written would leave its jobs running until their leases expire)
+            self._closing = True
             self._done_event.set()
-            completer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await completer
-            await self._flush(done_conn)
+            await completer
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
@@ -220,14 +221,21 @@ class Worker:
             self._wake.set()
 
     async def _runner(self) -> None:
+        me = asyncio.current_task()
         while True:
             job = await self._buffer.get()
             if self._buffer.qsize() < self.batch_size // 2:
                 self._wake.set()
             self._running[job.job_id] = job
-            job.task = asyncio.current_task()
+            # the handler runs in its own task, so that cancelling it (lease lost, job
+            # cancelled) ends that job only, not this runner
+            job.task = asyncio.create_task(self._run_one(job))
             try:
-                await self._run_one(job)
+                await job.task
+            except asyncio.CancelledError:
+                if me is not None and me.cancelling():
+                    raise  # the worker is stopping
+                log.warning("handler cancelled: lease lost or job cancelled", extra=job_fields(job))
             finally:
                 self._running.pop(job.job_id, None)
                 job.task = None
@@ -259,6 +267,8 @@ class Worker:
             await self._done_event.wait()
             self._done_event.clear()
             await self._flush(conn)
+            if self._closing and not self._done:
+                return
 
     async def _flush(self, conn: psycopg.AsyncConnection[Any]) -> None:
         while self._done:

@@ -126,11 +126,14 @@ COMMENT ON FUNCTION api.list_jobs(text, text, integer) IS
   'This tenant''s waiting, running and dead jobs (p_state => ''dead'' lists the dead letters).';
 GRANT EXECUTE ON FUNCTION api.list_jobs(text, text, integer) TO claw_runtime;
 
--- api.cancel_job: cancel a waiting or dead job (it moves to history as 'cancelled').
--- A running job cannot be cancelled (CL409): its worker holds the lease. Who: owner, admin,
--- operator. Locks the job row.
+-- api.cancel_job: cancel a job of this tenant. A waiting or dead job moves to history as
+-- 'cancelled' now. A running job is marked: its worker's next heartbeat (every third of the
+-- lease) finds it gone and cancels the handler, and the job moves to history as 'cancelled'
+-- (at the latest when the lease expires); a late completion is refused (CL409). Returns the
+-- job's state afterwards: 'cancelled' or 'cancelling'. Who: owner, admin, operator.
+-- Raises CL404 unknown, CL409 already finished. Locks the job row.
 CREATE OR REPLACE FUNCTION api.cancel_job(p_job_id uuid)
-RETURNS void
+RETURNS text
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
@@ -142,22 +145,18 @@ BEGIN
   PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'cancelling a job');
   v_job := queue.require_job(p_job_id, 'cancel');
   IF v_job.state = 'running' THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'job is running',
-      DETAIL = pg_catalog.format('job %s is held by %s until %s', p_job_id, v_job.lease_holder,
-                                 v_job.lease_expires_at),
-      HINT = 'a running job finishes or fails; cancel it if it is retried';
+    UPDATE queue.jobs AS j SET cancel_requested_at = coalesce(j.cancel_requested_at, internal.now())
+    WHERE j.tenant_id = v_job.tenant_id AND j.job_id = p_job_id;
+    RETURN 'cancelling';
   END IF;
   DELETE FROM queue.jobs AS j WHERE j.tenant_id = v_job.tenant_id AND j.job_id = p_job_id;
-  INSERT INTO queue.job_history (tenant_id, job_id, queue, kind, payload, priority, outcome,
-                                 attempts, max_attempts, unique_key, errors, trace_id,
-                                 lease_holder, enqueued_at, started_at, finished_at)
-  VALUES (v_job.tenant_id, v_job.job_id, v_job.queue, v_job.kind, v_job.payload, v_job.priority,
-          'cancelled', v_job.attempts, v_job.max_attempts, v_job.unique_key, v_job.errors,
-          v_job.trace_id, NULL, v_job.enqueued_at, v_job.started_at, internal.now());
+  PERFORM queue.record_history(ARRAY[v_job], 'cancelled');
+  RETURN 'cancelled';
 END
 $fn$;
 COMMENT ON FUNCTION api.cancel_job(uuid) IS
-  'Cancel a waiting or dead job of this tenant. CL409 when it is running or finished, CL404 unknown.';
+  'Cancel a job of this tenant: waiting or dead at once (''cancelled''); running at its worker''s '
+  'next heartbeat (''cancelling''). CL409 when finished, CL404 unknown.';
 GRANT EXECUTE ON FUNCTION api.cancel_job(uuid) TO claw_runtime;
 
 -- api.retry_job: run a dead job again: attempts start over, its errors are kept. Who: owner,

@@ -86,6 +86,7 @@ DECLARE
   v_bucket record;
   v_take integer;
   v_defer integer;
+  v_cancelled integer;
 BEGIN
   PERFORM queue.check_lease_args(p_worker, p_limit, p_lease_seconds);
   v_lease := v_now + pg_catalog.make_interval(secs => p_lease_seconds);
@@ -96,7 +97,19 @@ BEGIN
   END IF;
 
   -- 1. Expired leases (the holder crashed or stalled): the attempt counts; back to
-  --    'available' at the same place in line, or 'dead' after the last attempt.
+  --    'available' at the same place in line, or 'dead' after the last attempt. A job whose
+  --    cancellation was requested goes to history as cancelled instead.
+  WITH c AS (
+    DELETE FROM queue.jobs AS j
+    USING (SELECT x.tenant_id, x.job_id FROM queue.jobs AS x
+           WHERE x.queue = p_queue AND x.state = 'running' AND x.lease_expires_at < v_now
+             AND x.cancel_requested_at IS NOT NULL
+           LIMIT 1000 FOR UPDATE SKIP LOCKED) AS e
+    WHERE j.tenant_id = e.tenant_id AND j.job_id = e.job_id
+    RETURNING j.*
+  )
+  SELECT queue.record_history(pg_catalog.array_agg(ROW(c.*)::queue.jobs), 'cancelled')
+    INTO v_cancelled FROM c;
   UPDATE queue.jobs AS j
   SET state = CASE WHEN j.attempts >= j.max_attempts THEN 'dead' ELSE 'available' END,
       errors = j.errors || pg_catalog.jsonb_build_object(
@@ -226,8 +239,9 @@ BEGIN
 END
 $fn$;
 
--- queue.heartbeat_jobs: extend the lease; returns the jobs still held (a reaped one is
--- simply missing, so the worker can cancel its handler).
+-- queue.heartbeat_jobs: extend the lease; returns the jobs still held. A job that was reaped,
+-- or whose cancellation was requested (it moves to history as cancelled here), is missing,
+-- so the worker cancels its handler.
 CREATE OR REPLACE FUNCTION queue.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid,
                                                 p_lease_seconds integer)
 RETURNS TABLE (job_id uuid, lease_expires_at timestamptz)
@@ -236,8 +250,19 @@ VOLATILE
 SECURITY DEFINER
 SET search_path = ''
 AS $fn$
+DECLARE
+  v_cancelled integer;
 BEGIN
   PERFORM queue.check_lease_args('heartbeat', 1, p_lease_seconds);
+  -- jobs whose cancellation was requested (api.cancel_job) end here, as cancelled
+  WITH c AS (
+    DELETE FROM queue.jobs AS j
+    WHERE j.lease_token = p_lease_token AND j.state = 'running' AND j.job_id = ANY (p_job_ids)
+      AND j.cancel_requested_at IS NOT NULL
+    RETURNING j.*
+  )
+  SELECT queue.record_history(pg_catalog.array_agg(ROW(c.*)::queue.jobs), 'cancelled')
+    INTO v_cancelled FROM c;
   RETURN QUERY
   UPDATE queue.jobs AS j
   SET lease_expires_at = internal.now() + pg_catalog.make_interval(secs => p_lease_seconds)

@@ -25,3 +25,27 @@ BEGIN
     HINT = 'check the job id';
 END
 $fn$;
+
+-- queue.record_history: append finished jobs (rows already deleted from queue.jobs) to the
+-- history with their outcome. Runs as its caller (the tenant policy applies to claw_owner).
+CREATE OR REPLACE FUNCTION queue.record_history(p_jobs queue.jobs[], p_outcome text)
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_n integer;
+BEGIN
+  INSERT INTO queue.job_history (tenant_id, job_id, queue, kind, payload, priority, outcome,
+                                 attempts, max_attempts, unique_key, errors, trace_id,
+                                 lease_holder, enqueued_at, started_at, finished_at)
+  SELECT d.tenant_id, d.job_id, d.queue, d.kind, d.payload, d.priority, p_outcome, d.attempts,
+         d.max_attempts, d.unique_key, d.errors, d.trace_id, d.lease_holder, d.enqueued_at,
+         d.started_at, internal.now()
+  FROM pg_catalog.unnest(p_jobs) AS d;
+  GET DIAGNOSTICS v_n = ROW_COUNT;
+  RETURN v_n;
+END
+$fn$;
+GRANT EXECUTE ON FUNCTION queue.record_history(queue.jobs[], text) TO claw_dispatcher;

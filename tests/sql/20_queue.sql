@@ -3,7 +3,7 @@
 -- concurrency and rate limits, lease expiry (moving internal.clock), the lease-bound tenant
 -- context, isolation between tenants, history partitions.
 BEGIN;
-SELECT plan(50);
+SELECT plan(55);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
@@ -125,6 +125,25 @@ SELECT is((SELECT state FROM api.get_job((SELECT id FROM ids WHERE name = 'f')))
 SELECT throws_ok($$SELECT api.cancel_job((SELECT id FROM ids WHERE name = 'f'))$$, 'CL409', 'job already finished',
                  'a finished job cannot be cancelled');
 SELECT throws_ok($$SELECT api.cancel_job(gen_random_uuid())$$, 'CL404', 'job not found', 'unknown job');
+-- a running job: marked, then cancelled at its holder's next heartbeat
+INSERT INTO ids (name, id) SELECT 'run', job_id FROM api.enqueue_job(p_queue => 'qc', p_kind => 'noop');
+SELECT pg_temp.as_worker();
+UPDATE ids SET token = c.lease_token FROM api.claim_jobs(p_queue => 'qc', p_worker => 'w1') c WHERE name = 'run';
+SELECT pg_temp.as_owner('a');
+SELECT is(api.cancel_job((SELECT id FROM ids WHERE name = 'run')), 'cancelling',
+          'a running job is marked for cancellation');
+SELECT is((SELECT state FROM api.get_job((SELECT id FROM ids WHERE name = 'run'))), 'running',
+          'it runs until its worker hears of it');
+SELECT pg_temp.as_worker();
+SELECT is((SELECT count(*)::int FROM api.heartbeat_jobs(ARRAY(SELECT id FROM ids WHERE name = 'run'),
+                                                       (SELECT token FROM ids WHERE name = 'run'))), 0,
+          'the heartbeat no longer holds it (the worker cancels its handler)');
+SELECT throws_ok($$SELECT api.complete_jobs(ARRAY(SELECT id FROM ids WHERE name = 'run'),
+                                             (SELECT token FROM ids WHERE name = 'run'))$$,
+                 'CL409', 'lease not held', 'a late completion of a cancelled job is refused');
+SELECT pg_temp.as_owner('a');
+SELECT is((SELECT state FROM api.get_job((SELECT id FROM ids WHERE name = 'run'))), 'cancelled',
+          'and it is in the history as cancelled');
 
 -- pause, concurrency limit, rate limit ------------------------------------------------------
 SELECT pg_temp.as_owner('a');
