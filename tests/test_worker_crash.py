@@ -124,3 +124,35 @@ def test_a_job_that_crashes_every_worker_ends_dead(crash_db: Database) -> None:
             "SELECT state, attempts, errors FROM queue.jobs WHERE kind = 'test.crash'").fetchone()
     assert (state, attempts, len(errors)) == ("dead", 3, 3)
     assert all(e["error"].startswith("lease expired") for e in errors)
+
+
+def enqueue_effects(db: Database, api_key: str, n: int) -> None:
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (api_key,))
+        conn.execute("SELECT * FROM api.enqueue_jobs(%s)",
+                     (json.dumps([{"queue": "crash", "kind": "test.effect"}] * n),))
+
+
+def test_worker_survives_losing_its_database_connections(crash_db: Database) -> None:
+    db = crash_db
+    [t] = seed_tenants(db, names=("a",), extra_principals=0).values()
+    worker = start_worker(db, "normal", lease=5)
+    try:
+        enqueue_effects(db, t.api_key, 20)
+        wait_for(lambda: scalar(db, "SELECT count(*) FROM queue.job_history") == 20,
+                 "the first 20 jobs")
+        # every connection of the worker role is killed (as a PostgreSQL restart would)
+        assert scalar(db, "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM "
+                          "pg_stat_activity WHERE usename = 'claw_worker' AND datname = "
+                          "current_database()) k") >= 4
+        enqueue_effects(db, t.api_key, 20)
+        wait_for(lambda: scalar(db, "SELECT count(*) FROM queue.job_history") == 40,
+                 "the worker to reconnect and run 20 more jobs")
+        assert worker.poll() is None, "the process kept running"
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(20)
+    assert worker.returncode == 0
+    err = worker.stderr.read().decode() if worker.stderr else ""
+    assert "database connection lost; restarting the worker" in err
+    assert scalar(db, "SELECT count(*) FROM public.test_applied") == 40

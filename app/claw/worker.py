@@ -125,6 +125,7 @@ class Worker:
         self._done_event = asyncio.Event()
         self._wake = asyncio.Event()
         self._closing = False
+        self._failure: Exception | None = None
         self._pool: asyncio.Queue[psycopg.AsyncConnection[Any]] = asyncio.Queue()
         self.completed = 0
         self.failed = 0
@@ -159,15 +160,17 @@ class Worker:
 
     # -- the loops ---------------------------------------------------------------------
 
-    async def run(self) -> None:
+    async def run(self, install_signals: bool = True) -> None:
+        """Run until stop() (or SIGTERM/SIGINT). Raises the database error that ended it, if
+        one did (connection lost): the leases this worker held then expire and other workers
+        take the jobs over; `supervise` starts a fresh worker."""
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(sig, self.stop)
-        claim_conn = await self._connect()
-        done_conn = await self._connect()
-        control_conn = await self._connect()
-        listen_conn = await self._connect()
+        if install_signals:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.add_signal_handler(sig, self.stop)
+        conns = [await self._connect() for _ in range(4)]
+        claim_conn, done_conn, control_conn, listen_conn = conns
         await listen_conn.execute("LISTEN claw_queue")
         log.info("worker started", extra={"worker": self.worker_id,
                                           "queue": ",".join(self.queues)})
@@ -177,24 +180,46 @@ class Worker:
         background = [asyncio.create_task(self._listen(listen_conn)),
                       asyncio.create_task(self._control(control_conn))]
         completer = asyncio.create_task(self._completer(done_conn))
+        for task in (*background, completer):
+            task.add_done_callback(self._watch)
         try:
             await self._claimer(claim_conn)
+        except psycopg.Error as exc:
+            self._failure = self._failure or exc
         finally:
-            await self._shutdown(claim_conn, runners)
+            try:
+                await self._shutdown(claim_conn, runners)
+            except psycopg.Error as exc:
+                log.warning("could not give leases back; they will expire",
+                            extra={"worker": self.worker_id, "error": str(exc)})
+            for task in runners:
+                task.cancel()
+            await asyncio.gather(*runners, return_exceptions=True)
             # let the completer finish what it holds (never cancel it mid-batch: a batch
             # taken but not written would leave its jobs running until their leases expire)
             self._closing = True
             self._done_event.set()
-            await completer
+            await asyncio.gather(completer, return_exceptions=True)
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
-            for conn in (claim_conn, done_conn, control_conn, listen_conn):
-                await conn.close()
-            while not self._pool.empty():
-                await self._pool.get_nowait().close()
+            for conn in (*conns, *[self._pool.get_nowait() for _ in range(self._pool.qsize())]):
+                with contextlib.suppress(psycopg.Error):
+                    await conn.close()
             log.info("worker stopped", extra={"worker": self.worker_id,
                                               "count": self.completed})
+        if self._failure is not None:
+            raise self._failure
+
+    def _watch(self, task: asyncio.Task[None]) -> None:
+        """A background loop that dies (its connection lost) stops the worker."""
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            if self._failure is None and isinstance(exc, Exception):
+                self._failure = exc
+            log.error("worker loop failed; stopping", extra={"worker": self.worker_id,
+                                                              "error": repr(exc)})
+            self.stop()
 
     async def _claimer(self, conn: psycopg.AsyncConnection[Any]) -> None:
         while not self._stopping.is_set():
@@ -398,17 +423,51 @@ def configure_logging() -> None:
     root.propagate = False
 
 
+async def supervise(make: Callable[[], Worker], run_for: float | None = None) -> None:
+    """Run workers until SIGTERM/SIGINT (or run_for seconds): when one ends on a database
+    error (PostgreSQL restarted, connection killed), start a fresh one after a backoff of
+    1, 2, 4 ... 30 seconds. The lost worker's leases expire and are reclaimed."""
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    current: list[Worker] = []
+
+    def stop() -> None:
+        stopping.set()
+        for w in current:
+            w.stop()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop)
+    if run_for is not None:
+        loop.call_later(run_for, stop)
+    delay = 1.0
+    while not stopping.is_set():
+        worker = make()
+        current[:] = [worker]
+        started = time.monotonic()
+        try:
+            await worker.run(install_signals=False)
+            return
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            if time.monotonic() - started > 60:
+                delay = 1.0
+            log.error(f"database connection lost; restarting the worker in {delay:g}s",
+                      extra={"worker": worker.worker_id, "error": str(exc)})
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stopping.wait(), delay)
+        delay = min(delay * 2, 30.0)
+
+
 def run_worker(dsn: str, queues: list[str], concurrency: int, batch_size: int | None,
                lease_seconds: int, run_for: float | None) -> int:
     configure_logging()
-    worker = Worker(dsn, queues=queues, concurrency=concurrency, batch_size=batch_size,
-                    lease_seconds=lease_seconds)
-    builtin_handlers(worker)
 
-    async def main() -> None:
-        if run_for is not None:
-            asyncio.get_running_loop().call_later(run_for, worker.stop)
-        await worker.run()
+    def make() -> Worker:
+        worker = Worker(dsn, queues=queues, concurrency=concurrency, batch_size=batch_size,
+                        lease_seconds=lease_seconds)
+        builtin_handlers(worker)
+        return worker
 
-    asyncio.run(main())
+    asyncio.run(supervise(make, run_for))
     return 0

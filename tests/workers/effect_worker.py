@@ -8,6 +8,8 @@ Handlers:
                each insert that really happened is logged in test_applied), then, in MODE
                'hang', hangs so the lease stays held until the process is killed.
   test.crash   kills its own process with SIGKILL (a job that crashes every worker).
+The worker runs under claw.worker.supervise, as `claw worker` does: a lost database
+connection restarts it.
 """
 
 from __future__ import annotations
@@ -17,13 +19,10 @@ import os
 import signal
 import sys
 
-from claw.worker import Job, Worker, configure_logging
+from claw.worker import Job, Worker, configure_logging, supervise
 
 
-def main() -> None:
-    dsn, mode = sys.argv[1], sys.argv[2]
-    lease = int(sys.argv[3]) if len(sys.argv) > 3 else 5
-    configure_logging()
+def make_worker(dsn: str, mode: str, lease: int) -> Worker:
     worker = Worker(dsn, queues=["crash"], concurrency=200, batch_size=200, lease_seconds=lease,
                     poll_interval=0.1, tick=False, maintain=False)
 
@@ -47,7 +46,14 @@ def main() -> None:
     async def crash(job: Job) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
-    asyncio.run(worker.run())
+    return worker
+
+
+def main() -> None:
+    dsn, mode = sys.argv[1], sys.argv[2]
+    lease = int(sys.argv[3]) if len(sys.argv) > 3 else 5
+    configure_logging()
+    asyncio.run(supervise(lambda: make_worker(dsn, mode, lease)))
 
 
 if __name__ == "__main__":
