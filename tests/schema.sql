@@ -1640,6 +1640,7 @@ ALTER FUNCTION queue.check_time_zone(p_zone text) OWNER TO claw_owner;
 CREATE FUNCTION queue.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer) RETURNS TABLE(job_id uuid, tenant_id uuid, queue text, kind text, payload jsonb, priority smallint, attempt integer, max_attempts integer, lease_token uuid, lease_expires_at timestamp with time zone, trace_id text, enqueued_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 DECLARE
   v_now timestamptz := internal.now();
@@ -1798,6 +1799,7 @@ ALTER FUNCTION queue.claim_jobs(p_queue text, p_worker text, p_limit integer, p_
 CREATE FUNCTION queue.complete_jobs(p_job_ids uuid[], p_lease_token uuid) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 DECLARE
   v_now timestamptz := internal.now();
@@ -3428,12 +3430,6 @@ CREATE INDEX jobs_lease_token_idx ON queue.jobs USING btree (lease_token) WHERE 
 --
 
 CREATE INDEX jobs_scheduled_idx ON queue.jobs USING btree (queue, run_at) WHERE (state = 'scheduled'::text);
-
---
--- Name: jobs_tenant_state_idx; Type: INDEX; Schema: queue; Owner: claw_owner
---
-
-CREATE INDEX jobs_tenant_state_idx ON queue.jobs USING btree (tenant_id, state, queue);
 
 --
 -- Name: jobs_unique_key_idx; Type: INDEX; Schema: queue; Owner: claw_owner

@@ -106,7 +106,8 @@ class Worker:
     def __init__(self, dsn: str, queues: list[str] | None = None, concurrency: int = 10,
                  batch_size: int | None = None, worker_id: str | None = None,
                  lease_seconds: int = 30, poll_interval: float = 1.0, grace: float = 10.0,
-                 tick: bool = True, maintain: bool = True) -> None:
+                 tick: bool = True, maintain: bool = True,
+                 complete_linger: float = 0.002) -> None:
         self.dsn = dsn
         self.queues = queues or ["default"]
         self.concurrency = concurrency
@@ -117,6 +118,7 @@ class Worker:
         self.grace = grace
         self.tick = tick
         self.maintain = maintain
+        self.complete_linger = complete_linger
         self.handlers: dict[str, Handler] = {}
         self._stopping = asyncio.Event()
         self._buffer: asyncio.Queue[Job] = asyncio.Queue()
@@ -290,6 +292,10 @@ class Worker:
     async def _completer(self, conn: psycopg.AsyncConnection[Any]) -> None:
         while True:
             await self._done_event.wait()
+            # while other jobs are still running, linger a moment so that one transaction
+            # completes many jobs (completions are commits; commits are the bottleneck)
+            if not self._closing and len(self._done) < self.batch_size // 2 and self._running:
+                await asyncio.sleep(self.complete_linger)
             self._done_event.clear()
             await self._flush(conn)
             if self._closing and not self._done:

