@@ -124,7 +124,8 @@ def get_cluster() -> Cluster:
         server = ClawPostgresql(postgres_args=(
             "-h 127.0.0.1 -F -c logging_collector=off -c max_connections=200 "
             "-c shared_buffers=256MB -c synchronous_commit=off -c full_page_writes=off "
-            "-c timezone=UTC"))
+            "-c timezone=UTC -c shared_preload_libraries=pg_stat_statements "
+            "-c pg_stat_statements.track=all"))
         c = Cluster(server=server, port=server.settings["port"])
         try:
             with c.admin() as conn:

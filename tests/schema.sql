@@ -1651,6 +1651,8 @@ DECLARE
   v_tenants uuid[];
   v_ids uuid[];
   v_keys text[];
+  v_ctids tid[];
+  v_rated boolean;
   v_bucket record;
   v_take integer;
   v_defer integer;
@@ -1667,28 +1669,32 @@ BEGIN
   -- 1. Expired leases (the holder crashed or stalled): the attempt counts; back to
   --    'available' at the same place in line, or 'dead' after the last attempt. A job whose
   --    cancellation was requested goes to history as cancelled instead.
-  WITH c AS (
-    DELETE FROM queue.jobs AS j
-    USING (SELECT x.tenant_id, x.job_id FROM queue.jobs AS x
-           WHERE x.queue = p_queue AND x.state = 'running' AND x.lease_expires_at < v_now
-             AND x.cancel_requested_at IS NOT NULL
-           LIMIT 1000 FOR UPDATE SKIP LOCKED) AS e
-    WHERE j.tenant_id = e.tenant_id AND j.job_id = e.job_id
-    RETURNING j.*
-  )
-  SELECT queue.record_history(pg_catalog.array_agg(ROW(c.*)::queue.jobs), 'cancelled')
-    INTO v_cancelled FROM c;
-  UPDATE queue.jobs AS j
-  SET state = CASE WHEN j.attempts >= j.max_attempts THEN 'dead' ELSE 'available' END,
-      errors = j.errors || pg_catalog.jsonb_build_object(
-        'attempt', j.attempts, 'at', v_now, 'worker', j.lease_holder,
-        'error', 'lease expired: the worker stopped heartbeating (crashed or stalled)'),
-      lease_token = NULL, lease_holder = NULL, lease_expires_at = NULL
-  FROM (SELECT x.tenant_id, x.job_id FROM queue.jobs AS x
-        WHERE x.queue = p_queue AND x.state = 'running' AND x.lease_expires_at < v_now
-        ORDER BY x.lease_expires_at LIMIT 1000
-        FOR UPDATE SKIP LOCKED) AS e
-  WHERE j.tenant_id = e.tenant_id AND j.job_id = e.job_id;
+  --    One index probe decides; the common case (no expired lease) costs nothing more.
+  IF EXISTS (SELECT 1 FROM queue.jobs AS x
+             WHERE x.queue = p_queue AND x.state = 'running' AND x.lease_expires_at < v_now) THEN
+    WITH c AS (
+      DELETE FROM queue.jobs AS j
+      USING (SELECT x.tenant_id, x.job_id FROM queue.jobs AS x
+             WHERE x.queue = p_queue AND x.state = 'running' AND x.lease_expires_at < v_now
+               AND x.cancel_requested_at IS NOT NULL
+             LIMIT 1000 FOR UPDATE SKIP LOCKED) AS e
+      WHERE j.tenant_id = e.tenant_id AND j.job_id = e.job_id
+      RETURNING j.*
+    )
+    SELECT queue.record_history(pg_catalog.array_agg(ROW(c.*)::queue.jobs), 'cancelled')
+      INTO v_cancelled FROM c;
+    UPDATE queue.jobs AS j
+    SET state = CASE WHEN j.attempts >= j.max_attempts THEN 'dead' ELSE 'available' END,
+        errors = j.errors || pg_catalog.jsonb_build_object(
+          'attempt', j.attempts, 'at', v_now, 'worker', j.lease_holder,
+          'error', 'lease expired: the worker stopped heartbeating (crashed or stalled)'),
+        lease_token = NULL, lease_holder = NULL, lease_expires_at = NULL
+    FROM (SELECT x.tenant_id, x.job_id FROM queue.jobs AS x
+          WHERE x.queue = p_queue AND x.state = 'running' AND x.lease_expires_at < v_now
+          ORDER BY x.lease_expires_at LIMIT 1000
+          FOR UPDATE SKIP LOCKED) AS e
+    WHERE j.tenant_id = e.tenant_id AND j.job_id = e.job_id;
+  END IF;
 
   -- 2. Scheduled jobs that are due.
   UPDATE queue.jobs AS j SET state = 'available'
@@ -1712,13 +1718,16 @@ BEGIN
     END IF;
   END IF;
 
-  -- 4. Pick in claim order, skipping rows other claimers hold.
+  -- 4. Pick in claim order, skipping rows other claimers hold. The row locks keep the picked
+  --    versions current until this transaction ends, so step 6 finds them by ctid (a TID
+  --    scan) instead of a second primary-key probe per job.
   SELECT pg_catalog.array_agg(p.tenant_id ORDER BY p.ord), pg_catalog.array_agg(p.job_id ORDER BY p.ord),
-         pg_catalog.array_agg(p.rate_key ORDER BY p.ord)
-    INTO v_tenants, v_ids, v_keys
-  FROM (SELECT x.tenant_id, x.job_id, x.rate_key,
+         pg_catalog.array_agg(p.rate_key ORDER BY p.ord), pg_catalog.array_agg(p.ctid ORDER BY p.ord),
+         pg_catalog.bool_or(p.rate_key IS NOT NULL)
+    INTO v_tenants, v_ids, v_keys, v_ctids, v_rated
+  FROM (SELECT x.tenant_id, x.job_id, x.rate_key, x.ctid,
                pg_catalog.row_number() OVER (ORDER BY x.priority DESC, x.fair_key) AS ord
-        FROM (SELECT y.tenant_id, y.job_id, y.rate_key, y.priority, y.fair_key
+        FROM (SELECT y.tenant_id, y.job_id, y.rate_key, y.priority, y.fair_key, y.ctid
               FROM queue.jobs AS y
               WHERE y.queue = p_queue AND y.state = 'available'
               ORDER BY y.priority DESC, y.fair_key
@@ -1730,7 +1739,7 @@ BEGIN
 
   -- 5. Rate limits: per rate_key token bucket shared by every worker. Jobs beyond the
   --    tokens are not started; they wait in 'scheduled' until a token will be there.
-  IF EXISTS (SELECT 1 FROM pg_catalog.unnest(v_keys) AS k WHERE k IS NOT NULL) THEN
+  IF v_rated THEN
     FOR v_bucket IN
       SELECT b.rate_key, b.per_second, b.burst,
              LEAST(b.burst::numeric, b.tokens + b.per_second
@@ -1765,9 +1774,11 @@ BEGIN
       IF v_defer > 0 THEN
         -- drop the deferred jobs from this claim
         SELECT pg_catalog.array_agg(u.t ORDER BY u.ord), pg_catalog.array_agg(u.id ORDER BY u.ord),
-               pg_catalog.array_agg(u.k ORDER BY u.ord)
-          INTO v_tenants, v_ids, v_keys
-        FROM ROWS FROM (pg_catalog.unnest(v_tenants), pg_catalog.unnest(v_ids), pg_catalog.unnest(v_keys)) WITH ORDINALITY AS u(t, id, k, ord)
+               pg_catalog.array_agg(u.k ORDER BY u.ord), pg_catalog.array_agg(u.c ORDER BY u.ord)
+          INTO v_tenants, v_ids, v_keys, v_ctids
+        FROM ROWS FROM (pg_catalog.unnest(v_tenants), pg_catalog.unnest(v_ids),
+                        pg_catalog.unnest(v_keys), pg_catalog.unnest(v_ctids))
+             WITH ORDINALITY AS u(t, id, k, c, ord)
         JOIN queue.jobs AS j ON j.tenant_id = u.t AND j.job_id = u.id
         WHERE j.state = 'available';
         IF v_ids IS NULL THEN
@@ -1783,8 +1794,7 @@ BEGIN
   SET state = 'running', attempts = j.attempts + 1, lease_token = v_token,
       lease_holder = p_worker, lease_expires_at = v_lease,
       started_at = coalesce(j.started_at, v_now)
-  FROM ROWS FROM (pg_catalog.unnest(v_tenants), pg_catalog.unnest(v_ids)) AS u(t, id)
-  WHERE j.tenant_id = u.t AND j.job_id = u.id
+  WHERE j.ctid = ANY (v_ctids)
   RETURNING j.job_id, j.tenant_id, j.queue, j.kind, j.payload, j.priority, j.attempts,
             j.max_attempts, j.lease_token, j.lease_expires_at, j.trace_id, j.enqueued_at;
 END
@@ -1804,7 +1814,7 @@ CREATE FUNCTION queue.complete_jobs(p_job_ids uuid[], p_lease_token uuid) RETURN
 DECLARE
   v_now timestamptz := internal.now();
   v_n integer;
-  v_want integer := (SELECT pg_catalog.count(DISTINCT u) FROM pg_catalog.unnest(p_job_ids) AS u);
+  v_want integer := pg_catalog.cardinality(p_job_ids);
 BEGIN
   WITH done AS (
     DELETE FROM queue.jobs AS j
@@ -1820,10 +1830,13 @@ BEGIN
   FROM done AS d;
   GET DIAGNOSTICS v_n = ROW_COUNT;
   IF v_n <> v_want THEN
-    PERFORM queue.stale_lease('complete', ARRAY(
-      SELECT u FROM pg_catalog.unnest(p_job_ids) AS u
-      EXCEPT SELECT h.job_id FROM queue.job_history AS h
-      WHERE h.job_id = ANY (p_job_ids) AND h.finished_at = v_now), p_lease_token);
+    -- (a repeated id counts once)
+    IF v_n <> (SELECT pg_catalog.count(DISTINCT u) FROM pg_catalog.unnest(p_job_ids) AS u) THEN
+      PERFORM queue.stale_lease('complete', ARRAY(
+        SELECT u FROM pg_catalog.unnest(p_job_ids) AS u
+        EXCEPT SELECT h.job_id FROM queue.job_history AS h
+        WHERE h.job_id = ANY (p_job_ids) AND h.finished_at = v_now), p_lease_token);
+    END IF;
   END IF;
   RETURN v_n;
 END
@@ -2162,31 +2175,48 @@ BEGIN
   END LOOP;
 
   v_ids := ARRAY(SELECT pg_catalog.uuidv7() FROM pg_catalog.generate_series(1, v_n));
+  -- Jobs without a unique key are a plain INSERT; only those with one go through ON CONFLICT
+  -- (a speculative insertion: one more WAL record and a confirmation per row).
   WITH spec AS (
     SELECT s.ord, s.e, v_ids[s.ord] AS new_id,
            pg_catalog.row_number() OVER (PARTITION BY s.e ->> 'queue' ORDER BY s.ord) AS k,
            pg_catalog.count(*) OVER (PARTITION BY s.e ->> 'queue') AS n,
            coalesce((s.e ->> 'run_at')::timestamptz, v_now) AS run_at
     FROM pg_catalog.jsonb_array_elements(p_jobs) WITH ORDINALITY AS s(e, ord)
-  ), ins AS (
+  ), r AS (
+    SELECT spec.ord, p_tenant_id AS tenant_id, spec.new_id AS job_id, spec.e ->> 'queue' AS queue,
+           spec.e ->> 'kind' AS kind, coalesce(spec.e -> 'payload', '{}') AS payload,
+           coalesce((spec.e ->> 'priority')::smallint, 0) AS priority,
+           v_last[pg_catalog.array_position(v_queues, spec.e ->> 'queue')] - spec.n + spec.k
+             AS fair_key,
+           CASE WHEN spec.run_at > v_now THEN 'scheduled' ELSE 'available' END AS state,
+           spec.run_at, coalesce((spec.e ->> 'max_attempts')::integer, 5) AS max_attempts,
+           spec.e ->> 'unique_key' AS unique_key, spec.e ->> 'rate_key' AS rate_key,
+           coalesce(spec.e ->> 'trace_id',
+                    NULLIF(pg_catalog.current_setting('claw.trace_id', true), '')) AS trace_id
+    FROM spec
+  ), plain AS (
     INSERT INTO queue.jobs AS j (tenant_id, job_id, queue, kind, payload, priority, fair_key,
                                  state, run_at, max_attempts, unique_key, rate_key, trace_id,
                                  enqueued_at)
-    SELECT p_tenant_id, spec.new_id, spec.e ->> 'queue', spec.e ->> 'kind',
-           coalesce(spec.e -> 'payload', '{}'), coalesce((spec.e ->> 'priority')::smallint, 0),
-           v_last[pg_catalog.array_position(v_queues, spec.e ->> 'queue')] - spec.n + spec.k,
-           CASE WHEN spec.run_at > v_now THEN 'scheduled' ELSE 'available' END,
-           spec.run_at, coalesce((spec.e ->> 'max_attempts')::integer, 5),
-           spec.e ->> 'unique_key', spec.e ->> 'rate_key',
-           coalesce(spec.e ->> 'trace_id', NULLIF(pg_catalog.current_setting('claw.trace_id', true), '')),
-           v_now
-    FROM spec ORDER BY spec.ord
+    SELECT r.tenant_id, r.job_id, r.queue, r.kind, r.payload, r.priority, r.fair_key, r.state,
+           r.run_at, r.max_attempts, r.unique_key, r.rate_key, r.trace_id, v_now
+    FROM r WHERE r.unique_key IS NULL ORDER BY r.ord
+    RETURNING j.job_id
+  ), uniq AS (
+    INSERT INTO queue.jobs AS j (tenant_id, job_id, queue, kind, payload, priority, fair_key,
+                                 state, run_at, max_attempts, unique_key, rate_key, trace_id,
+                                 enqueued_at)
+    SELECT r.tenant_id, r.job_id, r.queue, r.kind, r.payload, r.priority, r.fair_key, r.state,
+           r.run_at, r.max_attempts, r.unique_key, r.rate_key, r.trace_id, v_now
+    FROM r WHERE r.unique_key IS NOT NULL ORDER BY r.ord
     ON CONFLICT (tenant_id, queue, unique_key)
       WHERE unique_key IS NOT NULL AND state IN ('scheduled', 'available', 'running')
       DO NOTHING
     RETURNING j.job_id
   )
-  SELECT pg_catalog.array_agg(ins.job_id) INTO v_inserted FROM ins;
+  SELECT pg_catalog.array_agg(ins.job_id) INTO v_inserted
+  FROM (SELECT plain.job_id FROM plain UNION ALL SELECT uniq.job_id FROM uniq) AS ins;
 
   RETURN QUERY
   SELECT coalesce(ins.id, dup.job_id), ins.id IS NULL
@@ -3396,18 +3426,6 @@ ALTER TABLE ONLY tenancy.tenants
 CREATE INDEX events_tenant_target_idx ON audit.events USING btree (tenant_id, target_table, target_id);
 
 --
--- Name: job_history_tenant_finished_idx; Type: INDEX; Schema: queue; Owner: claw_owner
---
-
-CREATE INDEX job_history_tenant_finished_idx ON ONLY queue.job_history USING btree (tenant_id, finished_at);
-
---
--- Name: job_history_default_tenant_id_finished_at_idx; Type: INDEX; Schema: queue; Owner: claw_owner
---
-
-CREATE INDEX job_history_default_tenant_id_finished_at_idx ON queue.job_history_default USING btree (tenant_id, finished_at);
-
---
 -- Name: jobs_claim_idx; Type: INDEX; Schema: queue; Owner: claw_owner
 --
 
@@ -3466,12 +3484,6 @@ CREATE INDEX memberships_tenant_granted_by_idx ON tenancy.memberships USING btre
 --
 
 ALTER INDEX queue.job_history_pkey ATTACH PARTITION queue.job_history_default_pkey;
-
---
--- Name: job_history_default_tenant_id_finished_at_idx; Type: INDEX ATTACH; Schema: queue; Owner: claw_owner
---
-
-ALTER INDEX queue.job_history_tenant_finished_idx ATTACH PARTITION queue.job_history_default_tenant_id_finished_at_idx;
 
 --
 -- Name: events 100_append_only; Type: TRIGGER; Schema: audit; Owner: claw_owner

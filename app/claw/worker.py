@@ -33,7 +33,7 @@ import signal
 import socket
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -80,6 +80,7 @@ class Job:
     task: asyncio.Task[None] | None = field(default=None, repr=False, compare=False)
     error: str | None = field(default=None, compare=False)
     retry: bool = field(default=True, compare=False)
+    cancelled: bool = field(default=False, compare=False)
 
 
 class JsonFormatter(logging.Formatter):
@@ -131,6 +132,9 @@ class Worker:
         self._pool: asyncio.Queue[psycopg.AsyncConnection[Any]] = asyncio.Queue()
         self.completed = 0
         self.failed = 0
+        # statements sent, by kind (claim, complete, fail, heartbeat, ...): the regression
+        # guard counts them per claimed-and-completed batch
+        self.stats: Counter[str] = Counter()
 
     def handler(self, kind: str) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
@@ -142,6 +146,12 @@ class Worker:
         self._stopping.set()
         self._wake.set()
 
+    async def _exec(self, conn: psycopg.AsyncConnection[Any], kind: str, sql: str,
+                    params: tuple[Any, ...] | None = None,
+                    binary: bool = False) -> psycopg.AsyncCursor[Any]:
+        self.stats[kind] += 1
+        return await conn.execute(sql, params, binary=binary)
+
     async def _connect(self) -> psycopg.AsyncConnection[Any]:
         return await psycopg.AsyncConnection.connect(self.dsn, autocommit=True)
 
@@ -152,7 +162,7 @@ class Worker:
         conn = self._pool.get_nowait() if not self._pool.empty() else await self._connect()
         try:
             async with conn.transaction():
-                await conn.execute(ACT_AS, (job.job_id, job.lease_token))
+                await self._exec(conn, "act_as", ACT_AS, (job.job_id, job.lease_token))
                 yield conn
         finally:
             if conn.closed:
@@ -173,6 +183,11 @@ class Worker:
                     loop.add_signal_handler(sig, self.stop)
         conns = [await self._connect() for _ in range(4)]
         claim_conn, done_conn, control_conn, listen_conn = conns
+        # Claims commit without waiting for the WAL flush: a claim lost in a server crash is
+        # the same as a worker that crashed before claiming (the job is still available, no
+        # attempt counted), and every later flush (a completion, a handler's own commit)
+        # makes the claim durable first. Completions, failures and releases stay synchronous.
+        await claim_conn.execute("SET synchronous_commit = off")
         await listen_conn.execute("LISTEN claw_queue")
         log.info("worker started", extra={"worker": self.worker_id,
                                           "queue": ",".join(self.queues)})
@@ -230,11 +245,16 @@ class Worker:
                 room = self.batch_size - self._buffer.qsize()
                 if room <= 0:
                     break
-                cur = await conn.execute(CLAIM, (queue, self.worker_id, room, self.lease_seconds))
-                for row in await cur.fetchall():
-                    job = Job(*row)
-                    self._buffer.put_nowait(job)
-                    got += 1
+                cur = await self._exec(conn, "claim", CLAIM,
+                                       (queue, self.worker_id, room, self.lease_seconds),
+                                       binary=True)
+                rows = await cur.fetchall()
+                for row in rows:
+                    self._buffer.put_nowait(Job(*row))
+                if rows:
+                    got += len(rows)
+                    self.stats["claims_with_jobs"] += 1
+                    self.stats["claimed"] += len(rows)
             if got == 0 or self._buffer.qsize() >= self.batch_size // 2:
                 # nothing to do, or enough buffered: sleep until woken (NOTIFY, a runner
                 # freeing room, stop) or the poll interval (scheduled jobs, expired leases)
@@ -249,23 +269,33 @@ class Worker:
 
     async def _runner(self) -> None:
         me = asyncio.current_task()
+        assert me is not None
         while True:
             job = await self._buffer.get()
             if self._buffer.qsize() < self.batch_size // 2:
                 self._wake.set()
             self._running[job.job_id] = job
-            # the handler runs in its own task, so that cancelling it (lease lost, job
-            # cancelled) ends that job only, not this runner
-            job.task = asyncio.create_task(self._run_one(job))
+            # the handler runs inside this runner (no task per job); cancelling one job (its
+            # lease lost, or it was cancelled) cancels this runner while it awaits that job's
+            # handler, and the runner takes the cancellation back (uncancel) and goes on
+            job.task = me
             try:
-                await job.task
+                await self._run_one(job)
             except asyncio.CancelledError:
-                if me is not None and me.cancelling():
+                if not job.cancelled or me.cancelling() > 1:
                     raise  # the worker is stopping
                 log.warning("handler cancelled: lease lost or job cancelled", extra=job_fields(job))
             finally:
+                if job.cancelled:
+                    me.uncancel()  # delivered or not (a handler may swallow it), it was ours
                 self._running.pop(job.job_id, None)
                 job.task = None
+
+    def _cancel(self, job: Job) -> None:
+        """Cancel one running job's handler (the runner awaiting it carries on)."""
+        if job.task is not None and not job.cancelled:
+            job.cancelled = True
+            job.task.cancel()
 
     async def _run_one(self, job: Job) -> None:
         handler = self.handlers.get(job.kind)
@@ -313,14 +343,14 @@ class Worker:
             for token, jobs in ok.items():
                 ids = [j.job_id for j in jobs]
                 try:
-                    await conn.execute(COMPLETE, (ids, token))
+                    await self._exec(conn, "complete", COMPLETE, (ids, token))
                     self.completed += len(jobs)
                 except psycopg.Error as exc:
                     if exc.sqlstate != "CL409":
                         raise
                     for job in jobs:  # some lease was lost: complete the rest one by one
                         try:
-                            await conn.execute(COMPLETE, ([job.job_id], token))
+                            await self._exec(conn, "complete", COMPLETE, ([job.job_id], token))
                             self.completed += 1
                         except psycopg.Error as one:
                             if one.sqlstate != "CL409":
@@ -330,7 +360,8 @@ class Worker:
 
     async def _fail(self, conn: psycopg.AsyncConnection[Any], job: Job) -> None:
         try:
-            cur = await conn.execute(FAIL, (job.job_id, job.lease_token, job.error, job.retry))
+            cur = await self._exec(conn, "fail", FAIL,
+                                   (job.job_id, job.lease_token, job.error, job.retry))
             row = await cur.fetchone()
             self.failed += 1
             log.info("job attempt recorded as failed",
@@ -348,7 +379,7 @@ class Worker:
             now = time.monotonic()
             if self.tick and now - last_tick >= 1.0:
                 last_tick = now
-                await conn.execute(TICK)
+                await self._exec(conn, "tick", TICK)
             if now - last_beat >= self.lease_seconds / 3:
                 last_beat = now
                 await self._heartbeat(conn)
@@ -361,16 +392,16 @@ class Worker:
         for job in list(self._running.values()) + list(self._buffer._queue):  # type: ignore[attr-defined]
             held[job.lease_token].append(job)
         for token, jobs in held.items():
-            cur = await conn.execute(HEARTBEAT, ([j.job_id for j in jobs], token,
+            cur = await self._exec(conn, "heartbeat", HEARTBEAT, ([j.job_id for j in jobs], token,
                                                  self.lease_seconds))
             alive = {row[0] for row in await cur.fetchall()}
             for job in jobs:
                 if job.job_id not in alive and job.task is not None:
                     log.warning("lease lost; cancelling the handler", extra=job_fields(job))
-                    job.task.cancel()
+                    self._cancel(job)
 
     async def _maintain(self, conn: psycopg.AsyncConnection[Any]) -> None:
-        cur = await conn.execute(MAINTAIN)
+        cur = await self._exec(conn, "maintain", MAINTAIN)
         row = await cur.fetchone()
         for action in (row[0] if row else []) or []:
             log.info(f"job history: {action}", extra={"worker": self.worker_id})
@@ -395,7 +426,7 @@ class Worker:
         for job in jobs:
             by_token[job.lease_token].append(job.job_id)
         for token, ids in by_token.items():
-            await conn.execute(RELEASE, (ids, token))
+            await self._exec(conn, "release", RELEASE, (ids, token))
             log.info("released jobs on shutdown", extra={"worker": self.worker_id,
                                                          "count": len(ids)})
 

@@ -133,31 +133,48 @@ BEGIN
   END LOOP;
 
   v_ids := ARRAY(SELECT pg_catalog.uuidv7() FROM pg_catalog.generate_series(1, v_n));
+  -- Jobs without a unique key are a plain INSERT; only those with one go through ON CONFLICT
+  -- (a speculative insertion: one more WAL record and a confirmation per row).
   WITH spec AS (
     SELECT s.ord, s.e, v_ids[s.ord] AS new_id,
            pg_catalog.row_number() OVER (PARTITION BY s.e ->> 'queue' ORDER BY s.ord) AS k,
            pg_catalog.count(*) OVER (PARTITION BY s.e ->> 'queue') AS n,
            coalesce((s.e ->> 'run_at')::timestamptz, v_now) AS run_at
     FROM pg_catalog.jsonb_array_elements(p_jobs) WITH ORDINALITY AS s(e, ord)
-  ), ins AS (
+  ), r AS (
+    SELECT spec.ord, p_tenant_id AS tenant_id, spec.new_id AS job_id, spec.e ->> 'queue' AS queue,
+           spec.e ->> 'kind' AS kind, coalesce(spec.e -> 'payload', '{}') AS payload,
+           coalesce((spec.e ->> 'priority')::smallint, 0) AS priority,
+           v_last[pg_catalog.array_position(v_queues, spec.e ->> 'queue')] - spec.n + spec.k
+             AS fair_key,
+           CASE WHEN spec.run_at > v_now THEN 'scheduled' ELSE 'available' END AS state,
+           spec.run_at, coalesce((spec.e ->> 'max_attempts')::integer, 5) AS max_attempts,
+           spec.e ->> 'unique_key' AS unique_key, spec.e ->> 'rate_key' AS rate_key,
+           coalesce(spec.e ->> 'trace_id',
+                    NULLIF(pg_catalog.current_setting('claw.trace_id', true), '')) AS trace_id
+    FROM spec
+  ), plain AS (
     INSERT INTO queue.jobs AS j (tenant_id, job_id, queue, kind, payload, priority, fair_key,
                                  state, run_at, max_attempts, unique_key, rate_key, trace_id,
                                  enqueued_at)
-    SELECT p_tenant_id, spec.new_id, spec.e ->> 'queue', spec.e ->> 'kind',
-           coalesce(spec.e -> 'payload', '{}'), coalesce((spec.e ->> 'priority')::smallint, 0),
-           v_last[pg_catalog.array_position(v_queues, spec.e ->> 'queue')] - spec.n + spec.k,
-           CASE WHEN spec.run_at > v_now THEN 'scheduled' ELSE 'available' END,
-           spec.run_at, coalesce((spec.e ->> 'max_attempts')::integer, 5),
-           spec.e ->> 'unique_key', spec.e ->> 'rate_key',
-           coalesce(spec.e ->> 'trace_id', NULLIF(pg_catalog.current_setting('claw.trace_id', true), '')),
-           v_now
-    FROM spec ORDER BY spec.ord
+    SELECT r.tenant_id, r.job_id, r.queue, r.kind, r.payload, r.priority, r.fair_key, r.state,
+           r.run_at, r.max_attempts, r.unique_key, r.rate_key, r.trace_id, v_now
+    FROM r WHERE r.unique_key IS NULL ORDER BY r.ord
+    RETURNING j.job_id
+  ), uniq AS (
+    INSERT INTO queue.jobs AS j (tenant_id, job_id, queue, kind, payload, priority, fair_key,
+                                 state, run_at, max_attempts, unique_key, rate_key, trace_id,
+                                 enqueued_at)
+    SELECT r.tenant_id, r.job_id, r.queue, r.kind, r.payload, r.priority, r.fair_key, r.state,
+           r.run_at, r.max_attempts, r.unique_key, r.rate_key, r.trace_id, v_now
+    FROM r WHERE r.unique_key IS NOT NULL ORDER BY r.ord
     ON CONFLICT (tenant_id, queue, unique_key)
       WHERE unique_key IS NOT NULL AND state IN ('scheduled', 'available', 'running')
       DO NOTHING
     RETURNING j.job_id
   )
-  SELECT pg_catalog.array_agg(ins.job_id) INTO v_inserted FROM ins;
+  SELECT pg_catalog.array_agg(ins.job_id) INTO v_inserted
+  FROM (SELECT plain.job_id FROM plain UNION ALL SELECT uniq.job_id FROM uniq) AS ins;
 
   RETURN QUERY
   SELECT coalesce(ins.id, dup.job_id), ins.id IS NULL

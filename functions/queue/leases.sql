@@ -85,6 +85,8 @@ DECLARE
   v_tenants uuid[];
   v_ids uuid[];
   v_keys text[];
+  v_ctids tid[];
+  v_rated boolean;
   v_bucket record;
   v_take integer;
   v_defer integer;
@@ -101,28 +103,32 @@ BEGIN
   -- 1. Expired leases (the holder crashed or stalled): the attempt counts; back to
   --    'available' at the same place in line, or 'dead' after the last attempt. A job whose
   --    cancellation was requested goes to history as cancelled instead.
-  WITH c AS (
-    DELETE FROM queue.jobs AS j
-    USING (SELECT x.tenant_id, x.job_id FROM queue.jobs AS x
-           WHERE x.queue = p_queue AND x.state = 'running' AND x.lease_expires_at < v_now
-             AND x.cancel_requested_at IS NOT NULL
-           LIMIT 1000 FOR UPDATE SKIP LOCKED) AS e
-    WHERE j.tenant_id = e.tenant_id AND j.job_id = e.job_id
-    RETURNING j.*
-  )
-  SELECT queue.record_history(pg_catalog.array_agg(ROW(c.*)::queue.jobs), 'cancelled')
-    INTO v_cancelled FROM c;
-  UPDATE queue.jobs AS j
-  SET state = CASE WHEN j.attempts >= j.max_attempts THEN 'dead' ELSE 'available' END,
-      errors = j.errors || pg_catalog.jsonb_build_object(
-        'attempt', j.attempts, 'at', v_now, 'worker', j.lease_holder,
-        'error', 'lease expired: the worker stopped heartbeating (crashed or stalled)'),
-      lease_token = NULL, lease_holder = NULL, lease_expires_at = NULL
-  FROM (SELECT x.tenant_id, x.job_id FROM queue.jobs AS x
-        WHERE x.queue = p_queue AND x.state = 'running' AND x.lease_expires_at < v_now
-        ORDER BY x.lease_expires_at LIMIT 1000
-        FOR UPDATE SKIP LOCKED) AS e
-  WHERE j.tenant_id = e.tenant_id AND j.job_id = e.job_id;
+  --    One index probe decides; the common case (no expired lease) costs nothing more.
+  IF EXISTS (SELECT 1 FROM queue.jobs AS x
+             WHERE x.queue = p_queue AND x.state = 'running' AND x.lease_expires_at < v_now) THEN
+    WITH c AS (
+      DELETE FROM queue.jobs AS j
+      USING (SELECT x.tenant_id, x.job_id FROM queue.jobs AS x
+             WHERE x.queue = p_queue AND x.state = 'running' AND x.lease_expires_at < v_now
+               AND x.cancel_requested_at IS NOT NULL
+             LIMIT 1000 FOR UPDATE SKIP LOCKED) AS e
+      WHERE j.tenant_id = e.tenant_id AND j.job_id = e.job_id
+      RETURNING j.*
+    )
+    SELECT queue.record_history(pg_catalog.array_agg(ROW(c.*)::queue.jobs), 'cancelled')
+      INTO v_cancelled FROM c;
+    UPDATE queue.jobs AS j
+    SET state = CASE WHEN j.attempts >= j.max_attempts THEN 'dead' ELSE 'available' END,
+        errors = j.errors || pg_catalog.jsonb_build_object(
+          'attempt', j.attempts, 'at', v_now, 'worker', j.lease_holder,
+          'error', 'lease expired: the worker stopped heartbeating (crashed or stalled)'),
+        lease_token = NULL, lease_holder = NULL, lease_expires_at = NULL
+    FROM (SELECT x.tenant_id, x.job_id FROM queue.jobs AS x
+          WHERE x.queue = p_queue AND x.state = 'running' AND x.lease_expires_at < v_now
+          ORDER BY x.lease_expires_at LIMIT 1000
+          FOR UPDATE SKIP LOCKED) AS e
+    WHERE j.tenant_id = e.tenant_id AND j.job_id = e.job_id;
+  END IF;
 
   -- 2. Scheduled jobs that are due.
   UPDATE queue.jobs AS j SET state = 'available'
@@ -146,13 +152,16 @@ BEGIN
     END IF;
   END IF;
 
-  -- 4. Pick in claim order, skipping rows other claimers hold.
+  -- 4. Pick in claim order, skipping rows other claimers hold. The row locks keep the picked
+  --    versions current until this transaction ends, so step 6 finds them by ctid (a TID
+  --    scan) instead of a second primary-key probe per job.
   SELECT pg_catalog.array_agg(p.tenant_id ORDER BY p.ord), pg_catalog.array_agg(p.job_id ORDER BY p.ord),
-         pg_catalog.array_agg(p.rate_key ORDER BY p.ord)
-    INTO v_tenants, v_ids, v_keys
-  FROM (SELECT x.tenant_id, x.job_id, x.rate_key,
+         pg_catalog.array_agg(p.rate_key ORDER BY p.ord), pg_catalog.array_agg(p.ctid ORDER BY p.ord),
+         pg_catalog.bool_or(p.rate_key IS NOT NULL)
+    INTO v_tenants, v_ids, v_keys, v_ctids, v_rated
+  FROM (SELECT x.tenant_id, x.job_id, x.rate_key, x.ctid,
                pg_catalog.row_number() OVER (ORDER BY x.priority DESC, x.fair_key) AS ord
-        FROM (SELECT y.tenant_id, y.job_id, y.rate_key, y.priority, y.fair_key
+        FROM (SELECT y.tenant_id, y.job_id, y.rate_key, y.priority, y.fair_key, y.ctid
               FROM queue.jobs AS y
               WHERE y.queue = p_queue AND y.state = 'available'
               ORDER BY y.priority DESC, y.fair_key
@@ -164,7 +173,7 @@ BEGIN
 
   -- 5. Rate limits: per rate_key token bucket shared by every worker. Jobs beyond the
   --    tokens are not started; they wait in 'scheduled' until a token will be there.
-  IF EXISTS (SELECT 1 FROM pg_catalog.unnest(v_keys) AS k WHERE k IS NOT NULL) THEN
+  IF v_rated THEN
     FOR v_bucket IN
       SELECT b.rate_key, b.per_second, b.burst,
              LEAST(b.burst::numeric, b.tokens + b.per_second
@@ -199,9 +208,11 @@ BEGIN
       IF v_defer > 0 THEN
         -- drop the deferred jobs from this claim
         SELECT pg_catalog.array_agg(u.t ORDER BY u.ord), pg_catalog.array_agg(u.id ORDER BY u.ord),
-               pg_catalog.array_agg(u.k ORDER BY u.ord)
-          INTO v_tenants, v_ids, v_keys
-        FROM ROWS FROM (pg_catalog.unnest(v_tenants), pg_catalog.unnest(v_ids), pg_catalog.unnest(v_keys)) WITH ORDINALITY AS u(t, id, k, ord)
+               pg_catalog.array_agg(u.k ORDER BY u.ord), pg_catalog.array_agg(u.c ORDER BY u.ord)
+          INTO v_tenants, v_ids, v_keys, v_ctids
+        FROM ROWS FROM (pg_catalog.unnest(v_tenants), pg_catalog.unnest(v_ids),
+                        pg_catalog.unnest(v_keys), pg_catalog.unnest(v_ctids))
+             WITH ORDINALITY AS u(t, id, k, c, ord)
         JOIN queue.jobs AS j ON j.tenant_id = u.t AND j.job_id = u.id
         WHERE j.state = 'available';
         IF v_ids IS NULL THEN
@@ -217,8 +228,7 @@ BEGIN
   SET state = 'running', attempts = j.attempts + 1, lease_token = v_token,
       lease_holder = p_worker, lease_expires_at = v_lease,
       started_at = coalesce(j.started_at, v_now)
-  FROM ROWS FROM (pg_catalog.unnest(v_tenants), pg_catalog.unnest(v_ids)) AS u(t, id)
-  WHERE j.tenant_id = u.t AND j.job_id = u.id
+  WHERE j.ctid = ANY (v_ctids)
   RETURNING j.job_id, j.tenant_id, j.queue, j.kind, j.payload, j.priority, j.attempts,
             j.max_attempts, j.lease_token, j.lease_expires_at, j.trace_id, j.enqueued_at;
 END
@@ -289,7 +299,7 @@ AS $fn$
 DECLARE
   v_now timestamptz := internal.now();
   v_n integer;
-  v_want integer := (SELECT pg_catalog.count(DISTINCT u) FROM pg_catalog.unnest(p_job_ids) AS u);
+  v_want integer := pg_catalog.cardinality(p_job_ids);
 BEGIN
   WITH done AS (
     DELETE FROM queue.jobs AS j
@@ -305,10 +315,13 @@ BEGIN
   FROM done AS d;
   GET DIAGNOSTICS v_n = ROW_COUNT;
   IF v_n <> v_want THEN
-    PERFORM queue.stale_lease('complete', ARRAY(
-      SELECT u FROM pg_catalog.unnest(p_job_ids) AS u
-      EXCEPT SELECT h.job_id FROM queue.job_history AS h
-      WHERE h.job_id = ANY (p_job_ids) AND h.finished_at = v_now), p_lease_token);
+    -- (a repeated id counts once)
+    IF v_n <> (SELECT pg_catalog.count(DISTINCT u) FROM pg_catalog.unnest(p_job_ids) AS u) THEN
+      PERFORM queue.stale_lease('complete', ARRAY(
+        SELECT u FROM pg_catalog.unnest(p_job_ids) AS u
+        EXCEPT SELECT h.job_id FROM queue.job_history AS h
+        WHERE h.job_id = ANY (p_job_ids) AND h.finished_at = v_now), p_lease_token);
+    END IF;
   END IF;
   RETURN v_n;
 END
