@@ -19,10 +19,12 @@ processes and the same concurrency, in one run.
 string ("pad") so that its JSON is about B bytes (the latency phase's payload too).
 
 Settings, per system, with W processes and concurrency C:
-  claw               claw.worker.Worker(concurrency=C, batch_size=2C); claim batches,
+  claw               claw.worker.Worker(concurrency=C) with its defaults: claims start at
+                     2C jobs and double while the runners starve, up to 10C (claim ahead);
                      batched completion, LISTEN/NOTIFY; jobs enqueued through
                      api.enqueue_jobs as the runtime role (authenticated, tenant context,
-                     RLS) in batches of 5,000
+                     RLS) in batches of 5,000, each batch one transaction in one round trip
+                     (BEGIN; api.authenticate; api.enqueue_jobs; COMMIT as one simple query)
   graphile-batched   graphile-worker 0.18.0 (Node), W processes each running one runner:
                      preset.worker = {concurrentJobs: C, maxPoolSize: max(10, C+2),
                      localQueue: {size: 500}, completeJobBatchDelay: 0,
@@ -137,8 +139,8 @@ async def wait_for_go(go: str) -> None:
 async def worker_claw(url: str, c: int, samples: Samples, go: str) -> None:
     from claw.worker import Job, Worker
 
-    w = Worker(url, queues=[QUEUE], concurrency=c, batch_size=2 * c, tick=False,
-               maintain=False, poll_interval=1.0)
+    w = Worker(url, queues=[QUEUE], concurrency=c, tick=False, maintain=False,
+               poll_interval=1.0)
 
     @w.handler("noop")
     async def noop(job: Job) -> None:
@@ -382,11 +384,14 @@ class Producer:
 
     def enqueue(self, payloads: list[dict[str, Any]]) -> None:
         if self.system == "claw":
-            with self.conn.transaction():
-                self.conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)",
-                                  (self.urls["key"],))
-                self.conn.execute("SELECT count(*) FROM api.enqueue_jobs(p_jobs => %s)", (json.dumps(
-                    [{"queue": QUEUE, "kind": "noop", "payload": p} for p in payloads]),))
+            # one round trip: the transaction, authentication and enqueue as one simple
+            # query (values bound client-side), as an application in a hurry would send it
+            with psycopg.ClientCursor(self.conn) as cur:
+                cur.execute("BEGIN; SELECT * FROM api.authenticate(p_api_key => %s); "
+                            "SELECT count(*) FROM api.enqueue_jobs(p_jobs => %s); COMMIT",
+                            (self.urls["key"], json.dumps(
+                                [{"queue": QUEUE, "kind": "noop", "payload": p}
+                                 for p in payloads])))
         elif is_graphile(self.system):
             if len(payloads) == 1:
                 self.conn.execute("SELECT id FROM graphile_worker.add_job('noop', %s::json)",

@@ -105,14 +105,22 @@ def job_fields(job: Job, **extra: Any) -> dict[str, Any]:
 
 class Worker:
     def __init__(self, dsn: str, queues: list[str] | None = None, concurrency: int = 10,
-                 batch_size: int | None = None, worker_id: str | None = None,
+                 batch_size: int | None = None, max_batch: int | None = None,
+                 worker_id: str | None = None,
                  lease_seconds: int = 30, poll_interval: float = 1.0, grace: float = 10.0,
                  tick: bool = True, maintain: bool = True,
                  complete_linger: float = 0.002) -> None:
         self.dsn = dsn
         self.queues = queues or ["default"]
         self.concurrency = concurrency
+        # Claim ahead, adaptively: claims start at batch_size jobs; a claim that had to be
+        # made with the buffer already empty (the runners were starving) doubles the next
+        # one, up to max_batch; a claim that finds fewer jobs than it asked for halves it.
+        # Slow jobs never empty the buffer, so they keep small claims and other workers get
+        # their share; no-op-fast jobs grow claims until one claim feeds the runners.
         self.batch_size = batch_size or max(concurrency * 2, 10)
+        self.max_batch = max(max_batch or concurrency * 10, self.batch_size)
+        self._claim_size = self.batch_size
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self.lease_seconds = lease_seconds
         self.poll_interval = poll_interval
@@ -242,7 +250,8 @@ class Worker:
         while not self._stopping.is_set():
             got = 0
             for queue in self.queues:
-                room = self.batch_size - self._buffer.qsize()
+                buffered = self._buffer.qsize()
+                room = self._claim_size - buffered
                 if room <= 0:
                     break
                 cur = await self._exec(conn, "claim", CLAIM,
@@ -255,11 +264,15 @@ class Worker:
                     got += len(rows)
                     self.stats["claims_with_jobs"] += 1
                     self.stats["claimed"] += len(rows)
-            if got == 0 or self._buffer.qsize() >= self.batch_size // 2:
+                if len(rows) < room:
+                    self._claim_size = max(self.batch_size, self._claim_size // 2)
+                elif buffered == 0:
+                    self._claim_size = min(self.max_batch, self._claim_size * 2)
+            if got == 0 or self._buffer.qsize() >= self._claim_size // 2:
                 # nothing to do, or enough buffered: sleep until woken (NOTIFY, a runner
                 # freeing room, stop) or the poll interval (scheduled jobs, expired leases)
                 self._wake.clear()
-                if got == 0 or self._buffer.qsize() >= self.batch_size // 2:
+                if got == 0 or self._buffer.qsize() >= self._claim_size // 2:
                     with contextlib.suppress(asyncio.TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self.poll_interval)
 
@@ -272,7 +285,7 @@ class Worker:
         assert me is not None
         while True:
             job = await self._buffer.get()
-            if self._buffer.qsize() < self.batch_size // 2:
+            if self._buffer.qsize() < self._claim_size // 2:
                 self._wake.set()
             self._running[job.job_id] = job
             # the handler runs inside this runner (no task per job); cancelling one job (its
@@ -324,7 +337,7 @@ class Worker:
             await self._done_event.wait()
             # while other jobs are still running, linger a moment so that one transaction
             # completes many jobs (completions are commits; commits are the bottleneck)
-            if not self._closing and len(self._done) < self.batch_size // 2 and self._running:
+            if not self._closing and len(self._done) < self._claim_size // 2 and self._running:
                 await asyncio.sleep(self.complete_linger)
             self._done_event.clear()
             await self._flush(conn)

@@ -55,6 +55,7 @@ DECLARE
   v_count integer[];
   v_inserted uuid[];
   v_key bigint;
+  v_head bigint;
   i integer;
 BEGIN
   IF p_jobs IS NULL OR pg_catalog.jsonb_typeof(p_jobs) <> 'array' THEN
@@ -124,11 +125,18 @@ BEGIN
         FROM pg_catalog.jsonb_array_elements(p_jobs) AS s(e) GROUP BY 1) AS q;
   v_last := '{}';
   FOR i IN 1 .. pg_catalog.cardinality(v_queues) LOOP
-    INSERT INTO queue.tenant_cursors AS c (tenant_id, queue, last_key)
-    VALUES (p_tenant_id, v_queues[i], queue.fair_head(v_queues[i]) + v_count[i])
-    ON CONFLICT (tenant_id, queue) DO UPDATE
-      SET last_key = GREATEST(c.last_key, queue.fair_head(v_queues[i])) + v_count[i]
-    RETURNING c.last_key INTO STRICT v_key;
+    v_head := queue.fair_head(v_queues[i]);
+    -- the cursor usually exists: a plain UPDATE (an upsert costs a speculative insertion)
+    UPDATE queue.tenant_cursors AS c SET last_key = GREATEST(c.last_key, v_head) + v_count[i]
+    WHERE c.tenant_id = p_tenant_id AND c.queue = v_queues[i]
+    RETURNING c.last_key INTO v_key;
+    IF NOT FOUND THEN
+      INSERT INTO queue.tenant_cursors AS c (tenant_id, queue, last_key)
+      VALUES (p_tenant_id, v_queues[i], v_head + v_count[i])
+      ON CONFLICT (tenant_id, queue) DO UPDATE
+        SET last_key = GREATEST(c.last_key, v_head) + v_count[i]
+      RETURNING c.last_key INTO STRICT v_key;
+    END IF;
     v_last := v_last || v_key;
   END LOOP;
 
@@ -176,6 +184,10 @@ BEGIN
   SELECT pg_catalog.array_agg(ins.job_id) INTO v_inserted
   FROM (SELECT plain.job_id FROM plain UNION ALL SELECT uniq.job_id FROM uniq) AS ins;
 
+  IF pg_catalog.cardinality(v_inserted) = v_n THEN
+    RETURN QUERY SELECT u.id, false FROM pg_catalog.unnest(v_ids) AS u(id);  -- nothing deduped
+    RETURN;
+  END IF;
   RETURN QUERY
   SELECT coalesce(ins.id, dup.job_id), ins.id IS NULL
   FROM pg_catalog.jsonb_array_elements(p_jobs) WITH ORDINALITY AS s(e, ord)
