@@ -220,12 +220,13 @@ def drain(urls: dict[str, str], meter: Meter, n: int, w: int, c: int,
     rep.update({"jobs_per_s": n / elapsed, "python_cpu_us_per_job": py * 1e6 / n,
                 "pg_cpu_us_per_job": pg * 1e6 / n if pg is not None else None,
                 "statements": dict(stats)})
-    claims = stats.get("claim", 0) or 1
+    claims = stats.get("claims_with_jobs", 0) or 1
+    sent = sum(v for k, v in stats.items() if k not in ("claimed", "claims_with_jobs"))
     print(f"  drain: {n / elapsed:,.0f} jobs/s; CPU per job: PostgreSQL backends "
           f"{rep['pg_cpu_us_per_job'] or float('nan'):.1f} us, Python workers "
-          f"{rep['python_cpu_us_per_job']:.1f} us; worker statements {dict(stats)} "
-          f"({sum(stats.values()) / claims:.2f} per claim, {n / claims:.1f} jobs per claim)",
-          flush=True)
+          f"{rep['python_cpu_us_per_job']:.1f} us; worker statements {dict(stats)}: "
+          f"{sent / claims:.2f} round trips per claimed batch, {n / claims:.1f} jobs per "
+          f"batch, {sent / n:.3f} round trips per job", flush=True)
     return rep
 
 
