@@ -4,8 +4,9 @@
 -- Tables
 --   flow.runs     one row per run: flow name and version, input, status (a state machine,
 --                 internal.flow_run_transitions), idempotency key, parent run, trace id, the
---                 queue job that currently dispatches it (job_id), the next step position,
---                 what it sleeps or waits for, output or error.
+--                 queue job that currently dispatches it (job_id), the next step position
+--                 and the step begun there (pending_step), what it sleeps or waits for,
+--                 output or error.
 --   flow.steps    the checkpoints: (run, position) written once, never updated (a second
 --                 write of a position is a primary key violation; a guard refuses UPDATE).
 --   flow.timers   the wake-up instant of a sleep or a signal timeout, fixed when the flow
@@ -60,6 +61,9 @@ CREATE TABLE flow.runs (
   job_id               uuid,
   next_position        integer NOT NULL DEFAULT 0 CHECK (next_position >= 0),
   step_attempts        integer NOT NULL DEFAULT 0 CHECK (step_attempts >= 0),
+  -- the step at next_position that began but is not recorded yet (a sleep, a signal or
+  -- child wait, a retried step, an effect): {kind, name, input_hash}; replays check it
+  pending_step         jsonb,
   wake_at              timestamptz,
   wait_signal          text,
   wait_child_run_id    uuid,

@@ -366,8 +366,8 @@ def seed_flows(db: Database, tenants: dict[str, Tenant]) -> None:
             conn.execute("SELECT api.record_flow_step(%s, %s, %s, 0, 'fetch', %s, %s)",
                          (*held, h, json.dumps({"rows": 1})))
             if any(run_id == ids[0] for ids in runs.values()):
-                conn.execute("SELECT * FROM api.begin_flow_effect(%s, %s, %s, 1, 'sms', %s)",
-                             (*held, json.dumps({"to": "+61400000000"})))
+                conn.execute("SELECT * FROM api.begin_flow_effect(%s, %s, %s, 1, 'sms', %s, 'sms', %s)",
+                             (*held, h, json.dumps({"to": "+61400000000"})))
                 conn.execute("SELECT api.mark_flow_effect_sent(%s, %s, %s, 1)", held)
                 conn.execute("SELECT api.settle_flow_effect(%s, %s, %s, 1, 'sms', %s, "
                              "'confirmed', %s)", (*held, h, json.dumps({"sid": "SM1"})))

@@ -298,21 +298,21 @@ ALTER FUNCTION api.authenticate(p_api_key text) OWNER TO claw_owner;
 COMMENT ON FUNCTION api.authenticate(p_api_key text) IS 'Verify an API key and set the tenant context for this transaction. Returns tenant, principal, roles, scopes. CL401 when the key is malformed, unknown, revoked or expired.';
 
 --
--- Name: begin_flow_effect(uuid, uuid, uuid, integer, text, jsonb); Type: FUNCTION; Schema: api; Owner: claw_owner
+-- Name: begin_flow_effect(uuid, uuid, uuid, integer, text, text, text, jsonb); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
-CREATE FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_provider text, p_request jsonb DEFAULT '{}'::jsonb) RETURNS TABLE(idempotency_key text, status text, sends integer, response jsonb)
+CREATE FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb DEFAULT '{}'::jsonb) RETURNS TABLE(idempotency_key text, status text, sends integer, response jsonb)
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
-    AS $$ SELECT * FROM flow.begin_effect(p_run_id, p_job_id, p_lease_token, p_position, p_provider, p_request) $$;
+    AS $$ SELECT * FROM flow.begin_effect(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_provider, p_request) $$;
 
-ALTER FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_provider text, p_request jsonb) OWNER TO claw_owner;
+ALTER FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb) OWNER TO claw_owner;
 
 --
--- Name: FUNCTION begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_provider text, p_request jsonb); Type: COMMENT; Schema: api; Owner: claw_owner
+-- Name: FUNCTION begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb); Type: COMMENT; Schema: api; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_provider text, p_request jsonb) IS 'Worker: record the intent and idempotency key of an external effect before calling the provider (returns the existing intent on a replay).';
+COMMENT ON FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb) IS 'Worker: record the intent and idempotency key of an external effect before calling the provider (returns the existing intent on a replay).';
 
 --
 -- Name: cancel_flow_run(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -1802,10 +1802,10 @@ $$;
 ALTER FUNCTION audit.verify_digest(p_digest jsonb) OWNER TO claw_owner;
 
 --
--- Name: begin_effect(uuid, uuid, uuid, integer, text, jsonb); Type: FUNCTION; Schema: flow; Owner: claw_owner
+-- Name: begin_effect(uuid, uuid, uuid, integer, text, text, text, jsonb); Type: FUNCTION; Schema: flow; Owner: claw_owner
 --
 
-CREATE FUNCTION flow.begin_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_provider text, p_request jsonb) RETURNS TABLE(idempotency_key text, status text, sends integer, response jsonb)
+CREATE FUNCTION flow.begin_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb) RETURNS TABLE(idempotency_key text, status text, sends integer, response jsonb)
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $_$
@@ -1823,6 +1823,10 @@ BEGIN
           v_run.run_id::text || ':' || p_position, coalesce(p_request, '{}'))
   ON CONFLICT (tenant_id, run_id, position) DO NOTHING;
   v_eff := flow.require_effect(v_run, p_position);
+  IF v_run.pending_step IS NULL THEN
+    UPDATE flow.runs AS r SET pending_step = flow.pending('effect', p_name, p_input_hash)
+    WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id;
+  END IF;
   IF v_eff.provider <> p_provider OR v_eff.request <> coalesce(p_request, '{}') THEN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'effect does not match its intent',
       DETAIL = pg_catalog.format('run %s position %s recorded an effect on %s with request %s; '
@@ -1834,7 +1838,7 @@ BEGIN
 END
 $_$;
 
-ALTER FUNCTION flow.begin_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_provider text, p_request jsonb) OWNER TO claw_owner;
+ALTER FUNCTION flow.begin_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb) OWNER TO claw_owner;
 
 --
 -- Name: cancel(uuid); Type: FUNCTION; Schema: flow; Owner: claw_owner
@@ -1890,6 +1894,7 @@ CREATE TABLE flow.runs (
     job_id uuid,
     next_position integer DEFAULT 0 NOT NULL,
     step_attempts integer DEFAULT 0 NOT NULL,
+    pending_step jsonb,
     wake_at timestamp with time zone,
     wait_signal text,
     wait_child_run_id uuid,
@@ -2050,7 +2055,10 @@ BEGIN
                      'input_hash', s.input_hash, 'status', s.status, 'output', s.output,
                      'error', s.error) ORDER BY s.position)
                    FROM flow.steps AS s
-                   WHERE s.tenant_id = v_run.tenant_id AND s.run_id = v_run.run_id), '[]');
+                   WHERE s.tenant_id = v_run.tenant_id AND s.run_id = v_run.run_id), '[]')
+         || CASE WHEN v_run.pending_step IS NULL THEN '[]'::jsonb
+                 ELSE pg_catalog.jsonb_build_array(v_run.pending_step || pg_catalog.jsonb_build_object(
+                        'position', v_run.next_position, 'pending', true)) END;
 END
 $$;
 
@@ -2187,6 +2195,7 @@ BEGIN
       p_backoff_max_seconds));
     UPDATE flow.runs AS r
     SET status = 'sleeping', step_attempts = v_attempt, wake_at = v_at,
+        pending_step = coalesce(r.pending_step, flow.pending('step', p_name, p_input_hash)),
         error = pg_catalog.jsonb_build_object('position', p_position, 'step', p_name,
                                               'attempt', v_attempt,
                                               'message', pg_catalog.left(p_error, 4000))
@@ -2358,7 +2367,7 @@ BEGIN
   IF p_status = 'failed' THEN
     RETURN 'failed';
   END IF;
-  UPDATE flow.runs AS r SET next_position = p_position + 1, step_attempts = 0
+  UPDATE flow.runs AS r SET next_position = p_position + 1, step_attempts = 0, pending_step = NULL
   WHERE r.tenant_id = p_run.tenant_id AND r.run_id = p_run.run_id;
   IF p_run.cancel_requested_at IS NOT NULL THEN
     RETURN flow.finish(p_run, 'cancelled', NULL, pg_catalog.jsonb_build_object(
@@ -2395,6 +2404,19 @@ END
 $$;
 
 ALTER FUNCTION flow.mark_effect_sent(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer) OWNER TO claw_owner;
+
+--
+-- Name: pending(text, text, text); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.pending(p_kind text, p_name text, p_input_hash text) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  SELECT pg_catalog.jsonb_build_object('kind', p_kind, 'name', p_name, 'input_hash', p_input_hash)
+$$;
+
+ALTER FUNCTION flow.pending(p_kind text, p_name text, p_input_hash text) OWNER TO claw_owner;
 
 --
 -- Name: purge(integer); Type: FUNCTION; Schema: flow; Owner: claw_owner
@@ -2685,7 +2707,8 @@ BEGIN
                                          NULL, NULL), v_at;
     RETURN;
   END IF;
-  UPDATE flow.runs AS r SET status = 'sleeping', wake_at = v_at
+  UPDATE flow.runs AS r SET status = 'sleeping', wake_at = v_at,
+                            pending_step = flow.pending('sleep', p_name, p_input_hash)
   WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
   RETURNING r.* INTO v_run;
   PERFORM flow.redispatch(v_run, v_at);
@@ -2925,7 +2948,8 @@ BEGIN
                         v_child.status, v_child.output, v_child.error;
     RETURN;
   END IF;
-  UPDATE flow.runs AS r SET status = 'waiting', wait_child_run_id = p_child_run_id, job_id = NULL
+  UPDATE flow.runs AS r SET status = 'waiting', wait_child_run_id = p_child_run_id, job_id = NULL,
+                            pending_step = flow.pending('wait_child', p_name, p_input_hash)
   WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id;
   RETURN QUERY SELECT 'waiting'::text, v_child.status, NULL::jsonb, NULL::jsonb;
 END
@@ -2977,7 +3001,8 @@ BEGIN
     RETURN;
   END IF;
   UPDATE flow.runs AS r SET status = 'waiting', wait_signal = p_signal, wake_at = v_at,
-                            job_id = NULL
+                            job_id = NULL,
+                            pending_step = flow.pending('signal', 'signal:' || p_signal, p_input_hash)
   WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
   RETURNING r.* INTO v_run;
   IF v_at IS NOT NULL THEN
@@ -6159,11 +6184,11 @@ REVOKE ALL ON FUNCTION api.authenticate(p_api_key text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.authenticate(p_api_key text) TO claw_runtime;
 
 --
--- Name: FUNCTION begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_provider text, p_request jsonb); Type: ACL; Schema: api; Owner: claw_owner
+-- Name: FUNCTION begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb); Type: ACL; Schema: api; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_provider text, p_request jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_provider text, p_request jsonb) TO claw_worker;
+REVOKE ALL ON FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb) TO claw_worker;
 
 --
 -- Name: FUNCTION cancel_flow_run(p_run_id uuid); Type: ACL; Schema: api; Owner: claw_owner
@@ -6592,10 +6617,10 @@ REVOKE ALL ON FUNCTION audit.verify_digest(p_digest jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.verify_digest(p_digest jsonb) TO claw_auditor;
 
 --
--- Name: FUNCTION begin_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_provider text, p_request jsonb); Type: ACL; Schema: flow; Owner: claw_owner
+-- Name: FUNCTION begin_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb); Type: ACL; Schema: flow; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION flow.begin_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_provider text, p_request jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION flow.begin_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb) FROM PUBLIC;
 
 --
 -- Name: FUNCTION cancel(p_run_id uuid); Type: ACL; Schema: flow; Owner: claw_owner
@@ -6692,6 +6717,12 @@ REVOKE ALL ON FUNCTION flow.insert_step(p_run flow.runs, p_position integer, p_n
 --
 
 REVOKE ALL ON FUNCTION flow.mark_effect_sent(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION pending(p_kind text, p_name text, p_input_hash text); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.pending(p_kind text, p_name text, p_input_hash text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION purge(p_days integer); Type: ACL; Schema: flow; Owner: claw_owner

@@ -118,16 +118,16 @@ COMMENT ON FUNCTION api.wait_flow_child(uuid, uuid, uuid, integer, text, text, u
 GRANT EXECUTE ON FUNCTION api.wait_flow_child(uuid, uuid, uuid, integer, text, text, uuid) TO claw_worker;
 
 -- api.begin_flow_effect: Record an external effect's intent and idempotency key before the call (or return it).
-CREATE OR REPLACE FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_provider text, p_request jsonb DEFAULT '{}')
+CREATE OR REPLACE FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb DEFAULT '{}')
 RETURNS TABLE (idempotency_key text, status text, sends integer, response jsonb)
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
 SET search_path = ''
-AS $fn$ SELECT * FROM flow.begin_effect(p_run_id, p_job_id, p_lease_token, p_position, p_provider, p_request) $fn$;
-COMMENT ON FUNCTION api.begin_flow_effect(uuid, uuid, uuid, integer, text, jsonb) IS
+AS $fn$ SELECT * FROM flow.begin_effect(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_provider, p_request) $fn$;
+COMMENT ON FUNCTION api.begin_flow_effect(uuid, uuid, uuid, integer, text, text, text, jsonb) IS
   'Worker: record the intent and idempotency key of an external effect before calling the provider (returns the existing intent on a replay).';
-GRANT EXECUTE ON FUNCTION api.begin_flow_effect(uuid, uuid, uuid, integer, text, jsonb) TO claw_worker;
+GRANT EXECUTE ON FUNCTION api.begin_flow_effect(uuid, uuid, uuid, integer, text, text, text, jsonb) TO claw_worker;
 
 -- api.mark_flow_effect_sent: intended -> sent, committed just before the provider call; returns the number of sends.
 CREATE OR REPLACE FUNCTION api.mark_flow_effect_sent(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer)

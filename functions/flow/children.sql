@@ -73,7 +73,8 @@ BEGIN
                         v_child.status, v_child.output, v_child.error;
     RETURN;
   END IF;
-  UPDATE flow.runs AS r SET status = 'waiting', wait_child_run_id = p_child_run_id, job_id = NULL
+  UPDATE flow.runs AS r SET status = 'waiting', wait_child_run_id = p_child_run_id, job_id = NULL,
+                            pending_step = flow.pending('wait_child', p_name, p_input_hash)
   WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id;
   RETURN QUERY SELECT 'waiting'::text, v_child.status, NULL::jsonb, NULL::jsonb;
 END

@@ -46,7 +46,8 @@ $fn$;
 -- flow.begin_effect: record the intent at p_position (or return the existing one: a replay).
 -- CL409 when the recorded intent has another provider or request (the code changed).
 CREATE OR REPLACE FUNCTION flow.begin_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid,
-                                             p_position integer, p_provider text,
+                                             p_position integer, p_name text,
+                                             p_input_hash text, p_provider text,
                                              p_request jsonb)
 RETURNS TABLE (idempotency_key text, status text, sends integer, response jsonb)
 LANGUAGE plpgsql
@@ -67,6 +68,10 @@ BEGIN
           v_run.run_id::text || ':' || p_position, coalesce(p_request, '{}'))
   ON CONFLICT (tenant_id, run_id, position) DO NOTHING;
   v_eff := flow.require_effect(v_run, p_position);
+  IF v_run.pending_step IS NULL THEN
+    UPDATE flow.runs AS r SET pending_step = flow.pending('effect', p_name, p_input_hash)
+    WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id;
+  END IF;
   IF v_eff.provider <> p_provider OR v_eff.request <> coalesce(p_request, '{}') THEN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'effect does not match its intent',
       DETAIL = pg_catalog.format('run %s position %s recorded an effect on %s with request %s; '

@@ -251,8 +251,9 @@ $fn$;
 -- flow.claim: called by the worker that holds the run's current job. pending, sleeping,
 -- waiting -> running; running stays running (a re-dispatch after a crash: dispatches + 1).
 -- A cancel requested while it was away finishes it as cancelled. Returns the run and its
--- recorded steps (JSON array by position), with action 'run' or 'skip' (the job is stale
--- or the run is finished: complete the job, do nothing).
+-- recorded steps (JSON array by position; the step begun at next_position, if any, last,
+-- with "pending": true), with action 'run' or 'skip' (the job is stale or the run is
+-- finished: complete the job, do nothing).
 CREATE OR REPLACE FUNCTION flow.claim(p_run_id uuid, p_job_id uuid, p_lease_token uuid)
 RETURNS TABLE (action text, status text, flow_name text, flow_version integer, input jsonb,
                trace_id text, next_position integer, step_attempts integer, dispatches integer,
@@ -302,7 +303,10 @@ BEGIN
                      'input_hash', s.input_hash, 'status', s.status, 'output', s.output,
                      'error', s.error) ORDER BY s.position)
                    FROM flow.steps AS s
-                   WHERE s.tenant_id = v_run.tenant_id AND s.run_id = v_run.run_id), '[]');
+                   WHERE s.tenant_id = v_run.tenant_id AND s.run_id = v_run.run_id), '[]')
+         || CASE WHEN v_run.pending_step IS NULL THEN '[]'::jsonb
+                 ELSE pg_catalog.jsonb_build_array(v_run.pending_step || pg_catalog.jsonb_build_object(
+                        'position', v_run.next_position, 'pending', true)) END;
 END
 $fn$;
 

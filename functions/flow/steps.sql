@@ -13,6 +13,16 @@
 -- When a cancel was requested while the step ran, the step is still recorded (its work is
 -- done) and the run ends as cancelled.
 
+-- flow.pending: the pending_step value of a step begun at the run's next position.
+CREATE OR REPLACE FUNCTION flow.pending(p_kind text, p_name text, p_input_hash text)
+RETURNS jsonb
+LANGUAGE sql
+IMMUTABLE
+SET search_path = ''
+AS $fn$
+  SELECT pg_catalog.jsonb_build_object('kind', p_kind, 'name', p_name, 'input_hash', p_input_hash)
+$fn$;
+
 -- flow.insert_step: the one INSERT into flow.steps, for a held, locked run; advances it.
 -- Returns the run's status afterwards ('running', or 'cancelled' when a cancel was pending).
 CREATE OR REPLACE FUNCTION flow.insert_step(p_run flow.runs, p_position integer, p_name text,
@@ -48,7 +58,7 @@ BEGIN
   IF p_status = 'failed' THEN
     RETURN 'failed';
   END IF;
-  UPDATE flow.runs AS r SET next_position = p_position + 1, step_attempts = 0
+  UPDATE flow.runs AS r SET next_position = p_position + 1, step_attempts = 0, pending_step = NULL
   WHERE r.tenant_id = p_run.tenant_id AND r.run_id = p_run.run_id;
   IF p_run.cancel_requested_at IS NOT NULL THEN
     RETURN flow.finish(p_run, 'cancelled', NULL, pg_catalog.jsonb_build_object(
@@ -131,6 +141,7 @@ BEGIN
       p_backoff_max_seconds));
     UPDATE flow.runs AS r
     SET status = 'sleeping', step_attempts = v_attempt, wake_at = v_at,
+        pending_step = coalesce(r.pending_step, flow.pending('step', p_name, p_input_hash)),
         error = pg_catalog.jsonb_build_object('position', p_position, 'step', p_name,
                                               'attempt', v_attempt,
                                               'message', pg_catalog.left(p_error, 4000))

@@ -99,7 +99,8 @@ BEGIN
                                          NULL, NULL), v_at;
     RETURN;
   END IF;
-  UPDATE flow.runs AS r SET status = 'sleeping', wake_at = v_at
+  UPDATE flow.runs AS r SET status = 'sleeping', wake_at = v_at,
+                            pending_step = flow.pending('sleep', p_name, p_input_hash)
   WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
   RETURNING r.* INTO v_run;
   PERFORM flow.redispatch(v_run, v_at);
@@ -155,7 +156,8 @@ BEGIN
     RETURN;
   END IF;
   UPDATE flow.runs AS r SET status = 'waiting', wait_signal = p_signal, wake_at = v_at,
-                            job_id = NULL
+                            job_id = NULL,
+                            pending_step = flow.pending('signal', 'signal:' || p_signal, p_input_hash)
   WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
   RETURNING r.* INTO v_run;
   IF v_at IS NOT NULL THEN

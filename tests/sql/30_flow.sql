@@ -186,10 +186,12 @@ SELECT throws_ok($$SELECT api.record_flow_step((SELECT id FROM r WHERE name = 'o
 SELECT is(pg_temp.claim(), 0, 'the retry is not due yet');
 SELECT pg_temp.move_clock(interval '11 seconds');
 SELECT is(pg_temp.claim(), 1, 'after the backoff the retry job is claimed');
-SELECT is((SELECT row(action, next_position, step_attempts, jsonb_array_length(steps))::text
+SELECT is((SELECT row(action, next_position, step_attempts, steps -> 0 ->> 'name', steps -> 1 ->> 'name',
+                      steps -> 1 ->> 'pending')::text
            FROM api.claim_flow_run((SELECT id FROM r WHERE name = 'one'), (SELECT job FROM r WHERE name = 'one'),
                                    (SELECT token FROM r WHERE name = 'one'))),
-          '(run,1,1,1)', 'sleeping -> running, with the step recorded so far and the attempt count');
+          '(run,1,1,fetch,charge,true)',
+          'sleeping -> running, with the step recorded so far, the retried step as pending, its attempts');
 SELECT is((SELECT row(status, attempts)::text FROM api.fail_flow_step(
              (SELECT id FROM r WHERE name = 'one'), (SELECT job FROM r WHERE name = 'one'), (SELECT token FROM r WHERE name = 'one'),
              1, 'charge', pg_temp.h('charge'), 'timeout again', p_max_attempts => 2, p_backoff_seconds => 10)),
@@ -257,13 +259,13 @@ SELECT is((SELECT row(status, received)::text FROM api.wait_flow_signal(
 -- effects ----------------------------------------------------------------------------------------
 SELECT is((SELECT row(idempotency_key = (SELECT id FROM r WHERE name = 'fork')::text || ':4', status, sends)::text
            FROM api.begin_flow_effect((SELECT id FROM r WHERE name = 'fork'), (SELECT job FROM r WHERE name = 'fork'),
-                                      (SELECT token FROM r WHERE name = 'fork'), 4, 'twilio.sms', '{"to": "+61400000000"}')),
+                                      (SELECT token FROM r WHERE name = 'fork'), 4, 'sms', pg_temp.h('sms'), 'twilio.sms', '{"to": "+61400000000"}')),
           '(t,intended,0)', 'an effect''s intent is recorded first, with a key from run and position');
 SELECT is((SELECT status FROM api.begin_flow_effect((SELECT id FROM r WHERE name = 'fork'), (SELECT job FROM r WHERE name = 'fork'),
-                                      (SELECT token FROM r WHERE name = 'fork'), 4, 'twilio.sms', '{"to": "+61400000000"}')),
+                                      (SELECT token FROM r WHERE name = 'fork'), 4, 'sms', pg_temp.h('sms'), 'twilio.sms', '{"to": "+61400000000"}')),
           'intended', 'beginning it again returns the same intent');
 SELECT throws_ok($$SELECT * FROM api.begin_flow_effect((SELECT id FROM r WHERE name = 'fork'), (SELECT job FROM r WHERE name = 'fork'),
-                                      (SELECT token FROM r WHERE name = 'fork'), 4, 'twilio.sms', '{"to": "+61499999999"}')$$,
+                                      (SELECT token FROM r WHERE name = 'fork'), 4, 'sms', pg_temp.h('sms'), 'twilio.sms', '{"to": "+61499999999"}')$$,
                  'CL409', 'effect does not match its intent', 'another request at the same position is CL409');
 SELECT throws_ok($$SELECT api.settle_flow_effect((SELECT id FROM r WHERE name = 'fork'), (SELECT job FROM r WHERE name = 'fork'),
                                       (SELECT token FROM r WHERE name = 'fork'), 4, 'sms', pg_temp.h('sms'), 'confirmed', '{}')$$,
