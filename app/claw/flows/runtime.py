@@ -436,6 +436,7 @@ class Flows:
         """Serve 'flow.run' jobs on this worker (the worker's queues must include the runs'
         queue, 'flows' by default)."""
         self.dsn = self.dsn or worker.dsn
+        self._pool.clear()  # a fresh worker (after a lost connection): no stale connections
 
         @worker.handler("flow.run")
         async def handle(job: Job) -> None:
