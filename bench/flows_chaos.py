@@ -110,21 +110,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class Chaos:
-    def __init__(self, p: ChaosParams, say: Any = print) -> None:
-        self.p, self.say = p, say
-        self.rng = random.Random(p.seed)
-        self.home = Path(tempfile.mkdtemp(prefix="claw-chaos-"))
+class ScratchClaw:
+    """A PostgreSQL cluster of its own (embedded binaries, a temporary CLAW_HOME, a free
+    port), migrated, with one tenant. Used by the chaos test and bench/flows_bench.py."""
+
+    def __init__(self) -> None:
+        self.home = Path(tempfile.mkdtemp(prefix="claw-scratch-"))
         os.chmod(self.home, 0o755)
         self.cluster = EmbeddedCluster(home=self.home / "pg", port=free_port())
-        self.procs: list[subprocess.Popen[bytes]] = []
-        self.kills = 0
-        self.restarts = 0
-        self.recovery: list[float] = []
-        self.pay = FakeProvider("idempotent", p.provider_delay).start()
-        self.sms = FakeProvider("tagged", p.provider_delay).start()
 
-    # database
     def setup(self) -> None:
         from claw.cli import run_migrate
         from claw.config import Settings
@@ -146,6 +140,32 @@ class Chaos:
                                "'owner', 'Owner')").fetchone()
         assert row is not None
         self.api_key = row[0]
+
+    def restart_immediate(self, pause: float) -> None:
+        subprocess.run(as_cluster_user([bin_path("pg_ctl"), "-D", str(self.cluster.pgdata),
+                                        "-m", "immediate", "-w", "stop"]),
+                       check=True, capture_output=True)
+        time.sleep(pause)
+        self.cluster.start()
+
+    def close(self) -> None:
+        try:
+            self.cluster.stop()
+        finally:
+            shutil.rmtree(self.home, ignore_errors=True)
+
+
+class Chaos(ScratchClaw):
+    def __init__(self, p: ChaosParams, say: Any = print) -> None:
+        super().__init__()
+        self.p, self.say = p, say
+        self.rng = random.Random(p.seed)
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.kills = 0
+        self.restarts = 0
+        self.recovery: list[float] = []
+        self.pay = FakeProvider("idempotent", p.provider_delay).start()
+        self.sms = FakeProvider("tagged", p.provider_delay).start()
 
     def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         for _ in range(100):
@@ -196,11 +216,7 @@ class Chaos:
     def restart_postgres(self) -> None:
         interrupted = {r[0]: r[1] for r in self.query(
             "SELECT run_id, dispatches FROM flow.runs WHERE status = 'running'")}
-        subprocess.run(as_cluster_user([bin_path("pg_ctl"), "-D", str(self.cluster.pgdata),
-                                        "-m", "immediate", "-w", "stop"]),
-                       check=True, capture_output=True)
-        time.sleep(self.rng.uniform(0.5, 1.5))
-        self.cluster.start()
+        self.restart_immediate(self.rng.uniform(0.5, 1.5))
         back = time.monotonic()
         self.restarts += 1
         # until every flow that was running is dispatched again (or has finished)
@@ -290,10 +306,7 @@ class Chaos:
                 proc.wait()
         self.pay.stop()
         self.sms.stop()
-        try:
-            self.cluster.stop()
-        finally:
-            shutil.rmtree(self.home, ignore_errors=True)
+        super().close()
 
 
 def run_chaos(params: ChaosParams, say: Any = print) -> dict[str, Any]:

@@ -381,10 +381,12 @@ class Flows:
         flows.install(worker)   # a claw.worker.Worker serving queue 'flows'
     """
 
-    def __init__(self, dsn: str | None = None) -> None:
+    def __init__(self, dsn: str | None = None, max_connections: int = 16) -> None:
         self.dsn = dsn
+        self.max_connections = max_connections
         self.registry: dict[tuple[str, int], FlowFn] = {}
         self._pool: list[psycopg.AsyncConnection[Any]] = []
+        self._slots: asyncio.Semaphore | None = None
         self.dispatches = 0
 
     def flow(self, name: str, version: int = 1) -> Callable[[FlowFn], FlowFn]:
@@ -413,17 +415,21 @@ class Flows:
 
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """One of at most `max_connections` autocommit connections (claw_worker)."""
         assert self.dsn is not None, "Flows.install(worker) sets the DSN"
-        conn = self._pool.pop() if self._pool else await psycopg.AsyncConnection.connect(
-            self.dsn, autocommit=True)
-        try:
-            yield conn
-        finally:
-            if not conn.closed and not conn.broken and len(self._pool) < 32:
-                self._pool.append(conn)
-            else:
-                with contextlib.suppress(psycopg.Error):
-                    await conn.close()
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.max_connections)
+        async with self._slots:
+            conn = self._pool.pop() if self._pool else await psycopg.AsyncConnection.connect(
+                self.dsn, autocommit=True)
+            try:
+                yield conn
+            finally:
+                if not conn.closed and not conn.broken:
+                    self._pool.append(conn)
+                else:
+                    with contextlib.suppress(psycopg.Error):
+                        await conn.close()
 
     async def close(self) -> None:
         while self._pool:
@@ -437,6 +443,7 @@ class Flows:
         queue, 'flows' by default)."""
         self.dsn = self.dsn or worker.dsn
         self._pool.clear()  # a fresh worker (after a lost connection): no stale connections
+        self._slots = None
 
         @worker.handler("flow.run")
         async def handle(job: Job) -> None:
