@@ -296,7 +296,7 @@ def main() -> int:
     ap.add_argument("--throughput", type=int, default=2000)
     ap.add_argument("--recover", type=int, default=1000)
     args = ap.parse_args()
-    import dbos
+    from importlib.metadata import version as package_version
 
     db = ScratchClaw()
     try:
@@ -309,12 +309,12 @@ def main() -> int:
     finally:
         db.close()
     print(f"PostgreSQL {version[0] if version else '?'}, {os.cpu_count()} cores; "
-          f"dbos {dbos.__version__ if hasattr(dbos, '__version__') else '?'}")
+          f"dbos {package_version('dbos')}")
     rows = [("per-step checkpoint (ms, lower is better)", "step_ms", False),
             ("workflows/s, 3 no-op steps (higher is better)", "workflows_per_s", True),
             (f"recovery of {args.recover} interrupted flows (s, lower is better)", "recovery_s",
              False)]
-    print(f"| benchmark | Claw | DBOS | Claw advantage |\n| --- | --- | --- | --- |")
+    print("| benchmark | Claw | DBOS | Claw advantage |\n| --- | --- | --- | --- |")
     for label, key, higher in rows:
         ratio = claw[key] / peer[key] if higher else peer[key] / claw[key]
         print(f"| {label} | {claw[key]:,.2f} | {peer[key]:,.2f} | {ratio:.2f}x |")
