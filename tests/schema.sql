@@ -671,6 +671,23 @@ ALTER FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_r
 COMMENT ON FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer) IS 'Worker: record a failed attempt of a held job: scheduled for retry after exponential backoff with jitter, or dead after the last attempt (p_retry => false: dead now). CL409 if not held.';
 
 --
+-- Name: flow_cancel_requested(uuid, uuid, uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.flow_cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) RETURNS boolean
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT flow.cancel_requested(p_run_id, p_job_id, p_lease_token) $$;
+
+ALTER FUNCTION api.flow_cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION flow_cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.flow_cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) IS 'Worker: whether a cancel was requested for this held run (asked while a long step runs).';
+
+--
 -- Name: fork_flow_run(uuid, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -1429,6 +1446,23 @@ ALTER FUNCTION api.start_flow_run(p_flow_name text, p_input jsonb, p_flow_versio
 COMMENT ON FUNCTION api.start_flow_run(p_flow_name text, p_input jsonb, p_flow_version integer, p_idempotency_key text, p_trace_id text, p_queue text) IS 'Start a durable flow run (dispatched through the queue). The same idempotency key returns the same run with created = false.';
 
 --
+-- Name: stop_cancelled_flow_run(uuid, uuid, uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) RETURNS text
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT flow.stop_cancelled(p_run_id, p_job_id, p_lease_token) $$;
+
+ALTER FUNCTION api.stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) IS 'Worker: end a held run whose cancel was requested, abandoning the step in progress.';
+
+--
 -- Name: tick_schedules(integer); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -1874,6 +1908,23 @@ $$;
 ALTER FUNCTION flow.cancel(p_run_id uuid) OWNER TO claw_owner;
 
 --
+-- Name: cancel_requested(uuid, uuid, uuid); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
+BEGIN
+  RETURN v_run.cancel_requested_at IS NOT NULL;
+END
+$$;
+
+ALTER FUNCTION flow.cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) OWNER TO claw_owner;
+
+--
 -- Name: runs; Type: TABLE; Schema: flow; Owner: claw_owner
 --
 
@@ -2021,6 +2072,7 @@ BEGIN
   SELECT r.* INTO v_run FROM flow.runs AS r
   WHERE r.tenant_id = internal.current_tenant_id() AND r.run_id = p_run_id
   FOR UPDATE;
+  PERFORM flow.trace(v_run.trace_id);
   IF NOT FOUND OR v_run.job_id IS DISTINCT FROM p_job_id
      OR v_run.status NOT IN ('pending', 'running', 'sleeping', 'waiting') THEN
     RETURN QUERY SELECT 'skip', v_run.status, v_run.flow_name, v_run.flow_version, v_run.input,
@@ -2318,6 +2370,7 @@ DECLARE
 BEGIN
   PERFORM api.act_as_job(p_job_id, p_lease_token);
   v_run := flow.require_run(p_run_id);
+  PERFORM flow.trace(v_run.trace_id);
   IF v_run.job_id IS DISTINCT FROM p_job_id THEN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'flow run not held',
       DETAIL = pg_catalog.format('run %s is dispatched by job %s, not %s', p_run_id,
@@ -2753,10 +2806,13 @@ CREATE FUNCTION flow.start_run(p_flow_name text, p_input jsonb, p_flow_version i
     AS $$
 DECLARE
   v_run flow.runs;
-  v_trace text := coalesce(p_trace_id, pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', ''));
+  v_trace text := coalesce(p_trace_id,
+                           NULLIF(pg_catalog.current_setting('claw.trace_id', true), ''),
+                           pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', ''));
 BEGIN
   PERFORM flow.check_start_args(p_flow_name, p_flow_version, p_input, p_idempotency_key,
                                 p_trace_id, p_queue);
+  PERFORM flow.trace(v_trace);
   INSERT INTO flow.runs AS r (tenant_id, flow_name, flow_version, input, idempotency_key,
                               parent_run_id, parent_position, trace_id, queue)
   VALUES (internal.current_tenant_id(), p_flow_name, p_flow_version, p_input, p_idempotency_key,
@@ -2781,6 +2837,29 @@ END
 $$;
 
 ALTER FUNCTION flow.start_run(p_flow_name text, p_input jsonb, p_flow_version integer, p_idempotency_key text, p_trace_id text, p_queue text, p_parent_run_id uuid, p_parent_position integer) OWNER TO claw_owner;
+
+--
+-- Name: stop_cancelled(uuid, uuid, uuid); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.stop_cancelled(p_run_id uuid, p_job_id uuid, p_lease_token uuid) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
+BEGIN
+  IF v_run.cancel_requested_at IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'no cancel requested',
+      DETAIL = pg_catalog.format('run %s was not asked to stop', p_run_id),
+      HINT = 'api.cancel_flow_run requests it';
+  END IF;
+  RETURN flow.finish(v_run, 'cancelled', NULL, pg_catalog.jsonb_build_object(
+    'message', 'cancelled', 'during_position', v_run.next_position));
+END
+$$;
+
+ALTER FUNCTION flow.stop_cancelled(p_run_id uuid, p_job_id uuid, p_lease_token uuid) OWNER TO claw_owner;
 
 --
 -- Name: tg_effects__audit(); Type: FUNCTION; Schema: flow; Owner: claw_owner
@@ -2917,6 +2996,20 @@ END
 $$;
 
 ALTER FUNCTION flow.tg_steps__written_once() OWNER TO claw_owner;
+
+--
+-- Name: trace(text); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.trace(p_trace_id text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+  SELECT pg_catalog.set_config('claw.trace_id', p_trace_id, true)
+  WHERE coalesce(pg_catalog.current_setting('claw.trace_id', true), '') = ''
+$$;
+
+ALTER FUNCTION flow.trace(p_trace_id text) OWNER TO claw_owner;
 
 --
 -- Name: wait_child(uuid, uuid, uuid, integer, text, text, uuid); Type: FUNCTION; Schema: flow; Owner: claw_owner
@@ -6298,6 +6391,13 @@ REVOKE ALL ON FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error t
 GRANT ALL ON FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer) TO claw_worker;
 
 --
+-- Name: FUNCTION flow_cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.flow_cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.flow_cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) TO claw_worker;
+
+--
 -- Name: FUNCTION fork_flow_run(p_run_id uuid, p_from_position integer); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -6512,6 +6612,13 @@ GRANT ALL ON FUNCTION api.start_flow_run(p_flow_name text, p_input jsonb, p_flow
 GRANT ALL ON FUNCTION api.start_flow_run(p_flow_name text, p_input jsonb, p_flow_version integer, p_idempotency_key text, p_trace_id text, p_queue text) TO claw_worker;
 
 --
+-- Name: FUNCTION stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) TO claw_worker;
+
+--
 -- Name: FUNCTION tick_schedules(p_limit integer); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -6627,6 +6734,12 @@ REVOKE ALL ON FUNCTION flow.begin_effect(p_run_id uuid, p_job_id uuid, p_lease_t
 --
 
 REVOKE ALL ON FUNCTION flow.cancel(p_run_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) FROM PUBLIC;
 
 --
 -- Name: FUNCTION check_position(p_run flow.runs, p_position integer); Type: ACL; Schema: flow; Owner: claw_owner
@@ -6791,6 +6904,12 @@ REVOKE ALL ON FUNCTION flow.start_child(p_run_id uuid, p_job_id uuid, p_lease_to
 REVOKE ALL ON FUNCTION flow.start_run(p_flow_name text, p_input jsonb, p_flow_version integer, p_idempotency_key text, p_trace_id text, p_queue text, p_parent_run_id uuid, p_parent_position integer) FROM PUBLIC;
 
 --
+-- Name: FUNCTION stop_cancelled(p_run_id uuid, p_job_id uuid, p_lease_token uuid); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.stop_cancelled(p_run_id uuid, p_job_id uuid, p_lease_token uuid) FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_effects__audit(); Type: ACL; Schema: flow; Owner: claw_owner
 --
 
@@ -6819,6 +6938,12 @@ REVOKE ALL ON FUNCTION flow.tg_runs__guard_transition() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION flow.tg_steps__written_once() FROM PUBLIC;
+
+--
+-- Name: FUNCTION trace(p_trace_id text); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.trace(p_trace_id text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION wait_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_child_run_id uuid); Type: ACL; Schema: flow; Owner: claw_owner

@@ -331,6 +331,40 @@ async def test_cancel_a_running_flow_stops_it_at_the_next_checkpoint(db: Databas
     assert [s[2] for s in steps(db, run)] == ["long"]
 
 
+@aio
+async def test_a_step_that_runs_on_sees_the_cancel_and_is_abandoned(db: Database,
+                                                                    tenant: Tenant) -> None:
+    ran: list[str] = []
+    flows = Flows(cancel_poll=0.1)
+
+    async def endless() -> str:
+        ran.append("endless started")
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            ran.append("endless cancelled")
+            raise
+        return "never"
+
+    @flows.flow("cancel.endless")
+    async def stuck(ctx: FlowContext, inp: Any) -> None:
+        await ctx.run("endless", endless)
+        await ctx.run("after", lambda: _note(ran, "after"))
+
+    run = start(db, tenant, "cancel.endless")
+
+    async def cancel_when_started() -> None:
+        while "endless started" not in ran:
+            await asyncio.sleep(0.02)
+        await asyncio.to_thread(as_owner, db, tenant, "SELECT api.cancel_flow_run(%s)", (run,))
+
+    canceller = asyncio.create_task(cancel_when_started())
+    await serve(db, flows, status_is(db, run, "cancelled"))
+    await canceller
+    assert ran == ["endless started", "endless cancelled"]
+    assert steps(db, run) == [] and run_row(db, run)["error"]["during_position"] == 0
+
+
 # -- children, fork ---------------------------------------------------------------------------------
 
 @aio
@@ -421,6 +455,10 @@ async def test_a_transactional_step_commits_its_write_with_its_checkpoint(
                                 "WHERE kind = 'flow.run'").fetchall()
     assert [j[0] for j in jobs] == [run_row(db, run)["output"]]  # enqueued exactly once
     assert run_row(db, run)["trace_id"] == trace and dispatch == [(trace,)]
+    with db.connect() as conn:
+        audited = conn.execute("SELECT DISTINCT trace_id FROM audit.events WHERE target_id = %s",
+                               (run,)).fetchall()
+    assert audited == [(trace,)]  # every transition of the run in the ledger carries it
     flow_logs = [r for r in caplog.records if r.name == "claw.flows"]
     assert flow_logs and all(getattr(r, "trace_id", None) == trace for r in flow_logs)
 

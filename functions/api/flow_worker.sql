@@ -165,3 +165,28 @@ AS $fn$ SELECT flow.effect_unknown(p_run_id, p_job_id, p_lease_token, p_position
 COMMENT ON FUNCTION api.mark_flow_effect_unknown(uuid, uuid, uuid, integer, text) IS
   'Worker: reconciliation could not tell whether a sent effect was delivered; the run is blocked until a person resolves it.';
 GRANT EXECUTE ON FUNCTION api.mark_flow_effect_unknown(uuid, uuid, uuid, integer, text) TO claw_worker;
+
+-- api.flow_cancel_requested: has a cancel been requested for this held run?
+CREATE OR REPLACE FUNCTION api.flow_cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid)
+RETURNS boolean
+LANGUAGE sql
+VOLATILE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$ SELECT flow.cancel_requested(p_run_id, p_job_id, p_lease_token) $fn$;
+COMMENT ON FUNCTION api.flow_cancel_requested(uuid, uuid, uuid) IS
+  'Worker: whether a cancel was requested for this held run (asked while a long step runs).';
+GRANT EXECUTE ON FUNCTION api.flow_cancel_requested(uuid, uuid, uuid) TO claw_worker;
+
+-- api.stop_cancelled_flow_run: end a held run whose cancel was requested as cancelled, the
+-- step in progress abandoned (not recorded). CL409 when no cancel was requested.
+CREATE OR REPLACE FUNCTION api.stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid)
+RETURNS text
+LANGUAGE sql
+VOLATILE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$ SELECT flow.stop_cancelled(p_run_id, p_job_id, p_lease_token) $fn$;
+COMMENT ON FUNCTION api.stop_cancelled_flow_run(uuid, uuid, uuid) IS
+  'Worker: end a held run whose cancel was requested, abandoning the step in progress.';
+GRANT EXECUTE ON FUNCTION api.stop_cancelled_flow_run(uuid, uuid, uuid) TO claw_worker;

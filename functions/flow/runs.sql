@@ -70,6 +70,18 @@ BEGIN
 END
 $fn$;
 
+-- flow.trace: make the run's trace id this transaction's claw.trace_id (which the audit
+-- ledger records with every event) unless the caller already set one.
+CREATE OR REPLACE FUNCTION flow.trace(p_trace_id text)
+RETURNS void
+LANGUAGE sql
+VOLATILE
+SET search_path = ''
+AS $fn$
+  SELECT pg_catalog.set_config('claw.trace_id', p_trace_id, true)
+  WHERE coalesce(pg_catalog.current_setting('claw.trace_id', true), '') = ''
+$fn$;
+
 -- flow.require_run: lock one of this tenant's runs, or CL404.
 CREATE OR REPLACE FUNCTION flow.require_run(p_run_id uuid)
 RETURNS flow.runs
@@ -108,6 +120,7 @@ DECLARE
 BEGIN
   PERFORM api.act_as_job(p_job_id, p_lease_token);
   v_run := flow.require_run(p_run_id);
+  PERFORM flow.trace(v_run.trace_id);
   IF v_run.job_id IS DISTINCT FROM p_job_id THEN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'flow run not held',
       DETAIL = pg_catalog.format('run %s is dispatched by job %s, not %s', p_run_id,
@@ -176,10 +189,13 @@ SET search_path = ''
 AS $fn$
 DECLARE
   v_run flow.runs;
-  v_trace text := coalesce(p_trace_id, pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', ''));
+  v_trace text := coalesce(p_trace_id,
+                           NULLIF(pg_catalog.current_setting('claw.trace_id', true), ''),
+                           pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', ''));
 BEGIN
   PERFORM flow.check_start_args(p_flow_name, p_flow_version, p_input, p_idempotency_key,
                                 p_trace_id, p_queue);
+  PERFORM flow.trace(v_trace);
   INSERT INTO flow.runs AS r (tenant_id, flow_name, flow_version, input, idempotency_key,
                               parent_run_id, parent_position, trace_id, queue)
   VALUES (internal.current_tenant_id(), p_flow_name, p_flow_version, p_input, p_idempotency_key,
@@ -269,6 +285,7 @@ BEGIN
   SELECT r.* INTO v_run FROM flow.runs AS r
   WHERE r.tenant_id = internal.current_tenant_id() AND r.run_id = p_run_id
   FOR UPDATE;
+  PERFORM flow.trace(v_run.trace_id);
   IF NOT FOUND OR v_run.job_id IS DISTINCT FROM p_job_id
      OR v_run.status NOT IN ('pending', 'running', 'sleeping', 'waiting') THEN
     RETURN QUERY SELECT 'skip', v_run.status, v_run.flow_name, v_run.flow_version, v_run.input,
@@ -341,5 +358,42 @@ BEGIN
   RETURNING r.* INTO v_run;
   PERFORM flow.wake_parent(v_run);
   RETURN 'cancelled';
+END
+$fn$;
+
+-- flow.cancel_requested: whether a cancel was requested for a run this job holds (the SDK
+-- asks while a long step runs, so that running steps see a cancel).
+CREATE OR REPLACE FUNCTION flow.cancel_requested(p_run_id uuid, p_job_id uuid,
+                                                 p_lease_token uuid)
+RETURNS boolean
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
+BEGIN
+  RETURN v_run.cancel_requested_at IS NOT NULL;
+END
+$fn$;
+
+-- flow.stop_cancelled: end a held run whose cancel was requested, as cancelled, without
+-- recording the step it was in (the SDK cancelled that step). CL409 without a request.
+CREATE OR REPLACE FUNCTION flow.stop_cancelled(p_run_id uuid, p_job_id uuid, p_lease_token uuid)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
+BEGIN
+  IF v_run.cancel_requested_at IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'no cancel requested',
+      DETAIL = pg_catalog.format('run %s was not asked to stop', p_run_id),
+      HINT = 'api.cancel_flow_run requests it';
+  END IF;
+  RETURN flow.finish(v_run, 'cancelled', NULL, pg_catalog.jsonb_build_object(
+    'message', 'cancelled', 'during_position', v_run.next_position));
 END
 $fn$;

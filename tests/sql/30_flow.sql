@@ -6,7 +6,7 @@
 -- resolved), who may call what, isolation between tenants, the audit of transitions,
 -- retention.
 BEGIN;
-SELECT plan(87);
+SELECT plan(90);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
@@ -171,6 +171,38 @@ SELECT is_empty($$SELECT from_status, to_status, outcome FROM pairs WHERE allowe
                 'every allowed run transition passes the guard');
 SELECT is_empty($$SELECT from_status, to_status, outcome FROM pairs WHERE NOT allowed AND outcome IS DISTINCT FROM 'CL409'$$,
                 'every other run transition is refused with CL409');
+-- every effect transition, the same way
+CREATE TEMP TABLE effect_pairs AS
+  SELECT f.s AS from_status, x.s AS to_status,
+         EXISTS (SELECT 1 FROM internal.flow_effect_transitions tr WHERE tr.from_status = f.s AND tr.to_status = x.s) AS allowed,
+         NULL::text AS outcome
+  FROM unnest('{intended,sent,confirmed,unknown,reconciled}'::text[]) f(s),
+       unnest('{intended,sent,confirmed,unknown,reconciled}'::text[]) x(s)
+  WHERE f.s <> x.s;
+DO $$
+DECLARE v record; v_tenant uuid := (SELECT tenant_id FROM t WHERE name = 'a');
+        v_run uuid := (SELECT id FROM r WHERE name = 'one');
+BEGIN
+  FOR v IN SELECT * FROM effect_pairs LOOP
+    BEGIN
+      SET LOCAL session_replication_role = replica;
+      INSERT INTO flow.effects (tenant_id, run_id, position, provider, idempotency_key, status)
+      VALUES (v_tenant, v_run, 99, 'sms', 'pairs', v.from_status);
+      SET LOCAL session_replication_role = origin;
+      UPDATE flow.effects SET status = v.to_status WHERE tenant_id = v_tenant AND idempotency_key = 'pairs';
+      RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'undo';
+    EXCEPTION WHEN OTHERS THEN
+      SET LOCAL session_replication_role = origin;
+      UPDATE effect_pairs SET outcome = CASE WHEN SQLERRM = 'undo' THEN 'ok' ELSE SQLSTATE END
+      WHERE from_status = v.from_status AND to_status = v.to_status;
+    END;
+  END LOOP;
+END $$;
+SELECT is((SELECT count(*)::int FROM effect_pairs WHERE allowed), 6, 'effects allow 6 transitions');
+SELECT is_empty($$SELECT from_status, to_status, outcome FROM effect_pairs WHERE allowed AND outcome IS DISTINCT FROM 'ok'$$,
+                'every allowed effect transition passes the guard');
+SELECT is_empty($$SELECT from_status, to_status, outcome FROM effect_pairs WHERE NOT allowed AND outcome IS DISTINCT FROM 'CL409'$$,
+                'every other effect transition (confirmed -> sent: a second send) is refused with CL409');
 SELECT throws_ok($$UPDATE flow.runs SET input = '{"order": 2}' WHERE run_id = (SELECT id FROM r WHERE name = 'one')$$,
                  'CL403', 'a run''s identity is fixed', 'a run''s input never changes');
 

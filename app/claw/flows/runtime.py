@@ -72,6 +72,10 @@ SETTLE = ("SELECT api.settle_flow_effect(p_run_id => %s, p_job_id => %s, p_lease
 EFFECT_UNKNOWN = ("SELECT api.mark_flow_effect_unknown(p_run_id => %s, p_job_id => %s, "
                   "p_lease_token => %s, p_position => %s, p_note => %s)")
 ACT_AS = "SELECT api.act_as_job(p_job_id => %s, p_lease_token => %s)"
+CANCEL_REQUESTED = ("SELECT api.flow_cancel_requested(p_run_id => %s, p_job_id => %s, "
+                    "p_lease_token => %s)")
+STOP_CANCELLED = ("SELECT api.stop_cancelled_flow_run(p_run_id => %s, p_job_id => %s, "
+                  "p_lease_token => %s)")
 START = ("SELECT run_id, created FROM api.start_flow_run(p_flow_name => %s, p_input => %s, "
          "p_flow_version => %s, p_idempotency_key => %s, p_trace_id => %s, p_queue => %s)")
 
@@ -198,7 +202,7 @@ class FlowContext:
         started = datetime.now().astimezone()
         token = _current.set(self)
         try:
-            out = as_json(await fn(*args, **kwargs))
+            out = as_json(await self._watch_cancel(fn(*args, **kwargs), name))
         except Exception as exc:  # the step failed: the database decides retry or fail
             status, retry_at, attempt = await self._call(
                 FAIL_STEP, pos, name, digest, f"{type(exc).__name__}: {exc}",
@@ -214,6 +218,33 @@ class FlowContext:
         if status != "running":
             raise Suspend()
         return out  # type: ignore[no-any-return]
+
+    async def cancel_requested(self) -> bool:
+        """Whether someone asked to cancel this run (for long steps that check cooperatively;
+        steps also see it by themselves, see _watch_cancel)."""
+        (requested,) = await self._call(CANCEL_REQUESTED)
+        return bool(requested)
+
+    async def _watch_cancel(self, work: Awaitable[T], name: str) -> T:
+        """Run a step; while it runs longer than flows.cancel_poll seconds, ask every that
+        often whether the run was cancelled, and if so cancel the step, end the run as
+        cancelled (the step is not recorded) and stop."""
+        task = asyncio.ensure_future(work)
+        try:
+            while True:
+                done, _ = await asyncio.wait({task}, timeout=self.flows.cancel_poll)
+                if done:
+                    return task.result()
+                if await self.cancel_requested():
+                    task.cancel()
+                    with contextlib.suppress(BaseException):
+                        await task
+                    await self._call(STOP_CANCELLED)
+                    self.log.warning(f"run {self.run_id} cancelled during step {name!r}")
+                    raise Suspend()
+        finally:
+            if not task.done():
+                task.cancel()
 
     async def transaction(self, name: str,
                           fn: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]]) -> T:
@@ -381,9 +412,11 @@ class Flows:
         flows.install(worker)   # a claw.worker.Worker serving queue 'flows'
     """
 
-    def __init__(self, dsn: str | None = None, max_connections: int = 16) -> None:
+    def __init__(self, dsn: str | None = None, max_connections: int = 16,
+                 cancel_poll: float = 2.0) -> None:
         self.dsn = dsn
         self.max_connections = max_connections
+        self.cancel_poll = cancel_poll
         self.registry: dict[tuple[str, int], FlowFn] = {}
         self._pool: list[psycopg.AsyncConnection[Any]] = []
         self._slots: asyncio.Semaphore | None = None
