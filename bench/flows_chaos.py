@@ -163,6 +163,7 @@ class Chaos(ScratchClaw):
         self.procs: list[subprocess.Popen[bytes]] = []
         self.kills = 0
         self.restarts = 0
+        self.died = 0  # worker processes that exited by themselves (they must not)
         self.recovery: list[float] = []
         self.pay = FakeProvider("idempotent", p.provider_delay).start()
         self.sms = FakeProvider("tagged", p.provider_delay).start()
@@ -204,6 +205,15 @@ class Chaos(ScratchClaw):
         self.procs.remove(victim)
         self.kills += 1
         self.spawn()
+
+    def check_alive(self) -> None:
+        """A worker that loses PostgreSQL keeps running and reconnects; one that exited by
+        itself is counted (and replaced so that the run goes on)."""
+        for proc in [p for p in self.procs if p.poll() is not None]:
+            self.died += 1
+            self.procs.remove(proc)
+            self.say(f"  worker {proc.pid} exited by itself (code {proc.returncode})")
+            self.spawn()
 
     def kill_all(self) -> None:
         for proc in self.procs:
@@ -250,6 +260,7 @@ class Chaos(ScratchClaw):
         next_kill = time.monotonic() + self.rng.uniform(*p.kill_every)
         deadline = t0 + p.budget
         while time.monotonic() < deadline:
+            self.check_alive()
             done = self.completed()
             if marks and done >= marks[0] * p.flows:
                 marks.pop(0)
@@ -265,6 +276,7 @@ class Chaos(ScratchClaw):
             time.sleep(0.05)
         self.say(f"  chaos over after {time.monotonic() - t0:.1f}s: {self.kills} SIGKILLs, "
                  f"{self.restarts} restarts; {self.completed()}/{p.flows} completed")
+        self.check_alive()
         self.kill_all()
         self.spawn()  # one clean worker
         while time.monotonic() < deadline and self.completed() < p.flows:
@@ -287,6 +299,7 @@ class Chaos(ScratchClaw):
             "duplicates": self.pay.duplicates() + self.sms.duplicates(), "lost": lost,
             "stuck": self.p.flows - int(statuses.get("completed", 0)), "statuses": statuses,
             "sigkills": self.kills, "pg_restarts": self.restarts,
+            "workers_exited_by_themselves": self.died,
             "recovery_seconds": [round(r, 2) for r in self.recovery],
             "reconciled_sms": sum(1 for e in effects if e[0] == "sms" and e[2] == "reconciled"),
             "resent_pay": int(self.query("SELECT count(*) FROM flow.effects WHERE provider = 'pay' "
@@ -332,7 +345,8 @@ def main() -> int:
     result = run_chaos(params)
     print(json.dumps(result, indent=2, default=str))
     ok = (result["completed"] == params.flows and result["duplicates"] == 0
-          and result["lost"] == 0 and result["stuck"] == 0 and result["pg_restarts"] >= 1)
+          and result["lost"] == 0 and result["stuck"] == 0 and result["pg_restarts"] >= 1
+          and result["workers_exited_by_themselves"] == 0)
     print(f"{result['completed']} completed, {result['duplicates']} duplicate deliveries, "
           f"{result['lost']} lost, {result['stuck']} stuck; recovery after the last restart "
           f"{result['recovery_seconds'][-1] if result['recovery_seconds'] else '-'}s: "

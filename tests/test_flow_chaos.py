@@ -27,3 +27,5 @@ def test_flows_survive_sigkills_and_a_postgres_restart_with_exactly_once_effects
     assert result["lost"] == 0, result
     assert result["stuck"] == 0, result
     assert result["recovery_seconds"] and result["recovery_seconds"][0] >= 0
+    # the workers outlived the restart: they reconnected with backoff instead of exiting
+    assert result["workers_exited_by_themselves"] == 0, result
