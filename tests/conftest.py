@@ -344,6 +344,47 @@ def seed_queue(db: Database, tenants: dict[str, Tenant], jobs_per_tenant: int = 
                          (t.tenant_id,))
 
 
+def seed_flows(db: Database, tenants: dict[str, Tenant]) -> None:
+    """Flow rows of every tenant, made through the api: runs (started as the runtime role),
+    steps, an effect, a timer (a signal wait with a timeout) and signals (as the worker holding
+    each run's flow.run job, and the runtime role sending)."""
+    h = "0" * 64
+    runs: dict[str, list[str]] = {}
+    with db.connect("claw_runtime") as conn:
+        for t in tenants.values():
+            with conn.transaction():
+                conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (t.api_key,))
+                runs[t.name] = [str(conn.execute(
+                    "SELECT run_id FROM api.start_flow_run(p_flow_name => 'seed.flow', "
+                    "p_input => %s, p_idempotency_key => %s, p_queue => 'seed.flows')",
+                    (json.dumps({"n": i}), f"seed-{i}")).fetchone()[0]) for i in range(2)]
+    with db.connect("claw_worker") as conn:
+        jobs = conn.execute("SELECT job_id, lease_token, payload ->> 'run_id' FROM api.claim_jobs("
+                            "p_queue => 'seed.flows', p_worker => 'seed', p_limit => 1000)").fetchall()
+        for job_id, token, run_id in jobs:
+            held = (run_id, job_id, token)
+            conn.execute("SELECT * FROM api.claim_flow_run(%s, %s, %s)", held)
+            conn.execute("SELECT api.record_flow_step(%s, %s, %s, 0, 'fetch', %s, %s)",
+                         (*held, h, json.dumps({"rows": 1})))
+            if any(run_id == ids[0] for ids in runs.values()):
+                conn.execute("SELECT * FROM api.begin_flow_effect(%s, %s, %s, 1, 'sms', %s, 'sms', %s)",
+                             (*held, h, json.dumps({"to": "+61400000000"})))
+                conn.execute("SELECT api.mark_flow_effect_sent(%s, %s, %s, 1)", held)
+                conn.execute("SELECT api.settle_flow_effect(%s, %s, %s, 1, 'sms', %s, "
+                             "'confirmed', %s)", (*held, h, json.dumps({"sid": "SM1"})))
+                conn.execute("SELECT * FROM api.wait_flow_signal(%s, %s, %s, 2, 'approval', %s, "
+                             "p_timeout_seconds => 3600)", (*held, h))
+            else:
+                conn.execute("SELECT api.complete_flow_run(%s, %s, %s, '{}')", held)
+        conn.execute("SELECT api.complete_jobs(%s, %s)", ([j[0] for j in jobs], jobs[0][1]))
+    with db.connect("claw_runtime") as conn:
+        for t in tenants.values():
+            with conn.transaction():
+                conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (t.api_key,))
+                conn.execute("SELECT api.send_flow_signal(%s, 'approval', '{\"ok\": true}')",
+                             (runs[t.name][0],))
+
+
 @pytest.fixture
 def seeded(db: Database) -> tuple[Database, dict[str, Tenant]]:
     return db, seed_tenants(db)

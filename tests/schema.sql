@@ -43,6 +43,14 @@ CREATE SCHEMA extensions;
 ALTER SCHEMA extensions OWNER TO postgres;
 
 --
+-- Name: flow; Type: SCHEMA; Schema: -; Owner: claw_owner
+--
+
+CREATE SCHEMA flow;
+
+ALTER SCHEMA flow OWNER TO claw_owner;
+
+--
 -- Name: internal; Type: SCHEMA; Schema: -; Owner: claw_owner
 --
 
@@ -290,6 +298,45 @@ ALTER FUNCTION api.authenticate(p_api_key text) OWNER TO claw_owner;
 COMMENT ON FUNCTION api.authenticate(p_api_key text) IS 'Verify an API key and set the tenant context for this transaction. Returns tenant, principal, roles, scopes. CL401 when the key is malformed, unknown, revoked or expired.';
 
 --
+-- Name: begin_flow_effect(uuid, uuid, uuid, integer, text, text, text, jsonb); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb DEFAULT '{}'::jsonb) RETURNS TABLE(idempotency_key text, status text, sends integer, response jsonb)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT * FROM flow.begin_effect(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_provider, p_request) $$;
+
+ALTER FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb) IS 'Worker: record the intent and idempotency key of an external effect before calling the provider (returns the existing intent on a replay).';
+
+--
+-- Name: cancel_flow_run(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.cancel_flow_run(p_run_id uuid) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator}', 'flow:write', 'cancelling a flow');
+  RETURN flow.cancel(p_run_id);
+END
+$$;
+
+ALTER FUNCTION api.cancel_flow_run(p_run_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION cancel_flow_run(p_run_id uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.cancel_flow_run(p_run_id uuid) IS 'Cancel a flow run: at once if it is not running, else at its next checkpoint (returns cancelled or cancelling).';
+
+--
 -- Name: cancel_job(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -322,6 +369,23 @@ ALTER FUNCTION api.cancel_job(p_job_id uuid) OWNER TO claw_owner;
 COMMENT ON FUNCTION api.cancel_job(p_job_id uuid) IS 'Cancel a job of this tenant: waiting or dead at once (''cancelled''); running at its worker''s next heartbeat (''cancelling''). CL409 when finished, CL404 unknown.';
 
 --
+-- Name: claim_flow_run(uuid, uuid, uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.claim_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) RETURNS TABLE(action text, status text, flow_name text, flow_version integer, input jsonb, trace_id text, next_position integer, step_attempts integer, dispatches integer, steps jsonb)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT * FROM flow.claim(p_run_id, p_job_id, p_lease_token) $$;
+
+ALTER FUNCTION api.claim_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION claim_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.claim_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) IS 'Worker: take the run a flow.run job dispatches (-> running) and get its recorded steps to replay; action skip for a stale job or finished run.';
+
+--
 -- Name: claim_jobs(text, text, integer, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -337,6 +401,23 @@ ALTER FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer, p_le
 --
 
 COMMENT ON FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer) IS 'Worker: lease up to p_limit jobs of a queue (FOR UPDATE SKIP LOCKED, tenant-fair order), reclaiming expired leases first. All returned jobs share one lease_token.';
+
+--
+-- Name: complete_flow_run(uuid, uuid, uuid, jsonb); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.complete_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_output jsonb DEFAULT NULL::jsonb) RETURNS text
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT flow.complete(p_run_id, p_job_id, p_lease_token, p_output) $$;
+
+ALTER FUNCTION api.complete_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_output jsonb) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION complete_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_output jsonb); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.complete_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_output jsonb) IS 'Worker: the flow function returned; the run is completed with its output.';
 
 --
 -- Name: complete_jobs(uuid[], uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -539,6 +620,40 @@ ALTER FUNCTION api.enqueue_jobs(p_jobs jsonb) OWNER TO claw_owner;
 COMMENT ON FUNCTION api.enqueue_jobs(p_jobs jsonb) IS 'Enqueue a batch of jobs (JSON array of {queue, kind, payload, priority, run_at, unique_key, rate_key, max_attempts, trace_id}) in this transaction. Returns job_id, deduplicated per spec.';
 
 --
+-- Name: fail_flow_run(uuid, uuid, uuid, jsonb); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.fail_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_error jsonb) RETURNS text
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT flow.fail(p_run_id, p_job_id, p_lease_token, p_error) $$;
+
+ALTER FUNCTION api.fail_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_error jsonb) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION fail_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_error jsonb); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.fail_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_error jsonb) IS 'Worker: the flow failed outside a step (an exception, or code that no longer matches the recorded history); the run is failed.';
+
+--
+-- Name: fail_flow_step(uuid, uuid, uuid, integer, text, text, text, integer, double precision, double precision, boolean); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.fail_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_error text, p_max_attempts integer DEFAULT 3, p_backoff_seconds double precision DEFAULT 1, p_backoff_max_seconds double precision DEFAULT 3600, p_retry boolean DEFAULT true) RETURNS TABLE(status text, retry_at timestamp with time zone, attempts integer)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT * FROM flow.fail_step(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_error, p_max_attempts, p_backoff_seconds, p_backoff_max_seconds, p_retry) $$;
+
+ALTER FUNCTION api.fail_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_error text, p_max_attempts integer, p_backoff_seconds double precision, p_backoff_max_seconds double precision, p_retry boolean) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION fail_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_error text, p_max_attempts integer, p_backoff_seconds double precision, p_backoff_max_seconds double precision, p_retry boolean); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.fail_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_error text, p_max_attempts integer, p_backoff_seconds double precision, p_backoff_max_seconds double precision, p_retry boolean) IS 'Worker: record a failed step attempt under the step''s retry policy (max attempts, exponential backoff): sleeping until the retry, or failed.';
+
+--
 -- Name: fail_job(uuid, uuid, text, boolean, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -554,6 +669,79 @@ ALTER FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_r
 --
 
 COMMENT ON FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer) IS 'Worker: record a failed attempt of a held job: scheduled for retry after exponential backoff with jitter, or dead after the last attempt (p_retry => false: dead now). CL409 if not held.';
+
+--
+-- Name: flow_cancel_requested(uuid, uuid, uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.flow_cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) RETURNS boolean
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT flow.cancel_requested(p_run_id, p_job_id, p_lease_token) $$;
+
+ALTER FUNCTION api.flow_cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION flow_cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.flow_cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) IS 'Worker: whether a cancel was requested for this held run (asked while a long step runs).';
+
+--
+-- Name: fork_flow_run(uuid, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.fork_flow_run(p_run_id uuid, p_from_position integer) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator}', 'flow:write', 'forking a flow');
+  RETURN flow.fork(p_run_id, p_from_position);
+END
+$$;
+
+ALTER FUNCTION api.fork_flow_run(p_run_id uuid, p_from_position integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION fork_flow_run(p_run_id uuid, p_from_position integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.fork_flow_run(p_run_id uuid, p_from_position integer) IS 'Fork a finished (completed, failed or cancelled) run from step N: a new run that replays steps 0..N-1 from the copy and runs step N onwards again.';
+
+--
+-- Name: get_flow_run(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.get_flow_run(p_run_id uuid) RETURNS TABLE(run_id uuid, flow_name text, flow_version integer, status text, input jsonb, output jsonb, error jsonb, idempotency_key text, parent_run_id uuid, forked_from_run_id uuid, trace_id text, next_position integer, wake_at timestamp with time zone, wait_signal text, wait_child_run_id uuid, cancel_requested_at timestamp with time zone, dispatches integer, created_at timestamp with time zone, started_at timestamp with time zone, finished_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'flow:read',
+                                'reading a flow run');
+  RETURN QUERY
+  SELECT r.run_id, r.flow_name, r.flow_version, r.status, r.input, r.output, r.error,
+         r.idempotency_key, r.parent_run_id, r.forked_from_run_id, r.trace_id, r.next_position,
+         r.wake_at, r.wait_signal, r.wait_child_run_id, r.cancel_requested_at, r.dispatches,
+         r.created_at, r.started_at, r.finished_at
+  FROM flow.runs AS r
+  WHERE r.tenant_id = internal.current_tenant_id() AND r.run_id = p_run_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'flow run not found',
+      DETAIL = pg_catalog.format('no flow run %s in this tenant', p_run_id),
+      HINT = 'finished runs are kept until api.purge_flow_runs removes them';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION api.get_flow_run(p_run_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION get_flow_run(p_run_id uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.get_flow_run(p_run_id uuid) IS 'One flow run of this tenant: status (pending, running, sleeping, waiting, blocked, completed, failed, cancelled), input, output or error, what it waits for.';
 
 --
 -- Name: get_job(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -710,6 +898,123 @@ ALTER FUNCTION api.list_error_codes() OWNER TO claw_owner;
 COMMENT ON FUNCTION api.list_error_codes() IS 'The CL error registry: sqlstate, name, HTTP status and meaning of every Claw error.';
 
 --
+-- Name: list_flow_effects(uuid, text, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_flow_effects(p_run_id uuid DEFAULT NULL::uuid, p_status text DEFAULT NULL::text, p_limit integer DEFAULT 100) RETURNS TABLE(run_id uuid, "position" integer, provider text, idempotency_key text, status text, request jsonb, response jsonb, sends integer, note text, created_at timestamp with time zone, sent_at timestamp with time zone, settled_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'flow:read',
+                                'listing effects');
+  IF p_status IS NOT NULL AND p_status NOT IN ('intended', 'sent', 'confirmed', 'unknown',
+                                               'reconciled') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid effect status',
+      DETAIL = pg_catalog.format('%L is not an effect status', p_status),
+      HINT = 'intended, sent, confirmed, unknown or reconciled';
+  END IF;
+  IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 1000 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid limit',
+      DETAIL = pg_catalog.format('p_limit must be 1 to 1000, not %s', p_limit),
+      HINT = 'page with smaller limits';
+  END IF;
+  RETURN QUERY
+  SELECT e.run_id, e.position, e.provider, e.idempotency_key, e.status, e.request, e.response,
+         e.sends, e.note, e.created_at, e.sent_at, e.settled_at
+  FROM flow.effects AS e
+  WHERE e.tenant_id = internal.current_tenant_id()
+    AND (p_run_id IS NULL OR e.run_id = p_run_id) AND (p_status IS NULL OR e.status = p_status)
+  ORDER BY e.created_at DESC, e.idempotency_key
+  LIMIT p_limit;
+END
+$$;
+
+ALTER FUNCTION api.list_flow_effects(p_run_id uuid, p_status text, p_limit integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_flow_effects(p_run_id uuid, p_status text, p_limit integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_flow_effects(p_run_id uuid, p_status text, p_limit integer) IS 'This tenant''s external effects with their idempotency keys (p_status => ''unknown'': the ones a person must resolve with api.resolve_flow_effect).';
+
+--
+-- Name: list_flow_runs(text, text, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_flow_runs(p_status text DEFAULT NULL::text, p_flow_name text DEFAULT NULL::text, p_limit integer DEFAULT 100) RETURNS TABLE(run_id uuid, flow_name text, flow_version integer, status text, next_position integer, parent_run_id uuid, trace_id text, error jsonb, created_at timestamp with time zone, finished_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'flow:read',
+                                'listing flow runs');
+  IF p_status IS NOT NULL AND p_status NOT IN ('pending', 'running', 'sleeping', 'waiting',
+                                               'blocked', 'completed', 'failed', 'cancelled') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid flow run status',
+      DETAIL = pg_catalog.format('%L is not a run status', p_status),
+      HINT = 'pending, running, sleeping, waiting, blocked, completed, failed or cancelled';
+  END IF;
+  IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 1000 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid limit',
+      DETAIL = pg_catalog.format('p_limit must be 1 to 1000, not %s', p_limit),
+      HINT = 'page with smaller limits';
+  END IF;
+  RETURN QUERY
+  SELECT r.run_id, r.flow_name, r.flow_version, r.status, r.next_position, r.parent_run_id,
+         r.trace_id, r.error, r.created_at, r.finished_at
+  FROM flow.runs AS r
+  WHERE r.tenant_id = internal.current_tenant_id()
+    AND (p_status IS NULL OR r.status = p_status)
+    AND (p_flow_name IS NULL OR r.flow_name = p_flow_name)
+  ORDER BY r.created_at DESC, r.run_id DESC
+  LIMIT p_limit;
+END
+$$;
+
+ALTER FUNCTION api.list_flow_runs(p_status text, p_flow_name text, p_limit integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_flow_runs(p_status text, p_flow_name text, p_limit integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_flow_runs(p_status text, p_flow_name text, p_limit integer) IS 'This tenant''s flow runs, newest first (p_status => ''blocked'' lists the runs a person must look at).';
+
+--
+-- Name: list_flow_steps(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_flow_steps(p_run_id uuid) RETURNS TABLE("position" integer, name text, kind text, status text, input_hash text, output jsonb, error text, attempts integer, started_at timestamp with time zone, finished_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'flow:read',
+                                'reading flow steps');
+  IF NOT EXISTS (SELECT 1 FROM flow.runs AS r
+                 WHERE r.tenant_id = internal.current_tenant_id() AND r.run_id = p_run_id) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'flow run not found',
+      DETAIL = pg_catalog.format('no flow run %s in this tenant', p_run_id),
+      HINT = 'api.list_flow_runs lists this tenant''s runs';
+  END IF;
+  RETURN QUERY
+  SELECT s.position, s.name, s.kind, s.status, s.input_hash, s.output, s.error, s.attempts,
+         s.started_at, s.finished_at
+  FROM flow.steps AS s
+  WHERE s.tenant_id = internal.current_tenant_id() AND s.run_id = p_run_id
+  ORDER BY s.position;
+END
+$$;
+
+ALTER FUNCTION api.list_flow_steps(p_run_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_flow_steps(p_run_id uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_flow_steps(p_run_id uuid) IS 'The recorded steps (checkpoints) of a flow run, by position, with outputs and errors.';
+
+--
 -- Name: list_jobs(text, text, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -825,6 +1130,79 @@ ALTER FUNCTION api.maintain_queue(p_retention_days integer) OWNER TO claw_owner;
 COMMENT ON FUNCTION api.maintain_queue(p_retention_days integer) IS 'Worker: create job history partitions ahead and drop those past retention (days).';
 
 --
+-- Name: mark_flow_effect_sent(uuid, uuid, uuid, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.mark_flow_effect_sent(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer) RETURNS integer
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT flow.mark_effect_sent(p_run_id, p_job_id, p_lease_token, p_position) $$;
+
+ALTER FUNCTION api.mark_flow_effect_sent(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION mark_flow_effect_sent(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.mark_flow_effect_sent(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer) IS 'Worker: mark an effect sent (commit this just before calling the provider); returns how many sends so far.';
+
+--
+-- Name: mark_flow_effect_unknown(uuid, uuid, uuid, integer, text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.mark_flow_effect_unknown(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_note text) RETURNS text
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT flow.effect_unknown(p_run_id, p_job_id, p_lease_token, p_position, p_note) $$;
+
+ALTER FUNCTION api.mark_flow_effect_unknown(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_note text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION mark_flow_effect_unknown(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_note text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.mark_flow_effect_unknown(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_note text) IS 'Worker: reconciliation could not tell whether a sent effect was delivered; the run is blocked until a person resolves it.';
+
+--
+-- Name: purge_flow_runs(integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.purge_flow_runs(p_days integer DEFAULT 30) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin}', 'flow:write', 'purging flow runs');
+  RETURN flow.purge(p_days);
+END
+$$;
+
+ALTER FUNCTION api.purge_flow_runs(p_days integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION purge_flow_runs(p_days integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.purge_flow_runs(p_days integer) IS 'Retention: delete this tenant''s flow runs finished more than p_days days ago (and their steps, timers, signals and effects); returns how many.';
+
+--
+-- Name: record_flow_step(uuid, uuid, uuid, integer, text, text, jsonb, text, timestamp with time zone); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.record_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_output jsonb, p_kind text DEFAULT 'step'::text, p_started_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS text
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT flow.record_step(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_output, p_kind, p_started_at) $$;
+
+ALTER FUNCTION api.record_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_output jsonb, p_kind text, p_started_at timestamp with time zone) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION record_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_output jsonb, p_kind text, p_started_at timestamp with time zone); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.record_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_output jsonb, p_kind text, p_started_at timestamp with time zone) IS 'Worker: checkpoint a completed step, once (a second write is 23505); only while holding the run''s lease (CL409 otherwise). Returns running or cancelled.';
+
+--
 -- Name: release_jobs(uuid[], uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -840,6 +1218,28 @@ ALTER FUNCTION api.release_jobs(p_job_ids uuid[], p_lease_token uuid) OWNER TO c
 --
 
 COMMENT ON FUNCTION api.release_jobs(p_job_ids uuid[], p_lease_token uuid) IS 'Worker: return held jobs to the queue untouched (graceful shutdown); returns how many.';
+
+--
+-- Name: resolve_flow_effect(uuid, integer, boolean, jsonb, text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.resolve_flow_effect(p_run_id uuid, p_position integer, p_delivered boolean, p_response jsonb DEFAULT NULL::jsonb, p_note text DEFAULT NULL::text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator}', 'flow:write', 'resolving an effect');
+  RETURN flow.resolve_effect(p_run_id, p_position, p_delivered, p_response, p_note);
+END
+$$;
+
+ALTER FUNCTION api.resolve_flow_effect(p_run_id uuid, p_position integer, p_delivered boolean, p_response jsonb, p_note text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION resolve_flow_effect(p_run_id uuid, p_position integer, p_delivered boolean, p_response jsonb, p_note text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.resolve_flow_effect(p_run_id uuid, p_position integer, p_delivered boolean, p_response jsonb, p_note text) IS 'Resolve an effect whose outcome is unknown after reconciliation: delivered => reconciled, not delivered => sent again; the blocked run continues.';
 
 --
 -- Name: retry_job(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -913,6 +1313,29 @@ ALTER FUNCTION api.revoke_api_key(p_api_key_id uuid) OWNER TO claw_owner;
 COMMENT ON FUNCTION api.revoke_api_key(p_api_key_id uuid) IS 'Revoke an API key immediately; returns when it was revoked. Idempotent.';
 
 --
+-- Name: send_flow_signal(uuid, text, jsonb); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.send_flow_signal(p_run_id uuid, p_name text, p_payload jsonb DEFAULT '{}'::jsonb) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,worker}', 'flow:write',
+                                'signalling a flow');
+  RETURN flow.send_signal(p_run_id, p_name, p_payload);
+END
+$$;
+
+ALTER FUNCTION api.send_flow_signal(p_run_id uuid, p_name text, p_payload jsonb) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION send_flow_signal(p_run_id uuid, p_name text, p_payload jsonb); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.send_flow_signal(p_run_id uuid, p_name text, p_payload jsonb) IS 'Send a named signal to a flow run; the first signal of a name wins (later ones return false) and is delivered to one waiting step, once.';
+
+--
 -- Name: set_schedule_paused(uuid, boolean); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -948,6 +1371,98 @@ ALTER FUNCTION api.set_schedule_paused(p_schedule_id uuid, p_paused boolean) OWN
 COMMENT ON FUNCTION api.set_schedule_paused(p_schedule_id uuid, p_paused boolean) IS 'Pause or resume a schedule; returns its next fire instant. CL404 unknown.';
 
 --
+-- Name: settle_flow_effect(uuid, uuid, uuid, integer, text, text, text, jsonb); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.settle_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_outcome text, p_response jsonb) RETURNS text
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT flow.settle_effect(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_outcome, p_response) $$;
+
+ALTER FUNCTION api.settle_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_outcome text, p_response jsonb) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION settle_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_outcome text, p_response jsonb); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.settle_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_outcome text, p_response jsonb) IS 'Worker: settle an effect as confirmed or reconciled with the provider''s response and checkpoint its step in the same transaction.';
+
+--
+-- Name: sleep_flow(uuid, uuid, uuid, integer, text, text, timestamp with time zone, double precision); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.sleep_flow(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_wake_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_seconds double precision DEFAULT NULL::double precision) RETURNS TABLE(status text, wake_at timestamp with time zone)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT * FROM flow.sleep(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_wake_at, p_seconds) $$;
+
+ALTER FUNCTION api.sleep_flow(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_wake_at timestamp with time zone, p_seconds double precision) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION sleep_flow(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_wake_at timestamp with time zone, p_seconds double precision); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.sleep_flow(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_wake_at timestamp with time zone, p_seconds double precision) IS 'Worker: durable sleep (timer fixed at first call, never moved by a replay); the worker is released until it is due.';
+
+--
+-- Name: start_child_flow(uuid, uuid, uuid, integer, text, text, text, jsonb, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.start_child_flow(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_flow_name text, p_input jsonb DEFAULT '{}'::jsonb, p_flow_version integer DEFAULT 1) RETURNS TABLE(status text, child_run_id uuid)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT * FROM flow.start_child(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_flow_name, p_input, p_flow_version) $$;
+
+ALTER FUNCTION api.start_child_flow(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_flow_name text, p_input jsonb, p_flow_version integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION start_child_flow(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_flow_name text, p_input jsonb, p_flow_version integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.start_child_flow(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_flow_name text, p_input jsonb, p_flow_version integer) IS 'Worker: start a child flow run from step N of this run (recorded with the step, so a replay never starts it twice).';
+
+--
+-- Name: start_flow_run(text, jsonb, integer, text, text, text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.start_flow_run(p_flow_name text, p_input jsonb DEFAULT '{}'::jsonb, p_flow_version integer DEFAULT 1, p_idempotency_key text DEFAULT NULL::text, p_trace_id text DEFAULT NULL::text, p_queue text DEFAULT 'flows'::text) RETURNS TABLE(run_id uuid, created boolean)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,worker}', 'flow:write', 'starting a flow');
+  RETURN QUERY SELECT s.run_id, s.created
+               FROM flow.start_run(p_flow_name, p_input, p_flow_version, p_idempotency_key,
+                                   p_trace_id, p_queue, NULL, NULL) AS s;
+END
+$$;
+
+ALTER FUNCTION api.start_flow_run(p_flow_name text, p_input jsonb, p_flow_version integer, p_idempotency_key text, p_trace_id text, p_queue text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION start_flow_run(p_flow_name text, p_input jsonb, p_flow_version integer, p_idempotency_key text, p_trace_id text, p_queue text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.start_flow_run(p_flow_name text, p_input jsonb, p_flow_version integer, p_idempotency_key text, p_trace_id text, p_queue text) IS 'Start a durable flow run (dispatched through the queue). The same idempotency key returns the same run with created = false.';
+
+--
+-- Name: stop_cancelled_flow_run(uuid, uuid, uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) RETURNS text
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT flow.stop_cancelled(p_run_id, p_job_id, p_lease_token) $$;
+
+ALTER FUNCTION api.stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) IS 'Worker: end a held run whose cancel was requested, abandoning the step in progress.';
+
+--
 -- Name: tick_schedules(integer); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -963,6 +1478,40 @@ ALTER FUNCTION api.tick_schedules(p_limit integer) OWNER TO claw_owner;
 --
 
 COMMENT ON FUNCTION api.tick_schedules(p_limit integer) IS 'Worker: enqueue the jobs of due schedules, once per schedule and fire instant.';
+
+--
+-- Name: wait_flow_child(uuid, uuid, uuid, integer, text, text, uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.wait_flow_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_child_run_id uuid) RETURNS TABLE(status text, child_status text, child_output jsonb, child_error jsonb)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT * FROM flow.wait_child(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_child_run_id) $$;
+
+ALTER FUNCTION api.wait_flow_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_child_run_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION wait_flow_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_child_run_id uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.wait_flow_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_child_run_id uuid) IS 'Worker: wait for a child run to finish; the parent waits without holding a worker and is woken when the child finishes.';
+
+--
+-- Name: wait_flow_signal(uuid, uuid, uuid, integer, text, text, timestamp with time zone, double precision); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.wait_flow_signal(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_signal text, p_input_hash text, p_timeout_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_timeout_seconds double precision DEFAULT NULL::double precision) RETURNS TABLE(status text, received boolean, payload jsonb)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT * FROM flow.wait_signal(p_run_id, p_job_id, p_lease_token, p_position, p_signal, p_input_hash, p_timeout_at, p_timeout_seconds) $$;
+
+ALTER FUNCTION api.wait_flow_signal(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_signal text, p_input_hash text, p_timeout_at timestamp with time zone, p_timeout_seconds double precision) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION wait_flow_signal(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_signal text, p_input_hash text, p_timeout_at timestamp with time zone, p_timeout_seconds double precision); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.wait_flow_signal(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_signal text, p_input_hash text, p_timeout_at timestamp with time zone, p_timeout_seconds double precision) IS 'Worker: wait for a named signal with an optional timeout; the signal is delivered to this step once, or the run waits without holding a worker.';
 
 --
 -- Name: whoami(); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -1285,6 +1834,1303 @@ CREATE FUNCTION audit.verify_digest(p_digest jsonb) RETURNS TABLE(tenant_id uuid
 $$;
 
 ALTER FUNCTION audit.verify_digest(p_digest jsonb) OWNER TO claw_owner;
+
+--
+-- Name: begin_effect(uuid, uuid, uuid, integer, text, text, text, jsonb); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.begin_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb) RETURNS TABLE(idempotency_key text, status text, sends integer, response jsonb)
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
+  v_eff flow.effects;
+BEGIN
+  PERFORM flow.check_position(v_run, p_position);
+  IF p_provider IS NULL OR p_provider !~ '^[a-z][a-z0-9_.:-]{0,99}$' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid provider',
+      DETAIL = pg_catalog.format('%L is not a provider name', p_provider), HINT = 'e.g. twilio.sms';
+  END IF;
+  INSERT INTO flow.effects (tenant_id, run_id, position, provider, idempotency_key, request)
+  VALUES (v_run.tenant_id, v_run.run_id, p_position, p_provider,
+          v_run.run_id::text || ':' || p_position, coalesce(p_request, '{}'))
+  ON CONFLICT (tenant_id, run_id, position) DO NOTHING;
+  v_eff := flow.require_effect(v_run, p_position);
+  IF v_run.pending_step IS NULL THEN
+    UPDATE flow.runs AS r SET pending_step = flow.pending('effect', p_name, p_input_hash)
+    WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id;
+  END IF;
+  IF v_eff.provider <> p_provider OR v_eff.request <> coalesce(p_request, '{}') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'effect does not match its intent',
+      DETAIL = pg_catalog.format('run %s position %s recorded an effect on %s with request %s; '
+                                 'the code now asks %s with %s', p_run_id, p_position,
+                                 v_eff.provider, v_eff.request, p_provider, p_request),
+      HINT = 'the flow''s code no longer matches this run: deploy the old version or fork the run';
+  END IF;
+  RETURN QUERY SELECT v_eff.idempotency_key, v_eff.status, v_eff.sends, v_eff.response;
+END
+$_$;
+
+ALTER FUNCTION flow.begin_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb) OWNER TO claw_owner;
+
+--
+-- Name: cancel(uuid); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.cancel(p_run_id uuid) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_run flow.runs := flow.require_run(p_run_id);
+BEGIN
+  IF v_run.status IN ('completed', 'failed', 'cancelled') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'flow run already finished',
+      DETAIL = pg_catalog.format('run %s is %s', p_run_id, v_run.status),
+      HINT = 'api.fork_flow_run starts a new run from any of its steps';
+  END IF;
+  IF v_run.status = 'running' THEN
+    UPDATE flow.runs AS r SET cancel_requested_at = coalesce(r.cancel_requested_at, internal.now())
+    WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id;
+    RETURN 'cancelling';
+  END IF;
+  UPDATE flow.runs AS r
+  SET status = 'cancelled', cancel_requested_at = internal.now(), finished_at = internal.now(),
+      error = pg_catalog.jsonb_build_object('message', 'cancelled')
+  WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
+  RETURNING r.* INTO v_run;
+  PERFORM flow.wake_parent(v_run);
+  RETURN 'cancelled';
+END
+$$;
+
+ALTER FUNCTION flow.cancel(p_run_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: cancel_requested(uuid, uuid, uuid); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
+BEGIN
+  RETURN v_run.cancel_requested_at IS NOT NULL;
+END
+$$;
+
+ALTER FUNCTION flow.cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) OWNER TO claw_owner;
+
+--
+-- Name: runs; Type: TABLE; Schema: flow; Owner: claw_owner
+--
+
+CREATE TABLE flow.runs (
+    tenant_id uuid NOT NULL,
+    run_id uuid DEFAULT uuidv7() NOT NULL,
+    flow_name text NOT NULL,
+    flow_version integer DEFAULT 1 NOT NULL,
+    input jsonb DEFAULT '{}'::jsonb NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    idempotency_key text,
+    parent_run_id uuid,
+    parent_position integer,
+    forked_from_run_id uuid,
+    forked_from_position integer,
+    trace_id text NOT NULL,
+    queue text DEFAULT 'flows'::text NOT NULL,
+    job_id uuid,
+    next_position integer DEFAULT 0 NOT NULL,
+    step_attempts integer DEFAULT 0 NOT NULL,
+    pending_step jsonb,
+    wake_at timestamp with time zone,
+    wait_signal text,
+    wait_child_run_id uuid,
+    cancel_requested_at timestamp with time zone,
+    dispatches integer DEFAULT 0 NOT NULL,
+    output jsonb,
+    error jsonb,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    started_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    finished_at timestamp with time zone,
+    CONSTRAINT runs_check CHECK (((status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text])) = (finished_at IS NOT NULL))),
+    CONSTRAINT runs_check1 CHECK (((status <> 'sleeping'::text) OR (wake_at IS NOT NULL))),
+    CONSTRAINT runs_check2 CHECK (((status <> 'waiting'::text) OR (wait_signal IS NOT NULL) OR (wait_child_run_id IS NOT NULL))),
+    CONSTRAINT runs_dispatches_check CHECK ((dispatches >= 0)),
+    CONSTRAINT runs_flow_name_check CHECK ((flow_name ~ '^[a-z][a-z0-9_.:-]{0,99}$'::text)),
+    CONSTRAINT runs_flow_version_check CHECK (((flow_version >= 1) AND (flow_version <= 1000000))),
+    CONSTRAINT runs_idempotency_key_check CHECK (((length(idempotency_key) >= 1) AND (length(idempotency_key) <= 200))),
+    CONSTRAINT runs_next_position_check CHECK ((next_position >= 0)),
+    CONSTRAINT runs_queue_check CHECK ((queue ~ '^[a-z][a-z0-9_.-]{0,62}$'::text)),
+    CONSTRAINT runs_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'sleeping'::text, 'waiting'::text, 'blocked'::text, 'completed'::text, 'failed'::text, 'cancelled'::text]))),
+    CONSTRAINT runs_step_attempts_check CHECK ((step_attempts >= 0)),
+    CONSTRAINT runs_trace_id_check CHECK (((length(trace_id) >= 1) AND (length(trace_id) <= 64)))
+);
+
+ALTER TABLE ONLY flow.runs FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE flow.runs OWNER TO claw_owner;
+
+--
+-- Name: check_position(flow.runs, integer); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.check_position(p_run flow.runs, p_position integer) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF p_position IS DISTINCT FROM p_run.next_position THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'step out of order',
+      DETAIL = pg_catalog.format('run %s is at position %s, not %s', p_run.run_id,
+                                 p_run.next_position, p_position),
+      HINT = 'steps are recorded in order, each once';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION flow.check_position(p_run flow.runs, p_position integer) OWNER TO claw_owner;
+
+--
+-- Name: check_start_args(text, integer, jsonb, text, text, text); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.check_start_args(p_flow_name text, p_flow_version integer, p_input jsonb, p_idempotency_key text, p_trace_id text, p_queue text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+BEGIN
+  IF p_flow_name IS NULL OR p_flow_name !~ '^[a-z][a-z0-9_.:-]{0,99}$' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid flow name',
+      DETAIL = pg_catalog.format('%L is not a flow name', p_flow_name),
+      HINT = 'lowercase letters, digits and _.:- , starting with a letter, e.g. order.fulfil';
+  END IF;
+  IF p_flow_version IS NULL OR p_flow_version NOT BETWEEN 1 AND 1000000 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid flow version',
+      DETAIL = pg_catalog.format('p_flow_version must be 1 to 1000000, not %s', p_flow_version),
+      HINT = 'versions count deploys that change a flow''s steps: 1, 2, ...';
+  END IF;
+  IF p_input IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid flow input',
+      DETAIL = 'p_input must be a JSON value, not NULL', HINT = 'pass ''{}'' for no input';
+  END IF;
+  IF p_idempotency_key IS NOT NULL AND pg_catalog.length(p_idempotency_key) NOT BETWEEN 1 AND 200 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid idempotency key',
+      DETAIL = 'an idempotency key is 1 to 200 characters', HINT = 'e.g. order-4711';
+  END IF;
+  IF p_trace_id IS NOT NULL AND pg_catalog.length(p_trace_id) NOT BETWEEN 1 AND 64 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid trace id',
+      DETAIL = 'a trace id is 1 to 64 characters', HINT = 'a W3C trace id is 32 hex digits';
+  END IF;
+  IF p_queue IS NULL OR p_queue !~ '^[a-z][a-z0-9_.-]{0,62}$' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid queue',
+      DETAIL = pg_catalog.format('%L is not a queue name', p_queue), HINT = 'e.g. flows';
+  END IF;
+END
+$_$;
+
+ALTER FUNCTION flow.check_start_args(p_flow_name text, p_flow_version integer, p_input jsonb, p_idempotency_key text, p_trace_id text, p_queue text) OWNER TO claw_owner;
+
+--
+-- Name: check_wait(timestamp with time zone, double precision, boolean); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.check_wait(p_wake_at timestamp with time zone, p_seconds double precision, p_required boolean) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF (p_wake_at IS NOT NULL AND p_seconds IS NOT NULL)
+     OR (p_required AND p_wake_at IS NULL AND p_seconds IS NULL)
+     OR p_seconds < 0 OR p_seconds > 31536000 * 10 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid timer',
+      DETAIL = pg_catalog.format('give an instant or 0 to 315360000 seconds (got %s, %s)',
+                                 p_wake_at, p_seconds),
+      HINT = 'p_wake_at => ''2026-12-01T06:00:00Z'' or p_seconds => 3600';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION flow.check_wait(p_wake_at timestamp with time zone, p_seconds double precision, p_required boolean) OWNER TO claw_owner;
+
+--
+-- Name: claim(uuid, uuid, uuid); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.claim(p_run_id uuid, p_job_id uuid, p_lease_token uuid) RETURNS TABLE(action text, status text, flow_name text, flow_version integer, input jsonb, trace_id text, next_position integer, step_attempts integer, dispatches integer, steps jsonb)
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_run flow.runs;
+BEGIN
+  PERFORM api.act_as_job(p_job_id, p_lease_token);
+  SELECT r.* INTO v_run FROM flow.runs AS r
+  WHERE r.tenant_id = internal.current_tenant_id() AND r.run_id = p_run_id
+  FOR UPDATE;
+  PERFORM flow.trace(v_run.trace_id);
+  IF NOT FOUND OR v_run.job_id IS DISTINCT FROM p_job_id
+     OR v_run.status NOT IN ('pending', 'running', 'sleeping', 'waiting') THEN
+    RETURN QUERY SELECT 'skip', v_run.status, v_run.flow_name, v_run.flow_version, v_run.input,
+                        v_run.trace_id, v_run.next_position, v_run.step_attempts,
+                        v_run.dispatches, '[]'::jsonb;
+    RETURN;
+  END IF;
+  IF v_run.cancel_requested_at IS NOT NULL THEN
+    IF v_run.status = 'running' THEN
+      PERFORM flow.finish(v_run, 'cancelled', NULL,
+                          pg_catalog.jsonb_build_object('message', 'cancelled'));
+    ELSE
+      UPDATE flow.runs AS r SET status = 'cancelled', finished_at = internal.now()
+      WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id;
+    END IF;
+    RETURN QUERY SELECT 'skip', 'cancelled'::text, v_run.flow_name, v_run.flow_version,
+                        v_run.input, v_run.trace_id, v_run.next_position, v_run.step_attempts,
+                        v_run.dispatches, '[]'::jsonb;
+    RETURN;
+  END IF;
+  UPDATE flow.runs AS r
+  SET status = 'running', dispatches = r.dispatches + 1,
+      started_at = coalesce(r.started_at, internal.now()),
+      wake_at = NULL, wait_signal = NULL, wait_child_run_id = NULL
+  WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
+  RETURNING r.* INTO v_run;
+  RETURN QUERY
+  SELECT 'run', v_run.status, v_run.flow_name, v_run.flow_version, v_run.input, v_run.trace_id,
+         v_run.next_position, v_run.step_attempts, v_run.dispatches,
+         coalesce((SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                     'position', s.position, 'name', s.name, 'kind', s.kind,
+                     'input_hash', s.input_hash, 'status', s.status, 'output', s.output,
+                     'error', s.error) ORDER BY s.position)
+                   FROM flow.steps AS s
+                   WHERE s.tenant_id = v_run.tenant_id AND s.run_id = v_run.run_id), '[]')
+         || CASE WHEN v_run.pending_step IS NULL THEN '[]'::jsonb
+                 ELSE pg_catalog.jsonb_build_array(v_run.pending_step || pg_catalog.jsonb_build_object(
+                        'position', v_run.next_position, 'pending', true)) END;
+END
+$$;
+
+ALTER FUNCTION flow.claim(p_run_id uuid, p_job_id uuid, p_lease_token uuid) OWNER TO claw_owner;
+
+--
+-- Name: complete(uuid, uuid, uuid, jsonb); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.complete(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_output jsonb) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
+BEGIN
+  RETURN flow.finish(v_run, 'completed', coalesce(p_output, 'null'::jsonb), NULL);
+END
+$$;
+
+ALTER FUNCTION flow.complete(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_output jsonb) OWNER TO claw_owner;
+
+--
+-- Name: dispatch_job(text, uuid, text, timestamp with time zone); Type: FUNCTION; Schema: flow; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION flow.dispatch_job(p_queue text, p_run_id uuid, p_trace_id text, p_run_at timestamp with time zone) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_tenant uuid := internal.current_tenant_id();
+  v_job uuid;
+BEGIN
+  IF v_tenant IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'not authenticated',
+      DETAIL = 'dispatching a flow run needs a tenant context',
+      HINT = 'call it from an api function after authentication';
+  END IF;
+  SELECT i.job_id INTO v_job FROM queue.insert_jobs(v_tenant, pg_catalog.jsonb_build_array(
+    pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'queue', p_queue, 'kind', 'flow.run', 'payload', pg_catalog.jsonb_build_object('run_id', p_run_id),
+      'max_attempts', 100, 'trace_id', p_trace_id, 'run_at', p_run_at)))) AS i;
+  RETURN v_job;
+END
+$$;
+
+ALTER FUNCTION flow.dispatch_job(p_queue text, p_run_id uuid, p_trace_id text, p_run_at timestamp with time zone) OWNER TO claw_dispatcher;
+
+--
+-- Name: effect_unknown(uuid, uuid, uuid, integer, text); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.effect_unknown(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_note text) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
+  v_eff flow.effects := flow.require_effect(v_run, p_position);
+BEGIN
+  UPDATE flow.effects AS e SET status = 'unknown', note = pg_catalog.left(p_note, 4000)
+  WHERE e.tenant_id = v_eff.tenant_id AND e.run_id = v_eff.run_id AND e.position = p_position;
+  UPDATE flow.runs AS r
+  SET status = 'blocked', job_id = NULL,
+      error = pg_catalog.jsonb_build_object('position', p_position, 'effect', v_eff.idempotency_key,
+                                            'message', 'effect outcome unknown: ' || coalesce(p_note, ''))
+  WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id;
+  RETURN 'blocked';
+END
+$$;
+
+ALTER FUNCTION flow.effect_unknown(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_note text) OWNER TO claw_owner;
+
+--
+-- Name: fail(uuid, uuid, uuid, jsonb); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.fail(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_error jsonb) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
+BEGIN
+  IF p_error IS NULL OR pg_catalog.jsonb_typeof(p_error) <> 'object' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid error',
+      DETAIL = 'p_error must be a JSON object', HINT = '{"message": "..."}';
+  END IF;
+  RETURN flow.finish(v_run, 'failed', NULL, p_error);
+END
+$$;
+
+ALTER FUNCTION flow.fail(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_error jsonb) OWNER TO claw_owner;
+
+--
+-- Name: fail_step(uuid, uuid, uuid, integer, text, text, text, integer, double precision, double precision, boolean); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.fail_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_error text, p_max_attempts integer, p_backoff_seconds double precision, p_backoff_max_seconds double precision, p_retry boolean) RETURNS TABLE(status text, retry_at timestamp with time zone, attempts integer)
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
+  v_attempt integer := v_run.step_attempts + 1;
+  v_at timestamptz;
+BEGIN
+  IF p_max_attempts IS NULL OR p_max_attempts NOT BETWEEN 1 AND 1000 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid retry policy',
+      DETAIL = pg_catalog.format('p_max_attempts must be 1 to 1000, not %s', p_max_attempts),
+      HINT = 'max_attempts counts the first attempt too';
+  END IF;
+  IF p_backoff_seconds IS NULL OR p_backoff_seconds < 0 OR p_backoff_max_seconds IS NULL
+     OR p_backoff_max_seconds < p_backoff_seconds OR p_backoff_max_seconds > 31536000 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid retry policy',
+      DETAIL = pg_catalog.format('backoff %s s, at most %s s', p_backoff_seconds,
+                                 p_backoff_max_seconds),
+      HINT = '0 <= backoff <= backoff_max <= one year';
+  END IF;
+  IF p_error IS NULL OR pg_catalog.length(p_error) = 0 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'an error message is required',
+      DETAIL = 'fail_flow_step records why the attempt failed', HINT = 'pass p_error => ''...''';
+  END IF;
+  IF p_position IS DISTINCT FROM v_run.next_position THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'step out of order',
+      DETAIL = pg_catalog.format('run %s is at position %s, not %s', p_run_id,
+                                 v_run.next_position, p_position),
+      HINT = 'only the step at the run''s position can fail';
+  END IF;
+  IF coalesce(p_retry, true) AND v_attempt < p_max_attempts AND v_run.cancel_requested_at IS NULL THEN
+    v_at := internal.now() + pg_catalog.make_interval(secs => LEAST(
+      p_backoff_seconds * pg_catalog.power(2::double precision, LEAST(v_attempt - 1, 40)),
+      p_backoff_max_seconds));
+    UPDATE flow.runs AS r
+    SET status = 'sleeping', step_attempts = v_attempt, wake_at = v_at,
+        pending_step = coalesce(r.pending_step, flow.pending('step', p_name, p_input_hash)),
+        error = pg_catalog.jsonb_build_object('position', p_position, 'step', p_name,
+                                              'attempt', v_attempt,
+                                              'message', pg_catalog.left(p_error, 4000))
+    WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
+    RETURNING r.* INTO v_run;
+    PERFORM flow.redispatch(v_run, v_at);
+    RETURN QUERY SELECT 'sleeping'::text, v_at, v_attempt;
+    RETURN;
+  END IF;
+  PERFORM flow.insert_step(v_run, p_position, p_name, 'step', p_input_hash, 'failed', NULL,
+                           pg_catalog.left(p_error, 4000), NULL);
+  PERFORM flow.finish(v_run, 'failed', NULL, pg_catalog.jsonb_build_object(
+    'position', p_position, 'step', p_name, 'attempt', v_attempt,
+    'message', pg_catalog.left(p_error, 4000)));
+  RETURN QUERY SELECT 'failed'::text, NULL::timestamptz, v_attempt;
+END
+$$;
+
+ALTER FUNCTION flow.fail_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_error text, p_max_attempts integer, p_backoff_seconds double precision, p_backoff_max_seconds double precision, p_retry boolean) OWNER TO claw_owner;
+
+--
+-- Name: finish(flow.runs, text, jsonb, jsonb); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.finish(p_run flow.runs, p_status text, p_output jsonb, p_error jsonb) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_run flow.runs;
+BEGIN
+  UPDATE flow.runs AS r
+  SET status = p_status, output = p_output, error = p_error, finished_at = internal.now(),
+      wake_at = NULL, wait_signal = NULL, wait_child_run_id = NULL
+  WHERE r.tenant_id = p_run.tenant_id AND r.run_id = p_run.run_id
+  RETURNING r.* INTO v_run;
+  PERFORM flow.wake_parent(v_run);
+  RETURN p_status;
+END
+$$;
+
+ALTER FUNCTION flow.finish(p_run flow.runs, p_status text, p_output jsonb, p_error jsonb) OWNER TO claw_owner;
+
+--
+-- Name: fix_timer(flow.runs, integer, text, timestamp with time zone); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.fix_timer(p_run flow.runs, p_position integer, p_kind text, p_wake_at timestamp with time zone) RETURNS timestamp with time zone
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_at timestamptz;
+BEGIN
+  INSERT INTO flow.timers AS t (tenant_id, run_id, position, kind, wake_at)
+  VALUES (p_run.tenant_id, p_run.run_id, p_position, p_kind, p_wake_at)
+  ON CONFLICT (tenant_id, run_id, position) DO NOTHING;
+  SELECT t.wake_at INTO STRICT v_at FROM flow.timers AS t
+  WHERE t.tenant_id = p_run.tenant_id AND t.run_id = p_run.run_id AND t.position = p_position;
+  RETURN v_at;
+END
+$$;
+
+ALTER FUNCTION flow.fix_timer(p_run flow.runs, p_position integer, p_kind text, p_wake_at timestamp with time zone) OWNER TO claw_owner;
+
+--
+-- Name: fork(uuid, integer); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.fork(p_run_id uuid, p_from_position integer) RETURNS uuid
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_src flow.runs := flow.require_run(p_run_id);
+  v_run flow.runs;
+BEGIN
+  IF v_src.status NOT IN ('completed', 'failed', 'cancelled') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'flow run still going',
+      DETAIL = pg_catalog.format('run %s is %s; only a finished run is forked', p_run_id,
+                                 v_src.status),
+      HINT = 'cancel it first, or wait until it finishes';
+  END IF;
+  IF p_from_position IS NULL OR p_from_position NOT BETWEEN 0 AND v_src.next_position THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid fork position',
+      DETAIL = pg_catalog.format('run %s has %s completed steps; fork from 0 to %s, not %s',
+                                 p_run_id, v_src.next_position, v_src.next_position,
+                                 p_from_position),
+      HINT = 'api.list_flow_steps shows the positions';
+  END IF;
+  INSERT INTO flow.runs AS r (tenant_id, flow_name, flow_version, input, trace_id, queue,
+                              forked_from_run_id, forked_from_position, next_position)
+  VALUES (v_src.tenant_id, v_src.flow_name, v_src.flow_version, v_src.input,
+          pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', ''), v_src.queue,
+          v_src.run_id, p_from_position, p_from_position)
+  RETURNING r.* INTO v_run;
+  INSERT INTO flow.steps (tenant_id, run_id, position, name, kind, input_hash, status, output,
+                          error, attempts, started_at, finished_at)
+  SELECT s.tenant_id, v_run.run_id, s.position, s.name, s.kind, s.input_hash, s.status, s.output,
+         s.error, s.attempts, s.started_at, s.finished_at
+  FROM flow.steps AS s
+  WHERE s.tenant_id = v_src.tenant_id AND s.run_id = v_src.run_id AND s.position < p_from_position;
+  PERFORM flow.redispatch(v_run, NULL);
+  RETURN v_run.run_id;
+END
+$$;
+
+ALTER FUNCTION flow.fork(p_run_id uuid, p_from_position integer) OWNER TO claw_owner;
+
+--
+-- Name: hold(uuid, uuid, uuid, boolean); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.hold(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_any_status boolean DEFAULT false) RETURNS flow.runs
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_run flow.runs;
+BEGIN
+  PERFORM api.act_as_job(p_job_id, p_lease_token);
+  v_run := flow.require_run(p_run_id);
+  PERFORM flow.trace(v_run.trace_id);
+  IF v_run.job_id IS DISTINCT FROM p_job_id THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'flow run not held',
+      DETAIL = pg_catalog.format('run %s is dispatched by job %s, not %s', p_run_id,
+                                 v_run.job_id, p_job_id),
+      HINT = 'a newer dispatch took the run over; drop this result';
+  END IF;
+  IF NOT p_any_status AND v_run.status <> 'running' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'flow run not running',
+      DETAIL = pg_catalog.format('run %s is %s', p_run_id, v_run.status),
+      HINT = 'claim it first (api.claim_flow_run)';
+  END IF;
+  RETURN v_run;
+END
+$$;
+
+ALTER FUNCTION flow.hold(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_any_status boolean) OWNER TO claw_owner;
+
+--
+-- Name: insert_step(flow.runs, integer, text, text, text, text, jsonb, text, timestamp with time zone); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.insert_step(p_run flow.runs, p_position integer, p_name text, p_kind text, p_input_hash text, p_status text, p_output jsonb, p_error text, p_started_at timestamp with time zone) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $_$
+BEGIN
+  IF p_position IS NULL OR p_position > p_run.next_position OR p_position < 0 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'step out of order',
+      DETAIL = pg_catalog.format('run %s is at position %s; step %s cannot be recorded',
+                                 p_run.run_id, p_run.next_position, p_position),
+      HINT = 'steps are recorded in order, each once';
+  END IF;
+  IF p_name IS NULL OR pg_catalog.length(p_name) NOT BETWEEN 1 AND 200 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid step name',
+      DETAIL = 'a step name is 1 to 200 characters', HINT = 'e.g. fetch-schedule';
+  END IF;
+  IF p_input_hash IS NULL OR p_input_hash !~ '^[0-9a-f]{1,128}$' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid input hash',
+      DETAIL = 'p_input_hash is the hex digest of the step''s input',
+      HINT = 'sha256 of the canonical JSON of the arguments';
+  END IF;
+  -- an earlier position: this INSERT raises 23505 (written once)
+  INSERT INTO flow.steps (tenant_id, run_id, position, name, kind, input_hash, status, output,
+                          error, attempts, started_at, finished_at)
+  VALUES (p_run.tenant_id, p_run.run_id, p_position, p_name, p_kind, p_input_hash, p_status,
+          p_output, p_error, p_run.step_attempts + 1, p_started_at, internal.now());
+  IF p_status = 'failed' THEN
+    RETURN 'failed';
+  END IF;
+  UPDATE flow.runs AS r SET next_position = p_position + 1, step_attempts = 0, pending_step = NULL
+  WHERE r.tenant_id = p_run.tenant_id AND r.run_id = p_run.run_id;
+  IF p_run.cancel_requested_at IS NOT NULL THEN
+    RETURN flow.finish(p_run, 'cancelled', NULL, pg_catalog.jsonb_build_object(
+      'message', 'cancelled', 'after_position', p_position));
+  END IF;
+  RETURN 'running';
+END
+$_$;
+
+ALTER FUNCTION flow.insert_step(p_run flow.runs, p_position integer, p_name text, p_kind text, p_input_hash text, p_status text, p_output jsonb, p_error text, p_started_at timestamp with time zone) OWNER TO claw_owner;
+
+--
+-- Name: mark_effect_sent(uuid, uuid, uuid, integer); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.mark_effect_sent(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
+  v_eff flow.effects := flow.require_effect(v_run, p_position);
+BEGIN
+  IF v_eff.status NOT IN ('intended', 'sent') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'effect cannot be sent',
+      DETAIL = pg_catalog.format('effect %s is %s', v_eff.idempotency_key, v_eff.status),
+      HINT = 'only an intended (or sent, unconfirmed) effect is sent';
+  END IF;
+  UPDATE flow.effects AS e SET status = 'sent', sends = e.sends + 1, sent_at = internal.now()
+  WHERE e.tenant_id = v_eff.tenant_id AND e.run_id = v_eff.run_id AND e.position = p_position
+  RETURNING e.sends INTO v_eff.sends;
+  RETURN v_eff.sends;
+END
+$$;
+
+ALTER FUNCTION flow.mark_effect_sent(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer) OWNER TO claw_owner;
+
+--
+-- Name: pending(text, text, text); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.pending(p_kind text, p_name text, p_input_hash text) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  SELECT pg_catalog.jsonb_build_object('kind', p_kind, 'name', p_name, 'input_hash', p_input_hash)
+$$;
+
+ALTER FUNCTION flow.pending(p_kind text, p_name text, p_input_hash text) OWNER TO claw_owner;
+
+--
+-- Name: purge(integer); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.purge(p_days integer) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_n integer;
+BEGIN
+  IF p_days IS NULL OR p_days NOT BETWEEN 0 AND 36500 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid retention',
+      DETAIL = pg_catalog.format('p_days must be 0 to 36500, not %s', p_days),
+      HINT = 'finished runs older than this many days are deleted';
+  END IF;
+  DELETE FROM flow.runs AS r
+  WHERE r.tenant_id = internal.current_tenant_id()
+    AND r.finished_at < internal.now() - pg_catalog.make_interval(days => p_days)
+    AND r.status IN ('completed', 'failed', 'cancelled');
+  GET DIAGNOSTICS v_n = ROW_COUNT;
+  IF v_n > 0 THEN
+    PERFORM audit.append(internal.current_tenant_id(), 'flow.runs.purged', 'flow.runs', NULL,
+                         NULL, pg_catalog.jsonb_build_object('runs', v_n, 'older_than_days', p_days));
+  END IF;
+  RETURN v_n;
+END
+$$;
+
+ALTER FUNCTION flow.purge(p_days integer) OWNER TO claw_owner;
+
+--
+-- Name: record_step(uuid, uuid, uuid, integer, text, text, jsonb, text, timestamp with time zone); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.record_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_output jsonb, p_kind text, p_started_at timestamp with time zone) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
+BEGIN
+  IF p_kind IS NULL OR p_kind NOT IN ('step', 'transaction', 'patch', 'child') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid step kind',
+      DETAIL = pg_catalog.format('%L cannot be recorded directly', p_kind),
+      HINT = 'step, transaction, patch or child; sleeps, signals and effects have their own calls';
+  END IF;
+  RETURN flow.insert_step(v_run, p_position, p_name, p_kind, p_input_hash, 'completed', p_output,
+                          NULL, p_started_at);
+END
+$$;
+
+ALTER FUNCTION flow.record_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_output jsonb, p_kind text, p_started_at timestamp with time zone) OWNER TO claw_owner;
+
+--
+-- Name: redispatch(flow.runs, timestamp with time zone); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.redispatch(p_run flow.runs, p_run_at timestamp with time zone) RETURNS uuid
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_job uuid := flow.dispatch_job(p_run.queue, p_run.run_id, p_run.trace_id, p_run_at);
+BEGIN
+  UPDATE flow.runs AS r SET job_id = v_job
+  WHERE r.tenant_id = p_run.tenant_id AND r.run_id = p_run.run_id;
+  RETURN v_job;
+END
+$$;
+
+ALTER FUNCTION flow.redispatch(p_run flow.runs, p_run_at timestamp with time zone) OWNER TO claw_owner;
+
+--
+-- Name: effects; Type: TABLE; Schema: flow; Owner: claw_owner
+--
+
+CREATE TABLE flow.effects (
+    tenant_id uuid NOT NULL,
+    run_id uuid NOT NULL,
+    "position" integer NOT NULL,
+    provider text NOT NULL,
+    idempotency_key text NOT NULL,
+    status text DEFAULT 'intended'::text NOT NULL,
+    request jsonb DEFAULT '{}'::jsonb NOT NULL,
+    response jsonb,
+    sends integer DEFAULT 0 NOT NULL,
+    note text,
+    resolved_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    sent_at timestamp with time zone,
+    settled_at timestamp with time zone,
+    CONSTRAINT effects_idempotency_key_check CHECK (((length(idempotency_key) >= 1) AND (length(idempotency_key) <= 200))),
+    CONSTRAINT effects_position_check CHECK (("position" >= 0)),
+    CONSTRAINT effects_provider_check CHECK ((provider ~ '^[a-z][a-z0-9_.:-]{0,99}$'::text)),
+    CONSTRAINT effects_sends_check CHECK ((sends >= 0)),
+    CONSTRAINT effects_status_check CHECK ((status = ANY (ARRAY['intended'::text, 'sent'::text, 'confirmed'::text, 'unknown'::text, 'reconciled'::text])))
+);
+
+ALTER TABLE ONLY flow.effects FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE flow.effects OWNER TO claw_owner;
+
+--
+-- Name: require_effect(flow.runs, integer); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.require_effect(p_run flow.runs, p_position integer) RETURNS flow.effects
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_eff flow.effects;
+BEGIN
+  SELECT e.* INTO v_eff FROM flow.effects AS e
+  WHERE e.tenant_id = p_run.tenant_id AND e.run_id = p_run.run_id AND e.position = p_position
+  FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'effect not found',
+      DETAIL = pg_catalog.format('run %s has no effect at position %s', p_run.run_id, p_position),
+      HINT = 'api.list_flow_effects lists a run''s effects';
+  END IF;
+  RETURN v_eff;
+END
+$$;
+
+ALTER FUNCTION flow.require_effect(p_run flow.runs, p_position integer) OWNER TO claw_owner;
+
+--
+-- Name: require_run(uuid); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.require_run(p_run_id uuid) RETURNS flow.runs
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_run flow.runs;
+BEGIN
+  SELECT r.* INTO v_run FROM flow.runs AS r
+  WHERE r.tenant_id = internal.current_tenant_id() AND r.run_id = p_run_id
+  FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'flow run not found',
+      DETAIL = pg_catalog.format('no flow run %s in this tenant', p_run_id),
+      HINT = 'api.list_flow_runs lists this tenant''s runs';
+  END IF;
+  RETURN v_run;
+END
+$$;
+
+ALTER FUNCTION flow.require_run(p_run_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: resolve_effect(uuid, integer, boolean, jsonb, text); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.resolve_effect(p_run_id uuid, p_position integer, p_delivered boolean, p_response jsonb, p_note text) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_run flow.runs := flow.require_run(p_run_id);
+  v_eff flow.effects := flow.require_effect(v_run, p_position);
+  v_status text := CASE WHEN p_delivered THEN 'reconciled' ELSE 'intended' END;
+BEGIN
+  IF p_delivered IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'say whether it was delivered',
+      DETAIL = 'p_delivered must be true or false',
+      HINT = 'look the key up at the provider first';
+  END IF;
+  IF v_eff.status <> 'unknown' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'effect is not unknown',
+      DETAIL = pg_catalog.format('effect %s is %s', v_eff.idempotency_key, v_eff.status),
+      HINT = 'only effects whose outcome is unknown are resolved by a person';
+  END IF;
+  UPDATE flow.effects AS e
+  SET status = v_status, response = CASE WHEN p_delivered THEN coalesce(p_response, 'null') END,
+      settled_at = CASE WHEN p_delivered THEN internal.now() END,
+      resolved_by = internal.current_principal_id(),
+      note = pg_catalog.left(coalesce(p_note, e.note), 4000)
+  WHERE e.tenant_id = v_eff.tenant_id AND e.run_id = v_eff.run_id AND e.position = p_position;
+  IF v_run.status = 'blocked' THEN
+    UPDATE flow.runs AS r SET status = 'pending', error = NULL
+    WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
+    RETURNING r.* INTO v_run;
+    PERFORM flow.redispatch(v_run, NULL);
+  END IF;
+  RETURN v_status;
+END
+$$;
+
+ALTER FUNCTION flow.resolve_effect(p_run_id uuid, p_position integer, p_delivered boolean, p_response jsonb, p_note text) OWNER TO claw_owner;
+
+--
+-- Name: send_signal(uuid, text, jsonb); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.send_signal(p_run_id uuid, p_name text, p_payload jsonb) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_run flow.runs;
+  v_ok boolean;
+BEGIN
+  IF p_name IS NULL OR p_name !~ '^[a-z][a-z0-9_.:-]{0,99}$' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid signal name',
+      DETAIL = pg_catalog.format('%L is not a signal name', p_name), HINT = 'e.g. approval';
+  END IF;
+  v_run := flow.require_run(p_run_id);
+  IF v_run.status IN ('completed', 'failed', 'cancelled') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'flow run already finished',
+      DETAIL = pg_catalog.format('run %s is %s; it takes no more signals', p_run_id, v_run.status),
+      HINT = 'signal a run that is still going';
+  END IF;
+  INSERT INTO flow.signals (tenant_id, run_id, name, payload, sent_by, sent_at)
+  VALUES (v_run.tenant_id, v_run.run_id, p_name, coalesce(p_payload, '{}'),
+          internal.current_principal_id(), internal.now())
+  ON CONFLICT (tenant_id, run_id, name) DO NOTHING
+  RETURNING true INTO v_ok;
+  IF v_ok AND v_run.status = 'waiting' AND v_run.wait_signal = p_name THEN
+    PERFORM flow.redispatch(v_run, NULL);
+  END IF;
+  RETURN coalesce(v_ok, false);
+END
+$_$;
+
+ALTER FUNCTION flow.send_signal(p_run_id uuid, p_name text, p_payload jsonb) OWNER TO claw_owner;
+
+--
+-- Name: settle_effect(uuid, uuid, uuid, integer, text, text, text, jsonb); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.settle_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_outcome text, p_response jsonb) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
+  v_eff flow.effects := flow.require_effect(v_run, p_position);
+BEGIN
+  IF p_outcome IS NULL OR p_outcome NOT IN ('confirmed', 'reconciled') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid effect outcome',
+      DETAIL = pg_catalog.format('%L is not an outcome', p_outcome),
+      HINT = 'confirmed (the call answered) or reconciled (the lookup found it)';
+  END IF;
+  IF v_eff.status = 'sent' THEN
+    UPDATE flow.effects AS e
+    SET status = p_outcome, response = coalesce(p_response, 'null'), settled_at = internal.now()
+    WHERE e.tenant_id = v_eff.tenant_id AND e.run_id = v_eff.run_id AND e.position = p_position
+    RETURNING e.* INTO v_eff;
+  ELSIF v_eff.status <> 'reconciled' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'effect cannot be settled',
+      DETAIL = pg_catalog.format('effect %s is %s', v_eff.idempotency_key, v_eff.status),
+      HINT = 'mark it sent before the call (api.mark_flow_effect_sent)';
+  END IF;
+  RETURN flow.insert_step(v_run, p_position, p_name, 'effect', p_input_hash, 'completed',
+                          pg_catalog.jsonb_build_object('key', v_eff.idempotency_key,
+                                                        'outcome', v_eff.status,
+                                                        'response', v_eff.response),
+                          NULL, v_eff.created_at);
+END
+$$;
+
+ALTER FUNCTION flow.settle_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_outcome text, p_response jsonb) OWNER TO claw_owner;
+
+--
+-- Name: sleep(uuid, uuid, uuid, integer, text, text, timestamp with time zone, double precision); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.sleep(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_wake_at timestamp with time zone, p_seconds double precision) RETURNS TABLE(status text, wake_at timestamp with time zone)
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
+  v_at timestamptz;
+BEGIN
+  PERFORM flow.check_position(v_run, p_position);
+  PERFORM flow.check_wait(p_wake_at, p_seconds, true);
+  v_at := flow.fix_timer(v_run, p_position, 'sleep',
+                         coalesce(p_wake_at, internal.now() + pg_catalog.make_interval(secs => p_seconds)));
+  IF v_at <= internal.now() OR v_run.cancel_requested_at IS NOT NULL THEN
+    RETURN QUERY SELECT flow.insert_step(v_run, p_position, p_name, 'sleep', p_input_hash,
+                                         'completed', pg_catalog.jsonb_build_object('wake_at', v_at),
+                                         NULL, NULL), v_at;
+    RETURN;
+  END IF;
+  UPDATE flow.runs AS r SET status = 'sleeping', wake_at = v_at,
+                            pending_step = flow.pending('sleep', p_name, p_input_hash)
+  WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
+  RETURNING r.* INTO v_run;
+  PERFORM flow.redispatch(v_run, v_at);
+  RETURN QUERY SELECT 'sleeping'::text, v_at;
+END
+$$;
+
+ALTER FUNCTION flow.sleep(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_wake_at timestamp with time zone, p_seconds double precision) OWNER TO claw_owner;
+
+--
+-- Name: start_child(uuid, uuid, uuid, integer, text, text, text, jsonb, integer); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.start_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_flow_name text, p_input jsonb, p_flow_version integer) RETURNS TABLE(status text, child_run_id uuid)
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
+  v_child uuid;
+BEGIN
+  PERFORM flow.check_position(v_run, p_position);
+  SELECT s.run_id INTO v_child
+  FROM flow.start_run(p_flow_name, p_input, p_flow_version,
+                      'child:' || v_run.run_id::text || ':' || p_position, v_run.trace_id,
+                      v_run.queue, v_run.run_id, p_position) AS s;
+  RETURN QUERY SELECT flow.insert_step(v_run, p_position, p_name, 'child', p_input_hash,
+                                       'completed', pg_catalog.jsonb_build_object('run_id', v_child),
+                                       NULL, NULL), v_child;
+END
+$$;
+
+ALTER FUNCTION flow.start_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_flow_name text, p_input jsonb, p_flow_version integer) OWNER TO claw_owner;
+
+--
+-- Name: start_run(text, jsonb, integer, text, text, text, uuid, integer); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.start_run(p_flow_name text, p_input jsonb, p_flow_version integer, p_idempotency_key text, p_trace_id text, p_queue text, p_parent_run_id uuid, p_parent_position integer) RETURNS TABLE(run_id uuid, created boolean)
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_run flow.runs;
+  v_trace text := coalesce(p_trace_id,
+                           NULLIF(pg_catalog.current_setting('claw.trace_id', true), ''),
+                           pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', ''));
+BEGIN
+  PERFORM flow.check_start_args(p_flow_name, p_flow_version, p_input, p_idempotency_key,
+                                p_trace_id, p_queue);
+  PERFORM flow.trace(v_trace);
+  INSERT INTO flow.runs AS r (tenant_id, flow_name, flow_version, input, idempotency_key,
+                              parent_run_id, parent_position, trace_id, queue)
+  VALUES (internal.current_tenant_id(), p_flow_name, p_flow_version, p_input, p_idempotency_key,
+          p_parent_run_id, p_parent_position, v_trace, p_queue)
+  ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+  RETURNING r.* INTO v_run;
+  IF v_run.run_id IS NULL THEN
+    SELECT r.* INTO STRICT v_run FROM flow.runs AS r
+    WHERE r.tenant_id = internal.current_tenant_id() AND r.idempotency_key = p_idempotency_key;
+    IF v_run.flow_name <> p_flow_name THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'idempotency key already used',
+        DETAIL = pg_catalog.format('key %L names run %s of flow %s, not %s', p_idempotency_key,
+                                   v_run.run_id, v_run.flow_name, p_flow_name),
+        HINT = 'use a key per flow and business object, e.g. order.fulfil:4711';
+    END IF;
+    RETURN QUERY SELECT v_run.run_id, false;
+    RETURN;
+  END IF;
+  PERFORM flow.redispatch(v_run, NULL);
+  RETURN QUERY SELECT v_run.run_id, true;
+END
+$$;
+
+ALTER FUNCTION flow.start_run(p_flow_name text, p_input jsonb, p_flow_version integer, p_idempotency_key text, p_trace_id text, p_queue text, p_parent_run_id uuid, p_parent_position integer) OWNER TO claw_owner;
+
+--
+-- Name: stop_cancelled(uuid, uuid, uuid); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.stop_cancelled(p_run_id uuid, p_job_id uuid, p_lease_token uuid) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
+BEGIN
+  IF v_run.cancel_requested_at IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'no cancel requested',
+      DETAIL = pg_catalog.format('run %s was not asked to stop', p_run_id),
+      HINT = 'api.cancel_flow_run requests it';
+  END IF;
+  RETURN flow.finish(v_run, 'cancelled', NULL, pg_catalog.jsonb_build_object(
+    'message', 'cancelled', 'during_position', v_run.next_position));
+END
+$$;
+
+ALTER FUNCTION flow.stop_cancelled(p_run_id uuid, p_job_id uuid, p_lease_token uuid) OWNER TO claw_owner;
+
+--
+-- Name: tg_effects__audit(); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.tg_effects__audit() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status THEN
+    PERFORM audit.append(NEW.tenant_id, 'flow.effect.' || NEW.status, 'flow.effects',
+      NEW.idempotency_key,
+      CASE WHEN TG_OP = 'UPDATE' THEN pg_catalog.jsonb_build_object('status', OLD.status) END,
+      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'status', NEW.status, 'provider', NEW.provider, 'run_id', NEW.run_id,
+        'position', NEW.position, 'sends', NEW.sends, 'note', NEW.note,
+        'resolved_by', NEW.resolved_by)));
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+ALTER FUNCTION flow.tg_effects__audit() OWNER TO claw_owner;
+
+--
+-- Name: tg_effects__guard_transition(); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.tg_effects__guard_transition() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF NEW.status IS DISTINCT FROM OLD.status AND NOT EXISTS (
+       SELECT 1 FROM internal.flow_effect_transitions AS t
+       WHERE t.from_status = OLD.status AND t.to_status = NEW.status) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'invalid effect transition',
+      DETAIL = pg_catalog.format('effect %s cannot go from %s to %s', OLD.idempotency_key,
+                                 OLD.status, NEW.status),
+      HINT = 'see internal.flow_effect_transitions for the allowed transitions';
+  END IF;
+  IF NEW.idempotency_key IS DISTINCT FROM OLD.idempotency_key
+     OR NEW.provider IS DISTINCT FROM OLD.provider OR NEW.request IS DISTINCT FROM OLD.request
+     OR NEW.position IS DISTINCT FROM OLD.position OR NEW.run_id IS DISTINCT FROM OLD.run_id
+     OR NEW.tenant_id IS DISTINCT FROM OLD.tenant_id THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'an effect''s identity is fixed',
+      DETAIL = pg_catalog.format('effect %s: provider, key and request never change',
+                                 OLD.idempotency_key),
+      HINT = 'a different request is a different effect (a different step)';
+  END IF;
+  RETURN NEW;
+END
+$$;
+
+ALTER FUNCTION flow.tg_effects__guard_transition() OWNER TO claw_owner;
+
+--
+-- Name: tg_runs__audit(); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.tg_runs__audit() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    PERFORM audit.append(NEW.tenant_id, 'flow.run.started', 'flow.runs', NEW.run_id::text, NULL,
+      pg_catalog.jsonb_build_object('flow_name', NEW.flow_name, 'flow_version', NEW.flow_version,
+        'status', NEW.status, 'trace_id', NEW.trace_id, 'parent_run_id', NEW.parent_run_id,
+        'forked_from_run_id', NEW.forked_from_run_id));
+  ELSIF NEW.status IS DISTINCT FROM OLD.status THEN
+    PERFORM audit.append(NEW.tenant_id, 'flow.run.' || NEW.status, 'flow.runs', NEW.run_id::text,
+      pg_catalog.jsonb_build_object('status', OLD.status),
+      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'status', NEW.status, 'next_position', NEW.next_position, 'wake_at', NEW.wake_at,
+        'wait_signal', NEW.wait_signal, 'wait_child_run_id', NEW.wait_child_run_id,
+        'error', NEW.error, 'trace_id', NEW.trace_id)));
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+ALTER FUNCTION flow.tg_runs__audit() OWNER TO claw_owner;
+
+--
+-- Name: tg_runs__guard_transition(); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.tg_runs__guard_transition() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF NEW.status IS DISTINCT FROM OLD.status AND NOT EXISTS (
+       SELECT 1 FROM internal.flow_run_transitions AS t
+       WHERE t.from_status = OLD.status AND t.to_status = NEW.status) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'invalid flow run transition',
+      DETAIL = pg_catalog.format('run %s cannot go from %s to %s', OLD.run_id, OLD.status,
+                                 NEW.status),
+      HINT = 'see internal.flow_run_transitions for the allowed transitions';
+  END IF;
+  IF NEW.run_id IS DISTINCT FROM OLD.run_id OR NEW.tenant_id IS DISTINCT FROM OLD.tenant_id
+     OR NEW.flow_name IS DISTINCT FROM OLD.flow_name OR NEW.input IS DISTINCT FROM OLD.input
+     OR NEW.flow_version IS DISTINCT FROM OLD.flow_version THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'a run''s identity is fixed',
+      DETAIL = pg_catalog.format('run %s: tenant, id, flow name, version and input never change',
+                                 OLD.run_id),
+      HINT = 'fork the run (api.fork_flow_run) to run it again differently';
+  END IF;
+  IF NEW IS DISTINCT FROM OLD THEN
+    NEW.updated_at := pg_catalog.now();
+  END IF;
+  RETURN NEW;
+END
+$$;
+
+ALTER FUNCTION flow.tg_runs__guard_transition() OWNER TO claw_owner;
+
+--
+-- Name: tg_steps__written_once(); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.tg_steps__written_once() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+  RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'a step checkpoint is written once',
+    DETAIL = pg_catalog.format('step %s of run %s is recorded and cannot change', OLD.position,
+                               OLD.run_id),
+    HINT = 'fork the run from this position (api.fork_flow_run) to record it again';
+END
+$$;
+
+ALTER FUNCTION flow.tg_steps__written_once() OWNER TO claw_owner;
+
+--
+-- Name: trace(text); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.trace(p_trace_id text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+  SELECT pg_catalog.set_config('claw.trace_id', p_trace_id, true)
+  WHERE coalesce(pg_catalog.current_setting('claw.trace_id', true), '') = ''
+$$;
+
+ALTER FUNCTION flow.trace(p_trace_id text) OWNER TO claw_owner;
+
+--
+-- Name: wait_child(uuid, uuid, uuid, integer, text, text, uuid); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.wait_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_child_run_id uuid) RETURNS TABLE(status text, child_status text, child_output jsonb, child_error jsonb)
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
+  v_child flow.runs;
+BEGIN
+  PERFORM flow.check_position(v_run, p_position);
+  SELECT r.* INTO v_child FROM flow.runs AS r
+  WHERE r.tenant_id = v_run.tenant_id AND r.run_id = p_child_run_id
+    AND r.parent_run_id = v_run.run_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'not a child of this run',
+      DETAIL = pg_catalog.format('run %s has no child %s', p_run_id, p_child_run_id),
+      HINT = 'wait for a child this run started';
+  END IF;
+  IF v_child.status IN ('completed', 'failed', 'cancelled') OR v_run.cancel_requested_at IS NOT NULL THEN
+    RETURN QUERY SELECT flow.insert_step(v_run, p_position, p_name, 'wait_child', p_input_hash,
+                                         'completed', pg_catalog.jsonb_build_object(
+                                           'run_id', v_child.run_id, 'status', v_child.status,
+                                           'output', v_child.output, 'error', v_child.error),
+                                         NULL, NULL),
+                        v_child.status, v_child.output, v_child.error;
+    RETURN;
+  END IF;
+  UPDATE flow.runs AS r SET status = 'waiting', wait_child_run_id = p_child_run_id, job_id = NULL,
+                            pending_step = flow.pending('wait_child', p_name, p_input_hash)
+  WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id;
+  RETURN QUERY SELECT 'waiting'::text, v_child.status, NULL::jsonb, NULL::jsonb;
+END
+$$;
+
+ALTER FUNCTION flow.wait_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_child_run_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: wait_signal(uuid, uuid, uuid, integer, text, text, timestamp with time zone, double precision); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.wait_signal(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_signal text, p_input_hash text, p_timeout_at timestamp with time zone, p_timeout_seconds double precision) RETURNS TABLE(status text, received boolean, payload jsonb)
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
+  v_sig flow.signals;
+  v_at timestamptz;
+BEGIN
+  PERFORM flow.check_position(v_run, p_position);
+  PERFORM flow.check_wait(p_timeout_at, p_timeout_seconds, false);
+  IF p_signal IS NULL OR p_signal !~ '^[a-z][a-z0-9_.:-]{0,99}$' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid signal name',
+      DETAIL = pg_catalog.format('%L is not a signal name', p_signal), HINT = 'e.g. approval';
+  END IF;
+  SELECT s.* INTO v_sig FROM flow.signals AS s
+  WHERE s.tenant_id = v_run.tenant_id AND s.run_id = v_run.run_id AND s.name = p_signal
+    AND s.delivered_position IS NULL
+  FOR UPDATE;
+  IF FOUND THEN
+    UPDATE flow.signals AS s SET delivered_position = p_position, delivered_at = internal.now()
+    WHERE s.tenant_id = v_sig.tenant_id AND s.run_id = v_sig.run_id AND s.name = v_sig.name;
+    RETURN QUERY SELECT flow.insert_step(v_run, p_position, 'signal:' || p_signal, 'signal',
+                                         p_input_hash, 'completed', pg_catalog.jsonb_build_object(
+                                           'received', true, 'payload', v_sig.payload), NULL, NULL),
+                        true, v_sig.payload;
+    RETURN;
+  END IF;
+  IF p_timeout_at IS NOT NULL OR p_timeout_seconds IS NOT NULL THEN
+    v_at := flow.fix_timer(v_run, p_position, 'signal_timeout', coalesce(p_timeout_at,
+              internal.now() + pg_catalog.make_interval(secs => p_timeout_seconds)));
+  END IF;
+  IF v_at <= internal.now() OR v_run.cancel_requested_at IS NOT NULL THEN
+    RETURN QUERY SELECT flow.insert_step(v_run, p_position, 'signal:' || p_signal, 'signal',
+                                         p_input_hash, 'completed', pg_catalog.jsonb_build_object(
+                                           'received', false, 'payload', NULL), NULL, NULL),
+                        false, NULL::jsonb;
+    RETURN;
+  END IF;
+  UPDATE flow.runs AS r SET status = 'waiting', wait_signal = p_signal, wake_at = v_at,
+                            job_id = NULL,
+                            pending_step = flow.pending('signal', 'signal:' || p_signal, p_input_hash)
+  WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
+  RETURNING r.* INTO v_run;
+  IF v_at IS NOT NULL THEN
+    PERFORM flow.redispatch(v_run, v_at);
+  END IF;
+  RETURN QUERY SELECT 'waiting'::text, false, NULL::jsonb;
+END
+$_$;
+
+ALTER FUNCTION flow.wait_signal(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_signal text, p_input_hash text, p_timeout_at timestamp with time zone, p_timeout_seconds double precision) OWNER TO claw_owner;
+
+--
+-- Name: wake_parent(flow.runs); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.wake_parent(p_child flow.runs) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_parent flow.runs;
+BEGIN
+  IF p_child.parent_run_id IS NULL THEN
+    RETURN;
+  END IF;
+  SELECT r.* INTO v_parent FROM flow.runs AS r
+  WHERE r.tenant_id = p_child.tenant_id AND r.run_id = p_child.parent_run_id
+  FOR UPDATE;
+  IF FOUND AND v_parent.status = 'waiting' AND v_parent.wait_child_run_id = p_child.run_id THEN
+    PERFORM flow.redispatch(v_parent, NULL);
+  END IF;
+END
+$$;
+
+ALTER FUNCTION flow.wake_parent(p_child flow.runs) OWNER TO claw_owner;
 
 --
 -- Name: clear_context(); Type: FUNCTION; Schema: internal; Owner: claw_owner
@@ -3038,6 +4884,75 @@ CREATE TABLE claw_migrations.yoyo_lock (
 ALTER TABLE claw_migrations.yoyo_lock OWNER TO claw_owner;
 
 --
+-- Name: signals; Type: TABLE; Schema: flow; Owner: claw_owner
+--
+
+CREATE TABLE flow.signals (
+    tenant_id uuid NOT NULL,
+    run_id uuid NOT NULL,
+    name text NOT NULL,
+    payload jsonb DEFAULT '{}'::jsonb NOT NULL,
+    sent_by uuid,
+    sent_at timestamp with time zone DEFAULT now() NOT NULL,
+    delivered_position integer,
+    delivered_at timestamp with time zone,
+    CONSTRAINT signals_check CHECK (((delivered_position IS NULL) = (delivered_at IS NULL))),
+    CONSTRAINT signals_name_check CHECK ((name ~ '^[a-z][a-z0-9_.:-]{0,99}$'::text))
+);
+
+ALTER TABLE ONLY flow.signals FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE flow.signals OWNER TO claw_owner;
+
+--
+-- Name: steps; Type: TABLE; Schema: flow; Owner: claw_owner
+--
+
+CREATE TABLE flow.steps (
+    tenant_id uuid NOT NULL,
+    run_id uuid NOT NULL,
+    "position" integer NOT NULL,
+    name text NOT NULL,
+    kind text NOT NULL,
+    input_hash text NOT NULL,
+    status text NOT NULL,
+    output jsonb,
+    error text,
+    attempts integer DEFAULT 1 NOT NULL,
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT steps_attempts_check CHECK ((attempts >= 1)),
+    CONSTRAINT steps_input_hash_check CHECK ((input_hash ~ '^[0-9a-f]{1,128}$'::text)),
+    CONSTRAINT steps_kind_check CHECK ((kind = ANY (ARRAY['step'::text, 'transaction'::text, 'effect'::text, 'sleep'::text, 'signal'::text, 'child'::text, 'wait_child'::text, 'patch'::text]))),
+    CONSTRAINT steps_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
+    CONSTRAINT steps_position_check CHECK (("position" >= 0)),
+    CONSTRAINT steps_status_check CHECK ((status = ANY (ARRAY['completed'::text, 'failed'::text])))
+);
+
+ALTER TABLE ONLY flow.steps FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE flow.steps OWNER TO claw_owner;
+
+--
+-- Name: timers; Type: TABLE; Schema: flow; Owner: claw_owner
+--
+
+CREATE TABLE flow.timers (
+    tenant_id uuid NOT NULL,
+    run_id uuid NOT NULL,
+    "position" integer NOT NULL,
+    kind text NOT NULL,
+    wake_at timestamp with time zone NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT timers_kind_check CHECK ((kind = ANY (ARRAY['sleep'::text, 'signal_timeout'::text]))),
+    CONSTRAINT timers_position_check CHECK (("position" >= 0))
+);
+
+ALTER TABLE ONLY flow.timers FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE flow.timers OWNER TO claw_owner;
+
+--
 -- Name: clock; Type: TABLE; Schema: internal; Owner: claw_owner
 --
 
@@ -3084,6 +4999,28 @@ ALTER TABLE internal.error_codes OWNER TO claw_owner;
 --
 
 COMMENT ON TABLE internal.error_codes IS 'Claw''s SQLSTATE class CL: each code, its HTTP status and meaning.';
+
+--
+-- Name: flow_effect_transitions; Type: TABLE; Schema: internal; Owner: claw_owner
+--
+
+CREATE TABLE internal.flow_effect_transitions (
+    from_status text NOT NULL,
+    to_status text NOT NULL
+);
+
+ALTER TABLE internal.flow_effect_transitions OWNER TO claw_owner;
+
+--
+-- Name: flow_run_transitions; Type: TABLE; Schema: internal; Owner: claw_owner
+--
+
+CREATE TABLE internal.flow_run_transitions (
+    from_status text NOT NULL,
+    to_status text NOT NULL
+);
+
+ALTER TABLE internal.flow_run_transitions OWNER TO claw_owner;
 
 --
 -- Name: rate_limits; Type: TABLE; Schema: internal; Owner: claw_owner
@@ -3292,6 +5229,41 @@ ALTER TABLE ONLY claw_migrations.yoyo_lock
     ADD CONSTRAINT yoyo_lock_pkey PRIMARY KEY (locked);
 
 --
+-- Name: effects effects_pkey; Type: CONSTRAINT; Schema: flow; Owner: claw_owner
+--
+
+ALTER TABLE ONLY flow.effects
+    ADD CONSTRAINT effects_pkey PRIMARY KEY (tenant_id, run_id, "position");
+
+--
+-- Name: runs runs_pkey; Type: CONSTRAINT; Schema: flow; Owner: claw_owner
+--
+
+ALTER TABLE ONLY flow.runs
+    ADD CONSTRAINT runs_pkey PRIMARY KEY (tenant_id, run_id);
+
+--
+-- Name: signals signals_pkey; Type: CONSTRAINT; Schema: flow; Owner: claw_owner
+--
+
+ALTER TABLE ONLY flow.signals
+    ADD CONSTRAINT signals_pkey PRIMARY KEY (tenant_id, run_id, name);
+
+--
+-- Name: steps steps_pkey; Type: CONSTRAINT; Schema: flow; Owner: claw_owner
+--
+
+ALTER TABLE ONLY flow.steps
+    ADD CONSTRAINT steps_pkey PRIMARY KEY (tenant_id, run_id, "position");
+
+--
+-- Name: timers timers_pkey; Type: CONSTRAINT; Schema: flow; Owner: claw_owner
+--
+
+ALTER TABLE ONLY flow.timers
+    ADD CONSTRAINT timers_pkey PRIMARY KEY (tenant_id, run_id, "position");
+
+--
 -- Name: clock clock_pkey; Type: CONSTRAINT; Schema: internal; Owner: claw_owner
 --
 
@@ -3318,6 +5290,20 @@ ALTER TABLE ONLY internal.error_codes
 
 ALTER TABLE ONLY internal.error_codes
     ADD CONSTRAINT error_codes_pkey PRIMARY KEY (sqlstate);
+
+--
+-- Name: flow_effect_transitions flow_effect_transitions_pkey; Type: CONSTRAINT; Schema: internal; Owner: claw_owner
+--
+
+ALTER TABLE ONLY internal.flow_effect_transitions
+    ADD CONSTRAINT flow_effect_transitions_pkey PRIMARY KEY (from_status, to_status);
+
+--
+-- Name: flow_run_transitions flow_run_transitions_pkey; Type: CONSTRAINT; Schema: internal; Owner: claw_owner
+--
+
+ALTER TABLE ONLY internal.flow_run_transitions
+    ADD CONSTRAINT flow_run_transitions_pkey PRIMARY KEY (from_status, to_status);
 
 --
 -- Name: queues queues_pkey; Type: CONSTRAINT; Schema: internal; Owner: claw_owner
@@ -3438,6 +5424,42 @@ ALTER TABLE ONLY tenancy.tenants
 CREATE INDEX events_tenant_target_idx ON audit.events USING btree (tenant_id, target_table, target_id);
 
 --
+-- Name: effects_idempotency_key_idx; Type: INDEX; Schema: flow; Owner: claw_owner
+--
+
+CREATE UNIQUE INDEX effects_idempotency_key_idx ON flow.effects USING btree (tenant_id, idempotency_key);
+
+--
+-- Name: effects_tenant_status_idx; Type: INDEX; Schema: flow; Owner: claw_owner
+--
+
+CREATE INDEX effects_tenant_status_idx ON flow.effects USING btree (tenant_id, status) WHERE (status = 'unknown'::text);
+
+--
+-- Name: runs_idempotency_key_idx; Type: INDEX; Schema: flow; Owner: claw_owner
+--
+
+CREATE UNIQUE INDEX runs_idempotency_key_idx ON flow.runs USING btree (tenant_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
+
+--
+-- Name: runs_tenant_finished_idx; Type: INDEX; Schema: flow; Owner: claw_owner
+--
+
+CREATE INDEX runs_tenant_finished_idx ON flow.runs USING btree (tenant_id, finished_at) WHERE (finished_at IS NOT NULL);
+
+--
+-- Name: runs_tenant_parent_idx; Type: INDEX; Schema: flow; Owner: claw_owner
+--
+
+CREATE INDEX runs_tenant_parent_idx ON flow.runs USING btree (tenant_id, parent_run_id) WHERE (parent_run_id IS NOT NULL);
+
+--
+-- Name: runs_tenant_status_idx; Type: INDEX; Schema: flow; Owner: claw_owner
+--
+
+CREATE INDEX runs_tenant_status_idx ON flow.runs USING btree (tenant_id, status, created_at);
+
+--
 -- Name: jobs_claim_idx; Type: INDEX; Schema: queue; Owner: claw_owner
 --
 
@@ -3530,6 +5552,36 @@ CREATE TRIGGER "100_no_truncate" BEFORE TRUNCATE ON audit.events FOR EACH STATEM
 ALTER TABLE audit.events ENABLE ALWAYS TRIGGER "100_no_truncate";
 
 --
+-- Name: effects 100_guard_transition; Type: TRIGGER; Schema: flow; Owner: claw_owner
+--
+
+CREATE TRIGGER "100_guard_transition" BEFORE UPDATE ON flow.effects FOR EACH ROW EXECUTE FUNCTION flow.tg_effects__guard_transition();
+
+--
+-- Name: runs 100_guard_transition; Type: TRIGGER; Schema: flow; Owner: claw_owner
+--
+
+CREATE TRIGGER "100_guard_transition" BEFORE UPDATE ON flow.runs FOR EACH ROW EXECUTE FUNCTION flow.tg_runs__guard_transition();
+
+--
+-- Name: steps 100_written_once; Type: TRIGGER; Schema: flow; Owner: claw_owner
+--
+
+CREATE TRIGGER "100_written_once" BEFORE UPDATE ON flow.steps FOR EACH ROW EXECUTE FUNCTION flow.tg_steps__written_once();
+
+--
+-- Name: effects 500_audit; Type: TRIGGER; Schema: flow; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit" AFTER INSERT OR UPDATE OF status ON flow.effects FOR EACH ROW EXECUTE FUNCTION flow.tg_effects__audit();
+
+--
+-- Name: runs 500_audit; Type: TRIGGER; Schema: flow; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit" AFTER INSERT OR UPDATE OF status ON flow.runs FOR EACH ROW EXECUTE FUNCTION flow.tg_runs__audit();
+
+--
 -- Name: jobs 900_notify; Type: TRIGGER; Schema: queue; Owner: claw_owner
 --
 
@@ -3572,6 +5624,48 @@ ALTER TABLE ONLY audit.chain_heads
 
 ALTER TABLE ONLY audit.events
     ADD CONSTRAINT events_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES audit.chain_heads(tenant_id);
+
+--
+-- Name: effects effects_tenant_id_run_id_fkey; Type: FK CONSTRAINT; Schema: flow; Owner: claw_owner
+--
+
+ALTER TABLE ONLY flow.effects
+    ADD CONSTRAINT effects_tenant_id_run_id_fkey FOREIGN KEY (tenant_id, run_id) REFERENCES flow.runs(tenant_id, run_id) ON DELETE CASCADE;
+
+--
+-- Name: runs runs_tenant_id_fkey; Type: FK CONSTRAINT; Schema: flow; Owner: claw_owner
+--
+
+ALTER TABLE ONLY flow.runs
+    ADD CONSTRAINT runs_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: runs runs_tenant_id_parent_run_id_fkey; Type: FK CONSTRAINT; Schema: flow; Owner: claw_owner
+--
+
+ALTER TABLE ONLY flow.runs
+    ADD CONSTRAINT runs_tenant_id_parent_run_id_fkey FOREIGN KEY (tenant_id, parent_run_id) REFERENCES flow.runs(tenant_id, run_id) ON DELETE SET NULL (parent_run_id);
+
+--
+-- Name: signals signals_tenant_id_run_id_fkey; Type: FK CONSTRAINT; Schema: flow; Owner: claw_owner
+--
+
+ALTER TABLE ONLY flow.signals
+    ADD CONSTRAINT signals_tenant_id_run_id_fkey FOREIGN KEY (tenant_id, run_id) REFERENCES flow.runs(tenant_id, run_id) ON DELETE CASCADE;
+
+--
+-- Name: steps steps_tenant_id_run_id_fkey; Type: FK CONSTRAINT; Schema: flow; Owner: claw_owner
+--
+
+ALTER TABLE ONLY flow.steps
+    ADD CONSTRAINT steps_tenant_id_run_id_fkey FOREIGN KEY (tenant_id, run_id) REFERENCES flow.runs(tenant_id, run_id) ON DELETE CASCADE;
+
+--
+-- Name: timers timers_tenant_id_run_id_fkey; Type: FK CONSTRAINT; Schema: flow; Owner: claw_owner
+--
+
+ALTER TABLE ONLY flow.timers
+    ADD CONSTRAINT timers_tenant_id_run_id_fkey FOREIGN KEY (tenant_id, run_id) REFERENCES flow.runs(tenant_id, run_id) ON DELETE CASCADE;
 
 --
 -- Name: jobs jobs_tenant_id_fkey; Type: FK CONSTRAINT; Schema: queue; Owner: claw_owner
@@ -3670,6 +5764,174 @@ CREATE POLICY events_select_admin ON audit.events FOR SELECT USING (( SELECT int
 --
 
 CREATE POLICY events_tenant_isolation ON audit.events AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: effects; Type: ROW SECURITY; Schema: flow; Owner: claw_owner
+--
+
+ALTER TABLE flow.effects ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: effects effects_delete_admin; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY effects_delete_admin ON flow.effects FOR DELETE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: effects effects_insert_worker; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY effects_insert_worker ON flow.effects FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: effects effects_select_member; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY effects_select_member ON flow.effects FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: effects effects_tenant_isolation; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY effects_tenant_isolation ON flow.effects AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: effects effects_update_driver; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY effects_update_driver ON flow.effects FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: runs; Type: ROW SECURITY; Schema: flow; Owner: claw_owner
+--
+
+ALTER TABLE flow.runs ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: runs runs_delete_admin; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY runs_delete_admin ON flow.runs FOR DELETE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: runs runs_insert_starter; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY runs_insert_starter ON flow.runs FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: runs runs_select_member; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY runs_select_member ON flow.runs FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: runs runs_tenant_isolation; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY runs_tenant_isolation ON flow.runs AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: runs runs_update_driver; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY runs_update_driver ON flow.runs FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,approver,worker}'::text[]) AS has_role));
+
+--
+-- Name: signals; Type: ROW SECURITY; Schema: flow; Owner: claw_owner
+--
+
+ALTER TABLE flow.signals ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: signals signals_delete_admin; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY signals_delete_admin ON flow.signals FOR DELETE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: signals signals_insert_sender; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY signals_insert_sender ON flow.signals FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,approver,worker}'::text[]) AS has_role));
+
+--
+-- Name: signals signals_select_member; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY signals_select_member ON flow.signals FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: signals signals_tenant_isolation; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY signals_tenant_isolation ON flow.signals AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: signals signals_update_worker; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY signals_update_worker ON flow.signals FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: steps; Type: ROW SECURITY; Schema: flow; Owner: claw_owner
+--
+
+ALTER TABLE flow.steps ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: steps steps_delete_admin; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY steps_delete_admin ON flow.steps FOR DELETE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: steps steps_insert_driver; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY steps_insert_driver ON flow.steps FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: steps steps_select_member; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY steps_select_member ON flow.steps FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: steps steps_tenant_isolation; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY steps_tenant_isolation ON flow.steps AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: timers; Type: ROW SECURITY; Schema: flow; Owner: claw_owner
+--
+
+ALTER TABLE flow.timers ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: timers timers_delete_admin; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY timers_delete_admin ON flow.timers FOR DELETE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: timers timers_insert_worker; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY timers_insert_worker ON flow.timers FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: timers timers_select_member; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY timers_select_member ON flow.timers FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: timers timers_tenant_isolation; Type: POLICY; Schema: flow; Owner: claw_owner
+--
+
+CREATE POLICY timers_tenant_isolation ON flow.timers AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
 
 --
 -- Name: job_history; Type: ROW SECURITY; Schema: queue; Owner: claw_owner
@@ -3971,6 +6233,12 @@ GRANT USAGE ON SCHEMA audit TO claw_operator_reader;
 GRANT USAGE ON SCHEMA extensions TO claw_owner;
 
 --
+-- Name: SCHEMA flow; Type: ACL; Schema: -; Owner: claw_owner
+--
+
+GRANT ALL ON SCHEMA flow TO claw_dispatcher;
+
+--
 -- Name: SCHEMA internal; Type: ACL; Schema: -; Owner: claw_owner
 --
 
@@ -4033,6 +6301,20 @@ REVOKE ALL ON FUNCTION api.authenticate(p_api_key text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.authenticate(p_api_key text) TO claw_runtime;
 
 --
+-- Name: FUNCTION begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb) TO claw_worker;
+
+--
+-- Name: FUNCTION cancel_flow_run(p_run_id uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.cancel_flow_run(p_run_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.cancel_flow_run(p_run_id uuid) TO claw_runtime;
+
+--
 -- Name: FUNCTION cancel_job(p_job_id uuid); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -4040,11 +6322,25 @@ REVOKE ALL ON FUNCTION api.cancel_job(p_job_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.cancel_job(p_job_id uuid) TO claw_runtime;
 
 --
+-- Name: FUNCTION claim_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.claim_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.claim_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) TO claw_worker;
+
+--
 -- Name: FUNCTION claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer); Type: ACL; Schema: api; Owner: claw_owner
 --
 
 REVOKE ALL ON FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer) TO claw_worker;
+
+--
+-- Name: FUNCTION complete_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_output jsonb); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.complete_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_output jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.complete_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_output jsonb) TO claw_worker;
 
 --
 -- Name: FUNCTION complete_jobs(p_job_ids uuid[], p_lease_token uuid); Type: ACL; Schema: api; Owner: claw_owner
@@ -4098,11 +6394,47 @@ GRANT ALL ON FUNCTION api.enqueue_jobs(p_jobs jsonb) TO claw_runtime;
 GRANT ALL ON FUNCTION api.enqueue_jobs(p_jobs jsonb) TO claw_worker;
 
 --
+-- Name: FUNCTION fail_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_error jsonb); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.fail_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_error jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.fail_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_error jsonb) TO claw_worker;
+
+--
+-- Name: FUNCTION fail_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_error text, p_max_attempts integer, p_backoff_seconds double precision, p_backoff_max_seconds double precision, p_retry boolean); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.fail_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_error text, p_max_attempts integer, p_backoff_seconds double precision, p_backoff_max_seconds double precision, p_retry boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.fail_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_error text, p_max_attempts integer, p_backoff_seconds double precision, p_backoff_max_seconds double precision, p_retry boolean) TO claw_worker;
+
+--
 -- Name: FUNCTION fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer); Type: ACL; Schema: api; Owner: claw_owner
 --
 
 REVOKE ALL ON FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer) TO claw_worker;
+
+--
+-- Name: FUNCTION flow_cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.flow_cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.flow_cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) TO claw_worker;
+
+--
+-- Name: FUNCTION fork_flow_run(p_run_id uuid, p_from_position integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.fork_flow_run(p_run_id uuid, p_from_position integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.fork_flow_run(p_run_id uuid, p_from_position integer) TO claw_runtime;
+
+--
+-- Name: FUNCTION get_flow_run(p_run_id uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.get_flow_run(p_run_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.get_flow_run(p_run_id uuid) TO claw_runtime;
+GRANT ALL ON FUNCTION api.get_flow_run(p_run_id uuid) TO claw_worker;
 
 --
 -- Name: FUNCTION get_job(p_job_id uuid); Type: ACL; Schema: api; Owner: claw_owner
@@ -4154,6 +6486,28 @@ GRANT ALL ON FUNCTION api.list_error_codes() TO claw_admin;
 GRANT ALL ON FUNCTION api.list_error_codes() TO claw_auditor;
 
 --
+-- Name: FUNCTION list_flow_effects(p_run_id uuid, p_status text, p_limit integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_flow_effects(p_run_id uuid, p_status text, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_flow_effects(p_run_id uuid, p_status text, p_limit integer) TO claw_runtime;
+
+--
+-- Name: FUNCTION list_flow_runs(p_status text, p_flow_name text, p_limit integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_flow_runs(p_status text, p_flow_name text, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_flow_runs(p_status text, p_flow_name text, p_limit integer) TO claw_runtime;
+
+--
+-- Name: FUNCTION list_flow_steps(p_run_id uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_flow_steps(p_run_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_flow_steps(p_run_id uuid) TO claw_runtime;
+GRANT ALL ON FUNCTION api.list_flow_steps(p_run_id uuid) TO claw_worker;
+
+--
 -- Name: FUNCTION list_jobs(p_state text, p_queue text, p_limit integer); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -4182,11 +6536,46 @@ REVOKE ALL ON FUNCTION api.maintain_queue(p_retention_days integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.maintain_queue(p_retention_days integer) TO claw_worker;
 
 --
+-- Name: FUNCTION mark_flow_effect_sent(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.mark_flow_effect_sent(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.mark_flow_effect_sent(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer) TO claw_worker;
+
+--
+-- Name: FUNCTION mark_flow_effect_unknown(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_note text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.mark_flow_effect_unknown(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_note text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.mark_flow_effect_unknown(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_note text) TO claw_worker;
+
+--
+-- Name: FUNCTION purge_flow_runs(p_days integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.purge_flow_runs(p_days integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.purge_flow_runs(p_days integer) TO claw_runtime;
+
+--
+-- Name: FUNCTION record_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_output jsonb, p_kind text, p_started_at timestamp with time zone); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.record_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_output jsonb, p_kind text, p_started_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.record_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_output jsonb, p_kind text, p_started_at timestamp with time zone) TO claw_worker;
+
+--
 -- Name: FUNCTION release_jobs(p_job_ids uuid[], p_lease_token uuid); Type: ACL; Schema: api; Owner: claw_owner
 --
 
 REVOKE ALL ON FUNCTION api.release_jobs(p_job_ids uuid[], p_lease_token uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.release_jobs(p_job_ids uuid[], p_lease_token uuid) TO claw_worker;
+
+--
+-- Name: FUNCTION resolve_flow_effect(p_run_id uuid, p_position integer, p_delivered boolean, p_response jsonb, p_note text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.resolve_flow_effect(p_run_id uuid, p_position integer, p_delivered boolean, p_response jsonb, p_note text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.resolve_flow_effect(p_run_id uuid, p_position integer, p_delivered boolean, p_response jsonb, p_note text) TO claw_runtime;
 
 --
 -- Name: FUNCTION retry_job(p_job_id uuid); Type: ACL; Schema: api; Owner: claw_owner
@@ -4203,6 +6592,14 @@ REVOKE ALL ON FUNCTION api.revoke_api_key(p_api_key_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.revoke_api_key(p_api_key_id uuid) TO claw_runtime;
 
 --
+-- Name: FUNCTION send_flow_signal(p_run_id uuid, p_name text, p_payload jsonb); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.send_flow_signal(p_run_id uuid, p_name text, p_payload jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.send_flow_signal(p_run_id uuid, p_name text, p_payload jsonb) TO claw_runtime;
+GRANT ALL ON FUNCTION api.send_flow_signal(p_run_id uuid, p_name text, p_payload jsonb) TO claw_worker;
+
+--
 -- Name: FUNCTION set_schedule_paused(p_schedule_id uuid, p_paused boolean); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -4210,11 +6607,61 @@ REVOKE ALL ON FUNCTION api.set_schedule_paused(p_schedule_id uuid, p_paused bool
 GRANT ALL ON FUNCTION api.set_schedule_paused(p_schedule_id uuid, p_paused boolean) TO claw_runtime;
 
 --
+-- Name: FUNCTION settle_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_outcome text, p_response jsonb); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.settle_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_outcome text, p_response jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.settle_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_outcome text, p_response jsonb) TO claw_worker;
+
+--
+-- Name: FUNCTION sleep_flow(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_wake_at timestamp with time zone, p_seconds double precision); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.sleep_flow(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_wake_at timestamp with time zone, p_seconds double precision) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.sleep_flow(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_wake_at timestamp with time zone, p_seconds double precision) TO claw_worker;
+
+--
+-- Name: FUNCTION start_child_flow(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_flow_name text, p_input jsonb, p_flow_version integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.start_child_flow(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_flow_name text, p_input jsonb, p_flow_version integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.start_child_flow(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_flow_name text, p_input jsonb, p_flow_version integer) TO claw_worker;
+
+--
+-- Name: FUNCTION start_flow_run(p_flow_name text, p_input jsonb, p_flow_version integer, p_idempotency_key text, p_trace_id text, p_queue text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.start_flow_run(p_flow_name text, p_input jsonb, p_flow_version integer, p_idempotency_key text, p_trace_id text, p_queue text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.start_flow_run(p_flow_name text, p_input jsonb, p_flow_version integer, p_idempotency_key text, p_trace_id text, p_queue text) TO claw_runtime;
+GRANT ALL ON FUNCTION api.start_flow_run(p_flow_name text, p_input jsonb, p_flow_version integer, p_idempotency_key text, p_trace_id text, p_queue text) TO claw_worker;
+
+--
+-- Name: FUNCTION stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) TO claw_worker;
+
+--
 -- Name: FUNCTION tick_schedules(p_limit integer); Type: ACL; Schema: api; Owner: claw_owner
 --
 
 REVOKE ALL ON FUNCTION api.tick_schedules(p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.tick_schedules(p_limit integer) TO claw_worker;
+
+--
+-- Name: FUNCTION wait_flow_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_child_run_id uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.wait_flow_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_child_run_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.wait_flow_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_child_run_id uuid) TO claw_worker;
+
+--
+-- Name: FUNCTION wait_flow_signal(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_signal text, p_input_hash text, p_timeout_at timestamp with time zone, p_timeout_seconds double precision); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.wait_flow_signal(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_signal text, p_input_hash text, p_timeout_at timestamp with time zone, p_timeout_seconds double precision) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.wait_flow_signal(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_signal text, p_input_hash text, p_timeout_at timestamp with time zone, p_timeout_seconds double precision) TO claw_worker;
 
 --
 -- Name: FUNCTION whoami(); Type: ACL; Schema: api; Owner: claw_owner
@@ -4301,6 +6748,246 @@ REVOKE ALL ON FUNCTION audit.verify_digest(p_digest jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.verify_digest(p_digest jsonb) TO claw_auditor;
 
 --
+-- Name: FUNCTION begin_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.begin_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cancel(p_run_id uuid); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.cancel(p_run_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION check_position(p_run flow.runs, p_position integer); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.check_position(p_run flow.runs, p_position integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION check_start_args(p_flow_name text, p_flow_version integer, p_input jsonb, p_idempotency_key text, p_trace_id text, p_queue text); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.check_start_args(p_flow_name text, p_flow_version integer, p_input jsonb, p_idempotency_key text, p_trace_id text, p_queue text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION check_wait(p_wake_at timestamp with time zone, p_seconds double precision, p_required boolean); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.check_wait(p_wake_at timestamp with time zone, p_seconds double precision, p_required boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION claim(p_run_id uuid, p_job_id uuid, p_lease_token uuid); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.claim(p_run_id uuid, p_job_id uuid, p_lease_token uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION complete(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_output jsonb); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.complete(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_output jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION dispatch_job(p_queue text, p_run_id uuid, p_trace_id text, p_run_at timestamp with time zone); Type: ACL; Schema: flow; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION flow.dispatch_job(p_queue text, p_run_id uuid, p_trace_id text, p_run_at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION effect_unknown(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_note text); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.effect_unknown(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_note text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fail(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_error jsonb); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.fail(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_error jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fail_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_error text, p_max_attempts integer, p_backoff_seconds double precision, p_backoff_max_seconds double precision, p_retry boolean); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.fail_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_error text, p_max_attempts integer, p_backoff_seconds double precision, p_backoff_max_seconds double precision, p_retry boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION finish(p_run flow.runs, p_status text, p_output jsonb, p_error jsonb); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.finish(p_run flow.runs, p_status text, p_output jsonb, p_error jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fix_timer(p_run flow.runs, p_position integer, p_kind text, p_wake_at timestamp with time zone); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.fix_timer(p_run flow.runs, p_position integer, p_kind text, p_wake_at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION fork(p_run_id uuid, p_from_position integer); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.fork(p_run_id uuid, p_from_position integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION hold(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_any_status boolean); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.hold(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_any_status boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION insert_step(p_run flow.runs, p_position integer, p_name text, p_kind text, p_input_hash text, p_status text, p_output jsonb, p_error text, p_started_at timestamp with time zone); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.insert_step(p_run flow.runs, p_position integer, p_name text, p_kind text, p_input_hash text, p_status text, p_output jsonb, p_error text, p_started_at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION mark_effect_sent(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.mark_effect_sent(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION pending(p_kind text, p_name text, p_input_hash text); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.pending(p_kind text, p_name text, p_input_hash text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION purge(p_days integer); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.purge(p_days integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION record_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_output jsonb, p_kind text, p_started_at timestamp with time zone); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.record_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_output jsonb, p_kind text, p_started_at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION redispatch(p_run flow.runs, p_run_at timestamp with time zone); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.redispatch(p_run flow.runs, p_run_at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION require_effect(p_run flow.runs, p_position integer); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.require_effect(p_run flow.runs, p_position integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION require_run(p_run_id uuid); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.require_run(p_run_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION resolve_effect(p_run_id uuid, p_position integer, p_delivered boolean, p_response jsonb, p_note text); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.resolve_effect(p_run_id uuid, p_position integer, p_delivered boolean, p_response jsonb, p_note text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION send_signal(p_run_id uuid, p_name text, p_payload jsonb); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.send_signal(p_run_id uuid, p_name text, p_payload jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION settle_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_outcome text, p_response jsonb); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.settle_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_outcome text, p_response jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION sleep(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_wake_at timestamp with time zone, p_seconds double precision); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.sleep(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_wake_at timestamp with time zone, p_seconds double precision) FROM PUBLIC;
+
+--
+-- Name: FUNCTION start_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_flow_name text, p_input jsonb, p_flow_version integer); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.start_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_flow_name text, p_input jsonb, p_flow_version integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION start_run(p_flow_name text, p_input jsonb, p_flow_version integer, p_idempotency_key text, p_trace_id text, p_queue text, p_parent_run_id uuid, p_parent_position integer); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.start_run(p_flow_name text, p_input jsonb, p_flow_version integer, p_idempotency_key text, p_trace_id text, p_queue text, p_parent_run_id uuid, p_parent_position integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION stop_cancelled(p_run_id uuid, p_job_id uuid, p_lease_token uuid); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.stop_cancelled(p_run_id uuid, p_job_id uuid, p_lease_token uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_effects__audit(); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.tg_effects__audit() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_effects__guard_transition(); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.tg_effects__guard_transition() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_runs__audit(); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.tg_runs__audit() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_runs__guard_transition(); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.tg_runs__guard_transition() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_steps__written_once(); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.tg_steps__written_once() FROM PUBLIC;
+
+--
+-- Name: FUNCTION trace(p_trace_id text); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.trace(p_trace_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION wait_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_child_run_id uuid); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.wait_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_child_run_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION wait_signal(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_signal text, p_input_hash text, p_timeout_at timestamp with time zone, p_timeout_seconds double precision); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.wait_signal(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_signal text, p_input_hash text, p_timeout_at timestamp with time zone, p_timeout_seconds double precision) FROM PUBLIC;
+
+--
+-- Name: FUNCTION wake_parent(p_child flow.runs); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.wake_parent(p_child flow.runs) FROM PUBLIC;
+
+--
 -- Name: FUNCTION clear_context(); Type: ACL; Schema: internal; Owner: claw_owner
 --
 
@@ -4319,6 +7006,7 @@ REVOKE ALL ON FUNCTION internal.current_principal_id() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION internal.current_tenant_id() FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.current_tenant_id() TO claw_dispatcher;
 
 --
 -- Name: FUNCTION ensure_tenant_policy(p_table regclass); Type: ACL; Schema: internal; Owner: claw_owner
@@ -4370,6 +7058,7 @@ REVOKE ALL ON FUNCTION internal.tenant_schemas() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) TO claw_dispatcher;
 
 --
 -- Name: FUNCTION backoff(p_queue text, p_attempt integer); Type: ACL; Schema: queue; Owner: claw_owner

@@ -40,6 +40,7 @@ def test_embedded_lifecycle_and_demo(claw_env: dict[str, str]) -> None:
 
     demo = run_cli("demo", env=claw_env)
     assert demo.returncode == 0, demo.stdout + demo.stderr
+    assert "the provider delivered 1 SMS" in demo.stdout  # the flow survived kill -9 mid-call
     assert f"applied {len(migration_ids())} migration(s)" in demo.stdout
     assert "SELECT count(*) FROM tenancy.principals -> 42501" in demo.stdout
     assert "api.whoami() -> [] (no context remains)" in demo.stdout

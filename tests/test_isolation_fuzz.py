@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from conftest import (Cluster, Database, Tenant, create_database, drop_database,
-                      seed_queue, seed_tenants)
+                      seed_flows, seed_queue, seed_tenants)
 
 STATEMENTS = int(os.environ.get("CLAW_FUZZ_STATEMENTS", "10000"))
 FUZZ_STATS: dict[str, int] = {"statements": 0, "leaks": 0, "errors_compared": 0,
@@ -44,6 +44,8 @@ API_SOURCES = {
     "api.whoami()": ["tenant_id", "principal_id", "roles", "scopes"],
     "api.list_jobs()": ["job_id", "queue", "kind", "state", "attempts"],
     "api.list_schedules()": ["schedule_id", "name", "cron", "time_zone", "next_fire_at"],
+    "api.list_flow_runs()": ["run_id", "flow_name", "status", "parent_run_id", "trace_id"],
+    "api.list_flow_effects()": ["run_id", "provider", "idempotency_key", "status", "sends"],
 }
 
 
@@ -90,12 +92,14 @@ def world(cluster: Cluster) -> Iterator[World]:
     full = create_database(cluster)
     tenants = seed_tenants(full, extra_principals=5)
     seed_queue(full, tenants)
+    seed_flows(full, tenants)
     with full.connect() as conn:
         tables = tenant_tables(conn)
         ids = sorted({str(r[0]) for r in conn.execute(
             "SELECT tenant_id FROM tenancy.tenants UNION SELECT principal_id FROM tenancy.principals "
             "UNION SELECT api_key_id FROM tenancy.api_keys UNION SELECT job_id FROM queue.jobs "
-            "UNION SELECT job_id FROM queue.job_history UNION SELECT schedule_id FROM queue.schedules")})
+            "UNION SELECT job_id FROM queue.job_history UNION SELECT schedule_id FROM queue.schedules "
+            "UNION SELECT run_id FROM flow.runs")})
     aonly = create_database(cluster, full.name)
     delete_other_tenants(aonly, tenants["a"].tenant_id)
     a = tenants["a"]

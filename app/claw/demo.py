@@ -137,6 +137,14 @@ def run_demo(cfg: config.Settings) -> int:
     if rc:
         return rc
 
+    print("== a durable flow: wait for an approval, send one SMS, survive kill -9 mid-call")
+    from claw.flows import demo as flow_demo
+
+    rc = flow_demo.run(runtime, db.role_url(cfg, "worker"), key_a)
+    if rc:
+        print("   UNEXPECTED: the SMS was not delivered exactly once")
+        return rc
+
     print("== the audit ledger")
     checkpoint = cfg.cluster.home / "audit-checkpoint.json" if cfg.embedded else None
     rc = audit.run_verify(admin, None)

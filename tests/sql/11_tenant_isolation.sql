@@ -14,12 +14,21 @@ CREATE TEMP TABLE t AS
   UNION ALL
   SELECT 'b', * FROM tenancy.create_tenant('tenant-b', 'B', 'alice', 'Alice B');
 -- queue rows of both tenants: jobs and fairness cursors through the api, a finished job
--- through a worker's claim and completion, a schedule and one of its fires
+-- through a worker's claim and completion, a schedule and one of its fires; flow rows
 DO $$
-DECLARE r record; v_token uuid; v_ids uuid[]; v_sched uuid;
+DECLARE r record; v_token uuid; v_ids uuid[]; v_sched uuid; v_run uuid;
 BEGIN
   FOR r IN SELECT * FROM t LOOP
     PERFORM internal.set_context(r.tenant_id, r.principal_id, '{owner}');
+    -- a flow run with a checkpoint, a timer, a signal and an effect intent
+    SELECT run_id INTO v_run FROM api.start_flow_run(p_flow_name => 'seed.flow');
+    INSERT INTO flow.steps (tenant_id, run_id, position, name, kind, input_hash, status, output)
+    VALUES (r.tenant_id, v_run, 0, 'fetch', 'step', '00', 'completed', '{}');
+    INSERT INTO flow.timers (tenant_id, run_id, position, kind, wake_at)
+    VALUES (r.tenant_id, v_run, 1, 'sleep', now());
+    PERFORM api.send_flow_signal(v_run, 'approval', '{}');
+    INSERT INTO flow.effects (tenant_id, run_id, position, provider, idempotency_key)
+    VALUES (r.tenant_id, v_run, 2, 'sms', v_run::text || ':2');
     PERFORM api.enqueue_jobs('[{"queue":"seed","kind":"noop"},{"queue":"seed.done","kind":"noop","unique_key":"u1"}]');
     INSERT INTO queue.schedules (tenant_id, name, cron, time_zone, queue, kind, next_fire_at)
     VALUES (r.tenant_id, 'daily', '0 6 * * *', 'Australia/Sydney', 'seed', 'noop', now())

@@ -1,0 +1,152 @@
+-- Child flows, forks and retention: runs made from other runs.
+--
+-- A child is started by a step of its parent (flow.start_child): the child run (idempotency
+-- key 'child:<parent>:<position>', the parent's trace id and queue) and the parent's step
+-- that names it are written in one transaction, so a replay finds the child instead of
+-- starting a second one. flow.wait_child at a later position records the child's outcome
+-- if it has finished, or puts the parent to 'waiting'; a child that finishes wakes a
+-- parent waiting for it (flow.wake_parent, locks: child, then parent).
+--
+-- A fork (flow.fork) copies a finished run's first N checkpoints into a new pending run
+-- and dispatches it: steps before N replay from the copy, step N onwards run again (an
+-- effect at N or later gets a new idempotency key, the new run's).
+--
+-- Retention (flow.purge) deletes finished runs older than a number of days with their
+-- steps, timers, signals and effects (children keep running, their parent link cleared).
+
+-- flow.start_child: start child flow p_flow_name at p_position of a held parent and record
+-- the step naming it. Returns the parent's status and the child's run id.
+CREATE OR REPLACE FUNCTION flow.start_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid,
+                                            p_position integer, p_name text,
+                                            p_input_hash text, p_flow_name text,
+                                            p_input jsonb, p_flow_version integer)
+RETURNS TABLE (status text, child_run_id uuid)
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
+  v_child uuid;
+BEGIN
+  PERFORM flow.check_position(v_run, p_position);
+  SELECT s.run_id INTO v_child
+  FROM flow.start_run(p_flow_name, p_input, p_flow_version,
+                      'child:' || v_run.run_id::text || ':' || p_position, v_run.trace_id,
+                      v_run.queue, v_run.run_id, p_position) AS s;
+  RETURN QUERY SELECT flow.insert_step(v_run, p_position, p_name, 'child', p_input_hash,
+                                       'completed', pg_catalog.jsonb_build_object('run_id', v_child),
+                                       NULL, NULL), v_child;
+END
+$fn$;
+
+-- flow.wait_child: wait at p_position for child p_child_run_id to finish. Returns the
+-- parent's status ('running': recorded; 'waiting': suspended; 'cancelled') and, when
+-- recorded, the child's status, output and error. CL422 when it is not this run's child.
+CREATE OR REPLACE FUNCTION flow.wait_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid,
+                                           p_position integer, p_name text, p_input_hash text,
+                                           p_child_run_id uuid)
+RETURNS TABLE (status text, child_status text, child_output jsonb, child_error jsonb)
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
+  v_child flow.runs;
+BEGIN
+  PERFORM flow.check_position(v_run, p_position);
+  SELECT r.* INTO v_child FROM flow.runs AS r
+  WHERE r.tenant_id = v_run.tenant_id AND r.run_id = p_child_run_id
+    AND r.parent_run_id = v_run.run_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'not a child of this run',
+      DETAIL = pg_catalog.format('run %s has no child %s', p_run_id, p_child_run_id),
+      HINT = 'wait for a child this run started';
+  END IF;
+  IF v_child.status IN ('completed', 'failed', 'cancelled') OR v_run.cancel_requested_at IS NOT NULL THEN
+    RETURN QUERY SELECT flow.insert_step(v_run, p_position, p_name, 'wait_child', p_input_hash,
+                                         'completed', pg_catalog.jsonb_build_object(
+                                           'run_id', v_child.run_id, 'status', v_child.status,
+                                           'output', v_child.output, 'error', v_child.error),
+                                         NULL, NULL),
+                        v_child.status, v_child.output, v_child.error;
+    RETURN;
+  END IF;
+  UPDATE flow.runs AS r SET status = 'waiting', wait_child_run_id = p_child_run_id, job_id = NULL,
+                            pending_step = flow.pending('wait_child', p_name, p_input_hash)
+  WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id;
+  RETURN QUERY SELECT 'waiting'::text, v_child.status, NULL::jsonb, NULL::jsonb;
+END
+$fn$;
+
+-- flow.fork: a new run of the same flow, version and input with the first p_from_position
+-- checkpoints of a finished run, dispatched. Returns the new run id. CL409 unless the run
+-- has finished; CL422 when p_from_position is beyond its completed steps.
+CREATE OR REPLACE FUNCTION flow.fork(p_run_id uuid, p_from_position integer)
+RETURNS uuid
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_src flow.runs := flow.require_run(p_run_id);
+  v_run flow.runs;
+BEGIN
+  IF v_src.status NOT IN ('completed', 'failed', 'cancelled') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'flow run still going',
+      DETAIL = pg_catalog.format('run %s is %s; only a finished run is forked', p_run_id,
+                                 v_src.status),
+      HINT = 'cancel it first, or wait until it finishes';
+  END IF;
+  IF p_from_position IS NULL OR p_from_position NOT BETWEEN 0 AND v_src.next_position THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid fork position',
+      DETAIL = pg_catalog.format('run %s has %s completed steps; fork from 0 to %s, not %s',
+                                 p_run_id, v_src.next_position, v_src.next_position,
+                                 p_from_position),
+      HINT = 'api.list_flow_steps shows the positions';
+  END IF;
+  INSERT INTO flow.runs AS r (tenant_id, flow_name, flow_version, input, trace_id, queue,
+                              forked_from_run_id, forked_from_position, next_position)
+  VALUES (v_src.tenant_id, v_src.flow_name, v_src.flow_version, v_src.input,
+          pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', ''), v_src.queue,
+          v_src.run_id, p_from_position, p_from_position)
+  RETURNING r.* INTO v_run;
+  INSERT INTO flow.steps (tenant_id, run_id, position, name, kind, input_hash, status, output,
+                          error, attempts, started_at, finished_at)
+  SELECT s.tenant_id, v_run.run_id, s.position, s.name, s.kind, s.input_hash, s.status, s.output,
+         s.error, s.attempts, s.started_at, s.finished_at
+  FROM flow.steps AS s
+  WHERE s.tenant_id = v_src.tenant_id AND s.run_id = v_src.run_id AND s.position < p_from_position;
+  PERFORM flow.redispatch(v_run, NULL);
+  RETURN v_run.run_id;
+END
+$fn$;
+
+-- flow.purge: delete this tenant's runs finished more than p_days days ago. Returns how many.
+CREATE OR REPLACE FUNCTION flow.purge(p_days integer)
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_n integer;
+BEGIN
+  IF p_days IS NULL OR p_days NOT BETWEEN 0 AND 36500 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid retention',
+      DETAIL = pg_catalog.format('p_days must be 0 to 36500, not %s', p_days),
+      HINT = 'finished runs older than this many days are deleted';
+  END IF;
+  DELETE FROM flow.runs AS r
+  WHERE r.tenant_id = internal.current_tenant_id()
+    AND r.finished_at < internal.now() - pg_catalog.make_interval(days => p_days)
+    AND r.status IN ('completed', 'failed', 'cancelled');
+  GET DIAGNOSTICS v_n = ROW_COUNT;
+  IF v_n > 0 THEN
+    PERFORM audit.append(internal.current_tenant_id(), 'flow.runs.purged', 'flow.runs', NULL,
+                         NULL, pg_catalog.jsonb_build_object('runs', v_n, 'older_than_days', p_days));
+  END IF;
+  RETURN v_n;
+END
+$fn$;
