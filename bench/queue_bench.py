@@ -8,7 +8,9 @@ processes and the same concurrency, in one run.
   2. latency: with the W workers idle and listening, single jobs are enqueued one per
      transaction at --rate jobs/s for --latency-seconds; each payload carries time.time()
      taken just before its enqueue call, and the handler records the time minus it when it
-     starts (same host, same clock). p50 and p99 in ms.
+     starts (same host, same clock). p50 and p99 in ms. The producer also times each
+     enqueue call (statements and commit): its p50 is printed beside the latency, the
+     producer's share of it.
   3. the instance's commit rate with pgbench (a one-row INSERT per transaction, 2*W
      clients), and Claw's jobs/s as a fraction of it.
   Then one table of every system, Claw's throughput and p50 against each peer's, and the
@@ -512,9 +514,12 @@ def run_system(system: str, admin: str, cfg: Any, args: argparse.Namespace) -> d
         pad = pad_for({"t": time.time()}, size)
         n = int(args.rate * args.latency_seconds)
         start = time.perf_counter()
+        calls: list[float] = []  # how long each enqueue call took (the producer's share)
         for i in range(n):
+            t = time.perf_counter()
             producer.enqueue([{"t": time.time(), "pad": pad} if size > 0 else
                               {"t": time.time()}])
+            calls.append(time.perf_counter() - t)
             pause = start + (i + 1) / args.rate - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
@@ -533,9 +538,11 @@ def run_system(system: str, admin: str, cfg: Any, args: argparse.Namespace) -> d
         print(f"  {system}: only {len(lat)} of {n} latency samples arrived")
     p50 = statistics.median(lat) * 1000 if lat else float("nan")
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000 if lat else float("nan")
+    enq = statistics.median(calls) * 1000 if calls else float("nan")
     print(f"  {system:<18} {throughput:>10,.0f} jobs/s   latency p50 {p50:7.2f} ms   "
-          f"p99 {p99:7.2f} ms   ({elapsed:.1f}s for {args.jobs - left:,} jobs)", flush=True)
-    return {"throughput": throughput, "p50": p50, "p99": p99}
+          f"p99 {p99:7.2f} ms   enqueue call p50 {enq:5.2f} ms   "
+          f"({elapsed:.1f}s for {args.jobs - left:,} jobs)", flush=True)
+    return {"throughput": throughput, "p50": p50, "p99": p99, "enqueue": enq}
 
 
 COMMIT_SCRIPT = "INSERT INTO bench_commits (v) VALUES (1);\n"
@@ -550,9 +557,12 @@ def chosen(only: list[str] | None) -> list[str]:
 
 def report(results: dict[str, dict[str, float]], commits: float, w: int) -> None:
     print()
-    print(f"  {'system':<18} {'jobs/s':>10} {'p50 ms':>9} {'p99 ms':>9}")
+    # enqueue call: the producer's share of the latency (the enqueue statement(s) and the
+    # commit); the rest is the wake-up, the claim and the hand-over to the handler
+    print(f"  {'system':<18} {'jobs/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'enqueue call p50 ms':>20}")
     for s, r in results.items():
-        print(f"  {s:<18} {r['throughput']:>10,.0f} {r['p50']:>9.2f} {r['p99']:>9.2f}")
+        print(f"  {s:<18} {r['throughput']:>10,.0f} {r['p50']:>9.2f} {r['p99']:>9.2f} "
+              f"{r['enqueue']:>20.2f}")
     print()
     print(f"pgbench commit rate (one-row INSERT per transaction, {2 * w} clients): "
           f"{commits:,.0f} commits/s")

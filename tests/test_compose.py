@@ -26,6 +26,7 @@ def test_database_service() -> None:
     env = db["environment"]
     assert env["POSTGRES_DB"] == "claw"
     assert any(v.endswith(":/var/lib/postgresql") for v in db["volumes"])
+    assert "autovacuum_naptime=1s" in db["command"]
 
 
 def test_migrate_service() -> None:

@@ -164,6 +164,8 @@ class EmbeddedCluster:
                 "max_connections = 200\n"
                 "shared_buffers = '256MB'\n"
                 "timezone = 'UTC'\n"
+                # a busy queue needs its hot table vacuumed within seconds (migration 0011)
+                "autovacuum_naptime = '1s'\n"
             )
 
     def pid(self) -> int | None:

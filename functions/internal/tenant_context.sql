@@ -133,18 +133,21 @@ LANGUAGE plpgsql
 STABLE
 SET search_path = ''
 AS $fn$
+DECLARE
+  v_ctx record;  -- verified once (an HMAC check), then read three times
 BEGIN
-  IF internal.current_tenant_id() IS NULL THEN
+  SELECT * INTO v_ctx FROM internal.verified_context();
+  IF v_ctx.tenant_id IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'not authenticated',
       DETAIL = pg_catalog.format('%s needs an authenticated tenant context', p_action),
       HINT = 'call api.authenticate(p_api_key => ...) first, in the same transaction';
   END IF;
-  IF NOT internal.has_role(p_roles) THEN
+  IF NOT coalesce(v_ctx.roles && p_roles, false) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
       DETAIL = pg_catalog.format('%s needs one of the roles %s', p_action, p_roles),
       HINT = 'ask a tenant owner or admin to grant the role';
   END IF;
-  IF NOT coalesce((internal.verified_context()).scopes && ARRAY['*', p_scope], false) THEN
+  IF NOT coalesce(v_ctx.scopes && ARRAY['*', p_scope], false) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
       DETAIL = pg_catalog.format('%s needs a credential with scope %s', p_action, p_scope),
       HINT = 'use an API key that carries this scope';
