@@ -115,11 +115,12 @@ class Worker:
         self.concurrency = concurrency
         # Claim ahead, adaptively: claims start at batch_size jobs; a claim that had to be
         # made with the buffer already empty (the runners were starving) doubles the next
-        # one, up to max_batch; a claim that finds fewer jobs than it asked for halves it.
+        # one, up to max_batch (default 25x the concurrency, at most 1000, what one claim
+        # may take); a claim that finds fewer jobs than it asked for halves it.
         # Slow jobs never empty the buffer, so they keep small claims and other workers get
         # their share; no-op-fast jobs grow claims until one claim feeds the runners.
         self.batch_size = batch_size or max(concurrency * 2, 10)
-        self.max_batch = max(max_batch or concurrency * 10, self.batch_size)
+        self.max_batch = max(max_batch or min(concurrency * 25, 1000), self.batch_size)
         self._claim_size = self.batch_size
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self.lease_seconds = lease_seconds
