@@ -718,7 +718,7 @@ CREATE FUNCTION api.get_flow_run(p_run_id uuid) RETURNS TABLE(run_id uuid, flow_
     SET search_path TO ''
     AS $$
 BEGIN
-  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'flow:read',
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'flow:read',
                                 'reading a flow run');
   RETURN QUERY
   SELECT r.run_id, r.flow_name, r.flow_version, r.status, r.input, r.output, r.error,
@@ -989,7 +989,7 @@ CREATE FUNCTION api.list_flow_steps(p_run_id uuid) RETURNS TABLE("position" inte
     SET search_path TO ''
     AS $$
 BEGIN
-  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'flow:read',
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'flow:read',
                                 'reading flow steps');
   IF NOT EXISTS (SELECT 1 FROM flow.runs AS r
                  WHERE r.tenant_id = internal.current_tenant_id() AND r.run_id = p_run_id) THEN
@@ -1321,7 +1321,7 @@ CREATE FUNCTION api.send_flow_signal(p_run_id uuid, p_name text, p_payload jsonb
     SET search_path TO ''
     AS $$
 BEGIN
-  PERFORM internal.require_role('{owner,admin,operator,approver,worker}', 'flow:write',
+  PERFORM internal.require_role('{owner,admin,operator,approver}', 'flow:write',
                                 'signalling a flow');
   RETURN flow.send_signal(p_run_id, p_name, p_payload);
 END
@@ -1431,6 +1431,11 @@ CREATE FUNCTION api.start_flow_run(p_flow_name text, p_input jsonb DEFAULT '{}':
     AS $$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'flow:write', 'starting a flow');
+  IF p_idempotency_key LIKE 'child:%' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid idempotency key',
+      DETAIL = 'keys starting with child: are reserved for the child runs a flow starts',
+      HINT = 'use a key per flow and business object, e.g. order.fulfil:4711';
+  END IF;
   RETURN QUERY SELECT s.run_id, s.created
                FROM flow.start_run(p_flow_name, p_input, p_flow_version, p_idempotency_key,
                                    p_trace_id, p_queue, NULL, NULL) AS s;
@@ -1893,6 +1898,10 @@ BEGIN
   IF v_run.status = 'running' THEN
     UPDATE flow.runs AS r SET cancel_requested_at = coalesce(r.cancel_requested_at, internal.now())
     WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id;
+    -- the run's status changes later, by its worker: the ledger records who asked, now
+    PERFORM audit.append(v_run.tenant_id, 'flow.run.cancel_requested', 'flow.runs',
+                         v_run.run_id::text, NULL,
+                         pg_catalog.jsonb_build_object('status', v_run.status));
     RETURN 'cancelling';
   END IF;
   UPDATE flow.runs AS r
@@ -1984,6 +1993,7 @@ CREATE FUNCTION flow.check_position(p_run flow.runs, p_position integer) RETURNS
     SET search_path TO ''
     AS $$
 BEGIN
+  PERFORM flow.require_position(p_position);
   IF p_position IS DISTINCT FROM p_run.next_position THEN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'step out of order',
       DETAIL = pg_catalog.format('run %s is at position %s, not %s', p_run.run_id,
@@ -2072,9 +2082,14 @@ BEGIN
   SELECT r.* INTO v_run FROM flow.runs AS r
   WHERE r.tenant_id = internal.current_tenant_id() AND r.run_id = p_run_id
   FOR UPDATE;
+  IF NOT FOUND OR v_run.job_id IS DISTINCT FROM p_job_id THEN
+    -- not this job's run (a stale dispatch, or a job that was never it): nothing about it
+    RETURN QUERY SELECT 'skip'::text, NULL::text, NULL::text, NULL::integer, NULL::jsonb,
+                        NULL::text, NULL::integer, NULL::integer, NULL::integer, '[]'::jsonb;
+    RETURN;
+  END IF;
   PERFORM flow.trace(v_run.trace_id);
-  IF NOT FOUND OR v_run.job_id IS DISTINCT FROM p_job_id
-     OR v_run.status NOT IN ('pending', 'running', 'sleeping', 'waiting') THEN
+  IF v_run.status NOT IN ('pending', 'running', 'sleeping', 'waiting') THEN
     RETURN QUERY SELECT 'skip', v_run.status, v_run.flow_name, v_run.flow_version, v_run.input,
                         v_run.trace_id, v_run.next_position, v_run.step_attempts,
                         v_run.dispatches, '[]'::jsonb;
@@ -2235,6 +2250,7 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'an error message is required',
       DETAIL = 'fail_flow_step records why the attempt failed', HINT = 'pass p_error => ''...''';
   END IF;
+  PERFORM flow.require_position(p_position);
   IF p_position IS DISTINCT FROM v_run.next_position THEN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'step out of order',
       DETAIL = pg_catalog.format('run %s is at position %s, not %s', p_run_id,
@@ -2397,7 +2413,8 @@ CREATE FUNCTION flow.insert_step(p_run flow.runs, p_position integer, p_name tex
     SET search_path TO ''
     AS $_$
 BEGIN
-  IF p_position IS NULL OR p_position > p_run.next_position OR p_position < 0 THEN
+  PERFORM flow.require_position(p_position);
+  IF p_position > p_run.next_position THEN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'step out of order',
       DETAIL = pg_catalog.format('run %s is at position %s; step %s cannot be recorded',
                                  p_run.run_id, p_run.next_position, p_position),
@@ -2600,6 +2617,26 @@ $$;
 ALTER FUNCTION flow.require_effect(p_run flow.runs, p_position integer) OWNER TO claw_owner;
 
 --
+-- Name: require_position(integer); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.require_position(p_position integer) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF p_position IS NULL OR p_position < 0 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid step position',
+      DETAIL = pg_catalog.format('p_position must be 0 or more, not %s',
+                                 coalesce(p_position::text, 'NULL')),
+      HINT = 'positions count the run''s steps from 0';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION flow.require_position(p_position integer) OWNER TO claw_owner;
+
+--
 -- Name: require_run(uuid); Type: FUNCTION; Schema: flow; Owner: claw_owner
 --
 
@@ -2692,6 +2729,12 @@ BEGIN
           internal.current_principal_id(), internal.now())
   ON CONFLICT (tenant_id, run_id, name) DO NOTHING
   RETURNING true INTO v_ok;
+  IF v_ok THEN  -- who sent it (an approval, say) is in the ledger, not only in the row
+    PERFORM audit.append(v_run.tenant_id, 'flow.signal.sent', 'flow.signals',
+                         v_run.run_id::text || ':' || p_name, NULL,
+                         pg_catalog.jsonb_build_object('run_id', v_run.run_id, 'name', p_name,
+                                                       'run_status', v_run.status));
+  END IF;
   IF v_ok AND v_run.status = 'waiting' AND v_run.wait_signal = p_name THEN
     PERFORM flow.redispatch(v_run, NULL);
   END IF;
@@ -2822,10 +2865,13 @@ BEGIN
   IF v_run.run_id IS NULL THEN
     SELECT r.* INTO STRICT v_run FROM flow.runs AS r
     WHERE r.tenant_id = internal.current_tenant_id() AND r.idempotency_key = p_idempotency_key;
-    IF v_run.flow_name <> p_flow_name THEN
+    IF v_run.flow_name <> p_flow_name OR v_run.parent_run_id IS DISTINCT FROM p_parent_run_id
+       OR v_run.parent_position IS DISTINCT FROM p_parent_position THEN
       RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'idempotency key already used',
-        DETAIL = pg_catalog.format('key %L names run %s of flow %s, not %s', p_idempotency_key,
-                                   v_run.run_id, v_run.flow_name, p_flow_name),
+        DETAIL = pg_catalog.format('key %L names run %s of flow %s (parent %s), not %s '
+                                   '(parent %s)', p_idempotency_key, v_run.run_id,
+                                   v_run.flow_name, v_run.parent_run_id, p_flow_name,
+                                   p_parent_run_id),
         HINT = 'use a key per flow and business object, e.g. order.fulfil:4711';
     END IF;
     RETURN QUERY SELECT v_run.run_id, false;
@@ -6437,7 +6483,6 @@ GRANT ALL ON FUNCTION api.fork_flow_run(p_run_id uuid, p_from_position integer) 
 
 REVOKE ALL ON FUNCTION api.get_flow_run(p_run_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.get_flow_run(p_run_id uuid) TO claw_runtime;
-GRANT ALL ON FUNCTION api.get_flow_run(p_run_id uuid) TO claw_worker;
 
 --
 -- Name: FUNCTION get_job(p_job_id uuid); Type: ACL; Schema: api; Owner: claw_owner
@@ -6508,7 +6553,6 @@ GRANT ALL ON FUNCTION api.list_flow_runs(p_status text, p_flow_name text, p_limi
 
 REVOKE ALL ON FUNCTION api.list_flow_steps(p_run_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.list_flow_steps(p_run_id uuid) TO claw_runtime;
-GRANT ALL ON FUNCTION api.list_flow_steps(p_run_id uuid) TO claw_worker;
 
 --
 -- Name: FUNCTION list_jobs(p_state text, p_queue text, p_limit integer); Type: ACL; Schema: api; Owner: claw_owner
@@ -6600,7 +6644,6 @@ GRANT ALL ON FUNCTION api.revoke_api_key(p_api_key_id uuid) TO claw_runtime;
 
 REVOKE ALL ON FUNCTION api.send_flow_signal(p_run_id uuid, p_name text, p_payload jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.send_flow_signal(p_run_id uuid, p_name text, p_payload jsonb) TO claw_runtime;
-GRANT ALL ON FUNCTION api.send_flow_signal(p_run_id uuid, p_name text, p_payload jsonb) TO claw_worker;
 
 --
 -- Name: FUNCTION set_schedule_paused(p_schedule_id uuid, p_paused boolean); Type: ACL; Schema: api; Owner: claw_owner
@@ -6887,6 +6930,12 @@ REVOKE ALL ON FUNCTION flow.redispatch(p_run flow.runs, p_run_at timestamp with 
 --
 
 REVOKE ALL ON FUNCTION flow.require_effect(p_run flow.runs, p_position integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION require_position(p_position integer); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.require_position(p_position integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION require_run(p_run_id uuid); Type: ACL; Schema: flow; Owner: claw_owner

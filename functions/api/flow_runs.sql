@@ -19,6 +19,11 @@ SET search_path = ''
 AS $fn$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'flow:write', 'starting a flow');
+  IF p_idempotency_key LIKE 'child:%' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid idempotency key',
+      DETAIL = 'keys starting with child: are reserved for the child runs a flow starts',
+      HINT = 'use a key per flow and business object, e.g. order.fulfil:4711';
+  END IF;
   RETURN QUERY SELECT s.run_id, s.created
                FROM flow.start_run(p_flow_name, p_input, p_flow_version, p_idempotency_key,
                                    p_trace_id, p_queue, NULL, NULL) AS s;
@@ -44,7 +49,7 @@ SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 BEGIN
-  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'flow:read',
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'flow:read',
                                 'reading a flow run');
   RETURN QUERY
   SELECT r.run_id, r.flow_name, r.flow_version, r.status, r.input, r.output, r.error,
@@ -63,7 +68,11 @@ $fn$;
 COMMENT ON FUNCTION api.get_flow_run(uuid) IS
   'One flow run of this tenant: status (pending, running, sleeping, waiting, blocked, '
   'completed, failed, cancelled), input, output or error, what it waits for.';
-GRANT EXECUTE ON FUNCTION api.get_flow_run(uuid) TO claw_runtime, claw_worker;
+GRANT EXECUTE ON FUNCTION api.get_flow_run(uuid) TO claw_runtime;
+-- A worker acting for a job (api.act_as_job) may not: a lease on one job would reach every
+-- run of the tenant (an approval gate included); the flow SDK reads its own run through
+-- api.claim_flow_run. REVOKE: CREATE OR REPLACE keeps the grants of a migrated database.
+REVOKE EXECUTE ON FUNCTION api.get_flow_run(uuid) FROM claw_worker;
 
 -- api.list_flow_runs: this tenant's runs, newest first, by status and flow name.
 CREATE OR REPLACE FUNCTION api.list_flow_runs(p_status text DEFAULT NULL,
@@ -118,7 +127,7 @@ SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 BEGIN
-  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'flow:read',
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'flow:read',
                                 'reading flow steps');
   IF NOT EXISTS (SELECT 1 FROM flow.runs AS r
                  WHERE r.tenant_id = internal.current_tenant_id() AND r.run_id = p_run_id) THEN
@@ -136,7 +145,9 @@ END
 $fn$;
 COMMENT ON FUNCTION api.list_flow_steps(uuid) IS
   'The recorded steps (checkpoints) of a flow run, by position, with outputs and errors.';
-GRANT EXECUTE ON FUNCTION api.list_flow_steps(uuid) TO claw_runtime, claw_worker;
+GRANT EXECUTE ON FUNCTION api.list_flow_steps(uuid) TO claw_runtime;
+-- Not for workers (see api.get_flow_run's grant).
+REVOKE EXECUTE ON FUNCTION api.list_flow_steps(uuid) FROM claw_worker;
 
 -- api.list_flow_effects: this tenant's external effects, by run or status ('unknown': what
 -- a person must resolve).
@@ -182,7 +193,7 @@ GRANT EXECUTE ON FUNCTION api.list_flow_effects(uuid, text, integer) TO claw_run
 
 -- api.send_flow_signal: send signal p_name with p_payload to a run. First write wins:
 -- returns false when the run already has a signal of that name. Wakes the run if it waits
--- for it. Who: owner, admin, operator, approver, or a worker acting for a job.
+-- for it. Who: owner, admin, operator, approver (not a worker: see the grant below).
 -- Raises CL404, CL409 (run finished), CL422.
 CREATE OR REPLACE FUNCTION api.send_flow_signal(p_run_id uuid, p_name text,
                                                 p_payload jsonb DEFAULT '{}')
@@ -193,7 +204,7 @@ SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 BEGIN
-  PERFORM internal.require_role('{owner,admin,operator,approver,worker}', 'flow:write',
+  PERFORM internal.require_role('{owner,admin,operator,approver}', 'flow:write',
                                 'signalling a flow');
   RETURN flow.send_signal(p_run_id, p_name, p_payload);
 END
@@ -201,7 +212,9 @@ $fn$;
 COMMENT ON FUNCTION api.send_flow_signal(uuid, text, jsonb) IS
   'Send a named signal to a flow run; the first signal of a name wins (later ones return '
   'false) and is delivered to one waiting step, once.';
-GRANT EXECUTE ON FUNCTION api.send_flow_signal(uuid, text, jsonb) TO claw_runtime, claw_worker;
+GRANT EXECUTE ON FUNCTION api.send_flow_signal(uuid, text, jsonb) TO claw_runtime;
+-- Not for workers (see api.get_flow_run's grant).
+REVOKE EXECUTE ON FUNCTION api.send_flow_signal(uuid, text, jsonb) FROM claw_worker;
 
 -- api.cancel_flow_run: cancel a run. Returns 'cancelled' (it was not running) or
 -- 'cancelling' (its worker stops it at the next checkpoint). CL404, CL409 finished.

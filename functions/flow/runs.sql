@@ -205,10 +205,13 @@ BEGIN
   IF v_run.run_id IS NULL THEN
     SELECT r.* INTO STRICT v_run FROM flow.runs AS r
     WHERE r.tenant_id = internal.current_tenant_id() AND r.idempotency_key = p_idempotency_key;
-    IF v_run.flow_name <> p_flow_name THEN
+    IF v_run.flow_name <> p_flow_name OR v_run.parent_run_id IS DISTINCT FROM p_parent_run_id
+       OR v_run.parent_position IS DISTINCT FROM p_parent_position THEN
       RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'idempotency key already used',
-        DETAIL = pg_catalog.format('key %L names run %s of flow %s, not %s', p_idempotency_key,
-                                   v_run.run_id, v_run.flow_name, p_flow_name),
+        DETAIL = pg_catalog.format('key %L names run %s of flow %s (parent %s), not %s '
+                                   '(parent %s)', p_idempotency_key, v_run.run_id,
+                                   v_run.flow_name, v_run.parent_run_id, p_flow_name,
+                                   p_parent_run_id),
         HINT = 'use a key per flow and business object, e.g. order.fulfil:4711';
     END IF;
     RETURN QUERY SELECT v_run.run_id, false;
@@ -285,9 +288,14 @@ BEGIN
   SELECT r.* INTO v_run FROM flow.runs AS r
   WHERE r.tenant_id = internal.current_tenant_id() AND r.run_id = p_run_id
   FOR UPDATE;
+  IF NOT FOUND OR v_run.job_id IS DISTINCT FROM p_job_id THEN
+    -- not this job's run (a stale dispatch, or a job that was never it): nothing about it
+    RETURN QUERY SELECT 'skip'::text, NULL::text, NULL::text, NULL::integer, NULL::jsonb,
+                        NULL::text, NULL::integer, NULL::integer, NULL::integer, '[]'::jsonb;
+    RETURN;
+  END IF;
   PERFORM flow.trace(v_run.trace_id);
-  IF NOT FOUND OR v_run.job_id IS DISTINCT FROM p_job_id
-     OR v_run.status NOT IN ('pending', 'running', 'sleeping', 'waiting') THEN
+  IF v_run.status NOT IN ('pending', 'running', 'sleeping', 'waiting') THEN
     RETURN QUERY SELECT 'skip', v_run.status, v_run.flow_name, v_run.flow_version, v_run.input,
                         v_run.trace_id, v_run.next_position, v_run.step_attempts,
                         v_run.dispatches, '[]'::jsonb;
@@ -349,6 +357,10 @@ BEGIN
   IF v_run.status = 'running' THEN
     UPDATE flow.runs AS r SET cancel_requested_at = coalesce(r.cancel_requested_at, internal.now())
     WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id;
+    -- the run's status changes later, by its worker: the ledger records who asked, now
+    PERFORM audit.append(v_run.tenant_id, 'flow.run.cancel_requested', 'flow.runs',
+                         v_run.run_id::text, NULL,
+                         pg_catalog.jsonb_build_object('status', v_run.status));
     RETURN 'cancelling';
   END IF;
   UPDATE flow.runs AS r

@@ -35,7 +35,8 @@ VOLATILE
 SET search_path = ''
 AS $fn$
 BEGIN
-  IF p_position IS NULL OR p_position > p_run.next_position OR p_position < 0 THEN
+  PERFORM flow.require_position(p_position);
+  IF p_position > p_run.next_position THEN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'step out of order',
       DETAIL = pg_catalog.format('run %s is at position %s; step %s cannot be recorded',
                                  p_run.run_id, p_run.next_position, p_position),
@@ -129,6 +130,7 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'an error message is required',
       DETAIL = 'fail_flow_step records why the attempt failed', HINT = 'pass p_error => ''...''';
   END IF;
+  PERFORM flow.require_position(p_position);
   IF p_position IS DISTINCT FROM v_run.next_position THEN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'step out of order',
       DETAIL = pg_catalog.format('run %s is at position %s, not %s', p_run_id,

@@ -17,6 +17,24 @@
 -- Locks: the run row (flow.hold / flow.require_run) before the signal row, on both sides,
 -- so a send and a wait on the same run are serialised and no wake-up is lost.
 
+-- flow.require_position: CL422 for a missing or negative step position (bad input, not a
+-- conflict with the run's state).
+CREATE OR REPLACE FUNCTION flow.require_position(p_position integer)
+RETURNS void
+LANGUAGE plpgsql
+IMMUTABLE
+SET search_path = ''
+AS $fn$
+BEGIN
+  IF p_position IS NULL OR p_position < 0 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid step position',
+      DETAIL = pg_catalog.format('p_position must be 0 or more, not %s',
+                                 coalesce(p_position::text, 'NULL')),
+      HINT = 'positions count the run''s steps from 0';
+  END IF;
+END
+$fn$;
+
 -- flow.check_position: CL409 unless p_position is the held run's next position.
 CREATE OR REPLACE FUNCTION flow.check_position(p_run flow.runs, p_position integer)
 RETURNS void
@@ -25,6 +43,7 @@ IMMUTABLE
 SET search_path = ''
 AS $fn$
 BEGIN
+  PERFORM flow.require_position(p_position);
   IF p_position IS DISTINCT FROM p_run.next_position THEN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'step out of order',
       DETAIL = pg_catalog.format('run %s is at position %s, not %s', p_run.run_id,
@@ -195,6 +214,12 @@ BEGIN
           internal.current_principal_id(), internal.now())
   ON CONFLICT (tenant_id, run_id, name) DO NOTHING
   RETURNING true INTO v_ok;
+  IF v_ok THEN  -- who sent it (an approval, say) is in the ledger, not only in the row
+    PERFORM audit.append(v_run.tenant_id, 'flow.signal.sent', 'flow.signals',
+                         v_run.run_id::text || ':' || p_name, NULL,
+                         pg_catalog.jsonb_build_object('run_id', v_run.run_id, 'name', p_name,
+                                                       'run_status', v_run.status));
+  END IF;
   IF v_ok AND v_run.status = 'waiting' AND v_run.wait_signal = p_name THEN
     PERFORM flow.redispatch(v_run, NULL);
   END IF;

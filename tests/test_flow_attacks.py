@@ -1,0 +1,134 @@
+"""Attacks on the flow API from inside one tenant (cross-tenant access is covered by the
+isolation suites): a worker credential holding the lease of an unrelated job must not pass a
+run's approval gate or read other runs; a job that is not a run's dispatch learns nothing
+about that run; a caller cannot take a child run's reserved idempotency key; who sent a
+signal and who asked to cancel a running run is in the audit ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import pytest
+
+from conftest import Database, Tenant, seed_tenants
+
+H = "0" * 64
+
+
+@pytest.fixture
+def tenant(db: Database) -> Tenant:
+    return seed_tenants(db, names=("a",), extra_principals=0)["a"]
+
+
+def auth(conn: psycopg.Connection[Any], key: str) -> None:
+    conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (key,))
+
+
+def start_waiting_run(db: Database, tenant: Tenant) -> tuple[str, Any, Any]:
+    """A run that reached an approval gate (waiting for signal 'approval'), and a leased job
+    of another kind in the same tenant."""
+    with db.connect("claw_runtime") as rt, rt.transaction():
+        auth(rt, tenant.api_key)
+        run = str(rt.execute("SELECT run_id FROM api.start_flow_run(p_flow_name => "
+                             "'job.notice', p_input => '{}', p_queue => 'flows')").fetchone()[0])
+        rt.execute("SELECT * FROM api.enqueue_job(p_queue => 'hooks', p_kind => 'hook.ingest')")
+    with db.connect("claw_worker") as wk:
+        (job, tok), = wk.execute("SELECT job_id, lease_token FROM api.claim_jobs("
+                                 "p_queue => 'flows', p_worker => 'w', p_limit => 10)").fetchall()
+        wk.execute("SELECT * FROM api.claim_flow_run(%s, %s, %s)", (run, job, tok))
+        wk.execute("SELECT * FROM api.wait_flow_signal(%s, %s, %s, 0, 'approval', %s)",
+                   (run, job, tok, H))
+        wk.execute("SELECT api.complete_jobs(%s, %s)", ([job], tok))
+        (hook, hook_tok), = wk.execute("SELECT job_id, lease_token FROM api.claim_jobs("
+                                       "p_queue => 'hooks', p_worker => 'evil', "
+                                       "p_limit => 1)").fetchall()
+    return run, hook, hook_tok
+
+
+@pytest.mark.parametrize("call", [
+    "SELECT api.send_flow_signal(p_run_id => %s, p_name => 'approval', p_payload => '{}')",
+    "SELECT * FROM api.get_flow_run(p_run_id => %s)",
+    "SELECT * FROM api.list_flow_steps(p_run_id => %s)",
+])
+def test_a_lease_on_an_unrelated_job_does_not_reach_a_run(db: Database, tenant: Tenant,
+                                                            call: str) -> None:
+    run, hook, hook_tok = start_waiting_run(db, tenant)
+    with db.connect("claw_worker") as wk:
+        with pytest.raises(psycopg.Error) as err, wk.transaction():
+            wk.execute("SELECT api.act_as_job(%s, %s)", (hook, hook_tok))
+            wk.execute(call, (run,))
+        assert err.value.sqlstate in ("42501", "CL403"), err.value
+    with db.connect() as su:
+        assert su.execute("SELECT count(*) FROM flow.signals").fetchone()[0] == 0
+
+
+def test_claiming_a_run_with_a_foreign_job_reveals_nothing(db: Database,
+                                                           tenant: Tenant) -> None:
+    with db.connect("claw_runtime") as rt, rt.transaction():
+        auth(rt, tenant.api_key)
+        run = str(rt.execute("SELECT run_id FROM api.start_flow_run(p_flow_name => "
+                             "'job.secret', p_input => '{\"card\": \"4111\"}', "
+                             "p_queue => 'flows', p_trace_id => 'trace-secret')").fetchone()[0])
+        rt.execute("SELECT * FROM api.enqueue_job(p_queue => 'hooks', p_kind => 'hook.ingest')")
+    with db.connect("claw_worker") as wk:
+        (hook, tok), = wk.execute("SELECT job_id, lease_token FROM api.claim_jobs("
+                                  "p_queue => 'hooks', p_worker => 'evil', p_limit => 1)").fetchall()
+        row = wk.execute("SELECT * FROM api.claim_flow_run(%s, %s, %s)", (run, hook, tok)).fetchone()
+    assert row is not None and row[0] == "skip"
+    assert all(v is None or v == [] for v in row[1:]), row
+
+
+def test_a_child_runs_idempotency_key_is_reserved(db: Database, tenant: Tenant) -> None:
+    with db.connect("claw_runtime") as rt:
+        with pytest.raises(psycopg.Error) as err, rt.transaction():
+            auth(rt, tenant.api_key)
+            rt.execute("SELECT * FROM api.start_flow_run(p_flow_name => 'pay.child', "
+                       "p_input => '{\"amount\": 1000000}', "
+                       "p_idempotency_key => 'child:01a20000-0000-7000-8000-000000000000:1')")
+    assert err.value.sqlstate == "CL422"
+    with db.connect() as su:
+        assert su.execute("SELECT count(*) FROM flow.runs").fetchone()[0] == 0
+
+
+def test_signals_and_cancel_requests_are_audited_with_their_actor(db: Database,
+                                                                    tenant: Tenant) -> None:
+    run, _, _ = start_waiting_run(db, tenant)
+    with db.connect("claw_runtime") as rt, rt.transaction():
+        auth(rt, tenant.api_key)
+        rt.execute("SELECT api.send_flow_signal(p_run_id => %s, p_name => 'approval', "
+                   "p_payload => '{\"ok\": true}')", (run,))
+    with db.connect("claw_worker") as wk:  # the run takes the signal and is running again
+        (job, tok), = wk.execute("SELECT job_id, lease_token FROM api.claim_jobs("
+                                 "p_queue => 'flows', p_worker => 'w', p_limit => 10)").fetchall()
+        wk.execute("SELECT * FROM api.claim_flow_run(%s, %s, %s)", (run, job, tok))
+    with db.connect("claw_runtime") as rt, rt.transaction():
+        auth(rt, tenant.api_key)
+        assert rt.execute("SELECT api.cancel_flow_run(p_run_id => %s)",
+                          (run,)).fetchone()[0] == "cancelling"
+    with db.connect() as su:
+        events = dict(su.execute(
+            "SELECT action, actor_principal_id::text FROM audit.events "
+            "WHERE action IN ('flow.signal.sent', 'flow.run.cancel_requested')").fetchall())
+    assert events == {"flow.signal.sent": tenant.owner_id,
+                      "flow.run.cancel_requested": tenant.owner_id}, events
+
+
+@pytest.mark.parametrize("position", [None, -1])
+def test_a_missing_or_negative_position_is_invalid_input(db: Database, tenant: Tenant,
+                                                         position: int | None) -> None:
+    with db.connect("claw_runtime") as rt, rt.transaction():
+        auth(rt, tenant.api_key)
+        run = str(rt.execute("SELECT run_id FROM api.start_flow_run(p_flow_name => "
+                             "'job.notice', p_queue => 'flows')").fetchone()[0])
+    with db.connect("claw_worker") as wk:
+        (job, tok), = wk.execute("SELECT job_id, lease_token FROM api.claim_jobs("
+                                 "p_queue => 'flows', p_worker => 'w', p_limit => 1)").fetchall()
+        wk.execute("SELECT * FROM api.claim_flow_run(%s, %s, %s)", (run, job, tok))
+        for call in ("SELECT api.record_flow_step(%s, %s, %s, %s, 'x', %s, '{}')",
+                     "SELECT * FROM api.fail_flow_step(%s, %s, %s, %s, 'x', %s, 'boom')"):
+            with pytest.raises(psycopg.Error) as err:
+                wk.execute(call, (run, job, tok, position, H))
+            assert err.value.sqlstate == "CL422", err.value
+    with db.connect() as su:
+        assert su.execute("SELECT count(*) FROM flow.steps").fetchone()[0] == 0
