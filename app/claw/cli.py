@@ -224,7 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_worker = sub.add_parser("worker", help="run jobs: claim, run handlers, tick schedules")
     p_worker.add_argument("--queue", action="append", help="queue to serve (repeatable)")
     p_worker.add_argument("--concurrency", type=int, default=10)
-    p_worker.add_argument("--batch", type=int, default=None, help="jobs claimed per call")
+    p_worker.add_argument("--batch", type=int, default=None,
+                          help="jobs of the first claim (default 2x concurrency); claims double "
+                          "while the runners starve, up to 25x concurrency")
     p_worker.add_argument("--lease", type=int, default=30, help="lease length in seconds")
     p_worker.add_argument("--run-for", type=float, default=None,
                           help="stop (gracefully) after this many seconds")
