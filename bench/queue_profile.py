@@ -12,6 +12,10 @@ Three measurements on one scratch database (bench_q_profile, dropped and recreat
   2. The same drain through claw.worker with W processes x concurrency C: jobs/s, and the CPU
      seconds per job spent by the PostgreSQL backends of the workers and by the Python
      processes (/proc/<pid>/stat), and the worker's own statement counters per batch.
+  3. What one enqueue transaction costs when the server is idle between them (10 ms apart,
+     as in queue_bench's latency phase), one round trip each, p50 of 300: Claw's
+     authenticate + enqueue, authenticate alone, and for scale a plain one-row INSERT and a
+     SELECT 1 as the superuser.
 
 Run: .venv/bin/python bench/queue_profile.py [--jobs 20000] [--batch 40] [--workers 2]
      [--concurrency 20]
@@ -230,6 +234,38 @@ def drain(urls: dict[str, str], meter: Meter, n: int, w: int, c: int,
     return rep
 
 
+def idle_enqueue(urls: dict[str, str]) -> dict[str, float]:
+    def p50(conn: Any, sql: str, params: Any) -> float:
+        times = []
+        for _ in range(300):
+            t = time.perf_counter()
+            with psycopg.ClientCursor(conn) as cur:
+                cur.execute(sql, params)
+            times.append(time.perf_counter() - t)
+            time.sleep(0.01)
+        return sorted(times)[len(times) // 2] * 1000
+
+    job = json.dumps([{"queue": "idle", "kind": "noop", "payload": {"t": 1}}])
+    with psycopg.connect(urls["runtime"], autocommit=True) as rt, \
+            psycopg.connect(urls["admin"], autocommit=True) as su:
+        su.execute("CREATE TABLE IF NOT EXISTS public.plain_jobs "
+                   "(id bigserial PRIMARY KEY, payload jsonb)")
+        out = {
+            "authenticate + enqueue": p50(rt, "BEGIN; SELECT * FROM api.authenticate(p_api_key "
+                                      "=> %s); SELECT count(*) FROM api.enqueue_jobs(p_jobs => "
+                                      "%s); COMMIT", (urls["key"], job)),
+            "authenticate alone": p50(rt, "BEGIN; SELECT * FROM api.authenticate(p_api_key => "
+                                  "%s); COMMIT", (urls["key"],)),
+            "plain one-row INSERT": p50(su, "INSERT INTO public.plain_jobs (payload) VALUES (%s)",
+                                    ('{"t": 1}',)),
+            "SELECT 1": p50(su, "SELECT 1", None),
+        }
+    print("one enqueue transaction, the server idle between them (p50 of 300, 10 ms apart):")
+    for name, ms in out.items():
+        print(f"  {name:<24} {ms:6.2f} ms")
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -259,6 +295,7 @@ def main() -> int:
               f"{args.concurrency}:")
         steps.append(drain(urls, meter, args.jobs, args.workers, args.concurrency,
                            args.worker_batch))
+    steps.append(idle_enqueue(urls))
     if args.json:
         args.json.write_text(json.dumps(steps, indent=2))
     return 0
