@@ -1889,6 +1889,8 @@ CREATE FUNCTION flow.cancel(p_run_id uuid) RETURNS text
     AS $$
 DECLARE
   v_run flow.runs := flow.require_run(p_run_id);
+  v_status text;
+  v_child uuid;
 BEGIN
   IF v_run.status IN ('completed', 'failed', 'cancelled') THEN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'flow run already finished',
@@ -1902,15 +1904,33 @@ BEGIN
     PERFORM audit.append(v_run.tenant_id, 'flow.run.cancel_requested', 'flow.runs',
                          v_run.run_id::text, NULL,
                          pg_catalog.jsonb_build_object('status', v_run.status));
-    RETURN 'cancelling';
+    v_status := 'cancelling';
+  ELSE
+    UPDATE flow.runs AS r
+    SET status = 'cancelled', cancel_requested_at = internal.now(), finished_at = internal.now(),
+        error = pg_catalog.jsonb_build_object('message', 'cancelled')
+    WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
+    RETURNING r.* INTO v_run;
+    PERFORM flow.wake_parent(v_run);
+    v_status := 'cancelled';
   END IF;
-  UPDATE flow.runs AS r
-  SET status = 'cancelled', cancel_requested_at = internal.now(), finished_at = internal.now(),
-      error = pg_catalog.jsonb_build_object('message', 'cancelled')
-  WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
-  RETURNING r.* INTO v_run;
-  PERFORM flow.wake_parent(v_run);
-  RETURN 'cancelled';
+  BEGIN
+    FOR v_child IN
+      SELECT r.run_id FROM flow.runs AS r
+      WHERE r.tenant_id = v_run.tenant_id AND r.parent_run_id = v_run.run_id
+        AND r.status NOT IN ('completed', 'failed', 'cancelled')
+      ORDER BY r.run_id
+      FOR UPDATE NOWAIT
+    LOOP
+      PERFORM flow.cancel(v_child);
+    END LOOP;
+  EXCEPTION WHEN lock_not_available THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'a child run is busy',
+      DETAIL = pg_catalog.format('a child of run %s is being updated by its worker; nothing '
+                                 'was cancelled', p_run_id),
+      HINT = 'retry the cancel in a moment';
+  END;
+  RETURN v_status;
 END
 $$;
 

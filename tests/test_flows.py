@@ -382,7 +382,10 @@ async def test_a_parent_waits_for_its_children(db: Database, tenant: Tenant) -> 
         return [(await ctx.wait_child(k))["output"] for k in kids]
 
     run = start(db, tenant, "parent")
-    await serve(db, flows, status_is(db, run, "waiting"))
+    # both children asleep before the clock moves (the parent waits as soon as it started
+    # them; a child that first runs after the move would sleep 30 s from the moved clock)
+    await serve(db, flows, lambda: status_is(db, run, "waiting")()
+                and children_of(db, run) == ["sleeping", "sleeping"])
     move_clock(db, 31)
     await serve(db, flows, status_is(db, run, "completed"))
     assert run_row(db, run)["output"] == [10, 20]
@@ -390,6 +393,59 @@ async def test_a_parent_waits_for_its_children(db: Database, tenant: Tenant) -> 
         kids = conn.execute("SELECT count(*), min(trace_id) = max(trace_id) FROM flow.runs "
                             "WHERE parent_run_id = %s", (run,)).fetchone()
     assert kids == (2, True)  # started once each, despite the replays
+
+
+def _sleeping_children_flows() -> Flows:
+    flows = Flows()
+
+    @flows.flow("child")
+    async def child(ctx: FlowContext, inp: dict[str, int]) -> int:
+        await ctx.sleep(30)
+        return inp["n"]
+
+    @flows.flow("parent")
+    async def parent(ctx: FlowContext, inp: Any) -> list[Any]:
+        kids = [await ctx.start_child("child", {"n": n}) for n in (1, 2)]
+        return [(await ctx.wait_child(k))["output"] for k in kids]
+
+    return flows
+
+
+def children_of(db: Database, run: str) -> list[str]:
+    with db.connect() as conn:
+        return [r[0] for r in conn.execute("SELECT status FROM flow.runs WHERE parent_run_id = %s "
+                                           "ORDER BY run_id", (run,)).fetchall()]
+
+
+@aio
+async def test_cancelling_a_parent_cancels_its_unfinished_children(db: Database,
+                                                                   tenant: Tenant) -> None:
+    flows = _sleeping_children_flows()
+    run = start(db, tenant, "parent")
+    await serve(db, flows, lambda: status_is(db, run, "waiting")()
+                and children_of(db, run) == ["sleeping", "sleeping"])
+    assert as_owner(db, tenant, "SELECT api.cancel_flow_run(%s)", (run,)) == "cancelled"
+    assert run_row(db, run)["status"] == "cancelled"
+    assert children_of(db, run) == ["cancelled", "cancelled"]
+
+
+@aio
+async def test_a_cancel_that_finds_a_child_busy_changes_nothing(db: Database,
+                                                                 tenant: Tenant) -> None:
+    flows = _sleeping_children_flows()
+    run = start(db, tenant, "parent")
+    await serve(db, flows, lambda: status_is(db, run, "waiting")()
+                and children_of(db, run) == ["sleeping", "sleeping"])
+    with db.connect() as holder, holder.transaction():  # a worker call holding one child
+        holder.execute("SELECT 1 FROM flow.runs WHERE parent_run_id = %s ORDER BY run_id "
+                       "LIMIT 1 FOR UPDATE", (run,))
+        with pytest.raises(psycopg.Error) as err:
+            as_owner(db, tenant, "SELECT api.cancel_flow_run(%s)", (run,))
+        assert err.value.sqlstate == "CL409" and "busy" in str(err.value)
+    assert run_row(db, run)["status"] == "waiting"
+    assert children_of(db, run) == ["sleeping", "sleeping"]
+    assert as_owner(db, tenant, "SELECT api.cancel_flow_run(%s)", (run,)) == "cancelled"
+    assert children_of(db, run) == ["cancelled", "cancelled"]
 
 
 @aio

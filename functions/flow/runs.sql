@@ -338,8 +338,12 @@ $fn$;
 -- flow.cancel: cancel a run of this tenant. Waiting, sleeping, pending or blocked runs are
 -- cancelled now (their leftover job finds the run finished and does nothing); a running run
 -- is marked and its worker sees it at its next checkpoint (the step it is in finishes and is
--- recorded, then the run ends as cancelled) or at the next claim. Returns the status after:
--- 'cancelled' or 'cancelling'. CL409 when already finished. Wakes a waiting parent.
+-- recorded, then the run ends as cancelled) or at the next claim. Its unfinished child runs
+-- are cancelled the same way, depth first. Returns the status after: 'cancelled' or
+-- 'cancelling'. CL409 when already finished, or when a child is locked by a worker call at
+-- this moment (retry: nothing was changed). Wakes a waiting parent.
+-- Locks: the run, then its children with NOWAIT (a finishing child locks child then parent;
+-- waiting here in the other order could deadlock).
 CREATE OR REPLACE FUNCTION flow.cancel(p_run_id uuid)
 RETURNS text
 LANGUAGE plpgsql
@@ -348,6 +352,8 @@ SET search_path = ''
 AS $fn$
 DECLARE
   v_run flow.runs := flow.require_run(p_run_id);
+  v_status text;
+  v_child uuid;
 BEGIN
   IF v_run.status IN ('completed', 'failed', 'cancelled') THEN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'flow run already finished',
@@ -361,15 +367,33 @@ BEGIN
     PERFORM audit.append(v_run.tenant_id, 'flow.run.cancel_requested', 'flow.runs',
                          v_run.run_id::text, NULL,
                          pg_catalog.jsonb_build_object('status', v_run.status));
-    RETURN 'cancelling';
+    v_status := 'cancelling';
+  ELSE
+    UPDATE flow.runs AS r
+    SET status = 'cancelled', cancel_requested_at = internal.now(), finished_at = internal.now(),
+        error = pg_catalog.jsonb_build_object('message', 'cancelled')
+    WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
+    RETURNING r.* INTO v_run;
+    PERFORM flow.wake_parent(v_run);
+    v_status := 'cancelled';
   END IF;
-  UPDATE flow.runs AS r
-  SET status = 'cancelled', cancel_requested_at = internal.now(), finished_at = internal.now(),
-      error = pg_catalog.jsonb_build_object('message', 'cancelled')
-  WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
-  RETURNING r.* INTO v_run;
-  PERFORM flow.wake_parent(v_run);
-  RETURN 'cancelled';
+  BEGIN
+    FOR v_child IN
+      SELECT r.run_id FROM flow.runs AS r
+      WHERE r.tenant_id = v_run.tenant_id AND r.parent_run_id = v_run.run_id
+        AND r.status NOT IN ('completed', 'failed', 'cancelled')
+      ORDER BY r.run_id
+      FOR UPDATE NOWAIT
+    LOOP
+      PERFORM flow.cancel(v_child);
+    END LOOP;
+  EXCEPTION WHEN lock_not_available THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'a child run is busy',
+      DETAIL = pg_catalog.format('a child of run %s is being updated by its worker; nothing '
+                                 'was cancelled', p_run_id),
+      HINT = 'retry the cancel in a moment';
+  END;
+  RETURN v_status;
 END
 $fn$;
 
