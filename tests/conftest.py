@@ -344,6 +344,35 @@ def seed_queue(db: Database, tenants: dict[str, Tenant], jobs_per_tenant: int = 
                          (t.tenant_id,))
 
 
+AUTHZ_SEED_MODEL = {"types": {
+    "user": {},
+    "team": {"relations": {"member": {"this": ["user", "team#member"]}}},
+    "doc": {"relations": {"team": {"this": ["team"]}, "owner": {"this": ["user"]},
+                          "viewer": {"union": [{"this": ["user", "team#member"]},
+                                               {"computed": "owner"},
+                                               {"ttu": {"tupleset": "team", "computed": "member"}}]}}},
+}}
+
+
+def seed_authz(db: Database, tenants: dict[str, Tenant]) -> None:
+    """Authorization rows of every tenant, through the api: a model, and tuples (direct,
+    userset, tuple-to-userset, one expiring) naming the same object ids in every tenant."""
+    with db.connect("claw_runtime") as conn:
+        for t in tenants.values():
+            with conn.transaction():
+                conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (t.api_key,))
+                conn.execute("SELECT * FROM api.define_authz_model(%s)",
+                             (json.dumps(AUTHZ_SEED_MODEL),))
+                conn.execute("SELECT * FROM api.write_tuples(%s)", (json.dumps([
+                    {"object": "team:ops", "relation": "member", "subject": f"user:{t.name}"},
+                    {"object": "team:all", "relation": "member", "subject": "team:ops#member"},
+                    {"object": "doc:1", "relation": "team", "subject": "team:all"},
+                    {"object": "doc:1", "relation": "owner", "subject": f"user:{t.name}-owner"},
+                    {"object": "doc:2", "relation": "viewer", "subject": "user:shared",
+                     "expires_at": "2999-01-01T00:00:00Z"},
+                ]),))
+
+
 def seed_flows(db: Database, tenants: dict[str, Tenant]) -> None:
     """Flow rows of every tenant, made through the api: runs (started as the runtime role),
     steps, an effect, a timer (a signal wait with a timeout) and signals (as the worker holding

@@ -27,6 +27,14 @@ CREATE SCHEMA audit;
 ALTER SCHEMA audit OWNER TO claw_owner;
 
 --
+-- Name: authz; Type: SCHEMA; Schema: -; Owner: claw_owner
+--
+
+CREATE SCHEMA authz;
+
+ALTER SCHEMA authz OWNER TO claw_owner;
+
+--
 -- Name: claw_migrations; Type: SCHEMA; Schema: -; Owner: claw_owner
 --
 
@@ -369,6 +377,36 @@ ALTER FUNCTION api.cancel_job(p_job_id uuid) OWNER TO claw_owner;
 COMMENT ON FUNCTION api.cancel_job(p_job_id uuid) IS 'Cancel a job of this tenant: waiting or dead at once (''cancelled''); running at its worker''s next heartbeat (''cancelling''). CL409 when finished, CL404 unknown.';
 
 --
+-- Name: check_permission(text, text, text, text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.check_permission(p_object text, p_relation text, p_subject text DEFAULT NULL::text, p_consistency_token text DEFAULT NULL::text) RETURNS TABLE(allowed boolean, explanation jsonb, consistency_token text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_tenant uuid;
+  v_why jsonb;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
+                                'checking a permission');
+  v_tenant := internal.current_tenant_id();
+  v_why := authz.check(v_tenant, p_object, p_relation,
+                       authz.acting_subject(p_subject, 'checking a permission'),
+                       p_consistency_token);
+  RETURN QUERY SELECT v_why IS NOT NULL, v_why, authz.snapshot_token(v_tenant);
+END
+$$;
+
+ALTER FUNCTION api.check_permission(p_object text, p_relation text, p_subject text, p_consistency_token text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION check_permission(p_object text, p_relation text, p_subject text, p_consistency_token text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.check_permission(p_object text, p_relation text, p_subject text, p_consistency_token text) IS 'Is the subject (default: the caller) in object#relation? Returns allowed, the explanation (the path of tuples and rewrites) and the snapshot''s consistency token.';
+
+--
 -- Name: claim_flow_run(uuid, uuid, uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -544,6 +582,31 @@ ALTER FUNCTION api.create_schedule(p_name text, p_cron text, p_time_zone text, p
 COMMENT ON FUNCTION api.create_schedule(p_name text, p_cron text, p_time_zone text, p_queue text, p_kind text, p_payload jsonb, p_catch_up boolean) IS 'Create a schedule: 5-field cron read in an IANA zone (DST-safe), enqueuing queue/kind/payload at each fire. Returns schedule_id and next_fire_at (UTC).';
 
 --
+-- Name: define_authz_model(jsonb, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.define_authz_model(p_model jsonb, p_expected_version integer DEFAULT NULL::integer) RETURNS TABLE(version integer, consistency_token text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin}', 'authz:admin', 'defining the authorization model');
+  RETURN QUERY SELECT m.version, m.token
+               FROM authz.define_model(internal.current_tenant_id(),
+                                       internal.current_principal_id(), p_model,
+                                       p_expected_version) AS m;
+END
+$$;
+
+ALTER FUNCTION api.define_authz_model(p_model jsonb, p_expected_version integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION define_authz_model(p_model jsonb, p_expected_version integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.define_authz_model(p_model jsonb, p_expected_version integer) IS 'Replace the tenant''s authorization model: {"types": {"<type>": {"relations": {"<relation>": <rewrite>}}}} with rewrites this, computed, ttu, union, intersection, exclusion. Returns the new version and a consistency token.';
+
+--
 -- Name: delete_schedule(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -570,6 +633,33 @@ ALTER FUNCTION api.delete_schedule(p_schedule_id uuid) OWNER TO claw_owner;
 --
 
 COMMENT ON FUNCTION api.delete_schedule(p_schedule_id uuid) IS 'Delete a schedule of this tenant. CL404 unknown.';
+
+--
+-- Name: describe_authz_model(); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.describe_authz_model() RETURNS TABLE(version integer, definition jsonb, sha256 text, created_by uuid, created_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
+                                'reading the authorization model');
+  RETURN QUERY
+  SELECT m.version, m.definition, m.sha256, m.created_by, m.created_at
+  FROM authz.models AS m
+  WHERE m.tenant_id = internal.current_tenant_id()
+  ORDER BY m.version DESC LIMIT 1;
+END
+$$;
+
+ALTER FUNCTION api.describe_authz_model() OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION describe_authz_model(); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.describe_authz_model() IS 'The tenant''s current authorization model: version, definition, sha256, author, time.';
 
 --
 -- Name: enqueue_job(text, text, jsonb, integer, timestamp with time zone, text, text, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -618,6 +708,34 @@ ALTER FUNCTION api.enqueue_jobs(p_jobs jsonb) OWNER TO claw_owner;
 --
 
 COMMENT ON FUNCTION api.enqueue_jobs(p_jobs jsonb) IS 'Enqueue a batch of jobs (JSON array of {queue, kind, payload, priority, run_at, unique_key, rate_key, max_attempts, trace_id}) in this transaction. Returns job_id, deduplicated per spec.';
+
+--
+-- Name: explain_permission(text, text, text, text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.explain_permission(p_object text, p_relation text, p_subject text DEFAULT NULL::text, p_consistency_token text DEFAULT NULL::text) RETURNS TABLE(step integer, line text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_why jsonb;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
+                                'explaining a permission');
+  v_why := authz.check(internal.current_tenant_id(), p_object, p_relation,
+                       authz.acting_subject(p_subject, 'explaining a permission'),
+                       p_consistency_token);
+  RETURN QUERY SELECT (n - 1)::integer, l FROM authz.explain_lines(v_why) WITH ORDINALITY AS e (l, n);
+END
+$$;
+
+ALTER FUNCTION api.explain_permission(p_object text, p_relation text, p_subject text, p_consistency_token text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION explain_permission(p_object text, p_relation text, p_subject text, p_consistency_token text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.explain_permission(p_object text, p_relation text, p_subject text, p_consistency_token text) IS 'Why the subject (default: the caller) is in object#relation, as indented lines; no rows if it is not.';
 
 --
 -- Name: fail_flow_run(uuid, uuid, uuid, jsonb); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -1053,6 +1171,96 @@ ALTER FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer) OWNER 
 --
 
 COMMENT ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer) IS 'This tenant''s waiting, running and dead jobs (p_state => ''dead'' lists the dead letters).';
+
+--
+-- Name: list_object_tuples(text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_object_tuples(p_object text) RETURNS TABLE(tuple text, expires_at timestamp with time zone, expired boolean, revision bigint, created_by uuid, created_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_o record;
+  v_now timestamptz := internal.now();
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator}', 'authz:read', 'listing tuples');
+  v_o := authz.parse_object(p_object);
+  RETURN QUERY
+  SELECT authz.format_tuple(t.object_type, t.object_id, t.relation, t.subject_type,
+                            t.subject_id, t.subject_relation),
+         t.expires_at, t.expires_at IS NOT NULL AND t.expires_at <= v_now, t.revision,
+         t.created_by, t.created_at
+  FROM authz.tuples AS t
+  WHERE t.tenant_id = internal.current_tenant_id()
+    AND ((t.object_type = v_o.object_type AND t.object_id = v_o.object_id)
+      OR (t.subject_type = v_o.object_type AND t.subject_id = v_o.object_id))
+  ORDER BY 1;
+END
+$$;
+
+ALTER FUNCTION api.list_object_tuples(p_object text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_object_tuples(p_object text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_object_tuples(p_object text) IS 'The relationship tuples that name an object (as object or as subject), expired ones flagged.';
+
+--
+-- Name: list_permitted_objects(text, text, text, integer, text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_permitted_objects(p_object_type text, p_relation text, p_subject text DEFAULT NULL::text, p_limit integer DEFAULT 1000, p_consistency_token text DEFAULT NULL::text) RETURNS TABLE(object text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
+                                'listing permitted objects');
+  PERFORM internal.require_limit(p_limit, 10000);
+  RETURN QUERY
+  SELECT p_object_type || ':' || o
+  FROM authz.list_objects(internal.current_tenant_id(), p_object_type, p_relation,
+                          authz.acting_subject(p_subject, 'listing permitted objects'),
+                          p_limit, p_consistency_token) AS o;
+END
+$$;
+
+ALTER FUNCTION api.list_permitted_objects(p_object_type text, p_relation text, p_subject text, p_limit integer, p_consistency_token text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_permitted_objects(p_object_type text, p_relation text, p_subject text, p_limit integer, p_consistency_token text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_permitted_objects(p_object_type text, p_relation text, p_subject text, p_limit integer, p_consistency_token text) IS 'The objects of a type whose relation includes the subject (default: the caller).';
+
+--
+-- Name: list_permitted_subjects(text, text, text, integer, text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_permitted_subjects(p_object text, p_relation text, p_subject_type text, p_limit integer DEFAULT 1000, p_consistency_token text DEFAULT NULL::text) RETURNS TABLE(subject text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,worker}', 'authz:read',
+                                'listing permitted subjects');
+  PERFORM internal.require_limit(p_limit, 10000);
+  RETURN QUERY
+  SELECT p_subject_type || ':' || s
+  FROM authz.list_subjects(internal.current_tenant_id(), p_object, p_relation,
+                           p_subject_type, p_limit, p_consistency_token) AS s;
+END
+$$;
+
+ALTER FUNCTION api.list_permitted_subjects(p_object text, p_relation text, p_subject_type text, p_limit integer, p_consistency_token text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_permitted_subjects(p_object text, p_relation text, p_subject_type text, p_limit integer, p_consistency_token text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_permitted_subjects(p_object text, p_relation text, p_subject_type text, p_limit integer, p_consistency_token text) IS 'The subjects of a type that are in object#relation.';
 
 --
 -- Name: list_principals(); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -1539,6 +1747,32 @@ ALTER FUNCTION api.whoami() OWNER TO claw_owner;
 COMMENT ON FUNCTION api.whoami() IS 'The tenant, principal, roles and scopes this transaction acts as; no rows when unauthenticated.';
 
 --
+-- Name: write_tuples(jsonb, jsonb); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.write_tuples(p_writes jsonb DEFAULT '[]'::jsonb, p_deletes jsonb DEFAULT '[]'::jsonb) RETURNS TABLE(written integer, deleted integer, consistency_token text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,worker}', 'authz:write',
+                                'writing relationship tuples');
+  RETURN QUERY SELECT w.written, w.deleted, w.token
+               FROM authz.write_tuples(internal.current_tenant_id(),
+                                       internal.current_principal_id(), p_writes,
+                                       p_deletes) AS w;
+END
+$$;
+
+ALTER FUNCTION api.write_tuples(p_writes jsonb, p_deletes jsonb) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION write_tuples(p_writes jsonb, p_deletes jsonb); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.write_tuples(p_writes jsonb, p_deletes jsonb) IS 'Write and delete relationship tuples [{"object": "invoice:42", "relation": "owner", "subject": "user:alice", "expires_at": null}] in one change; idempotent; refuses cycles (CL409). Returns a consistency token.';
+
+--
 -- Name: append(uuid, text, text, text, jsonb, jsonb); Type: FUNCTION; Schema: audit; Owner: claw_owner
 --
 
@@ -1839,6 +2073,1025 @@ CREATE FUNCTION audit.verify_digest(p_digest jsonb) RETURNS TABLE(tenant_id uuid
 $$;
 
 ALTER FUNCTION audit.verify_digest(p_digest jsonb) OWNER TO claw_owner;
+
+--
+-- Name: acting_subject(text, text); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.acting_subject(p_subject text, p_action text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_self text := 'principal:' || internal.current_principal_id();
+BEGIN
+  IF p_subject IS NULL OR p_subject = v_self THEN
+    IF v_self IS NULL THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'no subject',
+        DETAIL = pg_catalog.format('%s without a subject needs a principal in the context', p_action),
+        HINT = 'pass p_subject, e.g. user:alice';
+    END IF;
+    RETURN v_self;
+  END IF;
+  IF NOT internal.has_role('{owner,admin,operator,worker}') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
+      DETAIL = pg_catalog.format('%s about another subject needs the role owner, admin or operator',
+                                 p_action),
+      HINT = pg_catalog.format('omit p_subject to ask about yourself (%s)', v_self);
+  END IF;
+  RETURN p_subject;
+END
+$$;
+
+ALTER FUNCTION authz.acting_subject(p_subject text, p_action text) OWNER TO claw_owner;
+
+--
+-- Name: bump_revision(uuid); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.bump_revision(p_tenant_id uuid) RETURNS bigint
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+  INSERT INTO authz.revisions AS r (tenant_id, revision, updated_at)
+  VALUES (p_tenant_id, 1, pg_catalog.now())
+  ON CONFLICT (tenant_id) DO UPDATE SET revision = r.revision + 1, updated_at = pg_catalog.now()
+  RETURNING r.revision
+$$;
+
+ALTER FUNCTION authz.bump_revision(p_tenant_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: check(uuid, text, text, text, text); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz."check"(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_o record := authz.parse_object(p_object);
+  v_s record := authz.parse_subject(p_subject);
+BEGIN
+  PERFORM authz.require_fresh(p_tenant_id, p_token);
+  PERFORM authz.require_relation(p_tenant_id, v_o.object_type, p_relation);
+  RETURN authz.evaluate(p_tenant_id, v_o.object_type, v_o.object_id, p_relation,
+                        v_s.subject_type, v_s.subject_id, v_s.subject_relation,
+                        internal.now(), '{}');
+END
+$$;
+
+ALTER FUNCTION authz."check"(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text) OWNER TO claw_owner;
+
+--
+-- Name: define_model(uuid, uuid, jsonb, integer); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.define_model(p_tenant_id uuid, p_principal_id uuid, p_model jsonb, p_expected_version integer, OUT version integer, OUT token text) RETURNS record
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_revision bigint;
+  v_current integer;
+  v_types jsonb := p_model -> 'types';
+  v_type text;
+  v_def jsonb;
+  v_rel text;
+  v_node jsonb;
+  v_bad record;
+BEGIN
+  IF pg_catalog.jsonb_typeof(p_model) IS DISTINCT FROM 'object'
+     OR EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(p_model) AS k WHERE k <> 'types')
+     OR pg_catalog.jsonb_typeof(v_types) IS DISTINCT FROM 'object' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid authorization model',
+      DETAIL = 'the model must be an object with one key, types',
+      HINT = '{"types": {"user": {}, "team": {"relations": {"member": {"this": ["user"]}}}}}';
+  END IF;
+  FOR v_type, v_def IN SELECT * FROM pg_catalog.jsonb_each(v_types) LOOP
+    IF v_type !~ '^[a-z][a-z0-9_]{0,62}$' OR pg_catalog.jsonb_typeof(v_def) <> 'object'
+       OR EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(v_def) AS k WHERE k <> 'relations')
+       OR (v_def ? 'relations' AND pg_catalog.jsonb_typeof(v_def -> 'relations') <> 'object') THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = pg_catalog.format(
+          'invalid authorization model: type %s', pg_catalog.left(pg_catalog.quote_ident(v_type), 80)),
+        DETAIL = 'a type name is [a-z][a-z0-9_]*, its definition an object with an optional relations object',
+        HINT = '"invoice": {"relations": {"owner": {"this": ["user"]}}}';
+    END IF;
+    FOR v_rel IN SELECT k FROM pg_catalog.jsonb_object_keys(coalesce(v_def -> 'relations', '{}')) AS k LOOP
+      IF v_rel !~ '^[a-z][a-z0-9_]{0,62}$' THEN
+        RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = pg_catalog.format(
+            'invalid authorization model: relation %s.%s', v_type,
+            pg_catalog.left(pg_catalog.quote_ident(v_rel), 80)),
+          HINT = 'a relation name is [a-z][a-z0-9_]*';
+      END IF;
+      PERFORM authz.validate_rewrite(v_types, v_type, v_rel, v_def -> 'relations' -> v_rel);
+    END LOOP;
+  END LOOP;
+
+  v_revision := authz.bump_revision(p_tenant_id);
+  SELECT max(m.version) INTO v_current FROM authz.models AS m WHERE m.tenant_id = p_tenant_id;
+  IF p_expected_version IS NOT NULL AND p_expected_version <> coalesce(v_current, 0) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'stale authorization model version',
+      DETAIL = pg_catalog.format('expected version %s, the current version is %s',
+                                 p_expected_version, coalesce(v_current, 0)),
+      HINT = 'read the model again (api.describe_authz_model) and reapply your change';
+  END IF;
+  version := coalesce(v_current, 0) + 1;
+  INSERT INTO authz.models (tenant_id, version, definition, sha256, created_by)
+  VALUES (p_tenant_id, version, p_model,
+          pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(p_model::text, 'UTF8')), 'hex'),
+          p_principal_id);
+
+  DELETE FROM authz.relations AS r WHERE r.tenant_id = p_tenant_id;
+  FOR v_type, v_def IN SELECT * FROM pg_catalog.jsonb_each(v_types) LOOP
+    FOR v_rel, v_node IN SELECT * FROM pg_catalog.jsonb_each(coalesce(v_def -> 'relations', '{}')) LOOP
+      INSERT INTO authz.relations (tenant_id, object_type, relation, rewrite, direct_subjects,
+                                   exact, model_version)
+      VALUES (p_tenant_id, v_type, v_rel, v_node, authz.direct_subjects_of(v_node),
+              NOT pg_catalog.jsonb_path_exists(v_node, 'lax $.**.intersection')
+              AND NOT pg_catalog.jsonb_path_exists(v_node, 'lax $.**.exclusion'),
+              version);
+      INSERT INTO authz.rewrite_edges (tenant_id, object_type, relation, kind, target_relation,
+                                       tupleset)
+      SELECT DISTINCT p_tenant_id, v_type, v_rel,
+             CASE WHEN l.node ? 'this' THEN 'this' WHEN l.node ? 'computed' THEN 'computed'
+                  ELSE 'ttu' END,
+             coalesce(l.node ->> 'computed', l.node -> 'ttu' ->> 'computed', ''),
+             coalesce(l.node -> 'ttu' ->> 'tupleset', '')
+      FROM authz.rewrite_leaves(v_node) AS l (node);
+    END LOOP;
+  END LOOP;
+
+  -- a relation that includes itself through computed rewrites alone never terminates
+  WITH RECURSIVE walk (object_type, start_rel, rel, path) AS (
+    SELECT e.object_type, e.relation, e.target_relation, ARRAY[e.relation, e.target_relation]
+    FROM authz.rewrite_edges AS e
+    WHERE e.tenant_id = p_tenant_id AND e.kind = 'computed'
+    UNION ALL
+    SELECT w.object_type, w.start_rel, e.target_relation, w.path || e.target_relation
+    FROM walk AS w
+    JOIN authz.rewrite_edges AS e
+      ON e.tenant_id = p_tenant_id AND e.object_type = w.object_type AND e.relation = w.rel
+     AND e.kind = 'computed'
+    WHERE w.rel <> w.start_rel AND NOT e.target_relation = ANY (w.path[2:])
+  )
+  SELECT w.object_type, w.path INTO v_bad FROM walk AS w WHERE w.rel = w.start_rel
+  ORDER BY w.object_type, w.start_rel LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = pg_catalog.format(
+        'invalid authorization model: %s.%s includes itself', v_bad.object_type, v_bad.path[1]),
+      DETAIL = pg_catalog.format('computed cycle: %s', pg_catalog.array_to_string(
+        ARRAY(SELECT v_bad.object_type || '.' || p FROM pg_catalog.unnest(v_bad.path) AS p), ' -> ')),
+      HINT = 'a computed chain must end in this or ttu';
+  END IF;
+
+  -- exact: no intersection or exclusion in the relation or in anything it reaches
+  LOOP
+    UPDATE authz.relations AS r SET exact = false
+    WHERE r.tenant_id = p_tenant_id AND r.exact AND EXISTS (
+      SELECT 1 FROM authz.rewrite_edges AS e
+      JOIN authz.relations AS t ON t.tenant_id = e.tenant_id AND NOT t.exact AND (
+           (e.kind = 'computed' AND t.object_type = e.object_type AND t.relation = e.target_relation)
+        OR (e.kind = 'ttu' AND t.relation = e.target_relation AND EXISTS (
+              SELECT 1 FROM authz.relations AS s
+              WHERE s.tenant_id = e.tenant_id AND s.object_type = e.object_type
+                AND s.relation = e.tupleset AND t.object_type = ANY (s.direct_subjects)))
+        OR (e.kind = 'this' AND t.object_type || '#' || t.relation = ANY (r.direct_subjects)))
+      WHERE e.tenant_id = r.tenant_id AND e.object_type = r.object_type AND e.relation = r.relation);
+    EXIT WHEN NOT FOUND;
+  END LOOP;
+
+  -- contract only after the tuples the new model has no place for are gone
+  SELECT t.*, count(*) OVER () AS n INTO v_bad
+  FROM authz.tuples AS t
+  LEFT JOIN authz.relations AS r
+    ON r.tenant_id = t.tenant_id AND r.object_type = t.object_type AND r.relation = t.relation
+  WHERE t.tenant_id = p_tenant_id
+    AND (r.relation IS NULL OR NOT (t.subject_type
+         || CASE WHEN t.subject_relation = '' THEN '' ELSE '#' || t.subject_relation END)
+         = ANY (r.direct_subjects))
+  LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409',
+      MESSAGE = 'the new authorization model has no place for existing tuples',
+      DETAIL = pg_catalog.format('%s tuple(s), e.g. %s', v_bad.n, authz.format_tuple(
+        v_bad.object_type, v_bad.object_id, v_bad.relation, v_bad.subject_type,
+        v_bad.subject_id, v_bad.subject_relation)),
+      HINT = 'expand first (keep the relation and subject type), delete those tuples, then contract';
+  END IF;
+  token := authz.make_token(p_tenant_id, v_revision);
+END
+$_$;
+
+ALTER FUNCTION authz.define_model(p_tenant_id uuid, p_principal_id uuid, p_model jsonb, p_expected_version integer, OUT version integer, OUT token text) OWNER TO claw_owner;
+
+--
+-- Name: direct_subjects_of(jsonb); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.direct_subjects_of(p_node jsonb) RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  SELECT coalesce(pg_catalog.array_agg(DISTINCT s.s ORDER BY s.s), '{}')
+  FROM authz.rewrite_leaves(p_node) AS l (node)
+  CROSS JOIN LATERAL pg_catalog.jsonb_array_elements_text(l.node -> 'this') AS s (s)
+  WHERE l.node ? 'this'
+$$;
+
+ALTER FUNCTION authz.direct_subjects_of(p_node jsonb) OWNER TO claw_owner;
+
+--
+-- Name: evaluate(uuid, text, text, text, text, text, text, timestamp with time zone, text[]); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.evaluate(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_node text := p_type || ':' || p_id || '#' || p_relation;
+  v_rewrite jsonb;
+  v_why jsonb;
+BEGIN
+  IF v_node = ANY (p_path) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL508', MESSAGE = 'relationship cycle',
+      DETAIL = pg_catalog.format('%s -> %s', pg_catalog.array_to_string(p_path, ' -> '), v_node),
+      HINT = 'delete one tuple of the cycle';
+  END IF;
+  IF pg_catalog.cardinality(p_path) >= 25 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL508', MESSAGE = 'relationship graph too deep',
+      DETAIL = pg_catalog.format('more than 25 nodes: %s -> %s',
+                                 pg_catalog.array_to_string(p_path, ' -> '), v_node),
+      HINT = 'flatten nested groups';
+  END IF;
+  IF p_type = p_subject_type AND p_id = p_subject_id AND p_relation = p_subject_relation THEN
+    RETURN pg_catalog.jsonb_build_object('node', v_node, 'because', '{"self": true}'::jsonb);
+  END IF;
+  SELECT r.rewrite INTO v_rewrite FROM authz.relations AS r
+  WHERE r.tenant_id = p_tenant_id AND r.object_type = p_type AND r.relation = p_relation;
+  IF NOT FOUND THEN
+    RETURN NULL;  -- a relation the type does not define has no members
+  END IF;
+  v_why := authz.evaluate_rewrite(p_tenant_id, p_type, p_id, p_relation, v_rewrite,
+                                  p_subject_type, p_subject_id, p_subject_relation, p_now,
+                                  p_path || v_node);
+  RETURN CASE WHEN v_why IS NULL THEN NULL
+              ELSE pg_catalog.jsonb_build_object('node', v_node, 'because', v_why) END;
+END
+$$;
+
+ALTER FUNCTION authz.evaluate(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) OWNER TO claw_owner;
+
+--
+-- Name: evaluate_rewrite(uuid, text, text, text, jsonb, text, text, text, timestamp with time zone, text[]); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.evaluate_rewrite(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_t record;
+  v_why jsonb;
+  v_child jsonb;
+  v_all jsonb := '[]';
+BEGIN
+  IF p_node ? 'this' THEN
+    PERFORM FROM authz.tuples AS t
+    WHERE t.tenant_id = p_tenant_id AND t.object_type = p_type AND t.object_id = p_id
+      AND t.relation = p_relation AND t.subject_type = p_subject_type
+      AND t.subject_id = p_subject_id AND t.subject_relation = p_subject_relation
+      AND (t.expires_at IS NULL OR t.expires_at > p_now);
+    IF FOUND THEN
+      RETURN pg_catalog.jsonb_build_object('tuple', authz.format_tuple(
+        p_type, p_id, p_relation, p_subject_type, p_subject_id, p_subject_relation));
+    END IF;
+    FOR v_t IN
+      SELECT t.subject_type, t.subject_id, t.subject_relation FROM authz.tuples AS t
+      WHERE t.tenant_id = p_tenant_id AND t.object_type = p_type AND t.object_id = p_id
+        AND t.relation = p_relation AND t.subject_relation <> ''
+        AND (t.expires_at IS NULL OR t.expires_at > p_now)
+      ORDER BY t.subject_type, t.subject_id, t.subject_relation
+    LOOP
+      v_why := authz.evaluate(p_tenant_id, v_t.subject_type, v_t.subject_id, v_t.subject_relation,
+                              p_subject_type, p_subject_id, p_subject_relation, p_now, p_path);
+      IF v_why IS NOT NULL THEN
+        RETURN pg_catalog.jsonb_build_object('tuple', authz.format_tuple(
+          p_type, p_id, p_relation, v_t.subject_type, v_t.subject_id, v_t.subject_relation),
+          'then', v_why);
+      END IF;
+    END LOOP;
+    RETURN NULL;
+  ELSIF p_node ? 'computed' THEN
+    v_why := authz.evaluate(p_tenant_id, p_type, p_id, p_node ->> 'computed', p_subject_type,
+                            p_subject_id, p_subject_relation, p_now, p_path);
+    RETURN CASE WHEN v_why IS NULL THEN NULL ELSE pg_catalog.jsonb_build_object(
+      'computed', p_node ->> 'computed', 'then', v_why) END;
+  ELSIF p_node ? 'ttu' THEN
+    FOR v_t IN
+      SELECT t.subject_type, t.subject_id FROM authz.tuples AS t
+      WHERE t.tenant_id = p_tenant_id AND t.object_type = p_type AND t.object_id = p_id
+        AND t.relation = p_node -> 'ttu' ->> 'tupleset' AND t.subject_relation = ''
+        AND (t.expires_at IS NULL OR t.expires_at > p_now)
+      ORDER BY t.subject_type, t.subject_id
+    LOOP
+      v_why := authz.evaluate(p_tenant_id, v_t.subject_type, v_t.subject_id,
+                              p_node -> 'ttu' ->> 'computed', p_subject_type, p_subject_id,
+                              p_subject_relation, p_now, p_path);
+      IF v_why IS NOT NULL THEN
+        RETURN pg_catalog.jsonb_build_object('tuple', authz.format_tuple(
+          p_type, p_id, p_node -> 'ttu' ->> 'tupleset', v_t.subject_type, v_t.subject_id, ''),
+          'then', v_why);
+      END IF;
+    END LOOP;
+    RETURN NULL;
+  ELSIF p_node ? 'union' THEN
+    FOR v_child IN SELECT e FROM pg_catalog.jsonb_array_elements(p_node -> 'union') AS e LOOP
+      v_why := authz.evaluate_rewrite(p_tenant_id, p_type, p_id, p_relation, v_child,
+                                      p_subject_type, p_subject_id, p_subject_relation, p_now, p_path);
+      IF v_why IS NOT NULL THEN
+        RETURN v_why;
+      END IF;
+    END LOOP;
+    RETURN NULL;
+  ELSIF p_node ? 'intersection' THEN
+    FOR v_child IN SELECT e FROM pg_catalog.jsonb_array_elements(p_node -> 'intersection') AS e LOOP
+      v_why := authz.evaluate_rewrite(p_tenant_id, p_type, p_id, p_relation, v_child,
+                                      p_subject_type, p_subject_id, p_subject_relation, p_now, p_path);
+      IF v_why IS NULL THEN
+        RETURN NULL;
+      END IF;
+      v_all := v_all || pg_catalog.jsonb_build_array(v_why);
+    END LOOP;
+    RETURN pg_catalog.jsonb_build_object('all', v_all);
+  ELSIF p_node ? 'exclusion' THEN
+    v_why := authz.evaluate_rewrite(p_tenant_id, p_type, p_id, p_relation,
+                                    p_node -> 'exclusion' -> 'base', p_subject_type,
+                                    p_subject_id, p_subject_relation, p_now, p_path);
+    IF v_why IS NULL OR authz.evaluate_rewrite(p_tenant_id, p_type, p_id, p_relation,
+                                               p_node -> 'exclusion' -> 'subtract',
+                                               p_subject_type, p_subject_id,
+                                               p_subject_relation, p_now, p_path) IS NOT NULL THEN
+      RETURN NULL;
+    END IF;
+    RETURN pg_catalog.jsonb_build_object('then', v_why, 'but_not',
+                                         (p_node -> 'exclusion' -> 'subtract')::text);
+  END IF;
+  RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid rewrite in the stored model',
+    DETAIL = pg_catalog.left(p_node::text, 200);
+END
+$$;
+
+ALTER FUNCTION authz.evaluate_rewrite(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) OWNER TO claw_owner;
+
+--
+-- Name: explain_lines(jsonb, integer); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.explain_lines(p_why jsonb, p_indent integer DEFAULT 0) RETURNS SETOF text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_pad text := pg_catalog.repeat(' ', p_indent);
+  v_child jsonb;
+BEGIN
+  IF p_why IS NULL THEN
+    RETURN;
+  END IF;
+  IF p_why ? 'node' THEN
+    RETURN NEXT v_pad || (p_why ->> 'node');
+    RETURN QUERY SELECT * FROM authz.explain_lines(p_why -> 'because', p_indent + 2);
+  ELSIF p_why ? 'self' THEN
+    RETURN NEXT v_pad || 'is the subject itself';
+  ELSIF p_why ? 'computed' THEN
+    RETURN NEXT v_pad || 'computed from ' || (p_why ->> 'computed');
+    RETURN QUERY SELECT * FROM authz.explain_lines(p_why -> 'then', p_indent);
+  ELSIF p_why ? 'tuple' AND p_why ? 'then' THEN
+    RETURN NEXT v_pad || 'via tuple ' || (p_why ->> 'tuple');
+    RETURN QUERY SELECT * FROM authz.explain_lines(p_why -> 'then', p_indent);
+  ELSIF p_why ? 'tuple' THEN
+    RETURN NEXT v_pad || 'direct tuple ' || (p_why ->> 'tuple');
+  ELSIF p_why ? 'all' THEN
+    RETURN NEXT v_pad || 'all of:';
+    FOR v_child IN SELECT e FROM pg_catalog.jsonb_array_elements(p_why -> 'all') AS e LOOP
+      RETURN QUERY SELECT * FROM authz.explain_lines(v_child, p_indent + 2);
+    END LOOP;
+  ELSIF p_why ? 'but_not' THEN
+    RETURN QUERY SELECT * FROM authz.explain_lines(p_why -> 'then', p_indent);
+    RETURN NEXT v_pad || 'and not ' || (p_why ->> 'but_not');
+  END IF;
+END
+$$;
+
+ALTER FUNCTION authz.explain_lines(p_why jsonb, p_indent integer) OWNER TO claw_owner;
+
+--
+-- Name: format_tuple(text, text, text, text, text, text); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.format_tuple(p_object_type text, p_object_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  SELECT p_object_type || ':' || p_object_id || '#' || p_relation || '@' || p_subject_type
+         || ':' || p_subject_id
+         || CASE WHEN p_subject_relation = '' THEN '' ELSE '#' || p_subject_relation END
+$$;
+
+ALTER FUNCTION authz.format_tuple(p_object_type text, p_object_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text) OWNER TO claw_owner;
+
+--
+-- Name: list_objects(uuid, text, text, text, integer, text); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.list_objects(p_tenant_id uuid, p_object_type text, p_relation text, p_subject text, p_limit integer, p_token text DEFAULT NULL::text) RETURNS SETOF text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_s record := authz.parse_subject(p_subject);
+  v_now timestamptz := internal.now();
+  v_exact boolean;
+BEGIN
+  PERFORM authz.require_fresh(p_tenant_id, p_token);
+  PERFORM authz.require_relation(p_tenant_id, p_object_type, p_relation);
+  SELECT r.exact INTO v_exact FROM authz.relations AS r
+  WHERE r.tenant_id = p_tenant_id AND r.object_type = p_object_type AND r.relation = p_relation;
+  RETURN QUERY
+  SELECT DISTINCT w.node_id
+  FROM authz.walk_up(p_tenant_id, v_s.subject_type, v_s.subject_id, v_s.subject_relation, v_now) AS w
+  WHERE w.node_type = p_object_type AND w.node_relation = p_relation
+    AND (v_exact OR authz.evaluate(p_tenant_id, p_object_type, w.node_id, p_relation,
+                                   v_s.subject_type, v_s.subject_id, v_s.subject_relation,
+                                   v_now, '{}') IS NOT NULL)
+  ORDER BY w.node_id
+  LIMIT p_limit;
+END
+$$;
+
+ALTER FUNCTION authz.list_objects(p_tenant_id uuid, p_object_type text, p_relation text, p_subject text, p_limit integer, p_token text) OWNER TO claw_owner;
+
+--
+-- Name: list_subjects(uuid, text, text, text, integer, text); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.list_subjects(p_tenant_id uuid, p_object text, p_relation text, p_subject_type text, p_limit integer, p_token text DEFAULT NULL::text) RETURNS SETOF text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_o record := authz.parse_object(p_object);
+  v_now timestamptz := internal.now();
+  v_exact boolean;
+BEGIN
+  PERFORM authz.require_fresh(p_tenant_id, p_token);
+  PERFORM authz.require_relation(p_tenant_id, v_o.object_type, p_relation);
+  SELECT r.exact INTO v_exact FROM authz.relations AS r
+  WHERE r.tenant_id = p_tenant_id AND r.object_type = v_o.object_type AND r.relation = p_relation;
+  RETURN QUERY
+  SELECT DISTINCT w.node_id
+  FROM authz.walk_down(p_tenant_id, ARRAY[v_o.object_type], ARRAY[v_o.object_id],
+                       ARRAY[p_relation], v_now, true) AS w
+  WHERE w.node_type = p_subject_type AND w.node_relation = ''
+    AND (v_exact OR authz.evaluate(p_tenant_id, v_o.object_type, v_o.object_id, p_relation,
+                                   p_subject_type, w.node_id, '', v_now, '{}') IS NOT NULL)
+  ORDER BY w.node_id
+  LIMIT p_limit;
+END
+$$;
+
+ALTER FUNCTION authz.list_subjects(p_tenant_id uuid, p_object text, p_relation text, p_subject_type text, p_limit integer, p_token text) OWNER TO claw_owner;
+
+--
+-- Name: make_token(uuid, bigint); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.make_token(p_tenant_id uuid, p_revision bigint) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  SELECT 'zt1.' || p_revision || '.' || pg_catalog.left(pg_catalog.encode(pg_catalog.sha256(
+           k.secret || pg_catalog.convert_to('authz|' || p_tenant_id || '|' || p_revision, 'UTF8')),
+           'hex'), 32)
+  FROM internal.context_keys AS k WHERE k.context_key_id = 1
+$$;
+
+ALTER FUNCTION authz.make_token(p_tenant_id uuid, p_revision bigint) OWNER TO claw_owner;
+
+--
+-- Name: parse_object(text, text); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.parse_object(p_ref text, p_what text DEFAULT 'object'::text, OUT object_type text, OUT object_id text) RETURNS record
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_m text[] := pg_catalog.regexp_match(
+    p_ref, '^([a-z][a-z0-9_]{0,62}):([A-Za-z0-9_.:/@|=+-]{1,200})$');
+BEGIN
+  IF v_m IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = pg_catalog.format('invalid %s', p_what),
+      DETAIL = pg_catalog.format('%s is not of the form type:id',
+                                 coalesce(pg_catalog.quote_literal(pg_catalog.left(p_ref, 120)), 'NULL')),
+      HINT = 'a type is lower-case ([a-z][a-z0-9_]*); an id is 1 to 200 of A-Z a-z 0-9 _ . : / @ | = + -, e.g. invoice:42';
+  END IF;
+  object_type := v_m[1];
+  object_id := v_m[2];
+END
+$_$;
+
+ALTER FUNCTION authz.parse_object(p_ref text, p_what text, OUT object_type text, OUT object_id text) OWNER TO claw_owner;
+
+--
+-- Name: parse_subject(text); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.parse_subject(p_ref text, OUT subject_type text, OUT subject_id text, OUT subject_relation text) RETURNS record
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_m text[] := pg_catalog.regexp_match(
+    p_ref, '^([a-z][a-z0-9_]{0,62}):([A-Za-z0-9_.:/@|=+-]{1,200})(#([a-z][a-z0-9_]{0,62}))?$');
+BEGIN
+  IF v_m IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid subject',
+      DETAIL = pg_catalog.format('%s is not of the form type:id or type:id#relation',
+                                 coalesce(pg_catalog.quote_literal(pg_catalog.left(p_ref, 120)), 'NULL')),
+      HINT = 'e.g. user:alice, or team:ops#member for every member of team ops';
+  END IF;
+  subject_type := v_m[1];
+  subject_id := v_m[2];
+  subject_relation := coalesce(v_m[4], '');
+END
+$_$;
+
+ALTER FUNCTION authz.parse_subject(p_ref text, OUT subject_type text, OUT subject_id text, OUT subject_relation text) OWNER TO claw_owner;
+
+--
+-- Name: require_fresh(uuid, text); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.require_fresh(p_tenant_id uuid, p_token text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_m text[];
+  v_seen bigint;
+BEGIN
+  IF p_token IS NULL THEN
+    RETURN;
+  END IF;
+  v_m := pg_catalog.regexp_match(p_token, '^zt1\.([0-9]{1,18})\.[0-9a-f]{32}$');
+  IF v_m IS NULL OR authz.make_token(p_tenant_id, v_m[1]::bigint) IS DISTINCT FROM p_token THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid consistency token',
+      DETAIL = 'the token is malformed, altered, or from another tenant',
+      HINT = 'pass the token a write of this tenant returned, unchanged, or none';
+  END IF;
+  SELECT r.revision INTO v_seen FROM authz.revisions AS r WHERE r.tenant_id = p_tenant_id;
+  IF coalesce(v_seen, 0) < v_m[1]::bigint THEN
+    RAISE EXCEPTION USING ERRCODE = '40001',
+      MESSAGE = 'this snapshot is older than the consistency token',
+      DETAIL = pg_catalog.format('the token needs revision %s; this transaction sees %s',
+                                 v_m[1], coalesce(v_seen, 0)),
+      HINT = 'retry in a new transaction (or on the primary); the write has not reached this snapshot';
+  END IF;
+END
+$_$;
+
+ALTER FUNCTION authz.require_fresh(p_tenant_id uuid, p_token text) OWNER TO claw_owner;
+
+--
+-- Name: require_relation(uuid, text, text); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.require_relation(p_tenant_id uuid, p_type text, p_relation text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM FROM authz.relations AS r
+  WHERE r.tenant_id = p_tenant_id AND r.object_type = p_type AND r.relation = p_relation;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'unknown relation',
+      DETAIL = pg_catalog.format('the authorization model defines no relation %s on type %s',
+                                 coalesce(p_relation, 'NULL'), p_type),
+      HINT = 'see api.describe_authz_model()';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION authz.require_relation(p_tenant_id uuid, p_type text, p_relation text) OWNER TO claw_owner;
+
+--
+-- Name: rewrite_children(jsonb); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.rewrite_children(p_node jsonb) RETURNS SETOF jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  SELECT c FROM pg_catalog.jsonb_array_elements(CASE
+      WHEN p_node ? 'union' THEN p_node -> 'union'
+      WHEN p_node ? 'intersection' THEN p_node -> 'intersection'
+      WHEN p_node ? 'exclusion' THEN pg_catalog.jsonb_build_array(
+        p_node -> 'exclusion' -> 'base', p_node -> 'exclusion' -> 'subtract')
+      ELSE '[]'::jsonb END) AS c
+$$;
+
+ALTER FUNCTION authz.rewrite_children(p_node jsonb) OWNER TO claw_owner;
+
+--
+-- Name: rewrite_leaves(jsonb); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.rewrite_leaves(p_node jsonb) RETURNS SETOF jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  WITH RECURSIVE n (node) AS (
+    SELECT p_node
+    UNION ALL
+    SELECT c.c FROM n CROSS JOIN LATERAL authz.rewrite_children(n.node) AS c (c)
+  )
+  SELECT n.node FROM n WHERE n.node ?| ARRAY['this', 'computed', 'ttu']
+$$;
+
+ALTER FUNCTION authz.rewrite_leaves(p_node jsonb) OWNER TO claw_owner;
+
+--
+-- Name: snapshot_token(uuid); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.snapshot_token(p_tenant_id uuid) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  SELECT authz.make_token(p_tenant_id, coalesce(
+    (SELECT r.revision FROM authz.revisions AS r WHERE r.tenant_id = p_tenant_id), 0))
+$$;
+
+ALTER FUNCTION authz.snapshot_token(p_tenant_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: validate_rewrite(jsonb, text, text, jsonb, integer); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.validate_rewrite(p_types jsonb, p_type text, p_relation text, p_node jsonb, p_depth integer DEFAULT 0) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_where text := p_type || '.' || p_relation;
+  v_key text;
+  v_val jsonb;
+  v_s text;
+  v_m text[];
+  v_targets text[];
+  v_child jsonb;
+BEGIN
+  IF p_depth > 20 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = pg_catalog.format(
+        'invalid rewrite of %s: nested more than 20 deep', v_where),
+      HINT = 'flatten nested unions';
+  END IF;
+  IF pg_catalog.jsonb_typeof(p_node) IS DISTINCT FROM 'object'
+     OR (SELECT count(*) FROM pg_catalog.jsonb_object_keys(p_node)) <> 1 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = pg_catalog.format(
+        'invalid rewrite of %s', v_where),
+      DETAIL = pg_catalog.format('%s is not an object with exactly one key',
+                                 pg_catalog.left(coalesce(p_node::text, 'null'), 200)),
+      HINT = 'a rewrite is one of {"this": [...]}, {"computed": "r"}, {"ttu": {"tupleset": "t", '
+             '"computed": "r"}}, {"union": [...]}, {"intersection": [...]}, '
+             '{"exclusion": {"base": ..., "subtract": ...}}';
+  END IF;
+  SELECT k INTO v_key FROM pg_catalog.jsonb_object_keys(p_node) AS k;
+  v_val := p_node -> v_key;
+  CASE v_key
+  WHEN 'this' THEN
+    IF pg_catalog.jsonb_typeof(v_val) IS DISTINCT FROM 'array'
+       OR pg_catalog.jsonb_array_length(v_val) = 0 THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = pg_catalog.format(
+          'invalid rewrite of %s: this needs a non-empty list of subject types', v_where),
+        HINT = 'e.g. {"this": ["user", "team#member"]}';
+    END IF;
+    FOR v_child IN SELECT e FROM pg_catalog.jsonb_array_elements(v_val) AS e LOOP
+      v_s := v_child #>> '{}';
+      v_m := pg_catalog.regexp_match(v_s, '^([a-z][a-z0-9_]{0,62})(#([a-z][a-z0-9_]{0,62}))?$');
+      IF pg_catalog.jsonb_typeof(v_child) <> 'string' OR v_m IS NULL
+         OR NOT p_types ? v_m[1]
+         OR (v_m[3] IS NOT NULL AND NOT coalesce(p_types -> v_m[1] -> 'relations' ? v_m[3], false)) THEN
+        RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = pg_catalog.format(
+            'invalid rewrite of %s: unknown subject type %s', v_where, pg_catalog.left(v_child::text, 100)),
+          HINT = 'name a type of the model, or a userset type#relation whose relation the type defines';
+      END IF;
+    END LOOP;
+  WHEN 'computed' THEN
+    IF pg_catalog.jsonb_typeof(v_val) IS DISTINCT FROM 'string'
+       OR NOT coalesce(p_types -> p_type -> 'relations' ? (v_val #>> '{}'), false) THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = pg_catalog.format(
+          'invalid rewrite of %s: computed names no relation of %s', v_where, p_type),
+        DETAIL = pg_catalog.format('computed: %s', pg_catalog.left(v_val::text, 100)),
+        HINT = 'computed names another relation of the same type';
+    END IF;
+  WHEN 'ttu' THEN
+    IF pg_catalog.jsonb_typeof(v_val) IS DISTINCT FROM 'object'
+       OR (SELECT pg_catalog.array_agg(k ORDER BY k) FROM pg_catalog.jsonb_object_keys(v_val) AS k)
+          IS DISTINCT FROM ARRAY['computed', 'tupleset']
+       OR pg_catalog.jsonb_typeof(v_val -> 'tupleset') <> 'string'
+       OR pg_catalog.jsonb_typeof(v_val -> 'computed') <> 'string' THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = pg_catalog.format(
+          'invalid rewrite of %s: ttu needs exactly tupleset and computed', v_where),
+        HINT = 'e.g. {"ttu": {"tupleset": "business", "computed": "admin"}}';
+    END IF;
+    IF NOT coalesce(p_types -> p_type -> 'relations' ? (v_val ->> 'tupleset'), false) THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = pg_catalog.format(
+          'invalid rewrite of %s: tupleset %s is no relation of %s', v_where,
+          v_val ->> 'tupleset', p_type),
+        HINT = 'the tupleset is a relation of the same type whose tuples point at other objects';
+    END IF;
+    v_targets := authz.direct_subjects_of(p_types -> p_type -> 'relations' -> (v_val ->> 'tupleset'));
+    IF pg_catalog.cardinality(v_targets) = 0
+       OR EXISTS (SELECT 1 FROM pg_catalog.unnest(v_targets) AS t WHERE pg_catalog.strpos(t, '#') > 0) THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = pg_catalog.format(
+          'invalid rewrite of %s: tupleset %s must be a direct relation to plain object types',
+          v_where, v_val ->> 'tupleset'),
+        DETAIL = pg_catalog.format('%s.%s allows %s', p_type, v_val ->> 'tupleset', v_targets),
+        HINT = 'define the tupleset as {"this": ["business"]}, without usersets';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(v_targets) AS t
+                   WHERE coalesce(p_types -> t -> 'relations' ? (v_val ->> 'computed'), false)) THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = pg_catalog.format(
+          'invalid rewrite of %s: no type %s points at defines %s', v_where,
+          v_val ->> 'tupleset', v_val ->> 'computed'),
+        DETAIL = pg_catalog.format('%s.%s allows %s', p_type, v_val ->> 'tupleset', v_targets),
+        HINT = 'computed names a relation of the types the tupleset points at';
+    END IF;
+  WHEN 'union', 'intersection' THEN
+    IF pg_catalog.jsonb_typeof(v_val) IS DISTINCT FROM 'array'
+       OR pg_catalog.jsonb_array_length(v_val) = 0 THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = pg_catalog.format(
+          'invalid rewrite of %s: %s needs a non-empty list of rewrites', v_where, v_key);
+    END IF;
+    FOR v_child IN SELECT e FROM pg_catalog.jsonb_array_elements(v_val) AS e LOOP
+      PERFORM authz.validate_rewrite(p_types, p_type, p_relation, v_child, p_depth + 1);
+    END LOOP;
+  WHEN 'exclusion' THEN
+    IF pg_catalog.jsonb_typeof(v_val) IS DISTINCT FROM 'object'
+       OR (SELECT pg_catalog.array_agg(k ORDER BY k) FROM pg_catalog.jsonb_object_keys(v_val) AS k)
+          IS DISTINCT FROM ARRAY['base', 'subtract'] THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = pg_catalog.format(
+          'invalid rewrite of %s: exclusion needs exactly base and subtract', v_where);
+    END IF;
+    PERFORM authz.validate_rewrite(p_types, p_type, p_relation, v_val -> 'base', p_depth + 1);
+    PERFORM authz.validate_rewrite(p_types, p_type, p_relation, v_val -> 'subtract', p_depth + 1);
+  ELSE
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = pg_catalog.format(
+        'invalid rewrite of %s: unknown rewrite %s', v_where, v_key),
+      HINT = 'use this, computed, ttu, union, intersection or exclusion';
+  END CASE;
+END
+$_$;
+
+ALTER FUNCTION authz.validate_rewrite(p_types jsonb, p_type text, p_relation text, p_node jsonb, p_depth integer) OWNER TO claw_owner;
+
+--
+-- Name: walk_down(uuid, text[], text[], text[], timestamp with time zone, boolean); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.walk_down(p_tenant_id uuid, p_types text[], p_ids text[], p_relations text[], p_now timestamp with time zone, p_leaves boolean) RETURNS TABLE(node_type text, node_id text, node_relation text)
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  WITH RECURSIVE walk (t, id, r) AS (
+    SELECT s.t, s.id, s.r FROM ROWS FROM (pg_catalog.unnest(p_types), pg_catalog.unnest(p_ids),
+                                      pg_catalog.unnest(p_relations)) AS s (t, id, r)
+    UNION
+    SELECT n.t, n.id, n.r
+    FROM walk AS w
+    CROSS JOIN LATERAL (
+      SELECT tu.subject_type, tu.subject_id, tu.subject_relation
+      FROM authz.rewrite_edges AS e
+      JOIN authz.tuples AS tu
+        ON tu.tenant_id = e.tenant_id AND tu.object_type = w.t AND tu.object_id = w.id
+       AND tu.relation = w.r AND (p_leaves OR tu.subject_relation <> '')
+       AND (tu.expires_at IS NULL OR tu.expires_at > p_now)
+      WHERE e.tenant_id = p_tenant_id AND e.object_type = w.t AND e.relation = w.r
+        AND e.kind = 'this'
+      UNION ALL
+      SELECT w.t, w.id, e.target_relation
+      FROM authz.rewrite_edges AS e
+      WHERE e.tenant_id = p_tenant_id AND e.object_type = w.t AND e.relation = w.r
+        AND e.kind = 'computed'
+      UNION ALL
+      SELECT tu.subject_type, tu.subject_id, e.target_relation
+      FROM authz.rewrite_edges AS e
+      JOIN authz.tuples AS tu
+        ON tu.tenant_id = e.tenant_id AND tu.object_type = w.t AND tu.object_id = w.id
+       AND tu.relation = e.tupleset AND tu.subject_relation = ''
+       AND (tu.expires_at IS NULL OR tu.expires_at > p_now)
+      WHERE e.tenant_id = p_tenant_id AND e.object_type = w.t AND e.relation = w.r
+        AND e.kind = 'ttu'
+    ) AS n (t, id, r)
+    WHERE w.r <> ''
+  )
+  SELECT w.t, w.id, w.r FROM walk AS w
+$$;
+
+ALTER FUNCTION authz.walk_down(p_tenant_id uuid, p_types text[], p_ids text[], p_relations text[], p_now timestamp with time zone, p_leaves boolean) OWNER TO claw_owner;
+
+--
+-- Name: walk_up(uuid, text, text, text, timestamp with time zone); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.walk_up(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_now timestamp with time zone) RETURNS TABLE(node_type text, node_id text, node_relation text)
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  WITH RECURSIVE walk (t, id, r) AS (
+    SELECT p_type, p_id, p_relation
+    UNION
+    SELECT n.t, n.id, n.r
+    FROM walk AS w
+    CROSS JOIN LATERAL (
+      -- tuples that name the node as their subject, in relations that take direct tuples
+      SELECT tu.object_type, tu.object_id, tu.relation
+      FROM authz.tuples AS tu
+      WHERE tu.tenant_id = p_tenant_id AND tu.subject_type = w.t AND tu.subject_id = w.id
+        AND tu.subject_relation = w.r AND (tu.expires_at IS NULL OR tu.expires_at > p_now)
+        AND EXISTS (SELECT 1 FROM authz.rewrite_edges AS e
+                    WHERE e.tenant_id = p_tenant_id AND e.object_type = tu.object_type
+                      AND e.relation = tu.relation AND e.kind = 'this')
+      UNION ALL
+      -- relations of the same object that include the node's relation
+      SELECT w.t, w.id, e.relation
+      FROM authz.rewrite_edges AS e
+      WHERE e.tenant_id = p_tenant_id AND e.kind = 'computed' AND e.object_type = w.t
+        AND e.target_relation = w.r AND w.r <> ''
+      UNION ALL
+      -- objects whose tupleset points at the node's object, in relations that take the
+      -- node's relation from there
+      SELECT tu.object_type, tu.object_id, e.relation
+      FROM authz.rewrite_edges AS e
+      JOIN authz.tuples AS tu
+        ON tu.tenant_id = e.tenant_id AND tu.subject_type = w.t AND tu.subject_id = w.id
+       AND tu.subject_relation = '' AND tu.object_type = e.object_type
+       AND tu.relation = e.tupleset AND (tu.expires_at IS NULL OR tu.expires_at > p_now)
+      WHERE e.tenant_id = p_tenant_id AND e.kind = 'ttu' AND e.target_relation = w.r
+        AND w.r <> ''
+    ) AS n (t, id, r)
+  )
+  SELECT w.t, w.id, w.r FROM walk AS w
+$$;
+
+ALTER FUNCTION authz.walk_up(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_now timestamp with time zone) OWNER TO claw_owner;
+
+--
+-- Name: write_tuples(uuid, uuid, jsonb, jsonb); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.write_tuples(p_tenant_id uuid, p_principal_id uuid, p_writes jsonb, p_deletes jsonb, OUT written integer, OUT deleted integer, OUT token text) RETURNS record
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_revision bigint;
+  v_now timestamptz := internal.now();
+  v_e jsonb;
+  v_o record;
+  v_s record;
+  v_rel text;
+  v_exp timestamptz;
+  v_allowed text[];
+  v_cycle record;
+  v_n integer;
+BEGIN
+  IF pg_catalog.jsonb_typeof(coalesce(p_writes, '[]')) <> 'array'
+     OR pg_catalog.jsonb_typeof(coalesce(p_deletes, '[]')) <> 'array' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid tuple list',
+      DETAIL = 'writes and deletes are JSON arrays of {"object", "relation", "subject"}',
+      HINT = '[{"object": "invoice:42", "relation": "owner", "subject": "user:alice"}]';
+  END IF;
+  IF pg_catalog.jsonb_array_length(coalesce(p_writes, '[]'))
+     + pg_catalog.jsonb_array_length(coalesce(p_deletes, '[]')) > 1000 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'too many tuples in one write',
+      DETAIL = 'at most 1,000 writes and deletes per call',
+      HINT = 'split the change into several calls';
+  END IF;
+  v_revision := authz.bump_revision(p_tenant_id);
+  written := 0;
+  deleted := 0;
+
+  FOR v_e IN SELECT e FROM pg_catalog.jsonb_array_elements(coalesce(p_deletes, '[]')) AS e LOOP
+    IF pg_catalog.jsonb_typeof(v_e) <> 'object'
+       OR EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(v_e) AS k
+                  WHERE k NOT IN ('object', 'relation', 'subject')) THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid tuple to delete',
+        DETAIL = pg_catalog.left(v_e::text, 200),
+        HINT = 'a delete is {"object": "type:id", "relation": "r", "subject": "type:id[#r]"}';
+    END IF;
+    v_o := authz.parse_object(v_e ->> 'object');
+    v_s := authz.parse_subject(v_e ->> 'subject');
+    DELETE FROM authz.tuples AS t
+    WHERE t.tenant_id = p_tenant_id AND t.object_type = v_o.object_type
+      AND t.object_id = v_o.object_id AND t.relation = (v_e ->> 'relation')
+      AND t.subject_type = v_s.subject_type AND t.subject_id = v_s.subject_id
+      AND t.subject_relation = v_s.subject_relation;
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    deleted := deleted + v_n;
+  END LOOP;
+
+  FOR v_e IN SELECT e FROM pg_catalog.jsonb_array_elements(coalesce(p_writes, '[]')) AS e LOOP
+    IF pg_catalog.jsonb_typeof(v_e) <> 'object'
+       OR EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(v_e) AS k
+                  WHERE k NOT IN ('object', 'relation', 'subject', 'expires_at')) THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid tuple to write',
+        DETAIL = pg_catalog.left(v_e::text, 200),
+        HINT = 'a write is {"object": "type:id", "relation": "r", "subject": "type:id[#r]", '
+               '"expires_at": "<ISO 8601>" (optional)}';
+    END IF;
+    v_o := authz.parse_object(v_e ->> 'object');
+    v_s := authz.parse_subject(v_e ->> 'subject');
+    v_rel := v_e ->> 'relation';
+    SELECT r.direct_subjects INTO v_allowed FROM authz.relations AS r
+    WHERE r.tenant_id = p_tenant_id AND r.object_type = v_o.object_type AND r.relation = v_rel;
+    IF NOT FOUND OR pg_catalog.cardinality(v_allowed) = 0 THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'relation takes no tuples',
+        DETAIL = pg_catalog.format('the model defines no direct relation %s on type %s',
+                                   coalesce(v_rel, 'NULL'), v_o.object_type),
+        HINT = 'only relations with a this rewrite take tuples; see api.describe_authz_model()';
+    END IF;
+    IF NOT (v_s.subject_type || CASE WHEN v_s.subject_relation = '' THEN ''
+                                     ELSE '#' || v_s.subject_relation END) = ANY (v_allowed) THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'subject type not allowed',
+        DETAIL = pg_catalog.format('%s#%s takes %s, not %s', v_o.object_type, v_rel, v_allowed,
+                                   v_e ->> 'subject'),
+        HINT = 'extend the relation''s this list in the model first';
+    END IF;
+    BEGIN
+      v_exp := (v_e ->> 'expires_at')::timestamptz;
+    EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR invalid_text_representation THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid expires_at',
+        DETAIL = pg_catalog.left(v_e ->> 'expires_at', 100),
+        HINT = 'an ISO 8601 instant with its offset, e.g. 2027-01-01T00:00:00Z';
+    END;
+    IF v_exp IS NOT NULL AND v_exp <= v_now THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'expires_at is not in the future',
+        DETAIL = pg_catalog.format('%s <= now (%s)', v_exp, v_now),
+        HINT = 'delete the tuple instead';
+    END IF;
+
+    -- The cycle guard. The new tuple makes relation nodes of its object include a start
+    -- node: a userset tuple makes object#relation include the userset; a plain tuple in a
+    -- tupleset makes object#r include subject#c for every ttu (tupleset, c) of a relation r.
+    -- If a start node already reaches one of those nodes, the tuple closes a cycle.
+    WITH pairs (src_t, src_id, src_r, st, sid, sr) AS (
+      SELECT v_o.object_type, v_o.object_id, v_rel, v_s.subject_type, v_s.subject_id,
+             v_s.subject_relation
+      WHERE v_s.subject_relation <> ''
+      UNION ALL
+      SELECT v_o.object_type, v_o.object_id, e.relation, v_s.subject_type, v_s.subject_id,
+             e.target_relation
+      FROM authz.rewrite_edges AS e
+      WHERE v_s.subject_relation = '' AND e.tenant_id = p_tenant_id
+        AND e.object_type = v_o.object_type AND e.kind = 'ttu' AND e.tupleset = v_rel
+    )
+    SELECT p.src_t || ':' || p.src_id || '#' || p.src_r AS node INTO v_cycle
+    FROM pairs AS p
+    WHERE EXISTS (
+      SELECT 1 FROM authz.walk_down(
+          p_tenant_id, ARRAY(SELECT q.st FROM pairs AS q), ARRAY(SELECT q.sid FROM pairs AS q),
+          ARRAY(SELECT q.sr FROM pairs AS q), v_now, false) AS w
+      WHERE w.node_type = p.src_t AND w.node_id = p.src_id AND w.node_relation = p.src_r)
+    LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'the tuple would close a cycle',
+        DETAIL = pg_catalog.format('%s already includes %s, which the tuple %s would make include it again',
+          v_e ->> 'subject', v_cycle.node, authz.format_tuple(v_o.object_type, v_o.object_id,
+          v_rel, v_s.subject_type, v_s.subject_id, v_s.subject_relation)),
+        HINT = 'a group cannot contain itself, directly or through others';
+    END IF;
+
+    INSERT INTO authz.tuples AS t (tenant_id, object_type, object_id, relation, subject_type,
+                                   subject_id, subject_relation, expires_at, revision, created_by)
+    VALUES (p_tenant_id, v_o.object_type, v_o.object_id, v_rel, v_s.subject_type,
+            v_s.subject_id, v_s.subject_relation, v_exp, v_revision, p_principal_id)
+    ON CONFLICT (tenant_id, object_type, object_id, relation, subject_type, subject_id,
+                 subject_relation)
+    DO UPDATE SET expires_at = EXCLUDED.expires_at, revision = EXCLUDED.revision,
+                  created_by = EXCLUDED.created_by
+    WHERE t.expires_at IS DISTINCT FROM EXCLUDED.expires_at;
+    written := written + 1;
+  END LOOP;
+  token := authz.make_token(p_tenant_id, v_revision);
+END
+$$;
+
+ALTER FUNCTION authz.write_tuples(p_tenant_id uuid, p_principal_id uuid, p_writes jsonb, p_deletes jsonb, OUT written integer, OUT deleted integer, OUT token text) OWNER TO claw_owner;
 
 --
 -- Name: begin_effect(uuid, uuid, uuid, integer, text, text, text, jsonb); Type: FUNCTION; Schema: flow; Owner: claw_owner
@@ -3295,6 +4548,25 @@ CREATE FUNCTION internal.now() RETURNS timestamp with time zone
 $$;
 
 ALTER FUNCTION internal.now() OWNER TO claw_owner;
+
+--
+-- Name: require_limit(integer, integer); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.require_limit(p_limit integer, p_max integer) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND p_max THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid limit',
+      DETAIL = pg_catalog.format('p_limit must be 1 to %s, not %s', p_max, coalesce(p_limit::text, 'NULL')),
+      HINT = 'page through larger results';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION internal.require_limit(p_limit integer, p_max integer) OWNER TO claw_owner;
 
 --
 -- Name: require_role(text[], text, text); Type: FUNCTION; Schema: internal; Owner: claw_owner
@@ -4901,6 +6173,137 @@ ALTER TABLE ONLY audit.events FORCE ROW LEVEL SECURITY;
 ALTER TABLE audit.events OWNER TO claw_owner;
 
 --
+-- Name: models; Type: TABLE; Schema: authz; Owner: claw_owner
+--
+
+CREATE TABLE authz.models (
+    tenant_id uuid NOT NULL,
+    version integer NOT NULL,
+    definition jsonb NOT NULL,
+    sha256 text NOT NULL,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT models_sha256_check CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT models_version_check CHECK ((version >= 1))
+);
+
+ALTER TABLE ONLY authz.models FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE authz.models OWNER TO claw_owner;
+
+--
+-- Name: TABLE models; Type: COMMENT; Schema: authz; Owner: claw_owner
+--
+
+COMMENT ON TABLE authz.models IS 'Versions of a tenant''s authorization model (object types, relations, rewrites).';
+
+--
+-- Name: relations; Type: TABLE; Schema: authz; Owner: claw_owner
+--
+
+CREATE TABLE authz.relations (
+    tenant_id uuid NOT NULL,
+    object_type text NOT NULL,
+    relation text NOT NULL,
+    rewrite jsonb NOT NULL,
+    direct_subjects text[] DEFAULT '{}'::text[] NOT NULL,
+    exact boolean DEFAULT true NOT NULL,
+    model_version integer NOT NULL,
+    CONSTRAINT relations_object_type_check CHECK ((object_type ~ '^[a-z][a-z0-9_]{0,62}$'::text)),
+    CONSTRAINT relations_relation_check CHECK ((relation ~ '^[a-z][a-z0-9_]{0,62}$'::text))
+);
+
+ALTER TABLE ONLY authz.relations FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE authz.relations OWNER TO claw_owner;
+
+--
+-- Name: TABLE relations; Type: COMMENT; Schema: authz; Owner: claw_owner
+--
+
+COMMENT ON TABLE authz.relations IS 'The current authorization model: one row per object type and relation, with its rewrite.';
+
+--
+-- Name: revisions; Type: TABLE; Schema: authz; Owner: claw_owner
+--
+
+CREATE TABLE authz.revisions (
+    tenant_id uuid NOT NULL,
+    revision bigint DEFAULT 0 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT revisions_revision_check CHECK ((revision >= 0))
+);
+
+ALTER TABLE ONLY authz.revisions FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE authz.revisions OWNER TO claw_owner;
+
+--
+-- Name: TABLE revisions; Type: COMMENT; Schema: authz; Owner: claw_owner
+--
+
+COMMENT ON TABLE authz.revisions IS 'Each tenant''s authorization revision, carried by consistency tokens.';
+
+--
+-- Name: rewrite_edges; Type: TABLE; Schema: authz; Owner: claw_owner
+--
+
+CREATE TABLE authz.rewrite_edges (
+    tenant_id uuid NOT NULL,
+    object_type text NOT NULL,
+    relation text NOT NULL,
+    kind text NOT NULL,
+    target_relation text DEFAULT ''::text NOT NULL,
+    tupleset text DEFAULT ''::text NOT NULL,
+    CONSTRAINT rewrite_edges_kind_check CHECK ((kind = ANY (ARRAY['this'::text, 'computed'::text, 'ttu'::text])))
+);
+
+ALTER TABLE ONLY authz.rewrite_edges FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE authz.rewrite_edges OWNER TO claw_owner;
+
+--
+-- Name: TABLE rewrite_edges; Type: COMMENT; Schema: authz; Owner: claw_owner
+--
+
+COMMENT ON TABLE authz.rewrite_edges IS 'The current model as edges (this, computed, tuple-to-userset) for graph walks.';
+
+--
+-- Name: tuples; Type: TABLE; Schema: authz; Owner: claw_owner
+--
+
+CREATE TABLE authz.tuples (
+    tenant_id uuid NOT NULL,
+    object_type text NOT NULL,
+    object_id text NOT NULL,
+    relation text NOT NULL,
+    subject_type text NOT NULL,
+    subject_id text NOT NULL,
+    subject_relation text DEFAULT ''::text NOT NULL,
+    expires_at timestamp with time zone,
+    revision bigint NOT NULL,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT tuples_object_id_check CHECK ((object_id ~ '^[A-Za-z0-9_.:/@|=+-]{1,200}$'::text)),
+    CONSTRAINT tuples_object_type_check CHECK ((object_type ~ '^[a-z][a-z0-9_]{0,62}$'::text)),
+    CONSTRAINT tuples_relation_check CHECK ((relation ~ '^[a-z][a-z0-9_]{0,62}$'::text)),
+    CONSTRAINT tuples_subject_id_check CHECK ((subject_id ~ '^[A-Za-z0-9_.:/@|=+-]{1,200}$'::text)),
+    CONSTRAINT tuples_subject_relation_check CHECK (((subject_relation = ''::text) OR (subject_relation ~ '^[a-z][a-z0-9_]{0,62}$'::text))),
+    CONSTRAINT tuples_subject_type_check CHECK ((subject_type ~ '^[a-z][a-z0-9_]{0,62}$'::text))
+)
+WITH (fillfactor='90');
+
+ALTER TABLE ONLY authz.tuples FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE authz.tuples OWNER TO claw_owner;
+
+--
+-- Name: TABLE tuples; Type: COMMENT; Schema: authz; Owner: claw_owner
+--
+
+COMMENT ON TABLE authz.tuples IS 'Relationship tuples object#relation@subject (subject: an object or a userset), optional expiry.';
+
+--
 -- Name: _yoyo_log; Type: TABLE; Schema: claw_migrations; Owner: claw_owner
 --
 
@@ -5270,6 +6673,41 @@ ALTER TABLE ONLY audit.events
     ADD CONSTRAINT events_pkey PRIMARY KEY (tenant_id, seq);
 
 --
+-- Name: models models_pkey; Type: CONSTRAINT; Schema: authz; Owner: claw_owner
+--
+
+ALTER TABLE ONLY authz.models
+    ADD CONSTRAINT models_pkey PRIMARY KEY (tenant_id, version);
+
+--
+-- Name: relations relations_pkey; Type: CONSTRAINT; Schema: authz; Owner: claw_owner
+--
+
+ALTER TABLE ONLY authz.relations
+    ADD CONSTRAINT relations_pkey PRIMARY KEY (tenant_id, object_type, relation);
+
+--
+-- Name: revisions revisions_pkey; Type: CONSTRAINT; Schema: authz; Owner: claw_owner
+--
+
+ALTER TABLE ONLY authz.revisions
+    ADD CONSTRAINT revisions_pkey PRIMARY KEY (tenant_id);
+
+--
+-- Name: rewrite_edges rewrite_edges_pkey; Type: CONSTRAINT; Schema: authz; Owner: claw_owner
+--
+
+ALTER TABLE ONLY authz.rewrite_edges
+    ADD CONSTRAINT rewrite_edges_pkey PRIMARY KEY (tenant_id, object_type, relation, kind, target_relation, tupleset);
+
+--
+-- Name: tuples tuples_pkey; Type: CONSTRAINT; Schema: authz; Owner: claw_owner
+--
+
+ALTER TABLE ONLY authz.tuples
+    ADD CONSTRAINT tuples_pkey PRIMARY KEY (tenant_id, object_type, object_id, relation, subject_type, subject_id, subject_relation);
+
+--
 -- Name: _yoyo_log _yoyo_log_pkey; Type: CONSTRAINT; Schema: claw_migrations; Owner: claw_owner
 --
 
@@ -5493,6 +6931,24 @@ ALTER TABLE ONLY tenancy.tenants
 CREATE INDEX events_tenant_target_idx ON audit.events USING btree (tenant_id, target_table, target_id);
 
 --
+-- Name: rewrite_edges_by_target; Type: INDEX; Schema: authz; Owner: claw_owner
+--
+
+CREATE INDEX rewrite_edges_by_target ON authz.rewrite_edges USING btree (tenant_id, kind, target_relation, tupleset);
+
+--
+-- Name: tuples_by_subject; Type: INDEX; Schema: authz; Owner: claw_owner
+--
+
+CREATE INDEX tuples_by_subject ON authz.tuples USING btree (tenant_id, subject_type, subject_id, subject_relation, object_type, relation);
+
+--
+-- Name: tuples_usersets; Type: INDEX; Schema: authz; Owner: claw_owner
+--
+
+CREATE INDEX tuples_usersets ON authz.tuples USING btree (tenant_id, object_type, object_id, relation, subject_type, subject_id, subject_relation) WHERE (subject_relation <> ''::text);
+
+--
 -- Name: effects_idempotency_key_idx; Type: INDEX; Schema: flow; Owner: claw_owner
 --
 
@@ -5621,6 +7077,18 @@ CREATE TRIGGER "100_no_truncate" BEFORE TRUNCATE ON audit.events FOR EACH STATEM
 ALTER TABLE audit.events ENABLE ALWAYS TRIGGER "100_no_truncate";
 
 --
+-- Name: models 500_audit_track; Type: TRIGGER; Schema: authz; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON authz.models FOR EACH ROW EXECUTE FUNCTION audit.tg_track('version');
+
+--
+-- Name: tuples 500_audit_track; Type: TRIGGER; Schema: authz; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON authz.tuples FOR EACH ROW EXECUTE FUNCTION audit.tg_track('object_type,object_id,relation,subject_type,subject_id,subject_relation');
+
+--
 -- Name: effects 100_guard_transition; Type: TRIGGER; Schema: flow; Owner: claw_owner
 --
 
@@ -5693,6 +7161,62 @@ ALTER TABLE ONLY audit.chain_heads
 
 ALTER TABLE ONLY audit.events
     ADD CONSTRAINT events_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES audit.chain_heads(tenant_id);
+
+--
+-- Name: models models_tenant_id_created_by_fkey; Type: FK CONSTRAINT; Schema: authz; Owner: claw_owner
+--
+
+ALTER TABLE ONLY authz.models
+    ADD CONSTRAINT models_tenant_id_created_by_fkey FOREIGN KEY (tenant_id, created_by) REFERENCES tenancy.principals(tenant_id, principal_id);
+
+--
+-- Name: models models_tenant_id_fkey; Type: FK CONSTRAINT; Schema: authz; Owner: claw_owner
+--
+
+ALTER TABLE ONLY authz.models
+    ADD CONSTRAINT models_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: relations relations_tenant_id_fkey; Type: FK CONSTRAINT; Schema: authz; Owner: claw_owner
+--
+
+ALTER TABLE ONLY authz.relations
+    ADD CONSTRAINT relations_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: relations relations_tenant_id_model_version_fkey; Type: FK CONSTRAINT; Schema: authz; Owner: claw_owner
+--
+
+ALTER TABLE ONLY authz.relations
+    ADD CONSTRAINT relations_tenant_id_model_version_fkey FOREIGN KEY (tenant_id, model_version) REFERENCES authz.models(tenant_id, version);
+
+--
+-- Name: revisions revisions_tenant_id_fkey; Type: FK CONSTRAINT; Schema: authz; Owner: claw_owner
+--
+
+ALTER TABLE ONLY authz.revisions
+    ADD CONSTRAINT revisions_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: rewrite_edges rewrite_edges_tenant_id_object_type_relation_fkey; Type: FK CONSTRAINT; Schema: authz; Owner: claw_owner
+--
+
+ALTER TABLE ONLY authz.rewrite_edges
+    ADD CONSTRAINT rewrite_edges_tenant_id_object_type_relation_fkey FOREIGN KEY (tenant_id, object_type, relation) REFERENCES authz.relations(tenant_id, object_type, relation) ON DELETE CASCADE;
+
+--
+-- Name: tuples tuples_tenant_id_created_by_fkey; Type: FK CONSTRAINT; Schema: authz; Owner: claw_owner
+--
+
+ALTER TABLE ONLY authz.tuples
+    ADD CONSTRAINT tuples_tenant_id_created_by_fkey FOREIGN KEY (tenant_id, created_by) REFERENCES tenancy.principals(tenant_id, principal_id);
+
+--
+-- Name: tuples tuples_tenant_id_fkey; Type: FK CONSTRAINT; Schema: authz; Owner: claw_owner
+--
+
+ALTER TABLE ONLY authz.tuples
+    ADD CONSTRAINT tuples_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
 
 --
 -- Name: effects effects_tenant_id_run_id_fkey; Type: FK CONSTRAINT; Schema: flow; Owner: claw_owner
@@ -5833,6 +7357,126 @@ CREATE POLICY events_select_admin ON audit.events FOR SELECT USING (( SELECT int
 --
 
 CREATE POLICY events_tenant_isolation ON audit.events AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: models; Type: ROW SECURITY; Schema: authz; Owner: claw_owner
+--
+
+ALTER TABLE authz.models ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: models models_insert_admin; Type: POLICY; Schema: authz; Owner: claw_owner
+--
+
+CREATE POLICY models_insert_admin ON authz.models FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: models models_select_member; Type: POLICY; Schema: authz; Owner: claw_owner
+--
+
+CREATE POLICY models_select_member ON authz.models FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: models models_tenant_isolation; Type: POLICY; Schema: authz; Owner: claw_owner
+--
+
+CREATE POLICY models_tenant_isolation ON authz.models AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: relations; Type: ROW SECURITY; Schema: authz; Owner: claw_owner
+--
+
+ALTER TABLE authz.relations ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: relations relations_select_member; Type: POLICY; Schema: authz; Owner: claw_owner
+--
+
+CREATE POLICY relations_select_member ON authz.relations FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: relations relations_tenant_isolation; Type: POLICY; Schema: authz; Owner: claw_owner
+--
+
+CREATE POLICY relations_tenant_isolation ON authz.relations AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: relations relations_write_admin; Type: POLICY; Schema: authz; Owner: claw_owner
+--
+
+CREATE POLICY relations_write_admin ON authz.relations USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role)) WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: revisions; Type: ROW SECURITY; Schema: authz; Owner: claw_owner
+--
+
+ALTER TABLE authz.revisions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: revisions revisions_select_member; Type: POLICY; Schema: authz; Owner: claw_owner
+--
+
+CREATE POLICY revisions_select_member ON authz.revisions FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: revisions revisions_tenant_isolation; Type: POLICY; Schema: authz; Owner: claw_owner
+--
+
+CREATE POLICY revisions_tenant_isolation ON authz.revisions AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: revisions revisions_write_operator; Type: POLICY; Schema: authz; Owner: claw_owner
+--
+
+CREATE POLICY revisions_write_operator ON authz.revisions USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role)) WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: rewrite_edges; Type: ROW SECURITY; Schema: authz; Owner: claw_owner
+--
+
+ALTER TABLE authz.rewrite_edges ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: rewrite_edges rewrite_edges_select_member; Type: POLICY; Schema: authz; Owner: claw_owner
+--
+
+CREATE POLICY rewrite_edges_select_member ON authz.rewrite_edges FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: rewrite_edges rewrite_edges_tenant_isolation; Type: POLICY; Schema: authz; Owner: claw_owner
+--
+
+CREATE POLICY rewrite_edges_tenant_isolation ON authz.rewrite_edges AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: rewrite_edges rewrite_edges_write_admin; Type: POLICY; Schema: authz; Owner: claw_owner
+--
+
+CREATE POLICY rewrite_edges_write_admin ON authz.rewrite_edges USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role)) WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: tuples; Type: ROW SECURITY; Schema: authz; Owner: claw_owner
+--
+
+ALTER TABLE authz.tuples ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: tuples tuples_select_member; Type: POLICY; Schema: authz; Owner: claw_owner
+--
+
+CREATE POLICY tuples_select_member ON authz.tuples FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: tuples tuples_tenant_isolation; Type: POLICY; Schema: authz; Owner: claw_owner
+--
+
+CREATE POLICY tuples_tenant_isolation ON authz.tuples AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: tuples tuples_write_operator; Type: POLICY; Schema: authz; Owner: claw_owner
+--
+
+CREATE POLICY tuples_write_operator ON authz.tuples USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role)) WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
 
 --
 -- Name: effects; Type: ROW SECURITY; Schema: flow; Owner: claw_owner
@@ -6391,6 +8035,14 @@ REVOKE ALL ON FUNCTION api.cancel_job(p_job_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.cancel_job(p_job_id uuid) TO claw_runtime;
 
 --
+-- Name: FUNCTION check_permission(p_object text, p_relation text, p_subject text, p_consistency_token text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.check_permission(p_object text, p_relation text, p_subject text, p_consistency_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.check_permission(p_object text, p_relation text, p_subject text, p_consistency_token text) TO claw_runtime;
+GRANT ALL ON FUNCTION api.check_permission(p_object text, p_relation text, p_subject text, p_consistency_token text) TO claw_worker;
+
+--
 -- Name: FUNCTION claim_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -6440,11 +8092,26 @@ REVOKE ALL ON FUNCTION api.create_schedule(p_name text, p_cron text, p_time_zone
 GRANT ALL ON FUNCTION api.create_schedule(p_name text, p_cron text, p_time_zone text, p_queue text, p_kind text, p_payload jsonb, p_catch_up boolean) TO claw_runtime;
 
 --
+-- Name: FUNCTION define_authz_model(p_model jsonb, p_expected_version integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.define_authz_model(p_model jsonb, p_expected_version integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.define_authz_model(p_model jsonb, p_expected_version integer) TO claw_runtime;
+
+--
 -- Name: FUNCTION delete_schedule(p_schedule_id uuid); Type: ACL; Schema: api; Owner: claw_owner
 --
 
 REVOKE ALL ON FUNCTION api.delete_schedule(p_schedule_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.delete_schedule(p_schedule_id uuid) TO claw_runtime;
+
+--
+-- Name: FUNCTION describe_authz_model(); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.describe_authz_model() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.describe_authz_model() TO claw_runtime;
+GRANT ALL ON FUNCTION api.describe_authz_model() TO claw_worker;
 
 --
 -- Name: FUNCTION enqueue_job(p_queue text, p_kind text, p_payload jsonb, p_priority integer, p_run_at timestamp with time zone, p_unique_key text, p_rate_key text, p_max_attempts integer); Type: ACL; Schema: api; Owner: claw_owner
@@ -6461,6 +8128,14 @@ GRANT ALL ON FUNCTION api.enqueue_job(p_queue text, p_kind text, p_payload jsonb
 REVOKE ALL ON FUNCTION api.enqueue_jobs(p_jobs jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.enqueue_jobs(p_jobs jsonb) TO claw_runtime;
 GRANT ALL ON FUNCTION api.enqueue_jobs(p_jobs jsonb) TO claw_worker;
+
+--
+-- Name: FUNCTION explain_permission(p_object text, p_relation text, p_subject text, p_consistency_token text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.explain_permission(p_object text, p_relation text, p_subject text, p_consistency_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.explain_permission(p_object text, p_relation text, p_subject text, p_consistency_token text) TO claw_runtime;
+GRANT ALL ON FUNCTION api.explain_permission(p_object text, p_relation text, p_subject text, p_consistency_token text) TO claw_worker;
 
 --
 -- Name: FUNCTION fail_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_error jsonb); Type: ACL; Schema: api; Owner: claw_owner
@@ -6580,6 +8255,29 @@ GRANT ALL ON FUNCTION api.list_flow_steps(p_run_id uuid) TO claw_runtime;
 
 REVOKE ALL ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer) TO claw_runtime;
+
+--
+-- Name: FUNCTION list_object_tuples(p_object text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_object_tuples(p_object text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_object_tuples(p_object text) TO claw_runtime;
+
+--
+-- Name: FUNCTION list_permitted_objects(p_object_type text, p_relation text, p_subject text, p_limit integer, p_consistency_token text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_permitted_objects(p_object_type text, p_relation text, p_subject text, p_limit integer, p_consistency_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_permitted_objects(p_object_type text, p_relation text, p_subject text, p_limit integer, p_consistency_token text) TO claw_runtime;
+GRANT ALL ON FUNCTION api.list_permitted_objects(p_object_type text, p_relation text, p_subject text, p_limit integer, p_consistency_token text) TO claw_worker;
+
+--
+-- Name: FUNCTION list_permitted_subjects(p_object text, p_relation text, p_subject_type text, p_limit integer, p_consistency_token text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_permitted_subjects(p_object text, p_relation text, p_subject_type text, p_limit integer, p_consistency_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_permitted_subjects(p_object text, p_relation text, p_subject_type text, p_limit integer, p_consistency_token text) TO claw_runtime;
+GRANT ALL ON FUNCTION api.list_permitted_subjects(p_object text, p_relation text, p_subject_type text, p_limit integer, p_consistency_token text) TO claw_worker;
 
 --
 -- Name: FUNCTION list_principals(); Type: ACL; Schema: api; Owner: claw_owner
@@ -6738,6 +8436,14 @@ GRANT ALL ON FUNCTION api.whoami() TO claw_runtime;
 GRANT ALL ON FUNCTION api.whoami() TO claw_worker;
 
 --
+-- Name: FUNCTION write_tuples(p_writes jsonb, p_deletes jsonb); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.write_tuples(p_writes jsonb, p_deletes jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.write_tuples(p_writes jsonb, p_deletes jsonb) TO claw_runtime;
+GRANT ALL ON FUNCTION api.write_tuples(p_writes jsonb, p_deletes jsonb) TO claw_worker;
+
+--
 -- Name: FUNCTION append(p_tenant_id uuid, p_action text, p_target_table text, p_target_id text, p_before jsonb, p_after jsonb); Type: ACL; Schema: audit; Owner: claw_owner
 --
 
@@ -6812,6 +8518,144 @@ GRANT ALL ON FUNCTION audit.verify_chains(p_tenant_id uuid) TO claw_operator_rea
 
 REVOKE ALL ON FUNCTION audit.verify_digest(p_digest jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.verify_digest(p_digest jsonb) TO claw_auditor;
+
+--
+-- Name: FUNCTION acting_subject(p_subject text, p_action text); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.acting_subject(p_subject text, p_action text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION bump_revision(p_tenant_id uuid); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.bump_revision(p_tenant_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION "check"(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz."check"(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION define_model(p_tenant_id uuid, p_principal_id uuid, p_model jsonb, p_expected_version integer, OUT version integer, OUT token text); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.define_model(p_tenant_id uuid, p_principal_id uuid, p_model jsonb, p_expected_version integer, OUT version integer, OUT token text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION direct_subjects_of(p_node jsonb); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.direct_subjects_of(p_node jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION evaluate(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.evaluate(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION evaluate_rewrite(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.evaluate_rewrite(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION explain_lines(p_why jsonb, p_indent integer); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.explain_lines(p_why jsonb, p_indent integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION format_tuple(p_object_type text, p_object_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.format_tuple(p_object_type text, p_object_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION list_objects(p_tenant_id uuid, p_object_type text, p_relation text, p_subject text, p_limit integer, p_token text); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.list_objects(p_tenant_id uuid, p_object_type text, p_relation text, p_subject text, p_limit integer, p_token text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION list_subjects(p_tenant_id uuid, p_object text, p_relation text, p_subject_type text, p_limit integer, p_token text); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.list_subjects(p_tenant_id uuid, p_object text, p_relation text, p_subject_type text, p_limit integer, p_token text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION make_token(p_tenant_id uuid, p_revision bigint); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.make_token(p_tenant_id uuid, p_revision bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION parse_object(p_ref text, p_what text, OUT object_type text, OUT object_id text); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.parse_object(p_ref text, p_what text, OUT object_type text, OUT object_id text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION parse_subject(p_ref text, OUT subject_type text, OUT subject_id text, OUT subject_relation text); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.parse_subject(p_ref text, OUT subject_type text, OUT subject_id text, OUT subject_relation text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION require_fresh(p_tenant_id uuid, p_token text); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.require_fresh(p_tenant_id uuid, p_token text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION require_relation(p_tenant_id uuid, p_type text, p_relation text); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.require_relation(p_tenant_id uuid, p_type text, p_relation text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION rewrite_children(p_node jsonb); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.rewrite_children(p_node jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION rewrite_leaves(p_node jsonb); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.rewrite_leaves(p_node jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION snapshot_token(p_tenant_id uuid); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.snapshot_token(p_tenant_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION validate_rewrite(p_types jsonb, p_type text, p_relation text, p_node jsonb, p_depth integer); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.validate_rewrite(p_types jsonb, p_type text, p_relation text, p_node jsonb, p_depth integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION walk_down(p_tenant_id uuid, p_types text[], p_ids text[], p_relations text[], p_now timestamp with time zone, p_leaves boolean); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.walk_down(p_tenant_id uuid, p_types text[], p_ids text[], p_relations text[], p_now timestamp with time zone, p_leaves boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION walk_up(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_now timestamp with time zone); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.walk_up(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_now timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION write_tuples(p_tenant_id uuid, p_principal_id uuid, p_writes jsonb, p_deletes jsonb, OUT written integer, OUT deleted integer, OUT token text); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.write_tuples(p_tenant_id uuid, p_principal_id uuid, p_writes jsonb, p_deletes jsonb, OUT written integer, OUT deleted integer, OUT token text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION begin_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb); Type: ACL; Schema: flow; Owner: claw_owner
@@ -7098,6 +8942,12 @@ REVOKE ALL ON FUNCTION internal.has_role(p_roles text[]) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION internal.now() FROM PUBLIC;
 GRANT ALL ON FUNCTION internal.now() TO claw_dispatcher;
+
+--
+-- Name: FUNCTION require_limit(p_limit integer, p_max integer); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.require_limit(p_limit integer, p_max integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION require_role(p_roles text[], p_scope text, p_action text); Type: ACL; Schema: internal; Owner: claw_owner

@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from conftest import (Cluster, Database, Tenant, create_database, drop_database,
-                      seed_flows, seed_queue, seed_tenants)
+                      seed_authz, seed_flows, seed_queue, seed_tenants)
 
 STATEMENTS = int(os.environ.get("CLAW_FUZZ_STATEMENTS", "10000"))
 FUZZ_STATS: dict[str, int] = {"statements": 0, "leaks": 0, "errors_compared": 0,
@@ -46,6 +46,11 @@ API_SOURCES = {
     "api.list_schedules()": ["schedule_id", "name", "cron", "time_zone", "next_fire_at"],
     "api.list_flow_runs()": ["run_id", "flow_name", "status", "parent_run_id", "trace_id"],
     "api.list_flow_effects()": ["run_id", "provider", "idempotency_key", "status", "sends"],
+    "api.describe_authz_model()": ["version", "definition", "sha256"],
+    "api.list_object_tuples('doc:1')": ["tuple", "expires_at", "expired", "revision"],
+    "api.list_object_tuples('team:ops')": ["tuple", "expires_at", "revision"],
+    "api.list_permitted_objects('doc', 'viewer', 'user:shared')": ["object"],
+    "api.list_permitted_subjects('doc:1', 'viewer', 'user')": ["subject"],
 }
 
 
@@ -93,6 +98,7 @@ def world(cluster: Cluster) -> Iterator[World]:
     tenants = seed_tenants(full, extra_principals=5)
     seed_queue(full, tenants)
     seed_flows(full, tenants)
+    seed_authz(full, tenants)
     with full.connect() as conn:
         tables = tenant_tables(conn)
         ids = sorted({str(r[0]) for r in conn.execute(

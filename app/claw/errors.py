@@ -34,6 +34,8 @@ REGISTRY: tuple[ErrorCode, ...] = (
               "an argument is malformed or out of range"),
     ErrorCode("CL429", "limited", 429,
               "a rate limit or budget is exhausted; retry later or raise the limit"),
+    ErrorCode("CL508", "loop_detected", 508,
+              "a relationship graph is cyclic or deeper than the evaluation limit"),
 )
 
 BY_SQLSTATE: dict[str, ErrorCode] = {code.sqlstate: code for code in REGISTRY}
@@ -106,6 +108,10 @@ class Limited(ClawError):
     http_status, code_name = 429, "limited"
 
 
+class LoopDetected(ClawError):
+    http_status, code_name = 508, "loop_detected"
+
+
 class Retryable(ClawError):
     http_status, code_name = 503, "retryable"
 
@@ -116,7 +122,7 @@ class ClawSetupError(Exception):
 
 _CLASS_BY_STATUS: dict[int, type[ClawError]] = {
     401: Unauthenticated, 403: Forbidden, 404: NotFound, 409: Conflict,
-    422: InvalidInput, 429: Limited, 503: Retryable,
+    422: InvalidInput, 429: Limited, 503: Retryable, 508: LoopDetected,
 }
 
 

@@ -30,6 +30,9 @@ BEGIN
     INSERT INTO flow.effects (tenant_id, run_id, position, provider, idempotency_key)
     VALUES (r.tenant_id, v_run, 2, 'sms', v_run::text || ':2');
     PERFORM api.enqueue_jobs('[{"queue":"seed","kind":"noop"},{"queue":"seed.done","kind":"noop","unique_key":"u1"}]');
+    -- an authorization model (models, relations, rewrite edges) and a tuple (tuples, revisions)
+    PERFORM api.define_authz_model('{"types": {"user": {}, "team": {"relations": {"member": {"this": ["user"]}}}}}');
+    PERFORM api.write_tuples('[{"object": "team:ops", "relation": "member", "subject": "user:x"}]');
     INSERT INTO queue.schedules (tenant_id, name, cron, time_zone, queue, kind, next_fire_at)
     VALUES (r.tenant_id, 'daily', '0 6 * * *', 'Australia/Sydney', 'seed', 'noop', now())
     RETURNING schedule_id INTO v_sched;

@@ -1,0 +1,205 @@
+-- check: is the subject in object#relation? A depth-first evaluation of the relation's
+-- rewrite, Zanzibar's algorithm without the distribution: a direct tuple, then usersets
+-- (recursively), computed relations, tuple-to-userset; union stops at the first branch that
+-- holds, intersection at the first that fails, exclusion evaluates the subtraction only when
+-- the base holds. An expired tuple (expires_at <= internal.now(), the database clock at
+-- decision time) is no tuple.
+--
+-- The result is NULL (no) or the explanation of why (yes), a tree:
+--   {"node": "invoice:42#approver", "because": R}
+--   R: {"tuple": "invoice:42#approver@user:alice"}                      a direct tuple
+--      {"tuple": "invoice:42#approver@team:ops#member", "then": node}   a userset tuple
+--      {"computed": "owner", "then": node}                              a computed relation
+--      {"tuple": "invoice:42#business@business:7", "then": node}        tuple-to-userset
+--      {"all": [R, ...]}                                                intersection
+--      {"then": R, "but_not": "invoice:42#blocked"}                     exclusion
+--      {"self": true}                                                   the userset itself
+-- Loops: tuple writes refuse cycles (authz.write_tuples), so a node seen twice on one path,
+-- or a path longer than 25 nodes, is CL508, never a hang.
+
+-- authz.evaluate: the explanation, or NULL. Recursive through authz.evaluate_rewrite.
+CREATE OR REPLACE FUNCTION authz.evaluate(p_tenant_id uuid, p_type text, p_id text,
+                                          p_relation text, p_subject_type text,
+                                          p_subject_id text, p_subject_relation text,
+                                          p_now timestamptz, p_path text[])
+RETURNS jsonb
+LANGUAGE plpgsql
+STABLE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_node text := p_type || ':' || p_id || '#' || p_relation;
+  v_rewrite jsonb;
+  v_why jsonb;
+BEGIN
+  IF v_node = ANY (p_path) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL508', MESSAGE = 'relationship cycle',
+      DETAIL = pg_catalog.format('%s -> %s', pg_catalog.array_to_string(p_path, ' -> '), v_node),
+      HINT = 'delete one tuple of the cycle';
+  END IF;
+  IF pg_catalog.cardinality(p_path) >= 25 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL508', MESSAGE = 'relationship graph too deep',
+      DETAIL = pg_catalog.format('more than 25 nodes: %s -> %s',
+                                 pg_catalog.array_to_string(p_path, ' -> '), v_node),
+      HINT = 'flatten nested groups';
+  END IF;
+  IF p_type = p_subject_type AND p_id = p_subject_id AND p_relation = p_subject_relation THEN
+    RETURN pg_catalog.jsonb_build_object('node', v_node, 'because', '{"self": true}'::jsonb);
+  END IF;
+  SELECT r.rewrite INTO v_rewrite FROM authz.relations AS r
+  WHERE r.tenant_id = p_tenant_id AND r.object_type = p_type AND r.relation = p_relation;
+  IF NOT FOUND THEN
+    RETURN NULL;  -- a relation the type does not define has no members
+  END IF;
+  v_why := authz.evaluate_rewrite(p_tenant_id, p_type, p_id, p_relation, v_rewrite,
+                                  p_subject_type, p_subject_id, p_subject_relation, p_now,
+                                  p_path || v_node);
+  RETURN CASE WHEN v_why IS NULL THEN NULL
+              ELSE pg_catalog.jsonb_build_object('node', v_node, 'because', v_why) END;
+END
+$fn$;
+
+-- authz.evaluate_rewrite: one rewrite node of object p_type:p_id's relation p_relation.
+CREATE OR REPLACE FUNCTION authz.evaluate_rewrite(p_tenant_id uuid, p_type text, p_id text,
+                                                  p_relation text, p_node jsonb,
+                                                  p_subject_type text, p_subject_id text,
+                                                  p_subject_relation text, p_now timestamptz,
+                                                  p_path text[])
+RETURNS jsonb
+LANGUAGE plpgsql
+STABLE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_t record;
+  v_why jsonb;
+  v_child jsonb;
+  v_all jsonb := '[]';
+BEGIN
+  IF p_node ? 'this' THEN
+    PERFORM FROM authz.tuples AS t
+    WHERE t.tenant_id = p_tenant_id AND t.object_type = p_type AND t.object_id = p_id
+      AND t.relation = p_relation AND t.subject_type = p_subject_type
+      AND t.subject_id = p_subject_id AND t.subject_relation = p_subject_relation
+      AND (t.expires_at IS NULL OR t.expires_at > p_now);
+    IF FOUND THEN
+      RETURN pg_catalog.jsonb_build_object('tuple', authz.format_tuple(
+        p_type, p_id, p_relation, p_subject_type, p_subject_id, p_subject_relation));
+    END IF;
+    FOR v_t IN
+      SELECT t.subject_type, t.subject_id, t.subject_relation FROM authz.tuples AS t
+      WHERE t.tenant_id = p_tenant_id AND t.object_type = p_type AND t.object_id = p_id
+        AND t.relation = p_relation AND t.subject_relation <> ''
+        AND (t.expires_at IS NULL OR t.expires_at > p_now)
+      ORDER BY t.subject_type, t.subject_id, t.subject_relation
+    LOOP
+      v_why := authz.evaluate(p_tenant_id, v_t.subject_type, v_t.subject_id, v_t.subject_relation,
+                              p_subject_type, p_subject_id, p_subject_relation, p_now, p_path);
+      IF v_why IS NOT NULL THEN
+        RETURN pg_catalog.jsonb_build_object('tuple', authz.format_tuple(
+          p_type, p_id, p_relation, v_t.subject_type, v_t.subject_id, v_t.subject_relation),
+          'then', v_why);
+      END IF;
+    END LOOP;
+    RETURN NULL;
+  ELSIF p_node ? 'computed' THEN
+    v_why := authz.evaluate(p_tenant_id, p_type, p_id, p_node ->> 'computed', p_subject_type,
+                            p_subject_id, p_subject_relation, p_now, p_path);
+    RETURN CASE WHEN v_why IS NULL THEN NULL ELSE pg_catalog.jsonb_build_object(
+      'computed', p_node ->> 'computed', 'then', v_why) END;
+  ELSIF p_node ? 'ttu' THEN
+    FOR v_t IN
+      SELECT t.subject_type, t.subject_id FROM authz.tuples AS t
+      WHERE t.tenant_id = p_tenant_id AND t.object_type = p_type AND t.object_id = p_id
+        AND t.relation = p_node -> 'ttu' ->> 'tupleset' AND t.subject_relation = ''
+        AND (t.expires_at IS NULL OR t.expires_at > p_now)
+      ORDER BY t.subject_type, t.subject_id
+    LOOP
+      v_why := authz.evaluate(p_tenant_id, v_t.subject_type, v_t.subject_id,
+                              p_node -> 'ttu' ->> 'computed', p_subject_type, p_subject_id,
+                              p_subject_relation, p_now, p_path);
+      IF v_why IS NOT NULL THEN
+        RETURN pg_catalog.jsonb_build_object('tuple', authz.format_tuple(
+          p_type, p_id, p_node -> 'ttu' ->> 'tupleset', v_t.subject_type, v_t.subject_id, ''),
+          'then', v_why);
+      END IF;
+    END LOOP;
+    RETURN NULL;
+  ELSIF p_node ? 'union' THEN
+    FOR v_child IN SELECT e FROM pg_catalog.jsonb_array_elements(p_node -> 'union') AS e LOOP
+      v_why := authz.evaluate_rewrite(p_tenant_id, p_type, p_id, p_relation, v_child,
+                                      p_subject_type, p_subject_id, p_subject_relation, p_now, p_path);
+      IF v_why IS NOT NULL THEN
+        RETURN v_why;
+      END IF;
+    END LOOP;
+    RETURN NULL;
+  ELSIF p_node ? 'intersection' THEN
+    FOR v_child IN SELECT e FROM pg_catalog.jsonb_array_elements(p_node -> 'intersection') AS e LOOP
+      v_why := authz.evaluate_rewrite(p_tenant_id, p_type, p_id, p_relation, v_child,
+                                      p_subject_type, p_subject_id, p_subject_relation, p_now, p_path);
+      IF v_why IS NULL THEN
+        RETURN NULL;
+      END IF;
+      v_all := v_all || pg_catalog.jsonb_build_array(v_why);
+    END LOOP;
+    RETURN pg_catalog.jsonb_build_object('all', v_all);
+  ELSIF p_node ? 'exclusion' THEN
+    v_why := authz.evaluate_rewrite(p_tenant_id, p_type, p_id, p_relation,
+                                    p_node -> 'exclusion' -> 'base', p_subject_type,
+                                    p_subject_id, p_subject_relation, p_now, p_path);
+    IF v_why IS NULL OR authz.evaluate_rewrite(p_tenant_id, p_type, p_id, p_relation,
+                                               p_node -> 'exclusion' -> 'subtract',
+                                               p_subject_type, p_subject_id,
+                                               p_subject_relation, p_now, p_path) IS NOT NULL THEN
+      RETURN NULL;
+    END IF;
+    RETURN pg_catalog.jsonb_build_object('then', v_why, 'but_not',
+                                         (p_node -> 'exclusion' -> 'subtract')::text);
+  END IF;
+  RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid rewrite in the stored model',
+    DETAIL = pg_catalog.left(p_node::text, 200);
+END
+$fn$;
+
+-- authz.check: the explanation if p_subject is in p_object#p_relation, NULL otherwise.
+-- Raises CL422 (malformed reference, a relation the object's type does not define, bad
+-- token), 40001 (snapshot older than p_token), CL508 (cycle, depth).
+CREATE OR REPLACE FUNCTION authz.check(p_tenant_id uuid, p_object text, p_relation text,
+                                       p_subject text, p_token text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+STABLE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_o record := authz.parse_object(p_object);
+  v_s record := authz.parse_subject(p_subject);
+BEGIN
+  PERFORM authz.require_fresh(p_tenant_id, p_token);
+  PERFORM authz.require_relation(p_tenant_id, v_o.object_type, p_relation);
+  RETURN authz.evaluate(p_tenant_id, v_o.object_type, v_o.object_id, p_relation,
+                        v_s.subject_type, v_s.subject_id, v_s.subject_relation,
+                        internal.now(), '{}');
+END
+$fn$;
+
+-- authz.require_relation: CL422 unless the model defines p_relation on p_type.
+CREATE OR REPLACE FUNCTION authz.require_relation(p_tenant_id uuid, p_type text,
+                                                  p_relation text)
+RETURNS void
+LANGUAGE plpgsql
+STABLE
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM FROM authz.relations AS r
+  WHERE r.tenant_id = p_tenant_id AND r.object_type = p_type AND r.relation = p_relation;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'unknown relation',
+      DETAIL = pg_catalog.format('the authorization model defines no relation %s on type %s',
+                                 coalesce(p_relation, 'NULL'), p_type),
+      HINT = 'see api.describe_authz_model()';
+  END IF;
+END
+$fn$;

@@ -1,0 +1,70 @@
+-- Relationship-based permissions (Zanzibar / OpenFGA style): how the pieces hand work on.
+--
+--   api.define_authz_model  -> authz.define_model      validate, store relations + edges
+--   api.write_tuples        -> authz.write_tuples      validate, cycle guard, revision bump
+--   api.check_permission    -> authz.check             token, authz.evaluate (recursive)
+--   api.list_permitted_objects / _subjects -> authz.list_objects / list_subjects (graph walk
+--                              over authz.rewrite_edges, then authz.check unless exact)
+--
+-- Names on the wire: an object is 'type:id' (invoice:42), a subject is an object or a
+-- userset 'type:id#relation' (team:ops#member). This file parses them.
+
+-- authz.parse_object: 'type:id' -> (object_type, object_id). CL422 when malformed.
+CREATE OR REPLACE FUNCTION authz.parse_object(p_ref text, p_what text DEFAULT 'object',
+                                              OUT object_type text, OUT object_id text)
+LANGUAGE plpgsql
+IMMUTABLE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_m text[] := pg_catalog.regexp_match(
+    p_ref, '^([a-z][a-z0-9_]{0,62}):([A-Za-z0-9_.:/@|=+-]{1,200})$');
+BEGIN
+  IF v_m IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = pg_catalog.format('invalid %s', p_what),
+      DETAIL = pg_catalog.format('%s is not of the form type:id',
+                                 coalesce(pg_catalog.quote_literal(pg_catalog.left(p_ref, 120)), 'NULL')),
+      HINT = 'a type is lower-case ([a-z][a-z0-9_]*); an id is 1 to 200 of A-Z a-z 0-9 _ . : / @ | = + -, e.g. invoice:42';
+  END IF;
+  object_type := v_m[1];
+  object_id := v_m[2];
+END
+$fn$;
+
+-- authz.parse_subject: 'type:id' or 'type:id#relation' -> (subject_type, subject_id,
+-- subject_relation ('' for a plain object)). CL422 when malformed.
+CREATE OR REPLACE FUNCTION authz.parse_subject(p_ref text, OUT subject_type text,
+                                               OUT subject_id text, OUT subject_relation text)
+LANGUAGE plpgsql
+IMMUTABLE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_m text[] := pg_catalog.regexp_match(
+    p_ref, '^([a-z][a-z0-9_]{0,62}):([A-Za-z0-9_.:/@|=+-]{1,200})(#([a-z][a-z0-9_]{0,62}))?$');
+BEGIN
+  IF v_m IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid subject',
+      DETAIL = pg_catalog.format('%s is not of the form type:id or type:id#relation',
+                                 coalesce(pg_catalog.quote_literal(pg_catalog.left(p_ref, 120)), 'NULL')),
+      HINT = 'e.g. user:alice, or team:ops#member for every member of team ops';
+  END IF;
+  subject_type := v_m[1];
+  subject_id := v_m[2];
+  subject_relation := coalesce(v_m[4], '');
+END
+$fn$;
+
+-- authz.format_tuple: the text form object#relation@subject of one tuple.
+CREATE OR REPLACE FUNCTION authz.format_tuple(p_object_type text, p_object_id text,
+                                              p_relation text, p_subject_type text,
+                                              p_subject_id text, p_subject_relation text)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+SET search_path = ''
+AS $fn$
+  SELECT p_object_type || ':' || p_object_id || '#' || p_relation || '@' || p_subject_type
+         || ':' || p_subject_id
+         || CASE WHEN p_subject_relation = '' THEN '' ELSE '#' || p_subject_relation END
+$fn$;

@@ -1,0 +1,32 @@
+-- Who a check is about. Without a subject it is the caller: principal:<principal id>. Asking
+-- about anyone else (an application checking for its own users, user:alice) needs one of
+-- the roles that act for others: owner, admin, operator, or a worker acting for a job; an
+-- approver or viewer may only ask about itself, so it cannot map other people's access.
+
+-- authz.acting_subject: p_subject, or the caller's own subject when NULL. CL403 / CL422.
+CREATE OR REPLACE FUNCTION authz.acting_subject(p_subject text, p_action text)
+RETURNS text
+LANGUAGE plpgsql
+STABLE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_self text := 'principal:' || internal.current_principal_id();
+BEGIN
+  IF p_subject IS NULL OR p_subject = v_self THEN
+    IF v_self IS NULL THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'no subject',
+        DETAIL = pg_catalog.format('%s without a subject needs a principal in the context', p_action),
+        HINT = 'pass p_subject, e.g. user:alice';
+    END IF;
+    RETURN v_self;
+  END IF;
+  IF NOT internal.has_role('{owner,admin,operator,worker}') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
+      DETAIL = pg_catalog.format('%s about another subject needs the role owner, admin or operator',
+                                 p_action),
+      HINT = pg_catalog.format('omit p_subject to ask about yourself (%s)', v_self);
+  END IF;
+  RETURN p_subject;
+END
+$fn$;

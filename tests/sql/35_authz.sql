@@ -1,0 +1,234 @@
+-- 35: relationship-based permissions in one session: the model (each rewrite kind, what a
+-- model may not be), tuples (validation, idempotency, expiry, the cycle guard), check with
+-- its explanation for each rewrite kind, the depth limit, list objects and subjects,
+-- consistency tokens, who may call what, isolation between tenants, the audit of changes.
+BEGIN;
+SELECT plan(68);
+
+CREATE TEMP TABLE t AS
+  SELECT 'a'::text AS name, * FROM tenancy.create_tenant('authz-a', 'A', 'alice', 'Alice')
+  UNION ALL
+  SELECT 'b', * FROM tenancy.create_tenant('authz-b', 'B', 'bob', 'Bob');
+CREATE TEMP TABLE tok (name text PRIMARY KEY, token text);
+GRANT SELECT, INSERT, UPDATE ON t, tok TO PUBLIC;
+
+CREATE FUNCTION pg_temp.as_role(p_name text, p_roles text[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  RESET ROLE;
+  PERFORM internal.set_context(t.tenant_id, t.principal_id, p_roles) FROM t WHERE t.name = p_name;
+  SET LOCAL ROLE claw_runtime;
+END $$;
+CREATE FUNCTION pg_temp.move_clock(p_by interval) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE v_role text := current_user;
+BEGIN
+  RESET ROLE;
+  UPDATE internal.clock SET offset_by = offset_by + p_by;
+  EXECUTE format('SET LOCAL ROLE %I', v_role);
+END $$;
+CREATE FUNCTION pg_temp.allowed(p_object text, p_relation text, p_subject text)
+RETURNS boolean LANGUAGE sql AS $$
+  SELECT allowed FROM api.check_permission(p_object, p_relation, p_subject) $$;
+
+-- ----------------------------------------------------------------------------- the model
+SELECT pg_temp.as_role('a', '{owner}');
+SELECT lives_ok($$
+  SELECT api.define_authz_model('{"types": {
+    "user": {},
+    "team": {"relations": {"member": {"this": ["user", "team#member"]}}},
+    "business": {"relations": {"admin": {"this": ["user", "team#member"]}}},
+    "folder": {"relations": {"parent": {"this": ["folder"]},
+                             "viewer": {"union": [{"this": ["user"]},
+                                                  {"ttu": {"tupleset": "parent", "computed": "viewer"}}]}}},
+    "invoice": {"relations": {
+      "business": {"this": ["business"]},
+      "owner": {"this": ["user"]},
+      "blocked": {"this": ["user"]},
+      "approver": {"union": [{"this": ["user"]}, {"computed": "owner"},
+                             {"ttu": {"tupleset": "business", "computed": "admin"}}]},
+      "viewer": {"exclusion": {"base": {"computed": "approver"}, "subtract": {"computed": "blocked"}}},
+      "signer": {"intersection": [{"computed": "approver"}, {"computed": "owner"}]}}}}}')
+$$, 'a model with this, usersets, computed, ttu, union, intersection and exclusion is accepted');
+SELECT is((SELECT version FROM api.describe_authz_model()), 1, 'the model is version 1');
+RESET ROLE;
+SELECT ok((SELECT NOT exact FROM authz.relations WHERE object_type = 'invoice' AND relation = 'viewer')
+          AND (SELECT exact FROM authz.relations WHERE object_type = 'folder' AND relation = 'viewer'),
+          'relations with an exclusion are not exact; union-only ones are');
+SELECT pg_temp.as_role('a', '{owner}');
+
+SELECT throws_ok($$ SELECT api.define_authz_model('{"types": {"doc": {"relations": {"viewer": {"computed": "editor"}}}}}') $$,
+  'CL422', 'invalid rewrite of doc.viewer: computed names no relation of doc',
+  'computed must name a relation of the same type');
+SELECT throws_ok($$ SELECT api.define_authz_model('{"types": {"doc": {"relations": {
+    "a": {"computed": "b"}, "b": {"union": [{"computed": "a"}]}}}}}') $$,
+  'CL422', 'invalid authorization model: doc.a includes itself',
+  'a relation that includes itself through computed rewrites is refused');
+SELECT throws_ok($$ SELECT api.define_authz_model('{"types": {"doc": {"relations": {
+    "viewer": {"this": ["usr"]}}}}}') $$,
+  'CL422', 'invalid rewrite of doc.viewer: unknown subject type "usr"',
+  'this must name known subject types');
+SELECT throws_ok($$ SELECT api.define_authz_model('{"types": {"user": {}, "doc": {"relations": {
+    "parent": {"this": ["user"]}, "viewer": {"ttu": {"tupleset": "parent", "computed": "viewer"}}}}}}') $$,
+  'CL422', 'invalid rewrite of doc.viewer: no type parent points at defines viewer',
+  'ttu must reach a relation its tupleset''s types define');
+SELECT throws_ok($$ SELECT api.define_authz_model('{"types": {"doc": {"relations": {"v": {"everyone": true}}}}}') $$,
+  'CL422', 'invalid rewrite of doc.v: unknown rewrite everyone', 'unknown rewrites are refused');
+SELECT throws_ok($$ SELECT api.define_authz_model('{"types": {"doc": {"relations": {"v": {"this": ["doc"], "computed": "v"}}}}}') $$,
+  'CL422', 'invalid rewrite of doc.v', 'a rewrite has exactly one key');
+SELECT throws_ok($$ SELECT api.define_authz_model('{"types": {"Doc": {}}}') $$,
+  'CL422', NULL, 'type names are lower-case identifiers');
+SELECT throws_ok($$ SELECT api.define_authz_model('{"types": {}}', p_expected_version => 7) $$,
+  'CL409', 'stale authorization model version', 'a stale expected version is CL409');
+SELECT is((SELECT version FROM api.describe_authz_model()), 1, 'refused models change nothing');
+
+-- ---------------------------------------------------------------------------- tuples
+SELECT lives_ok($$
+  INSERT INTO tok SELECT 'w1', consistency_token FROM api.write_tuples('[
+    {"object": "team:ops", "relation": "member", "subject": "user:alice"},
+    {"object": "team:all", "relation": "member", "subject": "team:ops#member"},
+    {"object": "business:7", "relation": "admin", "subject": "team:all#member"},
+    {"object": "invoice:42", "relation": "business", "subject": "business:7"},
+    {"object": "invoice:42", "relation": "owner", "subject": "user:bob"},
+    {"object": "invoice:42", "relation": "blocked", "subject": "user:carol"},
+    {"object": "team:ops", "relation": "member", "subject": "user:carol"},
+    {"object": "folder:root", "relation": "viewer", "subject": "user:dana"},
+    {"object": "folder:a", "relation": "parent", "subject": "folder:root"},
+    {"object": "folder:b", "relation": "parent", "subject": "folder:a"}]')
+$$, 'tuples are written');
+SELECT is((SELECT written FROM api.write_tuples('[{"object": "team:ops", "relation": "member", "subject": "user:alice"}]')),
+          1, 'writing an existing tuple again is harmless');
+RESET ROLE;
+SELECT is((SELECT count(*)::int FROM authz.tuples WHERE object_id = 'ops'), 2,
+          'and does not duplicate it');
+SELECT pg_temp.as_role('a', '{owner}');
+SELECT throws_ok($$ SELECT api.write_tuples('[{"object": "invoice:42", "relation": "viewer", "subject": "user:x"}]') $$,
+  'CL422', 'relation takes no tuples', 'a relation without this takes no tuples');
+SELECT throws_ok($$ SELECT api.write_tuples('[{"object": "invoice:42", "relation": "owner", "subject": "team:ops#member"}]') $$,
+  'CL422', 'subject type not allowed', 'a subject type the relation does not take is refused');
+SELECT throws_ok($$ SELECT api.write_tuples('[{"object": "invoice 42", "relation": "owner", "subject": "user:x"}]') $$,
+  'CL422', 'invalid object', 'a malformed object is refused');
+SELECT throws_ok($$ SELECT api.write_tuples('[{"object": "invoice:42", "relation": "owner", "subject": "user:x", "role": "y"}]') $$,
+  'CL422', 'invalid tuple to write', 'unknown keys are refused');
+SELECT throws_ok($$ SELECT api.write_tuples('[{"object": "invoice:42", "relation": "owner", "subject": "user:x", "expires_at": "2001-01-01T00:00:00Z"}]') $$,
+  'CL422', 'expires_at is not in the future', 'an expiry in the past is refused');
+SELECT throws_ok($$ SELECT api.write_tuples('[{"object": "invoice:42", "relation": "owner", "subject": "user:x", "expires_at": "soon"}]') $$,
+  'CL422', 'invalid expires_at', 'a malformed expiry is refused');
+
+-- --------------------------------------------------------------------------- cycles
+SELECT throws_ok($$ SELECT api.write_tuples('[{"object": "team:ops", "relation": "member", "subject": "team:all#member"}]') $$,
+  'CL409', 'the tuple would close a cycle', 'a userset tuple that closes a cycle is refused');
+SELECT throws_ok($$ SELECT api.write_tuples('[{"object": "team:ops", "relation": "member", "subject": "team:ops#member"}]') $$,
+  'CL409', 'the tuple would close a cycle', 'a group cannot contain itself');
+SELECT throws_ok($$ SELECT api.write_tuples('[{"object": "folder:root", "relation": "parent", "subject": "folder:b"}]') $$,
+  'CL409', 'the tuple would close a cycle', 'a tuple-to-userset cycle (folder parents) is refused');
+SELECT lives_ok($$ SELECT api.write_tuples('[{"object": "folder:c", "relation": "parent", "subject": "folder:b"}]') $$,
+  'a longer chain without a cycle is fine');
+
+-- ------------------------------------------------------------------ check, each rewrite
+SELECT ok(pg_temp.allowed('team:ops', 'member', 'user:alice'), 'this: a direct tuple');
+SELECT ok(pg_temp.allowed('team:all', 'member', 'user:alice'), 'this: through a userset');
+SELECT ok(NOT pg_temp.allowed('team:all', 'member', 'user:zed'), 'this: nobody else');
+SELECT ok(pg_temp.allowed('team:all', 'member', 'team:ops#member'), 'a userset as the subject');
+SELECT ok(pg_temp.allowed('team:ops', 'member', 'team:ops#member'), 'a userset includes itself');
+SELECT ok(pg_temp.allowed('invoice:42', 'approver', 'user:bob'), 'computed: the owner approves');
+SELECT ok(pg_temp.allowed('invoice:42', 'approver', 'user:alice'),
+          'ttu: an admin of the invoice''s business approves, through two nested teams');
+SELECT ok(pg_temp.allowed('folder:c', 'viewer', 'user:dana'), 'ttu recursion: a viewer of the root sees a grandchild''s child');
+SELECT ok(NOT pg_temp.allowed('folder:c', 'viewer', 'user:alice'), 'ttu recursion: nobody else');
+SELECT ok(pg_temp.allowed('invoice:42', 'viewer', 'user:alice'), 'exclusion: approver and not blocked');
+SELECT ok(NOT pg_temp.allowed('invoice:42', 'viewer', 'user:carol'), 'exclusion: blocked carol is excluded');
+SELECT ok(pg_temp.allowed('invoice:42', 'signer', 'user:bob'), 'intersection: owner and approver');
+SELECT ok(NOT pg_temp.allowed('invoice:42', 'signer', 'user:alice'), 'intersection: approver only is not enough');
+SELECT is((SELECT explanation -> 'because' ->> 'tuple' FROM api.check_permission('invoice:42', 'approver', 'user:alice')),
+          'invoice:42#business@business:7', 'the explanation starts at the tuple-to-userset tuple');
+SELECT is((SELECT array_agg(line ORDER BY step) FROM api.explain_permission('invoice:42', 'approver', 'user:alice')),
+          ARRAY['invoice:42#approver', '  via tuple invoice:42#business@business:7', '  business:7#admin',
+                '    via tuple business:7#admin@team:all#member', '    team:all#member',
+                '      via tuple team:all#member@team:ops#member', '      team:ops#member',
+                '        direct tuple team:ops#member@user:alice'],
+          'explain_permission gives the whole path, tuple by tuple');
+SELECT is((SELECT count(*)::int FROM api.explain_permission('invoice:42', 'viewer', 'user:carol')), 0,
+          'no explanation when the check fails');
+SELECT throws_ok($$ SELECT * FROM api.check_permission('invoice:42', 'payer', 'user:bob') $$,
+  'CL422', 'unknown relation', 'a relation the type does not define is CL422');
+SELECT throws_ok($$ SELECT * FROM api.check_permission('invoice:42', 'owner', 'user') $$,
+  'CL422', 'invalid subject', 'a malformed subject is CL422');
+
+-- ----------------------------------------------------------------------------- expiry
+SELECT lives_ok($$ SELECT api.write_tuples(jsonb_build_array(jsonb_build_object(
+                     'object', 'invoice:43', 'relation', 'owner', 'subject', 'user:eve',
+                     'expires_at', now() + interval '1 hour'))) $$,
+  'a tuple with an expiry is written');
+SELECT ok(pg_temp.allowed('invoice:43', 'approver', 'user:eve'), 'it grants before its expiry');
+SELECT pg_temp.move_clock(interval '61 minutes');
+SELECT ok(NOT pg_temp.allowed('invoice:43', 'approver', 'user:eve'), 'an expired tuple never grants');
+SELECT is((SELECT count(*)::int FROM api.list_permitted_objects('invoice', 'owner', 'user:eve')), 0,
+          'nor lists');
+SELECT is((SELECT expired FROM api.list_object_tuples('invoice:43')), true, 'list_object_tuples flags it expired');
+SELECT pg_temp.move_clock(interval '-61 minutes');
+
+-- --------------------------------------------------------------------------- depth
+SELECT lives_ok($$
+  SELECT api.write_tuples(jsonb_agg(jsonb_build_object('object', 'team:d' || i, 'relation', 'member',
+                                                       'subject', 'team:d' || (i + 1) || '#member')))
+  FROM generate_series(0, 29) AS i
+$$, 'a chain of 30 nested teams can be written');
+SELECT lives_ok($$ SELECT api.write_tuples('[{"object": "team:d30", "relation": "member", "subject": "user:deep"}]') $$,
+  'with a member at the bottom');
+SELECT ok(pg_temp.allowed('team:d10', 'member', 'user:deep'), '20 levels deep is answered');
+SELECT throws_ok($$ SELECT * FROM api.check_permission('team:d0', 'member', 'user:deep') $$,
+  'CL508', 'relationship graph too deep', 'beyond 25 nodes the check is CL508, not a hang');
+
+-- ----------------------------------------------------------------------------- lists
+SELECT is(ARRAY(SELECT object FROM api.list_permitted_objects('invoice', 'viewer', 'user:alice')),
+          ARRAY['invoice:42'], 'list_objects through ttu and nested teams');
+SELECT is(ARRAY(SELECT object FROM api.list_permitted_objects('invoice', 'viewer', 'user:carol')),
+          '{}'::text[], 'list_objects confirms exclusions');
+SELECT is(ARRAY(SELECT object FROM api.list_permitted_objects('folder', 'viewer', 'user:dana')),
+          ARRAY['folder:a', 'folder:b', 'folder:c', 'folder:root'], 'list_objects through ttu recursion');
+SELECT is(ARRAY(SELECT subject FROM api.list_permitted_subjects('invoice:42', 'viewer', 'user')),
+          ARRAY['user:alice', 'user:bob'], 'list_subjects, excluded carol left out');
+
+-- ----------------------------------------------------------------- consistency tokens
+SELECT throws_ok($$ SELECT * FROM api.check_permission('invoice:42', 'owner', 'user:bob',
+                                                       'zt1.999999.0123456789abcdef0123456789abcdef') $$,
+  'CL422', 'invalid consistency token', 'a forged token is refused');
+SELECT lives_ok($$ SELECT * FROM api.check_permission('invoice:42', 'owner', 'user:bob',
+                                                      (SELECT token FROM tok WHERE name = 'w1')) $$,
+  'the token of a write this snapshot has seen is accepted');
+SELECT pg_temp.as_role('b', '{owner}');
+SELECT lives_ok($$ SELECT api.define_authz_model('{"types": {"user": {}, "invoice": {"relations": {"owner": {"this": ["user"]}}}}}') $$,
+  'tenant B defines its own model');
+SELECT throws_ok($$ SELECT * FROM api.check_permission('invoice:42', 'owner', 'user:bob',
+                                                       (SELECT token FROM tok WHERE name = 'w1')) $$,
+  'CL422', 'invalid consistency token', 'tenant A''s token is refused in tenant B');
+
+-- ------------------------------------------------------------------------- isolation
+SELECT ok(NOT pg_temp.allowed('invoice:42', 'owner', 'user:bob'), 'tenant B does not see tenant A''s tuples');
+SELECT is((SELECT count(*)::int FROM api.list_object_tuples('invoice:42')), 0, 'nor list them');
+
+-- ---------------------------------------------------------------------------- who
+SELECT pg_temp.as_role('a', '{viewer}');
+SELECT throws_ok($$ SELECT api.write_tuples('[{"object": "invoice:9", "relation": "owner", "subject": "user:v"}]') $$,
+  'CL403', 'forbidden', 'a viewer cannot write tuples');
+SELECT throws_ok($$ SELECT * FROM api.check_permission('invoice:42', 'owner', 'user:bob') $$,
+  'CL403', 'forbidden', 'a viewer cannot ask about others');
+SELECT lives_ok($$ SELECT * FROM api.check_permission('invoice:42', 'owner') $$,
+  'a viewer may ask about itself');
+SELECT pg_temp.as_role('a', '{operator}');
+SELECT throws_ok($$ SELECT api.define_authz_model('{"types": {}}') $$,
+  'CL403', 'forbidden', 'an operator cannot change the model');
+
+-- ---------------------------------------------------------------- contract, audit
+SELECT pg_temp.as_role('a', '{owner}');
+SELECT throws_ok($$ SELECT api.define_authz_model('{"types": {"user": {}}}') $$,
+  'CL409', 'the new authorization model has no place for existing tuples',
+  'a model that drops relations with tuples is refused (expand/contract)');
+RESET ROLE;
+SELECT ok((SELECT count(*) FROM audit.events AS e JOIN t ON t.tenant_id = e.tenant_id AND t.name = 'a'
+           WHERE e.action = 'authz.tuples.insert') >= 10
+          AND EXISTS (SELECT 1 FROM audit.events AS e JOIN t ON t.tenant_id = e.tenant_id AND t.name = 'a'
+                      WHERE e.action = 'authz.models.insert'),
+          'tuple and model changes are in the tenant''s audit chain');
+
+SELECT * FROM finish();
+ROLLBACK;
