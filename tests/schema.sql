@@ -4926,6 +4926,28 @@ $$;
 ALTER FUNCTION ontology.raise_contract(p_type text, p_property text, p_rule text, p_count bigint, p_example uuid) OWNER TO claw_owner;
 
 --
+-- Name: tg_link_types__fixed(); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.tg_link_types__fixed() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF (NEW.tenant_id, NEW.link_type_id, NEW.name, NEW.from_type_id, NEW.to_type_id, NEW.cardinality)
+     IS DISTINCT FROM (OLD.tenant_id, OLD.link_type_id, OLD.name, OLD.from_type_id, OLD.to_type_id,
+                       OLD.cardinality) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'a link type''s ends and cardinality are fixed',
+      DETAIL = pg_catalog.format('link type %s: only its description may change', OLD.name),
+      HINT = 'define a link type with another name';
+  END IF;
+  RETURN NEW;
+END
+$$;
+
+ALTER FUNCTION ontology.tg_link_types__fixed() OWNER TO claw_owner;
+
+--
 -- Name: tg_links__check(); Type: FUNCTION; Schema: ontology; Owner: claw_owner
 --
 
@@ -7620,6 +7642,12 @@ CREATE TRIGGER "500_audit" AFTER INSERT OR UPDATE OF status ON flow.runs FOR EAC
 CREATE TRIGGER "100_check" BEFORE INSERT OR UPDATE ON ontology.links FOR EACH ROW EXECUTE FUNCTION ontology.tg_links__check();
 
 --
+-- Name: link_types 100_fixed; Type: TRIGGER; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TRIGGER "100_fixed" BEFORE UPDATE ON ontology.link_types FOR EACH ROW EXECUTE FUNCTION ontology.tg_link_types__fixed();
+
+--
 -- Name: objects 100_validate; Type: TRIGGER; Schema: ontology; Owner: claw_owner
 --
 
@@ -9689,6 +9717,12 @@ REVOKE ALL ON FUNCTION ontology.property_spec(p_prop ontology.properties) FROM P
 --
 
 REVOKE ALL ON FUNCTION ontology.raise_contract(p_type text, p_property text, p_rule text, p_count bigint, p_example uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_link_types__fixed(); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.tg_link_types__fixed() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_links__check(); Type: ACL; Schema: ontology; Owner: claw_owner

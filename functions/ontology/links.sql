@@ -1,5 +1,7 @@
 -- Links: typed relations between two live objects.
 --
+--   ontology.link_types BEFORE UPDATE "100_fixed" (ontology.tg_link_types__fixed): name,
+--     ends and cardinality never change (CL403); the description may.
 --   BEFORE INSERT OR UPDATE "100_check" (ontology.tg_links__check): on insert, one_from and
 --     one_to are copied from the link type (the foreign key to the type's generated columns
 --     keeps them equal whoever writes), and both ends must be live objects of the type's
@@ -10,6 +12,25 @@
 --     links_one_from_idx, links_one_to_idx, links_pair_idx. ontology.link_conflict turns
 --     their 23505 into the CL409 that names the link type and the rule.
 -- Locks: the from object, then the to object, FOR SHARE.
+
+CREATE OR REPLACE FUNCTION ontology.tg_link_types__fixed()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $fn$
+BEGIN
+  IF (NEW.tenant_id, NEW.link_type_id, NEW.name, NEW.from_type_id, NEW.to_type_id, NEW.cardinality)
+     IS DISTINCT FROM (OLD.tenant_id, OLD.link_type_id, OLD.name, OLD.from_type_id, OLD.to_type_id,
+                       OLD.cardinality) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'a link type''s ends and cardinality are fixed',
+      DETAIL = pg_catalog.format('link type %s: only its description may change', OLD.name),
+      HINT = 'define a link type with another name';
+  END IF;
+  RETURN NEW;
+END
+$fn$;
+CREATE OR REPLACE TRIGGER "100_fixed" BEFORE UPDATE ON ontology.link_types
+  FOR EACH ROW EXECUTE FUNCTION ontology.tg_link_types__fixed();
 
 CREATE OR REPLACE FUNCTION ontology.tg_links__check()
 RETURNS trigger
