@@ -619,27 +619,19 @@ COMMENT ON FUNCTION api.create_schedule(p_name text, p_cron text, p_time_zone te
 CREATE FUNCTION api.define_link_type(p_name text, p_from_type text, p_to_type text, p_cardinality text, p_description text DEFAULT NULL::text) RETURNS uuid
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
-    AS $_$
+    AS $$
 DECLARE
   v_from ontology.object_types;
   v_to ontology.object_types;
   v ontology.link_types;
 BEGIN
   PERFORM internal.require_role('{owner,admin}', 'ontology:admin', 'defining link types');
-  IF p_name IS NULL OR p_name !~ '^[a-z][a-z0-9_]{0,62}$' THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid link type name',
-      DETAIL = pg_catalog.format('%L is not a link type name', p_name),
-      HINT = 'lower-case letters, digits and _, starting with a letter, at most 63 characters';
-  END IF;
+  PERFORM ontology.check_definition('link type', p_name, p_description);
   IF p_cardinality IS NULL
      OR p_cardinality NOT IN ('one_to_one', 'one_to_many', 'many_to_one', 'many_to_many') THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid cardinality',
       DETAIL = pg_catalog.format('%L is not a cardinality', p_cardinality),
       HINT = 'one_to_one, one_to_many, many_to_one or many_to_many';
-  END IF;
-  IF pg_catalog.length(p_description) > 2000 THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid description',
-      DETAIL = 'a description has at most 2000 characters', HINT = 'shorten it';
   END IF;
   v_from := ontology.find_type(p_from_type);
   v_to := ontology.find_type(p_to_type);
@@ -669,7 +661,7 @@ BEGIN
   END IF;
   RETURN v.link_type_id;
 END
-$_$;
+$$;
 
 ALTER FUNCTION api.define_link_type(p_name text, p_from_type text, p_to_type text, p_cardinality text, p_description text) OWNER TO claw_owner;
 
@@ -4163,6 +4155,31 @@ $$;
 ALTER FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) OWNER TO claw_owner;
 
 --
+-- Name: check_definition(text, text, text); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.check_definition(p_what text, p_name text, p_description text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+BEGIN
+  IF p_name IS NULL OR p_name !~ '^[a-z][a-z0-9_]{0,62}$' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = pg_catalog.format('invalid %s name', p_what),
+      DETAIL = pg_catalog.format('%L is not a %s name', p_name, p_what),
+      HINT = 'lower-case letters, digits and _, starting with a letter, at most 63 characters';
+  END IF;
+  IF pg_catalog.length(p_description) > 2000 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid description',
+      DETAIL = pg_catalog.format('the description of %s %s has more than 2000 characters',
+                                 p_what, p_name),
+      HINT = 'shorten it';
+  END IF;
+END
+$_$;
+
+ALTER FUNCTION ontology.check_definition(p_what text, p_name text, p_description text) OWNER TO claw_owner;
+
+--
 -- Name: check_input_schema(text, jsonb); Type: FUNCTION; Schema: ontology; Owner: claw_owner
 --
 
@@ -4421,7 +4438,7 @@ ALTER FUNCTION ontology.create_link(p_type ontology.link_types, p_from uuid, p_t
 CREATE FUNCTION ontology.define_type(p_name text, p_properties jsonb, p_description text, p_expected_version integer) RETURNS TABLE(type_id uuid, version integer, changed boolean)
     LANGUAGE plpgsql
     SET search_path TO ''
-    AS $_$
+    AS $$
 DECLARE
   v_tenant uuid := internal.current_tenant_id();
   v_actor uuid := internal.current_principal_id();
@@ -4436,19 +4453,11 @@ DECLARE
   v_name text;
   v_bad record;
 BEGIN
-  IF p_name IS NULL OR p_name !~ '^[a-z][a-z0-9_]{0,62}$' THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid object type name',
-      DETAIL = pg_catalog.format('%L is not a type name', p_name),
-      HINT = 'lower-case letters, digits and _, starting with a letter, at most 63 characters';
-  END IF;
+  PERFORM ontology.check_definition('object type', p_name, p_description);
   IF pg_catalog.jsonb_typeof(p_properties) IS DISTINCT FROM 'object' THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid property definitions',
       DETAIL = pg_catalog.format('p_properties of %s is not a JSON object', p_name),
       HINT = 'pass {"<property>": {"kind": "string", "required": true}, ...}';
-  END IF;
-  IF pg_catalog.length(p_description) > 2000 THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid description',
-      DETAIL = 'a description has at most 2000 characters', HINT = 'shorten it';
   END IF;
 
   SELECT t.* INTO v_type FROM ontology.object_types AS t
@@ -4596,7 +4605,7 @@ BEGIN
   END IF;
   RETURN QUERY SELECT v_type.type_id, v_type.version, v_changed OR v_created;
 END
-$_$;
+$$;
 
 ALTER FUNCTION ontology.define_type(p_name text, p_properties jsonb, p_description text, p_expected_version integer) OWNER TO claw_owner;
 
@@ -9651,6 +9660,12 @@ REVOKE ALL ON FUNCTION internal.tenant_schemas() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) TO claw_dispatcher;
+
+--
+-- Name: FUNCTION check_definition(p_what text, p_name text, p_description text); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.check_definition(p_what text, p_name text, p_description text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION check_input_schema(p_tool text, p_schema jsonb); Type: ACL; Schema: ontology; Owner: claw_owner

@@ -25,20 +25,12 @@ DECLARE
   v ontology.link_types;
 BEGIN
   PERFORM internal.require_role('{owner,admin}', 'ontology:admin', 'defining link types');
-  IF p_name IS NULL OR p_name !~ '^[a-z][a-z0-9_]{0,62}$' THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid link type name',
-      DETAIL = pg_catalog.format('%L is not a link type name', p_name),
-      HINT = 'lower-case letters, digits and _, starting with a letter, at most 63 characters';
-  END IF;
+  PERFORM ontology.check_definition('link type', p_name, p_description);
   IF p_cardinality IS NULL
      OR p_cardinality NOT IN ('one_to_one', 'one_to_many', 'many_to_one', 'many_to_many') THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid cardinality',
       DETAIL = pg_catalog.format('%L is not a cardinality', p_cardinality),
       HINT = 'one_to_one, one_to_many, many_to_one or many_to_many';
-  END IF;
-  IF pg_catalog.length(p_description) > 2000 THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid description',
-      DETAIL = 'a description has at most 2000 characters', HINT = 'shorten it';
   END IF;
   v_from := ontology.find_type(p_from_type);
   v_to := ontology.find_type(p_to_type);

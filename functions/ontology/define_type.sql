@@ -77,19 +77,11 @@ DECLARE
   v_name text;
   v_bad record;
 BEGIN
-  IF p_name IS NULL OR p_name !~ '^[a-z][a-z0-9_]{0,62}$' THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid object type name',
-      DETAIL = pg_catalog.format('%L is not a type name', p_name),
-      HINT = 'lower-case letters, digits and _, starting with a letter, at most 63 characters';
-  END IF;
+  PERFORM ontology.check_definition('object type', p_name, p_description);
   IF pg_catalog.jsonb_typeof(p_properties) IS DISTINCT FROM 'object' THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid property definitions',
       DETAIL = pg_catalog.format('p_properties of %s is not a JSON object', p_name),
       HINT = 'pass {"<property>": {"kind": "string", "required": true}, ...}';
-  END IF;
-  IF pg_catalog.length(p_description) > 2000 THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid description',
-      DETAIL = 'a description has at most 2000 characters', HINT = 'shorten it';
   END IF;
 
   SELECT t.* INTO v_type FROM ontology.object_types AS t

@@ -4,7 +4,7 @@
 -- the live objects satisfy it and is CL409 (property, rule, count, example, hint) otherwise,
 -- writing nothing.
 BEGIN;
-SELECT plan(84);
+SELECT plan(85);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice');
@@ -84,6 +84,8 @@ SELECT throws_ok($$SELECT * FROM api.define_object_type('x', '{"a": {"kind": "st
 SELECT throws_ok($$SELECT * FROM api.define_object_type('x', '{"Bad": {"kind": "string"}}')$$, 'CL422',
                  'property "Bad" of x: invalid name (lower-case letters, digits and _, starting with a letter)',
                  'a property name is lower-case');
+SELECT throws_ok($$SELECT * FROM api.define_object_type('x', '{}', repeat('d', 2001))$$, 'CL422',
+                 'invalid description', 'a description has at most 2000 characters');
 SELECT is((SELECT count(*)::int FROM api.list_object_types()), 0, 'no failed definition wrote anything');
 
 -- versions ----------------------------------------------------------------------------------
