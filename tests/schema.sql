@@ -162,6 +162,44 @@ ALTER FUNCTION admin.list_members(p_tenant_id uuid, p_reason text) OWNER TO claw
 COMMENT ON FUNCTION admin.list_members(p_tenant_id uuid, p_reason text) IS 'Operators: a tenant''s principals, roles and key status (no secrets). Audited; needs a reason.';
 
 --
+-- Name: list_object_types(uuid, text); Type: FUNCTION; Schema: admin; Owner: claw_operator_reader
+--
+
+CREATE FUNCTION admin.list_object_types(p_tenant_id uuid, p_reason text) RETURNS TABLE(name text, version integer, properties bigint, live_objects bigint, deleted_objects bigint, updated_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM tenancy.tenants AS t WHERE t.tenant_id = p_tenant_id) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'tenant not found',
+      DETAIL = pg_catalog.format('no tenant %s', p_tenant_id),
+      HINT = 'list tenants with admin.list_tenants(p_reason => ...)';
+  END IF;
+  PERFORM admin.record_read(p_tenant_id, 'admin.list_object_types', p_reason);
+  RETURN QUERY
+  SELECT ty.name, ty.version,
+         (SELECT pg_catalog.count(*) FROM ontology.properties AS p
+          WHERE p.tenant_id = ty.tenant_id AND p.type_id = ty.type_id),
+         (SELECT pg_catalog.count(*) FROM ontology.objects AS o
+          WHERE o.tenant_id = ty.tenant_id AND o.type_id = ty.type_id AND o.deleted_at IS NULL),
+         (SELECT pg_catalog.count(*) FROM ontology.objects AS o
+          WHERE o.tenant_id = ty.tenant_id AND o.type_id = ty.type_id AND o.deleted_at IS NOT NULL),
+         ty.updated_at
+  FROM ontology.object_types AS ty
+  WHERE ty.tenant_id = p_tenant_id
+  ORDER BY ty.name;
+END
+$$;
+
+ALTER FUNCTION admin.list_object_types(p_tenant_id uuid, p_reason text) OWNER TO claw_operator_reader;
+
+--
+-- Name: FUNCTION list_object_types(p_tenant_id uuid, p_reason text); Type: COMMENT; Schema: admin; Owner: claw_operator_reader
+--
+
+COMMENT ON FUNCTION admin.list_object_types(p_tenant_id uuid, p_reason text) IS 'Operators: a tenant''s object types with version, properties and live/deleted object counts (no object data). Audited; needs a reason.';
+
+--
 -- Name: list_tenants(text); Type: FUNCTION; Schema: admin; Owner: claw_operator_reader
 --
 
@@ -8712,6 +8750,12 @@ GRANT USAGE ON SCHEMA internal TO claw_dispatcher;
 GRANT USAGE ON SCHEMA internal TO claw_operator_reader;
 
 --
+-- Name: SCHEMA ontology; Type: ACL; Schema: -; Owner: claw_owner
+--
+
+GRANT USAGE ON SCHEMA ontology TO claw_operator_reader;
+
+--
 -- Name: SCHEMA queue; Type: ACL; Schema: -; Owner: claw_owner
 --
 
@@ -8738,6 +8782,13 @@ GRANT ALL ON FUNCTION admin.chain_status(p_reason text) TO claw_admin;
 
 REVOKE ALL ON FUNCTION admin.list_members(p_tenant_id uuid, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION admin.list_members(p_tenant_id uuid, p_reason text) TO claw_admin;
+
+--
+-- Name: FUNCTION list_object_types(p_tenant_id uuid, p_reason text); Type: ACL; Schema: admin; Owner: claw_operator_reader
+--
+
+REVOKE ALL ON FUNCTION admin.list_object_types(p_tenant_id uuid, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION admin.list_object_types(p_tenant_id uuid, p_reason text) TO claw_admin;
 
 --
 -- Name: FUNCTION list_tenants(p_reason text); Type: ACL; Schema: admin; Owner: claw_operator_reader
@@ -9674,6 +9725,12 @@ REVOKE ALL ON FUNCTION ontology.check_definition(p_what text, p_name text, p_des
 REVOKE ALL ON FUNCTION ontology.check_input_schema(p_tool text, p_schema jsonb) FROM PUBLIC;
 
 --
+-- Name: TABLE properties; Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+GRANT SELECT ON TABLE ontology.properties TO claw_operator_reader;
+
+--
 -- Name: FUNCTION check_value(p_prop ontology.properties, p_value jsonb, p_lock boolean); Type: ACL; Schema: ontology; Owner: claw_owner
 --
 
@@ -9692,10 +9749,34 @@ REVOKE ALL ON FUNCTION ontology.create_link(p_type ontology.link_types, p_from u
 REVOKE ALL ON FUNCTION ontology.define_type(p_name text, p_properties jsonb, p_description text, p_expected_version integer) FROM PUBLIC;
 
 --
+-- Name: TABLE object_types; Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+GRANT SELECT ON TABLE ontology.object_types TO claw_operator_reader;
+
+--
 -- Name: FUNCTION find_type(p_name text); Type: ACL; Schema: ontology; Owner: claw_owner
 --
 
 REVOKE ALL ON FUNCTION ontology.find_type(p_name text) FROM PUBLIC;
+
+--
+-- Name: COLUMN objects.tenant_id; Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+GRANT SELECT(tenant_id) ON TABLE ontology.objects TO claw_operator_reader;
+
+--
+-- Name: COLUMN objects.type_id; Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+GRANT SELECT(type_id) ON TABLE ontology.objects TO claw_operator_reader;
+
+--
+-- Name: COLUMN objects.deleted_at; Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+GRANT SELECT(deleted_at) ON TABLE ontology.objects TO claw_operator_reader;
 
 --
 -- Name: FUNCTION lock_object(p_object_id uuid, p_expected_version integer); Type: ACL; Schema: ontology; Owner: claw_owner
