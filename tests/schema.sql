@@ -520,19 +520,11 @@ CREATE FUNCTION api.create_link(p_link_type text, p_from_object_id uuid, p_to_ob
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
-DECLARE
-  v ontology.link_types;
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'ontology:write',
                                 'creating links');
-  SELECT lt.* INTO v FROM ontology.link_types AS lt
-  WHERE lt.tenant_id = internal.current_tenant_id() AND lt.name = p_link_type;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'link type not found',
-      DETAIL = pg_catalog.format('no link type %L in this tenant', p_link_type),
-      HINT = 'api.list_link_types lists the link types';
-  END IF;
-  RETURN ontology.create_link(v, p_from_object_id, p_to_object_id);
+  RETURN ontology.create_link(ontology.find_link_type(p_link_type), p_from_object_id,
+                              p_to_object_id);
 END
 $$;
 
@@ -1525,11 +1517,8 @@ BEGIN
       DETAIL = pg_catalog.format('no object %s in this tenant', p_object_id),
       HINT = 'api.list_objects_by_type lists a type''s objects';
   END IF;
-  IF p_link_type IS NOT NULL AND NOT EXISTS (
-       SELECT FROM ontology.link_types AS lt WHERE lt.tenant_id = v_tenant AND lt.name = p_link_type) THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'link type not found',
-      DETAIL = pg_catalog.format('no link type %L in this tenant', p_link_type),
-      HINT = 'api.list_link_types lists the link types';
+  IF p_link_type IS NOT NULL THEN
+    PERFORM ontology.find_link_type(p_link_type);
   END IF;
   RETURN QUERY
   SELECT l.link_id, lt.name, CASE WHEN l.from_object_id = p_object_id THEN 'out' ELSE 'in' END,
@@ -4646,6 +4635,30 @@ END
 $$;
 
 ALTER FUNCTION ontology.define_type(p_name text, p_properties jsonb, p_description text, p_expected_version integer) OWNER TO claw_owner;
+
+--
+-- Name: find_link_type(text); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.find_link_type(p_name text) RETURNS ontology.link_types
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v ontology.link_types;
+BEGIN
+  SELECT lt.* INTO v FROM ontology.link_types AS lt
+  WHERE lt.tenant_id = internal.current_tenant_id() AND lt.name = p_name;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'link type not found',
+      DETAIL = pg_catalog.format('no link type %L in this tenant', p_name),
+      HINT = 'api.list_link_types lists the link types';
+  END IF;
+  RETURN v;
+END
+$$;
+
+ALTER FUNCTION ontology.find_link_type(p_name text) OWNER TO claw_owner;
 
 --
 -- Name: object_types; Type: TABLE; Schema: ontology; Owner: claw_owner
@@ -9747,6 +9760,12 @@ REVOKE ALL ON FUNCTION ontology.create_link(p_type ontology.link_types, p_from u
 --
 
 REVOKE ALL ON FUNCTION ontology.define_type(p_name text, p_properties jsonb, p_description text, p_expected_version integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION find_link_type(p_name text); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.find_link_type(p_name text) FROM PUBLIC;
 
 --
 -- Name: TABLE object_types; Type: ACL; Schema: ontology; Owner: claw_owner

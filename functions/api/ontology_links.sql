@@ -107,19 +107,11 @@ VOLATILE
 SECURITY DEFINER
 SET search_path = ''
 AS $fn$
-DECLARE
-  v ontology.link_types;
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'ontology:write',
                                 'creating links');
-  SELECT lt.* INTO v FROM ontology.link_types AS lt
-  WHERE lt.tenant_id = internal.current_tenant_id() AND lt.name = p_link_type;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'link type not found',
-      DETAIL = pg_catalog.format('no link type %L in this tenant', p_link_type),
-      HINT = 'api.list_link_types lists the link types';
-  END IF;
-  RETURN ontology.create_link(v, p_from_object_id, p_to_object_id);
+  RETURN ontology.create_link(ontology.find_link_type(p_link_type), p_from_object_id,
+                              p_to_object_id);
 END
 $fn$;
 COMMENT ON FUNCTION api.create_link(text, uuid, uuid) IS
@@ -174,11 +166,8 @@ BEGIN
       DETAIL = pg_catalog.format('no object %s in this tenant', p_object_id),
       HINT = 'api.list_objects_by_type lists a type''s objects';
   END IF;
-  IF p_link_type IS NOT NULL AND NOT EXISTS (
-       SELECT FROM ontology.link_types AS lt WHERE lt.tenant_id = v_tenant AND lt.name = p_link_type) THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'link type not found',
-      DETAIL = pg_catalog.format('no link type %L in this tenant', p_link_type),
-      HINT = 'api.list_link_types lists the link types';
+  IF p_link_type IS NOT NULL THEN
+    PERFORM ontology.find_link_type(p_link_type);
   END IF;
   RETURN QUERY
   SELECT l.link_id, lt.name, CASE WHEN l.from_object_id = p_object_id THEN 'out' ELSE 'in' END,

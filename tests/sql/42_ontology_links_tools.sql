@@ -3,7 +3,7 @@
 -- fixed after creation, the tool catalog (schema validation, versions, enabling), who may
 -- call what, isolation between tenants, and the audit of every ontology table.
 BEGIN;
-SELECT plan(108);
+SELECT plan(109);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
@@ -109,6 +109,8 @@ SELECT throws_ok(format('SELECT api.delete_link(%L)', gen_random_uuid()), 'CL404
                  'deleting an unknown link is CL404');
 SELECT throws_ok(format('SELECT * FROM api.list_links(%L)', gen_random_uuid()), 'CL404', 'object not found',
                  'listing the links of an unknown object is CL404');
+SELECT throws_ok(format('SELECT * FROM api.list_links(%L, ''ghost'')', pg_temp.id('p1')), 'CL404',
+                 'link type not found', 'listing by an unknown link type is CL404');
 SELECT is(api.delete_object(pg_temp.id('d2'), 1), 2, 'deleting an object');
 SELECT is((SELECT count(*)::int FROM api.list_links(pg_temp.id('p1'))), 3, 'deletes its links (p1 keeps owns d1, assigned d1, visits d1)');
 SELECT throws_ok(pg_temp.link('visits', 'p3', 'd2'), 'CL422', 'link visits: the to object is not a live desk',
