@@ -19,9 +19,10 @@
 --   ontology.link_types      named, typed relations between two object types with a
 --                            cardinality; ends and cardinality never change.
 --   ontology.links           links between two live objects. one_from/one_to are copied from
---                            the link type (a foreign key to the type's own generated columns
---                            keeps them equal) so that partial unique indexes enforce the
---                            cardinality under concurrency.
+--                            the link type (where checks tie them to the cardinality; a
+--                            foreign key to the type's (id, one_from, one_to) keeps them
+--                            equal) so that partial unique indexes enforce the cardinality
+--                            under concurrency.
 --   ontology.tools           the tool catalog agents act through: input JSON schema, side
 --                            effect, blast radius, reversibility, enabled, version.
 CREATE SCHEMA ontology AUTHORIZATION claw_owner;
@@ -141,10 +142,8 @@ CREATE TABLE ontology.link_types (
   cardinality   text NOT NULL CHECK (cardinality IN ('one_to_one', 'one_to_many',
                                                      'many_to_one', 'many_to_many')),
   -- a to-object has at most one from-object / a from-object at most one to-object
-  one_from      boolean NOT NULL GENERATED ALWAYS AS
-                  (cardinality IN ('one_to_one', 'one_to_many')) STORED,
-  one_to        boolean NOT NULL GENERATED ALWAYS AS
-                  (cardinality IN ('one_to_one', 'many_to_one')) STORED,
+  one_from      boolean NOT NULL,
+  one_to        boolean NOT NULL,
   description   text CHECK (length(description) <= 2000),
   created_by    uuid,
   created_at    timestamptz NOT NULL DEFAULT now(),
@@ -154,7 +153,9 @@ CREATE TABLE ontology.link_types (
   -- the target of links' (link type, one_from, one_to) foreign key
   UNIQUE (tenant_id, link_type_id, one_from, one_to),
   FOREIGN KEY (tenant_id, from_type_id) REFERENCES ontology.object_types (tenant_id, type_id),
-  FOREIGN KEY (tenant_id, to_type_id) REFERENCES ontology.object_types (tenant_id, type_id)
+  FOREIGN KEY (tenant_id, to_type_id) REFERENCES ontology.object_types (tenant_id, type_id),
+  CHECK (one_from = (cardinality IN ('one_to_one', 'one_to_many'))),
+  CHECK (one_to = (cardinality IN ('one_to_one', 'many_to_one')))
 );
 ALTER TABLE ontology.link_types ENABLE ROW LEVEL SECURITY;
 ALTER TABLE ontology.link_types FORCE ROW LEVEL SECURITY;

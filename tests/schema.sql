@@ -669,8 +669,10 @@ BEGIN
   WHERE lt.tenant_id = v_from.tenant_id AND lt.name = p_name FOR UPDATE;
   IF NOT FOUND THEN
     INSERT INTO ontology.link_types AS lt (tenant_id, name, from_type_id, to_type_id, cardinality,
-                                           description, created_by)
-    VALUES (v_from.tenant_id, p_name, v_from.type_id, v_to.type_id, p_cardinality, p_description,
+                                           one_from, one_to, description, created_by)
+    VALUES (v_from.tenant_id, p_name, v_from.type_id, v_to.type_id, p_cardinality,
+            p_cardinality IN ('one_to_one', 'one_to_many'),
+            p_cardinality IN ('one_to_one', 'many_to_one'), p_description,
             internal.current_principal_id())
     RETURNING lt.* INTO v;
     RETURN v.link_type_id;
@@ -4409,13 +4411,15 @@ CREATE TABLE ontology.link_types (
     from_type_id uuid NOT NULL,
     to_type_id uuid NOT NULL,
     cardinality text NOT NULL,
-    one_from boolean GENERATED ALWAYS AS ((cardinality = ANY (ARRAY['one_to_one'::text, 'one_to_many'::text]))) STORED NOT NULL,
-    one_to boolean GENERATED ALWAYS AS ((cardinality = ANY (ARRAY['one_to_one'::text, 'many_to_one'::text]))) STORED NOT NULL,
+    one_from boolean NOT NULL,
+    one_to boolean NOT NULL,
     description text,
     created_by uuid,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT link_types_cardinality_check CHECK ((cardinality = ANY (ARRAY['one_to_one'::text, 'one_to_many'::text, 'many_to_one'::text, 'many_to_many'::text]))),
+    CONSTRAINT link_types_check CHECK ((one_from = (cardinality = ANY (ARRAY['one_to_one'::text, 'one_to_many'::text])))),
+    CONSTRAINT link_types_check1 CHECK ((one_to = (cardinality = ANY (ARRAY['one_to_one'::text, 'many_to_one'::text])))),
     CONSTRAINT link_types_description_check CHECK ((length(description) <= 2000)),
     CONSTRAINT link_types_name_check CHECK ((name ~ '^[a-z][a-z0-9_]{0,62}$'::text))
 );
@@ -4986,6 +4990,26 @@ $$;
 ALTER FUNCTION ontology.raise_contract(p_type text, p_property text, p_rule text, p_count bigint, p_example uuid) OWNER TO claw_owner;
 
 --
+-- Name: require_own_tenant(uuid); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.require_own_tenant(p_tenant_id uuid) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF p_tenant_id IS DISTINCT FROM internal.current_tenant_id() THEN
+    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'not the verified tenant',
+      DETAIL = pg_catalog.format('a row of tenant %s is written outside its tenant context',
+                                 p_tenant_id),
+      HINT = 'write through the api after api.authenticate (or api.act_as_job)';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION ontology.require_own_tenant(p_tenant_id uuid) OWNER TO claw_owner;
+
+--
 -- Name: tg_link_types__fixed(); Type: FUNCTION; Schema: ontology; Owner: claw_owner
 --
 
@@ -4994,9 +5018,10 @@ CREATE FUNCTION ontology.tg_link_types__fixed() RETURNS trigger
     SET search_path TO ''
     AS $$
 BEGIN
-  IF (NEW.tenant_id, NEW.link_type_id, NEW.name, NEW.from_type_id, NEW.to_type_id, NEW.cardinality)
+  IF (NEW.tenant_id, NEW.link_type_id, NEW.name, NEW.from_type_id, NEW.to_type_id, NEW.cardinality,
+      NEW.one_from, NEW.one_to)
      IS DISTINCT FROM (OLD.tenant_id, OLD.link_type_id, OLD.name, OLD.from_type_id, OLD.to_type_id,
-                       OLD.cardinality) THEN
+                       OLD.cardinality, OLD.one_from, OLD.one_to) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'a link type''s ends and cardinality are fixed',
       DETAIL = pg_catalog.format('link type %s: only its description may change', OLD.name),
       HINT = 'define a link type with another name';
@@ -5038,6 +5063,7 @@ BEGIN
     RETURN NEW;
   END IF;
 
+  PERFORM ontology.require_own_tenant(NEW.tenant_id);
   SELECT lt.* INTO v_type FROM ontology.link_types AS lt
   WHERE lt.tenant_id = NEW.tenant_id AND lt.link_type_id = NEW.link_type_id;
   IF NOT FOUND THEN
@@ -5171,6 +5197,7 @@ BEGIN
       RETURN NEW;
     END IF;
   ELSE
+    PERFORM ontology.require_own_tenant(NEW.tenant_id);
     NEW.version := 1;
     NEW.deleted_at := NULL;
     NEW.created_by := internal.current_principal_id();
@@ -9832,6 +9859,12 @@ REVOKE ALL ON FUNCTION ontology.property_spec(p_prop ontology.properties) FROM P
 --
 
 REVOKE ALL ON FUNCTION ontology.raise_contract(p_type text, p_property text, p_rule text, p_count bigint, p_example uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION require_own_tenant(p_tenant_id uuid); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.require_own_tenant(p_tenant_id uuid) FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_link_types__fixed(); Type: ACL; Schema: ontology; Owner: claw_owner

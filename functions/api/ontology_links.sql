@@ -38,8 +38,10 @@ BEGIN
   WHERE lt.tenant_id = v_from.tenant_id AND lt.name = p_name FOR UPDATE;
   IF NOT FOUND THEN
     INSERT INTO ontology.link_types AS lt (tenant_id, name, from_type_id, to_type_id, cardinality,
-                                           description, created_by)
-    VALUES (v_from.tenant_id, p_name, v_from.type_id, v_to.type_id, p_cardinality, p_description,
+                                           one_from, one_to, description, created_by)
+    VALUES (v_from.tenant_id, p_name, v_from.type_id, v_to.type_id, p_cardinality,
+            p_cardinality IN ('one_to_one', 'one_to_many'),
+            p_cardinality IN ('one_to_one', 'many_to_one'), p_description,
             internal.current_principal_id())
     RETURNING lt.* INTO v;
     RETURN v.link_type_id;

@@ -1,10 +1,10 @@
 -- Links: typed relations between two live objects.
 --
 --   ontology.link_types BEFORE UPDATE "100_fixed" (ontology.tg_link_types__fixed): name,
---     ends and cardinality never change (CL403); the description may.
+--     ends, cardinality and its flags never change (CL403); the description may.
 --   BEFORE INSERT OR UPDATE "100_check" (ontology.tg_links__check): on insert, one_from and
---     one_to are copied from the link type (the foreign key to the type's generated columns
---     keeps them equal whoever writes), and both ends must be live objects of the type's
+--     one_to are copied from the link type (the foreign key to the type's flags keeps them
+--     equal whoever writes), and both ends must be live objects of the type's
 --     from and to types (CL422 naming the end), each locked FOR SHARE so that a concurrent
 --     delete of an end waits for this transaction or makes this insert see it deleted. On
 --     update only the soft delete may happen (deleted_at, deleted_by, once): CL403/CL409.
@@ -19,9 +19,10 @@ LANGUAGE plpgsql
 SET search_path = ''
 AS $fn$
 BEGIN
-  IF (NEW.tenant_id, NEW.link_type_id, NEW.name, NEW.from_type_id, NEW.to_type_id, NEW.cardinality)
+  IF (NEW.tenant_id, NEW.link_type_id, NEW.name, NEW.from_type_id, NEW.to_type_id, NEW.cardinality,
+      NEW.one_from, NEW.one_to)
      IS DISTINCT FROM (OLD.tenant_id, OLD.link_type_id, OLD.name, OLD.from_type_id, OLD.to_type_id,
-                       OLD.cardinality) THEN
+                       OLD.cardinality, OLD.one_from, OLD.one_to) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'a link type''s ends and cardinality are fixed',
       DETAIL = pg_catalog.format('link type %s: only its description may change', OLD.name),
       HINT = 'define a link type with another name';
@@ -60,6 +61,7 @@ BEGIN
     RETURN NEW;
   END IF;
 
+  PERFORM ontology.require_own_tenant(NEW.tenant_id);
   SELECT lt.* INTO v_type FROM ontology.link_types AS lt
   WHERE lt.tenant_id = NEW.tenant_id AND lt.link_type_id = NEW.link_type_id;
   IF NOT FOUND THEN

@@ -53,6 +53,7 @@ BEGIN
       RETURN NEW;
     END IF;
   ELSE
+    PERFORM ontology.require_own_tenant(NEW.tenant_id);
     NEW.version := 1;
     NEW.deleted_at := NULL;
     NEW.created_by := internal.current_principal_id();

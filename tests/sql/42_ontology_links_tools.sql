@@ -3,7 +3,7 @@
 -- fixed after creation, the tool catalog (schema validation, versions, enabling), who may
 -- call what, isolation between tenants, and the audit of every ontology table.
 BEGIN;
-SELECT plan(109);
+SELECT plan(110);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
@@ -92,7 +92,9 @@ SELECT throws_ok($$UPDATE ontology.link_types SET cardinality = 'one_to_one' WHE
                  'CL403', 'a link type''s ends and cardinality are fixed', 'even the owner cannot change a cardinality');
 ALTER TABLE ontology.link_types DISABLE TRIGGER "100_fixed";
 SELECT throws_ok($$UPDATE ontology.link_types SET cardinality = 'one_to_one' WHERE name = 'visits'$$,
-                 '23503', NULL, 'and without the guard the links'' flags (a foreign key) still hold it');
+                 '23514', NULL, 'without the guard, checks tie the flags to the cardinality');
+SELECT throws_ok($$UPDATE ontology.link_types SET cardinality = 'one_to_one', one_from = true, one_to = true WHERE name = 'visits'$$,
+                 '23503', NULL, 'and the links'' foreign key to the flags holds them');
 ALTER TABLE ontology.link_types ENABLE TRIGGER "100_fixed";
 SELECT pg_temp.as_role('a', '{owner}');
 
