@@ -414,6 +414,39 @@ def seed_flows(db: Database, tenants: dict[str, Tenant]) -> None:
                              (runs[t.name][0],))
 
 
+def seed_ontology(db: Database, tenants: dict[str, Tenant]) -> None:
+    """Ontology rows of every tenant, made through the api as each owner: object types (with
+    their properties and history), objects (one with a unique value, one soft-deleted), a link
+    type and a link, and a tool."""
+    with db.connect("claw_runtime") as conn:
+        for t in tenants.values():
+            with conn.transaction():
+                conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (t.api_key,))
+                conn.execute("SELECT * FROM api.define_object_type(p_name => 'customer', p_properties => %s)",
+                             (json.dumps({"email": {"kind": "string", "required": True, "unique": True},
+                                          "name": {"kind": "string"}}),))
+                conn.execute("SELECT * FROM api.define_object_type(p_name => 'invoice', p_properties => %s)",
+                             (json.dumps({"total": {"kind": "money", "min": 0},
+                                          "customer": {"kind": "reference", "type": "customer"}}),))
+                customers = [str(conn.execute(
+                    "SELECT object_id FROM api.create_object(p_type => 'customer', p_properties => %s)",
+                    (json.dumps({"email": f"c{i}@{t.name}.example", "name": f"C{i}"}),)).fetchone()[0])
+                    for i in range(2)]
+                invoice = str(conn.execute(
+                    "SELECT object_id FROM api.create_object(p_type => 'invoice', p_properties => %s)",
+                    (json.dumps({"total": {"amount": "12.50", "currency": "AUD"},
+                                 "customer": customers[0]}),)).fetchone()[0])
+                conn.execute("SELECT api.delete_object(%s, 1)", (customers[1],))
+                conn.execute("SELECT api.define_link_type(p_name => 'billed_to', p_from_type => 'invoice', "
+                             "p_to_type => 'customer', p_cardinality => 'many_to_one')")
+                conn.execute("SELECT api.create_link(p_link_type => 'billed_to', p_from_object_id => %s, "
+                             "p_to_object_id => %s)", (invoice, customers[0]))
+                conn.execute("SELECT * FROM api.define_tool(p_name => 'invoice.send', p_description => 'Send', "
+                             "p_input_schema => %s, p_side_effect => 'external')",
+                             (json.dumps({"type": "object", "properties": {"invoice_id": {"type": "string"}},
+                                          "required": ["invoice_id"]}),))
+
+
 @pytest.fixture
 def seeded(db: Database) -> tuple[Database, dict[str, Tenant]]:
     return db, seed_tenants(db)

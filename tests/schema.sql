@@ -67,6 +67,14 @@ CREATE SCHEMA internal;
 ALTER SCHEMA internal OWNER TO claw_owner;
 
 --
+-- Name: ontology; Type: SCHEMA; Schema: -; Owner: claw_owner
+--
+
+CREATE SCHEMA ontology;
+
+ALTER SCHEMA ontology OWNER TO claw_owner;
+
+--
 -- Name: queue; Type: SCHEMA; Schema: -; Owner: claw_owner
 --
 
@@ -160,6 +168,44 @@ ALTER FUNCTION admin.list_members(p_tenant_id uuid, p_reason text) OWNER TO claw
 --
 
 COMMENT ON FUNCTION admin.list_members(p_tenant_id uuid, p_reason text) IS 'Operators: a tenant''s principals, roles and key status (no secrets). Audited; needs a reason.';
+
+--
+-- Name: list_object_types(uuid, text); Type: FUNCTION; Schema: admin; Owner: claw_operator_reader
+--
+
+CREATE FUNCTION admin.list_object_types(p_tenant_id uuid, p_reason text) RETURNS TABLE(name text, version integer, properties bigint, live_objects bigint, deleted_objects bigint, updated_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM tenancy.tenants AS t WHERE t.tenant_id = p_tenant_id) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'tenant not found',
+      DETAIL = pg_catalog.format('no tenant %s', p_tenant_id),
+      HINT = 'list tenants with admin.list_tenants(p_reason => ...)';
+  END IF;
+  PERFORM admin.record_read(p_tenant_id, 'admin.list_object_types', p_reason);
+  RETURN QUERY
+  SELECT ty.name, ty.version,
+         (SELECT pg_catalog.count(*) FROM ontology.properties AS p
+          WHERE p.tenant_id = ty.tenant_id AND p.type_id = ty.type_id),
+         (SELECT pg_catalog.count(*) FROM ontology.objects AS o
+          WHERE o.tenant_id = ty.tenant_id AND o.type_id = ty.type_id AND o.deleted_at IS NULL),
+         (SELECT pg_catalog.count(*) FROM ontology.objects AS o
+          WHERE o.tenant_id = ty.tenant_id AND o.type_id = ty.type_id AND o.deleted_at IS NOT NULL),
+         ty.updated_at
+  FROM ontology.object_types AS ty
+  WHERE ty.tenant_id = p_tenant_id
+  ORDER BY ty.name;
+END
+$$;
+
+ALTER FUNCTION admin.list_object_types(p_tenant_id uuid, p_reason text) OWNER TO claw_operator_reader;
+
+--
+-- Name: FUNCTION list_object_types(p_tenant_id uuid, p_reason text); Type: COMMENT; Schema: admin; Owner: claw_operator_reader
+--
+
+COMMENT ON FUNCTION admin.list_object_types(p_tenant_id uuid, p_reason text) IS 'Operators: a tenant''s object types with version, properties and live/deleted object counts (no object data). Audited; needs a reason.';
 
 --
 -- Name: list_tenants(text); Type: FUNCTION; Schema: admin; Owner: claw_operator_reader
@@ -505,6 +551,59 @@ ALTER FUNCTION api.create_api_key(p_name text, p_principal_id uuid, p_scopes tex
 COMMENT ON FUNCTION api.create_api_key(p_name text, p_principal_id uuid, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text) IS 'Issue an API key (returned once; only its hash is kept) for yourself, or as owner/admin for another principal. Scopes ''*'' or ''area:read|write''; optional expiry.';
 
 --
+-- Name: create_link(text, uuid, uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.create_link(p_link_type text, p_from_object_id uuid, p_to_object_id uuid) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,worker}', 'ontology:write',
+                                'creating links');
+  RETURN ontology.create_link(ontology.find_link_type(p_link_type), p_from_object_id,
+                              p_to_object_id);
+END
+$$;
+
+ALTER FUNCTION api.create_link(p_link_type text, p_from_object_id uuid, p_to_object_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION create_link(p_link_type text, p_from_object_id uuid, p_to_object_id uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.create_link(p_link_type text, p_from_object_id uuid, p_to_object_id uuid) IS 'Link two live objects with a link type (ends checked, CL422; cardinality enforced by the database, CL409). Returns the link id.';
+
+--
+-- Name: create_object(text, jsonb); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.create_object(p_type text, p_properties jsonb) RETURNS TABLE(object_id uuid, version integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_type ontology.object_types;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,worker}', 'ontology:write',
+                                'creating objects');
+  v_type := ontology.find_type(p_type);
+  RETURN QUERY
+  INSERT INTO ontology.objects AS o (tenant_id, type_id, properties)
+  VALUES (v_type.tenant_id, v_type.type_id, coalesce(p_properties, '{}'))
+  RETURNING o.object_id, o.version;
+END
+$$;
+
+ALTER FUNCTION api.create_object(p_type text, p_properties jsonb) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION create_object(p_type text, p_properties jsonb); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.create_object(p_type text, p_properties jsonb) IS 'Create an object of a type; its properties are validated against the type''s definition (CL422 naming the property and the rule, CL409 for a unique value already used). Returns the object id and version 1.';
+
+--
 -- Name: create_principal(text, text, text, text[]); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -607,6 +706,261 @@ ALTER FUNCTION api.define_authz_model(p_model jsonb, p_expected_version integer)
 COMMENT ON FUNCTION api.define_authz_model(p_model jsonb, p_expected_version integer) IS 'Replace the tenant''s authorization model: {"types": {"<type>": {"relations": {"<relation>": <rewrite>}}}} with rewrites this, computed, ttu, union, intersection, exclusion. Returns the new version and a consistency token.';
 
 --
+-- Name: define_link_type(text, text, text, text, text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.define_link_type(p_name text, p_from_type text, p_to_type text, p_cardinality text, p_description text DEFAULT NULL::text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_from ontology.object_types;
+  v_to ontology.object_types;
+  v ontology.link_types;
+BEGIN
+  PERFORM internal.require_role('{owner,admin}', 'ontology:admin', 'defining link types');
+  PERFORM ontology.check_definition('link type', p_name, p_description);
+  IF p_cardinality IS NULL
+     OR p_cardinality NOT IN ('one_to_one', 'one_to_many', 'many_to_one', 'many_to_many') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid cardinality',
+      DETAIL = pg_catalog.format('%L is not a cardinality', p_cardinality),
+      HINT = 'one_to_one, one_to_many, many_to_one or many_to_many';
+  END IF;
+  v_from := ontology.find_type(p_from_type);
+  v_to := ontology.find_type(p_to_type);
+  SELECT lt.* INTO v FROM ontology.link_types AS lt
+  WHERE lt.tenant_id = v_from.tenant_id AND lt.name = p_name FOR UPDATE;
+  IF NOT FOUND THEN
+    INSERT INTO ontology.link_types AS lt (tenant_id, name, from_type_id, to_type_id, cardinality,
+                                           one_from, one_to, description, created_by)
+    VALUES (v_from.tenant_id, p_name, v_from.type_id, v_to.type_id, p_cardinality,
+            p_cardinality IN ('one_to_one', 'one_to_many'),
+            p_cardinality IN ('one_to_one', 'many_to_one'), p_description,
+            internal.current_principal_id())
+    RETURNING lt.* INTO v;
+    RETURN v.link_type_id;
+  END IF;
+  IF (v.from_type_id, v.to_type_id, v.cardinality)
+     IS DISTINCT FROM (v_from.type_id, v_to.type_id, p_cardinality) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'a link type''s ends and cardinality are fixed',
+      DETAIL = pg_catalog.format('link type %s is %s from %s to %s', p_name, v.cardinality,
+        (SELECT t.name FROM ontology.object_types AS t
+         WHERE t.tenant_id = v.tenant_id AND t.type_id = v.from_type_id),
+        (SELECT t.name FROM ontology.object_types AS t
+         WHERE t.tenant_id = v.tenant_id AND t.type_id = v.to_type_id)),
+      HINT = 'define a link type with another name';
+  END IF;
+  IF p_description IS NOT NULL AND p_description IS DISTINCT FROM v.description THEN
+    UPDATE ontology.link_types AS lt SET description = p_description, updated_at = pg_catalog.now()
+    WHERE lt.tenant_id = v.tenant_id AND lt.link_type_id = v.link_type_id;
+  END IF;
+  RETURN v.link_type_id;
+END
+$$;
+
+ALTER FUNCTION api.define_link_type(p_name text, p_from_type text, p_to_type text, p_cardinality text, p_description text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION define_link_type(p_name text, p_from_type text, p_to_type text, p_cardinality text, p_description text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.define_link_type(p_name text, p_from_type text, p_to_type text, p_cardinality text, p_description text) IS 'Create a link type between two object types with a cardinality (one_to_one, one_to_many, many_to_one, many_to_many, read from -> to). Ends and cardinality never change (CL409); calling again with the same ones updates the description. Returns its id.';
+
+--
+-- Name: define_object_type(text, jsonb, text, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.define_object_type(p_name text, p_properties jsonb, p_description text DEFAULT NULL::text, p_expected_version integer DEFAULT NULL::integer) RETURNS TABLE(type_id uuid, version integer, changed boolean)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin}', 'ontology:admin', 'defining object types');
+  RETURN QUERY SELECT d.type_id, d.version, d.changed
+               FROM ontology.define_type(p_name, p_properties, p_description,
+                                         p_expected_version) AS d;
+END
+$$;
+
+ALTER FUNCTION api.define_object_type(p_name text, p_properties jsonb, p_description text, p_expected_version integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION define_object_type(p_name text, p_properties jsonb, p_description text, p_expected_version integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.define_object_type(p_name text, p_properties jsonb, p_description text, p_expected_version integer) IS 'Create an object type or change its definition (p_properties: {"<property>": {"kind": string|number|integer|boolean|timestamp|date|money|enum|reference, "required", "unique", "values", "min", "max", "pattern", "max_length", "type", "position", "description"}}). Changing an existing type needs p_expected_version = its version (CL409 otherwise); a change that live objects would violate is CL409 (expand/contract). Every change bumps the version.';
+
+--
+-- Name: define_tool(text, text, jsonb, text, text, integer, boolean, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.define_tool(p_name text, p_description text, p_input_schema jsonb, p_side_effect text, p_blast_radius text DEFAULT 'single_object'::text, p_max_objects integer DEFAULT NULL::integer, p_reversible boolean DEFAULT true, p_expected_version integer DEFAULT NULL::integer) RETURNS TABLE(tool_id uuid, version integer, changed boolean)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_tenant uuid;
+  v ontology.tools;
+  v_problem text;
+BEGIN
+  PERFORM internal.require_role('{owner,admin}', 'ontology:admin', 'defining tools');
+  v_tenant := internal.current_tenant_id();
+  IF p_name IS NULL OR p_name !~ '^[a-z][a-z0-9_.]{0,99}$' THEN
+    v_problem := 'the name must be lower-case letters, digits, _ and ., starting with a letter, '
+                 'at most 100 characters';
+  ELSIF p_description IS NULL OR pg_catalog.length(p_description) NOT BETWEEN 1 AND 4000 THEN
+    v_problem := 'the description must have 1 to 4000 characters';
+  ELSIF p_side_effect IS NULL OR p_side_effect NOT IN ('read', 'write', 'external', 'financial') THEN
+    v_problem := pg_catalog.format('side effect %L is not read, write, external or financial',
+                                   p_side_effect);
+  ELSIF p_blast_radius IS NULL OR p_blast_radius NOT IN ('none', 'single_object', 'many_objects',
+                                                         'tenant', 'external_party') THEN
+    v_problem := pg_catalog.format('blast radius %L is not none, single_object, many_objects, '
+                                   'tenant or external_party', p_blast_radius);
+  ELSIF p_max_objects <= 0 THEN
+    v_problem := 'max_objects must be positive (or NULL: no cap)';
+  ELSIF p_reversible IS NULL THEN
+    v_problem := 'reversible must be true or false';
+  END IF;
+  IF v_problem IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = pg_catalog.format('invalid tool %s', p_name),
+      DETAIL = v_problem, HINT = 'see COMMENT ON FUNCTION api.define_tool';
+  END IF;
+  PERFORM ontology.check_input_schema(p_name, p_input_schema);
+
+  SELECT x.* INTO v FROM ontology.tools AS x
+  WHERE x.tenant_id = v_tenant AND x.name = p_name FOR UPDATE;
+  IF NOT FOUND THEN
+    IF p_expected_version IS NOT NULL THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'tool not found',
+        DETAIL = pg_catalog.format('no tool %s in this tenant to be at version %s', p_name,
+                                   p_expected_version),
+        HINT = 'create it without p_expected_version';
+    END IF;
+    RETURN QUERY
+    INSERT INTO ontology.tools AS x (tenant_id, name, description, input_schema, side_effect,
+                                     blast_radius, max_objects, reversible, created_by, updated_by)
+    VALUES (v_tenant, p_name, p_description, p_input_schema, p_side_effect, p_blast_radius,
+            p_max_objects, p_reversible, internal.current_principal_id(),
+            internal.current_principal_id())
+    RETURNING x.tool_id, x.version, true;
+    RETURN;
+  END IF;
+  IF p_expected_version IS DISTINCT FROM v.version THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'stale tool version',
+      DETAIL = pg_catalog.format('tool %s is at version %s, not %s', p_name, v.version,
+                                 coalesce(p_expected_version::text, 'NULL')),
+      HINT = 'read it again (api.list_tools) and pass its version as p_expected_version';
+  END IF;
+  IF (v.description, v.input_schema, v.side_effect, v.blast_radius, v.max_objects, v.reversible)
+     IS NOT DISTINCT FROM (p_description, p_input_schema, p_side_effect, p_blast_radius,
+                           p_max_objects, p_reversible) THEN
+    RETURN QUERY SELECT v.tool_id, v.version, false;
+    RETURN;
+  END IF;
+  RETURN QUERY
+  UPDATE ontology.tools AS x
+  SET description = p_description, input_schema = p_input_schema, side_effect = p_side_effect,
+      blast_radius = p_blast_radius, max_objects = p_max_objects, reversible = p_reversible,
+      version = x.version + 1, updated_at = pg_catalog.now(),
+      updated_by = internal.current_principal_id()
+  WHERE x.tenant_id = v.tenant_id AND x.tool_id = v.tool_id
+  RETURNING x.tool_id, x.version, true;
+END
+$_$;
+
+ALTER FUNCTION api.define_tool(p_name text, p_description text, p_input_schema jsonb, p_side_effect text, p_blast_radius text, p_max_objects integer, p_reversible boolean, p_expected_version integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION define_tool(p_name text, p_description text, p_input_schema jsonb, p_side_effect text, p_blast_radius text, p_max_objects integer, p_reversible boolean, p_expected_version integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.define_tool(p_name text, p_description text, p_input_schema jsonb, p_side_effect text, p_blast_radius text, p_max_objects integer, p_reversible boolean, p_expected_version integer) IS 'Create a tool in the catalog or change it at the expected version (CL409 when stale). p_input_schema: {"type": "object", "properties": {...}, "required": [...]}; p_side_effect: read, write, external or financial; p_blast_radius: none, single_object, many_objects, tenant or external_party; p_max_objects: the most objects one call may touch (NULL: no cap).';
+
+--
+-- Name: delete_link(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.delete_link(p_link_id uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,worker}', 'ontology:write',
+                                'deleting links');
+  UPDATE ontology.links AS l
+  SET deleted_at = pg_catalog.now(), deleted_by = internal.current_principal_id()
+  WHERE l.tenant_id = internal.current_tenant_id() AND l.link_id = p_link_id
+    AND l.deleted_at IS NULL;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'link not found',
+      DETAIL = pg_catalog.format('no live link %s in this tenant', p_link_id),
+      HINT = 'api.list_links lists an object''s links';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION api.delete_link(p_link_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION delete_link(p_link_id uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.delete_link(p_link_id uuid) IS 'Delete (soft) a live link.';
+
+--
+-- Name: delete_object(uuid, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.delete_object(p_object_id uuid, p_expected_version integer) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v ontology.objects;
+  v_refs record;
+  v_version integer;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,worker}', 'ontology:write',
+                                'deleting objects');
+  v := ontology.lock_object(p_object_id, p_expected_version);
+  SELECT pg_catalog.count(*) AS n, (pg_catalog.array_agg(
+           pg_catalog.format('%s (property "%s" of %s)', o.object_id, p.name, t.name)
+           ORDER BY o.object_id))[1] AS example
+  INTO v_refs
+  FROM ontology.properties AS p
+  JOIN ontology.object_types AS t ON t.tenant_id = p.tenant_id AND t.type_id = p.type_id
+  JOIN ontology.objects AS o ON o.tenant_id = p.tenant_id AND o.type_id = p.type_id
+   AND o.deleted_at IS NULL AND o.object_id <> v.object_id
+   AND o.properties @> pg_catalog.jsonb_build_object(p.name, v.object_id::text)
+  WHERE p.tenant_id = v.tenant_id AND p.ref_type_id = v.type_id;
+  IF v_refs.n > 0 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'object is referenced',
+      DETAIL = pg_catalog.format('%s live object%s reference object %s, e.g. %s', v_refs.n,
+                                 CASE WHEN v_refs.n = 1 THEN '' ELSE 's' END, v.object_id,
+                                 v_refs.example),
+      HINT = 'delete the referencing objects or remove their reference first';
+  END IF;
+  UPDATE ontology.links AS l
+  SET deleted_at = pg_catalog.now(), deleted_by = internal.current_principal_id()
+  WHERE l.tenant_id = v.tenant_id AND l.deleted_at IS NULL
+    AND (l.from_object_id = v.object_id OR l.to_object_id = v.object_id);
+  UPDATE ontology.objects AS o SET deleted_at = pg_catalog.now()
+  WHERE o.tenant_id = v.tenant_id AND o.object_id = v.object_id
+  RETURNING o.version INTO v_version;
+  RETURN v_version;
+END
+$$;
+
+ALTER FUNCTION api.delete_object(p_object_id uuid, p_expected_version integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION delete_object(p_object_id uuid, p_expected_version integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.delete_object(p_object_id uuid, p_expected_version integer) IS 'Soft-delete an object at the expected version (hidden from lists, unique values released, its links deleted). CL409 while live objects reference it. Returns the new version.';
+
+--
 -- Name: delete_schedule(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -660,6 +1014,33 @@ ALTER FUNCTION api.describe_authz_model() OWNER TO claw_owner;
 --
 
 COMMENT ON FUNCTION api.describe_authz_model() IS 'The tenant''s current authorization model: version, definition, sha256, author, time.';
+
+--
+-- Name: describe_object_type(text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.describe_object_type(p_name text) RETURNS TABLE(type_id uuid, version integer, definition jsonb, updated_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v ontology.object_types;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
+                                'reading object types');
+  v := ontology.find_type(p_name);
+  RETURN QUERY SELECT v.type_id, v.version, ontology.type_definition(v.tenant_id, v.type_id),
+                      v.updated_at;
+END
+$$;
+
+ALTER FUNCTION api.describe_object_type(p_name text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION describe_object_type(p_name text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.describe_object_type(p_name text) IS 'The current definition of an object type and its version: {"name", "description", "version", "properties": {"<property>": <spec>}}; its properties can be passed back to api.define_object_type unchanged.';
 
 --
 -- Name: enqueue_job(text, text, jsonb, integer, timestamp with time zone, text, text, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -898,6 +1279,39 @@ ALTER FUNCTION api.get_job(p_job_id uuid) OWNER TO claw_owner;
 --
 
 COMMENT ON FUNCTION api.get_job(p_job_id uuid) IS 'One job of this tenant: state scheduled, available, running, dead, completed or cancelled, with every error of every attempt.';
+
+--
+-- Name: get_object(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.get_object(p_object_id uuid) RETURNS TABLE(object_id uuid, type text, version integer, properties jsonb, created_by uuid, updated_by uuid, created_at timestamp with time zone, updated_at timestamp with time zone, deleted_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
+                                'reading objects');
+  RETURN QUERY
+  SELECT o.object_id, t.name, o.version, o.properties, o.created_by, o.updated_by, o.created_at,
+         o.updated_at, o.deleted_at
+  FROM ontology.objects AS o
+  JOIN ontology.object_types AS t ON t.tenant_id = o.tenant_id AND t.type_id = o.type_id
+  WHERE o.tenant_id = internal.current_tenant_id() AND o.object_id = p_object_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'object not found',
+      DETAIL = pg_catalog.format('no object %s in this tenant', p_object_id),
+      HINT = 'api.list_objects_by_type lists a type''s objects';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION api.get_object(p_object_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION get_object(p_object_id uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.get_object(p_object_id uuid) IS 'One object: type, version, properties, who created and last changed it, and deleted_at when it was deleted.';
 
 --
 -- Name: get_schema_version(); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -1173,6 +1587,82 @@ ALTER FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer) OWNER 
 COMMENT ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer) IS 'This tenant''s waiting, running and dead jobs (p_state => ''dead'' lists the dead letters).';
 
 --
+-- Name: list_link_types(); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_link_types() RETURNS TABLE(link_type_id uuid, name text, from_type text, to_type text, cardinality text, description text, live_links bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
+                                'listing link types');
+  RETURN QUERY
+  SELECT lt.link_type_id, lt.name, f.name, t.name, lt.cardinality, lt.description,
+         (SELECT pg_catalog.count(*) FROM ontology.links AS l
+          WHERE l.tenant_id = lt.tenant_id AND l.link_type_id = lt.link_type_id
+            AND l.deleted_at IS NULL)
+  FROM ontology.link_types AS lt
+  JOIN ontology.object_types AS f ON f.tenant_id = lt.tenant_id AND f.type_id = lt.from_type_id
+  JOIN ontology.object_types AS t ON t.tenant_id = lt.tenant_id AND t.type_id = lt.to_type_id
+  WHERE lt.tenant_id = internal.current_tenant_id()
+  ORDER BY lt.name;
+END
+$$;
+
+ALTER FUNCTION api.list_link_types() OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_link_types(); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_link_types() IS 'This tenant''s link types: ends, cardinality, description and number of live links.';
+
+--
+-- Name: list_links(uuid, text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_links(p_object_id uuid, p_link_type text DEFAULT NULL::text) RETURNS TABLE(link_id uuid, link_type text, direction text, from_object_id uuid, to_object_id uuid, other_object_id uuid, created_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_tenant uuid := internal.current_tenant_id();
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
+                                'listing links');
+  IF NOT EXISTS (SELECT FROM ontology.objects AS o
+                 WHERE o.tenant_id = v_tenant AND o.object_id = p_object_id) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'object not found',
+      DETAIL = pg_catalog.format('no object %s in this tenant', p_object_id),
+      HINT = 'api.list_objects_by_type lists a type''s objects';
+  END IF;
+  IF p_link_type IS NOT NULL THEN
+    PERFORM ontology.find_link_type(p_link_type);
+  END IF;
+  RETURN QUERY
+  SELECT l.link_id, lt.name, CASE WHEN l.from_object_id = p_object_id THEN 'out' ELSE 'in' END,
+         l.from_object_id, l.to_object_id,
+         CASE WHEN l.from_object_id = p_object_id THEN l.to_object_id ELSE l.from_object_id END,
+         l.created_at
+  FROM ontology.links AS l
+  JOIN ontology.link_types AS lt ON lt.tenant_id = l.tenant_id AND lt.link_type_id = l.link_type_id
+  WHERE l.tenant_id = v_tenant AND l.deleted_at IS NULL
+    AND (l.from_object_id = p_object_id OR l.to_object_id = p_object_id)
+    AND (p_link_type IS NULL OR lt.name = p_link_type)
+  ORDER BY lt.name, l.link_id;
+END
+$$;
+
+ALTER FUNCTION api.list_links(p_object_id uuid, p_link_type text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_links(p_object_id uuid, p_link_type text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_links(p_object_id uuid, p_link_type text) IS 'The live links of an object, both directions (out: from it, in: to it), optionally of one link type.';
+
+--
 -- Name: list_object_tuples(text); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -1206,6 +1696,72 @@ ALTER FUNCTION api.list_object_tuples(p_object text) OWNER TO claw_owner;
 --
 
 COMMENT ON FUNCTION api.list_object_tuples(p_object text) IS 'The relationship tuples that name an object (as object or as subject), expired ones flagged.';
+
+--
+-- Name: list_object_types(); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_object_types() RETURNS TABLE(type_id uuid, name text, description text, version integer, properties integer, live_objects bigint, updated_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
+                                'listing object types');
+  RETURN QUERY
+  SELECT t.type_id, t.name, t.description, t.version,
+         (SELECT pg_catalog.count(*)::integer FROM ontology.properties AS p
+          WHERE p.tenant_id = t.tenant_id AND p.type_id = t.type_id),
+         (SELECT pg_catalog.count(*) FROM ontology.objects AS o
+          WHERE o.tenant_id = t.tenant_id AND o.type_id = t.type_id AND o.deleted_at IS NULL),
+         t.updated_at
+  FROM ontology.object_types AS t
+  WHERE t.tenant_id = internal.current_tenant_id()
+  ORDER BY t.name;
+END
+$$;
+
+ALTER FUNCTION api.list_object_types() OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_object_types(); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_object_types() IS 'This tenant''s object types with version, number of properties and live objects.';
+
+--
+-- Name: list_objects_by_type(text, integer, uuid, boolean); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_objects_by_type(p_type text, p_limit integer DEFAULT 100, p_after uuid DEFAULT NULL::uuid, p_include_deleted boolean DEFAULT false) RETURNS TABLE(object_id uuid, version integer, properties jsonb, created_at timestamp with time zone, updated_at timestamp with time zone, deleted_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_type ontology.object_types;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
+                                'listing objects');
+  PERFORM internal.require_limit(p_limit, 1000);  -- page with p_after => the last object id
+  v_type := ontology.find_type(p_type);
+  RETURN QUERY
+  SELECT o.object_id, o.version, o.properties, o.created_at, o.updated_at, o.deleted_at
+  FROM ontology.objects AS o
+  WHERE o.tenant_id = v_type.tenant_id AND o.type_id = v_type.type_id
+    AND (p_after IS NULL OR o.object_id > p_after)
+    AND (p_include_deleted OR o.deleted_at IS NULL)
+  ORDER BY o.object_id
+  LIMIT p_limit;
+END
+$$;
+
+ALTER FUNCTION api.list_objects_by_type(p_type text, p_limit integer, p_after uuid, p_include_deleted boolean) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_objects_by_type(p_type text, p_limit integer, p_after uuid, p_include_deleted boolean); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_objects_by_type(p_type text, p_limit integer, p_after uuid, p_include_deleted boolean) IS 'A type''s objects in creation order, p_limit per page after p_after (the last id of the previous page); deleted objects only with p_include_deleted => true.';
 
 --
 -- Name: list_permitted_objects(text, text, text, integer, text); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -1319,6 +1875,70 @@ ALTER FUNCTION api.list_schedules() OWNER TO claw_owner;
 --
 
 COMMENT ON FUNCTION api.list_schedules() IS 'This tenant''s schedules, with next and last fire.';
+
+--
+-- Name: list_tools(text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_tools(p_side_effect text DEFAULT NULL::text) RETURNS TABLE(tool_id uuid, name text, description text, input_schema jsonb, side_effect text, blast_radius text, max_objects integer, reversible boolean, enabled boolean, version integer, updated_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
+                                'listing tools');
+  IF p_side_effect IS NOT NULL AND p_side_effect NOT IN ('read', 'write', 'external', 'financial') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid side effect',
+      DETAIL = pg_catalog.format('%L is not a side effect', p_side_effect),
+      HINT = 'read, write, external or financial';
+  END IF;
+  RETURN QUERY
+  SELECT x.tool_id, x.name, x.description, x.input_schema, x.side_effect, x.blast_radius,
+         x.max_objects, x.reversible, x.enabled, x.version, x.updated_at
+  FROM ontology.tools AS x
+  WHERE x.tenant_id = internal.current_tenant_id()
+    AND (p_side_effect IS NULL OR x.side_effect = p_side_effect)
+  ORDER BY x.name;
+END
+$$;
+
+ALTER FUNCTION api.list_tools(p_side_effect text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_tools(p_side_effect text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_tools(p_side_effect text) IS 'This tenant''s tool catalog: input schema, side effect, blast radius, max objects, reversible, enabled, version; p_side_effect filters.';
+
+--
+-- Name: list_type_versions(text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_type_versions(p_name text) RETURNS TABLE(version integer, definition jsonb, changed_by uuid, changed_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v ontology.object_types;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
+                                'reading object type versions');
+  v := ontology.find_type(p_name);
+  RETURN QUERY
+  SELECT h.version, h.definition, h.changed_by, h.changed_at
+  FROM ontology.type_versions AS h
+  WHERE h.tenant_id = v.tenant_id AND h.type_id = v.type_id
+  ORDER BY h.version;
+END
+$$;
+
+ALTER FUNCTION api.list_type_versions(p_name text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_type_versions(p_name text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_type_versions(p_name text) IS 'The history of an object type''s definition: one row per version with the whole definition, who changed it and when.';
 
 --
 -- Name: maintain_queue(integer); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -1579,6 +2199,49 @@ ALTER FUNCTION api.set_schedule_paused(p_schedule_id uuid, p_paused boolean) OWN
 COMMENT ON FUNCTION api.set_schedule_paused(p_schedule_id uuid, p_paused boolean) IS 'Pause or resume a schedule; returns its next fire instant. CL404 unknown.';
 
 --
+-- Name: set_tool_enabled(text, boolean); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.set_tool_enabled(p_name text, p_enabled boolean) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v ontology.tools;
+BEGIN
+  PERFORM internal.require_role('{owner,admin}', 'ontology:admin', 'enabling tools');
+  IF p_enabled IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid enabled',
+      DETAIL = 'p_enabled must be true or false', HINT = 'p_enabled => false disables the tool';
+  END IF;
+  SELECT x.* INTO v FROM ontology.tools AS x
+  WHERE x.tenant_id = internal.current_tenant_id() AND x.name = p_name FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'tool not found',
+      DETAIL = pg_catalog.format('no tool %L in this tenant', p_name),
+      HINT = 'api.list_tools lists the tools';
+  END IF;
+  IF v.enabled = p_enabled THEN
+    RETURN v.version;
+  END IF;
+  UPDATE ontology.tools AS x
+  SET enabled = p_enabled, version = x.version + 1, updated_at = pg_catalog.now(),
+      updated_by = internal.current_principal_id()
+  WHERE x.tenant_id = v.tenant_id AND x.tool_id = v.tool_id
+  RETURNING x.version INTO v.version;
+  RETURN v.version;
+END
+$$;
+
+ALTER FUNCTION api.set_tool_enabled(p_name text, p_enabled boolean) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION set_tool_enabled(p_name text, p_enabled boolean); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.set_tool_enabled(p_name text, p_enabled boolean) IS 'Enable or disable a tool; returns its version (bumped when the switch changed).';
+
+--
 -- Name: settle_flow_effect(uuid, uuid, uuid, integer, text, text, text, jsonb); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -1691,6 +2354,40 @@ ALTER FUNCTION api.tick_schedules(p_limit integer) OWNER TO claw_owner;
 --
 
 COMMENT ON FUNCTION api.tick_schedules(p_limit integer) IS 'Worker: enqueue the jobs of due schedules, once per schedule and fire instant.';
+
+--
+-- Name: update_object(uuid, integer, jsonb); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.update_object(p_object_id uuid, p_expected_version integer, p_patch jsonb) RETURNS TABLE(object_id uuid, version integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v ontology.objects;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,worker}', 'ontology:write',
+                                'updating objects');
+  IF pg_catalog.jsonb_typeof(p_patch) IS DISTINCT FROM 'object' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid patch',
+      DETAIL = 'p_patch must be a JSON object (a merge patch)',
+      HINT = '{"status": "paid", "note": null} sets status and removes note';
+  END IF;
+  v := ontology.lock_object(p_object_id, p_expected_version);
+  RETURN QUERY
+  UPDATE ontology.objects AS o SET properties = ontology.merge_patch(o.properties, p_patch)
+  WHERE o.tenant_id = v.tenant_id AND o.object_id = v.object_id
+  RETURNING o.object_id, o.version;
+END
+$$;
+
+ALTER FUNCTION api.update_object(p_object_id uuid, p_expected_version integer, p_patch jsonb) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION update_object(p_object_id uuid, p_expected_version integer, p_patch jsonb); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.update_object(p_object_id uuid, p_expected_version integer, p_patch jsonb) IS 'Apply a JSON merge patch (a key with null removes it) to an object at the expected version (CL409 when stale, CL404 when missing or deleted); validated like create. Returns the new version.';
 
 --
 -- Name: wait_flow_child(uuid, uuid, uuid, integer, text, text, uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -4755,6 +5452,1148 @@ $$;
 ALTER FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) OWNER TO claw_owner;
 
 --
+-- Name: check_definition(text, text, text); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.check_definition(p_what text, p_name text, p_description text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+BEGIN
+  IF p_name IS NULL OR p_name !~ '^[a-z][a-z0-9_]{0,62}$' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = pg_catalog.format('invalid %s name', p_what),
+      DETAIL = pg_catalog.format('%L is not a %s name', p_name, p_what),
+      HINT = 'lower-case letters, digits and _, starting with a letter, at most 63 characters';
+  END IF;
+  IF pg_catalog.length(p_description) > 2000 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid description',
+      DETAIL = pg_catalog.format('the description of %s %s has more than 2000 characters',
+                                 p_what, p_name),
+      HINT = 'shorten it';
+  END IF;
+END
+$_$;
+
+ALTER FUNCTION ontology.check_definition(p_what text, p_name text, p_description text) OWNER TO claw_owner;
+
+--
+-- Name: check_input_schema(text, jsonb); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.check_input_schema(p_tool text, p_schema jsonb) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_problem text;
+BEGIN
+  IF pg_catalog.jsonb_typeof(p_schema) IS DISTINCT FROM 'object' THEN
+    v_problem := 'it is not a JSON object';
+  ELSIF p_schema -> 'type' IS DISTINCT FROM '"object"' THEN
+    v_problem := '"type" must be "object"';
+  ELSIF pg_catalog.jsonb_typeof(p_schema -> 'properties') IS DISTINCT FROM 'object' THEN
+    v_problem := '"properties" must be a JSON object';
+  ELSIF p_schema ? 'required' THEN
+    IF pg_catalog.jsonb_typeof(p_schema -> 'required') <> 'array' THEN
+      v_problem := '"required" must be an array of property names';
+    ELSE
+      SELECT pg_catalog.format('"required" names %s, which is not a string key of "properties"', e)
+      INTO v_problem
+      FROM pg_catalog.jsonb_array_elements(p_schema -> 'required') AS e
+      WHERE pg_catalog.jsonb_typeof(e) <> 'string' OR NOT (p_schema -> 'properties') ? (e #>> '{}')
+      LIMIT 1;
+      IF v_problem IS NULL AND (SELECT pg_catalog.count(DISTINCT e)
+                                FROM pg_catalog.jsonb_array_elements(p_schema -> 'required') AS e)
+                               <> pg_catalog.jsonb_array_length(p_schema -> 'required') THEN
+        v_problem := '"required" names a property twice';
+      END IF;
+    END IF;
+  END IF;
+  IF v_problem IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422',
+      MESSAGE = pg_catalog.format('input schema of tool %s: %s', p_tool, v_problem),
+      DETAIL = pg_catalog.format('schema: %s', pg_catalog.left(p_schema::text, 500)),
+      HINT = '{"type": "object", "properties": {"<name>": {"type": "string"}, ...}, '
+             '"required": ["<name>", ...]}';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION ontology.check_input_schema(p_tool text, p_schema jsonb) OWNER TO claw_owner;
+
+--
+-- Name: properties; Type: TABLE; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TABLE ontology.properties (
+    tenant_id uuid NOT NULL,
+    type_id uuid NOT NULL,
+    name text NOT NULL,
+    kind text NOT NULL,
+    description text,
+    required boolean DEFAULT false NOT NULL,
+    is_unique boolean DEFAULT false NOT NULL,
+    enum_values text[],
+    min_value numeric,
+    max_value numeric,
+    pattern text,
+    max_length integer,
+    ref_type_id uuid,
+    "position" integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT properties_check CHECK (((kind = 'enum'::text) = (enum_values IS NOT NULL))),
+    CONSTRAINT properties_check1 CHECK (((kind = 'reference'::text) = (ref_type_id IS NOT NULL))),
+    CONSTRAINT properties_check2 CHECK (((kind = ANY (ARRAY['number'::text, 'integer'::text, 'money'::text])) OR ((min_value IS NULL) AND (max_value IS NULL)))),
+    CONSTRAINT properties_check3 CHECK (((min_value IS NULL) OR (max_value IS NULL) OR (min_value <= max_value))),
+    CONSTRAINT properties_check4 CHECK (((kind = 'string'::text) OR ((pattern IS NULL) AND (max_length IS NULL)))),
+    CONSTRAINT properties_description_check CHECK ((length(description) <= 2000)),
+    CONSTRAINT properties_enum_values_check CHECK (((cardinality(enum_values) >= 1) AND (cardinality(enum_values) <= 1000))),
+    CONSTRAINT properties_kind_check CHECK ((kind = ANY (ARRAY['string'::text, 'number'::text, 'integer'::text, 'boolean'::text, 'timestamp'::text, 'date'::text, 'money'::text, 'enum'::text, 'reference'::text]))),
+    CONSTRAINT properties_max_length_check CHECK (((max_length >= 1) AND (max_length <= 1000000))),
+    CONSTRAINT properties_name_check CHECK ((name ~ '^[a-z][a-z0-9_]{0,62}$'::text)),
+    CONSTRAINT properties_pattern_check CHECK (((length(pattern) >= 1) AND (length(pattern) <= 1000))),
+    CONSTRAINT properties_position_check CHECK (("position" >= 0))
+);
+
+ALTER TABLE ONLY ontology.properties FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE ontology.properties OWNER TO claw_owner;
+
+--
+-- Name: check_value(ontology.properties, jsonb, boolean); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.check_value(p_prop ontology.properties, p_value jsonb, p_lock boolean DEFAULT false) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_json text := pg_catalog.jsonb_typeof(p_value);
+  v_text text;
+  v_num numeric;
+BEGIN
+  IF v_json IS NULL OR v_json = 'null' THEN
+    RETURN CASE WHEN p_prop.required THEN 'required' END;
+  END IF;
+  IF v_json = 'string' THEN
+    v_text := p_value #>> '{}';
+  END IF;
+  CASE p_prop.kind
+  WHEN 'string' THEN
+    IF v_text IS NULL THEN
+      RETURN 'not a string';
+    ELSIF pg_catalog.length(v_text) > p_prop.max_length THEN
+      RETURN pg_catalog.format('longer than max_length %s', p_prop.max_length);
+    ELSIF v_text !~ p_prop.pattern THEN
+      RETURN pg_catalog.format('does not match pattern %s', p_prop.pattern);
+    END IF;
+    RETURN NULL;
+  WHEN 'number', 'integer' THEN
+    IF v_json <> 'number' THEN
+      RETURN 'not a number';
+    END IF;
+    v_num := p_value::numeric;
+    IF p_prop.kind = 'integer' AND v_num <> pg_catalog.trunc(v_num) THEN
+      RETURN 'not an integer';
+    END IF;
+  WHEN 'money' THEN
+    IF v_json <> 'object' OR NOT p_value ?& '{amount,currency}'
+       OR (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(p_value)) <> 2 THEN
+      RETURN 'not a money value {"amount": ..., "currency": ...}';
+    END IF;
+    IF pg_catalog.jsonb_typeof(p_value -> 'currency') <> 'string'
+       OR (p_value ->> 'currency') !~ '^[A-Z]{3}$' THEN
+      RETURN 'currency is not 3 upper-case letters';
+    END IF;
+    IF pg_catalog.jsonb_typeof(p_value -> 'amount') = 'number' THEN
+      v_num := (p_value -> 'amount')::numeric;
+    ELSIF pg_catalog.jsonb_typeof(p_value -> 'amount') = 'string'
+          AND (p_value ->> 'amount') ~ '^-?[0-9]{1,30}(\.[0-9]{1,30})?$' THEN
+      v_num := (p_value ->> 'amount')::numeric;
+    ELSE
+      RETURN 'amount is not a number';
+    END IF;
+  WHEN 'boolean' THEN
+    RETURN CASE WHEN v_json <> 'boolean' THEN 'not a boolean' END;
+  WHEN 'enum' THEN
+    IF v_text IS NULL OR NOT v_text = ANY (p_prop.enum_values) THEN
+      RETURN pg_catalog.format('not one of the enum values (%s)',
+                               pg_catalog.left(pg_catalog.array_to_string(p_prop.enum_values, ', '), 200));
+    END IF;
+    RETURN NULL;
+  WHEN 'timestamp' THEN
+    IF v_text IS NULL
+       OR v_text !~ '^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}(:?\d{2})?)$'
+       OR NOT pg_catalog.pg_input_is_valid(v_text, 'timestamptz') THEN
+      RETURN 'not an ISO 8601 timestamp with offset';
+    END IF;
+    RETURN NULL;
+  WHEN 'date' THEN
+    IF v_text IS NULL OR v_text !~ '^\d{4}-\d{2}-\d{2}$'
+       OR NOT pg_catalog.pg_input_is_valid(v_text, 'date') THEN
+      RETURN 'not an ISO date (YYYY-MM-DD)';
+    END IF;
+    RETURN NULL;
+  WHEN 'reference' THEN
+    IF v_text IS NULL OR NOT pg_catalog.pg_input_is_valid(v_text, 'uuid') THEN
+      RETURN 'not an object id (uuid)';
+    END IF;
+    IF p_lock THEN
+      PERFORM FROM ontology.objects AS o
+      WHERE o.tenant_id = p_prop.tenant_id AND o.object_id = v_text::uuid
+        AND o.type_id = p_prop.ref_type_id AND o.deleted_at IS NULL
+      FOR SHARE;
+    ELSE
+      PERFORM FROM ontology.objects AS o
+      WHERE o.tenant_id = p_prop.tenant_id AND o.object_id = v_text::uuid
+        AND o.type_id = p_prop.ref_type_id AND o.deleted_at IS NULL;
+    END IF;
+    IF NOT FOUND THEN
+      RETURN pg_catalog.format('not a live %s', (
+        SELECT t.name FROM ontology.object_types AS t
+        WHERE t.tenant_id = p_prop.tenant_id AND t.type_id = p_prop.ref_type_id));
+    END IF;
+    RETURN NULL;
+  END CASE;
+  -- number, integer, money: the range
+  IF v_num < p_prop.min_value THEN
+    RETURN pg_catalog.format('below min %s', p_prop.min_value);
+  ELSIF v_num > p_prop.max_value THEN
+    RETURN pg_catalog.format('above max %s', p_prop.max_value);
+  END IF;
+  RETURN NULL;
+END
+$_$;
+
+ALTER FUNCTION ontology.check_value(p_prop ontology.properties, p_value jsonb, p_lock boolean) OWNER TO claw_owner;
+
+--
+-- Name: link_types; Type: TABLE; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TABLE ontology.link_types (
+    tenant_id uuid NOT NULL,
+    link_type_id uuid DEFAULT uuidv7() NOT NULL,
+    name text NOT NULL,
+    from_type_id uuid NOT NULL,
+    to_type_id uuid NOT NULL,
+    cardinality text NOT NULL,
+    one_from boolean NOT NULL,
+    one_to boolean NOT NULL,
+    description text,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT link_types_cardinality_check CHECK ((cardinality = ANY (ARRAY['one_to_one'::text, 'one_to_many'::text, 'many_to_one'::text, 'many_to_many'::text]))),
+    CONSTRAINT link_types_check CHECK ((one_from = (cardinality = ANY (ARRAY['one_to_one'::text, 'one_to_many'::text])))),
+    CONSTRAINT link_types_check1 CHECK ((one_to = (cardinality = ANY (ARRAY['one_to_one'::text, 'many_to_one'::text])))),
+    CONSTRAINT link_types_description_check CHECK ((length(description) <= 2000)),
+    CONSTRAINT link_types_name_check CHECK ((name ~ '^[a-z][a-z0-9_]{0,62}$'::text))
+);
+
+ALTER TABLE ONLY ontology.link_types FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE ontology.link_types OWNER TO claw_owner;
+
+--
+-- Name: create_link(ontology.link_types, uuid, uuid); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.create_link(p_type ontology.link_types, p_from uuid, p_to uuid) RETURNS uuid
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_link uuid;
+  v_constraint text;
+BEGIN
+  INSERT INTO ontology.links (tenant_id, link_type_id, from_object_id, to_object_id, one_from, one_to)
+  VALUES (p_type.tenant_id, p_type.link_type_id, p_from, p_to, p_type.one_from, p_type.one_to)
+  RETURNING link_id INTO v_link;
+  RETURN v_link;
+EXCEPTION WHEN unique_violation THEN
+  GET STACKED DIAGNOSTICS v_constraint = CONSTRAINT_NAME;
+  IF v_constraint NOT IN ('links_one_from_idx', 'links_one_to_idx', 'links_pair_idx') THEN
+    RAISE;
+  END IF;
+  RAISE EXCEPTION USING ERRCODE = 'CL409',
+    MESSAGE = pg_catalog.format('link type %s is %s: %s', p_type.name, p_type.cardinality,
+      CASE v_constraint
+        WHEN 'links_one_from_idx' THEN 'the to object already has a link of this type'
+        WHEN 'links_one_to_idx' THEN 'the from object already has a link of this type'
+        ELSE 'these objects are already linked' END),
+    DETAIL = pg_catalog.format('from %s to %s', p_from, p_to),
+    HINT = 'delete the existing link first (api.list_links shows it)';
+END
+$$;
+
+ALTER FUNCTION ontology.create_link(p_type ontology.link_types, p_from uuid, p_to uuid) OWNER TO claw_owner;
+
+--
+-- Name: define_type(text, jsonb, text, integer); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.define_type(p_name text, p_properties jsonb, p_description text, p_expected_version integer) RETURNS TABLE(type_id uuid, version integer, changed boolean)
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_tenant uuid := internal.current_tenant_id();
+  v_actor uuid := internal.current_principal_id();
+  v_type ontology.object_types;
+  v_created boolean := false;
+  v_changed boolean := false;
+  v_new ontology.properties;
+  v_old ontology.properties;
+  v_next integer;
+  v_scan text[] := '{}';     -- properties whose live values are checked against the new rules
+  v_unique text[] := '{}';   -- unique properties whose unique_values are rebuilt
+  v_name text;
+  v_bad record;
+BEGIN
+  PERFORM ontology.check_definition('object type', p_name, p_description);
+  IF pg_catalog.jsonb_typeof(p_properties) IS DISTINCT FROM 'object' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid property definitions',
+      DETAIL = pg_catalog.format('p_properties of %s is not a JSON object', p_name),
+      HINT = 'pass {"<property>": {"kind": "string", "required": true}, ...}';
+  END IF;
+
+  SELECT t.* INTO v_type FROM ontology.object_types AS t
+  WHERE t.tenant_id = v_tenant AND t.name = p_name FOR UPDATE;
+  IF NOT FOUND THEN
+    IF p_expected_version IS NOT NULL THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'object type not found',
+        DETAIL = pg_catalog.format('no object type %s in this tenant to be at version %s',
+                                   p_name, p_expected_version),
+        HINT = 'create it without p_expected_version';
+    END IF;
+    INSERT INTO ontology.object_types AS t (tenant_id, name, description, created_by, updated_by)
+    VALUES (v_tenant, p_name, p_description, v_actor, v_actor)
+    RETURNING t.* INTO v_type;
+    v_created := true;
+  ELSE
+    IF p_expected_version IS DISTINCT FROM v_type.version THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'stale object type version',
+        DETAIL = pg_catalog.format('object type %s is at version %s, not %s', p_name,
+                                   v_type.version, coalesce(p_expected_version::text, 'NULL')),
+        HINT = 'read the definition again (api.describe_object_type) and pass its version as '
+               'p_expected_version';
+    END IF;
+    PERFORM ontology.lock_type(v_type.type_id, true);
+    IF p_description IS NOT NULL AND p_description IS DISTINCT FROM v_type.description THEN
+      UPDATE ontology.object_types AS t SET description = p_description
+      WHERE t.tenant_id = v_tenant AND t.type_id = v_type.type_id;
+      v_changed := true;
+    END IF;
+  END IF;
+
+  -- added and changed properties
+  SELECT coalesce(max(p.position) + 1, 0) INTO v_next FROM ontology.properties AS p
+  WHERE p.tenant_id = v_tenant AND p.type_id = v_type.type_id;
+  FOR v_name IN SELECT k FROM pg_catalog.jsonb_object_keys(p_properties) AS k LOOP
+    v_new := ontology.parse_property(v_type, v_name, p_properties -> v_name);
+    SELECT p.* INTO v_old FROM ontology.properties AS p
+    WHERE p.tenant_id = v_tenant AND p.type_id = v_type.type_id AND p.name = v_name;
+    IF NOT FOUND THEN
+      v_new.position := coalesce(v_new.position, v_next);
+      v_next := greatest(v_next, v_new.position + 1);
+      v_new.created_at := pg_catalog.now();
+      v_new.updated_at := pg_catalog.now();
+      INSERT INTO ontology.properties SELECT v_new.*;
+      v_changed := true;
+      IF v_new.required THEN
+        v_scan := v_scan || v_name;
+      END IF;
+    ELSE
+      v_new.position := coalesce(v_new.position, v_old.position);
+      IF ontology.property_spec(v_new) IS DISTINCT FROM ontology.property_spec(v_old) THEN
+        UPDATE ontology.properties AS p
+        SET (kind, description, required, is_unique, enum_values, min_value, max_value, pattern,
+             max_length, ref_type_id, position, updated_at)
+          = (v_new.kind, v_new.description, v_new.required, v_new.is_unique, v_new.enum_values,
+             v_new.min_value, v_new.max_value, v_new.pattern, v_new.max_length,
+             v_new.ref_type_id, v_new.position, pg_catalog.now())
+        WHERE p.tenant_id = v_tenant AND p.type_id = v_type.type_id AND p.name = v_name;
+        v_changed := true;
+        IF ontology.tightens(v_old, v_new) THEN
+          v_scan := v_scan || v_name;
+        END IF;
+        IF v_new.is_unique AND (NOT v_old.is_unique OR v_new.kind <> v_old.kind) THEN
+          v_unique := v_unique || v_name;
+        ELSIF v_old.is_unique AND NOT v_new.is_unique THEN
+          DELETE FROM ontology.unique_values AS u
+          WHERE u.tenant_id = v_tenant AND u.type_id = v_type.type_id AND u.property = v_name;
+        END IF;
+      END IF;
+    END IF;
+  END LOOP;
+
+  -- removed properties: no live object may have a value for them
+  FOR v_old IN SELECT p.* FROM ontology.properties AS p
+               WHERE p.tenant_id = v_tenant AND p.type_id = v_type.type_id
+                 AND NOT p_properties ? p.name
+               ORDER BY p.name LOOP
+    SELECT pg_catalog.count(*) AS n, (pg_catalog.array_agg(o.object_id ORDER BY o.object_id))[1] AS example
+    INTO v_bad FROM ontology.objects AS o
+    WHERE o.tenant_id = v_tenant AND o.type_id = v_type.type_id AND o.deleted_at IS NULL
+      AND o.properties ? v_old.name;
+    IF v_bad.n > 0 THEN
+      PERFORM ontology.raise_contract(p_name, v_old.name, 'removal (they have a value)',
+                                      v_bad.n, v_bad.example);
+    END IF;
+    DELETE FROM ontology.properties AS p
+    WHERE p.tenant_id = v_tenant AND p.type_id = v_type.type_id AND p.name = v_old.name;
+    v_changed := true;
+  END LOOP;
+
+  -- tighter rules: every live value must pass the new definition
+  FOREACH v_name IN ARRAY v_scan LOOP
+    SELECT p.* INTO STRICT v_new FROM ontology.properties AS p
+    WHERE p.tenant_id = v_tenant AND p.type_id = v_type.type_id AND p.name = v_name;
+    SELECT c.rule, pg_catalog.count(*) AS n,
+           (pg_catalog.array_agg(c.object_id ORDER BY c.object_id))[1] AS example
+    INTO v_bad
+    FROM (SELECT o.object_id, ontology.check_value(v_new, o.properties -> v_name) AS rule
+          FROM ontology.objects AS o
+          WHERE o.tenant_id = v_tenant AND o.type_id = v_type.type_id
+            AND o.deleted_at IS NULL) AS c
+    WHERE c.rule IS NOT NULL
+    GROUP BY c.rule ORDER BY pg_catalog.count(*) DESC, c.rule LIMIT 1;
+    IF FOUND THEN
+      PERFORM ontology.raise_contract(p_name, v_name, v_bad.rule, v_bad.n, v_bad.example);
+    END IF;
+  END LOOP;
+
+  -- newly unique (or unique under another kind): no duplicates, then the keys
+  FOREACH v_name IN ARRAY v_unique LOOP
+    SELECT p.* INTO STRICT v_new FROM ontology.properties AS p
+    WHERE p.tenant_id = v_tenant AND p.type_id = v_type.type_id AND p.name = v_name;
+    DELETE FROM ontology.unique_values AS u
+    WHERE u.tenant_id = v_tenant AND u.type_id = v_type.type_id AND u.property = v_name;
+    SELECT pg_catalog.sum(d.n)::bigint AS n, (pg_catalog.array_agg(d.example ORDER BY d.example))[1] AS example
+    INTO v_bad
+    FROM (SELECT pg_catalog.count(*) AS n, (pg_catalog.array_agg(o.object_id ORDER BY o.object_id))[1] AS example
+          FROM ontology.objects AS o
+          WHERE o.tenant_id = v_tenant AND o.type_id = v_type.type_id AND o.deleted_at IS NULL
+            AND o.properties -> v_name IS NOT NULL AND o.properties -> v_name <> 'null'
+          GROUP BY ontology.value_key(v_new.kind, o.properties -> v_name)
+          HAVING pg_catalog.count(*) > 1) AS d;
+    IF v_bad.n > 0 THEN
+      PERFORM ontology.raise_contract(p_name, v_name, 'unique (duplicate values)', v_bad.n,
+                                      v_bad.example);
+    END IF;
+    INSERT INTO ontology.unique_values (tenant_id, type_id, property, value_key, object_id)
+    SELECT v_tenant, v_type.type_id, v_name, ontology.value_key(v_new.kind, o.properties -> v_name),
+           o.object_id
+    FROM ontology.objects AS o
+    WHERE o.tenant_id = v_tenant AND o.type_id = v_type.type_id AND o.deleted_at IS NULL
+      AND o.properties -> v_name IS NOT NULL AND o.properties -> v_name <> 'null';
+  END LOOP;
+
+  IF v_changed AND NOT v_created THEN
+    UPDATE ontology.object_types AS t
+    SET version = t.version + 1, updated_at = pg_catalog.now(), updated_by = v_actor
+    WHERE t.tenant_id = v_tenant AND t.type_id = v_type.type_id
+    RETURNING t.* INTO v_type;
+  END IF;
+  IF v_changed OR v_created THEN
+    INSERT INTO ontology.type_versions (tenant_id, type_id, version, definition, changed_by)
+    VALUES (v_tenant, v_type.type_id, v_type.version,
+            ontology.type_definition(v_tenant, v_type.type_id), v_actor);
+  END IF;
+  RETURN QUERY SELECT v_type.type_id, v_type.version, v_changed OR v_created;
+END
+$$;
+
+ALTER FUNCTION ontology.define_type(p_name text, p_properties jsonb, p_description text, p_expected_version integer) OWNER TO claw_owner;
+
+--
+-- Name: find_link_type(text); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.find_link_type(p_name text) RETURNS ontology.link_types
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v ontology.link_types;
+BEGIN
+  SELECT lt.* INTO v FROM ontology.link_types AS lt
+  WHERE lt.tenant_id = internal.current_tenant_id() AND lt.name = p_name;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'link type not found',
+      DETAIL = pg_catalog.format('no link type %L in this tenant', p_name),
+      HINT = 'api.list_link_types lists the link types';
+  END IF;
+  RETURN v;
+END
+$$;
+
+ALTER FUNCTION ontology.find_link_type(p_name text) OWNER TO claw_owner;
+
+--
+-- Name: object_types; Type: TABLE; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TABLE ontology.object_types (
+    tenant_id uuid NOT NULL,
+    type_id uuid DEFAULT uuidv7() NOT NULL,
+    name text NOT NULL,
+    description text,
+    version integer DEFAULT 1 NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT object_types_description_check CHECK ((length(description) <= 2000)),
+    CONSTRAINT object_types_name_check CHECK ((name ~ '^[a-z][a-z0-9_]{0,62}$'::text)),
+    CONSTRAINT object_types_version_check CHECK ((version >= 1))
+);
+
+ALTER TABLE ONLY ontology.object_types FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE ontology.object_types OWNER TO claw_owner;
+
+--
+-- Name: find_type(text); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.find_type(p_name text) RETURNS ontology.object_types
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v ontology.object_types;
+BEGIN
+  SELECT t.* INTO v FROM ontology.object_types AS t
+  WHERE t.tenant_id = internal.current_tenant_id() AND t.name = p_name;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'object type not found',
+      DETAIL = pg_catalog.format('no object type %L in this tenant', p_name),
+      HINT = 'api.list_object_types lists the types';
+  END IF;
+  RETURN v;
+END
+$$;
+
+ALTER FUNCTION ontology.find_type(p_name text) OWNER TO claw_owner;
+
+--
+-- Name: objects; Type: TABLE; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TABLE ontology.objects (
+    tenant_id uuid NOT NULL,
+    object_id uuid DEFAULT uuidv7() NOT NULL,
+    type_id uuid NOT NULL,
+    properties jsonb DEFAULT '{}'::jsonb NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    search_text text DEFAULT ''::text NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    deleted_at timestamp with time zone,
+    CONSTRAINT objects_properties_check CHECK ((jsonb_typeof(properties) = 'object'::text)),
+    CONSTRAINT objects_version_check CHECK ((version >= 1))
+);
+
+ALTER TABLE ONLY ontology.objects FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE ontology.objects OWNER TO claw_owner;
+
+--
+-- Name: lock_object(uuid, integer); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.lock_object(p_object_id uuid, p_expected_version integer) RETURNS ontology.objects
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v ontology.objects;
+BEGIN
+  SELECT o.* INTO v FROM ontology.objects AS o
+  WHERE o.tenant_id = internal.current_tenant_id() AND o.object_id = p_object_id
+    AND o.deleted_at IS NULL
+  FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'object not found',
+      DETAIL = pg_catalog.format('no live object %s in this tenant', p_object_id),
+      HINT = 'api.list_objects_by_type lists a type''s objects';
+  END IF;
+  IF p_expected_version IS DISTINCT FROM v.version THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'stale object version',
+      DETAIL = pg_catalog.format('object %s is at version %s, not %s', p_object_id, v.version,
+                                 coalesce(p_expected_version::text, 'NULL')),
+      HINT = 'read the object again (api.get_object) and apply the change to that version';
+  END IF;
+  RETURN v;
+END
+$$;
+
+ALTER FUNCTION ontology.lock_object(p_object_id uuid, p_expected_version integer) OWNER TO claw_owner;
+
+--
+-- Name: lock_type(uuid, boolean); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.lock_type(p_type_id uuid, p_exclusive boolean) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_key bigint := pg_catalog.hashtextextended('ontology.type:' || p_type_id::text, 0);
+BEGIN
+  IF p_exclusive THEN
+    PERFORM pg_catalog.pg_advisory_xact_lock(v_key);
+  ELSE
+    PERFORM pg_catalog.pg_advisory_xact_lock_shared(v_key);
+  END IF;
+END
+$$;
+
+ALTER FUNCTION ontology.lock_type(p_type_id uuid, p_exclusive boolean) OWNER TO claw_owner;
+
+--
+-- Name: merge_patch(jsonb, jsonb); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.merge_patch(p_target jsonb, p_patch jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  SELECT CASE WHEN pg_catalog.jsonb_typeof(p_patch) IS DISTINCT FROM 'object' THEN p_patch ELSE (
+    SELECT coalesce(pg_catalog.jsonb_object_agg(m.key, m.value), '{}')
+    FROM (SELECT t.key, t.value FROM pg_catalog.jsonb_each(
+            CASE WHEN pg_catalog.jsonb_typeof(p_target) = 'object' THEN p_target ELSE '{}' END) AS t
+          WHERE NOT p_patch ? t.key
+          UNION ALL
+          SELECT p.key, ontology.merge_patch(
+                   CASE WHEN pg_catalog.jsonb_typeof(p_target) = 'object' THEN p_target -> p.key END,
+                   p.value)
+          FROM pg_catalog.jsonb_each(p_patch) AS p
+          WHERE p.value <> 'null') AS m) END
+$$;
+
+ALTER FUNCTION ontology.merge_patch(p_target jsonb, p_patch jsonb) OWNER TO claw_owner;
+
+--
+-- Name: parse_property(ontology.object_types, text, jsonb); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.parse_property(p_type ontology.object_types, p_name text, p_spec jsonb) RETURNS ontology.properties
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v ontology.properties;
+  v_problem text;
+  v_key text;
+  v_rules CONSTANT jsonb := '{"string": ["pattern", "max_length"], "number": ["min", "max"],
+    "integer": ["min", "max"], "money": ["min", "max"], "enum": ["values"],
+    "reference": ["type"], "boolean": [], "timestamp": [], "date": []}';
+BEGIN
+  v.tenant_id := p_type.tenant_id;
+  v.type_id := p_type.type_id;
+  v.name := p_name;
+  IF p_name !~ '^[a-z][a-z0-9_]{0,62}$' THEN
+    v_problem := 'invalid name (lower-case letters, digits and _, starting with a letter)';
+  ELSIF pg_catalog.jsonb_typeof(p_spec) IS DISTINCT FROM 'object' THEN
+    v_problem := 'the spec is not a JSON object';
+  ELSIF pg_catalog.jsonb_typeof(p_spec -> 'kind') IS DISTINCT FROM 'string'
+        OR NOT v_rules ? (p_spec ->> 'kind') THEN
+    v_problem := pg_catalog.format('unknown kind %s', coalesce(p_spec -> 'kind', 'null'));
+  END IF;
+  IF v_problem IS NULL THEN
+    v.kind := p_spec ->> 'kind';
+    SELECT pg_catalog.format('unknown key "%s" for kind %s', k, v.kind) INTO v_problem
+    FROM pg_catalog.jsonb_object_keys(p_spec) AS k
+    WHERE k NOT IN ('kind', 'required', 'unique', 'description', 'position')
+      AND NOT (v_rules -> v.kind) ? k
+    ORDER BY k LIMIT 1;
+  END IF;
+  IF v_problem IS NULL THEN
+    FOREACH v_key IN ARRAY ARRAY['required', 'unique'] LOOP
+      IF p_spec ? v_key AND pg_catalog.jsonb_typeof(p_spec -> v_key) <> 'boolean' THEN
+        v_problem := pg_catalog.format('"%s" must be true or false', v_key);
+      END IF;
+    END LOOP;
+  END IF;
+  IF v_problem IS NULL THEN
+    v.required := coalesce((p_spec ->> 'required')::boolean, false);
+    v.is_unique := coalesce((p_spec ->> 'unique')::boolean, false);
+  END IF;
+  IF v_problem IS NULL AND p_spec ? 'description' THEN
+    IF pg_catalog.jsonb_typeof(p_spec -> 'description') <> 'string'
+       OR pg_catalog.length(p_spec ->> 'description') > 2000 THEN
+      v_problem := '"description" must be a string of at most 2000 characters';
+    END IF;
+    v.description := p_spec ->> 'description';
+  END IF;
+  IF v_problem IS NULL AND p_spec ? 'position' THEN
+    IF pg_catalog.jsonb_typeof(p_spec -> 'position') <> 'number'
+       OR (p_spec -> 'position')::numeric NOT BETWEEN 0 AND 100000
+       OR (p_spec -> 'position')::numeric <> pg_catalog.trunc((p_spec -> 'position')::numeric) THEN
+      v_problem := '"position" must be an integer from 0 to 100000';
+    ELSE
+      v.position := (p_spec -> 'position')::integer;
+    END IF;
+  END IF;
+  IF v_problem IS NULL AND v.kind = 'enum' THEN
+    IF pg_catalog.jsonb_typeof(p_spec -> 'values') IS DISTINCT FROM 'array'
+       OR pg_catalog.jsonb_array_length(p_spec -> 'values') = 0 THEN
+      v_problem := 'enum without values';
+    ELSIF EXISTS (SELECT FROM pg_catalog.jsonb_array_elements(p_spec -> 'values') AS e
+                  WHERE pg_catalog.jsonb_typeof(e) <> 'string' OR e = '""') THEN
+      v_problem := 'enum values must be non-empty strings';
+    ELSE
+      v.enum_values := ARRAY(SELECT pg_catalog.jsonb_array_elements_text(p_spec -> 'values'));
+      IF pg_catalog.cardinality(v.enum_values) > 1000 THEN
+        v_problem := 'more than 1000 enum values';
+      ELSIF (SELECT pg_catalog.count(DISTINCT e) FROM pg_catalog.unnest(v.enum_values) AS e)
+            <> pg_catalog.cardinality(v.enum_values) THEN
+        v_problem := 'enum values must be distinct';
+      END IF;
+    END IF;
+  END IF;
+  IF v_problem IS NULL AND v.kind IN ('number', 'integer', 'money') THEN
+    IF (p_spec ? 'min' AND pg_catalog.jsonb_typeof(p_spec -> 'min') <> 'number')
+       OR (p_spec ? 'max' AND pg_catalog.jsonb_typeof(p_spec -> 'max') <> 'number') THEN
+      v_problem := '"min" and "max" must be numbers';
+    ELSE
+      v.min_value := (p_spec -> 'min')::numeric;
+      v.max_value := (p_spec -> 'max')::numeric;
+      IF v.min_value > v.max_value THEN
+        v_problem := pg_catalog.format('min %s is greater than max %s', v.min_value, v.max_value);
+      END IF;
+    END IF;
+  END IF;
+  IF v_problem IS NULL AND v.kind = 'string' THEN
+    IF p_spec ? 'max_length' AND (pg_catalog.jsonb_typeof(p_spec -> 'max_length') <> 'number'
+       OR (p_spec -> 'max_length')::numeric NOT BETWEEN 1 AND 1000000
+       OR (p_spec -> 'max_length')::numeric <> pg_catalog.trunc((p_spec -> 'max_length')::numeric)) THEN
+      v_problem := '"max_length" must be an integer from 1 to 1000000';
+    ELSIF p_spec ? 'pattern' AND (pg_catalog.jsonb_typeof(p_spec -> 'pattern') <> 'string'
+          OR pg_catalog.length(p_spec ->> 'pattern') NOT BETWEEN 1 AND 1000) THEN
+      v_problem := '"pattern" must be a string of 1 to 1000 characters';
+    ELSE
+      v.max_length := (p_spec -> 'max_length')::integer;
+      v.pattern := p_spec ->> 'pattern';
+      IF v.pattern IS NOT NULL THEN
+        BEGIN
+          PERFORM '' ~ v.pattern;
+        EXCEPTION WHEN invalid_regular_expression THEN
+          v_problem := pg_catalog.format('pattern does not compile: %s', SQLERRM);
+        END;
+      END IF;
+    END IF;
+  END IF;
+  IF v_problem IS NULL AND v.kind = 'reference' THEN
+    IF pg_catalog.jsonb_typeof(p_spec -> 'type') IS DISTINCT FROM 'string' THEN
+      v_problem := 'a reference needs "type": the name of the object type it points at';
+    ELSE
+      SELECT t.type_id INTO v.ref_type_id FROM ontology.object_types AS t
+      WHERE t.tenant_id = p_type.tenant_id AND t.name = p_spec ->> 'type';
+      IF NOT FOUND THEN
+        v_problem := pg_catalog.format('references unknown type %s', p_spec ->> 'type');
+      END IF;
+    END IF;
+  END IF;
+  IF v_problem IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422',
+      MESSAGE = pg_catalog.format('property "%s" of %s: %s', p_name, p_type.name, v_problem),
+      DETAIL = pg_catalog.format('spec: %s', pg_catalog.left(p_spec::text, 500)),
+      HINT = 'a spec is {"kind": "string|number|integer|boolean|timestamp|date|money|enum|reference", '
+             '"required": bool, "unique": bool, and the kind''s rules: values (enum), min/max '
+             '(number, integer, money), pattern/max_length (string), type (reference)}';
+  END IF;
+  RETURN v;
+END
+$_$;
+
+ALTER FUNCTION ontology.parse_property(p_type ontology.object_types, p_name text, p_spec jsonb) OWNER TO claw_owner;
+
+--
+-- Name: property_spec(ontology.properties); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.property_spec(p_prop ontology.properties) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+    'kind', p_prop.kind, 'required', p_prop.required, 'unique', p_prop.is_unique,
+    'values', pg_catalog.to_jsonb(p_prop.enum_values), 'min', p_prop.min_value,
+    'max', p_prop.max_value, 'pattern', p_prop.pattern, 'max_length', p_prop.max_length,
+    'type', (SELECT t.name FROM ontology.object_types AS t
+             WHERE t.tenant_id = p_prop.tenant_id AND t.type_id = p_prop.ref_type_id),
+    'position', p_prop.position, 'description', p_prop.description))
+$$;
+
+ALTER FUNCTION ontology.property_spec(p_prop ontology.properties) OWNER TO claw_owner;
+
+--
+-- Name: raise_contract(text, text, text, bigint, uuid); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.raise_contract(p_type text, p_property text, p_rule text, p_count bigint, p_example uuid) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+BEGIN
+  RAISE EXCEPTION USING ERRCODE = 'CL409',
+    MESSAGE = pg_catalog.format('property "%s" of %s: %s live object%s would violate %s',
+                                p_property, p_type, p_count,
+                                CASE WHEN p_count = 1 THEN '' ELSE 's' END, p_rule),
+    DETAIL = pg_catalog.format('rule: %s; %s live object%s, e.g. object %s', p_rule, p_count,
+                               CASE WHEN p_count = 1 THEN '' ELSE 's' END, p_example),
+    HINT = 'expand/contract: add a new optional property, backfill it on every live object '
+           '(api.update_object), move readers and writers to it, then remove the old one; '
+           'or fix or delete the objects that violate the rule first';
+END
+$$;
+
+ALTER FUNCTION ontology.raise_contract(p_type text, p_property text, p_rule text, p_count bigint, p_example uuid) OWNER TO claw_owner;
+
+--
+-- Name: require_own_tenant(uuid); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.require_own_tenant(p_tenant_id uuid) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF p_tenant_id IS DISTINCT FROM internal.current_tenant_id() THEN
+    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'not the verified tenant',
+      DETAIL = pg_catalog.format('a row of tenant %s is written outside its tenant context',
+                                 p_tenant_id),
+      HINT = 'write through the api after api.authenticate (or api.act_as_job)';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION ontology.require_own_tenant(p_tenant_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: tg_link_types__fixed(); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.tg_link_types__fixed() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF (NEW.tenant_id, NEW.link_type_id, NEW.name, NEW.from_type_id, NEW.to_type_id, NEW.cardinality,
+      NEW.one_from, NEW.one_to)
+     IS DISTINCT FROM (OLD.tenant_id, OLD.link_type_id, OLD.name, OLD.from_type_id, OLD.to_type_id,
+                       OLD.cardinality, OLD.one_from, OLD.one_to) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'a link type''s ends and cardinality are fixed',
+      DETAIL = pg_catalog.format('link type %s: only its description may change', OLD.name),
+      HINT = 'define a link type with another name';
+  END IF;
+  RETURN NEW;
+END
+$$;
+
+ALTER FUNCTION ontology.tg_link_types__fixed() OWNER TO claw_owner;
+
+--
+-- Name: tg_links__check(); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.tg_links__check() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_type ontology.link_types;
+  v_end text;
+  v_object uuid;
+  v_object_type uuid;
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    IF (NEW.tenant_id, NEW.link_id, NEW.link_type_id, NEW.from_object_id, NEW.to_object_id,
+        NEW.one_from, NEW.one_to, NEW.created_by, NEW.created_at)
+       IS DISTINCT FROM (OLD.tenant_id, OLD.link_id, OLD.link_type_id, OLD.from_object_id,
+                         OLD.to_object_id, OLD.one_from, OLD.one_to, OLD.created_by, OLD.created_at) THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'a link is fixed',
+        DETAIL = pg_catalog.format('link %s: only its deletion may change', OLD.link_id),
+        HINT = 'delete the link (api.delete_link) and create another';
+    END IF;
+    IF OLD.deleted_at IS NOT NULL AND NEW IS DISTINCT FROM OLD THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'link is deleted',
+        DETAIL = pg_catalog.format('link %s was deleted at %s', OLD.link_id, OLD.deleted_at),
+        HINT = 'create a new link';
+    END IF;
+    RETURN NEW;
+  END IF;
+
+  PERFORM ontology.require_own_tenant(NEW.tenant_id);
+  SELECT lt.* INTO v_type FROM ontology.link_types AS lt
+  WHERE lt.tenant_id = NEW.tenant_id AND lt.link_type_id = NEW.link_type_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'unknown link type',
+      DETAIL = pg_catalog.format('no link type %s in this tenant', NEW.link_type_id),
+      HINT = 'api.list_link_types lists the link types';
+  END IF;
+  NEW.one_from := v_type.one_from;
+  NEW.one_to := v_type.one_to;
+  NEW.created_by := internal.current_principal_id();
+  NEW.deleted_at := NULL;
+  NEW.deleted_by := NULL;
+  FOREACH v_end IN ARRAY ARRAY['from', 'to'] LOOP
+    IF v_end = 'from' THEN
+      v_object := NEW.from_object_id;
+      v_object_type := v_type.from_type_id;
+    ELSE
+      v_object := NEW.to_object_id;
+      v_object_type := v_type.to_type_id;
+    END IF;
+    PERFORM FROM ontology.objects AS o
+    WHERE o.tenant_id = NEW.tenant_id AND o.object_id = v_object AND o.type_id = v_object_type
+      AND o.deleted_at IS NULL
+    FOR SHARE;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422',
+        MESSAGE = pg_catalog.format('link %s: the %s object is not a live %s', v_type.name, v_end,
+                                    (SELECT t.name FROM ontology.object_types AS t
+                                     WHERE t.tenant_id = NEW.tenant_id AND t.type_id = v_object_type)),
+        DETAIL = pg_catalog.format('object %s', v_object),
+        HINT = 'api.list_link_types shows each link type''s ends';
+    END IF;
+  END LOOP;
+  RETURN NEW;
+END
+$$;
+
+ALTER FUNCTION ontology.tg_links__check() OWNER TO claw_owner;
+
+--
+-- Name: tg_objects__unique_values(); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.tg_objects__unique_values() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v record;
+  v_other uuid;
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.properties = OLD.properties
+     AND NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at THEN
+    RETURN NULL;
+  END IF;
+  DELETE FROM ontology.unique_values AS u
+  WHERE u.tenant_id = NEW.tenant_id AND u.object_id = NEW.object_id
+    AND (NEW.deleted_at IS NOT NULL OR NOT EXISTS (
+          SELECT FROM ontology.properties AS p
+          WHERE p.tenant_id = u.tenant_id AND p.type_id = u.type_id AND p.name = u.property
+            AND p.is_unique AND ontology.value_key(p.kind, NEW.properties -> p.name) = u.value_key));
+  IF NEW.deleted_at IS NOT NULL THEN
+    RETURN NULL;
+  END IF;
+  FOR v IN SELECT p.name, ontology.value_key(p.kind, NEW.properties -> p.name) AS value_key
+           FROM ontology.properties AS p
+           WHERE p.tenant_id = NEW.tenant_id AND p.type_id = NEW.type_id AND p.is_unique
+             AND NEW.properties ? p.name
+           ORDER BY p.name LOOP
+    INSERT INTO ontology.unique_values (tenant_id, type_id, property, value_key, object_id)
+    VALUES (NEW.tenant_id, NEW.type_id, v.name, v.value_key, NEW.object_id)
+    ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+      SELECT u.object_id INTO v_other FROM ontology.unique_values AS u
+      WHERE u.tenant_id = NEW.tenant_id AND u.type_id = NEW.type_id AND u.property = v.name
+        AND u.value_key = v.value_key;
+      IF v_other IS DISTINCT FROM NEW.object_id THEN
+        RAISE EXCEPTION USING ERRCODE = 'CL409',
+          MESSAGE = pg_catalog.format('property "%s" of %s: unique value already used', v.name,
+                                      (SELECT t.name FROM ontology.object_types AS t
+                                       WHERE t.tenant_id = NEW.tenant_id AND t.type_id = NEW.type_id)),
+          DETAIL = pg_catalog.format('value %s is held by object %s',
+                                     pg_catalog.left((NEW.properties -> v.name)::text, 200),
+                                     coalesce(v_other::text, '(another transaction)')),
+          HINT = 'choose another value, or change or delete the object that holds it';
+      END IF;
+    END IF;
+  END LOOP;
+  RETURN NULL;
+END
+$$;
+
+ALTER FUNCTION ontology.tg_objects__unique_values() OWNER TO claw_owner;
+
+--
+-- Name: tg_objects__validate(); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.tg_objects__validate() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_type text;
+  v_prop ontology.properties;
+  v_rule text;
+  v_key text;
+  v_search text[] := '{}';
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    IF NEW.tenant_id IS DISTINCT FROM OLD.tenant_id OR NEW.object_id IS DISTINCT FROM OLD.object_id
+       OR NEW.type_id IS DISTINCT FROM OLD.type_id OR NEW.created_at IS DISTINCT FROM OLD.created_at
+       OR NEW.created_by IS DISTINCT FROM OLD.created_by THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'an object''s identity is fixed',
+        DETAIL = pg_catalog.format('object %s: tenant, id, type and creation never change',
+                                   OLD.object_id),
+        HINT = 'create a new object of the other type';
+    END IF;
+    IF NEW IS NOT DISTINCT FROM OLD THEN
+      RETURN NEW;
+    END IF;
+    IF OLD.deleted_at IS NOT NULL THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'object is deleted',
+        DETAIL = pg_catalog.format('object %s was deleted at %s', OLD.object_id, OLD.deleted_at),
+        HINT = 'a deleted object is kept for history and never changes again';
+    END IF;
+    NEW.version := OLD.version + 1;
+    NEW.updated_at := pg_catalog.now();
+    NEW.updated_by := internal.current_principal_id();
+    IF NEW.deleted_at IS NOT NULL THEN
+      RETURN NEW;
+    END IF;
+  ELSE
+    PERFORM ontology.require_own_tenant(NEW.tenant_id);
+    NEW.version := 1;
+    NEW.deleted_at := NULL;
+    NEW.created_by := internal.current_principal_id();
+    NEW.updated_by := NEW.created_by;
+  END IF;
+
+  PERFORM ontology.lock_type(NEW.type_id, false);
+  SELECT t.name INTO v_type FROM ontology.object_types AS t
+  WHERE t.tenant_id = NEW.tenant_id AND t.type_id = NEW.type_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'unknown object type',
+      DETAIL = pg_catalog.format('no object type %s in this tenant', NEW.type_id),
+      HINT = 'api.list_object_types lists the types';
+  END IF;
+  IF pg_catalog.jsonb_typeof(NEW.properties) IS DISTINCT FROM 'object' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422',
+      MESSAGE = pg_catalog.format('properties of %s: not a JSON object', v_type),
+      DETAIL = pg_catalog.format('value: %s', pg_catalog.left(NEW.properties::text, 200)),
+      HINT = 'pass {"<property>": <value>, ...}';
+  END IF;
+  NEW.properties := (SELECT coalesce(pg_catalog.jsonb_object_agg(e.key, e.value), '{}')
+                     FROM pg_catalog.jsonb_each(NEW.properties) AS e WHERE e.value <> 'null');
+
+  SELECT k INTO v_key FROM pg_catalog.jsonb_object_keys(NEW.properties) AS k
+  WHERE NOT EXISTS (SELECT FROM ontology.properties AS p
+                    WHERE p.tenant_id = NEW.tenant_id AND p.type_id = NEW.type_id AND p.name = k)
+  ORDER BY k LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422',
+      MESSAGE = pg_catalog.format('property "%s" of %s: unknown property', v_key, v_type),
+      DETAIL = pg_catalog.format('value: %s', pg_catalog.left((NEW.properties -> v_key)::text, 200)),
+      HINT = pg_catalog.format('api.describe_object_type(%L) lists its properties; add one with '
+                               'api.define_object_type', v_type);
+  END IF;
+
+  FOR v_prop IN SELECT p.* FROM ontology.properties AS p
+                WHERE p.tenant_id = NEW.tenant_id AND p.type_id = NEW.type_id
+                ORDER BY p.position, p.name LOOP
+    v_rule := ontology.check_value(v_prop, NEW.properties -> v_prop.name, true);
+    IF v_rule IS NOT NULL THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422',
+        MESSAGE = pg_catalog.format('property "%s" of %s: %s', v_prop.name, v_type, v_rule),
+        DETAIL = coalesce(pg_catalog.format('value: %s',
+                            pg_catalog.left((NEW.properties -> v_prop.name)::text, 200)), 'no value'),
+        HINT = pg_catalog.format('api.describe_object_type(%L) shows the definition', v_type);
+    END IF;
+    -- a reference is stored as the canonical uuid text (what delete's referrer check matches)
+    IF v_prop.kind = 'reference' AND NEW.properties ? v_prop.name THEN
+      NEW.properties := NEW.properties || pg_catalog.jsonb_build_object(
+        v_prop.name, ((NEW.properties ->> v_prop.name)::uuid)::text);
+    ELSIF v_prop.kind IN ('string', 'enum') AND NEW.properties ? v_prop.name THEN
+      v_search := v_search || (NEW.properties ->> v_prop.name);
+    END IF;
+  END LOOP;
+  NEW.search_text := pg_catalog.array_to_string(v_search, ' ');
+  RETURN NEW;
+END
+$$;
+
+ALTER FUNCTION ontology.tg_objects__validate() OWNER TO claw_owner;
+
+--
+-- Name: tightens(ontology.properties, ontology.properties); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.tightens(p_old ontology.properties, p_new ontology.properties) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  SELECT coalesce(p_new.required AND NOT p_old.required, false)
+      OR p_new.kind <> p_old.kind
+      OR p_new.ref_type_id IS DISTINCT FROM p_old.ref_type_id
+      OR (p_new.pattern IS NOT NULL AND p_new.pattern IS DISTINCT FROM p_old.pattern)
+      OR coalesce(p_new.max_length < coalesce(p_old.max_length, 2147483647), false)
+      OR coalesce(p_new.min_value > coalesce(p_old.min_value, p_new.min_value - 1), false)
+      OR coalesce(p_new.max_value < coalesce(p_old.max_value, p_new.max_value + 1), false)
+      OR coalesce(NOT (p_old.enum_values <@ p_new.enum_values), false)
+$$;
+
+ALTER FUNCTION ontology.tightens(p_old ontology.properties, p_new ontology.properties) OWNER TO claw_owner;
+
+--
+-- Name: type_definition(uuid, uuid); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.type_definition(p_tenant_id uuid, p_type_id uuid) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  SELECT pg_catalog.jsonb_build_object(
+    'name', t.name, 'description', t.description, 'version', t.version,
+    'properties', coalesce((SELECT pg_catalog.jsonb_object_agg(p.name, ontology.property_spec(p))
+                            FROM ontology.properties AS p
+                            WHERE p.tenant_id = t.tenant_id AND p.type_id = t.type_id), '{}'))
+  FROM ontology.object_types AS t
+  WHERE t.tenant_id = p_tenant_id AND t.type_id = p_type_id
+$$;
+
+ALTER FUNCTION ontology.type_definition(p_tenant_id uuid, p_type_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: value_key(text, jsonb); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.value_key(p_kind text, p_value jsonb) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  SELECT CASE WHEN pg_catalog.length(k) > 256
+              THEN 'sha256:' || pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(k, 'UTF8')), 'hex')
+              ELSE k END
+  FROM (SELECT CASE
+    WHEN p_value IS NULL OR p_value = 'null' THEN NULL
+    WHEN p_kind IN ('number', 'integer') THEN pg_catalog.trim_scale(p_value::numeric)::text
+    WHEN p_kind = 'money' THEN pg_catalog.trim_scale((p_value ->> 'amount')::numeric)::text
+                               || ' ' || (p_value ->> 'currency')
+    WHEN p_kind = 'timestamp' THEN pg_catalog.to_char(
+      ((p_value #>> '{}')::timestamptz) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+    WHEN p_kind = 'date' THEN pg_catalog.to_char((p_value #>> '{}')::date, 'YYYY-MM-DD')
+    WHEN p_kind = 'reference' THEN ((p_value #>> '{}')::uuid)::text
+    WHEN p_kind = 'boolean' THEN p_value::text
+    ELSE p_value #>> '{}'
+  END AS k) AS c
+$$;
+
+ALTER FUNCTION ontology.value_key(p_kind text, p_value jsonb) OWNER TO claw_owner;
+
+--
 -- Name: backoff(text, integer); Type: FUNCTION; Schema: queue; Owner: claw_owner
 --
 
@@ -6513,6 +8352,97 @@ CREATE TABLE internal.rate_limits (
 ALTER TABLE internal.rate_limits OWNER TO claw_owner;
 
 --
+-- Name: links; Type: TABLE; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TABLE ontology.links (
+    tenant_id uuid NOT NULL,
+    link_id uuid DEFAULT uuidv7() NOT NULL,
+    link_type_id uuid NOT NULL,
+    from_object_id uuid NOT NULL,
+    to_object_id uuid NOT NULL,
+    one_from boolean NOT NULL,
+    one_to boolean NOT NULL,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    deleted_by uuid,
+    deleted_at timestamp with time zone
+);
+
+ALTER TABLE ONLY ontology.links FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE ontology.links OWNER TO claw_owner;
+
+--
+-- Name: tools; Type: TABLE; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TABLE ontology.tools (
+    tenant_id uuid NOT NULL,
+    tool_id uuid DEFAULT uuidv7() NOT NULL,
+    name text NOT NULL,
+    description text NOT NULL,
+    input_schema jsonb NOT NULL,
+    side_effect text NOT NULL,
+    blast_radius text DEFAULT 'single_object'::text NOT NULL,
+    max_objects integer,
+    reversible boolean DEFAULT true NOT NULL,
+    enabled boolean DEFAULT true NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    created_by uuid,
+    updated_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT tools_blast_radius_check CHECK ((blast_radius = ANY (ARRAY['none'::text, 'single_object'::text, 'many_objects'::text, 'tenant'::text, 'external_party'::text]))),
+    CONSTRAINT tools_description_check CHECK (((length(description) >= 1) AND (length(description) <= 4000))),
+    CONSTRAINT tools_input_schema_check CHECK ((jsonb_typeof(input_schema) = 'object'::text)),
+    CONSTRAINT tools_max_objects_check CHECK ((max_objects > 0)),
+    CONSTRAINT tools_name_check CHECK ((name ~ '^[a-z][a-z0-9_.]{0,99}$'::text)),
+    CONSTRAINT tools_side_effect_check CHECK ((side_effect = ANY (ARRAY['read'::text, 'write'::text, 'external'::text, 'financial'::text]))),
+    CONSTRAINT tools_version_check CHECK ((version >= 1))
+);
+
+ALTER TABLE ONLY ontology.tools FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE ontology.tools OWNER TO claw_owner;
+
+--
+-- Name: type_versions; Type: TABLE; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TABLE ontology.type_versions (
+    tenant_id uuid NOT NULL,
+    type_id uuid NOT NULL,
+    version integer NOT NULL,
+    definition jsonb NOT NULL,
+    changed_by uuid,
+    changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT type_versions_definition_check CHECK ((jsonb_typeof(definition) = 'object'::text)),
+    CONSTRAINT type_versions_version_check CHECK ((version >= 1))
+);
+
+ALTER TABLE ONLY ontology.type_versions FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE ontology.type_versions OWNER TO claw_owner;
+
+--
+-- Name: unique_values; Type: TABLE; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TABLE ontology.unique_values (
+    tenant_id uuid NOT NULL,
+    type_id uuid NOT NULL,
+    property text NOT NULL,
+    value_key text NOT NULL,
+    object_id uuid NOT NULL,
+    CONSTRAINT unique_values_value_key_check CHECK (((length(value_key) >= 1) AND (length(value_key) <= 300)))
+);
+
+ALTER TABLE ONLY ontology.unique_values FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE ontology.unique_values OWNER TO claw_owner;
+
+--
 -- Name: schedule_fires; Type: TABLE; Schema: queue; Owner: claw_owner
 --
 
@@ -6827,6 +8757,90 @@ ALTER TABLE ONLY internal.rate_limits
     ADD CONSTRAINT rate_limits_pkey PRIMARY KEY (rate_key);
 
 --
+-- Name: link_types link_types_pkey; Type: CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.link_types
+    ADD CONSTRAINT link_types_pkey PRIMARY KEY (tenant_id, link_type_id);
+
+--
+-- Name: link_types link_types_tenant_id_link_type_id_one_from_one_to_key; Type: CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.link_types
+    ADD CONSTRAINT link_types_tenant_id_link_type_id_one_from_one_to_key UNIQUE (tenant_id, link_type_id, one_from, one_to);
+
+--
+-- Name: link_types link_types_tenant_id_name_key; Type: CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.link_types
+    ADD CONSTRAINT link_types_tenant_id_name_key UNIQUE (tenant_id, name);
+
+--
+-- Name: links links_pkey; Type: CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.links
+    ADD CONSTRAINT links_pkey PRIMARY KEY (tenant_id, link_id);
+
+--
+-- Name: object_types object_types_pkey; Type: CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.object_types
+    ADD CONSTRAINT object_types_pkey PRIMARY KEY (tenant_id, type_id);
+
+--
+-- Name: object_types object_types_tenant_id_name_key; Type: CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.object_types
+    ADD CONSTRAINT object_types_tenant_id_name_key UNIQUE (tenant_id, name);
+
+--
+-- Name: objects objects_pkey; Type: CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.objects
+    ADD CONSTRAINT objects_pkey PRIMARY KEY (tenant_id, object_id);
+
+--
+-- Name: properties properties_pkey; Type: CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.properties
+    ADD CONSTRAINT properties_pkey PRIMARY KEY (tenant_id, type_id, name);
+
+--
+-- Name: tools tools_pkey; Type: CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.tools
+    ADD CONSTRAINT tools_pkey PRIMARY KEY (tenant_id, tool_id);
+
+--
+-- Name: tools tools_tenant_id_name_key; Type: CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.tools
+    ADD CONSTRAINT tools_tenant_id_name_key UNIQUE (tenant_id, name);
+
+--
+-- Name: type_versions type_versions_pkey; Type: CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.type_versions
+    ADD CONSTRAINT type_versions_pkey PRIMARY KEY (tenant_id, type_id, version);
+
+--
+-- Name: unique_values unique_values_pkey; Type: CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.unique_values
+    ADD CONSTRAINT unique_values_pkey PRIMARY KEY (tenant_id, type_id, property, value_key);
+
+--
 -- Name: job_history job_history_pkey; Type: CONSTRAINT; Schema: queue; Owner: claw_owner
 --
 
@@ -6985,6 +8999,60 @@ CREATE INDEX runs_tenant_parent_idx ON flow.runs USING btree (tenant_id, parent_
 CREATE INDEX runs_tenant_status_idx ON flow.runs USING btree (tenant_id, status, created_at);
 
 --
+-- Name: links_one_from_idx; Type: INDEX; Schema: ontology; Owner: claw_owner
+--
+
+CREATE UNIQUE INDEX links_one_from_idx ON ontology.links USING btree (tenant_id, link_type_id, to_object_id) WHERE (one_from AND (deleted_at IS NULL));
+
+--
+-- Name: links_one_to_idx; Type: INDEX; Schema: ontology; Owner: claw_owner
+--
+
+CREATE UNIQUE INDEX links_one_to_idx ON ontology.links USING btree (tenant_id, link_type_id, from_object_id) WHERE (one_to AND (deleted_at IS NULL));
+
+--
+-- Name: links_pair_idx; Type: INDEX; Schema: ontology; Owner: claw_owner
+--
+
+CREATE UNIQUE INDEX links_pair_idx ON ontology.links USING btree (tenant_id, link_type_id, from_object_id, to_object_id) WHERE (deleted_at IS NULL);
+
+--
+-- Name: links_tenant_from_idx; Type: INDEX; Schema: ontology; Owner: claw_owner
+--
+
+CREATE INDEX links_tenant_from_idx ON ontology.links USING btree (tenant_id, from_object_id) WHERE (deleted_at IS NULL);
+
+--
+-- Name: links_tenant_to_idx; Type: INDEX; Schema: ontology; Owner: claw_owner
+--
+
+CREATE INDEX links_tenant_to_idx ON ontology.links USING btree (tenant_id, to_object_id) WHERE (deleted_at IS NULL);
+
+--
+-- Name: objects_properties_idx; Type: INDEX; Schema: ontology; Owner: claw_owner
+--
+
+CREATE INDEX objects_properties_idx ON ontology.objects USING gin (properties jsonb_path_ops);
+
+--
+-- Name: objects_tenant_type_idx; Type: INDEX; Schema: ontology; Owner: claw_owner
+--
+
+CREATE INDEX objects_tenant_type_idx ON ontology.objects USING btree (tenant_id, type_id, object_id);
+
+--
+-- Name: properties_tenant_ref_type_idx; Type: INDEX; Schema: ontology; Owner: claw_owner
+--
+
+CREATE INDEX properties_tenant_ref_type_idx ON ontology.properties USING btree (tenant_id, ref_type_id) WHERE (ref_type_id IS NOT NULL);
+
+--
+-- Name: unique_values_tenant_object_idx; Type: INDEX; Schema: ontology; Owner: claw_owner
+--
+
+CREATE INDEX unique_values_tenant_object_idx ON ontology.unique_values USING btree (tenant_id, object_id);
+
+--
 -- Name: jobs_claim_idx; Type: INDEX; Schema: queue; Owner: claw_owner
 --
 
@@ -7117,6 +9185,78 @@ CREATE TRIGGER "500_audit" AFTER INSERT OR UPDATE OF status ON flow.effects FOR 
 --
 
 CREATE TRIGGER "500_audit" AFTER INSERT OR UPDATE OF status ON flow.runs FOR EACH ROW EXECUTE FUNCTION flow.tg_runs__audit();
+
+--
+-- Name: links 100_check; Type: TRIGGER; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TRIGGER "100_check" BEFORE INSERT OR UPDATE ON ontology.links FOR EACH ROW EXECUTE FUNCTION ontology.tg_links__check();
+
+--
+-- Name: link_types 100_fixed; Type: TRIGGER; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TRIGGER "100_fixed" BEFORE UPDATE ON ontology.link_types FOR EACH ROW EXECUTE FUNCTION ontology.tg_link_types__fixed();
+
+--
+-- Name: objects 100_validate; Type: TRIGGER; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TRIGGER "100_validate" BEFORE INSERT OR UPDATE ON ontology.objects FOR EACH ROW EXECUTE FUNCTION ontology.tg_objects__validate();
+
+--
+-- Name: objects 200_unique_values; Type: TRIGGER; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TRIGGER "200_unique_values" AFTER INSERT OR UPDATE ON ontology.objects FOR EACH ROW EXECUTE FUNCTION ontology.tg_objects__unique_values();
+
+--
+-- Name: link_types 500_audit_track; Type: TRIGGER; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON ontology.link_types FOR EACH ROW EXECUTE FUNCTION audit.tg_track('link_type_id');
+
+--
+-- Name: links 500_audit_track; Type: TRIGGER; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON ontology.links FOR EACH ROW EXECUTE FUNCTION audit.tg_track('link_id');
+
+--
+-- Name: object_types 500_audit_track; Type: TRIGGER; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON ontology.object_types FOR EACH ROW EXECUTE FUNCTION audit.tg_track('type_id');
+
+--
+-- Name: objects 500_audit_track; Type: TRIGGER; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON ontology.objects FOR EACH ROW EXECUTE FUNCTION audit.tg_track('object_id', 'search_text');
+
+--
+-- Name: properties 500_audit_track; Type: TRIGGER; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON ontology.properties FOR EACH ROW EXECUTE FUNCTION audit.tg_track('type_id,name');
+
+--
+-- Name: tools 500_audit_track; Type: TRIGGER; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON ontology.tools FOR EACH ROW EXECUTE FUNCTION audit.tg_track('tool_id');
+
+--
+-- Name: type_versions 500_audit_track; Type: TRIGGER; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON ontology.type_versions FOR EACH ROW EXECUTE FUNCTION audit.tg_track('type_id,version');
+
+--
+-- Name: unique_values 500_audit_track; Type: TRIGGER; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON ontology.unique_values FOR EACH ROW EXECUTE FUNCTION audit.tg_track('type_id,property,value_key');
 
 --
 -- Name: jobs 900_notify; Type: TRIGGER; Schema: queue; Owner: claw_owner
@@ -7259,6 +9399,97 @@ ALTER TABLE ONLY flow.steps
 
 ALTER TABLE ONLY flow.timers
     ADD CONSTRAINT timers_tenant_id_run_id_fkey FOREIGN KEY (tenant_id, run_id) REFERENCES flow.runs(tenant_id, run_id) ON DELETE CASCADE;
+
+--
+-- Name: link_types link_types_tenant_id_from_type_id_fkey; Type: FK CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.link_types
+    ADD CONSTRAINT link_types_tenant_id_from_type_id_fkey FOREIGN KEY (tenant_id, from_type_id) REFERENCES ontology.object_types(tenant_id, type_id);
+
+--
+-- Name: link_types link_types_tenant_id_to_type_id_fkey; Type: FK CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.link_types
+    ADD CONSTRAINT link_types_tenant_id_to_type_id_fkey FOREIGN KEY (tenant_id, to_type_id) REFERENCES ontology.object_types(tenant_id, type_id);
+
+--
+-- Name: links links_tenant_id_from_object_id_fkey; Type: FK CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.links
+    ADD CONSTRAINT links_tenant_id_from_object_id_fkey FOREIGN KEY (tenant_id, from_object_id) REFERENCES ontology.objects(tenant_id, object_id);
+
+--
+-- Name: links links_tenant_id_link_type_id_one_from_one_to_fkey; Type: FK CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.links
+    ADD CONSTRAINT links_tenant_id_link_type_id_one_from_one_to_fkey FOREIGN KEY (tenant_id, link_type_id, one_from, one_to) REFERENCES ontology.link_types(tenant_id, link_type_id, one_from, one_to);
+
+--
+-- Name: links links_tenant_id_to_object_id_fkey; Type: FK CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.links
+    ADD CONSTRAINT links_tenant_id_to_object_id_fkey FOREIGN KEY (tenant_id, to_object_id) REFERENCES ontology.objects(tenant_id, object_id);
+
+--
+-- Name: object_types object_types_tenant_id_fkey; Type: FK CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.object_types
+    ADD CONSTRAINT object_types_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: objects objects_tenant_id_type_id_fkey; Type: FK CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.objects
+    ADD CONSTRAINT objects_tenant_id_type_id_fkey FOREIGN KEY (tenant_id, type_id) REFERENCES ontology.object_types(tenant_id, type_id);
+
+--
+-- Name: properties properties_tenant_id_ref_type_id_fkey; Type: FK CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.properties
+    ADD CONSTRAINT properties_tenant_id_ref_type_id_fkey FOREIGN KEY (tenant_id, ref_type_id) REFERENCES ontology.object_types(tenant_id, type_id);
+
+--
+-- Name: properties properties_tenant_id_type_id_fkey; Type: FK CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.properties
+    ADD CONSTRAINT properties_tenant_id_type_id_fkey FOREIGN KEY (tenant_id, type_id) REFERENCES ontology.object_types(tenant_id, type_id);
+
+--
+-- Name: tools tools_tenant_id_fkey; Type: FK CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.tools
+    ADD CONSTRAINT tools_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: type_versions type_versions_tenant_id_type_id_fkey; Type: FK CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.type_versions
+    ADD CONSTRAINT type_versions_tenant_id_type_id_fkey FOREIGN KEY (tenant_id, type_id) REFERENCES ontology.object_types(tenant_id, type_id);
+
+--
+-- Name: unique_values unique_values_tenant_id_object_id_fkey; Type: FK CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.unique_values
+    ADD CONSTRAINT unique_values_tenant_id_object_id_fkey FOREIGN KEY (tenant_id, object_id) REFERENCES ontology.objects(tenant_id, object_id) ON DELETE CASCADE;
+
+--
+-- Name: unique_values unique_values_tenant_id_type_id_property_fkey; Type: FK CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.unique_values
+    ADD CONSTRAINT unique_values_tenant_id_type_id_property_fkey FOREIGN KEY (tenant_id, type_id, property) REFERENCES ontology.properties(tenant_id, type_id, name) ON DELETE CASCADE;
 
 --
 -- Name: jobs jobs_tenant_id_fkey; Type: FK CONSTRAINT; Schema: queue; Owner: claw_owner
@@ -7647,6 +9878,246 @@ CREATE POLICY timers_select_member ON flow.timers FOR SELECT USING (( SELECT int
 CREATE POLICY timers_tenant_isolation ON flow.timers AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
 
 --
+-- Name: link_types; Type: ROW SECURITY; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ontology.link_types ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: link_types link_types_insert_admin; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY link_types_insert_admin ON ontology.link_types FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: link_types link_types_select_member; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY link_types_select_member ON ontology.link_types FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: link_types link_types_tenant_isolation; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY link_types_tenant_isolation ON ontology.link_types AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: link_types link_types_update_admin; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY link_types_update_admin ON ontology.link_types FOR UPDATE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: links; Type: ROW SECURITY; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ontology.links ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: links links_insert_writer; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY links_insert_writer ON ontology.links FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: links links_select_member; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY links_select_member ON ontology.links FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: links links_tenant_isolation; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY links_tenant_isolation ON ontology.links AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: links links_update_writer; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY links_update_writer ON ontology.links FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: object_types; Type: ROW SECURITY; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ontology.object_types ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: object_types object_types_insert_admin; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY object_types_insert_admin ON ontology.object_types FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: object_types object_types_select_member; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY object_types_select_member ON ontology.object_types FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: object_types object_types_tenant_isolation; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY object_types_tenant_isolation ON ontology.object_types AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: object_types object_types_update_admin; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY object_types_update_admin ON ontology.object_types FOR UPDATE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: objects; Type: ROW SECURITY; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ontology.objects ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: objects objects_insert_writer; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY objects_insert_writer ON ontology.objects FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: objects objects_select_member; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY objects_select_member ON ontology.objects FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: objects objects_tenant_isolation; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY objects_tenant_isolation ON ontology.objects AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: objects objects_update_writer; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY objects_update_writer ON ontology.objects FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: properties; Type: ROW SECURITY; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ontology.properties ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: properties properties_delete_admin; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY properties_delete_admin ON ontology.properties FOR DELETE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: properties properties_insert_admin; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY properties_insert_admin ON ontology.properties FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: properties properties_select_member; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY properties_select_member ON ontology.properties FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: properties properties_tenant_isolation; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY properties_tenant_isolation ON ontology.properties AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: properties properties_update_admin; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY properties_update_admin ON ontology.properties FOR UPDATE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: tools; Type: ROW SECURITY; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ontology.tools ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: tools tools_insert_admin; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY tools_insert_admin ON ontology.tools FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: tools tools_select_member; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY tools_select_member ON ontology.tools FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: tools tools_tenant_isolation; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY tools_tenant_isolation ON ontology.tools AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: tools tools_update_admin; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY tools_update_admin ON ontology.tools FOR UPDATE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: type_versions; Type: ROW SECURITY; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ontology.type_versions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: type_versions type_versions_insert_admin; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY type_versions_insert_admin ON ontology.type_versions FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: type_versions type_versions_select_member; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY type_versions_select_member ON ontology.type_versions FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: type_versions type_versions_tenant_isolation; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY type_versions_tenant_isolation ON ontology.type_versions AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: unique_values; Type: ROW SECURITY; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ontology.unique_values ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: unique_values unique_values_delete_writer; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY unique_values_delete_writer ON ontology.unique_values FOR DELETE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: unique_values unique_values_insert_writer; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY unique_values_insert_writer ON ontology.unique_values FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: unique_values unique_values_select_member; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY unique_values_select_member ON ontology.unique_values FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: unique_values unique_values_tenant_isolation; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY unique_values_tenant_isolation ON ontology.unique_values AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
 -- Name: job_history; Type: ROW SECURITY; Schema: queue; Owner: claw_owner
 --
 
@@ -7959,6 +10430,12 @@ GRANT USAGE ON SCHEMA internal TO claw_dispatcher;
 GRANT USAGE ON SCHEMA internal TO claw_operator_reader;
 
 --
+-- Name: SCHEMA ontology; Type: ACL; Schema: -; Owner: claw_owner
+--
+
+GRANT USAGE ON SCHEMA ontology TO claw_operator_reader;
+
+--
 -- Name: SCHEMA queue; Type: ACL; Schema: -; Owner: claw_owner
 --
 
@@ -7985,6 +10462,13 @@ GRANT ALL ON FUNCTION admin.chain_status(p_reason text) TO claw_admin;
 
 REVOKE ALL ON FUNCTION admin.list_members(p_tenant_id uuid, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION admin.list_members(p_tenant_id uuid, p_reason text) TO claw_admin;
+
+--
+-- Name: FUNCTION list_object_types(p_tenant_id uuid, p_reason text); Type: ACL; Schema: admin; Owner: claw_operator_reader
+--
+
+REVOKE ALL ON FUNCTION admin.list_object_types(p_tenant_id uuid, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION admin.list_object_types(p_tenant_id uuid, p_reason text) TO claw_admin;
 
 --
 -- Name: FUNCTION list_tenants(p_reason text); Type: ACL; Schema: admin; Owner: claw_operator_reader
@@ -8078,6 +10562,22 @@ REVOKE ALL ON FUNCTION api.create_api_key(p_name text, p_principal_id uuid, p_sc
 GRANT ALL ON FUNCTION api.create_api_key(p_name text, p_principal_id uuid, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text) TO claw_runtime;
 
 --
+-- Name: FUNCTION create_link(p_link_type text, p_from_object_id uuid, p_to_object_id uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.create_link(p_link_type text, p_from_object_id uuid, p_to_object_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.create_link(p_link_type text, p_from_object_id uuid, p_to_object_id uuid) TO claw_runtime;
+GRANT ALL ON FUNCTION api.create_link(p_link_type text, p_from_object_id uuid, p_to_object_id uuid) TO claw_worker;
+
+--
+-- Name: FUNCTION create_object(p_type text, p_properties jsonb); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.create_object(p_type text, p_properties jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.create_object(p_type text, p_properties jsonb) TO claw_runtime;
+GRANT ALL ON FUNCTION api.create_object(p_type text, p_properties jsonb) TO claw_worker;
+
+--
 -- Name: FUNCTION create_principal(p_kind text, p_handle text, p_display_name text, p_roles text[]); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -8099,6 +10599,43 @@ REVOKE ALL ON FUNCTION api.define_authz_model(p_model jsonb, p_expected_version 
 GRANT ALL ON FUNCTION api.define_authz_model(p_model jsonb, p_expected_version integer) TO claw_runtime;
 
 --
+-- Name: FUNCTION define_link_type(p_name text, p_from_type text, p_to_type text, p_cardinality text, p_description text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.define_link_type(p_name text, p_from_type text, p_to_type text, p_cardinality text, p_description text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.define_link_type(p_name text, p_from_type text, p_to_type text, p_cardinality text, p_description text) TO claw_runtime;
+
+--
+-- Name: FUNCTION define_object_type(p_name text, p_properties jsonb, p_description text, p_expected_version integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.define_object_type(p_name text, p_properties jsonb, p_description text, p_expected_version integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.define_object_type(p_name text, p_properties jsonb, p_description text, p_expected_version integer) TO claw_runtime;
+
+--
+-- Name: FUNCTION define_tool(p_name text, p_description text, p_input_schema jsonb, p_side_effect text, p_blast_radius text, p_max_objects integer, p_reversible boolean, p_expected_version integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.define_tool(p_name text, p_description text, p_input_schema jsonb, p_side_effect text, p_blast_radius text, p_max_objects integer, p_reversible boolean, p_expected_version integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.define_tool(p_name text, p_description text, p_input_schema jsonb, p_side_effect text, p_blast_radius text, p_max_objects integer, p_reversible boolean, p_expected_version integer) TO claw_runtime;
+
+--
+-- Name: FUNCTION delete_link(p_link_id uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.delete_link(p_link_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.delete_link(p_link_id uuid) TO claw_runtime;
+GRANT ALL ON FUNCTION api.delete_link(p_link_id uuid) TO claw_worker;
+
+--
+-- Name: FUNCTION delete_object(p_object_id uuid, p_expected_version integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.delete_object(p_object_id uuid, p_expected_version integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.delete_object(p_object_id uuid, p_expected_version integer) TO claw_runtime;
+GRANT ALL ON FUNCTION api.delete_object(p_object_id uuid, p_expected_version integer) TO claw_worker;
+
+--
 -- Name: FUNCTION delete_schedule(p_schedule_id uuid); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -8112,6 +10649,14 @@ GRANT ALL ON FUNCTION api.delete_schedule(p_schedule_id uuid) TO claw_runtime;
 REVOKE ALL ON FUNCTION api.describe_authz_model() FROM PUBLIC;
 GRANT ALL ON FUNCTION api.describe_authz_model() TO claw_runtime;
 GRANT ALL ON FUNCTION api.describe_authz_model() TO claw_worker;
+
+--
+-- Name: FUNCTION describe_object_type(p_name text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.describe_object_type(p_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.describe_object_type(p_name text) TO claw_runtime;
+GRANT ALL ON FUNCTION api.describe_object_type(p_name text) TO claw_worker;
 
 --
 -- Name: FUNCTION enqueue_job(p_queue text, p_kind text, p_payload jsonb, p_priority integer, p_run_at timestamp with time zone, p_unique_key text, p_rate_key text, p_max_attempts integer); Type: ACL; Schema: api; Owner: claw_owner
@@ -8188,6 +10733,14 @@ GRANT ALL ON FUNCTION api.get_job(p_job_id uuid) TO claw_runtime;
 GRANT ALL ON FUNCTION api.get_job(p_job_id uuid) TO claw_worker;
 
 --
+-- Name: FUNCTION get_object(p_object_id uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.get_object(p_object_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.get_object(p_object_id uuid) TO claw_runtime;
+GRANT ALL ON FUNCTION api.get_object(p_object_id uuid) TO claw_worker;
+
+--
 -- Name: FUNCTION get_schema_version(); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -8257,11 +10810,43 @@ REVOKE ALL ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer
 GRANT ALL ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer) TO claw_runtime;
 
 --
+-- Name: FUNCTION list_link_types(); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_link_types() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_link_types() TO claw_runtime;
+GRANT ALL ON FUNCTION api.list_link_types() TO claw_worker;
+
+--
+-- Name: FUNCTION list_links(p_object_id uuid, p_link_type text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_links(p_object_id uuid, p_link_type text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_links(p_object_id uuid, p_link_type text) TO claw_runtime;
+GRANT ALL ON FUNCTION api.list_links(p_object_id uuid, p_link_type text) TO claw_worker;
+
+--
 -- Name: FUNCTION list_object_tuples(p_object text); Type: ACL; Schema: api; Owner: claw_owner
 --
 
 REVOKE ALL ON FUNCTION api.list_object_tuples(p_object text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.list_object_tuples(p_object text) TO claw_runtime;
+
+--
+-- Name: FUNCTION list_object_types(); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_object_types() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_object_types() TO claw_runtime;
+GRANT ALL ON FUNCTION api.list_object_types() TO claw_worker;
+
+--
+-- Name: FUNCTION list_objects_by_type(p_type text, p_limit integer, p_after uuid, p_include_deleted boolean); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_objects_by_type(p_type text, p_limit integer, p_after uuid, p_include_deleted boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_objects_by_type(p_type text, p_limit integer, p_after uuid, p_include_deleted boolean) TO claw_runtime;
+GRANT ALL ON FUNCTION api.list_objects_by_type(p_type text, p_limit integer, p_after uuid, p_include_deleted boolean) TO claw_worker;
 
 --
 -- Name: FUNCTION list_permitted_objects(p_object_type text, p_relation text, p_subject text, p_limit integer, p_consistency_token text); Type: ACL; Schema: api; Owner: claw_owner
@@ -8292,6 +10877,22 @@ GRANT ALL ON FUNCTION api.list_principals() TO claw_runtime;
 
 REVOKE ALL ON FUNCTION api.list_schedules() FROM PUBLIC;
 GRANT ALL ON FUNCTION api.list_schedules() TO claw_runtime;
+
+--
+-- Name: FUNCTION list_tools(p_side_effect text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_tools(p_side_effect text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_tools(p_side_effect text) TO claw_runtime;
+GRANT ALL ON FUNCTION api.list_tools(p_side_effect text) TO claw_worker;
+
+--
+-- Name: FUNCTION list_type_versions(p_name text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_type_versions(p_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_type_versions(p_name text) TO claw_runtime;
+GRANT ALL ON FUNCTION api.list_type_versions(p_name text) TO claw_worker;
 
 --
 -- Name: FUNCTION maintain_queue(p_retention_days integer); Type: ACL; Schema: api; Owner: claw_owner
@@ -8371,6 +10972,13 @@ REVOKE ALL ON FUNCTION api.set_schedule_paused(p_schedule_id uuid, p_paused bool
 GRANT ALL ON FUNCTION api.set_schedule_paused(p_schedule_id uuid, p_paused boolean) TO claw_runtime;
 
 --
+-- Name: FUNCTION set_tool_enabled(p_name text, p_enabled boolean); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.set_tool_enabled(p_name text, p_enabled boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.set_tool_enabled(p_name text, p_enabled boolean) TO claw_runtime;
+
+--
 -- Name: FUNCTION settle_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_outcome text, p_response jsonb); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -8412,6 +11020,14 @@ GRANT ALL ON FUNCTION api.stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, 
 
 REVOKE ALL ON FUNCTION api.tick_schedules(p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.tick_schedules(p_limit integer) TO claw_worker;
+
+--
+-- Name: FUNCTION update_object(p_object_id uuid, p_expected_version integer, p_patch jsonb); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.update_object(p_object_id uuid, p_expected_version integer, p_patch jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.update_object(p_object_id uuid, p_expected_version integer, p_patch jsonb) TO claw_runtime;
+GRANT ALL ON FUNCTION api.update_object(p_object_id uuid, p_expected_version integer, p_patch jsonb) TO claw_worker;
 
 --
 -- Name: FUNCTION wait_flow_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_child_run_id uuid); Type: ACL; Schema: api; Owner: claw_owner
@@ -8981,6 +11597,162 @@ REVOKE ALL ON FUNCTION internal.tenant_schemas() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) TO claw_dispatcher;
+
+--
+-- Name: FUNCTION check_definition(p_what text, p_name text, p_description text); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.check_definition(p_what text, p_name text, p_description text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION check_input_schema(p_tool text, p_schema jsonb); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.check_input_schema(p_tool text, p_schema jsonb) FROM PUBLIC;
+
+--
+-- Name: TABLE properties; Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+GRANT SELECT ON TABLE ontology.properties TO claw_operator_reader;
+
+--
+-- Name: FUNCTION check_value(p_prop ontology.properties, p_value jsonb, p_lock boolean); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.check_value(p_prop ontology.properties, p_value jsonb, p_lock boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION create_link(p_type ontology.link_types, p_from uuid, p_to uuid); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.create_link(p_type ontology.link_types, p_from uuid, p_to uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION define_type(p_name text, p_properties jsonb, p_description text, p_expected_version integer); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.define_type(p_name text, p_properties jsonb, p_description text, p_expected_version integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION find_link_type(p_name text); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.find_link_type(p_name text) FROM PUBLIC;
+
+--
+-- Name: TABLE object_types; Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+GRANT SELECT ON TABLE ontology.object_types TO claw_operator_reader;
+
+--
+-- Name: FUNCTION find_type(p_name text); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.find_type(p_name text) FROM PUBLIC;
+
+--
+-- Name: COLUMN objects.tenant_id; Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+GRANT SELECT(tenant_id) ON TABLE ontology.objects TO claw_operator_reader;
+
+--
+-- Name: COLUMN objects.type_id; Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+GRANT SELECT(type_id) ON TABLE ontology.objects TO claw_operator_reader;
+
+--
+-- Name: COLUMN objects.deleted_at; Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+GRANT SELECT(deleted_at) ON TABLE ontology.objects TO claw_operator_reader;
+
+--
+-- Name: FUNCTION lock_object(p_object_id uuid, p_expected_version integer); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.lock_object(p_object_id uuid, p_expected_version integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION lock_type(p_type_id uuid, p_exclusive boolean); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.lock_type(p_type_id uuid, p_exclusive boolean) FROM PUBLIC;
+
+--
+-- Name: FUNCTION merge_patch(p_target jsonb, p_patch jsonb); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.merge_patch(p_target jsonb, p_patch jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION parse_property(p_type ontology.object_types, p_name text, p_spec jsonb); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.parse_property(p_type ontology.object_types, p_name text, p_spec jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION property_spec(p_prop ontology.properties); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.property_spec(p_prop ontology.properties) FROM PUBLIC;
+
+--
+-- Name: FUNCTION raise_contract(p_type text, p_property text, p_rule text, p_count bigint, p_example uuid); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.raise_contract(p_type text, p_property text, p_rule text, p_count bigint, p_example uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION require_own_tenant(p_tenant_id uuid); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.require_own_tenant(p_tenant_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_link_types__fixed(); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.tg_link_types__fixed() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_links__check(); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.tg_links__check() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_objects__unique_values(); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.tg_objects__unique_values() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_objects__validate(); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.tg_objects__validate() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tightens(p_old ontology.properties, p_new ontology.properties); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.tightens(p_old ontology.properties, p_new ontology.properties) FROM PUBLIC;
+
+--
+-- Name: FUNCTION type_definition(p_tenant_id uuid, p_type_id uuid); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.type_definition(p_tenant_id uuid, p_type_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION value_key(p_kind text, p_value jsonb); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.value_key(p_kind text, p_value jsonb) FROM PUBLIC;
 
 --
 -- Name: FUNCTION backoff(p_queue text, p_attempt integer); Type: ACL; Schema: queue; Owner: claw_owner

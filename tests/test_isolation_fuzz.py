@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from conftest import (Cluster, Database, Tenant, create_database, drop_database,
-                      seed_authz, seed_flows, seed_queue, seed_tenants)
+                      seed_authz, seed_flows, seed_ontology, seed_queue, seed_tenants)
 
 STATEMENTS = int(os.environ.get("CLAW_FUZZ_STATEMENTS", "10000"))
 FUZZ_STATS: dict[str, int] = {"statements": 0, "leaks": 0, "errors_compared": 0,
@@ -51,6 +51,12 @@ API_SOURCES = {
     "api.list_object_tuples('team:ops')": ["tuple", "expires_at", "revision"],
     "api.list_permitted_objects('doc', 'viewer', 'user:shared')": ["object"],
     "api.list_permitted_subjects('doc:1', 'viewer', 'user')": ["subject"],
+    "api.list_object_types()": ["type_id", "name", "version", "properties", "live_objects"],
+    "api.list_type_versions('customer')": ["version", "definition", "changed_by", "changed_at"],
+    "api.list_objects_by_type('customer', p_include_deleted => true)": [
+        "object_id", "version", "properties", "deleted_at"],
+    "api.list_link_types()": ["link_type_id", "name", "from_type", "cardinality", "live_links"],
+    "api.list_tools()": ["tool_id", "name", "side_effect", "version", "enabled"],
 }
 
 
@@ -99,13 +105,16 @@ def world(cluster: Cluster) -> Iterator[World]:
     seed_queue(full, tenants)
     seed_flows(full, tenants)
     seed_authz(full, tenants)
+    seed_ontology(full, tenants)
     with full.connect() as conn:
         tables = tenant_tables(conn)
         ids = sorted({str(r[0]) for r in conn.execute(
             "SELECT tenant_id FROM tenancy.tenants UNION SELECT principal_id FROM tenancy.principals "
             "UNION SELECT api_key_id FROM tenancy.api_keys UNION SELECT job_id FROM queue.jobs "
             "UNION SELECT job_id FROM queue.job_history UNION SELECT schedule_id FROM queue.schedules "
-            "UNION SELECT run_id FROM flow.runs")})
+            "UNION SELECT run_id FROM flow.runs UNION SELECT type_id FROM ontology.object_types "
+            "UNION SELECT object_id FROM ontology.objects UNION SELECT link_id FROM ontology.links "
+            "UNION SELECT tool_id FROM ontology.tools")})
     aonly = create_database(cluster, full.name)
     delete_other_tenants(aonly, tenants["a"].tenant_id)
     a = tenants["a"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from conftest import Database, Tenant
+from conftest import Database, Tenant, seed_ontology
 
 
 def operator_reads(db: Database) -> dict[str, int]:
@@ -37,11 +37,29 @@ def test_cross_tenant_reads_are_audited(seeded: tuple[Database, dict[str, Tenant
         assert reason == ("ticket 43",)
 
 
+def test_the_ontology_read_is_audited_and_shows_no_object_data(
+        seeded: tuple[Database, dict[str, Tenant]]) -> None:
+    db, tenants = seeded
+    seed_ontology(db, tenants)
+    a = tenants["a"].tenant_id
+    with db.connect("claw_admin") as conn:
+        rows = conn.execute("SELECT name, version, properties, live_objects, deleted_objects "
+                            "FROM admin.list_object_types(%s, 'ticket 44')", (a,)).fetchall()
+    assert rows == [("customer", 1, 2, 1, 1), ("invoice", 1, 2, 1, 0)]
+    assert operator_reads(db) == {a: 1}
+    with db.connect() as conn:
+        conn.execute("SET ROLE claw_operator_reader")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT properties FROM ontology.objects")
+
+
 @pytest.mark.parametrize("sql,code", [
     ("SELECT * FROM admin.list_tenants(p_reason => '')", "CL422"),
     ("SELECT * FROM admin.list_members('00000000-0000-0000-0000-000000000000', 'why')", "CL404"),
     ("SELECT admin.record_read(gen_random_uuid(), 'x', 'forged')", "42501"),
     ("SELECT * FROM tenancy.tenants", "42501"),
+    ("SELECT * FROM admin.list_object_types(gen_random_uuid(), 'why')", "CL404"),
+    ("SELECT * FROM ontology.objects", "42501"),
 ])
 def test_operator_limits(seeded: tuple[Database, dict[str, Tenant]], sql: str, code: str) -> None:
     db, _ = seeded

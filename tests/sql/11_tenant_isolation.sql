@@ -14,9 +14,10 @@ CREATE TEMP TABLE t AS
   UNION ALL
   SELECT 'b', * FROM tenancy.create_tenant('tenant-b', 'B', 'alice', 'Alice B');
 -- queue rows of both tenants: jobs and fairness cursors through the api, a finished job
--- through a worker's claim and completion, a schedule and one of its fires; flow rows
+-- through a worker's claim and completion, a schedule and one of its fires; flow rows;
+-- ontology rows
 DO $$
-DECLARE r record; v_token uuid; v_ids uuid[]; v_sched uuid; v_run uuid;
+DECLARE r record; v_token uuid; v_ids uuid[]; v_sched uuid; v_run uuid; v_obj uuid;
 BEGIN
   FOR r IN SELECT * FROM t LOOP
     PERFORM internal.set_context(r.tenant_id, r.principal_id, '{owner}');
@@ -38,6 +39,13 @@ BEGIN
     RETURNING schedule_id INTO v_sched;
     INSERT INTO queue.schedule_fires (tenant_id, schedule_id, fire_at, job_id)
     VALUES (r.tenant_id, v_sched, now() - interval '1 day', gen_random_uuid());
+    -- ontology rows: a type (properties, history), an object with a unique value, a link
+    -- type and a link, a tool
+    PERFORM api.define_object_type('customer', '{"email": {"kind": "string", "unique": true}}');
+    SELECT object_id INTO v_obj FROM api.create_object('customer', '{"email": "a@example.com"}');
+    PERFORM api.define_link_type('knows', 'customer', 'customer', 'many_to_many');
+    PERFORM api.create_link('knows', v_obj, v_obj);
+    PERFORM api.define_tool('customer.read', 'Read a customer', '{"type": "object", "properties": {}}', 'read');
   END LOOP;
   PERFORM internal.clear_context();
   SELECT array_agg(job_id), min(lease_token::text)::uuid INTO v_ids, v_token
