@@ -24,7 +24,7 @@ list_objects: a user in a bottom team of a tenant whose business has 10,000 invo
 api.list_permitted_objects('invoice', 'approver', ...) (union only: the graph walk answers),
 and 'viewer' (with an exclusion: every candidate confirmed by check).
 
-    .venv/bin/python bench/authz_bench.py [--tenants 100] [--invoices 1000] [--checks 20000]
+    .venv/bin/python bench/authz_bench.py [--tenants 100] [--invoices 1100] [--checks 20000]
 """
 
 from __future__ import annotations
@@ -95,8 +95,8 @@ def world_rows(tenant: str, invoices: int, rng: random.Random) -> list[tuple[str
         t("invoice", f"i{i}", "business", "business", f"b{i % 20}")
         t("invoice", f"i{i}", "owner", "user", f"owner{i}")
         t("invoice", f"i{i}", "blocked", "user", f"blocked{i}")
-        for u in range(5):
-            t("invoice", f"i{i}", "approver", "user", f"appr{rng.randrange(5000)}")
+        for u in rng.sample(range(5000), 5):
+            t("invoice", f"i{i}", "approver", "user", f"appr{u}")
     return rows
 
 
@@ -130,7 +130,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tenants", type=int, default=100)
-    parser.add_argument("--invoices", type=int, default=1000)
+    parser.add_argument("--invoices", type=int, default=1100)
     parser.add_argument("--checks", type=int, default=20000)
     parser.add_argument("--list-invoices", type=int, default=10000)
     args = parser.parse_args()

@@ -31,6 +31,8 @@ CREATE TABLE authz.models (
   version      integer NOT NULL CHECK (version >= 1),
   definition   jsonb NOT NULL,
   sha256       text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+  -- the model as the evaluator reads it (authz.compile_model), fetched once per check
+  compiled     jsonb NOT NULL DEFAULT '{}',
   created_by   uuid,
   created_at   timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_id, version),

@@ -95,3 +95,17 @@ CREATE POLICY tools_insert_admin ON ontology.tools FOR INSERT
 DROP POLICY IF EXISTS tools_update_admin ON ontology.tools;
 CREATE POLICY tools_update_admin ON ontology.tools FOR UPDATE
   USING ((SELECT internal.has_role('{owner,admin}')));
+
+SELECT internal.ensure_tenant_policy('ontology.documents');
+DROP POLICY IF EXISTS documents_select_member ON ontology.documents;
+CREATE POLICY documents_select_member ON ontology.documents FOR SELECT
+  USING ((SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}')));
+DROP POLICY IF EXISTS documents_insert_writer ON ontology.documents;
+CREATE POLICY documents_insert_writer ON ontology.documents FOR INSERT
+  WITH CHECK ((SELECT internal.has_role('{owner,admin,operator,worker}')));
+DROP POLICY IF EXISTS documents_update_writer ON ontology.documents;
+CREATE POLICY documents_update_writer ON ontology.documents FOR UPDATE
+  USING ((SELECT internal.has_role('{owner,admin,operator,worker}')));
+DROP POLICY IF EXISTS documents_delete_writer ON ontology.documents;
+CREATE POLICY documents_delete_writer ON ontology.documents FOR DELETE
+  USING ((SELECT internal.has_role('{owner,admin,operator,worker}')));

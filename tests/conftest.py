@@ -441,6 +441,11 @@ def seed_ontology(db: Database, tenants: dict[str, Tenant]) -> None:
                              "p_to_type => 'customer', p_cardinality => 'many_to_one')")
                 conn.execute("SELECT api.create_link(p_link_type => 'billed_to', p_from_object_id => %s, "
                              "p_to_object_id => %s)", (invoice, customers[0]))
+                conn.execute("SELECT api.upsert_document(p_body => %s, p_embedding => %s, "
+                             "p_embedding_model => 'seed', p_title => 'invoice note', "
+                             "p_object_id => %s)",
+                             (f"invoice note of {t.name}", "[" + ",".join(["0.0625"] * 256) + "]",
+                              customers[0]))
                 conn.execute("SELECT * FROM api.define_tool(p_name => 'invoice.send', p_description => 'Send', "
                              "p_input_schema => %s, p_side_effect => 'external')",
                              (json.dumps({"type": "object", "properties": {"invoice_id": {"type": "string"}},

@@ -431,16 +431,17 @@ CREATE FUNCTION api.check_permission(p_object text, p_relation text, p_subject t
     SET search_path TO ''
     AS $$
 DECLARE
-  v_tenant uuid;
+  v_ctx record;
   v_why jsonb;
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
                                 'checking a permission');
-  v_tenant := internal.current_tenant_id();
-  v_why := authz.check(v_tenant, p_object, p_relation,
-                       authz.acting_subject(p_subject, 'checking a permission'),
+  SELECT * INTO v_ctx FROM internal.verified_context();
+  v_why := authz.check(v_ctx.tenant_id, p_object, p_relation,
+                       authz.acting_subject(p_subject, 'checking a permission',
+                                            v_ctx.principal_id, v_ctx.roles),
                        p_consistency_token);
-  RETURN QUERY SELECT v_why IS NOT NULL, v_why, authz.snapshot_token(v_tenant);
+  RETURN QUERY SELECT v_why IS NOT NULL, v_why, authz.snapshot_token(v_ctx.tenant_id);
 END
 $$;
 
@@ -878,6 +879,34 @@ ALTER FUNCTION api.define_tool(p_name text, p_description text, p_input_schema j
 COMMENT ON FUNCTION api.define_tool(p_name text, p_description text, p_input_schema jsonb, p_side_effect text, p_blast_radius text, p_max_objects integer, p_reversible boolean, p_expected_version integer) IS 'Create a tool in the catalog or change it at the expected version (CL409 when stale). p_input_schema: {"type": "object", "properties": {...}, "required": [...]}; p_side_effect: read, write, external or financial; p_blast_radius: none, single_object, many_objects, tenant or external_party; p_max_objects: the most objects one call may touch (NULL: no cap).';
 
 --
+-- Name: delete_document(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.delete_document(p_document_id uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,worker}', 'ontology:write',
+                                'deleting a document');
+  DELETE FROM ontology.documents AS d
+  WHERE d.tenant_id = internal.current_tenant_id() AND d.document_id = p_document_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'document not found',
+      DETAIL = pg_catalog.format('no document %s in this tenant', p_document_id);
+  END IF;
+END
+$$;
+
+ALTER FUNCTION api.delete_document(p_document_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION delete_document(p_document_id uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.delete_document(p_document_id uuid) IS 'Remove a searchable document.';
+
+--
 -- Name: delete_link(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -1099,12 +1128,15 @@ CREATE FUNCTION api.explain_permission(p_object text, p_relation text, p_subject
     SET search_path TO ''
     AS $$
 DECLARE
+  v_ctx record;
   v_why jsonb;
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
                                 'explaining a permission');
-  v_why := authz.check(internal.current_tenant_id(), p_object, p_relation,
-                       authz.acting_subject(p_subject, 'explaining a permission'),
+  SELECT * INTO v_ctx FROM internal.verified_context();
+  v_why := authz.check(v_ctx.tenant_id, p_object, p_relation,
+                       authz.acting_subject(p_subject, 'explaining a permission',
+                                            v_ctx.principal_id, v_ctx.roles),
                        p_consistency_token);
   RETURN QUERY SELECT (n - 1)::integer, l FROM authz.explain_lines(v_why) WITH ORDINALITY AS e (l, n);
 END
@@ -1771,14 +1803,18 @@ CREATE FUNCTION api.list_permitted_objects(p_object_type text, p_relation text, 
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
+DECLARE
+  v_ctx record;
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
                                 'listing permitted objects');
   PERFORM internal.require_limit(p_limit, 10000);
+  SELECT * INTO v_ctx FROM internal.verified_context();
   RETURN QUERY
   SELECT p_object_type || ':' || o
-  FROM authz.list_objects(internal.current_tenant_id(), p_object_type, p_relation,
-                          authz.acting_subject(p_subject, 'listing permitted objects'),
+  FROM authz.list_objects(v_ctx.tenant_id, p_object_type, p_relation,
+                          authz.acting_subject(p_subject, 'listing permitted objects',
+                                               v_ctx.principal_id, v_ctx.roles),
                           p_limit, p_consistency_token) AS o;
 END
 $$;
@@ -2141,6 +2177,103 @@ ALTER FUNCTION api.revoke_api_key(p_api_key_id uuid) OWNER TO claw_owner;
 COMMENT ON FUNCTION api.revoke_api_key(p_api_key_id uuid) IS 'Revoke an API key immediately; returns when it was revoked. Idempotent.';
 
 --
+-- Name: search_documents(text, text, integer, text, text, text, text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.search_documents(p_query text, p_embedding text DEFAULT NULL::text, p_limit integer DEFAULT 10, p_relation text DEFAULT 'viewer'::text, p_subject text DEFAULT NULL::text, p_mode text DEFAULT 'hybrid'::text, p_consistency_token text DEFAULT NULL::text) RETURNS TABLE(document_id uuid, object_id uuid, authz_object text, title text, body text, score double precision, vector_rank integer, text_rank integer)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    SET "hnsw.iterative_scan" TO 'relaxed_order'
+    SET "hnsw.ef_search" TO '100'
+    AS $$
+DECLARE
+  v_ctx record;
+  v_s record;
+  v_model jsonb;
+  v_now timestamptz := internal.now();
+  v_q extensions.vector;
+  v_tsq tsquery;
+  v_k integer;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
+                                'searching documents');
+  SELECT * INTO v_ctx FROM internal.verified_context();
+  PERFORM internal.require_limit(p_limit, 100);
+  IF p_mode IS NULL OR p_mode NOT IN ('hybrid', 'vector', 'text') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid search mode',
+      DETAIL = pg_catalog.format('mode %s', coalesce(p_mode, 'NULL')),
+      HINT = 'hybrid, vector or text';
+  END IF;
+  IF p_relation IS NULL AND NOT coalesce(v_ctx.roles && '{owner,admin}'::text[], false) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
+      DETAIL = 'searching without a permission filter needs the role owner or admin',
+      HINT = 'pass p_relation (default viewer)';
+  END IF;
+  IF p_mode <> 'text' THEN
+    v_q := ontology.parse_embedding(p_embedding);
+  END IF;
+  IF p_mode <> 'vector' THEN
+    v_tsq := pg_catalog.websearch_to_tsquery('pg_catalog.english'::regconfig, coalesce(p_query, ''));
+    -- any of the words (ranked by how many and how close), not all of them: the text arm
+    -- should find partial matches for the fusion; a query with a negation keeps its meaning
+    IF pg_catalog.strpos(v_tsq::text, '!') = 0 THEN
+      v_tsq := pg_catalog.replace(v_tsq::text, ' & ', ' | ')::tsquery;
+    END IF;
+  END IF;
+  v_s := authz.parse_subject(authz.acting_subject(p_subject, 'searching documents',
+                                                  v_ctx.principal_id, v_ctx.roles));
+  v_model := authz.load_model(v_ctx.tenant_id);
+  PERFORM authz.require_fresh(v_ctx.tenant_id, p_consistency_token);
+  v_k := greatest(p_limit * 4, 40);  -- candidates per arm
+  RETURN QUERY
+  WITH vec AS (
+    SELECT c.document_id, row_number() OVER (ORDER BY c.dist, c.document_id)::integer AS rank
+    FROM (SELECT d.document_id, d.embedding OPERATOR(extensions.<=>) v_q AS dist
+          FROM ontology.documents AS d
+          WHERE p_mode <> 'text' AND d.tenant_id = v_ctx.tenant_id
+            AND (p_relation IS NULL OR authz.permitted(
+                   v_ctx.tenant_id, v_model, d.authz_object, p_relation, v_s.subject_type,
+                   v_s.subject_id, v_s.subject_relation, v_now))
+          ORDER BY d.embedding OPERATOR(extensions.<=>) v_q
+          LIMIT v_k) AS c
+  ), txt AS (
+    SELECT c.document_id, row_number() OVER (ORDER BY c.r DESC, c.document_id)::integer AS rank
+    FROM (SELECT m.document_id, m.r
+          FROM (SELECT d.document_id, d.authz_object,
+                       pg_catalog.ts_rank_cd(d.tsv, v_tsq) AS r
+                FROM ontology.documents AS d
+                WHERE p_mode <> 'vector' AND d.tenant_id = v_ctx.tenant_id AND d.tsv @@ v_tsq
+                ORDER BY 3 DESC, d.document_id
+                OFFSET 0) AS m  -- ranked first; checked lazily, best first, until v_k pass
+          WHERE p_relation IS NULL OR authz.permitted(
+                  v_ctx.tenant_id, v_model, m.authz_object, p_relation, v_s.subject_type,
+                  v_s.subject_id, v_s.subject_relation, v_now)
+          LIMIT v_k) AS c
+  ), fused AS (
+    SELECT coalesce(v.document_id, t.document_id) AS document_id,
+           coalesce(1.0 / (60 + v.rank), 0) + coalesce(1.0 / (60 + t.rank), 0) AS score,
+           v.rank AS vrank, t.rank AS trank
+    FROM vec AS v
+    FULL JOIN txt AS t ON t.document_id = v.document_id
+  )
+  SELECT d.document_id, d.object_id, d.authz_object, d.title, d.body, f.score::double precision,
+         f.vrank, f.trank
+  FROM fused AS f
+  JOIN ontology.documents AS d ON d.tenant_id = v_ctx.tenant_id AND d.document_id = f.document_id
+  ORDER BY f.score DESC, d.document_id
+  LIMIT p_limit;
+END
+$$;
+
+ALTER FUNCTION api.search_documents(p_query text, p_embedding text, p_limit integer, p_relation text, p_subject text, p_mode text, p_consistency_token text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION search_documents(p_query text, p_embedding text, p_limit integer, p_relation text, p_subject text, p_mode text, p_consistency_token text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.search_documents(p_query text, p_embedding text, p_limit integer, p_relation text, p_subject text, p_mode text, p_consistency_token text) IS 'Hybrid search (embedding + full text, reciprocal rank fusion) over the documents the subject (default: the caller) holds p_relation on; the permission is checked inside retrieval.';
+
+--
 -- Name: send_flow_signal(uuid, text, jsonb); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -2388,6 +2521,67 @@ ALTER FUNCTION api.update_object(p_object_id uuid, p_expected_version integer, p
 --
 
 COMMENT ON FUNCTION api.update_object(p_object_id uuid, p_expected_version integer, p_patch jsonb) IS 'Apply a JSON merge patch (a key with null removes it) to an object at the expected version (CL409 when stale, CL404 when missing or deleted); validated like create. Returns the new version.';
+
+--
+-- Name: upsert_document(text, text, text, text, uuid, text, uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.upsert_document(p_body text, p_embedding text, p_embedding_model text, p_title text DEFAULT ''::text, p_object_id uuid DEFAULT NULL::uuid, p_authz_object text DEFAULT NULL::text, p_document_id uuid DEFAULT NULL::uuid) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_ctx record;
+  v_id uuid := coalesce(p_document_id, uuidv7());
+  v_authz text := p_authz_object;
+  v_type text;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,worker}', 'ontology:write',
+                                'storing a document');
+  SELECT * INTO v_ctx FROM internal.verified_context();
+  IF p_body IS NULL OR pg_catalog.length(p_body) NOT BETWEEN 1 AND 100000
+     OR pg_catalog.length(coalesce(p_title, '')) > 500 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid document',
+      DETAIL = 'the body is 1 to 100,000 characters, the title at most 500',
+      HINT = 'split long texts into several documents';
+  END IF;
+  IF p_object_id IS NOT NULL THEN
+    SELECT t.name INTO v_type
+    FROM ontology.objects AS o
+    JOIN ontology.object_types AS t ON t.tenant_id = o.tenant_id AND t.type_id = o.type_id
+    WHERE o.tenant_id = v_ctx.tenant_id AND o.object_id = p_object_id AND o.deleted_at IS NULL;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'object not found',
+        DETAIL = pg_catalog.format('no live object %s in this tenant', p_object_id),
+        HINT = 'attach documents to live objects';
+    END IF;
+    v_authz := coalesce(v_authz, v_type || ':' || p_object_id);
+  END IF;
+  v_authz := coalesce(v_authz, 'document:' || v_id);
+  PERFORM authz.parse_object(v_authz, 'authz object');
+  IF p_embedding_model IS NULL OR pg_catalog.length(p_embedding_model) NOT BETWEEN 1 AND 200 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid embedding model',
+      DETAIL = 'name the model that made the embedding', HINT = 'e.g. wordllama/l2_supercat@256';
+  END IF;
+  INSERT INTO ontology.documents AS d (tenant_id, document_id, object_id, authz_object, title,
+                                       body, embedding, embedding_model, created_by)
+  VALUES (v_ctx.tenant_id, v_id, p_object_id, v_authz, coalesce(p_title, ''), p_body,
+          ontology.parse_embedding(p_embedding), p_embedding_model, v_ctx.principal_id)
+  ON CONFLICT (tenant_id, document_id) DO UPDATE
+    SET object_id = EXCLUDED.object_id, authz_object = EXCLUDED.authz_object,
+        title = EXCLUDED.title, body = EXCLUDED.body, embedding = EXCLUDED.embedding,
+        embedding_model = EXCLUDED.embedding_model, updated_at = pg_catalog.now();
+  RETURN v_id;
+END
+$$;
+
+ALTER FUNCTION api.upsert_document(p_body text, p_embedding text, p_embedding_model text, p_title text, p_object_id uuid, p_authz_object text, p_document_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION upsert_document(p_body text, p_embedding text, p_embedding_model text, p_title text, p_object_id uuid, p_authz_object text, p_document_id uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.upsert_document(p_body text, p_embedding text, p_embedding_model text, p_title text, p_object_id uuid, p_authz_object text, p_document_id uuid) IS 'Store or replace a searchable document with its 256-dimension embedding; readers need a relation on its authz object (default: the attached object, or document:<id>).';
 
 --
 -- Name: wait_flow_child(uuid, uuid, uuid, integer, text, text, uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -2772,15 +2966,15 @@ $$;
 ALTER FUNCTION audit.verify_digest(p_digest jsonb) OWNER TO claw_owner;
 
 --
--- Name: acting_subject(text, text); Type: FUNCTION; Schema: authz; Owner: claw_owner
+-- Name: acting_subject(text, text, uuid, text[]); Type: FUNCTION; Schema: authz; Owner: claw_owner
 --
 
-CREATE FUNCTION authz.acting_subject(p_subject text, p_action text) RETURNS text
-    LANGUAGE plpgsql STABLE
+CREATE FUNCTION authz.acting_subject(p_subject text, p_action text, p_principal_id uuid, p_roles text[]) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
     AS $$
 DECLARE
-  v_self text := 'principal:' || internal.current_principal_id();
+  v_self text := 'principal:' || p_principal_id;
 BEGIN
   IF p_subject IS NULL OR p_subject = v_self THEN
     IF v_self IS NULL THEN
@@ -2790,7 +2984,7 @@ BEGIN
     END IF;
     RETURN v_self;
   END IF;
-  IF NOT internal.has_role('{owner,admin,operator,worker}') THEN
+  IF NOT coalesce(p_roles && '{owner,admin,operator,worker}'::text[], false) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
       DETAIL = pg_catalog.format('%s about another subject needs the role owner, admin or operator',
                                  p_action),
@@ -2800,7 +2994,7 @@ BEGIN
 END
 $$;
 
-ALTER FUNCTION authz.acting_subject(p_subject text, p_action text) OWNER TO claw_owner;
+ALTER FUNCTION authz.acting_subject(p_subject text, p_action text, p_principal_id uuid, p_roles text[]) OWNER TO claw_owner;
 
 --
 -- Name: bump_revision(uuid); Type: FUNCTION; Schema: authz; Owner: claw_owner
@@ -2829,16 +3023,34 @@ CREATE FUNCTION authz."check"(p_tenant_id uuid, p_object text, p_relation text, 
 DECLARE
   v_o record := authz.parse_object(p_object);
   v_s record := authz.parse_subject(p_subject);
+  v_model jsonb := authz.load_model(p_tenant_id);
 BEGIN
   PERFORM authz.require_fresh(p_tenant_id, p_token);
-  PERFORM authz.require_relation(p_tenant_id, v_o.object_type, p_relation);
-  RETURN authz.evaluate(p_tenant_id, v_o.object_type, v_o.object_id, p_relation,
+  PERFORM authz.require_relation(v_model, v_o.object_type, p_relation);
+  RETURN authz.evaluate(p_tenant_id, v_model, v_o.object_type, v_o.object_id, p_relation,
                         v_s.subject_type, v_s.subject_id, v_s.subject_relation,
                         internal.now(), '{}');
 END
 $$;
 
 ALTER FUNCTION authz."check"(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text) OWNER TO claw_owner;
+
+--
+-- Name: compile_model(jsonb); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.compile_model(p_types jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  SELECT pg_catalog.jsonb_build_object(
+    'r', coalesce(pg_catalog.jsonb_object_agg(t.key || '#' || r.key, r.value), '{}'),
+    's', coalesce(pg_catalog.jsonb_agg(t.key || '#' || r.key) FILTER (WHERE r.value ? 'this'), '[]'))
+  FROM pg_catalog.jsonb_each(p_types) AS t
+  CROSS JOIN LATERAL pg_catalog.jsonb_each(coalesce(t.value -> 'relations', '{}')) AS r
+$$;
+
+ALTER FUNCTION authz.compile_model(p_types jsonb) OWNER TO claw_owner;
 
 --
 -- Name: define_model(uuid, uuid, jsonb, integer); Type: FUNCTION; Schema: authz; Owner: claw_owner
@@ -2894,10 +3106,10 @@ BEGIN
       HINT = 'read the model again (api.describe_authz_model) and reapply your change';
   END IF;
   version := coalesce(v_current, 0) + 1;
-  INSERT INTO authz.models (tenant_id, version, definition, sha256, created_by)
+  INSERT INTO authz.models (tenant_id, version, definition, sha256, compiled, created_by)
   VALUES (p_tenant_id, version, p_model,
           pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(p_model::text, 'UTF8')), 'hex'),
-          p_principal_id);
+          authz.compile_model(v_types), p_principal_id);
 
   DELETE FROM authz.relations AS r WHERE r.tenant_id = p_tenant_id;
   FOR v_type, v_def IN SELECT * FROM pg_catalog.jsonb_each(v_types) LOOP
@@ -2999,10 +3211,10 @@ $$;
 ALTER FUNCTION authz.direct_subjects_of(p_node jsonb) OWNER TO claw_owner;
 
 --
--- Name: evaluate(uuid, text, text, text, text, text, text, timestamp with time zone, text[]); Type: FUNCTION; Schema: authz; Owner: claw_owner
+-- Name: evaluate(uuid, jsonb, text, text, text, text, text, text, timestamp with time zone, text[]); Type: FUNCTION; Schema: authz; Owner: claw_owner
 --
 
-CREATE FUNCTION authz.evaluate(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) RETURNS jsonb
+CREATE FUNCTION authz.evaluate(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
@@ -3025,12 +3237,11 @@ BEGIN
   IF p_type = p_subject_type AND p_id = p_subject_id AND p_relation = p_subject_relation THEN
     RETURN pg_catalog.jsonb_build_object('node', v_node, 'because', '{"self": true}'::jsonb);
   END IF;
-  SELECT r.rewrite INTO v_rewrite FROM authz.relations AS r
-  WHERE r.tenant_id = p_tenant_id AND r.object_type = p_type AND r.relation = p_relation;
-  IF NOT FOUND THEN
+  v_rewrite := p_model -> 'r' -> (p_type || '#' || p_relation);
+  IF v_rewrite IS NULL THEN
     RETURN NULL;  -- a relation the type does not define has no members
   END IF;
-  v_why := authz.evaluate_rewrite(p_tenant_id, p_type, p_id, p_relation, v_rewrite,
+  v_why := authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation, v_rewrite,
                                   p_subject_type, p_subject_id, p_subject_relation, p_now,
                                   p_path || v_node);
   RETURN CASE WHEN v_why IS NULL THEN NULL
@@ -3038,13 +3249,13 @@ BEGIN
 END
 $$;
 
-ALTER FUNCTION authz.evaluate(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) OWNER TO claw_owner;
+ALTER FUNCTION authz.evaluate(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) OWNER TO claw_owner;
 
 --
--- Name: evaluate_rewrite(uuid, text, text, text, jsonb, text, text, text, timestamp with time zone, text[]); Type: FUNCTION; Schema: authz; Owner: claw_owner
+-- Name: evaluate_rewrite(uuid, jsonb, text, text, text, jsonb, text, text, text, timestamp with time zone, text[]); Type: FUNCTION; Schema: authz; Owner: claw_owner
 --
 
-CREATE FUNCTION authz.evaluate_rewrite(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) RETURNS jsonb
+CREATE FUNCTION authz.evaluate_rewrite(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
@@ -3055,33 +3266,10 @@ DECLARE
   v_all jsonb := '[]';
 BEGIN
   IF p_node ? 'this' THEN
-    PERFORM FROM authz.tuples AS t
-    WHERE t.tenant_id = p_tenant_id AND t.object_type = p_type AND t.object_id = p_id
-      AND t.relation = p_relation AND t.subject_type = p_subject_type
-      AND t.subject_id = p_subject_id AND t.subject_relation = p_subject_relation
-      AND (t.expires_at IS NULL OR t.expires_at > p_now);
-    IF FOUND THEN
-      RETURN pg_catalog.jsonb_build_object('tuple', authz.format_tuple(
-        p_type, p_id, p_relation, p_subject_type, p_subject_id, p_subject_relation));
-    END IF;
-    FOR v_t IN
-      SELECT t.subject_type, t.subject_id, t.subject_relation FROM authz.tuples AS t
-      WHERE t.tenant_id = p_tenant_id AND t.object_type = p_type AND t.object_id = p_id
-        AND t.relation = p_relation AND t.subject_relation <> ''
-        AND (t.expires_at IS NULL OR t.expires_at > p_now)
-      ORDER BY t.subject_type, t.subject_id, t.subject_relation
-    LOOP
-      v_why := authz.evaluate(p_tenant_id, v_t.subject_type, v_t.subject_id, v_t.subject_relation,
-                              p_subject_type, p_subject_id, p_subject_relation, p_now, p_path);
-      IF v_why IS NOT NULL THEN
-        RETURN pg_catalog.jsonb_build_object('tuple', authz.format_tuple(
-          p_type, p_id, p_relation, v_t.subject_type, v_t.subject_id, v_t.subject_relation),
-          'then', v_why);
-      END IF;
-    END LOOP;
-    RETURN NULL;
+    RETURN authz.evaluate_this(p_tenant_id, p_model, p_type, p_id, p_relation, p_subject_type,
+                               p_subject_id, p_subject_relation, p_now, p_path);
   ELSIF p_node ? 'computed' THEN
-    v_why := authz.evaluate(p_tenant_id, p_type, p_id, p_node ->> 'computed', p_subject_type,
+    v_why := authz.evaluate(p_tenant_id, p_model, p_type, p_id, p_node ->> 'computed', p_subject_type,
                             p_subject_id, p_subject_relation, p_now, p_path);
     RETURN CASE WHEN v_why IS NULL THEN NULL ELSE pg_catalog.jsonb_build_object(
       'computed', p_node ->> 'computed', 'then', v_why) END;
@@ -3093,7 +3281,7 @@ BEGIN
         AND (t.expires_at IS NULL OR t.expires_at > p_now)
       ORDER BY t.subject_type, t.subject_id
     LOOP
-      v_why := authz.evaluate(p_tenant_id, v_t.subject_type, v_t.subject_id,
+      v_why := authz.evaluate(p_tenant_id, p_model, v_t.subject_type, v_t.subject_id,
                               p_node -> 'ttu' ->> 'computed', p_subject_type, p_subject_id,
                               p_subject_relation, p_now, p_path);
       IF v_why IS NOT NULL THEN
@@ -3105,7 +3293,7 @@ BEGIN
     RETURN NULL;
   ELSIF p_node ? 'union' THEN
     FOR v_child IN SELECT e FROM pg_catalog.jsonb_array_elements(p_node -> 'union') AS e LOOP
-      v_why := authz.evaluate_rewrite(p_tenant_id, p_type, p_id, p_relation, v_child,
+      v_why := authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation, v_child,
                                       p_subject_type, p_subject_id, p_subject_relation, p_now, p_path);
       IF v_why IS NOT NULL THEN
         RETURN v_why;
@@ -3114,7 +3302,7 @@ BEGIN
     RETURN NULL;
   ELSIF p_node ? 'intersection' THEN
     FOR v_child IN SELECT e FROM pg_catalog.jsonb_array_elements(p_node -> 'intersection') AS e LOOP
-      v_why := authz.evaluate_rewrite(p_tenant_id, p_type, p_id, p_relation, v_child,
+      v_why := authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation, v_child,
                                       p_subject_type, p_subject_id, p_subject_relation, p_now, p_path);
       IF v_why IS NULL THEN
         RETURN NULL;
@@ -3123,10 +3311,10 @@ BEGIN
     END LOOP;
     RETURN pg_catalog.jsonb_build_object('all', v_all);
   ELSIF p_node ? 'exclusion' THEN
-    v_why := authz.evaluate_rewrite(p_tenant_id, p_type, p_id, p_relation,
+    v_why := authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation,
                                     p_node -> 'exclusion' -> 'base', p_subject_type,
                                     p_subject_id, p_subject_relation, p_now, p_path);
-    IF v_why IS NULL OR authz.evaluate_rewrite(p_tenant_id, p_type, p_id, p_relation,
+    IF v_why IS NULL OR authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation,
                                                p_node -> 'exclusion' -> 'subtract',
                                                p_subject_type, p_subject_id,
                                                p_subject_relation, p_now, p_path) IS NOT NULL THEN
@@ -3140,7 +3328,129 @@ BEGIN
 END
 $$;
 
-ALTER FUNCTION authz.evaluate_rewrite(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) OWNER TO claw_owner;
+ALTER FUNCTION authz.evaluate_rewrite(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) OWNER TO claw_owner;
+
+--
+-- Name: evaluate_this(uuid, jsonb, text, text, text, text, text, text, timestamp with time zone, text[]); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.evaluate_this(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+  -- a userset at depth d is evaluated with a path of cardinality(p_path) + d - 1 nodes
+  v_budget integer := 25 - pg_catalog.cardinality(p_path);
+  -- the usersets walked here: relations that are exactly {"this": [...]}
+  v_simple text[] := ARRAY(SELECT pg_catalog.jsonb_array_elements_text(p_model -> 's'));
+  v_hit record;
+  v_why jsonb;
+  v_i integer;
+  v_direct boolean;
+  v_nested boolean;
+BEGIN
+  -- most objects hold no usersets: answer those with one probe
+  SELECT EXISTS (SELECT 1 FROM authz.tuples AS d
+                 WHERE d.tenant_id = p_tenant_id AND d.object_type = p_type AND d.object_id = p_id
+                   AND d.relation = p_relation AND d.subject_type = p_subject_type
+                   AND d.subject_id = p_subject_id AND d.subject_relation = p_subject_relation
+                   AND (d.expires_at IS NULL OR d.expires_at > p_now)),
+         EXISTS (SELECT 1 FROM authz.tuples AS u
+                 WHERE u.tenant_id = p_tenant_id AND u.object_type = p_type AND u.object_id = p_id
+                   AND u.relation = p_relation AND u.subject_relation <> ''
+                   AND (u.expires_at IS NULL OR u.expires_at > p_now))
+    INTO v_direct, v_nested;
+  IF v_direct THEN
+    RETURN pg_catalog.jsonb_build_object('tuple', authz.format_tuple(
+      p_type, p_id, p_relation, p_subject_type, p_subject_id, p_subject_relation));
+  ELSIF NOT v_nested THEN
+    RETURN NULL;
+  END IF;
+  FOR v_hit IN
+    WITH RECURSIVE us (t, id, r, depth, nodes, tuples, simple) AS (
+      SELECT p_type, p_id, p_relation, 0, ARRAY[]::text[], ARRAY[]::text[], true
+      UNION ALL
+      SELECT tu.subject_type, tu.subject_id, tu.subject_relation, us.depth + 1,
+             us.nodes || (tu.subject_type || ':' || tu.subject_id || '#' || tu.subject_relation),
+             us.tuples || authz.format_tuple(us.t, us.id, us.r, tu.subject_type, tu.subject_id,
+                                             tu.subject_relation),
+             (tu.subject_type || '#' || tu.subject_relation) = ANY (v_simple)
+      FROM us
+      JOIN authz.tuples AS tu
+        ON tu.tenant_id = p_tenant_id AND tu.object_type = us.t AND tu.object_id = us.id
+       AND tu.relation = us.r AND tu.subject_relation <> ''
+       AND (tu.expires_at IS NULL OR tu.expires_at > p_now)
+      -- walk on from plain-this usersets only, and not past the subject itself
+      WHERE us.simple AND us.depth < v_budget
+        AND NOT (us.depth > 0 AND us.t = p_subject_type AND us.id = p_subject_id
+                 AND us.r = p_subject_relation)
+    )
+    -- 1: a plain-this node with a direct tuple naming the subject
+    SELECT 1 AS kind, us.depth, us.nodes, us.tuples,
+           authz.format_tuple(us.t, us.id, us.r, p_subject_type, p_subject_id,
+                              p_subject_relation) AS last, us.t, us.id, us.r
+    FROM us
+    WHERE us.simple AND EXISTS (
+      SELECT 1 FROM authz.tuples AS d
+      WHERE d.tenant_id = p_tenant_id AND d.object_type = us.t AND d.object_id = us.id
+        AND d.relation = us.r AND d.subject_type = p_subject_type
+        AND d.subject_id = p_subject_id AND d.subject_relation = p_subject_relation
+        AND (d.expires_at IS NULL OR d.expires_at > p_now))
+    UNION ALL
+    -- 2: the subject itself (a userset)
+    SELECT 2, us.depth, us.nodes, us.tuples, NULL, us.t, us.id, us.r
+    FROM us
+    WHERE us.depth > 0 AND us.t = p_subject_type AND us.id = p_subject_id
+      AND us.r = p_subject_relation
+    UNION ALL
+    -- 3: a userset whose relation is a richer rewrite: authz.evaluate decides
+    SELECT 3, us.depth, us.nodes, us.tuples, NULL, us.t, us.id, us.r
+    FROM us
+    WHERE NOT us.simple
+      AND NOT (us.t = p_subject_type AND us.id = p_subject_id AND us.r = p_subject_relation)
+    UNION ALL
+    -- 4: the walk stopped at the depth limit with more below
+    SELECT 4, us.depth, us.nodes, us.tuples, NULL, us.t, us.id, us.r
+    FROM us
+    WHERE us.simple AND us.depth = v_budget AND EXISTS (
+      SELECT 1 FROM authz.tuples AS tu
+      WHERE tu.tenant_id = p_tenant_id AND tu.object_type = us.t AND tu.object_id = us.id
+        AND tu.relation = us.r AND tu.subject_relation <> ''
+        AND (tu.expires_at IS NULL OR tu.expires_at > p_now))
+    ORDER BY 1, 2, 3
+  LOOP
+    IF v_hit.kind = 1 THEN
+      v_why := pg_catalog.jsonb_build_object('tuple', v_hit.last);
+    ELSIF v_hit.kind = 2 THEN
+      v_why := NULL;  -- the last node is the subject: its 'self' explanation is added below
+    ELSIF v_hit.kind = 3 THEN
+      -- evaluate the last node with its ancestors on the path; it is wrapped below
+      v_why := authz.evaluate(p_tenant_id, p_model, v_hit.t, v_hit.id, v_hit.r, p_subject_type,
+                              p_subject_id, p_subject_relation, p_now,
+                              p_path || v_hit.nodes[1:v_hit.depth - 1]);
+      IF v_why IS NULL THEN
+        CONTINUE;
+      END IF;
+    ELSE
+      RAISE EXCEPTION USING ERRCODE = 'CL508', MESSAGE = 'relationship graph too deep',
+        DETAIL = pg_catalog.format('more than 25 nodes: %s -> %s',
+                                   pg_catalog.array_to_string(p_path || v_hit.nodes, ' -> '), '...'),
+        HINT = 'flatten nested groups';
+    END IF;
+    -- wrap the hit in the usersets that led to it, innermost first
+    FOR v_i IN REVERSE pg_catalog.cardinality(v_hit.nodes) .. 1 LOOP
+      v_why := pg_catalog.jsonb_build_object('tuple', v_hit.tuples[v_i], 'then',
+        CASE WHEN v_hit.kind = 3 AND v_i = v_hit.depth THEN v_why
+             ELSE pg_catalog.jsonb_build_object('node', v_hit.nodes[v_i], 'because',
+                    coalesce(v_why, '{"self": true}'::jsonb)) END);
+    END LOOP;
+    RETURN v_why;
+  END LOOP;
+  RETURN NULL;
+END
+$$;
+
+ALTER FUNCTION authz.evaluate_this(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) OWNER TO claw_owner;
 
 --
 -- Name: explain_lines(jsonb, integer); Type: FUNCTION; Schema: authz; Owner: claw_owner
@@ -3211,16 +3521,17 @@ DECLARE
   v_s record := authz.parse_subject(p_subject);
   v_now timestamptz := internal.now();
   v_exact boolean;
+  v_model jsonb := authz.load_model(p_tenant_id);
 BEGIN
   PERFORM authz.require_fresh(p_tenant_id, p_token);
-  PERFORM authz.require_relation(p_tenant_id, p_object_type, p_relation);
+  PERFORM authz.require_relation(v_model, p_object_type, p_relation);
   SELECT r.exact INTO v_exact FROM authz.relations AS r
   WHERE r.tenant_id = p_tenant_id AND r.object_type = p_object_type AND r.relation = p_relation;
   RETURN QUERY
   SELECT DISTINCT w.node_id
   FROM authz.walk_up(p_tenant_id, v_s.subject_type, v_s.subject_id, v_s.subject_relation, v_now) AS w
   WHERE w.node_type = p_object_type AND w.node_relation = p_relation
-    AND (v_exact OR authz.evaluate(p_tenant_id, p_object_type, w.node_id, p_relation,
+    AND (v_exact OR authz.evaluate(p_tenant_id, v_model, p_object_type, w.node_id, p_relation,
                                    v_s.subject_type, v_s.subject_id, v_s.subject_relation,
                                    v_now, '{}') IS NOT NULL)
   ORDER BY w.node_id
@@ -3242,9 +3553,10 @@ DECLARE
   v_o record := authz.parse_object(p_object);
   v_now timestamptz := internal.now();
   v_exact boolean;
+  v_model jsonb := authz.load_model(p_tenant_id);
 BEGIN
   PERFORM authz.require_fresh(p_tenant_id, p_token);
-  PERFORM authz.require_relation(p_tenant_id, v_o.object_type, p_relation);
+  PERFORM authz.require_relation(v_model, v_o.object_type, p_relation);
   SELECT r.exact INTO v_exact FROM authz.relations AS r
   WHERE r.tenant_id = p_tenant_id AND r.object_type = v_o.object_type AND r.relation = p_relation;
   RETURN QUERY
@@ -3252,7 +3564,7 @@ BEGIN
   FROM authz.walk_down(p_tenant_id, ARRAY[v_o.object_type], ARRAY[v_o.object_id],
                        ARRAY[p_relation], v_now, true) AS w
   WHERE w.node_type = p_subject_type AND w.node_relation = ''
-    AND (v_exact OR authz.evaluate(p_tenant_id, v_o.object_type, v_o.object_id, p_relation,
+    AND (v_exact OR authz.evaluate(p_tenant_id, v_model, v_o.object_type, v_o.object_id, p_relation,
                                    p_subject_type, w.node_id, '', v_now, '{}') IS NOT NULL)
   ORDER BY w.node_id
   LIMIT p_limit;
@@ -3260,6 +3572,20 @@ END
 $$;
 
 ALTER FUNCTION authz.list_subjects(p_tenant_id uuid, p_object text, p_relation text, p_subject_type text, p_limit integer, p_token text) OWNER TO claw_owner;
+
+--
+-- Name: load_model(uuid); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.load_model(p_tenant_id uuid) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  SELECT coalesce((SELECT m.compiled FROM authz.models AS m WHERE m.tenant_id = p_tenant_id
+                   ORDER BY m.version DESC LIMIT 1), '{"r": {}, "s": []}')
+$$;
+
+ALTER FUNCTION authz.load_model(p_tenant_id uuid) OWNER TO claw_owner;
 
 --
 -- Name: make_token(uuid, bigint); Type: FUNCTION; Schema: authz; Owner: claw_owner
@@ -3329,6 +3655,29 @@ $_$;
 ALTER FUNCTION authz.parse_subject(p_ref text, OUT subject_type text, OUT subject_id text, OUT subject_relation text) OWNER TO claw_owner;
 
 --
+-- Name: permitted(uuid, jsonb, text, text, text, text, text, timestamp with time zone); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.permitted(p_tenant_id uuid, p_model jsonb, p_object text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) RETURNS boolean
+    LANGUAGE plpgsql STABLE COST 1000
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_i integer := pg_catalog.strpos(p_object, ':');
+  v_type text := pg_catalog.left(p_object, v_i - 1);
+BEGIN
+  IF v_i < 2 OR NOT coalesce(p_model -> 'r' ? (v_type || '#' || p_relation), false) THEN
+    RETURN false;
+  END IF;
+  RETURN authz.evaluate(p_tenant_id, p_model, v_type, pg_catalog.substr(p_object, v_i + 1),
+                        p_relation, p_subject_type, p_subject_id, p_subject_relation, p_now,
+                        '{}') IS NOT NULL;
+END
+$$;
+
+ALTER FUNCTION authz.permitted(p_tenant_id uuid, p_model jsonb, p_object text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) OWNER TO claw_owner;
+
+--
 -- Name: require_fresh(uuid, text); Type: FUNCTION; Schema: authz; Owner: claw_owner
 --
 
@@ -3363,17 +3712,15 @@ $_$;
 ALTER FUNCTION authz.require_fresh(p_tenant_id uuid, p_token text) OWNER TO claw_owner;
 
 --
--- Name: require_relation(uuid, text, text); Type: FUNCTION; Schema: authz; Owner: claw_owner
+-- Name: require_relation(jsonb, text, text); Type: FUNCTION; Schema: authz; Owner: claw_owner
 --
 
-CREATE FUNCTION authz.require_relation(p_tenant_id uuid, p_type text, p_relation text) RETURNS void
-    LANGUAGE plpgsql STABLE
+CREATE FUNCTION authz.require_relation(p_model jsonb, p_type text, p_relation text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
     AS $$
 BEGIN
-  PERFORM FROM authz.relations AS r
-  WHERE r.tenant_id = p_tenant_id AND r.object_type = p_type AND r.relation = p_relation;
-  IF NOT FOUND THEN
+  IF NOT coalesce(p_model -> 'r' ? (p_type || '#' || p_relation), false) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'unknown relation',
       DETAIL = pg_catalog.format('the authorization model defines no relation %s on type %s',
                                  coalesce(p_relation, 'NULL'), p_type),
@@ -3382,7 +3729,7 @@ BEGIN
 END
 $$;
 
-ALTER FUNCTION authz.require_relation(p_tenant_id uuid, p_type text, p_relation text) OWNER TO claw_owner;
+ALTER FUNCTION authz.require_relation(p_model jsonb, p_type text, p_relation text) OWNER TO claw_owner;
 
 --
 -- Name: rewrite_children(jsonb); Type: FUNCTION; Schema: authz; Owner: claw_owner
@@ -6080,6 +6427,34 @@ $$;
 ALTER FUNCTION ontology.merge_patch(p_target jsonb, p_patch jsonb) OWNER TO claw_owner;
 
 --
+-- Name: parse_embedding(text); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.parse_embedding(p_embedding text) RETURNS extensions.vector
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v extensions.vector;
+BEGIN
+  BEGIN
+    v := p_embedding::extensions.vector(256);
+  EXCEPTION WHEN OTHERS THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid embedding',
+      DETAIL = pg_catalog.format('%s (%s)', SQLERRM, pg_catalog.left(coalesce(p_embedding, 'NULL'), 80)),
+      HINT = 'pass 256 numbers as ''[0.1,0.2,...]'' (claw.embeddings.to_pgvector)';
+  END;
+  IF v IS NULL OR extensions.vector_norm(v) = 0 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid embedding',
+      DETAIL = 'the embedding is missing or all zeros', HINT = 'embed a non-empty text';
+  END IF;
+  RETURN v;
+END
+$$;
+
+ALTER FUNCTION ontology.parse_embedding(p_embedding text) OWNER TO claw_owner;
+
+--
 -- Name: parse_property(ontology.object_types, text, jsonb); Type: FUNCTION; Schema: ontology; Owner: claw_owner
 --
 
@@ -8020,6 +8395,7 @@ CREATE TABLE authz.models (
     version integer NOT NULL,
     definition jsonb NOT NULL,
     sha256 text NOT NULL,
+    compiled jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_by uuid,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT models_sha256_check CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text)),
@@ -8350,6 +8726,39 @@ CREATE TABLE internal.rate_limits (
 );
 
 ALTER TABLE internal.rate_limits OWNER TO claw_owner;
+
+--
+-- Name: documents; Type: TABLE; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TABLE ontology.documents (
+    tenant_id uuid NOT NULL,
+    document_id uuid DEFAULT uuidv7() NOT NULL,
+    object_id uuid,
+    authz_object text NOT NULL,
+    title text DEFAULT ''::text NOT NULL,
+    body text NOT NULL,
+    tsv tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, ((title || ' '::text) || body))) STORED,
+    embedding extensions.vector(256) NOT NULL,
+    embedding_model text NOT NULL,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT documents_authz_object_check CHECK ((authz_object ~ '^[a-z][a-z0-9_]{0,62}:[A-Za-z0-9_.:/@|=+-]{1,200}$'::text)),
+    CONSTRAINT documents_body_check CHECK (((length(body) >= 1) AND (length(body) <= 100000))),
+    CONSTRAINT documents_embedding_model_check CHECK (((length(embedding_model) >= 1) AND (length(embedding_model) <= 200))),
+    CONSTRAINT documents_title_check CHECK ((length(title) <= 500))
+);
+
+ALTER TABLE ONLY ontology.documents FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE ontology.documents OWNER TO claw_owner;
+
+--
+-- Name: TABLE documents; Type: COMMENT; Schema: ontology; Owner: claw_owner
+--
+
+COMMENT ON TABLE ontology.documents IS 'Searchable text with its embedding; readers need a relation on authz_object (permission before retrieval).';
 
 --
 -- Name: links; Type: TABLE; Schema: ontology; Owner: claw_owner
@@ -8757,6 +9166,13 @@ ALTER TABLE ONLY internal.rate_limits
     ADD CONSTRAINT rate_limits_pkey PRIMARY KEY (rate_key);
 
 --
+-- Name: documents documents_pkey; Type: CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.documents
+    ADD CONSTRAINT documents_pkey PRIMARY KEY (tenant_id, document_id);
+
+--
 -- Name: link_types link_types_pkey; Type: CONSTRAINT; Schema: ontology; Owner: claw_owner
 --
 
@@ -8999,6 +9415,30 @@ CREATE INDEX runs_tenant_parent_idx ON flow.runs USING btree (tenant_id, parent_
 CREATE INDEX runs_tenant_status_idx ON flow.runs USING btree (tenant_id, status, created_at);
 
 --
+-- Name: documents_authz_idx; Type: INDEX; Schema: ontology; Owner: claw_owner
+--
+
+CREATE INDEX documents_authz_idx ON ontology.documents USING btree (tenant_id, authz_object);
+
+--
+-- Name: documents_embedding_idx; Type: INDEX; Schema: ontology; Owner: claw_owner
+--
+
+CREATE INDEX documents_embedding_idx ON ontology.documents USING hnsw (embedding extensions.vector_cosine_ops);
+
+--
+-- Name: documents_object_idx; Type: INDEX; Schema: ontology; Owner: claw_owner
+--
+
+CREATE INDEX documents_object_idx ON ontology.documents USING btree (tenant_id, object_id);
+
+--
+-- Name: documents_tsv_idx; Type: INDEX; Schema: ontology; Owner: claw_owner
+--
+
+CREATE INDEX documents_tsv_idx ON ontology.documents USING gin (tsv);
+
+--
 -- Name: links_one_from_idx; Type: INDEX; Schema: ontology; Owner: claw_owner
 --
 
@@ -9148,7 +9588,7 @@ ALTER TABLE audit.events ENABLE ALWAYS TRIGGER "100_no_truncate";
 -- Name: models 500_audit_track; Type: TRIGGER; Schema: authz; Owner: claw_owner
 --
 
-CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON authz.models FOR EACH ROW EXECUTE FUNCTION audit.tg_track('version');
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON authz.models FOR EACH ROW EXECUTE FUNCTION audit.tg_track('version', 'compiled');
 
 --
 -- Name: tuples 500_audit_track; Type: TRIGGER; Schema: authz; Owner: claw_owner
@@ -9209,6 +9649,12 @@ CREATE TRIGGER "100_validate" BEFORE INSERT OR UPDATE ON ontology.objects FOR EA
 --
 
 CREATE TRIGGER "200_unique_values" AFTER INSERT OR UPDATE ON ontology.objects FOR EACH ROW EXECUTE FUNCTION ontology.tg_objects__unique_values();
+
+--
+-- Name: documents 500_audit_track; Type: TRIGGER; Schema: ontology; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON ontology.documents FOR EACH ROW EXECUTE FUNCTION audit.tg_track('document_id', 'embedding', 'tsv');
 
 --
 -- Name: link_types 500_audit_track; Type: TRIGGER; Schema: ontology; Owner: claw_owner
@@ -9399,6 +9845,27 @@ ALTER TABLE ONLY flow.steps
 
 ALTER TABLE ONLY flow.timers
     ADD CONSTRAINT timers_tenant_id_run_id_fkey FOREIGN KEY (tenant_id, run_id) REFERENCES flow.runs(tenant_id, run_id) ON DELETE CASCADE;
+
+--
+-- Name: documents documents_tenant_id_created_by_fkey; Type: FK CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.documents
+    ADD CONSTRAINT documents_tenant_id_created_by_fkey FOREIGN KEY (tenant_id, created_by) REFERENCES tenancy.principals(tenant_id, principal_id);
+
+--
+-- Name: documents documents_tenant_id_fkey; Type: FK CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.documents
+    ADD CONSTRAINT documents_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: documents documents_tenant_id_object_id_fkey; Type: FK CONSTRAINT; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ONLY ontology.documents
+    ADD CONSTRAINT documents_tenant_id_object_id_fkey FOREIGN KEY (tenant_id, object_id) REFERENCES ontology.objects(tenant_id, object_id) ON DELETE CASCADE;
 
 --
 -- Name: link_types link_types_tenant_id_from_type_id_fkey; Type: FK CONSTRAINT; Schema: ontology; Owner: claw_owner
@@ -9602,10 +10069,10 @@ ALTER TABLE authz.models ENABLE ROW LEVEL SECURITY;
 CREATE POLICY models_insert_admin ON authz.models FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
 
 --
--- Name: models models_select_member; Type: POLICY; Schema: authz; Owner: claw_owner
+-- Name: models models_select_tenant; Type: POLICY; Schema: authz; Owner: claw_owner
 --
 
-CREATE POLICY models_select_member ON authz.models FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY models_select_tenant ON authz.models FOR SELECT USING (true);
 
 --
 -- Name: models models_tenant_isolation; Type: POLICY; Schema: authz; Owner: claw_owner
@@ -9620,10 +10087,22 @@ CREATE POLICY models_tenant_isolation ON authz.models AS RESTRICTIVE USING ((ten
 ALTER TABLE authz.relations ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: relations relations_select_member; Type: POLICY; Schema: authz; Owner: claw_owner
+-- Name: relations relations_delete_admin; Type: POLICY; Schema: authz; Owner: claw_owner
 --
 
-CREATE POLICY relations_select_member ON authz.relations FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY relations_delete_admin ON authz.relations FOR DELETE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: relations relations_insert_admin; Type: POLICY; Schema: authz; Owner: claw_owner
+--
+
+CREATE POLICY relations_insert_admin ON authz.relations FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: relations relations_select_tenant; Type: POLICY; Schema: authz; Owner: claw_owner
+--
+
+CREATE POLICY relations_select_tenant ON authz.relations FOR SELECT USING (true);
 
 --
 -- Name: relations relations_tenant_isolation; Type: POLICY; Schema: authz; Owner: claw_owner
@@ -9632,10 +10111,10 @@ CREATE POLICY relations_select_member ON authz.relations FOR SELECT USING (( SEL
 CREATE POLICY relations_tenant_isolation ON authz.relations AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
 
 --
--- Name: relations relations_write_admin; Type: POLICY; Schema: authz; Owner: claw_owner
+-- Name: relations relations_update_admin; Type: POLICY; Schema: authz; Owner: claw_owner
 --
 
-CREATE POLICY relations_write_admin ON authz.relations USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role)) WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY relations_update_admin ON authz.relations FOR UPDATE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
 
 --
 -- Name: revisions; Type: ROW SECURITY; Schema: authz; Owner: claw_owner
@@ -9644,10 +10123,16 @@ CREATE POLICY relations_write_admin ON authz.relations USING (( SELECT internal.
 ALTER TABLE authz.revisions ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: revisions revisions_select_member; Type: POLICY; Schema: authz; Owner: claw_owner
+-- Name: revisions revisions_insert_operator; Type: POLICY; Schema: authz; Owner: claw_owner
 --
 
-CREATE POLICY revisions_select_member ON authz.revisions FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY revisions_insert_operator ON authz.revisions FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: revisions revisions_select_tenant; Type: POLICY; Schema: authz; Owner: claw_owner
+--
+
+CREATE POLICY revisions_select_tenant ON authz.revisions FOR SELECT USING (true);
 
 --
 -- Name: revisions revisions_tenant_isolation; Type: POLICY; Schema: authz; Owner: claw_owner
@@ -9656,10 +10141,10 @@ CREATE POLICY revisions_select_member ON authz.revisions FOR SELECT USING (( SEL
 CREATE POLICY revisions_tenant_isolation ON authz.revisions AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
 
 --
--- Name: revisions revisions_write_operator; Type: POLICY; Schema: authz; Owner: claw_owner
+-- Name: revisions revisions_update_operator; Type: POLICY; Schema: authz; Owner: claw_owner
 --
 
-CREATE POLICY revisions_write_operator ON authz.revisions USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role)) WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY revisions_update_operator ON authz.revisions FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
 
 --
 -- Name: rewrite_edges; Type: ROW SECURITY; Schema: authz; Owner: claw_owner
@@ -9668,10 +10153,22 @@ CREATE POLICY revisions_write_operator ON authz.revisions USING (( SELECT intern
 ALTER TABLE authz.rewrite_edges ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: rewrite_edges rewrite_edges_select_member; Type: POLICY; Schema: authz; Owner: claw_owner
+-- Name: rewrite_edges rewrite_edges_delete_admin; Type: POLICY; Schema: authz; Owner: claw_owner
 --
 
-CREATE POLICY rewrite_edges_select_member ON authz.rewrite_edges FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY rewrite_edges_delete_admin ON authz.rewrite_edges FOR DELETE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: rewrite_edges rewrite_edges_insert_admin; Type: POLICY; Schema: authz; Owner: claw_owner
+--
+
+CREATE POLICY rewrite_edges_insert_admin ON authz.rewrite_edges FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: rewrite_edges rewrite_edges_select_tenant; Type: POLICY; Schema: authz; Owner: claw_owner
+--
+
+CREATE POLICY rewrite_edges_select_tenant ON authz.rewrite_edges FOR SELECT USING (true);
 
 --
 -- Name: rewrite_edges rewrite_edges_tenant_isolation; Type: POLICY; Schema: authz; Owner: claw_owner
@@ -9680,10 +10177,10 @@ CREATE POLICY rewrite_edges_select_member ON authz.rewrite_edges FOR SELECT USIN
 CREATE POLICY rewrite_edges_tenant_isolation ON authz.rewrite_edges AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
 
 --
--- Name: rewrite_edges rewrite_edges_write_admin; Type: POLICY; Schema: authz; Owner: claw_owner
+-- Name: rewrite_edges rewrite_edges_update_admin; Type: POLICY; Schema: authz; Owner: claw_owner
 --
 
-CREATE POLICY rewrite_edges_write_admin ON authz.rewrite_edges USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role)) WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY rewrite_edges_update_admin ON authz.rewrite_edges FOR UPDATE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
 
 --
 -- Name: tuples; Type: ROW SECURITY; Schema: authz; Owner: claw_owner
@@ -9692,10 +10189,22 @@ CREATE POLICY rewrite_edges_write_admin ON authz.rewrite_edges USING (( SELECT i
 ALTER TABLE authz.tuples ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: tuples tuples_select_member; Type: POLICY; Schema: authz; Owner: claw_owner
+-- Name: tuples tuples_delete_operator; Type: POLICY; Schema: authz; Owner: claw_owner
 --
 
-CREATE POLICY tuples_select_member ON authz.tuples FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY tuples_delete_operator ON authz.tuples FOR DELETE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: tuples tuples_insert_operator; Type: POLICY; Schema: authz; Owner: claw_owner
+--
+
+CREATE POLICY tuples_insert_operator ON authz.tuples FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: tuples tuples_select_tenant; Type: POLICY; Schema: authz; Owner: claw_owner
+--
+
+CREATE POLICY tuples_select_tenant ON authz.tuples FOR SELECT USING (true);
 
 --
 -- Name: tuples tuples_tenant_isolation; Type: POLICY; Schema: authz; Owner: claw_owner
@@ -9704,10 +10213,10 @@ CREATE POLICY tuples_select_member ON authz.tuples FOR SELECT USING (( SELECT in
 CREATE POLICY tuples_tenant_isolation ON authz.tuples AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
 
 --
--- Name: tuples tuples_write_operator; Type: POLICY; Schema: authz; Owner: claw_owner
+-- Name: tuples tuples_update_operator; Type: POLICY; Schema: authz; Owner: claw_owner
 --
 
-CREATE POLICY tuples_write_operator ON authz.tuples USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role)) WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY tuples_update_operator ON authz.tuples FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
 
 --
 -- Name: effects; Type: ROW SECURITY; Schema: flow; Owner: claw_owner
@@ -9876,6 +10385,42 @@ CREATE POLICY timers_select_member ON flow.timers FOR SELECT USING (( SELECT int
 --
 
 CREATE POLICY timers_tenant_isolation ON flow.timers AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: documents; Type: ROW SECURITY; Schema: ontology; Owner: claw_owner
+--
+
+ALTER TABLE ontology.documents ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: documents documents_delete_writer; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY documents_delete_writer ON ontology.documents FOR DELETE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: documents documents_insert_writer; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY documents_insert_writer ON ontology.documents FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: documents documents_select_member; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY documents_select_member ON ontology.documents FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: documents documents_tenant_isolation; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY documents_tenant_isolation ON ontology.documents AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: documents documents_update_writer; Type: POLICY; Schema: ontology; Owner: claw_owner
+--
+
+CREATE POLICY documents_update_writer ON ontology.documents FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
 
 --
 -- Name: link_types; Type: ROW SECURITY; Schema: ontology; Owner: claw_owner
@@ -10620,6 +11165,14 @@ REVOKE ALL ON FUNCTION api.define_tool(p_name text, p_description text, p_input_
 GRANT ALL ON FUNCTION api.define_tool(p_name text, p_description text, p_input_schema jsonb, p_side_effect text, p_blast_radius text, p_max_objects integer, p_reversible boolean, p_expected_version integer) TO claw_runtime;
 
 --
+-- Name: FUNCTION delete_document(p_document_id uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.delete_document(p_document_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.delete_document(p_document_id uuid) TO claw_runtime;
+GRANT ALL ON FUNCTION api.delete_document(p_document_id uuid) TO claw_worker;
+
+--
 -- Name: FUNCTION delete_link(p_link_id uuid); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -10958,6 +11511,14 @@ REVOKE ALL ON FUNCTION api.revoke_api_key(p_api_key_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.revoke_api_key(p_api_key_id uuid) TO claw_runtime;
 
 --
+-- Name: FUNCTION search_documents(p_query text, p_embedding text, p_limit integer, p_relation text, p_subject text, p_mode text, p_consistency_token text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.search_documents(p_query text, p_embedding text, p_limit integer, p_relation text, p_subject text, p_mode text, p_consistency_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.search_documents(p_query text, p_embedding text, p_limit integer, p_relation text, p_subject text, p_mode text, p_consistency_token text) TO claw_runtime;
+GRANT ALL ON FUNCTION api.search_documents(p_query text, p_embedding text, p_limit integer, p_relation text, p_subject text, p_mode text, p_consistency_token text) TO claw_worker;
+
+--
 -- Name: FUNCTION send_flow_signal(p_run_id uuid, p_name text, p_payload jsonb); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -11028,6 +11589,14 @@ GRANT ALL ON FUNCTION api.tick_schedules(p_limit integer) TO claw_worker;
 REVOKE ALL ON FUNCTION api.update_object(p_object_id uuid, p_expected_version integer, p_patch jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.update_object(p_object_id uuid, p_expected_version integer, p_patch jsonb) TO claw_runtime;
 GRANT ALL ON FUNCTION api.update_object(p_object_id uuid, p_expected_version integer, p_patch jsonb) TO claw_worker;
+
+--
+-- Name: FUNCTION upsert_document(p_body text, p_embedding text, p_embedding_model text, p_title text, p_object_id uuid, p_authz_object text, p_document_id uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.upsert_document(p_body text, p_embedding text, p_embedding_model text, p_title text, p_object_id uuid, p_authz_object text, p_document_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.upsert_document(p_body text, p_embedding text, p_embedding_model text, p_title text, p_object_id uuid, p_authz_object text, p_document_id uuid) TO claw_runtime;
+GRANT ALL ON FUNCTION api.upsert_document(p_body text, p_embedding text, p_embedding_model text, p_title text, p_object_id uuid, p_authz_object text, p_document_id uuid) TO claw_worker;
 
 --
 -- Name: FUNCTION wait_flow_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_child_run_id uuid); Type: ACL; Schema: api; Owner: claw_owner
@@ -11136,10 +11705,10 @@ REVOKE ALL ON FUNCTION audit.verify_digest(p_digest jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.verify_digest(p_digest jsonb) TO claw_auditor;
 
 --
--- Name: FUNCTION acting_subject(p_subject text, p_action text); Type: ACL; Schema: authz; Owner: claw_owner
+-- Name: FUNCTION acting_subject(p_subject text, p_action text, p_principal_id uuid, p_roles text[]); Type: ACL; Schema: authz; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION authz.acting_subject(p_subject text, p_action text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authz.acting_subject(p_subject text, p_action text, p_principal_id uuid, p_roles text[]) FROM PUBLIC;
 
 --
 -- Name: FUNCTION bump_revision(p_tenant_id uuid); Type: ACL; Schema: authz; Owner: claw_owner
@@ -11154,6 +11723,12 @@ REVOKE ALL ON FUNCTION authz.bump_revision(p_tenant_id uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION authz."check"(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION compile_model(p_types jsonb); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.compile_model(p_types jsonb) FROM PUBLIC;
+
+--
 -- Name: FUNCTION define_model(p_tenant_id uuid, p_principal_id uuid, p_model jsonb, p_expected_version integer, OUT version integer, OUT token text); Type: ACL; Schema: authz; Owner: claw_owner
 --
 
@@ -11166,16 +11741,22 @@ REVOKE ALL ON FUNCTION authz.define_model(p_tenant_id uuid, p_principal_id uuid,
 REVOKE ALL ON FUNCTION authz.direct_subjects_of(p_node jsonb) FROM PUBLIC;
 
 --
--- Name: FUNCTION evaluate(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]); Type: ACL; Schema: authz; Owner: claw_owner
+-- Name: FUNCTION evaluate(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]); Type: ACL; Schema: authz; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION authz.evaluate(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authz.evaluate(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) FROM PUBLIC;
 
 --
--- Name: FUNCTION evaluate_rewrite(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]); Type: ACL; Schema: authz; Owner: claw_owner
+-- Name: FUNCTION evaluate_rewrite(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]); Type: ACL; Schema: authz; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION authz.evaluate_rewrite(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authz.evaluate_rewrite(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION evaluate_this(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.evaluate_this(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) FROM PUBLIC;
 
 --
 -- Name: FUNCTION explain_lines(p_why jsonb, p_indent integer); Type: ACL; Schema: authz; Owner: claw_owner
@@ -11202,6 +11783,12 @@ REVOKE ALL ON FUNCTION authz.list_objects(p_tenant_id uuid, p_object_type text, 
 REVOKE ALL ON FUNCTION authz.list_subjects(p_tenant_id uuid, p_object text, p_relation text, p_subject_type text, p_limit integer, p_token text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION load_model(p_tenant_id uuid); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.load_model(p_tenant_id uuid) FROM PUBLIC;
+
+--
 -- Name: FUNCTION make_token(p_tenant_id uuid, p_revision bigint); Type: ACL; Schema: authz; Owner: claw_owner
 --
 
@@ -11220,16 +11807,22 @@ REVOKE ALL ON FUNCTION authz.parse_object(p_ref text, p_what text, OUT object_ty
 REVOKE ALL ON FUNCTION authz.parse_subject(p_ref text, OUT subject_type text, OUT subject_id text, OUT subject_relation text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION permitted(p_tenant_id uuid, p_model jsonb, p_object text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.permitted(p_tenant_id uuid, p_model jsonb, p_object text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) FROM PUBLIC;
+
+--
 -- Name: FUNCTION require_fresh(p_tenant_id uuid, p_token text); Type: ACL; Schema: authz; Owner: claw_owner
 --
 
 REVOKE ALL ON FUNCTION authz.require_fresh(p_tenant_id uuid, p_token text) FROM PUBLIC;
 
 --
--- Name: FUNCTION require_relation(p_tenant_id uuid, p_type text, p_relation text); Type: ACL; Schema: authz; Owner: claw_owner
+-- Name: FUNCTION require_relation(p_model jsonb, p_type text, p_relation text); Type: ACL; Schema: authz; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION authz.require_relation(p_tenant_id uuid, p_type text, p_relation text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authz.require_relation(p_model jsonb, p_type text, p_relation text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION rewrite_children(p_node jsonb); Type: ACL; Schema: authz; Owner: claw_owner
@@ -11687,6 +12280,12 @@ REVOKE ALL ON FUNCTION ontology.lock_type(p_type_id uuid, p_exclusive boolean) F
 --
 
 REVOKE ALL ON FUNCTION ontology.merge_patch(p_target jsonb, p_patch jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION parse_embedding(p_embedding text); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.parse_embedding(p_embedding text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION parse_property(p_type ontology.object_types, p_name text, p_spec jsonb); Type: ACL; Schema: ontology; Owner: claw_owner

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ FOLDERS = [f"f{i}" for i in range(5)]
 DOCS = [f"d{i}" for i in range(5)]
 POOL = {"user": USERS, "team": TEAMS, "folder": FOLDERS, "doc": DOCS}
 DIRECT = ["user", "team#member"]
+# docs may also name a folder's viewers, a userset whose relation is a union (not plain this)
+DOC_DIRECT = [*DIRECT, "folder#viewer"]
 
 Tuple = tuple[str, str, str, str, str, str, int | None]  # ot, oid, rel, st, sid, srel, expires
 
@@ -95,9 +98,10 @@ class Reference:
 
 # ----------------------------------------------------------------------- generation
 
-def leaf(own: list[str], folder_rels: list[str]) -> st.SearchStrategy[dict[str, Any]]:
+def leaf(own: list[str], folder_rels: list[str],
+         direct: list[str]) -> st.SearchStrategy[dict[str, Any]]:
     options: list[st.SearchStrategy[dict[str, Any]]] = [
-        st.lists(st.sampled_from(DIRECT), min_size=1, max_size=2, unique=True).map(
+        st.lists(st.sampled_from(direct), min_size=1, max_size=2, unique=True).map(
             lambda s: {"this": sorted(s)})]
     if own:
         options.append(st.sampled_from(own).map(lambda r: {"computed": r}))
@@ -106,8 +110,9 @@ def leaf(own: list[str], folder_rels: list[str]) -> st.SearchStrategy[dict[str, 
     return st.one_of(options)
 
 
-def rewrite(own: list[str], folder_rels: list[str]) -> st.SearchStrategy[dict[str, Any]]:
-    base = leaf(own, folder_rels)
+def rewrite(own: list[str], folder_rels: list[str],
+            direct: list[str] = DIRECT) -> st.SearchStrategy[dict[str, Any]]:
+    base = leaf(own, folder_rels, direct)
     pair = st.lists(base, min_size=2, max_size=3)
     return st.one_of(
         base,
@@ -121,8 +126,8 @@ def rewrite(own: list[str], folder_rels: list[str]) -> st.SearchStrategy[dict[st
 @st.composite
 def models(draw: st.DrawFn) -> dict[str, Any]:
     """user, team (member: users and nested teams), folder (parent folders; owner; viewer
-    and editor generated, may reach up the hierarchy), doc (parent folder; owner, blocked;
-    three generated relations). A computed rewrite names only relations defined before it,
+    and editor generated, the viewer also the owner and the parent's viewers), doc (parent
+    folder; owner, blocked; three generated relations, r1 also taking folder viewers). A computed rewrite names only relations defined before it,
     so no relation includes itself through computed rewrites alone."""
     folder: dict[str, Any] = {"parent": {"this": ["folder"]}, "owner": {"this": DIRECT}}
     own = ["owner"]
@@ -131,13 +136,16 @@ def models(draw: st.DrawFn) -> dict[str, Any]:
         own.append(name)
     # viewer may recurse up the parents: viewer = generated | viewer of the parent
     folder["viewer"] = {"union": [folder["viewer"],
-                                  {"ttu": {"tupleset": "parent", "computed": "viewer"}}]}
+                                  {"ttu": {"tupleset": "parent", "computed": "viewer"}},
+                                  {"computed": "owner"}]}
     doc: dict[str, Any] = {"parent": {"this": ["folder"]}, "owner": {"this": DIRECT},
                            "blocked": {"this": DIRECT}}
     own = ["owner", "blocked"]
     for name in ("r1", "r2", "r3"):
-        doc[name] = draw(rewrite(own, ["owner", "viewer", "editor"]))
+        doc[name] = draw(rewrite(own, ["owner", "viewer", "editor"], DOC_DIRECT))
         own.append(name)
+    # r1 always takes a folder's viewers (a userset whose relation is a union)
+    doc["r1"] = {"union": [{"this": ["folder#viewer", "user"]}, doc["r1"]]}
     return {"types": {
         "user": {},
         "team": {"relations": {"member": {"this": ["user", "team#member"]}}},
@@ -187,13 +195,15 @@ def worlds(draw: st.DrawFn) -> tuple[dict[str, Any], list[Tuple]]:
     # direct tuples of every relation that takes them
     for ot, oids in (("folder", FOLDERS), ("doc", DOCS)):
         for rel, node in model["types"][ot]["relations"].items():
-            allowed = sorted(direct_subjects(node) & set(DIRECT))
+            allowed = sorted(direct_subjects(node) & set(DOC_DIRECT))
             if rel == "parent" or not allowed:
                 continue
-            for _ in range(draw(st.integers(0, 4))):
+            for _ in range(draw(st.integers(1 if rel in ("owner", "r1") else 0, 4))):
                 kind = draw(st.sampled_from(allowed))
                 if kind == "user":
                     add(ot, draw(st.sampled_from(oids)), rel, "user", draw(st.sampled_from(USERS)), "")
+                elif kind == "folder#viewer":
+                    add(ot, draw(st.sampled_from(oids)), rel, "folder", draw(st.sampled_from(FOLDERS)), "viewer")
                 else:
                     add(ot, draw(st.sampled_from(oids)), rel, "team", draw(st.sampled_from(TEAMS)), "member")
     return model, [(*k, v) for k, v in tuples.items()]  # type: ignore[misc]
@@ -201,7 +211,8 @@ def worlds(draw: st.DrawFn) -> tuple[dict[str, Any], list[Tuple]]:
 
 def subjects() -> st.SearchStrategy[tuple[str, str, str]]:
     return st.one_of(st.sampled_from(USERS).map(lambda u: ("user", u, "")),
-                     st.sampled_from(TEAMS).map(lambda t: ("team", t, "member")))
+                     st.sampled_from(TEAMS).map(lambda t: ("team", t, "member")),
+                     st.sampled_from(FOLDERS).map(lambda f: ("folder", f, "viewer")))
 
 
 def objects(model: dict[str, Any]) -> st.SearchStrategy[tuple[str, str, str]]:
@@ -294,6 +305,8 @@ def test_sql_matches_reference(conn: psycopg.Connection[Any]) -> None:
                     STATS["negation_mattered"] += 1
                 if allowed and depth(why) >= 4:
                     STATS["paths_4_nodes_deep"] += 1
+                if allowed and re.search(r"@folder:[^\"#]+#viewer", json.dumps(why)):
+                    STATS["through_folder_viewers"] += 1
 
             got_lists = conn.execute(
                 "SELECT ARRAY(SELECT l.object FROM api.list_permitted_objects(q.t, q.r, q.s, 10000) AS l) "
@@ -326,3 +339,4 @@ def test_sql_matches_reference(conn: psycopg.Connection[Any]) -> None:
     assert STATS["expiry_mattered"] > 0, "no generated world had an expiry change an answer"
     assert STATS["negation_mattered"] > 0, "no generated world had an exclusion or intersection change an answer"
     assert STATS["paths_4_nodes_deep"] > 0, "no allowed path went through nested teams"
+    assert STATS["through_folder_viewers"] > 0, "no allowed path went through a folder#viewer userset"

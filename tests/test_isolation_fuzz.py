@@ -57,6 +57,8 @@ API_SOURCES = {
         "object_id", "version", "properties", "deleted_at"],
     "api.list_link_types()": ["link_type_id", "name", "from_type", "cardinality", "live_links"],
     "api.list_tools()": ["tool_id", "name", "side_effect", "version", "enabled"],
+    "api.search_documents(p_query => 'invoice note', p_relation => NULL, p_mode => 'text')": [
+        "document_id", "object_id", "authz_object", "title", "score"],
 }
 
 

@@ -93,16 +93,17 @@ SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 DECLARE
-  v_tenant uuid;
+  v_ctx record;
   v_why jsonb;
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
                                 'checking a permission');
-  v_tenant := internal.current_tenant_id();
-  v_why := authz.check(v_tenant, p_object, p_relation,
-                       authz.acting_subject(p_subject, 'checking a permission'),
+  SELECT * INTO v_ctx FROM internal.verified_context();
+  v_why := authz.check(v_ctx.tenant_id, p_object, p_relation,
+                       authz.acting_subject(p_subject, 'checking a permission',
+                                            v_ctx.principal_id, v_ctx.roles),
                        p_consistency_token);
-  RETURN QUERY SELECT v_why IS NOT NULL, v_why, authz.snapshot_token(v_tenant);
+  RETURN QUERY SELECT v_why IS NOT NULL, v_why, authz.snapshot_token(v_ctx.tenant_id);
 END
 $fn$;
 COMMENT ON FUNCTION api.check_permission(text, text, text, text) IS
@@ -122,12 +123,15 @@ SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 DECLARE
+  v_ctx record;
   v_why jsonb;
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
                                 'explaining a permission');
-  v_why := authz.check(internal.current_tenant_id(), p_object, p_relation,
-                       authz.acting_subject(p_subject, 'explaining a permission'),
+  SELECT * INTO v_ctx FROM internal.verified_context();
+  v_why := authz.check(v_ctx.tenant_id, p_object, p_relation,
+                       authz.acting_subject(p_subject, 'explaining a permission',
+                                            v_ctx.principal_id, v_ctx.roles),
                        p_consistency_token);
   RETURN QUERY SELECT (n - 1)::integer, l FROM authz.explain_lines(v_why) WITH ORDINALITY AS e (l, n);
 END
@@ -149,14 +153,18 @@ STABLE
 SECURITY DEFINER
 SET search_path = ''
 AS $fn$
+DECLARE
+  v_ctx record;
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
                                 'listing permitted objects');
   PERFORM internal.require_limit(p_limit, 10000);
+  SELECT * INTO v_ctx FROM internal.verified_context();
   RETURN QUERY
   SELECT p_object_type || ':' || o
-  FROM authz.list_objects(internal.current_tenant_id(), p_object_type, p_relation,
-                          authz.acting_subject(p_subject, 'listing permitted objects'),
+  FROM authz.list_objects(v_ctx.tenant_id, p_object_type, p_relation,
+                          authz.acting_subject(p_subject, 'listing permitted objects',
+                                               v_ctx.principal_id, v_ctx.roles),
                           p_limit, p_consistency_token) AS o;
 END
 $fn$;

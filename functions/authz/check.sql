@@ -15,10 +15,12 @@
 --      {"then": R, "but_not": "invoice:42#blocked"}                     exclusion
 --      {"self": true}                                                   the userset itself
 -- Loops: tuple writes refuse cycles (authz.write_tuples), so a node seen twice on one path,
--- or a path longer than 25 nodes, is CL508, never a hang.
+-- or a path longer than 25 nodes, is CL508, never a hang. Nested usersets under a `this`
+-- leaf are walked in one statement (functions/authz/check_this.sql).
 
 -- authz.evaluate: the explanation, or NULL. Recursive through authz.evaluate_rewrite.
-CREATE OR REPLACE FUNCTION authz.evaluate(p_tenant_id uuid, p_type text, p_id text,
+CREATE OR REPLACE FUNCTION authz.evaluate(p_tenant_id uuid, p_model jsonb, p_type text,
+                                          p_id text,
                                           p_relation text, p_subject_type text,
                                           p_subject_id text, p_subject_relation text,
                                           p_now timestamptz, p_path text[])
@@ -46,12 +48,11 @@ BEGIN
   IF p_type = p_subject_type AND p_id = p_subject_id AND p_relation = p_subject_relation THEN
     RETURN pg_catalog.jsonb_build_object('node', v_node, 'because', '{"self": true}'::jsonb);
   END IF;
-  SELECT r.rewrite INTO v_rewrite FROM authz.relations AS r
-  WHERE r.tenant_id = p_tenant_id AND r.object_type = p_type AND r.relation = p_relation;
-  IF NOT FOUND THEN
+  v_rewrite := p_model -> 'r' -> (p_type || '#' || p_relation);
+  IF v_rewrite IS NULL THEN
     RETURN NULL;  -- a relation the type does not define has no members
   END IF;
-  v_why := authz.evaluate_rewrite(p_tenant_id, p_type, p_id, p_relation, v_rewrite,
+  v_why := authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation, v_rewrite,
                                   p_subject_type, p_subject_id, p_subject_relation, p_now,
                                   p_path || v_node);
   RETURN CASE WHEN v_why IS NULL THEN NULL
@@ -60,7 +61,8 @@ END
 $fn$;
 
 -- authz.evaluate_rewrite: one rewrite node of object p_type:p_id's relation p_relation.
-CREATE OR REPLACE FUNCTION authz.evaluate_rewrite(p_tenant_id uuid, p_type text, p_id text,
+CREATE OR REPLACE FUNCTION authz.evaluate_rewrite(p_tenant_id uuid, p_model jsonb,
+                                                  p_type text, p_id text,
                                                   p_relation text, p_node jsonb,
                                                   p_subject_type text, p_subject_id text,
                                                   p_subject_relation text, p_now timestamptz,
@@ -77,33 +79,10 @@ DECLARE
   v_all jsonb := '[]';
 BEGIN
   IF p_node ? 'this' THEN
-    PERFORM FROM authz.tuples AS t
-    WHERE t.tenant_id = p_tenant_id AND t.object_type = p_type AND t.object_id = p_id
-      AND t.relation = p_relation AND t.subject_type = p_subject_type
-      AND t.subject_id = p_subject_id AND t.subject_relation = p_subject_relation
-      AND (t.expires_at IS NULL OR t.expires_at > p_now);
-    IF FOUND THEN
-      RETURN pg_catalog.jsonb_build_object('tuple', authz.format_tuple(
-        p_type, p_id, p_relation, p_subject_type, p_subject_id, p_subject_relation));
-    END IF;
-    FOR v_t IN
-      SELECT t.subject_type, t.subject_id, t.subject_relation FROM authz.tuples AS t
-      WHERE t.tenant_id = p_tenant_id AND t.object_type = p_type AND t.object_id = p_id
-        AND t.relation = p_relation AND t.subject_relation <> ''
-        AND (t.expires_at IS NULL OR t.expires_at > p_now)
-      ORDER BY t.subject_type, t.subject_id, t.subject_relation
-    LOOP
-      v_why := authz.evaluate(p_tenant_id, v_t.subject_type, v_t.subject_id, v_t.subject_relation,
-                              p_subject_type, p_subject_id, p_subject_relation, p_now, p_path);
-      IF v_why IS NOT NULL THEN
-        RETURN pg_catalog.jsonb_build_object('tuple', authz.format_tuple(
-          p_type, p_id, p_relation, v_t.subject_type, v_t.subject_id, v_t.subject_relation),
-          'then', v_why);
-      END IF;
-    END LOOP;
-    RETURN NULL;
+    RETURN authz.evaluate_this(p_tenant_id, p_model, p_type, p_id, p_relation, p_subject_type,
+                               p_subject_id, p_subject_relation, p_now, p_path);
   ELSIF p_node ? 'computed' THEN
-    v_why := authz.evaluate(p_tenant_id, p_type, p_id, p_node ->> 'computed', p_subject_type,
+    v_why := authz.evaluate(p_tenant_id, p_model, p_type, p_id, p_node ->> 'computed', p_subject_type,
                             p_subject_id, p_subject_relation, p_now, p_path);
     RETURN CASE WHEN v_why IS NULL THEN NULL ELSE pg_catalog.jsonb_build_object(
       'computed', p_node ->> 'computed', 'then', v_why) END;
@@ -115,7 +94,7 @@ BEGIN
         AND (t.expires_at IS NULL OR t.expires_at > p_now)
       ORDER BY t.subject_type, t.subject_id
     LOOP
-      v_why := authz.evaluate(p_tenant_id, v_t.subject_type, v_t.subject_id,
+      v_why := authz.evaluate(p_tenant_id, p_model, v_t.subject_type, v_t.subject_id,
                               p_node -> 'ttu' ->> 'computed', p_subject_type, p_subject_id,
                               p_subject_relation, p_now, p_path);
       IF v_why IS NOT NULL THEN
@@ -127,7 +106,7 @@ BEGIN
     RETURN NULL;
   ELSIF p_node ? 'union' THEN
     FOR v_child IN SELECT e FROM pg_catalog.jsonb_array_elements(p_node -> 'union') AS e LOOP
-      v_why := authz.evaluate_rewrite(p_tenant_id, p_type, p_id, p_relation, v_child,
+      v_why := authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation, v_child,
                                       p_subject_type, p_subject_id, p_subject_relation, p_now, p_path);
       IF v_why IS NOT NULL THEN
         RETURN v_why;
@@ -136,7 +115,7 @@ BEGIN
     RETURN NULL;
   ELSIF p_node ? 'intersection' THEN
     FOR v_child IN SELECT e FROM pg_catalog.jsonb_array_elements(p_node -> 'intersection') AS e LOOP
-      v_why := authz.evaluate_rewrite(p_tenant_id, p_type, p_id, p_relation, v_child,
+      v_why := authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation, v_child,
                                       p_subject_type, p_subject_id, p_subject_relation, p_now, p_path);
       IF v_why IS NULL THEN
         RETURN NULL;
@@ -145,10 +124,10 @@ BEGIN
     END LOOP;
     RETURN pg_catalog.jsonb_build_object('all', v_all);
   ELSIF p_node ? 'exclusion' THEN
-    v_why := authz.evaluate_rewrite(p_tenant_id, p_type, p_id, p_relation,
+    v_why := authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation,
                                     p_node -> 'exclusion' -> 'base', p_subject_type,
                                     p_subject_id, p_subject_relation, p_now, p_path);
-    IF v_why IS NULL OR authz.evaluate_rewrite(p_tenant_id, p_type, p_id, p_relation,
+    IF v_why IS NULL OR authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation,
                                                p_node -> 'exclusion' -> 'subtract',
                                                p_subject_type, p_subject_id,
                                                p_subject_relation, p_now, p_path) IS NOT NULL THEN
@@ -175,27 +154,53 @@ AS $fn$
 DECLARE
   v_o record := authz.parse_object(p_object);
   v_s record := authz.parse_subject(p_subject);
+  v_model jsonb := authz.load_model(p_tenant_id);
 BEGIN
   PERFORM authz.require_fresh(p_tenant_id, p_token);
-  PERFORM authz.require_relation(p_tenant_id, v_o.object_type, p_relation);
-  RETURN authz.evaluate(p_tenant_id, v_o.object_type, v_o.object_id, p_relation,
+  PERFORM authz.require_relation(v_model, v_o.object_type, p_relation);
+  RETURN authz.evaluate(p_tenant_id, v_model, v_o.object_type, v_o.object_id, p_relation,
                         v_s.subject_type, v_s.subject_id, v_s.subject_relation,
                         internal.now(), '{}');
 END
 $fn$;
 
--- authz.require_relation: CL422 unless the model defines p_relation on p_type.
-CREATE OR REPLACE FUNCTION authz.require_relation(p_tenant_id uuid, p_type text,
-                                                  p_relation text)
-RETURNS void
-LANGUAGE plpgsql
+-- authz.compile_model: a model's relations as the evaluator reads them,
+--   {"r": {"<type>#<relation>": <rewrite>, ...}, "s": ["<type>#<relation>", ...]}
+-- where "s" lists the relations that are exactly {"this": [...]} (walked in one statement by
+-- authz.evaluate_this). authz.define_model stores it with the model version.
+CREATE OR REPLACE FUNCTION authz.compile_model(p_types jsonb)
+RETURNS jsonb
+LANGUAGE sql
+IMMUTABLE
+SET search_path = ''
+AS $fn$
+  SELECT pg_catalog.jsonb_build_object(
+    'r', coalesce(pg_catalog.jsonb_object_agg(t.key || '#' || r.key, r.value), '{}'),
+    's', coalesce(pg_catalog.jsonb_agg(t.key || '#' || r.key) FILTER (WHERE r.value ? 'this'), '[]'))
+  FROM pg_catalog.jsonb_each(p_types) AS t
+  CROSS JOIN LATERAL pg_catalog.jsonb_each(coalesce(t.value -> 'relations', '{}')) AS r
+$fn$;
+
+-- authz.load_model: the compiled current model (one index probe per check).
+CREATE OR REPLACE FUNCTION authz.load_model(p_tenant_id uuid)
+RETURNS jsonb
+LANGUAGE sql
 STABLE
 SET search_path = ''
 AS $fn$
+  SELECT coalesce((SELECT m.compiled FROM authz.models AS m WHERE m.tenant_id = p_tenant_id
+                   ORDER BY m.version DESC LIMIT 1), '{"r": {}, "s": []}')
+$fn$;
+
+-- authz.require_relation: CL422 unless the model defines p_relation on p_type.
+CREATE OR REPLACE FUNCTION authz.require_relation(p_model jsonb, p_type text, p_relation text)
+RETURNS void
+LANGUAGE plpgsql
+IMMUTABLE
+SET search_path = ''
+AS $fn$
 BEGIN
-  PERFORM FROM authz.relations AS r
-  WHERE r.tenant_id = p_tenant_id AND r.object_type = p_type AND r.relation = p_relation;
-  IF NOT FOUND THEN
+  IF NOT coalesce(p_model -> 'r' ? (p_type || '#' || p_relation), false) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'unknown relation',
       DETAIL = pg_catalog.format('the authorization model defines no relation %s on type %s',
                                  coalesce(p_relation, 'NULL'), p_type),

@@ -238,10 +238,10 @@ BEGIN
       HINT = 'read the model again (api.describe_authz_model) and reapply your change';
   END IF;
   version := coalesce(v_current, 0) + 1;
-  INSERT INTO authz.models (tenant_id, version, definition, sha256, created_by)
+  INSERT INTO authz.models (tenant_id, version, definition, sha256, compiled, created_by)
   VALUES (p_tenant_id, version, p_model,
           pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(p_model::text, 'UTF8')), 'hex'),
-          p_principal_id);
+          authz.compile_model(v_types), p_principal_id);
 
   DELETE FROM authz.relations AS r WHERE r.tenant_id = p_tenant_id;
   FOR v_type, v_def IN SELECT * FROM pg_catalog.jsonb_each(v_types) LOOP

@@ -4,14 +4,16 @@
 -- approver or viewer may only ask about itself, so it cannot map other people's access.
 
 -- authz.acting_subject: p_subject, or the caller's own subject when NULL. CL403 / CL422.
-CREATE OR REPLACE FUNCTION authz.acting_subject(p_subject text, p_action text)
+-- p_principal_id and p_roles: the caller's verified context (internal.verified_context).
+CREATE OR REPLACE FUNCTION authz.acting_subject(p_subject text, p_action text,
+                                                p_principal_id uuid, p_roles text[])
 RETURNS text
 LANGUAGE plpgsql
-STABLE
+IMMUTABLE
 SET search_path = ''
 AS $fn$
 DECLARE
-  v_self text := 'principal:' || internal.current_principal_id();
+  v_self text := 'principal:' || p_principal_id;
 BEGIN
   IF p_subject IS NULL OR p_subject = v_self THEN
     IF v_self IS NULL THEN
@@ -21,7 +23,7 @@ BEGIN
     END IF;
     RETURN v_self;
   END IF;
-  IF NOT internal.has_role('{owner,admin,operator,worker}') THEN
+  IF NOT coalesce(p_roles && '{owner,admin,operator,worker}'::text[], false) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
       DETAIL = pg_catalog.format('%s about another subject needs the role owner, admin or operator',
                                  p_action),

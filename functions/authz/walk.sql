@@ -110,16 +110,17 @@ DECLARE
   v_s record := authz.parse_subject(p_subject);
   v_now timestamptz := internal.now();
   v_exact boolean;
+  v_model jsonb := authz.load_model(p_tenant_id);
 BEGIN
   PERFORM authz.require_fresh(p_tenant_id, p_token);
-  PERFORM authz.require_relation(p_tenant_id, p_object_type, p_relation);
+  PERFORM authz.require_relation(v_model, p_object_type, p_relation);
   SELECT r.exact INTO v_exact FROM authz.relations AS r
   WHERE r.tenant_id = p_tenant_id AND r.object_type = p_object_type AND r.relation = p_relation;
   RETURN QUERY
   SELECT DISTINCT w.node_id
   FROM authz.walk_up(p_tenant_id, v_s.subject_type, v_s.subject_id, v_s.subject_relation, v_now) AS w
   WHERE w.node_type = p_object_type AND w.node_relation = p_relation
-    AND (v_exact OR authz.evaluate(p_tenant_id, p_object_type, w.node_id, p_relation,
+    AND (v_exact OR authz.evaluate(p_tenant_id, v_model, p_object_type, w.node_id, p_relation,
                                    v_s.subject_type, v_s.subject_id, v_s.subject_relation,
                                    v_now, '{}') IS NOT NULL)
   ORDER BY w.node_id
@@ -141,9 +142,10 @@ DECLARE
   v_o record := authz.parse_object(p_object);
   v_now timestamptz := internal.now();
   v_exact boolean;
+  v_model jsonb := authz.load_model(p_tenant_id);
 BEGIN
   PERFORM authz.require_fresh(p_tenant_id, p_token);
-  PERFORM authz.require_relation(p_tenant_id, v_o.object_type, p_relation);
+  PERFORM authz.require_relation(v_model, v_o.object_type, p_relation);
   SELECT r.exact INTO v_exact FROM authz.relations AS r
   WHERE r.tenant_id = p_tenant_id AND r.object_type = v_o.object_type AND r.relation = p_relation;
   RETURN QUERY
@@ -151,7 +153,7 @@ BEGIN
   FROM authz.walk_down(p_tenant_id, ARRAY[v_o.object_type], ARRAY[v_o.object_id],
                        ARRAY[p_relation], v_now, true) AS w
   WHERE w.node_type = p_subject_type AND w.node_relation = ''
-    AND (v_exact OR authz.evaluate(p_tenant_id, v_o.object_type, v_o.object_id, p_relation,
+    AND (v_exact OR authz.evaluate(p_tenant_id, v_model, v_o.object_type, v_o.object_id, p_relation,
                                    p_subject_type, w.node_id, '', v_now, '{}') IS NOT NULL)
   ORDER BY w.node_id
   LIMIT p_limit;

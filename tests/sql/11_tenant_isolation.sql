@@ -34,6 +34,8 @@ BEGIN
     -- an authorization model (models, relations, rewrite edges) and a tuple (tuples, revisions)
     PERFORM api.define_authz_model('{"types": {"user": {}, "team": {"relations": {"member": {"this": ["user"]}}}}}');
     PERFORM api.write_tuples('[{"object": "team:ops", "relation": "member", "subject": "user:x"}]');
+    -- a searchable document
+    PERFORM api.upsert_document('hello', '[' || array_to_string(array_fill(0.0625::float8, ARRAY[256]), ',') || ']', 'test');
     INSERT INTO queue.schedules (tenant_id, name, cron, time_zone, queue, kind, next_fire_at)
     VALUES (r.tenant_id, 'daily', '0 6 * * *', 'Australia/Sydney', 'seed', 'noop', now())
     RETURNING schedule_id INTO v_sched;
@@ -96,8 +98,11 @@ SELECT ok(pg_temp.as_a(format('DELETE FROM %s WHERE tenant_id = %L RETURNING 1',
                               s.tbl, s.b_row ->> 'tenant_id')) IN ('0', '42501'),
           s.tbl || ': DELETE ... RETURNING reaches no row of B')
 FROM samples s ORDER BY s.tbl::text;
-SELECT is(pg_temp.as_a(format('INSERT INTO %s SELECT * FROM jsonb_populate_record(NULL::%s, %L) RETURNING 1',
-                              s.tbl, s.tbl, s.b_row)), '42501',
+SELECT is(pg_temp.as_a(format('INSERT INTO %s (%s) SELECT %2$s FROM jsonb_populate_record(NULL::%1$s, %3$L) RETURNING 1',
+                              s.tbl, (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+                                      FROM pg_attribute AS a
+                                      WHERE a.attrelid = s.tbl AND a.attnum > 0 AND NOT a.attisdropped
+                                        AND a.attgenerated = ''), s.b_row)), '42501',
           s.tbl || ': inserting a row into B is refused (42501)')
 FROM samples s ORDER BY s.tbl::text;
 -- Refused by RLS (42501), or earlier by a guard trigger (CL403, the ledger), or, where no
