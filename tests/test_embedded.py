@@ -47,6 +47,9 @@ def test_embedded_lifecycle_and_demo(claw_env: dict[str, str]) -> None:
     assert "audit ledger intact: 2 chain(s)" in demo.stdout
     # the schedule fired into the queue and the worker ran its job inside the tenant
     assert "the worker completed 1 job(s)" in demo.stdout, demo.stdout + demo.stderr
+    assert "may user:alice view Smith's invoice? allowed" in demo.stdout, demo.stdout
+    assert "may user:bob view it? denied" in demo.stdout
+    assert "search results outside what each user may see: 0" in demo.stdout
     assert "demo.report ran" in demo.stderr
 
     status = run_cli("db", "status", env=claw_env)

@@ -145,6 +145,13 @@ def run_demo(cfg: config.Settings) -> int:
         print("   UNEXPECTED: the SMS was not delivered exactly once")
         return rc
 
+    print("== the ontology, a permission check and a permission-aware hybrid search")
+    from claw import demo_ontology
+
+    rc = demo_ontology.run(runtime, key_a)
+    if rc:
+        return rc
+
     print("== the audit ledger")
     checkpoint = cfg.cluster.home / "audit-checkpoint.json" if cfg.embedded else None
     rc = audit.run_verify(admin, None)
