@@ -167,7 +167,7 @@ def main() -> int:
 
         # exact answers, same run: no index, the same tenant, the same permitted set
         exact_sql = ("SELECT d.document_id FROM ontology.documents AS d WHERE d.tenant_id = %(t)s "
-                     "AND (%(all)s OR d.document_id = ANY (%(ids)s::uuid[])) "
+                     "AND (%(all)s OR d.document_id IN (SELECT unnest(%(ids)s::uuid[]))) "
                      "ORDER BY d.embedding OPERATOR(extensions.<=>) %(v)s::extensions.vector, "
                      "d.document_id LIMIT 10")
         exact: dict[str, list[list[str]]] = {}

@@ -2214,9 +2214,13 @@ BEGIN
   END IF;
   IF p_mode <> 'vector' THEN
     v_tsq := pg_catalog.websearch_to_tsquery('pg_catalog.english'::regconfig, coalesce(p_query, ''));
-    -- any of the words (ranked by how many and how close), not all of them: the text arm
-    -- should find partial matches for the fusion; a query with a negation keeps its meaning
-    IF pg_catalog.strpos(v_tsq::text, '!') = 0 THEN
+    -- A short query (up to three terms) matches any of its words, ranked by how many and how
+    -- close, so the fusion gets partial matches; a longer one needs all of them (any of ten
+    -- common words would match, and rank, most of the corpus; the vector arm carries recall
+    -- there). A query with a negation keeps its meaning.
+    IF pg_catalog.strpos(v_tsq::text, '!') = 0 AND coalesce(pg_catalog.array_length(
+         pg_catalog.tsvector_to_array(pg_catalog.to_tsvector('pg_catalog.english'::regconfig,
+                                                             coalesce(p_query, ''))), 1), 0) <= 3 THEN
       v_tsq := pg_catalog.replace(v_tsq::text, ' & ', ' | ')::tsquery;
     END IF;
   END IF;
