@@ -2209,6 +2209,15 @@ BEGIN
       DETAIL = 'searching without a permission filter needs the role owner or admin',
       HINT = 'pass p_relation (default viewer)';
   END IF;
+  -- which relation gates retrieval is the application's choice, not a reader's: an approver
+  -- or viewer searching for itself is held to viewer (a looser relation would widen it)
+  IF p_relation IS DISTINCT FROM 'viewer'
+     AND NOT coalesce(v_ctx.roles && '{owner,admin,operator,worker}'::text[], false) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
+      DETAIL = pg_catalog.format('searching by relation %s needs the role owner, admin or operator',
+                                 coalesce(p_relation, 'NULL')),
+      HINT = 'search by viewer';
+  END IF;
   IF p_mode <> 'text' THEN
     v_q := ontology.parse_embedding(p_embedding);
   END IF;

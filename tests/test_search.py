@@ -127,6 +127,7 @@ def test_who_may_search_what(world: tuple[Database, dict[str, Tenant], dict[str,
                      (tenants["a"].tenant_id, tenants["a"].owner_id))
         conn.execute("SET LOCAL ROLE claw_runtime")
         for kwargs, code in (({"p_relation": None}, "CL403"),
+                             ({"p_relation": "member"}, "CL403"),
                              ({"p_subject": "user:alice"}, "CL403"),
                              ({"p_mode": "fuzzy"}, "CL422"),
                              ({"p_limit": 0}, "CL422")):

@@ -102,8 +102,9 @@ SELECT '[1]'::extensions.vector;
 -- all of a longer query's; ts_rank_cd), each arm's
 -- candidates filtered by the permission check inside the retrieving query, fused by
 -- reciprocal rank (score = sum of 1 / (60 + rank)); 'vector' or 'text' use one arm.
--- p_relation NULL searches the whole tenant (owner and admin only). Who: members (another
--- subject: owner, admin, operator, worker); scope ontology:read. Raises CL401, CL403, CL422
+-- p_relation NULL searches the whole tenant (owner and admin only); another relation than
+-- viewer, or another subject, needs owner, admin, operator or worker. Who: members; scope
+-- ontology:read. Raises CL401, CL403, CL422
 -- (mode, limit, embedding), 40001 (snapshot older than the token).
 CREATE OR REPLACE FUNCTION api.search_documents(p_query text, p_embedding text DEFAULT NULL,
                                                 p_limit integer DEFAULT 10,
@@ -143,6 +144,15 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
       DETAIL = 'searching without a permission filter needs the role owner or admin',
       HINT = 'pass p_relation (default viewer)';
+  END IF;
+  -- which relation gates retrieval is the application's choice, not a reader's: an approver
+  -- or viewer searching for itself is held to viewer (a looser relation would widen it)
+  IF p_relation IS DISTINCT FROM 'viewer'
+     AND NOT coalesce(v_ctx.roles && '{owner,admin,operator,worker}'::text[], false) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
+      DETAIL = pg_catalog.format('searching by relation %s needs the role owner, admin or operator',
+                                 coalesce(p_relation, 'NULL')),
+      HINT = 'search by viewer';
   END IF;
   IF p_mode <> 'text' THEN
     v_q := ontology.parse_embedding(p_embedding);
