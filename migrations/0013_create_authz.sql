@@ -41,8 +41,8 @@ CREATE TABLE authz.models (
 
 CREATE TABLE authz.relations (
   tenant_id        uuid NOT NULL REFERENCES tenancy.tenants (tenant_id),
-  object_type      text NOT NULL CHECK (object_type ~ '^[a-z][a-z0-9_]{0,62}$'),
-  relation         text NOT NULL CHECK (relation ~ '^[a-z][a-z0-9_]{0,62}$'),
+  object_type      text NOT NULL CHECK (object_type ~ '^[a-z][a-z0-9_]*$' AND length(object_type) <= 63),
+  relation         text NOT NULL CHECK (relation ~ '^[a-z][a-z0-9_]*$' AND length(relation) <= 63),
   rewrite          jsonb NOT NULL,
   -- subject types a direct tuple of this relation may name: 'user', 'team#member'
   direct_subjects  text[] NOT NULL DEFAULT '{}',
@@ -71,14 +71,14 @@ CREATE INDEX rewrite_edges_by_target ON authz.rewrite_edges
 
 CREATE TABLE authz.tuples (
   tenant_id         uuid NOT NULL REFERENCES tenancy.tenants (tenant_id),
-  object_type       text NOT NULL CHECK (object_type ~ '^[a-z][a-z0-9_]{0,62}$'),
-  object_id         text NOT NULL CHECK (object_id ~ '^[A-Za-z0-9_.:/@|=+-]{1,200}$'),
-  relation          text NOT NULL CHECK (relation ~ '^[a-z][a-z0-9_]{0,62}$'),
-  subject_type      text NOT NULL CHECK (subject_type ~ '^[a-z][a-z0-9_]{0,62}$'),
-  subject_id        text NOT NULL CHECK (subject_id ~ '^[A-Za-z0-9_.:/@|=+-]{1,200}$'),
+  object_type       text NOT NULL CHECK (object_type ~ '^[a-z][a-z0-9_]*$' AND length(object_type) <= 63),
+  object_id         text NOT NULL CHECK (object_id ~ '^[A-Za-z0-9_.:/@|=+-]+$' AND length(object_id) <= 200),
+  relation          text NOT NULL CHECK (relation ~ '^[a-z][a-z0-9_]*$' AND length(relation) <= 63),
+  subject_type      text NOT NULL CHECK (subject_type ~ '^[a-z][a-z0-9_]*$' AND length(subject_type) <= 63),
+  subject_id        text NOT NULL CHECK (subject_id ~ '^[A-Za-z0-9_.:/@|=+-]+$' AND length(subject_id) <= 200),
   -- '' for a subject that is an object; the relation of a userset otherwise
   subject_relation  text NOT NULL DEFAULT '' CHECK (subject_relation = ''
-                      OR subject_relation ~ '^[a-z][a-z0-9_]{0,62}$'),
+                      OR (subject_relation ~ '^[a-z][a-z0-9_]*$' AND length(subject_relation) <= 63)),
   expires_at        timestamptz,
   revision          bigint NOT NULL,
   created_by        uuid,

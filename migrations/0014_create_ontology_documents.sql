@@ -17,7 +17,8 @@ CREATE TABLE ontology.documents (
   document_id      uuid NOT NULL DEFAULT uuidv7(),
   object_id        uuid,
   authz_object     text NOT NULL
-                     CHECK (authz_object ~ '^[a-z][a-z0-9_]{0,62}:[A-Za-z0-9_.:/@|=+-]{1,200}$'),
+                     CHECK (authz_object ~ '^[a-z][a-z0-9_]*:[A-Za-z0-9_.:/@|=+-]+$'
+                            AND length(authz_object) <= 264),
   title            text NOT NULL DEFAULT '' CHECK (length(title) <= 500),
   body             text NOT NULL CHECK (length(body) BETWEEN 1 AND 100000),
   tsv              tsvector GENERATED ALWAYS AS (
