@@ -2984,7 +2984,6 @@ ALTER FUNCTION audit.verify_digest(p_digest jsonb) OWNER TO claw_owner;
 
 CREATE FUNCTION authz.acting_subject(p_subject text, p_action text, p_principal_id uuid, p_roles text[]) RETURNS text
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
     AS $$
 DECLARE
   v_self text := 'principal:' || p_principal_id;
@@ -3015,7 +3014,6 @@ ALTER FUNCTION authz.acting_subject(p_subject text, p_action text, p_principal_i
 
 CREATE FUNCTION authz.bump_revision(p_tenant_id uuid) RETURNS bigint
     LANGUAGE sql
-    SET search_path TO ''
     AS $$
   INSERT INTO authz.revisions AS r (tenant_id, revision, updated_at)
   VALUES (p_tenant_id, 1, pg_catalog.now())
@@ -3031,7 +3029,6 @@ ALTER FUNCTION authz.bump_revision(p_tenant_id uuid) OWNER TO claw_owner;
 
 CREATE FUNCTION authz."check"(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
     AS $$
 DECLARE
   v_o record := authz.parse_object(p_object);
@@ -3054,7 +3051,6 @@ ALTER FUNCTION authz."check"(p_tenant_id uuid, p_object text, p_relation text, p
 
 CREATE FUNCTION authz.compile_model(p_types jsonb) RETURNS jsonb
     LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
     AS $$
   SELECT pg_catalog.jsonb_build_object(
     'r', coalesce(pg_catalog.jsonb_object_agg(t.key || '#' || r.key, r.value), '{}'),
@@ -3229,7 +3225,6 @@ ALTER FUNCTION authz.direct_subjects_of(p_node jsonb) OWNER TO claw_owner;
 
 CREATE FUNCTION authz.evaluate(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) RETURNS jsonb
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
     AS $$
 DECLARE
   v_node text := p_type || ':' || p_id || '#' || p_relation;
@@ -3270,7 +3265,6 @@ ALTER FUNCTION authz.evaluate(p_tenant_id uuid, p_model jsonb, p_type text, p_id
 
 CREATE FUNCTION authz.evaluate_rewrite(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) RETURNS jsonb
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
     AS $$
 DECLARE
   v_t record;
@@ -3349,7 +3343,6 @@ ALTER FUNCTION authz.evaluate_rewrite(p_tenant_id uuid, p_model jsonb, p_type te
 
 CREATE FUNCTION authz.evaluate_this(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) RETURNS jsonb
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
     AS $$
 DECLARE
   -- a userset at depth d is evaluated with a path of cardinality(p_path) + d - 1 nodes
@@ -3513,7 +3506,6 @@ ALTER FUNCTION authz.explain_lines(p_why jsonb, p_indent integer) OWNER TO claw_
 
 CREATE FUNCTION authz.format_tuple(p_object_type text, p_object_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text) RETURNS text
     LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
     AS $$
   SELECT p_object_type || ':' || p_object_id || '#' || p_relation || '@' || p_subject_type
          || ':' || p_subject_id
@@ -3528,7 +3520,6 @@ ALTER FUNCTION authz.format_tuple(p_object_type text, p_object_id text, p_relati
 
 CREATE FUNCTION authz.list_objects(p_tenant_id uuid, p_object_type text, p_relation text, p_subject text, p_limit integer, p_token text DEFAULT NULL::text) RETURNS SETOF text
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
     AS $$
 DECLARE
   v_s record := authz.parse_subject(p_subject);
@@ -3560,7 +3551,6 @@ ALTER FUNCTION authz.list_objects(p_tenant_id uuid, p_object_type text, p_relati
 
 CREATE FUNCTION authz.list_subjects(p_tenant_id uuid, p_object text, p_relation text, p_subject_type text, p_limit integer, p_token text DEFAULT NULL::text) RETURNS SETOF text
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
     AS $$
 DECLARE
   v_o record := authz.parse_object(p_object);
@@ -3592,7 +3582,6 @@ ALTER FUNCTION authz.list_subjects(p_tenant_id uuid, p_object text, p_relation t
 
 CREATE FUNCTION authz.load_model(p_tenant_id uuid) RETURNS jsonb
     LANGUAGE sql STABLE
-    SET search_path TO ''
     AS $$
   SELECT coalesce((SELECT m.compiled FROM authz.models AS m WHERE m.tenant_id = p_tenant_id
                    ORDER BY m.version DESC LIMIT 1), '{"r": {}, "s": []}')
@@ -3606,7 +3595,6 @@ ALTER FUNCTION authz.load_model(p_tenant_id uuid) OWNER TO claw_owner;
 
 CREATE FUNCTION authz.make_token(p_tenant_id uuid, p_revision bigint) RETURNS text
     LANGUAGE sql STABLE
-    SET search_path TO ''
     AS $$
   SELECT 'zt1.' || p_revision || '.' || pg_catalog.left(pg_catalog.encode(pg_catalog.sha256(
            k.secret || pg_catalog.convert_to('authz|' || p_tenant_id || '|' || p_revision, 'UTF8')),
@@ -3622,7 +3610,6 @@ ALTER FUNCTION authz.make_token(p_tenant_id uuid, p_revision bigint) OWNER TO cl
 
 CREATE FUNCTION authz.parse_object(p_ref text, p_what text DEFAULT 'object'::text, OUT object_type text, OUT object_id text) RETURNS record
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
     AS $_$
 DECLARE
   -- unbounded patterns and explicit lengths: PostgreSQL's regex engine expands a bounded
@@ -3648,7 +3635,6 @@ ALTER FUNCTION authz.parse_object(p_ref text, p_what text, OUT object_type text,
 
 CREATE FUNCTION authz.parse_subject(p_ref text, OUT subject_type text, OUT subject_id text, OUT subject_relation text) RETURNS record
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
     AS $_$
 DECLARE
   v_m text[] := pg_catalog.regexp_match(
@@ -3675,7 +3661,6 @@ ALTER FUNCTION authz.parse_subject(p_ref text, OUT subject_type text, OUT subjec
 
 CREATE FUNCTION authz.permitted(p_tenant_id uuid, p_model jsonb, p_object text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) RETURNS boolean
     LANGUAGE plpgsql STABLE COST 1000
-    SET search_path TO ''
     AS $$
 DECLARE
   v_i integer := pg_catalog.strpos(p_object, ':');
@@ -3698,7 +3683,6 @@ ALTER FUNCTION authz.permitted(p_tenant_id uuid, p_model jsonb, p_object text, p
 
 CREATE FUNCTION authz.require_fresh(p_tenant_id uuid, p_token text) RETURNS void
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
     AS $_$
 DECLARE
   v_m text[];
@@ -3732,7 +3716,6 @@ ALTER FUNCTION authz.require_fresh(p_tenant_id uuid, p_token text) OWNER TO claw
 
 CREATE FUNCTION authz.require_relation(p_model jsonb, p_type text, p_relation text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
     AS $$
 BEGIN
   IF NOT coalesce(p_model -> 'r' ? (p_type || '#' || p_relation), false) THEN
@@ -3788,7 +3771,6 @@ ALTER FUNCTION authz.rewrite_leaves(p_node jsonb) OWNER TO claw_owner;
 
 CREATE FUNCTION authz.snapshot_token(p_tenant_id uuid) RETURNS text
     LANGUAGE sql STABLE
-    SET search_path TO ''
     AS $$
   SELECT authz.make_token(p_tenant_id, coalesce(
     (SELECT r.revision FROM authz.revisions AS r WHERE r.tenant_id = p_tenant_id), 0))
@@ -3924,7 +3906,6 @@ ALTER FUNCTION authz.validate_rewrite(p_types jsonb, p_type text, p_relation tex
 
 CREATE FUNCTION authz.walk_down(p_tenant_id uuid, p_types text[], p_ids text[], p_relations text[], p_now timestamp with time zone, p_leaves boolean) RETURNS TABLE(node_type text, node_id text, node_relation text)
     LANGUAGE sql STABLE
-    SET search_path TO ''
     AS $$
   WITH RECURSIVE walk (t, id, r) AS (
     SELECT s.t, s.id, s.r FROM ROWS FROM (pg_catalog.unnest(p_types), pg_catalog.unnest(p_ids),
@@ -3969,7 +3950,6 @@ ALTER FUNCTION authz.walk_down(p_tenant_id uuid, p_types text[], p_ids text[], p
 
 CREATE FUNCTION authz.walk_up(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_now timestamp with time zone) RETURNS TABLE(node_type text, node_id text, node_relation text)
     LANGUAGE sql STABLE
-    SET search_path TO ''
     AS $$
   WITH RECURSIVE walk (t, id, r) AS (
     SELECT p_type, p_id, p_relation

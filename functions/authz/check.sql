@@ -27,7 +27,6 @@ CREATE OR REPLACE FUNCTION authz.evaluate(p_tenant_id uuid, p_model jsonb, p_typ
 RETURNS jsonb
 LANGUAGE plpgsql
 STABLE
-SET search_path = ''
 AS $fn$
 DECLARE
   v_node text := p_type || ':' || p_id || '#' || p_relation;
@@ -70,7 +69,6 @@ CREATE OR REPLACE FUNCTION authz.evaluate_rewrite(p_tenant_id uuid, p_model json
 RETURNS jsonb
 LANGUAGE plpgsql
 STABLE
-SET search_path = ''
 AS $fn$
 DECLARE
   v_t record;
@@ -149,7 +147,6 @@ CREATE OR REPLACE FUNCTION authz.check(p_tenant_id uuid, p_object text, p_relati
 RETURNS jsonb
 LANGUAGE plpgsql
 STABLE
-SET search_path = ''
 AS $fn$
 DECLARE
   v_o record := authz.parse_object(p_object);
@@ -172,7 +169,6 @@ CREATE OR REPLACE FUNCTION authz.compile_model(p_types jsonb)
 RETURNS jsonb
 LANGUAGE sql
 IMMUTABLE
-SET search_path = ''
 AS $fn$
   SELECT pg_catalog.jsonb_build_object(
     'r', coalesce(pg_catalog.jsonb_object_agg(t.key || '#' || r.key, r.value), '{}'),
@@ -186,7 +182,6 @@ CREATE OR REPLACE FUNCTION authz.load_model(p_tenant_id uuid)
 RETURNS jsonb
 LANGUAGE sql
 STABLE
-SET search_path = ''
 AS $fn$
   SELECT coalesce((SELECT m.compiled FROM authz.models AS m WHERE m.tenant_id = p_tenant_id
                    ORDER BY m.version DESC LIMIT 1), '{"r": {}, "s": []}')
@@ -197,7 +192,6 @@ CREATE OR REPLACE FUNCTION authz.require_relation(p_model jsonb, p_type text, p_
 RETURNS void
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
 AS $fn$
 BEGIN
   IF NOT coalesce(p_model -> 'r' ? (p_type || '#' || p_relation), false) THEN

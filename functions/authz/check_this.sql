@@ -18,7 +18,6 @@ CREATE OR REPLACE FUNCTION authz.evaluate_this(p_tenant_id uuid, p_model jsonb, 
 RETURNS jsonb
 LANGUAGE plpgsql
 STABLE
-SET search_path = ''
 AS $fn$
 DECLARE
   -- a userset at depth d is evaluated with a path of cardinality(p_path) + d - 1 nodes

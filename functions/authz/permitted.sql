@@ -10,7 +10,6 @@ RETURNS boolean
 LANGUAGE plpgsql
 STABLE
 COST 1000
-SET search_path = ''
 AS $fn$
 DECLARE
   v_i integer := pg_catalog.strpos(p_object, ':');

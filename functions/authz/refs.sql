@@ -6,6 +6,13 @@
 --   api.list_permitted_objects / _subjects -> authz.list_objects / list_subjects (graph walk
 --                              over authz.rewrite_edges, then authz.check unless exact)
 --
+-- search_path: none of authz's functions is SECURITY DEFINER and none is granted to a login
+-- role; they run inside api functions, which pin search_path = '', and qualify every name.
+-- The evaluator's functions (this file, check, check_this, permitted, subject, tokens, walk)
+-- carry no SET clause of their own: a SET clause saves and restores the configuration on
+-- every call and keeps a SQL function from being inlined, and a check makes dozens of calls.
+-- The model and tuple writers (model.sql, tuples.sql, explain.sql) keep theirs.
+--
 -- Names on the wire: an object is 'type:id' (invoice:42), a subject is an object or a
 -- userset 'type:id#relation' (team:ops#member). This file parses them.
 
@@ -14,7 +21,6 @@ CREATE OR REPLACE FUNCTION authz.parse_object(p_ref text, p_what text DEFAULT 'o
                                               OUT object_type text, OUT object_id text)
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
 AS $fn$
 DECLARE
   -- unbounded patterns and explicit lengths: PostgreSQL's regex engine expands a bounded
@@ -38,7 +44,6 @@ CREATE OR REPLACE FUNCTION authz.parse_subject(p_ref text, OUT subject_type text
                                                OUT subject_id text, OUT subject_relation text)
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
 AS $fn$
 DECLARE
   v_m text[] := pg_catalog.regexp_match(
@@ -64,7 +69,6 @@ CREATE OR REPLACE FUNCTION authz.format_tuple(p_object_type text, p_object_id te
 RETURNS text
 LANGUAGE sql
 IMMUTABLE
-SET search_path = ''
 AS $fn$
   SELECT p_object_type || ':' || p_object_id || '#' || p_relation || '@' || p_subject_type
          || ':' || p_subject_id

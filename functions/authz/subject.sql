@@ -10,7 +10,6 @@ CREATE OR REPLACE FUNCTION authz.acting_subject(p_subject text, p_action text,
 RETURNS text
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
 AS $fn$
 DECLARE
   v_self text := 'principal:' || p_principal_id;

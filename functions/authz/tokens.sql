@@ -12,7 +12,6 @@ CREATE OR REPLACE FUNCTION authz.bump_revision(p_tenant_id uuid)
 RETURNS bigint
 LANGUAGE sql
 VOLATILE
-SET search_path = ''
 AS $fn$
   INSERT INTO authz.revisions AS r (tenant_id, revision, updated_at)
   VALUES (p_tenant_id, 1, pg_catalog.now())
@@ -25,7 +24,6 @@ CREATE OR REPLACE FUNCTION authz.make_token(p_tenant_id uuid, p_revision bigint)
 RETURNS text
 LANGUAGE sql
 STABLE
-SET search_path = ''
 AS $fn$
   SELECT 'zt1.' || p_revision || '.' || pg_catalog.left(pg_catalog.encode(pg_catalog.sha256(
            k.secret || pg_catalog.convert_to('authz|' || p_tenant_id || '|' || p_revision, 'UTF8')),
@@ -38,7 +36,6 @@ CREATE OR REPLACE FUNCTION authz.snapshot_token(p_tenant_id uuid)
 RETURNS text
 LANGUAGE sql
 STABLE
-SET search_path = ''
 AS $fn$
   SELECT authz.make_token(p_tenant_id, coalesce(
     (SELECT r.revision FROM authz.revisions AS r WHERE r.tenant_id = p_tenant_id), 0))
@@ -50,7 +47,6 @@ CREATE OR REPLACE FUNCTION authz.require_fresh(p_tenant_id uuid, p_token text)
 RETURNS void
 LANGUAGE plpgsql
 STABLE
-SET search_path = ''
 AS $fn$
 DECLARE
   v_m text[];

@@ -13,7 +13,6 @@ CREATE OR REPLACE FUNCTION authz.walk_down(p_tenant_id uuid, p_types text[], p_i
 RETURNS TABLE (node_type text, node_id text, node_relation text)
 LANGUAGE sql
 STABLE
-SET search_path = ''
 AS $fn$
   WITH RECURSIVE walk (t, id, r) AS (
     SELECT s.t, s.id, s.r FROM ROWS FROM (pg_catalog.unnest(p_types), pg_catalog.unnest(p_ids),
@@ -58,7 +57,6 @@ CREATE OR REPLACE FUNCTION authz.walk_up(p_tenant_id uuid, p_type text, p_id tex
 RETURNS TABLE (node_type text, node_id text, node_relation text)
 LANGUAGE sql
 STABLE
-SET search_path = ''
 AS $fn$
   WITH RECURSIVE walk (t, id, r) AS (
     SELECT p_type, p_id, p_relation
@@ -104,7 +102,6 @@ CREATE OR REPLACE FUNCTION authz.list_objects(p_tenant_id uuid, p_object_type te
 RETURNS SETOF text
 LANGUAGE plpgsql
 STABLE
-SET search_path = ''
 AS $fn$
 DECLARE
   v_s record := authz.parse_subject(p_subject);
@@ -136,7 +133,6 @@ CREATE OR REPLACE FUNCTION authz.list_subjects(p_tenant_id uuid, p_object text,
 RETURNS SETOF text
 LANGUAGE plpgsql
 STABLE
-SET search_path = ''
 AS $fn$
 DECLARE
   v_o record := authz.parse_object(p_object);
