@@ -121,6 +121,8 @@ SET search_path = ''
 -- keep scanning the HNSW graph until enough rows pass the tenant and permission filters
 SET hnsw.iterative_scan = 'relaxed_order'
 SET hnsw.ef_search = 100
+-- and stop after 5,000 index tuples: each may cost a permission check
+SET hnsw.max_scan_tuples = 5000
 AS $fn$
 DECLARE
   v_ctx record;
@@ -193,7 +195,8 @@ BEGIN
                 FROM ontology.documents AS d
                 WHERE p_mode <> 'vector' AND d.tenant_id = v_ctx.tenant_id AND d.tsv @@ v_tsq
                 ORDER BY 3 DESC, d.document_id
-                OFFSET 0) AS m  -- ranked first; checked lazily, best first, until v_k pass
+                LIMIT v_k * 10) AS m  -- ranked first; the best 10 x v_k checked lazily, best
+                                      -- first, until v_k pass (bounded work per search)
           WHERE p_relation IS NULL OR authz.permitted(
                   v_ctx.tenant_id, v_model, m.authz_object, p_relation, v_s.subject_type,
                   v_s.subject_id, v_s.subject_relation, v_now)

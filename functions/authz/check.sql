@@ -32,18 +32,30 @@ DECLARE
   v_node text := p_type || ':' || p_id || '#' || p_relation;
   v_rewrite jsonb;
   v_why jsonb;
+  v_work integer;
 BEGIN
+  -- the details name no node: the caller may not be related to the nodes on the path
   IF v_node = ANY (p_path) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL508', MESSAGE = 'relationship cycle',
-      DETAIL = pg_catalog.format('%s -> %s', pg_catalog.array_to_string(p_path, ' -> '), v_node),
-      HINT = 'delete one tuple of the cycle';
+      DETAIL = pg_catalog.format('a node repeats on a path of %s nodes',
+                                 pg_catalog.cardinality(p_path) + 1),
+      HINT = 'an owner can find it with api.list_object_tuples; delete one tuple of the cycle';
   END IF;
   IF pg_catalog.cardinality(p_path) >= 25 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL508', MESSAGE = 'relationship graph too deep',
-      DETAIL = pg_catalog.format('more than 25 nodes: %s -> %s',
-                                 pg_catalog.array_to_string(p_path, ' -> '), v_node),
+      DETAIL = 'a path of usersets goes deeper than 25 nodes',
       HINT = 'flatten nested groups';
   END IF;
+  -- a budget of evaluations per question (authz.evaluate_top resets it): shared structures
+  -- (diamonds of computed relations and tuple-to-userset parents) could otherwise make a
+  -- question revisit the same nodes exponentially often
+  v_work := coalesce(NULLIF(pg_catalog.current_setting('claw.authz_work', true), ''), '0')::integer + 1;
+  IF v_work > 10000 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL508', MESSAGE = 'relationship graph too complex',
+      DETAIL = 'the question needed more than 10,000 evaluations',
+      HINT = 'share fewer parents between the same objects, or flatten nested groups';
+  END IF;
+  PERFORM pg_catalog.set_config('claw.authz_work', v_work::text, true);
   IF p_type = p_subject_type AND p_id = p_subject_id AND p_relation = p_subject_relation THEN
     RETURN pg_catalog.jsonb_build_object('node', v_node, 'because', '{"self": true}'::jsonb);
   END IF;
@@ -56,6 +68,24 @@ BEGIN
                                   p_path || v_node);
   RETURN CASE WHEN v_why IS NULL THEN NULL
               ELSE pg_catalog.jsonb_build_object('node', v_node, 'because', v_why) END;
+END
+$fn$;
+
+-- authz.evaluate_top: authz.evaluate for one question, with a fresh evaluation budget. The
+-- budget lives in a transaction-local setting; it is reset here, at the start of every
+-- question, so nothing a caller set before the call counts.
+CREATE OR REPLACE FUNCTION authz.evaluate_top(p_tenant_id uuid, p_model jsonb, p_type text,
+                                              p_id text, p_relation text, p_subject_type text,
+                                              p_subject_id text, p_subject_relation text,
+                                              p_now timestamptz)
+RETURNS jsonb
+LANGUAGE plpgsql
+STABLE
+AS $fn$
+BEGIN
+  PERFORM pg_catalog.set_config('claw.authz_work', '0', true);
+  RETURN authz.evaluate(p_tenant_id, p_model, p_type, p_id, p_relation, p_subject_type,
+                        p_subject_id, p_subject_relation, p_now, '{}');
 END
 $fn$;
 
@@ -155,9 +185,9 @@ DECLARE
 BEGIN
   PERFORM authz.require_fresh(p_tenant_id, p_token);
   PERFORM authz.require_relation(v_model, v_o.object_type, p_relation);
-  RETURN authz.evaluate(p_tenant_id, v_model, v_o.object_type, v_o.object_id, p_relation,
-                        v_s.subject_type, v_s.subject_id, v_s.subject_relation,
-                        internal.now(), '{}');
+  RETURN authz.evaluate_top(p_tenant_id, v_model, v_o.object_type, v_o.object_id, p_relation,
+                            v_s.subject_type, v_s.subject_id, v_s.subject_relation,
+                            internal.now());
 END
 $fn$;
 

@@ -1,15 +1,17 @@
 -- authz.evaluate_this: the `this` leaf of object p_type:p_id's relation p_relation, for
 -- authz.evaluate_rewrite. Nested groups are where checks spend their time (a business admin
--- that is a team of teams of teams), so this leaf walks them in one statement instead of one
--- evaluate call per group: a recursive query follows userset tuples down through every
--- relation that is exactly {"this": [...]} (team#member), and answers from the nodes it
--- reaches:
---   1. a node with a direct tuple naming the subject        -> allowed
---   2. a node that is the subject itself (a userset)        -> allowed
---   3. a userset whose relation is a richer rewrite          -> authz.evaluate it, in order
+-- that is a team of teams of teams), so this leaf walks them level by level, one statement
+-- per level, through every relation that is exactly {"this": [...]} (team#member), visiting
+-- each group once however many paths lead to it (two paths per level must not double the
+-- work at every level: a diamond of 16 levels would be 65,536 paths), and answers from the
+-- groups it reaches, nearest first:
+--   1. a group with a direct tuple naming the subject        -> allowed
+--   2. a group that is the subject itself (a userset)        -> allowed
+--   3. a userset whose relation is a richer rewrite           -> authz.evaluate it, in order
 -- The answer equals evaluating node by node (tests/test_authz_reference.py compares it with a
--- plain recursive evaluator); the explanation names the same tuples. A node deeper than the
--- 25-node path limit is not expanded; if nothing was found and the walk was cut there, CL508.
+-- plain recursive evaluator); the explanation names the tuples of one shortest path. A group
+-- deeper than the 25-node path limit is not expanded; if nothing was found and the walk was
+-- cut there, CL508.
 CREATE OR REPLACE FUNCTION authz.evaluate_this(p_tenant_id uuid, p_model jsonb, p_type text,
                                                p_id text,
                                                p_relation text, p_subject_type text,
@@ -24,11 +26,27 @@ DECLARE
   v_budget integer := 25 - pg_catalog.cardinality(p_path);
   -- the usersets walked here: relations that are exactly {"this": [...]}
   v_simple text[] := ARRAY(SELECT pg_catalog.jsonb_array_elements_text(p_model -> 's'));
-  v_hit record;
-  v_why jsonb;
-  v_i integer;
+  v_root text := p_type || ':' || p_id || '#' || p_relation;
+  v_subject text := p_subject_type || ':' || p_subject_id || '#' || p_subject_relation;
   v_direct boolean;
   v_nested boolean;
+  -- every group reached: key -> {"p": the group it was reached from, "tu": that tuple}
+  v_seen jsonb;
+  v_front_t text[] := ARRAY[p_type];
+  v_front_id text[] := ARRAY[p_id];
+  v_front_r text[] := ARRAY[p_relation];
+  v_next_t text[];
+  v_next_id text[];
+  v_next_r text[];
+  v_complex text[] := '{}';  -- keys of richer usersets, in the order they were reached
+  v_depth integer := 0;
+  v_too_deep boolean := false;
+  v_rec record;
+  v_key text;
+  v_hit text;
+  v_hit_tuple text;
+  v_why jsonb;
+  v_ancestors text[];
 BEGIN
   -- most objects hold no usersets: answer those with one probe
   SELECT EXISTS (SELECT 1 FROM authz.tuples AS d
@@ -47,86 +65,113 @@ BEGIN
   ELSIF NOT v_nested THEN
     RETURN NULL;
   END IF;
-  FOR v_hit IN
-    WITH RECURSIVE us (t, id, r, depth, nodes, tuples, simple) AS (
-      SELECT p_type, p_id, p_relation, 0, ARRAY[]::text[], ARRAY[]::text[], true
-      UNION ALL
-      SELECT tu.subject_type, tu.subject_id, tu.subject_relation, us.depth + 1,
-             us.nodes || (tu.subject_type || ':' || tu.subject_id || '#' || tu.subject_relation),
-             us.tuples || authz.format_tuple(us.t, us.id, us.r, tu.subject_type, tu.subject_id,
-                                             tu.subject_relation),
-             (tu.subject_type || '#' || tu.subject_relation) = ANY (v_simple)
-      FROM us
-      JOIN authz.tuples AS tu
-        ON tu.tenant_id = p_tenant_id AND tu.object_type = us.t AND tu.object_id = us.id
-       AND tu.relation = us.r AND tu.subject_relation <> ''
-       AND (tu.expires_at IS NULL OR tu.expires_at > p_now)
-      -- walk on from plain-this usersets only, and not past the subject itself
-      WHERE us.simple AND us.depth < v_budget
-        AND NOT (us.depth > 0 AND us.t = p_subject_type AND us.id = p_subject_id
-                 AND us.r = p_subject_relation)
-    )
-    -- 1: a plain-this node with a direct tuple naming the subject
-    SELECT 1 AS kind, us.depth, us.nodes, us.tuples,
-           authz.format_tuple(us.t, us.id, us.r, p_subject_type, p_subject_id,
-                              p_subject_relation) AS last, us.t, us.id, us.r
-    FROM us
-    WHERE us.simple AND EXISTS (
-      SELECT 1 FROM authz.tuples AS d
-      WHERE d.tenant_id = p_tenant_id AND d.object_type = us.t AND d.object_id = us.id
-        AND d.relation = us.r AND d.subject_type = p_subject_type
-        AND d.subject_id = p_subject_id AND d.subject_relation = p_subject_relation
-        AND (d.expires_at IS NULL OR d.expires_at > p_now))
-    UNION ALL
-    -- 2: the subject itself (a userset)
-    SELECT 2, us.depth, us.nodes, us.tuples, NULL, us.t, us.id, us.r
-    FROM us
-    WHERE us.depth > 0 AND us.t = p_subject_type AND us.id = p_subject_id
-      AND us.r = p_subject_relation
-    UNION ALL
-    -- 3: a userset whose relation is a richer rewrite: authz.evaluate decides
-    SELECT 3, us.depth, us.nodes, us.tuples, NULL, us.t, us.id, us.r
-    FROM us
-    WHERE NOT us.simple
-      AND NOT (us.t = p_subject_type AND us.id = p_subject_id AND us.r = p_subject_relation)
-    UNION ALL
-    -- 4: the walk stopped at the depth limit with more below
-    SELECT 4, us.depth, us.nodes, us.tuples, NULL, us.t, us.id, us.r
-    FROM us
-    WHERE us.simple AND us.depth = v_budget AND EXISTS (
-      SELECT 1 FROM authz.tuples AS tu
-      WHERE tu.tenant_id = p_tenant_id AND tu.object_type = us.t AND tu.object_id = us.id
-        AND tu.relation = us.r AND tu.subject_relation <> ''
-        AND (tu.expires_at IS NULL OR tu.expires_at > p_now))
-    ORDER BY 1, 2, 3
-  LOOP
-    IF v_hit.kind = 1 THEN
-      v_why := pg_catalog.jsonb_build_object('tuple', v_hit.last);
-    ELSIF v_hit.kind = 2 THEN
-      v_why := NULL;  -- the last node is the subject: its 'self' explanation is added below
-    ELSIF v_hit.kind = 3 THEN
-      -- evaluate the last node with its ancestors on the path; it is wrapped below
-      v_why := authz.evaluate(p_tenant_id, p_model, v_hit.t, v_hit.id, v_hit.r, p_subject_type,
-                              p_subject_id, p_subject_relation, p_now,
-                              p_path || v_hit.nodes[1:v_hit.depth - 1]);
-      IF v_why IS NULL THEN
-        CONTINUE;
-      END IF;
-    ELSE
-      RAISE EXCEPTION USING ERRCODE = 'CL508', MESSAGE = 'relationship graph too deep',
-        DETAIL = pg_catalog.format('more than 25 nodes: %s -> %s',
-                                   pg_catalog.array_to_string(p_path || v_hit.nodes, ' -> '), '...'),
-        HINT = 'flatten nested groups';
+
+  v_seen := pg_catalog.jsonb_build_object(v_root, '{}'::jsonb);
+  <<walk>>
+  WHILE pg_catalog.cardinality(v_front_t) > 0 LOOP
+    IF v_depth >= v_budget THEN
+      v_too_deep := EXISTS (
+        SELECT 1 FROM ROWS FROM (pg_catalog.unnest(v_front_t), pg_catalog.unnest(v_front_id),
+                                 pg_catalog.unnest(v_front_r)) AS f (t, id, r)
+        JOIN authz.tuples AS tu
+          ON tu.tenant_id = p_tenant_id AND tu.object_type = f.t AND tu.object_id = f.id
+         AND tu.relation = f.r AND tu.subject_relation <> ''
+         AND (tu.expires_at IS NULL OR tu.expires_at > p_now));
+      EXIT walk;
     END IF;
-    -- wrap the hit in the usersets that led to it, innermost first
-    FOR v_i IN REVERSE pg_catalog.cardinality(v_hit.nodes) .. 1 LOOP
-      v_why := pg_catalog.jsonb_build_object('tuple', v_hit.tuples[v_i], 'then',
-        CASE WHEN v_hit.kind = 3 AND v_i = v_hit.depth THEN v_why
-             ELSE pg_catalog.jsonb_build_object('node', v_hit.nodes[v_i], 'because',
-                    coalesce(v_why, '{"self": true}'::jsonb)) END);
+    v_next_t := '{}';
+    v_next_id := '{}';
+    v_next_r := '{}';
+    FOR v_rec IN
+      SELECT f.t, f.id, f.r, tu.subject_type AS st, tu.subject_id AS sid, tu.subject_relation AS sr
+      FROM ROWS FROM (pg_catalog.unnest(v_front_t), pg_catalog.unnest(v_front_id),
+                      pg_catalog.unnest(v_front_r)) WITH ORDINALITY AS f (t, id, r, o)
+      JOIN authz.tuples AS tu
+        ON tu.tenant_id = p_tenant_id AND tu.object_type = f.t AND tu.object_id = f.id
+       AND tu.relation = f.r AND tu.subject_relation <> ''
+       AND (tu.expires_at IS NULL OR tu.expires_at > p_now)
+      ORDER BY f.o, tu.subject_type, tu.subject_id, tu.subject_relation
+    LOOP
+      v_key := v_rec.st || ':' || v_rec.sid || '#' || v_rec.sr;
+      CONTINUE WHEN v_seen ? v_key;
+      v_seen := v_seen || pg_catalog.jsonb_build_object(v_key, pg_catalog.jsonb_build_object(
+        'p', v_rec.t || ':' || v_rec.id || '#' || v_rec.r,
+        'tu', authz.format_tuple(v_rec.t, v_rec.id, v_rec.r, v_rec.st, v_rec.sid, v_rec.sr)));
+      IF v_key = v_subject THEN
+        v_hit := v_key;  -- 2: the subject itself
+        EXIT walk;
+      ELSIF (v_rec.st || '#' || v_rec.sr) = ANY (v_simple) THEN
+        v_next_t := v_next_t || v_rec.st;
+        v_next_id := v_next_id || v_rec.sid;
+        v_next_r := v_next_r || v_rec.sr;
+      ELSE
+        v_complex := v_complex || v_key;
+      END IF;
     END LOOP;
-    RETURN v_why;
+    -- 1: a group of this level with a direct tuple naming the subject
+    SELECT n.t || ':' || n.id || '#' || n.r,
+           authz.format_tuple(n.t, n.id, n.r, p_subject_type, p_subject_id, p_subject_relation)
+      INTO v_hit, v_hit_tuple
+    FROM ROWS FROM (pg_catalog.unnest(v_next_t), pg_catalog.unnest(v_next_id),
+                    pg_catalog.unnest(v_next_r)) WITH ORDINALITY AS n (t, id, r, o)
+    WHERE EXISTS (SELECT 1 FROM authz.tuples AS d
+                  WHERE d.tenant_id = p_tenant_id AND d.object_type = n.t AND d.object_id = n.id
+                    AND d.relation = n.r AND d.subject_type = p_subject_type
+                    AND d.subject_id = p_subject_id AND d.subject_relation = p_subject_relation
+                    AND (d.expires_at IS NULL OR d.expires_at > p_now))
+    ORDER BY n.o
+    LIMIT 1;
+    EXIT walk WHEN v_hit IS NOT NULL;
+    v_front_t := v_next_t;
+    v_front_id := v_next_id;
+    v_front_r := v_next_r;
+    v_depth := v_depth + 1;
   END LOOP;
-  RETURN NULL;
+
+  IF v_hit IS NULL THEN
+    -- 3: the richer usersets, each evaluated with its ancestors on the path
+    FOREACH v_key IN ARRAY v_complex LOOP
+      v_ancestors := '{}';
+      v_hit := v_seen -> v_key ->> 'p';
+      WHILE v_hit <> v_root LOOP
+        v_ancestors := v_hit || v_ancestors;
+        v_hit := v_seen -> v_hit ->> 'p';
+      END LOOP;
+      v_hit := NULL;
+      v_why := authz.evaluate(p_tenant_id, p_model, pg_catalog.split_part(v_key, ':', 1),
+                              pg_catalog.substr(pg_catalog.split_part(v_key, '#', 1),
+                                                pg_catalog.strpos(v_key, ':') + 1),
+                              pg_catalog.split_part(v_key, '#', 2), p_subject_type,
+                              p_subject_id, p_subject_relation, p_now, p_path || v_ancestors);
+      IF v_why IS NOT NULL THEN
+        v_why := pg_catalog.jsonb_build_object('tuple', v_seen -> v_key ->> 'tu', 'then', v_why);
+        v_hit := v_seen -> v_key ->> 'p';
+        EXIT;
+      END IF;
+    END LOOP;
+    IF v_why IS NULL THEN
+      IF v_too_deep THEN
+        RAISE EXCEPTION USING ERRCODE = 'CL508', MESSAGE = 'relationship graph too deep',
+          DETAIL = 'a path of usersets goes deeper than 25 nodes',
+          HINT = 'flatten nested groups';
+      END IF;
+      RETURN NULL;
+    END IF;
+  ELSE
+    v_why := CASE WHEN v_hit_tuple IS NULL THEN NULL
+                  ELSE pg_catalog.jsonb_build_object('tuple', v_hit_tuple) END;
+    -- the hit group itself: {"node": .., "because": direct tuple | self}, then its parents
+    v_why := pg_catalog.jsonb_build_object('tuple', v_seen -> v_hit ->> 'tu', 'then',
+      pg_catalog.jsonb_build_object('node', v_hit, 'because',
+                                    coalesce(v_why, '{"self": true}'::jsonb)));
+    v_hit := v_seen -> v_hit ->> 'p';
+  END IF;
+  -- wrap in the groups that led here, innermost first
+  WHILE v_hit <> v_root LOOP
+    v_why := pg_catalog.jsonb_build_object('tuple', v_seen -> v_hit ->> 'tu', 'then',
+      pg_catalog.jsonb_build_object('node', v_hit, 'because', v_why));
+    v_hit := v_seen -> v_hit ->> 'p';
+  END LOOP;
+  RETURN v_why;
 END
 $fn$;

@@ -117,9 +117,9 @@ BEGIN
   SELECT DISTINCT w.node_id
   FROM authz.walk_up(p_tenant_id, v_s.subject_type, v_s.subject_id, v_s.subject_relation, v_now) AS w
   WHERE w.node_type = p_object_type AND w.node_relation = p_relation
-    AND (v_exact OR authz.evaluate(p_tenant_id, v_model, p_object_type, w.node_id, p_relation,
-                                   v_s.subject_type, v_s.subject_id, v_s.subject_relation,
-                                   v_now, '{}') IS NOT NULL)
+    AND (v_exact OR authz.evaluate_top(p_tenant_id, v_model, p_object_type, w.node_id, p_relation,
+                                       v_s.subject_type, v_s.subject_id, v_s.subject_relation,
+                                       v_now) IS NOT NULL)
   ORDER BY w.node_id
   LIMIT p_limit;
 END
@@ -149,8 +149,8 @@ BEGIN
   FROM authz.walk_down(p_tenant_id, ARRAY[v_o.object_type], ARRAY[v_o.object_id],
                        ARRAY[p_relation], v_now, true) AS w
   WHERE w.node_type = p_subject_type AND w.node_relation = ''
-    AND (v_exact OR authz.evaluate(p_tenant_id, v_model, v_o.object_type, v_o.object_id, p_relation,
-                                   p_subject_type, w.node_id, '', v_now, '{}') IS NOT NULL)
+    AND (v_exact OR authz.evaluate_top(p_tenant_id, v_model, v_o.object_type, v_o.object_id, p_relation,
+                                       p_subject_type, w.node_id, '', v_now) IS NOT NULL)
   ORDER BY w.node_id
   LIMIT p_limit;
 END

@@ -1,0 +1,99 @@
+"""Attacks on the permission check's cost and on what its errors reveal.
+
+A member who may write tuples (an operator, a worker) builds "diamonds": two groups per
+level, each a member of both groups of the next level. Paths double at every level, so an
+evaluator that follows paths instead of visiting nodes once does 2^levels work per check,
+and any viewer can trigger it (before the fix: 16 levels, 65 tuples, 3 s per check; 24
+levels would take tens of minutes). Each check here runs under a statement_timeout of 3 s:
+an exponential evaluator fails with 57014 instead of answering.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import psycopg
+import pytest
+
+from conftest import Database, Tenant, seed_tenants
+
+MODEL = {"types": {
+    "user": {},
+    "team": {"relations": {"member": {"this": ["user", "team#member"]}}},
+    "folder": {"relations": {"parent": {"this": ["folder"]},
+                             "viewer": {"union": [{"this": ["user"]},
+                                                  {"ttu": {"tupleset": "parent", "computed": "viewer"}}]}}},
+    "doc": {"relations": {"viewer": {"this": ["team#member"]}}},
+}}
+
+
+def diamond(levels: int, kind: str) -> list[dict[str, str]]:
+    writes = []
+    for i in range(levels):
+        for x in "ab":
+            for y in "ab":
+                if kind == "team":
+                    writes.append({"object": f"team:L{i}{x}", "relation": "member",
+                                   "subject": f"team:L{i + 1}{y}#member"})
+                else:
+                    writes.append({"object": f"folder:L{i}{x}", "relation": "parent",
+                                   "subject": f"folder:L{i + 1}{y}"})
+    return writes
+
+
+@pytest.fixture
+def tenant(db: Database) -> Tenant:
+    t = seed_tenants(db, names=("a",))["a"]
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (t.api_key,))
+        conn.execute("SELECT * FROM api.define_authz_model(%s)", (json.dumps(MODEL),))
+        conn.execute("SELECT * FROM api.write_tuples(%s)", (json.dumps(
+            diamond(16, "team") + [{"object": "doc:1", "relation": "viewer", "subject": "team:L0a#member"},
+                                   {"object": "team:L16b", "relation": "member", "subject": "user:deep"}]),))
+        conn.execute("SELECT * FROM api.write_tuples(%s)", (json.dumps(
+            diamond(22, "folder") + [{"object": "folder:L22b", "relation": "viewer", "subject": "user:deep"}]),))
+    return t
+
+
+def check_as_viewer(db: Database, t: Tenant, obj: str, subject: str | None) -> tuple[Any, str | None]:
+    """(allowed, None) or (sqlstate, detail), as a viewer, under a 3 s statement timeout."""
+    with db.connect() as conn, conn.transaction():
+        conn.execute("SET LOCAL statement_timeout = '3s'")
+        conn.execute("SELECT internal.set_context(%s, %s, %s)",
+                     (t.tenant_id, t.owner_id, "{owner}" if subject else "{viewer}"))
+        conn.execute("SET LOCAL ROLE claw_runtime")
+        try:
+            with conn.transaction():
+                row = conn.execute("SELECT allowed FROM api.check_permission(%s, 'viewer', %s)",
+                                   (obj, subject)).fetchone()
+            return (row[0] if row else None), None
+        except psycopg.Error as exc:
+            return exc.sqlstate, exc.diag.message_detail
+
+
+def test_a_team_diamond_costs_linear_work(db: Database, tenant: Tenant) -> None:
+    assert check_as_viewer(db, tenant, "doc:1", None) == (False, None)
+    assert check_as_viewer(db, tenant, "doc:1", "user:deep") == (True, None)
+    assert check_as_viewer(db, tenant, "doc:1", "user:nobody") == (False, None)
+
+
+def test_a_parent_diamond_is_answered_or_refused_never_exponential(db: Database, tenant: Tenant) -> None:
+    # tuple-to-userset parents: 22 levels of two parents each, 2^22 paths
+    for subject in ("user:deep", "user:nobody"):
+        result, detail = check_as_viewer(db, tenant, "folder:L0a", subject)
+        assert result != "57014", f"{subject}: the check ran into the statement timeout"
+        assert result in (True, False, "CL508"), (result, detail)
+        if result == "CL508":
+            assert detail is not None and "folder:" not in detail, "the error names nodes"
+
+
+def test_a_too_deep_error_names_no_node(db: Database, tenant: Tenant) -> None:
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
+        conn.execute("SELECT * FROM api.write_tuples(%s)", (json.dumps(
+            [{"object": f"team:c{i}", "relation": "member", "subject": f"team:c{i + 1}#member"}
+             for i in range(30)] + [{"object": "doc:2", "relation": "viewer", "subject": "team:c0#member"}]),))
+    code, detail = check_as_viewer(db, tenant, "doc:2", None)
+    assert code == "CL508"
+    assert detail is not None and "team:" not in detail and "doc:" not in detail
