@@ -3367,23 +3367,14 @@ DECLARE
   v_subject text := p_subject_type || ':' || p_subject_id || '#' || p_subject_relation;
   v_direct boolean;
   v_nested boolean;
-  -- every group reached: key -> {"p": the group it was reached from, "tu": that tuple}
-  v_seen jsonb;
-  v_front_t text[] := ARRAY[p_type];
-  v_front_id text[] := ARRAY[p_id];
-  v_front_r text[] := ARRAY[p_relation];
-  v_next_t text[];
-  v_next_id text[];
-  v_next_r text[];
-  v_complex text[] := '{}';  -- keys of richer usersets, in the order they were reached
-  v_depth integer := 0;
-  v_too_deep boolean := false;
-  v_rec record;
   v_key text;
-  v_hit text;
-  v_hit_tuple text;
   v_why jsonb;
   v_ancestors text[];
+  v_found jsonb;
+  v_reached jsonb;
+  v_kind integer;
+  v_i integer;
+  v_j integer;
 BEGIN
   -- most objects hold no usersets: answer those with one probe
   SELECT EXISTS (SELECT 1 FROM authz.tuples AS d
@@ -3403,113 +3394,95 @@ BEGIN
     RETURN NULL;
   END IF;
 
-  v_seen := pg_catalog.jsonb_build_object(v_root, '{}'::jsonb);
-  <<walk>>
-  WHILE pg_catalog.cardinality(v_front_t) > 0 LOOP
-    IF v_depth >= v_budget THEN
-      v_too_deep := EXISTS (
-        SELECT 1 FROM ROWS FROM (pg_catalog.unnest(v_front_t), pg_catalog.unnest(v_front_id),
-                                 pg_catalog.unnest(v_front_r)) AS f (t, id, r)
-        JOIN authz.tuples AS tu
-          ON tu.tenant_id = p_tenant_id AND tu.object_type = f.t AND tu.object_id = f.id
-         AND tu.relation = f.r AND tu.subject_relation <> ''
-         AND (tu.expires_at IS NULL OR tu.expires_at > p_now));
-      EXIT walk;
-    END IF;
-    v_next_t := '{}';
-    v_next_id := '{}';
-    v_next_r := '{}';
-    FOR v_rec IN
-      SELECT f.t, f.id, f.r, tu.subject_type AS st, tu.subject_id AS sid, tu.subject_relation AS sr
-      FROM ROWS FROM (pg_catalog.unnest(v_front_t), pg_catalog.unnest(v_front_id),
-                      pg_catalog.unnest(v_front_r)) WITH ORDINALITY AS f (t, id, r, o)
-      JOIN authz.tuples AS tu
-        ON tu.tenant_id = p_tenant_id AND tu.object_type = f.t AND tu.object_id = f.id
-       AND tu.relation = f.r AND tu.subject_relation <> ''
-       AND (tu.expires_at IS NULL OR tu.expires_at > p_now)
-      ORDER BY f.o, tu.subject_type, tu.subject_id, tu.subject_relation
-    LOOP
-      v_key := v_rec.st || ':' || v_rec.sid || '#' || v_rec.sr;
-      CONTINUE WHEN v_seen ? v_key;
-      v_seen := v_seen || pg_catalog.jsonb_build_object(v_key, pg_catalog.jsonb_build_object(
-        'p', v_rec.t || ':' || v_rec.id || '#' || v_rec.r,
-        'tu', authz.format_tuple(v_rec.t, v_rec.id, v_rec.r, v_rec.st, v_rec.sid, v_rec.sr)));
-      IF v_key = v_subject THEN
-        v_hit := v_key;  -- 2: the subject itself
-        EXIT walk;
-      ELSIF (v_rec.st || '#' || v_rec.sr) = ANY (v_simple) THEN
-        v_next_t := v_next_t || v_rec.st;
-        v_next_id := v_next_id || v_rec.sid;
-        v_next_r := v_next_r || v_rec.sr;
-      ELSE
-        v_complex := v_complex || v_key;
-      END IF;
-    END LOOP;
-    -- 1: a group of this level with a direct tuple naming the subject
-    SELECT n.t || ':' || n.id || '#' || n.r,
-           authz.format_tuple(n.t, n.id, n.r, p_subject_type, p_subject_id, p_subject_relation)
-      INTO v_hit, v_hit_tuple
-    FROM ROWS FROM (pg_catalog.unnest(v_next_t), pg_catalog.unnest(v_next_id),
-                    pg_catalog.unnest(v_next_r)) WITH ORDINALITY AS n (t, id, r, o)
-    WHERE EXISTS (SELECT 1 FROM authz.tuples AS d
-                  WHERE d.tenant_id = p_tenant_id AND d.object_type = n.t AND d.object_id = n.id
-                    AND d.relation = n.r AND d.subject_type = p_subject_type
-                    AND d.subject_id = p_subject_id AND d.subject_relation = p_subject_relation
-                    AND (d.expires_at IS NULL OR d.expires_at > p_now))
-    ORDER BY n.o
-    LIMIT 1;
-    EXIT walk WHEN v_hit IS NOT NULL;
-    v_front_t := v_next_t;
-    v_front_id := v_next_id;
-    v_front_r := v_next_r;
-    v_depth := v_depth + 1;
-  END LOOP;
+  -- One statement walks every plain-this group below, each (group, depth) once: UNION
+  -- drops the second path to a group at the same depth, so a diamond costs its groups, not
+  -- its paths. It returns what was found, nearest first, and the groups it reached (for the
+  -- explanation of a hit, rebuilt below without walking again).
+  WITH RECURSIVE us (t, id, r, depth, simple) AS (
+    SELECT p_type, p_id, p_relation, 0, true
+    UNION
+    SELECT tu.subject_type, tu.subject_id, tu.subject_relation, us.depth + 1,
+           (tu.subject_type || '#' || tu.subject_relation) = ANY (v_simple)
+    FROM us
+    JOIN authz.tuples AS tu
+      ON tu.tenant_id = p_tenant_id AND tu.object_type = us.t AND tu.object_id = us.id
+     AND tu.relation = us.r AND tu.subject_relation <> ''
+     AND (tu.expires_at IS NULL OR tu.expires_at > p_now)
+    WHERE us.simple AND us.depth < v_budget
+      AND NOT (us.depth > 0 AND us.t = p_subject_type AND us.id = p_subject_id
+               AND us.r = p_subject_relation)
+  ), found AS (
+    -- 1: a plain-this group with a direct tuple naming the subject
+    SELECT 1 AS kind, us.depth, us.t, us.id, us.r
+    FROM us
+    WHERE us.simple AND us.depth > 0 AND EXISTS (
+      SELECT 1 FROM authz.tuples AS d
+      WHERE d.tenant_id = p_tenant_id AND d.object_type = us.t AND d.object_id = us.id
+        AND d.relation = us.r AND d.subject_type = p_subject_type
+        AND d.subject_id = p_subject_id AND d.subject_relation = p_subject_relation
+        AND (d.expires_at IS NULL OR d.expires_at > p_now))
+    UNION ALL
+    -- 2: the subject itself (a userset)
+    SELECT 2, us.depth, us.t, us.id, us.r
+    FROM us
+    WHERE us.depth > 0 AND us.t = p_subject_type AND us.id = p_subject_id
+      AND us.r = p_subject_relation
+    UNION ALL
+    -- 3: a userset whose relation is a richer rewrite
+    SELECT 3, us.depth, us.t, us.id, us.r
+    FROM us
+    WHERE NOT us.simple
+      AND NOT (us.t = p_subject_type AND us.id = p_subject_id AND us.r = p_subject_relation)
+    UNION ALL
+    -- 4: the walk stopped at the depth limit with more below
+    SELECT 4, us.depth, us.t, us.id, us.r
+    FROM us
+    WHERE us.simple AND us.depth = v_budget AND EXISTS (
+      SELECT 1 FROM authz.tuples AS tu
+      WHERE tu.tenant_id = p_tenant_id AND tu.object_type = us.t AND tu.object_id = us.id
+        AND tu.relation = us.r AND tu.subject_relation <> ''
+        AND (tu.expires_at IS NULL OR tu.expires_at > p_now))
+  )
+  SELECT (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(f.kind, f.depth, f.t, f.id, f.r)
+                                      ORDER BY f.kind, f.depth, f.t, f.id, f.r) FROM found AS f),
+         (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(u.depth, u.t, u.id, u.r))
+          FROM us AS u WHERE u.simple)
+    INTO v_found, v_reached;
 
-  IF v_hit IS NULL THEN
-    -- 3: the richer usersets, each evaluated with its ancestors on the path
-    FOREACH v_key IN ARRAY v_complex LOOP
-      v_ancestors := '{}';
-      v_hit := v_seen -> v_key ->> 'p';
-      WHILE v_hit <> v_root LOOP
-        v_ancestors := v_hit || v_ancestors;
-        v_hit := v_seen -> v_hit ->> 'p';
-      END LOOP;
-      v_hit := NULL;
-      v_why := authz.evaluate(p_tenant_id, p_model, pg_catalog.split_part(v_key, ':', 1),
-                              pg_catalog.substr(pg_catalog.split_part(v_key, '#', 1),
-                                                pg_catalog.strpos(v_key, ':') + 1),
-                              pg_catalog.split_part(v_key, '#', 2), p_subject_type,
-                              p_subject_id, p_subject_relation, p_now, p_path || v_ancestors);
-      IF v_why IS NOT NULL THEN
-        v_why := pg_catalog.jsonb_build_object('tuple', v_seen -> v_key ->> 'tu', 'then', v_why);
-        v_hit := v_seen -> v_key ->> 'p';
-        EXIT;
+  FOR v_i IN 0 .. coalesce(pg_catalog.jsonb_array_length(v_found), 0) - 1 LOOP
+    v_kind := (v_found -> v_i ->> 0)::integer;
+    v_key := (v_found -> v_i ->> 2) || ':' || (v_found -> v_i ->> 3) || '#' || (v_found -> v_i ->> 4);
+    v_ancestors := authz.userset_path(p_tenant_id, v_reached, v_root, v_key,
+                                      (v_found -> v_i ->> 1)::integer, p_now);
+    IF v_kind = 1 THEN
+      v_why := pg_catalog.jsonb_build_object('node', v_key, 'because', pg_catalog.jsonb_build_object(
+        'tuple', authz.format_tuple(v_found -> v_i ->> 2, v_found -> v_i ->> 3, v_found -> v_i ->> 4,
+                                    p_subject_type, p_subject_id, p_subject_relation)));
+    ELSIF v_kind = 2 THEN
+      v_why := pg_catalog.jsonb_build_object('node', v_key, 'because', '{"self": true}'::jsonb);
+    ELSIF v_kind = 3 THEN
+      v_why := authz.evaluate(p_tenant_id, p_model, v_found -> v_i ->> 2, v_found -> v_i ->> 3,
+                              v_found -> v_i ->> 4, p_subject_type, p_subject_id,
+                              p_subject_relation, p_now,
+                              p_path || v_ancestors[2:pg_catalog.cardinality(v_ancestors) - 1]);
+      CONTINUE WHEN v_why IS NULL;
+    ELSE
+      RAISE EXCEPTION USING ERRCODE = 'CL508', MESSAGE = 'relationship graph too deep',
+        DETAIL = 'a path of usersets goes deeper than 25 nodes',
+        HINT = 'flatten nested groups';
+    END IF;
+    -- v_ancestors: root, ..., the hit group; wrap the hit in the tuples that led to it
+    FOR v_j IN REVERSE pg_catalog.cardinality(v_ancestors) .. 2 LOOP
+      v_why := pg_catalog.jsonb_build_object(
+        'tuple', v_ancestors[v_j - 1] || '@' || v_ancestors[v_j],
+        'then', v_why);
+      IF v_j > 2 THEN
+        v_why := pg_catalog.jsonb_build_object('node', v_ancestors[v_j - 1], 'because', v_why);
       END IF;
     END LOOP;
-    IF v_why IS NULL THEN
-      IF v_too_deep THEN
-        RAISE EXCEPTION USING ERRCODE = 'CL508', MESSAGE = 'relationship graph too deep',
-          DETAIL = 'a path of usersets goes deeper than 25 nodes',
-          HINT = 'flatten nested groups';
-      END IF;
-      RETURN NULL;
-    END IF;
-  ELSE
-    v_why := CASE WHEN v_hit_tuple IS NULL THEN NULL
-                  ELSE pg_catalog.jsonb_build_object('tuple', v_hit_tuple) END;
-    -- the hit group itself: {"node": .., "because": direct tuple | self}, then its parents
-    v_why := pg_catalog.jsonb_build_object('tuple', v_seen -> v_hit ->> 'tu', 'then',
-      pg_catalog.jsonb_build_object('node', v_hit, 'because',
-                                    coalesce(v_why, '{"self": true}'::jsonb)));
-    v_hit := v_seen -> v_hit ->> 'p';
-  END IF;
-  -- wrap in the groups that led here, innermost first
-  WHILE v_hit <> v_root LOOP
-    v_why := pg_catalog.jsonb_build_object('tuple', v_seen -> v_hit ->> 'tu', 'then',
-      pg_catalog.jsonb_build_object('node', v_hit, 'because', v_why));
-    v_hit := v_seen -> v_hit ->> 'p';
+    RETURN v_why;
   END LOOP;
-  RETURN v_why;
+  RETURN NULL;
 END
 $$;
 
@@ -3850,6 +3823,42 @@ CREATE FUNCTION authz.snapshot_token(p_tenant_id uuid) RETURNS text
 $$;
 
 ALTER FUNCTION authz.snapshot_token(p_tenant_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: userset_path(uuid, jsonb, text, text, integer, timestamp with time zone); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.userset_path(p_tenant_id uuid, p_reached jsonb, p_root text, p_node text, p_depth integer, p_now timestamp with time zone) RETURNS text[]
+    LANGUAGE plpgsql STABLE
+    AS $$
+DECLARE
+  v_path text[] := ARRAY[p_node];
+  v_k integer;
+  v_up text;
+BEGIN
+  FOR v_k IN REVERSE p_depth - 1 .. 0 LOOP
+    SELECT x.t || ':' || x.id || '#' || x.r INTO v_up
+    FROM pg_catalog.jsonb_array_elements(p_reached) AS e
+    CROSS JOIN LATERAL (SELECT e ->> 1 AS t, e ->> 2 AS id, e ->> 3 AS r,
+                               (e ->> 0)::integer AS depth) AS x
+    WHERE x.depth = v_k AND EXISTS (
+      SELECT 1 FROM authz.tuples AS tu
+      WHERE tu.tenant_id = p_tenant_id AND tu.object_type = x.t AND tu.object_id = x.id
+        AND tu.relation = x.r
+        AND tu.subject_type = pg_catalog.split_part(v_path[1], ':', 1)
+        AND tu.subject_id = pg_catalog.substr(pg_catalog.split_part(v_path[1], '#', 1),
+                                              pg_catalog.strpos(v_path[1], ':') + 1)
+        AND tu.subject_relation = pg_catalog.split_part(v_path[1], '#', 2)
+        AND (tu.expires_at IS NULL OR tu.expires_at > p_now))
+    ORDER BY 1
+    LIMIT 1;
+    v_path := v_up || v_path;
+  END LOOP;
+  RETURN v_path;
+END
+$$;
+
+ALTER FUNCTION authz.userset_path(p_tenant_id uuid, p_reached jsonb, p_root text, p_node text, p_depth integer, p_now timestamp with time zone) OWNER TO claw_owner;
 
 --
 -- Name: validate_rewrite(jsonb, text, text, jsonb, integer); Type: FUNCTION; Schema: authz; Owner: claw_owner
@@ -11915,6 +11924,12 @@ REVOKE ALL ON FUNCTION authz.rewrite_leaves(p_node jsonb) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION authz.snapshot_token(p_tenant_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION userset_path(p_tenant_id uuid, p_reached jsonb, p_root text, p_node text, p_depth integer, p_now timestamp with time zone); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.userset_path(p_tenant_id uuid, p_reached jsonb, p_root text, p_node text, p_depth integer, p_now timestamp with time zone) FROM PUBLIC;
 
 --
 -- Name: FUNCTION validate_rewrite(p_types jsonb, p_type text, p_relation text, p_node jsonb, p_depth integer); Type: ACL; Schema: authz; Owner: claw_owner
