@@ -42,10 +42,9 @@ from typing import Any
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "app"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from claw import config, db  # noqa: E402
-from claw.cli import _ensure_embedded_database  # noqa: E402
-from claw.migrate import migrate  # noqa: E402
+from isolation_audit import pct, scratch_database  # noqa: E402
 
 BENCH_DB = "claw_bench_authz"
 MODEL = {"types": {
@@ -63,12 +62,6 @@ MODEL = {"types": {
     }},
 }}
 CHECK = "SELECT allowed FROM api.check_permission(%s, %s, %s)"
-
-
-def url_for(admin: str, database: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-    parts = urlsplit(admin)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
 
 
 def world_rows(tenant: str, invoices: int, rng: random.Random) -> list[tuple[str, ...]]:
@@ -116,11 +109,6 @@ def load(conn: psycopg.Connection[Any], tenants: list[tuple[str, str]], invoices
     return total
 
 
-def pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(p / 100 * len(xs)))]
-
-
 def as_tenant(conn: psycopg.Connection[Any], tenant: tuple[str, str]) -> None:
     conn.execute("SELECT internal.set_context(%s, %s, '{owner}')", tenant)
     conn.execute("SET LOCAL ROLE claw_runtime")
@@ -136,15 +124,7 @@ def main() -> int:
     args = parser.parse_args()
     rng = random.Random(7)
 
-    cfg = config.settings()
-    if cfg.embedded:
-        _ensure_embedded_database(cfg)
-    admin = db.admin_url(cfg)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    url = url_for(admin, BENCH_DB)
-    migrate(url, cfg.root)
+    url = scratch_database(BENCH_DB)
 
     with psycopg.connect(url, autocommit=True) as conn:
         tenants: list[tuple[str, str]] = []

@@ -53,6 +53,27 @@ def url_for(admin: str, database: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
 
 
+def scratch_database(name: str) -> str:
+    """A freshly created and migrated database `name` on Claw's server (the embedded one
+    started if needed); returns its administrator URL."""
+    cfg = config.settings()
+    if cfg.embedded:
+        _ensure_embedded_database(cfg)
+    admin = db.admin_url(cfg)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    url = url_for(admin, name)
+    migrate(url, cfg.root)
+    return url
+
+
+def pct(xs: list[float], p: float) -> float:
+    """The p-th percentile of xs (nearest rank)."""
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(p / 100 * len(xs)))]
+
+
 def pgbench(url: str, script: str, clients: int, seconds: int,
             defines: dict[str, str]) -> float:
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as fh:
@@ -165,15 +186,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
 
-    cfg = config.settings()
-    if cfg.embedded:
-        _ensure_embedded_database(cfg)
-    admin = db.admin_url(cfg)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    url = url_for(admin, BENCH_DB)
-    migrate(url, cfg.root)
+    url = scratch_database(BENCH_DB)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(SETUP)
         for n in range(1, 101):

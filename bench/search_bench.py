@@ -31,11 +31,10 @@ from typing import Any
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "app"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from claw import config, db  # noqa: E402
-from claw.cli import _ensure_embedded_database  # noqa: E402
 from claw.embeddings import LocalEmbedder, to_pgvector  # noqa: E402
-from claw.migrate import migrate  # noqa: E402
+from isolation_audit import pct, scratch_database  # noqa: E402
 
 BENCH_DB = "claw_bench_search"
 MODEL = {"types": {
@@ -59,17 +58,6 @@ def sentence(rng: random.Random) -> tuple[str, str]:
             f"the {b} {rng.choice(VERBS)}.")
 
 
-def url_for(admin: str, database: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-    parts = urlsplit(admin)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
-
-
-def pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(p / 100 * len(xs)))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -81,15 +69,7 @@ def main() -> int:
     rng = random.Random(11)
     embedder = LocalEmbedder()
 
-    cfg = config.settings()
-    if cfg.embedded:
-        _ensure_embedded_database(cfg)
-    admin = db.admin_url(cfg)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    url = url_for(admin, BENCH_DB)
-    migrate(url, cfg.root)
+    url = scratch_database(BENCH_DB)
 
     with psycopg.connect(url, autocommit=True) as conn:
         tenants = []
