@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from conftest import (Cluster, Database, Tenant, create_database, drop_database,
-                      seed_authz, seed_flows, seed_ontology, seed_queue, seed_tenants)
+                      seed_authz, seed_flows, seed_jwt, seed_ontology, seed_queue, seed_tenants)
 
 STATEMENTS = int(os.environ.get("CLAW_FUZZ_STATEMENTS", "10000"))
 FUZZ_STATS: dict[str, int] = {"statements": 0, "leaks": 0, "errors_compared": 0,
@@ -108,6 +108,7 @@ def world(cluster: Cluster) -> Iterator[World]:
     seed_flows(full, tenants)
     seed_authz(full, tenants)
     seed_ontology(full, tenants)
+    seed_jwt(full, tenants)
     with full.connect() as conn:
         tables = tenant_tables(conn)
         ids = sorted({str(r[0]) for r in conn.execute(
@@ -116,7 +117,8 @@ def world(cluster: Cluster) -> Iterator[World]:
             "UNION SELECT job_id FROM queue.job_history UNION SELECT schedule_id FROM queue.schedules "
             "UNION SELECT run_id FROM flow.runs UNION SELECT type_id FROM ontology.object_types "
             "UNION SELECT object_id FROM ontology.objects UNION SELECT link_id FROM ontology.links "
-            "UNION SELECT tool_id FROM ontology.tools")})
+            "UNION SELECT tool_id FROM ontology.tools UNION SELECT jwt_issuer_id FROM tenancy.jwt_issuers "
+            "UNION SELECT jwt_key_id FROM tenancy.jwt_keys")})
     aonly = create_database(cluster, full.name)
     delete_other_tenants(aonly, tenants["a"].tenant_id)
     a = tenants["a"]

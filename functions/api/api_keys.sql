@@ -15,6 +15,8 @@ AS $fn$
 DECLARE
   v_principal uuid := coalesce(p_principal_id, internal.current_principal_id());
 BEGIN
+  PERFORM internal.require_size('p_name', p_name, 'name'),
+          internal.require_size('p_scopes', p_scopes, 'text');
   IF v_principal IS DISTINCT FROM internal.current_principal_id() THEN
     PERFORM internal.require_role('{owner,admin}', 'keys:write', 'creating a key for another principal');
   ELSE

@@ -42,6 +42,7 @@ DECLARE
   v_roles text[];
   v_scopes text[];
 BEGIN
+  PERFORM internal.require_size('p_token', p_token, 'text');
   IF p_token IS NULL OR pg_catalog.octet_length(p_token) > 16384
      OR p_token !~ '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$' THEN
     PERFORM internal.refuse_jwt('malformed token',

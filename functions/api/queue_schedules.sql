@@ -18,6 +18,12 @@ AS $fn$
 DECLARE
   v_next timestamptz;
 BEGIN
+  PERFORM internal.require_size('p_name', p_name, 'name'),
+          internal.require_size('p_cron', p_cron, 'name'),
+          internal.require_size('p_time_zone', p_time_zone, 'name'),
+          internal.require_size('p_queue', p_queue, 'name'),
+          internal.require_size('p_kind', p_kind, 'name'),
+          internal.require_size('p_payload', p_payload, 'json');
   PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'creating a schedule');
   PERFORM queue.parse_cron(p_cron);
   PERFORM queue.check_time_zone(p_time_zone);
