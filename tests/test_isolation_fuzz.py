@@ -42,6 +42,7 @@ API_SOURCES = {
     "api.list_principals()": ["principal_id", "kind", "handle", "display_name", "roles"],
     "api.list_api_keys()": ["api_key_id", "principal_id", "name", "prefix", "status"],
     "api.whoami()": ["tenant_id", "principal_id", "roles", "scopes"],
+    "api.list_jwt_issuers()": ["jwt_issuer_id", "issuer", "audience", "kids", "subjects"],
     "api.list_jobs()": ["job_id", "queue", "kind", "state", "attempts"],
     "api.list_schedules()": ["schedule_id", "name", "cron", "time_zone", "next_fire_at"],
     "api.list_flow_runs()": ["run_id", "flow_name", "status", "parent_run_id", "trace_id"],

@@ -322,3 +322,31 @@ def test_claw_jwt_cli_registers_from_a_file_and_a_url(db: Database, tmp_path: Pa
         assert out.returncode != 0 and "CL409" in out.stderr
     finally:
         server.shutdown()
+
+
+def test_owners_list_their_issuers_and_link_subjects_but_never_another_tenants(world: World) -> None:
+    """Tenant owners and admins see their own issuers and map subjects to their principals;
+    the context stays theirs (linking never hands the transaction a system context); a
+    viewer may not link; another tenant's issuer is not found."""
+    with world.db.connect() as conn:
+        viewer = conn.execute("SELECT principal_id::text FROM tenancy.principals "
+                              "WHERE tenant_id = %s AND handle = 'p0'", (world.a.tenant_id,)).fetchone()[0]
+    with world.db.connect("claw_runtime") as conn:
+        with conn.transaction():
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (world.a.api_key,))
+            rows = conn.execute("SELECT jwt_issuer_id::text, audience, kids, subjects "
+                                "FROM api.list_jwt_issuers()").fetchall()
+            assert rows == [(world.issuer_a, "claw-a", ["k1"], 2)]
+            conn.execute("SELECT api.link_jwt_subject(%s, 'user-p0', %s)", (world.issuer_a, viewer))
+            assert conn.execute("SELECT principal_id::text, roles FROM api.whoami()").fetchone() == (
+                world.a.owner_id, ["owner"])
+            with pytest.raises(psycopg.Error) as info, conn.transaction():
+                conn.execute("SELECT api.link_jwt_subject(%s, 'x', %s)", (world.issuer_b, viewer))
+            assert info.value.sqlstate == "CL404"
+        with conn.transaction():
+            tenant, principal, roles, _ = authenticate(conn, world.k1.sign(claims("claw-a", "user-p0")))
+            assert (tenant, principal) == (world.a.tenant_id, viewer) and roles != ["owner"]
+            with pytest.raises(psycopg.Error) as info, conn.transaction():
+                conn.execute("SELECT api.link_jwt_subject(%s, 'user-p0', %s)",
+                             (world.issuer_a, world.a.owner_id))
+            assert info.value.sqlstate == "CL403"

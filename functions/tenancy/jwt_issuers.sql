@@ -9,7 +9,10 @@
 -- Flow: add_jwt_issuer (tenant, iss, aud, skew) -> set_jwt_keys (the JWKS: the key set
 -- becomes exactly its usable RS256 keys, so rotation is publishing old and new kid
 -- together, then the new one alone) -> link_jwt_subject (sub -> principal). remove_jwt_key
--- stops one kid at once; remove_jwt_issuer removes the route, keys and links.
+-- stops one kid at once; remove_jwt_issuer removes the route, keys and links. Like
+-- tenancy.create_tenant, they leave the transaction in the issuer's tenant's system context.
+-- Tenant owners and admins list their issuers and link subjects through the api
+-- (functions/api/jwt_issuers.sql).
 
 -- tenancy.jwt_issuer_context: the tenant of an issuer, with that tenant's system context
 -- set for the rest of the transaction. CL404 for an unknown issuer.
@@ -275,6 +278,36 @@ $fn$;
 COMMENT ON FUNCTION tenancy.remove_jwt_issuer(uuid) IS
   'Operator: stop accepting an issuer; removes its route, keys and subject links.';
 
+-- tenancy.put_jwt_subject: link (or move) a subject of an issuer of p_tenant_id to one of
+-- its principals, under the caller's context (the operator's system context, or an owner's
+-- or admin's through api.link_jwt_subject). Raises CL404 unknown principal, CL422 subject.
+CREATE OR REPLACE FUNCTION tenancy.put_jwt_subject(p_tenant_id uuid, p_jwt_issuer_id uuid,
+                                                   p_subject text, p_principal_id uuid)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = ''
+AS $fn$
+BEGIN
+  IF p_subject IS NULL OR pg_catalog.length(p_subject) NOT BETWEEN 1 AND 500 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid subject',
+      DETAIL = 'the subject is the sub claim exactly, 1-500 characters',
+      HINT = 'copy sub from a decoded token of the identity provider';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM tenancy.principals AS p
+                 WHERE p.tenant_id = p_tenant_id AND p.principal_id = p_principal_id) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'principal not found',
+      DETAIL = pg_catalog.format('no principal %s in the issuer''s tenant', p_principal_id),
+      HINT = 'a subject links to a principal of the tenant that registered the issuer';
+  END IF;
+  INSERT INTO tenancy.jwt_subjects AS s (tenant_id, jwt_issuer_id, subject, principal_id)
+  VALUES (p_tenant_id, p_jwt_issuer_id, p_subject, p_principal_id)
+  ON CONFLICT (tenant_id, jwt_issuer_id, subject)
+  DO UPDATE SET principal_id = EXCLUDED.principal_id
+  WHERE s.principal_id IS DISTINCT FROM EXCLUDED.principal_id;
+END
+$fn$;
+
 -- tenancy.link_jwt_subject: tokens of this issuer whose sub is p_subject act as principal
 -- p_principal_id (of the issuer's tenant; a link to another principal is replaced).
 -- Raises CL404 unknown issuer or principal, CL422 bad subject.
@@ -286,25 +319,9 @@ VOLATILE
 SECURITY DEFINER
 SET search_path = ''
 AS $fn$
-DECLARE
-  v_tenant uuid := tenancy.jwt_issuer_context(p_jwt_issuer_id);
 BEGIN
-  IF p_subject IS NULL OR pg_catalog.length(p_subject) NOT BETWEEN 1 AND 500 THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid subject',
-      DETAIL = 'the subject is the sub claim exactly, 1-500 characters',
-      HINT = 'copy sub from a decoded token of the identity provider';
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM tenancy.principals AS p
-                 WHERE p.tenant_id = v_tenant AND p.principal_id = p_principal_id) THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'principal not found',
-      DETAIL = pg_catalog.format('no principal %s in the issuer''s tenant', p_principal_id),
-      HINT = 'a subject links to a principal of the tenant that registered the issuer';
-  END IF;
-  INSERT INTO tenancy.jwt_subjects AS s (tenant_id, jwt_issuer_id, subject, principal_id)
-  VALUES (v_tenant, p_jwt_issuer_id, p_subject, p_principal_id)
-  ON CONFLICT (tenant_id, jwt_issuer_id, subject)
-  DO UPDATE SET principal_id = EXCLUDED.principal_id
-  WHERE s.principal_id IS DISTINCT FROM EXCLUDED.principal_id;
+  PERFORM tenancy.put_jwt_subject(tenancy.jwt_issuer_context(p_jwt_issuer_id), p_jwt_issuer_id,
+                                  p_subject, p_principal_id);
 END
 $fn$;
 
