@@ -1617,6 +1617,37 @@ ALTER FUNCTION api.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_
 COMMENT ON FUNCTION api.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_seconds integer) IS 'Worker: extend the lease of jobs this token holds; a job missing from the result was lost.';
 
 --
+-- Name: link_jwt_subject(uuid, text, uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_size('p_subject', p_subject, 'name');
+  PERFORM internal.require_role('{owner,admin}', 'members:write', 'linking a token subject');
+  IF NOT EXISTS (SELECT 1 FROM tenancy.jwt_issuers AS i
+                 WHERE i.tenant_id = internal.current_tenant_id()
+                   AND i.jwt_issuer_id = p_jwt_issuer_id) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'JWT issuer not found',
+      DETAIL = pg_catalog.format('no issuer %s in this tenant', p_jwt_issuer_id),
+      HINT = 'api.list_jwt_issuers() lists them; an operator registers new ones';
+  END IF;
+  PERFORM tenancy.put_jwt_subject(internal.current_tenant_id(), p_jwt_issuer_id, p_subject,
+                                  p_principal_id);
+END
+$$;
+
+ALTER FUNCTION api.link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) IS 'Owner/admin: tokens of this tenant''s issuer with this sub act as this principal.';
+
+--
 -- Name: list_api_keys(); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -1827,6 +1858,36 @@ ALTER FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer) OWNER 
 --
 
 COMMENT ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer) IS 'This tenant''s waiting, running and dead jobs (p_state => ''dead'' lists the dead letters).';
+
+--
+-- Name: list_jwt_issuers(); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_jwt_issuers() RETURNS TABLE(jwt_issuer_id uuid, issuer text, audience text, max_skew_seconds integer, jwks_url text, kids text[], subjects bigint, created_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin}', 'members:read', 'listing JWT issuers');
+  RETURN QUERY
+  SELECT i.jwt_issuer_id, i.issuer, i.audience, i.max_skew_seconds, i.jwks_url,
+         coalesce((SELECT pg_catalog.array_agg(k.kid ORDER BY k.kid) FROM tenancy.jwt_keys AS k
+                   WHERE k.tenant_id = i.tenant_id AND k.jwt_issuer_id = i.jwt_issuer_id), '{}'),
+         (SELECT count(*) FROM tenancy.jwt_subjects AS s
+          WHERE s.tenant_id = i.tenant_id AND s.jwt_issuer_id = i.jwt_issuer_id),
+         i.created_at
+  FROM tenancy.jwt_issuers AS i
+  ORDER BY i.created_at, i.jwt_issuer_id;
+END
+$$;
+
+ALTER FUNCTION api.list_jwt_issuers() OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_jwt_issuers(); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_jwt_issuers() IS 'Owner/admin: the identity providers this tenant accepts tokens of (issuer, audience, skew, kids, linked subjects).';
 
 --
 -- Name: list_link_types(); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -9001,25 +9062,9 @@ CREATE FUNCTION tenancy.link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
-DECLARE
-  v_tenant uuid := tenancy.jwt_issuer_context(p_jwt_issuer_id);
 BEGIN
-  IF p_subject IS NULL OR pg_catalog.length(p_subject) NOT BETWEEN 1 AND 500 THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid subject',
-      DETAIL = 'the subject is the sub claim exactly, 1-500 characters',
-      HINT = 'copy sub from a decoded token of the identity provider';
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM tenancy.principals AS p
-                 WHERE p.tenant_id = v_tenant AND p.principal_id = p_principal_id) THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'principal not found',
-      DETAIL = pg_catalog.format('no principal %s in the issuer''s tenant', p_principal_id),
-      HINT = 'a subject links to a principal of the tenant that registered the issuer';
-  END IF;
-  INSERT INTO tenancy.jwt_subjects AS s (tenant_id, jwt_issuer_id, subject, principal_id)
-  VALUES (v_tenant, p_jwt_issuer_id, p_subject, p_principal_id)
-  ON CONFLICT (tenant_id, jwt_issuer_id, subject)
-  DO UPDATE SET principal_id = EXCLUDED.principal_id
-  WHERE s.principal_id IS DISTINCT FROM EXCLUDED.principal_id;
+  PERFORM tenancy.put_jwt_subject(tenancy.jwt_issuer_context(p_jwt_issuer_id), p_jwt_issuer_id,
+                                  p_subject, p_principal_id);
 END
 $$;
 
@@ -9030,6 +9075,36 @@ ALTER FUNCTION tenancy.link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_
 --
 
 COMMENT ON FUNCTION tenancy.link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) IS 'Operator: tokens of an issuer with this sub act as this principal of its tenant.';
+
+--
+-- Name: put_jwt_subject(uuid, uuid, text, uuid); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE FUNCTION tenancy.put_jwt_subject(p_tenant_id uuid, p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF p_subject IS NULL OR pg_catalog.length(p_subject) NOT BETWEEN 1 AND 500 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid subject',
+      DETAIL = 'the subject is the sub claim exactly, 1-500 characters',
+      HINT = 'copy sub from a decoded token of the identity provider';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM tenancy.principals AS p
+                 WHERE p.tenant_id = p_tenant_id AND p.principal_id = p_principal_id) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'principal not found',
+      DETAIL = pg_catalog.format('no principal %s in the issuer''s tenant', p_principal_id),
+      HINT = 'a subject links to a principal of the tenant that registered the issuer';
+  END IF;
+  INSERT INTO tenancy.jwt_subjects AS s (tenant_id, jwt_issuer_id, subject, principal_id)
+  VALUES (p_tenant_id, p_jwt_issuer_id, p_subject, p_principal_id)
+  ON CONFLICT (tenant_id, jwt_issuer_id, subject)
+  DO UPDATE SET principal_id = EXCLUDED.principal_id
+  WHERE s.principal_id IS DISTINCT FROM EXCLUDED.principal_id;
+END
+$$;
+
+ALTER FUNCTION tenancy.put_jwt_subject(p_tenant_id uuid, p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) OWNER TO claw_owner;
 
 --
 -- Name: remove_jwt_issuer(uuid); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
@@ -12447,6 +12522,13 @@ REVOKE ALL ON FUNCTION api.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, 
 GRANT ALL ON FUNCTION api.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_seconds integer) TO claw_worker;
 
 --
+-- Name: FUNCTION link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) TO claw_runtime;
+
+--
 -- Name: FUNCTION list_api_keys(); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -12490,6 +12572,13 @@ GRANT ALL ON FUNCTION api.list_flow_steps(p_run_id uuid) TO claw_runtime;
 
 REVOKE ALL ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer) TO claw_runtime;
+
+--
+-- Name: FUNCTION list_jwt_issuers(); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_jwt_issuers() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_jwt_issuers() TO claw_runtime;
 
 --
 -- Name: FUNCTION list_link_types(); Type: ACL; Schema: api; Owner: claw_owner
@@ -13792,6 +13881,12 @@ REVOKE ALL ON FUNCTION tenancy.jwt_issuer_context(p_jwt_issuer_id uuid) FROM PUB
 --
 
 REVOKE ALL ON FUNCTION tenancy.link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION put_jwt_subject(p_tenant_id uuid, p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid); Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION tenancy.put_jwt_subject(p_tenant_id uuid, p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) FROM PUBLIC;
 
 --
 -- Name: FUNCTION remove_jwt_issuer(p_jwt_issuer_id uuid); Type: ACL; Schema: tenancy; Owner: claw_owner
