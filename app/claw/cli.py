@@ -8,6 +8,9 @@
     claw audit verify [--digest FILE] | checkpoint [--out FILE]
     claw worker [--queue Q ...] [--concurrency N] [--batch N] [--lease SECONDS] [--run-for S]
     claw queue stats | pause Q | resume Q | limit Q N | rate KEY PER_SECOND [--burst N]
+    claw jwt add TENANT ISS AUD [--skew S] [--jwks-url URL] | set-keys ISSUER --file F | --url U
+             | refresh ISSUER | remove-key ISSUER KID | remove ISSUER | skew ISSUER S
+             | link ISSUER SUB PRINCIPAL | list
     claw demo
 """
 
@@ -20,7 +23,7 @@ from collections.abc import Sequence
 
 import psycopg
 
-from claw import config, db
+from claw import config, db, jwt_admin
 from claw.cluster import bin_path
 from claw.errors import ClawSetupError
 
@@ -215,6 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_tenant.add_argument("owner_handle")
     p_tenant.add_argument("owner_name")
 
+    jwt_admin.add_parser(sub)
+
     p_audit = sub.add_parser("audit", help="verify the audit ledger, write checkpoints")
     p_audit.add_argument("action", choices=["verify", "checkpoint"])
     p_audit.add_argument("--digest", help="verify: prove the ledger extends this checkpoint")
@@ -263,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_tenant(args, cfg)
         if args.command == "audit":
             return cmd_audit(args, cfg)
+        if args.command == "jwt":
+            return jwt_admin.run(args, db.admin_url(cfg))
         if args.command == "worker":
             return cmd_worker(args, cfg)
         if args.command == "queue":
