@@ -1,0 +1,9 @@
+-- What a person wants in the tenant's audit chain (audit.tg_track): route changes, budget
+-- changes and the tenant's LLM settings. Per-call rows live in the usage ledger (llm.calls),
+-- not in the chain.
+CREATE OR REPLACE TRIGGER "500_audit_track" AFTER INSERT OR UPDATE OR DELETE ON llm.routes
+  FOR EACH ROW EXECUTE FUNCTION audit.tg_track('task');
+CREATE OR REPLACE TRIGGER "500_audit_track" AFTER INSERT OR UPDATE OR DELETE ON llm.budgets
+  FOR EACH ROW EXECUTE FUNCTION audit.tg_track('budget_id');
+CREATE OR REPLACE TRIGGER "500_audit_track" AFTER INSERT OR UPDATE OR DELETE ON llm.settings
+  FOR EACH ROW EXECUTE FUNCTION audit.tg_track('tenant_id');
