@@ -57,6 +57,8 @@ HEARTBEAT = ("SELECT job_id FROM api.heartbeat_jobs(p_job_ids => %s, p_lease_tok
 ACT_AS = "SELECT api.act_as_job(p_job_id => %s, p_lease_token => %s)"
 TICK = "SELECT api.tick_schedules(p_limit => 100)"
 MAINTAIN = "SELECT api.maintain_queue()"
+# LLM budget reservations whose caller died are given back once past their deadline.
+SWEEP_LLM = "SELECT api.expire_llm_reservations()"
 
 
 class PermanentError(Exception):
@@ -387,13 +389,16 @@ class Worker:
 
     async def _control(self, conn: psycopg.AsyncConnection[Any]) -> None:
         last_beat = last_tick = time.monotonic()
-        last_maintain = time.monotonic()
+        last_maintain = last_sweep = time.monotonic()
         while True:
             await asyncio.sleep(0.25)
             now = time.monotonic()
             if self.tick and now - last_tick >= 1.0:
                 last_tick = now
                 await self._exec(conn, "tick", TICK)
+            if self.tick and now - last_sweep >= 30.0:
+                last_sweep = now
+                await self._exec(conn, "llm sweep", SWEEP_LLM)
             if now - last_beat >= self.lease_seconds / 3:
                 last_beat = now
                 await self._heartbeat(conn)
