@@ -265,3 +265,19 @@ def _openai_message(m: Message) -> dict[str, Any]:
              "function": {"name": c.name, "arguments": json.dumps(c.arguments)}}
             for c in m.tool_calls]}
     return {"role": m.role, "content": m.content}
+
+
+def providers_from_env(env: dict[str, str] | None = None) -> dict[str, Provider]:
+    """The providers configured in the environment: CLAW_OPENAI_API_KEY (and optionally
+    CLAW_OPENAI_BASE_URL), CLAW_ANTHROPIC_API_KEY (and CLAW_ANTHROPIC_BASE_URL)."""
+    import os
+
+    env = dict(os.environ) if env is None else env
+    found: dict[str, Provider] = {}
+    if env.get("CLAW_OPENAI_API_KEY"):
+        found["openai"] = OpenAIProvider(api_key=env["CLAW_OPENAI_API_KEY"],
+                                         base_url=env.get("CLAW_OPENAI_BASE_URL") or None)
+    if env.get("CLAW_ANTHROPIC_API_KEY"):
+        found["anthropic"] = AnthropicProvider(api_key=env["CLAW_ANTHROPIC_API_KEY"],
+                                               base_url=env.get("CLAW_ANTHROPIC_BASE_URL") or None)
+    return found
