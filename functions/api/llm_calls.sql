@@ -39,7 +39,7 @@ DECLARE
   v_tenant uuid;
   v_principal uuid;
   v_now timestamptz := internal.now();
-  v_route llm.routes;
+  v_route record;  -- the route and the tenant's time zone
   v_out integer;
   v_chain jsonb;
   v_worst numeric;
@@ -47,6 +47,7 @@ DECLARE
   v_hit llm.cache_entries;
   v_res llm.reservations;
   v_call uuid;
+  v_zone text;
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'llm:call', 'calling a model');
   v_tenant := internal.current_tenant_id();
@@ -57,12 +58,15 @@ BEGIN
       DETAIL = 'input tokens >= 0, max output tokens >= 1, request hash 64 hex digits (sha256)',
       HINT = 'count the assembled input with the model family''s tokenizer';
   END IF;
-  SELECT r.* INTO v_route FROM llm.routes AS r WHERE r.tenant_id = v_tenant AND r.task = p_task;
+  SELECT r.*, coalesce(s.time_zone, 'UTC') AS time_zone INTO v_route
+  FROM llm.routes AS r LEFT JOIN llm.settings AS s ON s.tenant_id = r.tenant_id
+  WHERE r.tenant_id = v_tenant AND r.task = p_task;
   IF NOT FOUND THEN
     RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'no LLM route for this task',
       DETAIL = pg_catalog.format('task %L has no route in this tenant', p_task),
       HINT = 'an admin sets one with api.set_llm_route';
   END IF;
+  v_zone := v_route.time_zone;
   v_out := least(coalesce(p_max_output_tokens, v_route.max_output_tokens), v_route.max_output_tokens);
 
   -- the response cache: keyed by the chain and the caller's hash of parameters and context
@@ -114,7 +118,7 @@ BEGIN
   v_res := llm.reserve(v_tenant, p_task, v_principal, v_worst,
                        ((v_route.timeout_ms + v_route.backoff_ms * 8) * v_route.max_attempts
                         * pg_catalog.cardinality(v_route.models) + 60000) * interval '1 millisecond',
-                       p_flow_run_id, p_flow_step);
+                       v_zone, p_flow_run_id, p_flow_step);
   RETURN pg_catalog.jsonb_build_object(
     'reservation_id', v_res.reservation_id, 'expires_at', v_res.expires_at,
     'reserved_usd', v_res.amount_usd,
@@ -197,39 +201,38 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid LLM call record', DETAIL = v_bad,
       HINT = 'see COMMENT ON FUNCTION api.finish_llm_call';
   END IF;
-  SELECT r.* INTO v_res FROM llm.reservations AS r
-  WHERE r.tenant_id = v_tenant AND r.reservation_id = p_reservation_id;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'no such LLM call',
-      DETAIL = pg_catalog.format('reservation %s is not visible in this tenant', p_reservation_id),
-      HINT = 'pass the reservation_id api.begin_llm_call returned';
-  END IF;
-
-  WITH ins AS (
-    INSERT INTO llm.calls (tenant_id, reservation_id, attempt, occurred_at, principal_id, task,
-                           flow_run_id, flow_step, provider, model, route_position, input_tokens,
-                           output_tokens, cached_tokens, cost_usd, price_valid_from, latency_ms,
-                           outcome, http_status, error, trace_id, context)
-    SELECT v_tenant, v_res.reservation_id, e.n, v_now, v_res.principal_id, v_res.task,
-           v_res.flow_run_id, v_res.flow_step, m.provider, a.model, a.route_position,
-           coalesce(a.input_tokens, 0), coalesce(a.output_tokens, 0),
-           least(coalesce(a.cached_tokens, 0), coalesce(a.input_tokens, 0)),
-           coalesce(llm.cost_usd(p, coalesce(a.input_tokens, 0), coalesce(a.cached_tokens, 0),
-                                 coalesce(a.output_tokens, 0)), 0),
-           p.valid_from, coalesce(a.latency_ms, 0), a.outcome, a.http_status,
-           pg_catalog.left(a.error, 2000),
-           coalesce(p_trace_id, NULLIF(pg_catalog.current_setting('claw.trace_id', true), '')),
-           p_context
-    FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
-    CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
-           AS a(model text, route_position integer, input_tokens integer, output_tokens integer,
-                cached_tokens integer, latency_ms integer, outcome text, http_status integer,
-                error text)
-    JOIN internal.llm_models AS m ON m.model = a.model
-    LEFT JOIN LATERAL llm.price_at(a.model, v_now) AS p ON true
-    RETURNING cost_usd)
-  SELECT coalesce(sum(ins.cost_usd), 0), count(*) INTO v_total, v_n FROM ins;
+  -- the cost of every attempt at the price in force, then the settlement (which locks the
+  -- reservation and its windows and raises CL404 / CL409), then the ledger rows
+  SELECT coalesce(sum(coalesce(llm.cost_usd(p, coalesce(a.input_tokens, 0),
+                                            coalesce(a.cached_tokens, 0),
+                                            coalesce(a.output_tokens, 0)), 0)), 0)
+    INTO v_total
+  FROM pg_catalog.jsonb_to_recordset(p_attempts)
+         AS a(model text, input_tokens integer, output_tokens integer, cached_tokens integer)
+  LEFT JOIN LATERAL llm.price_at(a.model, v_now) AS p ON true;
   v_res := llm.close_reservation(v_tenant, p_reservation_id, v_total);
+  INSERT INTO llm.calls (tenant_id, reservation_id, attempt, occurred_at, principal_id, task,
+                         flow_run_id, flow_step, provider, model, route_position, input_tokens,
+                         output_tokens, cached_tokens, cost_usd, price_valid_from, latency_ms,
+                         outcome, http_status, error, trace_id, context)
+  SELECT v_tenant, v_res.reservation_id, e.n, v_now, v_res.principal_id, v_res.task,
+         v_res.flow_run_id, v_res.flow_step, m.provider, a.model, a.route_position,
+         coalesce(a.input_tokens, 0), coalesce(a.output_tokens, 0),
+         least(coalesce(a.cached_tokens, 0), coalesce(a.input_tokens, 0)),
+         coalesce(llm.cost_usd(p, coalesce(a.input_tokens, 0), coalesce(a.cached_tokens, 0),
+                               coalesce(a.output_tokens, 0)), 0),
+         p.valid_from, coalesce(a.latency_ms, 0), a.outcome, a.http_status,
+         pg_catalog.left(a.error, 2000),
+         coalesce(p_trace_id, NULLIF(pg_catalog.current_setting('claw.trace_id', true), '')),
+         p_context
+  FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
+  CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
+         AS a(model text, route_position integer, input_tokens integer, output_tokens integer,
+              cached_tokens integer, latency_ms integer, outcome text, http_status integer,
+              error text)
+  JOIN internal.llm_models AS m ON m.model = a.model
+  LEFT JOIN LATERAL llm.price_at(a.model, v_now) AS p ON true;
+  GET DIAGNOSTICS v_n = ROW_COUNT;
 
   FOR v_a IN
     SELECT m.provider, a.outcome, a.model

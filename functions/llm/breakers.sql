@@ -11,7 +11,6 @@ CREATE OR REPLACE FUNCTION llm.breaker_admit(p_provider text, p_probe_lease inte
 RETURNS text
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
 AS $fn$
 DECLARE
   v_now timestamptz := internal.now();
@@ -37,7 +36,6 @@ CREATE OR REPLACE FUNCTION llm.breaker_record(p_provider text, p_ok boolean)
 RETURNS void
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
 AS $fn$
 DECLARE
   v_now timestamptz := internal.now();

@@ -10,7 +10,6 @@ CREATE OR REPLACE FUNCTION llm.close_reservation(
 RETURNS llm.reservations
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
 AS $fn$
 DECLARE
   v_res llm.reservations;

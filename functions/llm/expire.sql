@@ -8,7 +8,6 @@ CREATE OR REPLACE FUNCTION llm.expire_held(p_tenant_id uuid, p_now timestamptz)
 RETURNS integer
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
 AS $fn$
 DECLARE
   v_ids uuid[];

@@ -1,10 +1,13 @@
+-- Like every helper in functions/llm/ that is not SECURITY DEFINER (never granted; called only
+-- from api functions that pin search_path and qualify names), it carries no SET search_path
+-- clause: that would save and restore the setting on every call and keep SQL functions from
+-- being inlined.
 -- llm.price_at: the price version of a model in force at an instant (the latest valid_from
 -- at or before it); no row when the model has none yet.
 CREATE OR REPLACE FUNCTION llm.price_at(p_model text, p_at timestamptz)
 RETURNS SETOF internal.llm_prices
 LANGUAGE sql
 STABLE
-SET search_path = ''
 AS $fn$
   SELECT p.* FROM internal.llm_prices AS p
   WHERE p.model = p_model AND p.valid_from <= p_at
@@ -20,7 +23,6 @@ CREATE OR REPLACE FUNCTION llm.cost_usd(
 RETURNS numeric
 LANGUAGE sql
 IMMUTABLE
-SET search_path = ''
 AS $fn$
   SELECT round(((greatest(p_input_tokens - p_cached_tokens, 0) * p_price.input_usd_per_mtok
                  + least(p_cached_tokens, p_input_tokens) * p_price.cached_input_usd_per_mtok

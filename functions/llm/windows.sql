@@ -4,7 +4,6 @@ CREATE OR REPLACE FUNCTION llm.tenant_zone(p_tenant_id uuid)
 RETURNS text
 LANGUAGE sql
 STABLE
-SET search_path = ''
 AS $fn$
   SELECT coalesce((SELECT s.time_zone FROM llm.settings AS s WHERE s.tenant_id = p_tenant_id),
                   'UTC')
@@ -18,7 +17,6 @@ CREATE OR REPLACE FUNCTION llm.window_for(
   OUT window_start date, OUT starts_at timestamptz, OUT ends_at timestamptz)
 LANGUAGE sql
 STABLE
-SET search_path = ''
 AS $fn$
   SELECT s.w, s.w::timestamp AT TIME ZONE p_zone,
          (s.w + CASE p_period WHEN 'day' THEN interval '1 day' ELSE interval '1 month' END)
