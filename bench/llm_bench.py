@@ -13,8 +13,9 @@ provider (claw.llm.fakes, in its own process, answering at once), one run:
 Sequential calls are interleaved (direct, claw, direct, ...) so drift hits both alike;
 printed: p50 and p99 of each, the p50 Claw adds, and the two statements alone.
 Throughput: 50 concurrent callers (5 processes x 10 threads, each thread its own connection
-and router) for a fixed time, direct and through Claw, all calls of one tenant (so every
-reservation and settlement contends on the same two budget rows: the worst case).
+and router) for a fixed time: direct; through Claw with every call in one tenant (every
+reservation and settlement contends on the same two budget rows: the worst case); and
+through Claw with each caller in its own tenant (each with the same route and budgets).
 
     .venv/bin/python bench/llm_bench.py [--calls 2000] [--seconds 10] [--callers 50]
 
@@ -60,10 +61,10 @@ def serve_fake(port_out: Any, stop: Any) -> None:
     fake.stop()
 
 
-def setup(admin: str) -> str:
+def setup(admin: str, slug: str = "bench-co") -> str:
     with psycopg.connect(admin, autocommit=True) as conn:
-        key = str(conn.execute("SELECT api_key FROM tenancy.create_tenant('bench-co', 'Bench', "
-                               "'owner', 'Owner')").fetchone()[0])  # type: ignore[index]
+        key = str(conn.execute("SELECT api_key FROM tenancy.create_tenant(%s, 'Bench', "
+                               "'owner', 'Owner')", (slug,)).fetchone()[0])  # type: ignore[index]
     with psycopg.connect(runtime_url(), autocommit=True) as conn, conn.transaction():
         conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (key,))
         conn.execute("SELECT api.set_llm_settings('Australia/Sydney')")
@@ -122,16 +123,23 @@ def sequential(url: str, key: str, base_url: str, calls: int) -> dict[str, list[
     return out
 
 
-def caller_process(mode: str, url: str, key: str, base_url: str, threads: int, seconds: float,
-                   start: Any, counts: Any) -> None:
+def caller_process(mode: str, url: str, keys: list[str], base_url: str, threads: int,
+                   seconds: float, start: Any, counts: Any) -> None:
     barrier = threading.Barrier(threads)
     done = [0] * threads
 
     def run(i: int) -> None:
+        try:
+            work(i)
+        except Exception as exc:
+            barrier.abort()  # the others must not wait for a caller that died
+            print(f"caller {i} ({mode}) failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+    def work(i: int) -> None:
         provider = OpenAIProvider(api_key="sk-bench", base_url=base_url)
         request = ChatRequest(model="gpt-4o-mini", messages=MESSAGES, system=SYSTEM, max_tokens=256)
         conn = psycopg.connect(url, autocommit=True)
-        router = Router(conn, TenantAuth.api_key(key), {"openai": provider})
+        router = Router(conn, TenantAuth.api_key(keys[i % len(keys)]), {"openai": provider})
         provider.complete(request, timeout=10)
         barrier.wait()
         start.wait()
@@ -152,13 +160,15 @@ def caller_process(mode: str, url: str, key: str, base_url: str, threads: int, s
     counts.put(sum(done))
 
 
-def throughput(mode: str, url: str, key: str, base_url: str, callers: int, seconds: float) -> float:
+def throughput(mode: str, url: str, keys: list[str], base_url: str, callers: int,
+               seconds: float) -> float:
     ctx = multiprocessing.get_context("fork")
     procs_n = 5 if callers >= 5 else 1
     start, counts = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=caller_process, args=(mode, url, key, base_url,
-                                                      callers // procs_n, seconds, start, counts))
-             for _ in range(procs_n)]
+    per = callers // procs_n
+    procs = [ctx.Process(target=caller_process, args=(mode, url, keys[n * per:(n + 1) * per] or keys,
+                                                      base_url, per, seconds, start, counts))
+             for n in range(procs_n)]
     for p in procs:
         p.start()
     time.sleep(2.0)  # every caller connected and warmed up
@@ -189,8 +199,10 @@ def main() -> int:
     base_url = f"http://127.0.0.1:{port_q.get(timeout=30)}/v1"
     try:
         seq = sequential(url, key, base_url, args.calls)
-        direct_rps = throughput("direct", url, key, base_url, args.callers, args.seconds)
-        claw_rps = throughput("claw", url, key, base_url, args.callers, args.seconds)
+        direct_rps = throughput("direct", url, [key], base_url, args.callers, args.seconds)
+        claw_rps = throughput("claw", url, [key], base_url, args.callers, args.seconds)
+        keys = [key] + [setup(admin, f"bench-{n}") for n in range(1, args.callers)]
+        spread_rps = throughput("claw", url, keys, base_url, args.callers, args.seconds)
     finally:
         stop.set()
         server.join()
@@ -209,8 +221,10 @@ def main() -> int:
     print(f"added by Claw per call: p50 {added50:.2f} ms, p99 {added99:.2f} ms "
           f"(target < 2 ms p50: {'met' if added50 < 2 else 'NOT met'}); ratio p50 "
           f"{pct(c, 50) / pct(d, 50):.2f}x")
-    print(f"{args.callers} concurrent callers: SDK direct {direct_rps:.0f} calls/s, through Claw "
-          f"{claw_rps:.0f} calls/s ({claw_rps / direct_rps:.2f}x)")
+    print(f"{args.callers} concurrent callers: SDK direct {direct_rps:.0f} calls/s; through Claw, "
+          f"one tenant (every call on the same two budget rows) {claw_rps:.0f} calls/s "
+          f"({claw_rps / direct_rps:.2f}x); one tenant each {spread_rps:.0f} calls/s "
+          f"({spread_rps / direct_rps:.2f}x)")
     return 0
 
 

@@ -417,7 +417,7 @@ DECLARE
   v_tenant uuid;
   v_principal uuid;
   v_now timestamptz := internal.now();
-  v_route llm.routes;
+  v_route record;  -- the route and the tenant's time zone
   v_out integer;
   v_chain jsonb;
   v_worst numeric;
@@ -425,6 +425,7 @@ DECLARE
   v_hit llm.cache_entries;
   v_res llm.reservations;
   v_call uuid;
+  v_zone text;
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'llm:call', 'calling a model');
   v_tenant := internal.current_tenant_id();
@@ -435,12 +436,15 @@ BEGIN
       DETAIL = 'input tokens >= 0, max output tokens >= 1, request hash 64 hex digits (sha256)',
       HINT = 'count the assembled input with the model family''s tokenizer';
   END IF;
-  SELECT r.* INTO v_route FROM llm.routes AS r WHERE r.tenant_id = v_tenant AND r.task = p_task;
+  SELECT r.*, coalesce(s.time_zone, 'UTC') AS time_zone INTO v_route
+  FROM llm.routes AS r LEFT JOIN llm.settings AS s ON s.tenant_id = r.tenant_id
+  WHERE r.tenant_id = v_tenant AND r.task = p_task;
   IF NOT FOUND THEN
     RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'no LLM route for this task',
       DETAIL = pg_catalog.format('task %L has no route in this tenant', p_task),
       HINT = 'an admin sets one with api.set_llm_route';
   END IF;
+  v_zone := v_route.time_zone;
   v_out := least(coalesce(p_max_output_tokens, v_route.max_output_tokens), v_route.max_output_tokens);
 
   -- the response cache: keyed by the chain and the caller's hash of parameters and context
@@ -492,7 +496,7 @@ BEGIN
   v_res := llm.reserve(v_tenant, p_task, v_principal, v_worst,
                        ((v_route.timeout_ms + v_route.backoff_ms * 8) * v_route.max_attempts
                         * pg_catalog.cardinality(v_route.models) + 60000) * interval '1 millisecond',
-                       p_flow_run_id, p_flow_step);
+                       v_zone, p_flow_run_id, p_flow_step);
   RETURN pg_catalog.jsonb_build_object(
     'reservation_id', v_res.reservation_id, 'expires_at', v_res.expires_at,
     'reserved_usd', v_res.amount_usd,
@@ -1412,39 +1416,38 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid LLM call record', DETAIL = v_bad,
       HINT = 'see COMMENT ON FUNCTION api.finish_llm_call';
   END IF;
-  SELECT r.* INTO v_res FROM llm.reservations AS r
-  WHERE r.tenant_id = v_tenant AND r.reservation_id = p_reservation_id;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'no such LLM call',
-      DETAIL = pg_catalog.format('reservation %s is not visible in this tenant', p_reservation_id),
-      HINT = 'pass the reservation_id api.begin_llm_call returned';
-  END IF;
-
-  WITH ins AS (
-    INSERT INTO llm.calls (tenant_id, reservation_id, attempt, occurred_at, principal_id, task,
-                           flow_run_id, flow_step, provider, model, route_position, input_tokens,
-                           output_tokens, cached_tokens, cost_usd, price_valid_from, latency_ms,
-                           outcome, http_status, error, trace_id, context)
-    SELECT v_tenant, v_res.reservation_id, e.n, v_now, v_res.principal_id, v_res.task,
-           v_res.flow_run_id, v_res.flow_step, m.provider, a.model, a.route_position,
-           coalesce(a.input_tokens, 0), coalesce(a.output_tokens, 0),
-           least(coalesce(a.cached_tokens, 0), coalesce(a.input_tokens, 0)),
-           coalesce(llm.cost_usd(p, coalesce(a.input_tokens, 0), coalesce(a.cached_tokens, 0),
-                                 coalesce(a.output_tokens, 0)), 0),
-           p.valid_from, coalesce(a.latency_ms, 0), a.outcome, a.http_status,
-           pg_catalog.left(a.error, 2000),
-           coalesce(p_trace_id, NULLIF(pg_catalog.current_setting('claw.trace_id', true), '')),
-           p_context
-    FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
-    CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
-           AS a(model text, route_position integer, input_tokens integer, output_tokens integer,
-                cached_tokens integer, latency_ms integer, outcome text, http_status integer,
-                error text)
-    JOIN internal.llm_models AS m ON m.model = a.model
-    LEFT JOIN LATERAL llm.price_at(a.model, v_now) AS p ON true
-    RETURNING cost_usd)
-  SELECT coalesce(sum(ins.cost_usd), 0), count(*) INTO v_total, v_n FROM ins;
+  -- the cost of every attempt at the price in force, then the settlement (which locks the
+  -- reservation and its windows and raises CL404 / CL409), then the ledger rows
+  SELECT coalesce(sum(coalesce(llm.cost_usd(p, coalesce(a.input_tokens, 0),
+                                            coalesce(a.cached_tokens, 0),
+                                            coalesce(a.output_tokens, 0)), 0)), 0)
+    INTO v_total
+  FROM pg_catalog.jsonb_to_recordset(p_attempts)
+         AS a(model text, input_tokens integer, output_tokens integer, cached_tokens integer)
+  LEFT JOIN LATERAL llm.price_at(a.model, v_now) AS p ON true;
   v_res := llm.close_reservation(v_tenant, p_reservation_id, v_total);
+  INSERT INTO llm.calls (tenant_id, reservation_id, attempt, occurred_at, principal_id, task,
+                         flow_run_id, flow_step, provider, model, route_position, input_tokens,
+                         output_tokens, cached_tokens, cost_usd, price_valid_from, latency_ms,
+                         outcome, http_status, error, trace_id, context)
+  SELECT v_tenant, v_res.reservation_id, e.n, v_now, v_res.principal_id, v_res.task,
+         v_res.flow_run_id, v_res.flow_step, m.provider, a.model, a.route_position,
+         coalesce(a.input_tokens, 0), coalesce(a.output_tokens, 0),
+         least(coalesce(a.cached_tokens, 0), coalesce(a.input_tokens, 0)),
+         coalesce(llm.cost_usd(p, coalesce(a.input_tokens, 0), coalesce(a.cached_tokens, 0),
+                               coalesce(a.output_tokens, 0)), 0),
+         p.valid_from, coalesce(a.latency_ms, 0), a.outcome, a.http_status,
+         pg_catalog.left(a.error, 2000),
+         coalesce(p_trace_id, NULLIF(pg_catalog.current_setting('claw.trace_id', true), '')),
+         p_context
+  FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
+  CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
+         AS a(model text, route_position integer, input_tokens integer, output_tokens integer,
+              cached_tokens integer, latency_ms integer, outcome text, http_status integer,
+              error text)
+  JOIN internal.llm_models AS m ON m.model = a.model
+  LEFT JOIN LATERAL llm.price_at(a.model, v_now) AS p ON true;
+  GET DIAGNOSTICS v_n = ROW_COUNT;
 
   FOR v_a IN
     SELECT m.provider, a.outcome, a.model
@@ -6600,7 +6603,6 @@ ALTER FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uu
 
 CREATE FUNCTION llm.breaker_admit(p_provider text, p_probe_lease interval) RETURNS text
     LANGUAGE plpgsql
-    SET search_path TO ''
     AS $$
 DECLARE
   v_now timestamptz := internal.now();
@@ -6627,7 +6629,6 @@ ALTER FUNCTION llm.breaker_admit(p_provider text, p_probe_lease interval) OWNER 
 
 CREATE FUNCTION llm.breaker_record(p_provider text, p_ok boolean) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
     AS $$
 DECLARE
   v_now timestamptz := internal.now();
@@ -6696,7 +6697,6 @@ ALTER TABLE llm.reservations OWNER TO claw_owner;
 
 CREATE FUNCTION llm.close_reservation(p_tenant_id uuid, p_reservation_id uuid, p_actual_usd numeric) RETURNS llm.reservations
     LANGUAGE plpgsql
-    SET search_path TO ''
     AS $$
 DECLARE
   v_res llm.reservations;
@@ -6759,7 +6759,6 @@ ALTER TABLE internal.llm_prices OWNER TO claw_owner;
 
 CREATE FUNCTION llm.cost_usd(p_price internal.llm_prices, p_input_tokens integer, p_cached_tokens integer, p_output_tokens integer) RETURNS numeric
     LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
     AS $$
   SELECT round(((greatest(p_input_tokens - p_cached_tokens, 0) * p_price.input_usd_per_mtok
                  + least(p_cached_tokens, p_input_tokens) * p_price.cached_input_usd_per_mtok
@@ -6797,7 +6796,6 @@ ALTER FUNCTION llm.define_model(p_model text, p_provider text, p_tokenizer text,
 
 CREATE FUNCTION llm.expire_held(p_tenant_id uuid, p_now timestamp with time zone) RETURNS integer
     LANGUAGE plpgsql
-    SET search_path TO ''
     AS $$
 DECLARE
   v_ids uuid[];
@@ -6863,7 +6861,6 @@ ALTER FUNCTION llm.expire_reservations(p_limit integer) OWNER TO claw_dispatcher
 
 CREATE FUNCTION llm.price_at(p_model text, p_at timestamp with time zone) RETURNS SETOF internal.llm_prices
     LANGUAGE sql STABLE
-    SET search_path TO ''
     AS $$
   SELECT p.* FROM internal.llm_prices AS p
   WHERE p.model = p_model AND p.valid_from <= p_at
@@ -6873,74 +6870,82 @@ $$;
 ALTER FUNCTION llm.price_at(p_model text, p_at timestamp with time zone) OWNER TO claw_owner;
 
 --
--- Name: reserve(uuid, text, uuid, numeric, interval, uuid, integer); Type: FUNCTION; Schema: llm; Owner: claw_owner
+-- Name: reserve(uuid, text, uuid, numeric, interval, text, uuid, integer); Type: FUNCTION; Schema: llm; Owner: claw_owner
 --
 
-CREATE FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_flow_run_id uuid DEFAULT NULL::uuid, p_flow_step integer DEFAULT NULL::integer) RETURNS llm.reservations
+CREATE FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid DEFAULT NULL::uuid, p_flow_step integer DEFAULT NULL::integer) RETURNS llm.reservations
     LANGUAGE plpgsql
-    SET search_path TO ''
     AS $$
 DECLARE
   v_now timestamptz := internal.now();
-  v_zone text := llm.tenant_zone(p_tenant_id);
-  v_budget record;
-  v_win record;
-  v_left numeric;
-  v_ids uuid[] := '{}';
-  v_starts date[] := '{}';
+  v_ids uuid[];
+  v_starts date[];
+  v_wanted integer;
+  v_bad record;
   v_res llm.reservations;
 BEGIN
   IF EXISTS (SELECT 1 FROM llm.reservations AS r
              WHERE r.tenant_id = p_tenant_id AND r.status = 'held' AND r.expires_at <= v_now) THEN
     PERFORM llm.expire_held(p_tenant_id, v_now);
   END IF;
-  FOR v_budget IN
-    SELECT b.budget_id, b.scope, b.period, b.limit_usd, b.principal_id, b.task
+  WITH b AS (
+    SELECT b.budget_id, b.limit_usd, w.window_start, w.starts_at, w.ends_at
     FROM llm.budgets AS b
+    CROSS JOIN LATERAL llm.window_for(b.period, v_now, p_zone) AS w
     WHERE b.tenant_id = p_tenant_id
       AND (b.scope = 'tenant' OR (b.scope = 'principal' AND b.principal_id = p_principal_id)
            OR (b.scope = 'task' AND b.task = p_task))
+    ORDER BY b.budget_id),
+  held AS (
+    INSERT INTO llm.budget_windows AS w (tenant_id, budget_id, window_start, starts_at, ends_at,
+                                         reserved_usd)
+    SELECT p_tenant_id, b.budget_id, b.window_start, b.starts_at, b.ends_at, p_amount_usd
+    FROM b WHERE p_amount_usd <= b.limit_usd
     ORDER BY b.budget_id
-  LOOP
-    SELECT * INTO STRICT v_win FROM llm.window_for(v_budget.period, v_now, v_zone);
-    INSERT INTO llm.budget_windows (tenant_id, budget_id, window_start, starts_at, ends_at)
-    VALUES (p_tenant_id, v_budget.budget_id, v_win.window_start, v_win.starts_at, v_win.ends_at)
-    ON CONFLICT DO NOTHING;
-    UPDATE llm.budget_windows AS w SET reserved_usd = w.reserved_usd + p_amount_usd
-    WHERE w.tenant_id = p_tenant_id AND w.budget_id = v_budget.budget_id
-      AND w.window_start = v_win.window_start
-      AND w.spent_usd + w.reserved_usd + p_amount_usd <= v_budget.limit_usd
-    RETURNING v_budget.limit_usd - w.spent_usd - w.reserved_usd INTO v_left;
-    IF NOT FOUND THEN
-      SELECT v_budget.limit_usd - w.spent_usd - w.reserved_usd INTO v_left
-      FROM llm.budget_windows AS w
-      WHERE w.tenant_id = p_tenant_id AND w.budget_id = v_budget.budget_id
-        AND w.window_start = v_win.window_start;
-      RAISE EXCEPTION USING ERRCODE = 'CL429', MESSAGE = 'LLM budget exhausted',
-        DETAIL = pg_catalog.format(
-          'the %s %s budget%s (limit %s USD, window from %s) has %s USD left; this call may '
-          'cost up to %s USD', v_budget.period,
-          v_budget.scope, CASE v_budget.scope WHEN 'task' THEN ' of task ' || v_budget.task
-                                              WHEN 'principal' THEN ' of principal '
-                                                || v_budget.principal_id::text ELSE '' END,
-          v_budget.limit_usd, v_win.window_start, greatest(v_left, 0)::numeric(18, 6),
-          p_amount_usd::numeric(18, 6)),
-        HINT = 'nothing was sent; retry in the next window, lower max_output_tokens, or raise '
-               'the budget (api.set_llm_budget)';
-    END IF;
-    v_ids := v_ids || v_budget.budget_id;
-    v_starts := v_starts || v_win.window_start;
-  END LOOP;
+    ON CONFLICT (tenant_id, budget_id, window_start) DO UPDATE
+      SET reserved_usd = w.reserved_usd + EXCLUDED.reserved_usd
+      WHERE w.spent_usd + w.reserved_usd + EXCLUDED.reserved_usd
+            <= (SELECT b.limit_usd FROM b WHERE b.budget_id = w.budget_id)
+    RETURNING w.budget_id, w.window_start)
+  SELECT (SELECT count(*) FROM b),
+         (SELECT pg_catalog.array_agg(h.budget_id ORDER BY h.budget_id) FROM held AS h),
+         (SELECT pg_catalog.array_agg(h.window_start ORDER BY h.budget_id) FROM held AS h)
+    INTO v_wanted, v_ids, v_starts;
+  IF v_wanted > coalesce(pg_catalog.cardinality(v_ids), 0) THEN
+    SELECT b.budget_id, b.scope, b.period, b.limit_usd, b.principal_id, b.task, w.window_start,
+           b.limit_usd - coalesce(x.spent_usd, 0) - coalesce(x.reserved_usd, 0) AS left_usd
+      INTO v_bad
+    FROM llm.budgets AS b
+    CROSS JOIN LATERAL llm.window_for(b.period, v_now, p_zone) AS w
+    LEFT JOIN llm.budget_windows AS x
+      ON x.tenant_id = b.tenant_id AND x.budget_id = b.budget_id AND x.window_start = w.window_start
+    WHERE b.tenant_id = p_tenant_id
+      AND (b.scope = 'tenant' OR (b.scope = 'principal' AND b.principal_id = p_principal_id)
+           OR (b.scope = 'task' AND b.task = p_task))
+      AND b.budget_id <> ALL (coalesce(v_ids, '{}'))
+    ORDER BY b.budget_id LIMIT 1;
+    RAISE EXCEPTION USING ERRCODE = 'CL429', MESSAGE = 'LLM budget exhausted',
+      DETAIL = pg_catalog.format(
+        'the %s %s budget%s (limit %s USD, window from %s) has %s USD left; this call may '
+        'cost up to %s USD', v_bad.period,
+        v_bad.scope, CASE v_bad.scope WHEN 'task' THEN ' of task ' || v_bad.task
+                                      WHEN 'principal' THEN ' of principal '
+                                        || v_bad.principal_id::text ELSE '' END,
+        v_bad.limit_usd, v_bad.window_start, greatest(v_bad.left_usd, 0)::numeric(18, 6),
+        p_amount_usd::numeric(18, 6)),
+      HINT = 'nothing was sent; retry in the next window, lower max_output_tokens, or raise '
+             'the budget (api.set_llm_budget)';
+  END IF;
   INSERT INTO llm.reservations (tenant_id, task, principal_id, flow_run_id, flow_step,
                                 amount_usd, budget_ids, window_starts, created_at, expires_at)
   VALUES (p_tenant_id, p_task, p_principal_id, p_flow_run_id, p_flow_step, p_amount_usd,
-          v_ids, v_starts, v_now, v_now + p_ttl)
+          coalesce(v_ids, '{}'), coalesce(v_starts, '{}'), v_now, v_now + p_ttl)
   RETURNING * INTO v_res;
   RETURN v_res;
 END
 $$;
 
-ALTER FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_flow_run_id uuid, p_flow_step integer) OWNER TO claw_owner;
+ALTER FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid, p_flow_step integer) OWNER TO claw_owner;
 
 --
 -- Name: set_price(text, numeric, numeric, numeric, timestamp with time zone); Type: FUNCTION; Schema: llm; Owner: claw_owner
@@ -6984,7 +6989,6 @@ ALTER FUNCTION llm.set_price(p_model text, p_input_usd_per_mtok numeric, p_cache
 
 CREATE FUNCTION llm.tenant_zone(p_tenant_id uuid) RETURNS text
     LANGUAGE sql STABLE
-    SET search_path TO ''
     AS $$
   SELECT coalesce((SELECT s.time_zone FROM llm.settings AS s WHERE s.tenant_id = p_tenant_id),
                   'UTC')
@@ -7016,7 +7020,6 @@ ALTER FUNCTION llm.tg_append_only() OWNER TO claw_owner;
 
 CREATE FUNCTION llm.window_for(p_period text, p_at timestamp with time zone, p_zone text, OUT window_start date, OUT starts_at timestamp with time zone, OUT ends_at timestamp with time zone) RETURNS record
     LANGUAGE sql STABLE
-    SET search_path TO ''
     AS $$
   SELECT s.w, s.w::timestamp AT TIME ZONE p_zone,
          (s.w + CASE p_period WHEN 'day' THEN interval '1 day' ELSE interval '1 month' END)
@@ -14433,10 +14436,10 @@ GRANT ALL ON FUNCTION llm.expire_reservations(p_limit integer) TO claw_owner;
 REVOKE ALL ON FUNCTION llm.price_at(p_model text, p_at timestamp with time zone) FROM PUBLIC;
 
 --
--- Name: FUNCTION reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_flow_run_id uuid, p_flow_step integer); Type: ACL; Schema: llm; Owner: claw_owner
+-- Name: FUNCTION reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid, p_flow_step integer); Type: ACL; Schema: llm; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_flow_run_id uuid, p_flow_step integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid, p_flow_step integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION set_price(p_model text, p_input_usd_per_mtok numeric, p_cached_input_usd_per_mtok numeric, p_output_usd_per_mtok numeric, p_valid_from timestamp with time zone); Type: ACL; Schema: llm; Owner: claw_owner

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -316,10 +318,8 @@ def test_a_failed_probe_reopens_and_only_one_caller_probes(env: Env) -> None:
     first = env.router()
     env.fakes["openai"].push({"delay": 0.5, "status": 500})
     # while the probe is out, another caller's begin sees the breaker as open
-    import threading
     t = threading.Thread(target=first.call, args=("summarise", user()))
     t.start()
-    import time
     while env.fakes["openai"].hits == 0:
         time.sleep(0.01)
     assert env.router().call("summarise", user()).model == "claude-haiku-4-5"
