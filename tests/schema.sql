@@ -11329,6 +11329,12 @@ ALTER TABLE llm.calls ENABLE ALWAYS TRIGGER "100_no_truncate";
 CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON llm.budgets FOR EACH ROW EXECUTE FUNCTION audit.tg_track('budget_id');
 
 --
+-- Name: eval_runs 500_audit_track; Type: TRIGGER; Schema: llm; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER UPDATE ON llm.eval_runs FOR EACH ROW EXECUTE FUNCTION audit.tg_track('eval_run_id');
+
+--
 -- Name: routes 500_audit_track; Type: TRIGGER; Schema: llm; Owner: claw_owner
 --
 

@@ -57,7 +57,10 @@ def test_the_golden_suite_scores_every_case_and_regressions_fail(
     assert runs(db, tenant_key) == [(1, None, False, True, 5, 5), (Decimal("0.8"), 1, True, False, 5, 4)]
     with db.connect() as conn:  # the judge's calls are on the ledger too
         tasks = dict(conn.execute("SELECT task, count(*) FROM llm.calls GROUP BY 1").fetchall())
+        accepted = conn.execute("SELECT count(*) FROM audit.events "
+                                "WHERE action = 'llm.eval_runs.update'").fetchone()
     assert tasks == {"summarise": 10, "eval-judge": 2}
+    assert accepted == (1,)  # who accepted the baseline is in the audit chain
 
 
 @pytest.mark.parametrize("case_id, answer", [
