@@ -158,7 +158,7 @@ def test_provider_tool_calls_round_trip(name: str, stream: bool) -> None:
     ({"status": 529}, "server_error", 529, None),
     ({"overflow": True}, "context_overflow", 400, None),
     ({"status": 401, "message": "invalid x-api-key"}, "client_error", 401, None),
-    ({"delay": 1.0}, "timeout", None, None),
+    ({"delay": 3.0}, "timeout", None, None),
 ])
 def test_provider_errors_map_to_kinds(name: str, step: dict[str, Any], kind: str,
                                       status: int | None, retry_after: float | None) -> None:
@@ -167,7 +167,7 @@ def test_provider_errors_map_to_kinds(name: str, step: dict[str, Any], kind: str
             api_key="k", base_url=fake.base_url)
         fake.push(step)
         with pytest.raises(ProviderError) as err:
-            provider.complete(ChatRequest(model=MODELS[name], messages=user()), timeout=0.3)
+            provider.complete(ChatRequest(model=MODELS[name], messages=user()), timeout=1.5)
         assert (err.value.kind, err.value.status, err.value.retry_after) == (kind, status, retry_after)
 
 
@@ -218,12 +218,12 @@ def test_routed_call_is_ledgered_costed_in_sql_and_settled(env: Env) -> None:
 @pytest.mark.parametrize("step, outcome", [
     ({"status": 429}, "rate_limited"),
     ({"status": 503}, "server_error"),
-    ({"delay": 1.0}, "timeout"),
+    ({"delay": 3.0}, "timeout"),
     ({"overflow": True}, "context_overflow"),
 ])
 def test_each_fallback_rule_moves_to_the_next_model(env: Env, step: dict[str, Any],
                                                     outcome: str) -> None:
-    env.route(p_timeout_ms=300)
+    env.route(p_timeout_ms=1500)
     env.fakes["openai"].push(step)
     env.fakes["anthropic"].push({"text": "from claude"})
     result = env.router().call("summarise", user())
