@@ -482,6 +482,38 @@ def seed_ontology(db: Database, tenants: dict[str, Tenant]) -> None:
                                           "required": ["invoice_id"]}),))
 
 
+def seed_llm(db: Database, tenants: dict[str, Tenant]) -> None:
+    """LLM rows of every tenant, through the api as each owner: settings, a route that
+    caches, a budget with its window, a settled reservation with two ledger rows (a failed
+    attempt and an answer), a cache entry, and an eval run with a result."""
+    h = "ab" * 32
+    with db.connect("claw_runtime") as conn:
+        for t in tenants.values():
+            with conn.transaction():
+                conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (t.api_key,))
+                conn.execute("SELECT api.set_llm_settings(p_time_zone => 'Australia/Sydney')")
+                conn.execute("SELECT * FROM api.set_llm_route(p_task => 'summarise', p_models => "
+                             "'{gpt-4o-mini,claude-haiku-4-5}', p_cache_ttl_seconds => 3600)")
+                conn.execute("SELECT api.set_llm_budget(p_scope => 'tenant', p_period => 'day', "
+                             "p_limit_usd => 5)")
+                begun = conn.execute("SELECT api.begin_llm_call(p_task => 'summarise', "
+                                     "p_input_tokens => 100, p_request_hash => %s)", (h,)).fetchone()
+                assert begun is not None
+                conn.execute("SELECT api.finish_llm_call(p_reservation_id => %s, p_attempts => %s, "
+                             "p_response => %s, p_request_hash => %s)", (
+                                 begun[0]["reservation_id"], json.dumps([
+                                     {"model": "gpt-4o-mini", "route_position": 1,
+                                      "outcome": "server_error", "http_status": 500, "latency_ms": 3},
+                                     {"model": "claude-haiku-4-5", "route_position": 2, "outcome": "ok",
+                                      "input_tokens": 100, "output_tokens": 20, "latency_ms": 9}]),
+                                 json.dumps({"text": f"summary of {t.name}", "model": "claude-haiku-4-5",
+                                             "input_tokens": 100, "output_tokens": 20}), h))
+                conn.execute("SELECT api.record_llm_eval_run(p_suite => 'seed', p_task => 'summarise', "
+                             "p_threshold => 0.05, p_results => %s)",
+                             (json.dumps([{"case_id": "c1", "scorer": "exact", "score": 1,
+                                           "passed": True, "output": "x"}]),))
+
+
 @pytest.fixture
 def seeded(db: Database) -> tuple[Database, dict[str, Tenant]]:
     return db, seed_tenants(db)

@@ -83,6 +83,14 @@ CREATE SCHEMA internal;
 ALTER SCHEMA internal OWNER TO claw_owner;
 
 --
+-- Name: llm; Type: SCHEMA; Schema: -; Owner: claw_owner
+--
+
+CREATE SCHEMA llm;
+
+ALTER SCHEMA llm OWNER TO claw_owner;
+
+--
 -- Name: ontology; Type: SCHEMA; Schema: -; Owner: claw_owner
 --
 
@@ -275,6 +283,35 @@ END
 $$;
 
 ALTER FUNCTION admin.record_read(p_tenant_id uuid, p_what text, p_reason text) OWNER TO claw_operator_reader;
+
+--
+-- Name: accept_llm_eval_run(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.accept_llm_eval_run(p_eval_run_id uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin}', 'llm:admin', 'accepting an eval run');
+  UPDATE llm.eval_runs AS e
+  SET accepted_at = internal.now(), accepted_by = internal.current_principal_id()
+  WHERE e.tenant_id = internal.current_tenant_id() AND e.eval_run_id = p_eval_run_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'eval run not found',
+      DETAIL = pg_catalog.format('eval run %s is not visible in this tenant', p_eval_run_id),
+      HINT = 'pass an eval_run_id from api.list_llm_eval_runs';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION api.accept_llm_eval_run(p_eval_run_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION accept_llm_eval_run(p_eval_run_id uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.accept_llm_eval_run(p_eval_run_id uuid) IS 'Accept an eval run as its suite''s baseline (owner/admin). CL404 unknown run.';
 
 --
 -- Name: act_as_job(uuid, uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -613,6 +650,122 @@ ALTER FUNCTION api.begin_idempotent_request(p_key text, p_method text, p_path te
 --
 
 COMMENT ON FUNCTION api.begin_idempotent_request(p_key text, p_method text, p_path text, p_request_sha256 text) IS 'Start a request with an Idempotency-Key (after authenticate, in the request''s transaction): replay = true returns the stored response of the same request; CL422 when the key was used for another request; CL409 when it is in flight. Then act and call api.finish_idempotent_request before COMMIT. Keys are kept 24 hours.';
+
+--
+-- Name: begin_llm_call(text, integer, integer, text, uuid, integer, text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.begin_llm_call(p_task text, p_input_tokens integer, p_max_output_tokens integer DEFAULT NULL::integer, p_request_hash text DEFAULT NULL::text, p_flow_run_id uuid DEFAULT NULL::uuid, p_flow_step integer DEFAULT NULL::integer, p_trace_id text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_tenant uuid;
+  v_principal uuid;
+  v_now timestamptz := internal.now();
+  v_route record;  -- the route and the tenant's time zone
+  v_out integer;
+  v_chain jsonb;
+  v_worst numeric;
+  v_key bytea;
+  v_hit llm.cache_entries;
+  v_res llm.reservations;
+  v_call uuid;
+  v_zone text;
+BEGIN
+  PERFORM internal.require_size('p_task', p_task, 'name'),
+          internal.require_size('p_request_hash', p_request_hash, 'name'),
+          internal.require_size('p_trace_id', p_trace_id, 'name');
+  PERFORM internal.require_role('{owner,admin,operator,worker}', 'llm:call', 'calling a model');
+  v_tenant := internal.current_tenant_id();
+  v_principal := internal.current_principal_id();
+  IF p_input_tokens IS NULL OR p_input_tokens < 0 OR p_max_output_tokens < 1
+     OR (p_request_hash IS NOT NULL AND p_request_hash !~ '^[0-9a-f]{64}$') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid LLM call',
+      DETAIL = 'input tokens >= 0, max output tokens >= 1, request hash 64 hex digits (sha256)',
+      HINT = 'count the assembled input with the model family''s tokenizer';
+  END IF;
+  SELECT r.*, coalesce(s.time_zone, 'UTC') AS time_zone INTO v_route
+  FROM llm.routes AS r LEFT JOIN llm.settings AS s ON s.tenant_id = r.tenant_id
+  WHERE r.tenant_id = v_tenant AND r.task = p_task;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'no LLM route for this task',
+      DETAIL = pg_catalog.format('task %L has no route in this tenant', p_task),
+      HINT = 'an admin sets one with api.set_llm_route';
+  END IF;
+  v_zone := v_route.time_zone;
+  v_out := least(coalesce(p_max_output_tokens, v_route.max_output_tokens), v_route.max_output_tokens);
+
+  -- the response cache: keyed by the chain and the caller's hash of parameters and context
+  IF v_route.cache_ttl_seconds > 0 AND p_request_hash IS NOT NULL THEN
+    v_key := pg_catalog.sha256(pg_catalog.convert_to(
+      pg_catalog.array_to_string(v_route.models, ',') || '|' || p_request_hash, 'UTF8'));
+    UPDATE llm.cache_entries AS c SET hits = c.hits + 1
+    WHERE c.tenant_id = v_tenant AND c.cache_key = v_key AND c.expires_at > v_now
+    RETURNING c.* INTO v_hit;
+    IF FOUND THEN
+      INSERT INTO llm.calls (tenant_id, attempt, occurred_at, principal_id, task, flow_run_id,
+                             flow_step, provider, model, route_position, latency_ms, outcome,
+                             trace_id)
+      SELECT v_tenant, 1, v_now, v_principal, p_task, p_flow_run_id, p_flow_step, m.provider,
+             v_hit.model, coalesce(pg_catalog.array_position(v_route.models, v_hit.model), 1), 0,
+             'cache_hit', coalesce(p_trace_id,
+                                   NULLIF(pg_catalog.current_setting('claw.trace_id', true), ''))
+      FROM internal.llm_models AS m WHERE m.model = v_hit.model
+      RETURNING call_id INTO v_call;
+      RETURN pg_catalog.jsonb_build_object('cached', v_hit.response, 'call_id', v_call,
+                                           'model', v_hit.model);
+    END IF;
+  END IF;
+
+  SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+           'position', c.position, 'model', c.model, 'provider', c.provider,
+           'tokenizer', c.tokenizer, 'context_window', c.context_window,
+           'max_output_tokens', c.out_cap, 'fits', c.fits,
+           'breaker', CASE WHEN c.fits THEN llm.breaker_admit(c.provider,
+                            (v_route.timeout_ms * 2) * interval '1 millisecond')
+                           ELSE 'closed' END,
+           'worst_usd', c.worst) ORDER BY c.position),
+         max(c.worst) FILTER (WHERE c.fits)
+    INTO v_chain, v_worst
+  FROM (SELECT o.position, o.model, m.provider, m.tokenizer, m.context_window,
+               least(v_out, m.max_output_tokens) AS out_cap,
+               p_input_tokens + least(v_out, m.max_output_tokens) <= m.context_window AS fits,
+               llm.cost_usd(p, p_input_tokens, 0, least(v_out, m.max_output_tokens)) AS worst
+        FROM pg_catalog.unnest(v_route.models) WITH ORDINALITY AS o(model, position)
+        JOIN internal.llm_models AS m ON m.model = o.model
+        CROSS JOIN LATERAL llm.price_at(o.model, v_now) AS p) AS c;
+  IF v_worst IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'the input fits no model of the route',
+      DETAIL = pg_catalog.format('%s input tokens + the output cap exceed the context window of '
+                                 'every priced model in %s', p_input_tokens, v_route.models),
+      HINT = 'assemble a smaller context, or route the task to a model with a larger window';
+  END IF;
+  -- the reservation outlives the longest call the route allows, with a minute to spare
+  v_res := llm.reserve(v_tenant, p_task, v_principal, v_worst,
+                       ((v_route.timeout_ms + v_route.backoff_ms * 8) * v_route.max_attempts
+                        * pg_catalog.cardinality(v_route.models) + 60000) * interval '1 millisecond',
+                       v_zone, p_flow_run_id, p_flow_step);
+  RETURN pg_catalog.jsonb_build_object(
+    'reservation_id', v_res.reservation_id, 'expires_at', v_res.expires_at,
+    'reserved_usd', v_res.amount_usd,
+    'route', pg_catalog.jsonb_build_object(
+      'fallback_on', v_route.fallback_on, 'max_attempts', v_route.max_attempts,
+      'backoff_ms', v_route.backoff_ms, 'timeout_ms', v_route.timeout_ms,
+      'max_output_tokens', v_out, 'output_schema', v_route.output_schema,
+      'max_repairs', v_route.max_repairs, 'version', v_route.version,
+      'cache', v_route.cache_ttl_seconds > 0),
+    'chain', v_chain);
+END
+$_$;
+
+ALTER FUNCTION api.begin_llm_call(p_task text, p_input_tokens integer, p_max_output_tokens integer, p_request_hash text, p_flow_run_id uuid, p_flow_step integer, p_trace_id text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION begin_llm_call(p_task text, p_input_tokens integer, p_max_output_tokens integer, p_request_hash text, p_flow_run_id uuid, p_flow_step integer, p_trace_id text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.begin_llm_call(p_task text, p_input_tokens integer, p_max_output_tokens integer, p_request_hash text, p_flow_run_id uuid, p_flow_step integer, p_trace_id text) IS 'Start a routed LLM call: the route''s chain with prices and breaker states, a cache lookup (a hit is ledgered at zero cost), else the worst-case cost reserved on every applicable budget. CL404 no route, CL422 bad input or fits no model, CL429 over budget (nothing sent).';
 
 --
 -- Name: cancel_flow_run(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -1430,6 +1583,23 @@ ALTER FUNCTION api.enqueue_jobs(p_jobs jsonb) OWNER TO claw_owner;
 COMMENT ON FUNCTION api.enqueue_jobs(p_jobs jsonb) IS 'Enqueue a batch of jobs (JSON array of {queue, kind, payload, priority, run_at, unique_key, rate_key, max_attempts, trace_id}) in this transaction. Returns job_id, deduplicated per spec.';
 
 --
+-- Name: expire_llm_reservations(integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.expire_llm_reservations(p_limit integer DEFAULT 100) RETURNS integer
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT llm.expire_reservations(p_limit) $$;
+
+ALTER FUNCTION api.expire_llm_reservations(p_limit integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION expire_llm_reservations(p_limit integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.expire_llm_reservations(p_limit integer) IS 'Worker: expire LLM budget reservations whose caller died (past their deadline), in up to p_limit tenants; returns how many were expired.';
+
+--
 -- Name: explain_permission(text, text, text, text); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -1567,6 +1737,136 @@ ALTER FUNCTION api.finish_idempotent_request(p_key text, p_status integer, p_hea
 --
 
 COMMENT ON FUNCTION api.finish_idempotent_request(p_key text, p_status integer, p_headers jsonb, p_body text) IS 'Store the response of the request begun with api.begin_idempotent_request (same transaction); a later request with the same key and body replays it.';
+
+--
+-- Name: finish_llm_call(uuid, jsonb, jsonb, text, jsonb, text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb DEFAULT NULL::jsonb, p_request_hash text DEFAULT NULL::text, p_context jsonb DEFAULT NULL::jsonb, p_trace_id text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_tenant uuid;
+  v_now timestamptz := internal.now();
+  v_res llm.reservations;
+  v_route llm.routes;
+  v_total numeric;
+  v_n integer;
+  v_bad text;
+  v_a record;
+  v_ok_model text;
+BEGIN
+  PERFORM internal.require_size('p_attempts', p_attempts, 'json'),
+          internal.require_size('p_response', p_response, 'json'),
+          internal.require_size('p_request_hash', p_request_hash, 'name'),
+          internal.require_size('p_context', p_context, 'json'),
+          internal.require_size('p_trace_id', p_trace_id, 'name');
+  PERFORM internal.require_role('{owner,admin,operator,worker}', 'llm:call', 'calling a model');
+  v_tenant := internal.current_tenant_id();
+  IF p_attempts IS NULL OR pg_catalog.jsonb_typeof(p_attempts) <> 'array' THEN
+    v_bad := 'attempts must be a JSON array';
+  ELSE
+    SELECT pg_catalog.format('attempt %s: %s', e.n,
+             CASE WHEN m.model IS NULL THEN pg_catalog.format('model %L is not in the catalogue', a.model)
+                  WHEN a.outcome IS NULL OR a.outcome NOT IN ('ok', 'invalid_output', 'rate_limited',
+                       'server_error', 'timeout', 'context_overflow', 'client_error', 'breaker_open')
+                    THEN pg_catalog.format('outcome %L is unknown', a.outcome)
+                  ELSE 'token counts, latency and route position must be >= 0 (position >= 1)' END)
+      INTO v_bad
+    FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
+    CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
+           AS a(model text, route_position integer, input_tokens integer, output_tokens integer,
+                cached_tokens integer, latency_ms integer, outcome text)
+    LEFT JOIN internal.llm_models AS m ON m.model = a.model
+    WHERE m.model IS NULL
+       OR a.outcome IS NULL OR a.outcome NOT IN ('ok', 'invalid_output', 'rate_limited',
+            'server_error', 'timeout', 'context_overflow', 'client_error', 'breaker_open')
+       OR coalesce(a.route_position, 0) < 1 OR coalesce(a.input_tokens, 0) < 0
+       OR coalesce(a.output_tokens, 0) < 0 OR coalesce(a.cached_tokens, 0) < 0
+       OR coalesce(a.latency_ms, 0) < 0
+    ORDER BY e.n LIMIT 1;
+  END IF;
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid LLM call record', DETAIL = v_bad,
+      HINT = 'see COMMENT ON FUNCTION api.finish_llm_call';
+  END IF;
+  -- the cost of every attempt at the price in force, then the settlement (which locks the
+  -- reservation and its windows and raises CL404 / CL409), then the ledger rows
+  SELECT coalesce(sum(coalesce(llm.cost_usd(p, coalesce(a.input_tokens, 0),
+                                            coalesce(a.cached_tokens, 0),
+                                            coalesce(a.output_tokens, 0)), 0)), 0)
+    INTO v_total
+  FROM pg_catalog.jsonb_to_recordset(p_attempts)
+         AS a(model text, input_tokens integer, output_tokens integer, cached_tokens integer)
+  LEFT JOIN LATERAL llm.price_at(a.model, v_now) AS p ON true;
+  v_res := llm.close_reservation(v_tenant, p_reservation_id, v_total);
+  INSERT INTO llm.calls (tenant_id, reservation_id, attempt, occurred_at, principal_id, task,
+                         flow_run_id, flow_step, provider, model, route_position, input_tokens,
+                         output_tokens, cached_tokens, cost_usd, price_valid_from, latency_ms,
+                         outcome, http_status, error, trace_id, context)
+  SELECT v_tenant, v_res.reservation_id, e.n, v_now, v_res.principal_id, v_res.task,
+         v_res.flow_run_id, v_res.flow_step, m.provider, a.model, a.route_position,
+         coalesce(a.input_tokens, 0), coalesce(a.output_tokens, 0),
+         least(coalesce(a.cached_tokens, 0), coalesce(a.input_tokens, 0)),
+         coalesce(llm.cost_usd(p, coalesce(a.input_tokens, 0), coalesce(a.cached_tokens, 0),
+                               coalesce(a.output_tokens, 0)), 0),
+         p.valid_from, coalesce(a.latency_ms, 0), a.outcome, a.http_status,
+         pg_catalog.left(a.error, 2000),
+         coalesce(p_trace_id, NULLIF(pg_catalog.current_setting('claw.trace_id', true), '')),
+         p_context
+  FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
+  CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
+         AS a(model text, route_position integer, input_tokens integer, output_tokens integer,
+              cached_tokens integer, latency_ms integer, outcome text, http_status integer,
+              error text)
+  JOIN internal.llm_models AS m ON m.model = a.model
+  LEFT JOIN LATERAL llm.price_at(a.model, v_now) AS p ON true;
+  GET DIAGNOSTICS v_n = ROW_COUNT;
+
+  FOR v_a IN
+    SELECT m.provider, a.outcome, a.model
+    FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
+    CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
+           AS a(model text, outcome text)
+    JOIN internal.llm_models AS m ON m.model = a.model
+    WHERE a.outcome <> 'rate_limited' AND a.outcome <> 'breaker_open'
+    ORDER BY e.n
+  LOOP
+    PERFORM llm.breaker_record(v_a.provider, v_a.outcome NOT IN ('server_error', 'timeout'));
+    IF v_a.outcome = 'ok' THEN
+      v_ok_model := v_a.model;
+    END IF;
+  END LOOP;
+
+  IF p_response IS NOT NULL AND p_request_hash IS NOT NULL AND v_ok_model IS NOT NULL THEN
+    SELECT r.* INTO v_route FROM llm.routes AS r
+    WHERE r.tenant_id = v_tenant AND r.task = v_res.task;
+    IF FOUND AND v_route.cache_ttl_seconds > 0 AND p_request_hash ~ '^[0-9a-f]{64}$' THEN
+      INSERT INTO llm.cache_entries AS c (tenant_id, cache_key, task, model, response,
+                                          created_at, expires_at)
+      VALUES (v_tenant, pg_catalog.sha256(pg_catalog.convert_to(
+                pg_catalog.array_to_string(v_route.models, ',') || '|' || p_request_hash,
+                'UTF8')),
+              v_res.task, v_ok_model, p_response, v_now,
+              v_now + v_route.cache_ttl_seconds * interval '1 second')
+      ON CONFLICT (tenant_id, cache_key) DO UPDATE
+        SET model = EXCLUDED.model, response = EXCLUDED.response,
+            created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at, hits = 0;
+    END IF;
+  END IF;
+  RETURN pg_catalog.jsonb_build_object('cost_usd', v_total, 'status', v_res.status,
+                                       'late', v_res.late, 'calls', v_n);
+END
+$_$;
+
+ALTER FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text) IS 'Finish a routed LLM call: one ledger row per attempt with its cost computed from the price in force, the reservation settled (or released), breakers moved, the cache filled. CL404 unknown call, CL409 already finished, CL422 bad attempts.';
 
 --
 -- Name: flow_cancel_requested(uuid, uuid, uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -2145,6 +2445,159 @@ ALTER FUNCTION api.list_links(p_object_id uuid, p_link_type text) OWNER TO claw_
 COMMENT ON FUNCTION api.list_links(p_object_id uuid, p_link_type text) IS 'The live links of an object, both directions (out: from it, in: to it), optionally of one link type.';
 
 --
+-- Name: list_llm_budgets(); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_llm_budgets() RETURNS TABLE(budget_id uuid, scope text, principal_id uuid, task text, period text, limit_usd numeric, window_start date, starts_at timestamp with time zone, ends_at timestamp with time zone, spent_usd numeric, reserved_usd numeric, remaining_usd numeric)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_tenant uuid;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'llm:read',
+                                'listing LLM budgets');
+  v_tenant := internal.current_tenant_id();
+  RETURN QUERY
+  SELECT b.budget_id, b.scope, b.principal_id, b.task, b.period, b.limit_usd, w.window_start,
+         w.starts_at, w.ends_at, coalesce(x.spent_usd, 0), coalesce(x.reserved_usd, 0),
+         b.limit_usd - coalesce(x.spent_usd, 0) - coalesce(x.reserved_usd, 0)
+  FROM llm.budgets AS b
+  CROSS JOIN LATERAL llm.window_for(b.period, internal.now(), llm.tenant_zone(v_tenant)) AS w
+  LEFT JOIN llm.budget_windows AS x
+    ON x.tenant_id = b.tenant_id AND x.budget_id = b.budget_id AND x.window_start = w.window_start
+  WHERE b.tenant_id = v_tenant
+  ORDER BY b.scope, b.period, b.budget_id;
+END
+$$;
+
+ALTER FUNCTION api.list_llm_budgets() OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_llm_budgets(); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_llm_budgets() IS 'The tenant''s LLM budgets with the current local window: spent, reserved, remaining (USD).';
+
+--
+-- Name: list_llm_calls(text, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_llm_calls(p_task text DEFAULT NULL::text, p_limit integer DEFAULT 100) RETURNS TABLE(call_id uuid, reservation_id uuid, attempt integer, occurred_at timestamp with time zone, principal_id uuid, task text, flow_run_id uuid, flow_step integer, provider text, model text, route_position integer, input_tokens integer, output_tokens integer, cached_tokens integer, cost_usd numeric, price_valid_from timestamp with time zone, latency_ms integer, outcome text, http_status integer, error text, trace_id text, context jsonb)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_size('p_task', p_task, 'name');
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'llm:read',
+                                'reading the LLM ledger');
+  PERFORM internal.require_limit(p_limit, 1000);
+  RETURN QUERY
+  SELECT c.call_id, c.reservation_id, c.attempt, c.occurred_at, c.principal_id, c.task,
+         c.flow_run_id, c.flow_step, c.provider, c.model, c.route_position, c.input_tokens,
+         c.output_tokens, c.cached_tokens, c.cost_usd, c.price_valid_from, c.latency_ms,
+         c.outcome, c.http_status, c.error, c.trace_id, c.context
+  FROM llm.calls AS c
+  WHERE c.tenant_id = internal.current_tenant_id() AND (p_task IS NULL OR c.task = p_task)
+  ORDER BY c.occurred_at DESC, c.call_id DESC
+  LIMIT p_limit;
+END
+$$;
+
+ALTER FUNCTION api.list_llm_calls(p_task text, p_limit integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_llm_calls(p_task text, p_limit integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_llm_calls(p_task text, p_limit integer) IS 'The tenant''s LLM usage ledger, newest first (optionally one task; at most 1000 rows).';
+
+--
+-- Name: list_llm_eval_runs(text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_llm_eval_runs(p_suite text DEFAULT NULL::text) RETURNS TABLE(eval_run_id uuid, suite text, task text, cases integer, passed integer, score numeric, baseline_score numeric, regressed boolean, cost_usd numeric, accepted_at timestamp with time zone, created_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_size('p_suite', p_suite, 'name');
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'llm:read',
+                                'listing eval runs');
+  RETURN QUERY
+  SELECT e.eval_run_id, e.suite, e.task, e.cases, e.passed, e.score, e.baseline_score,
+         e.regressed, e.cost_usd, e.accepted_at, e.created_at
+  FROM llm.eval_runs AS e
+  WHERE e.tenant_id = internal.current_tenant_id() AND (p_suite IS NULL OR e.suite = p_suite)
+  ORDER BY e.created_at DESC, e.eval_run_id DESC LIMIT 100;
+END
+$$;
+
+ALTER FUNCTION api.list_llm_eval_runs(p_suite text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_llm_eval_runs(p_suite text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_llm_eval_runs(p_suite text) IS 'Eval runs of a suite (or all), newest first, with score, baseline score, regression flag.';
+
+--
+-- Name: list_llm_models(); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_llm_models() RETURNS TABLE(model text, provider text, tokenizer text, context_window integer, max_output_tokens integer, input_usd_per_mtok numeric, cached_input_usd_per_mtok numeric, output_usd_per_mtok numeric, price_valid_from timestamp with time zone, breaker text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'llm:read',
+                                'listing LLM models');
+  RETURN QUERY
+  SELECT m.model, m.provider, m.tokenizer, m.context_window, m.max_output_tokens,
+         p.input_usd_per_mtok, p.cached_input_usd_per_mtok, p.output_usd_per_mtok,
+         p.valid_from, b.state
+  FROM internal.llm_models AS m
+  LEFT JOIN LATERAL llm.price_at(m.model, internal.now()) AS p ON true
+  LEFT JOIN internal.llm_breakers AS b ON b.provider = m.provider
+  ORDER BY m.provider, m.model;
+END
+$$;
+
+ALTER FUNCTION api.list_llm_models() OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_llm_models(); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_llm_models() IS 'The LLM model catalogue: provider, tokenizer, limits, the price in force, the breaker state.';
+
+--
+-- Name: list_llm_routes(); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_llm_routes() RETURNS TABLE(task text, models text[], fallback_on text[], max_attempts integer, backoff_ms integer, timeout_ms integer, max_output_tokens integer, cache_ttl_seconds integer, output_schema jsonb, max_repairs integer, version integer, updated_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'llm:read',
+                                'listing LLM routes');
+  RETURN QUERY SELECT r.task, r.models, r.fallback_on, r.max_attempts, r.backoff_ms,
+                      r.timeout_ms, r.max_output_tokens, r.cache_ttl_seconds, r.output_schema,
+                      r.max_repairs, r.version, r.updated_at
+  FROM llm.routes AS r WHERE r.tenant_id = internal.current_tenant_id() ORDER BY r.task;
+END
+$$;
+
+ALTER FUNCTION api.list_llm_routes() OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_llm_routes(); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_llm_routes() IS 'The tenant''s LLM routes, one per task.';
+
+--
 -- Name: list_object_tuples(text); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -2457,6 +2910,50 @@ ALTER FUNCTION api.list_type_versions(p_name text) OWNER TO claw_owner;
 COMMENT ON FUNCTION api.list_type_versions(p_name text) IS 'The history of an object type''s definition: one row per version with the whole definition, who changed it and when.';
 
 --
+-- Name: llm_usage(date, date); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.llm_usage(p_from date, p_to date) RETURNS TABLE(day date, task text, model text, calls bigint, failed bigint, cache_hits bigint, input_tokens bigint, output_tokens bigint, cached_tokens bigint, cost_usd numeric)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_tenant uuid;
+  v_zone text;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'llm:read',
+                                'reading LLM usage');
+  IF p_from IS NULL OR p_to IS NULL OR p_to < p_from OR p_to - p_from > 366 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid date range',
+      DETAIL = pg_catalog.format('%s to %s', p_from, p_to),
+      HINT = 'from <= to, at most 366 days apart';
+  END IF;
+  v_tenant := internal.current_tenant_id();
+  v_zone := llm.tenant_zone(v_tenant);
+  RETURN QUERY
+  SELECT (c.occurred_at AT TIME ZONE v_zone)::date, c.task, c.model, count(*),
+         count(*) FILTER (WHERE c.outcome NOT IN ('ok', 'cache_hit')),
+         count(*) FILTER (WHERE c.outcome = 'cache_hit'),
+         sum(c.input_tokens)::bigint, sum(c.output_tokens)::bigint, sum(c.cached_tokens)::bigint,
+         sum(c.cost_usd)
+  FROM llm.calls AS c
+  WHERE c.tenant_id = v_tenant
+    AND c.occurred_at >= p_from::timestamp AT TIME ZONE v_zone
+    AND c.occurred_at < (p_to + 1)::timestamp AT TIME ZONE v_zone
+  GROUP BY 1, 2, 3
+  ORDER BY 1, 2, 3;
+END
+$$;
+
+ALTER FUNCTION api.llm_usage(p_from date, p_to date) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION llm_usage(p_from date, p_to date); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.llm_usage(p_from date, p_to date) IS 'The tenant''s LLM usage by local day, task and model: calls, failures, cache hits, tokens, cost (USD). Dates are in the tenant''s time zone, inclusive, at most 366 days.';
+
+--
 -- Name: maintain_queue(integer); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -2633,6 +3130,80 @@ ALTER FUNCTION api.record_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token 
 --
 
 COMMENT ON FUNCTION api.record_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_output jsonb, p_kind text, p_started_at timestamp with time zone) IS 'Worker: checkpoint a completed step, once (a second write is 23505); only while holding the run''s lease (CL409 otherwise). Returns running or cancelled.';
+
+--
+-- Name: record_llm_eval_run(text, text, numeric, jsonb, numeric); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.record_llm_eval_run(p_suite text, p_task text, p_threshold numeric, p_results jsonb, p_cost_usd numeric DEFAULT 0) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_tenant uuid;
+  v_run llm.eval_runs;
+  v_base llm.eval_runs;
+  v_cases integer;
+  v_passed integer;
+  v_score numeric;
+BEGIN
+  PERFORM internal.require_size('p_suite', p_suite, 'name'),
+          internal.require_size('p_task', p_task, 'name'),
+          internal.require_size('p_results', p_results, 'batch');
+  PERFORM internal.require_role('{owner,admin,operator,worker}', 'llm:call', 'recording an eval run');
+  v_tenant := internal.current_tenant_id();
+  IF p_suite IS NULL OR p_suite !~ '^[a-z][a-z0-9_.-]{0,62}$' OR p_task IS NULL
+     OR p_threshold IS NULL OR p_threshold NOT BETWEEN 0 AND 1
+     OR p_results IS NULL OR pg_catalog.jsonb_typeof(p_results) <> 'array'
+     OR pg_catalog.jsonb_array_length(p_results) = 0
+     OR EXISTS (SELECT 1 FROM pg_catalog.jsonb_to_recordset(p_results)
+                  AS r(case_id text, scorer text, score numeric, passed boolean)
+                WHERE r.case_id IS NULL OR r.score IS NULL OR r.score NOT BETWEEN 0 AND 1
+                   OR r.passed IS NULL
+                   OR r.scorer IS NULL OR r.scorer NOT IN ('exact', 'json_schema', 'contains',
+                                                           'numeric', 'judge')) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid eval run',
+      DETAIL = 'a suite name, a task, a threshold in 0..1 and a non-empty array of results '
+               '{case_id, scorer exact|json_schema|contains|numeric|judge, score 0..1, passed}',
+      HINT = 'see COMMENT ON FUNCTION api.record_llm_eval_run';
+  END IF;
+  SELECT count(*), count(*) FILTER (WHERE r.passed), avg(r.score)
+    INTO v_cases, v_passed, v_score
+  FROM pg_catalog.jsonb_to_recordset(p_results) AS r(score numeric, passed boolean);
+  SELECT e.* INTO v_base FROM llm.eval_runs AS e
+  WHERE e.tenant_id = v_tenant AND e.suite = p_suite AND e.accepted_at IS NOT NULL
+  ORDER BY e.accepted_at DESC LIMIT 1;
+  INSERT INTO llm.eval_runs (tenant_id, suite, task, cases, passed, score, threshold,
+                             baseline_run_id, baseline_score, regressed, cost_usd, created_by,
+                             created_at)
+  VALUES (v_tenant, p_suite, p_task, v_cases, v_passed, round(v_score, 6), p_threshold,
+          v_base.eval_run_id, v_base.score,
+          coalesce(v_base.score - round(v_score, 6) > p_threshold, false),
+          coalesce(p_cost_usd, 0), internal.current_principal_id(), internal.now())
+  RETURNING * INTO v_run;
+  INSERT INTO llm.eval_results (tenant_id, eval_run_id, case_id, scorer, score, passed, output,
+                                detail)
+  SELECT v_tenant, v_run.eval_run_id, r.case_id, r.scorer, round(r.score, 6), r.passed,
+         pg_catalog.left(r.output, 10000), r.detail
+  FROM pg_catalog.jsonb_to_recordset(p_results)
+         AS r(case_id text, scorer text, score numeric, passed boolean, output text, detail jsonb);
+  RETURN pg_catalog.jsonb_build_object(
+    'eval_run_id', v_run.eval_run_id, 'score', v_run.score, 'passed', v_run.passed,
+    'cases', v_run.cases, 'baseline_run_id', v_run.baseline_run_id,
+    'baseline_score', v_run.baseline_score, 'regressed', v_run.regressed);
+EXCEPTION WHEN unique_violation THEN
+  RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid eval run',
+    DETAIL = 'two results share a case_id', HINT = 'case ids are unique within a suite';
+END
+$_$;
+
+ALTER FUNCTION api.record_llm_eval_run(p_suite text, p_task text, p_threshold numeric, p_results jsonb, p_cost_usd numeric) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION record_llm_eval_run(p_suite text, p_task text, p_threshold numeric, p_results jsonb, p_cost_usd numeric); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.record_llm_eval_run(p_suite text, p_task text, p_threshold numeric, p_results jsonb, p_cost_usd numeric) IS 'Record an eval run of a suite: per-case results; returns its score, the last accepted baseline''s score and whether it regressed beyond the threshold. CL422 bad input.';
 
 --
 -- Name: release_jobs(uuid[], uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -2888,6 +3459,178 @@ ALTER FUNCTION api.send_flow_signal(p_run_id uuid, p_name text, p_payload jsonb)
 --
 
 COMMENT ON FUNCTION api.send_flow_signal(p_run_id uuid, p_name text, p_payload jsonb) IS 'Send a named signal to a flow run; the first signal of a name wins (later ones return false) and is delivered to one waiting step, once.';
+
+--
+-- Name: set_llm_budget(text, text, numeric, uuid, text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.set_llm_budget(p_scope text, p_period text, p_limit_usd numeric, p_principal_id uuid DEFAULT NULL::uuid, p_task text DEFAULT NULL::text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_tenant uuid;
+  v_id uuid;
+  v_problem text;
+BEGIN
+  PERFORM internal.require_size('p_scope', p_scope, 'name'),
+          internal.require_size('p_period', p_period, 'name'),
+          internal.require_size('p_task', p_task, 'name');
+  PERFORM internal.require_role('{owner,admin}', 'llm:admin', 'changing LLM budgets');
+  v_tenant := internal.current_tenant_id();
+  IF p_scope IS NULL OR p_scope NOT IN ('tenant', 'principal', 'task') THEN
+    v_problem := 'scope is tenant, principal or task';
+  ELSIF p_period IS NULL OR p_period NOT IN ('day', 'month') THEN
+    v_problem := 'period is day or month';
+  ELSIF p_limit_usd IS NULL OR p_limit_usd < 0 OR p_limit_usd > 99999999 THEN
+    v_problem := 'the limit is between 0 and 99999999 USD';
+  ELSIF (p_scope = 'principal') <> (p_principal_id IS NOT NULL) THEN
+    v_problem := 'a principal budget names a principal (and only it does)';
+  ELSIF (p_scope = 'task') <> (p_task IS NOT NULL) THEN
+    v_problem := 'a task budget names a task (and only it does)';
+  ELSIF p_task !~ '^[a-z][a-z0-9_.-]{0,62}$' THEN
+    v_problem := 'the task must be lower-case letters, digits, _ . -, starting with a letter';
+  END IF;
+  IF v_problem IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid LLM budget', DETAIL = v_problem,
+      HINT = 'see COMMENT ON FUNCTION api.set_llm_budget';
+  END IF;
+  IF p_principal_id IS NOT NULL THEN
+    PERFORM tenancy.require_principal(p_principal_id);
+  END IF;
+  INSERT INTO llm.budgets AS b (tenant_id, scope, principal_id, task, period, limit_usd,
+                                updated_by)
+  VALUES (v_tenant, p_scope, p_principal_id, p_task, p_period, p_limit_usd,
+          internal.current_principal_id())
+  ON CONFLICT (tenant_id, scope, principal_id, task, period) DO UPDATE
+    SET limit_usd = EXCLUDED.limit_usd, updated_by = EXCLUDED.updated_by,
+        updated_at = internal.now()
+    WHERE b.limit_usd IS DISTINCT FROM EXCLUDED.limit_usd
+  RETURNING b.budget_id INTO v_id;
+  IF v_id IS NULL THEN  -- unchanged
+    SELECT b.budget_id INTO STRICT v_id FROM llm.budgets AS b
+    WHERE b.tenant_id = v_tenant AND b.scope = p_scope AND b.period = p_period
+      AND b.principal_id IS NOT DISTINCT FROM p_principal_id AND b.task IS NOT DISTINCT FROM p_task;
+  END IF;
+  RETURN v_id;
+END
+$_$;
+
+ALTER FUNCTION api.set_llm_budget(p_scope text, p_period text, p_limit_usd numeric, p_principal_id uuid, p_task text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION set_llm_budget(p_scope text, p_period text, p_limit_usd numeric, p_principal_id uuid, p_task text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.set_llm_budget(p_scope text, p_period text, p_limit_usd numeric, p_principal_id uuid, p_task text) IS 'Create or change an LLM budget: scope tenant|principal|task, period day|month (tenant-local), limit in USD. Owner/admin. Returns the budget id. CL404 unknown principal, CL422 bad input.';
+
+--
+-- Name: set_llm_route(text, text[], text[], integer, integer, integer, integer, integer, jsonb, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.set_llm_route(p_task text, p_models text[], p_fallback_on text[] DEFAULT NULL::text[], p_max_attempts integer DEFAULT NULL::integer, p_backoff_ms integer DEFAULT NULL::integer, p_timeout_ms integer DEFAULT NULL::integer, p_max_output_tokens integer DEFAULT NULL::integer, p_cache_ttl_seconds integer DEFAULT NULL::integer, p_output_schema jsonb DEFAULT NULL::jsonb, p_max_repairs integer DEFAULT NULL::integer) RETURNS TABLE(route_id uuid, version integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_tenant uuid;
+  v_unknown text[];
+  v_problem text;
+BEGIN
+  PERFORM internal.require_size('p_task', p_task, 'name'),
+          internal.require_size('p_models', p_models, 'text'),
+          internal.require_size('p_fallback_on', p_fallback_on, 'text'),
+          internal.require_size('p_output_schema', p_output_schema, 'json');
+  PERFORM internal.require_role('{owner,admin}', 'llm:admin', 'changing LLM routes');
+  v_tenant := internal.current_tenant_id();
+  SELECT pg_catalog.array_agg(m.model) INTO v_unknown
+  FROM pg_catalog.unnest(p_models) AS m(model)
+  WHERE NOT EXISTS (SELECT 1 FROM internal.llm_models AS x WHERE x.model = m.model);
+  IF p_task IS NULL OR p_task !~ '^[a-z][a-z0-9_.-]{0,62}$' THEN
+    v_problem := 'the task must be lower-case letters, digits, _ . -, starting with a letter';
+  ELSIF p_models IS NULL OR pg_catalog.cardinality(p_models) NOT BETWEEN 1 AND 8 THEN
+    v_problem := 'a route names 1 to 8 models';
+  ELSIF v_unknown IS NOT NULL THEN
+    v_problem := pg_catalog.format('models not in the catalogue: %s', v_unknown);
+  ELSIF NOT coalesce(p_fallback_on, '{}') <@ '{rate_limited,server_error,timeout,context_overflow}'::text[] THEN
+    v_problem := 'fallback_on takes rate_limited, server_error, timeout, context_overflow';
+  ELSIF p_max_attempts NOT BETWEEN 1 AND 10 OR p_backoff_ms NOT BETWEEN 0 AND 60000
+        OR p_timeout_ms NOT BETWEEN 10 AND 600000 OR p_max_output_tokens NOT BETWEEN 1 AND 200000
+        OR p_cache_ttl_seconds NOT BETWEEN 0 AND 2592000 OR p_max_repairs NOT BETWEEN 0 AND 5 THEN
+    v_problem := 'out of range: max_attempts 1-10, backoff_ms 0-60000, timeout_ms 10-600000, '
+                 'max_output_tokens 1-200000, cache_ttl_seconds 0-2592000, max_repairs 0-5';
+  ELSIF p_output_schema IS NOT NULL AND pg_catalog.jsonb_typeof(p_output_schema) <> 'object' THEN
+    v_problem := 'the output schema must be a JSON object (a JSON schema)';
+  END IF;
+  IF v_problem IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid LLM route', DETAIL = v_problem,
+      HINT = 'see COMMENT ON FUNCTION api.set_llm_route';
+  END IF;
+  INSERT INTO llm.routes AS r (tenant_id, task, models, fallback_on, max_attempts, backoff_ms,
+                               timeout_ms, max_output_tokens, cache_ttl_seconds, output_schema,
+                               max_repairs, updated_by)
+  VALUES (v_tenant, p_task, p_models,
+          coalesce(p_fallback_on, '{rate_limited,server_error,timeout,context_overflow}'),
+          coalesce(p_max_attempts, 2), coalesce(p_backoff_ms, 200), coalesce(p_timeout_ms, 30000),
+          coalesce(p_max_output_tokens, 1024), coalesce(p_cache_ttl_seconds, 0), p_output_schema,
+          coalesce(p_max_repairs, 1), internal.current_principal_id())
+  ON CONFLICT (tenant_id, task) DO UPDATE SET
+    models = EXCLUDED.models,
+    fallback_on = coalesce(p_fallback_on, r.fallback_on),
+    max_attempts = coalesce(p_max_attempts, r.max_attempts),
+    backoff_ms = coalesce(p_backoff_ms, r.backoff_ms),
+    timeout_ms = coalesce(p_timeout_ms, r.timeout_ms),
+    max_output_tokens = coalesce(p_max_output_tokens, r.max_output_tokens),
+    cache_ttl_seconds = coalesce(p_cache_ttl_seconds, r.cache_ttl_seconds),
+    output_schema = coalesce(p_output_schema, r.output_schema),
+    max_repairs = coalesce(p_max_repairs, r.max_repairs),
+    version = r.version + 1, updated_by = EXCLUDED.updated_by, updated_at = internal.now();
+  RETURN QUERY SELECT r.route_id, r.version FROM llm.routes AS r
+  WHERE r.tenant_id = v_tenant AND r.task = p_task;
+END
+$_$;
+
+ALTER FUNCTION api.set_llm_route(p_task text, p_models text[], p_fallback_on text[], p_max_attempts integer, p_backoff_ms integer, p_timeout_ms integer, p_max_output_tokens integer, p_cache_ttl_seconds integer, p_output_schema jsonb, p_max_repairs integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION set_llm_route(p_task text, p_models text[], p_fallback_on text[], p_max_attempts integer, p_backoff_ms integer, p_timeout_ms integer, p_max_output_tokens integer, p_cache_ttl_seconds integer, p_output_schema jsonb, p_max_repairs integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.set_llm_route(p_task text, p_models text[], p_fallback_on text[], p_max_attempts integer, p_backoff_ms integer, p_timeout_ms integer, p_max_output_tokens integer, p_cache_ttl_seconds integer, p_output_schema jsonb, p_max_repairs integer) IS 'Create or change the LLM route of a task: ordered models, fallback rules, attempts, backoff, timeout per attempt, output cap, cache TTL, output schema, repairs. Owner/admin. Returns route id and version. CL422 for bad input.';
+
+--
+-- Name: set_llm_settings(text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.set_llm_settings(p_time_zone text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_size('p_time_zone', p_time_zone, 'name');
+  PERFORM internal.require_role('{owner,admin}', 'llm:admin', 'changing LLM settings');
+  IF p_time_zone IS NULL OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names AS z
+                                        WHERE z.name = p_time_zone) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'unknown time zone',
+      DETAIL = pg_catalog.format('%L is not an IANA time zone name', p_time_zone),
+      HINT = 'for example Australia/Sydney or UTC';
+  END IF;
+  INSERT INTO llm.settings (tenant_id, time_zone, updated_by, updated_at)
+  VALUES (internal.current_tenant_id(), p_time_zone, internal.current_principal_id(),
+          internal.now())
+  ON CONFLICT (tenant_id) DO UPDATE SET time_zone = EXCLUDED.time_zone,
+    updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at
+  WHERE llm.settings.time_zone IS DISTINCT FROM EXCLUDED.time_zone;
+END
+$$;
+
+ALTER FUNCTION api.set_llm_settings(p_time_zone text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION set_llm_settings(p_time_zone text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.set_llm_settings(p_time_zone text) IS 'Set the tenant''s time zone (IANA) for LLM budget windows and usage days. Owner/admin. CL422 for an unknown zone.';
 
 --
 -- Name: set_schedule_paused(uuid, boolean); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -7251,6 +7994,439 @@ $$;
 ALTER FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) OWNER TO claw_owner;
 
 --
+-- Name: breaker_admit(text, interval); Type: FUNCTION; Schema: llm; Owner: claw_owner
+--
+
+CREATE FUNCTION llm.breaker_admit(p_provider text, p_probe_lease interval) RETURNS text
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+  v_now timestamptz := internal.now();
+  v_state text;
+BEGIN
+  SELECT b.state INTO v_state FROM internal.llm_breakers AS b WHERE b.provider = p_provider;
+  IF v_state IS NULL OR v_state = 'closed' THEN
+    RETURN 'closed';
+  END IF;
+  UPDATE internal.llm_breakers AS b
+  SET state = 'half_open', probe_until = v_now + p_probe_lease, updated_at = v_now
+  WHERE b.provider = p_provider
+    AND ((b.state = 'open' AND b.retry_at <= v_now)
+         OR (b.state = 'half_open' AND b.probe_until <= v_now));
+  RETURN CASE WHEN FOUND THEN 'probe' ELSE 'open' END;
+END
+$$;
+
+ALTER FUNCTION llm.breaker_admit(p_provider text, p_probe_lease interval) OWNER TO claw_owner;
+
+--
+-- Name: breaker_record(text, boolean); Type: FUNCTION; Schema: llm; Owner: claw_owner
+--
+
+CREATE FUNCTION llm.breaker_record(p_provider text, p_ok boolean) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+  v_now timestamptz := internal.now();
+BEGIN
+  IF p_ok THEN
+    UPDATE internal.llm_breakers AS b
+    SET state = 'closed', consecutive_failures = 0, opened_at = NULL, retry_at = NULL,
+        probe_until = NULL, updated_at = v_now
+    WHERE b.provider = p_provider AND (b.state <> 'closed' OR b.consecutive_failures > 0);
+  ELSE
+    UPDATE internal.llm_breakers AS b
+    SET consecutive_failures = b.consecutive_failures + 1,
+        state = CASE WHEN b.state = 'half_open'
+                       OR b.consecutive_failures + 1 >= b.failure_threshold THEN 'open'
+                     ELSE b.state END,
+        opened_at = CASE WHEN b.state = 'half_open'
+                           OR (b.state = 'closed'
+                               AND b.consecutive_failures + 1 >= b.failure_threshold)
+                         THEN v_now ELSE b.opened_at END,
+        retry_at = CASE WHEN b.state = 'half_open'
+                          OR (b.state = 'closed'
+                              AND b.consecutive_failures + 1 >= b.failure_threshold)
+                        THEN v_now + b.cooldown ELSE b.retry_at END,
+        probe_until = NULL, updated_at = v_now
+    WHERE b.provider = p_provider;
+  END IF;
+END
+$$;
+
+ALTER FUNCTION llm.breaker_record(p_provider text, p_ok boolean) OWNER TO claw_owner;
+
+--
+-- Name: reservations; Type: TABLE; Schema: llm; Owner: claw_owner
+--
+
+CREATE TABLE llm.reservations (
+    tenant_id uuid NOT NULL,
+    reservation_id uuid DEFAULT uuidv7() NOT NULL,
+    task text NOT NULL,
+    principal_id uuid,
+    flow_run_id uuid,
+    flow_step integer,
+    amount_usd numeric(18,9) NOT NULL,
+    budget_ids uuid[] DEFAULT '{}'::uuid[] NOT NULL,
+    window_starts date[] DEFAULT '{}'::date[] NOT NULL,
+    status text DEFAULT 'held'::text NOT NULL,
+    actual_usd numeric(18,9),
+    late boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    closed_at timestamp with time zone,
+    CONSTRAINT reservations_actual_usd_check CHECK ((actual_usd >= (0)::numeric)),
+    CONSTRAINT reservations_amount_usd_check CHECK ((amount_usd >= (0)::numeric)),
+    CONSTRAINT reservations_check CHECK ((cardinality(budget_ids) = cardinality(window_starts))),
+    CONSTRAINT reservations_check1 CHECK (((status = 'held'::text) = (closed_at IS NULL))),
+    CONSTRAINT reservations_status_check CHECK ((status = ANY (ARRAY['held'::text, 'settled'::text, 'released'::text, 'expired'::text])))
+);
+
+ALTER TABLE ONLY llm.reservations FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE llm.reservations OWNER TO claw_owner;
+
+--
+-- Name: close_reservation(uuid, uuid, numeric); Type: FUNCTION; Schema: llm; Owner: claw_owner
+--
+
+CREATE FUNCTION llm.close_reservation(p_tenant_id uuid, p_reservation_id uuid, p_actual_usd numeric) RETURNS llm.reservations
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+  v_res llm.reservations;
+  v_held numeric;
+BEGIN
+  SELECT * INTO v_res FROM llm.reservations AS r
+  WHERE r.tenant_id = p_tenant_id AND r.reservation_id = p_reservation_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'no such LLM call',
+      DETAIL = pg_catalog.format('reservation %s is not visible in this tenant', p_reservation_id),
+      HINT = 'pass the reservation_id api.begin_llm_call returned';
+  END IF;
+  IF v_res.status IN ('settled', 'released') OR v_res.late THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'LLM call already finished',
+      DETAIL = pg_catalog.format('reservation %s is %s', p_reservation_id, v_res.status),
+      HINT = 'finish a call exactly once';
+  END IF;
+  v_held := CASE WHEN v_res.status = 'held' THEN v_res.amount_usd ELSE 0 END;
+  FOR i IN 1 .. pg_catalog.cardinality(v_res.budget_ids) LOOP
+    UPDATE llm.budget_windows AS w
+    SET reserved_usd = w.reserved_usd - v_held, spent_usd = w.spent_usd + p_actual_usd
+    WHERE w.tenant_id = p_tenant_id AND w.budget_id = v_res.budget_ids[i]
+      AND w.window_start = v_res.window_starts[i];
+  END LOOP;
+  UPDATE llm.reservations AS r
+  SET status = CASE WHEN r.status = 'expired' THEN 'expired'
+                    WHEN p_actual_usd > 0 THEN 'settled' ELSE 'released' END,
+      late = (r.status = 'expired'),
+      actual_usd = p_actual_usd,
+      closed_at = coalesce(r.closed_at, internal.now())
+  WHERE r.tenant_id = p_tenant_id AND r.reservation_id = p_reservation_id
+  RETURNING * INTO v_res;
+  RETURN v_res;
+END
+$$;
+
+ALTER FUNCTION llm.close_reservation(p_tenant_id uuid, p_reservation_id uuid, p_actual_usd numeric) OWNER TO claw_owner;
+
+--
+-- Name: llm_prices; Type: TABLE; Schema: internal; Owner: claw_owner
+--
+
+CREATE TABLE internal.llm_prices (
+    model text NOT NULL,
+    valid_from timestamp with time zone NOT NULL,
+    input_usd_per_mtok numeric(12,6) NOT NULL,
+    cached_input_usd_per_mtok numeric(12,6) NOT NULL,
+    output_usd_per_mtok numeric(12,6) NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT llm_prices_cached_input_usd_per_mtok_check CHECK ((cached_input_usd_per_mtok >= (0)::numeric)),
+    CONSTRAINT llm_prices_input_usd_per_mtok_check CHECK ((input_usd_per_mtok >= (0)::numeric)),
+    CONSTRAINT llm_prices_output_usd_per_mtok_check CHECK ((output_usd_per_mtok >= (0)::numeric))
+);
+
+ALTER TABLE internal.llm_prices OWNER TO claw_owner;
+
+--
+-- Name: cost_usd(internal.llm_prices, integer, integer, integer); Type: FUNCTION; Schema: llm; Owner: claw_owner
+--
+
+CREATE FUNCTION llm.cost_usd(p_price internal.llm_prices, p_input_tokens integer, p_cached_tokens integer, p_output_tokens integer) RETURNS numeric
+    LANGUAGE sql IMMUTABLE
+    AS $$
+  SELECT round(((greatest(p_input_tokens - p_cached_tokens, 0) * p_price.input_usd_per_mtok
+                 + least(p_cached_tokens, p_input_tokens) * p_price.cached_input_usd_per_mtok
+                 + p_output_tokens * p_price.output_usd_per_mtok) / 1000000)::numeric, 9)
+$$;
+
+ALTER FUNCTION llm.cost_usd(p_price internal.llm_prices, p_input_tokens integer, p_cached_tokens integer, p_output_tokens integer) OWNER TO claw_owner;
+
+--
+-- Name: define_model(text, text, text, integer, integer); Type: FUNCTION; Schema: llm; Owner: claw_owner
+--
+
+CREATE FUNCTION llm.define_model(p_model text, p_provider text, p_tokenizer text, p_context_window integer, p_max_output_tokens integer) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+  INSERT INTO internal.llm_models (model, provider, tokenizer, context_window, max_output_tokens)
+  VALUES (p_model, p_provider, p_tokenizer, p_context_window, p_max_output_tokens)
+  ON CONFLICT (model) DO UPDATE SET provider = EXCLUDED.provider,
+    tokenizer = EXCLUDED.tokenizer, context_window = EXCLUDED.context_window,
+    max_output_tokens = EXCLUDED.max_output_tokens;
+EXCEPTION WHEN check_violation OR not_null_violation THEN
+  RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid model definition',
+    DETAIL = SQLERRM,
+    HINT = 'provider anthropic|openai; tokenizer o200k_base|cl100k_base|anthropic_estimate';
+END
+$$;
+
+ALTER FUNCTION llm.define_model(p_model text, p_provider text, p_tokenizer text, p_context_window integer, p_max_output_tokens integer) OWNER TO claw_owner;
+
+--
+-- Name: expire_held(uuid, timestamp with time zone); Type: FUNCTION; Schema: llm; Owner: claw_owner
+--
+
+CREATE FUNCTION llm.expire_held(p_tenant_id uuid, p_now timestamp with time zone) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+  v_ids uuid[];
+  v_w record;
+BEGIN
+  SELECT pg_catalog.array_agg(r.reservation_id) INTO v_ids
+  FROM (SELECT r.reservation_id FROM llm.reservations AS r
+        WHERE r.tenant_id = p_tenant_id AND r.status = 'held' AND r.expires_at <= p_now
+        ORDER BY r.reservation_id LIMIT 1000
+        FOR UPDATE SKIP LOCKED) AS r;
+  IF v_ids IS NULL THEN
+    RETURN 0;
+  END IF;
+  FOR v_w IN
+    SELECT u.budget_id, u.window_start, sum(r.amount_usd) AS amount
+    FROM llm.reservations AS r
+    CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(r.budget_ids), pg_catalog.unnest(r.window_starts))
+      AS u(budget_id, window_start)
+    WHERE r.tenant_id = p_tenant_id AND r.reservation_id = ANY (v_ids)
+    GROUP BY u.budget_id, u.window_start
+    ORDER BY u.budget_id, u.window_start
+  LOOP
+    UPDATE llm.budget_windows AS w SET reserved_usd = w.reserved_usd - v_w.amount
+    WHERE w.tenant_id = p_tenant_id AND w.budget_id = v_w.budget_id
+      AND w.window_start = v_w.window_start;
+  END LOOP;
+  UPDATE llm.reservations AS r SET status = 'expired', closed_at = p_now
+  WHERE r.tenant_id = p_tenant_id AND r.reservation_id = ANY (v_ids);
+  RETURN pg_catalog.cardinality(v_ids);
+END
+$$;
+
+ALTER FUNCTION llm.expire_held(p_tenant_id uuid, p_now timestamp with time zone) OWNER TO claw_owner;
+
+--
+-- Name: expire_reservations(integer); Type: FUNCTION; Schema: llm; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION llm.expire_reservations(p_limit integer) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_now timestamptz := internal.now();
+  v_tenant uuid;
+  v_n integer := 0;
+BEGIN
+  FOR v_tenant IN
+    SELECT DISTINCT r.tenant_id FROM llm.reservations AS r
+    WHERE r.status = 'held' AND r.expires_at <= v_now LIMIT p_limit
+  LOOP
+    v_n := v_n + llm.expire_held(v_tenant, v_now);
+  END LOOP;
+  RETURN v_n;
+END
+$$;
+
+ALTER FUNCTION llm.expire_reservations(p_limit integer) OWNER TO claw_dispatcher;
+
+--
+-- Name: price_at(text, timestamp with time zone); Type: FUNCTION; Schema: llm; Owner: claw_owner
+--
+
+CREATE FUNCTION llm.price_at(p_model text, p_at timestamp with time zone) RETURNS SETOF internal.llm_prices
+    LANGUAGE sql STABLE
+    AS $$
+  SELECT p.* FROM internal.llm_prices AS p
+  WHERE p.model = p_model AND p.valid_from <= p_at
+  ORDER BY p.valid_from DESC LIMIT 1
+$$;
+
+ALTER FUNCTION llm.price_at(p_model text, p_at timestamp with time zone) OWNER TO claw_owner;
+
+--
+-- Name: reserve(uuid, text, uuid, numeric, interval, text, uuid, integer); Type: FUNCTION; Schema: llm; Owner: claw_owner
+--
+
+CREATE FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid DEFAULT NULL::uuid, p_flow_step integer DEFAULT NULL::integer) RETURNS llm.reservations
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+  v_now timestamptz := internal.now();
+  v_ids uuid[];
+  v_starts date[];
+  v_wanted integer;
+  v_bad record;
+  v_res llm.reservations;
+BEGIN
+  IF EXISTS (SELECT 1 FROM llm.reservations AS r
+             WHERE r.tenant_id = p_tenant_id AND r.status = 'held' AND r.expires_at <= v_now) THEN
+    PERFORM llm.expire_held(p_tenant_id, v_now);
+  END IF;
+  WITH b AS (
+    SELECT b.budget_id, b.limit_usd, w.window_start, w.starts_at, w.ends_at
+    FROM llm.budgets AS b
+    CROSS JOIN LATERAL llm.window_for(b.period, v_now, p_zone) AS w
+    WHERE b.tenant_id = p_tenant_id
+      AND (b.scope = 'tenant' OR (b.scope = 'principal' AND b.principal_id = p_principal_id)
+           OR (b.scope = 'task' AND b.task = p_task))
+    ORDER BY b.budget_id),
+  held AS (
+    INSERT INTO llm.budget_windows AS w (tenant_id, budget_id, window_start, starts_at, ends_at,
+                                         reserved_usd)
+    SELECT p_tenant_id, b.budget_id, b.window_start, b.starts_at, b.ends_at, p_amount_usd
+    FROM b WHERE p_amount_usd <= b.limit_usd
+    ORDER BY b.budget_id
+    ON CONFLICT (tenant_id, budget_id, window_start) DO UPDATE
+      SET reserved_usd = w.reserved_usd + EXCLUDED.reserved_usd
+      WHERE w.spent_usd + w.reserved_usd + EXCLUDED.reserved_usd
+            <= (SELECT b.limit_usd FROM b WHERE b.budget_id = w.budget_id)
+    RETURNING w.budget_id, w.window_start)
+  SELECT (SELECT count(*) FROM b),
+         (SELECT pg_catalog.array_agg(h.budget_id ORDER BY h.budget_id) FROM held AS h),
+         (SELECT pg_catalog.array_agg(h.window_start ORDER BY h.budget_id) FROM held AS h)
+    INTO v_wanted, v_ids, v_starts;
+  IF v_wanted > coalesce(pg_catalog.cardinality(v_ids), 0) THEN
+    SELECT b.budget_id, b.scope, b.period, b.limit_usd, b.principal_id, b.task, w.window_start,
+           b.limit_usd - coalesce(x.spent_usd, 0) - coalesce(x.reserved_usd, 0) AS left_usd
+      INTO v_bad
+    FROM llm.budgets AS b
+    CROSS JOIN LATERAL llm.window_for(b.period, v_now, p_zone) AS w
+    LEFT JOIN llm.budget_windows AS x
+      ON x.tenant_id = b.tenant_id AND x.budget_id = b.budget_id AND x.window_start = w.window_start
+    WHERE b.tenant_id = p_tenant_id
+      AND (b.scope = 'tenant' OR (b.scope = 'principal' AND b.principal_id = p_principal_id)
+           OR (b.scope = 'task' AND b.task = p_task))
+      AND b.budget_id <> ALL (coalesce(v_ids, '{}'))
+    ORDER BY b.budget_id LIMIT 1;
+    RAISE EXCEPTION USING ERRCODE = 'CL429', MESSAGE = 'LLM budget exhausted',
+      DETAIL = pg_catalog.format(
+        'the %s %s budget%s (limit %s USD, window from %s) has %s USD left; this call may '
+        'cost up to %s USD', v_bad.period,
+        v_bad.scope, CASE v_bad.scope WHEN 'task' THEN ' of task ' || v_bad.task
+                                      WHEN 'principal' THEN ' of principal '
+                                        || v_bad.principal_id::text ELSE '' END,
+        v_bad.limit_usd, v_bad.window_start, greatest(v_bad.left_usd, 0)::numeric(18, 6),
+        p_amount_usd::numeric(18, 6)),
+      HINT = 'nothing was sent; retry in the next window, lower max_output_tokens, or raise '
+             'the budget (api.set_llm_budget)';
+  END IF;
+  INSERT INTO llm.reservations (tenant_id, task, principal_id, flow_run_id, flow_step,
+                                amount_usd, budget_ids, window_starts, created_at, expires_at)
+  VALUES (p_tenant_id, p_task, p_principal_id, p_flow_run_id, p_flow_step, p_amount_usd,
+          coalesce(v_ids, '{}'), coalesce(v_starts, '{}'), v_now, v_now + p_ttl)
+  RETURNING * INTO v_res;
+  RETURN v_res;
+END
+$$;
+
+ALTER FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid, p_flow_step integer) OWNER TO claw_owner;
+
+--
+-- Name: set_price(text, numeric, numeric, numeric, timestamp with time zone); Type: FUNCTION; Schema: llm; Owner: claw_owner
+--
+
+CREATE FUNCTION llm.set_price(p_model text, p_input_usd_per_mtok numeric, p_cached_input_usd_per_mtok numeric, p_output_usd_per_mtok numeric, p_valid_from timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS timestamp with time zone
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_from timestamptz := coalesce(p_valid_from, internal.now());
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM internal.llm_models AS m WHERE m.model = p_model) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'unknown model',
+      DETAIL = pg_catalog.format('model %L is not in the catalogue', p_model),
+      HINT = 'define it first with llm.define_model';
+  END IF;
+  IF p_input_usd_per_mtok < 0 OR p_cached_input_usd_per_mtok < 0 OR p_output_usd_per_mtok < 0 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'a price cannot be negative',
+      DETAIL = pg_catalog.format('%s / %s / %s USD per million tokens', p_input_usd_per_mtok,
+                                 p_cached_input_usd_per_mtok, p_output_usd_per_mtok),
+      HINT = 'pass input, cached input and output prices >= 0';
+  END IF;
+  INSERT INTO internal.llm_prices (model, valid_from, input_usd_per_mtok,
+                                   cached_input_usd_per_mtok, output_usd_per_mtok)
+  VALUES (p_model, v_from, p_input_usd_per_mtok, p_cached_input_usd_per_mtok,
+          p_output_usd_per_mtok);
+  RETURN v_from;
+EXCEPTION WHEN unique_violation THEN
+  RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'that price version exists',
+    DETAIL = pg_catalog.format('model %L already has a price from %s', p_model, v_from),
+    HINT = 'price versions are never edited: add one with a later valid_from';
+END
+$$;
+
+ALTER FUNCTION llm.set_price(p_model text, p_input_usd_per_mtok numeric, p_cached_input_usd_per_mtok numeric, p_output_usd_per_mtok numeric, p_valid_from timestamp with time zone) OWNER TO claw_owner;
+
+--
+-- Name: tenant_zone(uuid); Type: FUNCTION; Schema: llm; Owner: claw_owner
+--
+
+CREATE FUNCTION llm.tenant_zone(p_tenant_id uuid) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+  SELECT coalesce((SELECT s.time_zone FROM llm.settings AS s WHERE s.tenant_id = p_tenant_id),
+                  'UTC')
+$$;
+
+ALTER FUNCTION llm.tenant_zone(p_tenant_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: tg_append_only(); Type: FUNCTION; Schema: llm; Owner: claw_owner
+--
+
+CREATE FUNCTION llm.tg_append_only() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+  RAISE EXCEPTION USING ERRCODE = 'CL403',
+    MESSAGE = pg_catalog.format('%s.%s is append-only', TG_TABLE_SCHEMA, TG_TABLE_NAME),
+    DETAIL = pg_catalog.format('%s on %s.%s is not allowed', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME),
+    HINT = 'append a correcting row (a price: a newer version) instead of changing history';
+END
+$$;
+
+ALTER FUNCTION llm.tg_append_only() OWNER TO claw_owner;
+
+--
+-- Name: window_for(text, timestamp with time zone, text); Type: FUNCTION; Schema: llm; Owner: claw_owner
+--
+
+CREATE FUNCTION llm.window_for(p_period text, p_at timestamp with time zone, p_zone text, OUT window_start date, OUT starts_at timestamp with time zone, OUT ends_at timestamp with time zone) RETURNS record
+    LANGUAGE sql STABLE
+    AS $$
+  SELECT s.w, s.w::timestamp AT TIME ZONE p_zone,
+         (s.w + CASE p_period WHEN 'day' THEN interval '1 day' ELSE interval '1 month' END)
+           AT TIME ZONE p_zone
+  FROM (SELECT pg_catalog.date_trunc(CASE p_period WHEN 'day' THEN 'day' ELSE 'month' END,
+                                     p_at AT TIME ZONE p_zone)::date AS w) AS s
+$$;
+
+ALTER FUNCTION llm.window_for(p_period text, p_at timestamp with time zone, p_zone text, OUT window_start date, OUT starts_at timestamp with time zone, OUT ends_at timestamp with time zone) OWNER TO claw_owner;
+
+--
 -- Name: check_definition(text, text, text); Type: FUNCTION; Schema: ontology; Owner: claw_owner
 --
 
@@ -10628,6 +11804,49 @@ CREATE TABLE internal.jwt_routes (
 ALTER TABLE internal.jwt_routes OWNER TO claw_owner;
 
 --
+-- Name: llm_breakers; Type: TABLE; Schema: internal; Owner: claw_owner
+--
+
+CREATE TABLE internal.llm_breakers (
+    provider text NOT NULL,
+    state text DEFAULT 'closed'::text NOT NULL,
+    consecutive_failures integer DEFAULT 0 NOT NULL,
+    failure_threshold integer DEFAULT 5 NOT NULL,
+    cooldown interval DEFAULT '00:00:30'::interval NOT NULL,
+    opened_at timestamp with time zone,
+    retry_at timestamp with time zone,
+    probe_until timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT llm_breakers_consecutive_failures_check CHECK ((consecutive_failures >= 0)),
+    CONSTRAINT llm_breakers_cooldown_check CHECK ((cooldown > '00:00:00'::interval)),
+    CONSTRAINT llm_breakers_failure_threshold_check CHECK ((failure_threshold >= 1)),
+    CONSTRAINT llm_breakers_provider_check CHECK ((provider = ANY (ARRAY['anthropic'::text, 'openai'::text]))),
+    CONSTRAINT llm_breakers_state_check CHECK ((state = ANY (ARRAY['closed'::text, 'open'::text, 'half_open'::text])))
+);
+
+ALTER TABLE internal.llm_breakers OWNER TO claw_owner;
+
+--
+-- Name: llm_models; Type: TABLE; Schema: internal; Owner: claw_owner
+--
+
+CREATE TABLE internal.llm_models (
+    model text NOT NULL,
+    provider text NOT NULL,
+    tokenizer text NOT NULL,
+    context_window integer NOT NULL,
+    max_output_tokens integer NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT llm_models_context_window_check CHECK ((context_window > 0)),
+    CONSTRAINT llm_models_max_output_tokens_check CHECK ((max_output_tokens > 0)),
+    CONSTRAINT llm_models_model_check CHECK ((model ~ '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$'::text)),
+    CONSTRAINT llm_models_provider_check CHECK ((provider = ANY (ARRAY['anthropic'::text, 'openai'::text]))),
+    CONSTRAINT llm_models_tokenizer_check CHECK ((tokenizer = ANY (ARRAY['o200k_base'::text, 'cl100k_base'::text, 'anthropic_estimate'::text])))
+);
+
+ALTER TABLE internal.llm_models OWNER TO claw_owner;
+
+--
 -- Name: rate_limits; Type: TABLE; Schema: internal; Owner: claw_owner
 --
 
@@ -10644,6 +11863,249 @@ CREATE TABLE internal.rate_limits (
 );
 
 ALTER TABLE internal.rate_limits OWNER TO claw_owner;
+
+--
+-- Name: budget_windows; Type: TABLE; Schema: llm; Owner: claw_owner
+--
+
+CREATE TABLE llm.budget_windows (
+    tenant_id uuid NOT NULL,
+    budget_id uuid NOT NULL,
+    window_start date NOT NULL,
+    starts_at timestamp with time zone NOT NULL,
+    ends_at timestamp with time zone NOT NULL,
+    spent_usd numeric(18,9) DEFAULT 0 NOT NULL,
+    reserved_usd numeric(18,9) DEFAULT 0 NOT NULL,
+    CONSTRAINT budget_windows_check CHECK ((starts_at < ends_at)),
+    CONSTRAINT budget_windows_reserved_usd_check CHECK ((reserved_usd >= (0)::numeric)),
+    CONSTRAINT budget_windows_spent_usd_check CHECK ((spent_usd >= (0)::numeric))
+);
+
+ALTER TABLE ONLY llm.budget_windows FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE llm.budget_windows OWNER TO claw_owner;
+
+--
+-- Name: budgets; Type: TABLE; Schema: llm; Owner: claw_owner
+--
+
+CREATE TABLE llm.budgets (
+    tenant_id uuid NOT NULL,
+    budget_id uuid DEFAULT uuidv7() NOT NULL,
+    scope text NOT NULL,
+    principal_id uuid,
+    task text,
+    period text NOT NULL,
+    limit_usd numeric(14,6) NOT NULL,
+    updated_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT budgets_check CHECK (((scope = 'principal'::text) = (principal_id IS NOT NULL))),
+    CONSTRAINT budgets_check1 CHECK (((scope = 'task'::text) = (task IS NOT NULL))),
+    CONSTRAINT budgets_limit_usd_check CHECK ((limit_usd >= (0)::numeric)),
+    CONSTRAINT budgets_period_check CHECK ((period = ANY (ARRAY['day'::text, 'month'::text]))),
+    CONSTRAINT budgets_scope_check CHECK ((scope = ANY (ARRAY['tenant'::text, 'principal'::text, 'task'::text]))),
+    CONSTRAINT budgets_task_check CHECK ((task ~ '^[a-z][a-z0-9_.-]{0,62}$'::text))
+);
+
+ALTER TABLE ONLY llm.budgets FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE llm.budgets OWNER TO claw_owner;
+
+--
+-- Name: cache_entries; Type: TABLE; Schema: llm; Owner: claw_owner
+--
+
+CREATE TABLE llm.cache_entries (
+    tenant_id uuid NOT NULL,
+    cache_key bytea NOT NULL,
+    task text NOT NULL,
+    model text NOT NULL,
+    response jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    hits integer DEFAULT 0 NOT NULL,
+    CONSTRAINT cache_entries_cache_key_check CHECK ((length(cache_key) = 32))
+);
+
+ALTER TABLE ONLY llm.cache_entries FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE llm.cache_entries OWNER TO claw_owner;
+
+--
+-- Name: calls; Type: TABLE; Schema: llm; Owner: claw_owner
+--
+
+CREATE TABLE llm.calls (
+    tenant_id uuid NOT NULL,
+    call_id uuid DEFAULT uuidv7() NOT NULL,
+    reservation_id uuid,
+    attempt integer NOT NULL,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    principal_id uuid,
+    task text NOT NULL,
+    flow_run_id uuid,
+    flow_step integer,
+    provider text NOT NULL,
+    model text NOT NULL,
+    route_position integer NOT NULL,
+    input_tokens integer DEFAULT 0 NOT NULL,
+    output_tokens integer DEFAULT 0 NOT NULL,
+    cached_tokens integer DEFAULT 0 NOT NULL,
+    cost_usd numeric(18,9) DEFAULT 0 NOT NULL,
+    price_valid_from timestamp with time zone,
+    latency_ms integer NOT NULL,
+    outcome text NOT NULL,
+    http_status integer,
+    error text,
+    trace_id text,
+    context jsonb,
+    CONSTRAINT calls_attempt_check CHECK ((attempt >= 1)),
+    CONSTRAINT calls_cached_tokens_check CHECK ((cached_tokens >= 0)),
+    CONSTRAINT calls_cost_usd_check CHECK ((cost_usd >= (0)::numeric)),
+    CONSTRAINT calls_error_check CHECK ((length(error) <= 2000)),
+    CONSTRAINT calls_input_tokens_check CHECK ((input_tokens >= 0)),
+    CONSTRAINT calls_latency_ms_check CHECK ((latency_ms >= 0)),
+    CONSTRAINT calls_outcome_check CHECK ((outcome = ANY (ARRAY['ok'::text, 'cache_hit'::text, 'invalid_output'::text, 'rate_limited'::text, 'server_error'::text, 'timeout'::text, 'context_overflow'::text, 'client_error'::text, 'breaker_open'::text]))),
+    CONSTRAINT calls_output_tokens_check CHECK ((output_tokens >= 0)),
+    CONSTRAINT calls_route_position_check CHECK ((route_position >= 1))
+);
+
+ALTER TABLE ONLY llm.calls FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE llm.calls OWNER TO claw_owner;
+
+--
+-- Name: settings; Type: TABLE; Schema: llm; Owner: claw_owner
+--
+
+CREATE TABLE llm.settings (
+    tenant_id uuid NOT NULL,
+    time_zone text DEFAULT 'UTC'::text NOT NULL,
+    updated_by uuid,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT settings_time_zone_check CHECK (((length(time_zone) >= 1) AND (length(time_zone) <= 64)))
+);
+
+ALTER TABLE ONLY llm.settings FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE llm.settings OWNER TO claw_owner;
+
+--
+-- Name: daily_usage; Type: VIEW; Schema: llm; Owner: claw_owner
+--
+
+CREATE VIEW llm.daily_usage WITH (security_invoker='true') AS
+ SELECT c.tenant_id,
+    ((c.occurred_at AT TIME ZONE COALESCE(s.time_zone, 'UTC'::text)))::date AS day,
+    c.task,
+    c.model,
+    c.provider,
+    count(*) AS calls,
+    count(*) FILTER (WHERE (c.outcome <> ALL (ARRAY['ok'::text, 'cache_hit'::text]))) AS failed,
+    count(*) FILTER (WHERE (c.outcome = 'cache_hit'::text)) AS cache_hits,
+    sum(c.input_tokens) AS input_tokens,
+    sum(c.output_tokens) AS output_tokens,
+    sum(c.cached_tokens) AS cached_tokens,
+    sum(c.cost_usd) AS cost_usd,
+    percentile_disc((0.5)::double precision) WITHIN GROUP (ORDER BY c.latency_ms) AS p50_latency_ms
+   FROM (llm.calls c
+     LEFT JOIN llm.settings s ON ((s.tenant_id = c.tenant_id)))
+  GROUP BY c.tenant_id, (((c.occurred_at AT TIME ZONE COALESCE(s.time_zone, 'UTC'::text)))::date), c.task, c.model, c.provider;
+
+ALTER VIEW llm.daily_usage OWNER TO claw_owner;
+
+--
+-- Name: eval_results; Type: TABLE; Schema: llm; Owner: claw_owner
+--
+
+CREATE TABLE llm.eval_results (
+    tenant_id uuid NOT NULL,
+    eval_run_id uuid NOT NULL,
+    case_id text NOT NULL,
+    scorer text NOT NULL,
+    score numeric(7,6) NOT NULL,
+    passed boolean NOT NULL,
+    output text,
+    detail jsonb,
+    CONSTRAINT eval_results_case_id_check CHECK (((length(case_id) >= 1) AND (length(case_id) <= 200))),
+    CONSTRAINT eval_results_score_check CHECK (((score >= (0)::numeric) AND (score <= (1)::numeric))),
+    CONSTRAINT eval_results_scorer_check CHECK ((scorer = ANY (ARRAY['exact'::text, 'json_schema'::text, 'contains'::text, 'numeric'::text, 'judge'::text])))
+);
+
+ALTER TABLE ONLY llm.eval_results FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE llm.eval_results OWNER TO claw_owner;
+
+--
+-- Name: eval_runs; Type: TABLE; Schema: llm; Owner: claw_owner
+--
+
+CREATE TABLE llm.eval_runs (
+    tenant_id uuid NOT NULL,
+    eval_run_id uuid DEFAULT uuidv7() NOT NULL,
+    suite text NOT NULL,
+    task text NOT NULL,
+    cases integer NOT NULL,
+    passed integer NOT NULL,
+    score numeric(7,6) NOT NULL,
+    threshold numeric(7,6) NOT NULL,
+    baseline_run_id uuid,
+    baseline_score numeric(7,6),
+    regressed boolean NOT NULL,
+    cost_usd numeric(18,9) DEFAULT 0 NOT NULL,
+    accepted_at timestamp with time zone,
+    accepted_by uuid,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT eval_runs_cases_check CHECK ((cases >= 0)),
+    CONSTRAINT eval_runs_check CHECK (((passed >= 0) AND (passed <= cases))),
+    CONSTRAINT eval_runs_score_check CHECK (((score >= (0)::numeric) AND (score <= (1)::numeric))),
+    CONSTRAINT eval_runs_suite_check CHECK ((suite ~ '^[a-z][a-z0-9_.-]{0,62}$'::text)),
+    CONSTRAINT eval_runs_threshold_check CHECK (((threshold >= (0)::numeric) AND (threshold <= (1)::numeric)))
+);
+
+ALTER TABLE ONLY llm.eval_runs FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE llm.eval_runs OWNER TO claw_owner;
+
+--
+-- Name: routes; Type: TABLE; Schema: llm; Owner: claw_owner
+--
+
+CREATE TABLE llm.routes (
+    tenant_id uuid NOT NULL,
+    route_id uuid DEFAULT uuidv7() NOT NULL,
+    task text NOT NULL,
+    models text[] NOT NULL,
+    fallback_on text[] DEFAULT '{rate_limited,server_error,timeout,context_overflow}'::text[] NOT NULL,
+    max_attempts integer DEFAULT 2 NOT NULL,
+    backoff_ms integer DEFAULT 200 NOT NULL,
+    timeout_ms integer DEFAULT 30000 NOT NULL,
+    max_output_tokens integer DEFAULT 1024 NOT NULL,
+    cache_ttl_seconds integer DEFAULT 0 NOT NULL,
+    output_schema jsonb,
+    max_repairs integer DEFAULT 1 NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    updated_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT routes_backoff_ms_check CHECK (((backoff_ms >= 0) AND (backoff_ms <= 60000))),
+    CONSTRAINT routes_cache_ttl_seconds_check CHECK (((cache_ttl_seconds >= 0) AND (cache_ttl_seconds <= 2592000))),
+    CONSTRAINT routes_fallback_on_check CHECK ((fallback_on <@ '{rate_limited,server_error,timeout,context_overflow}'::text[])),
+    CONSTRAINT routes_max_attempts_check CHECK (((max_attempts >= 1) AND (max_attempts <= 10))),
+    CONSTRAINT routes_max_output_tokens_check CHECK (((max_output_tokens >= 1) AND (max_output_tokens <= 200000))),
+    CONSTRAINT routes_max_repairs_check CHECK (((max_repairs >= 0) AND (max_repairs <= 5))),
+    CONSTRAINT routes_models_check CHECK (((cardinality(models) >= 1) AND (cardinality(models) <= 8))),
+    CONSTRAINT routes_output_schema_check CHECK (((output_schema IS NULL) OR (jsonb_typeof(output_schema) = 'object'::text))),
+    CONSTRAINT routes_task_check CHECK ((task ~ '^[a-z][a-z0-9_.-]{0,62}$'::text)),
+    CONSTRAINT routes_timeout_ms_check CHECK (((timeout_ms >= 10) AND (timeout_ms <= 600000))),
+    CONSTRAINT routes_version_check CHECK ((version >= 1))
+);
+
+ALTER TABLE ONLY llm.routes FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE llm.routes OWNER TO claw_owner;
 
 --
 -- Name: documents; Type: TABLE; Schema: ontology; Owner: claw_owner
@@ -11190,6 +12652,27 @@ ALTER TABLE ONLY internal.jwt_routes
     ADD CONSTRAINT jwt_routes_tenant_id_jwt_issuer_id_key UNIQUE (tenant_id, jwt_issuer_id);
 
 --
+-- Name: llm_breakers llm_breakers_pkey; Type: CONSTRAINT; Schema: internal; Owner: claw_owner
+--
+
+ALTER TABLE ONLY internal.llm_breakers
+    ADD CONSTRAINT llm_breakers_pkey PRIMARY KEY (provider);
+
+--
+-- Name: llm_models llm_models_pkey; Type: CONSTRAINT; Schema: internal; Owner: claw_owner
+--
+
+ALTER TABLE ONLY internal.llm_models
+    ADD CONSTRAINT llm_models_pkey PRIMARY KEY (model);
+
+--
+-- Name: llm_prices llm_prices_pkey; Type: CONSTRAINT; Schema: internal; Owner: claw_owner
+--
+
+ALTER TABLE ONLY internal.llm_prices
+    ADD CONSTRAINT llm_prices_pkey PRIMARY KEY (model, valid_from);
+
+--
 -- Name: queues queues_pkey; Type: CONSTRAINT; Schema: internal; Owner: claw_owner
 --
 
@@ -11202,6 +12685,83 @@ ALTER TABLE ONLY internal.queues
 
 ALTER TABLE ONLY internal.rate_limits
     ADD CONSTRAINT rate_limits_pkey PRIMARY KEY (rate_key);
+
+--
+-- Name: budget_windows budget_windows_pkey; Type: CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.budget_windows
+    ADD CONSTRAINT budget_windows_pkey PRIMARY KEY (tenant_id, budget_id, window_start);
+
+--
+-- Name: budgets budgets_pkey; Type: CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.budgets
+    ADD CONSTRAINT budgets_pkey PRIMARY KEY (tenant_id, budget_id);
+
+--
+-- Name: budgets budgets_tenant_id_scope_principal_id_task_period_key; Type: CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.budgets
+    ADD CONSTRAINT budgets_tenant_id_scope_principal_id_task_period_key UNIQUE NULLS NOT DISTINCT (tenant_id, scope, principal_id, task, period);
+
+--
+-- Name: cache_entries cache_entries_pkey; Type: CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.cache_entries
+    ADD CONSTRAINT cache_entries_pkey PRIMARY KEY (tenant_id, cache_key);
+
+--
+-- Name: calls calls_pkey; Type: CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.calls
+    ADD CONSTRAINT calls_pkey PRIMARY KEY (tenant_id, call_id);
+
+--
+-- Name: eval_results eval_results_pkey; Type: CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.eval_results
+    ADD CONSTRAINT eval_results_pkey PRIMARY KEY (tenant_id, eval_run_id, case_id);
+
+--
+-- Name: eval_runs eval_runs_pkey; Type: CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.eval_runs
+    ADD CONSTRAINT eval_runs_pkey PRIMARY KEY (tenant_id, eval_run_id);
+
+--
+-- Name: reservations reservations_pkey; Type: CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.reservations
+    ADD CONSTRAINT reservations_pkey PRIMARY KEY (tenant_id, reservation_id);
+
+--
+-- Name: routes routes_pkey; Type: CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.routes
+    ADD CONSTRAINT routes_pkey PRIMARY KEY (tenant_id, route_id);
+
+--
+-- Name: routes routes_tenant_id_task_key; Type: CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.routes
+    ADD CONSTRAINT routes_tenant_id_task_key UNIQUE (tenant_id, task);
+
+--
+-- Name: settings settings_pkey; Type: CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.settings
+    ADD CONSTRAINT settings_pkey PRIMARY KEY (tenant_id);
 
 --
 -- Name: documents documents_pkey; Type: CONSTRAINT; Schema: ontology; Owner: claw_owner
@@ -11500,6 +13060,54 @@ CREATE INDEX runs_tenant_parent_idx ON flow.runs USING btree (tenant_id, parent_
 CREATE INDEX runs_tenant_status_idx ON flow.runs USING btree (tenant_id, status, created_at);
 
 --
+-- Name: budgets_tenant_principal_idx; Type: INDEX; Schema: llm; Owner: claw_owner
+--
+
+CREATE INDEX budgets_tenant_principal_idx ON llm.budgets USING btree (tenant_id, principal_id) WHERE (principal_id IS NOT NULL);
+
+--
+-- Name: calls_tenant_model_idx; Type: INDEX; Schema: llm; Owner: claw_owner
+--
+
+CREATE INDEX calls_tenant_model_idx ON llm.calls USING btree (tenant_id, model, occurred_at);
+
+--
+-- Name: calls_tenant_reservation_idx; Type: INDEX; Schema: llm; Owner: claw_owner
+--
+
+CREATE INDEX calls_tenant_reservation_idx ON llm.calls USING btree (tenant_id, reservation_id);
+
+--
+-- Name: calls_tenant_task_idx; Type: INDEX; Schema: llm; Owner: claw_owner
+--
+
+CREATE INDEX calls_tenant_task_idx ON llm.calls USING btree (tenant_id, task, occurred_at);
+
+--
+-- Name: calls_tenant_time_idx; Type: INDEX; Schema: llm; Owner: claw_owner
+--
+
+CREATE INDEX calls_tenant_time_idx ON llm.calls USING btree (tenant_id, occurred_at);
+
+--
+-- Name: eval_runs_tenant_baseline_idx; Type: INDEX; Schema: llm; Owner: claw_owner
+--
+
+CREATE INDEX eval_runs_tenant_baseline_idx ON llm.eval_runs USING btree (tenant_id, baseline_run_id);
+
+--
+-- Name: eval_runs_tenant_suite_idx; Type: INDEX; Schema: llm; Owner: claw_owner
+--
+
+CREATE INDEX eval_runs_tenant_suite_idx ON llm.eval_runs USING btree (tenant_id, suite, accepted_at);
+
+--
+-- Name: reservations_tenant_held_idx; Type: INDEX; Schema: llm; Owner: claw_owner
+--
+
+CREATE INDEX reservations_tenant_held_idx ON llm.reservations USING btree (tenant_id, expires_at) WHERE (status = 'held'::text);
+
+--
 -- Name: documents_authz_idx; Type: INDEX; Schema: ontology; Owner: claw_owner
 --
 
@@ -11728,6 +13336,62 @@ CREATE TRIGGER "500_audit" AFTER INSERT OR UPDATE OF status ON flow.effects FOR 
 --
 
 CREATE TRIGGER "500_audit" AFTER INSERT OR UPDATE OF status ON flow.runs FOR EACH ROW EXECUTE FUNCTION flow.tg_runs__audit();
+
+--
+-- Name: llm_prices 100_append_only; Type: TRIGGER; Schema: internal; Owner: claw_owner
+--
+
+CREATE TRIGGER "100_append_only" BEFORE DELETE OR UPDATE ON internal.llm_prices FOR EACH ROW EXECUTE FUNCTION llm.tg_append_only();
+
+ALTER TABLE internal.llm_prices ENABLE ALWAYS TRIGGER "100_append_only";
+
+--
+-- Name: llm_prices 100_no_truncate; Type: TRIGGER; Schema: internal; Owner: claw_owner
+--
+
+CREATE TRIGGER "100_no_truncate" BEFORE TRUNCATE ON internal.llm_prices FOR EACH STATEMENT EXECUTE FUNCTION llm.tg_append_only();
+
+ALTER TABLE internal.llm_prices ENABLE ALWAYS TRIGGER "100_no_truncate";
+
+--
+-- Name: calls 100_append_only; Type: TRIGGER; Schema: llm; Owner: claw_owner
+--
+
+CREATE TRIGGER "100_append_only" BEFORE DELETE OR UPDATE ON llm.calls FOR EACH ROW EXECUTE FUNCTION llm.tg_append_only();
+
+ALTER TABLE llm.calls ENABLE ALWAYS TRIGGER "100_append_only";
+
+--
+-- Name: calls 100_no_truncate; Type: TRIGGER; Schema: llm; Owner: claw_owner
+--
+
+CREATE TRIGGER "100_no_truncate" BEFORE TRUNCATE ON llm.calls FOR EACH STATEMENT EXECUTE FUNCTION llm.tg_append_only();
+
+ALTER TABLE llm.calls ENABLE ALWAYS TRIGGER "100_no_truncate";
+
+--
+-- Name: budgets 500_audit_track; Type: TRIGGER; Schema: llm; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON llm.budgets FOR EACH ROW EXECUTE FUNCTION audit.tg_track('budget_id');
+
+--
+-- Name: eval_runs 500_audit_track; Type: TRIGGER; Schema: llm; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER UPDATE ON llm.eval_runs FOR EACH ROW EXECUTE FUNCTION audit.tg_track('eval_run_id');
+
+--
+-- Name: routes 500_audit_track; Type: TRIGGER; Schema: llm; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON llm.routes FOR EACH ROW EXECUTE FUNCTION audit.tg_track('task');
+
+--
+-- Name: settings 500_audit_track; Type: TRIGGER; Schema: llm; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON llm.settings FOR EACH ROW EXECUTE FUNCTION audit.tg_track('tenant_id');
 
 --
 -- Name: links 100_check; Type: TRIGGER; Schema: ontology; Owner: claw_owner
@@ -12044,6 +13708,97 @@ ALTER TABLE ONLY flow.timers
 
 ALTER TABLE ONLY internal.jwt_routes
     ADD CONSTRAINT jwt_routes_tenant_id_jwt_issuer_id_fkey FOREIGN KEY (tenant_id, jwt_issuer_id) REFERENCES tenancy.jwt_issuers(tenant_id, jwt_issuer_id) ON DELETE CASCADE;
+
+--
+-- Name: llm_prices llm_prices_model_fkey; Type: FK CONSTRAINT; Schema: internal; Owner: claw_owner
+--
+
+ALTER TABLE ONLY internal.llm_prices
+    ADD CONSTRAINT llm_prices_model_fkey FOREIGN KEY (model) REFERENCES internal.llm_models(model);
+
+--
+-- Name: budget_windows budget_windows_tenant_id_budget_id_fkey; Type: FK CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.budget_windows
+    ADD CONSTRAINT budget_windows_tenant_id_budget_id_fkey FOREIGN KEY (tenant_id, budget_id) REFERENCES llm.budgets(tenant_id, budget_id);
+
+--
+-- Name: budgets budgets_tenant_id_fkey; Type: FK CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.budgets
+    ADD CONSTRAINT budgets_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: budgets budgets_tenant_id_principal_id_fkey; Type: FK CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.budgets
+    ADD CONSTRAINT budgets_tenant_id_principal_id_fkey FOREIGN KEY (tenant_id, principal_id) REFERENCES tenancy.principals(tenant_id, principal_id);
+
+--
+-- Name: cache_entries cache_entries_tenant_id_fkey; Type: FK CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.cache_entries
+    ADD CONSTRAINT cache_entries_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: calls calls_tenant_id_fkey; Type: FK CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.calls
+    ADD CONSTRAINT calls_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: calls calls_tenant_id_reservation_id_fkey; Type: FK CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.calls
+    ADD CONSTRAINT calls_tenant_id_reservation_id_fkey FOREIGN KEY (tenant_id, reservation_id) REFERENCES llm.reservations(tenant_id, reservation_id);
+
+--
+-- Name: eval_results eval_results_tenant_id_eval_run_id_fkey; Type: FK CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.eval_results
+    ADD CONSTRAINT eval_results_tenant_id_eval_run_id_fkey FOREIGN KEY (tenant_id, eval_run_id) REFERENCES llm.eval_runs(tenant_id, eval_run_id);
+
+--
+-- Name: eval_runs eval_runs_tenant_id_baseline_run_id_fkey; Type: FK CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.eval_runs
+    ADD CONSTRAINT eval_runs_tenant_id_baseline_run_id_fkey FOREIGN KEY (tenant_id, baseline_run_id) REFERENCES llm.eval_runs(tenant_id, eval_run_id);
+
+--
+-- Name: eval_runs eval_runs_tenant_id_fkey; Type: FK CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.eval_runs
+    ADD CONSTRAINT eval_runs_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: reservations reservations_tenant_id_fkey; Type: FK CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.reservations
+    ADD CONSTRAINT reservations_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: routes routes_tenant_id_fkey; Type: FK CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.routes
+    ADD CONSTRAINT routes_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: settings settings_tenant_id_fkey; Type: FK CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.settings
+    ADD CONSTRAINT settings_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
 
 --
 -- Name: documents documents_tenant_id_created_by_fkey; Type: FK CONSTRAINT; Schema: ontology; Owner: claw_owner
@@ -12708,6 +14463,264 @@ CREATE POLICY timers_select_member ON flow.timers FOR SELECT USING (( SELECT int
 --
 
 CREATE POLICY timers_tenant_isolation ON flow.timers AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: budget_windows; Type: ROW SECURITY; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE llm.budget_windows ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: budget_windows budget_windows_insert_caller; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY budget_windows_insert_caller ON llm.budget_windows FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: budget_windows budget_windows_select_member; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY budget_windows_select_member ON llm.budget_windows FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: budget_windows budget_windows_tenant_isolation; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY budget_windows_tenant_isolation ON llm.budget_windows AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: budget_windows budget_windows_update_caller; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY budget_windows_update_caller ON llm.budget_windows FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: budgets; Type: ROW SECURITY; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE llm.budgets ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: budgets budgets_insert_admin; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY budgets_insert_admin ON llm.budgets FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: budgets budgets_select_member; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY budgets_select_member ON llm.budgets FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: budgets budgets_tenant_isolation; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY budgets_tenant_isolation ON llm.budgets AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: budgets budgets_update_admin; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY budgets_update_admin ON llm.budgets FOR UPDATE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: cache_entries; Type: ROW SECURITY; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE llm.cache_entries ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: cache_entries cache_entries_insert_caller; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY cache_entries_insert_caller ON llm.cache_entries FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: cache_entries cache_entries_select_caller; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY cache_entries_select_caller ON llm.cache_entries FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: cache_entries cache_entries_tenant_isolation; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY cache_entries_tenant_isolation ON llm.cache_entries AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: cache_entries cache_entries_update_caller; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY cache_entries_update_caller ON llm.cache_entries FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: calls; Type: ROW SECURITY; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE llm.calls ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: calls calls_insert_caller; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY calls_insert_caller ON llm.calls FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: calls calls_select_member; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY calls_select_member ON llm.calls FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: calls calls_tenant_isolation; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY calls_tenant_isolation ON llm.calls AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: eval_results; Type: ROW SECURITY; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE llm.eval_results ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: eval_results eval_results_insert_caller; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY eval_results_insert_caller ON llm.eval_results FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: eval_results eval_results_select_member; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY eval_results_select_member ON llm.eval_results FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: eval_results eval_results_tenant_isolation; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY eval_results_tenant_isolation ON llm.eval_results AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: eval_runs; Type: ROW SECURITY; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE llm.eval_runs ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: eval_runs eval_runs_insert_caller; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY eval_runs_insert_caller ON llm.eval_runs FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: eval_runs eval_runs_select_member; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY eval_runs_select_member ON llm.eval_runs FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: eval_runs eval_runs_tenant_isolation; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY eval_runs_tenant_isolation ON llm.eval_runs AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: eval_runs eval_runs_update_admin; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY eval_runs_update_admin ON llm.eval_runs FOR UPDATE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: reservations; Type: ROW SECURITY; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE llm.reservations ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: reservations reservations_insert_caller; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY reservations_insert_caller ON llm.reservations FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: reservations reservations_select_member; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY reservations_select_member ON llm.reservations FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: reservations reservations_tenant_isolation; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY reservations_tenant_isolation ON llm.reservations AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: reservations reservations_update_caller; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY reservations_update_caller ON llm.reservations FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: routes; Type: ROW SECURITY; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE llm.routes ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: routes routes_insert_admin; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY routes_insert_admin ON llm.routes FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: routes routes_select_member; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY routes_select_member ON llm.routes FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: routes routes_tenant_isolation; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY routes_tenant_isolation ON llm.routes AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: routes routes_update_admin; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY routes_update_admin ON llm.routes FOR UPDATE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: settings; Type: ROW SECURITY; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE llm.settings ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: settings settings_insert_admin; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY settings_insert_admin ON llm.settings FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+
+--
+-- Name: settings settings_select_member; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY settings_select_member ON llm.settings FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+
+--
+-- Name: settings settings_tenant_isolation; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY settings_tenant_isolation ON llm.settings AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: settings settings_update_admin; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY settings_update_admin ON llm.settings FOR UPDATE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
 
 --
 -- Name: documents; Type: ROW SECURITY; Schema: ontology; Owner: claw_owner
@@ -13394,6 +15407,12 @@ GRANT USAGE ON SCHEMA internal TO claw_dispatcher;
 GRANT USAGE ON SCHEMA internal TO claw_operator_reader;
 
 --
+-- Name: SCHEMA llm; Type: ACL; Schema: -; Owner: claw_owner
+--
+
+GRANT ALL ON SCHEMA llm TO claw_dispatcher;
+
+--
 -- Name: SCHEMA ontology; Type: ACL; Schema: -; Owner: claw_owner
 --
 
@@ -13448,6 +15467,13 @@ GRANT ALL ON FUNCTION admin.list_tenants(p_reason text) TO claw_admin;
 REVOKE ALL ON FUNCTION admin.record_read(p_tenant_id uuid, p_what text, p_reason text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION accept_llm_eval_run(p_eval_run_id uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.accept_llm_eval_run(p_eval_run_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.accept_llm_eval_run(p_eval_run_id uuid) TO claw_runtime;
+
+--
 -- Name: FUNCTION act_as_job(p_job_id uuid, p_lease_token uuid); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -13481,6 +15507,14 @@ GRANT ALL ON FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_leas
 
 REVOKE ALL ON FUNCTION api.begin_idempotent_request(p_key text, p_method text, p_path text, p_request_sha256 text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.begin_idempotent_request(p_key text, p_method text, p_path text, p_request_sha256 text) TO claw_runtime;
+
+--
+-- Name: FUNCTION begin_llm_call(p_task text, p_input_tokens integer, p_max_output_tokens integer, p_request_hash text, p_flow_run_id uuid, p_flow_step integer, p_trace_id text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.begin_llm_call(p_task text, p_input_tokens integer, p_max_output_tokens integer, p_request_hash text, p_flow_run_id uuid, p_flow_step integer, p_trace_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.begin_llm_call(p_task text, p_input_tokens integer, p_max_output_tokens integer, p_request_hash text, p_flow_run_id uuid, p_flow_step integer, p_trace_id text) TO claw_runtime;
+GRANT ALL ON FUNCTION api.begin_llm_call(p_task text, p_input_tokens integer, p_max_output_tokens integer, p_request_hash text, p_flow_run_id uuid, p_flow_step integer, p_trace_id text) TO claw_worker;
 
 --
 -- Name: FUNCTION cancel_flow_run(p_run_id uuid); Type: ACL; Schema: api; Owner: claw_owner
@@ -13668,6 +15702,13 @@ GRANT ALL ON FUNCTION api.enqueue_jobs(p_jobs jsonb) TO claw_runtime;
 GRANT ALL ON FUNCTION api.enqueue_jobs(p_jobs jsonb) TO claw_worker;
 
 --
+-- Name: FUNCTION expire_llm_reservations(p_limit integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.expire_llm_reservations(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.expire_llm_reservations(p_limit integer) TO claw_worker;
+
+--
 -- Name: FUNCTION explain_permission(p_object text, p_relation text, p_subject text, p_consistency_token text); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -13702,6 +15743,14 @@ GRANT ALL ON FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error te
 
 REVOKE ALL ON FUNCTION api.finish_idempotent_request(p_key text, p_status integer, p_headers jsonb, p_body text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.finish_idempotent_request(p_key text, p_status integer, p_headers jsonb, p_body text) TO claw_runtime;
+
+--
+-- Name: FUNCTION finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text) TO claw_runtime;
+GRANT ALL ON FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text) TO claw_worker;
 
 --
 -- Name: FUNCTION flow_cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid); Type: ACL; Schema: api; Owner: claw_owner
@@ -13840,6 +15889,46 @@ GRANT ALL ON FUNCTION api.list_links(p_object_id uuid, p_link_type text) TO claw
 GRANT ALL ON FUNCTION api.list_links(p_object_id uuid, p_link_type text) TO claw_worker;
 
 --
+-- Name: FUNCTION list_llm_budgets(); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_llm_budgets() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_llm_budgets() TO claw_runtime;
+GRANT ALL ON FUNCTION api.list_llm_budgets() TO claw_worker;
+
+--
+-- Name: FUNCTION list_llm_calls(p_task text, p_limit integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_llm_calls(p_task text, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_llm_calls(p_task text, p_limit integer) TO claw_runtime;
+GRANT ALL ON FUNCTION api.list_llm_calls(p_task text, p_limit integer) TO claw_worker;
+
+--
+-- Name: FUNCTION list_llm_eval_runs(p_suite text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_llm_eval_runs(p_suite text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_llm_eval_runs(p_suite text) TO claw_runtime;
+GRANT ALL ON FUNCTION api.list_llm_eval_runs(p_suite text) TO claw_worker;
+
+--
+-- Name: FUNCTION list_llm_models(); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_llm_models() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_llm_models() TO claw_runtime;
+GRANT ALL ON FUNCTION api.list_llm_models() TO claw_worker;
+
+--
+-- Name: FUNCTION list_llm_routes(); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_llm_routes() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_llm_routes() TO claw_runtime;
+GRANT ALL ON FUNCTION api.list_llm_routes() TO claw_worker;
+
+--
 -- Name: FUNCTION list_object_tuples(p_object text); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -13909,6 +15998,14 @@ GRANT ALL ON FUNCTION api.list_type_versions(p_name text) TO claw_runtime;
 GRANT ALL ON FUNCTION api.list_type_versions(p_name text) TO claw_worker;
 
 --
+-- Name: FUNCTION llm_usage(p_from date, p_to date); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.llm_usage(p_from date, p_to date) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.llm_usage(p_from date, p_to date) TO claw_runtime;
+GRANT ALL ON FUNCTION api.llm_usage(p_from date, p_to date) TO claw_worker;
+
+--
 -- Name: FUNCTION maintain_queue(p_retention_days integer); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -13965,6 +16062,14 @@ REVOKE ALL ON FUNCTION api.record_flow_step(p_run_id uuid, p_job_id uuid, p_leas
 GRANT ALL ON FUNCTION api.record_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_output jsonb, p_kind text, p_started_at timestamp with time zone) TO claw_worker;
 
 --
+-- Name: FUNCTION record_llm_eval_run(p_suite text, p_task text, p_threshold numeric, p_results jsonb, p_cost_usd numeric); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.record_llm_eval_run(p_suite text, p_task text, p_threshold numeric, p_results jsonb, p_cost_usd numeric) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.record_llm_eval_run(p_suite text, p_task text, p_threshold numeric, p_results jsonb, p_cost_usd numeric) TO claw_runtime;
+GRANT ALL ON FUNCTION api.record_llm_eval_run(p_suite text, p_task text, p_threshold numeric, p_results jsonb, p_cost_usd numeric) TO claw_worker;
+
+--
 -- Name: FUNCTION release_jobs(p_job_ids uuid[], p_lease_token uuid); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -14006,6 +16111,27 @@ GRANT ALL ON FUNCTION api.search_documents(p_query text, p_embedding text, p_lim
 
 REVOKE ALL ON FUNCTION api.send_flow_signal(p_run_id uuid, p_name text, p_payload jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.send_flow_signal(p_run_id uuid, p_name text, p_payload jsonb) TO claw_runtime;
+
+--
+-- Name: FUNCTION set_llm_budget(p_scope text, p_period text, p_limit_usd numeric, p_principal_id uuid, p_task text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.set_llm_budget(p_scope text, p_period text, p_limit_usd numeric, p_principal_id uuid, p_task text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.set_llm_budget(p_scope text, p_period text, p_limit_usd numeric, p_principal_id uuid, p_task text) TO claw_runtime;
+
+--
+-- Name: FUNCTION set_llm_route(p_task text, p_models text[], p_fallback_on text[], p_max_attempts integer, p_backoff_ms integer, p_timeout_ms integer, p_max_output_tokens integer, p_cache_ttl_seconds integer, p_output_schema jsonb, p_max_repairs integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.set_llm_route(p_task text, p_models text[], p_fallback_on text[], p_max_attempts integer, p_backoff_ms integer, p_timeout_ms integer, p_max_output_tokens integer, p_cache_ttl_seconds integer, p_output_schema jsonb, p_max_repairs integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.set_llm_route(p_task text, p_models text[], p_fallback_on text[], p_max_attempts integer, p_backoff_ms integer, p_timeout_ms integer, p_max_output_tokens integer, p_cache_ttl_seconds integer, p_output_schema jsonb, p_max_repairs integer) TO claw_runtime;
+
+--
+-- Name: FUNCTION set_llm_settings(p_time_zone text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.set_llm_settings(p_time_zone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.set_llm_settings(p_time_zone text) TO claw_runtime;
 
 --
 -- Name: FUNCTION set_schedule_paused(p_schedule_id uuid, p_paused boolean); Type: ACL; Schema: api; Owner: claw_owner
@@ -14864,6 +16990,92 @@ REVOKE ALL ON FUNCTION internal.verified_context(OUT tenant_id uuid, OUT princip
 GRANT ALL ON FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) TO claw_dispatcher;
 
 --
+-- Name: FUNCTION breaker_admit(p_provider text, p_probe_lease interval); Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION llm.breaker_admit(p_provider text, p_probe_lease interval) FROM PUBLIC;
+
+--
+-- Name: FUNCTION breaker_record(p_provider text, p_ok boolean); Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION llm.breaker_record(p_provider text, p_ok boolean) FROM PUBLIC;
+
+--
+-- Name: TABLE reservations; Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+GRANT SELECT,UPDATE ON TABLE llm.reservations TO claw_dispatcher;
+
+--
+-- Name: FUNCTION close_reservation(p_tenant_id uuid, p_reservation_id uuid, p_actual_usd numeric); Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION llm.close_reservation(p_tenant_id uuid, p_reservation_id uuid, p_actual_usd numeric) FROM PUBLIC;
+
+--
+-- Name: FUNCTION cost_usd(p_price internal.llm_prices, p_input_tokens integer, p_cached_tokens integer, p_output_tokens integer); Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION llm.cost_usd(p_price internal.llm_prices, p_input_tokens integer, p_cached_tokens integer, p_output_tokens integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION define_model(p_model text, p_provider text, p_tokenizer text, p_context_window integer, p_max_output_tokens integer); Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION llm.define_model(p_model text, p_provider text, p_tokenizer text, p_context_window integer, p_max_output_tokens integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION expire_held(p_tenant_id uuid, p_now timestamp with time zone); Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION llm.expire_held(p_tenant_id uuid, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION llm.expire_held(p_tenant_id uuid, p_now timestamp with time zone) TO claw_dispatcher;
+
+--
+-- Name: FUNCTION expire_reservations(p_limit integer); Type: ACL; Schema: llm; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION llm.expire_reservations(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION llm.expire_reservations(p_limit integer) TO claw_owner;
+
+--
+-- Name: FUNCTION price_at(p_model text, p_at timestamp with time zone); Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION llm.price_at(p_model text, p_at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid, p_flow_step integer); Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid, p_flow_step integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION set_price(p_model text, p_input_usd_per_mtok numeric, p_cached_input_usd_per_mtok numeric, p_output_usd_per_mtok numeric, p_valid_from timestamp with time zone); Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION llm.set_price(p_model text, p_input_usd_per_mtok numeric, p_cached_input_usd_per_mtok numeric, p_output_usd_per_mtok numeric, p_valid_from timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION tenant_zone(p_tenant_id uuid); Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION llm.tenant_zone(p_tenant_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_append_only(); Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION llm.tg_append_only() FROM PUBLIC;
+
+--
+-- Name: FUNCTION window_for(p_period text, p_at timestamp with time zone, p_zone text, OUT window_start date, OUT starts_at timestamp with time zone, OUT ends_at timestamp with time zone); Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION llm.window_for(p_period text, p_at timestamp with time zone, p_zone text, OUT window_start date, OUT starts_at timestamp with time zone, OUT ends_at timestamp with time zone) FROM PUBLIC;
+
+--
 -- Name: FUNCTION check_definition(p_what text, p_name text, p_description text); Type: ACL; Schema: ontology; Owner: claw_owner
 --
 
@@ -15346,6 +17558,12 @@ GRANT SELECT,INSERT,UPDATE ON TABLE events.purges TO claw_dispatcher;
 --
 
 GRANT SELECT,UPDATE ON TABLE internal.rate_limits TO claw_dispatcher;
+
+--
+-- Name: TABLE budget_windows; Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+GRANT SELECT,UPDATE ON TABLE llm.budget_windows TO claw_dispatcher;
 
 --
 -- Name: TABLE pg_stat_activity; Type: ACL; Schema: pg_catalog; Owner: postgres

@@ -50,6 +50,9 @@ def test_embedded_lifecycle_and_demo(claw_env: dict[str, str]) -> None:
     assert "may user:alice view Smith's invoice? allowed" in demo.stdout, demo.stdout
     assert "may user:bob view it? denied" in demo.stdout
     assert "search results outside what each user may see: 0" in demo.stdout
+    assert "-> rate_limited (429" in demo.stdout and "fell back to claude-haiku-4-5" in demo.stdout
+    assert "remaining" in demo.stdout and "refused before sending: CL429" in demo.stdout
+    assert "eval dispatch-summary: score 1.000 (5/5 passed" in demo.stdout
     assert "demo.report ran" in demo.stderr
 
     status = run_cli("db", "status", env=claw_env)

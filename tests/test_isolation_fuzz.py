@@ -33,7 +33,8 @@ from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from conftest import (Cluster, Database, Tenant, create_database, drop_database,
-                      seed_authz, seed_flows, seed_jwt, seed_ontology, seed_queue, seed_tenants)
+                      seed_authz, seed_flows, seed_jwt, seed_llm, seed_ontology, seed_queue,
+                      seed_tenants)
 
 STATEMENTS = int(os.environ.get("CLAW_FUZZ_STATEMENTS", "10000"))
 FUZZ_STATS: dict[str, int] = {"statements": 0, "leaks": 0, "errors_compared": 0,
@@ -60,6 +61,11 @@ API_SOURCES = {
     "api.list_tools()": ["tool_id", "name", "side_effect", "version", "enabled"],
     "api.search_documents(p_query => 'invoice note', p_relation => NULL, p_mode => 'text')": [
         "document_id", "object_id", "authz_object", "title", "score"],
+    "api.list_llm_routes()": ["task", "models", "version"],
+    "api.list_llm_budgets()": ["budget_id", "scope", "limit_usd", "spent_usd", "reserved_usd"],
+    "api.list_llm_calls()": ["call_id", "reservation_id", "model", "outcome", "cost_usd"],
+    "api.llm_usage(current_date - 2, current_date + 2)": ["day", "task", "model", "calls", "cost_usd"],
+    "api.list_llm_eval_runs()": ["eval_run_id", "suite", "score", "regressed"],
 }
 
 
@@ -110,6 +116,7 @@ def world(cluster: Cluster) -> Iterator[World]:
     seed_authz(full, tenants)
     seed_ontology(full, tenants)
     seed_jwt(full, tenants)
+    seed_llm(full, tenants)
     with full.connect() as conn:
         tables = tenant_tables(conn)
         ids = sorted({str(r[0]) for r in conn.execute(
@@ -119,7 +126,9 @@ def world(cluster: Cluster) -> Iterator[World]:
             "UNION SELECT run_id FROM flow.runs UNION SELECT type_id FROM ontology.object_types "
             "UNION SELECT object_id FROM ontology.objects UNION SELECT link_id FROM ontology.links "
             "UNION SELECT tool_id FROM ontology.tools UNION SELECT jwt_issuer_id FROM tenancy.jwt_issuers "
-            "UNION SELECT jwt_key_id FROM tenancy.jwt_keys")})
+            "UNION SELECT jwt_key_id FROM tenancy.jwt_keys UNION SELECT route_id FROM llm.routes "
+            "UNION SELECT budget_id FROM llm.budgets UNION SELECT reservation_id FROM llm.reservations "
+            "UNION SELECT call_id FROM llm.calls UNION SELECT eval_run_id FROM llm.eval_runs")})
     aonly = create_database(cluster, full.name)
     delete_other_tenants(aonly, tenants["a"].tenant_id)
     a = tenants["a"]

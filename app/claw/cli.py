@@ -11,6 +11,7 @@
     claw jwt add TENANT ISS AUD [--skew S] [--jwks-url URL] | set-keys ISSUER --file F | --url U
              | refresh ISSUER | remove-key ISSUER KID | remove ISSUER | skew ISSUER S
              | link ISSUER SUB PRINCIPAL | list
+    claw eval SUITE [--api-key KEY] [--fake] [--accept]
     claw demo
 """
 
@@ -241,6 +242,16 @@ def build_parser() -> argparse.ArgumentParser:
     p_queue.add_argument("args", nargs="*")
     p_queue.add_argument("--burst", type=int, default=None)
 
+    p_eval = sub.add_parser("eval", help="run an LLM eval suite (evals/SUITE.json) through "
+                            "its task's route; exit 1 on a regression beyond its threshold")
+    p_eval.add_argument("suite", help="a suite name (evals/NAME.json) or a path")
+    p_eval.add_argument("--api-key", default=os.environ.get("CLAW_API_KEY"),
+                        help="the tenant's API key (default: $CLAW_API_KEY)")
+    p_eval.add_argument("--fake", action="store_true",
+                        help="answer with local fake providers (each case's fake_answer)")
+    p_eval.add_argument("--accept", action="store_true",
+                        help="accept the run as the suite's baseline unless it regressed")
+
     sub.add_parser("demo", help="start, migrate, seed, and show what Claw did")
     return parser
 
@@ -274,6 +285,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_worker(args, cfg)
         if args.command == "queue":
             return cmd_queue(args, cfg)
+        if args.command == "eval":
+            from claw.llm.evals import run_cli
+
+            return run_cli(db.role_url(cfg, "runtime"), cfg.root, args.suite, args.api_key,
+                           fake=args.fake, accept_run=args.accept)
         if args.command == "demo":
             from claw.demo import run_demo
 

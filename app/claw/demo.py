@@ -152,6 +152,13 @@ def run_demo(cfg: config.Settings) -> int:
     if rc:
         return rc
 
+    print("== LLM calls: routed with a fallback, ledgered, budgeted, refused over budget, evaluated")
+    from claw.llm import demo as llm_demo
+
+    rc = llm_demo.run(runtime, key_a, cfg.root)
+    if rc:
+        return rc
+
     print("== the audit ledger")
     checkpoint = cfg.cluster.home / "audit-checkpoint.json" if cfg.embedded else None
     rc = audit.run_verify(admin, None)

@@ -59,6 +59,8 @@ TICK = "SELECT api.tick_schedules(p_limit => 100)"
 MAINTAIN = "SELECT api.maintain_queue()"
 # retention of the event outbox (7 days) and of idempotency keys (24 hours)
 PURGE = "SELECT api.purge_events(), api.purge_idempotency_keys()"
+# LLM budget reservations whose caller died are given back once past their deadline.
+SWEEP_LLM = "SELECT api.expire_llm_reservations()"
 
 
 class PermanentError(Exception):
@@ -389,13 +391,16 @@ class Worker:
 
     async def _control(self, conn: psycopg.AsyncConnection[Any]) -> None:
         last_beat = last_tick = time.monotonic()
-        last_maintain = time.monotonic()
+        last_maintain = last_sweep = time.monotonic()
         while True:
             await asyncio.sleep(0.25)
             now = time.monotonic()
             if self.tick and now - last_tick >= 1.0:
                 last_tick = now
                 await self._exec(conn, "tick", TICK)
+            if self.tick and now - last_sweep >= 30.0:
+                last_sweep = now
+                await self._exec(conn, "llm sweep", SWEEP_LLM)
             if now - last_beat >= self.lease_seconds / 3:
                 last_beat = now
                 await self._heartbeat(conn)

@@ -15,9 +15,9 @@ CREATE TEMP TABLE t AS
   SELECT 'b', * FROM tenancy.create_tenant('tenant-b', 'B', 'alice', 'Alice B');
 -- queue rows of both tenants: jobs and fairness cursors through the api, a finished job
 -- through a worker's claim and completion, a schedule and one of its fires; flow rows;
--- ontology rows
+-- ontology rows; LLM rows
 DO $$
-DECLARE r record; v_token uuid; v_ids uuid[]; v_sched uuid; v_run uuid; v_obj uuid;
+DECLARE r record; v_token uuid; v_ids uuid[]; v_sched uuid; v_run uuid; v_obj uuid; v_llm jsonb;
 BEGIN
   FOR r IN SELECT * FROM t LOOP
     PERFORM internal.set_context(r.tenant_id, r.principal_id, '{owner}');
@@ -57,6 +57,17 @@ BEGIN
     INSERT INTO edge.request_limits (tenant_id, tenant_per_minute, tenant_burst,
                                      credential_per_minute, credential_burst, updated_at)
     VALUES (r.tenant_id, 100, 10, 50, 5, now());
+    -- LLM rows: settings, a caching route, a budget and its window, a settled reservation
+    -- with its ledger row, a cache entry, an eval run with a result
+    PERFORM api.set_llm_settings('Australia/Sydney');
+    PERFORM api.set_llm_route('summarise', '{gpt-4o-mini}', p_cache_ttl_seconds => 60);
+    PERFORM api.set_llm_budget('tenant', 'day', 5);
+    v_llm := api.begin_llm_call('summarise', 10, p_request_hash => repeat('ab', 32));
+    PERFORM api.finish_llm_call((v_llm ->> 'reservation_id')::uuid,
+      '[{"model": "gpt-4o-mini", "route_position": 1, "outcome": "ok", "input_tokens": 10, "output_tokens": 5}]',
+      '{"text": "x"}', repeat('ab', 32));
+    PERFORM api.record_llm_eval_run('seed', 'summarise', 0.05,
+      '[{"case_id": "c1", "scorer": "exact", "score": 1, "passed": true}]');
   END LOOP;
   PERFORM internal.clear_context();
   SELECT array_agg(job_id), min(lease_token::text)::uuid INTO v_ids, v_token

@@ -1,0 +1,375 @@
+-- Routed model calls, as the application (api.authenticate) or a worker holding a job
+-- (api.act_as_job) makes them. Two round trips frame the provider requests Python sends:
+--   api.begin_llm_call   route, cache, breakers, budget reservation (CL429 before anything
+--                        is sent)
+--   api.finish_llm_call  the ledger rows, their cost (SQL, from the price in force), the
+--                        settlement, the breakers, the cache
+-- and the ledger is read back with api.list_llm_calls / api.llm_usage (or, for an operator in
+-- psql, the llm.daily_usage view).
+-- Who: calls need owner, admin, operator or worker (scope llm:call); reads any tenant role.
+
+-- api.begin_llm_call: start a call of task p_task whose assembled input counts
+-- p_input_tokens (the model family's tokenizer, counted by the caller).
+-- Returns jsonb:
+--   cached       the cached response when the route caches and p_request_hash (the caller's
+--                sha256 of parameters and assembled context) hits an entry within its TTL;
+--                a cache_hit row is on the ledger at zero cost and nothing is reserved.
+--   reservation_id, expires_at, reserved_usd   otherwise: the worst case held on every budget
+--                that applies (the most expensive model of the chain at p_input_tokens in and
+--                the output cap out); the caller must finish before expires_at.
+--   route        fallback_on, max_attempts, backoff_ms, timeout_ms, max_output_tokens,
+--                output_schema, max_repairs, version
+--   chain        [{position, model, provider, tokenizer, context_window, max_output_tokens,
+--                  fits, breaker: closed|probe|open, worst_usd}] in route order.
+-- p_trace_id (else the claw.trace_id setting) goes on the ledger rows.
+-- Raises CL401, CL403, CL404 (no route for the task), CL422 (bad counts; the input does not
+-- fit any model of the chain), CL429 (a budget cannot hold the worst case).
+-- Locks: the budget windows (llm.reserve); a provider's breaker row only when it is open.
+CREATE OR REPLACE FUNCTION api.begin_llm_call(
+  p_task text, p_input_tokens integer, p_max_output_tokens integer DEFAULT NULL,
+  p_request_hash text DEFAULT NULL, p_flow_run_id uuid DEFAULT NULL,
+  p_flow_step integer DEFAULT NULL, p_trace_id text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_tenant uuid;
+  v_principal uuid;
+  v_now timestamptz := internal.now();
+  v_route record;  -- the route and the tenant's time zone
+  v_out integer;
+  v_chain jsonb;
+  v_worst numeric;
+  v_key bytea;
+  v_hit llm.cache_entries;
+  v_res llm.reservations;
+  v_call uuid;
+  v_zone text;
+BEGIN
+  PERFORM internal.require_size('p_task', p_task, 'name'),
+          internal.require_size('p_request_hash', p_request_hash, 'name'),
+          internal.require_size('p_trace_id', p_trace_id, 'name');
+  PERFORM internal.require_role('{owner,admin,operator,worker}', 'llm:call', 'calling a model');
+  v_tenant := internal.current_tenant_id();
+  v_principal := internal.current_principal_id();
+  IF p_input_tokens IS NULL OR p_input_tokens < 0 OR p_max_output_tokens < 1
+     OR (p_request_hash IS NOT NULL AND p_request_hash !~ '^[0-9a-f]{64}$') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid LLM call',
+      DETAIL = 'input tokens >= 0, max output tokens >= 1, request hash 64 hex digits (sha256)',
+      HINT = 'count the assembled input with the model family''s tokenizer';
+  END IF;
+  SELECT r.*, coalesce(s.time_zone, 'UTC') AS time_zone INTO v_route
+  FROM llm.routes AS r LEFT JOIN llm.settings AS s ON s.tenant_id = r.tenant_id
+  WHERE r.tenant_id = v_tenant AND r.task = p_task;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'no LLM route for this task',
+      DETAIL = pg_catalog.format('task %L has no route in this tenant', p_task),
+      HINT = 'an admin sets one with api.set_llm_route';
+  END IF;
+  v_zone := v_route.time_zone;
+  v_out := least(coalesce(p_max_output_tokens, v_route.max_output_tokens), v_route.max_output_tokens);
+
+  -- the response cache: keyed by the chain and the caller's hash of parameters and context
+  IF v_route.cache_ttl_seconds > 0 AND p_request_hash IS NOT NULL THEN
+    v_key := pg_catalog.sha256(pg_catalog.convert_to(
+      pg_catalog.array_to_string(v_route.models, ',') || '|' || p_request_hash, 'UTF8'));
+    UPDATE llm.cache_entries AS c SET hits = c.hits + 1
+    WHERE c.tenant_id = v_tenant AND c.cache_key = v_key AND c.expires_at > v_now
+    RETURNING c.* INTO v_hit;
+    IF FOUND THEN
+      INSERT INTO llm.calls (tenant_id, attempt, occurred_at, principal_id, task, flow_run_id,
+                             flow_step, provider, model, route_position, latency_ms, outcome,
+                             trace_id)
+      SELECT v_tenant, 1, v_now, v_principal, p_task, p_flow_run_id, p_flow_step, m.provider,
+             v_hit.model, coalesce(pg_catalog.array_position(v_route.models, v_hit.model), 1), 0,
+             'cache_hit', coalesce(p_trace_id,
+                                   NULLIF(pg_catalog.current_setting('claw.trace_id', true), ''))
+      FROM internal.llm_models AS m WHERE m.model = v_hit.model
+      RETURNING call_id INTO v_call;
+      RETURN pg_catalog.jsonb_build_object('cached', v_hit.response, 'call_id', v_call,
+                                           'model', v_hit.model);
+    END IF;
+  END IF;
+
+  SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+           'position', c.position, 'model', c.model, 'provider', c.provider,
+           'tokenizer', c.tokenizer, 'context_window', c.context_window,
+           'max_output_tokens', c.out_cap, 'fits', c.fits,
+           'breaker', CASE WHEN c.fits THEN llm.breaker_admit(c.provider,
+                            (v_route.timeout_ms * 2) * interval '1 millisecond')
+                           ELSE 'closed' END,
+           'worst_usd', c.worst) ORDER BY c.position),
+         max(c.worst) FILTER (WHERE c.fits)
+    INTO v_chain, v_worst
+  FROM (SELECT o.position, o.model, m.provider, m.tokenizer, m.context_window,
+               least(v_out, m.max_output_tokens) AS out_cap,
+               p_input_tokens + least(v_out, m.max_output_tokens) <= m.context_window AS fits,
+               llm.cost_usd(p, p_input_tokens, 0, least(v_out, m.max_output_tokens)) AS worst
+        FROM pg_catalog.unnest(v_route.models) WITH ORDINALITY AS o(model, position)
+        JOIN internal.llm_models AS m ON m.model = o.model
+        CROSS JOIN LATERAL llm.price_at(o.model, v_now) AS p) AS c;
+  IF v_worst IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'the input fits no model of the route',
+      DETAIL = pg_catalog.format('%s input tokens + the output cap exceed the context window of '
+                                 'every priced model in %s', p_input_tokens, v_route.models),
+      HINT = 'assemble a smaller context, or route the task to a model with a larger window';
+  END IF;
+  -- the reservation outlives the longest call the route allows, with a minute to spare
+  v_res := llm.reserve(v_tenant, p_task, v_principal, v_worst,
+                       ((v_route.timeout_ms + v_route.backoff_ms * 8) * v_route.max_attempts
+                        * pg_catalog.cardinality(v_route.models) + 60000) * interval '1 millisecond',
+                       v_zone, p_flow_run_id, p_flow_step);
+  RETURN pg_catalog.jsonb_build_object(
+    'reservation_id', v_res.reservation_id, 'expires_at', v_res.expires_at,
+    'reserved_usd', v_res.amount_usd,
+    'route', pg_catalog.jsonb_build_object(
+      'fallback_on', v_route.fallback_on, 'max_attempts', v_route.max_attempts,
+      'backoff_ms', v_route.backoff_ms, 'timeout_ms', v_route.timeout_ms,
+      'max_output_tokens', v_out, 'output_schema', v_route.output_schema,
+      'max_repairs', v_route.max_repairs, 'version', v_route.version,
+      'cache', v_route.cache_ttl_seconds > 0),
+    'chain', v_chain);
+END
+$fn$;
+COMMENT ON FUNCTION api.begin_llm_call(text, integer, integer, text, uuid, integer, text) IS
+  'Start a routed LLM call: the route''s chain with prices and breaker states, a cache lookup '
+  '(a hit is ledgered at zero cost), else the worst-case cost reserved on every applicable '
+  'budget. CL404 no route, CL422 bad input or fits no model, CL429 over budget (nothing sent).';
+GRANT EXECUTE ON FUNCTION api.begin_llm_call(text, integer, integer, text, uuid, integer, text)
+  TO claw_runtime, claw_worker;
+
+-- api.finish_llm_call: record what happened to a call begun with api.begin_llm_call.
+-- p_attempts: [{model, route_position, input_tokens, output_tokens, cached_tokens,
+-- latency_ms, outcome, http_status, error}] in the order they were sent (input_tokens counts
+-- every input token, cached_tokens the part read from the provider's prompt cache). Each
+-- becomes a ledger row whose cost is computed here from the price version in force.
+-- The reservation is settled with their total (released when it is zero); each attempt moves
+-- its provider's breaker (5xx and timeouts count as failures, any answer as a success, a 429
+-- as neither); p_response (the final answer) fills the cache when the route caches and
+-- p_request_hash is given. p_context (what the context assembly included and dropped) is
+-- stored with every row; p_trace_id (else the claw.trace_id setting) too.
+-- Returns jsonb {cost_usd, status, calls}.
+-- Raises CL401, CL403, CL404 (unknown reservation), CL409 (already finished), CL422 (bad
+-- attempts).
+-- Locks: the reservation, its windows (budget_id order), breaker rows that change.
+CREATE OR REPLACE FUNCTION api.finish_llm_call(
+  p_reservation_id uuid, p_attempts jsonb, p_response jsonb DEFAULT NULL,
+  p_request_hash text DEFAULT NULL, p_context jsonb DEFAULT NULL, p_trace_id text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_tenant uuid;
+  v_now timestamptz := internal.now();
+  v_res llm.reservations;
+  v_route llm.routes;
+  v_total numeric;
+  v_n integer;
+  v_bad text;
+  v_a record;
+  v_ok_model text;
+BEGIN
+  PERFORM internal.require_size('p_attempts', p_attempts, 'json'),
+          internal.require_size('p_response', p_response, 'json'),
+          internal.require_size('p_request_hash', p_request_hash, 'name'),
+          internal.require_size('p_context', p_context, 'json'),
+          internal.require_size('p_trace_id', p_trace_id, 'name');
+  PERFORM internal.require_role('{owner,admin,operator,worker}', 'llm:call', 'calling a model');
+  v_tenant := internal.current_tenant_id();
+  IF p_attempts IS NULL OR pg_catalog.jsonb_typeof(p_attempts) <> 'array' THEN
+    v_bad := 'attempts must be a JSON array';
+  ELSE
+    SELECT pg_catalog.format('attempt %s: %s', e.n,
+             CASE WHEN m.model IS NULL THEN pg_catalog.format('model %L is not in the catalogue', a.model)
+                  WHEN a.outcome IS NULL OR a.outcome NOT IN ('ok', 'invalid_output', 'rate_limited',
+                       'server_error', 'timeout', 'context_overflow', 'client_error', 'breaker_open')
+                    THEN pg_catalog.format('outcome %L is unknown', a.outcome)
+                  ELSE 'token counts, latency and route position must be >= 0 (position >= 1)' END)
+      INTO v_bad
+    FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
+    CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
+           AS a(model text, route_position integer, input_tokens integer, output_tokens integer,
+                cached_tokens integer, latency_ms integer, outcome text)
+    LEFT JOIN internal.llm_models AS m ON m.model = a.model
+    WHERE m.model IS NULL
+       OR a.outcome IS NULL OR a.outcome NOT IN ('ok', 'invalid_output', 'rate_limited',
+            'server_error', 'timeout', 'context_overflow', 'client_error', 'breaker_open')
+       OR coalesce(a.route_position, 0) < 1 OR coalesce(a.input_tokens, 0) < 0
+       OR coalesce(a.output_tokens, 0) < 0 OR coalesce(a.cached_tokens, 0) < 0
+       OR coalesce(a.latency_ms, 0) < 0
+    ORDER BY e.n LIMIT 1;
+  END IF;
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid LLM call record', DETAIL = v_bad,
+      HINT = 'see COMMENT ON FUNCTION api.finish_llm_call';
+  END IF;
+  -- the cost of every attempt at the price in force, then the settlement (which locks the
+  -- reservation and its windows and raises CL404 / CL409), then the ledger rows
+  SELECT coalesce(sum(coalesce(llm.cost_usd(p, coalesce(a.input_tokens, 0),
+                                            coalesce(a.cached_tokens, 0),
+                                            coalesce(a.output_tokens, 0)), 0)), 0)
+    INTO v_total
+  FROM pg_catalog.jsonb_to_recordset(p_attempts)
+         AS a(model text, input_tokens integer, output_tokens integer, cached_tokens integer)
+  LEFT JOIN LATERAL llm.price_at(a.model, v_now) AS p ON true;
+  v_res := llm.close_reservation(v_tenant, p_reservation_id, v_total);
+  INSERT INTO llm.calls (tenant_id, reservation_id, attempt, occurred_at, principal_id, task,
+                         flow_run_id, flow_step, provider, model, route_position, input_tokens,
+                         output_tokens, cached_tokens, cost_usd, price_valid_from, latency_ms,
+                         outcome, http_status, error, trace_id, context)
+  SELECT v_tenant, v_res.reservation_id, e.n, v_now, v_res.principal_id, v_res.task,
+         v_res.flow_run_id, v_res.flow_step, m.provider, a.model, a.route_position,
+         coalesce(a.input_tokens, 0), coalesce(a.output_tokens, 0),
+         least(coalesce(a.cached_tokens, 0), coalesce(a.input_tokens, 0)),
+         coalesce(llm.cost_usd(p, coalesce(a.input_tokens, 0), coalesce(a.cached_tokens, 0),
+                               coalesce(a.output_tokens, 0)), 0),
+         p.valid_from, coalesce(a.latency_ms, 0), a.outcome, a.http_status,
+         pg_catalog.left(a.error, 2000),
+         coalesce(p_trace_id, NULLIF(pg_catalog.current_setting('claw.trace_id', true), '')),
+         p_context
+  FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
+  CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
+         AS a(model text, route_position integer, input_tokens integer, output_tokens integer,
+              cached_tokens integer, latency_ms integer, outcome text, http_status integer,
+              error text)
+  JOIN internal.llm_models AS m ON m.model = a.model
+  LEFT JOIN LATERAL llm.price_at(a.model, v_now) AS p ON true;
+  GET DIAGNOSTICS v_n = ROW_COUNT;
+
+  FOR v_a IN
+    SELECT m.provider, a.outcome, a.model
+    FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
+    CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
+           AS a(model text, outcome text)
+    JOIN internal.llm_models AS m ON m.model = a.model
+    WHERE a.outcome <> 'rate_limited' AND a.outcome <> 'breaker_open'
+    ORDER BY e.n
+  LOOP
+    PERFORM llm.breaker_record(v_a.provider, v_a.outcome NOT IN ('server_error', 'timeout'));
+    IF v_a.outcome = 'ok' THEN
+      v_ok_model := v_a.model;
+    END IF;
+  END LOOP;
+
+  IF p_response IS NOT NULL AND p_request_hash IS NOT NULL AND v_ok_model IS NOT NULL THEN
+    SELECT r.* INTO v_route FROM llm.routes AS r
+    WHERE r.tenant_id = v_tenant AND r.task = v_res.task;
+    IF FOUND AND v_route.cache_ttl_seconds > 0 AND p_request_hash ~ '^[0-9a-f]{64}$' THEN
+      INSERT INTO llm.cache_entries AS c (tenant_id, cache_key, task, model, response,
+                                          created_at, expires_at)
+      VALUES (v_tenant, pg_catalog.sha256(pg_catalog.convert_to(
+                pg_catalog.array_to_string(v_route.models, ',') || '|' || p_request_hash,
+                'UTF8')),
+              v_res.task, v_ok_model, p_response, v_now,
+              v_now + v_route.cache_ttl_seconds * interval '1 second')
+      ON CONFLICT (tenant_id, cache_key) DO UPDATE
+        SET model = EXCLUDED.model, response = EXCLUDED.response,
+            created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at, hits = 0;
+    END IF;
+  END IF;
+  RETURN pg_catalog.jsonb_build_object('cost_usd', v_total, 'status', v_res.status,
+                                       'late', v_res.late, 'calls', v_n);
+END
+$fn$;
+COMMENT ON FUNCTION api.finish_llm_call(uuid, jsonb, jsonb, text, jsonb, text) IS
+  'Finish a routed LLM call: one ledger row per attempt with its cost computed from the price '
+  'in force, the reservation settled (or released), breakers moved, the cache filled. '
+  'CL404 unknown call, CL409 already finished, CL422 bad attempts.';
+GRANT EXECUTE ON FUNCTION api.finish_llm_call(uuid, jsonb, jsonb, text, jsonb, text)
+  TO claw_runtime, claw_worker;
+
+-- api.list_llm_calls: the tenant's ledger rows, newest first, optionally of one task.
+CREATE OR REPLACE FUNCTION api.list_llm_calls(p_task text DEFAULT NULL, p_limit integer DEFAULT 100)
+RETURNS TABLE (call_id uuid, reservation_id uuid, attempt integer, occurred_at timestamptz,
+               principal_id uuid, task text, flow_run_id uuid, flow_step integer,
+               provider text, model text, route_position integer, input_tokens integer,
+               output_tokens integer, cached_tokens integer, cost_usd numeric,
+               price_valid_from timestamptz, latency_ms integer, outcome text,
+               http_status integer, error text, trace_id text, context jsonb)
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM internal.require_size('p_task', p_task, 'name');
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'llm:read',
+                                'reading the LLM ledger');
+  PERFORM internal.require_limit(p_limit, 1000);
+  RETURN QUERY
+  SELECT c.call_id, c.reservation_id, c.attempt, c.occurred_at, c.principal_id, c.task,
+         c.flow_run_id, c.flow_step, c.provider, c.model, c.route_position, c.input_tokens,
+         c.output_tokens, c.cached_tokens, c.cost_usd, c.price_valid_from, c.latency_ms,
+         c.outcome, c.http_status, c.error, c.trace_id, c.context
+  FROM llm.calls AS c
+  WHERE c.tenant_id = internal.current_tenant_id() AND (p_task IS NULL OR c.task = p_task)
+  ORDER BY c.occurred_at DESC, c.call_id DESC
+  LIMIT p_limit;
+END
+$fn$;
+COMMENT ON FUNCTION api.list_llm_calls(text, integer) IS
+  'The tenant''s LLM usage ledger, newest first (optionally one task; at most 1000 rows).';
+GRANT EXECUTE ON FUNCTION api.list_llm_calls(text, integer) TO claw_runtime, claw_worker;
+
+-- api.llm_usage: the tenant's usage by local day (its time zone), task and model between two
+-- local dates (inclusive).
+CREATE OR REPLACE FUNCTION api.llm_usage(p_from date, p_to date)
+RETURNS TABLE (day date, task text, model text, calls bigint, failed bigint, cache_hits bigint,
+               input_tokens bigint, output_tokens bigint, cached_tokens bigint,
+               cost_usd numeric)
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_tenant uuid;
+  v_zone text;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'llm:read',
+                                'reading LLM usage');
+  IF p_from IS NULL OR p_to IS NULL OR p_to < p_from OR p_to - p_from > 366 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid date range',
+      DETAIL = pg_catalog.format('%s to %s', p_from, p_to),
+      HINT = 'from <= to, at most 366 days apart';
+  END IF;
+  v_tenant := internal.current_tenant_id();
+  v_zone := llm.tenant_zone(v_tenant);
+  RETURN QUERY
+  SELECT (c.occurred_at AT TIME ZONE v_zone)::date, c.task, c.model, count(*),
+         count(*) FILTER (WHERE c.outcome NOT IN ('ok', 'cache_hit')),
+         count(*) FILTER (WHERE c.outcome = 'cache_hit'),
+         sum(c.input_tokens)::bigint, sum(c.output_tokens)::bigint, sum(c.cached_tokens)::bigint,
+         sum(c.cost_usd)
+  FROM llm.calls AS c
+  WHERE c.tenant_id = v_tenant
+    AND c.occurred_at >= p_from::timestamp AT TIME ZONE v_zone
+    AND c.occurred_at < (p_to + 1)::timestamp AT TIME ZONE v_zone
+  GROUP BY 1, 2, 3
+  ORDER BY 1, 2, 3;
+END
+$fn$;
+COMMENT ON FUNCTION api.llm_usage(date, date) IS
+  'The tenant''s LLM usage by local day, task and model: calls, failures, cache hits, tokens, '
+  'cost (USD). Dates are in the tenant''s time zone, inclusive, at most 366 days.';
+GRANT EXECUTE ON FUNCTION api.llm_usage(date, date) TO claw_runtime, claw_worker;
+
+-- api.expire_llm_reservations: worker maintenance: expire held reservations past their
+-- deadline in every tenant (their callers died); returns how many.
+CREATE OR REPLACE FUNCTION api.expire_llm_reservations(p_limit integer DEFAULT 100)
+RETURNS integer
+LANGUAGE sql
+VOLATILE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$ SELECT llm.expire_reservations(p_limit) $fn$;
+COMMENT ON FUNCTION api.expire_llm_reservations(integer) IS
+  'Worker: expire LLM budget reservations whose caller died (past their deadline), in up to '
+  'p_limit tenants; returns how many were expired.';
+GRANT EXECUTE ON FUNCTION api.expire_llm_reservations(integer) TO claw_worker;

@@ -1,0 +1,63 @@
+-- The platform's model catalogue and versioned prices (operators, in psql, as the owner or a
+-- superuser; not granted to any login role).
+--
+-- llm.define_model: add a model or change its limits. Raises CL422 for an unknown provider
+-- or tokenizer or a non-positive limit (the table's checks, reported as CL422).
+CREATE OR REPLACE FUNCTION llm.define_model(
+  p_model text, p_provider text, p_tokenizer text, p_context_window integer,
+  p_max_output_tokens integer)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = ''
+AS $fn$
+BEGIN
+  INSERT INTO internal.llm_models (model, provider, tokenizer, context_window, max_output_tokens)
+  VALUES (p_model, p_provider, p_tokenizer, p_context_window, p_max_output_tokens)
+  ON CONFLICT (model) DO UPDATE SET provider = EXCLUDED.provider,
+    tokenizer = EXCLUDED.tokenizer, context_window = EXCLUDED.context_window,
+    max_output_tokens = EXCLUDED.max_output_tokens;
+EXCEPTION WHEN check_violation OR not_null_violation THEN
+  RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid model definition',
+    DETAIL = SQLERRM,
+    HINT = 'provider anthropic|openai; tokenizer o200k_base|cl100k_base|anthropic_estimate';
+END
+$fn$;
+
+-- llm.set_price: add a price version for a model, in force from p_valid_from (default: now).
+-- Versions are append-only: the ledger's costs name the version they were computed with.
+-- Raises CL404 for an unknown model, CL409 when that version already exists, CL422 for a
+-- negative price.
+CREATE OR REPLACE FUNCTION llm.set_price(
+  p_model text, p_input_usd_per_mtok numeric, p_cached_input_usd_per_mtok numeric,
+  p_output_usd_per_mtok numeric, p_valid_from timestamptz DEFAULT NULL)
+RETURNS timestamptz
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_from timestamptz := coalesce(p_valid_from, internal.now());
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM internal.llm_models AS m WHERE m.model = p_model) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'unknown model',
+      DETAIL = pg_catalog.format('model %L is not in the catalogue', p_model),
+      HINT = 'define it first with llm.define_model';
+  END IF;
+  IF p_input_usd_per_mtok < 0 OR p_cached_input_usd_per_mtok < 0 OR p_output_usd_per_mtok < 0 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'a price cannot be negative',
+      DETAIL = pg_catalog.format('%s / %s / %s USD per million tokens', p_input_usd_per_mtok,
+                                 p_cached_input_usd_per_mtok, p_output_usd_per_mtok),
+      HINT = 'pass input, cached input and output prices >= 0';
+  END IF;
+  INSERT INTO internal.llm_prices (model, valid_from, input_usd_per_mtok,
+                                   cached_input_usd_per_mtok, output_usd_per_mtok)
+  VALUES (p_model, v_from, p_input_usd_per_mtok, p_cached_input_usd_per_mtok,
+          p_output_usd_per_mtok);
+  RETURN v_from;
+EXCEPTION WHEN unique_violation THEN
+  RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'that price version exists',
+    DETAIL = pg_catalog.format('model %L already has a price from %s', p_model, v_from),
+    HINT = 'price versions are never edited: add one with a later valid_from';
+END
+$fn$;

@@ -1,0 +1,95 @@
+-- llm.reserve: hold p_amount_usd (the call's worst case) on every budget that applies to the
+-- call (the tenant's, the principal's, the task's; daily and monthly), in the windows that
+-- hold internal.now() in the tenant's zone, and record the reservation.
+--
+-- Admission is one statement for every window: an upsert whose update is conditional,
+--   INSERT (reserved = amount) ON CONFLICT DO UPDATE
+--     SET reserved = reserved + amount WHERE spent + reserved + amount <= limit
+-- ON CONFLICT locks the window row and evaluates the condition on its latest version, so
+-- concurrent reservers of a window queue on the row lock and no interleaving admits more
+-- than the limit (the LiteLLM check-then-increment race cannot happen). When fewer windows
+-- come back than budgets apply, one refused: CL429, and the exception undoes the others. A
+-- window is created on first use: a new window starts at zero by being a new row, so there
+-- is no reset job to race.
+-- Before admitting, overdue held reservations of the tenant (callers that died) are expired,
+-- so a crash never holds budget beyond its deadline.
+-- Locks (order): overdue reservations and their windows (llm.expire_held), then this call's
+-- windows in budget_id order (the upsert's rows come sorted). Settlement and expiry lock
+-- windows in the same order.
+-- Raises CL429 when a budget cannot hold the amount (nothing is kept: the caller's
+-- transaction rolls back the windows already held).
+CREATE OR REPLACE FUNCTION llm.reserve(
+  p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval,
+  p_zone text, p_flow_run_id uuid DEFAULT NULL, p_flow_step integer DEFAULT NULL)
+RETURNS llm.reservations
+LANGUAGE plpgsql
+VOLATILE
+AS $fn$
+DECLARE
+  v_now timestamptz := internal.now();
+  v_ids uuid[];
+  v_starts date[];
+  v_wanted integer;
+  v_bad record;
+  v_res llm.reservations;
+BEGIN
+  IF EXISTS (SELECT 1 FROM llm.reservations AS r
+             WHERE r.tenant_id = p_tenant_id AND r.status = 'held' AND r.expires_at <= v_now) THEN
+    PERFORM llm.expire_held(p_tenant_id, v_now);
+  END IF;
+  WITH b AS (
+    SELECT b.budget_id, b.limit_usd, w.window_start, w.starts_at, w.ends_at
+    FROM llm.budgets AS b
+    CROSS JOIN LATERAL llm.window_for(b.period, v_now, p_zone) AS w
+    WHERE b.tenant_id = p_tenant_id
+      AND (b.scope = 'tenant' OR (b.scope = 'principal' AND b.principal_id = p_principal_id)
+           OR (b.scope = 'task' AND b.task = p_task))
+    ORDER BY b.budget_id),
+  held AS (
+    INSERT INTO llm.budget_windows AS w (tenant_id, budget_id, window_start, starts_at, ends_at,
+                                         reserved_usd)
+    SELECT p_tenant_id, b.budget_id, b.window_start, b.starts_at, b.ends_at, p_amount_usd
+    FROM b WHERE p_amount_usd <= b.limit_usd
+    ORDER BY b.budget_id
+    ON CONFLICT (tenant_id, budget_id, window_start) DO UPDATE
+      SET reserved_usd = w.reserved_usd + EXCLUDED.reserved_usd
+      WHERE w.spent_usd + w.reserved_usd + EXCLUDED.reserved_usd
+            <= (SELECT b.limit_usd FROM b WHERE b.budget_id = w.budget_id)
+    RETURNING w.budget_id, w.window_start)
+  SELECT (SELECT count(*) FROM b),
+         (SELECT pg_catalog.array_agg(h.budget_id ORDER BY h.budget_id) FROM held AS h),
+         (SELECT pg_catalog.array_agg(h.window_start ORDER BY h.budget_id) FROM held AS h)
+    INTO v_wanted, v_ids, v_starts;
+  IF v_wanted > coalesce(pg_catalog.cardinality(v_ids), 0) THEN
+    SELECT b.budget_id, b.scope, b.period, b.limit_usd, b.principal_id, b.task, w.window_start,
+           b.limit_usd - coalesce(x.spent_usd, 0) - coalesce(x.reserved_usd, 0) AS left_usd
+      INTO v_bad
+    FROM llm.budgets AS b
+    CROSS JOIN LATERAL llm.window_for(b.period, v_now, p_zone) AS w
+    LEFT JOIN llm.budget_windows AS x
+      ON x.tenant_id = b.tenant_id AND x.budget_id = b.budget_id AND x.window_start = w.window_start
+    WHERE b.tenant_id = p_tenant_id
+      AND (b.scope = 'tenant' OR (b.scope = 'principal' AND b.principal_id = p_principal_id)
+           OR (b.scope = 'task' AND b.task = p_task))
+      AND b.budget_id <> ALL (coalesce(v_ids, '{}'))
+    ORDER BY b.budget_id LIMIT 1;
+    RAISE EXCEPTION USING ERRCODE = 'CL429', MESSAGE = 'LLM budget exhausted',
+      DETAIL = pg_catalog.format(
+        'the %s %s budget%s (limit %s USD, window from %s) has %s USD left; this call may '
+        'cost up to %s USD', v_bad.period,
+        v_bad.scope, CASE v_bad.scope WHEN 'task' THEN ' of task ' || v_bad.task
+                                      WHEN 'principal' THEN ' of principal '
+                                        || v_bad.principal_id::text ELSE '' END,
+        v_bad.limit_usd, v_bad.window_start, greatest(v_bad.left_usd, 0)::numeric(18, 6),
+        p_amount_usd::numeric(18, 6)),
+      HINT = 'nothing was sent; retry in the next window, lower max_output_tokens, or raise '
+             'the budget (api.set_llm_budget)';
+  END IF;
+  INSERT INTO llm.reservations (tenant_id, task, principal_id, flow_run_id, flow_step,
+                                amount_usd, budget_ids, window_starts, created_at, expires_at)
+  VALUES (p_tenant_id, p_task, p_principal_id, p_flow_run_id, p_flow_step, p_amount_usd,
+          coalesce(v_ids, '{}'), coalesce(v_starts, '{}'), v_now, v_now + p_ttl)
+  RETURNING * INTO v_res;
+  RETURN v_res;
+END
+$fn$;

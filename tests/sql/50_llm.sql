@@ -1,0 +1,129 @@
+-- 50: the LLM layer's rules in one session: routes (validation, versions, the audit chain),
+-- prices (the version in force, append-only), budget windows in the tenant's zone across a
+-- DST change, admission and refusal, settlement, and the ledger's append-only guard.
+BEGIN;
+SELECT plan(37);
+
+CREATE TEMP TABLE t AS SELECT * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice');
+GRANT SELECT ON t TO PUBLIC;
+SELECT internal.set_context(tenant_id, principal_id, '{owner}') FROM t;
+
+-- routes --------------------------------------------------------------------------------
+SET LOCAL ROLE claw_runtime;
+SELECT is((SELECT version FROM api.set_llm_route(p_task => 'summarise',
+             p_models => '{gpt-4o-mini,claude-haiku-4-5}')), 1, 'a new route is version 1');
+SELECT is((SELECT version FROM api.set_llm_route(p_task => 'summarise',
+             p_models => '{claude-haiku-4-5}', p_timeout_ms => 5000)), 2, 'a change bumps the version');
+SELECT is((SELECT (models, timeout_ms, max_attempts, fallback_on)::text FROM api.list_llm_routes()),
+          '({claude-haiku-4-5},5000,2,"{rate_limited,server_error,timeout,context_overflow}")',
+          'the route keeps what was not changed and the defaults');
+SELECT throws_ok($$SELECT * FROM api.set_llm_route(p_task => 'x', p_models => '{gpt-9-ultra}')$$,
+                 'CL422', 'invalid LLM route', 'a model outside the catalogue is refused');
+SELECT throws_ok($$SELECT * FROM api.set_llm_route(p_task => 'x', p_models => '{gpt-4o}',
+                    p_fallback_on => '{always}')$$, 'CL422', 'invalid LLM route',
+                 'an unknown fallback rule is refused');
+SELECT throws_ok($$SELECT * FROM api.set_llm_route(p_task => 'Bad Task', p_models => '{gpt-4o}')$$,
+                 'CL422', 'invalid LLM route', 'a bad task name is refused');
+SELECT throws_ok($$SELECT * FROM api.set_llm_route(p_task => 'x', p_models => '{}')$$,
+                 'CL422', 'invalid LLM route', 'an empty chain is refused');
+RESET ROLE;
+SELECT is((SELECT count(*)::int FROM audit.events WHERE tenant_id = (SELECT tenant_id FROM t)
+           AND action LIKE 'llm.routes.%'), 2, 'each route change is in the audit chain');
+SELECT is((SELECT count(*)::int FROM llm.routes), 1, 'refused routes left nothing behind');
+
+-- prices --------------------------------------------------------------------------------
+SELECT llm.define_model('test-model', 'openai', 'o200k_base', 1000, 100);
+SELECT llm.set_price('test-model', 1, 0.5, 2, '2026-01-01 00:00Z');
+SELECT llm.set_price('test-model', 3, 1.5, 6, '2026-06-01 00:00Z');
+SELECT is((SELECT input_usd_per_mtok FROM llm.price_at('test-model', '2026-05-31 23:59Z')), 1.000000::numeric,
+          'the version in force before a change');
+SELECT is((SELECT input_usd_per_mtok FROM llm.price_at('test-model', '2026-06-01 00:00Z')), 3.000000::numeric,
+          'the new version from its valid_from');
+SELECT is((SELECT count(*)::int FROM llm.price_at('test-model', '2025-12-31 00:00Z')), 0,
+          'no price before the first version');
+SELECT is((SELECT llm.cost_usd(p, 1000000, 250000, 100000) FROM llm.price_at('test-model', '2026-03-01') AS p),
+          1.075000000::numeric, 'cost = 750k x 1 + 250k x 0.5 + 100k x 2 per million = 1.075 USD');
+SELECT throws_ok($$SELECT llm.set_price('test-model', 9, 9, 9, '2026-06-01 00:00Z')$$, 'CL409',
+                 'that price version exists', 'a version is never replaced');
+SELECT throws_ok($$UPDATE internal.llm_prices SET output_usd_per_mtok = 0$$, 'CL403',
+                 'internal.llm_prices is append-only', 'prices cannot be edited, even by a superuser');
+SELECT throws_ok($$SELECT llm.set_price('no-such-model', 1, 1, 1)$$, 'CL404', 'unknown model',
+                 'a price needs a model');
+
+-- budget windows across DST in Australia/Sydney ----------------------------------------------
+-- DST ends on Sunday 2026-04-05 (03:00 AEDT -> 02:00 AEST): that local day has 25 hours;
+-- it starts on Sunday 2026-10-04 (02:00 AEST -> 03:00 AEDT): 23 hours.
+SELECT is((SELECT ends_at - starts_at FROM llm.window_for('day', '2026-04-05 12:00+10', 'Australia/Sydney')),
+          interval '25 hours', 'the local day DST ends is 25 hours long');
+SELECT is((SELECT ends_at - starts_at FROM llm.window_for('day', '2026-10-04 12:00+11', 'Australia/Sydney')),
+          interval '23 hours', 'the local day DST starts is 23 hours long');
+SELECT is((SELECT (window_start, starts_at, ends_at)::text
+           FROM llm.window_for('day', '2026-04-05 13:30Z', 'Australia/Sydney')),
+          '(2026-04-05,"2026-04-04 13:00:00+00","2026-04-05 14:00:00+00")',
+          'the window runs from local midnight (+11) to local midnight (+10)');
+SELECT is((SELECT window_start FROM llm.window_for('day', '2026-04-05 14:00Z', 'Australia/Sydney')),
+          '2026-04-06'::date, 'the next local day starts at 14:00 UTC after the change');
+SELECT is((SELECT (window_start, ends_at - starts_at)::text
+           FROM llm.window_for('month', '2026-04-05 12:00Z', 'Australia/Sydney')),
+          '(2026-04-01,"30 days 01:00:00")', 'April in Sydney is 30 days and an hour');
+
+-- admission in windows: spend late on the long day lands in that day's window
+SELECT internal.set_context(tenant_id, principal_id, '{owner}') FROM t;
+SET LOCAL ROLE claw_runtime;
+SELECT api.set_llm_settings(p_time_zone => 'Australia/Sydney');
+SELECT throws_ok($$SELECT api.set_llm_settings(p_time_zone => 'Mars/Olympus_Mons')$$, 'CL422',
+                 'unknown time zone', 'an unknown zone is refused');
+SELECT * FROM api.set_llm_route(p_task => 'tiny', p_models => '{test-model}', p_max_output_tokens => 100);
+SELECT ok(api.set_llm_budget(p_scope => 'tenant', p_period => 'day', p_limit_usd => 0.0005) IS NOT NULL,
+          'a daily tenant budget');
+SELECT throws_ok($$SELECT api.set_llm_budget(p_scope => 'principal', p_period => 'day', p_limit_usd => 1)$$,
+                 'CL422', 'invalid LLM budget', 'a principal budget names a principal');
+SELECT throws_ok($$SELECT api.set_llm_budget(p_scope => 'tenant', p_period => 'week', p_limit_usd => 1)$$,
+                 'CL422', 'invalid LLM budget', 'periods are day or month');
+RESET ROLE;
+-- 2026-04-05 23:30 AEST = 13:30Z, in the 25-hour day
+UPDATE internal.clock SET offset_by = '2026-04-05 13:30Z'::timestamptz - now();
+SELECT internal.set_context(tenant_id, principal_id, '{owner}') FROM t;
+SET LOCAL ROLE claw_runtime;
+-- worst case with 100 tokens in and 100 out at the April prices (1 / 2 per million): 0.0003
+-- USD; the 0.0005 budget holds one, not two
+CREATE TEMP TABLE r1 AS SELECT api.begin_llm_call(p_task => 'tiny', p_input_tokens => 100) AS b;
+SELECT is((SELECT (b ->> 'reserved_usd')::numeric FROM r1), 0.0003::numeric, 'the worst case is reserved');
+SELECT throws_ok($$SELECT api.begin_llm_call(p_task => 'tiny', p_input_tokens => 100)$$, 'CL429',
+                 'LLM budget exhausted', 'a second worst case does not fit: refused before sending');
+SELECT is((SELECT (b -> 'chain' -> 0 ->> 'fits')::boolean FROM
+             (SELECT api.begin_llm_call(p_task => 'tiny', p_input_tokens => 1, p_max_output_tokens => 1) AS b) x),
+          true, 'a smaller call still fits beside it');
+SELECT throws_ok($$SELECT api.begin_llm_call(p_task => 'tiny', p_input_tokens => 950)$$, 'CL422',
+                 'the input fits no model of the route', 'an input over every window is refused');
+SELECT is((SELECT (api.finish_llm_call((b ->> 'reservation_id')::uuid,
+             '[{"model": "test-model", "route_position": 1, "outcome": "ok", "input_tokens": 80, "output_tokens": 20}]')
+           ->> 'cost_usd')::numeric FROM r1), 0.00012::numeric,
+          'settled with the actual cost: 80 x 1 + 20 x 2 per million');
+SELECT is((SELECT (window_start, spent_usd, reserved_usd, ends_at - starts_at = interval '25 hours')::text
+           FROM api.list_llm_budgets()),
+          '(2026-04-05,0.000120000,0.000003000,t)',
+          'the window is the long local day; spent is the actual cost; the small call still holds its reservation');
+SELECT throws_ok($$SELECT api.finish_llm_call((SELECT (b ->> 'reservation_id')::uuid FROM r1), '[]')$$,
+                 'CL409', 'LLM call already finished', 'a call is finished once');
+RESET ROLE;
+-- 31 minutes later it is the next local day: a fresh window
+UPDATE internal.clock SET offset_by = '2026-04-05 14:01Z'::timestamptz - now();
+SELECT internal.set_context(tenant_id, principal_id, '{owner}') FROM t;
+SET LOCAL ROLE claw_runtime;
+SELECT is((SELECT (window_start, spent_usd)::text FROM api.list_llm_budgets()), '(2026-04-06,0)',
+          'after local midnight the day''s budget starts again');
+SELECT lives_ok($$SELECT api.begin_llm_call(p_task => 'tiny', p_input_tokens => 100)$$,
+                'the new window admits a worst case again');
+RESET ROLE;
+
+-- the ledger ------------------------------------------------------------------------------
+SELECT throws_ok($$UPDATE llm.calls SET cost_usd = 0$$, 'CL403', 'llm.calls is append-only',
+                 'no UPDATE of the ledger, even by a superuser');
+SELECT throws_ok($$DELETE FROM llm.calls$$, 'CL403', 'llm.calls is append-only',
+                 'no DELETE from the ledger, even by a superuser');
+SELECT ok((SELECT tgenabled = 'A' FROM pg_trigger WHERE tgrelid = 'llm.calls'::regclass
+           AND tgname = '100_append_only'), 'the guard fires ALWAYS (even as a replica)');
+
+SELECT * FROM finish();
+ROLLBACK;
