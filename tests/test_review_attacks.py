@@ -42,7 +42,9 @@ def test_jwt_scope_with_a_pipe_is_not_a_broken_context(world: World) -> None:
 
 @pytest.mark.parametrize("payload", [
     '{"iss":"x","big":1e1000000}',              # numeric overflow while parsing jsonb
-    '[' * 6000 + ']' * 6000,                     # nesting deeper than the parser's stack
+    '[' * 6000 + ']' * 6000,                     # deep nesting (jsonb copes)
+    '[' * 12000,                                 # deeper, unterminated
+    '{"a":"\\ud800"}',                            # a lone surrogate escape
 ])
 def test_unsigned_garbage_json_is_refused_with_cl401(world: World, payload: str) -> None:
     """Before any signature check, a header or payload that is valid JSON to the grammar but

@@ -54,7 +54,8 @@ BEGIN
     v_header := pg_catalog.convert_from(internal.b64url_decode(v_parts[1]), 'UTF8')::jsonb;
     v_claims := pg_catalog.convert_from(internal.b64url_decode(v_parts[2]), 'UTF8')::jsonb;
   EXCEPTION WHEN character_not_in_repertoire OR invalid_text_representation
-                 OR untranslatable_character OR null_value_not_allowed THEN
+                 OR untranslatable_character OR null_value_not_allowed
+                 OR numeric_value_out_of_range THEN  -- e.g. 1e1000000, which jsonb cannot hold
     v_header := NULL;
   END;
   IF pg_catalog.jsonb_typeof(v_header) IS DISTINCT FROM 'object'
