@@ -56,3 +56,19 @@ def test_unsigned_garbage_json_is_refused_with_cl401(world: World, payload: str)
         err = refusal(world.db, token)
         assert err is not None and err.sqlstate == "CL401", repr(err)
         assert err.diag.message_primary == "malformed token"
+
+
+def test_jwt_signature_has_one_encoding(world: World) -> None:
+    """base64url is decoded strictly: the last character of a 256-byte signature carries 4
+    unused bits, and a token whose signature differs from a valid one only in those bits is
+    another string for the same signature (a second token anything keyed on the token text,
+    a cache, a replay or revocation list, would not recognise). It is refused as malformed."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    token = world.k1.sign(claims("claw-a", "user-a"))
+    head, payload, sig = token.split(".")
+    assert len(sig) == 342  # 2048 bits in 342 characters: the last one has 4 spare bits
+    last = alphabet.index(sig[-1])
+    twin = f"{head}.{payload}.{sig[:-1]}{alphabet[last | 0x0F if last & 0x0F == 0 else last & 0x30]}"
+    assert twin != token and refusal(world.db, token) is None
+    err = refusal(world.db, twin)
+    assert err is not None and err.sqlstate == "CL401", "a second encoding of the signature verified"
