@@ -72,3 +72,54 @@ def test_jwt_signature_has_one_encoding(world: World) -> None:
     assert twin != token and refusal(world.db, token) is None
     err = refusal(world.db, twin)
     assert err is not None and err.sqlstate == "CL401", "a second encoding of the signature verified"
+
+
+def test_idempotency_settings_set_by_the_caller_store_nothing(db_edge: tuple) -> None:
+    """api.finish_idempotent_request trusted the transaction-local settings claw.idempotent_*,
+    which any caller can set: without begin (so without its in-flight lock and its check of
+    the stored request), a caller stored a made-up response under a key it never began, and
+    a later real request with that key replayed it and never ran. Begin now binds the
+    settings to the tenant, principal, key and transaction with a MAC finish checks."""
+    import hashlib
+
+    from test_edge import BEGIN, FINISH, auth
+    db, a = db_edge
+    body_sha = hashlib.sha256(b'{"queue": "q"}').hexdigest()
+    with db.connect("claw_runtime") as conn:
+        with conn.transaction():
+            auth(conn, a)
+            for name, value in (("key", "planted"), ("method", "POST"), ("path", "/v1/jobs"),
+                                ("sha256", body_sha)):
+                conn.execute("SELECT set_config(%s, %s, true)", (f"claw.idempotent_{name}", value))
+            with pytest.raises(psycopg.Error) as info, conn.transaction():
+                conn.execute(FINISH, ("planted", 201, "{}", '{"job_id": "made-up"}'))
+            assert info.value.sqlstate == "CL409"
+        with conn.transaction():
+            auth(conn, a)
+            replay = conn.execute(BEGIN, ("planted", "POST", "/v1/jobs", body_sha)).fetchone()
+            assert replay is not None and replay[0] is False, "the planted response replays"
+
+
+def test_idempotency_begun_key_cannot_be_swapped_for_another(db_edge: tuple) -> None:
+    """Begin one key, then point the settings at another: finish must refuse, or it stores
+    under a key whose in-flight lock this transaction never took."""
+    import hashlib
+
+    from test_edge import BEGIN, FINISH, auth
+    db, a = db_edge
+    body_sha = hashlib.sha256(b"{}").hexdigest()
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        auth(conn, a)
+        assert conn.execute(BEGIN, ("k1", "POST", "/v1/jobs", body_sha)).fetchone()[0] is False
+        conn.execute("SELECT set_config('claw.idempotent_key', 'k2', true)")
+        with pytest.raises(psycopg.Error) as info, conn.transaction():
+            conn.execute(FINISH, ("k2", 200, "{}", "x"))
+        assert info.value.sqlstate == "CL409"
+        conn.execute("SELECT set_config('claw.idempotent_key', 'k1', true)")
+        conn.execute(FINISH, ("k1", 200, "{}", "x"))  # the begun key still finishes
+
+
+@pytest.fixture
+def db_edge(db):  # type: ignore[no-untyped-def]
+    from conftest import seed_tenants
+    return db, seed_tenants(db, names=("a",), extra_principals=0)["a"]
