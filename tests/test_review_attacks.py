@@ -123,3 +123,30 @@ def test_idempotency_begun_key_cannot_be_swapped_for_another(db_edge: tuple) -> 
 def db_edge(db):  # type: ignore[no-untyped-def]
     from conftest import seed_tenants
     return db, seed_tenants(db, names=("a",), extra_principals=0)["a"]
+
+
+def test_a_principal_without_roles_is_held_to_its_tenants_limits(db_edge: tuple) -> None:
+    """Sound (checked): the limits are read under the tenant policy alone, so a principal
+    with no membership (no roles) gets its tenant's configured limits, not the defaults."""
+    from test_edge import TOKEN
+    db, a = db_edge
+    with db.connect() as owner:
+        owner.execute("SELECT edge.set_request_limits(%s, p_credential_per_minute => 60, "
+                      "p_credential_burst => 2)", (a.tenant_id,))
+        with owner.transaction():
+            owner.execute("SELECT internal.set_context(%s, NULL, '{system}')", (a.tenant_id,))
+            nobody = owner.execute(
+                "INSERT INTO tenancy.principals (tenant_id, kind, handle, display_name) "
+                "VALUES (%s, 'service', 'nobody', 'Nobody') RETURNING principal_id",
+                (a.tenant_id,)).fetchone()[0]
+            key = owner.execute("SELECT api_key FROM tenancy.issue_api_key(%s, 'k', '{*}', NULL)",
+                                (nobody,)).fetchone()[0]
+    results = []
+    for _ in range(3):
+        with db.connect("claw_runtime") as conn, conn.transaction():
+            roles = conn.execute("SELECT roles FROM api.authenticate(p_api_key => %s)",
+                                 (key,)).fetchone()[0]
+            assert roles == []
+            results.append(conn.execute(TOKEN).fetchone()[:3])
+    assert results == [(True, "credential", 60), (True, "credential", 60),
+                       (False, "credential", 60)]
