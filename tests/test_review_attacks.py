@@ -150,3 +150,36 @@ def test_a_principal_without_roles_is_held_to_its_tenants_limits(db_edge: tuple)
             results.append(conn.execute(TOKEN).fetchone()[:3])
     assert results == [(True, "credential", 60), (True, "credential", 60),
                        (False, "credential", 60)]
+
+
+def test_read_events_never_returns_the_readers_own_uncommitted_events(db_edge: tuple) -> None:
+    """Sound (checked): a reader that wrote events in its own transaction does not get them
+    (its own xid holds the snapshot's xmin), so a position can never point at events that a
+    rollback then removes."""
+    from test_edge import auth
+    db, a = db_edge
+    with db.connect("claw_runtime") as conn:
+        with conn.transaction():
+            auth(conn, a)
+            conn.execute("SELECT * FROM api.enqueue_job(p_queue => 'q', p_kind => 'k')")
+            assert conn.execute("SELECT event_id FROM api.read_events()").fetchall() == []
+        with conn.transaction():
+            auth(conn, a)
+            assert len(conn.execute("SELECT event_id FROM api.read_events()").fetchall()) == 1
+
+
+@pytest.mark.parametrize("position", ["99999999999999999999-1", "1-99999999999999999999",
+                                      "18446744073709551615-9223372036854775807", "-1-1",
+                                      "1-1-1", "", "0x10-1"])
+def test_crafted_event_positions_are_cl422_or_empty(db_edge: tuple, position: str) -> None:
+    """Sound (checked): crafted positions are CL422 or simply past everything, never a 500."""
+    from test_edge import auth
+    db, a = db_edge
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        auth(conn, a)
+        try:
+            with conn.transaction():
+                assert conn.execute("SELECT * FROM api.read_events(p_after => %s)",
+                                    (position,)).fetchall() == []
+        except psycopg.Error as exc:
+            assert exc.sqlstate == "CL422", repr(exc)
