@@ -183,3 +183,21 @@ def test_crafted_event_positions_are_cl422_or_empty(db_edge: tuple, position: st
                                     (position,)).fetchall() == []
         except psycopg.Error as exc:
             assert exc.sqlstate == "CL422", repr(exc)
+
+
+@pytest.mark.parametrize("cursor", ["", ".", "a.b", "!!!.x", "e30", "e30.", "=.=", "a" * 3000,
+                                    "eyJhdCI6IjIwMjYifQ.00000000000000000000000000000000",
+                                    "\u00e9.\u00e9", "a.b.c"])
+@pytest.mark.parametrize("sql", ["SELECT * FROM api.list_jobs(p_cursor => %s)",
+                                 "SELECT * FROM api.list_principals(p_cursor => %s)",
+                                 "SELECT * FROM api.list_api_keys(p_cursor => %s)",
+                                 "SELECT * FROM api.list_schedules(p_cursor => %s)"])
+def test_crafted_cursors_are_cl422(db_edge: tuple, sql: str, cursor: str) -> None:
+    """Sound (checked): a forged or malformed cursor is CL422 in every list, never a 500."""
+    from test_edge import auth
+    db, a = db_edge
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        auth(conn, a)
+        with pytest.raises(psycopg.Error) as info, conn.transaction():
+            conn.execute(sql, (cursor,))
+        assert info.value.sqlstate == "CL422", repr(info.value)
