@@ -201,3 +201,51 @@ def test_crafted_cursors_are_cl422(db_edge: tuple, sql: str, cursor: str) -> Non
         with pytest.raises(psycopg.Error) as info, conn.transaction():
             conn.execute(sql, (cursor,))
         assert info.value.sqlstate == "CL422", repr(info.value)
+
+
+def admin_key(db, tenant) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """A principal with the admin role (not owner) in the tenant, and its API key."""
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
+        admin = conn.execute("SELECT api.create_principal(p_kind => 'person', p_handle => 'adm', "
+                             "p_display_name => 'Admin', p_roles => '{admin}')").fetchone()[0]
+        key = conn.execute("SELECT api_key FROM api.create_api_key(p_name => 'adm', "
+                           "p_principal_id => %s)", (admin,)).fetchone()[0]
+    return str(admin), key
+
+
+def test_an_admin_cannot_link_a_token_subject_to_an_owner(world: World) -> None:
+    """Only an owner grants owner (api.grant_role), but an admin could link a subject it
+    controls at the identity provider to an owner principal and sign in as that owner. Linking
+    a subject to an owner now needs an owner."""
+    _, key = admin_key(world.db, world.a)
+    with world.db.connect("claw_runtime") as conn:
+        with conn.transaction():
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (key,))
+            try:
+                with conn.transaction():
+                    conn.execute("SELECT api.link_jwt_subject(%s, 'admins-idp-account', %s)",
+                                 (world.issuer_a, world.a.owner_id))
+            except psycopg.Error as exc:
+                assert exc.sqlstate == "CL403", repr(exc)
+        with conn.transaction():
+            err = None
+            try:
+                with conn.transaction():
+                    roles = authenticate(conn, world.k1.sign(claims("claw-a", "admins-idp-account")))[2]
+                    assert "owner" not in roles, "an admin signed in as the owner"
+            except psycopg.Error as exc:
+                err = exc
+            assert err is not None and err.diag.message_primary == "unknown subject"
+
+
+def test_an_admin_cannot_issue_an_api_key_for_an_owner(world: World) -> None:
+    """The same escalation with an API key: an admin issued a key for the owner principal
+    (create_api_key allows owner/admin for any principal) and acted as owner."""
+    _, key = admin_key(world.db, world.a)
+    with world.db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (key,))
+        with pytest.raises(psycopg.Error) as info, conn.transaction():
+            conn.execute("SELECT api_key FROM api.create_api_key(p_name => 'mine-now', "
+                         "p_principal_id => %s)", (world.a.owner_id,))
+        assert info.value.sqlstate == "CL403"
