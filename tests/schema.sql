@@ -792,6 +792,11 @@ BEGIN
           internal.require_size('p_scopes', p_scopes, 'text');
   IF v_principal IS DISTINCT FROM internal.current_principal_id() THEN
     PERFORM internal.require_role('{owner,admin}', 'keys:write', 'creating a key for another principal');
+    IF EXISTS (SELECT 1 FROM tenancy.memberships AS m
+               WHERE m.tenant_id = internal.current_tenant_id() AND m.principal_id = v_principal
+                 AND m.role = 'owner') THEN  -- only an owner grants owner, so only one acts as one
+      PERFORM internal.require_role('{owner}', 'keys:write', 'creating a key for an owner');
+    END IF;
   ELSE
     PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'keys:write',
                                   'creating an API key');
@@ -1805,6 +1810,16 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'JWT issuer not found',
       DETAIL = pg_catalog.format('no issuer %s in this tenant', p_jwt_issuer_id),
       HINT = 'api.list_jwt_issuers() lists them; an operator registers new ones';
+  END IF;
+  -- only an owner makes (or moves) an owner's sign-in, as only an owner grants owner
+  IF EXISTS (SELECT 1 FROM tenancy.memberships AS m
+             WHERE m.tenant_id = internal.current_tenant_id() AND m.role = 'owner'
+               AND (m.principal_id = p_principal_id
+                    OR m.principal_id = (SELECT s.principal_id FROM tenancy.jwt_subjects AS s
+                                         WHERE s.tenant_id = m.tenant_id
+                                           AND s.jwt_issuer_id = p_jwt_issuer_id
+                                           AND s.subject = p_subject))) THEN
+    PERFORM internal.require_role('{owner}', 'members:write', 'linking an owner''s token subject');
   END IF;
   PERFORM tenancy.put_jwt_subject(internal.current_tenant_id(), p_jwt_issuer_id, p_subject,
                                   p_principal_id);
