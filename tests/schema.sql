@@ -438,7 +438,8 @@ BEGIN
     v_header := pg_catalog.convert_from(internal.b64url_decode(v_parts[1]), 'UTF8')::jsonb;
     v_claims := pg_catalog.convert_from(internal.b64url_decode(v_parts[2]), 'UTF8')::jsonb;
   EXCEPTION WHEN character_not_in_repertoire OR invalid_text_representation
-                 OR untranslatable_character OR null_value_not_allowed THEN
+                 OR untranslatable_character OR null_value_not_allowed
+                 OR numeric_value_out_of_range THEN  -- e.g. 1e1000000, which jsonb cannot hold
     v_header := NULL;
   END;
   IF pg_catalog.jsonb_typeof(v_header) IS DISTINCT FROM 'object'
@@ -544,8 +545,11 @@ BEGIN
   FROM tenancy.memberships AS m
   WHERE m.tenant_id = v_tenant AND m.principal_id = v_subject.principal_id;
   IF pg_catalog.jsonb_typeof(v_claims -> 'scope') = 'string' THEN
+    -- only Claw scopes (as API keys carry them): others match nothing, and a ',' or '|'
+    -- in one would be read back from the context as other scopes ('x,*' as '*')
     SELECT coalesce(pg_catalog.array_agg(s ORDER BY s), '{}') INTO v_scopes
-    FROM pg_catalog.regexp_split_to_table(v_claims ->> 'scope', ' +') AS s WHERE s <> '';
+    FROM pg_catalog.regexp_split_to_table(v_claims ->> 'scope', ' +') AS s
+    WHERE s ~ '^(\*|[a-z_]+:(read|write))$';
   ELSE
     v_scopes := '{*}';
   END IF;
@@ -638,7 +642,9 @@ BEGIN
   PERFORM pg_catalog.set_config('claw.idempotent_key', p_key, true),
           pg_catalog.set_config('claw.idempotent_method', p_method, true),
           pg_catalog.set_config('claw.idempotent_path', p_path, true),
-          pg_catalog.set_config('claw.idempotent_sha256', p_request_sha256, true);
+          pg_catalog.set_config('claw.idempotent_sha256', p_request_sha256, true),
+          pg_catalog.set_config('claw.idempotent_mac', edge.idempotency_mac(
+            v_ctx.tenant_id, v_ctx.principal_id, p_key, p_method, p_path, p_request_sha256), true);
   RETURN QUERY SELECT false, NULL::integer, NULL::jsonb, NULL::text;
 END
 $_$;
@@ -939,6 +945,11 @@ BEGIN
           internal.require_size('p_scopes', p_scopes, 'text');
   IF v_principal IS DISTINCT FROM internal.current_principal_id() THEN
     PERFORM internal.require_role('{owner,admin}', 'keys:write', 'creating a key for another principal');
+    IF EXISTS (SELECT 1 FROM tenancy.memberships AS m
+               WHERE m.tenant_id = internal.current_tenant_id() AND m.principal_id = v_principal
+                 AND m.role = 'owner') THEN  -- only an owner grants owner, so only one acts as one
+      PERFORM internal.require_role('{owner}', 'keys:write', 'creating a key for an owner');
+    END IF;
   ELSE
     PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'keys:write',
                                   'creating an API key');
@@ -1716,7 +1727,10 @@ BEGIN
   v_path := pg_catalog.current_setting('claw.idempotent_path', true);
   v_hash := pg_catalog.current_setting('claw.idempotent_sha256', true);
   IF pg_catalog.current_setting('claw.idempotent_key', true) IS DISTINCT FROM p_key
-     OR coalesce(v_method, '') = '' THEN
+     OR coalesce(v_method, '') = ''
+     OR pg_catalog.current_setting('claw.idempotent_mac', true) IS DISTINCT FROM
+        edge.idempotency_mac(v_ctx.tenant_id, v_ctx.principal_id, p_key, v_method, v_path, v_hash)
+  THEN  -- begun by begin in this transaction for this principal, not set by the caller
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'idempotency key not begun',
       DETAIL = 'this transaction did not begin a new request with this Idempotency-Key',
       HINT = 'call api.begin_idempotent_request first; a replayed request stores nothing';
@@ -2096,6 +2110,16 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'JWT issuer not found',
       DETAIL = pg_catalog.format('no issuer %s in this tenant', p_jwt_issuer_id),
       HINT = 'api.list_jwt_issuers() lists them; an operator registers new ones';
+  END IF;
+  -- only an owner makes (or moves) an owner's sign-in, as only an owner grants owner
+  IF EXISTS (SELECT 1 FROM tenancy.memberships AS m
+             WHERE m.tenant_id = internal.current_tenant_id() AND m.role = 'owner'
+               AND (m.principal_id = p_principal_id
+                    OR m.principal_id = (SELECT s.principal_id FROM tenancy.jwt_subjects AS s
+                                         WHERE s.tenant_id = m.tenant_id
+                                           AND s.jwt_issuer_id = p_jwt_issuer_id
+                                           AND s.subject = p_subject))) THEN
+    PERFORM internal.require_role('{owner}', 'members:write', 'linking an owner''s token subject');
   END IF;
   PERFORM tenancy.put_jwt_subject(internal.current_tenant_id(), p_jwt_issuer_id, p_subject,
                                   p_principal_id);
@@ -5669,6 +5693,23 @@ $$;
 ALTER FUNCTION edge.idempotency_lock_key(p_tenant_id uuid, p_principal_id uuid, p_key text) OWNER TO claw_owner;
 
 --
+-- Name: idempotency_mac(uuid, uuid, text, text, text, text); Type: FUNCTION; Schema: edge; Owner: claw_owner
+--
+
+CREATE FUNCTION edge.idempotency_mac(p_tenant_id uuid, p_principal_id uuid, p_key text, p_method text, p_path text, p_request_sha256 text) RETURNS text
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+  SELECT pg_catalog.encode(pg_catalog.sha256(k.secret || pg_catalog.sha256(
+           k.secret || pg_catalog.convert_to('idempotency|' || pg_catalog.jsonb_build_array(
+             p_tenant_id, p_principal_id, p_key, p_method, p_path, p_request_sha256,
+             pg_catalog.pg_current_xact_id()::text)::text, 'UTF8'))), 'hex')
+  FROM internal.context_keys AS k WHERE k.context_key_id = 1
+$$;
+
+ALTER FUNCTION edge.idempotency_mac(p_tenant_id uuid, p_principal_id uuid, p_key text, p_method text, p_path text, p_request_sha256 text) OWNER TO claw_owner;
+
+--
 -- Name: idempotency_principal(); Type: FUNCTION; Schema: edge; Owner: claw_owner
 --
 
@@ -7423,12 +7464,18 @@ CREATE FUNCTION internal.b64url_decode(p_text text) RETURNS bytea
     AS $_$
 DECLARE
   v_len integer := pg_catalog.length(p_text);
+  v_bytes bytea;
 BEGIN
   IF p_text IS NULL OR p_text !~ '^[A-Za-z0-9_-]*$' OR v_len % 4 = 1 THEN
     RETURN NULL;
   END IF;
-  RETURN pg_catalog.decode(pg_catalog.translate(p_text, '-_', '+/')
-                           || pg_catalog.repeat('=', (4 - v_len % 4) % 4), 'base64');
+  v_bytes := pg_catalog.decode(pg_catalog.translate(p_text, '-_', '+/')
+                               || pg_catalog.repeat('=', (4 - v_len % 4) % 4), 'base64');
+  IF pg_catalog.rtrim(pg_catalog.translate(pg_catalog.encode(v_bytes, 'base64'), E'+/\n', '-_'),
+                      '=') <> p_text THEN
+    RETURN NULL;
+  END IF;
+  RETURN v_bytes;
 END
 $_$;
 
@@ -16504,6 +16551,12 @@ REVOKE ALL ON FUNCTION edge.default_request_limits(OUT tenant_per_minute integer
 --
 
 REVOKE ALL ON FUNCTION edge.idempotency_lock_key(p_tenant_id uuid, p_principal_id uuid, p_key text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION idempotency_mac(p_tenant_id uuid, p_principal_id uuid, p_key text, p_method text, p_path text, p_request_sha256 text); Type: ACL; Schema: edge; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION edge.idempotency_mac(p_tenant_id uuid, p_principal_id uuid, p_key text, p_method text, p_path text, p_request_sha256 text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION idempotency_principal(OUT tenant_id uuid, OUT principal_id uuid); Type: ACL; Schema: edge; Owner: claw_owner

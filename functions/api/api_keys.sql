@@ -1,7 +1,8 @@
 -- API key management for the authenticated tenant.
 
 -- api.create_api_key: issue a key for a principal; the full key is returned once.
--- Who: owner or admin for any principal; any principal for itself. Scope keys:write.
+-- Who: owner for any principal, admin for any but an owner; any principal for itself.
+-- Scope keys:write.
 -- Raises: CL401/CL403 (context), CL404 unknown principal, CL422 bad input, 23505 name taken.
 CREATE OR REPLACE FUNCTION api.create_api_key(
   p_name text, p_principal_id uuid DEFAULT NULL, p_scopes text[] DEFAULT '{*}',
@@ -19,6 +20,11 @@ BEGIN
           internal.require_size('p_scopes', p_scopes, 'text');
   IF v_principal IS DISTINCT FROM internal.current_principal_id() THEN
     PERFORM internal.require_role('{owner,admin}', 'keys:write', 'creating a key for another principal');
+    IF EXISTS (SELECT 1 FROM tenancy.memberships AS m
+               WHERE m.tenant_id = internal.current_tenant_id() AND m.principal_id = v_principal
+                 AND m.role = 'owner') THEN  -- only an owner grants owner, so only one acts as one
+      PERFORM internal.require_role('{owner}', 'keys:write', 'creating a key for an owner');
+    END IF;
   ELSE
     PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'keys:write',
                                   'creating an API key');

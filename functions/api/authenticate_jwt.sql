@@ -4,8 +4,9 @@
 -- application with a SQL injection cannot act as anyone without a validly signed token.
 --
 -- Parameters: p_token, a compact JWS (header.payload.signature, base64url, at most 16 KiB).
--- Returns: the tenant, principal, its roles, and the scopes (the token's space-separated
--- `scope` claim; '{*}' without one). Roles come from the principal's memberships, never
+-- Returns: the tenant, principal, its roles, and the scopes (the Claw scopes, '*' or
+-- '<area>:read|write', of the token's space-separated `scope` claim, others dropped; '{*}'
+-- without the claim). Roles come from the principal's memberships, never
 -- from the token.
 -- Raises: CL401 for every refusal; the message says which check failed (malformed, algorithm
 -- not allowed, unknown issuer, wrong audience, ambiguous audience, unknown kid, bad
@@ -53,7 +54,8 @@ BEGIN
     v_header := pg_catalog.convert_from(internal.b64url_decode(v_parts[1]), 'UTF8')::jsonb;
     v_claims := pg_catalog.convert_from(internal.b64url_decode(v_parts[2]), 'UTF8')::jsonb;
   EXCEPTION WHEN character_not_in_repertoire OR invalid_text_representation
-                 OR untranslatable_character OR null_value_not_allowed THEN
+                 OR untranslatable_character OR null_value_not_allowed
+                 OR numeric_value_out_of_range THEN  -- e.g. 1e1000000, which jsonb cannot hold
     v_header := NULL;
   END;
   IF pg_catalog.jsonb_typeof(v_header) IS DISTINCT FROM 'object'
@@ -159,8 +161,11 @@ BEGIN
   FROM tenancy.memberships AS m
   WHERE m.tenant_id = v_tenant AND m.principal_id = v_subject.principal_id;
   IF pg_catalog.jsonb_typeof(v_claims -> 'scope') = 'string' THEN
+    -- only Claw scopes (as API keys carry them): others match nothing, and a ',' or '|'
+    -- in one would be read back from the context as other scopes ('x,*' as '*')
     SELECT coalesce(pg_catalog.array_agg(s ORDER BY s), '{}') INTO v_scopes
-    FROM pg_catalog.regexp_split_to_table(v_claims ->> 'scope', ' +') AS s WHERE s <> '';
+    FROM pg_catalog.regexp_split_to_table(v_claims ->> 'scope', ' +') AS s
+    WHERE s ~ '^(\*|[a-z_]+:(read|write))$';
   ELSE
     v_scopes := '{*}';
   END IF;

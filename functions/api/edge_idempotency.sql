@@ -65,7 +65,9 @@ BEGIN
   PERFORM pg_catalog.set_config('claw.idempotent_key', p_key, true),
           pg_catalog.set_config('claw.idempotent_method', p_method, true),
           pg_catalog.set_config('claw.idempotent_path', p_path, true),
-          pg_catalog.set_config('claw.idempotent_sha256', p_request_sha256, true);
+          pg_catalog.set_config('claw.idempotent_sha256', p_request_sha256, true),
+          pg_catalog.set_config('claw.idempotent_mac', edge.idempotency_mac(
+            v_ctx.tenant_id, v_ctx.principal_id, p_key, p_method, p_path, p_request_sha256), true);
   RETURN QUERY SELECT false, NULL::integer, NULL::jsonb, NULL::text;
 END
 $fn$;
@@ -79,7 +81,8 @@ GRANT EXECUTE ON FUNCTION api.begin_idempotent_request(text, text, text, text) T
 -- api.finish_idempotent_request: store the response of the request begun with
 -- api.begin_idempotent_request, in the same transaction (it commits with the effect).
 -- Raises: CL401 without a context; CL409 when the key is not held by this transaction
--- (begin was not called, or it replayed); CL422 a status outside 100-599, headers not an
+-- (begin was not called, or it replayed, or the claw.idempotent_* settings were not written
+-- by begin for this principal: they carry begin's MAC); CL422 a status outside 100-599, headers not an
 -- object, or a body over 1 MiB.
 CREATE OR REPLACE FUNCTION api.finish_idempotent_request(p_key text, p_status integer,
                                                          p_headers jsonb, p_body text)
@@ -112,7 +115,10 @@ BEGIN
   v_path := pg_catalog.current_setting('claw.idempotent_path', true);
   v_hash := pg_catalog.current_setting('claw.idempotent_sha256', true);
   IF pg_catalog.current_setting('claw.idempotent_key', true) IS DISTINCT FROM p_key
-     OR coalesce(v_method, '') = '' THEN
+     OR coalesce(v_method, '') = ''
+     OR pg_catalog.current_setting('claw.idempotent_mac', true) IS DISTINCT FROM
+        edge.idempotency_mac(v_ctx.tenant_id, v_ctx.principal_id, p_key, v_method, v_path, v_hash)
+  THEN  -- begun by begin in this transaction for this principal, not set by the caller
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'idempotency key not begun',
       DETAIL = 'this transaction did not begin a new request with this Idempotency-Key',
       HINT = 'call api.begin_idempotent_request first; a replayed request stores nothing';

@@ -34,8 +34,10 @@ GRANT EXECUTE ON FUNCTION api.list_jwt_issuers() TO claw_runtime;
 
 -- api.link_jwt_subject: tokens of one of the tenant's issuers whose sub is p_subject act as
 -- principal p_principal_id (a subject already linked moves to the new principal; audited).
--- Who: owner or admin; scope members:write. Raises CL401, CL403, CL404 (issuer or principal
--- not in this tenant), CL422 (subject). Locks: the subject row.
+-- Who: owner or admin; scope members:write; only an owner links a subject to an owner or
+-- moves one linked to an owner (an admin would otherwise sign in as the owner). Raises CL401,
+-- CL403, CL404 (issuer or principal not in this tenant), CL422 (subject). Locks: the subject
+-- row.
 CREATE OR REPLACE FUNCTION api.link_jwt_subject(p_jwt_issuer_id uuid, p_subject text,
                                                 p_principal_id uuid)
 RETURNS void
@@ -53,6 +55,16 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'JWT issuer not found',
       DETAIL = pg_catalog.format('no issuer %s in this tenant', p_jwt_issuer_id),
       HINT = 'api.list_jwt_issuers() lists them; an operator registers new ones';
+  END IF;
+  -- only an owner makes (or moves) an owner's sign-in, as only an owner grants owner
+  IF EXISTS (SELECT 1 FROM tenancy.memberships AS m
+             WHERE m.tenant_id = internal.current_tenant_id() AND m.role = 'owner'
+               AND (m.principal_id = p_principal_id
+                    OR m.principal_id = (SELECT s.principal_id FROM tenancy.jwt_subjects AS s
+                                         WHERE s.tenant_id = m.tenant_id
+                                           AND s.jwt_issuer_id = p_jwt_issuer_id
+                                           AND s.subject = p_subject))) THEN
+    PERFORM internal.require_role('{owner}', 'members:write', 'linking an owner''s token subject');
   END IF;
   PERFORM tenancy.put_jwt_subject(internal.current_tenant_id(), p_jwt_issuer_id, p_subject,
                                   p_principal_id);

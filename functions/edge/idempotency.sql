@@ -28,6 +28,25 @@ AS $fn$
     'idempotency|' || p_tenant_id::text || '|' || p_principal_id::text || '|' || p_key, 0)
 $fn$;
 
+-- edge.idempotency_mac: what binds the request api.begin_idempotent_request began (tenant,
+-- principal, key, method, path, body hash) to this transaction: the settings claw.idempotent_*
+-- can be written by any caller, so api.finish_idempotent_request stores only what carries
+-- begin's MAC (keyed with the context key; runs inside the SECURITY DEFINER api functions).
+CREATE OR REPLACE FUNCTION edge.idempotency_mac(p_tenant_id uuid, p_principal_id uuid,
+                                                p_key text, p_method text, p_path text,
+                                                p_request_sha256 text)
+RETURNS text
+LANGUAGE sql
+VOLATILE
+SET search_path = ''
+AS $fn$
+  SELECT pg_catalog.encode(pg_catalog.sha256(k.secret || pg_catalog.sha256(
+           k.secret || pg_catalog.convert_to('idempotency|' || pg_catalog.jsonb_build_array(
+             p_tenant_id, p_principal_id, p_key, p_method, p_path, p_request_sha256,
+             pg_catalog.pg_current_xact_id()::text)::text, 'UTF8'))), 'hex')
+  FROM internal.context_keys AS k WHERE k.context_key_id = 1
+$fn$;
+
 -- edge.idempotency_principal: the verified tenant and principal whose keys a request uses;
 -- CL401 without a context or without a principal.
 CREATE OR REPLACE FUNCTION edge.idempotency_principal(OUT tenant_id uuid, OUT principal_id uuid)

@@ -11,7 +11,9 @@
 -- Only public data is handled; nothing is cached.
 
 -- internal.b64url_decode: strict base64url without padding (RFC 7515 section 2); NULL for
--- anything else (padding, whitespace, '+', '/', an impossible length).
+-- anything else (padding, whitespace, '+', '/', an impossible length, or spare bits of the
+-- last character that are not zero: every byte string has exactly one accepted encoding,
+-- so a signature cannot be re-encoded into a second token).
 CREATE OR REPLACE FUNCTION internal.b64url_decode(p_text text)
 RETURNS bytea
 LANGUAGE plpgsql
@@ -20,12 +22,18 @@ SET search_path = ''
 AS $fn$
 DECLARE
   v_len integer := pg_catalog.length(p_text);
+  v_bytes bytea;
 BEGIN
   IF p_text IS NULL OR p_text !~ '^[A-Za-z0-9_-]*$' OR v_len % 4 = 1 THEN
     RETURN NULL;
   END IF;
-  RETURN pg_catalog.decode(pg_catalog.translate(p_text, '-_', '+/')
-                           || pg_catalog.repeat('=', (4 - v_len % 4) % 4), 'base64');
+  v_bytes := pg_catalog.decode(pg_catalog.translate(p_text, '-_', '+/')
+                               || pg_catalog.repeat('=', (4 - v_len % 4) % 4), 'base64');
+  IF pg_catalog.rtrim(pg_catalog.translate(pg_catalog.encode(v_bytes, 'base64'), E'+/\n', '-_'),
+                      '=') <> p_text THEN
+    RETURN NULL;
+  END IF;
+  RETURN v_bytes;
 END
 $fn$;
 
