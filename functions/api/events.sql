@@ -36,18 +36,16 @@ BEGIN
   SELECT * INTO v_after FROM events.parse_position(p_after);
   SELECT p.purged_xact_id, p.purged_event_id INTO v_purged
   FROM events.purges AS p WHERE p.tenant_id = v_tenant;
-  IF FOUND AND (p_after IS NULL
-                OR (v_after.xact_id, v_after.event_id)
-                   < (v_purged.purged_xact_id, v_purged.purged_event_id)) THEN
-    IF p_after IS NOT NULL THEN
-      RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'events are gone',
-        DETAIL = pg_catalog.format('events after %s were deleted by retention (up to %s)',
-                                   p_after, events.format_position(v_purged.purged_xact_id,
-                                                                   v_purged.purged_event_id)),
-        HINT = 'start again from api.current_event_position() and reload current state';
-    END IF;
-    SELECT v_purged.purged_xact_id AS xact_id, v_purged.purged_event_id AS event_id
-      INTO v_after;
+  -- From NULL a reader gets everything still kept (retention deletes by age, so an event
+  -- below the purge mark may survive it); resuming from below the mark is refused.
+  IF FOUND AND p_after IS NOT NULL
+     AND (v_after.xact_id, v_after.event_id)
+         < (v_purged.purged_xact_id, v_purged.purged_event_id) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'events are gone',
+      DETAIL = pg_catalog.format('events after %s were deleted by retention (up to %s)',
+                                 p_after, events.format_position(v_purged.purged_xact_id,
+                                                                 v_purged.purged_event_id)),
+      HINT = 'start again from api.current_event_position() and reload current state';
   END IF;
   RETURN QUERY
   SELECT events.format_position(o.xact_id, o.event_id), o.event_type, o.subject_id, o.data,
