@@ -361,6 +361,9 @@ def seed_queue(db: Database, tenants: dict[str, Tenant], jobs_per_tenant: int = 
             # the outbox holds the jobs' and schedules' events; a retention watermark too
             conn.execute("INSERT INTO events.purges (tenant_id, purged_xact_id, purged_event_id) "
                          "VALUES (%s, '1', 0)", (t.tenant_id,))
+            conn.execute("INSERT INTO events.watchers (tenant_id, watcher_id, expires_at) "
+                         "VALUES (%s, gen_random_uuid(), now() + interval '90 seconds')",
+                         (t.tenant_id,))
             # the edge: an idempotency key, request limits, a rate bucket
             ids = {"t": t.tenant_id, "p": t.owner_id}
             conn.execute("""

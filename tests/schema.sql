@@ -3105,18 +3105,16 @@ BEGIN
   SELECT * INTO v_after FROM events.parse_position(p_after);
   SELECT p.purged_xact_id, p.purged_event_id INTO v_purged
   FROM events.purges AS p WHERE p.tenant_id = v_tenant;
-  IF FOUND AND (p_after IS NULL
-                OR (v_after.xact_id, v_after.event_id)
-                   < (v_purged.purged_xact_id, v_purged.purged_event_id)) THEN
-    IF p_after IS NOT NULL THEN
-      RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'events are gone',
-        DETAIL = pg_catalog.format('events after %s were deleted by retention (up to %s)',
-                                   p_after, events.format_position(v_purged.purged_xact_id,
-                                                                   v_purged.purged_event_id)),
-        HINT = 'start again from api.current_event_position() and reload current state';
-    END IF;
-    SELECT v_purged.purged_xact_id AS xact_id, v_purged.purged_event_id AS event_id
-      INTO v_after;
+  -- From NULL a reader gets everything still kept (retention deletes by age, so an event
+  -- below the purge mark may survive it); resuming from below the mark is refused.
+  IF FOUND AND p_after IS NOT NULL
+     AND (v_after.xact_id, v_after.event_id)
+         < (v_purged.purged_xact_id, v_purged.purged_event_id) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'events are gone',
+      DETAIL = pg_catalog.format('events after %s were deleted by retention (up to %s)',
+                                 p_after, events.format_position(v_purged.purged_xact_id,
+                                                                 v_purged.purged_event_id)),
+      HINT = 'start again from api.current_event_position() and reload current state';
   END IF;
   RETURN QUERY
   SELECT events.format_position(o.xact_id, o.event_id), o.event_type, o.subject_id, o.data,
@@ -3949,6 +3947,30 @@ ALTER FUNCTION api.tick_schedules(p_limit integer) OWNER TO claw_owner;
 COMMENT ON FUNCTION api.tick_schedules(p_limit integer) IS 'Worker: enqueue the jobs of due schedules, once per schedule and fire instant.';
 
 --
+-- Name: unwatch_events(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.unwatch_events(p_watcher_id uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'events:read',
+                                'watching events');
+  DELETE FROM events.watchers AS w
+  WHERE w.tenant_id = internal.current_tenant_id() AND w.watcher_id = p_watcher_id;
+END
+$$;
+
+ALTER FUNCTION api.unwatch_events(p_watcher_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION unwatch_events(p_watcher_id uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.unwatch_events(p_watcher_id uuid) IS 'End an event stream''s registration (api.watch_events); idempotent.';
+
+--
 -- Name: update_object(uuid, integer, jsonb); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -4082,6 +4104,36 @@ ALTER FUNCTION api.wait_flow_signal(p_run_id uuid, p_job_id uuid, p_lease_token 
 --
 
 COMMENT ON FUNCTION api.wait_flow_signal(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_signal text, p_input_hash text, p_timeout_at timestamp with time zone, p_timeout_seconds double precision) IS 'Worker: wait for a named signal with an optional timeout; the signal is delivered to this step once, or the run waits without holding a worker.';
+
+--
+-- Name: watch_events(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.watch_events(p_watcher_id uuid DEFAULT NULL::uuid) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_id uuid := coalesce(p_watcher_id, pg_catalog.gen_random_uuid());
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'events:read',
+                                'watching events');
+  INSERT INTO events.watchers AS w (tenant_id, watcher_id, expires_at)
+  VALUES (internal.current_tenant_id(), v_id, pg_catalog.now() + interval '90 seconds')
+  ON CONFLICT (tenant_id, watcher_id) DO UPDATE SET expires_at = excluded.expires_at;
+  DELETE FROM events.watchers AS w
+  WHERE w.tenant_id = internal.current_tenant_id() AND w.expires_at < pg_catalog.now();
+  RETURN v_id;
+END
+$$;
+
+ALTER FUNCTION api.watch_events(p_watcher_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION watch_events(p_watcher_id uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.watch_events(p_watcher_id uuid) IS 'Register or refresh an open event stream of this tenant (returns its id; call again within 60 s, it expires after 90 s): writes of this tenant''s events then NOTIFY claw_events. api.unwatch_events ends it.';
 
 --
 -- Name: whoami(); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -6027,20 +6079,24 @@ $$;
 ALTER FUNCTION events.tg_jobs__state() OWNER TO claw_dispatcher;
 
 --
--- Name: tg_outbox__notify(); Type: FUNCTION; Schema: events; Owner: claw_owner
+-- Name: tg_outbox__notify(); Type: FUNCTION; Schema: events; Owner: claw_dispatcher
 --
 
 CREATE FUNCTION events.tg_outbox__notify() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 BEGIN
-  PERFORM pg_catalog.pg_notify('claw_events', '');
+  IF EXISTS (SELECT 1 FROM events.watchers AS w
+             WHERE w.tenant_id IN (SELECT n.tenant_id FROM new_rows AS n)
+               AND w.expires_at > pg_catalog.now()) THEN
+    PERFORM pg_catalog.pg_notify('claw_events', '');
+  END IF;
   RETURN NULL;
 END
 $$;
 
-ALTER FUNCTION events.tg_outbox__notify() OWNER TO claw_owner;
+ALTER FUNCTION events.tg_outbox__notify() OWNER TO claw_dispatcher;
 
 --
 -- Name: tg_schedule_fires__fired(); Type: FUNCTION; Schema: events; Owner: claw_dispatcher
@@ -11699,6 +11755,20 @@ ALTER TABLE ONLY events.purges FORCE ROW LEVEL SECURITY;
 ALTER TABLE events.purges OWNER TO claw_owner;
 
 --
+-- Name: watchers; Type: TABLE; Schema: events; Owner: claw_owner
+--
+
+CREATE UNLOGGED TABLE events.watchers (
+    tenant_id uuid NOT NULL,
+    watcher_id uuid NOT NULL,
+    expires_at timestamp with time zone NOT NULL
+);
+
+ALTER TABLE ONLY events.watchers FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE events.watchers OWNER TO claw_owner;
+
+--
 -- Name: signals; Type: TABLE; Schema: flow; Owner: claw_owner
 --
 
@@ -12608,6 +12678,13 @@ ALTER TABLE ONLY events.purges
     ADD CONSTRAINT purges_pkey PRIMARY KEY (tenant_id, purge_id);
 
 --
+-- Name: watchers watchers_pkey; Type: CONSTRAINT; Schema: events; Owner: claw_owner
+--
+
+ALTER TABLE ONLY events.watchers
+    ADD CONSTRAINT watchers_pkey PRIMARY KEY (tenant_id, watcher_id);
+
+--
 -- Name: effects effects_pkey; Type: CONSTRAINT; Schema: flow; Owner: claw_owner
 --
 
@@ -13352,7 +13429,7 @@ CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON edge.reques
 -- Name: outbox 900_notify; Type: TRIGGER; Schema: events; Owner: claw_owner
 --
 
-CREATE TRIGGER "900_notify" AFTER INSERT ON events.outbox FOR EACH STATEMENT EXECUTE FUNCTION events.tg_outbox__notify();
+CREATE TRIGGER "900_notify" AFTER INSERT ON events.outbox REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION events.tg_outbox__notify();
 
 --
 -- Name: effects 100_guard_transition; Type: TRIGGER; Schema: flow; Owner: claw_owner
@@ -13706,6 +13783,13 @@ ALTER TABLE ONLY edge.request_limits
 
 ALTER TABLE ONLY events.purges
     ADD CONSTRAINT purges_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: watchers watchers_tenant_id_fkey; Type: FK CONSTRAINT; Schema: events; Owner: claw_owner
+--
+
+ALTER TABLE ONLY events.watchers
+    ADD CONSTRAINT watchers_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
 
 --
 -- Name: effects effects_tenant_id_run_id_fkey; Type: FK CONSTRAINT; Schema: flow; Owner: claw_owner
@@ -14342,6 +14426,24 @@ CREATE POLICY purges_select_member ON events.purges FOR SELECT USING (( SELECT i
 --
 
 CREATE POLICY purges_tenant_isolation ON events.purges AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: watchers; Type: ROW SECURITY; Schema: events; Owner: claw_owner
+--
+
+ALTER TABLE events.watchers ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: watchers watchers_all_member; Type: POLICY; Schema: events; Owner: claw_owner
+--
+
+CREATE POLICY watchers_all_member ON events.watchers USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer}'::text[]) AS has_role)) WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,approver,viewer}'::text[]) AS has_role));
+
+--
+-- Name: watchers watchers_tenant_isolation; Type: POLICY; Schema: events; Owner: claw_owner
+--
+
+CREATE POLICY watchers_tenant_isolation ON events.watchers AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
 
 --
 -- Name: effects; Type: ROW SECURITY; Schema: flow; Owner: claw_owner
@@ -16245,6 +16347,13 @@ REVOKE ALL ON FUNCTION api.tick_schedules(p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.tick_schedules(p_limit integer) TO claw_worker;
 
 --
+-- Name: FUNCTION unwatch_events(p_watcher_id uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.unwatch_events(p_watcher_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.unwatch_events(p_watcher_id uuid) TO claw_runtime;
+
+--
 -- Name: FUNCTION update_object(p_object_id uuid, p_expected_version integer, p_patch jsonb); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -16273,6 +16382,13 @@ GRANT ALL ON FUNCTION api.wait_flow_child(p_run_id uuid, p_job_id uuid, p_lease_
 
 REVOKE ALL ON FUNCTION api.wait_flow_signal(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_signal text, p_input_hash text, p_timeout_at timestamp with time zone, p_timeout_seconds double precision) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.wait_flow_signal(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_signal text, p_input_hash text, p_timeout_at timestamp with time zone, p_timeout_seconds double precision) TO claw_worker;
+
+--
+-- Name: FUNCTION watch_events(p_watcher_id uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.watch_events(p_watcher_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.watch_events(p_watcher_id uuid) TO claw_runtime;
 
 --
 -- Name: FUNCTION whoami(); Type: ACL; Schema: api; Owner: claw_owner
@@ -16627,7 +16743,7 @@ REVOKE ALL ON FUNCTION events.tg_jobs__enqueued() FROM PUBLIC;
 REVOKE ALL ON FUNCTION events.tg_jobs__state() FROM PUBLIC;
 
 --
--- Name: FUNCTION tg_outbox__notify(); Type: ACL; Schema: events; Owner: claw_owner
+-- Name: FUNCTION tg_outbox__notify(); Type: ACL; Schema: events; Owner: claw_dispatcher
 --
 
 REVOKE ALL ON FUNCTION events.tg_outbox__notify() FROM PUBLIC;
@@ -17605,6 +17721,12 @@ GRANT SELECT,INSERT,DELETE ON TABLE events.outbox TO claw_dispatcher;
 --
 
 GRANT SELECT,INSERT,UPDATE ON TABLE events.purges TO claw_dispatcher;
+
+--
+-- Name: TABLE watchers; Type: ACL; Schema: events; Owner: claw_owner
+--
+
+GRANT SELECT ON TABLE events.watchers TO claw_dispatcher;
 
 --
 -- Name: TABLE rate_limits; Type: ACL; Schema: internal; Owner: claw_owner

@@ -191,14 +191,39 @@ def test_schedule_changes_are_events(db: Database, tenants: dict[str, Tenant]) -
         "schedule.created", "schedule.paused", "schedule.resumed", "schedule.deleted"]
 
 
-def test_a_notify_wakes_a_listener(db: Database, tenants: dict[str, Tenant]) -> None:
+def test_a_notify_wakes_a_listener_of_a_watched_tenant_only(db: Database,
+                                                            tenants: dict[str, Tenant]) -> None:
+    """No NOTIFY while nobody watches the tenant (it would cost every committing writer the
+    notify lock); with a registered stream, one wake-up per transaction, saying nothing."""
+    a, b = tenants["a"], tenants["b"]
     with db.connect("claw_runtime", autocommit=True) as listener:
         listener.execute("LISTEN claw_events")
         with db.connect("claw_runtime") as conn, conn.transaction():
-            enqueue(conn, tenants["a"], "wake")
+            enqueue(conn, a, "unwatched")
+        assert list(listener.notifies(timeout=1, stop_after=1)) == []
+        with db.connect("claw_runtime") as conn:
+            with conn.transaction():
+                auth_owner(conn, a)
+                watcher = conn.execute("SELECT api.watch_events()").fetchone()[0]  # type: ignore[index]
+            with conn.transaction():
+                enqueue(conn, b, "another.tenant")      # B is not watched: still silent
+        assert list(listener.notifies(timeout=1, stop_after=1)) == []
+        with db.connect("claw_runtime") as conn, conn.transaction():
+            enqueue(conn, a, "wake")
         notes = list(listener.notifies(timeout=5, stop_after=1))
         assert [n.channel for n in notes] == ["claw_events"]
         assert notes[0].payload == ""   # nothing about which tenant
+        with db.connect("claw_runtime") as conn:
+            with conn.transaction():
+                auth_owner(conn, a)
+                conn.execute("SELECT api.unwatch_events(%s)", (watcher,))
+            with conn.transaction():
+                enqueue(conn, a, "unwatched.again")
+        assert list(listener.notifies(timeout=1, stop_after=1)) == []
+
+
+def auth_owner(conn: psycopg.Connection[Any], tenant: Tenant) -> None:
+    conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
 
 
 def test_retention_tells_a_reader_that_fell_behind(db: Database, tenants: dict[str, Tenant]) -> None:

@@ -99,3 +99,52 @@ COMMENT ON FUNCTION api.purge_events(integer) IS
   'Worker: delete outbox events older than the retention (days, default 7); readers further '
   'behind get CL409 and start again.';
 GRANT EXECUTE ON FUNCTION api.purge_events(integer) TO claw_worker;
+
+-- api.watch_events: register (or refresh) an open event stream of this tenant, so that
+-- transactions writing its events send NOTIFY claw_events. A stream calls it when it opens
+-- (p_watcher_id NULL: a new id is returned) and again at least every 60 seconds; the
+-- registration expires 90 seconds after the last call. Who: as api.read_events.
+CREATE OR REPLACE FUNCTION api.watch_events(p_watcher_id uuid DEFAULT NULL)
+RETURNS uuid
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_id uuid := coalesce(p_watcher_id, pg_catalog.gen_random_uuid());
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'events:read',
+                                'watching events');
+  INSERT INTO events.watchers AS w (tenant_id, watcher_id, expires_at)
+  VALUES (internal.current_tenant_id(), v_id, pg_catalog.now() + interval '90 seconds')
+  ON CONFLICT (tenant_id, watcher_id) DO UPDATE SET expires_at = excluded.expires_at;
+  DELETE FROM events.watchers AS w
+  WHERE w.tenant_id = internal.current_tenant_id() AND w.expires_at < pg_catalog.now();
+  RETURN v_id;
+END
+$fn$;
+COMMENT ON FUNCTION api.watch_events(uuid) IS
+  'Register or refresh an open event stream of this tenant (returns its id; call again '
+  'within 60 s, it expires after 90 s): writes of this tenant''s events then NOTIFY '
+  'claw_events. api.unwatch_events ends it.';
+GRANT EXECUTE ON FUNCTION api.watch_events(uuid) TO claw_runtime;
+
+-- api.unwatch_events: end a stream's registration (idempotent).
+CREATE OR REPLACE FUNCTION api.unwatch_events(p_watcher_id uuid)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'events:read',
+                                'watching events');
+  DELETE FROM events.watchers AS w
+  WHERE w.tenant_id = internal.current_tenant_id() AND w.watcher_id = p_watcher_id;
+END
+$fn$;
+COMMENT ON FUNCTION api.unwatch_events(uuid) IS
+  'End an event stream''s registration (api.watch_events); idempotent.';
+GRANT EXECUTE ON FUNCTION api.unwatch_events(uuid) TO claw_runtime;

@@ -23,8 +23,9 @@
 -- cross-tenant functions without a tenant context, and each row's tenant_id is taken from
 -- the changed row itself (which its own policies already admitted). No login role can call
 -- them (trigger functions cannot be called directly).
--- After every statement that wrote events, one NOTIFY claw_events (empty payload; a
--- transaction's identical notifications fold into one at commit) wakes the readers.
+-- After every statement that wrote events for a watched tenant, one NOTIFY claw_events
+-- (empty payload; a transaction's identical notifications fold into one at commit) wakes the
+-- readers.
 
 -- events.tg_jobs__enqueued: one outbox row per tenant and queue of an INSERT statement.
 CREATE OR REPLACE FUNCTION events.tg_jobs__enqueued()
@@ -175,16 +176,27 @@ CREATE OR REPLACE TRIGGER "800_events_fired" AFTER INSERT ON queue.schedule_fire
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
   EXECUTE FUNCTION events.tg_schedule_fires__fired();
 
--- events.tg_outbox__notify: wake the readers once per statement that wrote events.
+-- events.tg_outbox__notify: wake the readers once per statement that wrote events, when
+-- someone watches one of its tenants (events.watchers, kept by api.watch_events): a NOTIFY
+-- serialises every committing transaction on the server's notify lock, so a tenant nobody
+-- streams from costs nothing (migrations/0019_create_event_watchers.sql has the numbers).
+-- A reader that is not registered still finds every event by reading on a timer.
 CREATE OR REPLACE FUNCTION events.tg_outbox__notify()
 RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 BEGIN
-  PERFORM pg_catalog.pg_notify('claw_events', '');
+  IF EXISTS (SELECT 1 FROM events.watchers AS w
+             WHERE w.tenant_id IN (SELECT n.tenant_id FROM new_rows AS n)
+               AND w.expires_at > pg_catalog.now()) THEN
+    PERFORM pg_catalog.pg_notify('claw_events', '');
+  END IF;
   RETURN NULL;
 END
 $fn$;
+ALTER FUNCTION events.tg_outbox__notify() OWNER TO claw_dispatcher;
 CREATE OR REPLACE TRIGGER "900_notify" AFTER INSERT ON events.outbox
-  FOR EACH STATEMENT EXECUTE FUNCTION events.tg_outbox__notify();
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+  EXECUTE FUNCTION events.tg_outbox__notify();

@@ -50,6 +50,7 @@ BEGIN
     PERFORM api.define_tool('customer.read', 'Read a customer', '{"type": "object", "properties": {}}', 'read');
     -- the outbox has the events of the writes above; a retention watermark
     INSERT INTO events.purges (tenant_id, purged_xact_id, purged_event_id) VALUES (r.tenant_id, '1', 0);
+    PERFORM api.watch_events();
     -- the edge: an idempotency key, request limits, the rate buckets
     PERFORM api.begin_idempotent_request('idem-1', 'POST', '/v1/jobs', repeat('a', 64));
     PERFORM api.finish_idempotent_request('idem-1', 201, '{}', '{}');
