@@ -8,12 +8,14 @@
     claw audit verify [--digest FILE] | checkpoint [--out FILE]
     claw worker [--queue Q ...] [--concurrency N] [--batch N] [--lease SECONDS] [--run-for S]
     claw queue stats | pause Q | resume Q | limit Q N | rate KEY PER_SECOND [--burst N]
+    claw serve [--host H] [--port P]
     claw demo
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -186,6 +188,33 @@ def cmd_queue(args: argparse.Namespace, cfg: config.Settings) -> int:
         return 0
 
 
+def cmd_serve(args: argparse.Namespace, cfg: config.Settings) -> int:
+    from claw.http import settings as http_settings
+    from claw.http.server import serve
+
+    if cfg.embedded and not os.environ.get("CLAW_HTTP_DATABASE_URL"):
+        _ensure_embedded_database(cfg)
+    if cfg.embedded or cfg.database_url:
+        # refuse to start on unsafe roles (the server checks again with its own role)
+        db.ensure_safe_roles(db.admin_url(cfg))
+    auditor = db.role_url(cfg, "auditor")
+    runtime = db.role_url(cfg, "runtime")
+    settings = http_settings.from_env(runtime, _without_password(auditor))
+    if args.host:
+        settings = dataclasses.replace(settings, host=args.host)
+    if args.port is not None:
+        settings = dataclasses.replace(settings, port=args.port)
+    return serve(settings)
+
+
+def _without_password(url: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(url)
+    params.pop("password", None)
+    return make_conninfo(**params)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="claw", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -236,6 +265,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_queue.add_argument("args", nargs="*")
     p_queue.add_argument("--burst", type=int, default=None)
 
+    p_serve = sub.add_parser("serve", help="the HTTP API (FastAPI on uvicorn)")
+    p_serve.add_argument("--host", default=None, help="default CLAW_HTTP_HOST or 127.0.0.1")
+    p_serve.add_argument("--port", type=int, default=None, help="default CLAW_HTTP_PORT or 8080")
+
     sub.add_parser("demo", help="start, migrate, seed, and show what Claw did")
     return parser
 
@@ -267,6 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_worker(args, cfg)
         if args.command == "queue":
             return cmd_queue(args, cfg)
+        if args.command == "serve":
+            return cmd_serve(args, cfg)
         if args.command == "demo":
             from claw.demo import run_demo
 
