@@ -211,7 +211,7 @@ def create_app(settings: HttpSettings) -> FastAPI:
 
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
+    FastAPIInstrumentor.instrument_app(app)
     _document_problems(app)
     return app
 
