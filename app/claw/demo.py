@@ -5,6 +5,7 @@ cannot do, then verify the audit ledger and write a checkpoint. Later issues gro
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -149,6 +150,14 @@ def run_demo(cfg: config.Settings) -> int:
     from claw import demo_ontology
 
     rc = demo_ontology.run(runtime, key_a)
+    if rc:
+        return rc
+
+    print("== the HTTP API: claw serve")
+    from claw.http import demo as http_demo
+
+    rc = http_demo.run(runtime, key_a, cfg.cluster.home / "http-demo.log" if cfg.embedded
+                       else Path("http-demo.log"))
     if rc:
         return rc
 

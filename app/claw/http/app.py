@@ -80,7 +80,7 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
 
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    names = {404: "route_not_found", 405: "method_not_allowed", 406: "not_acceptable",
+    names = {400: "bad_request", 404: "route_not_found", 405: "method_not_allowed", 406: "not_acceptable",
              413: "payload_too_large"}
     name = names.get(exc.status_code, "invalid_input" if exc.status_code < 500 else "internal")
     detail = exc.detail if isinstance(exc.detail, str) and exc.status_code < 500 else name

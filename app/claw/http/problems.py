@@ -23,6 +23,7 @@ TYPE_BASE = "https://claw.dev/errors/"
 
 # The edge's own problem types (besides the registry's and the standard SQLSTATEs').
 EDGE_TYPES: dict[str, tuple[int, str]] = {
+    "bad_request": (400, "the request body is not JSON"),
     "unauthenticated": (401, "no valid credential in the Authorization header"),
     "invalid_input": (422, "a request field is malformed or out of range"),
     "route_not_found": (404, "no such route"),
@@ -90,6 +91,14 @@ def from_database(exc: BaseException) -> Problem:
         headers = {"Retry-After": "1"} if err.http_status == 503 else None
         return Problem(err.http_status, err.code_name, err.message, hint=err.hint,
                        headers=headers, code=sqlstate, context=err.detail)
+    if sqlstate is not None and (sqlstate.startswith("22") or sqlstate == "54000"):
+        # a value PostgreSQL cannot take (a NUL character, an out-of-range number or date,
+        # a value too long for an index): the client's input, not our bug
+        diag = getattr(exc, "diag", None)
+        message = (diag.message_primary if diag is not None else None) or "invalid value"
+        return Problem(422, "invalid_input", message, code=sqlstate,
+                       hint="check the values sent (text without NUL characters, numbers and "
+                       "dates in range)")
     if sqlstate in ("57014", "55P03"):  # statement or lock timeout
         return Problem(503, "retryable", "the database took too long to answer",
                        hint="retry later", headers={"Retry-After": "1"}, code=sqlstate)

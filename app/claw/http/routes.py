@@ -22,11 +22,13 @@ from claw.http.problems import MEDIA_TYPE, Problem, problem_types
 M = TypeVar("M", bound=BaseModel)
 Conn = psycopg.AsyncConnection[Any]
 
-PROBLEM = {"model": m.Problem, "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+PROBLEM = {"content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 COMMON: dict[int | str, dict[str, Any]] = {
     status: {**PROBLEM, "description": desc} for status, desc in (
+        (400, "bad request: the body is not JSON"),
         (401, "unauthenticated: no valid API key or JWT"),
         (403, "forbidden: the principal's role or scope does not allow this"),
+        (413, "payload too large: the body exceeds CLAW_HTTP_MAX_BODY_BYTES"),
         (422, "invalid input: the field or argument named in the problem"),
         (429, "rate limited: see Retry-After and RateLimit"),
         (500, "internal error: nothing but the trace id"),
@@ -465,7 +467,8 @@ problems_router = APIRouter(tags=["errors"])
 
 
 @problems_router.get("/errors/{name}", response_model=m.Problem,
-                     responses={404: {**PROBLEM, "description": "no such problem type"}},
+                     responses={404: {**PROBLEM, "description": "no such problem type"},
+                                422: COMMON[422]},
                      summary="What a problem type means (its type URI resolves here)")
 async def problem_type(name: str = Path(max_length=100)) -> dict[str, Any]:
     types = problem_types()
