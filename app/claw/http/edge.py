@@ -156,12 +156,16 @@ class Edge:
 
     # -- the transaction --------------------------------------------------------------------
 
-    async def authenticate(self, conn: psycopg.AsyncConnection[Any], cred: Credential) -> Caller:
-        """api.authenticate / api.authenticate_jwt in the open transaction; also writes the
-        request's trace id into it (claw.trace_id: rows with a trace_id column take it)."""
+    def accepts(self, cred: Credential) -> None:
+        """A JWT is a 401 until the database can verify JWTs (api.authenticate_jwt)."""
         if cred.kind == "jwt" and not self.caps.jwt:
             raise Problem(401, "unauthenticated", "this server accepts only API keys",
                           hint="send Authorization: Bearer ck_...")
+
+    async def authenticate(self, conn: psycopg.AsyncConnection[Any], cred: Credential) -> Caller:
+        """api.authenticate / api.authenticate_jwt in the open transaction; also writes the
+        request's trace id into it (claw.trace_id: rows with a trace_id column take it)."""
+        self.accepts(cred)
         row = await fetch_one(conn, AUTHENTICATE[cred.kind],
                               (current_trace_id() or "", cred.token))
         assert row is not None
@@ -184,10 +188,14 @@ class Edge:
         headers; raises the 429 problem when refused."""
         if not self.caps.rate_limits:
             return {}
-        async with self.pool.connection() as conn:
+        self.accepts(cred)
+        # one round trip: BEGIN, authenticate, take the token and COMMIT, pipelined
+        async with self.pool.connection() as conn, conn.pipeline():
             async with conn.transaction():
-                await self.authenticate(conn, cred)
-                row = await fetch_one(conn, TAKE_TOKEN, (cost,))
+                await conn.execute(AUTHENTICATE[cred.kind], (current_trace_id() or "", cred.token))
+                cur = conn.cursor(row_factory=dict_row)
+                await cur.execute(TAKE_TOKEN, (cost,))
+            row = await cur.fetchone()
         assert row is not None
         scope = row["scope"]
         headers = {

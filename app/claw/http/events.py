@@ -118,7 +118,8 @@ class EventStream:
     def close(self, reason: str, **data: Any) -> None:
         if self.ending is None:
             self.ending = control(reason, {"last_event_id": self.delivered, **data})
-            self.buffer.clear() if reason == "overflow" else None
+            if reason == "overflow":  # drop what the slow client could not take
+                self.buffer.clear()
         self.ready.set()
         self.wake.set()
 
