@@ -49,6 +49,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def scratch_with_logins(name: str) -> tuple[str, str]:
+    """The scratch database (administrator URL) and the runtime role's login URL for it (on
+    the embedded server the login roles get their passwords from .claw/credentials.json)."""
+    cfg = config.settings()
+    admin = scratch_database(name)
+    if cfg.embedded:
+        from claw.migrate import migrate
+
+        migrate(admin, cfg.root, {r: cfg.cluster.password(r) for r in config.LOGIN_ROLES})
+    return admin, url_for(db.role_url(cfg, "runtime"), name)
+
+
 def seed(admin: str, runtime: str, tenants: int) -> list[str]:
     import json
 
@@ -181,8 +193,7 @@ def main() -> int:
     args = parser.parse_args()
 
     name = "claw_bench_http"
-    admin = scratch_database(name)
-    runtime = url_for(db.role_url(config.settings(), "runtime"), name)
+    admin, runtime = scratch_with_logins(name)
     keys = seed(admin, runtime, args.tenants)
     port = free_port()
     host = f"http://127.0.0.1:{port}"

@@ -321,11 +321,12 @@ def test_sse_streams_end_on_shutdown(seeded: tuple[Database, dict[str, Tenant]])
     with subprocess_server(db, CLAW_HTTP_SHUTDOWN_GRACE="20") as server:
         with httpx.stream("GET", server.url + "/v1/events", headers=bearer(tenants["a"]),
                           timeout=20) as resp:
+            lines = resp.iter_lines()
             enqueue(server.url, tenants["a"], 1)
-            got = read_events(resp.iter_lines(), 1)
+            got = read_events(lines, 1)
             started = time.monotonic()
             server.proc.send_signal(signal.SIGTERM)
-            tail = read_events(resp.iter_lines(), 1)
+            tail = read_events(lines, 1)
         assert server.proc.wait(10) in (0, -signal.SIGTERM)
         assert time.monotonic() - started < 10  # not held up for the 20 s grace
     assert tail[0]["event"] == "shutdown"
