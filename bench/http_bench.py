@@ -64,15 +64,17 @@ def scratch_with_logins(name: str) -> tuple[str, str]:
 def seed(admin: str, runtime: str, tenants: int) -> list[str]:
     import json
 
-    keys = []
+    keys: list[str] = []
+    tenant_ids: list[str] = []
     with psycopg.connect(admin, autocommit=True) as conn:
         for i in range(tenants):
-            row = conn.execute("SELECT api_key FROM tenancy.create_tenant(p_slug => %s, "
+            row = conn.execute("SELECT api_key, tenant_id FROM tenancy.create_tenant(p_slug => %s, "
                                "p_name => %s, p_owner_handle => 'owner', p_owner_name => 'O')",
                                (f"bench-{i}", f"Bench {i}")).fetchone()
             assert row is not None
             keys.append(str(row[0]))
-        raise_limits(conn)
+            tenant_ids.append(str(row[1]))
+        raise_limits(conn, tenant_ids)
     with psycopg.connect(runtime, autocommit=True) as conn:
         for key in keys:
             with conn.transaction():
@@ -90,13 +92,12 @@ def seed(admin: str, runtime: str, tenants: int) -> list[str]:
     return keys
 
 
-def raise_limits(conn: psycopg.Connection[Any]) -> None:
+def raise_limits(conn: psycopg.Connection[Any], tenant_ids: list[str]) -> None:
     """The bench measures the edge, not the limiter: lift the request rate limits (the
-    limiter's own call still runs on every request)."""
-    exists = conn.execute("SELECT to_regprocedure('edge.set_rate_limits(integer,integer)') "
-                          "IS NOT NULL").fetchone()
-    if exists and exists[0]:
-        conn.execute("SELECT edge.set_rate_limits(1000000, 1000000)")
+    limiter's own transaction still runs on every request)."""
+    for tenant_id in tenant_ids:
+        conn.execute("SELECT edge.set_request_limits(%s, 10000000, 10000000, 10000000, "
+                     "10000000)", (tenant_id,))
 
 
 def start_server(runtime: str, port: int, log: Path) -> subprocess.Popen[bytes]:

@@ -88,7 +88,8 @@ def _calls(base: str, key: str, log_path: Path) -> int:
     opened = threading.Event()
 
     def listen() -> None:
-        with client.stream("GET", "/v1/events", headers=auth) as resp:
+        with httpx.Client(base_url=base, timeout=10) as own, \
+                own.stream("GET", "/v1/events", headers=auth) as resp:
             opened.set()
             for line in resp.iter_lines():
                 if line.startswith(("id:", "event:", "data:")):
