@@ -9,7 +9,7 @@ GRANT SELECT (tenant_id, api_key_id, principal_id, name, prefix, scopes, expires
 GRANT USAGE ON SCHEMA ontology TO claw_operator_reader;
 GRANT SELECT ON ontology.object_types, ontology.properties TO claw_operator_reader;
 GRANT SELECT (tenant_id, type_id, deleted_at) ON ontology.objects TO claw_operator_reader;
-GRANT EXECUTE ON FUNCTION internal.set_context(uuid, uuid, text[], text[]),
+GRANT EXECUTE ON FUNCTION internal.set_context(uuid, uuid, text[], text[], text),
   internal.clear_context(), audit.append(uuid, text, text, text, jsonb, jsonb),
   audit.verify_chains(uuid), audit.encode_event(uuid, bigint, timestamptz, uuid, text, text, text, text, jsonb, jsonb, text, bytea)
   TO claw_operator_reader;

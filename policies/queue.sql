@@ -77,7 +77,7 @@ GRANT SELECT, INSERT, UPDATE ON queue.tenant_cursors TO claw_dispatcher;
 GRANT SELECT, UPDATE ON queue.schedules TO claw_dispatcher;
 GRANT SELECT, INSERT ON queue.schedule_fires TO claw_dispatcher;
 GRANT SELECT, UPDATE ON internal.queues, internal.rate_limits TO claw_dispatcher;
-GRANT EXECUTE ON FUNCTION internal.set_context(uuid, uuid, text[], text[]),
+GRANT EXECUTE ON FUNCTION internal.set_context(uuid, uuid, text[], text[], text),
   internal.clear_context(), queue.insert_jobs(uuid, jsonb), queue.backoff(text, integer),
   queue.check_lease_args(text, integer, integer), queue.stale_lease(text, uuid[], uuid),
   queue.next_fire(text, text, timestamptz), queue.parse_cron(text),

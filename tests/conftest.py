@@ -342,6 +342,20 @@ def seed_queue(db: Database, tenants: dict[str, Tenant], jobs_per_tenant: int = 
                 INSERT INTO queue.schedule_fires (tenant_id, schedule_id, fire_at, job_id)
                 SELECT tenant_id, schedule_id, now() - interval '1 day', gen_random_uuid() FROM s""",
                          (t.tenant_id,))
+            # the outbox holds the jobs' and schedules' events; a retention watermark too
+            conn.execute("INSERT INTO events.purges (tenant_id, purged_xact_id, purged_event_id) "
+                         "VALUES (%s, '1', 0)", (t.tenant_id,))
+            # the edge: an idempotency key, request limits, a rate bucket
+            ids = {"t": t.tenant_id, "p": t.owner_id}
+            conn.execute("""
+                INSERT INTO edge.idempotency_keys (tenant_id, principal_id, idempotency_key,
+                  request_method, request_path, request_sha256, response_status, response_body,
+                  created_at, expires_at)
+                VALUES (%(t)s, %(p)s, 'seed', 'POST', '/v1/jobs', repeat('a', 64), 201, '{}',
+                        now(), now() + interval '1 day')""", ids)
+            conn.execute("SELECT edge.set_request_limits(%(t)s, 100, 10, 50, 5)", ids)
+            conn.execute("INSERT INTO edge.request_buckets (tenant_id, bucket, tat) "
+                         "VALUES (%(t)s, 'tenant', now())", ids)
 
 
 AUTHZ_SEED_MODEL = {"types": {

@@ -43,6 +43,22 @@ CREATE SCHEMA claw_migrations;
 ALTER SCHEMA claw_migrations OWNER TO claw_owner;
 
 --
+-- Name: edge; Type: SCHEMA; Schema: -; Owner: claw_owner
+--
+
+CREATE SCHEMA edge;
+
+ALTER SCHEMA edge OWNER TO claw_owner;
+
+--
+-- Name: events; Type: SCHEMA; Schema: -; Owner: claw_owner
+--
+
+CREATE SCHEMA events;
+
+ALTER SCHEMA events OWNER TO claw_owner;
+
+--
 -- Name: extensions; Type: SCHEMA; Schema: -; Owner: postgres
 --
 
@@ -338,7 +354,7 @@ BEGIN
     WHERE k.tenant_id = v_tenant AND k.api_key_id = v_key.api_key_id;
   END IF;
   PERFORM internal.set_context(v_tenant, v_key.principal_id, coalesce(v_roles, '{}'),
-                               v_key.scopes);
+                               v_key.scopes, 'key:' || v_key.api_key_id::text);
   RETURN QUERY SELECT v_tenant, v_key.principal_id, coalesce(v_roles, '{}'::text[]), v_key.scopes;
 END
 $_$;
@@ -367,6 +383,70 @@ ALTER FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token
 --
 
 COMMENT ON FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb) IS 'Worker: record the intent and idempotency key of an external effect before calling the provider (returns the existing intent on a replay).';
+
+--
+-- Name: begin_idempotent_request(text, text, text, text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.begin_idempotent_request(p_key text, p_method text, p_path text, p_request_sha256 text) RETURNS TABLE(replay boolean, status integer, headers jsonb, body text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_ctx record;
+  v_row edge.idempotency_keys;
+BEGIN
+  SELECT * INTO v_ctx FROM edge.idempotency_principal();
+  PERFORM edge.require_idempotency_key(p_key);
+  IF p_request_sha256 IS NULL OR p_request_sha256 !~ '^[0-9a-f]+$'
+     OR pg_catalog.length(p_request_sha256) <> 64
+     OR p_method IS NULL OR pg_catalog.length(p_method) NOT BETWEEN 1 AND 16
+     OR p_path IS NULL OR pg_catalog.length(p_path) NOT BETWEEN 1 AND 2048 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid idempotent request',
+      DETAIL = 'p_method (1-16 characters), p_path (1-2048) and p_request_sha256 (64 hex '
+               'digits of the body''s SHA-256) are required',
+      HINT = 'hash the exact request body bytes';
+  END IF;
+  IF NOT pg_catalog.pg_try_advisory_xact_lock(
+           edge.idempotency_lock_key(v_ctx.tenant_id, v_ctx.principal_id, p_key)) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'request in flight',
+      DETAIL = 'a request with this Idempotency-Key is being processed right now',
+      HINT = 'wait for it to finish, then retry: the retry gets its response';
+  END IF;
+  SELECT * INTO v_row FROM edge.idempotency_keys AS k
+  WHERE k.tenant_id = v_ctx.tenant_id AND k.principal_id = v_ctx.principal_id
+    AND k.idempotency_key = p_key;
+  IF FOUND AND v_row.expires_at <= internal.now() THEN
+    DELETE FROM edge.idempotency_keys AS k
+    WHERE k.tenant_id = v_row.tenant_id AND k.idempotency_key_id = v_row.idempotency_key_id;
+  ELSIF FOUND THEN
+    IF (v_row.request_method, v_row.request_path, v_row.request_sha256)
+       IS DISTINCT FROM (p_method, p_path, p_request_sha256) THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'idempotency key reused',
+        DETAIL = pg_catalog.format(
+          'this Idempotency-Key was first used for %s %s with another body at %s',
+          v_row.request_method, v_row.request_path, v_row.created_at),
+        HINT = 'use a new key for a new request; reuse a key only to retry the same request';
+    END IF;
+    RETURN QUERY SELECT true, v_row.response_status, v_row.response_headers, v_row.response_body;
+    RETURN;
+  END IF;
+  -- what api.finish_idempotent_request will store (this transaction only)
+  PERFORM pg_catalog.set_config('claw.idempotent_key', p_key, true),
+          pg_catalog.set_config('claw.idempotent_method', p_method, true),
+          pg_catalog.set_config('claw.idempotent_path', p_path, true),
+          pg_catalog.set_config('claw.idempotent_sha256', p_request_sha256, true);
+  RETURN QUERY SELECT false, NULL::integer, NULL::jsonb, NULL::text;
+END
+$_$;
+
+ALTER FUNCTION api.begin_idempotent_request(p_key text, p_method text, p_path text, p_request_sha256 text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION begin_idempotent_request(p_key text, p_method text, p_path text, p_request_sha256 text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.begin_idempotent_request(p_key text, p_method text, p_path text, p_request_sha256 text) IS 'Start a request with an Idempotency-Key (after authenticate, in the request''s transaction): replay = true returns the stored response of the same request; CL422 when the key was used for another request; CL409 when it is in flight. Then act and call api.finish_idempotent_request before COMMIT. Keys are kept 24 hours.';
 
 --
 -- Name: cancel_flow_run(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -680,6 +760,30 @@ ALTER FUNCTION api.create_schedule(p_name text, p_cron text, p_time_zone text, p
 --
 
 COMMENT ON FUNCTION api.create_schedule(p_name text, p_cron text, p_time_zone text, p_queue text, p_kind text, p_payload jsonb, p_catch_up boolean) IS 'Create a schedule: 5-field cron read in an IANA zone (DST-safe), enqueuing queue/kind/payload at each fire. Returns schedule_id and next_fire_at (UTC).';
+
+--
+-- Name: current_event_position(); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.current_event_position() RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'events:read',
+                                'reading events');
+  -- Every transaction below xmin has finished; (xmin, 0) is before anything at or above it.
+  RETURN events.format_position(pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()), 0);
+END
+$$;
+
+ALTER FUNCTION api.current_event_position() OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION current_event_position(); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.current_event_position() IS 'The event position of now: api.read_events(p_after => it) returns only events that become readable later. For a stream that starts live.';
 
 --
 -- Name: define_authz_model(jsonb, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -1202,6 +1306,56 @@ ALTER FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_r
 COMMENT ON FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer) IS 'Worker: record a failed attempt of a held job: scheduled for retry after exponential backoff with jitter, or dead after the last attempt (p_retry => false: dead now). CL409 if not held.';
 
 --
+-- Name: finish_idempotent_request(text, integer, jsonb, text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.finish_idempotent_request(p_key text, p_status integer, p_headers jsonb, p_body text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_ctx record;
+  v_method text;
+  v_path text;
+  v_hash text;
+  v_now timestamptz := internal.now();
+BEGIN
+  SELECT * INTO v_ctx FROM edge.idempotency_principal();
+  PERFORM edge.require_idempotency_key(p_key);
+  IF p_status IS NULL OR p_status NOT BETWEEN 100 AND 599
+     OR pg_catalog.jsonb_typeof(coalesce(p_headers, '{}')) <> 'object'
+     OR p_body IS NULL OR pg_catalog.octet_length(p_body) > 1048576 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid stored response',
+      DETAIL = 'p_status 100-599, p_headers a JSON object, p_body at most 1 MiB',
+      HINT = 'responses larger than 1 MiB cannot be replayed; page them';
+  END IF;
+  v_method := pg_catalog.current_setting('claw.idempotent_method', true);
+  v_path := pg_catalog.current_setting('claw.idempotent_path', true);
+  v_hash := pg_catalog.current_setting('claw.idempotent_sha256', true);
+  IF pg_catalog.current_setting('claw.idempotent_key', true) IS DISTINCT FROM p_key
+     OR coalesce(v_method, '') = '' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'idempotency key not begun',
+      DETAIL = 'this transaction did not begin a new request with this Idempotency-Key',
+      HINT = 'call api.begin_idempotent_request first; a replayed request stores nothing';
+  END IF;
+  INSERT INTO edge.idempotency_keys (tenant_id, principal_id, idempotency_key, request_method,
+                                     request_path, request_sha256, response_status,
+                                     response_headers, response_body, created_at, expires_at)
+  VALUES (v_ctx.tenant_id, v_ctx.principal_id, p_key, v_method, v_path, v_hash, p_status,
+          coalesce(p_headers, '{}'), p_body, v_now, v_now + edge.idempotency_window());
+  PERFORM pg_catalog.set_config('claw.idempotent_key', '', true);
+END
+$$;
+
+ALTER FUNCTION api.finish_idempotent_request(p_key text, p_status integer, p_headers jsonb, p_body text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION finish_idempotent_request(p_key text, p_status integer, p_headers jsonb, p_body text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.finish_idempotent_request(p_key text, p_status integer, p_headers jsonb, p_body text) IS 'Store the response of the request begun with api.begin_idempotent_request (same transaction); a later request with the same key and body replays it.';
+
+--
 -- Name: flow_cancel_requested(uuid, uuid, uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -1412,33 +1566,42 @@ ALTER FUNCTION api.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_
 COMMENT ON FUNCTION api.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_seconds integer) IS 'Worker: extend the lease of jobs this token holds; a job missing from the result was lost.';
 
 --
--- Name: list_api_keys(); Type: FUNCTION; Schema: api; Owner: claw_owner
+-- Name: list_api_keys(integer, text); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
-CREATE FUNCTION api.list_api_keys() RETURNS TABLE(api_key_id uuid, principal_id uuid, name text, prefix text, scopes text[], status text, expires_at timestamp with time zone, revoked_at timestamp with time zone, last_used_at timestamp with time zone, created_at timestamp with time zone)
+CREATE FUNCTION api.list_api_keys(p_limit integer DEFAULT 100, p_cursor text DEFAULT NULL::text) RETURNS TABLE(api_key_id uuid, principal_id uuid, name text, prefix text, scopes text[], status text, expires_at timestamp with time zone, revoked_at timestamp with time zone, last_used_at timestamp with time zone, created_at timestamp with time zone, cursor text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
+DECLARE
+  v_after jsonb;
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'keys:read',
                                 'listing API keys');
+  PERFORM internal.require_limit(p_limit, 1000);
+  v_after := internal.read_cursor('api.list_api_keys', '{}', p_cursor);
   RETURN QUERY
   SELECT k.api_key_id, k.principal_id, k.name, k.prefix, k.scopes,
          CASE WHEN k.revoked_at IS NOT NULL THEN 'revoked'
               WHEN k.expires_at <= pg_catalog.now() THEN 'expired' ELSE 'active' END,
-         k.expires_at, k.revoked_at, k.last_used_at, k.created_at
+         k.expires_at, k.revoked_at, k.last_used_at, k.created_at,
+         internal.make_cursor('api.list_api_keys', '{}',
+                              pg_catalog.jsonb_build_object('at', k.created_at, 'id', k.api_key_id))
   FROM tenancy.api_keys AS k
-  ORDER BY k.created_at, k.api_key_id;
+  WHERE v_after IS NULL OR (k.created_at, k.api_key_id)
+                           > ((v_after ->> 'at')::timestamptz, (v_after ->> 'id')::uuid)
+  ORDER BY k.created_at, k.api_key_id
+  LIMIT p_limit;
 END
 $$;
 
-ALTER FUNCTION api.list_api_keys() OWNER TO claw_owner;
+ALTER FUNCTION api.list_api_keys(p_limit integer, p_cursor text) OWNER TO claw_owner;
 
 --
--- Name: FUNCTION list_api_keys(); Type: COMMENT; Schema: api; Owner: claw_owner
+-- Name: FUNCTION list_api_keys(p_limit integer, p_cursor text); Type: COMMENT; Schema: api; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION api.list_api_keys() IS 'API keys visible to the caller with their status (active, revoked, expired); no secrets.';
+COMMENT ON FUNCTION api.list_api_keys(p_limit integer, p_cursor text) IS 'API keys visible to the caller with their status (active, revoked, expired); no secrets. Oldest first, p_limit (1..1000) at a time; page with the last row''s cursor as p_cursor.';
 
 --
 -- Name: list_error_codes(); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -1579,13 +1742,16 @@ ALTER FUNCTION api.list_flow_steps(p_run_id uuid) OWNER TO claw_owner;
 COMMENT ON FUNCTION api.list_flow_steps(p_run_id uuid) IS 'The recorded steps (checkpoints) of a flow run, by position, with outputs and errors.';
 
 --
--- Name: list_jobs(text, text, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+-- Name: list_jobs(text, text, integer, text); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
-CREATE FUNCTION api.list_jobs(p_state text DEFAULT NULL::text, p_queue text DEFAULT NULL::text, p_limit integer DEFAULT 100) RETURNS TABLE(job_id uuid, queue text, kind text, state text, attempts integer, max_attempts integer, run_at timestamp with time zone, last_error text, enqueued_at timestamp with time zone)
+CREATE FUNCTION api.list_jobs(p_state text DEFAULT NULL::text, p_queue text DEFAULT NULL::text, p_limit integer DEFAULT 100, p_cursor text DEFAULT NULL::text) RETURNS TABLE(job_id uuid, queue text, kind text, state text, attempts integer, max_attempts integer, run_at timestamp with time zone, last_error text, enqueued_at timestamp with time zone, cursor text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
+DECLARE
+  v_filters jsonb := pg_catalog.jsonb_build_object('state', p_state, 'queue', p_queue);
+  v_after jsonb;
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'queue:read',
                                 'listing jobs');
@@ -1594,29 +1760,30 @@ BEGIN
       DETAIL = pg_catalog.format('%L is not a state of a waiting, running or dead job', p_state),
       HINT = 'scheduled, available, running or dead; finished jobs: api.get_job';
   END IF;
-  IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 1000 THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid limit',
-      DETAIL = pg_catalog.format('p_limit must be 1 to 1000, not %s', p_limit),
-      HINT = 'page with smaller limits';
-  END IF;
+  PERFORM internal.require_limit(p_limit, 1000);
+  v_after := internal.read_cursor('api.list_jobs', v_filters, p_cursor);
   RETURN QUERY
   SELECT j.job_id, j.queue, j.kind, j.state, j.attempts, j.max_attempts, j.run_at,
-         j.errors -> -1 ->> 'error', j.enqueued_at
+         j.errors -> -1 ->> 'error', j.enqueued_at,
+         internal.make_cursor('api.list_jobs', v_filters,
+                              pg_catalog.jsonb_build_object('at', j.enqueued_at, 'id', j.job_id))
   FROM queue.jobs AS j
   WHERE j.tenant_id = internal.current_tenant_id()
     AND (p_state IS NULL OR j.state = p_state) AND (p_queue IS NULL OR j.queue = p_queue)
-  ORDER BY j.enqueued_at DESC
+    AND (v_after IS NULL OR (j.enqueued_at, j.job_id)
+                            < ((v_after ->> 'at')::timestamptz, (v_after ->> 'id')::uuid))
+  ORDER BY j.enqueued_at DESC, j.job_id DESC
   LIMIT p_limit;
 END
 $$;
 
-ALTER FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer) OWNER TO claw_owner;
+ALTER FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer, p_cursor text) OWNER TO claw_owner;
 
 --
--- Name: FUNCTION list_jobs(p_state text, p_queue text, p_limit integer); Type: COMMENT; Schema: api; Owner: claw_owner
+-- Name: FUNCTION list_jobs(p_state text, p_queue text, p_limit integer, p_cursor text); Type: COMMENT; Schema: api; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer) IS 'This tenant''s waiting, running and dead jobs (p_state => ''dead'' lists the dead letters).';
+COMMENT ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer, p_cursor text) IS 'This tenant''s waiting, running and dead jobs, newest first (p_state => ''dead'' lists the dead letters); page with the last row''s cursor as p_cursor.';
 
 --
 -- Name: list_link_types(); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -1855,62 +2022,78 @@ ALTER FUNCTION api.list_permitted_subjects(p_object text, p_relation text, p_sub
 COMMENT ON FUNCTION api.list_permitted_subjects(p_object text, p_relation text, p_subject_type text, p_limit integer, p_consistency_token text) IS 'The subjects of a type that are in object#relation.';
 
 --
--- Name: list_principals(); Type: FUNCTION; Schema: api; Owner: claw_owner
+-- Name: list_principals(integer, text); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
-CREATE FUNCTION api.list_principals() RETURNS TABLE(principal_id uuid, kind text, handle text, display_name text, roles text[], disabled_at timestamp with time zone, created_at timestamp with time zone)
+CREATE FUNCTION api.list_principals(p_limit integer DEFAULT 100, p_cursor text DEFAULT NULL::text) RETURNS TABLE(principal_id uuid, kind text, handle text, display_name text, roles text[], disabled_at timestamp with time zone, created_at timestamp with time zone, cursor text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
+DECLARE
+  v_after jsonb;
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'members:read',
                                 'listing principals');
+  PERFORM internal.require_limit(p_limit, 1000);
+  v_after := internal.read_cursor('api.list_principals', '{}', p_cursor);
   RETURN QUERY
   SELECT p.principal_id, p.kind, p.handle, p.display_name,
          coalesce((SELECT pg_catalog.array_agg(m.role ORDER BY m.role) FROM tenancy.memberships AS m
                    WHERE m.tenant_id = p.tenant_id AND m.principal_id = p.principal_id),
                   '{}'::text[]),
-         p.disabled_at, p.created_at
+         p.disabled_at, p.created_at,
+         internal.make_cursor('api.list_principals', '{}',
+                              pg_catalog.jsonb_build_object('at', p.created_at, 'id', p.principal_id))
   FROM tenancy.principals AS p
-  ORDER BY p.created_at, p.principal_id;
+  WHERE v_after IS NULL OR (p.created_at, p.principal_id)
+                           > ((v_after ->> 'at')::timestamptz, (v_after ->> 'id')::uuid)
+  ORDER BY p.created_at, p.principal_id
+  LIMIT p_limit;
 END
 $$;
 
-ALTER FUNCTION api.list_principals() OWNER TO claw_owner;
+ALTER FUNCTION api.list_principals(p_limit integer, p_cursor text) OWNER TO claw_owner;
 
 --
--- Name: FUNCTION list_principals(); Type: COMMENT; Schema: api; Owner: claw_owner
+-- Name: FUNCTION list_principals(p_limit integer, p_cursor text); Type: COMMENT; Schema: api; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION api.list_principals() IS 'The principals of this tenant with their roles.';
+COMMENT ON FUNCTION api.list_principals(p_limit integer, p_cursor text) IS 'The principals of this tenant with their roles, oldest first, p_limit (1..1000) at a time; page with the last row''s cursor as p_cursor.';
 
 --
--- Name: list_schedules(); Type: FUNCTION; Schema: api; Owner: claw_owner
+-- Name: list_schedules(integer, text); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
-CREATE FUNCTION api.list_schedules() RETURNS TABLE(schedule_id uuid, name text, cron text, time_zone text, queue text, kind text, catch_up boolean, paused boolean, next_fire_at timestamp with time zone, last_fired_at timestamp with time zone)
+CREATE FUNCTION api.list_schedules(p_limit integer DEFAULT 100, p_cursor text DEFAULT NULL::text) RETURNS TABLE(schedule_id uuid, name text, cron text, time_zone text, queue text, kind text, catch_up boolean, paused boolean, next_fire_at timestamp with time zone, last_fired_at timestamp with time zone, cursor text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
+DECLARE
+  v_after jsonb;
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'queue:read',
                                 'listing schedules');
+  PERFORM internal.require_limit(p_limit, 1000);
+  v_after := internal.read_cursor('api.list_schedules', '{}', p_cursor);
   RETURN QUERY
   SELECT s.schedule_id, s.name, s.cron, s.time_zone, s.queue, s.kind, s.catch_up, s.paused,
-         s.next_fire_at, s.last_fired_at
+         s.next_fire_at, s.last_fired_at,
+         internal.make_cursor('api.list_schedules', '{}', pg_catalog.jsonb_build_object('name', s.name))
   FROM queue.schedules AS s
   WHERE s.tenant_id = internal.current_tenant_id()
-  ORDER BY s.name;
+    AND (v_after IS NULL OR s.name > v_after ->> 'name')
+  ORDER BY s.name
+  LIMIT p_limit;
 END
 $$;
 
-ALTER FUNCTION api.list_schedules() OWNER TO claw_owner;
+ALTER FUNCTION api.list_schedules(p_limit integer, p_cursor text) OWNER TO claw_owner;
 
 --
--- Name: FUNCTION list_schedules(); Type: COMMENT; Schema: api; Owner: claw_owner
+-- Name: FUNCTION list_schedules(p_limit integer, p_cursor text); Type: COMMENT; Schema: api; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION api.list_schedules() IS 'This tenant''s schedules, with next and last fire.';
+COMMENT ON FUNCTION api.list_schedules(p_limit integer, p_cursor text) IS 'This tenant''s schedules by name, with next and last fire, p_limit (1..1000) at a time; page with the last row''s cursor as p_cursor.';
 
 --
 -- Name: list_tools(text); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -2028,6 +2211,23 @@ ALTER FUNCTION api.mark_flow_effect_unknown(p_run_id uuid, p_job_id uuid, p_leas
 COMMENT ON FUNCTION api.mark_flow_effect_unknown(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_note text) IS 'Worker: reconciliation could not tell whether a sent effect was delivered; the run is blocked until a person resolves it.';
 
 --
+-- Name: purge_events(integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.purge_events(p_retention_days integer DEFAULT 7) RETURNS bigint
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT events.purge(pg_catalog.make_interval(days => p_retention_days)) $$;
+
+ALTER FUNCTION api.purge_events(p_retention_days integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION purge_events(p_retention_days integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.purge_events(p_retention_days integer) IS 'Worker: delete outbox events older than the retention (days, default 7); readers further behind get CL409 and start again.';
+
+--
 -- Name: purge_flow_runs(integer); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -2048,6 +2248,76 @@ ALTER FUNCTION api.purge_flow_runs(p_days integer) OWNER TO claw_owner;
 --
 
 COMMENT ON FUNCTION api.purge_flow_runs(p_days integer) IS 'Retention: delete this tenant''s flow runs finished more than p_days days ago (and their steps, timers, signals and effects); returns how many.';
+
+--
+-- Name: purge_idempotency_keys(); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.purge_idempotency_keys() RETURNS bigint
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ SELECT edge.purge_idempotency_keys() $$;
+
+ALTER FUNCTION api.purge_idempotency_keys() OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION purge_idempotency_keys(); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.purge_idempotency_keys() IS 'Worker: delete expired idempotency keys (older than 24 hours) in every tenant.';
+
+--
+-- Name: read_events(text, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.read_events(p_after text DEFAULT NULL::text, p_limit integer DEFAULT 100) RETURNS TABLE(event_id text, event_type text, subject_id text, data jsonb, trace_id text, occurred_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_tenant uuid;
+  v_after record;
+  v_purged record;
+BEGIN
+  PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'events:read',
+                                'reading events');
+  PERFORM internal.require_limit(p_limit, 1000);
+  v_tenant := internal.current_tenant_id();
+  SELECT * INTO v_after FROM events.parse_position(p_after);
+  SELECT p.purged_xact_id, p.purged_event_id INTO v_purged
+  FROM events.purges AS p WHERE p.tenant_id = v_tenant;
+  IF FOUND AND (p_after IS NULL
+                OR (v_after.xact_id, v_after.event_id)
+                   < (v_purged.purged_xact_id, v_purged.purged_event_id)) THEN
+    IF p_after IS NOT NULL THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'events are gone',
+        DETAIL = pg_catalog.format('events after %s were deleted by retention (up to %s)',
+                                   p_after, events.format_position(v_purged.purged_xact_id,
+                                                                   v_purged.purged_event_id)),
+        HINT = 'start again from api.current_event_position() and reload current state';
+    END IF;
+    SELECT v_purged.purged_xact_id AS xact_id, v_purged.purged_event_id AS event_id
+      INTO v_after;
+  END IF;
+  RETURN QUERY
+  SELECT events.format_position(o.xact_id, o.event_id), o.event_type, o.subject_id, o.data,
+         o.trace_id, o.occurred_at
+  FROM events.outbox AS o
+  WHERE o.tenant_id = v_tenant
+    AND (v_after.xact_id IS NULL OR (o.xact_id, o.event_id) > (v_after.xact_id, v_after.event_id))
+    AND o.xact_id < pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())
+  ORDER BY o.xact_id, o.event_id
+  LIMIT p_limit;
+END
+$$;
+
+ALTER FUNCTION api.read_events(p_after text, p_limit integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION read_events(p_after text, p_limit integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.read_events(p_after text, p_limit integer) IS 'This tenant''s events after a position (the last event_id received; NULL: the oldest kept), in delivery order; resuming loses nothing and repeats nothing. CL409 when retention deleted events after the position. Wake on LISTEN claw_events.';
 
 --
 -- Name: record_flow_step(uuid, uuid, uuid, integer, text, text, jsonb, text, timestamp with time zone); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -2504,6 +2774,100 @@ ALTER FUNCTION api.stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, p_lease
 --
 
 COMMENT ON FUNCTION api.stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) IS 'Worker: end a held run whose cancel was requested, abandoning the step in progress.';
+
+--
+-- Name: take_request_token(integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.take_request_token(p_cost integer DEFAULT 1) RETURNS TABLE(allowed boolean, scope text, limit_per_minute integer, remaining integer, reset_seconds integer, retry_after_seconds integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_ctx record;
+  v_tenant uuid;
+  v_cred text;
+  v_lim record;
+  v_now timestamptz := internal.now();
+  v_dec record;
+BEGIN
+  SELECT * INTO v_ctx FROM internal.verified_context();
+  v_tenant := v_ctx.tenant_id;
+  IF v_tenant IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'not authenticated',
+      DETAIL = 'a request token is charged to an authenticated credential',
+      HINT = 'call api.authenticate(p_api_key => ...) first, in the same transaction';
+  END IF;
+  IF p_cost IS NULL OR p_cost NOT BETWEEN 1 AND 1000 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid request cost',
+      DETAIL = pg_catalog.format('p_cost must be 1 to 1000, not %s', coalesce(p_cost::text, 'NULL')),
+      HINT = 'an ordinary request costs 1';
+  END IF;
+  v_cred := coalesce(internal.context_credential(), 'principal:' || v_ctx.principal_id::text,
+                     'system');
+  SELECT coalesce(l.tenant_per_minute, d.tenant_per_minute) AS tenant_per_minute,
+         coalesce(l.tenant_burst, d.tenant_burst) AS tenant_burst,
+         coalesce(l.credential_per_minute, d.credential_per_minute) AS credential_per_minute,
+         coalesce(l.credential_burst, d.credential_burst) AS credential_burst
+    INTO v_lim
+  FROM edge.default_request_limits() AS d
+  LEFT JOIN edge.request_limits AS l ON l.tenant_id = v_tenant;
+  -- both rows exist and are locked, credential first
+  INSERT INTO edge.request_buckets AS b (tenant_id, bucket, tat)
+  VALUES (v_tenant, 'credential:' || v_cred, v_now), (v_tenant, 'tenant', v_now)
+  ON CONFLICT (tenant_id, bucket) DO NOTHING;
+  -- the deciding bucket: a refusing one (the longest wait) if any, else the one with fewer
+  -- requests left. Seconds: T the emission interval, tau the tolerance, wait = new tat - now.
+  WITH locked AS (
+    SELECT b.bucket, b.tat FROM edge.request_buckets AS b
+    WHERE b.tenant_id = v_tenant AND b.bucket IN ('credential:' || v_cred, 'tenant')
+    ORDER BY b.bucket  -- 'credential:...' < 'tenant'
+    FOR UPDATE
+  ), limits AS (
+    SELECT CASE WHEN l.bucket = 'tenant' THEN 'tenant' ELSE 'credential' END AS scope,
+           CASE WHEN l.bucket = 'tenant' THEN v_lim.tenant_per_minute
+                ELSE v_lim.credential_per_minute END AS per_minute,
+           CASE WHEN l.bucket = 'tenant' THEN v_lim.tenant_burst
+                ELSE v_lim.credential_burst END AS burst,
+           greatest(l.tat, v_now) AS base
+    FROM locked AS l
+  ), calc AS (
+    SELECT m.scope, m.per_minute, 60.0 / m.per_minute AS t,
+           60.0 / m.per_minute * m.burst AS tau,
+           extract(epoch FROM m.base - v_now) + 60.0 / m.per_minute * p_cost AS wait
+    FROM limits AS m
+  )
+  SELECT c.scope, c.per_minute, c.t, c.tau, c.wait, c.wait > c.tau AS refused,
+         floor((c.tau - c.wait) / c.t)::integer AS remaining
+    INTO v_dec
+  FROM calc AS c
+  ORDER BY c.wait > c.tau DESC,
+           CASE WHEN c.wait > c.tau THEN c.tau - c.wait ELSE floor((c.tau - c.wait) / c.t) END,
+           c.scope
+  LIMIT 1;
+  IF v_dec.refused THEN
+    RETURN QUERY SELECT false, v_dec.scope, v_dec.per_minute, 0,
+      pg_catalog.ceil(v_dec.wait - v_dec.t * p_cost)::integer,
+      greatest(pg_catalog.ceil(v_dec.wait - v_dec.tau)::integer, 1);
+    RETURN;
+  END IF;
+  UPDATE edge.request_buckets AS b
+  SET tat = greatest(b.tat, v_now) + pg_catalog.make_interval(secs => 60.0 / (
+              CASE WHEN b.bucket = 'tenant' THEN v_lim.tenant_per_minute
+                   ELSE v_lim.credential_per_minute END) * p_cost)
+  WHERE b.tenant_id = v_tenant AND b.bucket IN ('credential:' || v_cred, 'tenant');
+  RETURN QUERY SELECT true, v_dec.scope, v_dec.per_minute, v_dec.remaining,
+    pg_catalog.ceil(v_dec.wait)::integer, 0;
+END
+$$;
+
+ALTER FUNCTION api.take_request_token(p_cost integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION take_request_token(p_cost integer); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.take_request_token(p_cost integer) IS 'Charge a request to the verified credential''s and the tenant''s rate limit (GCRA); allowed = false (nothing charged) with retry_after_seconds when either is exhausted. Call in its own short transaction before the request''s.';
 
 --
 -- Name: tick_schedules(integer); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -4234,6 +4598,413 @@ $$;
 ALTER FUNCTION authz.write_tuples(p_tenant_id uuid, p_principal_id uuid, p_writes jsonb, p_deletes jsonb, OUT written integer, OUT deleted integer, OUT token text) OWNER TO claw_owner;
 
 --
+-- Name: default_request_limits(); Type: FUNCTION; Schema: edge; Owner: claw_owner
+--
+
+CREATE FUNCTION edge.default_request_limits(OUT tenant_per_minute integer, OUT tenant_burst integer, OUT credential_per_minute integer, OUT credential_burst integer) RETURNS record
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ SELECT 12000, 2000, 6000, 1000 $$;
+
+ALTER FUNCTION edge.default_request_limits(OUT tenant_per_minute integer, OUT tenant_burst integer, OUT credential_per_minute integer, OUT credential_burst integer) OWNER TO claw_owner;
+
+--
+-- Name: idempotency_lock_key(uuid, uuid, text); Type: FUNCTION; Schema: edge; Owner: claw_owner
+--
+
+CREATE FUNCTION edge.idempotency_lock_key(p_tenant_id uuid, p_principal_id uuid, p_key text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  SELECT pg_catalog.hashtextextended(
+    'idempotency|' || p_tenant_id::text || '|' || p_principal_id::text || '|' || p_key, 0)
+$$;
+
+ALTER FUNCTION edge.idempotency_lock_key(p_tenant_id uuid, p_principal_id uuid, p_key text) OWNER TO claw_owner;
+
+--
+-- Name: idempotency_principal(); Type: FUNCTION; Schema: edge; Owner: claw_owner
+--
+
+CREATE FUNCTION edge.idempotency_principal(OUT tenant_id uuid, OUT principal_id uuid) RETURNS record
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+BEGIN
+  SELECT c.tenant_id, c.principal_id INTO tenant_id, principal_id
+  FROM internal.verified_context() AS c;
+  IF tenant_id IS NULL OR principal_id IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'not authenticated',
+      DETAIL = 'an idempotent request needs an authenticated principal',
+      HINT = 'call api.authenticate(p_api_key => ...) first, in the same transaction';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION edge.idempotency_principal(OUT tenant_id uuid, OUT principal_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: idempotency_window(); Type: FUNCTION; Schema: edge; Owner: claw_owner
+--
+
+CREATE FUNCTION edge.idempotency_window() RETURNS interval
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ SELECT interval '24 hours' $$;
+
+ALTER FUNCTION edge.idempotency_window() OWNER TO claw_owner;
+
+--
+-- Name: purge_idempotency_keys(); Type: FUNCTION; Schema: edge; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION edge.purge_idempotency_keys() RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_n bigint;
+BEGIN
+  DELETE FROM edge.idempotency_keys AS k WHERE k.expires_at <= internal.now();
+  GET DIAGNOSTICS v_n = ROW_COUNT;
+  RETURN v_n;
+END
+$$;
+
+ALTER FUNCTION edge.purge_idempotency_keys() OWNER TO claw_dispatcher;
+
+--
+-- Name: require_idempotency_key(text); Type: FUNCTION; Schema: edge; Owner: claw_owner
+--
+
+CREATE FUNCTION edge.require_idempotency_key(p_key text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+BEGIN
+  IF p_key IS NULL OR pg_catalog.length(p_key) NOT BETWEEN 1 AND 255
+     OR p_key !~ '^[!-~]+$' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid idempotency key',
+      DETAIL = 'an Idempotency-Key is 1 to 255 visible ASCII characters (no spaces)',
+      HINT = 'use a UUID per logical request, and the same one when retrying it';
+  END IF;
+END
+$_$;
+
+ALTER FUNCTION edge.require_idempotency_key(p_key text) OWNER TO claw_owner;
+
+--
+-- Name: request_limits; Type: TABLE; Schema: edge; Owner: claw_owner
+--
+
+CREATE TABLE edge.request_limits (
+    tenant_id uuid NOT NULL,
+    request_limit_id integer DEFAULT 1 NOT NULL,
+    tenant_per_minute integer NOT NULL,
+    tenant_burst integer NOT NULL,
+    credential_per_minute integer NOT NULL,
+    credential_burst integer NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    CONSTRAINT request_limits_credential_burst_check CHECK (((credential_burst >= 1) AND (credential_burst <= 10000000))),
+    CONSTRAINT request_limits_credential_per_minute_check CHECK (((credential_per_minute >= 1) AND (credential_per_minute <= 10000000))),
+    CONSTRAINT request_limits_request_limit_id_check CHECK ((request_limit_id = 1)),
+    CONSTRAINT request_limits_tenant_burst_check CHECK (((tenant_burst >= 1) AND (tenant_burst <= 10000000))),
+    CONSTRAINT request_limits_tenant_per_minute_check CHECK (((tenant_per_minute >= 1) AND (tenant_per_minute <= 10000000)))
+);
+
+ALTER TABLE ONLY edge.request_limits FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE edge.request_limits OWNER TO claw_owner;
+
+--
+-- Name: set_request_limits(uuid, integer, integer, integer, integer); Type: FUNCTION; Schema: edge; Owner: claw_owner
+--
+
+CREATE FUNCTION edge.set_request_limits(p_tenant_id uuid, p_tenant_per_minute integer DEFAULT NULL::integer, p_tenant_burst integer DEFAULT NULL::integer, p_credential_per_minute integer DEFAULT NULL::integer, p_credential_burst integer DEFAULT NULL::integer) RETURNS edge.request_limits
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_row edge.request_limits;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM tenancy.tenants AS t WHERE t.tenant_id = p_tenant_id) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'unknown tenant',
+      DETAIL = pg_catalog.format('no tenant %s', p_tenant_id), HINT = 'admin.list_tenants()';
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_catalog.unnest(ARRAY[p_tenant_per_minute, p_tenant_burst,
+                                                   p_credential_per_minute, p_credential_burst]) AS v
+             WHERE v IS NOT NULL AND v NOT BETWEEN 1 AND 10000000) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid request limit',
+      DETAIL = 'limits per minute and bursts are 1 to 10,000,000',
+      HINT = 'NULL keeps the current value';
+  END IF;
+  PERFORM internal.set_context(p_tenant_id, NULL, '{system}');
+  INSERT INTO edge.request_limits AS l (tenant_id, tenant_per_minute, tenant_burst,
+                                        credential_per_minute, credential_burst, updated_at)
+  SELECT p_tenant_id, coalesce(p_tenant_per_minute, d.tenant_per_minute),
+         coalesce(p_tenant_burst, d.tenant_burst),
+         coalesce(p_credential_per_minute, d.credential_per_minute),
+         coalesce(p_credential_burst, d.credential_burst), internal.now()
+  FROM edge.default_request_limits() AS d
+  ON CONFLICT (tenant_id, request_limit_id) DO UPDATE
+    SET tenant_per_minute = coalesce(p_tenant_per_minute, l.tenant_per_minute),
+        tenant_burst = coalesce(p_tenant_burst, l.tenant_burst),
+        credential_per_minute = coalesce(p_credential_per_minute, l.credential_per_minute),
+        credential_burst = coalesce(p_credential_burst, l.credential_burst),
+        updated_at = excluded.updated_at
+  RETURNING * INTO v_row;
+  PERFORM internal.clear_context();
+  RETURN v_row;
+END
+$$;
+
+ALTER FUNCTION edge.set_request_limits(p_tenant_id uuid, p_tenant_per_minute integer, p_tenant_burst integer, p_credential_per_minute integer, p_credential_burst integer) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION set_request_limits(p_tenant_id uuid, p_tenant_per_minute integer, p_tenant_burst integer, p_credential_per_minute integer, p_credential_burst integer); Type: COMMENT; Schema: edge; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION edge.set_request_limits(p_tenant_id uuid, p_tenant_per_minute integer, p_tenant_burst integer, p_credential_per_minute integer, p_credential_burst integer) IS 'Operator (psql as claw_owner): set a tenant''s HTTP request limits per minute and bursts, for the tenant and for each credential; NULL keeps a value. Audited.';
+
+--
+-- Name: format_position(xid8, bigint); Type: FUNCTION; Schema: events; Owner: claw_owner
+--
+
+CREATE FUNCTION events.format_position(p_xact_id xid8, p_event_id bigint) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ SELECT p_xact_id::text || '-' || p_event_id::text $$;
+
+ALTER FUNCTION events.format_position(p_xact_id xid8, p_event_id bigint) OWNER TO claw_owner;
+
+--
+-- Name: parse_position(text); Type: FUNCTION; Schema: events; Owner: claw_owner
+--
+
+CREATE FUNCTION events.parse_position(p_position text, OUT xact_id xid8, OUT event_id bigint) RETURNS record
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_m text[];
+BEGIN
+  IF p_position IS NULL THEN
+    RETURN;
+  END IF;
+  v_m := pg_catalog.regexp_match(p_position, '^([0-9]+)-([0-9]+)$');
+  IF v_m IS NULL OR pg_catalog.length(v_m[1]) > 20 OR pg_catalog.length(v_m[2]) > 19 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid event position',
+      DETAIL = pg_catalog.format('%L is not an event position',
+                                 pg_catalog.left(p_position, 64)),
+      HINT = 'pass the id of the last event received (SSE Last-Event-ID), as given';
+  END IF;
+  BEGIN
+    xact_id := v_m[1]::xid8;
+    event_id := v_m[2]::bigint;
+  EXCEPTION WHEN numeric_value_out_of_range OR invalid_text_representation THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid event position',
+      DETAIL = pg_catalog.format('%L is out of range', p_position),
+      HINT = 'pass the id of the last event received (SSE Last-Event-ID), as given';
+  END;
+END
+$_$;
+
+ALTER FUNCTION events.parse_position(p_position text, OUT xact_id xid8, OUT event_id bigint) OWNER TO claw_owner;
+
+--
+-- Name: purge(interval); Type: FUNCTION; Schema: events; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION events.purge(p_retention interval) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_n bigint;
+BEGIN
+  IF p_retention IS NULL OR p_retention < interval '1 hour' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid event retention',
+      DETAIL = pg_catalog.format('the retention must be at least 1 hour, not %s',
+                                 coalesce(p_retention::text, 'NULL')),
+      HINT = 'readers that fall further behind than the retention lose events';
+  END IF;
+  WITH gone AS (
+    DELETE FROM events.outbox AS o
+    WHERE o.occurred_at < internal.now() - p_retention
+    RETURNING o.tenant_id, o.xact_id, o.event_id
+  ), last AS (
+    SELECT DISTINCT ON (g.tenant_id) g.tenant_id, g.xact_id, g.event_id, pg_catalog.count(*)
+                                       OVER (PARTITION BY g.tenant_id) AS n
+    FROM gone AS g
+    ORDER BY g.tenant_id, g.xact_id DESC, g.event_id DESC
+  ), saved AS (
+    INSERT INTO events.purges AS p (tenant_id, purged_xact_id, purged_event_id, purged_at)
+    SELECT l.tenant_id, l.xact_id, l.event_id, internal.now() FROM last AS l
+    ON CONFLICT (tenant_id, purge_id) DO UPDATE
+      SET purged_xact_id = greatest(p.purged_xact_id, excluded.purged_xact_id),
+          purged_event_id = CASE WHEN (excluded.purged_xact_id, excluded.purged_event_id)
+                                      > (p.purged_xact_id, p.purged_event_id)
+                                 THEN excluded.purged_event_id ELSE p.purged_event_id END,
+          purged_at = excluded.purged_at
+    RETURNING 1
+  )
+  SELECT coalesce(sum(l.n), 0) INTO v_n FROM last AS l;
+  RETURN v_n;
+END
+$$;
+
+ALTER FUNCTION events.purge(p_retention interval) OWNER TO claw_dispatcher;
+
+--
+-- Name: tg_job_history__finished(); Type: FUNCTION; Schema: events; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION events.tg_job_history__finished() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_now timestamptz := internal.now();  -- once per statement, not per row
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM new_rows) THEN
+    RETURN NULL;
+  END IF;
+  INSERT INTO events.outbox (tenant_id, event_type, subject_id, data, trace_id, occurred_at)
+  SELECT n.tenant_id, 'job.' || n.outcome, n.job_id::text,
+         pg_catalog.jsonb_build_object('job_id', n.job_id, 'queue', n.queue, 'kind', n.kind,
+                                       'state', n.outcome, 'attempts', n.attempts,
+                                       'finished_at', n.finished_at),
+         n.trace_id, v_now
+  FROM new_rows AS n;
+  RETURN NULL;
+END
+$$;
+
+ALTER FUNCTION events.tg_job_history__finished() OWNER TO claw_dispatcher;
+
+--
+-- Name: tg_jobs__enqueued(); Type: FUNCTION; Schema: events; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION events.tg_jobs__enqueued() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_now timestamptz := internal.now();  -- once per statement, not per row
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM new_rows) THEN
+    RETURN NULL;
+  END IF;
+  INSERT INTO events.outbox (tenant_id, event_type, subject_id, data, trace_id, occurred_at)
+  SELECT n.tenant_id, 'job.enqueued', n.job_id::text,
+         pg_catalog.jsonb_build_object('job_id', n.job_id, 'queue', n.queue, 'kind', n.kind,
+                                       'state', n.state, 'run_at', n.run_at),
+         n.trace_id, v_now
+  FROM new_rows AS n;
+  RETURN NULL;
+END
+$$;
+
+ALTER FUNCTION events.tg_jobs__enqueued() OWNER TO claw_dispatcher;
+
+--
+-- Name: tg_jobs__state(); Type: FUNCTION; Schema: events; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION events.tg_jobs__state() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  INSERT INTO events.outbox (tenant_id, event_type, subject_id, data, trace_id, occurred_at)
+  VALUES (NEW.tenant_id,
+          CASE WHEN NEW.state = 'dead' THEN 'job.dead'
+               WHEN OLD.state = 'dead' THEN 'job.retried'
+               ELSE 'job.failed' END,
+          NEW.job_id::text,
+          pg_catalog.jsonb_build_object(
+            'job_id', NEW.job_id, 'queue', NEW.queue, 'kind', NEW.kind, 'state', NEW.state,
+            'attempts', NEW.attempts, 'run_at', NEW.run_at,
+            'error', NEW.errors -> -1 ->> 'error'),
+          NEW.trace_id, internal.now());
+  RETURN NULL;
+END
+$$;
+
+ALTER FUNCTION events.tg_jobs__state() OWNER TO claw_dispatcher;
+
+--
+-- Name: tg_outbox__notify(); Type: FUNCTION; Schema: events; Owner: claw_owner
+--
+
+CREATE FUNCTION events.tg_outbox__notify() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM pg_catalog.pg_notify('claw_events', '');
+  RETURN NULL;
+END
+$$;
+
+ALTER FUNCTION events.tg_outbox__notify() OWNER TO claw_owner;
+
+--
+-- Name: tg_schedule_fires__fired(); Type: FUNCTION; Schema: events; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION events.tg_schedule_fires__fired() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_now timestamptz := internal.now();  -- once per statement, not per row
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM new_rows) THEN
+    RETURN NULL;
+  END IF;
+  INSERT INTO events.outbox (tenant_id, event_type, subject_id, data, trace_id, occurred_at)
+  SELECT n.tenant_id, 'schedule.fired', n.schedule_id::text,
+         pg_catalog.jsonb_build_object('schedule_id', n.schedule_id, 'fire_at', n.fire_at,
+                                       'job_id', n.job_id, 'missed', n.missed),
+         NULL, v_now
+  FROM new_rows AS n;
+  RETURN NULL;
+END
+$$;
+
+ALTER FUNCTION events.tg_schedule_fires__fired() OWNER TO claw_dispatcher;
+
+--
+-- Name: tg_schedules__changed(); Type: FUNCTION; Schema: events; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION events.tg_schedules__changed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_row queue.schedules := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  v_type text := CASE TG_OP WHEN 'INSERT' THEN 'schedule.created'
+                            WHEN 'DELETE' THEN 'schedule.deleted'
+                            ELSE CASE WHEN NEW.paused THEN 'schedule.paused'
+                                      ELSE 'schedule.resumed' END END;
+BEGIN
+  INSERT INTO events.outbox (tenant_id, event_type, subject_id, data, trace_id, occurred_at)
+  VALUES (v_row.tenant_id, v_type, v_row.schedule_id::text,
+          pg_catalog.jsonb_build_object('schedule_id', v_row.schedule_id, 'name', v_row.name,
+                                        'cron', v_row.cron, 'time_zone', v_row.time_zone,
+                                        'paused', v_row.paused,
+                                        'next_fire_at', v_row.next_fire_at),
+          NULLIF(pg_catalog.current_setting('claw.trace_id', true), ''), internal.now());
+  RETURN NULL;
+END
+$$;
+
+ALTER FUNCTION events.tg_schedules__changed() OWNER TO claw_dispatcher;
+
+--
 -- Name: begin_effect(uuid, uuid, uuid, integer, text, text, text, jsonb); Type: FUNCTION; Schema: flow; Owner: claw_owner
 --
 
@@ -5608,6 +6379,20 @@ $$;
 ALTER FUNCTION internal.clear_context() OWNER TO claw_owner;
 
 --
+-- Name: context_credential(); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.context_credential() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  SELECT NULLIF(pg_catalog.split_part(pg_catalog.current_setting('claw.ctx', true), '|', 6), '')
+  FROM internal.verified_context() AS c WHERE c.tenant_id IS NOT NULL
+$$;
+
+ALTER FUNCTION internal.context_credential() OWNER TO claw_owner;
+
+--
 -- Name: current_principal_id(); Type: FUNCTION; Schema: internal; Owner: claw_owner
 --
 
@@ -5628,6 +6413,23 @@ CREATE FUNCTION internal.current_tenant_id() RETURNS uuid
     AS $$ SELECT (internal.verified_context()).tenant_id $$;
 
 ALTER FUNCTION internal.current_tenant_id() OWNER TO claw_owner;
+
+--
+-- Name: cursor_mac(text, jsonb, text); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.cursor_mac(p_query text, p_filters jsonb, p_position text) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  SELECT pg_catalog.left(pg_catalog.encode(pg_catalog.sha256(k.secret || pg_catalog.sha256(
+           k.secret || pg_catalog.convert_to(
+             'cursor|' || coalesce(internal.current_tenant_id()::text, '') || '|' || p_query
+             || '|' || coalesce(p_filters, '{}')::text || '|' || p_position, 'UTF8'))), 'hex'), 32)
+  FROM internal.context_keys AS k WHERE k.context_key_id = 1
+$$;
+
+ALTER FUNCTION internal.cursor_mac(p_query text, p_filters jsonb, p_position text) OWNER TO claw_owner;
 
 --
 -- Name: ensure_tenant_policy(regclass); Type: FUNCTION; Schema: internal; Owner: claw_owner
@@ -5676,6 +6478,21 @@ CREATE FUNCTION internal.has_role(p_roles text[]) RETURNS boolean
 ALTER FUNCTION internal.has_role(p_roles text[]) OWNER TO claw_owner;
 
 --
+-- Name: make_cursor(text, jsonb, jsonb); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.make_cursor(p_query text, p_filters jsonb, p_position jsonb) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  SELECT pg_catalog.rtrim(pg_catalog.translate(pg_catalog.encode(
+           pg_catalog.convert_to(p_position::text, 'UTF8'), 'base64'), E'+/\n', '-_'), '=')
+         || '.' || internal.cursor_mac(p_query, p_filters, p_position::text)
+$$;
+
+ALTER FUNCTION internal.make_cursor(p_query text, p_filters jsonb, p_position jsonb) OWNER TO claw_owner;
+
+--
 -- Name: now(); Type: FUNCTION; Schema: internal; Owner: claw_owner
 --
 
@@ -5688,6 +6505,48 @@ CREATE FUNCTION internal.now() RETURNS timestamp with time zone
 $$;
 
 ALTER FUNCTION internal.now() OWNER TO claw_owner;
+
+--
+-- Name: read_cursor(text, jsonb, text); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.read_cursor(p_query text, p_filters jsonb, p_cursor text) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_parts text[];
+  v_b64 text;
+  v_text text;
+  v_position jsonb;
+BEGIN
+  IF p_cursor IS NULL THEN
+    RETURN NULL;
+  END IF;
+  v_parts := pg_catalog.string_to_array(p_cursor, '.');
+  IF pg_catalog.length(p_cursor) > 2048 OR pg_catalog.cardinality(v_parts) <> 2 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid cursor',
+      DETAIL = 'the cursor is malformed', HINT = 'pass a cursor exactly as a list returned it';
+  END IF;
+  v_b64 := pg_catalog.translate(v_parts[1], '-_', '+/');
+  v_b64 := v_b64 || pg_catalog.repeat('=', (4 - pg_catalog.length(v_b64) % 4) % 4);
+  BEGIN
+    v_text := pg_catalog.convert_from(pg_catalog.decode(v_b64, 'base64'), 'UTF8');
+  EXCEPTION WHEN OTHERS THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid cursor',
+      DETAIL = 'the cursor is malformed', HINT = 'pass a cursor exactly as a list returned it';
+  END;
+  IF v_parts[2] IS DISTINCT FROM internal.cursor_mac(p_query, p_filters, v_text) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid cursor',
+      DETAIL = 'the cursor does not belong to this query (another tenant, list or filters)',
+      HINT = 'start without a cursor, or pass the filters the cursor was made with';
+  END IF;
+  v_position := v_text::jsonb;
+  RETURN v_position;
+END
+$$;
+
+ALTER FUNCTION internal.read_cursor(p_query text, p_filters jsonb, p_cursor text) OWNER TO claw_owner;
 
 --
 -- Name: require_limit(integer, integer); Type: FUNCTION; Schema: internal; Owner: claw_owner
@@ -5812,10 +6671,10 @@ ALTER FUNCTION internal.role_safety_problems() OWNER TO claw_owner;
 COMMENT ON FUNCTION internal.role_safety_problems() IS 'Why Claw must refuse to start: runtime or worker roles that are superuser, BYPASSRLS, CREATEROLE, members of claw_owner, or owners of any object. No rows means safe.';
 
 --
--- Name: set_context(uuid, uuid, text[], text[]); Type: FUNCTION; Schema: internal; Owner: claw_owner
+-- Name: set_context(uuid, uuid, text[], text[], text); Type: FUNCTION; Schema: internal; Owner: claw_owner
 --
 
-CREATE FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[] DEFAULT '{*}'::text[]) RETURNS void
+CREATE FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[] DEFAULT '{*}'::text[], p_credential text DEFAULT NULL::text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -5832,14 +6691,14 @@ BEGIN
   v_ctx := p_tenant_id::text || '|' || coalesce(p_principal_id::text, '') || '|'
            || array_to_string(coalesce(p_roles, '{}'), ',') || '|'
            || array_to_string(coalesce(p_scopes, '{}'), ',') || '|'
-           || pg_catalog.pg_current_xact_id()::text;
+           || pg_catalog.pg_current_xact_id()::text || '|' || coalesce(p_credential, '');
   PERFORM pg_catalog.set_config('claw.ctx', v_ctx, true);
   PERFORM pg_catalog.set_config('claw.ctx_mac', pg_catalog.encode(pg_catalog.sha256(
     v_key || pg_catalog.sha256(v_key || pg_catalog.convert_to(v_ctx, 'UTF8'))), 'hex'), true);
 END
 $$;
 
-ALTER FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[]) OWNER TO claw_owner;
+ALTER FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[], p_credential text) OWNER TO claw_owner;
 
 --
 -- Name: tenant_schemas(); Type: FUNCTION; Schema: internal; Owner: claw_owner
@@ -5848,7 +6707,8 @@ ALTER FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid, p_rol
 CREATE FUNCTION internal.tenant_schemas() RETURNS text[]
     LANGUAGE sql IMMUTABLE
     AS $$
-  SELECT ARRAY['tenancy', 'audit', 'authz', 'ontology', 'governance', 'queue', 'flow', 'llm',
+  SELECT ARRAY['tenancy', 'audit', 'authz', 'ontology', 'governance', 'queue', 'flow', 'events',
+               'edge', 'llm',
                'connect', 'messaging']
 $$;
 
@@ -5872,7 +6732,7 @@ BEGIN
     RETURN;
   END IF;
   v_parts := pg_catalog.string_to_array(v_ctx, '|');
-  IF pg_catalog.cardinality(v_parts) <> 5 THEN
+  IF pg_catalog.cardinality(v_parts) <> 6 THEN
     RETURN;
   END IF;
   -- Cheap check first: bound to this transaction. pg_current_xact_id_if_assigned() is NULL
@@ -8667,6 +9527,104 @@ CREATE TABLE claw_migrations.yoyo_lock (
 ALTER TABLE claw_migrations.yoyo_lock OWNER TO claw_owner;
 
 --
+-- Name: idempotency_keys; Type: TABLE; Schema: edge; Owner: claw_owner
+--
+
+CREATE TABLE edge.idempotency_keys (
+    tenant_id uuid NOT NULL,
+    idempotency_key_id uuid DEFAULT uuidv7() NOT NULL,
+    principal_id uuid NOT NULL,
+    idempotency_key text NOT NULL,
+    request_method text NOT NULL,
+    request_path text NOT NULL,
+    request_sha256 text NOT NULL,
+    response_status integer NOT NULL,
+    response_headers jsonb DEFAULT '{}'::jsonb NOT NULL,
+    response_body text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT idempotency_keys_idempotency_key_check CHECK (((length(idempotency_key) >= 1) AND (length(idempotency_key) <= 255))),
+    CONSTRAINT idempotency_keys_request_method_check CHECK (((length(request_method) >= 1) AND (length(request_method) <= 16))),
+    CONSTRAINT idempotency_keys_request_path_check CHECK (((length(request_path) >= 1) AND (length(request_path) <= 2048))),
+    CONSTRAINT idempotency_keys_request_sha256_check CHECK ((length(request_sha256) = 64)),
+    CONSTRAINT idempotency_keys_response_headers_check CHECK ((jsonb_typeof(response_headers) = 'object'::text)),
+    CONSTRAINT idempotency_keys_response_status_check CHECK (((response_status >= 100) AND (response_status <= 599)))
+);
+
+ALTER TABLE ONLY edge.idempotency_keys FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE edge.idempotency_keys OWNER TO claw_owner;
+
+--
+-- Name: request_buckets; Type: TABLE; Schema: edge; Owner: claw_owner
+--
+
+CREATE UNLOGGED TABLE edge.request_buckets (
+    tenant_id uuid NOT NULL,
+    bucket text NOT NULL,
+    tat timestamp with time zone NOT NULL,
+    CONSTRAINT request_buckets_bucket_check CHECK (((length(bucket) >= 1) AND (length(bucket) <= 100)))
+)
+WITH (fillfactor='50');
+
+ALTER TABLE ONLY edge.request_buckets FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE edge.request_buckets OWNER TO claw_owner;
+
+--
+-- Name: outbox; Type: TABLE; Schema: events; Owner: claw_owner
+--
+
+CREATE TABLE events.outbox (
+    tenant_id uuid NOT NULL,
+    event_id bigint NOT NULL,
+    xact_id xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    event_type text NOT NULL,
+    subject_id text,
+    data jsonb DEFAULT '{}'::jsonb NOT NULL,
+    trace_id text,
+    occurred_at timestamp with time zone NOT NULL,
+    CONSTRAINT outbox_data_check CHECK ((jsonb_typeof(data) = 'object'::text)),
+    CONSTRAINT outbox_event_type_check CHECK ((event_type ~ '^[a-z][a-z_]*\.[a-z][a-z_]*$'::text)),
+    CONSTRAINT outbox_trace_id_check CHECK ((length(trace_id) <= 64))
+)
+WITH (autovacuum_vacuum_insert_scale_factor='0.02');
+
+ALTER TABLE ONLY events.outbox FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE events.outbox OWNER TO claw_owner;
+
+--
+-- Name: outbox_event_id_seq; Type: SEQUENCE; Schema: events; Owner: claw_owner
+--
+
+ALTER TABLE events.outbox ALTER COLUMN event_id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME events.outbox_event_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: purges; Type: TABLE; Schema: events; Owner: claw_owner
+--
+
+CREATE TABLE events.purges (
+    tenant_id uuid NOT NULL,
+    purge_id integer DEFAULT 1 NOT NULL,
+    purged_xact_id xid8 NOT NULL,
+    purged_event_id bigint NOT NULL,
+    purged_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT purges_purge_id_check CHECK ((purge_id = 1))
+);
+
+ALTER TABLE ONLY events.purges FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE events.purges OWNER TO claw_owner;
+
+--
 -- Name: signals; Type: TABLE; Schema: flow; Owner: claw_owner
 --
 
@@ -9171,6 +10129,48 @@ ALTER TABLE ONLY claw_migrations.yoyo_lock
     ADD CONSTRAINT yoyo_lock_pkey PRIMARY KEY (locked);
 
 --
+-- Name: idempotency_keys idempotency_keys_pkey; Type: CONSTRAINT; Schema: edge; Owner: claw_owner
+--
+
+ALTER TABLE ONLY edge.idempotency_keys
+    ADD CONSTRAINT idempotency_keys_pkey PRIMARY KEY (tenant_id, idempotency_key_id);
+
+--
+-- Name: idempotency_keys idempotency_keys_tenant_id_principal_id_idempotency_key_key; Type: CONSTRAINT; Schema: edge; Owner: claw_owner
+--
+
+ALTER TABLE ONLY edge.idempotency_keys
+    ADD CONSTRAINT idempotency_keys_tenant_id_principal_id_idempotency_key_key UNIQUE (tenant_id, principal_id, idempotency_key);
+
+--
+-- Name: request_buckets request_buckets_pkey; Type: CONSTRAINT; Schema: edge; Owner: claw_owner
+--
+
+ALTER TABLE ONLY edge.request_buckets
+    ADD CONSTRAINT request_buckets_pkey PRIMARY KEY (tenant_id, bucket);
+
+--
+-- Name: request_limits request_limits_pkey; Type: CONSTRAINT; Schema: edge; Owner: claw_owner
+--
+
+ALTER TABLE ONLY edge.request_limits
+    ADD CONSTRAINT request_limits_pkey PRIMARY KEY (tenant_id, request_limit_id);
+
+--
+-- Name: outbox outbox_pkey; Type: CONSTRAINT; Schema: events; Owner: claw_owner
+--
+
+ALTER TABLE ONLY events.outbox
+    ADD CONSTRAINT outbox_pkey PRIMARY KEY (tenant_id, xact_id, event_id);
+
+--
+-- Name: purges purges_pkey; Type: CONSTRAINT; Schema: events; Owner: claw_owner
+--
+
+ALTER TABLE ONLY events.purges
+    ADD CONSTRAINT purges_pkey PRIMARY KEY (tenant_id, purge_id);
+
+--
 -- Name: effects effects_pkey; Type: CONSTRAINT; Schema: flow; Owner: claw_owner
 --
 
@@ -9475,6 +10475,18 @@ CREATE INDEX tuples_by_subject ON authz.tuples USING btree (tenant_id, subject_t
 CREATE INDEX tuples_usersets ON authz.tuples USING btree (tenant_id, object_type, object_id, relation, subject_type, subject_id, subject_relation) WHERE (subject_relation <> ''::text);
 
 --
+-- Name: idempotency_keys_expires_idx; Type: INDEX; Schema: edge; Owner: claw_owner
+--
+
+CREATE INDEX idempotency_keys_expires_idx ON edge.idempotency_keys USING btree (expires_at);
+
+--
+-- Name: outbox_occurred_idx; Type: INDEX; Schema: events; Owner: claw_owner
+--
+
+CREATE INDEX outbox_occurred_idx ON events.outbox USING brin (occurred_at);
+
+--
 -- Name: effects_idempotency_key_idx; Type: INDEX; Schema: flow; Owner: claw_owner
 --
 
@@ -9693,6 +10705,18 @@ CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON authz.model
 CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON authz.tuples FOR EACH ROW EXECUTE FUNCTION audit.tg_track('object_type,object_id,relation,subject_type,subject_id,subject_relation');
 
 --
+-- Name: request_limits 500_audit_track; Type: TRIGGER; Schema: edge; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON edge.request_limits FOR EACH ROW EXECUTE FUNCTION audit.tg_track('tenant_id', 'updated_at');
+
+--
+-- Name: outbox 900_notify; Type: TRIGGER; Schema: events; Owner: claw_owner
+--
+
+CREATE TRIGGER "900_notify" AFTER INSERT ON events.outbox FOR EACH STATEMENT EXECUTE FUNCTION events.tg_outbox__notify();
+
+--
 -- Name: effects 100_guard_transition; Type: TRIGGER; Schema: flow; Owner: claw_owner
 --
 
@@ -9801,6 +10825,42 @@ CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON ontology.ty
 CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON ontology.unique_values FOR EACH ROW EXECUTE FUNCTION audit.tg_track('type_id,property,value_key');
 
 --
+-- Name: schedules 800_events_created; Type: TRIGGER; Schema: queue; Owner: claw_owner
+--
+
+CREATE TRIGGER "800_events_created" AFTER INSERT OR DELETE ON queue.schedules FOR EACH ROW EXECUTE FUNCTION events.tg_schedules__changed();
+
+--
+-- Name: jobs 800_events_enqueued; Type: TRIGGER; Schema: queue; Owner: claw_owner
+--
+
+CREATE TRIGGER "800_events_enqueued" AFTER INSERT ON queue.jobs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION events.tg_jobs__enqueued();
+
+--
+-- Name: job_history 800_events_finished; Type: TRIGGER; Schema: queue; Owner: claw_owner
+--
+
+CREATE TRIGGER "800_events_finished" AFTER INSERT ON queue.job_history REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION events.tg_job_history__finished();
+
+--
+-- Name: schedule_fires 800_events_fired; Type: TRIGGER; Schema: queue; Owner: claw_owner
+--
+
+CREATE TRIGGER "800_events_fired" AFTER INSERT ON queue.schedule_fires REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION events.tg_schedule_fires__fired();
+
+--
+-- Name: schedules 800_events_paused; Type: TRIGGER; Schema: queue; Owner: claw_owner
+--
+
+CREATE TRIGGER "800_events_paused" AFTER UPDATE OF paused ON queue.schedules FOR EACH ROW WHEN ((old.paused IS DISTINCT FROM new.paused)) EXECUTE FUNCTION events.tg_schedules__changed();
+
+--
+-- Name: jobs 800_events_state; Type: TRIGGER; Schema: queue; Owner: claw_owner
+--
+
+CREATE TRIGGER "800_events_state" AFTER UPDATE OF state ON queue.jobs FOR EACH ROW WHEN (((old.state IS DISTINCT FROM new.state) AND ((new.state = 'dead'::text) OR (old.state = 'dead'::text) OR ((old.state = 'running'::text) AND (new.state = 'scheduled'::text))))) EXECUTE FUNCTION events.tg_jobs__state();
+
+--
 -- Name: jobs 900_notify; Type: TRIGGER; Schema: queue; Owner: claw_owner
 --
 
@@ -9899,6 +10959,41 @@ ALTER TABLE ONLY authz.tuples
 
 ALTER TABLE ONLY authz.tuples
     ADD CONSTRAINT tuples_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: idempotency_keys idempotency_keys_tenant_id_fkey; Type: FK CONSTRAINT; Schema: edge; Owner: claw_owner
+--
+
+ALTER TABLE ONLY edge.idempotency_keys
+    ADD CONSTRAINT idempotency_keys_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: idempotency_keys idempotency_keys_tenant_id_principal_id_fkey; Type: FK CONSTRAINT; Schema: edge; Owner: claw_owner
+--
+
+ALTER TABLE ONLY edge.idempotency_keys
+    ADD CONSTRAINT idempotency_keys_tenant_id_principal_id_fkey FOREIGN KEY (tenant_id, principal_id) REFERENCES tenancy.principals(tenant_id, principal_id);
+
+--
+-- Name: request_buckets request_buckets_tenant_id_fkey; Type: FK CONSTRAINT; Schema: edge; Owner: claw_owner
+--
+
+ALTER TABLE ONLY edge.request_buckets
+    ADD CONSTRAINT request_buckets_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: request_limits request_limits_tenant_id_fkey; Type: FK CONSTRAINT; Schema: edge; Owner: claw_owner
+--
+
+ALTER TABLE ONLY edge.request_limits
+    ADD CONSTRAINT request_limits_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: purges purges_tenant_id_fkey; Type: FK CONSTRAINT; Schema: events; Owner: claw_owner
+--
+
+ALTER TABLE ONLY events.purges
+    ADD CONSTRAINT purges_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
 
 --
 -- Name: effects effects_tenant_id_run_id_fkey; Type: FK CONSTRAINT; Schema: flow; Owner: claw_owner
@@ -10313,6 +11408,102 @@ CREATE POLICY tuples_tenant_isolation ON authz.tuples AS RESTRICTIVE USING ((ten
 --
 
 CREATE POLICY tuples_update_operator ON authz.tuples FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+
+--
+-- Name: idempotency_keys; Type: ROW SECURITY; Schema: edge; Owner: claw_owner
+--
+
+ALTER TABLE edge.idempotency_keys ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: idempotency_keys idempotency_keys_all_principal; Type: POLICY; Schema: edge; Owner: claw_owner
+--
+
+CREATE POLICY idempotency_keys_all_principal ON edge.idempotency_keys USING ((principal_id = ( SELECT internal.current_principal_id() AS current_principal_id))) WITH CHECK ((principal_id = ( SELECT internal.current_principal_id() AS current_principal_id)));
+
+--
+-- Name: idempotency_keys idempotency_keys_tenant_isolation; Type: POLICY; Schema: edge; Owner: claw_owner
+--
+
+CREATE POLICY idempotency_keys_tenant_isolation ON edge.idempotency_keys AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: request_buckets; Type: ROW SECURITY; Schema: edge; Owner: claw_owner
+--
+
+ALTER TABLE edge.request_buckets ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: request_buckets request_buckets_all_member; Type: POLICY; Schema: edge; Owner: claw_owner
+--
+
+CREATE POLICY request_buckets_all_member ON edge.request_buckets USING (true) WITH CHECK (true);
+
+--
+-- Name: request_buckets request_buckets_tenant_isolation; Type: POLICY; Schema: edge; Owner: claw_owner
+--
+
+CREATE POLICY request_buckets_tenant_isolation ON edge.request_buckets AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: request_limits; Type: ROW SECURITY; Schema: edge; Owner: claw_owner
+--
+
+ALTER TABLE edge.request_limits ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: request_limits request_limits_select_member; Type: POLICY; Schema: edge; Owner: claw_owner
+--
+
+CREATE POLICY request_limits_select_member ON edge.request_limits FOR SELECT USING (true);
+
+--
+-- Name: request_limits request_limits_tenant_isolation; Type: POLICY; Schema: edge; Owner: claw_owner
+--
+
+CREATE POLICY request_limits_tenant_isolation ON edge.request_limits AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: request_limits request_limits_write_system; Type: POLICY; Schema: edge; Owner: claw_owner
+--
+
+CREATE POLICY request_limits_write_system ON edge.request_limits USING (( SELECT internal.has_role('{system}'::text[]) AS has_role)) WITH CHECK (( SELECT internal.has_role('{system}'::text[]) AS has_role));
+
+--
+-- Name: outbox; Type: ROW SECURITY; Schema: events; Owner: claw_owner
+--
+
+ALTER TABLE events.outbox ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: outbox outbox_select_member; Type: POLICY; Schema: events; Owner: claw_owner
+--
+
+CREATE POLICY outbox_select_member ON events.outbox FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer}'::text[]) AS has_role));
+
+--
+-- Name: outbox outbox_tenant_isolation; Type: POLICY; Schema: events; Owner: claw_owner
+--
+
+CREATE POLICY outbox_tenant_isolation ON events.outbox AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: purges; Type: ROW SECURITY; Schema: events; Owner: claw_owner
+--
+
+ALTER TABLE events.purges ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: purges purges_select_member; Type: POLICY; Schema: events; Owner: claw_owner
+--
+
+CREATE POLICY purges_select_member ON events.purges FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer}'::text[]) AS has_role));
+
+--
+-- Name: purges purges_tenant_isolation; Type: POLICY; Schema: events; Owner: claw_owner
+--
+
+CREATE POLICY purges_tenant_isolation ON events.purges AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
 
 --
 -- Name: effects; Type: ROW SECURITY; Schema: flow; Owner: claw_owner
@@ -11052,6 +12243,18 @@ GRANT USAGE ON SCHEMA audit TO claw_auditor;
 GRANT USAGE ON SCHEMA audit TO claw_operator_reader;
 
 --
+-- Name: SCHEMA edge; Type: ACL; Schema: -; Owner: claw_owner
+--
+
+GRANT ALL ON SCHEMA edge TO claw_dispatcher;
+
+--
+-- Name: SCHEMA events; Type: ACL; Schema: -; Owner: claw_owner
+--
+
+GRANT ALL ON SCHEMA events TO claw_dispatcher;
+
+--
 -- Name: SCHEMA extensions; Type: ACL; Schema: -; Owner: postgres
 --
 
@@ -11146,6 +12349,13 @@ REVOKE ALL ON FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lea
 GRANT ALL ON FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb) TO claw_worker;
 
 --
+-- Name: FUNCTION begin_idempotent_request(p_key text, p_method text, p_path text, p_request_sha256 text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.begin_idempotent_request(p_key text, p_method text, p_path text, p_request_sha256 text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.begin_idempotent_request(p_key text, p_method text, p_path text, p_request_sha256 text) TO claw_runtime;
+
+--
 -- Name: FUNCTION cancel_flow_run(p_run_id uuid); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -11231,6 +12441,13 @@ GRANT ALL ON FUNCTION api.create_principal(p_kind text, p_handle text, p_display
 
 REVOKE ALL ON FUNCTION api.create_schedule(p_name text, p_cron text, p_time_zone text, p_queue text, p_kind text, p_payload jsonb, p_catch_up boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.create_schedule(p_name text, p_cron text, p_time_zone text, p_queue text, p_kind text, p_payload jsonb, p_catch_up boolean) TO claw_runtime;
+
+--
+-- Name: FUNCTION current_event_position(); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.current_event_position() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.current_event_position() TO claw_runtime;
 
 --
 -- Name: FUNCTION define_authz_model(p_model jsonb, p_expected_version integer); Type: ACL; Schema: api; Owner: claw_owner
@@ -11353,6 +12570,13 @@ REVOKE ALL ON FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error t
 GRANT ALL ON FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer) TO claw_worker;
 
 --
+-- Name: FUNCTION finish_idempotent_request(p_key text, p_status integer, p_headers jsonb, p_body text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.finish_idempotent_request(p_key text, p_status integer, p_headers jsonb, p_body text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.finish_idempotent_request(p_key text, p_status integer, p_headers jsonb, p_body text) TO claw_runtime;
+
+--
 -- Name: FUNCTION flow_cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -11414,11 +12638,11 @@ REVOKE ALL ON FUNCTION api.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, 
 GRANT ALL ON FUNCTION api.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_seconds integer) TO claw_worker;
 
 --
--- Name: FUNCTION list_api_keys(); Type: ACL; Schema: api; Owner: claw_owner
+-- Name: FUNCTION list_api_keys(p_limit integer, p_cursor text); Type: ACL; Schema: api; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION api.list_api_keys() FROM PUBLIC;
-GRANT ALL ON FUNCTION api.list_api_keys() TO claw_runtime;
+REVOKE ALL ON FUNCTION api.list_api_keys(p_limit integer, p_cursor text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_api_keys(p_limit integer, p_cursor text) TO claw_runtime;
 
 --
 -- Name: FUNCTION list_error_codes(); Type: ACL; Schema: api; Owner: claw_owner
@@ -11452,11 +12676,11 @@ REVOKE ALL ON FUNCTION api.list_flow_steps(p_run_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.list_flow_steps(p_run_id uuid) TO claw_runtime;
 
 --
--- Name: FUNCTION list_jobs(p_state text, p_queue text, p_limit integer); Type: ACL; Schema: api; Owner: claw_owner
+-- Name: FUNCTION list_jobs(p_state text, p_queue text, p_limit integer, p_cursor text); Type: ACL; Schema: api; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer) TO claw_runtime;
+REVOKE ALL ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer, p_cursor text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer, p_cursor text) TO claw_runtime;
 
 --
 -- Name: FUNCTION list_link_types(); Type: ACL; Schema: api; Owner: claw_owner
@@ -11514,18 +12738,18 @@ GRANT ALL ON FUNCTION api.list_permitted_subjects(p_object text, p_relation text
 GRANT ALL ON FUNCTION api.list_permitted_subjects(p_object text, p_relation text, p_subject_type text, p_limit integer, p_consistency_token text) TO claw_worker;
 
 --
--- Name: FUNCTION list_principals(); Type: ACL; Schema: api; Owner: claw_owner
+-- Name: FUNCTION list_principals(p_limit integer, p_cursor text); Type: ACL; Schema: api; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION api.list_principals() FROM PUBLIC;
-GRANT ALL ON FUNCTION api.list_principals() TO claw_runtime;
+REVOKE ALL ON FUNCTION api.list_principals(p_limit integer, p_cursor text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_principals(p_limit integer, p_cursor text) TO claw_runtime;
 
 --
--- Name: FUNCTION list_schedules(); Type: ACL; Schema: api; Owner: claw_owner
+-- Name: FUNCTION list_schedules(p_limit integer, p_cursor text); Type: ACL; Schema: api; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION api.list_schedules() FROM PUBLIC;
-GRANT ALL ON FUNCTION api.list_schedules() TO claw_runtime;
+REVOKE ALL ON FUNCTION api.list_schedules(p_limit integer, p_cursor text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_schedules(p_limit integer, p_cursor text) TO claw_runtime;
 
 --
 -- Name: FUNCTION list_tools(p_side_effect text); Type: ACL; Schema: api; Owner: claw_owner
@@ -11565,11 +12789,32 @@ REVOKE ALL ON FUNCTION api.mark_flow_effect_unknown(p_run_id uuid, p_job_id uuid
 GRANT ALL ON FUNCTION api.mark_flow_effect_unknown(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_note text) TO claw_worker;
 
 --
+-- Name: FUNCTION purge_events(p_retention_days integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.purge_events(p_retention_days integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.purge_events(p_retention_days integer) TO claw_worker;
+
+--
 -- Name: FUNCTION purge_flow_runs(p_days integer); Type: ACL; Schema: api; Owner: claw_owner
 --
 
 REVOKE ALL ON FUNCTION api.purge_flow_runs(p_days integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.purge_flow_runs(p_days integer) TO claw_runtime;
+
+--
+-- Name: FUNCTION purge_idempotency_keys(); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.purge_idempotency_keys() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.purge_idempotency_keys() TO claw_worker;
+
+--
+-- Name: FUNCTION read_events(p_after text, p_limit integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.read_events(p_after text, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.read_events(p_after text, p_limit integer) TO claw_runtime;
 
 --
 -- Name: FUNCTION record_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_output jsonb, p_kind text, p_started_at timestamp with time zone); Type: ACL; Schema: api; Owner: claw_owner
@@ -11678,6 +12923,13 @@ GRANT ALL ON FUNCTION api.start_flow_run(p_flow_name text, p_input jsonb, p_flow
 
 REVOKE ALL ON FUNCTION api.stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) TO claw_worker;
+
+--
+-- Name: FUNCTION take_request_token(p_cost integer); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.take_request_token(p_cost integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.take_request_token(p_cost integer) TO claw_runtime;
 
 --
 -- Name: FUNCTION tick_schedules(p_limit integer); Type: ACL; Schema: api; Owner: claw_owner
@@ -11983,6 +13235,104 @@ REVOKE ALL ON FUNCTION authz.walk_up(p_tenant_id uuid, p_type text, p_id text, p
 REVOKE ALL ON FUNCTION authz.write_tuples(p_tenant_id uuid, p_principal_id uuid, p_writes jsonb, p_deletes jsonb, OUT written integer, OUT deleted integer, OUT token text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION default_request_limits(OUT tenant_per_minute integer, OUT tenant_burst integer, OUT credential_per_minute integer, OUT credential_burst integer); Type: ACL; Schema: edge; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION edge.default_request_limits(OUT tenant_per_minute integer, OUT tenant_burst integer, OUT credential_per_minute integer, OUT credential_burst integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION idempotency_lock_key(p_tenant_id uuid, p_principal_id uuid, p_key text); Type: ACL; Schema: edge; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION edge.idempotency_lock_key(p_tenant_id uuid, p_principal_id uuid, p_key text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION idempotency_principal(OUT tenant_id uuid, OUT principal_id uuid); Type: ACL; Schema: edge; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION edge.idempotency_principal(OUT tenant_id uuid, OUT principal_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION idempotency_window(); Type: ACL; Schema: edge; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION edge.idempotency_window() FROM PUBLIC;
+
+--
+-- Name: FUNCTION purge_idempotency_keys(); Type: ACL; Schema: edge; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION edge.purge_idempotency_keys() FROM PUBLIC;
+GRANT ALL ON FUNCTION edge.purge_idempotency_keys() TO claw_owner;
+
+--
+-- Name: FUNCTION require_idempotency_key(p_key text); Type: ACL; Schema: edge; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION edge.require_idempotency_key(p_key text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION set_request_limits(p_tenant_id uuid, p_tenant_per_minute integer, p_tenant_burst integer, p_credential_per_minute integer, p_credential_burst integer); Type: ACL; Schema: edge; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION edge.set_request_limits(p_tenant_id uuid, p_tenant_per_minute integer, p_tenant_burst integer, p_credential_per_minute integer, p_credential_burst integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION format_position(p_xact_id xid8, p_event_id bigint); Type: ACL; Schema: events; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION events.format_position(p_xact_id xid8, p_event_id bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION parse_position(p_position text, OUT xact_id xid8, OUT event_id bigint); Type: ACL; Schema: events; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION events.parse_position(p_position text, OUT xact_id xid8, OUT event_id bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION purge(p_retention interval); Type: ACL; Schema: events; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION events.purge(p_retention interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION events.purge(p_retention interval) TO claw_owner;
+
+--
+-- Name: FUNCTION tg_job_history__finished(); Type: ACL; Schema: events; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION events.tg_job_history__finished() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_jobs__enqueued(); Type: ACL; Schema: events; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION events.tg_jobs__enqueued() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_jobs__state(); Type: ACL; Schema: events; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION events.tg_jobs__state() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_outbox__notify(); Type: ACL; Schema: events; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION events.tg_outbox__notify() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_schedule_fires__fired(); Type: ACL; Schema: events; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION events.tg_schedule_fires__fired() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_schedules__changed(); Type: ACL; Schema: events; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION events.tg_schedules__changed() FROM PUBLIC;
+
+--
 -- Name: FUNCTION begin_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb); Type: ACL; Schema: flow; Owner: claw_owner
 --
 
@@ -12237,6 +13587,12 @@ GRANT ALL ON FUNCTION internal.clear_context() TO claw_dispatcher;
 GRANT ALL ON FUNCTION internal.clear_context() TO claw_operator_reader;
 
 --
+-- Name: FUNCTION context_credential(); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.context_credential() FROM PUBLIC;
+
+--
 -- Name: FUNCTION current_principal_id(); Type: ACL; Schema: internal; Owner: claw_owner
 --
 
@@ -12248,6 +13604,12 @@ REVOKE ALL ON FUNCTION internal.current_principal_id() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION internal.current_tenant_id() FROM PUBLIC;
 GRANT ALL ON FUNCTION internal.current_tenant_id() TO claw_dispatcher;
+
+--
+-- Name: FUNCTION cursor_mac(p_query text, p_filters jsonb, p_position text); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.cursor_mac(p_query text, p_filters jsonb, p_position text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION ensure_tenant_policy(p_table regclass); Type: ACL; Schema: internal; Owner: claw_owner
@@ -12262,11 +13624,23 @@ REVOKE ALL ON FUNCTION internal.ensure_tenant_policy(p_table regclass) FROM PUBL
 REVOKE ALL ON FUNCTION internal.has_role(p_roles text[]) FROM PUBLIC;
 
 --
+-- Name: FUNCTION make_cursor(p_query text, p_filters jsonb, p_position jsonb); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.make_cursor(p_query text, p_filters jsonb, p_position jsonb) FROM PUBLIC;
+
+--
 -- Name: FUNCTION now(); Type: ACL; Schema: internal; Owner: claw_owner
 --
 
 REVOKE ALL ON FUNCTION internal.now() FROM PUBLIC;
 GRANT ALL ON FUNCTION internal.now() TO claw_dispatcher;
+
+--
+-- Name: FUNCTION read_cursor(p_query text, p_filters jsonb, p_cursor text); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.read_cursor(p_query text, p_filters jsonb, p_cursor text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION require_limit(p_limit integer, p_max integer); Type: ACL; Schema: internal; Owner: claw_owner
@@ -12287,12 +13661,12 @@ REVOKE ALL ON FUNCTION internal.require_role(p_roles text[], p_scope text, p_act
 REVOKE ALL ON FUNCTION internal.role_safety_problems() FROM PUBLIC;
 
 --
--- Name: FUNCTION set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[]); Type: ACL; Schema: internal; Owner: claw_owner
+-- Name: FUNCTION set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[], p_credential text); Type: ACL; Schema: internal; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[]) FROM PUBLIC;
-GRANT ALL ON FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[]) TO claw_dispatcher;
-GRANT ALL ON FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[]) TO claw_operator_reader;
+REVOKE ALL ON FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[], p_credential text) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[], p_credential text) TO claw_dispatcher;
+GRANT ALL ON FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[], p_credential text) TO claw_operator_reader;
 
 --
 -- Name: FUNCTION tenant_schemas(); Type: ACL; Schema: internal; Owner: claw_owner
@@ -12696,6 +14070,24 @@ REVOKE ALL ON TABLE audit.events FROM claw_owner;
 GRANT SELECT,INSERT,REFERENCES,TRIGGER,MAINTAIN ON TABLE audit.events TO claw_owner;
 GRANT SELECT ON TABLE audit.events TO claw_auditor;
 GRANT SELECT ON TABLE audit.events TO claw_operator_reader;
+
+--
+-- Name: TABLE idempotency_keys; Type: ACL; Schema: edge; Owner: claw_owner
+--
+
+GRANT SELECT,DELETE ON TABLE edge.idempotency_keys TO claw_dispatcher;
+
+--
+-- Name: TABLE outbox; Type: ACL; Schema: events; Owner: claw_owner
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE events.outbox TO claw_dispatcher;
+
+--
+-- Name: TABLE purges; Type: ACL; Schema: events; Owner: claw_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE events.purges TO claw_dispatcher;
 
 --
 -- Name: TABLE rate_limits; Type: ACL; Schema: internal; Owner: claw_owner

@@ -183,7 +183,7 @@ CREATE OR REPLACE FUNCTION internal.verified_context(
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $fn$
 DECLARE v_parts text[] := pg_catalog.string_to_array(pg_catalog.current_setting('claw.ctx', true), '|');
 BEGIN  -- trusts the raw setting: no MAC, no transaction binding
-  IF pg_catalog.cardinality(v_parts) = 5 THEN
+  IF pg_catalog.cardinality(v_parts) = 6 THEN
     tenant_id := v_parts[1]::uuid; principal_id := NULLIF(v_parts[2], '')::uuid;
     roles := pg_catalog.string_to_array(v_parts[3], ','); scopes := pg_catalog.string_to_array(v_parts[4], ',');
   END IF;

@@ -33,6 +33,7 @@ from pglast import ast, enums, parse_sql
 from pglast.parser import ParseError
 
 TENANT_SCHEMAS = frozenset({"tenancy", "audit", "authz", "ontology", "governance", "queue",
+                            "events", "edge",
                             "flow", "llm", "connect", "messaging"})
 LINT_DIRS = ("sql", "migrations", "functions", "policies")
 RULES: dict[str, str] = {

@@ -18,6 +18,7 @@ from claw.config import project_root
 
 SCHEMA_ORDER = (
     "internal", "audit", "tenancy", "authz", "ontology", "governance", "queue", "flow",
+    "events", "edge",
     "llm", "connect", "messaging", "admin", "api",
 )
 

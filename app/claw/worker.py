@@ -10,7 +10,7 @@ only moves jobs between the database and handlers:
   completer  api.complete_jobs for finished jobs, batched by lease token; api.fail_job for
              failures (the database chooses retry with backoff or dead letter)
   control    heartbeats (api.heartbeat_jobs; a job whose lease was lost has its handler
-             cancelled), api.tick_schedules every second, api.maintain_queue hourly
+             cancelled), api.tick_schedules every second, api.maintain_queue and the outbox and idempotency-key retention hourly
 
 SIGTERM/SIGINT: stop claiming, give back the buffered jobs (api.release_jobs, the attempt is
 not counted), let running handlers finish for `grace` seconds, release what is still
@@ -57,6 +57,8 @@ HEARTBEAT = ("SELECT job_id FROM api.heartbeat_jobs(p_job_ids => %s, p_lease_tok
 ACT_AS = "SELECT api.act_as_job(p_job_id => %s, p_lease_token => %s)"
 TICK = "SELECT api.tick_schedules(p_limit => 100)"
 MAINTAIN = "SELECT api.maintain_queue()"
+# retention of the event outbox (7 days) and of idempotency keys (24 hours)
+PURGE = "SELECT api.purge_events(), api.purge_idempotency_keys()"
 
 
 class PermanentError(Exception):
@@ -419,6 +421,11 @@ class Worker:
         row = await cur.fetchone()
         for action in (row[0] if row else []) or []:
             log.info(f"job history: {action}", extra={"worker": self.worker_id})
+        cur = await self._exec(conn, "purge", PURGE)
+        row = await cur.fetchone()
+        if row and (row[0] or row[1]):
+            log.info(f"retention: {row[0]} events, {row[1]} idempotency keys deleted",
+                     extra={"worker": self.worker_id})
 
     async def _shutdown(self, conn: psycopg.AsyncConnection[Any],
                         runners: list[asyncio.Task[None]]) -> None:

@@ -64,28 +64,39 @@ GRANT EXECUTE ON FUNCTION api.revoke_api_key(uuid) TO claw_runtime;
 
 -- api.list_api_keys: keys visible to the caller (own keys; all for owner/admin), never a
 -- secret or hash. Status is active, revoked or expired.
-CREATE OR REPLACE FUNCTION api.list_api_keys()
+CREATE OR REPLACE FUNCTION api.list_api_keys(p_limit integer DEFAULT 100,
+                                             p_cursor text DEFAULT NULL)
 RETURNS TABLE (api_key_id uuid, principal_id uuid, name text, prefix text, scopes text[],
                status text, expires_at timestamptz, revoked_at timestamptz,
-               last_used_at timestamptz, created_at timestamptz)
+               last_used_at timestamptz, created_at timestamptz, cursor text)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = ''
 AS $fn$
+DECLARE
+  v_after jsonb;
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'keys:read',
                                 'listing API keys');
+  PERFORM internal.require_limit(p_limit, 1000);
+  v_after := internal.read_cursor('api.list_api_keys', '{}', p_cursor);
   RETURN QUERY
   SELECT k.api_key_id, k.principal_id, k.name, k.prefix, k.scopes,
          CASE WHEN k.revoked_at IS NOT NULL THEN 'revoked'
               WHEN k.expires_at <= pg_catalog.now() THEN 'expired' ELSE 'active' END,
-         k.expires_at, k.revoked_at, k.last_used_at, k.created_at
+         k.expires_at, k.revoked_at, k.last_used_at, k.created_at,
+         internal.make_cursor('api.list_api_keys', '{}',
+                              pg_catalog.jsonb_build_object('at', k.created_at, 'id', k.api_key_id))
   FROM tenancy.api_keys AS k
-  ORDER BY k.created_at, k.api_key_id;
+  WHERE v_after IS NULL OR (k.created_at, k.api_key_id)
+                           > ((v_after ->> 'at')::timestamptz, (v_after ->> 'id')::uuid)
+  ORDER BY k.created_at, k.api_key_id
+  LIMIT p_limit;
 END
 $fn$;
 
-COMMENT ON FUNCTION api.list_api_keys() IS
-  'API keys visible to the caller with their status (active, revoked, expired); no secrets.';
-GRANT EXECUTE ON FUNCTION api.list_api_keys() TO claw_runtime;
+COMMENT ON FUNCTION api.list_api_keys(integer, text) IS
+  'API keys visible to the caller with their status (active, revoked, expired); no secrets. '
+  'Oldest first, p_limit (1..1000) at a time; page with the last row''s cursor as p_cursor.';
+GRANT EXECUTE ON FUNCTION api.list_api_keys(integer, text) TO claw_runtime;

@@ -69,7 +69,7 @@ BEGIN
     WHERE k.tenant_id = v_tenant AND k.api_key_id = v_key.api_key_id;
   END IF;
   PERFORM internal.set_context(v_tenant, v_key.principal_id, coalesce(v_roles, '{}'),
-                               v_key.scopes);
+                               v_key.scopes, 'key:' || v_key.api_key_id::text);
   RETURN QUERY SELECT v_tenant, v_key.principal_id, coalesce(v_roles, '{}'::text[]), v_key.scopes;
 END
 $fn$;

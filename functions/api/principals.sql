@@ -53,28 +53,39 @@ COMMENT ON FUNCTION api.grant_role(uuid, text) IS
 GRANT EXECUTE ON FUNCTION api.grant_role(uuid, text) TO claw_runtime;
 
 -- api.list_principals: the tenant's principals with their roles.
-CREATE OR REPLACE FUNCTION api.list_principals()
+CREATE OR REPLACE FUNCTION api.list_principals(p_limit integer DEFAULT 100,
+                                               p_cursor text DEFAULT NULL)
 RETURNS TABLE (principal_id uuid, kind text, handle text, display_name text, roles text[],
-               disabled_at timestamptz, created_at timestamptz)
+               disabled_at timestamptz, created_at timestamptz, cursor text)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = ''
 AS $fn$
+DECLARE
+  v_after jsonb;
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'members:read',
                                 'listing principals');
+  PERFORM internal.require_limit(p_limit, 1000);
+  v_after := internal.read_cursor('api.list_principals', '{}', p_cursor);
   RETURN QUERY
   SELECT p.principal_id, p.kind, p.handle, p.display_name,
          coalesce((SELECT pg_catalog.array_agg(m.role ORDER BY m.role) FROM tenancy.memberships AS m
                    WHERE m.tenant_id = p.tenant_id AND m.principal_id = p.principal_id),
                   '{}'::text[]),
-         p.disabled_at, p.created_at
+         p.disabled_at, p.created_at,
+         internal.make_cursor('api.list_principals', '{}',
+                              pg_catalog.jsonb_build_object('at', p.created_at, 'id', p.principal_id))
   FROM tenancy.principals AS p
-  ORDER BY p.created_at, p.principal_id;
+  WHERE v_after IS NULL OR (p.created_at, p.principal_id)
+                           > ((v_after ->> 'at')::timestamptz, (v_after ->> 'id')::uuid)
+  ORDER BY p.created_at, p.principal_id
+  LIMIT p_limit;
 END
 $fn$;
 
-COMMENT ON FUNCTION api.list_principals() IS
-  'The principals of this tenant with their roles.';
-GRANT EXECUTE ON FUNCTION api.list_principals() TO claw_runtime;
+COMMENT ON FUNCTION api.list_principals(integer, text) IS
+  'The principals of this tenant with their roles, oldest first, p_limit (1..1000) at a time; '
+  'page with the last row''s cursor as p_cursor.';
+GRANT EXECUTE ON FUNCTION api.list_principals(integer, text) TO claw_runtime;

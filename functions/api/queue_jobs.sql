@@ -89,16 +89,23 @@ COMMENT ON FUNCTION api.get_job(uuid) IS
   'with every error of every attempt.';
 GRANT EXECUTE ON FUNCTION api.get_job(uuid) TO claw_runtime, claw_worker;
 
--- api.list_jobs: this tenant's jobs in the hot table (waiting, running, dead), newest first.
+-- api.list_jobs: this tenant's jobs in the hot table (waiting, running, dead), newest first,
+-- a page of p_limit (1..1000) at a time: pass the last row's cursor as p_cursor for the
+-- next page (keyset on (enqueued_at, job_id): jobs enqueued meanwhile never shift a page).
+-- Raises CL422 bad state, limit, or a cursor of another tenant, list or filters.
 CREATE OR REPLACE FUNCTION api.list_jobs(p_state text DEFAULT NULL, p_queue text DEFAULT NULL,
-                                         p_limit integer DEFAULT 100)
+                                         p_limit integer DEFAULT 100, p_cursor text DEFAULT NULL)
 RETURNS TABLE (job_id uuid, queue text, kind text, state text, attempts integer,
-               max_attempts integer, run_at timestamptz, last_error text, enqueued_at timestamptz)
+               max_attempts integer, run_at timestamptz, last_error text, enqueued_at timestamptz,
+               cursor text)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = ''
 AS $fn$
+DECLARE
+  v_filters jsonb := pg_catalog.jsonb_build_object('state', p_state, 'queue', p_queue);
+  v_after jsonb;
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'queue:read',
                                 'listing jobs');
@@ -107,24 +114,26 @@ BEGIN
       DETAIL = pg_catalog.format('%L is not a state of a waiting, running or dead job', p_state),
       HINT = 'scheduled, available, running or dead; finished jobs: api.get_job';
   END IF;
-  IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 1000 THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid limit',
-      DETAIL = pg_catalog.format('p_limit must be 1 to 1000, not %s', p_limit),
-      HINT = 'page with smaller limits';
-  END IF;
+  PERFORM internal.require_limit(p_limit, 1000);
+  v_after := internal.read_cursor('api.list_jobs', v_filters, p_cursor);
   RETURN QUERY
   SELECT j.job_id, j.queue, j.kind, j.state, j.attempts, j.max_attempts, j.run_at,
-         j.errors -> -1 ->> 'error', j.enqueued_at
+         j.errors -> -1 ->> 'error', j.enqueued_at,
+         internal.make_cursor('api.list_jobs', v_filters,
+                              pg_catalog.jsonb_build_object('at', j.enqueued_at, 'id', j.job_id))
   FROM queue.jobs AS j
   WHERE j.tenant_id = internal.current_tenant_id()
     AND (p_state IS NULL OR j.state = p_state) AND (p_queue IS NULL OR j.queue = p_queue)
-  ORDER BY j.enqueued_at DESC
+    AND (v_after IS NULL OR (j.enqueued_at, j.job_id)
+                            < ((v_after ->> 'at')::timestamptz, (v_after ->> 'id')::uuid))
+  ORDER BY j.enqueued_at DESC, j.job_id DESC
   LIMIT p_limit;
 END
 $fn$;
-COMMENT ON FUNCTION api.list_jobs(text, text, integer) IS
-  'This tenant''s waiting, running and dead jobs (p_state => ''dead'' lists the dead letters).';
-GRANT EXECUTE ON FUNCTION api.list_jobs(text, text, integer) TO claw_runtime;
+COMMENT ON FUNCTION api.list_jobs(text, text, integer, text) IS
+  'This tenant''s waiting, running and dead jobs, newest first (p_state => ''dead'' lists the '
+  'dead letters); page with the last row''s cursor as p_cursor.';
+GRANT EXECUTE ON FUNCTION api.list_jobs(text, text, integer, text) TO claw_runtime;
 
 -- api.cancel_job: cancel a job of this tenant. A waiting or dead job moves to history as
 -- 'cancelled' now. A running job is marked: its worker's next heartbeat (every third of the

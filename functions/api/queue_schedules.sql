@@ -105,25 +105,35 @@ COMMENT ON FUNCTION api.delete_schedule(uuid) IS 'Delete a schedule of this tena
 GRANT EXECUTE ON FUNCTION api.delete_schedule(uuid) TO claw_runtime;
 
 -- api.list_schedules: this tenant's schedules with their next and last fire.
-CREATE OR REPLACE FUNCTION api.list_schedules()
+CREATE OR REPLACE FUNCTION api.list_schedules(p_limit integer DEFAULT 100,
+                                              p_cursor text DEFAULT NULL)
 RETURNS TABLE (schedule_id uuid, name text, cron text, time_zone text, queue text, kind text,
                catch_up boolean, paused boolean, next_fire_at timestamptz,
-               last_fired_at timestamptz)
+               last_fired_at timestamptz, cursor text)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = ''
 AS $fn$
+DECLARE
+  v_after jsonb;
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'queue:read',
                                 'listing schedules');
+  PERFORM internal.require_limit(p_limit, 1000);
+  v_after := internal.read_cursor('api.list_schedules', '{}', p_cursor);
   RETURN QUERY
   SELECT s.schedule_id, s.name, s.cron, s.time_zone, s.queue, s.kind, s.catch_up, s.paused,
-         s.next_fire_at, s.last_fired_at
+         s.next_fire_at, s.last_fired_at,
+         internal.make_cursor('api.list_schedules', '{}', pg_catalog.jsonb_build_object('name', s.name))
   FROM queue.schedules AS s
   WHERE s.tenant_id = internal.current_tenant_id()
-  ORDER BY s.name;
+    AND (v_after IS NULL OR s.name > v_after ->> 'name')
+  ORDER BY s.name
+  LIMIT p_limit;
 END
 $fn$;
-COMMENT ON FUNCTION api.list_schedules() IS 'This tenant''s schedules, with next and last fire.';
-GRANT EXECUTE ON FUNCTION api.list_schedules() TO claw_runtime;
+COMMENT ON FUNCTION api.list_schedules(integer, text) IS
+  'This tenant''s schedules by name, with next and last fire, p_limit (1..1000) at a time; '
+  'page with the last row''s cursor as p_cursor.';
+GRANT EXECUTE ON FUNCTION api.list_schedules(integer, text) TO claw_runtime;

@@ -2,7 +2,7 @@
 --
 -- Design. The context lives in two transaction-local settings (set_config(..., true), so it
 -- is gone at COMMIT/ROLLBACK and safe behind PgBouncer in transaction mode):
---   claw.ctx      'tenant_id|principal_id|role,role|scope,scope|xid'
+--   claw.ctx      'tenant_id|principal_id|role,role|scope,scope|xid|credential'
 --   claw.ctx_mac  hex(sha256(k || sha256(k || claw.ctx)))   k = internal.context_keys.secret
 -- Only SECURITY DEFINER functions owned by claw_owner can read k, so only they can produce a
 -- valid MAC: internal.set_context is called by api functions after they verified a
@@ -18,11 +18,14 @@
 -- internal.set_context: establish the verified context for the rest of this transaction.
 -- Callers: api functions that verified a credential, and internal provisioning.
 -- Parameters: tenant (required), principal (NULL for system work), roles (tenant roles, or
--- '{system}' for Claw's own work inside a tenant), scopes (of the credential; '*' = all).
+-- '{system}' for Claw's own work inside a tenant), scopes (of the credential; '*' = all),
+-- credential (which credential was verified, e.g. 'key:<api key id>' or 'jwt:<principal>';
+-- request rate limits are charged to it).
 -- Raises CL422 on a NULL tenant.
 -- Not granted to any login role.
 CREATE OR REPLACE FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid,
-                                                p_roles text[], p_scopes text[] DEFAULT '{*}')
+                                                p_roles text[], p_scopes text[] DEFAULT '{*}',
+                                                p_credential text DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql
 VOLATILE
@@ -42,7 +45,7 @@ BEGIN
   v_ctx := p_tenant_id::text || '|' || coalesce(p_principal_id::text, '') || '|'
            || array_to_string(coalesce(p_roles, '{}'), ',') || '|'
            || array_to_string(coalesce(p_scopes, '{}'), ',') || '|'
-           || pg_catalog.pg_current_xact_id()::text;
+           || pg_catalog.pg_current_xact_id()::text || '|' || coalesce(p_credential, '');
   PERFORM pg_catalog.set_config('claw.ctx', v_ctx, true);
   PERFORM pg_catalog.set_config('claw.ctx_mac', pg_catalog.encode(pg_catalog.sha256(
     v_key || pg_catalog.sha256(v_key || pg_catalog.convert_to(v_ctx, 'UTF8'))), 'hex'), true);
@@ -81,7 +84,7 @@ BEGIN
     RETURN;
   END IF;
   v_parts := pg_catalog.string_to_array(v_ctx, '|');
-  IF pg_catalog.cardinality(v_parts) <> 5 THEN
+  IF pg_catalog.cardinality(v_parts) <> 6 THEN
     RETURN;
   END IF;
   -- Cheap check first: bound to this transaction. pg_current_xact_id_if_assigned() is NULL
@@ -158,3 +161,15 @@ $fn$;
 -- Nothing here is granted to login roles: they reach tables only through SECURITY DEFINER
 -- api functions, so policies (and these helpers) always run as claw_owner, which FORCE ROW
 -- LEVEL SECURITY subjects to them.
+
+-- internal.context_credential: the credential the verified context was established with
+-- ('key:<api key id>', ...), or NULL without a valid context. Covered by the same MAC.
+CREATE OR REPLACE FUNCTION internal.context_credential()
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = ''
+AS $fn$
+  SELECT NULLIF(pg_catalog.split_part(pg_catalog.current_setting('claw.ctx', true), '|', 6), '')
+  FROM internal.verified_context() AS c WHERE c.tenant_id IS NOT NULL
+$fn$;

@@ -7,6 +7,7 @@ RETURNS text[]
 LANGUAGE sql
 IMMUTABLE
 AS $fn$
-  SELECT ARRAY['tenancy', 'audit', 'authz', 'ontology', 'governance', 'queue', 'flow', 'llm',
+  SELECT ARRAY['tenancy', 'audit', 'authz', 'ontology', 'governance', 'queue', 'flow', 'events',
+               'edge', 'llm',
                'connect', 'messaging']
 $fn$;

@@ -48,6 +48,15 @@ BEGIN
     PERFORM api.define_link_type('knows', 'customer', 'customer', 'many_to_many');
     PERFORM api.create_link('knows', v_obj, v_obj);
     PERFORM api.define_tool('customer.read', 'Read a customer', '{"type": "object", "properties": {}}', 'read');
+    -- the outbox has the events of the writes above; a retention watermark
+    INSERT INTO events.purges (tenant_id, purged_xact_id, purged_event_id) VALUES (r.tenant_id, '1', 0);
+    -- the edge: an idempotency key, request limits, the rate buckets
+    PERFORM api.begin_idempotent_request('idem-1', 'POST', '/v1/jobs', repeat('a', 64));
+    PERFORM api.finish_idempotent_request('idem-1', 201, '{}', '{}');
+    PERFORM api.take_request_token();
+    INSERT INTO edge.request_limits (tenant_id, tenant_per_minute, tenant_burst,
+                                     credential_per_minute, credential_burst, updated_at)
+    VALUES (r.tenant_id, 100, 10, 50, 5, now());
   END LOOP;
   PERFORM internal.clear_context();
   SELECT array_agg(job_id), min(lease_token::text)::uuid INTO v_ids, v_token
@@ -77,8 +86,10 @@ EXCEPTION WHEN OTHERS THEN
   RETURN SQLSTATE;
 END $$;
 
+-- A's owner, with Claw's own system role too: the widest context a tenant can have, so every
+-- permissive policy applies and only the tenant policy stands between A and B.
 SELECT internal.set_context((SELECT tenant_id FROM t WHERE name = 'a'),
-                            (SELECT principal_id FROM t WHERE name = 'a'), '{owner}');
+                            (SELECT principal_id FROM t WHERE name = 'a'), '{owner,system}');
 SET LOCAL ROLE claw_owner;
 
 SELECT ok(pg_temp.as_a(format('SELECT 1 FROM %s WHERE tenant_id = %L', s.tbl, a.tenant_id))::int > 0,

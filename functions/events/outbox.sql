@@ -1,0 +1,180 @@
+-- The outbox writers: triggers on the tables whose changes a tenant sees, each appending to
+-- events.outbox in the same transaction as the change (see migrations/0015_create_events.sql
+-- for positions and delivery order).
+--
+-- Job events (data: job_id, queue, kind, state, attempts):
+--   job.enqueued   a job row is inserted (api.enqueue_job(s), schedules, flows)
+--   job.failed     an attempt failed and the job waits for its retry (running -> scheduled)
+--   job.dead       the job is dead-lettered (last attempt failed, or no retry)
+--   job.retried    a dead job is put back (api.retry_job)
+--   job.completed, job.cancelled  the job moved to history with that outcome
+-- A claim (available -> running) and a heartbeat are not events: they are the queue's own
+-- bookkeeping, and the hot path stays free of them (the state trigger has a WHEN clause, so
+-- it is not even called for them).
+-- Schedule events: schedule.created, schedule.paused, schedule.resumed, schedule.deleted,
+-- schedule.fired (data: schedule_id, name, and for a fire the instant and the job).
+--
+-- The functions are SECURITY DEFINER owned by claw_dispatcher: job changes happen in
+-- cross-tenant functions without a tenant context, and each row's tenant_id is taken from
+-- the changed row itself (which its own policies already admitted). No login role can call
+-- them (trigger functions cannot be called directly).
+-- After every statement that wrote events, one NOTIFY claw_events (empty payload; a
+-- transaction's identical notifications fold into one at commit) wakes the readers.
+
+-- events.tg_jobs__enqueued: one outbox row per inserted job, one INSERT per statement.
+CREATE OR REPLACE FUNCTION events.tg_jobs__enqueued()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_now timestamptz := internal.now();  -- once per statement, not per row
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM new_rows) THEN
+    RETURN NULL;
+  END IF;
+  INSERT INTO events.outbox (tenant_id, event_type, subject_id, data, trace_id, occurred_at)
+  SELECT n.tenant_id, 'job.enqueued', n.job_id::text,
+         pg_catalog.jsonb_build_object('job_id', n.job_id, 'queue', n.queue, 'kind', n.kind,
+                                       'state', n.state, 'run_at', n.run_at),
+         n.trace_id, v_now
+  FROM new_rows AS n;
+  RETURN NULL;
+END
+$fn$;
+ALTER FUNCTION events.tg_jobs__enqueued() OWNER TO claw_dispatcher;
+CREATE OR REPLACE TRIGGER "800_events_enqueued" AFTER INSERT ON queue.jobs
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION events.tg_jobs__enqueued();
+
+-- events.tg_jobs__state: a failed attempt waiting for its retry, a dead letter, a retried
+-- dead job. Row level with a WHEN clause: claims, heartbeats and releases never call it.
+CREATE OR REPLACE FUNCTION events.tg_jobs__state()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  INSERT INTO events.outbox (tenant_id, event_type, subject_id, data, trace_id, occurred_at)
+  VALUES (NEW.tenant_id,
+          CASE WHEN NEW.state = 'dead' THEN 'job.dead'
+               WHEN OLD.state = 'dead' THEN 'job.retried'
+               ELSE 'job.failed' END,
+          NEW.job_id::text,
+          pg_catalog.jsonb_build_object(
+            'job_id', NEW.job_id, 'queue', NEW.queue, 'kind', NEW.kind, 'state', NEW.state,
+            'attempts', NEW.attempts, 'run_at', NEW.run_at,
+            'error', NEW.errors -> -1 ->> 'error'),
+          NEW.trace_id, internal.now());
+  RETURN NULL;
+END
+$fn$;
+ALTER FUNCTION events.tg_jobs__state() OWNER TO claw_dispatcher;
+CREATE OR REPLACE TRIGGER "800_events_state" AFTER UPDATE OF state ON queue.jobs
+  FOR EACH ROW
+  WHEN (OLD.state IS DISTINCT FROM NEW.state
+        AND (NEW.state = 'dead' OR OLD.state = 'dead'
+             OR (OLD.state = 'running' AND NEW.state = 'scheduled')))
+  EXECUTE FUNCTION events.tg_jobs__state();
+
+-- events.tg_job_history__finished: completed and cancelled jobs, one INSERT per statement
+-- (api.complete_jobs finishes a batch in one statement).
+CREATE OR REPLACE FUNCTION events.tg_job_history__finished()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_now timestamptz := internal.now();  -- once per statement, not per row
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM new_rows) THEN
+    RETURN NULL;
+  END IF;
+  INSERT INTO events.outbox (tenant_id, event_type, subject_id, data, trace_id, occurred_at)
+  SELECT n.tenant_id, 'job.' || n.outcome, n.job_id::text,
+         pg_catalog.jsonb_build_object('job_id', n.job_id, 'queue', n.queue, 'kind', n.kind,
+                                       'state', n.outcome, 'attempts', n.attempts,
+                                       'finished_at', n.finished_at),
+         n.trace_id, v_now
+  FROM new_rows AS n;
+  RETURN NULL;
+END
+$fn$;
+ALTER FUNCTION events.tg_job_history__finished() OWNER TO claw_dispatcher;
+CREATE OR REPLACE TRIGGER "800_events_finished" AFTER INSERT ON queue.job_history
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+  EXECUTE FUNCTION events.tg_job_history__finished();
+
+-- events.tg_schedules__changed: created, paused, resumed, deleted.
+CREATE OR REPLACE FUNCTION events.tg_schedules__changed()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_row queue.schedules := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  v_type text := CASE TG_OP WHEN 'INSERT' THEN 'schedule.created'
+                            WHEN 'DELETE' THEN 'schedule.deleted'
+                            ELSE CASE WHEN NEW.paused THEN 'schedule.paused'
+                                      ELSE 'schedule.resumed' END END;
+BEGIN
+  INSERT INTO events.outbox (tenant_id, event_type, subject_id, data, trace_id, occurred_at)
+  VALUES (v_row.tenant_id, v_type, v_row.schedule_id::text,
+          pg_catalog.jsonb_build_object('schedule_id', v_row.schedule_id, 'name', v_row.name,
+                                        'cron', v_row.cron, 'time_zone', v_row.time_zone,
+                                        'paused', v_row.paused,
+                                        'next_fire_at', v_row.next_fire_at),
+          NULLIF(pg_catalog.current_setting('claw.trace_id', true), ''), internal.now());
+  RETURN NULL;
+END
+$fn$;
+ALTER FUNCTION events.tg_schedules__changed() OWNER TO claw_dispatcher;
+CREATE OR REPLACE TRIGGER "800_events_created" AFTER INSERT OR DELETE ON queue.schedules
+  FOR EACH ROW EXECUTE FUNCTION events.tg_schedules__changed();
+CREATE OR REPLACE TRIGGER "800_events_paused" AFTER UPDATE OF paused ON queue.schedules
+  FOR EACH ROW WHEN (OLD.paused IS DISTINCT FROM NEW.paused)
+  EXECUTE FUNCTION events.tg_schedules__changed();
+
+-- events.tg_schedule_fires__fired: a schedule fired (once per local instant).
+CREATE OR REPLACE FUNCTION events.tg_schedule_fires__fired()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  v_now timestamptz := internal.now();  -- once per statement, not per row
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM new_rows) THEN
+    RETURN NULL;
+  END IF;
+  INSERT INTO events.outbox (tenant_id, event_type, subject_id, data, trace_id, occurred_at)
+  SELECT n.tenant_id, 'schedule.fired', n.schedule_id::text,
+         pg_catalog.jsonb_build_object('schedule_id', n.schedule_id, 'fire_at', n.fire_at,
+                                       'job_id', n.job_id, 'missed', n.missed),
+         NULL, v_now
+  FROM new_rows AS n;
+  RETURN NULL;
+END
+$fn$;
+ALTER FUNCTION events.tg_schedule_fires__fired() OWNER TO claw_dispatcher;
+CREATE OR REPLACE TRIGGER "800_events_fired" AFTER INSERT ON queue.schedule_fires
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+  EXECUTE FUNCTION events.tg_schedule_fires__fired();
+
+-- events.tg_outbox__notify: wake the readers once per statement that wrote events.
+CREATE OR REPLACE FUNCTION events.tg_outbox__notify()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = ''
+AS $fn$
+BEGIN
+  PERFORM pg_catalog.pg_notify('claw_events', '');
+  RETURN NULL;
+END
+$fn$;
+CREATE OR REPLACE TRIGGER "900_notify" AFTER INSERT ON events.outbox
+  FOR EACH STATEMENT EXECUTE FUNCTION events.tg_outbox__notify();

@@ -1,0 +1,61 @@
+-- 15: the outbox in one session: the triggers write an event in the transaction of the
+-- change (visible to nobody until that transaction is over, this one included), positions
+-- are validated, who may read, the tables are closed to login roles. Reading across
+-- transactions (resume, out-of-order commits, retention, NOTIFY) is in tests/test_events.py.
+BEGIN;
+SELECT plan(14);
+
+CREATE TEMP TABLE t AS
+  SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
+  UNION ALL
+  SELECT 'b', * FROM tenancy.create_tenant('tenant-b', 'B', 'bob', 'Bob');
+GRANT SELECT ON t TO PUBLIC;
+CREATE FUNCTION pg_temp.as_role(p_name text, p_roles text[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  RESET ROLE;
+  PERFORM internal.set_context(t.tenant_id, t.principal_id, p_roles) FROM t WHERE t.name = p_name;
+  SET LOCAL ROLE claw_runtime;
+END $$;
+
+SELECT pg_temp.as_role('a', '{owner}');
+SELECT lives_ok($$SELECT * FROM api.enqueue_job(p_queue => 'ev', p_kind => 'noop')$$, 'enqueue');
+RESET ROLE;
+SELECT is((SELECT count(*)::int FROM events.outbox o JOIN t ON t.tenant_id = o.tenant_id
+           WHERE t.name = 'a' AND o.event_type = 'job.enqueued'), 1,
+          'the enqueue wrote its event in the same transaction');
+SELECT is((SELECT xact_id FROM events.outbox LIMIT 1), pg_current_xact_id(),
+          'stamped with the writing transaction');
+SELECT pg_temp.as_role('a', '{owner}');
+SELECT is((SELECT count(*)::int FROM api.read_events()), 0,
+          'an event is not readable while its transaction runs (not even by it)');
+SELECT ok(api.current_event_position() ~ '^[0-9]+-0$', 'the current position has the position form');
+
+-- positions and limits
+SELECT throws_ok($$SELECT * FROM api.read_events(p_after => 'yesterday')$$, 'CL422',
+                 'invalid event position', 'a malformed position is CL422');
+SELECT throws_ok($$SELECT * FROM api.read_events(p_after => '99999999999999999999999-1')$$, 'CL422',
+                 'invalid event position', 'an out-of-range position is CL422');
+SELECT throws_ok($$SELECT * FROM api.read_events(p_limit => 0)$$, 'CL422', 'invalid limit',
+                 'the page size is bounded');
+SELECT lives_ok($$SELECT * FROM api.read_events(p_after => '12-34')$$, 'a well-formed position is read');
+
+-- who may read
+SELECT pg_temp.as_role('a', '{viewer}');
+SELECT lives_ok($$SELECT * FROM api.read_events()$$, 'a viewer reads events');
+SELECT pg_temp.as_role('a', '{}');
+SELECT throws_ok($$SELECT * FROM api.read_events()$$, 'CL403', 'forbidden',
+                 'a member without a role does not');
+RESET ROLE;
+SELECT internal.clear_context();
+SET LOCAL ROLE claw_runtime;
+SELECT throws_ok($$SELECT * FROM api.read_events()$$, 'CL401', 'not authenticated',
+                 'without a context: CL401');
+SELECT throws_ok($$SELECT * FROM events.outbox$$, '42501', NULL, 'the outbox is closed to login roles');
+RESET ROLE;
+SET LOCAL ROLE claw_worker;
+SELECT throws_ok($$SELECT * FROM events.purge(interval '1 day')$$, '42501', NULL,
+                 'retention only through api.purge_events');
+RESET ROLE;
+
+SELECT * FROM finish();
+ROLLBACK;

@@ -1,0 +1,241 @@
+"""The transactional outbox (events.outbox, api.read_events) with several connections: events
+are written in the transaction of the change and vanish with its rollback; a reader resuming
+from any position it received loses nothing and repeats nothing even when transactions commit
+out of id order; a NOTIFY wakes listeners; retention tells a reader that fell behind (CL409)
+instead of skipping; tenants see only their own events. (Position parsing and one-session
+rules are in tests/sql/15_events.sql.)"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from typing import Any
+
+import psycopg
+import pytest
+
+from conftest import Database, Tenant, seed_tenants
+
+READ = "SELECT event_id, event_type, subject_id, data FROM api.read_events(p_after => %s, p_limit => %s)"
+
+
+@pytest.fixture
+def tenants(db: Database) -> dict[str, Tenant]:
+    return seed_tenants(db, names=("a", "b"), extra_principals=0)
+
+
+def read(db: Database, tenant: Tenant, after: str | None, limit: int = 1000) -> list[tuple[Any, ...]]:
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
+        return conn.execute(READ, (after, limit)).fetchall()
+
+
+def read_all(db: Database, tenant: Tenant, after: str | None, limit: int = 7) -> tuple[list[tuple[Any, ...]], str | None]:
+    """Page through everything readable now, in small pages; returns the rows and the last
+    position."""
+    rows: list[tuple[Any, ...]] = []
+    while True:
+        page = read(db, tenant, after, limit)
+        rows += page
+        if page:
+            after = page[-1][0]
+        if len(page) < limit:
+            return rows, after
+
+
+def enqueue(conn: psycopg.Connection[Any], tenant: Tenant, kind: str, queue: str = "ev") -> str:
+    """(Enqueues into one tenant's queue serialise on its fairness cursor: concurrent writers
+    use a queue each.)"""
+    conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
+    row = conn.execute("SELECT job_id::text FROM api.enqueue_job(p_queue => %s, p_kind => %s)",
+                       (queue, kind)).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def test_events_commit_and_roll_back_with_the_change(db: Database, tenants: dict[str, Tenant]) -> None:
+    a = tenants["a"]
+    with db.connect("claw_runtime") as conn:
+        with conn.transaction():
+            kept = enqueue(conn, a, "kept")
+        with pytest.raises(RuntimeError), conn.transaction():
+            enqueue(conn, a, "rolled.back")
+            raise RuntimeError("abort")
+    rows = read(db, a, None)
+    assert [(r[1], r[2]) for r in rows] == [("job.enqueued", kept)]
+    assert rows[0][3]["kind"] == "kept"
+    assert read(db, tenants["b"], None) == []
+
+
+def test_out_of_order_commits_are_neither_lost_nor_repeated(db: Database,
+                                                            tenants: dict[str, Tenant]) -> None:
+    """T1 writes first (lower event id) but commits last; a reader that read after T2's commit
+    must still get T1's event when it resumes, and nothing twice."""
+    a = tenants["a"]
+    t1 = db.connect("claw_runtime", autocommit=False)
+    t2 = db.connect("claw_runtime", autocommit=False)
+    try:
+        enqueue(t1, a, "first.written", "ev1")
+        enqueue(t2, a, "second.written", "ev2")
+        t2.commit()
+        seen, pos = read_all(db, a, None)
+        # T1 is still running, so nothing at or after it is readable yet: T2's event waits
+        # until T1 has finished (whatever order they commit in).
+        assert [r[3]["kind"] for r in seen] == []
+        t1.commit()
+        more, pos = read_all(db, a, pos)
+        assert sorted(r[3]["kind"] for r in more) == ["first.written", "second.written"]
+        again, _ = read_all(db, a, pos)
+        assert again == []
+    finally:
+        t1.close()
+        t2.close()
+
+
+def test_concurrent_writers_and_a_resuming_reader_see_every_event_once(
+        db: Database, tenants: dict[str, Tenant]) -> None:
+    a = tenants["a"]
+    writers, per_writer = 4, 40
+    rng = random.Random(7)
+    committed: list[str] = []
+    lock = threading.Lock()
+
+    def write(w: int) -> None:
+        with db.connect("claw_runtime") as conn:
+            for i in range(per_writer):
+                rollback = rng.random() < 0.2  # rolled-back events must never show
+                with conn.transaction():
+                    job = enqueue(conn, a, f"w{w}", f"ev{w}")
+                    conn.execute("SELECT pg_sleep(0.002 * %s)", (rng.random(),))
+                    if rollback:
+                        raise psycopg.Rollback()
+                if rollback:
+                    continue
+                with lock:
+                    committed.append(job)
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
+    for t in threads:
+        t.start()
+    received: list[str] = []
+    pos: str | None = None
+    while any(t.is_alive() for t in threads):
+        rows, pos = read_all(db, a, pos, limit=5)   # resume from the last position each time
+        received += [r[2] for r in rows]
+    for t in threads:
+        t.join()
+    rows, pos = read_all(db, a, pos, limit=5)
+    received += [r[2] for r in rows]
+    assert len(received) == len(set(received)), "an event was delivered twice"
+    assert sorted(received) == sorted(committed), "an event was lost or a rolled-back one shown"
+    assert 0 < len(committed) < writers * per_writer
+
+
+def test_every_job_transition_is_an_event(db: Database, tenants: dict[str, Tenant]) -> None:
+    a = tenants["a"]
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (a.api_key,))
+        jobs = [r[0] for r in conn.execute(
+            "SELECT job_id::text FROM api.enqueue_jobs(p_jobs => %s)",
+            (json.dumps([{"queue": "ev", "kind": "noop", "max_attempts": 1},
+                         {"queue": "ev", "kind": "noop", "max_attempts": 2},
+                         {"queue": "ev", "kind": "noop"}]),)).fetchall()]
+    with db.connect("claw_worker") as w:
+        claimed = w.execute("SELECT job_id::text, lease_token FROM api.claim_jobs(p_queue => 'ev', "
+                            "p_worker => 'w', p_limit => 3)").fetchall()
+        token = claimed[0][1]
+        w.execute("SELECT * FROM api.fail_job(p_job_id => %s, p_lease_token => %s, p_error => 'boom')",
+                  (jobs[0], token))
+        w.execute("SELECT * FROM api.fail_job(p_job_id => %s, p_lease_token => %s, p_error => 'oops')",
+                  (jobs[1], token))
+        w.execute("SELECT api.complete_jobs(p_job_ids => %s, p_lease_token => %s)", ([jobs[2]], token))
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (a.api_key,))
+        conn.execute("SELECT api.retry_job(%s)", (jobs[0],))
+        conn.execute("SELECT api.cancel_job(%s)", (jobs[1],))
+    by_job: dict[str, list[str]] = {}
+    for _, etype, subject, _ in read(db, a, None):
+        by_job.setdefault(subject, []).append(etype)
+    assert by_job[jobs[0]] == ["job.enqueued", "job.dead", "job.retried"]
+    assert by_job[jobs[1]] == ["job.enqueued", "job.failed", "job.cancelled"]
+    assert by_job[jobs[2]] == ["job.enqueued", "job.completed"]
+
+
+def test_schedule_changes_are_events(db: Database, tenants: dict[str, Tenant]) -> None:
+    a = tenants["a"]
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (a.api_key,))
+        sid = conn.execute("SELECT schedule_id FROM api.create_schedule(p_name => 'daily', p_cron => '0 6 * * *', "
+                           "p_time_zone => 'Australia/Sydney', p_queue => 'ev', p_kind => 'noop')"
+                           ).fetchone()[0]  # type: ignore[index]
+        conn.execute("SELECT api.set_schedule_paused(%s, true)", (sid,))
+        conn.execute("SELECT api.set_schedule_paused(%s, false)", (sid,))
+        conn.execute("SELECT api.delete_schedule(%s)", (sid,))
+    assert [r[1] for r in read(db, a, None)] == [
+        "schedule.created", "schedule.paused", "schedule.resumed", "schedule.deleted"]
+
+
+def test_a_notify_wakes_a_listener(db: Database, tenants: dict[str, Tenant]) -> None:
+    with db.connect("claw_runtime", autocommit=True) as listener:
+        listener.execute("LISTEN claw_events")
+        with db.connect("claw_runtime") as conn, conn.transaction():
+            enqueue(conn, tenants["a"], "wake")
+        notes = list(listener.notifies(timeout=5, stop_after=1))
+        assert [n.channel for n in notes] == ["claw_events"]
+        assert notes[0].payload == ""   # nothing about which tenant
+
+
+def test_retention_tells_a_reader_that_fell_behind(db: Database, tenants: dict[str, Tenant]) -> None:
+    a, b = tenants["a"], tenants["b"]
+    with db.connect("claw_runtime") as conn:
+        with conn.transaction():
+            enqueue(conn, a, "old")
+        with conn.transaction():
+            enqueue(conn, b, "b.old")
+    first = read(db, a, None)
+    with db.connect() as owner:
+        owner.execute("UPDATE internal.clock SET offset_by = interval '8 days'")
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        enqueue(conn, a, "new")
+    with db.connect("claw_worker") as w:
+        assert w.execute("SELECT api.purge_events(p_retention_days => 7)").fetchone()[0] == 2  # type: ignore[index]
+        with pytest.raises(psycopg.Error) as bad:
+            w.execute("SELECT api.purge_events(p_retention_days => 0)")
+        assert bad.value.sqlstate == "CL422"
+    # a reader from before the purge is told, not silently skipped ahead
+    with pytest.raises(psycopg.Error) as gone:
+        read(db, a, "0-0")
+    assert gone.value.sqlstate == "CL409"
+    # from the start (NULL) it gets what is kept; from its last position before the purge
+    # (the purged event itself) it is behind nothing it has not seen
+    assert [r[3]["kind"] for r in read(db, a, None)] == ["new"]
+    assert [r[3]["kind"] for r in read(db, a, first[-1][0])] == ["new"]
+
+
+def test_current_position_starts_a_live_stream(db: Database, tenants: dict[str, Tenant]) -> None:
+    a = tenants["a"]
+    with db.connect("claw_runtime") as conn:
+        with conn.transaction():
+            enqueue(conn, a, "before")
+        with conn.transaction():
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (a.api_key,))
+            now = conn.execute("SELECT api.current_event_position()").fetchone()[0]  # type: ignore[index]
+        with conn.transaction():
+            enqueue(conn, a, "after")
+    assert [r[3]["kind"] for r in read(db, a, now)] == ["after"]
+
+
+def test_a_forged_context_reads_no_events(db: Database, tenants: dict[str, Tenant]) -> None:
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        enqueue(conn, tenants["a"], "secret")
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT set_config('claw.ctx', %s, true)",
+                     (f"{tenants['a'].tenant_id}|{tenants['a'].owner_id}|owner|*|1",))
+        with pytest.raises(psycopg.Error) as denied:
+            conn.execute(READ, (None, 10))
+        assert denied.value.sqlstate == "CL401"
+    with db.connect("claw_runtime") as conn:
+        with pytest.raises(psycopg.Error) as denied:
+            conn.execute("SELECT * FROM events.outbox")
+        assert denied.value.sqlstate == "42501"
