@@ -78,7 +78,7 @@ def test_same_key_different_request_is_422(api: Api) -> None:
     problem(api.client.post("/v1/principals", headers=h, json={
         "kind": "agent", "handle": "z", "display_name": "Z"}), 422, "invalid_input")
     assert job_count(api.db, "idem") == 1
-    problem(api.client.post("/v1/jobs", headers={**api.as_("a"), "Idempotency-Key": "\u00e9"},
+    problem(api.client.post("/v1/jobs", headers={**api.as_("a"), "Idempotency-Key": "bad key"},
                             json={"queue": "idem", "kind": "k"}), 422, "invalid_input")
 
 
@@ -337,3 +337,30 @@ def test_sse_bad_last_event_id_is_422(api: Api) -> None:
     resp = api.client.get("/v1/events", headers={**api.as_("a"), "Last-Event-ID": "garbage"})
     problem(resp, 422, "invalid_input")
     problem(api.client.get("/v1/events"), 401, "unauthenticated")
+
+
+# -- rate limits --------------------------------------------------------------------------------
+
+def test_rate_limit_headers_and_429(api: Api) -> None:
+    tenant = api.tenants["a"]
+    ok = api.client.get("/v1/whoami", headers=api.as_("a"))
+    assert ok.status_code == 200
+    assert ok.headers["ratelimit-policy"].startswith('"credential";q=') or \
+        ok.headers["ratelimit-policy"].startswith('"tenant";q=')
+    assert ";r=" in ok.headers["ratelimit"] and ";t=" in ok.headers["ratelimit"]
+    with api.db.connect() as conn:
+        conn.execute("SELECT edge.set_request_limits(%s, p_credential_per_minute => 60, "
+                     "p_credential_burst => 3)", (tenant.tenant_id,))
+    statuses = [api.client.get("/v1/whoami", headers=api.as_("a")) for _ in range(8)]
+    limited = [r for r in statuses if r.status_code == 429]
+    assert limited, [r.status_code for r in statuses]
+    doc = problem(limited[0], 429, "limited")
+    assert int(limited[0].headers["retry-after"]) >= 1
+    assert limited[0].headers["ratelimit-policy"] == '"credential";q=60;w=60'
+    assert doc["scope"] == "credential"
+    # another tenant is not limited by A's bucket
+    assert api.client.get("/v1/whoami", headers=api.as_("b")).status_code == 200
+    # a refused request did nothing: writes are refused before the transaction
+    before = job_count(api.db, "limited")
+    resp = api.client.post("/v1/jobs", headers=api.as_("a"), json={"queue": "limited", "kind": "k"})
+    assert resp.status_code == 429 and job_count(api.db, "limited") == before
