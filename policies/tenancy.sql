@@ -46,3 +46,42 @@ DROP POLICY IF EXISTS api_keys_update_own_or_admin ON tenancy.api_keys;
 CREATE POLICY api_keys_update_own_or_admin ON tenancy.api_keys FOR UPDATE
   USING (principal_id = (SELECT internal.current_principal_id())
          OR (SELECT internal.has_role('{owner,admin,system}')));
+
+-- JWT issuers and keys (migration 0016): read by the tenant's owners and admins and by
+-- authentication ('system'); written only by the operator functions (functions/tenancy/
+-- jwt_issuers.sql, system context). Subject links: owners and admins may map their users.
+SELECT internal.ensure_tenant_policy('tenancy.jwt_issuers');
+DROP POLICY IF EXISTS jwt_issuers_select_admin ON tenancy.jwt_issuers;
+CREATE POLICY jwt_issuers_select_admin ON tenancy.jwt_issuers FOR SELECT
+  USING ((SELECT internal.has_role('{owner,admin,system}')));
+DROP POLICY IF EXISTS jwt_issuers_write_system ON tenancy.jwt_issuers;
+DROP POLICY IF EXISTS jwt_issuers_insert_system ON tenancy.jwt_issuers;
+CREATE POLICY jwt_issuers_insert_system ON tenancy.jwt_issuers FOR INSERT
+  WITH CHECK ((SELECT internal.has_role('{system}')));
+-- Owners and admins see the rows an UPDATE would reach, but only 'system' may write them.
+DROP POLICY IF EXISTS jwt_issuers_update_system ON tenancy.jwt_issuers;
+CREATE POLICY jwt_issuers_update_system ON tenancy.jwt_issuers FOR UPDATE
+  USING ((SELECT internal.has_role('{owner,admin,system}')))
+  WITH CHECK ((SELECT internal.has_role('{system}')));
+DROP POLICY IF EXISTS jwt_issuers_delete_system ON tenancy.jwt_issuers;
+CREATE POLICY jwt_issuers_delete_system ON tenancy.jwt_issuers FOR DELETE
+  USING ((SELECT internal.has_role('{system}')));
+
+-- Keys are never updated: a changed key is a delete and an insert (tenancy.set_jwt_keys).
+SELECT internal.ensure_tenant_policy('tenancy.jwt_keys');
+DROP POLICY IF EXISTS jwt_keys_select_admin ON tenancy.jwt_keys;
+CREATE POLICY jwt_keys_select_admin ON tenancy.jwt_keys FOR SELECT
+  USING ((SELECT internal.has_role('{owner,admin,system}')));
+DROP POLICY IF EXISTS jwt_keys_write_system ON tenancy.jwt_keys;
+DROP POLICY IF EXISTS jwt_keys_insert_system ON tenancy.jwt_keys;
+CREATE POLICY jwt_keys_insert_system ON tenancy.jwt_keys FOR INSERT
+  WITH CHECK ((SELECT internal.has_role('{system}')));
+DROP POLICY IF EXISTS jwt_keys_delete_system ON tenancy.jwt_keys;
+CREATE POLICY jwt_keys_delete_system ON tenancy.jwt_keys FOR DELETE
+  USING ((SELECT internal.has_role('{system}')));
+
+SELECT internal.ensure_tenant_policy('tenancy.jwt_subjects');
+DROP POLICY IF EXISTS jwt_subjects_all_admin ON tenancy.jwt_subjects;
+CREATE POLICY jwt_subjects_all_admin ON tenancy.jwt_subjects FOR ALL
+  USING ((SELECT internal.has_role('{owner,admin,system}')))
+  WITH CHECK ((SELECT internal.has_role('{owner,admin,system}')));

@@ -312,6 +312,22 @@ def seed_tenants(db: Database, names: tuple[str, ...] = ("a", "b", "c"),
     return tenants
 
 
+def seed_jwt(db: Database, tenants: dict[str, Tenant]) -> None:
+    """JWT rows of every tenant, registered as an operator would: an issuer (audience
+    claw-<name>), its key (the fixed public key of tests/sql/12_jwt.sql) and the owner's
+    subject link."""
+    jwks = (ROOT / "tests" / "sql" / "12_jwt.sql").read_text().split("('jwks_k1', '", 1)[1]
+    jwks = jwks.split("'", 1)[0]
+    with db.connect() as conn:
+        for t in tenants.values():
+            issuer = conn.execute("SELECT tenancy.add_jwt_issuer(%s, 'https://idp.example.test/', %s)",
+                                  (t.tenant_id, f"claw-{t.name}")).fetchone()
+            assert issuer is not None
+            conn.execute("SELECT * FROM tenancy.set_jwt_keys(%s, %s::jsonb)", (issuer[0], jwks))
+            conn.execute("SELECT tenancy.link_jwt_subject(%s, %s, %s)",
+                         (issuer[0], f"sub-{t.name}", t.owner_id))
+
+
 def seed_queue(db: Database, tenants: dict[str, Tenant], jobs_per_tenant: int = 5) -> None:
     """Queue rows of every tenant: waiting jobs and fairness cursors (through the api, as the
     runtime role), finished jobs in the history (claimed and completed as the worker), and a

@@ -303,7 +303,7 @@ CREATE FUNCTION api.authenticate(p_api_key text) RETURNS TABLE(tenant_id uuid, p
     AS $_$
 DECLARE
   v_m text[] := pg_catalog.regexp_match(
-    p_api_key, '^ck_([0-9a-f]{32})([0-9a-f]{32})_([A-Za-z0-9_-]{43})$');
+    internal.require_size('p_api_key', p_api_key, 'name'), '^ck_([0-9a-f]{32})([0-9a-f]{32})_([A-Za-z0-9_-]{43})$');
   v_tenant uuid;
   v_key record;
   v_roles text[];
@@ -368,13 +368,175 @@ ALTER FUNCTION api.authenticate(p_api_key text) OWNER TO claw_owner;
 COMMENT ON FUNCTION api.authenticate(p_api_key text) IS 'Verify an API key and set the tenant context for this transaction. Returns tenant, principal, roles, scopes. CL401 when the key is malformed, unknown, revoked or expired.';
 
 --
+-- Name: authenticate_jwt(text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.authenticate_jwt(p_token text) RETURNS TABLE(tenant_id uuid, principal_id uuid, roles text[], scopes text[])
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_parts text[];
+  v_header jsonb;
+  v_claims jsonb;
+  v_auds text[];
+  v_tenant uuid;
+  v_issuer uuid;
+  v_routes integer;
+  v_key record;
+  v_skew integer;
+  v_now numeric;
+  v_subject record;
+  v_roles text[];
+  v_scopes text[];
+BEGIN
+  PERFORM internal.require_size('p_token', p_token, 'text');
+  IF p_token IS NULL OR pg_catalog.octet_length(p_token) > 16384
+     OR p_token !~ '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$' THEN
+    PERFORM internal.refuse_jwt('malformed token',
+      'a token is three base64url parts joined by dots, at most 16 KiB');
+  END IF;
+  v_parts := pg_catalog.string_to_array(p_token, '.');
+  BEGIN
+    v_header := pg_catalog.convert_from(internal.b64url_decode(v_parts[1]), 'UTF8')::jsonb;
+    v_claims := pg_catalog.convert_from(internal.b64url_decode(v_parts[2]), 'UTF8')::jsonb;
+  EXCEPTION WHEN character_not_in_repertoire OR invalid_text_representation
+                 OR untranslatable_character OR null_value_not_allowed THEN
+    v_header := NULL;
+  END;
+  IF pg_catalog.jsonb_typeof(v_header) IS DISTINCT FROM 'object'
+     OR pg_catalog.jsonb_typeof(v_claims) IS DISTINCT FROM 'object' THEN
+    PERFORM internal.refuse_jwt('malformed token',
+      'the header or the payload is not a base64url-encoded JSON object');
+  END IF;
+  IF (v_header -> 'alg') IS DISTINCT FROM '"RS256"'::jsonb THEN
+    PERFORM internal.refuse_jwt('algorithm not allowed',
+      'the token''s alg is not RS256, the only algorithm accepted (none and HS* never are)');
+  END IF;
+  IF v_header ? 'crit' THEN
+    PERFORM internal.refuse_jwt('malformed token',
+      'the header names critical extensions (crit), which are not supported');
+  END IF;
+  IF pg_catalog.jsonb_typeof(v_header -> 'kid') IS DISTINCT FROM 'string' THEN
+    PERFORM internal.refuse_jwt('unknown kid', 'the header carries no kid');
+  END IF;
+  IF pg_catalog.jsonb_typeof(v_claims -> 'iss') IS DISTINCT FROM 'string'
+     OR pg_catalog.jsonb_typeof(v_claims -> 'sub') IS DISTINCT FROM 'string'
+     OR pg_catalog.jsonb_typeof(v_claims -> 'exp') IS DISTINCT FROM 'number'
+     OR pg_catalog.jsonb_typeof(v_claims -> 'aud') NOT IN ('string', 'array')
+     OR v_claims -> 'aud' IS NULL
+     OR pg_catalog.jsonb_typeof(coalesce(v_claims -> 'nbf', '0')) <> 'number'
+     OR pg_catalog.jsonb_typeof(coalesce(v_claims -> 'iat', '0')) <> 'number' THEN
+    PERFORM internal.refuse_jwt('malformed token',
+      'iss, sub and aud (a string or an array of strings) and a numeric exp are required; '
+      'nbf and iat, when present, are numbers');
+  END IF;
+  IF pg_catalog.jsonb_typeof(v_claims -> 'aud') = 'string' THEN
+    v_auds := ARRAY[v_claims ->> 'aud'];
+  ELSE
+    SELECT pg_catalog.array_agg(a ->> 0) INTO v_auds
+    FROM pg_catalog.jsonb_array_elements(v_claims -> 'aud') AS x(a)
+    WHERE pg_catalog.jsonb_typeof(a) = 'string';
+  END IF;
+
+  -- Which tenant: the unique (iss, aud) route (internal.jwt_routes, owner-only).
+  SELECT count(*)::integer, min(r.tenant_id::text)::uuid, min(r.jwt_issuer_id::text)::uuid
+    INTO v_routes, v_tenant, v_issuer
+  FROM internal.jwt_routes AS r
+  WHERE r.issuer = v_claims ->> 'iss' AND r.audience = ANY (v_auds);
+  IF v_routes = 0 THEN
+    IF EXISTS (SELECT 1 FROM internal.jwt_routes AS r WHERE r.issuer = v_claims ->> 'iss') THEN
+      PERFORM internal.refuse_jwt('wrong audience',
+        'no audience of the token is registered for its issuer');
+    END IF;
+    PERFORM internal.refuse_jwt('unknown issuer', 'the token''s issuer is not registered');
+  ELSIF v_routes > 1 THEN
+    PERFORM internal.refuse_jwt('ambiguous audience',
+      'the token names several registered audiences of its issuer');
+  END IF;
+
+  PERFORM internal.set_context(v_tenant, NULL, '{system}');
+  SELECT k.n, k.e, k.modulus_bytes, k.em_prefix, i.max_skew_seconds INTO v_key
+  FROM tenancy.jwt_keys AS k
+  JOIN tenancy.jwt_issuers AS i ON i.tenant_id = k.tenant_id AND i.jwt_issuer_id = k.jwt_issuer_id
+  WHERE k.tenant_id = v_tenant AND k.jwt_issuer_id = v_issuer
+    AND k.kid = v_header ->> 'kid';
+  IF NOT FOUND THEN
+    PERFORM internal.refuse_jwt('unknown kid',
+      'the issuer has no registered key with the token''s kid (rotated out or never added)');
+  END IF;
+  IF NOT internal.rsa_verify_sha256(
+       pg_catalog.convert_to(v_parts[1] || '.' || v_parts[2], 'UTF8'),
+       internal.b64url_decode(v_parts[3]), v_key.n, v_key.e, v_key.modulus_bytes,
+       v_key.em_prefix) THEN
+    PERFORM internal.refuse_jwt('bad signature',
+      'the RS256 signature does not verify with the key the kid names');
+  END IF;
+
+  -- The claims are authentic from here on.
+  v_skew := v_key.max_skew_seconds;
+  v_now := extract(epoch FROM internal.now());
+  IF v_now >= (v_claims ->> 'exp')::numeric + v_skew THEN
+    PERFORM internal.refuse_jwt('token expired',
+      pg_catalog.format('exp has passed (allowed clock skew %s s)', v_skew));
+  END IF;
+  IF v_now + v_skew < (v_claims ->> 'nbf')::numeric THEN
+    PERFORM internal.refuse_jwt('token not yet valid',
+      pg_catalog.format('nbf is in the future (allowed clock skew %s s)', v_skew));
+  END IF;
+  IF v_now + v_skew < (v_claims ->> 'iat')::numeric THEN
+    PERFORM internal.refuse_jwt('token issued in the future',
+      pg_catalog.format('iat is in the future (allowed clock skew %s s)', v_skew));
+  END IF;
+
+  SELECT s.principal_id, p.disabled_at INTO v_subject
+  FROM tenancy.jwt_subjects AS s
+  JOIN tenancy.principals AS p ON p.tenant_id = s.tenant_id AND p.principal_id = s.principal_id
+  WHERE s.tenant_id = v_tenant AND s.jwt_issuer_id = v_issuer
+    AND s.subject = v_claims ->> 'sub';
+  IF NOT FOUND THEN
+    PERFORM internal.refuse_jwt('unknown subject',
+      'the token''s subject is not linked to a principal of the tenant');
+  END IF;
+  IF v_subject.disabled_at IS NOT NULL THEN
+    PERFORM internal.refuse_jwt('principal disabled',
+      pg_catalog.format('principal %s was disabled at %s', v_subject.principal_id,
+                        v_subject.disabled_at));
+  END IF;
+  SELECT pg_catalog.array_agg(m.role ORDER BY m.role) INTO v_roles
+  FROM tenancy.memberships AS m
+  WHERE m.tenant_id = v_tenant AND m.principal_id = v_subject.principal_id;
+  IF pg_catalog.jsonb_typeof(v_claims -> 'scope') = 'string' THEN
+    SELECT coalesce(pg_catalog.array_agg(s ORDER BY s), '{}') INTO v_scopes
+    FROM pg_catalog.regexp_split_to_table(v_claims ->> 'scope', ' +') AS s WHERE s <> '';
+  ELSE
+    v_scopes := '{*}';
+  END IF;
+  -- the credential (request rate limits): the token's subject, a principal of the tenant
+  PERFORM internal.set_context(v_tenant, v_subject.principal_id,
+                               coalesce(v_roles, '{}'), v_scopes,
+                               'jwt:' || v_subject.principal_id::text);
+  RETURN QUERY SELECT v_tenant, v_subject.principal_id, coalesce(v_roles, '{}'::text[]),
+                      v_scopes;
+END
+$_$;
+
+ALTER FUNCTION api.authenticate_jwt(p_token text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION authenticate_jwt(p_token text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.authenticate_jwt(p_token text) IS 'Verify an RS256 JWT (iss+aud route to a tenant, kid among its registered keys, exp/nbf/iat with bounded skew, sub linked to a principal) and set the tenant context for this transaction. Returns tenant, principal, roles, scopes. CL401 naming the failed check.';
+
+--
 -- Name: begin_flow_effect(uuid, uuid, uuid, integer, text, text, text, jsonb); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
 CREATE FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb DEFAULT '{}'::jsonb) RETURNS TABLE(idempotency_key text, status text, sends integer, response jsonb)
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
-    AS $$ SELECT * FROM flow.begin_effect(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_provider, p_request) $$;
+    AS $$ SELECT * FROM flow.begin_effect(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), internal.require_size('p_provider', p_provider, 'name'), internal.require_size('p_request', p_request, 'json')) $$;
 
 ALTER FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb) OWNER TO claw_owner;
 
@@ -396,6 +558,10 @@ DECLARE
   v_ctx record;
   v_row edge.idempotency_keys;
 BEGIN
+  PERFORM internal.require_size('p_key', p_key, 'name'),
+          internal.require_size('p_method', p_method, 'name'),
+          internal.require_size('p_path', p_path, 'text'),
+          internal.require_size('p_request_sha256', p_request_sha256, 'name');
   SELECT * INTO v_ctx FROM edge.idempotency_principal();
   PERFORM edge.require_idempotency_key(p_key);
   IF p_request_sha256 IS NULL OR p_request_sha256 !~ '^[0-9a-f]+$'
@@ -514,6 +680,10 @@ DECLARE
   v_ctx record;
   v_why jsonb;
 BEGIN
+  PERFORM internal.require_size('p_object', p_object, 'name'),
+          internal.require_size('p_relation', p_relation, 'name'),
+          internal.require_size('p_subject', p_subject, 'name'),
+          internal.require_size('p_consistency_token', p_consistency_token, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
                                 'checking a permission');
   SELECT * INTO v_ctx FROM internal.verified_context();
@@ -557,7 +727,7 @@ COMMENT ON FUNCTION api.claim_flow_run(p_run_id uuid, p_job_id uuid, p_lease_tok
 CREATE FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer DEFAULT 100, p_lease_seconds integer DEFAULT 30) RETURNS TABLE(job_id uuid, tenant_id uuid, queue text, kind text, payload jsonb, priority smallint, attempt integer, max_attempts integer, lease_token uuid, lease_expires_at timestamp with time zone, trace_id text, enqueued_at timestamp with time zone)
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
-    AS $$ SELECT * FROM queue.claim_jobs(p_queue, p_worker, p_limit, p_lease_seconds) $$;
+    AS $$ SELECT * FROM queue.claim_jobs(internal.require_size('p_queue', p_queue, 'name'), internal.require_size('p_worker', p_worker, 'name'), p_limit, p_lease_seconds) $$;
 
 ALTER FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer) OWNER TO claw_owner;
 
@@ -574,7 +744,7 @@ COMMENT ON FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer,
 CREATE FUNCTION api.complete_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_output jsonb DEFAULT NULL::jsonb) RETURNS text
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
-    AS $$ SELECT flow.complete(p_run_id, p_job_id, p_lease_token, p_output) $$;
+    AS $$ SELECT flow.complete(p_run_id, p_job_id, p_lease_token, internal.require_size('p_output', p_output, 'json')) $$;
 
 ALTER FUNCTION api.complete_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_output jsonb) OWNER TO claw_owner;
 
@@ -612,6 +782,8 @@ CREATE FUNCTION api.create_api_key(p_name text, p_principal_id uuid DEFAULT NULL
 DECLARE
   v_principal uuid := coalesce(p_principal_id, internal.current_principal_id());
 BEGIN
+  PERFORM internal.require_size('p_name', p_name, 'name'),
+          internal.require_size('p_scopes', p_scopes, 'text');
   IF v_principal IS DISTINCT FROM internal.current_principal_id() THEN
     PERFORM internal.require_role('{owner,admin}', 'keys:write', 'creating a key for another principal');
   ELSE
@@ -640,6 +812,7 @@ CREATE FUNCTION api.create_link(p_link_type text, p_from_object_id uuid, p_to_ob
     SET search_path TO ''
     AS $$
 BEGIN
+  PERFORM internal.require_size('p_link_type', p_link_type, 'name');
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'ontology:write',
                                 'creating links');
   RETURN ontology.create_link(ontology.find_link_type(p_link_type), p_from_object_id,
@@ -666,6 +839,8 @@ CREATE FUNCTION api.create_object(p_type text, p_properties jsonb) RETURNS TABLE
 DECLARE
   v_type ontology.object_types;
 BEGIN
+  PERFORM internal.require_size('p_type', p_type, 'name'),
+          internal.require_size('p_properties', p_properties, 'json');
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'ontology:write',
                                 'creating objects');
   v_type := ontology.find_type(p_type);
@@ -696,6 +871,10 @@ DECLARE
   v_id uuid := pg_catalog.uuidv7();
   v_role text;
 BEGIN
+  PERFORM internal.require_size('p_kind', p_kind, 'name'),
+          internal.require_size('p_handle', p_handle, 'name'),
+          internal.require_size('p_display_name', p_display_name, 'name'),
+          internal.require_size('p_roles', p_roles, 'text');
   PERFORM internal.require_role('{owner,admin}', 'members:write', 'creating a principal');
   INSERT INTO tenancy.principals (tenant_id, principal_id, kind, handle, display_name)
   VALUES (internal.current_tenant_id(), v_id, p_kind, p_handle, p_display_name);
@@ -725,6 +904,12 @@ CREATE FUNCTION api.create_schedule(p_name text, p_cron text, p_time_zone text, 
 DECLARE
   v_next timestamptz;
 BEGIN
+  PERFORM internal.require_size('p_name', p_name, 'name'),
+          internal.require_size('p_cron', p_cron, 'name'),
+          internal.require_size('p_time_zone', p_time_zone, 'name'),
+          internal.require_size('p_queue', p_queue, 'name'),
+          internal.require_size('p_kind', p_kind, 'name'),
+          internal.require_size('p_payload', p_payload, 'json');
   PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'creating a schedule');
   PERFORM queue.parse_cron(p_cron);
   PERFORM queue.check_time_zone(p_time_zone);
@@ -794,6 +979,7 @@ CREATE FUNCTION api.define_authz_model(p_model jsonb, p_expected_version integer
     SET search_path TO ''
     AS $$
 BEGIN
+  PERFORM internal.require_size('p_model', p_model, 'json');
   PERFORM internal.require_role('{owner,admin}', 'authz:admin', 'defining the authorization model');
   RETURN QUERY SELECT m.version, m.token
                FROM authz.define_model(internal.current_tenant_id(),
@@ -823,6 +1009,11 @@ DECLARE
   v_to ontology.object_types;
   v ontology.link_types;
 BEGIN
+  PERFORM internal.require_size('p_name', p_name, 'name'),
+          internal.require_size('p_from_type', p_from_type, 'name'),
+          internal.require_size('p_to_type', p_to_type, 'name'),
+          internal.require_size('p_cardinality', p_cardinality, 'name'),
+          internal.require_size('p_description', p_description, 'text');
   PERFORM internal.require_role('{owner,admin}', 'ontology:admin', 'defining link types');
   PERFORM ontology.check_definition('link type', p_name, p_description);
   IF p_cardinality IS NULL
@@ -880,6 +1071,9 @@ CREATE FUNCTION api.define_object_type(p_name text, p_properties jsonb, p_descri
     SET search_path TO ''
     AS $$
 BEGIN
+  PERFORM internal.require_size('p_name', p_name, 'name'),
+          internal.require_size('p_properties', p_properties, 'json'),
+          internal.require_size('p_description', p_description, 'text');
   PERFORM internal.require_role('{owner,admin}', 'ontology:admin', 'defining object types');
   RETURN QUERY SELECT d.type_id, d.version, d.changed
                FROM ontology.define_type(p_name, p_properties, p_description,
@@ -908,6 +1102,11 @@ DECLARE
   v ontology.tools;
   v_problem text;
 BEGIN
+  PERFORM internal.require_size('p_name', p_name, 'name'),
+          internal.require_size('p_description', p_description, 'text'),
+          internal.require_size('p_input_schema', p_input_schema, 'json'),
+          internal.require_size('p_side_effect', p_side_effect, 'name'),
+          internal.require_size('p_blast_radius', p_blast_radius, 'name');
   PERFORM internal.require_role('{owner,admin}', 'ontology:admin', 'defining tools');
   v_tenant := internal.current_tenant_id();
   IF p_name IS NULL OR p_name !~ '^[a-z][a-z0-9_.]{0,99}$' THEN
@@ -1159,6 +1358,7 @@ CREATE FUNCTION api.describe_object_type(p_name text) RETURNS TABLE(type_id uuid
 DECLARE
   v ontology.object_types;
 BEGIN
+  PERFORM internal.require_size('p_name', p_name, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
                                 'reading object types');
   v := ontology.find_type(p_name);
@@ -1184,6 +1384,11 @@ CREATE FUNCTION api.enqueue_job(p_queue text, p_kind text, p_payload jsonb DEFAU
     SET search_path TO ''
     AS $$
 BEGIN
+  PERFORM internal.require_size('p_queue', p_queue, 'name'),
+          internal.require_size('p_kind', p_kind, 'name'),
+          internal.require_size('p_payload', p_payload, 'json'),
+          internal.require_size('p_unique_key', p_unique_key, 'name'),
+          internal.require_size('p_rate_key', p_rate_key, 'name');
   RETURN QUERY SELECT e.job_id, e.deduplicated FROM api.enqueue_jobs(pg_catalog.jsonb_build_array(
     pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
       'queue', p_queue, 'kind', p_kind, 'payload', p_payload, 'priority', p_priority,
@@ -1211,7 +1416,8 @@ CREATE FUNCTION api.enqueue_jobs(p_jobs jsonb) RETURNS TABLE(job_id uuid, dedupl
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'queue:write', 'enqueueing jobs');
   RETURN QUERY SELECT i.job_id, i.deduplicated
-               FROM queue.insert_jobs(internal.current_tenant_id(), p_jobs) AS i;
+               FROM queue.insert_jobs(internal.current_tenant_id(),
+                                       internal.require_size('p_jobs', p_jobs, 'batch')) AS i;
 END
 $$;
 
@@ -1235,6 +1441,10 @@ DECLARE
   v_ctx record;
   v_why jsonb;
 BEGIN
+  PERFORM internal.require_size('p_object', p_object, 'name'),
+          internal.require_size('p_relation', p_relation, 'name'),
+          internal.require_size('p_subject', p_subject, 'name'),
+          internal.require_size('p_consistency_token', p_consistency_token, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
                                 'explaining a permission');
   SELECT * INTO v_ctx FROM internal.verified_context();
@@ -1261,7 +1471,7 @@ COMMENT ON FUNCTION api.explain_permission(p_object text, p_relation text, p_sub
 CREATE FUNCTION api.fail_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_error jsonb) RETURNS text
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
-    AS $$ SELECT flow.fail(p_run_id, p_job_id, p_lease_token, p_error) $$;
+    AS $$ SELECT flow.fail(p_run_id, p_job_id, p_lease_token, internal.require_size('p_error', p_error, 'json')) $$;
 
 ALTER FUNCTION api.fail_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_error jsonb) OWNER TO claw_owner;
 
@@ -1278,7 +1488,7 @@ COMMENT ON FUNCTION api.fail_flow_run(p_run_id uuid, p_job_id uuid, p_lease_toke
 CREATE FUNCTION api.fail_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_error text, p_max_attempts integer DEFAULT 3, p_backoff_seconds double precision DEFAULT 1, p_backoff_max_seconds double precision DEFAULT 3600, p_retry boolean DEFAULT true) RETURNS TABLE(status text, retry_at timestamp with time zone, attempts integer)
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
-    AS $$ SELECT * FROM flow.fail_step(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_error, p_max_attempts, p_backoff_seconds, p_backoff_max_seconds, p_retry) $$;
+    AS $$ SELECT * FROM flow.fail_step(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), internal.require_size('p_error', p_error, 'text'), p_max_attempts, p_backoff_seconds, p_backoff_max_seconds, p_retry) $$;
 
 ALTER FUNCTION api.fail_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_error text, p_max_attempts integer, p_backoff_seconds double precision, p_backoff_max_seconds double precision, p_retry boolean) OWNER TO claw_owner;
 
@@ -1295,7 +1505,7 @@ COMMENT ON FUNCTION api.fail_flow_step(p_run_id uuid, p_job_id uuid, p_lease_tok
 CREATE FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean DEFAULT true, p_retry_in_seconds integer DEFAULT NULL::integer) RETURNS TABLE(state text, run_at timestamp with time zone, attempts integer)
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
-    AS $$ SELECT * FROM queue.fail_job(p_job_id, p_lease_token, p_error, p_retry, p_retry_in_seconds) $$;
+    AS $$ SELECT * FROM queue.fail_job(p_job_id, p_lease_token, internal.require_size('p_error', p_error, 'text'), p_retry, p_retry_in_seconds) $$;
 
 ALTER FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer) OWNER TO claw_owner;
 
@@ -1320,6 +1530,9 @@ DECLARE
   v_hash text;
   v_now timestamptz := internal.now();
 BEGIN
+  PERFORM internal.require_size('p_key', p_key, 'name'),
+          internal.require_size('p_headers', p_headers, 'json'),
+          internal.require_size('p_body', p_body, 'document');
   SELECT * INTO v_ctx FROM edge.idempotency_principal();
   PERFORM edge.require_idempotency_key(p_key);
   IF p_status IS NULL OR p_status NOT BETWEEN 100 AND 599
@@ -1530,6 +1743,7 @@ CREATE FUNCTION api.grant_role(p_principal_id uuid, p_role text) RETURNS void
     SET search_path TO ''
     AS $$
 BEGIN
+  PERFORM internal.require_size('p_role', p_role, 'name');
   PERFORM internal.require_role(CASE WHEN p_role = 'owner' THEN '{owner}'::text[]
                                      ELSE '{owner,admin}'::text[] END,
                                 'members:write', 'granting role ' || p_role);
@@ -1566,6 +1780,37 @@ ALTER FUNCTION api.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_
 COMMENT ON FUNCTION api.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_seconds integer) IS 'Worker: extend the lease of jobs this token holds; a job missing from the result was lost.';
 
 --
+-- Name: link_jwt_subject(uuid, text, uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_size('p_subject', p_subject, 'name');
+  PERFORM internal.require_role('{owner,admin}', 'members:write', 'linking a token subject');
+  IF NOT EXISTS (SELECT 1 FROM tenancy.jwt_issuers AS i
+                 WHERE i.tenant_id = internal.current_tenant_id()
+                   AND i.jwt_issuer_id = p_jwt_issuer_id) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'JWT issuer not found',
+      DETAIL = pg_catalog.format('no issuer %s in this tenant', p_jwt_issuer_id),
+      HINT = 'api.list_jwt_issuers() lists them; an operator registers new ones';
+  END IF;
+  PERFORM tenancy.put_jwt_subject(internal.current_tenant_id(), p_jwt_issuer_id, p_subject,
+                                  p_principal_id);
+END
+$$;
+
+ALTER FUNCTION api.link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) IS 'Owner/admin: tokens of this tenant''s issuer with this sub act as this principal.';
+
+--
 -- Name: list_api_keys(integer, text); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -1579,6 +1824,7 @@ BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'keys:read',
                                 'listing API keys');
   PERFORM internal.require_limit(p_limit, 1000);
+  PERFORM internal.require_size('p_cursor', p_cursor, 'text');
   v_after := internal.read_cursor('api.list_api_keys', '{}', p_cursor);
   RETURN QUERY
   SELECT k.api_key_id, k.principal_id, k.name, k.prefix, k.scopes,
@@ -1633,6 +1879,7 @@ CREATE FUNCTION api.list_flow_effects(p_run_id uuid DEFAULT NULL::uuid, p_status
     SET search_path TO ''
     AS $$
 BEGIN
+  PERFORM internal.require_size('p_status', p_status, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'flow:read',
                                 'listing effects');
   IF p_status IS NOT NULL AND p_status NOT IN ('intended', 'sent', 'confirmed', 'unknown',
@@ -1674,6 +1921,8 @@ CREATE FUNCTION api.list_flow_runs(p_status text DEFAULT NULL::text, p_flow_name
     SET search_path TO ''
     AS $$
 BEGIN
+  PERFORM internal.require_size('p_status', p_status, 'name'),
+          internal.require_size('p_flow_name', p_flow_name, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'flow:read',
                                 'listing flow runs');
   IF p_status IS NOT NULL AND p_status NOT IN ('pending', 'running', 'sleeping', 'waiting',
@@ -1753,6 +2002,8 @@ DECLARE
   v_filters jsonb := pg_catalog.jsonb_build_object('state', p_state, 'queue', p_queue);
   v_after jsonb;
 BEGIN
+  PERFORM internal.require_size('p_state', p_state, 'name'),
+          internal.require_size('p_queue', p_queue, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'queue:read',
                                 'listing jobs');
   IF p_state IS NOT NULL AND p_state NOT IN ('scheduled', 'available', 'running', 'dead') THEN
@@ -1761,6 +2012,7 @@ BEGIN
       HINT = 'scheduled, available, running or dead; finished jobs: api.get_job';
   END IF;
   PERFORM internal.require_limit(p_limit, 1000);
+  PERFORM internal.require_size('p_cursor', p_cursor, 'text');
   v_after := internal.read_cursor('api.list_jobs', v_filters, p_cursor);
   RETURN QUERY
   SELECT j.job_id, j.queue, j.kind, j.state, j.attempts, j.max_attempts, j.run_at,
@@ -1784,6 +2036,36 @@ ALTER FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer, p_curs
 --
 
 COMMENT ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer, p_cursor text) IS 'This tenant''s waiting, running and dead jobs, newest first (p_state => ''dead'' lists the dead letters); page with the last row''s cursor as p_cursor.';
+
+--
+-- Name: list_jwt_issuers(); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.list_jwt_issuers() RETURNS TABLE(jwt_issuer_id uuid, issuer text, audience text, max_skew_seconds integer, jwks_url text, kids text[], subjects bigint, created_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin}', 'members:read', 'listing JWT issuers');
+  RETURN QUERY
+  SELECT i.jwt_issuer_id, i.issuer, i.audience, i.max_skew_seconds, i.jwks_url,
+         coalesce((SELECT pg_catalog.array_agg(k.kid ORDER BY k.kid) FROM tenancy.jwt_keys AS k
+                   WHERE k.tenant_id = i.tenant_id AND k.jwt_issuer_id = i.jwt_issuer_id), '{}'),
+         (SELECT count(*) FROM tenancy.jwt_subjects AS s
+          WHERE s.tenant_id = i.tenant_id AND s.jwt_issuer_id = i.jwt_issuer_id),
+         i.created_at
+  FROM tenancy.jwt_issuers AS i
+  ORDER BY i.created_at, i.jwt_issuer_id;
+END
+$$;
+
+ALTER FUNCTION api.list_jwt_issuers() OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION list_jwt_issuers(); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.list_jwt_issuers() IS 'Owner/admin: the identity providers this tenant accepts tokens of (issuer, audience, skew, kids, linked subjects).';
 
 --
 -- Name: list_link_types(); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -1828,6 +2110,7 @@ CREATE FUNCTION api.list_links(p_object_id uuid, p_link_type text DEFAULT NULL::
 DECLARE
   v_tenant uuid := internal.current_tenant_id();
 BEGIN
+  PERFORM internal.require_size('p_link_type', p_link_type, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
                                 'listing links');
   IF NOT EXISTS (SELECT FROM ontology.objects AS o
@@ -1873,6 +2156,7 @@ DECLARE
   v_o record;
   v_now timestamptz := internal.now();
 BEGIN
+  PERFORM internal.require_size('p_object', p_object, 'name');
   PERFORM internal.require_role('{owner,admin,operator}', 'authz:read', 'listing tuples');
   v_o := authz.parse_object(p_object);
   RETURN QUERY
@@ -1939,6 +2223,7 @@ CREATE FUNCTION api.list_objects_by_type(p_type text, p_limit integer DEFAULT 10
 DECLARE
   v_type ontology.object_types;
 BEGIN
+  PERFORM internal.require_size('p_type', p_type, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
                                 'listing objects');
   PERFORM internal.require_limit(p_limit, 1000);  -- page with p_after => the last object id
@@ -1973,6 +2258,10 @@ CREATE FUNCTION api.list_permitted_objects(p_object_type text, p_relation text, 
 DECLARE
   v_ctx record;
 BEGIN
+  PERFORM internal.require_size('p_object_type', p_object_type, 'name'),
+          internal.require_size('p_relation', p_relation, 'name'),
+          internal.require_size('p_subject', p_subject, 'name'),
+          internal.require_size('p_consistency_token', p_consistency_token, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
                                 'listing permitted objects');
   PERFORM internal.require_limit(p_limit, 10000);
@@ -2003,6 +2292,10 @@ CREATE FUNCTION api.list_permitted_subjects(p_object text, p_relation text, p_su
     SET search_path TO ''
     AS $$
 BEGIN
+  PERFORM internal.require_size('p_object', p_object, 'name'),
+          internal.require_size('p_relation', p_relation, 'name'),
+          internal.require_size('p_subject_type', p_subject_type, 'name'),
+          internal.require_size('p_consistency_token', p_consistency_token, 'name');
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'authz:read',
                                 'listing permitted subjects');
   PERFORM internal.require_limit(p_limit, 10000);
@@ -2035,6 +2328,7 @@ BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'members:read',
                                 'listing principals');
   PERFORM internal.require_limit(p_limit, 1000);
+  PERFORM internal.require_size('p_cursor', p_cursor, 'text');
   v_after := internal.read_cursor('api.list_principals', '{}', p_cursor);
   RETURN QUERY
   SELECT p.principal_id, p.kind, p.handle, p.display_name,
@@ -2074,6 +2368,7 @@ BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'queue:read',
                                 'listing schedules');
   PERFORM internal.require_limit(p_limit, 1000);
+  PERFORM internal.require_size('p_cursor', p_cursor, 'text');
   v_after := internal.read_cursor('api.list_schedules', '{}', p_cursor);
   RETURN QUERY
   SELECT s.schedule_id, s.name, s.cron, s.time_zone, s.queue, s.kind, s.catch_up, s.paused,
@@ -2104,6 +2399,7 @@ CREATE FUNCTION api.list_tools(p_side_effect text DEFAULT NULL::text) RETURNS TA
     SET search_path TO ''
     AS $$
 BEGIN
+  PERFORM internal.require_size('p_side_effect', p_side_effect, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
                                 'listing tools');
   IF p_side_effect IS NOT NULL AND p_side_effect NOT IN ('read', 'write', 'external', 'financial') THEN
@@ -2140,6 +2436,7 @@ CREATE FUNCTION api.list_type_versions(p_name text) RETURNS TABLE(version intege
 DECLARE
   v ontology.object_types;
 BEGIN
+  PERFORM internal.require_size('p_name', p_name, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
                                 'reading object type versions');
   v := ontology.find_type(p_name);
@@ -2200,7 +2497,7 @@ COMMENT ON FUNCTION api.mark_flow_effect_sent(p_run_id uuid, p_job_id uuid, p_le
 CREATE FUNCTION api.mark_flow_effect_unknown(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_note text) RETURNS text
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
-    AS $$ SELECT flow.effect_unknown(p_run_id, p_job_id, p_lease_token, p_position, p_note) $$;
+    AS $$ SELECT flow.effect_unknown(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_note', p_note, 'text')) $$;
 
 ALTER FUNCTION api.mark_flow_effect_unknown(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_note text) OWNER TO claw_owner;
 
@@ -2279,6 +2576,7 @@ DECLARE
   v_after record;
   v_purged record;
 BEGIN
+  PERFORM internal.require_size('p_after', p_after, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'events:read',
                                 'reading events');
   PERFORM internal.require_limit(p_limit, 1000);
@@ -2326,7 +2624,7 @@ COMMENT ON FUNCTION api.read_events(p_after text, p_limit integer) IS 'This tena
 CREATE FUNCTION api.record_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_output jsonb, p_kind text DEFAULT 'step'::text, p_started_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS text
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
-    AS $$ SELECT flow.record_step(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_output, p_kind, p_started_at) $$;
+    AS $$ SELECT flow.record_step(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), internal.require_size('p_output', p_output, 'json'), internal.require_size('p_kind', p_kind, 'name'), p_started_at) $$;
 
 ALTER FUNCTION api.record_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_output jsonb, p_kind text, p_started_at timestamp with time zone) OWNER TO claw_owner;
 
@@ -2362,6 +2660,8 @@ CREATE FUNCTION api.resolve_flow_effect(p_run_id uuid, p_position integer, p_del
     SET search_path TO ''
     AS $$
 BEGIN
+  PERFORM internal.require_size('p_response', p_response, 'json'),
+          internal.require_size('p_note', p_note, 'text');
   PERFORM internal.require_role('{owner,admin,operator}', 'flow:write', 'resolving an effect');
   RETURN flow.resolve_effect(p_run_id, p_position, p_delivered, p_response, p_note);
 END
@@ -2485,6 +2785,12 @@ DECLARE
   v_tsq tsquery;
   v_k integer;
 BEGIN
+  PERFORM internal.require_size('p_query', p_query, 'text'),
+          internal.require_size('p_embedding', p_embedding, 'text'),
+          internal.require_size('p_relation', p_relation, 'name'),
+          internal.require_size('p_subject', p_subject, 'name'),
+          internal.require_size('p_mode', p_mode, 'name'),
+          internal.require_size('p_consistency_token', p_consistency_token, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
                                 'searching documents');
   SELECT * INTO v_ctx FROM internal.verified_context();
@@ -2586,6 +2892,8 @@ CREATE FUNCTION api.send_flow_signal(p_run_id uuid, p_name text, p_payload jsonb
     SET search_path TO ''
     AS $$
 BEGIN
+  PERFORM internal.require_size('p_name', p_name, 'name'),
+          internal.require_size('p_payload', p_payload, 'json');
   PERFORM internal.require_role('{owner,admin,operator,approver}', 'flow:write',
                                 'signalling a flow');
   RETURN flow.send_signal(p_run_id, p_name, p_payload);
@@ -2646,6 +2954,7 @@ CREATE FUNCTION api.set_tool_enabled(p_name text, p_enabled boolean) RETURNS int
 DECLARE
   v ontology.tools;
 BEGIN
+  PERFORM internal.require_size('p_name', p_name, 'name');
   PERFORM internal.require_role('{owner,admin}', 'ontology:admin', 'enabling tools');
   IF p_enabled IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid enabled',
@@ -2685,7 +2994,7 @@ COMMENT ON FUNCTION api.set_tool_enabled(p_name text, p_enabled boolean) IS 'Ena
 CREATE FUNCTION api.settle_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_outcome text, p_response jsonb) RETURNS text
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
-    AS $$ SELECT flow.settle_effect(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_outcome, p_response) $$;
+    AS $$ SELECT flow.settle_effect(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), internal.require_size('p_outcome', p_outcome, 'name'), internal.require_size('p_response', p_response, 'json')) $$;
 
 ALTER FUNCTION api.settle_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_outcome text, p_response jsonb) OWNER TO claw_owner;
 
@@ -2702,7 +3011,7 @@ COMMENT ON FUNCTION api.settle_flow_effect(p_run_id uuid, p_job_id uuid, p_lease
 CREATE FUNCTION api.sleep_flow(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_wake_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_seconds double precision DEFAULT NULL::double precision) RETURNS TABLE(status text, wake_at timestamp with time zone)
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
-    AS $$ SELECT * FROM flow.sleep(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_wake_at, p_seconds) $$;
+    AS $$ SELECT * FROM flow.sleep(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), p_wake_at, p_seconds) $$;
 
 ALTER FUNCTION api.sleep_flow(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_wake_at timestamp with time zone, p_seconds double precision) OWNER TO claw_owner;
 
@@ -2719,7 +3028,7 @@ COMMENT ON FUNCTION api.sleep_flow(p_run_id uuid, p_job_id uuid, p_lease_token u
 CREATE FUNCTION api.start_child_flow(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_flow_name text, p_input jsonb DEFAULT '{}'::jsonb, p_flow_version integer DEFAULT 1) RETURNS TABLE(status text, child_run_id uuid)
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
-    AS $$ SELECT * FROM flow.start_child(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_flow_name, p_input, p_flow_version) $$;
+    AS $$ SELECT * FROM flow.start_child(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), internal.require_size('p_flow_name', p_flow_name, 'name'), internal.require_size('p_input', p_input, 'json'), p_flow_version) $$;
 
 ALTER FUNCTION api.start_child_flow(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_flow_name text, p_input jsonb, p_flow_version integer) OWNER TO claw_owner;
 
@@ -2738,6 +3047,11 @@ CREATE FUNCTION api.start_flow_run(p_flow_name text, p_input jsonb DEFAULT '{}':
     SET search_path TO ''
     AS $$
 BEGIN
+  PERFORM internal.require_size('p_flow_name', p_flow_name, 'name'),
+          internal.require_size('p_input', p_input, 'json'),
+          internal.require_size('p_idempotency_key', p_idempotency_key, 'name'),
+          internal.require_size('p_trace_id', p_trace_id, 'name'),
+          internal.require_size('p_queue', p_queue, 'name');
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'flow:write', 'starting a flow');
   IF p_idempotency_key LIKE 'child:%' THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid idempotency key',
@@ -2897,6 +3211,7 @@ CREATE FUNCTION api.update_object(p_object_id uuid, p_expected_version integer, 
 DECLARE
   v ontology.objects;
 BEGIN
+  PERFORM internal.require_size('p_patch', p_patch, 'json');
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'ontology:write',
                                 'updating objects');
   IF pg_catalog.jsonb_typeof(p_patch) IS DISTINCT FROM 'object' THEN
@@ -2934,6 +3249,11 @@ DECLARE
   v_authz text := p_authz_object;
   v_type text;
 BEGIN
+  PERFORM internal.require_size('p_body', p_body, 'document'),
+          internal.require_size('p_embedding', p_embedding, 'text'),
+          internal.require_size('p_embedding_model', p_embedding_model, 'name'),
+          internal.require_size('p_title', p_title, 'text'),
+          internal.require_size('p_authz_object', p_authz_object, 'name');
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'ontology:write',
                                 'storing a document');
   SELECT * INTO v_ctx FROM internal.verified_context();
@@ -2988,7 +3308,7 @@ COMMENT ON FUNCTION api.upsert_document(p_body text, p_embedding text, p_embeddi
 CREATE FUNCTION api.wait_flow_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_child_run_id uuid) RETURNS TABLE(status text, child_status text, child_output jsonb, child_error jsonb)
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
-    AS $$ SELECT * FROM flow.wait_child(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_child_run_id) $$;
+    AS $$ SELECT * FROM flow.wait_child(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), p_child_run_id) $$;
 
 ALTER FUNCTION api.wait_flow_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_child_run_id uuid) OWNER TO claw_owner;
 
@@ -3005,7 +3325,7 @@ COMMENT ON FUNCTION api.wait_flow_child(p_run_id uuid, p_job_id uuid, p_lease_to
 CREATE FUNCTION api.wait_flow_signal(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_signal text, p_input_hash text, p_timeout_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_timeout_seconds double precision DEFAULT NULL::double precision) RETURNS TABLE(status text, received boolean, payload jsonb)
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
-    AS $$ SELECT * FROM flow.wait_signal(p_run_id, p_job_id, p_lease_token, p_position, p_signal, p_input_hash, p_timeout_at, p_timeout_seconds) $$;
+    AS $$ SELECT * FROM flow.wait_signal(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_signal', p_signal, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), p_timeout_at, p_timeout_seconds) $$;
 
 ALTER FUNCTION api.wait_flow_signal(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_signal text, p_input_hash text, p_timeout_at timestamp with time zone, p_timeout_seconds double precision) OWNER TO claw_owner;
 
@@ -3044,6 +3364,8 @@ CREATE FUNCTION api.write_tuples(p_writes jsonb DEFAULT '[]'::jsonb, p_deletes j
     SET search_path TO ''
     AS $$
 BEGIN
+  PERFORM internal.require_size('p_writes', p_writes, 'batch'),
+          internal.require_size('p_deletes', p_deletes, 'batch');
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'authz:write',
                                 'writing relationship tuples');
   RETURN QUERY SELECT w.written, w.deleted, w.token
@@ -6363,6 +6685,57 @@ $$;
 ALTER FUNCTION flow.wake_parent(p_child flow.runs) OWNER TO claw_owner;
 
 --
+-- Name: b64url_decode(text); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.b64url_decode(p_text text) RETURNS bytea
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+DECLARE
+  v_len integer := pg_catalog.length(p_text);
+BEGIN
+  IF p_text IS NULL OR p_text !~ '^[A-Za-z0-9_-]*$' OR v_len % 4 = 1 THEN
+    RETURN NULL;
+  END IF;
+  RETURN pg_catalog.decode(pg_catalog.translate(p_text, '-_', '+/')
+                           || pg_catalog.repeat('=', (4 - v_len % 4) % 4), 'base64');
+END
+$_$;
+
+ALTER FUNCTION internal.b64url_decode(p_text text) OWNER TO claw_owner;
+
+--
+-- Name: bytes_to_numeric(bytea); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.bytes_to_numeric(p_bytes bytea) RETURNS numeric
+    LANGUAGE plpgsql IMMUTABLE STRICT
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_len integer := pg_catalog.length(p_bytes);
+  v_head integer := v_len % 7;
+  v_result numeric := 0;
+  v_pos integer;
+BEGIN
+  IF v_head > 0 THEN
+    v_result := ('x' || pg_catalog.lpad(pg_catalog.encode(pg_catalog.substr(p_bytes, 1, v_head),
+                                                            'hex'), 16, '0'))::bit(64)::bigint;
+  END IF;
+  v_pos := v_head + 1;
+  WHILE v_pos <= v_len LOOP
+    v_result := v_result * 72057594037927936  -- 2^56
+      + ('x' || '00' || pg_catalog.encode(pg_catalog.substr(p_bytes, v_pos, 7), 'hex'))::bit(64)::bigint;
+    v_pos := v_pos + 7;
+  END LOOP;
+  RETURN v_result;
+END
+$$;
+
+ALTER FUNCTION internal.bytes_to_numeric(p_bytes bytea) OWNER TO claw_owner;
+
+--
 -- Name: clear_context(); Type: FUNCTION; Schema: internal; Owner: claw_owner
 --
 
@@ -6478,6 +6851,19 @@ CREATE FUNCTION internal.has_role(p_roles text[]) RETURNS boolean
 ALTER FUNCTION internal.has_role(p_roles text[]) OWNER TO claw_owner;
 
 --
+-- Name: input_limit(text); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.input_limit(p_kind text) RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    AS $$
+  SELECT CASE p_kind WHEN 'name' THEN 1024 WHEN 'text' THEN 65536 WHEN 'json' THEN 262144
+                     WHEN 'document' THEN 1048576 WHEN 'batch' THEN 8388608 END
+$$;
+
+ALTER FUNCTION internal.input_limit(p_kind text) OWNER TO claw_owner;
+
+--
 -- Name: make_cursor(text, jsonb, jsonb); Type: FUNCTION; Schema: internal; Owner: claw_owner
 --
 
@@ -6549,6 +6935,24 @@ $$;
 ALTER FUNCTION internal.read_cursor(p_query text, p_filters jsonb, p_cursor text) OWNER TO claw_owner;
 
 --
+-- Name: refuse_jwt(text, text); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.refuse_jwt(p_message text, p_detail text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM internal.clear_context();
+  RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = p_message, DETAIL = p_detail,
+    HINT = 'obtain a fresh token from the tenant''s identity provider; an operator registers '
+           'issuers, audiences and keys with `claw jwt`';
+END
+$$;
+
+ALTER FUNCTION internal.refuse_jwt(p_message text, p_detail text) OWNER TO claw_owner;
+
+--
 -- Name: require_limit(integer, integer); Type: FUNCTION; Schema: internal; Owner: claw_owner
 --
 
@@ -6598,6 +7002,40 @@ END
 $$;
 
 ALTER FUNCTION internal.require_role(p_roles text[], p_scope text, p_action text) OWNER TO claw_owner;
+
+--
+-- Name: require_size(text, anyelement, text); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.require_size(p_parameter text, p_value anyelement, p_kind text) RETURNS anyelement
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+DECLARE
+  v_limit integer := internal.input_limit(p_kind);
+  v_size integer;
+BEGIN
+  IF v_limit IS NULL THEN
+    RAISE EXCEPTION 'internal.require_size: unknown kind %', p_kind;
+  END IF;
+  IF p_value IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF pg_catalog.pg_typeof(p_value) = 'text'::pg_catalog.regtype THEN
+    v_size := pg_catalog.octet_length(p_value::text);
+  ELSE
+    v_size := pg_catalog.pg_column_size(p_value);
+  END IF;
+  IF v_size > v_limit THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'input too large',
+      DETAIL = pg_catalog.format('%s is %s bytes; the limit for %s inputs is %s bytes',
+                                 p_parameter, v_size, p_kind, v_limit),
+      HINT = 'keep large content outside Claw and pass a reference to it (README: Input limits)';
+  END IF;
+  RETURN p_value;
+END
+$$;
+
+ALTER FUNCTION internal.require_size(p_parameter text, p_value anyelement, p_kind text) OWNER TO claw_owner;
 
 --
 -- Name: role_safety_problems(); Type: FUNCTION; Schema: internal; Owner: claw_owner
@@ -6669,6 +7107,78 @@ ALTER FUNCTION internal.role_safety_problems() OWNER TO claw_owner;
 --
 
 COMMENT ON FUNCTION internal.role_safety_problems() IS 'Why Claw must refuse to start: runtime or worker roles that are superuser, BYPASSRLS, CREATEROLE, members of claw_owner, or owners of any object. No rows means safe.';
+
+--
+-- Name: rsa_modexp(numeric, numeric, numeric); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.rsa_modexp(p_base numeric, p_exponent numeric, p_modulus numeric) RETURNS numeric
+    LANGUAGE plpgsql IMMUTABLE STRICT
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_result numeric := 1;
+  v_base numeric := pg_catalog.mod(p_base, p_modulus);
+  v_exp numeric := p_exponent;
+BEGIN
+  WHILE v_exp > 0 LOOP
+    IF pg_catalog.mod(v_exp, 2) = 1 THEN
+      v_result := pg_catalog.mod(v_result * v_base, p_modulus);
+    END IF;
+    v_exp := pg_catalog.div(v_exp, 2);
+    IF v_exp > 0 THEN
+      v_base := pg_catalog.mod(v_base * v_base, p_modulus);
+    END IF;
+  END LOOP;
+  RETURN v_result;
+END
+$$;
+
+ALTER FUNCTION internal.rsa_modexp(p_base numeric, p_exponent numeric, p_modulus numeric) OWNER TO claw_owner;
+
+--
+-- Name: rsa_pkcs1_prefix(integer); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.rsa_pkcs1_prefix(p_modulus_bytes integer) RETURNS numeric
+    LANGUAGE sql IMMUTABLE STRICT
+    SET search_path TO ''
+    AS $$
+  SELECT internal.bytes_to_numeric(
+           '\x0001'::bytea
+           || pg_catalog.decode(pg_catalog.repeat('ff', p_modulus_bytes - 3 - 51), 'hex')
+           || '\x00'::bytea
+           || '\x3031300d060960864801650304020105000420'::bytea)  -- DigestInfo, SHA-256
+         * (2::numeric ^ 256)
+$$;
+
+ALTER FUNCTION internal.rsa_pkcs1_prefix(p_modulus_bytes integer) OWNER TO claw_owner;
+
+--
+-- Name: rsa_verify_sha256(bytea, bytea, numeric, numeric, integer, numeric); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.rsa_verify_sha256(p_message bytea, p_signature bytea, p_n numeric, p_e numeric, p_modulus_bytes integer, p_prefix numeric) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_s numeric;
+BEGIN
+  IF p_message IS NULL OR p_signature IS NULL OR p_n IS NULL OR p_e IS NULL
+     OR p_prefix IS NULL OR pg_catalog.length(p_signature) <> p_modulus_bytes THEN
+    RETURN false;
+  END IF;
+  v_s := internal.bytes_to_numeric(p_signature);
+  IF v_s >= p_n THEN
+    RETURN false;
+  END IF;
+  RETURN internal.rsa_modexp(v_s, p_e, p_n)
+         = p_prefix + internal.bytes_to_numeric(pg_catalog.sha256(p_message));
+END
+$$;
+
+ALTER FUNCTION internal.rsa_verify_sha256(p_message bytea, p_signature bytea, p_n numeric, p_e numeric, p_modulus_bytes integer, p_prefix numeric) OWNER TO claw_owner;
 
 --
 -- Name: set_context(uuid, uuid, text[], text[], text); Type: FUNCTION; Schema: internal; Owner: claw_owner
@@ -8486,6 +8996,10 @@ BEGIN
         THEN 'kind must be a name like "sms.send" (lower case, digits, _ . : -; up to 100)'
       WHEN s.e ? 'payload' AND pg_catalog.jsonb_typeof(s.e -> 'payload') <> 'object'
         THEN 'payload must be a JSON object'
+      WHEN pg_catalog.pg_column_size(s.e -> 'payload') > internal.input_limit('json')
+        THEN pg_catalog.format('payload is %s bytes; the limit for json inputs is %s bytes',
+                               pg_catalog.pg_column_size(s.e -> 'payload'),
+                               internal.input_limit('json'))
       WHEN s.e ? 'priority' AND (pg_catalog.jsonb_typeof(s.e -> 'priority') <> 'number'
            OR NOT pg_catalog.pg_input_is_valid(s.e ->> 'priority', 'smallint')
            OR (s.e ->> 'priority')::integer NOT BETWEEN -100 AND 100)
@@ -9205,6 +9719,85 @@ $$;
 ALTER FUNCTION queue.tick_schedules(p_limit integer) OWNER TO claw_dispatcher;
 
 --
+-- Name: add_jwt_issuer(uuid, text, text, integer, text); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE FUNCTION tenancy.add_jwt_issuer(p_tenant_id uuid, p_issuer text, p_audience text, p_max_skew_seconds integer DEFAULT 60, p_jwks_url text DEFAULT NULL::text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_id uuid := pg_catalog.uuidv7();
+BEGIN
+  IF p_issuer IS NULL OR pg_catalog.length(p_issuer) NOT BETWEEN 1 AND 500
+     OR p_audience IS NULL OR pg_catalog.length(p_audience) NOT BETWEEN 1 AND 500
+     OR p_max_skew_seconds IS NULL OR p_max_skew_seconds NOT BETWEEN 0 AND 300
+     OR (p_jwks_url IS NOT NULL AND p_jwks_url !~ '^https?://') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid JWT issuer',
+      DETAIL = 'issuer and audience are 1-500 characters, the skew 0-300 seconds, the JWKS '
+               'URL http(s)',
+      HINT = 'the issuer is the iss claim exactly; the audience one value of aud';
+  END IF;
+  IF EXISTS (SELECT 1 FROM internal.jwt_routes AS r
+             WHERE r.issuer = p_issuer AND r.audience = p_audience) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'JWT issuer and audience already registered',
+      DETAIL = 'this (iss, aud) pair already routes tokens to a tenant',
+      HINT = 'each tenant needs its own audience (client id) at the identity provider';
+  END IF;
+  PERFORM internal.set_context(p_tenant_id, NULL, '{system}');
+  IF NOT EXISTS (SELECT 1 FROM tenancy.tenants AS t WHERE t.tenant_id = p_tenant_id) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'tenant not found',
+      DETAIL = pg_catalog.format('no tenant %s', p_tenant_id), HINT = 'check the tenant id';
+  END IF;
+  INSERT INTO tenancy.jwt_issuers (tenant_id, jwt_issuer_id, issuer, audience, max_skew_seconds,
+                                   jwks_url)
+  VALUES (p_tenant_id, v_id, p_issuer, p_audience, p_max_skew_seconds, p_jwks_url);
+  INSERT INTO internal.jwt_routes (issuer, audience, tenant_id, jwt_issuer_id)
+  VALUES (p_issuer, p_audience, p_tenant_id, v_id);
+  RETURN v_id;
+END
+$$;
+
+ALTER FUNCTION tenancy.add_jwt_issuer(p_tenant_id uuid, p_issuer text, p_audience text, p_max_skew_seconds integer, p_jwks_url text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION add_jwt_issuer(p_tenant_id uuid, p_issuer text, p_audience text, p_max_skew_seconds integer, p_jwks_url text); Type: COMMENT; Schema: tenancy; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION tenancy.add_jwt_issuer(p_tenant_id uuid, p_issuer text, p_audience text, p_max_skew_seconds integer, p_jwks_url text) IS 'Operator: accept RS256 tokens of an issuer for an audience in a tenant (the pair unique across tenants); returns the issuer id.';
+
+--
+-- Name: configure_jwt_issuer(uuid, integer, text); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE FUNCTION tenancy.configure_jwt_issuer(p_jwt_issuer_id uuid, p_max_skew_seconds integer, p_jwks_url text DEFAULT NULL::text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_tenant uuid := tenancy.jwt_issuer_context(p_jwt_issuer_id);
+BEGIN
+  IF p_max_skew_seconds IS NULL OR p_max_skew_seconds NOT BETWEEN 0 AND 300
+     OR (p_jwks_url IS NOT NULL AND p_jwks_url !~ '^https?://') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid JWT issuer',
+      DETAIL = 'the skew is 0-300 seconds, the JWKS URL http(s)',
+      HINT = 'a small skew (60 s) tolerates clocks that drift; more only widens replay windows';
+  END IF;
+  UPDATE tenancy.jwt_issuers AS i
+  SET max_skew_seconds = p_max_skew_seconds, jwks_url = coalesce(p_jwks_url, i.jwks_url)
+  WHERE i.tenant_id = v_tenant AND i.jwt_issuer_id = p_jwt_issuer_id;
+END
+$$;
+
+ALTER FUNCTION tenancy.configure_jwt_issuer(p_jwt_issuer_id uuid, p_max_skew_seconds integer, p_jwks_url text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION configure_jwt_issuer(p_jwt_issuer_id uuid, p_max_skew_seconds integer, p_jwks_url text); Type: COMMENT; Schema: tenancy; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION tenancy.configure_jwt_issuer(p_jwt_issuer_id uuid, p_max_skew_seconds integer, p_jwks_url text) IS 'Operator: set an issuer''s allowed clock skew on exp/nbf/iat (0-300 s) and its JWKS URL.';
+
+--
 -- Name: create_tenant(text, text, text, text); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
 --
 
@@ -9275,6 +9868,196 @@ $_$;
 ALTER FUNCTION tenancy.issue_api_key(p_principal_id uuid, p_name text, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text) OWNER TO claw_owner;
 
 --
+-- Name: jwk_rsa(jsonb); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE FUNCTION tenancy.jwk_rsa(p_jwk jsonb, OUT kid text, OUT n numeric, OUT e numeric, OUT modulus_bytes integer, OUT em_prefix numeric, OUT thumbprint text, OUT reason text) RETURNS record
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_n bytea;
+  v_e bytea;
+BEGIN
+  kid := p_jwk ->> 'kid';
+  IF p_jwk ->> 'kty' IS DISTINCT FROM 'RSA' THEN
+    reason := 'not an RSA key';
+  ELSIF coalesce(p_jwk ->> 'use', 'sig') <> 'sig' THEN
+    reason := 'not a signing key (use)';
+  ELSIF coalesce(p_jwk ->> 'alg', 'RS256') <> 'RS256' THEN
+    reason := 'not an RS256 key (alg)';
+  END IF;
+  IF reason IS NOT NULL THEN
+    RETURN;
+  END IF;
+  v_n := internal.b64url_decode(p_jwk ->> 'n');
+  v_e := internal.b64url_decode(p_jwk ->> 'e');
+  IF pg_catalog.jsonb_typeof(p_jwk -> 'kid') IS DISTINCT FROM 'string'
+     OR pg_catalog.length(kid) NOT BETWEEN 1 AND 200
+     OR v_n IS NULL OR v_e IS NULL OR pg_catalog.length(v_e) NOT BETWEEN 1 AND 8 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid JWK',
+      DETAIL = pg_catalog.format('key %s: kid (1-200 characters), n and e (base64url) are required',
+                                 coalesce(pg_catalog.quote_literal(pg_catalog.left(kid, 200)), 'without kid')),
+      HINT = 'pass the identity provider''s JWKS document unchanged';
+  END IF;
+  n := internal.bytes_to_numeric(v_n);
+  e := internal.bytes_to_numeric(v_e);
+  -- k, the length of n in bytes without leading zero bytes (RFC 8017: signatures are k bytes)
+  modulus_bytes := pg_catalog.length(pg_catalog.regexp_replace(pg_catalog.encode(v_n, 'hex'),
+                                                               '^(00)+', '')) / 2;
+  IF modulus_bytes < 256 OR modulus_bytes > 1024 OR e < 3 OR pg_catalog.mod(e, 2) = 0 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid JWK',
+      DETAIL = pg_catalog.format('key %L: the modulus must be 2048-8192 bits and e odd and >= 3',
+                                 kid),
+      HINT = 'RS256 keys shorter than 2048 bits are refused';
+  END IF;
+  em_prefix := internal.rsa_pkcs1_prefix(modulus_bytes);
+  -- RFC 7638 thumbprint: SHA-256 over the required members in lexicographic order.
+  thumbprint := pg_catalog.rtrim(pg_catalog.translate(pg_catalog.encode(pg_catalog.sha256(
+    pg_catalog.convert_to(pg_catalog.format('{"e":"%s","kty":"RSA","n":"%s"}',
+                                            p_jwk ->> 'e', p_jwk ->> 'n'), 'UTF8')), 'base64'),
+    E'+/\n', '-_'), '=');
+END
+$$;
+
+ALTER FUNCTION tenancy.jwk_rsa(p_jwk jsonb, OUT kid text, OUT n numeric, OUT e numeric, OUT modulus_bytes integer, OUT em_prefix numeric, OUT thumbprint text, OUT reason text) OWNER TO claw_owner;
+
+--
+-- Name: jwt_issuer_context(uuid); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE FUNCTION tenancy.jwt_issuer_context(p_jwt_issuer_id uuid) RETURNS uuid
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_tenant uuid;
+BEGIN
+  SELECT r.tenant_id INTO v_tenant FROM internal.jwt_routes AS r
+  WHERE r.jwt_issuer_id = p_jwt_issuer_id;
+  IF v_tenant IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'JWT issuer not found',
+      DETAIL = pg_catalog.format('no issuer %s is registered', p_jwt_issuer_id),
+      HINT = 'claw jwt list shows the registered issuers';
+  END IF;
+  PERFORM internal.set_context(v_tenant, NULL, '{system}');
+  RETURN v_tenant;
+END
+$$;
+
+ALTER FUNCTION tenancy.jwt_issuer_context(p_jwt_issuer_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: link_jwt_subject(uuid, text, uuid); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE FUNCTION tenancy.link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+  PERFORM tenancy.put_jwt_subject(tenancy.jwt_issuer_context(p_jwt_issuer_id), p_jwt_issuer_id,
+                                  p_subject, p_principal_id);
+END
+$$;
+
+ALTER FUNCTION tenancy.link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid); Type: COMMENT; Schema: tenancy; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION tenancy.link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) IS 'Operator: tokens of an issuer with this sub act as this principal of its tenant.';
+
+--
+-- Name: put_jwt_subject(uuid, uuid, text, uuid); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE FUNCTION tenancy.put_jwt_subject(p_tenant_id uuid, p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+  IF p_subject IS NULL OR pg_catalog.length(p_subject) NOT BETWEEN 1 AND 500 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid subject',
+      DETAIL = 'the subject is the sub claim exactly, 1-500 characters',
+      HINT = 'copy sub from a decoded token of the identity provider';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM tenancy.principals AS p
+                 WHERE p.tenant_id = p_tenant_id AND p.principal_id = p_principal_id) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'principal not found',
+      DETAIL = pg_catalog.format('no principal %s in the issuer''s tenant', p_principal_id),
+      HINT = 'a subject links to a principal of the tenant that registered the issuer';
+  END IF;
+  INSERT INTO tenancy.jwt_subjects AS s (tenant_id, jwt_issuer_id, subject, principal_id)
+  VALUES (p_tenant_id, p_jwt_issuer_id, p_subject, p_principal_id)
+  ON CONFLICT (tenant_id, jwt_issuer_id, subject)
+  DO UPDATE SET principal_id = EXCLUDED.principal_id
+  WHERE s.principal_id IS DISTINCT FROM EXCLUDED.principal_id;
+END
+$$;
+
+ALTER FUNCTION tenancy.put_jwt_subject(p_tenant_id uuid, p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: remove_jwt_issuer(uuid); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE FUNCTION tenancy.remove_jwt_issuer(p_jwt_issuer_id uuid) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_tenant uuid := tenancy.jwt_issuer_context(p_jwt_issuer_id);
+BEGIN
+  DELETE FROM tenancy.jwt_subjects AS s
+  WHERE s.tenant_id = v_tenant AND s.jwt_issuer_id = p_jwt_issuer_id;
+  DELETE FROM tenancy.jwt_keys AS k
+  WHERE k.tenant_id = v_tenant AND k.jwt_issuer_id = p_jwt_issuer_id;
+  DELETE FROM internal.jwt_routes AS r WHERE r.jwt_issuer_id = p_jwt_issuer_id;
+  DELETE FROM tenancy.jwt_issuers AS i
+  WHERE i.tenant_id = v_tenant AND i.jwt_issuer_id = p_jwt_issuer_id;
+END
+$$;
+
+ALTER FUNCTION tenancy.remove_jwt_issuer(p_jwt_issuer_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION remove_jwt_issuer(p_jwt_issuer_id uuid); Type: COMMENT; Schema: tenancy; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION tenancy.remove_jwt_issuer(p_jwt_issuer_id uuid) IS 'Operator: stop accepting an issuer; removes its route, keys and subject links.';
+
+--
+-- Name: remove_jwt_key(uuid, text); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE FUNCTION tenancy.remove_jwt_key(p_jwt_issuer_id uuid, p_kid text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_tenant uuid := tenancy.jwt_issuer_context(p_jwt_issuer_id);
+BEGIN
+  DELETE FROM tenancy.jwt_keys AS k
+  WHERE k.tenant_id = v_tenant AND k.jwt_issuer_id = p_jwt_issuer_id AND k.kid = p_kid;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'JWT key not found',
+      DETAIL = pg_catalog.format('issuer %s has no key %L', p_jwt_issuer_id, p_kid),
+      HINT = 'claw jwt list shows the kids of each issuer';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION tenancy.remove_jwt_key(p_jwt_issuer_id uuid, p_kid text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION remove_jwt_key(p_jwt_issuer_id uuid, p_kid text); Type: COMMENT; Schema: tenancy; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION tenancy.remove_jwt_key(p_jwt_issuer_id uuid, p_kid text) IS 'Operator: remove one key (kid) of an issuer; its tokens are refused at once.';
+
+--
 -- Name: require_principal(uuid); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
 --
 
@@ -9294,6 +10077,88 @@ END
 $$;
 
 ALTER FUNCTION tenancy.require_principal(p_principal_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: set_jwt_keys(uuid, jsonb); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE FUNCTION tenancy.set_jwt_keys(p_jwt_issuer_id uuid, p_jwks jsonb) RETURNS TABLE(kid text, action text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+  v_tenant uuid := tenancy.jwt_issuer_context(p_jwt_issuer_id);
+  v_keys jsonb;
+  v_removed text[];
+BEGIN
+  IF pg_catalog.jsonb_typeof(p_jwks -> 'keys') IS DISTINCT FROM 'array' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid JWKS',
+      DETAIL = 'a JWKS is a JSON object with a "keys" array',
+      HINT = 'pass the document the issuer publishes at its jwks_uri';
+  END IF;
+  PERFORM 1 FROM tenancy.jwt_issuers AS i
+  WHERE i.tenant_id = v_tenant AND i.jwt_issuer_id = p_jwt_issuer_id FOR UPDATE;
+  SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(k)), '[]') INTO v_keys
+  FROM pg_catalog.jsonb_array_elements(p_jwks -> 'keys') AS j(jwk),
+       LATERAL tenancy.jwk_rsa(j.jwk) AS k;
+  IF EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(v_keys) AS x(k)
+             WHERE x.k ->> 'reason' IS NULL GROUP BY x.k ->> 'kid' HAVING count(*) > 1) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid JWKS',
+      DETAIL = 'two usable keys share a kid', HINT = 'every key needs its own kid';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(v_keys) AS x(k)
+                 WHERE x.k ->> 'reason' IS NULL) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid JWKS',
+      DETAIL = 'the document holds no usable RS256 signing key',
+      HINT = 'use remove_jwt_issuer to stop accepting the issuer altogether';
+  END IF;
+  -- Keys whose kid left the set, or whose key material changed, go first (so a replaced
+  -- kid is free for its new key); then the new ones are added.
+  WITH removed AS (
+    DELETE FROM tenancy.jwt_keys AS k
+    WHERE k.tenant_id = v_tenant AND k.jwt_issuer_id = p_jwt_issuer_id
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(v_keys) AS x(j)
+                      WHERE x.j ->> 'reason' IS NULL AND x.j ->> 'kid' = k.kid
+                        AND x.j ->> 'thumbprint' = k.thumbprint)
+    RETURNING k.kid
+  )
+  SELECT pg_catalog.array_agg(r.kid) INTO v_removed FROM removed AS r;
+  RETURN QUERY
+  WITH added AS (
+    INSERT INTO tenancy.jwt_keys AS k (tenant_id, jwt_issuer_id, kid, n, e, modulus_bytes,
+                                      em_prefix, thumbprint)
+    SELECT v_tenant, p_jwt_issuer_id, x.kid, x.n, x.e, x.modulus_bytes, x.em_prefix,
+           x.thumbprint
+    FROM pg_catalog.jsonb_to_recordset(v_keys) AS x(kid text, n numeric, e numeric,
+           modulus_bytes integer, em_prefix numeric, thumbprint text, reason text)
+    WHERE x.reason IS NULL
+      AND NOT EXISTS (SELECT 1 FROM tenancy.jwt_keys AS o
+                      WHERE o.tenant_id = v_tenant AND o.jwt_issuer_id = p_jwt_issuer_id
+                        AND o.kid = x.kid)
+    RETURNING k.kid
+  )
+  SELECT a.kid, CASE WHEN a.kid = ANY (v_removed) THEN 'replaced' ELSE 'added' END
+  FROM added AS a
+  UNION ALL
+  SELECT r.kid, 'removed' FROM pg_catalog.unnest(v_removed) AS r(kid)
+  WHERE NOT EXISTS (SELECT 1 FROM added AS a WHERE a.kid = r.kid)
+  UNION ALL
+  SELECT x.j ->> 'kid', CASE WHEN x.j ->> 'reason' IS NULL THEN 'kept'
+                             ELSE 'skipped: ' || (x.j ->> 'reason') END
+  FROM pg_catalog.jsonb_array_elements(v_keys) AS x(j)
+  WHERE x.j ->> 'reason' IS NOT NULL
+     OR NOT (x.j ->> 'kid' = ANY (coalesce(v_removed, '{}'))
+             OR EXISTS (SELECT 1 FROM added AS a WHERE a.kid = x.j ->> 'kid'));
+END
+$$;
+
+ALTER FUNCTION tenancy.set_jwt_keys(p_jwt_issuer_id uuid, p_jwks jsonb) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION set_jwt_keys(p_jwt_issuer_id uuid, p_jwks jsonb); Type: COMMENT; Schema: tenancy; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION tenancy.set_jwt_keys(p_jwt_issuer_id uuid, p_jwks jsonb) IS 'Operator: the issuer''s keys become exactly the usable RS256 keys of a JWKS document (added, replaced, kept, removed per kid).';
 
 --
 -- Name: chain_heads; Type: TABLE; Schema: audit; Owner: claw_owner
@@ -9764,6 +10629,19 @@ CREATE TABLE internal.flow_run_transitions (
 ALTER TABLE internal.flow_run_transitions OWNER TO claw_owner;
 
 --
+-- Name: jwt_routes; Type: TABLE; Schema: internal; Owner: claw_owner
+--
+
+CREATE TABLE internal.jwt_routes (
+    issuer text NOT NULL,
+    audience text NOT NULL,
+    tenant_id uuid NOT NULL,
+    jwt_issuer_id uuid NOT NULL
+);
+
+ALTER TABLE internal.jwt_routes OWNER TO claw_owner;
+
+--
 -- Name: rate_limits; Type: TABLE; Schema: internal; Owner: claw_owner
 --
 
@@ -9989,6 +10867,70 @@ CREATE TABLE tenancy.api_keys (
 ALTER TABLE ONLY tenancy.api_keys FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE tenancy.api_keys OWNER TO claw_owner;
+
+--
+-- Name: jwt_issuers; Type: TABLE; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE TABLE tenancy.jwt_issuers (
+    tenant_id uuid NOT NULL,
+    jwt_issuer_id uuid DEFAULT uuidv7() NOT NULL,
+    issuer text NOT NULL,
+    audience text NOT NULL,
+    max_skew_seconds integer DEFAULT 60 NOT NULL,
+    jwks_url text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT jwt_issuers_audience_check CHECK (((length(audience) >= 1) AND (length(audience) <= 500))),
+    CONSTRAINT jwt_issuers_issuer_check CHECK (((length(issuer) >= 1) AND (length(issuer) <= 500))),
+    CONSTRAINT jwt_issuers_jwks_url_check CHECK (((jwks_url ~ '^https?://'::text) AND (length(jwks_url) <= 2000))),
+    CONSTRAINT jwt_issuers_max_skew_seconds_check CHECK (((max_skew_seconds >= 0) AND (max_skew_seconds <= 300)))
+);
+
+ALTER TABLE ONLY tenancy.jwt_issuers FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE tenancy.jwt_issuers OWNER TO claw_owner;
+
+--
+-- Name: jwt_keys; Type: TABLE; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE TABLE tenancy.jwt_keys (
+    tenant_id uuid NOT NULL,
+    jwt_key_id uuid DEFAULT uuidv7() NOT NULL,
+    jwt_issuer_id uuid NOT NULL,
+    kid text NOT NULL,
+    n numeric NOT NULL,
+    e numeric NOT NULL,
+    modulus_bytes integer NOT NULL,
+    em_prefix numeric NOT NULL,
+    thumbprint text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT jwt_keys_e_check CHECK (((e >= (3)::numeric) AND (mod(e, (2)::numeric) = (1)::numeric))),
+    CONSTRAINT jwt_keys_kid_check CHECK (((length(kid) >= 1) AND (length(kid) <= 200))),
+    CONSTRAINT jwt_keys_modulus_bytes_check CHECK (((modulus_bytes >= 256) AND (modulus_bytes <= 1024))),
+    CONSTRAINT jwt_keys_n_check CHECK ((n > (0)::numeric))
+);
+
+ALTER TABLE ONLY tenancy.jwt_keys FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE tenancy.jwt_keys OWNER TO claw_owner;
+
+--
+-- Name: jwt_subjects; Type: TABLE; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE TABLE tenancy.jwt_subjects (
+    tenant_id uuid NOT NULL,
+    jwt_issuer_id uuid NOT NULL,
+    subject text NOT NULL,
+    principal_id uuid NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT jwt_subjects_subject_check CHECK (((length(subject) >= 1) AND (length(subject) <= 500)))
+);
+
+ALTER TABLE ONLY tenancy.jwt_subjects FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE tenancy.jwt_subjects OWNER TO claw_owner;
 
 --
 -- Name: memberships; Type: TABLE; Schema: tenancy; Owner: claw_owner
@@ -10248,6 +11190,20 @@ ALTER TABLE ONLY internal.flow_run_transitions
     ADD CONSTRAINT flow_run_transitions_pkey PRIMARY KEY (from_status, to_status);
 
 --
+-- Name: jwt_routes jwt_routes_pkey; Type: CONSTRAINT; Schema: internal; Owner: claw_owner
+--
+
+ALTER TABLE ONLY internal.jwt_routes
+    ADD CONSTRAINT jwt_routes_pkey PRIMARY KEY (issuer, audience);
+
+--
+-- Name: jwt_routes jwt_routes_tenant_id_jwt_issuer_id_key; Type: CONSTRAINT; Schema: internal; Owner: claw_owner
+--
+
+ALTER TABLE ONLY internal.jwt_routes
+    ADD CONSTRAINT jwt_routes_tenant_id_jwt_issuer_id_key UNIQUE (tenant_id, jwt_issuer_id);
+
+--
 -- Name: queues queues_pkey; Type: CONSTRAINT; Schema: internal; Owner: claw_owner
 --
 
@@ -10414,6 +11370,41 @@ ALTER TABLE ONLY tenancy.api_keys
 
 ALTER TABLE ONLY tenancy.api_keys
     ADD CONSTRAINT api_keys_tenant_id_name_key UNIQUE (tenant_id, name);
+
+--
+-- Name: jwt_issuers jwt_issuers_pkey; Type: CONSTRAINT; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE ONLY tenancy.jwt_issuers
+    ADD CONSTRAINT jwt_issuers_pkey PRIMARY KEY (tenant_id, jwt_issuer_id);
+
+--
+-- Name: jwt_issuers jwt_issuers_tenant_id_issuer_audience_key; Type: CONSTRAINT; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE ONLY tenancy.jwt_issuers
+    ADD CONSTRAINT jwt_issuers_tenant_id_issuer_audience_key UNIQUE (tenant_id, issuer, audience);
+
+--
+-- Name: jwt_keys jwt_keys_pkey; Type: CONSTRAINT; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE ONLY tenancy.jwt_keys
+    ADD CONSTRAINT jwt_keys_pkey PRIMARY KEY (tenant_id, jwt_key_id);
+
+--
+-- Name: jwt_keys jwt_keys_tenant_id_jwt_issuer_id_kid_key; Type: CONSTRAINT; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE ONLY tenancy.jwt_keys
+    ADD CONSTRAINT jwt_keys_tenant_id_jwt_issuer_id_kid_key UNIQUE (tenant_id, jwt_issuer_id, kid);
+
+--
+-- Name: jwt_subjects jwt_subjects_pkey; Type: CONSTRAINT; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE ONLY tenancy.jwt_subjects
+    ADD CONSTRAINT jwt_subjects_pkey PRIMARY KEY (tenant_id, jwt_issuer_id, subject);
 
 --
 -- Name: memberships memberships_pkey; Type: CONSTRAINT; Schema: tenancy; Owner: claw_owner
@@ -10649,6 +11640,12 @@ CREATE INDEX tenant_cursors_queue_key_idx ON queue.tenant_cursors USING btree (q
 CREATE INDEX api_keys_tenant_principal_idx ON tenancy.api_keys USING btree (tenant_id, principal_id);
 
 --
+-- Name: jwt_subjects_tenant_principal_idx; Type: INDEX; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE INDEX jwt_subjects_tenant_principal_idx ON tenancy.jwt_subjects USING btree (tenant_id, principal_id);
+
+--
 -- Name: memberships_tenant_granted_by_idx; Type: INDEX; Schema: tenancy; Owner: claw_owner
 --
 
@@ -10873,6 +11870,24 @@ CREATE TRIGGER "900_notify" AFTER INSERT ON queue.jobs REFERENCING NEW TABLE AS 
 CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON tenancy.api_keys FOR EACH ROW EXECUTE FUNCTION audit.tg_track('api_key_id', 'secret_hash', 'last_used_at');
 
 --
+-- Name: jwt_issuers 500_audit_track; Type: TRIGGER; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON tenancy.jwt_issuers FOR EACH ROW EXECUTE FUNCTION audit.tg_track('jwt_issuer_id');
+
+--
+-- Name: jwt_keys 500_audit_track; Type: TRIGGER; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON tenancy.jwt_keys FOR EACH ROW EXECUTE FUNCTION audit.tg_track('jwt_issuer_id,kid', 'n', 'em_prefix');
+
+--
+-- Name: jwt_subjects 500_audit_track; Type: TRIGGER; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE TRIGGER "500_audit_track" AFTER INSERT OR DELETE OR UPDATE ON tenancy.jwt_subjects FOR EACH ROW EXECUTE FUNCTION audit.tg_track('jwt_issuer_id,subject');
+
+--
 -- Name: memberships 500_audit_track; Type: TRIGGER; Schema: tenancy; Owner: claw_owner
 --
 
@@ -11038,6 +12053,13 @@ ALTER TABLE ONLY flow.timers
     ADD CONSTRAINT timers_tenant_id_run_id_fkey FOREIGN KEY (tenant_id, run_id) REFERENCES flow.runs(tenant_id, run_id) ON DELETE CASCADE;
 
 --
+-- Name: jwt_routes jwt_routes_tenant_id_jwt_issuer_id_fkey; Type: FK CONSTRAINT; Schema: internal; Owner: claw_owner
+--
+
+ALTER TABLE ONLY internal.jwt_routes
+    ADD CONSTRAINT jwt_routes_tenant_id_jwt_issuer_id_fkey FOREIGN KEY (tenant_id, jwt_issuer_id) REFERENCES tenancy.jwt_issuers(tenant_id, jwt_issuer_id) ON DELETE CASCADE;
+
+--
 -- Name: documents documents_tenant_id_created_by_fkey; Type: FK CONSTRAINT; Schema: ontology; Owner: claw_owner
 --
 
@@ -11183,6 +12205,34 @@ ALTER TABLE ONLY queue.tenant_cursors
 
 ALTER TABLE ONLY tenancy.api_keys
     ADD CONSTRAINT api_keys_tenant_id_principal_id_fkey FOREIGN KEY (tenant_id, principal_id) REFERENCES tenancy.principals(tenant_id, principal_id);
+
+--
+-- Name: jwt_issuers jwt_issuers_tenant_id_fkey; Type: FK CONSTRAINT; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE ONLY tenancy.jwt_issuers
+    ADD CONSTRAINT jwt_issuers_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
+-- Name: jwt_keys jwt_keys_tenant_id_jwt_issuer_id_fkey; Type: FK CONSTRAINT; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE ONLY tenancy.jwt_keys
+    ADD CONSTRAINT jwt_keys_tenant_id_jwt_issuer_id_fkey FOREIGN KEY (tenant_id, jwt_issuer_id) REFERENCES tenancy.jwt_issuers(tenant_id, jwt_issuer_id) ON DELETE CASCADE;
+
+--
+-- Name: jwt_subjects jwt_subjects_tenant_id_jwt_issuer_id_fkey; Type: FK CONSTRAINT; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE ONLY tenancy.jwt_subjects
+    ADD CONSTRAINT jwt_subjects_tenant_id_jwt_issuer_id_fkey FOREIGN KEY (tenant_id, jwt_issuer_id) REFERENCES tenancy.jwt_issuers(tenant_id, jwt_issuer_id) ON DELETE CASCADE;
+
+--
+-- Name: jwt_subjects jwt_subjects_tenant_id_principal_id_fkey; Type: FK CONSTRAINT; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE ONLY tenancy.jwt_subjects
+    ADD CONSTRAINT jwt_subjects_tenant_id_principal_id_fkey FOREIGN KEY (tenant_id, principal_id) REFERENCES tenancy.principals(tenant_id, principal_id);
 
 --
 -- Name: memberships memberships_tenant_id_granted_by_fkey; Type: FK CONSTRAINT; Schema: tenancy; Owner: claw_owner
@@ -12130,6 +13180,90 @@ CREATE POLICY api_keys_tenant_isolation ON tenancy.api_keys AS RESTRICTIVE USING
 CREATE POLICY api_keys_update_own_or_admin ON tenancy.api_keys FOR UPDATE USING (((principal_id = ( SELECT internal.current_principal_id() AS current_principal_id)) OR ( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role)));
 
 --
+-- Name: jwt_issuers; Type: ROW SECURITY; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE tenancy.jwt_issuers ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: jwt_issuers jwt_issuers_delete_system; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY jwt_issuers_delete_system ON tenancy.jwt_issuers FOR DELETE USING (( SELECT internal.has_role('{system}'::text[]) AS has_role));
+
+--
+-- Name: jwt_issuers jwt_issuers_insert_system; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY jwt_issuers_insert_system ON tenancy.jwt_issuers FOR INSERT WITH CHECK (( SELECT internal.has_role('{system}'::text[]) AS has_role));
+
+--
+-- Name: jwt_issuers jwt_issuers_select_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY jwt_issuers_select_admin ON tenancy.jwt_issuers FOR SELECT USING (( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role));
+
+--
+-- Name: jwt_issuers jwt_issuers_tenant_isolation; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY jwt_issuers_tenant_isolation ON tenancy.jwt_issuers AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: jwt_issuers jwt_issuers_update_system; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY jwt_issuers_update_system ON tenancy.jwt_issuers FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role)) WITH CHECK (( SELECT internal.has_role('{system}'::text[]) AS has_role));
+
+--
+-- Name: jwt_keys; Type: ROW SECURITY; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE tenancy.jwt_keys ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: jwt_keys jwt_keys_delete_system; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY jwt_keys_delete_system ON tenancy.jwt_keys FOR DELETE USING (( SELECT internal.has_role('{system}'::text[]) AS has_role));
+
+--
+-- Name: jwt_keys jwt_keys_insert_system; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY jwt_keys_insert_system ON tenancy.jwt_keys FOR INSERT WITH CHECK (( SELECT internal.has_role('{system}'::text[]) AS has_role));
+
+--
+-- Name: jwt_keys jwt_keys_select_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY jwt_keys_select_admin ON tenancy.jwt_keys FOR SELECT USING (( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role));
+
+--
+-- Name: jwt_keys jwt_keys_tenant_isolation; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY jwt_keys_tenant_isolation ON tenancy.jwt_keys AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: jwt_subjects; Type: ROW SECURITY; Schema: tenancy; Owner: claw_owner
+--
+
+ALTER TABLE tenancy.jwt_subjects ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: jwt_subjects jwt_subjects_all_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY jwt_subjects_all_admin ON tenancy.jwt_subjects USING (( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role)) WITH CHECK (( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role));
+
+--
+-- Name: jwt_subjects jwt_subjects_tenant_isolation; Type: POLICY; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE POLICY jwt_subjects_tenant_isolation ON tenancy.jwt_subjects AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
 -- Name: memberships; Type: ROW SECURITY; Schema: tenancy; Owner: claw_owner
 --
 
@@ -12340,6 +13474,13 @@ GRANT ALL ON FUNCTION api.act_as_job(p_job_id uuid, p_lease_token uuid) TO claw_
 
 REVOKE ALL ON FUNCTION api.authenticate(p_api_key text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.authenticate(p_api_key text) TO claw_runtime;
+
+--
+-- Name: FUNCTION authenticate_jwt(p_token text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.authenticate_jwt(p_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.authenticate_jwt(p_token text) TO claw_runtime;
 
 --
 -- Name: FUNCTION begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb); Type: ACL; Schema: api; Owner: claw_owner
@@ -12638,6 +13779,13 @@ REVOKE ALL ON FUNCTION api.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, 
 GRANT ALL ON FUNCTION api.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_seconds integer) TO claw_worker;
 
 --
+-- Name: FUNCTION link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) TO claw_runtime;
+
+--
 -- Name: FUNCTION list_api_keys(p_limit integer, p_cursor text); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -12681,6 +13829,13 @@ GRANT ALL ON FUNCTION api.list_flow_steps(p_run_id uuid) TO claw_runtime;
 
 REVOKE ALL ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer, p_cursor text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer, p_cursor text) TO claw_runtime;
+
+--
+-- Name: FUNCTION list_jwt_issuers(); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_jwt_issuers() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_jwt_issuers() TO claw_runtime;
 
 --
 -- Name: FUNCTION list_link_types(); Type: ACL; Schema: api; Owner: claw_owner
@@ -13579,6 +14734,18 @@ REVOKE ALL ON FUNCTION flow.wait_signal(p_run_id uuid, p_job_id uuid, p_lease_to
 REVOKE ALL ON FUNCTION flow.wake_parent(p_child flow.runs) FROM PUBLIC;
 
 --
+-- Name: FUNCTION b64url_decode(p_text text); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.b64url_decode(p_text text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION bytes_to_numeric(p_bytes bytea); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.bytes_to_numeric(p_bytes bytea) FROM PUBLIC;
+
+--
 -- Name: FUNCTION clear_context(); Type: ACL; Schema: internal; Owner: claw_owner
 --
 
@@ -13624,6 +14791,13 @@ REVOKE ALL ON FUNCTION internal.ensure_tenant_policy(p_table regclass) FROM PUBL
 REVOKE ALL ON FUNCTION internal.has_role(p_roles text[]) FROM PUBLIC;
 
 --
+-- Name: FUNCTION input_limit(p_kind text); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.input_limit(p_kind text) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.input_limit(p_kind text) TO claw_dispatcher;
+
+--
 -- Name: FUNCTION make_cursor(p_query text, p_filters jsonb, p_position jsonb); Type: ACL; Schema: internal; Owner: claw_owner
 --
 
@@ -13643,6 +14817,12 @@ GRANT ALL ON FUNCTION internal.now() TO claw_dispatcher;
 REVOKE ALL ON FUNCTION internal.read_cursor(p_query text, p_filters jsonb, p_cursor text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION refuse_jwt(p_message text, p_detail text); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.refuse_jwt(p_message text, p_detail text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION require_limit(p_limit integer, p_max integer); Type: ACL; Schema: internal; Owner: claw_owner
 --
 
@@ -13655,10 +14835,34 @@ REVOKE ALL ON FUNCTION internal.require_limit(p_limit integer, p_max integer) FR
 REVOKE ALL ON FUNCTION internal.require_role(p_roles text[], p_scope text, p_action text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION require_size(p_parameter text, p_value anyelement, p_kind text); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.require_size(p_parameter text, p_value anyelement, p_kind text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION role_safety_problems(); Type: ACL; Schema: internal; Owner: claw_owner
 --
 
 REVOKE ALL ON FUNCTION internal.role_safety_problems() FROM PUBLIC;
+
+--
+-- Name: FUNCTION rsa_modexp(p_base numeric, p_exponent numeric, p_modulus numeric); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.rsa_modexp(p_base numeric, p_exponent numeric, p_modulus numeric) FROM PUBLIC;
+
+--
+-- Name: FUNCTION rsa_pkcs1_prefix(p_modulus_bytes integer); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.rsa_pkcs1_prefix(p_modulus_bytes integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION rsa_verify_sha256(p_message bytea, p_signature bytea, p_n numeric, p_e numeric, p_modulus_bytes integer, p_prefix numeric); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.rsa_verify_sha256(p_message bytea, p_signature bytea, p_n numeric, p_e numeric, p_modulus_bytes integer, p_prefix numeric) FROM PUBLIC;
 
 --
 -- Name: FUNCTION set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[], p_credential text); Type: ACL; Schema: internal; Owner: claw_owner
@@ -13842,6 +15046,22 @@ REVOKE ALL ON FUNCTION ontology.type_definition(p_tenant_id uuid, p_type_id uuid
 --
 
 REVOKE ALL ON FUNCTION ontology.value_key(p_kind text, p_value jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION pg_stat_get_activity(pid integer, OUT datid oid, OUT pid integer, OUT usesysid oid, OUT application_name text, OUT state text, OUT query text, OUT wait_event_type text, OUT wait_event text, OUT xact_start timestamp with time zone, OUT query_start timestamp with time zone, OUT backend_start timestamp with time zone, OUT state_change timestamp with time zone, OUT client_addr inet, OUT client_hostname text, OUT client_port integer, OUT backend_xid xid, OUT backend_xmin xid, OUT backend_type text, OUT ssl boolean, OUT sslversion text, OUT sslcipher text, OUT sslbits integer, OUT ssl_client_dn text, OUT ssl_client_serial numeric, OUT ssl_issuer_dn text, OUT gss_auth boolean, OUT gss_princ text, OUT gss_enc boolean, OUT gss_delegation boolean, OUT leader_pid integer, OUT query_id bigint); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_stat_get_activity(pid integer, OUT datid oid, OUT pid integer, OUT usesysid oid, OUT application_name text, OUT state text, OUT query text, OUT wait_event_type text, OUT wait_event text, OUT xact_start timestamp with time zone, OUT query_start timestamp with time zone, OUT backend_start timestamp with time zone, OUT state_change timestamp with time zone, OUT client_addr inet, OUT client_hostname text, OUT client_port integer, OUT backend_xid xid, OUT backend_xmin xid, OUT backend_type text, OUT ssl boolean, OUT sslversion text, OUT sslcipher text, OUT sslbits integer, OUT ssl_client_dn text, OUT ssl_client_serial numeric, OUT ssl_issuer_dn text, OUT gss_auth boolean, OUT gss_princ text, OUT gss_enc boolean, OUT gss_delegation boolean, OUT leader_pid integer, OUT query_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_stat_get_activity(pid integer, OUT datid oid, OUT pid integer, OUT usesysid oid, OUT application_name text, OUT state text, OUT query text, OUT wait_event_type text, OUT wait_event text, OUT xact_start timestamp with time zone, OUT query_start timestamp with time zone, OUT backend_start timestamp with time zone, OUT state_change timestamp with time zone, OUT client_addr inet, OUT client_hostname text, OUT client_port integer, OUT backend_xid xid, OUT backend_xmin xid, OUT backend_type text, OUT ssl boolean, OUT sslversion text, OUT sslcipher text, OUT sslbits integer, OUT ssl_client_dn text, OUT ssl_client_serial numeric, OUT ssl_issuer_dn text, OUT gss_auth boolean, OUT gss_princ text, OUT gss_enc boolean, OUT gss_delegation boolean, OUT leader_pid integer, OUT query_id bigint) TO claw_admin;
+GRANT ALL ON FUNCTION pg_catalog.pg_stat_get_activity(pid integer, OUT datid oid, OUT pid integer, OUT usesysid oid, OUT application_name text, OUT state text, OUT query text, OUT wait_event_type text, OUT wait_event text, OUT xact_start timestamp with time zone, OUT query_start timestamp with time zone, OUT backend_start timestamp with time zone, OUT state_change timestamp with time zone, OUT client_addr inet, OUT client_hostname text, OUT client_port integer, OUT backend_xid xid, OUT backend_xmin xid, OUT backend_type text, OUT ssl boolean, OUT sslversion text, OUT sslcipher text, OUT sslbits integer, OUT ssl_client_dn text, OUT ssl_client_serial numeric, OUT ssl_issuer_dn text, OUT gss_auth boolean, OUT gss_princ text, OUT gss_enc boolean, OUT gss_delegation boolean, OUT leader_pid integer, OUT query_id bigint) TO pg_read_all_stats;
+
+--
+-- Name: FUNCTION pg_stat_get_backend_activity(integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_stat_get_backend_activity(integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_stat_get_backend_activity(integer) TO claw_admin;
+GRANT ALL ON FUNCTION pg_catalog.pg_stat_get_backend_activity(integer) TO pg_read_all_stats;
 
 --
 -- Name: FUNCTION backoff(p_queue text, p_attempt integer); Type: ACL; Schema: queue; Owner: claw_owner
@@ -14036,6 +15256,18 @@ REVOKE ALL ON FUNCTION queue.tg_jobs__notify() FROM PUBLIC;
 REVOKE ALL ON FUNCTION queue.tick_schedules(p_limit integer) FROM PUBLIC;
 
 --
+-- Name: FUNCTION add_jwt_issuer(p_tenant_id uuid, p_issuer text, p_audience text, p_max_skew_seconds integer, p_jwks_url text); Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION tenancy.add_jwt_issuer(p_tenant_id uuid, p_issuer text, p_audience text, p_max_skew_seconds integer, p_jwks_url text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION configure_jwt_issuer(p_jwt_issuer_id uuid, p_max_skew_seconds integer, p_jwks_url text); Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION tenancy.configure_jwt_issuer(p_jwt_issuer_id uuid, p_max_skew_seconds integer, p_jwks_url text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION create_tenant(p_slug text, p_name text, p_owner_handle text, p_owner_name text, OUT tenant_id uuid, OUT principal_id uuid, OUT api_key text); Type: ACL; Schema: tenancy; Owner: claw_owner
 --
 
@@ -14048,10 +15280,52 @@ REVOKE ALL ON FUNCTION tenancy.create_tenant(p_slug text, p_name text, p_owner_h
 REVOKE ALL ON FUNCTION tenancy.issue_api_key(p_principal_id uuid, p_name text, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION jwk_rsa(p_jwk jsonb, OUT kid text, OUT n numeric, OUT e numeric, OUT modulus_bytes integer, OUT em_prefix numeric, OUT thumbprint text, OUT reason text); Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION tenancy.jwk_rsa(p_jwk jsonb, OUT kid text, OUT n numeric, OUT e numeric, OUT modulus_bytes integer, OUT em_prefix numeric, OUT thumbprint text, OUT reason text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION jwt_issuer_context(p_jwt_issuer_id uuid); Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION tenancy.jwt_issuer_context(p_jwt_issuer_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid); Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION tenancy.link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION put_jwt_subject(p_tenant_id uuid, p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid); Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION tenancy.put_jwt_subject(p_tenant_id uuid, p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION remove_jwt_issuer(p_jwt_issuer_id uuid); Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION tenancy.remove_jwt_issuer(p_jwt_issuer_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION remove_jwt_key(p_jwt_issuer_id uuid, p_kid text); Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION tenancy.remove_jwt_key(p_jwt_issuer_id uuid, p_kid text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION require_principal(p_principal_id uuid); Type: ACL; Schema: tenancy; Owner: claw_owner
 --
 
 REVOKE ALL ON FUNCTION tenancy.require_principal(p_principal_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION set_jwt_keys(p_jwt_issuer_id uuid, p_jwks jsonb); Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION tenancy.set_jwt_keys(p_jwt_issuer_id uuid, p_jwks jsonb) FROM PUBLIC;
 
 --
 -- Name: TABLE chain_heads; Type: ACL; Schema: audit; Owner: claw_owner
@@ -14094,6 +15368,14 @@ GRANT SELECT,INSERT,UPDATE ON TABLE events.purges TO claw_dispatcher;
 --
 
 GRANT SELECT,UPDATE ON TABLE internal.rate_limits TO claw_dispatcher;
+
+--
+-- Name: TABLE pg_stat_activity; Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE SELECT ON TABLE pg_catalog.pg_stat_activity FROM PUBLIC;
+GRANT SELECT ON TABLE pg_catalog.pg_stat_activity TO claw_admin;
+GRANT SELECT ON TABLE pg_catalog.pg_stat_activity TO pg_read_all_stats;
 
 --
 -- Name: TABLE schedule_fires; Type: ACL; Schema: queue; Owner: claw_owner

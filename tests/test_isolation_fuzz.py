@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from conftest import (Cluster, Database, Tenant, create_database, drop_database,
-                      seed_authz, seed_flows, seed_ontology, seed_queue, seed_tenants)
+                      seed_authz, seed_flows, seed_jwt, seed_ontology, seed_queue, seed_tenants)
 
 STATEMENTS = int(os.environ.get("CLAW_FUZZ_STATEMENTS", "10000"))
 FUZZ_STATS: dict[str, int] = {"statements": 0, "leaks": 0, "errors_compared": 0,
@@ -42,6 +42,7 @@ API_SOURCES = {
     "api.list_principals()": ["principal_id", "kind", "handle", "display_name", "roles"],
     "api.list_api_keys()": ["api_key_id", "principal_id", "name", "prefix", "status"],
     "api.whoami()": ["tenant_id", "principal_id", "roles", "scopes"],
+    "api.list_jwt_issuers()": ["jwt_issuer_id", "issuer", "audience", "kids", "subjects"],
     "api.list_jobs()": ["job_id", "queue", "kind", "state", "attempts"],
     "api.list_schedules()": ["schedule_id", "name", "cron", "time_zone", "next_fire_at"],
     "api.list_flow_runs()": ["run_id", "flow_name", "status", "parent_run_id", "trace_id"],
@@ -108,6 +109,7 @@ def world(cluster: Cluster) -> Iterator[World]:
     seed_flows(full, tenants)
     seed_authz(full, tenants)
     seed_ontology(full, tenants)
+    seed_jwt(full, tenants)
     with full.connect() as conn:
         tables = tenant_tables(conn)
         ids = sorted({str(r[0]) for r in conn.execute(
@@ -116,7 +118,8 @@ def world(cluster: Cluster) -> Iterator[World]:
             "UNION SELECT job_id FROM queue.job_history UNION SELECT schedule_id FROM queue.schedules "
             "UNION SELECT run_id FROM flow.runs UNION SELECT type_id FROM ontology.object_types "
             "UNION SELECT object_id FROM ontology.objects UNION SELECT link_id FROM ontology.links "
-            "UNION SELECT tool_id FROM ontology.tools")})
+            "UNION SELECT tool_id FROM ontology.tools UNION SELECT jwt_issuer_id FROM tenancy.jwt_issuers "
+            "UNION SELECT jwt_key_id FROM tenancy.jwt_keys")})
     aonly = create_database(cluster, full.name)
     delete_other_tenants(aonly, tenants["a"].tenant_id)
     a = tenants["a"]

@@ -9,6 +9,9 @@
     claw worker [--queue Q ...] [--concurrency N] [--batch N] [--lease SECONDS] [--run-for S]
     claw queue stats | pause Q | resume Q | limit Q N | rate KEY PER_SECOND [--burst N]
     claw serve [--host H] [--port P]
+    claw jwt add TENANT ISS AUD [--skew S] [--jwks-url URL] | set-keys ISSUER --file F | --url U
+             | refresh ISSUER | remove-key ISSUER KID | remove ISSUER | skew ISSUER S
+             | link ISSUER SUB PRINCIPAL | list
     claw demo
 """
 
@@ -22,7 +25,7 @@ from collections.abc import Sequence
 
 import psycopg
 
-from claw import config, db
+from claw import config, db, jwt_admin
 from claw.cluster import bin_path
 from claw.errors import ClawSetupError
 
@@ -244,6 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_tenant.add_argument("owner_handle")
     p_tenant.add_argument("owner_name")
 
+    jwt_admin.add_parser(sub)
+
     p_audit = sub.add_parser("audit", help="verify the audit ledger, write checkpoints")
     p_audit.add_argument("action", choices=["verify", "checkpoint"])
     p_audit.add_argument("--digest", help="verify: prove the ledger extends this checkpoint")
@@ -296,6 +301,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_tenant(args, cfg)
         if args.command == "audit":
             return cmd_audit(args, cfg)
+        if args.command == "jwt":
+            return jwt_admin.run(args, db.admin_url(cfg))
         if args.command == "worker":
             return cmd_worker(args, cfg)
         if args.command == "queue":

@@ -15,6 +15,8 @@ AS $fn$
 DECLARE
   v_principal uuid := coalesce(p_principal_id, internal.current_principal_id());
 BEGIN
+  PERFORM internal.require_size('p_name', p_name, 'name'),
+          internal.require_size('p_scopes', p_scopes, 'text');
   IF v_principal IS DISTINCT FROM internal.current_principal_id() THEN
     PERFORM internal.require_role('{owner,admin}', 'keys:write', 'creating a key for another principal');
   ELSE
@@ -80,6 +82,7 @@ BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'keys:read',
                                 'listing API keys');
   PERFORM internal.require_limit(p_limit, 1000);
+  PERFORM internal.require_size('p_cursor', p_cursor, 'text');
   v_after := internal.read_cursor('api.list_api_keys', '{}', p_cursor);
   RETURN QUERY
   SELECT k.api_key_id, k.principal_id, k.name, k.prefix, k.scopes,

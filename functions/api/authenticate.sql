@@ -18,7 +18,7 @@ SET search_path = ''
 AS $fn$
 DECLARE
   v_m text[] := pg_catalog.regexp_match(
-    p_api_key, '^ck_([0-9a-f]{32})([0-9a-f]{32})_([A-Za-z0-9_-]{43})$');
+    internal.require_size('p_api_key', p_api_key, 'name'), '^ck_([0-9a-f]{32})([0-9a-f]{32})_([A-Za-z0-9_-]{43})$');
   v_tenant uuid;
   v_key record;
   v_roles text[];

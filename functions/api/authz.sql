@@ -16,6 +16,7 @@ SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 BEGIN
+  PERFORM internal.require_size('p_model', p_model, 'json');
   PERFORM internal.require_role('{owner,admin}', 'authz:admin', 'defining the authorization model');
   RETURN QUERY SELECT m.version, m.token
                FROM authz.define_model(internal.current_tenant_id(),
@@ -64,6 +65,8 @@ SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 BEGIN
+  PERFORM internal.require_size('p_writes', p_writes, 'batch'),
+          internal.require_size('p_deletes', p_deletes, 'batch');
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'authz:write',
                                 'writing relationship tuples');
   RETURN QUERY SELECT w.written, w.deleted, w.token
@@ -96,6 +99,10 @@ DECLARE
   v_ctx record;
   v_why jsonb;
 BEGIN
+  PERFORM internal.require_size('p_object', p_object, 'name'),
+          internal.require_size('p_relation', p_relation, 'name'),
+          internal.require_size('p_subject', p_subject, 'name'),
+          internal.require_size('p_consistency_token', p_consistency_token, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
                                 'checking a permission');
   SELECT * INTO v_ctx FROM internal.verified_context();
@@ -126,6 +133,10 @@ DECLARE
   v_ctx record;
   v_why jsonb;
 BEGIN
+  PERFORM internal.require_size('p_object', p_object, 'name'),
+          internal.require_size('p_relation', p_relation, 'name'),
+          internal.require_size('p_subject', p_subject, 'name'),
+          internal.require_size('p_consistency_token', p_consistency_token, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
                                 'explaining a permission');
   SELECT * INTO v_ctx FROM internal.verified_context();
@@ -156,6 +167,10 @@ AS $fn$
 DECLARE
   v_ctx record;
 BEGIN
+  PERFORM internal.require_size('p_object_type', p_object_type, 'name'),
+          internal.require_size('p_relation', p_relation, 'name'),
+          internal.require_size('p_subject', p_subject, 'name'),
+          internal.require_size('p_consistency_token', p_consistency_token, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
                                 'listing permitted objects');
   PERFORM internal.require_limit(p_limit, 10000);
@@ -187,6 +202,10 @@ SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 BEGIN
+  PERFORM internal.require_size('p_object', p_object, 'name'),
+          internal.require_size('p_relation', p_relation, 'name'),
+          internal.require_size('p_subject_type', p_subject_type, 'name'),
+          internal.require_size('p_consistency_token', p_consistency_token, 'name');
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'authz:read',
                                 'listing permitted subjects');
   PERFORM internal.require_limit(p_limit, 10000);
@@ -215,6 +234,7 @@ DECLARE
   v_o record;
   v_now timestamptz := internal.now();
 BEGIN
+  PERFORM internal.require_size('p_object', p_object, 'name');
   PERFORM internal.require_role('{owner,admin,operator}', 'authz:read', 'listing tuples');
   v_o := authz.parse_object(p_object);
   RETURN QUERY

@@ -22,6 +22,10 @@ DECLARE
   v_ctx record;
   v_row edge.idempotency_keys;
 BEGIN
+  PERFORM internal.require_size('p_key', p_key, 'name'),
+          internal.require_size('p_method', p_method, 'name'),
+          internal.require_size('p_path', p_path, 'text'),
+          internal.require_size('p_request_sha256', p_request_sha256, 'name');
   SELECT * INTO v_ctx FROM edge.idempotency_principal();
   PERFORM edge.require_idempotency_key(p_key);
   IF p_request_sha256 IS NULL OR p_request_sha256 !~ '^[0-9a-f]+$'
@@ -92,6 +96,9 @@ DECLARE
   v_hash text;
   v_now timestamptz := internal.now();
 BEGIN
+  PERFORM internal.require_size('p_key', p_key, 'name'),
+          internal.require_size('p_headers', p_headers, 'json'),
+          internal.require_size('p_body', p_body, 'document');
   SELECT * INTO v_ctx FROM edge.idempotency_principal();
   PERFORM edge.require_idempotency_key(p_key);
   IF p_status IS NULL OR p_status NOT BETWEEN 100 AND 599

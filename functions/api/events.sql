@@ -28,6 +28,7 @@ DECLARE
   v_after record;
   v_purged record;
 BEGIN
+  PERFORM internal.require_size('p_after', p_after, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'events:read',
                                 'reading events');
   PERFORM internal.require_limit(p_limit, 1000);

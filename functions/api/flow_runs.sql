@@ -18,6 +18,11 @@ SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 BEGIN
+  PERFORM internal.require_size('p_flow_name', p_flow_name, 'name'),
+          internal.require_size('p_input', p_input, 'json'),
+          internal.require_size('p_idempotency_key', p_idempotency_key, 'name'),
+          internal.require_size('p_trace_id', p_trace_id, 'name'),
+          internal.require_size('p_queue', p_queue, 'name');
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'flow:write', 'starting a flow');
   IF p_idempotency_key LIKE 'child:%' THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid idempotency key',
@@ -87,6 +92,8 @@ SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 BEGIN
+  PERFORM internal.require_size('p_status', p_status, 'name'),
+          internal.require_size('p_flow_name', p_flow_name, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'flow:read',
                                 'listing flow runs');
   IF p_status IS NOT NULL AND p_status NOT IN ('pending', 'running', 'sleeping', 'waiting',
@@ -163,6 +170,7 @@ SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 BEGIN
+  PERFORM internal.require_size('p_status', p_status, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'flow:read',
                                 'listing effects');
   IF p_status IS NOT NULL AND p_status NOT IN ('intended', 'sent', 'confirmed', 'unknown',
@@ -204,6 +212,8 @@ SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 BEGIN
+  PERFORM internal.require_size('p_name', p_name, 'name'),
+          internal.require_size('p_payload', p_payload, 'json');
   PERFORM internal.require_role('{owner,admin,operator,approver}', 'flow:write',
                                 'signalling a flow');
   RETURN flow.send_signal(p_run_id, p_name, p_payload);
@@ -268,6 +278,8 @@ SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 BEGIN
+  PERFORM internal.require_size('p_response', p_response, 'json'),
+          internal.require_size('p_note', p_note, 'text');
   PERFORM internal.require_role('{owner,admin,operator}', 'flow:write', 'resolving an effect');
   RETURN flow.resolve_effect(p_run_id, p_position, p_delivered, p_response, p_note);
 END

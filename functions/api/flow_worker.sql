@@ -25,7 +25,7 @@ LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
 SET search_path = ''
-AS $fn$ SELECT flow.record_step(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_output, p_kind, p_started_at) $fn$;
+AS $fn$ SELECT flow.record_step(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), internal.require_size('p_output', p_output, 'json'), internal.require_size('p_kind', p_kind, 'name'), p_started_at) $fn$;
 COMMENT ON FUNCTION api.record_flow_step(uuid, uuid, uuid, integer, text, text, jsonb, text, timestamptz) IS
   'Worker: checkpoint a completed step, once (a second write is 23505); only while holding the run''s lease (CL409 otherwise). Returns running or cancelled.';
 GRANT EXECUTE ON FUNCTION api.record_flow_step(uuid, uuid, uuid, integer, text, text, jsonb, text, timestamptz) TO claw_worker;
@@ -38,7 +38,7 @@ LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
 SET search_path = ''
-AS $fn$ SELECT * FROM flow.fail_step(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_error, p_max_attempts, p_backoff_seconds, p_backoff_max_seconds, p_retry) $fn$;
+AS $fn$ SELECT * FROM flow.fail_step(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), internal.require_size('p_error', p_error, 'text'), p_max_attempts, p_backoff_seconds, p_backoff_max_seconds, p_retry) $fn$;
 COMMENT ON FUNCTION api.fail_flow_step(uuid, uuid, uuid, integer, text, text, text, integer, double precision, double precision, boolean) IS
   'Worker: record a failed step attempt under the step''s retry policy (max attempts, exponential backoff): sleeping until the retry, or failed.';
 GRANT EXECUTE ON FUNCTION api.fail_flow_step(uuid, uuid, uuid, integer, text, text, text, integer, double precision, double precision, boolean) TO claw_worker;
@@ -50,7 +50,7 @@ LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
 SET search_path = ''
-AS $fn$ SELECT flow.complete(p_run_id, p_job_id, p_lease_token, p_output) $fn$;
+AS $fn$ SELECT flow.complete(p_run_id, p_job_id, p_lease_token, internal.require_size('p_output', p_output, 'json')) $fn$;
 COMMENT ON FUNCTION api.complete_flow_run(uuid, uuid, uuid, jsonb) IS
   'Worker: the flow function returned; the run is completed with its output.';
 GRANT EXECUTE ON FUNCTION api.complete_flow_run(uuid, uuid, uuid, jsonb) TO claw_worker;
@@ -62,7 +62,7 @@ LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
 SET search_path = ''
-AS $fn$ SELECT flow.fail(p_run_id, p_job_id, p_lease_token, p_error) $fn$;
+AS $fn$ SELECT flow.fail(p_run_id, p_job_id, p_lease_token, internal.require_size('p_error', p_error, 'json')) $fn$;
 COMMENT ON FUNCTION api.fail_flow_run(uuid, uuid, uuid, jsonb) IS
   'Worker: the flow failed outside a step (an exception, or code that no longer matches the recorded history); the run is failed.';
 GRANT EXECUTE ON FUNCTION api.fail_flow_run(uuid, uuid, uuid, jsonb) TO claw_worker;
@@ -75,7 +75,7 @@ LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
 SET search_path = ''
-AS $fn$ SELECT * FROM flow.sleep(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_wake_at, p_seconds) $fn$;
+AS $fn$ SELECT * FROM flow.sleep(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), p_wake_at, p_seconds) $fn$;
 COMMENT ON FUNCTION api.sleep_flow(uuid, uuid, uuid, integer, text, text, timestamptz, double precision) IS
   'Worker: durable sleep (timer fixed at first call, never moved by a replay); the worker is released until it is due.';
 GRANT EXECUTE ON FUNCTION api.sleep_flow(uuid, uuid, uuid, integer, text, text, timestamptz, double precision) TO claw_worker;
@@ -88,7 +88,7 @@ LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
 SET search_path = ''
-AS $fn$ SELECT * FROM flow.wait_signal(p_run_id, p_job_id, p_lease_token, p_position, p_signal, p_input_hash, p_timeout_at, p_timeout_seconds) $fn$;
+AS $fn$ SELECT * FROM flow.wait_signal(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_signal', p_signal, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), p_timeout_at, p_timeout_seconds) $fn$;
 COMMENT ON FUNCTION api.wait_flow_signal(uuid, uuid, uuid, integer, text, text, timestamptz, double precision) IS
   'Worker: wait for a named signal with an optional timeout; the signal is delivered to this step once, or the run waits without holding a worker.';
 GRANT EXECUTE ON FUNCTION api.wait_flow_signal(uuid, uuid, uuid, integer, text, text, timestamptz, double precision) TO claw_worker;
@@ -100,7 +100,7 @@ LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
 SET search_path = ''
-AS $fn$ SELECT * FROM flow.start_child(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_flow_name, p_input, p_flow_version) $fn$;
+AS $fn$ SELECT * FROM flow.start_child(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), internal.require_size('p_flow_name', p_flow_name, 'name'), internal.require_size('p_input', p_input, 'json'), p_flow_version) $fn$;
 COMMENT ON FUNCTION api.start_child_flow(uuid, uuid, uuid, integer, text, text, text, jsonb, integer) IS
   'Worker: start a child flow run from step N of this run (recorded with the step, so a replay never starts it twice).';
 GRANT EXECUTE ON FUNCTION api.start_child_flow(uuid, uuid, uuid, integer, text, text, text, jsonb, integer) TO claw_worker;
@@ -112,7 +112,7 @@ LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
 SET search_path = ''
-AS $fn$ SELECT * FROM flow.wait_child(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_child_run_id) $fn$;
+AS $fn$ SELECT * FROM flow.wait_child(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), p_child_run_id) $fn$;
 COMMENT ON FUNCTION api.wait_flow_child(uuid, uuid, uuid, integer, text, text, uuid) IS
   'Worker: wait for a child run to finish; the parent waits without holding a worker and is woken when the child finishes.';
 GRANT EXECUTE ON FUNCTION api.wait_flow_child(uuid, uuid, uuid, integer, text, text, uuid) TO claw_worker;
@@ -124,7 +124,7 @@ LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
 SET search_path = ''
-AS $fn$ SELECT * FROM flow.begin_effect(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_provider, p_request) $fn$;
+AS $fn$ SELECT * FROM flow.begin_effect(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), internal.require_size('p_provider', p_provider, 'name'), internal.require_size('p_request', p_request, 'json')) $fn$;
 COMMENT ON FUNCTION api.begin_flow_effect(uuid, uuid, uuid, integer, text, text, text, jsonb) IS
   'Worker: record the intent and idempotency key of an external effect before calling the provider (returns the existing intent on a replay).';
 GRANT EXECUTE ON FUNCTION api.begin_flow_effect(uuid, uuid, uuid, integer, text, text, text, jsonb) TO claw_worker;
@@ -149,7 +149,7 @@ LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
 SET search_path = ''
-AS $fn$ SELECT flow.settle_effect(p_run_id, p_job_id, p_lease_token, p_position, p_name, p_input_hash, p_outcome, p_response) $fn$;
+AS $fn$ SELECT flow.settle_effect(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), internal.require_size('p_outcome', p_outcome, 'name'), internal.require_size('p_response', p_response, 'json')) $fn$;
 COMMENT ON FUNCTION api.settle_flow_effect(uuid, uuid, uuid, integer, text, text, text, jsonb) IS
   'Worker: settle an effect as confirmed or reconciled with the provider''s response and checkpoint its step in the same transaction.';
 GRANT EXECUTE ON FUNCTION api.settle_flow_effect(uuid, uuid, uuid, integer, text, text, text, jsonb) TO claw_worker;
@@ -161,7 +161,7 @@ LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
 SET search_path = ''
-AS $fn$ SELECT flow.effect_unknown(p_run_id, p_job_id, p_lease_token, p_position, p_note) $fn$;
+AS $fn$ SELECT flow.effect_unknown(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_note', p_note, 'text')) $fn$;
 COMMENT ON FUNCTION api.mark_flow_effect_unknown(uuid, uuid, uuid, integer, text) IS
   'Worker: reconciliation could not tell whether a sent effect was delivered; the run is blocked until a person resolves it.';
 GRANT EXECUTE ON FUNCTION api.mark_flow_effect_unknown(uuid, uuid, uuid, integer, text) TO claw_worker;

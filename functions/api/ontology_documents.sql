@@ -26,6 +26,11 @@ DECLARE
   v_authz text := p_authz_object;
   v_type text;
 BEGIN
+  PERFORM internal.require_size('p_body', p_body, 'document'),
+          internal.require_size('p_embedding', p_embedding, 'text'),
+          internal.require_size('p_embedding_model', p_embedding_model, 'name'),
+          internal.require_size('p_title', p_title, 'text'),
+          internal.require_size('p_authz_object', p_authz_object, 'name');
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'ontology:write',
                                 'storing a document');
   SELECT * INTO v_ctx FROM internal.verified_context();
@@ -133,6 +138,12 @@ DECLARE
   v_tsq tsquery;
   v_k integer;
 BEGIN
+  PERFORM internal.require_size('p_query', p_query, 'text'),
+          internal.require_size('p_embedding', p_embedding, 'text'),
+          internal.require_size('p_relation', p_relation, 'name'),
+          internal.require_size('p_subject', p_subject, 'name'),
+          internal.require_size('p_mode', p_mode, 'name'),
+          internal.require_size('p_consistency_token', p_consistency_token, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
                                 'searching documents');
   SELECT * INTO v_ctx FROM internal.verified_context();

@@ -24,6 +24,11 @@ DECLARE
   v_to ontology.object_types;
   v ontology.link_types;
 BEGIN
+  PERFORM internal.require_size('p_name', p_name, 'name'),
+          internal.require_size('p_from_type', p_from_type, 'name'),
+          internal.require_size('p_to_type', p_to_type, 'name'),
+          internal.require_size('p_cardinality', p_cardinality, 'name'),
+          internal.require_size('p_description', p_description, 'text');
   PERFORM internal.require_role('{owner,admin}', 'ontology:admin', 'defining link types');
   PERFORM ontology.check_definition('link type', p_name, p_description);
   IF p_cardinality IS NULL
@@ -110,6 +115,7 @@ SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 BEGIN
+  PERFORM internal.require_size('p_link_type', p_link_type, 'name');
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'ontology:write',
                                 'creating links');
   RETURN ontology.create_link(ontology.find_link_type(p_link_type), p_from_object_id,
@@ -160,6 +166,7 @@ AS $fn$
 DECLARE
   v_tenant uuid := internal.current_tenant_id();
 BEGIN
+  PERFORM internal.require_size('p_link_type', p_link_type, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
                                 'listing links');
   IF NOT EXISTS (SELECT FROM ontology.objects AS o

@@ -18,6 +18,8 @@ AS $fn$
 DECLARE
   v_type ontology.object_types;
 BEGIN
+  PERFORM internal.require_size('p_type', p_type, 'name'),
+          internal.require_size('p_properties', p_properties, 'json');
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'ontology:write',
                                 'creating objects');
   v_type := ontology.find_type(p_type);
@@ -48,6 +50,7 @@ AS $fn$
 DECLARE
   v ontology.objects;
 BEGIN
+  PERFORM internal.require_size('p_patch', p_patch, 'json');
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'ontology:write',
                                 'updating objects');
   IF pg_catalog.jsonb_typeof(p_patch) IS DISTINCT FROM 'object' THEN
@@ -170,6 +173,7 @@ AS $fn$
 DECLARE
   v_type ontology.object_types;
 BEGIN
+  PERFORM internal.require_size('p_type', p_type, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
                                 'listing objects');
   PERFORM internal.require_limit(p_limit, 1000);  -- page with p_after => the last object id

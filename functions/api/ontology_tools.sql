@@ -28,6 +28,11 @@ DECLARE
   v ontology.tools;
   v_problem text;
 BEGIN
+  PERFORM internal.require_size('p_name', p_name, 'name'),
+          internal.require_size('p_description', p_description, 'text'),
+          internal.require_size('p_input_schema', p_input_schema, 'json'),
+          internal.require_size('p_side_effect', p_side_effect, 'name'),
+          internal.require_size('p_blast_radius', p_blast_radius, 'name');
   PERFORM internal.require_role('{owner,admin}', 'ontology:admin', 'defining tools');
   v_tenant := internal.current_tenant_id();
   IF p_name IS NULL OR p_name !~ '^[a-z][a-z0-9_.]{0,99}$' THEN
@@ -113,6 +118,7 @@ AS $fn$
 DECLARE
   v ontology.tools;
 BEGIN
+  PERFORM internal.require_size('p_name', p_name, 'name');
   PERFORM internal.require_role('{owner,admin}', 'ontology:admin', 'enabling tools');
   IF p_enabled IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid enabled',
@@ -152,6 +158,7 @@ SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 BEGIN
+  PERFORM internal.require_size('p_side_effect', p_side_effect, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
                                 'listing tools');
   IF p_side_effect IS NOT NULL AND p_side_effect NOT IN ('read', 'write', 'external', 'financial') THEN

@@ -25,6 +25,9 @@ SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 BEGIN
+  PERFORM internal.require_size('p_name', p_name, 'name'),
+          internal.require_size('p_properties', p_properties, 'json'),
+          internal.require_size('p_description', p_description, 'text');
   PERFORM internal.require_role('{owner,admin}', 'ontology:admin', 'defining object types');
   RETURN QUERY SELECT d.type_id, d.version, d.changed
                FROM ontology.define_type(p_name, p_properties, p_description,
@@ -52,6 +55,7 @@ AS $fn$
 DECLARE
   v ontology.object_types;
 BEGIN
+  PERFORM internal.require_size('p_name', p_name, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
                                 'reading object types');
   v := ontology.find_type(p_name);
@@ -106,6 +110,7 @@ AS $fn$
 DECLARE
   v ontology.object_types;
 BEGIN
+  PERFORM internal.require_size('p_name', p_name, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
                                 'reading object type versions');
   v := ontology.find_type(p_name);

@@ -14,6 +14,10 @@ DECLARE
   v_id uuid := pg_catalog.uuidv7();
   v_role text;
 BEGIN
+  PERFORM internal.require_size('p_kind', p_kind, 'name'),
+          internal.require_size('p_handle', p_handle, 'name'),
+          internal.require_size('p_display_name', p_display_name, 'name'),
+          internal.require_size('p_roles', p_roles, 'text');
   PERFORM internal.require_role('{owner,admin}', 'members:write', 'creating a principal');
   INSERT INTO tenancy.principals (tenant_id, principal_id, kind, handle, display_name)
   VALUES (internal.current_tenant_id(), v_id, p_kind, p_handle, p_display_name);
@@ -38,6 +42,7 @@ SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 BEGIN
+  PERFORM internal.require_size('p_role', p_role, 'name');
   PERFORM internal.require_role(CASE WHEN p_role = 'owner' THEN '{owner}'::text[]
                                      ELSE '{owner,admin}'::text[] END,
                                 'members:write', 'granting role ' || p_role);
@@ -68,6 +73,7 @@ BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'members:read',
                                 'listing principals');
   PERFORM internal.require_limit(p_limit, 1000);
+  PERFORM internal.require_size('p_cursor', p_cursor, 'text');
   v_after := internal.read_cursor('api.list_principals', '{}', p_cursor);
   RETURN QUERY
   SELECT p.principal_id, p.kind, p.handle, p.display_name,

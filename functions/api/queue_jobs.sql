@@ -17,7 +17,8 @@ AS $fn$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'queue:write', 'enqueueing jobs');
   RETURN QUERY SELECT i.job_id, i.deduplicated
-               FROM queue.insert_jobs(internal.current_tenant_id(), p_jobs) AS i;
+               FROM queue.insert_jobs(internal.current_tenant_id(),
+                                       internal.require_size('p_jobs', p_jobs, 'batch')) AS i;
 END
 $fn$;
 COMMENT ON FUNCTION api.enqueue_jobs(jsonb) IS
@@ -39,6 +40,11 @@ SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 BEGIN
+  PERFORM internal.require_size('p_queue', p_queue, 'name'),
+          internal.require_size('p_kind', p_kind, 'name'),
+          internal.require_size('p_payload', p_payload, 'json'),
+          internal.require_size('p_unique_key', p_unique_key, 'name'),
+          internal.require_size('p_rate_key', p_rate_key, 'name');
   RETURN QUERY SELECT e.job_id, e.deduplicated FROM api.enqueue_jobs(pg_catalog.jsonb_build_array(
     pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
       'queue', p_queue, 'kind', p_kind, 'payload', p_payload, 'priority', p_priority,
@@ -107,6 +113,8 @@ DECLARE
   v_filters jsonb := pg_catalog.jsonb_build_object('state', p_state, 'queue', p_queue);
   v_after jsonb;
 BEGIN
+  PERFORM internal.require_size('p_state', p_state, 'name'),
+          internal.require_size('p_queue', p_queue, 'name');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'queue:read',
                                 'listing jobs');
   IF p_state IS NOT NULL AND p_state NOT IN ('scheduled', 'available', 'running', 'dead') THEN
@@ -115,6 +123,7 @@ BEGIN
       HINT = 'scheduled, available, running or dead; finished jobs: api.get_job';
   END IF;
   PERFORM internal.require_limit(p_limit, 1000);
+  PERFORM internal.require_size('p_cursor', p_cursor, 'text');
   v_after := internal.read_cursor('api.list_jobs', v_filters, p_cursor);
   RETURN QUERY
   SELECT j.job_id, j.queue, j.kind, j.state, j.attempts, j.max_attempts, j.run_at,

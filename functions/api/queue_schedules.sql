@@ -18,6 +18,12 @@ AS $fn$
 DECLARE
   v_next timestamptz;
 BEGIN
+  PERFORM internal.require_size('p_name', p_name, 'name'),
+          internal.require_size('p_cron', p_cron, 'name'),
+          internal.require_size('p_time_zone', p_time_zone, 'name'),
+          internal.require_size('p_queue', p_queue, 'name'),
+          internal.require_size('p_kind', p_kind, 'name'),
+          internal.require_size('p_payload', p_payload, 'json');
   PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'creating a schedule');
   PERFORM queue.parse_cron(p_cron);
   PERFORM queue.check_time_zone(p_time_zone);
@@ -121,6 +127,7 @@ BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'queue:read',
                                 'listing schedules');
   PERFORM internal.require_limit(p_limit, 1000);
+  PERFORM internal.require_size('p_cursor', p_cursor, 'text');
   v_after := internal.read_cursor('api.list_schedules', '{}', p_cursor);
   RETURN QUERY
   SELECT s.schedule_id, s.name, s.cron, s.time_zone, s.queue, s.kind, s.catch_up, s.paused,

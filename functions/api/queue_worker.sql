@@ -12,7 +12,7 @@ LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
 SET search_path = ''
-AS $fn$ SELECT * FROM queue.claim_jobs(p_queue, p_worker, p_limit, p_lease_seconds) $fn$;
+AS $fn$ SELECT * FROM queue.claim_jobs(internal.require_size('p_queue', p_queue, 'name'), internal.require_size('p_worker', p_worker, 'name'), p_limit, p_lease_seconds) $fn$;
 COMMENT ON FUNCTION api.claim_jobs(text, text, integer, integer) IS
   'Worker: lease up to p_limit jobs of a queue (FOR UPDATE SKIP LOCKED, tenant-fair order), '
   'reclaiming expired leases first. All returned jobs share one lease_token.';
@@ -53,7 +53,7 @@ LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
 SET search_path = ''
-AS $fn$ SELECT * FROM queue.fail_job(p_job_id, p_lease_token, p_error, p_retry, p_retry_in_seconds) $fn$;
+AS $fn$ SELECT * FROM queue.fail_job(p_job_id, p_lease_token, internal.require_size('p_error', p_error, 'text'), p_retry, p_retry_in_seconds) $fn$;
 COMMENT ON FUNCTION api.fail_job(uuid, uuid, text, boolean, integer) IS
   'Worker: record a failed attempt of a held job: scheduled for retry after exponential backoff '
   'with jitter, or dead after the last attempt (p_retry => false: dead now). CL409 if not held.';

@@ -87,6 +87,10 @@ BEGIN
         THEN 'kind must be a name like "sms.send" (lower case, digits, _ . : -; up to 100)'
       WHEN s.e ? 'payload' AND pg_catalog.jsonb_typeof(s.e -> 'payload') <> 'object'
         THEN 'payload must be a JSON object'
+      WHEN pg_catalog.pg_column_size(s.e -> 'payload') > internal.input_limit('json')
+        THEN pg_catalog.format('payload is %s bytes; the limit for json inputs is %s bytes',
+                               pg_catalog.pg_column_size(s.e -> 'payload'),
+                               internal.input_limit('json'))
       WHEN s.e ? 'priority' AND (pg_catalog.jsonb_typeof(s.e -> 'priority') <> 'number'
            OR NOT pg_catalog.pg_input_is_valid(s.e ->> 'priority', 'smallint')
            OR (s.e ->> 'priority')::integer NOT BETWEEN -100 AND 100)

@@ -8,3 +8,11 @@ CREATE OR REPLACE TRIGGER "500_audit_track" AFTER INSERT OR UPDATE OR DELETE ON 
   FOR EACH ROW EXECUTE FUNCTION audit.tg_track('principal_id,role');
 CREATE OR REPLACE TRIGGER "500_audit_track" AFTER INSERT OR UPDATE OR DELETE ON tenancy.api_keys
   FOR EACH ROW EXECUTE FUNCTION audit.tg_track('api_key_id', 'secret_hash', 'last_used_at');
+-- JWT issuers, keys and subject links (migration 0016): a key is recorded by kid, size and
+-- RFC 7638 thumbprint; its modulus and the derived padding prefix are left out.
+CREATE OR REPLACE TRIGGER "500_audit_track" AFTER INSERT OR UPDATE OR DELETE ON tenancy.jwt_issuers
+  FOR EACH ROW EXECUTE FUNCTION audit.tg_track('jwt_issuer_id');
+CREATE OR REPLACE TRIGGER "500_audit_track" AFTER INSERT OR UPDATE OR DELETE ON tenancy.jwt_keys
+  FOR EACH ROW EXECUTE FUNCTION audit.tg_track('jwt_issuer_id,kid', 'n', 'em_prefix');
+CREATE OR REPLACE TRIGGER "500_audit_track" AFTER INSERT OR UPDATE OR DELETE ON tenancy.jwt_subjects
+  FOR EACH ROW EXECUTE FUNCTION audit.tg_track('jwt_issuer_id,subject');

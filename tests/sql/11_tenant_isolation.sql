@@ -63,6 +63,17 @@ BEGIN
   FROM api.claim_jobs(p_queue => 'seed.done', p_worker => 'seed');
   PERFORM api.complete_jobs(v_ids, v_token);
 END $$;
+-- JWT issuer, key and subject link of both tenants (operator functions)
+DO $$
+DECLARE r record; v_issuer uuid;
+BEGIN
+  FOR r IN SELECT * FROM t LOOP
+    v_issuer := tenancy.add_jwt_issuer(r.tenant_id, 'https://idp.example.test/', 'aud-' || r.name);
+    PERFORM tenancy.set_jwt_keys(v_issuer, '{"keys":[{"kty":"RSA","use":"sig","alg":"RS256","kid":"k1","n":"8LkghiopDFy0bkFGr9anr6OOSgzWyNWP6cOupN21hE-BFGOBvujQAf9-vOwWVw5D7SNNSS7khAkVlO6twofUzX6nAP8724qm2zj0MWfEhNf6Q88RH51DNXhZ1AagwCky-gnrxHDmFPLjv3VhCyGQoPNnu3oP3o8dwAGPZO7rIRs4fng_ADOPgtMVTgFSBDNULiRUP361paSt78_MQYxyFjLMENQYCmrwYshJxKvwANh4Ci_l4p3GVT_VbLL9_5mEbIP6Yl5OFiDgf9Ub2RRV14pzdusIUiJWko7Z1pPlEDPBs3uCZdYuurFn34qXFlKCigk_rtQ5mI_7xJanbCgU9w","e":"AQAB"}]}');
+    PERFORM tenancy.link_jwt_subject(v_issuer, 'sub-' || r.name, r.principal_id);
+  END LOOP;
+  PERFORM internal.clear_context();
+END $$;
 -- a sample row of B from every tenant table, read before RLS applies (we are superuser)
 CREATE TEMP TABLE samples (tbl regclass, b_row jsonb);
 DO $$
