@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -140,6 +141,12 @@ def run_locust(host: str, keys: list[str], users: int, seconds: int,
     return total, [r for r in rows if r["Name"] != "Aggregated"], streams
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (/proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def timed(fn: Any, n: int) -> list[float]:
     out = []
     for _ in range(n):
@@ -201,7 +208,12 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="claw-http-bench-"))
     server = start_server(runtime, port, workdir / "server.log")
     try:
+        server_cpu = cpu_seconds(server.pid)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
         total, per_name, streams = run_locust(host, keys, args.users, args.seconds, workdir)
+        server_cpu = cpu_seconds(server.pid) - server_cpu
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        locust_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
         rows = overhead(host, runtime, keys[0], args.calls)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -217,6 +229,11 @@ def main() -> int:
     print(f"throughput {float(total['Requests/s']):.1f} req/s; errors "
           f"{total['Failure Count']}; SSE: {n_streams} streams received {n_events} events, "
           f"{stream_errors} failed to open")
+    n = max(int(total["Request Count"]), 1)
+    print(f"CPU during the load: the edge process {server_cpu:.1f} s "
+          f"({server_cpu / n * 1000:.2f} ms per request), locust {locust_cpu:.1f} s "
+          f"({locust_cpu / n * 1000:.2f} ms per request), on {os.cpu_count()} cores shared "
+          f"with PostgreSQL")
     p95 = float(total["95%"])
     print(f"target: 0 errors ({'met' if total['Failure Count'] == '0' else 'NOT met'}), "
           f"p95 < 50 ms ({'met' if p95 < 50 else 'NOT met'}: {p95:.0f} ms)")

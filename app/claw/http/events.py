@@ -133,8 +133,16 @@ class EventStream:
     async def reader(self) -> None:
         keepalive = self.edge.settings.sse_keepalive
         batch = self.edge.settings.sse_batch
+        spacing = self.edge.settings.sse_min_interval
+        last_read = 0.0
         try:
             while self.ending is None:
+                # wake-ups closer together than sse_min_interval share one read (a busy
+                # tenant's NOTIFYs would otherwise cost a transaction per write per stream)
+                pause = last_read + spacing - asyncio.get_running_loop().time()
+                if pause > 0:
+                    await asyncio.sleep(pause)
+                last_read = asyncio.get_running_loop().time()
                 self.wake.clear()  # before reading: a NOTIFY during the read wakes us again
                 free = self.limit - len(self.buffer)
                 if free <= 0:
@@ -148,6 +156,7 @@ class EventStream:
                         self.position = rows[-1]["event_id"]
                         self.ready.set()
                         if len(rows) == min(free, batch):
+                            last_read = 0.0
                             continue  # a full page: there may be more right now
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), keepalive)

@@ -45,6 +45,7 @@ class HttpSettings:
     sse_keepalive: float = 15.0       # seconds between keep-alive comments (and re-reads)
     sse_buffer: int = 1000            # events buffered per stream before it is closed
     sse_batch: int = 100              # events read per query
+    sse_min_interval: float = 0.1     # seconds between two reads of one stream
     otlp_endpoint: str | None = None  # OTLP/HTTP traces endpoint; no export when unset
     service_name: str = "claw"
     log_level: str = "info"
@@ -75,6 +76,7 @@ def from_env(database_url: str | None = None, auditor_url: str | None = None) ->
         sse_keepalive=_float("CLAW_HTTP_SSE_KEEPALIVE", 15.0) or 15.0,
         sse_buffer=_int("CLAW_HTTP_SSE_BUFFER", 1000, 1),
         sse_batch=_int("CLAW_HTTP_SSE_BATCH", 100, 1),
+        sse_min_interval=_float("CLAW_HTTP_SSE_MIN_INTERVAL", 0.1),
         otlp_endpoint=otlp,
         service_name=os.environ.get("OTEL_SERVICE_NAME", "claw"),
         log_level=os.environ.get("CLAW_LOG_LEVEL", "info").lower(),
