@@ -101,8 +101,18 @@ def raise_limits(conn: psycopg.Connection[Any], tenant_ids: list[str]) -> None:
                      "10000000)", (tenant_id,))
 
 
-def start_server(runtime: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+def auditor_url(name: str) -> str:
+    """claw_auditor's URL for the scratch database, without its password (the audit routes
+    take it from the caller)."""
+    from claw.cli import _without_password
+
+    return _without_password(url_for(db.role_url(config.settings(), "auditor"), name))
+
+
+def start_server(runtime: str, port: int, log: Path,
+                 auditor: str | None = None) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CLAW_HTTP_DATABASE_URL": runtime, "CLAW_HTTP_PORT": str(port),
+           **({"CLAW_HTTP_AUDITOR_URL": auditor} if auditor else {}),
            "CLAW_HTTP_POOL_MIN": "10", "CLAW_HTTP_POOL_MAX": "20", "CLAW_HTTP_ACCESS_LOG": "off",
            "CLAW_HTTP_SSE_KEEPALIVE": "5"}
     with open(log, "w") as f:

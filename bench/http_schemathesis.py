@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_bench import free_port, scratch_with_logins, seed, start_server  # noqa: E402
+from http_bench import auditor_url, free_port, scratch_with_logins, seed, start_server  # noqa: E402
 
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
           "response_schema_conformance,response_headers_conformance")
@@ -33,7 +33,7 @@ def main() -> int:
     keys = seed(admin, runtime, 2)
     port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="claw-st-"))
-    server = start_server(runtime, port, workdir / "server.log")
+    server = start_server(runtime, port, workdir / "server.log", auditor_url(name))
     try:
         st = Path(sys.executable).parent / "schemathesis"
         proc = subprocess.run(

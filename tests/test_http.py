@@ -481,3 +481,10 @@ def test_openapi_is_complete(api: Api) -> None:
             if path.startswith("/v1/") and not path.startswith("/v1/audit"):
                 assert "401" in op["responses"], (path, meth)
     assert api.client.get("/docs").status_code == 200
+
+
+def test_a_blank_search_query_is_422_not_500(api: Api) -> None:
+    """Found by schemathesis: a query of white space reached the embedder, which refuses it."""
+    doc = assert_problem(api.client.post("/v1/documents/search", headers=api.as_("a"),
+                                         json={"query": "\r"}), 422, "invalid_input")
+    assert doc["errors"][0]["field"] == "body.query"

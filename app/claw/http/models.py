@@ -371,7 +371,8 @@ class TuplesWritten(BaseModel):
 class SearchIn(Strict):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "query": "who pays late", "limit": 10, "mode": "hybrid"}]})
-    query: str = Field(min_length=1, max_length=2000)
+    query: str = Field(min_length=1, max_length=2000, pattern=r"\S",
+                       description="the question; not only white space")
     limit: int = Field(10, ge=1, le=100)
     relation: str | None = Field("viewer", max_length=200)
     subject: str | None = Field(None, max_length=500)

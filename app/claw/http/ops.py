@@ -67,7 +67,10 @@ audit_router = APIRouter(prefix="/v1/audit", tags=["audit"],
                          dependencies=[Depends(HTTPBasic(auto_error=False,
                                                          description="claw_auditor and its "
                                                          "database password"))],
-                         responses={k: v for k, v in COMMON.items() if k in (400, 401, 413, 422, 500, 503)})
+                         responses={**{k: v for k, v in COMMON.items()
+                                       if k in (400, 401, 413, 422, 500, 503)},
+                                    501: {**PROBLEM, "description": "the auditor routes are "
+                                          "not configured (CLAW_HTTP_AUDITOR_URL)"}})
 
 
 async def auditor_connection(request: Request) -> psycopg.AsyncConnection[Any]:
