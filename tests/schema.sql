@@ -5192,12 +5192,14 @@ BEGIN
     RETURN NULL;
   END IF;
   INSERT INTO events.outbox (tenant_id, event_type, subject_id, data, trace_id, occurred_at)
-  SELECT n.tenant_id, 'job.' || n.outcome, n.job_id::text,
-         pg_catalog.jsonb_build_object('job_id', n.job_id, 'queue', n.queue, 'kind', n.kind,
-                                       'state', n.outcome, 'attempts', n.attempts,
-                                       'finished_at', n.finished_at),
-         n.trace_id, v_now
-  FROM new_rows AS n;
+  SELECT n.tenant_id, 'jobs.' || n.outcome, n.queue,
+         pg_catalog.jsonb_build_object('queue', n.queue, 'jobs', pg_catalog.jsonb_agg(
+           pg_catalog.jsonb_build_object('job_id', n.job_id, 'kind', n.kind,
+                                         'attempts', n.attempts, 'finished_at', n.finished_at,
+                                         'trace_id', n.trace_id) ORDER BY n.job_id)),
+         NULL, v_now
+  FROM new_rows AS n
+  GROUP BY n.tenant_id, n.queue, n.outcome;
   RETURN NULL;
 END
 $$;
@@ -5219,11 +5221,14 @@ BEGIN
     RETURN NULL;
   END IF;
   INSERT INTO events.outbox (tenant_id, event_type, subject_id, data, trace_id, occurred_at)
-  SELECT n.tenant_id, 'job.enqueued', n.job_id::text,
-         pg_catalog.jsonb_build_object('job_id', n.job_id, 'queue', n.queue, 'kind', n.kind,
-                                       'state', n.state, 'run_at', n.run_at),
-         n.trace_id, v_now
-  FROM new_rows AS n;
+  SELECT n.tenant_id, 'jobs.enqueued', n.queue,
+         pg_catalog.jsonb_build_object('queue', n.queue, 'jobs', pg_catalog.jsonb_agg(
+           pg_catalog.jsonb_build_object('job_id', n.job_id, 'kind', n.kind, 'state', n.state,
+                                         'run_at', n.run_at, 'trace_id', n.trace_id)
+           ORDER BY n.job_id)),
+         min(n.trace_id), v_now
+  FROM new_rows AS n
+  GROUP BY n.tenant_id, n.queue;
   RETURN NULL;
 END
 $$;

@@ -31,6 +31,18 @@ def read(db: Database, tenant: Tenant, after: str | None, limit: int = 1000) -> 
         return conn.execute(READ, (after, limit)).fetchall()
 
 
+def per_job(rows: list[tuple[Any, ...]]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(event type, job id, job entry) per job: jobs.* events carry a batch of jobs (one row
+    per statement, tenant and queue), job.* events one job."""
+    out: list[tuple[str, str, dict[str, Any]]] = []
+    for _, etype, subject, data in rows:
+        if "jobs" in data:
+            out += [(etype, j["job_id"], j) for j in data["jobs"]]
+        elif etype.startswith("job."):
+            out.append((etype, subject, data))
+    return out
+
+
 def read_all(db: Database, tenant: Tenant, after: str | None, limit: int = 7) -> tuple[list[tuple[Any, ...]], str | None]:
     """Page through everything readable now, in small pages; returns the rows and the last
     position."""
@@ -62,9 +74,9 @@ def test_events_commit_and_roll_back_with_the_change(db: Database, tenants: dict
         with pytest.raises(RuntimeError), conn.transaction():
             enqueue(conn, a, "rolled.back")
             raise RuntimeError("abort")
-    rows = read(db, a, None)
-    assert [(r[1], r[2]) for r in rows] == [("job.enqueued", kept)]
-    assert rows[0][3]["kind"] == "kept"
+    rows = per_job(read(db, a, None))
+    assert [(r[0], r[1]) for r in rows] == [("jobs.enqueued", kept)]
+    assert rows[0][2]["kind"] == "kept"
     assert read(db, tenants["b"], None) == []
 
 
@@ -82,10 +94,10 @@ def test_out_of_order_commits_are_neither_lost_nor_repeated(db: Database,
         seen, pos = read_all(db, a, None)
         # T1 is still running, so nothing at or after it is readable yet: T2's event waits
         # until T1 has finished (whatever order they commit in).
-        assert [r[3]["kind"] for r in seen] == []
+        assert seen == []
         t1.commit()
         more, pos = read_all(db, a, pos)
-        assert sorted(r[3]["kind"] for r in more) == ["first.written", "second.written"]
+        assert sorted(j["kind"] for _, _, j in per_job(more)) == ["first.written", "second.written"]
         again, _ = read_all(db, a, pos)
         assert again == []
     finally:
@@ -122,11 +134,11 @@ def test_concurrent_writers_and_a_resuming_reader_see_every_event_once(
     pos: str | None = None
     while any(t.is_alive() for t in threads):
         rows, pos = read_all(db, a, pos, limit=5)   # resume from the last position each time
-        received += [r[2] for r in rows]
+        received += [job for _, job, _ in per_job(rows)]
     for t in threads:
         t.join()
     rows, pos = read_all(db, a, pos, limit=5)
-    received += [r[2] for r in rows]
+    received += [job for _, job, _ in per_job(rows)]
     assert len(received) == len(set(received)), "an event was delivered twice"
     assert sorted(received) == sorted(committed), "an event was lost or a rolled-back one shown"
     assert 0 < len(committed) < writers * per_writer
@@ -155,11 +167,14 @@ def test_every_job_transition_is_an_event(db: Database, tenants: dict[str, Tenan
         conn.execute("SELECT api.retry_job(%s)", (jobs[0],))
         conn.execute("SELECT api.cancel_job(%s)", (jobs[1],))
     by_job: dict[str, list[str]] = {}
-    for _, etype, subject, _ in read(db, a, None):
-        by_job.setdefault(subject, []).append(etype)
-    assert by_job[jobs[0]] == ["job.enqueued", "job.dead", "job.retried"]
-    assert by_job[jobs[1]] == ["job.enqueued", "job.failed", "job.cancelled"]
-    assert by_job[jobs[2]] == ["job.enqueued", "job.completed"]
+    events = read(db, a, None)
+    for etype, job, _ in per_job(events):
+        by_job.setdefault(job, []).append(etype)
+    assert by_job[jobs[0]] == ["jobs.enqueued", "job.dead", "job.retried"]
+    assert by_job[jobs[1]] == ["jobs.enqueued", "job.failed", "jobs.cancelled"]
+    assert by_job[jobs[2]] == ["jobs.enqueued", "jobs.completed"]
+    # the three enqueued together are one event (one statement, one queue)
+    assert [e[1] for e in events].count("jobs.enqueued") == 1
 
 
 def test_schedule_changes_are_events(db: Database, tenants: dict[str, Tenant]) -> None:
@@ -209,8 +224,8 @@ def test_retention_tells_a_reader_that_fell_behind(db: Database, tenants: dict[s
     assert gone.value.sqlstate == "CL409"
     # from the start (NULL) it gets what is kept; from its last position before the purge
     # (the purged event itself) it is behind nothing it has not seen
-    assert [r[3]["kind"] for r in read(db, a, None)] == ["new"]
-    assert [r[3]["kind"] for r in read(db, a, first[-1][0])] == ["new"]
+    assert [j["kind"] for _, _, j in per_job(read(db, a, None))] == ["new"]
+    assert [j["kind"] for _, _, j in per_job(read(db, a, first[-1][0]))] == ["new"]
 
 
 def test_current_position_starts_a_live_stream(db: Database, tenants: dict[str, Tenant]) -> None:
@@ -223,7 +238,7 @@ def test_current_position_starts_a_live_stream(db: Database, tenants: dict[str, 
             now = conn.execute("SELECT api.current_event_position()").fetchone()[0]  # type: ignore[index]
         with conn.transaction():
             enqueue(conn, a, "after")
-    assert [r[3]["kind"] for r in read(db, a, now)] == ["after"]
+    assert [j["kind"] for _, _, j in per_job(read(db, a, now))] == ["after"]
 
 
 def test_a_forged_context_reads_no_events(db: Database, tenants: dict[str, Tenant]) -> None:

@@ -24,20 +24,20 @@ BATCH = 40
 # queue with no rate limit or concurrency limit. Counted on this version; see the module doc.
 CLAIM_NESTED = 8
 # completion: + the outbox trigger (an emptiness check, the clock, one INSERT of the batch's
-# job.completed events) and its NOTIFY: statement level, so 4 more per batch, not per job.
+# jobs.completed event) and its NOTIFY: statement level, so 4 more per batch, not per job.
 COMPLETE_NESTED = 7
 # Index entries written per job (pg_walinspect): the claim's UPDATE writes the primary key
 # and the two lease indexes (state moves the row between partial indexes, so it is not HOT);
-# the completion writes the history's primary key and the outbox's (its job.completed event;
-# the outbox has one btree, its delivery order). The DELETE writes none.
+# the completion writes the history's primary key, and once per batch the outbox's (its
+# jobs.completed event; the outbox has one btree, its delivery order). The DELETE writes none.
 CLAIM_INDEX_WRITES = 3
-COMPLETE_INDEX_WRITES = 2
+COMPLETE_INDEX_WRITES = 1
+OUTBOX_INDEX_WRITES_PER_BATCH = 1
 # WAL records per job, all kinds: claim = lock + update + index writes (+ a lock record when
 # the new version goes to another page, and prunes);
-# completion = delete + history insert + its index write + the outbox event and its index
-# write.
+# completion = delete + history insert + its index write (+ one outbox event per batch).
 CLAIM_WAL_RECORDS = 6.0
-COMPLETE_WAL_RECORDS = 5.5
+COMPLETE_WAL_RECORDS = 3.5
 
 INDEX_WRITE_KINDS = ("INSERT_LEAF", "INSERT_POST", "SPLIT_L", "SPLIT_R")
 
@@ -117,7 +117,7 @@ def test_claim_and_complete_cost_per_batch(db: Database, tenant: Tenant) -> None
     assert claim["nested"] <= CLAIM_NESTED, "\n---\n".join(claim["nested_queries"])
     assert complete["nested"] <= COMPLETE_NESTED, complete["nested_queries"]
     assert claim["index_writes"] == CLAIM_INDEX_WRITES * BATCH, claim
-    assert complete["index_writes"] == COMPLETE_INDEX_WRITES * BATCH, complete
+    assert complete["index_writes"] == COMPLETE_INDEX_WRITES * BATCH + OUTBOX_INDEX_WRITES_PER_BATCH, complete
     assert claim["wal_records"] <= CLAIM_WAL_RECORDS * BATCH, claim
     assert complete["wal_records"] <= COMPLETE_WAL_RECORDS * BATCH, complete
 
@@ -139,9 +139,10 @@ def test_enqueue_without_unique_keys_is_a_plain_insert(db: Database, tenant: Ten
     finally:
         counted.close()
     assert "CONFIRM" not in kinds, kinds
-    # per job: the jobs table's two indexes and the outbox's one (job.enqueued); + the tenant's
-    # fairness cursor
-    assert got["index_writes"] <= 3 * 200 + 2, got
+    # per job: the jobs table's two indexes; per batch: the tenant's fairness cursor, the
+    # outbox's one entry (jobs.enqueued) and the TOAST index entries of that event's jobs
+    # array (about 100 bytes a job, compressed, in 2 KB chunks: at most one per 16 jobs)
+    assert got["index_writes"] <= 2 * 200 + 2 + OUTBOX_INDEX_WRITES_PER_BATCH + 200 // 16, got
 
 
 def test_worker_claims_at_least_half_a_batch_per_round_trip(db: Database,

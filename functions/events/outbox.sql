@@ -2,12 +2,17 @@
 -- events.outbox in the same transaction as the change (see migrations/0015_create_events.sql
 -- for positions and delivery order).
 --
--- Job events (data: job_id, queue, kind, state, attempts):
---   job.enqueued   a job row is inserted (api.enqueue_job(s), schedules, flows)
+-- Job events. The two that every job has come one per statement, tenant and queue, not one
+-- per job (subject: the queue; data: the queue and a "jobs" array, one entry per job): an
+-- enqueue batch and a completed claim each add one row, so the outbox costs the queue's hot
+-- path a row per batch (tests/test_queue_costs.py counts it):
+--   jobs.enqueued                    jobs were inserted (api.enqueue_job(s), schedules, flows)
+--   jobs.completed, jobs.cancelled   jobs moved to history with that outcome
+-- The rarer ones are one per job (subject: the job; data: job_id, queue, kind, state,
+-- attempts, run_at, error):
 --   job.failed     an attempt failed and the job waits for its retry (running -> scheduled)
 --   job.dead       the job is dead-lettered (last attempt failed, or no retry)
 --   job.retried    a dead job is put back (api.retry_job)
---   job.completed, job.cancelled  the job moved to history with that outcome
 -- A claim (available -> running) and a heartbeat are not events: they are the queue's own
 -- bookkeeping, and the hot path stays free of them (the state trigger has a WHEN clause, so
 -- it is not even called for them).
@@ -21,7 +26,7 @@
 -- After every statement that wrote events, one NOTIFY claw_events (empty payload; a
 -- transaction's identical notifications fold into one at commit) wakes the readers.
 
--- events.tg_jobs__enqueued: one outbox row per inserted job, one INSERT per statement.
+-- events.tg_jobs__enqueued: one outbox row per tenant and queue of an INSERT statement.
 CREATE OR REPLACE FUNCTION events.tg_jobs__enqueued()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -35,11 +40,14 @@ BEGIN
     RETURN NULL;
   END IF;
   INSERT INTO events.outbox (tenant_id, event_type, subject_id, data, trace_id, occurred_at)
-  SELECT n.tenant_id, 'job.enqueued', n.job_id::text,
-         pg_catalog.jsonb_build_object('job_id', n.job_id, 'queue', n.queue, 'kind', n.kind,
-                                       'state', n.state, 'run_at', n.run_at),
-         n.trace_id, v_now
-  FROM new_rows AS n;
+  SELECT n.tenant_id, 'jobs.enqueued', n.queue,
+         pg_catalog.jsonb_build_object('queue', n.queue, 'jobs', pg_catalog.jsonb_agg(
+           pg_catalog.jsonb_build_object('job_id', n.job_id, 'kind', n.kind, 'state', n.state,
+                                         'run_at', n.run_at, 'trace_id', n.trace_id)
+           ORDER BY n.job_id)),
+         min(n.trace_id), v_now
+  FROM new_rows AS n
+  GROUP BY n.tenant_id, n.queue;
   RETURN NULL;
 END
 $fn$;
@@ -78,8 +86,8 @@ CREATE OR REPLACE TRIGGER "800_events_state" AFTER UPDATE OF state ON queue.jobs
              OR (OLD.state = 'running' AND NEW.state = 'scheduled')))
   EXECUTE FUNCTION events.tg_jobs__state();
 
--- events.tg_job_history__finished: completed and cancelled jobs, one INSERT per statement
--- (api.complete_jobs finishes a batch in one statement).
+-- events.tg_job_history__finished: completed and cancelled jobs, one outbox row per tenant,
+-- queue and outcome of a statement (api.complete_jobs finishes a batch in one statement).
 CREATE OR REPLACE FUNCTION events.tg_job_history__finished()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -93,12 +101,14 @@ BEGIN
     RETURN NULL;
   END IF;
   INSERT INTO events.outbox (tenant_id, event_type, subject_id, data, trace_id, occurred_at)
-  SELECT n.tenant_id, 'job.' || n.outcome, n.job_id::text,
-         pg_catalog.jsonb_build_object('job_id', n.job_id, 'queue', n.queue, 'kind', n.kind,
-                                       'state', n.outcome, 'attempts', n.attempts,
-                                       'finished_at', n.finished_at),
-         n.trace_id, v_now
-  FROM new_rows AS n;
+  SELECT n.tenant_id, 'jobs.' || n.outcome, n.queue,
+         pg_catalog.jsonb_build_object('queue', n.queue, 'jobs', pg_catalog.jsonb_agg(
+           pg_catalog.jsonb_build_object('job_id', n.job_id, 'kind', n.kind,
+                                         'attempts', n.attempts, 'finished_at', n.finished_at,
+                                         'trace_id', n.trace_id) ORDER BY n.job_id)),
+         NULL, v_now
+  FROM new_rows AS n
+  GROUP BY n.tenant_id, n.queue, n.outcome;
   RETURN NULL;
 END
 $fn$;

@@ -21,7 +21,7 @@ SELECT pg_temp.as_role('a', '{owner}');
 SELECT lives_ok($$SELECT * FROM api.enqueue_job(p_queue => 'ev', p_kind => 'noop')$$, 'enqueue');
 RESET ROLE;
 SELECT is((SELECT count(*)::int FROM events.outbox o JOIN t ON t.tenant_id = o.tenant_id
-           WHERE t.name = 'a' AND o.event_type = 'job.enqueued'), 1,
+           WHERE t.name = 'a' AND o.event_type = 'jobs.enqueued'), 1,
           'the enqueue wrote its event in the same transaction');
 SELECT is((SELECT xact_id FROM events.outbox LIMIT 1), pg_current_xact_id(),
           'stamped with the writing transaction');
