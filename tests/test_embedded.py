@@ -55,7 +55,7 @@ def test_embedded_lifecycle_and_demo(claw_env: dict[str, str]) -> None:
     # the HTTP API: a replay by idempotency key, a problem document, an event, a trace id
     assert "< idempotent-replayed: true" in demo.stdout, demo.stdout
     assert "< content-type: application/problem+json" in demo.stdout
-    assert "event: job.enqueued" in demo.stdout
+    assert "event: jobs.enqueued" in demo.stdout
     trace = re.search(r"trace id ([0-9a-f]{32}) of the POST", demo.stdout)
     assert trace, demo.stdout
     assert f"in the server's log: POST /v1/jobs 201 trace_id={trace[1]}" in demo.stdout

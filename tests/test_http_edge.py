@@ -253,9 +253,10 @@ def test_sse_resume_after_a_dropped_connection(seeded: tuple[Database, dict[str,
     frames = first + rest
     ids = [f["id"] for f in frames]
     assert len(ids) == len(set(ids)) == 15, ids   # nothing repeated, nothing lost
-    subjects = [json.loads(f["data"])["subject_id"] for f in frames]
-    assert len(set(subjects)) == 15
-    assert {f["event"] for f in frames} == {"job.enqueued"}
+    # jobs.enqueued is one event per statement and queue, its data listing the jobs
+    subjects = [j["job_id"] for f in frames for j in json.loads(f["data"])["data"]["jobs"]]
+    assert len(subjects) == len(set(subjects)) == 15
+    assert {f["event"] for f in frames} == {"jobs.enqueued"}
     with db.connect() as conn:
         tenant_a_jobs = {str(r[0]) for r in conn.execute(
             "SELECT job_id FROM queue.jobs WHERE queue = 'sse' AND tenant_id = %s",
@@ -293,7 +294,7 @@ def test_sse_slow_client_is_told_and_resumes(seeded: tuple[Database, dict[str, T
             resumed.limit = 100
             out: list[bytes] = []
             body2 = resumed.body()
-            while sum(b"event: job.enqueued" in c for c in out) < 20:
+            while sum(b"event: jobs.enqueued" in c for c in out) < 20:
                 out.append(await asyncio.wait_for(body2.__anext__(), 10))
             await body2.aclose()
             return slow, out, after

@@ -94,7 +94,7 @@ def _calls(base: str, key: str, log_path: Path) -> int:
             for line in resp.iter_lines():
                 if line.startswith(("id:", "event:", "data:")):
                     events.append(line)
-                if line.startswith("data:") and "job.enqueued" in line:
+                if line.startswith("data:") and "jobs.enqueued" in line:
                     return
 
     listener = threading.Thread(target=listen, daemon=True)
@@ -134,7 +134,7 @@ def _calls(base: str, key: str, log_path: Path) -> int:
     if row["trace_id"] != trace or not logged:
         print("   UNEXPECTED: the trace id did not reach the log and the row")
         return 1
-    if not any("job.enqueued" in e for e in events):
-        print("   UNEXPECTED: the event stream did not deliver job.enqueued")
+    if not any("jobs.enqueued" in e for e in events):
+        print("   UNEXPECTED: the event stream did not deliver jobs.enqueued")
         return 1
     return 0

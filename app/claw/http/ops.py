@@ -134,8 +134,8 @@ events_router = APIRouter(prefix="/v1", tags=["events"], dependencies=[Depends(H
     "/events", summary="Server-sent events of the tenant (api.read_events), resumable",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}, "example":
-        'id: 0000000000000001\nevent: job.enqueued\ndata: {"event_id":"...","type":'
-        '"job.enqueued","subject_id":"...","data":{},"trace_id":"...","occurred_at":"..."}\n\n'}},
+        'id: 0000000000000001\nevent: jobs.enqueued\ndata: {"event_id":"...","type":'
+        '"jobs.enqueued","subject_id":"...","data":{},"trace_id":"...","occurred_at":"..."}\n\n'}},
         "description": "an event stream: `id:` is the position to resume from; control events "
         "`overflow` (the client fell behind: resume with Last-Event-ID), `shutdown` and `error` "
         "end it; `: keep-alive` comments keep it open"},
