@@ -30,8 +30,9 @@ def _stamp_trace_ids() -> None:
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
-        if not hasattr(record, "trace_id"):
-            record.trace_id = current_trace_id()
+        # its own attribute name: callers pass `extra={"trace_id": ...}` (the worker does),
+        # and logging refuses an extra that overwrites a record attribute
+        record.otel_trace_id = current_trace_id()
         return record
 
     logging.setLogRecordFactory(factory)
@@ -88,7 +89,8 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(), "logger": record.name,
             "msg": record.getMessage()}
-        trace_id = getattr(record, "trace_id", None) or current_trace_id()
+        trace_id = (getattr(record, "trace_id", None) or getattr(record, "otel_trace_id", None)
+                    or current_trace_id())
         if trace_id:
             out["trace_id"] = trace_id
         for key in self.FIELDS:
