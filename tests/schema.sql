@@ -3340,6 +3340,25 @@ ALTER FUNCTION api.revoke_api_key(p_api_key_id uuid) OWNER TO claw_owner;
 COMMENT ON FUNCTION api.revoke_api_key(p_api_key_id uuid) IS 'Revoke an API key immediately; returns when it was revoked. Idempotent.';
 
 --
+-- Name: role_safety_problems(); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.role_safety_problems() RETURNS TABLE(role_name text, problem text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  SELECT p.role_name, p.problem FROM internal.role_safety_problems() AS p
+$$;
+
+ALTER FUNCTION api.role_safety_problems() OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION role_safety_problems(); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.role_safety_problems() IS 'Why the runtime or worker role could escape Row-Level Security (superuser, BYPASSRLS, CREATEROLE, owner membership, owned objects); no rows means safe. For readiness probes.';
+
+--
 -- Name: search_documents(text, text, integer, text, text, text, text); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -16245,6 +16264,14 @@ GRANT ALL ON FUNCTION api.retry_job(p_job_id uuid) TO claw_runtime;
 
 REVOKE ALL ON FUNCTION api.revoke_api_key(p_api_key_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.revoke_api_key(p_api_key_id uuid) TO claw_runtime;
+
+--
+-- Name: FUNCTION role_safety_problems(); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.role_safety_problems() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.role_safety_problems() TO claw_runtime;
+GRANT ALL ON FUNCTION api.role_safety_problems() TO claw_worker;
 
 --
 -- Name: FUNCTION search_documents(p_query text, p_embedding text, p_limit integer, p_relation text, p_subject text, p_mode text, p_consistency_token text); Type: ACL; Schema: api; Owner: claw_owner

@@ -5,6 +5,7 @@ exercises the unprivileged cluster user and setpriv."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -54,6 +55,14 @@ def test_embedded_lifecycle_and_demo(claw_env: dict[str, str]) -> None:
     assert "remaining" in demo.stdout and "refused before sending: CL429" in demo.stdout
     assert "eval dispatch-summary: score 1.000 (5/5 passed" in demo.stdout
     assert "demo.report ran" in demo.stderr
+    # the HTTP API: a replay by idempotency key, a problem document, an event, a trace id
+    assert "< idempotent-replayed: true" in demo.stdout, demo.stdout
+    assert "< content-type: application/problem+json" in demo.stdout
+    assert "event: jobs.enqueued" in demo.stdout
+    trace = re.search(r"trace id ([0-9a-f]{32}) of the POST", demo.stdout)
+    assert trace, demo.stdout
+    assert f"in the server's log: POST /v1/jobs 201 trace_id={trace[1]}" in demo.stdout
+    assert f"-> trace_id={trace[1]}" in demo.stdout
 
     status = run_cli("db", "status", env=claw_env)
     assert status.returncode == 0 and "running" in status.stdout

@@ -8,6 +8,7 @@
     claw audit verify [--digest FILE] | checkpoint [--out FILE]
     claw worker [--queue Q ...] [--concurrency N] [--batch N] [--lease SECONDS] [--run-for S]
     claw queue stats | pause Q | resume Q | limit Q N | rate KEY PER_SECOND [--burst N]
+    claw serve [--host H] [--port P]
     claw jwt add TENANT ISS AUD [--skew S] [--jwks-url URL] | set-keys ISSUER --file F | --url U
              | refresh ISSUER | remove-key ISSUER KID | remove ISSUER | skew ISSUER S
              | link ISSUER SUB PRINCIPAL | list
@@ -18,6 +19,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -190,6 +192,33 @@ def cmd_queue(args: argparse.Namespace, cfg: config.Settings) -> int:
         return 0
 
 
+def cmd_serve(args: argparse.Namespace, cfg: config.Settings) -> int:
+    from claw.http import settings as http_settings
+    from claw.http.server import serve
+
+    if cfg.embedded and not os.environ.get("CLAW_HTTP_DATABASE_URL"):
+        _ensure_embedded_database(cfg)
+    if cfg.embedded or cfg.database_url:
+        # refuse to start on unsafe roles (the server checks again with its own role)
+        db.ensure_safe_roles(db.admin_url(cfg))
+    auditor = db.role_url(cfg, "auditor")
+    runtime = db.role_url(cfg, "runtime")
+    settings = http_settings.from_env(runtime, _without_password(auditor))
+    if args.host:
+        settings = dataclasses.replace(settings, host=args.host)
+    if args.port is not None:
+        settings = dataclasses.replace(settings, port=args.port)
+    return serve(settings)
+
+
+def _without_password(url: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(url)
+    params.pop("password", None)
+    return make_conninfo(**params)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="claw", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -251,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="answer with local fake providers (each case's fake_answer)")
     p_eval.add_argument("--accept", action="store_true",
                         help="accept the run as the suite's baseline unless it regressed")
+    p_serve = sub.add_parser("serve", help="the HTTP API (FastAPI on uvicorn)")
+    p_serve.add_argument("--host", default=None, help="default CLAW_HTTP_HOST or 127.0.0.1")
+    p_serve.add_argument("--port", type=int, default=None, help="default CLAW_HTTP_PORT or 8080")
 
     sub.add_parser("demo", help="start, migrate, seed, and show what Claw did")
     return parser
@@ -290,6 +322,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_cli(db.role_url(cfg, "runtime"), cfg.root, args.suite, args.api_key,
                            fake=args.fake, accept_run=args.accept)
+        if args.command == "serve":
+            return cmd_serve(args, cfg)
         if args.command == "demo":
             from claw.demo import run_demo
 

@@ -5,6 +5,7 @@ cannot do, then verify the audit ledger and write a checkpoint. Later issues gro
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -156,6 +157,14 @@ def run_demo(cfg: config.Settings) -> int:
     from claw.llm import demo as llm_demo
 
     rc = llm_demo.run(runtime, key_a, cfg.root)
+    if rc:
+        return rc
+
+    print("== the HTTP API: claw serve")
+    from claw.http import demo as http_demo
+
+    rc = http_demo.run(runtime, key_a, cfg.cluster.home / "http-demo.log" if cfg.embedded
+                       else Path("http-demo.log"))
     if rc:
         return rc
 

@@ -1,0 +1,114 @@
+"""OpenTelemetry for the edge and JSON logs that carry the trace id.
+
+A span per request (the FastAPI instrumentation: W3C `traceparent` accepted, a new trace
+otherwise) and per database call (the psycopg instrumentation). Spans are always made, so
+every request has a trace id for its logs, its problem documents and the rows it writes
+(`claw.trace_id`); they leave the process only when an OTLP endpoint is configured.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import datetime
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanProcessor
+
+_provider: TracerProvider | None = None
+_psycopg_instrumented = False
+
+
+def _stamp_trace_ids() -> None:
+    """Every log record remembers the trace id current when it was made (formatting may
+    happen later, elsewhere)."""
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        # its own attribute name: callers pass `extra={"trace_id": ...}` (the worker does),
+        # and logging refuses an extra that overwrites a record attribute
+        record.otel_trace_id = current_trace_id()
+        return record
+
+    logging.setLogRecordFactory(factory)
+
+
+def setup_tracing(service_name: str, otlp_endpoint: str | None) -> TracerProvider:
+    """The process's tracer provider (made once), exporting over OTLP/HTTP when configured."""
+    global _provider, _psycopg_instrumented
+    if _provider is None:
+        _stamp_trace_ids()
+        provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+        if otlp_endpoint:
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            endpoint = otlp_endpoint.rstrip("/")
+            if not endpoint.endswith("/v1/traces"):
+                endpoint += "/v1/traces"
+            provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
+        trace.set_tracer_provider(provider)
+        _provider = provider
+    if not _psycopg_instrumented:
+        from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+
+        # a span per statement; the query text is the constant SQL with placeholders (never
+        # the parameters, so no API key or token reaches a span)
+        PsycopgInstrumentor().instrument(enable_commenter=False)
+        _psycopg_instrumented = True
+    return _provider
+
+
+def add_span_processor(processor: SpanProcessor) -> None:
+    """Tests attach an in-memory exporter here."""
+    assert _provider is not None, "setup_tracing first"
+    _provider.add_span_processor(processor)
+
+
+def current_trace_id() -> str | None:
+    """The current span's trace id (32 hex digits), or None outside a span."""
+    ctx = trace.get_current_span().get_span_context()
+    if not ctx.is_valid:
+        return None
+    return format(ctx.trace_id, "032x")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, the trace id of the current
+    span and the structured fields passed as `extra`."""
+
+    FIELDS = ("method", "path", "status", "duration_ms", "tenant_id", "principal_id",
+              "problem", "error", "stream", "events", "reason")
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(), "logger": record.name,
+            "msg": record.getMessage()}
+        trace_id = (getattr(record, "trace_id", None) or getattr(record, "otel_trace_id", None)
+                    or current_trace_id())
+        if trace_id:
+            out["trace_id"] = trace_id
+        for key in self.FIELDS:
+            value = getattr(record, key, None)
+            if value is not None:
+                out[key] = value
+        if record.exc_info:  # server side only; never sent to a client
+            out["exception"] = self.formatException(record.exc_info)
+        return json.dumps(out, default=str)
+
+
+def configure_logging(level: str = "info") -> None:
+    """JSON lines on stderr for claw.* and uvicorn's own loggers."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    for name in ("claw", "uvicorn", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level.upper())
+        logger.propagate = False
+    logging.getLogger("uvicorn.access").disabled = True  # the edge logs each request itself

@@ -1,0 +1,72 @@
+"""The edge as a real server (`python -m claw.http.server`, uvicorn on a free port):
+graceful shutdown drains in-flight requests and refuses new ones; JSON logs carry trace ids."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+from typing import Any
+
+import httpx2 as httpx
+
+from conftest import Database, Tenant
+from http_support import bearer, subprocess_server
+
+TRACE = "0af7651916cd43dd8448eb211c80319c"
+
+
+def wait_for(predicate: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_graceful_shutdown_drains_in_flight_requests(
+        seeded: tuple[Database, dict[str, Tenant]]) -> None:
+    db, tenants = seeded
+    h = bearer(tenants["a"])
+    with subprocess_server(db) as server:
+        created = httpx.post(server.url + "/v1/schedules", headers=h, json={
+            "name": "s", "cron": "0 6 * * *", "time_zone": "UTC", "queue": "q", "kind": "k"})
+        sid = created.json()["schedule_id"]
+        result: dict[str, Any] = {}
+        with db.connect(autocommit=False) as blocker:
+            # hold the schedule's row lock: the DELETE below waits on it, in flight
+            blocker.execute("SELECT 1 FROM queue.schedules WHERE schedule_id = %s FOR UPDATE",
+                            (sid,))
+
+            def delete() -> None:
+                result["resp"] = httpx.delete(f"{server.url}/v1/schedules/{sid}",
+                                              headers={**h, "traceparent":
+                                                       f"00-{TRACE}-00f067aa0ba902b7-01"},
+                                              timeout=30)
+
+            thread = threading.Thread(target=delete)
+            thread.start()
+            with db.connect() as watch:
+                wait_for(lambda: watch.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE usename = 'claw_runtime' "
+                    "AND wait_event_type = 'Lock'").fetchone()[0] == 1)
+            server.proc.send_signal(signal.SIGTERM)
+            time.sleep(0.5)
+            # the listening socket is closed: no new requests
+            try:
+                httpx.get(server.url + "/healthz", timeout=2)
+                refused = False
+            except httpx.TransportError:
+                refused = True
+            assert refused
+            assert server.proc.poll() is None  # still draining
+            blocker.rollback()
+        thread.join(10)
+        assert result["resp"].status_code == 204, result["resp"].text
+        # uvicorn re-raises the signal it handled once it has shut down cleanly
+        assert server.proc.wait(10) in (0, -signal.SIGTERM)
+        assert "Waiting for connections to close" in server.log()
+        lines = [json.loads(line) for line in server.log().splitlines() if line.startswith("{")]
+    deleted = [x for x in lines if x.get("path") == f"/v1/schedules/{sid}"]
+    assert deleted and deleted[0]["trace_id"] == TRACE and deleted[0]["status"] == 204
+    assert all("trace_id" in x for x in lines if x.get("path"))
