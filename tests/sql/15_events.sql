@@ -3,7 +3,7 @@
 -- are validated, who may read, the tables are closed to login roles. Reading across
 -- transactions (resume, out-of-order commits, retention, NOTIFY) is in tests/test_events.py.
 BEGIN;
-SELECT plan(14);
+SELECT plan(18);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
@@ -38,6 +38,16 @@ SELECT throws_ok($$SELECT * FROM api.read_events(p_after => '9999999999999999999
 SELECT throws_ok($$SELECT * FROM api.read_events(p_limit => 0)$$, 'CL422', 'invalid limit',
                  'the page size is bounded');
 SELECT lives_ok($$SELECT * FROM api.read_events(p_after => '12-34')$$, 'a well-formed position is read');
+
+-- stream registrations (the outbox NOTIFYs only for watched tenants)
+SELECT pg_temp.as_role('a', '{viewer}');
+CREATE TEMP TABLE w AS SELECT api.watch_events() AS id;
+SELECT isnt((SELECT id FROM w), NULL, 'a stream registers and gets an id');
+SELECT is(api.watch_events((SELECT id FROM w)), (SELECT id FROM w), 'refreshing keeps the id');
+SELECT lives_ok($$SELECT api.unwatch_events((SELECT id FROM w))$$, 'a stream unregisters');
+SELECT pg_temp.as_role('a', '{}');
+SELECT throws_ok($$SELECT api.watch_events()$$, 'CL403', 'forbidden',
+                 'a member without a role cannot watch');
 
 -- who may read
 SELECT pg_temp.as_role('a', '{viewer}');
