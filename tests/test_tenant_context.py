@@ -116,6 +116,14 @@ def test_forged_context_as_owner_reads_and_writes_nothing(seeded: tuple[Database
 @pytest.mark.parametrize("bad_key,message", [
     ("not-a-key", "invalid API key"),
     ("ck_" + "0" * 64 + "_" + "A" * 43, "invalid API key"),
+    # the shape is checked by lengths, not bounded repeats: every near miss is malformed
+    ("ck_" + "a" * 63 + "_" + "A" * 44, "invalid API key"),
+    ("ck_" + "a" * 65 + "_" + "A" * 42, "invalid API key"),
+    ("ck_" + "a" * 64 + "_" + "A" * 42, "invalid API key"),
+    ("ck_" + "a" * 64 + "_" + "A" * 44, "invalid API key"),
+    ("ck_" + "A" * 64 + "_" + "A" * 43, "invalid API key"),
+    ("ck_" + "a" * 64 + "_" + "A" * 42 + "\n", "invalid API key"),
+    ("ck_" + "a" * 64 + "__" + "A" * 42, "invalid API key"),
 ])
 def test_bad_keys_are_refused(seeded: tuple[Database, dict[str, Tenant]], bad_key: str,
                               message: str) -> None:

@@ -17,26 +17,28 @@ SECURITY DEFINER
 SET search_path = ''
 AS $fn$
 DECLARE
+  -- no bounded repeats ({32}) in the pattern: PostgreSQL's regex engine expands them into
+  -- states, which cost about 0.1 ms per call; the lengths are checked instead
   v_m text[] := pg_catalog.regexp_match(
-    internal.require_size('p_api_key', p_api_key, 'name'), '^ck_([0-9a-f]{32})([0-9a-f]{32})_([A-Za-z0-9_-]{43})$');
+    internal.require_size('p_api_key', p_api_key, 'name'), '^ck_([0-9a-f]*)_([A-Za-z0-9_-]*)$');
   v_tenant uuid;
   v_key record;
   v_roles text[];
 BEGIN
-  IF v_m IS NULL THEN
+  IF v_m IS NULL OR pg_catalog.length(v_m[1]) <> 64 OR pg_catalog.length(v_m[2]) <> 43 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'invalid API key',
       DETAIL = 'the key is malformed',
       HINT = 'API keys look like ck_<64 hex>_<43 characters>; pass the whole key';
   END IF;
-  v_tenant := v_m[1]::uuid;
+  v_tenant := pg_catalog.substr(v_m[1], 1, 32)::uuid;
   PERFORM internal.set_context(v_tenant, NULL, '{system}');
   SELECT k.api_key_id, k.principal_id, k.secret_hash, k.scopes, k.expires_at, k.revoked_at,
          k.last_used_at, p.disabled_at
     INTO v_key
   FROM tenancy.api_keys AS k
   JOIN tenancy.principals AS p ON p.tenant_id = k.tenant_id AND p.principal_id = k.principal_id
-  WHERE k.tenant_id = v_tenant AND k.api_key_id = v_m[2]::uuid;
-  IF NOT FOUND OR v_key.secret_hash <> pg_catalog.sha256(pg_catalog.convert_to(v_m[3], 'UTF8')) THEN
+  WHERE k.tenant_id = v_tenant AND k.api_key_id = pg_catalog.substr(v_m[1], 33, 32)::uuid;
+  IF NOT FOUND OR v_key.secret_hash <> pg_catalog.sha256(pg_catalog.convert_to(v_m[2], 'UTF8')) THEN
     PERFORM internal.clear_context();
     RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'invalid API key',
       DETAIL = 'no such key, or the secret does not match',

@@ -56,7 +56,8 @@ BEGIN
   v_tenant := internal.current_tenant_id();
   v_principal := internal.current_principal_id();
   IF p_input_tokens IS NULL OR p_input_tokens < 0 OR p_max_output_tokens < 1
-     OR (p_request_hash IS NOT NULL AND p_request_hash !~ '^[0-9a-f]{64}$') THEN
+     OR (p_request_hash IS NOT NULL AND (p_request_hash !~ '^[0-9a-f]*$'
+                                        OR pg_catalog.length(p_request_hash) <> 64)) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid LLM call',
       DETAIL = 'input tokens >= 0, max output tokens >= 1, request hash 64 hex digits (sha256)',
       HINT = 'count the assembled input with the model family''s tokenizer';
@@ -260,7 +261,8 @@ BEGIN
   IF p_response IS NOT NULL AND p_request_hash IS NOT NULL AND v_ok_model IS NOT NULL THEN
     SELECT r.* INTO v_route FROM llm.routes AS r
     WHERE r.tenant_id = v_tenant AND r.task = v_res.task;
-    IF FOUND AND v_route.cache_ttl_seconds > 0 AND p_request_hash ~ '^[0-9a-f]{64}$' THEN
+    IF FOUND AND v_route.cache_ttl_seconds > 0 AND p_request_hash ~ '^[0-9a-f]*$'
+       AND pg_catalog.length(p_request_hash) = 64 THEN
       INSERT INTO llm.cache_entries AS c (tenant_id, cache_key, task, model, response,
                                           created_at, expires_at)
       VALUES (v_tenant, pg_catalog.sha256(pg_catalog.convert_to(

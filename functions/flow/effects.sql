@@ -59,7 +59,8 @@ DECLARE
   v_eff flow.effects;
 BEGIN
   PERFORM flow.check_position(v_run, p_position);
-  IF p_provider IS NULL OR p_provider !~ '^[a-z][a-z0-9_.:-]{0,99}$' THEN
+  IF p_provider IS NULL OR p_provider !~ '^[a-z][a-z0-9_.:-]*$'
+     OR pg_catalog.length(p_provider) > 100 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid provider',
       DETAIL = pg_catalog.format('%L is not a provider name', p_provider), HINT = 'e.g. twilio.sms';
   END IF;

@@ -146,7 +146,8 @@ IMMUTABLE
 SET search_path = ''
 AS $fn$
 BEGIN
-  IF p_flow_name IS NULL OR p_flow_name !~ '^[a-z][a-z0-9_.:-]{0,99}$' THEN
+  IF p_flow_name IS NULL OR p_flow_name !~ '^[a-z][a-z0-9_.:-]*$'
+     OR pg_catalog.length(p_flow_name) > 100 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid flow name',
       DETAIL = pg_catalog.format('%L is not a flow name', p_flow_name),
       HINT = 'lowercase letters, digits and _.:- , starting with a letter, e.g. order.fulfil';
@@ -168,7 +169,8 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid trace id',
       DETAIL = 'a trace id is 1 to 64 characters', HINT = 'a W3C trace id is 32 hex digits';
   END IF;
-  IF p_queue IS NULL OR p_queue !~ '^[a-z][a-z0-9_.-]{0,62}$' THEN
+  IF p_queue IS NULL OR p_queue !~ '^[a-z][a-z0-9_.-]*$'
+     OR pg_catalog.length(p_queue) > 63 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid queue',
       DETAIL = pg_catalog.format('%L is not a queue name', p_queue), HINT = 'e.g. flows';
   END IF;

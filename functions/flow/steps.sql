@@ -46,7 +46,8 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid step name',
       DETAIL = 'a step name is 1 to 200 characters', HINT = 'e.g. fetch-schedule';
   END IF;
-  IF p_input_hash IS NULL OR p_input_hash !~ '^[0-9a-f]{1,128}$' THEN
+  IF p_input_hash IS NULL OR p_input_hash !~ '^[0-9a-f]+$'
+     OR pg_catalog.length(p_input_hash) > 128 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid input hash',
       DETAIL = 'p_input_hash is the hex digest of the step''s input',
       HINT = 'sha256 of the canonical JSON of the arguments';

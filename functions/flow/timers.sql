@@ -146,7 +146,8 @@ DECLARE
 BEGIN
   PERFORM flow.check_position(v_run, p_position);
   PERFORM flow.check_wait(p_timeout_at, p_timeout_seconds, false);
-  IF p_signal IS NULL OR p_signal !~ '^[a-z][a-z0-9_.:-]{0,99}$' THEN
+  IF p_signal IS NULL OR p_signal !~ '^[a-z][a-z0-9_.:-]*$'
+     OR pg_catalog.length(p_signal) > 100 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid signal name',
       DETAIL = pg_catalog.format('%L is not a signal name', p_signal), HINT = 'e.g. approval';
   END IF;
@@ -199,7 +200,8 @@ DECLARE
   v_run flow.runs;
   v_ok boolean;
 BEGIN
-  IF p_name IS NULL OR p_name !~ '^[a-z][a-z0-9_.:-]{0,99}$' THEN
+  IF p_name IS NULL OR p_name !~ '^[a-z][a-z0-9_.:-]*$'
+     OR pg_catalog.length(p_name) > 100 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid signal name',
       DETAIL = pg_catalog.format('%L is not a signal name', p_name), HINT = 'e.g. approval';
   END IF;

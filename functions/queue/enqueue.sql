@@ -80,10 +80,10 @@ BEGIN
         THEN 'has an unknown field (allowed: queue, kind, payload, priority, run_at, '
              'unique_key, rate_key, max_attempts, trace_id)'
       WHEN pg_catalog.jsonb_typeof(s.e -> 'queue') IS DISTINCT FROM 'string'
-           OR NOT (s.e ->> 'queue') ~ '^[a-z][a-z0-9_.-]{0,62}$'
+           OR NOT (s.e ->> 'queue') ~ '^[a-z][a-z0-9_.-]*$' OR pg_catalog.length(s.e ->> 'queue') > 63
         THEN 'queue must be a name like "default" (lower case, digits, _ . -; up to 63)'
       WHEN pg_catalog.jsonb_typeof(s.e -> 'kind') IS DISTINCT FROM 'string'
-           OR NOT (s.e ->> 'kind') ~ '^[a-z][a-z0-9_.:-]{0,99}$'
+           OR NOT (s.e ->> 'kind') ~ '^[a-z][a-z0-9_.:-]*$' OR pg_catalog.length(s.e ->> 'kind') > 100
         THEN 'kind must be a name like "sms.send" (lower case, digits, _ . : -; up to 100)'
       WHEN s.e ? 'payload' AND pg_catalog.jsonb_typeof(s.e -> 'payload') <> 'object'
         THEN 'payload must be a JSON object'
