@@ -4,6 +4,7 @@ graceful shutdown drains in-flight requests and refuses new ones; JSON logs carr
 from __future__ import annotations
 
 import json
+import os
 import signal
 import threading
 import time
@@ -70,3 +71,37 @@ def test_graceful_shutdown_drains_in_flight_requests(
     deleted = [x for x in lines if x.get("path") == f"/v1/schedules/{sid}"]
     assert deleted and deleted[0]["trace_id"] == TRACE and deleted[0]["status"] == 204
     assert all("trace_id" in x for x in lines if x.get("path"))
+
+
+def _workers(pid: int) -> set[int]:
+    """The server's worker processes (its Python children; spawn's resource tracker is one
+    too, and holds no socket)."""
+    kids = open(f"/proc/{pid}/task/{pid}/children").read().split()
+    return {int(k) for k in kids
+            if "claw.http.server" not in open(f"/proc/{k}/cmdline").read().replace("\0", " ")
+            and "resource_tracker" not in open(f"/proc/{k}/cmdline").read()}
+
+
+def test_several_workers_share_the_socket_restart_and_drain(
+        seeded: tuple[Database, dict[str, Tenant]]) -> None:
+    db, tenants = seeded
+    h = bearer(tenants["a"])
+    with subprocess_server(db, CLAW_HTTP_WORKERS="2") as server:
+        wait_for(lambda: len(_workers(server.proc.pid)) == 2)
+        first = _workers(server.proc.pid)
+        for _ in range(20):  # a fresh connection each: the kernel spreads them
+            assert httpx.get(server.url + "/v1/whoami", headers=h).status_code == 200
+        # a worker that dies is replaced; the server keeps answering meanwhile
+        victim = min(first)
+        os.kill(victim, signal.SIGKILL)
+        wait_for(lambda: len(_workers(server.proc.pid)) == 2
+                 and victim not in _workers(server.proc.pid), timeout=20)
+        for _ in range(5):
+            assert httpx.get(server.url + "/v1/whoami", headers=h).status_code == 200
+        assert "server worker exited; starting another" in server.log()
+        workers = _workers(server.proc.pid)
+        server.proc.send_signal(signal.SIGTERM)
+        assert server.proc.wait(20) == 0
+        for pid in workers:  # every worker drained and exited
+            assert not os.path.exists(f"/proc/{pid}") or \
+                open(f"/proc/{pid}/stat").read().split()[2] == "Z"

@@ -50,6 +50,7 @@ class HttpSettings:
     service_name: str = "claw"
     log_level: str = "info"
     access_log: bool = True
+    workers: int = 1                  # server processes sharing the listening socket
 
 
 def from_env(database_url: str | None = None, auditor_url: str | None = None) -> HttpSettings:
@@ -81,4 +82,5 @@ def from_env(database_url: str | None = None, auditor_url: str | None = None) ->
         service_name=os.environ.get("OTEL_SERVICE_NAME", "claw"),
         log_level=os.environ.get("CLAW_LOG_LEVEL", "info").lower(),
         access_log=os.environ.get("CLAW_HTTP_ACCESS_LOG", "on").lower() not in ("0", "off", "false"),
+        workers=_int("CLAW_HTTP_WORKERS", 1, 1),
     )

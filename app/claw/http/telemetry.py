@@ -3,7 +3,10 @@
 A span per request (the FastAPI instrumentation: W3C `traceparent` accepted, a new trace
 otherwise) and per database call (the psycopg instrumentation). Spans are always made, so
 every request has a trace id for its logs, its problem documents and the rows it writes
-(`claw.trace_id`); they leave the process only when an OTLP endpoint is configured.
+(`claw.trace_id`); they leave the process only when an OTLP endpoint is configured. Without
+one nothing would read them, so they are made non-recording (the sampler drops them: the
+trace and span ids still exist and propagate, no attributes or events are collected), which
+took about 0.8 ms of CPU off every request (bench/http_bench.py).
 """
 
 from __future__ import annotations
@@ -18,9 +21,30 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanProcessor
+from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 
 _provider: TracerProvider | None = None
 _psycopg_instrumented = False
+
+
+class _RecordWhenRead(Sampler):
+    """Record spans only once something reads them (an exporter or a processor a test
+    attaches); before that every span is non-recording but keeps its ids."""
+
+    def __init__(self) -> None:
+        self.read = False
+
+    def should_sample(self, parent_context: Any, trace_id: int, name: str, kind: Any = None,
+                      attributes: Any = None, links: Any = None,
+                      trace_state: Any = None) -> SamplingResult:
+        return SamplingResult(Decision.RECORD_AND_SAMPLE if self.read else Decision.DROP,
+                              attributes if self.read else None, trace_state)
+
+    def get_description(self) -> str:
+        return "RecordWhenRead"
+
+
+_sampler = _RecordWhenRead()
 
 
 def _stamp_trace_ids() -> None:
@@ -43,8 +67,10 @@ def setup_tracing(service_name: str, otlp_endpoint: str | None) -> TracerProvide
     global _provider, _psycopg_instrumented
     if _provider is None:
         _stamp_trace_ids()
-        provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+        provider = TracerProvider(resource=Resource.create({"service.name": service_name}),
+                                  sampler=_sampler)
         if otlp_endpoint:
+            _sampler.read = True
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
             endpoint = otlp_endpoint.rstrip("/")
@@ -67,6 +93,7 @@ def add_span_processor(processor: SpanProcessor) -> None:
     """Tests attach an in-memory exporter here."""
     assert _provider is not None, "setup_tracing first"
     _provider.add_span_processor(processor)
+    _sampler.read = True
 
 
 def current_trace_id() -> str | None:
