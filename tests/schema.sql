@@ -132,7 +132,7 @@ COMMENT ON EXTENSION vector IS 'vector data type and ivfflat and hnsw access met
 
 CREATE FUNCTION admin.chain_status(p_reason text) RETURNS TABLE(tenant_id uuid, slug text, events bigint, ok boolean, first_bad_seq bigint, problem text)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   -- verify first, so the operator.read events appended below are not part of the verdict
@@ -158,7 +158,7 @@ COMMENT ON FUNCTION admin.chain_status(p_reason text) IS 'Operators: every tenan
 
 CREATE FUNCTION admin.list_members(p_tenant_id uuid, p_reason text) RETURNS TABLE(principal_id uuid, kind text, handle text, display_name text, roles text[], active_keys bigint, revoked_keys bigint, expired_keys bigint, last_key_use timestamp with time zone, disabled_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM tenancy.tenants AS t WHERE t.tenant_id = p_tenant_id) THEN
@@ -199,7 +199,7 @@ COMMENT ON FUNCTION admin.list_members(p_tenant_id uuid, p_reason text) IS 'Oper
 
 CREATE FUNCTION admin.list_object_types(p_tenant_id uuid, p_reason text) RETURNS TABLE(name text, version integer, properties bigint, live_objects bigint, deleted_objects bigint, updated_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM tenancy.tenants AS t WHERE t.tenant_id = p_tenant_id) THEN
@@ -237,7 +237,7 @@ COMMENT ON FUNCTION admin.list_object_types(p_tenant_id uuid, p_reason text) IS 
 
 CREATE FUNCTION admin.list_tenants(p_reason text) RETURNS TABLE(tenant_id uuid, slug text, name text, principals bigint, active_keys bigint, audit_events bigint, created_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM admin.record_read(t.tenant_id, 'admin.list_tenants', p_reason)
@@ -267,7 +267,7 @@ COMMENT ON FUNCTION admin.list_tenants(p_reason text) IS 'Operators: every tenan
 
 CREATE FUNCTION admin.record_read(p_tenant_id uuid, p_what text, p_reason text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   IF p_reason IS NULL OR length(btrim(p_reason)) < 3 THEN
@@ -290,7 +290,7 @@ ALTER FUNCTION admin.record_read(p_tenant_id uuid, p_what text, p_reason text) O
 
 CREATE FUNCTION api.accept_llm_eval_run(p_eval_run_id uuid) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_role('{owner,admin}', 'llm:admin', 'accepting an eval run');
@@ -319,7 +319,7 @@ COMMENT ON FUNCTION api.accept_llm_eval_run(p_eval_run_id uuid) IS 'Accept an ev
 
 CREATE FUNCTION api.act_as_job(p_job_id uuid, p_lease_token uuid) RETURNS uuid
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT queue.lease_context(p_job_id, p_lease_token) $$;
 
 ALTER FUNCTION api.act_as_job(p_job_id uuid, p_lease_token uuid) OWNER TO claw_owner;
@@ -336,7 +336,7 @@ COMMENT ON FUNCTION api.act_as_job(p_job_id uuid, p_lease_token uuid) IS 'Worker
 
 CREATE FUNCTION api.authenticate(p_api_key text) RETURNS TABLE(tenant_id uuid, principal_id uuid, roles text[], scopes text[])
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   -- no bounded repeats ({32}) in the pattern: PostgreSQL's regex engine expands them into
@@ -412,7 +412,7 @@ COMMENT ON FUNCTION api.authenticate(p_api_key text) IS 'Verify an API key and s
 
 CREATE FUNCTION api.authenticate_jwt(p_token text) RETURNS TABLE(tenant_id uuid, principal_id uuid, roles text[], scopes text[])
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_parts text[];
@@ -578,7 +578,7 @@ COMMENT ON FUNCTION api.authenticate_jwt(p_token text) IS 'Verify an RS256 JWT (
 
 CREATE FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb DEFAULT '{}'::jsonb) RETURNS TABLE(idempotency_key text, status text, sends integer, response jsonb)
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT * FROM flow.begin_effect(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), internal.require_size('p_provider', p_provider, 'name'), internal.require_size('p_request', p_request, 'json')) $$;
 
 ALTER FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb) OWNER TO claw_owner;
@@ -595,7 +595,7 @@ COMMENT ON FUNCTION api.begin_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_
 
 CREATE FUNCTION api.begin_idempotent_request(p_key text, p_method text, p_path text, p_request_sha256 text) RETURNS TABLE(replay boolean, status integer, headers jsonb, body text)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_ctx record;
@@ -665,7 +665,7 @@ COMMENT ON FUNCTION api.begin_idempotent_request(p_key text, p_method text, p_pa
 
 CREATE FUNCTION api.begin_llm_call(p_task text, p_input_tokens integer, p_max_output_tokens integer DEFAULT NULL::integer, p_request_hash text DEFAULT NULL::text, p_flow_run_id uuid DEFAULT NULL::uuid, p_flow_step integer DEFAULT NULL::integer, p_trace_id text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_tenant uuid;
@@ -782,7 +782,7 @@ COMMENT ON FUNCTION api.begin_llm_call(p_task text, p_input_tokens integer, p_ma
 
 CREATE FUNCTION api.cancel_flow_run(p_run_id uuid) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator}', 'flow:write', 'cancelling a flow');
@@ -804,7 +804,7 @@ COMMENT ON FUNCTION api.cancel_flow_run(p_run_id uuid) IS 'Cancel a flow run: at
 
 CREATE FUNCTION api.cancel_job(p_job_id uuid) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_job queue.jobs;
@@ -836,7 +836,7 @@ COMMENT ON FUNCTION api.cancel_job(p_job_id uuid) IS 'Cancel a job of this tenan
 
 CREATE FUNCTION api.check_permission(p_object text, p_relation text, p_subject text DEFAULT NULL::text, p_consistency_token text DEFAULT NULL::text) RETURNS TABLE(allowed boolean, explanation jsonb, consistency_token text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_ctx record;
@@ -871,7 +871,7 @@ COMMENT ON FUNCTION api.check_permission(p_object text, p_relation text, p_subje
 
 CREATE FUNCTION api.claim_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) RETURNS TABLE(action text, status text, flow_name text, flow_version integer, input jsonb, trace_id text, next_position integer, step_attempts integer, dispatches integer, steps jsonb)
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT * FROM flow.claim(p_run_id, p_job_id, p_lease_token) $$;
 
 ALTER FUNCTION api.claim_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) OWNER TO claw_owner;
@@ -888,7 +888,7 @@ COMMENT ON FUNCTION api.claim_flow_run(p_run_id uuid, p_job_id uuid, p_lease_tok
 
 CREATE FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer DEFAULT 100, p_lease_seconds integer DEFAULT 30) RETURNS TABLE(job_id uuid, tenant_id uuid, queue text, kind text, payload jsonb, priority smallint, attempt integer, max_attempts integer, lease_token uuid, lease_expires_at timestamp with time zone, trace_id text, enqueued_at timestamp with time zone)
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT * FROM queue.claim_jobs(internal.require_size('p_queue', p_queue, 'name'), internal.require_size('p_worker', p_worker, 'name'), p_limit, p_lease_seconds) $$;
 
 ALTER FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer) OWNER TO claw_owner;
@@ -905,7 +905,7 @@ COMMENT ON FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer,
 
 CREATE FUNCTION api.complete_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_output jsonb DEFAULT NULL::jsonb) RETURNS text
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT flow.complete(p_run_id, p_job_id, p_lease_token, internal.require_size('p_output', p_output, 'json')) $$;
 
 ALTER FUNCTION api.complete_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_output jsonb) OWNER TO claw_owner;
@@ -922,7 +922,7 @@ COMMENT ON FUNCTION api.complete_flow_run(p_run_id uuid, p_job_id uuid, p_lease_
 
 CREATE FUNCTION api.complete_jobs(p_job_ids uuid[], p_lease_token uuid) RETURNS integer
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT queue.complete_jobs(p_job_ids, p_lease_token) $$;
 
 ALTER FUNCTION api.complete_jobs(p_job_ids uuid[], p_lease_token uuid) OWNER TO claw_owner;
@@ -939,7 +939,7 @@ COMMENT ON FUNCTION api.complete_jobs(p_job_ids uuid[], p_lease_token uuid) IS '
 
 CREATE FUNCTION api.create_api_key(p_name text, p_principal_id uuid DEFAULT NULL::uuid, p_scopes text[] DEFAULT '{*}'::text[], p_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, OUT api_key_id uuid, OUT api_key text) RETURNS record
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_principal uuid := coalesce(p_principal_id, internal.current_principal_id());
@@ -976,7 +976,7 @@ COMMENT ON FUNCTION api.create_api_key(p_name text, p_principal_id uuid, p_scope
 
 CREATE FUNCTION api.create_link(p_link_type text, p_from_object_id uuid, p_to_object_id uuid) RETURNS uuid
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_size('p_link_type', p_link_type, 'name');
@@ -1001,7 +1001,7 @@ COMMENT ON FUNCTION api.create_link(p_link_type text, p_from_object_id uuid, p_t
 
 CREATE FUNCTION api.create_object(p_type text, p_properties jsonb) RETURNS TABLE(object_id uuid, version integer)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_type ontology.object_types;
@@ -1032,7 +1032,7 @@ COMMENT ON FUNCTION api.create_object(p_type text, p_properties jsonb) IS 'Creat
 
 CREATE FUNCTION api.create_principal(p_kind text, p_handle text, p_display_name text, p_roles text[] DEFAULT '{}'::text[]) RETURNS uuid
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_id uuid := pg_catalog.uuidv7();
@@ -1066,7 +1066,7 @@ COMMENT ON FUNCTION api.create_principal(p_kind text, p_handle text, p_display_n
 
 CREATE FUNCTION api.create_schedule(p_name text, p_cron text, p_time_zone text, p_queue text, p_kind text, p_payload jsonb DEFAULT '{}'::jsonb, p_catch_up boolean DEFAULT false) RETURNS TABLE(schedule_id uuid, next_fire_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_next timestamptz;
@@ -1119,7 +1119,7 @@ COMMENT ON FUNCTION api.create_schedule(p_name text, p_cron text, p_time_zone te
 
 CREATE FUNCTION api.current_event_position() RETURNS text
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'events:read',
@@ -1143,7 +1143,7 @@ COMMENT ON FUNCTION api.current_event_position() IS 'The event position of now: 
 
 CREATE FUNCTION api.define_authz_model(p_model jsonb, p_expected_version integer DEFAULT NULL::integer) RETURNS TABLE(version integer, consistency_token text)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_size('p_model', p_model, 'json');
@@ -1169,7 +1169,7 @@ COMMENT ON FUNCTION api.define_authz_model(p_model jsonb, p_expected_version int
 
 CREATE FUNCTION api.define_link_type(p_name text, p_from_type text, p_to_type text, p_cardinality text, p_description text DEFAULT NULL::text) RETURNS uuid
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_from ontology.object_types;
@@ -1235,7 +1235,7 @@ COMMENT ON FUNCTION api.define_link_type(p_name text, p_from_type text, p_to_typ
 
 CREATE FUNCTION api.define_object_type(p_name text, p_properties jsonb, p_description text DEFAULT NULL::text, p_expected_version integer DEFAULT NULL::integer) RETURNS TABLE(type_id uuid, version integer, changed boolean)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_size('p_name', p_name, 'name'),
@@ -1262,7 +1262,7 @@ COMMENT ON FUNCTION api.define_object_type(p_name text, p_properties jsonb, p_de
 
 CREATE FUNCTION api.define_tool(p_name text, p_description text, p_input_schema jsonb, p_side_effect text, p_blast_radius text DEFAULT 'single_object'::text, p_max_objects integer DEFAULT NULL::integer, p_reversible boolean DEFAULT true, p_expected_version integer DEFAULT NULL::integer) RETURNS TABLE(tool_id uuid, version integer, changed boolean)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_tenant uuid;
@@ -1354,7 +1354,7 @@ COMMENT ON FUNCTION api.define_tool(p_name text, p_description text, p_input_sch
 
 CREATE FUNCTION api.delete_document(p_document_id uuid) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'ontology:write',
@@ -1382,7 +1382,7 @@ COMMENT ON FUNCTION api.delete_document(p_document_id uuid) IS 'Remove a searcha
 
 CREATE FUNCTION api.delete_link(p_link_id uuid) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'ontology:write',
@@ -1413,7 +1413,7 @@ COMMENT ON FUNCTION api.delete_link(p_link_id uuid) IS 'Delete (soft) a live lin
 
 CREATE FUNCTION api.delete_object(p_object_id uuid, p_expected_version integer) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v ontology.objects;
@@ -1465,7 +1465,7 @@ COMMENT ON FUNCTION api.delete_object(p_object_id uuid, p_expected_version integ
 
 CREATE FUNCTION api.delete_schedule(p_schedule_id uuid) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'deleting a schedule');
@@ -1493,7 +1493,7 @@ COMMENT ON FUNCTION api.delete_schedule(p_schedule_id uuid) IS 'Delete a schedul
 
 CREATE FUNCTION api.describe_authz_model() RETURNS TABLE(version integer, definition jsonb, sha256 text, created_by uuid, created_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
@@ -1520,7 +1520,7 @@ COMMENT ON FUNCTION api.describe_authz_model() IS 'The tenant''s current authori
 
 CREATE FUNCTION api.describe_object_type(p_name text) RETURNS TABLE(type_id uuid, version integer, definition jsonb, updated_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v ontology.object_types;
@@ -1548,7 +1548,7 @@ COMMENT ON FUNCTION api.describe_object_type(p_name text) IS 'The current defini
 
 CREATE FUNCTION api.enqueue_job(p_queue text, p_kind text, p_payload jsonb DEFAULT '{}'::jsonb, p_priority integer DEFAULT 0, p_run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_unique_key text DEFAULT NULL::text, p_rate_key text DEFAULT NULL::text, p_max_attempts integer DEFAULT 5) RETURNS TABLE(job_id uuid, deduplicated boolean)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_size('p_queue', p_queue, 'name'),
@@ -1578,7 +1578,7 @@ COMMENT ON FUNCTION api.enqueue_job(p_queue text, p_kind text, p_payload jsonb, 
 
 CREATE FUNCTION api.enqueue_jobs(p_jobs jsonb) RETURNS TABLE(job_id uuid, deduplicated boolean)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'queue:write', 'enqueueing jobs');
@@ -1602,7 +1602,7 @@ COMMENT ON FUNCTION api.enqueue_jobs(p_jobs jsonb) IS 'Enqueue a batch of jobs (
 
 CREATE FUNCTION api.expire_llm_reservations(p_limit integer DEFAULT 100) RETURNS integer
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT llm.expire_reservations(p_limit) $$;
 
 ALTER FUNCTION api.expire_llm_reservations(p_limit integer) OWNER TO claw_owner;
@@ -1619,7 +1619,7 @@ COMMENT ON FUNCTION api.expire_llm_reservations(p_limit integer) IS 'Worker: exp
 
 CREATE FUNCTION api.explain_permission(p_object text, p_relation text, p_subject text DEFAULT NULL::text, p_consistency_token text DEFAULT NULL::text) RETURNS TABLE(step integer, line text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_ctx record;
@@ -1654,7 +1654,7 @@ COMMENT ON FUNCTION api.explain_permission(p_object text, p_relation text, p_sub
 
 CREATE FUNCTION api.fail_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_error jsonb) RETURNS text
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT flow.fail(p_run_id, p_job_id, p_lease_token, internal.require_size('p_error', p_error, 'json')) $$;
 
 ALTER FUNCTION api.fail_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_error jsonb) OWNER TO claw_owner;
@@ -1671,7 +1671,7 @@ COMMENT ON FUNCTION api.fail_flow_run(p_run_id uuid, p_job_id uuid, p_lease_toke
 
 CREATE FUNCTION api.fail_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_error text, p_max_attempts integer DEFAULT 3, p_backoff_seconds double precision DEFAULT 1, p_backoff_max_seconds double precision DEFAULT 3600, p_retry boolean DEFAULT true) RETURNS TABLE(status text, retry_at timestamp with time zone, attempts integer)
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT * FROM flow.fail_step(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), internal.require_size('p_error', p_error, 'text'), p_max_attempts, p_backoff_seconds, p_backoff_max_seconds, p_retry) $$;
 
 ALTER FUNCTION api.fail_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_error text, p_max_attempts integer, p_backoff_seconds double precision, p_backoff_max_seconds double precision, p_retry boolean) OWNER TO claw_owner;
@@ -1688,7 +1688,7 @@ COMMENT ON FUNCTION api.fail_flow_step(p_run_id uuid, p_job_id uuid, p_lease_tok
 
 CREATE FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean DEFAULT true, p_retry_in_seconds integer DEFAULT NULL::integer) RETURNS TABLE(state text, run_at timestamp with time zone, attempts integer)
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT * FROM queue.fail_job(p_job_id, p_lease_token, internal.require_size('p_error', p_error, 'text'), p_retry, p_retry_in_seconds) $$;
 
 ALTER FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer) OWNER TO claw_owner;
@@ -1705,7 +1705,7 @@ COMMENT ON FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text
 
 CREATE FUNCTION api.finish_idempotent_request(p_key text, p_status integer, p_headers jsonb, p_body text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_ctx record;
@@ -1761,7 +1761,7 @@ COMMENT ON FUNCTION api.finish_idempotent_request(p_key text, p_status integer, 
 
 CREATE FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb DEFAULT NULL::jsonb, p_request_hash text DEFAULT NULL::text, p_context jsonb DEFAULT NULL::jsonb, p_trace_id text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_tenant uuid;
@@ -1892,7 +1892,7 @@ COMMENT ON FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb,
 
 CREATE FUNCTION api.flow_cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) RETURNS boolean
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT flow.cancel_requested(p_run_id, p_job_id, p_lease_token) $$;
 
 ALTER FUNCTION api.flow_cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) OWNER TO claw_owner;
@@ -1909,7 +1909,7 @@ COMMENT ON FUNCTION api.flow_cancel_requested(p_run_id uuid, p_job_id uuid, p_le
 
 CREATE FUNCTION api.fork_flow_run(p_run_id uuid, p_from_position integer) RETURNS uuid
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator}', 'flow:write', 'forking a flow');
@@ -1931,7 +1931,7 @@ COMMENT ON FUNCTION api.fork_flow_run(p_run_id uuid, p_from_position integer) IS
 
 CREATE FUNCTION api.get_flow_run(p_run_id uuid) RETURNS TABLE(run_id uuid, flow_name text, flow_version integer, status text, input jsonb, output jsonb, error jsonb, idempotency_key text, parent_run_id uuid, forked_from_run_id uuid, trace_id text, next_position integer, wake_at timestamp with time zone, wait_signal text, wait_child_run_id uuid, cancel_requested_at timestamp with time zone, dispatches integer, created_at timestamp with time zone, started_at timestamp with time zone, finished_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'flow:read',
@@ -1965,7 +1965,7 @@ COMMENT ON FUNCTION api.get_flow_run(p_run_id uuid) IS 'One flow run of this ten
 
 CREATE FUNCTION api.get_job(p_job_id uuid) RETURNS TABLE(job_id uuid, queue text, kind text, state text, payload jsonb, priority smallint, attempts integer, max_attempts integer, run_at timestamp with time zone, unique_key text, errors jsonb, trace_id text, enqueued_at timestamp with time zone, started_at timestamp with time zone, finished_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'queue:read',
@@ -2003,7 +2003,7 @@ COMMENT ON FUNCTION api.get_job(p_job_id uuid) IS 'One job of this tenant: state
 
 CREATE FUNCTION api.get_object(p_object_id uuid) RETURNS TABLE(object_id uuid, type text, version integer, properties jsonb, created_by uuid, updated_by uuid, created_at timestamp with time zone, updated_at timestamp with time zone, deleted_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
@@ -2036,7 +2036,7 @@ COMMENT ON FUNCTION api.get_object(p_object_id uuid) IS 'One object: type, versi
 
 CREATE FUNCTION api.get_schema_version() RETURNS TABLE(migration_id text, applied_migrations integer, applied_at timestamp with time zone)
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT (SELECT m.migration_id FROM claw_migrations._yoyo_migration AS m
           ORDER BY m.migration_id DESC LIMIT 1),
@@ -2058,7 +2058,7 @@ COMMENT ON FUNCTION api.get_schema_version() IS 'The newest applied migration id
 
 CREATE FUNCTION api.grant_role(p_principal_id uuid, p_role text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_size('p_role', p_role, 'name');
@@ -2086,7 +2086,7 @@ COMMENT ON FUNCTION api.grant_role(p_principal_id uuid, p_role text) IS 'Grant a
 
 CREATE FUNCTION api.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_seconds integer DEFAULT 30) RETURNS TABLE(job_id uuid, lease_expires_at timestamp with time zone)
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT * FROM queue.heartbeat_jobs(p_job_ids, p_lease_token, p_lease_seconds) $$;
 
 ALTER FUNCTION api.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_seconds integer) OWNER TO claw_owner;
@@ -2103,7 +2103,7 @@ COMMENT ON FUNCTION api.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_l
 
 CREATE FUNCTION api.link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_size('p_subject', p_subject, 'name');
@@ -2144,7 +2144,7 @@ COMMENT ON FUNCTION api.link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p
 
 CREATE FUNCTION api.list_api_keys(p_limit integer DEFAULT 100, p_cursor text DEFAULT NULL::text) RETURNS TABLE(api_key_id uuid, principal_id uuid, name text, prefix text, scopes text[], status text, expires_at timestamp with time zone, revoked_at timestamp with time zone, last_used_at timestamp with time zone, created_at timestamp with time zone, cursor text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_after jsonb;
@@ -2183,7 +2183,7 @@ COMMENT ON FUNCTION api.list_api_keys(p_limit integer, p_cursor text) IS 'API ke
 
 CREATE FUNCTION api.list_error_codes() RETURNS TABLE(sqlstate text, name text, http_status integer, meaning text)
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT e.sqlstate, e.name, e.http_status, e.meaning
   FROM internal.error_codes AS e
@@ -2204,7 +2204,7 @@ COMMENT ON FUNCTION api.list_error_codes() IS 'The CL error registry: sqlstate, 
 
 CREATE FUNCTION api.list_flow_effects(p_run_id uuid DEFAULT NULL::uuid, p_status text DEFAULT NULL::text, p_limit integer DEFAULT 100) RETURNS TABLE(run_id uuid, "position" integer, provider text, idempotency_key text, status text, request jsonb, response jsonb, sends integer, note text, created_at timestamp with time zone, sent_at timestamp with time zone, settled_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_size('p_status', p_status, 'name');
@@ -2246,7 +2246,7 @@ COMMENT ON FUNCTION api.list_flow_effects(p_run_id uuid, p_status text, p_limit 
 
 CREATE FUNCTION api.list_flow_runs(p_status text DEFAULT NULL::text, p_flow_name text DEFAULT NULL::text, p_limit integer DEFAULT 100) RETURNS TABLE(run_id uuid, flow_name text, flow_version integer, status text, next_position integer, parent_run_id uuid, trace_id text, error jsonb, created_at timestamp with time zone, finished_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_size('p_status', p_status, 'name'),
@@ -2290,7 +2290,7 @@ COMMENT ON FUNCTION api.list_flow_runs(p_status text, p_flow_name text, p_limit 
 
 CREATE FUNCTION api.list_flow_steps(p_run_id uuid) RETURNS TABLE("position" integer, name text, kind text, status text, input_hash text, output jsonb, error text, attempts integer, started_at timestamp with time zone, finished_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'flow:read',
@@ -2324,7 +2324,7 @@ COMMENT ON FUNCTION api.list_flow_steps(p_run_id uuid) IS 'The recorded steps (c
 
 CREATE FUNCTION api.list_jobs(p_state text DEFAULT NULL::text, p_queue text DEFAULT NULL::text, p_limit integer DEFAULT 100, p_cursor text DEFAULT NULL::text) RETURNS TABLE(job_id uuid, queue text, kind text, state text, attempts integer, max_attempts integer, run_at timestamp with time zone, last_error text, enqueued_at timestamp with time zone, cursor text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_filters jsonb := pg_catalog.jsonb_build_object('state', p_state, 'queue', p_queue);
@@ -2371,7 +2371,7 @@ COMMENT ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer, p
 
 CREATE FUNCTION api.list_jwt_issuers() RETURNS TABLE(jwt_issuer_id uuid, issuer text, audience text, max_skew_seconds integer, jwks_url text, kids text[], subjects bigint, created_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_role('{owner,admin}', 'members:read', 'listing JWT issuers');
@@ -2401,7 +2401,7 @@ COMMENT ON FUNCTION api.list_jwt_issuers() IS 'Owner/admin: the identity provide
 
 CREATE FUNCTION api.list_link_types() RETURNS TABLE(link_type_id uuid, name text, from_type text, to_type text, cardinality text, description text, live_links bigint)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
@@ -2433,7 +2433,7 @@ COMMENT ON FUNCTION api.list_link_types() IS 'This tenant''s link types: ends, c
 
 CREATE FUNCTION api.list_links(p_object_id uuid, p_link_type text DEFAULT NULL::text) RETURNS TABLE(link_id uuid, link_type text, direction text, from_object_id uuid, to_object_id uuid, other_object_id uuid, created_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_tenant uuid := internal.current_tenant_id();
@@ -2478,7 +2478,7 @@ COMMENT ON FUNCTION api.list_links(p_object_id uuid, p_link_type text) IS 'The l
 
 CREATE FUNCTION api.list_llm_budgets() RETURNS TABLE(budget_id uuid, scope text, principal_id uuid, task text, period text, limit_usd numeric, window_start date, starts_at timestamp with time zone, ends_at timestamp with time zone, spent_usd numeric, reserved_usd numeric, remaining_usd numeric)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_tenant uuid;
@@ -2513,7 +2513,7 @@ COMMENT ON FUNCTION api.list_llm_budgets() IS 'The tenant''s LLM budgets with th
 
 CREATE FUNCTION api.list_llm_calls(p_task text DEFAULT NULL::text, p_limit integer DEFAULT 100) RETURNS TABLE(call_id uuid, reservation_id uuid, attempt integer, occurred_at timestamp with time zone, principal_id uuid, task text, flow_run_id uuid, flow_step integer, provider text, model text, route_position integer, input_tokens integer, output_tokens integer, cached_tokens integer, cost_usd numeric, price_valid_from timestamp with time zone, latency_ms integer, outcome text, http_status integer, error text, trace_id text, context jsonb)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_size('p_task', p_task, 'name');
@@ -2546,7 +2546,7 @@ COMMENT ON FUNCTION api.list_llm_calls(p_task text, p_limit integer) IS 'The ten
 
 CREATE FUNCTION api.list_llm_eval_runs(p_suite text DEFAULT NULL::text) RETURNS TABLE(eval_run_id uuid, suite text, task text, cases integer, passed integer, score numeric, baseline_score numeric, regressed boolean, cost_usd numeric, accepted_at timestamp with time zone, created_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_size('p_suite', p_suite, 'name');
@@ -2575,7 +2575,7 @@ COMMENT ON FUNCTION api.list_llm_eval_runs(p_suite text) IS 'Eval runs of a suit
 
 CREATE FUNCTION api.list_llm_models() RETURNS TABLE(model text, provider text, tokenizer text, context_window integer, max_output_tokens integer, input_usd_per_mtok numeric, cached_input_usd_per_mtok numeric, output_usd_per_mtok numeric, price_valid_from timestamp with time zone, breaker text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'llm:read',
@@ -2605,7 +2605,7 @@ COMMENT ON FUNCTION api.list_llm_models() IS 'The LLM model catalogue: provider,
 
 CREATE FUNCTION api.list_llm_routes() RETURNS TABLE(task text, models text[], fallback_on text[], max_attempts integer, backoff_ms integer, timeout_ms integer, max_output_tokens integer, cache_ttl_seconds integer, output_schema jsonb, max_repairs integer, version integer, updated_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'llm:read',
@@ -2631,7 +2631,7 @@ COMMENT ON FUNCTION api.list_llm_routes() IS 'The tenant''s LLM routes, one per 
 
 CREATE FUNCTION api.list_object_tuples(p_object text) RETURNS TABLE(tuple text, expires_at timestamp with time zone, expired boolean, revision bigint, created_by uuid, created_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_o record;
@@ -2667,7 +2667,7 @@ COMMENT ON FUNCTION api.list_object_tuples(p_object text) IS 'The relationship t
 
 CREATE FUNCTION api.list_object_types() RETURNS TABLE(type_id uuid, name text, description text, version integer, properties integer, live_objects bigint, updated_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
@@ -2699,7 +2699,7 @@ COMMENT ON FUNCTION api.list_object_types() IS 'This tenant''s object types with
 
 CREATE FUNCTION api.list_objects_by_type(p_type text, p_limit integer DEFAULT 100, p_after uuid DEFAULT NULL::uuid, p_include_deleted boolean DEFAULT false) RETURNS TABLE(object_id uuid, version integer, properties jsonb, created_at timestamp with time zone, updated_at timestamp with time zone, deleted_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_type ontology.object_types;
@@ -2734,7 +2734,7 @@ COMMENT ON FUNCTION api.list_objects_by_type(p_type text, p_limit integer, p_aft
 
 CREATE FUNCTION api.list_permitted_objects(p_object_type text, p_relation text, p_subject text DEFAULT NULL::text, p_limit integer DEFAULT 1000, p_consistency_token text DEFAULT NULL::text) RETURNS TABLE(object text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_ctx record;
@@ -2770,7 +2770,7 @@ COMMENT ON FUNCTION api.list_permitted_objects(p_object_type text, p_relation te
 
 CREATE FUNCTION api.list_permitted_subjects(p_object text, p_relation text, p_subject_type text, p_limit integer DEFAULT 1000, p_consistency_token text DEFAULT NULL::text) RETURNS TABLE(subject text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_size('p_object', p_object, 'name'),
@@ -2801,7 +2801,7 @@ COMMENT ON FUNCTION api.list_permitted_subjects(p_object text, p_relation text, 
 
 CREATE FUNCTION api.list_principals(p_limit integer DEFAULT 100, p_cursor text DEFAULT NULL::text) RETURNS TABLE(principal_id uuid, kind text, handle text, display_name text, roles text[], disabled_at timestamp with time zone, created_at timestamp with time zone, cursor text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_after jsonb;
@@ -2841,7 +2841,7 @@ COMMENT ON FUNCTION api.list_principals(p_limit integer, p_cursor text) IS 'The 
 
 CREATE FUNCTION api.list_schedules(p_limit integer DEFAULT 100, p_cursor text DEFAULT NULL::text) RETURNS TABLE(schedule_id uuid, name text, cron text, time_zone text, queue text, kind text, catch_up boolean, paused boolean, next_fire_at timestamp with time zone, last_fired_at timestamp with time zone, cursor text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_after jsonb;
@@ -2877,7 +2877,7 @@ COMMENT ON FUNCTION api.list_schedules(p_limit integer, p_cursor text) IS 'This 
 
 CREATE FUNCTION api.list_tools(p_side_effect text DEFAULT NULL::text) RETURNS TABLE(tool_id uuid, name text, description text, input_schema jsonb, side_effect text, blast_radius text, max_objects integer, reversible boolean, enabled boolean, version integer, updated_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_size('p_side_effect', p_side_effect, 'name');
@@ -2912,7 +2912,7 @@ COMMENT ON FUNCTION api.list_tools(p_side_effect text) IS 'This tenant''s tool c
 
 CREATE FUNCTION api.list_type_versions(p_name text) RETURNS TABLE(version integer, definition jsonb, changed_by uuid, changed_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v ontology.object_types;
@@ -2943,7 +2943,7 @@ COMMENT ON FUNCTION api.list_type_versions(p_name text) IS 'The history of an ob
 
 CREATE FUNCTION api.llm_usage(p_from date, p_to date) RETURNS TABLE(day date, task text, model text, calls bigint, failed bigint, cache_hits bigint, input_tokens bigint, output_tokens bigint, cached_tokens bigint, cost_usd numeric)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_tenant uuid;
@@ -2987,7 +2987,7 @@ COMMENT ON FUNCTION api.llm_usage(p_from date, p_to date) IS 'The tenant''s LLM 
 
 CREATE FUNCTION api.maintain_queue(p_retention_days integer DEFAULT 14) RETURNS text[]
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT queue.maintain_history(p_retention_days) $$;
 
 ALTER FUNCTION api.maintain_queue(p_retention_days integer) OWNER TO claw_owner;
@@ -3004,7 +3004,7 @@ COMMENT ON FUNCTION api.maintain_queue(p_retention_days integer) IS 'Worker: cre
 
 CREATE FUNCTION api.mark_flow_effect_sent(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer) RETURNS integer
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT flow.mark_effect_sent(p_run_id, p_job_id, p_lease_token, p_position) $$;
 
 ALTER FUNCTION api.mark_flow_effect_sent(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer) OWNER TO claw_owner;
@@ -3021,7 +3021,7 @@ COMMENT ON FUNCTION api.mark_flow_effect_sent(p_run_id uuid, p_job_id uuid, p_le
 
 CREATE FUNCTION api.mark_flow_effect_unknown(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_note text) RETURNS text
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT flow.effect_unknown(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_note', p_note, 'text')) $$;
 
 ALTER FUNCTION api.mark_flow_effect_unknown(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_note text) OWNER TO claw_owner;
@@ -3038,7 +3038,7 @@ COMMENT ON FUNCTION api.mark_flow_effect_unknown(p_run_id uuid, p_job_id uuid, p
 
 CREATE FUNCTION api.purge_events(p_retention_days integer DEFAULT 7) RETURNS bigint
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT events.purge(pg_catalog.make_interval(days => p_retention_days)) $$;
 
 ALTER FUNCTION api.purge_events(p_retention_days integer) OWNER TO claw_owner;
@@ -3055,7 +3055,7 @@ COMMENT ON FUNCTION api.purge_events(p_retention_days integer) IS 'Worker: delet
 
 CREATE FUNCTION api.purge_flow_runs(p_days integer DEFAULT 30) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_role('{owner,admin}', 'flow:write', 'purging flow runs');
@@ -3077,7 +3077,7 @@ COMMENT ON FUNCTION api.purge_flow_runs(p_days integer) IS 'Retention: delete th
 
 CREATE FUNCTION api.purge_idempotency_keys() RETURNS bigint
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT edge.purge_idempotency_keys() $$;
 
 ALTER FUNCTION api.purge_idempotency_keys() OWNER TO claw_owner;
@@ -3094,7 +3094,7 @@ COMMENT ON FUNCTION api.purge_idempotency_keys() IS 'Worker: delete expired idem
 
 CREATE FUNCTION api.read_events(p_after text DEFAULT NULL::text, p_limit integer DEFAULT 100) RETURNS TABLE(event_id text, event_type text, subject_id text, data jsonb, trace_id text, occurred_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_tenant uuid;
@@ -3146,7 +3146,7 @@ COMMENT ON FUNCTION api.read_events(p_after text, p_limit integer) IS 'This tena
 
 CREATE FUNCTION api.record_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_output jsonb, p_kind text DEFAULT 'step'::text, p_started_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS text
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT flow.record_step(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), internal.require_size('p_output', p_output, 'json'), internal.require_size('p_kind', p_kind, 'name'), p_started_at) $$;
 
 ALTER FUNCTION api.record_flow_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_output jsonb, p_kind text, p_started_at timestamp with time zone) OWNER TO claw_owner;
@@ -3163,7 +3163,7 @@ COMMENT ON FUNCTION api.record_flow_step(p_run_id uuid, p_job_id uuid, p_lease_t
 
 CREATE FUNCTION api.record_llm_eval_run(p_suite text, p_task text, p_threshold numeric, p_results jsonb, p_cost_usd numeric DEFAULT 0) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_tenant uuid;
@@ -3237,7 +3237,7 @@ COMMENT ON FUNCTION api.record_llm_eval_run(p_suite text, p_task text, p_thresho
 
 CREATE FUNCTION api.release_jobs(p_job_ids uuid[], p_lease_token uuid) RETURNS integer
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT queue.release_jobs(p_job_ids, p_lease_token) $$;
 
 ALTER FUNCTION api.release_jobs(p_job_ids uuid[], p_lease_token uuid) OWNER TO claw_owner;
@@ -3254,7 +3254,7 @@ COMMENT ON FUNCTION api.release_jobs(p_job_ids uuid[], p_lease_token uuid) IS 'W
 
 CREATE FUNCTION api.resolve_flow_effect(p_run_id uuid, p_position integer, p_delivered boolean, p_response jsonb DEFAULT NULL::jsonb, p_note text DEFAULT NULL::text) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_size('p_response', p_response, 'json'),
@@ -3278,7 +3278,7 @@ COMMENT ON FUNCTION api.resolve_flow_effect(p_run_id uuid, p_position integer, p
 
 CREATE FUNCTION api.retry_job(p_job_id uuid) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_job queue.jobs;
@@ -3316,7 +3316,7 @@ COMMENT ON FUNCTION api.retry_job(p_job_id uuid) IS 'Make a dead job available a
 
 CREATE FUNCTION api.revoke_api_key(p_api_key_id uuid) RETURNS timestamp with time zone
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_revoked timestamptz;
@@ -3349,7 +3349,7 @@ COMMENT ON FUNCTION api.revoke_api_key(p_api_key_id uuid) IS 'Revoke an API key 
 
 CREATE FUNCTION api.role_safety_problems() RETURNS TABLE(role_name text, problem text)
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT p.role_name, p.problem FROM internal.role_safety_problems() AS p
 $$;
@@ -3368,7 +3368,7 @@ COMMENT ON FUNCTION api.role_safety_problems() IS 'Why the runtime or worker rol
 
 CREATE FUNCTION api.search_documents(p_query text, p_embedding text DEFAULT NULL::text, p_limit integer DEFAULT 10, p_relation text DEFAULT 'viewer'::text, p_subject text DEFAULT NULL::text, p_mode text DEFAULT 'hybrid'::text, p_consistency_token text DEFAULT NULL::text) RETURNS TABLE(document_id uuid, object_id uuid, authz_object text, title text, body text, score double precision, vector_rank integer, text_rank integer)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET "hnsw.iterative_scan" TO 'relaxed_order'
     SET "hnsw.ef_search" TO '100'
     SET "hnsw.max_scan_tuples" TO '5000'
@@ -3486,7 +3486,7 @@ COMMENT ON FUNCTION api.search_documents(p_query text, p_embedding text, p_limit
 
 CREATE FUNCTION api.send_flow_signal(p_run_id uuid, p_name text, p_payload jsonb DEFAULT '{}'::jsonb) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_size('p_name', p_name, 'name'),
@@ -3511,7 +3511,7 @@ COMMENT ON FUNCTION api.send_flow_signal(p_run_id uuid, p_name text, p_payload j
 
 CREATE FUNCTION api.set_llm_budget(p_scope text, p_period text, p_limit_usd numeric, p_principal_id uuid DEFAULT NULL::uuid, p_task text DEFAULT NULL::text) RETURNS uuid
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_tenant uuid;
@@ -3575,7 +3575,7 @@ COMMENT ON FUNCTION api.set_llm_budget(p_scope text, p_period text, p_limit_usd 
 
 CREATE FUNCTION api.set_llm_route(p_task text, p_models text[], p_fallback_on text[] DEFAULT NULL::text[], p_max_attempts integer DEFAULT NULL::integer, p_backoff_ms integer DEFAULT NULL::integer, p_timeout_ms integer DEFAULT NULL::integer, p_max_output_tokens integer DEFAULT NULL::integer, p_cache_ttl_seconds integer DEFAULT NULL::integer, p_output_schema jsonb DEFAULT NULL::jsonb, p_max_repairs integer DEFAULT NULL::integer) RETURNS TABLE(route_id uuid, version integer)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_tenant uuid;
@@ -3649,7 +3649,7 @@ COMMENT ON FUNCTION api.set_llm_route(p_task text, p_models text[], p_fallback_o
 
 CREATE FUNCTION api.set_llm_settings(p_time_zone text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_size('p_time_zone', p_time_zone, 'name');
@@ -3683,7 +3683,7 @@ COMMENT ON FUNCTION api.set_llm_settings(p_time_zone text) IS 'Set the tenant''s
 
 CREATE FUNCTION api.set_schedule_paused(p_schedule_id uuid, p_paused boolean) RETURNS timestamp with time zone
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_next timestamptz;
@@ -3718,7 +3718,7 @@ COMMENT ON FUNCTION api.set_schedule_paused(p_schedule_id uuid, p_paused boolean
 
 CREATE FUNCTION api.set_tool_enabled(p_name text, p_enabled boolean) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v ontology.tools;
@@ -3762,7 +3762,7 @@ COMMENT ON FUNCTION api.set_tool_enabled(p_name text, p_enabled boolean) IS 'Ena
 
 CREATE FUNCTION api.settle_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_outcome text, p_response jsonb) RETURNS text
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT flow.settle_effect(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), internal.require_size('p_outcome', p_outcome, 'name'), internal.require_size('p_response', p_response, 'json')) $$;
 
 ALTER FUNCTION api.settle_flow_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_outcome text, p_response jsonb) OWNER TO claw_owner;
@@ -3779,7 +3779,7 @@ COMMENT ON FUNCTION api.settle_flow_effect(p_run_id uuid, p_job_id uuid, p_lease
 
 CREATE FUNCTION api.sleep_flow(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_wake_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_seconds double precision DEFAULT NULL::double precision) RETURNS TABLE(status text, wake_at timestamp with time zone)
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT * FROM flow.sleep(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), p_wake_at, p_seconds) $$;
 
 ALTER FUNCTION api.sleep_flow(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_wake_at timestamp with time zone, p_seconds double precision) OWNER TO claw_owner;
@@ -3796,7 +3796,7 @@ COMMENT ON FUNCTION api.sleep_flow(p_run_id uuid, p_job_id uuid, p_lease_token u
 
 CREATE FUNCTION api.start_child_flow(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_flow_name text, p_input jsonb DEFAULT '{}'::jsonb, p_flow_version integer DEFAULT 1) RETURNS TABLE(status text, child_run_id uuid)
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT * FROM flow.start_child(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), internal.require_size('p_flow_name', p_flow_name, 'name'), internal.require_size('p_input', p_input, 'json'), p_flow_version) $$;
 
 ALTER FUNCTION api.start_child_flow(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_flow_name text, p_input jsonb, p_flow_version integer) OWNER TO claw_owner;
@@ -3813,7 +3813,7 @@ COMMENT ON FUNCTION api.start_child_flow(p_run_id uuid, p_job_id uuid, p_lease_t
 
 CREATE FUNCTION api.start_flow_run(p_flow_name text, p_input jsonb DEFAULT '{}'::jsonb, p_flow_version integer DEFAULT 1, p_idempotency_key text DEFAULT NULL::text, p_trace_id text DEFAULT NULL::text, p_queue text DEFAULT 'flows'::text) RETURNS TABLE(run_id uuid, created boolean)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_size('p_flow_name', p_flow_name, 'name'),
@@ -3847,7 +3847,7 @@ COMMENT ON FUNCTION api.start_flow_run(p_flow_name text, p_input jsonb, p_flow_v
 
 CREATE FUNCTION api.stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) RETURNS text
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT flow.stop_cancelled(p_run_id, p_job_id, p_lease_token) $$;
 
 ALTER FUNCTION api.stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) OWNER TO claw_owner;
@@ -3864,7 +3864,7 @@ COMMENT ON FUNCTION api.stop_cancelled_flow_run(p_run_id uuid, p_job_id uuid, p_
 
 CREATE FUNCTION api.take_request_token(p_cost integer DEFAULT 1) RETURNS TABLE(allowed boolean, scope text, limit_per_minute integer, remaining integer, reset_seconds integer, retry_after_seconds integer)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_ctx record;
@@ -3958,7 +3958,7 @@ COMMENT ON FUNCTION api.take_request_token(p_cost integer) IS 'Charge a request 
 
 CREATE FUNCTION api.tick_schedules(p_limit integer DEFAULT 100) RETURNS integer
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT queue.tick_schedules(p_limit) $$;
 
 ALTER FUNCTION api.tick_schedules(p_limit integer) OWNER TO claw_owner;
@@ -3975,7 +3975,7 @@ COMMENT ON FUNCTION api.tick_schedules(p_limit integer) IS 'Worker: enqueue the 
 
 CREATE FUNCTION api.unwatch_events(p_watcher_id uuid) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'events:read',
@@ -3999,7 +3999,7 @@ COMMENT ON FUNCTION api.unwatch_events(p_watcher_id uuid) IS 'End an event strea
 
 CREATE FUNCTION api.update_object(p_object_id uuid, p_expected_version integer, p_patch jsonb) RETURNS TABLE(object_id uuid, version integer)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v ontology.objects;
@@ -4034,7 +4034,7 @@ COMMENT ON FUNCTION api.update_object(p_object_id uuid, p_expected_version integ
 
 CREATE FUNCTION api.upsert_document(p_body text, p_embedding text, p_embedding_model text, p_title text DEFAULT ''::text, p_object_id uuid DEFAULT NULL::uuid, p_authz_object text DEFAULT NULL::text, p_document_id uuid DEFAULT NULL::uuid) RETURNS uuid
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_ctx record;
@@ -4100,7 +4100,7 @@ COMMENT ON FUNCTION api.upsert_document(p_body text, p_embedding text, p_embeddi
 
 CREATE FUNCTION api.wait_flow_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_child_run_id uuid) RETURNS TABLE(status text, child_status text, child_output jsonb, child_error jsonb)
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT * FROM flow.wait_child(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), p_child_run_id) $$;
 
 ALTER FUNCTION api.wait_flow_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_child_run_id uuid) OWNER TO claw_owner;
@@ -4117,7 +4117,7 @@ COMMENT ON FUNCTION api.wait_flow_child(p_run_id uuid, p_job_id uuid, p_lease_to
 
 CREATE FUNCTION api.wait_flow_signal(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_signal text, p_input_hash text, p_timeout_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_timeout_seconds double precision DEFAULT NULL::double precision) RETURNS TABLE(status text, received boolean, payload jsonb)
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT * FROM flow.wait_signal(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_signal', p_signal, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), p_timeout_at, p_timeout_seconds) $$;
 
 ALTER FUNCTION api.wait_flow_signal(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_signal text, p_input_hash text, p_timeout_at timestamp with time zone, p_timeout_seconds double precision) OWNER TO claw_owner;
@@ -4134,7 +4134,7 @@ COMMENT ON FUNCTION api.wait_flow_signal(p_run_id uuid, p_job_id uuid, p_lease_t
 
 CREATE FUNCTION api.watch_events(p_watcher_id uuid DEFAULT NULL::uuid) RETURNS uuid
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_id uuid := coalesce(p_watcher_id, pg_catalog.gen_random_uuid());
@@ -4164,7 +4164,7 @@ COMMENT ON FUNCTION api.watch_events(p_watcher_id uuid) IS 'Register or refresh 
 
 CREATE FUNCTION api.whoami() RETURNS TABLE(tenant_id uuid, principal_id uuid, roles text[], scopes text[])
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT c.tenant_id, c.principal_id, c.roles, c.scopes
   FROM internal.verified_context() AS c WHERE c.tenant_id IS NOT NULL
@@ -4184,7 +4184,7 @@ COMMENT ON FUNCTION api.whoami() IS 'The tenant, principal, roles and scopes thi
 
 CREATE FUNCTION api.write_tuples(p_writes jsonb DEFAULT '[]'::jsonb, p_deletes jsonb DEFAULT '[]'::jsonb) RETURNS TABLE(written integer, deleted integer, consistency_token text)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.require_size('p_writes', p_writes, 'batch'),
@@ -4212,7 +4212,7 @@ COMMENT ON FUNCTION api.write_tuples(p_writes jsonb, p_deletes jsonb) IS 'Write 
 
 CREATE FUNCTION audit.append(p_tenant_id uuid, p_action text, p_target_table text DEFAULT NULL::text, p_target_id text DEFAULT NULL::text, p_before jsonb DEFAULT NULL::jsonb, p_after jsonb DEFAULT NULL::jsonb) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_seq bigint;
@@ -4349,7 +4349,7 @@ ALTER FUNCTION audit.schema_hash() OWNER TO claw_owner;
 
 CREATE FUNCTION audit.tg_chain_heads__forward_only() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   IF TG_OP = 'UPDATE' THEN
@@ -4371,7 +4371,7 @@ ALTER FUNCTION audit.tg_chain_heads__forward_only() OWNER TO claw_owner;
 
 CREATE FUNCTION audit.tg_events__append_only() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'the audit ledger is append-only',
@@ -4388,7 +4388,7 @@ ALTER FUNCTION audit.tg_events__append_only() OWNER TO claw_owner;
 
 CREATE FUNCTION audit.tg_track() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_omit text[] := TG_ARGV[1:];
@@ -4597,7 +4597,7 @@ ALTER FUNCTION authz.compile_model(p_types jsonb) OWNER TO claw_owner;
 
 CREATE FUNCTION authz.define_model(p_tenant_id uuid, p_principal_id uuid, p_model jsonb, p_expected_version integer, OUT version integer, OUT token text) RETURNS record
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_revision bigint;
@@ -4739,7 +4739,7 @@ ALTER FUNCTION authz.define_model(p_tenant_id uuid, p_principal_id uuid, p_model
 
 CREATE FUNCTION authz.direct_subjects_of(p_node jsonb) RETURNS text[]
     LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT coalesce(pg_catalog.array_agg(DISTINCT s.s ORDER BY s.s), '{}')
   FROM authz.rewrite_leaves(p_node) AS l (node)
@@ -5038,7 +5038,7 @@ ALTER FUNCTION authz.evaluate_top(p_tenant_id uuid, p_model jsonb, p_type text, 
 
 CREATE FUNCTION authz.explain_lines(p_why jsonb, p_indent integer DEFAULT 0) RETURNS SETOF text
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_pad text := pg_catalog.repeat(' ', p_indent);
@@ -5311,7 +5311,7 @@ ALTER FUNCTION authz.require_relation(p_model jsonb, p_type text, p_relation tex
 
 CREATE FUNCTION authz.rewrite_children(p_node jsonb) RETURNS SETOF jsonb
     LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT c FROM pg_catalog.jsonb_array_elements(CASE
       WHEN p_node ? 'union' THEN p_node -> 'union'
@@ -5329,7 +5329,7 @@ ALTER FUNCTION authz.rewrite_children(p_node jsonb) OWNER TO claw_owner;
 
 CREATE FUNCTION authz.rewrite_leaves(p_node jsonb) RETURNS SETOF jsonb
     LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   WITH RECURSIVE n (node) AS (
     SELECT p_node
@@ -5396,7 +5396,7 @@ ALTER FUNCTION authz.userset_path(p_tenant_id uuid, p_reached jsonb, p_root text
 
 CREATE FUNCTION authz.validate_rewrite(p_types jsonb, p_type text, p_relation text, p_node jsonb, p_depth integer DEFAULT 0) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_where text := p_type || '.' || p_relation;
@@ -5607,7 +5607,7 @@ ALTER FUNCTION authz.walk_up(p_tenant_id uuid, p_type text, p_id text, p_relatio
 
 CREATE FUNCTION authz.write_tuples(p_tenant_id uuid, p_principal_id uuid, p_writes jsonb, p_deletes jsonb, OUT written integer, OUT deleted integer, OUT token text) RETURNS record
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_revision bigint;
@@ -5750,7 +5750,7 @@ ALTER FUNCTION authz.write_tuples(p_tenant_id uuid, p_principal_id uuid, p_write
 
 CREATE FUNCTION edge.default_request_limits(OUT tenant_per_minute integer, OUT tenant_burst integer, OUT credential_per_minute integer, OUT credential_burst integer) RETURNS record
     LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT 12000, 2000, 6000, 1000 $$;
 
 ALTER FUNCTION edge.default_request_limits(OUT tenant_per_minute integer, OUT tenant_burst integer, OUT credential_per_minute integer, OUT credential_burst integer) OWNER TO claw_owner;
@@ -5761,7 +5761,7 @@ ALTER FUNCTION edge.default_request_limits(OUT tenant_per_minute integer, OUT te
 
 CREATE FUNCTION edge.idempotency_lock_key(p_tenant_id uuid, p_principal_id uuid, p_key text) RETURNS bigint
     LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT pg_catalog.hashtextextended(
     'idempotency|' || p_tenant_id::text || '|' || p_principal_id::text || '|' || p_key, 0)
@@ -5775,7 +5775,7 @@ ALTER FUNCTION edge.idempotency_lock_key(p_tenant_id uuid, p_principal_id uuid, 
 
 CREATE FUNCTION edge.idempotency_mac(p_tenant_id uuid, p_principal_id uuid, p_key text, p_method text, p_path text, p_request_sha256 text) RETURNS text
     LANGUAGE sql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT pg_catalog.encode(pg_catalog.sha256(k.secret || pg_catalog.sha256(
            k.secret || pg_catalog.convert_to('idempotency|' || pg_catalog.jsonb_build_array(
@@ -5792,7 +5792,7 @@ ALTER FUNCTION edge.idempotency_mac(p_tenant_id uuid, p_principal_id uuid, p_key
 
 CREATE FUNCTION edge.idempotency_principal(OUT tenant_id uuid, OUT principal_id uuid) RETURNS record
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   SELECT c.tenant_id, c.principal_id INTO tenant_id, principal_id
@@ -5813,7 +5813,7 @@ ALTER FUNCTION edge.idempotency_principal(OUT tenant_id uuid, OUT principal_id u
 
 CREATE FUNCTION edge.idempotency_window() RETURNS interval
     LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT interval '24 hours' $$;
 
 ALTER FUNCTION edge.idempotency_window() OWNER TO claw_owner;
@@ -5824,7 +5824,7 @@ ALTER FUNCTION edge.idempotency_window() OWNER TO claw_owner;
 
 CREATE FUNCTION edge.purge_idempotency_keys() RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_n bigint;
@@ -5843,7 +5843,7 @@ ALTER FUNCTION edge.purge_idempotency_keys() OWNER TO claw_dispatcher;
 
 CREATE FUNCTION edge.require_idempotency_key(p_key text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 BEGIN
   IF p_key IS NULL OR pg_catalog.length(p_key) NOT BETWEEN 1 AND 255
@@ -5886,7 +5886,7 @@ ALTER TABLE edge.request_limits OWNER TO claw_owner;
 
 CREATE FUNCTION edge.set_request_limits(p_tenant_id uuid, p_tenant_per_minute integer DEFAULT NULL::integer, p_tenant_burst integer DEFAULT NULL::integer, p_credential_per_minute integer DEFAULT NULL::integer, p_credential_burst integer DEFAULT NULL::integer) RETURNS edge.request_limits
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_row edge.request_limits;
@@ -5936,7 +5936,7 @@ COMMENT ON FUNCTION edge.set_request_limits(p_tenant_id uuid, p_tenant_per_minut
 
 CREATE FUNCTION events.format_position(p_xact_id xid8, p_event_id bigint) RETURNS text
     LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT p_xact_id::text || '-' || p_event_id::text $$;
 
 ALTER FUNCTION events.format_position(p_xact_id xid8, p_event_id bigint) OWNER TO claw_owner;
@@ -5947,7 +5947,7 @@ ALTER FUNCTION events.format_position(p_xact_id xid8, p_event_id bigint) OWNER T
 
 CREATE FUNCTION events.parse_position(p_position text, OUT xact_id xid8, OUT event_id bigint) RETURNS record
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_m text[];
@@ -5981,7 +5981,7 @@ ALTER FUNCTION events.parse_position(p_position text, OUT xact_id xid8, OUT even
 
 CREATE FUNCTION events.purge(p_retention interval) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_n bigint;
@@ -6025,7 +6025,7 @@ ALTER FUNCTION events.purge(p_retention interval) OWNER TO claw_dispatcher;
 
 CREATE FUNCTION events.tg_job_history__finished() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_now timestamptz := internal.now();  -- once per statement, not per row
@@ -6054,7 +6054,7 @@ ALTER FUNCTION events.tg_job_history__finished() OWNER TO claw_dispatcher;
 
 CREATE FUNCTION events.tg_jobs__enqueued() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_now timestamptz := internal.now();  -- once per statement, not per row
@@ -6083,7 +6083,7 @@ ALTER FUNCTION events.tg_jobs__enqueued() OWNER TO claw_dispatcher;
 
 CREATE FUNCTION events.tg_jobs__state() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   INSERT INTO events.outbox (tenant_id, event_type, subject_id, data, trace_id, occurred_at)
@@ -6109,7 +6109,7 @@ ALTER FUNCTION events.tg_jobs__state() OWNER TO claw_dispatcher;
 
 CREATE FUNCTION events.tg_outbox__notify() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   IF EXISTS (SELECT 1 FROM events.watchers AS w
@@ -6129,7 +6129,7 @@ ALTER FUNCTION events.tg_outbox__notify() OWNER TO claw_dispatcher;
 
 CREATE FUNCTION events.tg_schedule_fires__fired() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_now timestamptz := internal.now();  -- once per statement, not per row
@@ -6155,7 +6155,7 @@ ALTER FUNCTION events.tg_schedule_fires__fired() OWNER TO claw_dispatcher;
 
 CREATE FUNCTION events.tg_schedules__changed() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_row queue.schedules := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
@@ -6183,7 +6183,7 @@ ALTER FUNCTION events.tg_schedules__changed() OWNER TO claw_dispatcher;
 
 CREATE FUNCTION flow.begin_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb) RETURNS TABLE(idempotency_key text, status text, sends integer, response jsonb)
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -6223,7 +6223,7 @@ ALTER FUNCTION flow.begin_effect(p_run_id uuid, p_job_id uuid, p_lease_token uui
 
 CREATE FUNCTION flow.cancel(p_run_id uuid) RETURNS text
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_run flow.runs := flow.require_run(p_run_id);
@@ -6280,7 +6280,7 @@ ALTER FUNCTION flow.cancel(p_run_id uuid) OWNER TO claw_owner;
 
 CREATE FUNCTION flow.cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) RETURNS boolean
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -6348,7 +6348,7 @@ ALTER TABLE flow.runs OWNER TO claw_owner;
 
 CREATE FUNCTION flow.check_position(p_run flow.runs, p_position integer) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM flow.require_position(p_position);
@@ -6369,7 +6369,7 @@ ALTER FUNCTION flow.check_position(p_run flow.runs, p_position integer) OWNER TO
 
 CREATE FUNCTION flow.check_start_args(p_flow_name text, p_flow_version integer, p_input jsonb, p_idempotency_key text, p_trace_id text, p_queue text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 BEGIN
   IF p_flow_name IS NULL OR p_flow_name !~ '^[a-z][a-z0-9_.:-]*$'
@@ -6411,7 +6411,7 @@ ALTER FUNCTION flow.check_start_args(p_flow_name text, p_flow_version integer, p
 
 CREATE FUNCTION flow.check_wait(p_wake_at timestamp with time zone, p_seconds double precision, p_required boolean) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   IF (p_wake_at IS NOT NULL AND p_seconds IS NOT NULL)
@@ -6433,7 +6433,7 @@ ALTER FUNCTION flow.check_wait(p_wake_at timestamp with time zone, p_seconds dou
 
 CREATE FUNCTION flow.claim(p_run_id uuid, p_job_id uuid, p_lease_token uuid) RETURNS TABLE(action text, status text, flow_name text, flow_version integer, input jsonb, trace_id text, next_position integer, step_attempts integer, dispatches integer, steps jsonb)
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_run flow.runs;
@@ -6497,7 +6497,7 @@ ALTER FUNCTION flow.claim(p_run_id uuid, p_job_id uuid, p_lease_token uuid) OWNE
 
 CREATE FUNCTION flow.complete(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_output jsonb) RETURNS text
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -6514,7 +6514,7 @@ ALTER FUNCTION flow.complete(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p
 
 CREATE FUNCTION flow.dispatch_job(p_queue text, p_run_id uuid, p_trace_id text, p_run_at timestamp with time zone) RETURNS uuid
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_tenant uuid := internal.current_tenant_id();
@@ -6541,7 +6541,7 @@ ALTER FUNCTION flow.dispatch_job(p_queue text, p_run_id uuid, p_trace_id text, p
 
 CREATE FUNCTION flow.effect_unknown(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_note text) RETURNS text
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -6566,7 +6566,7 @@ ALTER FUNCTION flow.effect_unknown(p_run_id uuid, p_job_id uuid, p_lease_token u
 
 CREATE FUNCTION flow.fail(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_error jsonb) RETURNS text
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -6587,7 +6587,7 @@ ALTER FUNCTION flow.fail(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_err
 
 CREATE FUNCTION flow.fail_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_error text, p_max_attempts integer, p_backoff_seconds double precision, p_backoff_max_seconds double precision, p_retry boolean) RETURNS TABLE(status text, retry_at timestamp with time zone, attempts integer)
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -6650,7 +6650,7 @@ ALTER FUNCTION flow.fail_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, 
 
 CREATE FUNCTION flow.finish(p_run flow.runs, p_status text, p_output jsonb, p_error jsonb) RETURNS text
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_run flow.runs;
@@ -6673,7 +6673,7 @@ ALTER FUNCTION flow.finish(p_run flow.runs, p_status text, p_output jsonb, p_err
 
 CREATE FUNCTION flow.fix_timer(p_run flow.runs, p_position integer, p_kind text, p_wake_at timestamp with time zone) RETURNS timestamp with time zone
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_at timestamptz;
@@ -6695,7 +6695,7 @@ ALTER FUNCTION flow.fix_timer(p_run flow.runs, p_position integer, p_kind text, 
 
 CREATE FUNCTION flow.fork(p_run_id uuid, p_from_position integer) RETURNS uuid
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_src flow.runs := flow.require_run(p_run_id);
@@ -6739,7 +6739,7 @@ ALTER FUNCTION flow.fork(p_run_id uuid, p_from_position integer) OWNER TO claw_o
 
 CREATE FUNCTION flow.hold(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_any_status boolean DEFAULT false) RETURNS flow.runs
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_run flow.runs;
@@ -6770,7 +6770,7 @@ ALTER FUNCTION flow.hold(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_any
 
 CREATE FUNCTION flow.insert_step(p_run flow.runs, p_position integer, p_name text, p_kind text, p_input_hash text, p_status text, p_output jsonb, p_error text, p_started_at timestamp with time zone) RETURNS text
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 BEGIN
   PERFORM flow.require_position(p_position);
@@ -6816,7 +6816,7 @@ ALTER FUNCTION flow.insert_step(p_run flow.runs, p_position integer, p_name text
 
 CREATE FUNCTION flow.mark_effect_sent(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer) RETURNS integer
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -6842,7 +6842,7 @@ ALTER FUNCTION flow.mark_effect_sent(p_run_id uuid, p_job_id uuid, p_lease_token
 
 CREATE FUNCTION flow.pending(p_kind text, p_name text, p_input_hash text) RETURNS jsonb
     LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT pg_catalog.jsonb_build_object('kind', p_kind, 'name', p_name, 'input_hash', p_input_hash)
 $$;
@@ -6855,7 +6855,7 @@ ALTER FUNCTION flow.pending(p_kind text, p_name text, p_input_hash text) OWNER T
 
 CREATE FUNCTION flow.purge(p_days integer) RETURNS integer
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_n integer;
@@ -6886,7 +6886,7 @@ ALTER FUNCTION flow.purge(p_days integer) OWNER TO claw_owner;
 
 CREATE FUNCTION flow.record_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_output jsonb, p_kind text, p_started_at timestamp with time zone) RETURNS text
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -6909,7 +6909,7 @@ ALTER FUNCTION flow.record_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid
 
 CREATE FUNCTION flow.redispatch(p_run flow.runs, p_run_at timestamp with time zone) RETURNS uuid
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_job uuid := flow.dispatch_job(p_run.queue, p_run.run_id, p_run.trace_id, p_run_at);
@@ -6958,7 +6958,7 @@ ALTER TABLE flow.effects OWNER TO claw_owner;
 
 CREATE FUNCTION flow.require_effect(p_run flow.runs, p_position integer) RETURNS flow.effects
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_eff flow.effects;
@@ -6983,7 +6983,7 @@ ALTER FUNCTION flow.require_effect(p_run flow.runs, p_position integer) OWNER TO
 
 CREATE FUNCTION flow.require_position(p_position integer) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   IF p_position IS NULL OR p_position < 0 THEN
@@ -7003,7 +7003,7 @@ ALTER FUNCTION flow.require_position(p_position integer) OWNER TO claw_owner;
 
 CREATE FUNCTION flow.require_run(p_run_id uuid) RETURNS flow.runs
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_run flow.runs;
@@ -7028,7 +7028,7 @@ ALTER FUNCTION flow.require_run(p_run_id uuid) OWNER TO claw_owner;
 
 CREATE FUNCTION flow.resolve_effect(p_run_id uuid, p_position integer, p_delivered boolean, p_response jsonb, p_note text) RETURNS text
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_run flow.runs := flow.require_run(p_run_id);
@@ -7069,7 +7069,7 @@ ALTER FUNCTION flow.resolve_effect(p_run_id uuid, p_position integer, p_delivere
 
 CREATE FUNCTION flow.send_signal(p_run_id uuid, p_name text, p_payload jsonb) RETURNS boolean
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_run flow.runs;
@@ -7112,7 +7112,7 @@ ALTER FUNCTION flow.send_signal(p_run_id uuid, p_name text, p_payload jsonb) OWN
 
 CREATE FUNCTION flow.settle_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_outcome text, p_response jsonb) RETURNS text
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -7149,7 +7149,7 @@ ALTER FUNCTION flow.settle_effect(p_run_id uuid, p_job_id uuid, p_lease_token uu
 
 CREATE FUNCTION flow.sleep(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_wake_at timestamp with time zone, p_seconds double precision) RETURNS TABLE(status text, wake_at timestamp with time zone)
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -7182,7 +7182,7 @@ ALTER FUNCTION flow.sleep(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_po
 
 CREATE FUNCTION flow.start_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_flow_name text, p_input jsonb, p_flow_version integer) RETURNS TABLE(status text, child_run_id uuid)
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -7207,7 +7207,7 @@ ALTER FUNCTION flow.start_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid
 
 CREATE FUNCTION flow.start_run(p_flow_name text, p_input jsonb, p_flow_version integer, p_idempotency_key text, p_trace_id text, p_queue text, p_parent_run_id uuid, p_parent_position integer) RETURNS TABLE(run_id uuid, created boolean)
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_run flow.runs;
@@ -7252,7 +7252,7 @@ ALTER FUNCTION flow.start_run(p_flow_name text, p_input jsonb, p_flow_version in
 
 CREATE FUNCTION flow.stop_cancelled(p_run_id uuid, p_job_id uuid, p_lease_token uuid) RETURNS text
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -7275,7 +7275,7 @@ ALTER FUNCTION flow.stop_cancelled(p_run_id uuid, p_job_id uuid, p_lease_token u
 
 CREATE FUNCTION flow.tg_effects__audit() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   IF TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status THEN
@@ -7299,7 +7299,7 @@ ALTER FUNCTION flow.tg_effects__audit() OWNER TO claw_owner;
 
 CREATE FUNCTION flow.tg_effects__guard_transition() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   IF NEW.status IS DISTINCT FROM OLD.status AND NOT EXISTS (
@@ -7331,7 +7331,7 @@ ALTER FUNCTION flow.tg_effects__guard_transition() OWNER TO claw_owner;
 
 CREATE FUNCTION flow.tg_runs__audit() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
@@ -7359,7 +7359,7 @@ ALTER FUNCTION flow.tg_runs__audit() OWNER TO claw_owner;
 
 CREATE FUNCTION flow.tg_runs__guard_transition() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   IF NEW.status IS DISTINCT FROM OLD.status AND NOT EXISTS (
@@ -7393,7 +7393,7 @@ ALTER FUNCTION flow.tg_runs__guard_transition() OWNER TO claw_owner;
 
 CREATE FUNCTION flow.tg_steps__written_once() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'a step checkpoint is written once',
@@ -7411,7 +7411,7 @@ ALTER FUNCTION flow.tg_steps__written_once() OWNER TO claw_owner;
 
 CREATE FUNCTION flow.trace(p_trace_id text) RETURNS void
     LANGUAGE sql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT pg_catalog.set_config('claw.trace_id', p_trace_id, true)
   WHERE coalesce(pg_catalog.current_setting('claw.trace_id', true), '') = ''
@@ -7425,7 +7425,7 @@ ALTER FUNCTION flow.trace(p_trace_id text) OWNER TO claw_owner;
 
 CREATE FUNCTION flow.wait_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_child_run_id uuid) RETURNS TABLE(status text, child_status text, child_output jsonb, child_error jsonb)
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -7464,7 +7464,7 @@ ALTER FUNCTION flow.wait_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid,
 
 CREATE FUNCTION flow.wait_signal(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_signal text, p_input_hash text, p_timeout_at timestamp with time zone, p_timeout_seconds double precision) RETURNS TABLE(status text, received boolean, payload jsonb)
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -7522,7 +7522,7 @@ ALTER FUNCTION flow.wait_signal(p_run_id uuid, p_job_id uuid, p_lease_token uuid
 
 CREATE FUNCTION flow.wake_parent(p_child flow.runs) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_parent flow.runs;
@@ -7547,7 +7547,7 @@ ALTER FUNCTION flow.wake_parent(p_child flow.runs) OWNER TO claw_owner;
 
 CREATE FUNCTION internal.b64url_decode(p_text text) RETURNS bytea
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_len integer := pg_catalog.length(p_text);
@@ -7574,7 +7574,7 @@ ALTER FUNCTION internal.b64url_decode(p_text text) OWNER TO claw_owner;
 
 CREATE FUNCTION internal.bytes_to_numeric(p_bytes bytea) RETURNS numeric
     LANGUAGE plpgsql IMMUTABLE STRICT
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_len integer := pg_catalog.length(p_bytes);
@@ -7604,7 +7604,7 @@ ALTER FUNCTION internal.bytes_to_numeric(p_bytes bytea) OWNER TO claw_owner;
 
 CREATE FUNCTION internal.clear_context() RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM pg_catalog.set_config('claw.ctx', '', true);
@@ -7620,7 +7620,7 @@ ALTER FUNCTION internal.clear_context() OWNER TO claw_owner;
 
 CREATE FUNCTION internal.context_credential() RETURNS text
     LANGUAGE sql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT NULLIF(pg_catalog.split_part(pg_catalog.current_setting('claw.ctx', true), '|', 6), '')
   FROM internal.verified_context() AS c WHERE c.tenant_id IS NOT NULL
@@ -7634,7 +7634,7 @@ ALTER FUNCTION internal.context_credential() OWNER TO claw_owner;
 
 CREATE FUNCTION internal.current_principal_id() RETURNS uuid
     LANGUAGE sql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT (internal.verified_context()).principal_id $$;
 
 ALTER FUNCTION internal.current_principal_id() OWNER TO claw_owner;
@@ -7645,7 +7645,7 @@ ALTER FUNCTION internal.current_principal_id() OWNER TO claw_owner;
 
 CREATE FUNCTION internal.current_tenant_id() RETURNS uuid
     LANGUAGE sql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT (internal.verified_context()).tenant_id $$;
 
 ALTER FUNCTION internal.current_tenant_id() OWNER TO claw_owner;
@@ -7656,7 +7656,7 @@ ALTER FUNCTION internal.current_tenant_id() OWNER TO claw_owner;
 
 CREATE FUNCTION internal.cursor_mac(p_query text, p_filters jsonb, p_position text) RETURNS text
     LANGUAGE sql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT pg_catalog.left(pg_catalog.encode(pg_catalog.sha256(k.secret || pg_catalog.sha256(
            k.secret || pg_catalog.convert_to(
@@ -7673,7 +7673,7 @@ ALTER FUNCTION internal.cursor_mac(p_query text, p_filters jsonb, p_position tex
 
 CREATE FUNCTION internal.ensure_tenant_policy(p_table regclass) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_name text := (SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = p_table)
@@ -7708,7 +7708,7 @@ ALTER FUNCTION internal.ensure_tenant_policy(p_table regclass) OWNER TO claw_own
 
 CREATE FUNCTION internal.has_role(p_roles text[]) RETURNS boolean
     LANGUAGE sql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT coalesce((internal.verified_context()).roles && p_roles, false) $$;
 
 ALTER FUNCTION internal.has_role(p_roles text[]) OWNER TO claw_owner;
@@ -7732,7 +7732,7 @@ ALTER FUNCTION internal.input_limit(p_kind text) OWNER TO claw_owner;
 
 CREATE FUNCTION internal.make_cursor(p_query text, p_filters jsonb, p_position jsonb) RETURNS text
     LANGUAGE sql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT pg_catalog.rtrim(pg_catalog.translate(pg_catalog.encode(
            pg_catalog.convert_to(p_position::text, 'UTF8'), 'base64'), E'+/\n', '-_'), '=')
@@ -7747,7 +7747,7 @@ ALTER FUNCTION internal.make_cursor(p_query text, p_filters jsonb, p_position js
 
 CREATE FUNCTION internal.now() RETURNS timestamp with time zone
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT pg_catalog.now() + coalesce(
     (SELECT c.offset_by FROM internal.clock AS c WHERE c.clock_id = 1), interval '0')
@@ -7761,7 +7761,7 @@ ALTER FUNCTION internal.now() OWNER TO claw_owner;
 
 CREATE FUNCTION internal.read_cursor(p_query text, p_filters jsonb, p_cursor text) RETURNS jsonb
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_parts text[];
@@ -7803,7 +7803,7 @@ ALTER FUNCTION internal.read_cursor(p_query text, p_filters jsonb, p_cursor text
 
 CREATE FUNCTION internal.refuse_jwt(p_message text, p_detail text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM internal.clear_context();
@@ -7821,7 +7821,7 @@ ALTER FUNCTION internal.refuse_jwt(p_message text, p_detail text) OWNER TO claw_
 
 CREATE FUNCTION internal.require_limit(p_limit integer, p_max integer) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND p_max THEN
@@ -7840,7 +7840,7 @@ ALTER FUNCTION internal.require_limit(p_limit integer, p_max integer) OWNER TO c
 
 CREATE FUNCTION internal.require_role(p_roles text[], p_scope text, p_action text) RETURNS void
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_ctx record;  -- verified once (an HMAC check), then read three times
@@ -7906,7 +7906,7 @@ ALTER FUNCTION internal.require_size(p_parameter text, p_value anyelement, p_kin
 
 CREATE FUNCTION internal.role_safety_problems() RETURNS TABLE(role_name text, problem text)
     LANGUAGE sql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   WITH guarded AS (
     SELECT r.oid, r.rolname::text AS role_name, r.rolsuper, r.rolbypassrls, r.rolcreaterole
@@ -7977,7 +7977,7 @@ COMMENT ON FUNCTION internal.role_safety_problems() IS 'Why Claw must refuse to 
 
 CREATE FUNCTION internal.rsa_modexp(p_base numeric, p_exponent numeric, p_modulus numeric) RETURNS numeric
     LANGUAGE plpgsql IMMUTABLE STRICT
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_result numeric := 1;
@@ -8005,7 +8005,7 @@ ALTER FUNCTION internal.rsa_modexp(p_base numeric, p_exponent numeric, p_modulus
 
 CREATE FUNCTION internal.rsa_pkcs1_prefix(p_modulus_bytes integer) RETURNS numeric
     LANGUAGE sql IMMUTABLE STRICT
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT internal.bytes_to_numeric(
            '\x0001'::bytea
@@ -8023,7 +8023,7 @@ ALTER FUNCTION internal.rsa_pkcs1_prefix(p_modulus_bytes integer) OWNER TO claw_
 
 CREATE FUNCTION internal.rsa_verify_sha256(p_message bytea, p_signature bytea, p_n numeric, p_e numeric, p_modulus_bytes integer, p_prefix numeric) RETURNS boolean
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_s numeric;
@@ -8049,7 +8049,7 @@ ALTER FUNCTION internal.rsa_verify_sha256(p_message bytea, p_signature bytea, p_
 
 CREATE FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[] DEFAULT '{*}'::text[], p_credential text DEFAULT NULL::text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_ctx text;
@@ -8093,7 +8093,7 @@ ALTER FUNCTION internal.tenant_schemas() OWNER TO claw_owner;
 
 CREATE FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) RETURNS record
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_ctx text := pg_catalog.current_setting('claw.ctx', true);
@@ -8303,7 +8303,7 @@ ALTER FUNCTION llm.cost_usd(p_price internal.llm_prices, p_input_tokens integer,
 
 CREATE FUNCTION llm.define_model(p_model text, p_provider text, p_tokenizer text, p_context_window integer, p_max_output_tokens integer) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   INSERT INTO internal.llm_models (model, provider, tokenizer, context_window, max_output_tokens)
@@ -8366,7 +8366,7 @@ ALTER FUNCTION llm.expire_held(p_tenant_id uuid, p_now timestamp with time zone)
 
 CREATE FUNCTION llm.expire_reservations(p_limit integer) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_now timestamptz := internal.now();
@@ -8483,7 +8483,7 @@ ALTER FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p
 
 CREATE FUNCTION llm.set_price(p_model text, p_input_usd_per_mtok numeric, p_cached_input_usd_per_mtok numeric, p_output_usd_per_mtok numeric, p_valid_from timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS timestamp with time zone
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_from timestamptz := coalesce(p_valid_from, internal.now());
@@ -8532,7 +8532,7 @@ ALTER FUNCTION llm.tenant_zone(p_tenant_id uuid) OWNER TO claw_owner;
 
 CREATE FUNCTION llm.tg_append_only() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   RAISE EXCEPTION USING ERRCODE = 'CL403',
@@ -8566,7 +8566,7 @@ ALTER FUNCTION llm.window_for(p_period text, p_at timestamp with time zone, p_zo
 
 CREATE FUNCTION ontology.check_definition(p_what text, p_name text, p_description text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 BEGIN
   IF p_name IS NULL OR p_name !~ '^[a-z][a-z0-9_]{0,62}$' THEN
@@ -8591,7 +8591,7 @@ ALTER FUNCTION ontology.check_definition(p_what text, p_name text, p_description
 
 CREATE FUNCTION ontology.check_input_schema(p_tool text, p_schema jsonb) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_problem text;
@@ -8675,7 +8675,7 @@ ALTER TABLE ontology.properties OWNER TO claw_owner;
 
 CREATE FUNCTION ontology.check_value(p_prop ontology.properties, p_value jsonb, p_lock boolean DEFAULT false) RETURNS text
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_json text := pg_catalog.jsonb_typeof(p_value);
@@ -8811,7 +8811,7 @@ ALTER TABLE ontology.link_types OWNER TO claw_owner;
 
 CREATE FUNCTION ontology.create_link(p_type ontology.link_types, p_from uuid, p_to uuid) RETURNS uuid
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_link uuid;
@@ -8845,7 +8845,7 @@ ALTER FUNCTION ontology.create_link(p_type ontology.link_types, p_from uuid, p_t
 
 CREATE FUNCTION ontology.define_type(p_name text, p_properties jsonb, p_description text, p_expected_version integer) RETURNS TABLE(type_id uuid, version integer, changed boolean)
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_tenant uuid := internal.current_tenant_id();
@@ -9023,7 +9023,7 @@ ALTER FUNCTION ontology.define_type(p_name text, p_properties jsonb, p_descripti
 
 CREATE FUNCTION ontology.find_link_type(p_name text) RETURNS ontology.link_types
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v ontology.link_types;
@@ -9070,7 +9070,7 @@ ALTER TABLE ontology.object_types OWNER TO claw_owner;
 
 CREATE FUNCTION ontology.find_type(p_name text) RETURNS ontology.object_types
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v ontology.object_types;
@@ -9118,7 +9118,7 @@ ALTER TABLE ontology.objects OWNER TO claw_owner;
 
 CREATE FUNCTION ontology.lock_object(p_object_id uuid, p_expected_version integer) RETURNS ontology.objects
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v ontology.objects;
@@ -9150,7 +9150,7 @@ ALTER FUNCTION ontology.lock_object(p_object_id uuid, p_expected_version integer
 
 CREATE FUNCTION ontology.lock_type(p_type_id uuid, p_exclusive boolean) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_key bigint := pg_catalog.hashtextextended('ontology.type:' || p_type_id::text, 0);
@@ -9171,7 +9171,7 @@ ALTER FUNCTION ontology.lock_type(p_type_id uuid, p_exclusive boolean) OWNER TO 
 
 CREATE FUNCTION ontology.merge_patch(p_target jsonb, p_patch jsonb) RETURNS jsonb
     LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT CASE WHEN pg_catalog.jsonb_typeof(p_patch) IS DISTINCT FROM 'object' THEN p_patch ELSE (
     SELECT coalesce(pg_catalog.jsonb_object_agg(m.key, m.value), '{}')
@@ -9194,7 +9194,7 @@ ALTER FUNCTION ontology.merge_patch(p_target jsonb, p_patch jsonb) OWNER TO claw
 
 CREATE FUNCTION ontology.parse_embedding(p_embedding text) RETURNS extensions.vector
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v extensions.vector;
@@ -9222,7 +9222,7 @@ ALTER FUNCTION ontology.parse_embedding(p_embedding text) OWNER TO claw_owner;
 
 CREATE FUNCTION ontology.parse_property(p_type ontology.object_types, p_name text, p_spec jsonb) RETURNS ontology.properties
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v ontology.properties;
@@ -9358,7 +9358,7 @@ ALTER FUNCTION ontology.parse_property(p_type ontology.object_types, p_name text
 
 CREATE FUNCTION ontology.property_spec(p_prop ontology.properties) RETURNS jsonb
     LANGUAGE sql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
     'kind', p_prop.kind, 'required', p_prop.required, 'unique', p_prop.is_unique,
@@ -9377,7 +9377,7 @@ ALTER FUNCTION ontology.property_spec(p_prop ontology.properties) OWNER TO claw_
 
 CREATE FUNCTION ontology.raise_contract(p_type text, p_property text, p_rule text, p_count bigint, p_example uuid) RETURNS void
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   RAISE EXCEPTION USING ERRCODE = 'CL409',
@@ -9400,7 +9400,7 @@ ALTER FUNCTION ontology.raise_contract(p_type text, p_property text, p_rule text
 
 CREATE FUNCTION ontology.require_own_tenant(p_tenant_id uuid) RETURNS void
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   IF p_tenant_id IS DISTINCT FROM internal.current_tenant_id() THEN
@@ -9420,7 +9420,7 @@ ALTER FUNCTION ontology.require_own_tenant(p_tenant_id uuid) OWNER TO claw_owner
 
 CREATE FUNCTION ontology.tg_link_types__fixed() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   IF (NEW.tenant_id, NEW.link_type_id, NEW.name, NEW.from_type_id, NEW.to_type_id, NEW.cardinality,
@@ -9443,7 +9443,7 @@ ALTER FUNCTION ontology.tg_link_types__fixed() OWNER TO claw_owner;
 
 CREATE FUNCTION ontology.tg_links__check() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_type ontology.link_types;
@@ -9514,7 +9514,7 @@ ALTER FUNCTION ontology.tg_links__check() OWNER TO claw_owner;
 
 CREATE FUNCTION ontology.tg_objects__unique_values() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v record;
@@ -9569,7 +9569,7 @@ ALTER FUNCTION ontology.tg_objects__unique_values() OWNER TO claw_owner;
 
 CREATE FUNCTION ontology.tg_objects__validate() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_type text;
@@ -9670,7 +9670,7 @@ ALTER FUNCTION ontology.tg_objects__validate() OWNER TO claw_owner;
 
 CREATE FUNCTION ontology.tightens(p_old ontology.properties, p_new ontology.properties) RETURNS boolean
     LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT coalesce(p_new.required AND NOT p_old.required, false)
       OR p_new.kind <> p_old.kind
@@ -9690,7 +9690,7 @@ ALTER FUNCTION ontology.tightens(p_old ontology.properties, p_new ontology.prope
 
 CREATE FUNCTION ontology.type_definition(p_tenant_id uuid, p_type_id uuid) RETURNS jsonb
     LANGUAGE sql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT pg_catalog.jsonb_build_object(
     'name', t.name, 'description', t.description, 'version', t.version,
@@ -9709,7 +9709,7 @@ ALTER FUNCTION ontology.type_definition(p_tenant_id uuid, p_type_id uuid) OWNER 
 
 CREATE FUNCTION ontology.value_key(p_kind text, p_value jsonb) RETURNS text
     LANGUAGE sql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT CASE WHEN pg_catalog.length(k) > 256
               THEN 'sha256:' || pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(k, 'UTF8')), 'hex')
@@ -9736,7 +9736,7 @@ ALTER FUNCTION ontology.value_key(p_kind text, p_value jsonb) OWNER TO claw_owne
 
 CREATE FUNCTION queue.backoff(p_queue text, p_attempt integer) RETURNS interval
     LANGUAGE sql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT LEAST(s.base * pg_catalog.power(2, LEAST(GREATEST(p_attempt, 1) - 1, 30)), s.cap)
          * (0.75 + pg_catalog.random() * 0.5)
@@ -9754,7 +9754,7 @@ ALTER FUNCTION queue.backoff(p_queue text, p_attempt integer) OWNER TO claw_owne
 
 CREATE FUNCTION queue.check_lease_args(p_worker text, p_limit integer, p_lease_seconds integer) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   IF p_worker IS NULL OR pg_catalog.length(p_worker) NOT BETWEEN 1 AND 200 THEN
@@ -9782,7 +9782,7 @@ ALTER FUNCTION queue.check_lease_args(p_worker text, p_limit integer, p_lease_se
 
 CREATE FUNCTION queue.check_time_zone(p_zone text) RETURNS void
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   IF p_zone IS NULL OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names AS z
@@ -9802,7 +9802,7 @@ ALTER FUNCTION queue.check_time_zone(p_zone text) OWNER TO claw_owner;
 
 CREATE FUNCTION queue.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer) RETURNS TABLE(job_id uuid, tenant_id uuid, queue text, kind text, payload jsonb, priority smallint, attempt integer, max_attempts integer, lease_token uuid, lease_expires_at timestamp with time zone, trace_id text, enqueued_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 DECLARE
@@ -9971,7 +9971,7 @@ ALTER FUNCTION queue.claim_jobs(p_queue text, p_worker text, p_limit integer, p_
 
 CREATE FUNCTION queue.complete_jobs(p_job_ids uuid[], p_lease_token uuid) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 DECLARE
@@ -10032,7 +10032,7 @@ ALTER TABLE internal.queues OWNER TO claw_owner;
 
 CREATE FUNCTION queue.configure_queue(p_queue text, p_paused boolean DEFAULT NULL::boolean, p_concurrency_limit integer DEFAULT NULL::integer, p_backoff_base interval DEFAULT NULL::interval, p_backoff_max interval DEFAULT NULL::interval) RETURNS internal.queues
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_row internal.queues;
@@ -10076,7 +10076,7 @@ ALTER FUNCTION queue.configure_queue(p_queue text, p_paused boolean, p_concurren
 
 CREATE FUNCTION queue.cron_field(p_field text, p_label text, p_min integer, p_max integer, p_names text[] DEFAULT NULL::text[]) RETURNS integer[]
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_item text;
@@ -10131,7 +10131,7 @@ ALTER FUNCTION queue.cron_field(p_field text, p_label text, p_min integer, p_max
 
 CREATE FUNCTION queue.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer) RETURNS TABLE(state text, run_at timestamp with time zone, attempts integer)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_now timestamptz := internal.now();
@@ -10178,7 +10178,7 @@ ALTER FUNCTION queue.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p
 
 CREATE FUNCTION queue.fair_head(p_queue text) RETURNS bigint
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT coalesce(
     (SELECT j.fair_key FROM queue.jobs AS j
@@ -10196,7 +10196,7 @@ ALTER FUNCTION queue.fair_head(p_queue text) OWNER TO claw_dispatcher;
 
 CREATE FUNCTION queue.fire_times(p_cron text, p_zone text, p_from timestamp with time zone, p_until timestamp with time zone) RETURNS SETOF timestamp with time zone
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_at timestamptz := queue.next_fire(p_cron, p_zone, p_from - interval '1 microsecond');
@@ -10216,7 +10216,7 @@ ALTER FUNCTION queue.fire_times(p_cron text, p_zone text, p_from timestamp with 
 
 CREATE FUNCTION queue.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_seconds integer) RETURNS TABLE(job_id uuid, lease_expires_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_cancelled integer;
@@ -10248,7 +10248,7 @@ ALTER FUNCTION queue.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_leas
 
 CREATE FUNCTION queue.insert_jobs(p_tenant_id uuid, p_jobs jsonb) RETURNS TABLE(job_id uuid, deduplicated boolean)
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_now timestamptz := internal.now();
@@ -10418,7 +10418,7 @@ ALTER FUNCTION queue.insert_jobs(p_tenant_id uuid, p_jobs jsonb) OWNER TO claw_o
 
 CREATE FUNCTION queue.lease_context(p_job_id uuid, p_lease_token uuid) RETURNS uuid
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_tenant uuid;
@@ -10443,7 +10443,7 @@ ALTER FUNCTION queue.lease_context(p_job_id uuid, p_lease_token uuid) OWNER TO c
 
 CREATE FUNCTION queue.local_to_utc(p_local timestamp without time zone, p_zone text) RETURNS timestamp with time zone
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_guess timestamptz;
@@ -10502,7 +10502,7 @@ ALTER FUNCTION queue.local_to_utc(p_local timestamp without time zone, p_zone te
 
 CREATE FUNCTION queue.maintain_history(p_retention_days integer) RETURNS text[]
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_today date := (internal.now() AT TIME ZONE 'UTC')::date;
@@ -10565,7 +10565,7 @@ ALTER FUNCTION queue.maintain_history(p_retention_days integer) OWNER TO claw_ow
 
 CREATE FUNCTION queue.next_fire(p_cron text, p_zone text, p_after timestamp with time zone) RETURNS timestamp with time zone
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_c jsonb := queue.parse_cron(p_cron);
@@ -10634,7 +10634,7 @@ ALTER FUNCTION queue.next_fire(p_cron text, p_zone text, p_after timestamp with 
 
 CREATE FUNCTION queue.parse_cron(p_expr text) RETURNS jsonb
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_f text[] := pg_catalog.regexp_split_to_array(pg_catalog.btrim(coalesce(p_expr, '')), '\s+');
@@ -10711,7 +10711,7 @@ ALTER TABLE queue.jobs OWNER TO claw_owner;
 
 CREATE FUNCTION queue.record_history(p_jobs queue.jobs[], p_outcome text) RETURNS integer
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_n integer;
@@ -10736,7 +10736,7 @@ ALTER FUNCTION queue.record_history(p_jobs queue.jobs[], p_outcome text) OWNER T
 
 CREATE FUNCTION queue.release_jobs(p_job_ids uuid[], p_lease_token uuid) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_n integer;
@@ -10761,7 +10761,7 @@ ALTER FUNCTION queue.release_jobs(p_job_ids uuid[], p_lease_token uuid) OWNER TO
 
 CREATE FUNCTION queue.require_job(p_job_id uuid, p_action text) RETURNS queue.jobs
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_job queue.jobs;
@@ -10792,7 +10792,7 @@ ALTER FUNCTION queue.require_job(p_job_id uuid, p_action text) OWNER TO claw_own
 
 CREATE FUNCTION queue.set_rate_limit(p_rate_key text, p_per_second numeric, p_burst integer DEFAULT NULL::integer) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   IF p_rate_key IS NULL OR pg_catalog.length(p_rate_key) NOT BETWEEN 1 AND 200 THEN
@@ -10825,7 +10825,7 @@ ALTER FUNCTION queue.set_rate_limit(p_rate_key text, p_per_second numeric, p_bur
 
 CREATE FUNCTION queue.stale_lease(p_what text, p_job_ids uuid[], p_lease_token uuid) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'lease not held',
@@ -10844,7 +10844,7 @@ ALTER FUNCTION queue.stale_lease(p_what text, p_job_ids uuid[], p_lease_token uu
 
 CREATE FUNCTION queue.stats() RETURNS TABLE(queue text, state text, jobs bigint, oldest_run_at timestamp with time zone, paused boolean, concurrency_limit integer)
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT j.queue, j.state, pg_catalog.count(*), pg_catalog.min(j.run_at),
          coalesce(q.paused_at IS NOT NULL, false), q.concurrency_limit
@@ -10918,7 +10918,7 @@ ALTER TABLE queue.job_history_default OWNER TO claw_owner;
 
 CREATE FUNCTION queue.take_history_strays(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS SETOF queue.job_history_default
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   DELETE FROM queue.job_history_default AS h
   WHERE h.finished_at >= p_from AND h.finished_at < p_to
@@ -10933,7 +10933,7 @@ ALTER FUNCTION queue.take_history_strays(p_from timestamp with time zone, p_to t
 
 CREATE FUNCTION queue.tg_jobs__notify() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM pg_catalog.pg_notify('claw_queue', q.queue)
@@ -10950,7 +10950,7 @@ ALTER FUNCTION queue.tg_jobs__notify() OWNER TO claw_owner;
 
 CREATE FUNCTION queue.tick_schedules(p_limit integer) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_now timestamptz := internal.now();
@@ -11020,7 +11020,7 @@ ALTER FUNCTION queue.tick_schedules(p_limit integer) OWNER TO claw_dispatcher;
 
 CREATE FUNCTION tenancy.add_jwt_issuer(p_tenant_id uuid, p_issuer text, p_audience text, p_max_skew_seconds integer DEFAULT 60, p_jwks_url text DEFAULT NULL::text) RETURNS uuid
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_id uuid := pg_catalog.uuidv7();
@@ -11068,7 +11068,7 @@ COMMENT ON FUNCTION tenancy.add_jwt_issuer(p_tenant_id uuid, p_issuer text, p_au
 
 CREATE FUNCTION tenancy.configure_jwt_issuer(p_jwt_issuer_id uuid, p_max_skew_seconds integer, p_jwks_url text DEFAULT NULL::text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_tenant uuid := tenancy.jwt_issuer_context(p_jwt_issuer_id);
@@ -11099,7 +11099,7 @@ COMMENT ON FUNCTION tenancy.configure_jwt_issuer(p_jwt_issuer_id uuid, p_max_ske
 
 CREATE FUNCTION tenancy.create_tenant(p_slug text, p_name text, p_owner_handle text, p_owner_name text, OUT tenant_id uuid, OUT principal_id uuid, OUT api_key text) RETURNS record
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   tenant_id := pg_catalog.uuidv7();
@@ -11129,7 +11129,7 @@ COMMENT ON FUNCTION tenancy.create_tenant(p_slug text, p_name text, p_owner_hand
 
 CREATE FUNCTION tenancy.issue_api_key(p_principal_id uuid, p_name text, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text) RETURNS record
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_tenant uuid := internal.current_tenant_id();
@@ -11169,7 +11169,7 @@ ALTER FUNCTION tenancy.issue_api_key(p_principal_id uuid, p_name text, p_scopes 
 
 CREATE FUNCTION tenancy.jwk_rsa(p_jwk jsonb, OUT kid text, OUT n numeric, OUT e numeric, OUT modulus_bytes integer, OUT em_prefix numeric, OUT thumbprint text, OUT reason text) RETURNS record
     LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_n bytea;
@@ -11224,7 +11224,7 @@ ALTER FUNCTION tenancy.jwk_rsa(p_jwk jsonb, OUT kid text, OUT n numeric, OUT e n
 
 CREATE FUNCTION tenancy.jwt_issuer_context(p_jwt_issuer_id uuid) RETURNS uuid
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_tenant uuid;
@@ -11249,7 +11249,7 @@ ALTER FUNCTION tenancy.jwt_issuer_context(p_jwt_issuer_id uuid) OWNER TO claw_ow
 
 CREATE FUNCTION tenancy.link_jwt_subject(p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   PERFORM tenancy.put_jwt_subject(tenancy.jwt_issuer_context(p_jwt_issuer_id), p_jwt_issuer_id,
@@ -11271,7 +11271,7 @@ COMMENT ON FUNCTION tenancy.link_jwt_subject(p_jwt_issuer_id uuid, p_subject tex
 
 CREATE FUNCTION tenancy.put_jwt_subject(p_tenant_id uuid, p_jwt_issuer_id uuid, p_subject text, p_principal_id uuid) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   IF p_subject IS NULL OR pg_catalog.length(p_subject) NOT BETWEEN 1 AND 500 THEN
@@ -11301,7 +11301,7 @@ ALTER FUNCTION tenancy.put_jwt_subject(p_tenant_id uuid, p_jwt_issuer_id uuid, p
 
 CREATE FUNCTION tenancy.remove_jwt_issuer(p_jwt_issuer_id uuid) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_tenant uuid := tenancy.jwt_issuer_context(p_jwt_issuer_id);
@@ -11330,7 +11330,7 @@ COMMENT ON FUNCTION tenancy.remove_jwt_issuer(p_jwt_issuer_id uuid) IS 'Operator
 
 CREATE FUNCTION tenancy.remove_jwt_key(p_jwt_issuer_id uuid, p_kid text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_tenant uuid := tenancy.jwt_issuer_context(p_jwt_issuer_id);
@@ -11359,7 +11359,7 @@ COMMENT ON FUNCTION tenancy.remove_jwt_key(p_jwt_issuer_id uuid, p_kid text) IS 
 
 CREATE FUNCTION tenancy.require_principal(p_principal_id uuid) RETURNS void
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM tenancy.principals AS p
@@ -11380,7 +11380,7 @@ ALTER FUNCTION tenancy.require_principal(p_principal_id uuid) OWNER TO claw_owne
 
 CREATE FUNCTION tenancy.set_jwt_keys(p_jwt_issuer_id uuid, p_jwks jsonb) RETURNS TABLE(kid text, action text)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_tenant uuid := tenancy.jwt_issuer_context(p_jwt_issuer_id);

@@ -14,7 +14,7 @@ from conftest import ROOT, run_cli
 
 EXAMPLES = ROOT / "tests" / "lint_examples"
 EXPECTED = {
-    "L001": [("functions/api/f.sql", 2)],
+    "L001": [("functions/api/f.sql", 2), ("functions/api/f.sql", 4), ("functions/api/f.sql", 7)],
     "L002": [("functions/api/v.sql", 1)],
     "L003": [("policies/api.sql", 2)],
     "L004": [("migrations/0001_create_things.sql", 2)],

@@ -3,7 +3,8 @@ under sql/ migrations/ functions/ policies/ and prints `file:line rule message`.
 
 Rules
   L000  a file that does not parse; a suppression without a reason
-  L001  SECURITY DEFINER function without a pinned search_path
+  L001  SECURITY DEFINER function without search_path pinned, or a search_path pinned to
+        anything but `pg_catalog, pg_temp` (left out, pg_temp is searched first)
   L002  a view without security_invoker = true
   L003  GRANT of TRUNCATE or REFERENCES (or ALL, which includes them)
   L004  a table in a tenant schema without ENABLE and FORCE ROW LEVEL SECURITY
@@ -38,7 +39,7 @@ TENANT_SCHEMAS = frozenset({"tenancy", "audit", "authz", "ontology", "governance
 LINT_DIRS = ("sql", "migrations", "functions", "policies")
 RULES: dict[str, str] = {
     "L000": "unparsable file or suppression without a reason",
-    "L001": "SECURITY DEFINER without a pinned search_path",
+    "L001": "search_path not pinned to pg_catalog, pg_temp (SECURITY DEFINER, or any SET)",
     "L002": "view without security_invoker",
     "L003": "GRANT of TRUNCATE or REFERENCES",
     "L004": "tenant table without ENABLE and FORCE ROW LEVEL SECURITY",
@@ -50,6 +51,7 @@ RULES: dict[str, str] = {
 NON_VOLATILE_FUNCS = frozenset({"now", "transaction_timestamp", "statement_timestamp"})
 SUPPRESS = re.compile(r"--\s*claw-lint:\s*allow\s+(L\d{3}(?:\s*,\s*L\d{3})*)(.*)$")
 TRUE_VALUES = frozenset({"true", "on", "1", "yes"})
+SAFE_SEARCH_PATH = ("pg_catalog", "pg_temp")
 
 
 @dataclass(frozen=True)
@@ -185,12 +187,20 @@ class Linter:
                         existing: set[str]) -> Iterable[tuple[str, str]]:
         if isinstance(node, ast.CreateFunctionStmt):
             opts = {o.defname: o for o in node.options or ()}
-            pinned = any(o.defname == "set" and isinstance(o.arg, ast.VariableSetStmt)
-                         and o.arg.name == "search_path" for o in node.options or ())
-            if "security" in opts and _is_true(opts["security"].arg) and not pinned:
-                name = ".".join(n.sval for n in node.funcname)
+            paths = [tuple(getattr(a.val, "sval", None) for a in o.arg.args or ())
+                     for o in node.options or ()
+                     if o.defname == "set" and isinstance(o.arg, ast.VariableSetStmt)
+                     and o.arg.name == "search_path"]
+            name = ".".join(n.sval for n in node.funcname)
+            # pg_temp must be listed, last: left out, PostgreSQL searches it FIRST for
+            # relation and type names, and every login role can create a domain there
+            # (tests/test_temp_schema_attacks.py)
+            if any(p != SAFE_SEARCH_PATH for p in paths):
+                yield "L001", (f"function {name} pins search_path to {paths[0]!r}; pin "
+                               "SET search_path = pg_catalog, pg_temp (pg_temp last)")
+            elif "security" in opts and _is_true(opts["security"].arg) and not paths:
                 yield "L001", (f"SECURITY DEFINER function {name} has no pinned search_path; "
-                               "add SET search_path = '' and qualify every name")
+                               "add SET search_path = pg_catalog, pg_temp, qualify every name")
         elif isinstance(node, ast.ViewStmt):
             opts = {o.defname: o for o in node.options or ()}
             if "security_invoker" not in opts or not _is_true(opts["security_invoker"].arg):

@@ -11,7 +11,7 @@ RETURNS void
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF p_reason IS NULL OR length(btrim(p_reason)) < 3 THEN
@@ -34,7 +34,7 @@ RETURNS TABLE (tenant_id uuid, slug text, name text, principals bigint, active_k
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM admin.record_read(t.tenant_id, 'admin.list_tenants', p_reason)
@@ -61,7 +61,7 @@ RETURNS TABLE (principal_id uuid, kind text, handle text, display_name text, rol
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM tenancy.tenants AS t WHERE t.tenant_id = p_tenant_id) THEN
@@ -98,7 +98,7 @@ RETURNS TABLE (tenant_id uuid, slug text, events bigint, ok boolean, first_bad_s
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   -- verify first, so the operator.read events appended below are not part of the verdict

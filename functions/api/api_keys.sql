@@ -11,7 +11,7 @@ CREATE OR REPLACE FUNCTION api.create_api_key(
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_principal uuid := coalesce(p_principal_id, internal.current_principal_id());
@@ -47,7 +47,7 @@ RETURNS timestamptz
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_revoked timestamptz;
@@ -80,7 +80,7 @@ RETURNS TABLE (api_key_id uuid, principal_id uuid, name text, prefix text, scope
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_after jsonb;

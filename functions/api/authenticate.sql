@@ -14,7 +14,7 @@ RETURNS TABLE (tenant_id uuid, principal_id uuid, roles text[], scopes text[])
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   -- no bounded repeats ({32}) in the pattern: PostgreSQL's regex engine expands them into
@@ -87,7 +87,7 @@ RETURNS TABLE (tenant_id uuid, principal_id uuid, roles text[], scopes text[])
 LANGUAGE sql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT c.tenant_id, c.principal_id, c.roles, c.scopes
   FROM internal.verified_context() AS c WHERE c.tenant_id IS NOT NULL

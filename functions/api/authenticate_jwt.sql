@@ -26,7 +26,7 @@ RETURNS TABLE (tenant_id uuid, principal_id uuid, roles text[], scopes text[])
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_parts text[];

@@ -13,7 +13,7 @@ RETURNS TABLE (version integer, consistency_token text)
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM internal.require_size('p_model', p_model, 'json');
@@ -37,7 +37,7 @@ RETURNS TABLE (version integer, definition jsonb, sha256 text, created_by uuid,
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
@@ -62,7 +62,7 @@ RETURNS TABLE (written integer, deleted integer, consistency_token text)
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM internal.require_size('p_writes', p_writes, 'batch'),
@@ -93,7 +93,7 @@ RETURNS TABLE (allowed boolean, explanation jsonb, consistency_token text)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_ctx record;
@@ -127,7 +127,7 @@ RETURNS TABLE (step integer, line text)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_ctx record;
@@ -162,7 +162,7 @@ RETURNS TABLE (object text)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_ctx record;
@@ -199,7 +199,7 @@ RETURNS TABLE (subject text)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM internal.require_size('p_object', p_object, 'name'),
@@ -228,7 +228,7 @@ RETURNS TABLE (tuple text, expires_at timestamptz, expired boolean, revision big
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_o record;

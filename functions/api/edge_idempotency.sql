@@ -16,7 +16,7 @@ RETURNS TABLE (replay boolean, status integer, headers jsonb, body text)
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_ctx record;
@@ -90,7 +90,7 @@ RETURNS void
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_ctx record;
@@ -143,7 +143,7 @@ RETURNS bigint
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT edge.purge_idempotency_keys() $fn$;
 COMMENT ON FUNCTION api.purge_idempotency_keys() IS
   'Worker: delete expired idempotency keys (older than 24 hours) in every tenant.';

@@ -16,7 +16,7 @@ RETURNS TABLE (allowed boolean, scope text, limit_per_minute integer, remaining 
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_ctx record;

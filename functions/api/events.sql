@@ -21,7 +21,7 @@ RETURNS TABLE (event_id text, event_type text, subject_id text, data jsonb, trac
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_tenant uuid;
@@ -72,7 +72,7 @@ RETURNS text
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'events:read',
@@ -93,7 +93,7 @@ RETURNS bigint
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT events.purge(pg_catalog.make_interval(days => p_retention_days)) $fn$;
 COMMENT ON FUNCTION api.purge_events(integer) IS
   'Worker: delete outbox events older than the retention (days, default 7); readers further '
@@ -109,7 +109,7 @@ RETURNS uuid
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_id uuid := coalesce(p_watcher_id, pg_catalog.gen_random_uuid());
@@ -136,7 +136,7 @@ RETURNS void
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'events:read',

@@ -11,7 +11,7 @@ RETURNS TABLE (action text, status text, flow_name text, flow_version integer, i
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT * FROM flow.claim(p_run_id, p_job_id, p_lease_token) $fn$;
 COMMENT ON FUNCTION api.claim_flow_run(uuid, uuid, uuid) IS
   'Worker: take the run a flow.run job dispatches (-> running) and get its recorded steps to replay; action skip for a stale job or finished run.';
@@ -24,7 +24,7 @@ RETURNS text
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT flow.record_step(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), internal.require_size('p_output', p_output, 'json'), internal.require_size('p_kind', p_kind, 'name'), p_started_at) $fn$;
 COMMENT ON FUNCTION api.record_flow_step(uuid, uuid, uuid, integer, text, text, jsonb, text, timestamptz) IS
   'Worker: checkpoint a completed step, once (a second write is 23505); only while holding the run''s lease (CL409 otherwise). Returns running or cancelled.';
@@ -37,7 +37,7 @@ RETURNS TABLE (status text, retry_at timestamptz, attempts integer)
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT * FROM flow.fail_step(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), internal.require_size('p_error', p_error, 'text'), p_max_attempts, p_backoff_seconds, p_backoff_max_seconds, p_retry) $fn$;
 COMMENT ON FUNCTION api.fail_flow_step(uuid, uuid, uuid, integer, text, text, text, integer, double precision, double precision, boolean) IS
   'Worker: record a failed step attempt under the step''s retry policy (max attempts, exponential backoff): sleeping until the retry, or failed.';
@@ -49,7 +49,7 @@ RETURNS text
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT flow.complete(p_run_id, p_job_id, p_lease_token, internal.require_size('p_output', p_output, 'json')) $fn$;
 COMMENT ON FUNCTION api.complete_flow_run(uuid, uuid, uuid, jsonb) IS
   'Worker: the flow function returned; the run is completed with its output.';
@@ -61,7 +61,7 @@ RETURNS text
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT flow.fail(p_run_id, p_job_id, p_lease_token, internal.require_size('p_error', p_error, 'json')) $fn$;
 COMMENT ON FUNCTION api.fail_flow_run(uuid, uuid, uuid, jsonb) IS
   'Worker: the flow failed outside a step (an exception, or code that no longer matches the recorded history); the run is failed.';
@@ -74,7 +74,7 @@ RETURNS TABLE (status text, wake_at timestamptz)
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT * FROM flow.sleep(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), p_wake_at, p_seconds) $fn$;
 COMMENT ON FUNCTION api.sleep_flow(uuid, uuid, uuid, integer, text, text, timestamptz, double precision) IS
   'Worker: durable sleep (timer fixed at first call, never moved by a replay); the worker is released until it is due.';
@@ -87,7 +87,7 @@ RETURNS TABLE (status text, received boolean, payload jsonb)
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT * FROM flow.wait_signal(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_signal', p_signal, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), p_timeout_at, p_timeout_seconds) $fn$;
 COMMENT ON FUNCTION api.wait_flow_signal(uuid, uuid, uuid, integer, text, text, timestamptz, double precision) IS
   'Worker: wait for a named signal with an optional timeout; the signal is delivered to this step once, or the run waits without holding a worker.';
@@ -99,7 +99,7 @@ RETURNS TABLE (status text, child_run_id uuid)
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT * FROM flow.start_child(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), internal.require_size('p_flow_name', p_flow_name, 'name'), internal.require_size('p_input', p_input, 'json'), p_flow_version) $fn$;
 COMMENT ON FUNCTION api.start_child_flow(uuid, uuid, uuid, integer, text, text, text, jsonb, integer) IS
   'Worker: start a child flow run from step N of this run (recorded with the step, so a replay never starts it twice).';
@@ -111,7 +111,7 @@ RETURNS TABLE (status text, child_status text, child_output jsonb, child_error j
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT * FROM flow.wait_child(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), p_child_run_id) $fn$;
 COMMENT ON FUNCTION api.wait_flow_child(uuid, uuid, uuid, integer, text, text, uuid) IS
   'Worker: wait for a child run to finish; the parent waits without holding a worker and is woken when the child finishes.';
@@ -123,7 +123,7 @@ RETURNS TABLE (idempotency_key text, status text, sends integer, response jsonb)
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT * FROM flow.begin_effect(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), internal.require_size('p_provider', p_provider, 'name'), internal.require_size('p_request', p_request, 'json')) $fn$;
 COMMENT ON FUNCTION api.begin_flow_effect(uuid, uuid, uuid, integer, text, text, text, jsonb) IS
   'Worker: record the intent and idempotency key of an external effect before calling the provider (returns the existing intent on a replay).';
@@ -135,7 +135,7 @@ RETURNS integer
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT flow.mark_effect_sent(p_run_id, p_job_id, p_lease_token, p_position) $fn$;
 COMMENT ON FUNCTION api.mark_flow_effect_sent(uuid, uuid, uuid, integer) IS
   'Worker: mark an effect sent (commit this just before calling the provider); returns how many sends so far.';
@@ -148,7 +148,7 @@ RETURNS text
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT flow.settle_effect(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_name', p_name, 'name'), internal.require_size('p_input_hash', p_input_hash, 'name'), internal.require_size('p_outcome', p_outcome, 'name'), internal.require_size('p_response', p_response, 'json')) $fn$;
 COMMENT ON FUNCTION api.settle_flow_effect(uuid, uuid, uuid, integer, text, text, text, jsonb) IS
   'Worker: settle an effect as confirmed or reconciled with the provider''s response and checkpoint its step in the same transaction.';
@@ -160,7 +160,7 @@ RETURNS text
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT flow.effect_unknown(p_run_id, p_job_id, p_lease_token, p_position, internal.require_size('p_note', p_note, 'text')) $fn$;
 COMMENT ON FUNCTION api.mark_flow_effect_unknown(uuid, uuid, uuid, integer, text) IS
   'Worker: reconciliation could not tell whether a sent effect was delivered; the run is blocked until a person resolves it.';
@@ -172,7 +172,7 @@ RETURNS boolean
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT flow.cancel_requested(p_run_id, p_job_id, p_lease_token) $fn$;
 COMMENT ON FUNCTION api.flow_cancel_requested(uuid, uuid, uuid) IS
   'Worker: whether a cancel was requested for this held run (asked while a long step runs).';
@@ -185,7 +185,7 @@ RETURNS text
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT flow.stop_cancelled(p_run_id, p_job_id, p_lease_token) $fn$;
 COMMENT ON FUNCTION api.stop_cancelled_flow_run(uuid, uuid, uuid) IS
   'Worker: end a held run whose cancel was requested, abandoning the step in progress.';

@@ -9,7 +9,7 @@ RETURNS TABLE (migration_id text, applied_migrations integer, applied_at timesta
 LANGUAGE sql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT (SELECT m.migration_id FROM claw_migrations._yoyo_migration AS m
           ORDER BY m.migration_id DESC LIMIT 1),

@@ -12,7 +12,7 @@ RETURNS TABLE (jwt_issuer_id uuid, issuer text, audience text, max_skew_seconds 
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM internal.require_role('{owner,admin}', 'members:read', 'listing JWT issuers');
@@ -44,7 +44,7 @@ RETURNS void
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM internal.require_size('p_subject', p_subject, 'name');

@@ -8,7 +8,7 @@ RETURNS TABLE (sqlstate text, name text, http_status integer, meaning text)
 LANGUAGE sql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT e.sqlstate, e.name, e.http_status, e.meaning
   FROM internal.error_codes AS e

@@ -33,7 +33,7 @@ RETURNS jsonb
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_tenant uuid;
@@ -163,7 +163,7 @@ RETURNS jsonb
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_tenant uuid;
@@ -297,7 +297,7 @@ RETURNS TABLE (call_id uuid, reservation_id uuid, attempt integer, occurred_at t
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM internal.require_size('p_task', p_task, 'name');
@@ -328,7 +328,7 @@ RETURNS TABLE (day date, task text, model text, calls bigint, failed bigint, cac
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_tenant uuid;
@@ -369,7 +369,7 @@ RETURNS integer
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT llm.expire_reservations(p_limit) $fn$;
 COMMENT ON FUNCTION api.expire_llm_reservations(integer) IS
   'Worker: expire LLM budget reservations whose caller died (past their deadline), in up to '

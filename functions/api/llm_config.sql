@@ -11,7 +11,7 @@ RETURNS void
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM internal.require_size('p_time_zone', p_time_zone, 'name');
@@ -52,7 +52,7 @@ RETURNS TABLE (route_id uuid, version integer)
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_tenant uuid;
@@ -126,7 +126,7 @@ RETURNS TABLE (task text, models text[], fallback_on text[], max_attempts intege
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'llm:read',
@@ -151,7 +151,7 @@ RETURNS uuid
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_tenant uuid;
@@ -214,7 +214,7 @@ RETURNS TABLE (budget_id uuid, scope text, principal_id uuid, task text, period 
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_tenant uuid;
@@ -248,7 +248,7 @@ RETURNS TABLE (model text, provider text, tokenizer text, context_window integer
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'llm:read',

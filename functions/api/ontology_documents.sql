@@ -18,7 +18,7 @@ RETURNS uuid
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_ctx record;
@@ -81,7 +81,7 @@ RETURNS void
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'ontology:write',
@@ -122,7 +122,7 @@ RETURNS TABLE (document_id uuid, object_id uuid, authz_object text, title text, 
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 -- keep scanning the HNSW graph until enough rows pass the tenant and permission filters
 SET hnsw.iterative_scan = 'relaxed_order'
 SET hnsw.ef_search = 100

@@ -13,7 +13,7 @@ RETURNS TABLE (object_id uuid, version integer)
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_type ontology.object_types;
@@ -45,7 +45,7 @@ RETURNS TABLE (object_id uuid, version integer)
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v ontology.objects;
@@ -83,7 +83,7 @@ RETURNS integer
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v ontology.objects;
@@ -134,7 +134,7 @@ RETURNS TABLE (object_id uuid, type text, version integer, properties jsonb, cre
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
@@ -168,7 +168,7 @@ RETURNS TABLE (object_id uuid, version integer, properties jsonb, created_at tim
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_type ontology.object_types;

@@ -21,7 +21,7 @@ RETURNS TABLE (tool_id uuid, version integer, changed boolean)
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_tenant uuid;
@@ -113,7 +113,7 @@ RETURNS integer
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v ontology.tools;
@@ -155,7 +155,7 @@ RETURNS TABLE (tool_id uuid, name text, description text, input_schema jsonb, si
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM internal.require_size('p_side_effect', p_side_effect, 'name');

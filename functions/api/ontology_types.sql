@@ -22,7 +22,7 @@ RETURNS TABLE (type_id uuid, version integer, changed boolean)
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM internal.require_size('p_name', p_name, 'name'),
@@ -50,7 +50,7 @@ RETURNS TABLE (type_id uuid, version integer, definition jsonb, updated_at times
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v ontology.object_types;
@@ -77,7 +77,7 @@ RETURNS TABLE (type_id uuid, name text, description text, version integer, prope
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
@@ -105,7 +105,7 @@ RETURNS TABLE (version integer, definition jsonb, changed_by uuid, changed_at ti
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v ontology.object_types;

@@ -12,7 +12,7 @@ RETURNS TABLE (job_id uuid, deduplicated boolean)
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'queue:write', 'enqueueing jobs');
@@ -37,7 +37,7 @@ RETURNS TABLE (job_id uuid, deduplicated boolean)
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM internal.require_size('p_queue', p_queue, 'name'),
@@ -67,7 +67,7 @@ RETURNS TABLE (job_id uuid, queue text, kind text, state text, payload jsonb, pr
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'queue:read',
@@ -107,7 +107,7 @@ RETURNS TABLE (job_id uuid, queue text, kind text, state text, attempts integer,
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_filters jsonb := pg_catalog.jsonb_build_object('state', p_state, 'queue', p_queue);
@@ -155,7 +155,7 @@ RETURNS text
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_job queue.jobs;
@@ -184,7 +184,7 @@ RETURNS void
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_job queue.jobs;

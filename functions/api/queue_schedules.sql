@@ -13,7 +13,7 @@ RETURNS TABLE (schedule_id uuid, next_fire_at timestamptz)
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_next timestamptz;
@@ -64,7 +64,7 @@ RETURNS timestamptz
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_next timestamptz;
@@ -94,7 +94,7 @@ RETURNS void
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'deleting a schedule');
@@ -119,7 +119,7 @@ RETURNS TABLE (schedule_id uuid, name text, cron text, time_zone text, queue tex
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_after jsonb;

@@ -11,7 +11,7 @@ RETURNS TABLE (job_id uuid, tenant_id uuid, queue text, kind text, payload jsonb
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT * FROM queue.claim_jobs(internal.require_size('p_queue', p_queue, 'name'), internal.require_size('p_worker', p_worker, 'name'), p_limit, p_lease_seconds) $fn$;
 COMMENT ON FUNCTION api.claim_jobs(text, text, integer, integer) IS
   'Worker: lease up to p_limit jobs of a queue (FOR UPDATE SKIP LOCKED, tenant-fair order), '
@@ -25,7 +25,7 @@ RETURNS TABLE (job_id uuid, lease_expires_at timestamptz)
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT * FROM queue.heartbeat_jobs(p_job_ids, p_lease_token, p_lease_seconds) $fn$;
 COMMENT ON FUNCTION api.heartbeat_jobs(uuid[], uuid, integer) IS
   'Worker: extend the lease of jobs this token holds; a job missing from the result was lost.';
@@ -37,7 +37,7 @@ RETURNS integer
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT queue.complete_jobs(p_job_ids, p_lease_token) $fn$;
 COMMENT ON FUNCTION api.complete_jobs(uuid[], uuid) IS
   'Worker: mark held jobs completed (moved to history). CL409 and nothing written if any job '
@@ -52,7 +52,7 @@ RETURNS TABLE (state text, run_at timestamptz, attempts integer)
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT * FROM queue.fail_job(p_job_id, p_lease_token, internal.require_size('p_error', p_error, 'text'), p_retry, p_retry_in_seconds) $fn$;
 COMMENT ON FUNCTION api.fail_job(uuid, uuid, text, boolean, integer) IS
   'Worker: record a failed attempt of a held job: scheduled for retry after exponential backoff '
@@ -65,7 +65,7 @@ RETURNS integer
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT queue.release_jobs(p_job_ids, p_lease_token) $fn$;
 COMMENT ON FUNCTION api.release_jobs(uuid[], uuid) IS
   'Worker: return held jobs to the queue untouched (graceful shutdown); returns how many.';
@@ -78,7 +78,7 @@ RETURNS uuid
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT queue.lease_context(p_job_id, p_lease_token) $fn$;
 COMMENT ON FUNCTION api.act_as_job(uuid, uuid) IS
   'Worker: set the tenant context of a job whose live lease this token is, for this '
@@ -91,7 +91,7 @@ RETURNS integer
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT queue.tick_schedules(p_limit) $fn$;
 COMMENT ON FUNCTION api.tick_schedules(integer) IS
   'Worker: enqueue the jobs of due schedules, once per schedule and fire instant.';
@@ -103,7 +103,7 @@ RETURNS text[]
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT queue.maintain_history(p_retention_days) $fn$;
 COMMENT ON FUNCTION api.maintain_queue(integer) IS
   'Worker: create job history partitions ahead and drop those past retention (days).';

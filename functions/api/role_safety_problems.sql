@@ -11,7 +11,7 @@ RETURNS TABLE (role_name text, problem text)
 LANGUAGE sql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT p.role_name, p.problem FROM internal.role_safety_problems() AS p
 $fn$;

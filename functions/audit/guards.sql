@@ -7,7 +7,7 @@
 CREATE OR REPLACE FUNCTION audit.tg_events__append_only()
 RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'the audit ledger is append-only',
@@ -27,7 +27,7 @@ ALTER TABLE audit.events ENABLE ALWAYS TRIGGER "100_no_truncate";
 CREATE OR REPLACE FUNCTION audit.tg_chain_heads__forward_only()
 RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF TG_OP = 'UPDATE' THEN

@@ -9,7 +9,7 @@
 CREATE OR REPLACE FUNCTION audit.tg_track()
 RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_omit text[] := TG_ARGV[1:];

@@ -9,7 +9,7 @@ CREATE OR REPLACE FUNCTION authz.explain_lines(p_why jsonb, p_indent integer DEF
 RETURNS SETOF text
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_pad text := pg_catalog.repeat(' ', p_indent);

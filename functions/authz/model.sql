@@ -21,7 +21,7 @@ CREATE OR REPLACE FUNCTION authz.rewrite_children(p_node jsonb)
 RETURNS SETOF jsonb
 LANGUAGE sql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT c FROM pg_catalog.jsonb_array_elements(CASE
       WHEN p_node ? 'union' THEN p_node -> 'union'
@@ -36,7 +36,7 @@ CREATE OR REPLACE FUNCTION authz.rewrite_leaves(p_node jsonb)
 RETURNS SETOF jsonb
 LANGUAGE sql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   WITH RECURSIVE n (node) AS (
     SELECT p_node
@@ -51,7 +51,7 @@ CREATE OR REPLACE FUNCTION authz.direct_subjects_of(p_node jsonb)
 RETURNS text[]
 LANGUAGE sql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT coalesce(pg_catalog.array_agg(DISTINCT s.s ORDER BY s.s), '{}')
   FROM authz.rewrite_leaves(p_node) AS l (node)
@@ -66,7 +66,7 @@ CREATE OR REPLACE FUNCTION authz.validate_rewrite(p_types jsonb, p_type text, p_
 RETURNS void
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_where text := p_type || '.' || p_relation;
@@ -190,7 +190,7 @@ CREATE OR REPLACE FUNCTION authz.define_model(p_tenant_id uuid, p_principal_id u
                                               OUT version integer, OUT token text)
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_revision bigint;

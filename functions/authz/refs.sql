@@ -7,7 +7,8 @@
 --                              over authz.rewrite_edges, then authz.check unless exact)
 --
 -- search_path: none of authz's functions is SECURITY DEFINER and none is granted to a login
--- role; they run inside api functions, which pin search_path = '', and qualify every name.
+-- role; they run inside api functions, which pin search_path = pg_catalog, pg_temp, and qualify
+-- every name.
 -- The evaluator's functions (this file, check, check_this, permitted, subject, tokens, walk)
 -- carry no SET clause of their own: a SET clause saves and restores the configuration on
 -- every call and keeps a SQL function from being inlined, and a check makes dozens of calls.

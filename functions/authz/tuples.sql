@@ -18,7 +18,7 @@ CREATE OR REPLACE FUNCTION authz.write_tuples(p_tenant_id uuid, p_principal_id u
                                               OUT token text)
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_revision bigint;

@@ -11,7 +11,7 @@ CREATE OR REPLACE FUNCTION edge.idempotency_window()
 RETURNS interval
 LANGUAGE sql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT interval '24 hours' $fn$;
 
 -- edge.idempotency_lock_key: the advisory lock of a key, 64 bits of a hash over the tenant,
@@ -22,7 +22,7 @@ CREATE OR REPLACE FUNCTION edge.idempotency_lock_key(p_tenant_id uuid, p_princip
 RETURNS bigint
 LANGUAGE sql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT pg_catalog.hashtextextended(
     'idempotency|' || p_tenant_id::text || '|' || p_principal_id::text || '|' || p_key, 0)
@@ -38,7 +38,7 @@ CREATE OR REPLACE FUNCTION edge.idempotency_mac(p_tenant_id uuid, p_principal_id
 RETURNS text
 LANGUAGE sql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT pg_catalog.encode(pg_catalog.sha256(k.secret || pg_catalog.sha256(
            k.secret || pg_catalog.convert_to('idempotency|' || pg_catalog.jsonb_build_array(
@@ -52,7 +52,7 @@ $fn$;
 CREATE OR REPLACE FUNCTION edge.idempotency_principal(OUT tenant_id uuid, OUT principal_id uuid)
 LANGUAGE plpgsql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   SELECT c.tenant_id, c.principal_id INTO tenant_id, principal_id
@@ -70,7 +70,7 @@ CREATE OR REPLACE FUNCTION edge.require_idempotency_key(p_key text)
 RETURNS void
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF p_key IS NULL OR pg_catalog.length(p_key) NOT BETWEEN 1 AND 255
@@ -89,7 +89,7 @@ RETURNS bigint
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_n bigint;

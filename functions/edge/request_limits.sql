@@ -11,7 +11,7 @@ CREATE OR REPLACE FUNCTION edge.default_request_limits(
   OUT credential_per_minute integer, OUT credential_burst integer)
 LANGUAGE sql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT 12000, 2000, 6000, 1000 $fn$;
 
 -- edge.set_request_limits: an operator sets a tenant's request limits (psql as claw_owner;
@@ -25,7 +25,7 @@ CREATE OR REPLACE FUNCTION edge.set_request_limits(p_tenant_id uuid,
 RETURNS edge.request_limits
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_row edge.request_limits;

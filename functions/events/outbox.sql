@@ -32,7 +32,7 @@ CREATE OR REPLACE FUNCTION events.tg_jobs__enqueued()
 RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_now timestamptz := internal.now();  -- once per statement, not per row
@@ -62,7 +62,7 @@ CREATE OR REPLACE FUNCTION events.tg_jobs__state()
 RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   INSERT INTO events.outbox (tenant_id, event_type, subject_id, data, trace_id, occurred_at)
@@ -93,7 +93,7 @@ CREATE OR REPLACE FUNCTION events.tg_job_history__finished()
 RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_now timestamptz := internal.now();  -- once per statement, not per row
@@ -123,7 +123,7 @@ CREATE OR REPLACE FUNCTION events.tg_schedules__changed()
 RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_row queue.schedules := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
@@ -154,7 +154,7 @@ CREATE OR REPLACE FUNCTION events.tg_schedule_fires__fired()
 RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_now timestamptz := internal.now();  -- once per statement, not per row
@@ -185,7 +185,7 @@ CREATE OR REPLACE FUNCTION events.tg_outbox__notify()
 RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF EXISTS (SELECT 1 FROM events.watchers AS w

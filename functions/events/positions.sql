@@ -8,7 +8,7 @@ CREATE OR REPLACE FUNCTION events.parse_position(p_position text,
                                                  OUT xact_id xid8, OUT event_id bigint)
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_m text[];
@@ -39,5 +39,5 @@ CREATE OR REPLACE FUNCTION events.format_position(p_xact_id xid8, p_event_id big
 RETURNS text
 LANGUAGE sql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT p_xact_id::text || '-' || p_event_id::text $fn$;

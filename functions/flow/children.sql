@@ -23,7 +23,7 @@ CREATE OR REPLACE FUNCTION flow.start_child(p_run_id uuid, p_job_id uuid, p_leas
 RETURNS TABLE (status text, child_run_id uuid)
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -49,7 +49,7 @@ CREATE OR REPLACE FUNCTION flow.wait_child(p_run_id uuid, p_job_id uuid, p_lease
 RETURNS TABLE (status text, child_status text, child_output jsonb, child_error jsonb)
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -87,7 +87,7 @@ CREATE OR REPLACE FUNCTION flow.fork(p_run_id uuid, p_from_position integer)
 RETURNS uuid
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_src flow.runs := flow.require_run(p_run_id);
@@ -128,7 +128,7 @@ CREATE OR REPLACE FUNCTION flow.purge(p_days integer)
 RETURNS integer
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_n integer;

@@ -26,7 +26,7 @@ CREATE OR REPLACE FUNCTION flow.require_effect(p_run flow.runs, p_position integ
 RETURNS flow.effects
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_eff flow.effects;
@@ -52,7 +52,7 @@ CREATE OR REPLACE FUNCTION flow.begin_effect(p_run_id uuid, p_job_id uuid, p_lea
 RETURNS TABLE (idempotency_key text, status text, sends integer, response jsonb)
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -91,7 +91,7 @@ CREATE OR REPLACE FUNCTION flow.mark_effect_sent(p_run_id uuid, p_job_id uuid,
 RETURNS integer
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -120,7 +120,7 @@ CREATE OR REPLACE FUNCTION flow.settle_effect(p_run_id uuid, p_job_id uuid, p_le
 RETURNS text
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -157,7 +157,7 @@ CREATE OR REPLACE FUNCTION flow.effect_unknown(p_run_id uuid, p_job_id uuid, p_l
 RETURNS text
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -184,7 +184,7 @@ CREATE OR REPLACE FUNCTION flow.resolve_effect(p_run_id uuid, p_position integer
 RETURNS text
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs := flow.require_run(p_run_id);

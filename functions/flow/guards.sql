@@ -16,7 +16,7 @@
 CREATE OR REPLACE FUNCTION flow.tg_runs__guard_transition()
 RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF NEW.status IS DISTINCT FROM OLD.status AND NOT EXISTS (
@@ -48,7 +48,7 @@ CREATE OR REPLACE TRIGGER "100_guard_transition" BEFORE UPDATE ON flow.runs
 CREATE OR REPLACE FUNCTION flow.tg_runs__audit()
 RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF TG_OP = 'INSERT' THEN
@@ -74,7 +74,7 @@ CREATE OR REPLACE TRIGGER "500_audit" AFTER INSERT OR UPDATE OF status ON flow.r
 CREATE OR REPLACE FUNCTION flow.tg_steps__written_once()
 RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'a step checkpoint is written once',
@@ -90,7 +90,7 @@ CREATE OR REPLACE TRIGGER "100_written_once" BEFORE UPDATE ON flow.steps
 CREATE OR REPLACE FUNCTION flow.tg_effects__guard_transition()
 RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF NEW.status IS DISTINCT FROM OLD.status AND NOT EXISTS (
@@ -120,7 +120,7 @@ CREATE OR REPLACE TRIGGER "100_guard_transition" BEFORE UPDATE ON flow.effects
 CREATE OR REPLACE FUNCTION flow.tg_effects__audit()
 RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status THEN

@@ -33,7 +33,7 @@ RETURNS uuid
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_tenant uuid := internal.current_tenant_id();
@@ -59,7 +59,7 @@ CREATE OR REPLACE FUNCTION flow.redispatch(p_run flow.runs, p_run_at timestamptz
 RETURNS uuid
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_job uuid := flow.dispatch_job(p_run.queue, p_run.run_id, p_run.trace_id, p_run_at);
@@ -76,7 +76,7 @@ CREATE OR REPLACE FUNCTION flow.trace(p_trace_id text)
 RETURNS void
 LANGUAGE sql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT pg_catalog.set_config('claw.trace_id', p_trace_id, true)
   WHERE coalesce(pg_catalog.current_setting('claw.trace_id', true), '') = ''
@@ -87,7 +87,7 @@ CREATE OR REPLACE FUNCTION flow.require_run(p_run_id uuid)
 RETURNS flow.runs
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs;
@@ -113,7 +113,7 @@ CREATE OR REPLACE FUNCTION flow.hold(p_run_id uuid, p_job_id uuid, p_lease_token
 RETURNS flow.runs
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs;
@@ -143,7 +143,7 @@ CREATE OR REPLACE FUNCTION flow.check_start_args(p_flow_name text, p_flow_versio
 RETURNS void
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF p_flow_name IS NULL OR p_flow_name !~ '^[a-z][a-z0-9_.:-]*$'
@@ -187,7 +187,7 @@ CREATE OR REPLACE FUNCTION flow.start_run(p_flow_name text, p_input jsonb,
 RETURNS TABLE (run_id uuid, created boolean)
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs;
@@ -230,7 +230,7 @@ CREATE OR REPLACE FUNCTION flow.wake_parent(p_child flow.runs)
 RETURNS void
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_parent flow.runs;
@@ -254,7 +254,7 @@ CREATE OR REPLACE FUNCTION flow.finish(p_run flow.runs, p_status text, p_output 
 RETURNS text
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs;
@@ -281,7 +281,7 @@ RETURNS TABLE (action text, status text, flow_name text, flow_version integer, i
                steps jsonb)
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs;
@@ -350,7 +350,7 @@ CREATE OR REPLACE FUNCTION flow.cancel(p_run_id uuid)
 RETURNS text
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs := flow.require_run(p_run_id);
@@ -406,7 +406,7 @@ CREATE OR REPLACE FUNCTION flow.cancel_requested(p_run_id uuid, p_job_id uuid,
 RETURNS boolean
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -421,7 +421,7 @@ CREATE OR REPLACE FUNCTION flow.stop_cancelled(p_run_id uuid, p_job_id uuid, p_l
 RETURNS text
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);

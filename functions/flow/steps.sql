@@ -18,7 +18,7 @@ CREATE OR REPLACE FUNCTION flow.pending(p_kind text, p_name text, p_input_hash t
 RETURNS jsonb
 LANGUAGE sql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT pg_catalog.jsonb_build_object('kind', p_kind, 'name', p_name, 'input_hash', p_input_hash)
 $fn$;
@@ -32,7 +32,7 @@ CREATE OR REPLACE FUNCTION flow.insert_step(p_run flow.runs, p_position integer,
 RETURNS text
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM flow.require_position(p_position);
@@ -79,7 +79,7 @@ CREATE OR REPLACE FUNCTION flow.record_step(p_run_id uuid, p_job_id uuid, p_leas
 RETURNS text
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -108,7 +108,7 @@ CREATE OR REPLACE FUNCTION flow.fail_step(p_run_id uuid, p_job_id uuid, p_lease_
 RETURNS TABLE (status text, retry_at timestamptz, attempts integer)
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -169,7 +169,7 @@ CREATE OR REPLACE FUNCTION flow.complete(p_run_id uuid, p_job_id uuid, p_lease_t
 RETURNS text
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -185,7 +185,7 @@ CREATE OR REPLACE FUNCTION flow.fail(p_run_id uuid, p_job_id uuid, p_lease_token
 RETURNS text
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);

@@ -23,7 +23,7 @@ CREATE OR REPLACE FUNCTION flow.require_position(p_position integer)
 RETURNS void
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF p_position IS NULL OR p_position < 0 THEN
@@ -40,7 +40,7 @@ CREATE OR REPLACE FUNCTION flow.check_position(p_run flow.runs, p_position integ
 RETURNS void
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM flow.require_position(p_position);
@@ -59,7 +59,7 @@ CREATE OR REPLACE FUNCTION flow.fix_timer(p_run flow.runs, p_position integer, p
 RETURNS timestamptz
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_at timestamptz;
@@ -79,7 +79,7 @@ CREATE OR REPLACE FUNCTION flow.check_wait(p_wake_at timestamptz, p_seconds doub
 RETURNS void
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF (p_wake_at IS NOT NULL AND p_seconds IS NOT NULL)
@@ -102,7 +102,7 @@ CREATE OR REPLACE FUNCTION flow.sleep(p_run_id uuid, p_job_id uuid, p_lease_toke
 RETURNS TABLE (status text, wake_at timestamptz)
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -137,7 +137,7 @@ CREATE OR REPLACE FUNCTION flow.wait_signal(p_run_id uuid, p_job_id uuid, p_leas
 RETURNS TABLE (status text, received boolean, payload jsonb)
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
@@ -194,7 +194,7 @@ CREATE OR REPLACE FUNCTION flow.send_signal(p_run_id uuid, p_name text, p_payloa
 RETURNS boolean
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs;

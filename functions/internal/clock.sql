@@ -8,7 +8,7 @@ RETURNS timestamptz
 LANGUAGE sql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT pg_catalog.now() + coalesce(
     (SELECT c.offset_by FROM internal.clock AS c WHERE c.clock_id = 1), interval '0')

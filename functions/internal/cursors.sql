@@ -11,7 +11,7 @@ CREATE OR REPLACE FUNCTION internal.cursor_mac(p_query text, p_filters jsonb, p_
 RETURNS text
 LANGUAGE sql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT pg_catalog.left(pg_catalog.encode(pg_catalog.sha256(k.secret || pg_catalog.sha256(
            k.secret || pg_catalog.convert_to(
@@ -25,7 +25,7 @@ CREATE OR REPLACE FUNCTION internal.make_cursor(p_query text, p_filters jsonb, p
 RETURNS text
 LANGUAGE sql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT pg_catalog.rtrim(pg_catalog.translate(pg_catalog.encode(
            pg_catalog.convert_to(p_position::text, 'UTF8'), 'base64'), E'+/\n', '-_'), '=')
@@ -39,7 +39,7 @@ CREATE OR REPLACE FUNCTION internal.read_cursor(p_query text, p_filters jsonb, p
 RETURNS jsonb
 LANGUAGE plpgsql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_parts text[];

@@ -9,7 +9,7 @@ CREATE OR REPLACE FUNCTION internal.ensure_tenant_policy(p_table regclass)
 RETURNS void
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_name text := (SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = p_table)

@@ -5,7 +5,7 @@ CREATE OR REPLACE FUNCTION internal.refuse_jwt(p_message text, p_detail text)
 RETURNS void
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM internal.clear_context();

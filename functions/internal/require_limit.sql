@@ -3,7 +3,7 @@ CREATE OR REPLACE FUNCTION internal.require_limit(p_limit integer, p_max integer
 RETURNS void
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND p_max THEN

@@ -12,7 +12,7 @@ CREATE OR REPLACE FUNCTION internal.role_safety_problems()
 RETURNS TABLE (role_name text, problem text)
 LANGUAGE sql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   WITH guarded AS (
     SELECT r.oid, r.rolname::text AS role_name, r.rolsuper, r.rolbypassrls, r.rolcreaterole

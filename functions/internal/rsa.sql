@@ -18,7 +18,7 @@ CREATE OR REPLACE FUNCTION internal.b64url_decode(p_text text)
 RETURNS bytea
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_len integer := pg_catalog.length(p_text);
@@ -43,7 +43,7 @@ CREATE OR REPLACE FUNCTION internal.bytes_to_numeric(p_bytes bytea)
 RETURNS numeric
 LANGUAGE plpgsql
 IMMUTABLE STRICT
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_len integer := pg_catalog.length(p_bytes);
@@ -73,7 +73,7 @@ CREATE OR REPLACE FUNCTION internal.rsa_modexp(p_base numeric, p_exponent numeri
 RETURNS numeric
 LANGUAGE plpgsql
 IMMUTABLE STRICT
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_result numeric := 1;
@@ -101,7 +101,7 @@ CREATE OR REPLACE FUNCTION internal.rsa_pkcs1_prefix(p_modulus_bytes integer)
 RETURNS numeric
 LANGUAGE sql
 IMMUTABLE STRICT
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT internal.bytes_to_numeric(
            '\x0001'::bytea
@@ -121,7 +121,7 @@ CREATE OR REPLACE FUNCTION internal.rsa_verify_sha256(p_message bytea, p_signatu
 RETURNS boolean
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_s numeric;

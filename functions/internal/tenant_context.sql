@@ -30,7 +30,7 @@ RETURNS void
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_ctx text;
@@ -57,7 +57,7 @@ CREATE OR REPLACE FUNCTION internal.clear_context()
 RETURNS void
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM pg_catalog.set_config('claw.ctx', '', true);
@@ -72,7 +72,7 @@ CREATE OR REPLACE FUNCTION internal.verified_context(
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_ctx text := pg_catalog.current_setting('claw.ctx', true);
@@ -109,7 +109,7 @@ CREATE OR REPLACE FUNCTION internal.current_tenant_id()
 RETURNS uuid
 LANGUAGE sql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT (internal.verified_context()).tenant_id $fn$;
 
 -- internal.current_principal_id: the verified principal, or NULL (system work, no context).
@@ -117,7 +117,7 @@ CREATE OR REPLACE FUNCTION internal.current_principal_id()
 RETURNS uuid
 LANGUAGE sql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT (internal.verified_context()).principal_id $fn$;
 
 -- internal.has_role: does the verified context hold any of these tenant roles?
@@ -125,7 +125,7 @@ CREATE OR REPLACE FUNCTION internal.has_role(p_roles text[])
 RETURNS boolean
 LANGUAGE sql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT coalesce((internal.verified_context()).roles && p_roles, false) $fn$;
 
 -- internal.require_role: raise CL401 without a context, CL403 without one of the roles or
@@ -134,7 +134,7 @@ CREATE OR REPLACE FUNCTION internal.require_role(p_roles text[], p_scope text, p
 RETURNS void
 LANGUAGE plpgsql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_ctx record;  -- verified once (an HMAC check), then read three times
@@ -168,7 +168,7 @@ CREATE OR REPLACE FUNCTION internal.context_credential()
 RETURNS text
 LANGUAGE sql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT NULLIF(pg_catalog.split_part(pg_catalog.current_setting('claw.ctx', true), '|', 6), '')
   FROM internal.verified_context() AS c WHERE c.tenant_id IS NOT NULL

@@ -9,7 +9,7 @@ CREATE OR REPLACE FUNCTION llm.define_model(
 RETURNS void
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   INSERT INTO internal.llm_models (model, provider, tokenizer, context_window, max_output_tokens)
@@ -34,7 +34,7 @@ CREATE OR REPLACE FUNCTION llm.set_price(
 RETURNS timestamptz
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_from timestamptz := coalesce(p_valid_from, internal.now());

@@ -6,7 +6,7 @@
 CREATE OR REPLACE FUNCTION llm.tg_append_only()
 RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   RAISE EXCEPTION USING ERRCODE = 'CL403',

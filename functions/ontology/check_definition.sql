@@ -6,7 +6,7 @@ CREATE OR REPLACE FUNCTION ontology.check_definition(p_what text, p_name text, p
 RETURNS void
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF p_name IS NULL OR p_name !~ '^[a-z][a-z0-9_]{0,62}$' THEN

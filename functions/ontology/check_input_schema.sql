@@ -6,7 +6,7 @@ CREATE OR REPLACE FUNCTION ontology.check_input_schema(p_tool text, p_schema jso
 RETURNS void
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_problem text;

@@ -19,7 +19,7 @@ CREATE OR REPLACE FUNCTION ontology.check_value(p_prop ontology.properties, p_va
 RETURNS text
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_json text := pg_catalog.jsonb_typeof(p_value);

@@ -23,7 +23,7 @@ CREATE OR REPLACE FUNCTION ontology.tightens(p_old ontology.properties, p_new on
 RETURNS boolean
 LANGUAGE sql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT coalesce(p_new.required AND NOT p_old.required, false)
       OR p_new.kind <> p_old.kind
@@ -41,7 +41,7 @@ CREATE OR REPLACE FUNCTION ontology.raise_contract(p_type text, p_property text,
 RETURNS void
 LANGUAGE plpgsql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   RAISE EXCEPTION USING ERRCODE = 'CL409',
@@ -61,7 +61,7 @@ CREATE OR REPLACE FUNCTION ontology.define_type(p_name text, p_properties jsonb,
 RETURNS TABLE (type_id uuid, version integer, changed boolean)
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_tenant uuid := internal.current_tenant_id();

@@ -9,7 +9,7 @@ CREATE OR REPLACE FUNCTION ontology.parse_embedding(p_embedding text)
 RETURNS extensions.vector
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v extensions.vector;

@@ -3,7 +3,7 @@ CREATE OR REPLACE FUNCTION ontology.find_type(p_name text)
 RETURNS ontology.object_types
 LANGUAGE plpgsql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v ontology.object_types;

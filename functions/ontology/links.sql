@@ -16,7 +16,7 @@
 CREATE OR REPLACE FUNCTION ontology.tg_link_types__fixed()
 RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF (NEW.tenant_id, NEW.link_type_id, NEW.name, NEW.from_type_id, NEW.to_type_id, NEW.cardinality,
@@ -36,7 +36,7 @@ CREATE OR REPLACE TRIGGER "100_fixed" BEFORE UPDATE ON ontology.link_types
 CREATE OR REPLACE FUNCTION ontology.tg_links__check()
 RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_type ontology.link_types;
@@ -107,7 +107,7 @@ CREATE OR REPLACE FUNCTION ontology.create_link(p_type ontology.link_types, p_fr
 RETURNS uuid
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_link uuid;

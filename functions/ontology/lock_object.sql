@@ -5,7 +5,7 @@ CREATE OR REPLACE FUNCTION ontology.lock_object(p_object_id uuid, p_expected_ver
 RETURNS ontology.objects
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v ontology.objects;

@@ -11,7 +11,7 @@ CREATE OR REPLACE FUNCTION ontology.lock_type(p_type_id uuid, p_exclusive boolea
 RETURNS void
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_key bigint := pg_catalog.hashtextextended('ontology.type:' || p_type_id::text, 0);

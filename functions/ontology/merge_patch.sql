@@ -5,7 +5,7 @@ CREATE OR REPLACE FUNCTION ontology.merge_patch(p_target jsonb, p_patch jsonb)
 RETURNS jsonb
 LANGUAGE sql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT CASE WHEN pg_catalog.jsonb_typeof(p_patch) IS DISTINCT FROM 'object' THEN p_patch ELSE (
     SELECT coalesce(pg_catalog.jsonb_object_agg(m.key, m.value), '{}')

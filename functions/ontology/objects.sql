@@ -20,7 +20,7 @@
 CREATE OR REPLACE FUNCTION ontology.tg_objects__validate()
 RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_type text;
@@ -118,7 +118,7 @@ CREATE OR REPLACE TRIGGER "100_validate" BEFORE INSERT OR UPDATE ON ontology.obj
 CREATE OR REPLACE FUNCTION ontology.tg_objects__unique_values()
 RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v record;

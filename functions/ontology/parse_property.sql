@@ -13,7 +13,7 @@ CREATE OR REPLACE FUNCTION ontology.parse_property(p_type ontology.object_types,
 RETURNS ontology.properties
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v ontology.properties;

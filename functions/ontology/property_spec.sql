@@ -6,7 +6,7 @@ CREATE OR REPLACE FUNCTION ontology.property_spec(p_prop ontology.properties)
 RETURNS jsonb
 LANGUAGE sql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
     'kind', p_prop.kind, 'required', p_prop.required, 'unique', p_prop.is_unique,

@@ -6,7 +6,7 @@ CREATE OR REPLACE FUNCTION ontology.require_own_tenant(p_tenant_id uuid)
 RETURNS void
 LANGUAGE plpgsql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF p_tenant_id IS DISTINCT FROM internal.current_tenant_id() THEN

@@ -5,7 +5,7 @@ CREATE OR REPLACE FUNCTION ontology.type_definition(p_tenant_id uuid, p_type_id 
 RETURNS jsonb
 LANGUAGE sql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT pg_catalog.jsonb_build_object(
     'name', t.name, 'description', t.description, 'version', t.version,

@@ -7,7 +7,7 @@ CREATE OR REPLACE FUNCTION ontology.value_key(p_kind text, p_value jsonb)
 RETURNS text
 LANGUAGE sql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT CASE WHEN pg_catalog.length(k) > 256
               THEN 'sha256:' || pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(k, 'UTF8')), 'hex')

@@ -26,7 +26,7 @@ CREATE OR REPLACE FUNCTION queue.cron_field(p_field text, p_label text, p_min in
 RETURNS integer[]
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_item text;
@@ -80,7 +80,7 @@ CREATE OR REPLACE FUNCTION queue.parse_cron(p_expr text)
 RETURNS jsonb
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_f text[] := pg_catalog.regexp_split_to_array(pg_catalog.btrim(coalesce(p_expr, '')), '\s+');
@@ -109,7 +109,7 @@ CREATE OR REPLACE FUNCTION queue.check_time_zone(p_zone text)
 RETURNS void
 LANGUAGE plpgsql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF p_zone IS NULL OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names AS z
@@ -126,7 +126,7 @@ CREATE OR REPLACE FUNCTION queue.local_to_utc(p_local timestamp, p_zone text)
 RETURNS timestamptz
 LANGUAGE plpgsql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_guess timestamptz;
@@ -184,7 +184,7 @@ CREATE OR REPLACE FUNCTION queue.next_fire(p_cron text, p_zone text, p_after tim
 RETURNS timestamptz
 LANGUAGE plpgsql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_c jsonb := queue.parse_cron(p_cron);
@@ -251,7 +251,7 @@ CREATE OR REPLACE FUNCTION queue.fire_times(p_cron text, p_zone text, p_from tim
 RETURNS SETOF timestamptz
 LANGUAGE plpgsql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_at timestamptz := queue.next_fire(p_cron, p_zone, p_from - interval '1 microsecond');

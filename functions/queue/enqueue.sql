@@ -22,7 +22,7 @@ RETURNS bigint
 LANGUAGE sql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT coalesce(
     (SELECT j.fair_key FROM queue.jobs AS j
@@ -43,7 +43,7 @@ CREATE OR REPLACE FUNCTION queue.insert_jobs(p_tenant_id uuid, p_jobs jsonb)
 RETURNS TABLE (job_id uuid, deduplicated boolean)
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_now timestamptz := internal.now();
@@ -211,7 +211,7 @@ GRANT EXECUTE ON FUNCTION queue.insert_jobs(uuid, jsonb) TO claw_dispatcher;
 CREATE OR REPLACE FUNCTION queue.tg_jobs__notify()
 RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM pg_catalog.pg_notify('claw_queue', q.queue)

@@ -13,7 +13,7 @@ RETURNS SETOF queue.job_history_default
 LANGUAGE sql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   DELETE FROM queue.job_history_default AS h
   WHERE h.finished_at >= p_from AND h.finished_at < p_to
@@ -26,7 +26,7 @@ RETURNS text[]
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_today date := (internal.now() AT TIME ZONE 'UTC')::date;

@@ -27,7 +27,7 @@ CREATE OR REPLACE FUNCTION queue.backoff(p_queue text, p_attempt integer)
 RETURNS interval
 LANGUAGE sql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT LEAST(s.base * pg_catalog.power(2, LEAST(GREATEST(p_attempt, 1) - 1, 30)), s.cap)
          * (0.75 + pg_catalog.random() * 0.5)
@@ -43,7 +43,7 @@ CREATE OR REPLACE FUNCTION queue.check_lease_args(p_worker text, p_limit integer
 RETURNS void
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF p_worker IS NULL OR pg_catalog.length(p_worker) NOT BETWEEN 1 AND 200 THEN
@@ -72,7 +72,7 @@ RETURNS TABLE (job_id uuid, tenant_id uuid, queue text, kind text, payload jsonb
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 -- one plan per statement, not re-planned on every call (measured: claim 4.0 -> 3.2 ms)
 SET plan_cache_mode = force_generic_plan
 AS $fn$
@@ -240,7 +240,7 @@ CREATE OR REPLACE FUNCTION queue.stale_lease(p_what text, p_job_ids uuid[], p_le
 RETURNS void
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'lease not held',
@@ -260,7 +260,7 @@ RETURNS TABLE (job_id uuid, lease_expires_at timestamptz)
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_cancelled integer;
@@ -292,7 +292,7 @@ RETURNS integer
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 -- one plan per statement, not re-planned on every call (measured: claim 4.0 -> 3.2 ms)
 SET plan_cache_mode = force_generic_plan
 AS $fn$
@@ -336,7 +336,7 @@ RETURNS TABLE (state text, run_at timestamptz, attempts integer)
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_now timestamptz := internal.now();
@@ -383,7 +383,7 @@ RETURNS integer
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_n integer;
@@ -409,7 +409,7 @@ RETURNS uuid
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_tenant uuid;

@@ -3,7 +3,7 @@ CREATE OR REPLACE FUNCTION queue.require_job(p_job_id uuid, p_action text)
 RETURNS queue.jobs
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_job queue.jobs;
@@ -32,7 +32,7 @@ CREATE OR REPLACE FUNCTION queue.record_history(p_jobs queue.jobs[], p_outcome t
 RETURNS integer
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_n integer;

@@ -11,7 +11,7 @@ CREATE OR REPLACE FUNCTION queue.configure_queue(p_queue text, p_paused boolean 
 RETURNS internal.queues
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_row internal.queues;
@@ -54,7 +54,7 @@ CREATE OR REPLACE FUNCTION queue.set_rate_limit(p_rate_key text, p_per_second nu
 RETURNS void
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF p_rate_key IS NULL OR pg_catalog.length(p_rate_key) NOT BETWEEN 1 AND 200 THEN
@@ -86,7 +86,7 @@ RETURNS TABLE (queue text, state text, jobs bigint, oldest_run_at timestamptz, p
 LANGUAGE sql
 STABLE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT j.queue, j.state, pg_catalog.count(*), pg_catalog.min(j.run_at),
          coalesce(q.paused_at IS NOT NULL, false), q.concurrency_limit

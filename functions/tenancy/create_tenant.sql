@@ -10,7 +10,7 @@ CREATE OR REPLACE FUNCTION tenancy.create_tenant(
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   tenant_id := pg_catalog.uuidv7();

@@ -10,7 +10,7 @@ CREATE OR REPLACE FUNCTION tenancy.issue_api_key(
   OUT api_key_id uuid, OUT api_key text)
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_tenant uuid := internal.current_tenant_id();

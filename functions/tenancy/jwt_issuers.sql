@@ -20,7 +20,7 @@ CREATE OR REPLACE FUNCTION tenancy.jwt_issuer_context(p_jwt_issuer_id uuid)
 RETURNS uuid
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_tenant uuid;
@@ -50,7 +50,7 @@ RETURNS uuid
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_id uuid := pg_catalog.uuidv7();
@@ -98,7 +98,7 @@ CREATE OR REPLACE FUNCTION tenancy.jwk_rsa(p_jwk jsonb, OUT kid text, OUT n nume
                                            OUT reason text)
 LANGUAGE plpgsql
 IMMUTABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_n bytea;
@@ -158,7 +158,7 @@ RETURNS TABLE (kid text, action text)
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_tenant uuid := tenancy.jwt_issuer_context(p_jwt_issuer_id);
@@ -236,7 +236,7 @@ RETURNS void
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_tenant uuid := tenancy.jwt_issuer_context(p_jwt_issuer_id);
@@ -260,7 +260,7 @@ RETURNS void
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_tenant uuid := tenancy.jwt_issuer_context(p_jwt_issuer_id);
@@ -286,7 +286,7 @@ CREATE OR REPLACE FUNCTION tenancy.put_jwt_subject(p_tenant_id uuid, p_jwt_issue
 RETURNS void
 LANGUAGE plpgsql
 VOLATILE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF p_subject IS NULL OR pg_catalog.length(p_subject) NOT BETWEEN 1 AND 500 THEN
@@ -317,7 +317,7 @@ RETURNS void
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   PERFORM tenancy.put_jwt_subject(tenancy.jwt_issuer_context(p_jwt_issuer_id), p_jwt_issuer_id,
@@ -337,7 +337,7 @@ RETURNS void
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_tenant uuid := tenancy.jwt_issuer_context(p_jwt_issuer_id);

@@ -4,7 +4,7 @@ CREATE OR REPLACE FUNCTION tenancy.require_principal(p_principal_id uuid)
 RETURNS void
 LANGUAGE plpgsql
 STABLE
-SET search_path = ''
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM tenancy.principals AS p
