@@ -4,6 +4,14 @@
 -- (authentication, provisioning). No grants: login roles reach these tables only through
 -- SECURITY DEFINER api functions.
 
+-- claw_authenticator (sql/00_roles.sql) reads the columns an API key check needs, through
+-- tenancy.api_key_credential only.
+GRANT USAGE ON SCHEMA tenancy TO claw_authenticator;
+GRANT SELECT (tenant_id, api_key_id, principal_id, secret_hash, scopes, expires_at, revoked_at,
+              last_used_at) ON tenancy.api_keys TO claw_authenticator;
+GRANT SELECT (tenant_id, principal_id, disabled_at) ON tenancy.principals TO claw_authenticator;
+GRANT SELECT (tenant_id, principal_id, role) ON tenancy.memberships TO claw_authenticator;
+
 SELECT internal.ensure_tenant_policy('tenancy.tenants');
 DROP POLICY IF EXISTS tenants_select_member ON tenancy.tenants;
 CREATE POLICY tenants_select_member ON tenancy.tenants FOR SELECT USING (true);

@@ -57,6 +57,20 @@ END
 $bootstrap$;
 GRANT claw_dispatcher TO claw_owner;
 
+-- claw_authenticator (NOLOGIN, BYPASSRLS) owns only tenancy.api_key_credential, the lookup
+-- of one API key row (with its principal's state and roles) by the tenant and key id the key
+-- itself names, for api.authenticate. Its grants are those columns and nothing else
+-- (policies/tenancy.sql). Under RLS the lookup needed a system context of its own first: a
+-- second HMAC-signed context and six policy checks, half of an authentication's cost.
+DO $bootstrap$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'claw_authenticator') THEN
+    CREATE ROLE claw_authenticator NOLOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE;
+  END IF;
+END
+$bootstrap$;
+GRANT claw_authenticator TO claw_owner;
+
 -- The auditor verifies every tenant's chain: it bypasses RLS, and its only grants are
 -- SELECT on the ledger and EXECUTE on the verification functions (policies/audit.sql,
 -- functions/audit/verify.sql).

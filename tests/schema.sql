@@ -353,13 +353,8 @@ BEGIN
       HINT = 'API keys look like ck_<64 hex>_<43 characters>; pass the whole key';
   END IF;
   v_tenant := pg_catalog.substr(v_m[1], 1, 32)::uuid;
-  PERFORM internal.set_context(v_tenant, NULL, '{system}');
-  SELECT k.api_key_id, k.principal_id, k.secret_hash, k.scopes, k.expires_at, k.revoked_at,
-         k.last_used_at, p.disabled_at
-    INTO v_key
-  FROM tenancy.api_keys AS k
-  JOIN tenancy.principals AS p ON p.tenant_id = k.tenant_id AND p.principal_id = k.principal_id
-  WHERE k.tenant_id = v_tenant AND k.api_key_id = pg_catalog.substr(v_m[1], 33, 32)::uuid;
+  SELECT * INTO v_key
+  FROM tenancy.api_key_credential(v_tenant, pg_catalog.substr(v_m[1], 33, 32)::uuid);
   IF NOT FOUND OR v_key.secret_hash <> pg_catalog.sha256(pg_catalog.convert_to(v_m[2], 'UTF8')) THEN
     PERFORM internal.clear_context();
     RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'invalid API key',
@@ -385,10 +380,9 @@ BEGIN
                                  v_key.disabled_at),
       HINT = 'ask a tenant admin to enable the principal';
   END IF;
-  SELECT pg_catalog.array_agg(m.role ORDER BY m.role) INTO v_roles
-  FROM tenancy.memberships AS m
-  WHERE m.tenant_id = v_tenant AND m.principal_id = v_key.principal_id;
+  v_roles := v_key.roles;
   IF v_key.last_used_at IS NULL OR v_key.last_used_at < pg_catalog.now() - interval '1 minute' THEN
+    PERFORM internal.set_context(v_tenant, NULL, '{system}');
     UPDATE tenancy.api_keys AS k SET last_used_at = pg_catalog.now()
     WHERE k.tenant_id = v_tenant AND k.api_key_id = v_key.api_key_id;
   END IF;
@@ -11063,6 +11057,27 @@ ALTER FUNCTION tenancy.add_jwt_issuer(p_tenant_id uuid, p_issuer text, p_audienc
 COMMENT ON FUNCTION tenancy.add_jwt_issuer(p_tenant_id uuid, p_issuer text, p_audience text, p_max_skew_seconds integer, p_jwks_url text) IS 'Operator: accept RS256 tokens of an issuer for an audience in a tenant (the pair unique across tenants); returns the issuer id.';
 
 --
+-- Name: api_key_credential(uuid, uuid); Type: FUNCTION; Schema: tenancy; Owner: claw_authenticator
+--
+
+CREATE FUNCTION tenancy.api_key_credential(p_tenant_id uuid, p_api_key_id uuid) RETURNS TABLE(api_key_id uuid, principal_id uuid, secret_hash bytea, scopes text[], expires_at timestamp with time zone, revoked_at timestamp with time zone, last_used_at timestamp with time zone, disabled_at timestamp with time zone, roles text[])
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  SELECT k.api_key_id, k.principal_id, k.secret_hash, k.scopes, k.expires_at, k.revoked_at,
+         k.last_used_at, p.disabled_at,
+         coalesce((SELECT pg_catalog.array_agg(m.role ORDER BY m.role)
+                   FROM tenancy.memberships AS m
+                   WHERE m.tenant_id = k.tenant_id AND m.principal_id = k.principal_id),
+                  '{}')
+  FROM tenancy.api_keys AS k
+  JOIN tenancy.principals AS p ON p.tenant_id = k.tenant_id AND p.principal_id = k.principal_id
+  WHERE k.tenant_id = p_tenant_id AND k.api_key_id = p_api_key_id
+$$;
+
+ALTER FUNCTION tenancy.api_key_credential(p_tenant_id uuid, p_api_key_id uuid) OWNER TO claw_authenticator;
+
+--
 -- Name: configure_jwt_issuer(uuid, integer, text); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
 --
 
@@ -15610,6 +15625,7 @@ GRANT USAGE ON SCHEMA queue TO claw_worker;
 -- Name: SCHEMA tenancy; Type: ACL; Schema: -; Owner: claw_owner
 --
 
+GRANT ALL ON SCHEMA tenancy TO claw_authenticator;
 GRANT USAGE ON SCHEMA tenancy TO claw_operator_reader;
 
 --
@@ -17660,6 +17676,13 @@ REVOKE ALL ON FUNCTION queue.tick_schedules(p_limit integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION tenancy.add_jwt_issuer(p_tenant_id uuid, p_issuer text, p_audience text, p_max_skew_seconds integer, p_jwks_url text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION api_key_credential(p_tenant_id uuid, p_api_key_id uuid); Type: ACL; Schema: tenancy; Owner: claw_authenticator
+--
+
+REVOKE ALL ON FUNCTION tenancy.api_key_credential(p_tenant_id uuid, p_api_key_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION tenancy.api_key_credential(p_tenant_id uuid, p_api_key_id uuid) TO claw_owner;
+
+--
 -- Name: FUNCTION configure_jwt_issuer(p_jwt_issuer_id uuid, p_max_skew_seconds integer, p_jwks_url text); Type: ACL; Schema: tenancy; Owner: claw_owner
 --
 
@@ -17809,18 +17832,21 @@ GRANT SELECT,INSERT,UPDATE ON TABLE queue.tenant_cursors TO claw_dispatcher;
 -- Name: COLUMN api_keys.tenant_id; Type: ACL; Schema: tenancy; Owner: claw_owner
 --
 
+GRANT SELECT(tenant_id) ON TABLE tenancy.api_keys TO claw_authenticator;
 GRANT SELECT(tenant_id) ON TABLE tenancy.api_keys TO claw_operator_reader;
 
 --
 -- Name: COLUMN api_keys.api_key_id; Type: ACL; Schema: tenancy; Owner: claw_owner
 --
 
+GRANT SELECT(api_key_id) ON TABLE tenancy.api_keys TO claw_authenticator;
 GRANT SELECT(api_key_id) ON TABLE tenancy.api_keys TO claw_operator_reader;
 
 --
 -- Name: COLUMN api_keys.principal_id; Type: ACL; Schema: tenancy; Owner: claw_owner
 --
 
+GRANT SELECT(principal_id) ON TABLE tenancy.api_keys TO claw_authenticator;
 GRANT SELECT(principal_id) ON TABLE tenancy.api_keys TO claw_operator_reader;
 
 --
@@ -17836,27 +17862,37 @@ GRANT SELECT(name) ON TABLE tenancy.api_keys TO claw_operator_reader;
 GRANT SELECT(prefix) ON TABLE tenancy.api_keys TO claw_operator_reader;
 
 --
+-- Name: COLUMN api_keys.secret_hash; Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+GRANT SELECT(secret_hash) ON TABLE tenancy.api_keys TO claw_authenticator;
+
+--
 -- Name: COLUMN api_keys.scopes; Type: ACL; Schema: tenancy; Owner: claw_owner
 --
 
+GRANT SELECT(scopes) ON TABLE tenancy.api_keys TO claw_authenticator;
 GRANT SELECT(scopes) ON TABLE tenancy.api_keys TO claw_operator_reader;
 
 --
 -- Name: COLUMN api_keys.expires_at; Type: ACL; Schema: tenancy; Owner: claw_owner
 --
 
+GRANT SELECT(expires_at) ON TABLE tenancy.api_keys TO claw_authenticator;
 GRANT SELECT(expires_at) ON TABLE tenancy.api_keys TO claw_operator_reader;
 
 --
 -- Name: COLUMN api_keys.revoked_at; Type: ACL; Schema: tenancy; Owner: claw_owner
 --
 
+GRANT SELECT(revoked_at) ON TABLE tenancy.api_keys TO claw_authenticator;
 GRANT SELECT(revoked_at) ON TABLE tenancy.api_keys TO claw_operator_reader;
 
 --
 -- Name: COLUMN api_keys.last_used_at; Type: ACL; Schema: tenancy; Owner: claw_owner
 --
 
+GRANT SELECT(last_used_at) ON TABLE tenancy.api_keys TO claw_authenticator;
 GRANT SELECT(last_used_at) ON TABLE tenancy.api_keys TO claw_operator_reader;
 
 --
@@ -17872,10 +17908,46 @@ GRANT SELECT(created_at) ON TABLE tenancy.api_keys TO claw_operator_reader;
 GRANT SELECT ON TABLE tenancy.memberships TO claw_operator_reader;
 
 --
+-- Name: COLUMN memberships.tenant_id; Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+GRANT SELECT(tenant_id) ON TABLE tenancy.memberships TO claw_authenticator;
+
+--
+-- Name: COLUMN memberships.principal_id; Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+GRANT SELECT(principal_id) ON TABLE tenancy.memberships TO claw_authenticator;
+
+--
+-- Name: COLUMN memberships.role; Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+GRANT SELECT(role) ON TABLE tenancy.memberships TO claw_authenticator;
+
+--
 -- Name: TABLE principals; Type: ACL; Schema: tenancy; Owner: claw_owner
 --
 
 GRANT SELECT ON TABLE tenancy.principals TO claw_operator_reader;
+
+--
+-- Name: COLUMN principals.tenant_id; Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+GRANT SELECT(tenant_id) ON TABLE tenancy.principals TO claw_authenticator;
+
+--
+-- Name: COLUMN principals.principal_id; Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+GRANT SELECT(principal_id) ON TABLE tenancy.principals TO claw_authenticator;
+
+--
+-- Name: COLUMN principals.disabled_at; Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+GRANT SELECT(disabled_at) ON TABLE tenancy.principals TO claw_authenticator;
 
 --
 -- Name: TABLE tenants; Type: ACL; Schema: tenancy; Owner: claw_owner

@@ -228,3 +228,24 @@ def test_another_tenants_principal_is_not_found(seeded: tuple[Database, dict[str
                 conn.execute(sql, (tenants["b"].owner_id,))
             assert info.value.sqlstate == "CL404"
             assert info.value.diag.message_detail and info.value.diag.message_hint
+
+
+def test_the_key_lookup_is_only_for_api_authenticate(seeded: tuple[Database, dict[str, Tenant]]) -> None:
+    """tenancy.api_key_credential bypasses RLS (it runs before any context exists) and returns
+    a key's secret hash: no login role may call it, or read its owner's tables."""
+    db, tenants = seeded
+    a = tenants["a"]
+    tenant_hex, key_hex = a.api_key[3:35], a.api_key[35:67]
+    for role in ("claw_runtime", "claw_worker", "claw_admin", "claw_auditor"):
+        with db.connect(role) as conn:
+            with pytest.raises(psycopg.Error) as info:
+                conn.execute("SELECT * FROM tenancy.api_key_credential(%s::uuid, %s::uuid)",
+                             (tenant_hex, key_hex))
+            assert info.value.sqlstate == "42501", role
+    with db.connect() as conn:
+        row = conn.execute("SELECT r.rolbypassrls, r.rolcanlogin, "
+                           "has_function_privilege('claw_runtime', p.oid, 'EXECUTE') "
+                           "FROM pg_proc AS p JOIN pg_roles AS r ON r.oid = p.proowner "
+                           "WHERE p.oid = 'tenancy.api_key_credential(uuid,uuid)'::regprocedure"
+                           ).fetchone()
+    assert row == (True, False, False)

@@ -6,9 +6,9 @@
 -- Raises: CL401 for a malformed, unknown, wrong-secret, revoked or expired key, or a
 -- disabled principal (the message says which; the detail never echoes the secret).
 -- Writes: api_keys.last_used_at, at most once a minute per key. Locks: that key row.
--- Flow: the key's public part names tenant and key id; a system context for that tenant
--- lets the lookup run under RLS; only a matching sha256(secret) leads to the principal's
--- context.
+-- Flow: the key's public part names tenant and key id; tenancy.api_key_credential reads that
+-- one row (as claw_authenticator: no context exists yet); only a matching sha256(secret)
+-- leads to the principal's context.
 CREATE OR REPLACE FUNCTION api.authenticate(p_api_key text)
 RETURNS TABLE (tenant_id uuid, principal_id uuid, roles text[], scopes text[])
 LANGUAGE plpgsql
@@ -31,13 +31,8 @@ BEGIN
       HINT = 'API keys look like ck_<64 hex>_<43 characters>; pass the whole key';
   END IF;
   v_tenant := pg_catalog.substr(v_m[1], 1, 32)::uuid;
-  PERFORM internal.set_context(v_tenant, NULL, '{system}');
-  SELECT k.api_key_id, k.principal_id, k.secret_hash, k.scopes, k.expires_at, k.revoked_at,
-         k.last_used_at, p.disabled_at
-    INTO v_key
-  FROM tenancy.api_keys AS k
-  JOIN tenancy.principals AS p ON p.tenant_id = k.tenant_id AND p.principal_id = k.principal_id
-  WHERE k.tenant_id = v_tenant AND k.api_key_id = pg_catalog.substr(v_m[1], 33, 32)::uuid;
+  SELECT * INTO v_key
+  FROM tenancy.api_key_credential(v_tenant, pg_catalog.substr(v_m[1], 33, 32)::uuid);
   IF NOT FOUND OR v_key.secret_hash <> pg_catalog.sha256(pg_catalog.convert_to(v_m[2], 'UTF8')) THEN
     PERFORM internal.clear_context();
     RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'invalid API key',
@@ -63,10 +58,9 @@ BEGIN
                                  v_key.disabled_at),
       HINT = 'ask a tenant admin to enable the principal';
   END IF;
-  SELECT pg_catalog.array_agg(m.role ORDER BY m.role) INTO v_roles
-  FROM tenancy.memberships AS m
-  WHERE m.tenant_id = v_tenant AND m.principal_id = v_key.principal_id;
+  v_roles := v_key.roles;
   IF v_key.last_used_at IS NULL OR v_key.last_used_at < pg_catalog.now() - interval '1 minute' THEN
+    PERFORM internal.set_context(v_tenant, NULL, '{system}');
     UPDATE tenancy.api_keys AS k SET last_used_at = pg_catalog.now()
     WHERE k.tenant_id = v_tenant AND k.api_key_id = v_key.api_key_id;
   END IF;
