@@ -33,43 +33,34 @@ BEGIN
 END
 $bootstrap$;
 
--- claw_operator_reader (NOLOGIN, BYPASSRLS) owns only the admin.* functions: the operator's
--- cross-tenant reads. claw_admin can call them, never read tables itself, and every call
--- appends an 'operator.read' event to each tenant chain it read (functions/admin/).
+-- The owners of narrow cross-tenant functions: NOLOGIN, BYPASSRLS, members of claw_owner
+-- (which creates their functions and hands them over), grants limited to what they read.
+--   claw_operator_reader  owns only the admin.* functions: the operator's cross-tenant reads.
+--                         claw_admin can call them, never read tables itself, and every call
+--                         appends an 'operator.read' event to each tenant chain it read
+--                         (functions/admin/).
+--   claw_dispatcher       owns only the cross-tenant queue functions that claw_worker calls
+--                         (claim, heartbeat, complete, fail, act_as_job, tick): they must see
+--                         jobs of every tenant. Grants: the queue tables (policies/queue.sql).
+--   claw_authenticator    owns only tenancy.api_key_credential, the lookup of the one API key
+--                         row (with its principal's state and roles) a presented key names,
+--                         for api.authenticate. Grants: those columns (policies/tenancy.sql).
+--                         Under RLS the lookup needed a system context of its own first: a
+--                         second signed context and six policy checks, half the cost.
 DO $bootstrap$
+DECLARE
+  v_name text;
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'claw_operator_reader') THEN
-    CREATE ROLE claw_operator_reader NOLOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE;
-  END IF;
+  FOREACH v_name IN ARRAY ARRAY['claw_operator_reader', 'claw_dispatcher', 'claw_authenticator']
+  LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_name) THEN
+      EXECUTE format('CREATE ROLE %I NOLOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE',
+                     v_name);
+    END IF;
+  END LOOP;
 END
 $bootstrap$;
-GRANT claw_operator_reader TO claw_owner;
-
--- claw_dispatcher (NOLOGIN, BYPASSRLS) owns only the cross-tenant queue functions that
--- claw_worker calls (claim, heartbeat, complete, fail, act_as_job, tick): they must see jobs of
--- every tenant. Its grants are the queue tables and nothing else (policies/queue.sql).
-DO $bootstrap$
-BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'claw_dispatcher') THEN
-    CREATE ROLE claw_dispatcher NOLOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE;
-  END IF;
-END
-$bootstrap$;
-GRANT claw_dispatcher TO claw_owner;
-
--- claw_authenticator (NOLOGIN, BYPASSRLS) owns only tenancy.api_key_credential, the lookup
--- of one API key row (with its principal's state and roles) by the tenant and key id the key
--- itself names, for api.authenticate. Its grants are those columns and nothing else
--- (policies/tenancy.sql). Under RLS the lookup needed a system context of its own first: a
--- second HMAC-signed context and six policy checks, half of an authentication's cost.
-DO $bootstrap$
-BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'claw_authenticator') THEN
-    CREATE ROLE claw_authenticator NOLOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE;
-  END IF;
-END
-$bootstrap$;
-GRANT claw_authenticator TO claw_owner;
+GRANT claw_operator_reader, claw_dispatcher, claw_authenticator TO claw_owner;
 
 -- The auditor verifies every tenant's chain: it bypasses RLS, and its only grants are
 -- SELECT on the ledger and EXECUTE on the verification functions (policies/audit.sql,
