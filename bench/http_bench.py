@@ -114,7 +114,7 @@ def start_server(runtime: str, port: int, log: Path, auditor: str | None = None,
     env = {**os.environ, "CLAW_HTTP_DATABASE_URL": runtime, "CLAW_HTTP_PORT": str(port),
            "CLAW_HTTP_WORKERS": str(workers),
            **({"CLAW_HTTP_AUDITOR_URL": auditor} if auditor else {}),
-           "CLAW_HTTP_POOL_MIN": "10", "CLAW_HTTP_POOL_MAX": "20", "CLAW_HTTP_ACCESS_LOG": "off",
+           "CLAW_HTTP_POOL_MIN": "20", "CLAW_HTTP_POOL_MAX": "20", "CLAW_HTTP_ACCESS_LOG": os.environ.get("CLAW_BENCH_ACCESS_LOG", "off"),
            "CLAW_HTTP_SSE_KEEPALIVE": "5"}
     with open(log, "w") as f:
         proc = subprocess.Popen([sys.executable, "-m", "claw.http.server"], env=env, stdout=f,
@@ -131,15 +131,19 @@ def start_server(runtime: str, port: int, log: Path, auditor: str | None = None,
         time.sleep(0.2)
 
 
-def run_locust(host: str, keys: list[str], users: int, seconds: int,
-               workdir: Path) -> tuple[dict[str, str], list[dict[str, str]], str]:
-    env = {**os.environ, "CLAW_BENCH_KEYS": ",".join(keys),
+def run_locust(host: str, keys: list[str], users: int, seconds: int, workdir: Path,
+               think: str = "0.5,1.5") -> tuple[dict[str, str], list[dict[str, str]], str]:
+    env = {**os.environ, "CLAW_BENCH_KEYS": ",".join(keys), "CLAW_BENCH_THINK": think,
            "CLAW_BENCH_STREAM_STATS": str(workdir / "streams.txt")}
     locust = Path(sys.executable).parent / "locust"
     proc = subprocess.run(
         [str(locust), "-f", str(ROOT / "bench" / "http_locustfile.py"), "--headless",
          "-u", str(users), "-r", str(max(users // 5, 1)), "-t", f"{seconds}s", "--host", host,
          "--csv", str(workdir / "run"), "--only-summary", "--stop-timeout", "5",
+         # statistics from the moment every user runs: the ramp-up (users starting at
+         # users/5 per second, each fresh server connection compiling the PL/pgSQL it
+         # calls for the first time) is warm-up, not the steady state measured
+         "--reset-stats",
          "--loglevel", "WARNING"], env=env, capture_output=True, text=True,
         timeout=seconds + 120)
     with open(workdir / "run_stats.csv") as f:
@@ -230,6 +234,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--tenants", type=int, default=10)
     parser.add_argument("--calls", type=int, default=300, help="calls per operation (overhead)")
+    parser.add_argument("--think", default="0.5,1.5",
+                        help="seconds an API user waits between requests, MIN,MAX (uniform)")
     parser.add_argument("--server-workers", type=int, default=2,
                         help="claw serve processes (CLAW_HTTP_WORKERS), each with a pool of 20")
     args = parser.parse_args()
@@ -244,7 +250,8 @@ def main() -> int:
     try:
         server_cpu, pg_cpu = cpu_seconds(server.pid), postgres_cpu()
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        total, per_name, streams = run_locust(host, keys, args.users, args.seconds, workdir)
+        total, per_name, streams = run_locust(host, keys, args.users, args.seconds, workdir,
+                                              args.think)
         server_cpu, pg_cpu = cpu_seconds(server.pid) - server_cpu, postgres_cpu() - pg_cpu
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         locust_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
@@ -254,7 +261,8 @@ def main() -> int:
         server.wait(30)
     n_streams, n_events, stream_errors = streams.split()
     print(f"\nHTTP edge, locust headless, {args.users} users ({args.users // 20} SSE streams), "
-          f"{args.seconds} s, 127.0.0.1, {args.server_workers} server process(es), pool 20 each")
+          f"{args.seconds} s, think time {args.think.replace(',', '-')} s, 127.0.0.1, "
+          f"{args.server_workers} server process(es), pool 20 each")
     print("| operation | requests | failures | p50 ms | p95 ms | p99 ms |")
     print("| --- | --- | --- | --- | --- | --- |")
     for r in per_name + [total]:

@@ -20,12 +20,14 @@ import requests
 from locust import FastHttpUser, HttpUser, between, events, task
 
 KEYS = os.environ["CLAW_BENCH_KEYS"].split(",")
+# think time between an API user's requests, seconds (bench/http_bench.py --think)
+THINK = tuple(float(x) for x in os.environ.get("CLAW_BENCH_THINK", "0.5,1.5").split(","))
 STREAM_STATS = {"events": 0, "streams": 0, "errors": 0}
 
 
 class ApiUser(FastHttpUser):
     weight = 19
-    wait_time = between(0.5, 1.5)
+    wait_time = between(*THINK)
 
     def on_start(self) -> None:
         self.headers = {"Authorization": f"Bearer {random.choice(KEYS)}"}

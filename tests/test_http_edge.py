@@ -365,3 +365,27 @@ def test_rate_limit_headers_and_429(api: Api) -> None:
     before = job_count(api.db, "limited")
     resp = api.client.post("/v1/jobs", headers=api.as_("a"), json={"queue": "limited", "kind": "k"})
     assert resp.status_code == 429 and job_count(api.db, "limited") == before
+
+
+# -- commit durability --------------------------------------------------------------------------
+
+def test_only_reads_skip_the_wal_flush_wait(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A GET's transaction commits with synchronous_commit off (it writes nothing durable);
+    every other method's keeps the server's setting, so a write is on disk before its 2xx."""
+    from claw.http.edge import Edge
+
+    seen: list[tuple[str, str]] = []
+    original = Edge.authenticate
+
+    async def spy(self: Edge, conn: Any, cred: Any, durable: bool = True) -> Any:
+        caller = await original(self, conn, cred, durable)
+        cur = await conn.execute("SELECT current_setting('synchronous_commit')")
+        seen.append(("durable" if durable else "read", (await cur.fetchone())[0]))
+        return caller
+
+    monkeypatch.setattr(Edge, "authenticate", spy)
+    h = api.as_("a")
+    assert api.client.get("/v1/whoami", headers=h).status_code == 200
+    assert api.client.get("/v1/jobs", headers=h).status_code == 200
+    assert api.client.post("/v1/jobs", headers=h, json={"queue": "q", "kind": "k"}).status_code == 201
+    assert seen == [("read", "off"), ("read", "off"), ("durable", "on")]
