@@ -431,7 +431,7 @@ DECLARE
 BEGIN
   PERFORM internal.require_size('p_token', p_token, 'text');
   IF p_token IS NULL OR pg_catalog.octet_length(p_token) > 16384
-     OR p_token !~ '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$' THEN
+     OR p_token !~ '^[A-Za-z0-9_-]+[.][A-Za-z0-9_-]+[.][A-Za-z0-9_-]+$' THEN
     PERFORM internal.refuse_jwt('malformed token',
       'a token is three base64url parts joined by dots, at most 16 KiB');
   END IF;
@@ -551,7 +551,7 @@ BEGIN
     -- in one would be read back from the context as other scopes ('x,*' as '*')
     SELECT coalesce(pg_catalog.array_agg(s ORDER BY s), '{}') INTO v_scopes
     FROM pg_catalog.regexp_split_to_table(v_claims ->> 'scope', ' +') AS s
-    WHERE s ~ '^(\*|[a-z_]+:(read|write))$';
+    WHERE s ~ '^([*]|[a-z_]+:(read|write))$';
   ELSE
     v_scopes := '{*}';
   END IF;
@@ -4226,7 +4226,7 @@ BEGIN
   FROM audit.chain_heads AS h WHERE h.tenant_id = p_tenant_id FOR UPDATE;
   IF NOT FOUND THEN
     INSERT INTO audit.chain_heads (tenant_id, seq, head_hash)
-    VALUES (p_tenant_id, 0, '\x0000000000000000000000000000000000000000000000000000000000000000')
+    VALUES (p_tenant_id, 0, pg_catalog.decode('0000000000000000000000000000000000000000000000000000000000000000', 'hex'))
     ON CONFLICT (tenant_id) DO NOTHING;
     SELECT h.seq, h.head_hash INTO STRICT v_seq, v_prev
     FROM audit.chain_heads AS h WHERE h.tenant_id = p_tenant_id FOR UPDATE;
@@ -4314,12 +4314,12 @@ BEGIN
   IF n = 0 THEN
     RETURN pg_catalog.sha256(''::bytea);
   ELSIF n = 1 THEN
-    RETURN pg_catalog.sha256('\x00'::bytea || p_leaves[1]);
+    RETURN pg_catalog.sha256(pg_catalog.decode('00', 'hex') || p_leaves[1]);
   END IF;
   WHILE k * 2 < n LOOP
     k := k * 2;
   END LOOP;
-  RETURN pg_catalog.sha256('\x01'::bytea || audit.merkle_root(p_leaves[1:k])
+  RETURN pg_catalog.sha256(pg_catalog.decode('01', 'hex') || audit.merkle_root(p_leaves[1:k])
                            || audit.merkle_root(p_leaves[k + 1:n]));
 END
 $$;
@@ -4439,7 +4439,7 @@ BEGIN
       pg_catalog.min(e.seq) FILTER (WHERE e.seq > 1 AND p.seq IS NULL) AS gap,
       pg_catalog.min(e.seq) FILTER (WHERE (e.seq = 1 OR p.seq IS NOT NULL)
         AND e.prev_hash <> coalesce(p.row_hash,
-          '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea))
+          pg_catalog.decode('0000000000000000000000000000000000000000000000000000000000000000', 'hex')))
         AS broken_link
     FROM audit.events AS e
     LEFT JOIN audit.events AS p ON p.tenant_id = e.tenant_id AND p.seq = e.seq - 1
@@ -4460,14 +4460,14 @@ BEGIN
   SELECT h.tenant_id, coalesce(f.events, 0), h.seq,
          f.first_seq IS NULL AND h.seq = coalesce(f.last_seq, 0)
            AND h.head_hash = coalesce(f.last_hash,
-               '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea),
+               pg_catalog.decode('0000000000000000000000000000000000000000000000000000000000000000', 'hex')),
          coalesce(f.first_seq,
                   CASE WHEN h.seq <> coalesce(f.last_seq, 0)
-                         OR h.head_hash <> coalesce(f.last_hash, '\x00'::bytea)
+                         OR h.head_hash <> coalesce(f.last_hash, pg_catalog.decode('00', 'hex'))
                        THEN LEAST(h.seq, coalesce(f.last_seq, 0)) + 1 END),
          coalesce(f.first_problem,
                   CASE WHEN h.seq <> coalesce(f.last_seq, 0)
-                         OR h.head_hash <> coalesce(f.last_hash, '\x00'::bytea)
+                         OR h.head_hash <> coalesce(f.last_hash, pg_catalog.decode('00', 'hex'))
                        THEN 'head mismatch' END)
   FROM audit.chain_heads AS h
   LEFT JOIN findings AS f ON f.tenant_id = h.tenant_id
@@ -5266,7 +5266,7 @@ BEGIN
     RETURN;
   END IF;
   -- lengths checked apart: bounded repeats ({32}) make PostgreSQL's regex engine slow
-  v_m := pg_catalog.regexp_match(p_token, '^zt1\.([0-9]+)\.([0-9a-f]+)$');
+  v_m := pg_catalog.regexp_match(p_token, '^zt1[.]([0-9]+)[.]([0-9a-f]+)$');
   IF v_m IS NULL OR pg_catalog.length(v_m[1]) > 18 OR pg_catalog.length(v_m[2]) <> 32
      OR authz.make_token(p_tenant_id, v_m[1]::bigint) IS DISTINCT FROM p_token THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid consistency token',
@@ -7959,6 +7959,28 @@ CREATE FUNCTION internal.role_safety_problems() RETURNS TABLE(role_name text, pr
     SELECT r.role_name, 'owns schema ' || n.nspname
     FROM reachable AS r
     JOIN pg_catalog.pg_namespace AS n ON n.nspowner = r.oid
+    UNION ALL
+    -- role defaults other than the timeouts: any session of the role may write them on
+    -- itself (ALTER ROLE <itself> SET ...; PostgreSQL cannot forbid it) and every later
+    -- session of every application sharing the role starts with them
+    SELECT g.role_name,
+           pg_catalog.format('has the role default %s (ALTER ROLE %I%s RESET %s): a session '
+                             'of the role may have planted it for every other session',
+                             c.setting, g.role_name,
+                             CASE WHEN s.setdatabase = 0 THEN ''
+                                  ELSE ' IN DATABASE '
+                                       || pg_catalog.quote_ident(pg_catalog.current_database())
+                             END,
+                             pg_catalog.split_part(c.setting, '=', 1))
+    FROM guarded AS g
+    JOIN pg_catalog.pg_db_role_setting AS s
+      ON s.setrole = g.oid
+     AND s.setdatabase IN (0, (SELECT d.oid FROM pg_catalog.pg_database AS d
+                               WHERE d.datname = pg_catalog.current_database()))
+    CROSS JOIN LATERAL pg_catalog.unnest(s.setconfig) AS c(setting)
+    WHERE pg_catalog.lower(pg_catalog.split_part(c.setting, '=', 1)) NOT IN (
+      'statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout',
+      'idle_session_timeout', 'transaction_timeout')
   ) AS problems
   ORDER BY role_name, problem
 $$;
@@ -7969,7 +7991,7 @@ ALTER FUNCTION internal.role_safety_problems() OWNER TO claw_owner;
 -- Name: FUNCTION role_safety_problems(); Type: COMMENT; Schema: internal; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION internal.role_safety_problems() IS 'Why Claw must refuse to start: runtime or worker roles that are superuser, BYPASSRLS, CREATEROLE, members of claw_owner, or owners of any object. No rows means safe.';
+COMMENT ON FUNCTION internal.role_safety_problems() IS 'Why Claw must refuse to start: runtime or worker roles that are superuser, BYPASSRLS, CREATEROLE, members of claw_owner, owners of any object, or with role defaults other than the timeouts (which any session of the role could have planted). No rows means safe.';
 
 --
 -- Name: rsa_modexp(numeric, numeric, numeric); Type: FUNCTION; Schema: internal; Owner: claw_owner
@@ -8008,10 +8030,10 @@ CREATE FUNCTION internal.rsa_pkcs1_prefix(p_modulus_bytes integer) RETURNS numer
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT internal.bytes_to_numeric(
-           '\x0001'::bytea
+           pg_catalog.decode('0001', 'hex')
            || pg_catalog.decode(pg_catalog.repeat('ff', p_modulus_bytes - 3 - 51), 'hex')
-           || '\x00'::bytea
-           || '\x3031300d060960864801650304020105000420'::bytea)  -- DigestInfo, SHA-256
+           || pg_catalog.decode('00', 'hex')
+           || pg_catalog.decode('3031300d060960864801650304020105000420', 'hex'))  -- DigestInfo, SHA-256
          * (2::numeric ^ 256)
 $$;
 
@@ -8718,7 +8740,7 @@ BEGIN
     IF pg_catalog.jsonb_typeof(p_value -> 'amount') = 'number' THEN
       v_num := (p_value -> 'amount')::numeric;
     ELSIF pg_catalog.jsonb_typeof(p_value -> 'amount') = 'string'
-          AND (p_value ->> 'amount') ~ '^-?[0-9]{1,30}(\.[0-9]{1,30})?$' THEN
+          AND (p_value ->> 'amount') ~ '^-?[0-9]{1,30}([.][0-9]{1,30})?$' THEN
       v_num := (p_value ->> 'amount')::numeric;
     ELSE
       RETURN 'amount is not a number';
@@ -8733,13 +8755,13 @@ BEGIN
     RETURN NULL;
   WHEN 'timestamp' THEN
     IF v_text IS NULL
-       OR v_text !~ '^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}(:?\d{2})?)$'
+       OR v_text !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$'
        OR NOT pg_catalog.pg_input_is_valid(v_text, 'timestamptz') THEN
       RETURN 'not an ISO 8601 timestamp with offset';
     END IF;
     RETURN NULL;
   WHEN 'date' THEN
-    IF v_text IS NULL OR v_text !~ '^\d{4}-\d{2}-\d{2}$'
+    IF v_text IS NULL OR v_text !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
        OR NOT pg_catalog.pg_input_is_valid(v_text, 'date') THEN
       RETURN 'not an ISO date (YYYY-MM-DD)';
     END IF;
@@ -10087,7 +10109,7 @@ DECLARE
   v_out integer[] := '{}';
 BEGIN
   FOREACH v_item IN ARRAY pg_catalog.string_to_array(pg_catalog.lower(p_field), ',') LOOP
-    v_m := pg_catalog.regexp_match(v_item, '^(\*|[a-z0-9]+)(?:-([a-z0-9]+))?(?:/([0-9]+))?$');
+    v_m := pg_catalog.regexp_match(v_item, '^([*]|[a-z0-9]+)(?:-([a-z0-9]+))?(?:/([0-9]+))?$');
     IF v_m IS NULL OR (v_m[1] = '*' AND v_m[2] IS NOT NULL) THEN
       RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid cron expression',
         DETAIL = pg_catalog.format('%s field: %L is not *, n, a-b or one of those with /step',
@@ -10637,7 +10659,7 @@ CREATE FUNCTION queue.parse_cron(p_expr text) RETURNS jsonb
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-  v_f text[] := pg_catalog.regexp_split_to_array(pg_catalog.btrim(coalesce(p_expr, '')), '\s+');
+  v_f text[] := pg_catalog.regexp_split_to_array(pg_catalog.btrim(coalesce(p_expr, '')), '[[:space:]]+');
 BEGIN
   IF pg_catalog.cardinality(v_f) <> 5 OR v_f[1] = '' THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid cron expression',
@@ -11142,7 +11164,7 @@ BEGIN
       HINT = 'pass a future time, or NULL for a key that does not expire';
   END IF;
   IF p_scopes IS NULL OR pg_catalog.cardinality(p_scopes) = 0 OR EXISTS (
-       SELECT 1 FROM pg_catalog.unnest(p_scopes) AS s WHERE s !~ '^(\*|[a-z_]+:(read|write))$') THEN
+       SELECT 1 FROM pg_catalog.unnest(p_scopes) AS s WHERE s !~ '^([*]|[a-z_]+:(read|write))$') THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid scopes',
       DETAIL = pg_catalog.format('scopes %s', p_scopes),
       HINT = 'scopes are ''*'' or ''<area>:read'' / ''<area>:write'', e.g. keys:write';

@@ -31,7 +31,7 @@ BEGIN
   FROM audit.chain_heads AS h WHERE h.tenant_id = p_tenant_id FOR UPDATE;
   IF NOT FOUND THEN
     INSERT INTO audit.chain_heads (tenant_id, seq, head_hash)
-    VALUES (p_tenant_id, 0, '\x0000000000000000000000000000000000000000000000000000000000000000')
+    VALUES (p_tenant_id, 0, pg_catalog.decode('0000000000000000000000000000000000000000000000000000000000000000', 'hex'))
     ON CONFLICT (tenant_id) DO NOTHING;
     SELECT h.seq, h.head_hash INTO STRICT v_seq, v_prev
     FROM audit.chain_heads AS h WHERE h.tenant_id = p_tenant_id FOR UPDATE;
