@@ -18,6 +18,7 @@ tenants and other sessions, beyond the temporary-schema injection (test_temp_sch
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -153,3 +154,58 @@ def test_no_function_body_holds_a_backslash_in_a_plain_literal(db: Database) -> 
     assert rows
     bad = [(name, lit) for name, src in rows for lit in plain_literals(src) if "\\" in lit]
     assert not bad, bad
+
+
+def _create_customer(conn: psycopg.Connection[Any], email: str) -> None:
+    conn.execute("SELECT object_id FROM api.create_object(p_type => 'customer', "
+                 "p_properties => %s)", (json.dumps({"email": email}),))
+
+
+def test_another_tenants_writes_cannot_be_blocked_through_advisory_locks(
+        seeded: tuple[Database, dict[str, Tenant]]) -> None:
+    """Advisory locks are one namespace for the whole database, and PUBLIC could take any of
+    them and read pg_locks. Claw serialises object writes against type changes with an
+    advisory lock keyed by the type (ontology.lock_type): another tenant's application read
+    the keys of tenant a's writes in flight from pg_locks, then held them (a session-level
+    lock outlives every transaction and timeout), and every write of that type in tenant a
+    waited out its lock_timeout. Login roles now hold neither."""
+    db, tenants = seeded
+    a = tenants["a"]
+    with db.connect("claw_runtime") as victim, db.connect("claw_runtime") as attacker:
+        with victim.transaction():
+            victim.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (a.api_key,))
+            victim.execute("SELECT * FROM api.define_object_type(p_name => 'customer', "
+                           "p_properties => %s)",
+                           (json.dumps({"email": {"kind": "string"}}),))
+        victim.autocommit = False
+        victim.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (a.api_key,))
+        _create_customer(victim, "first@a.example")  # its transaction holds the type's lock
+        try:
+            keys = attacker.execute(
+                "SELECT (classid::bigint << 32) | objid::bigint FROM pg_catalog.pg_locks "
+                "WHERE locktype = 'advisory' AND pid <> pg_catalog.pg_backend_pid()").fetchall()
+            observed = True
+        except psycopg.errors.InsufficientPrivilege:
+            keys, observed = [], False
+        victim.commit()
+        held = []
+        for (key,) in keys:
+            try:
+                attacker.execute("SELECT pg_catalog.pg_advisory_lock(%s)", (key,))
+                held.append(key)
+            except psycopg.errors.InsufficientPrivilege:
+                pass
+        try:
+            victim.execute("SET lock_timeout = '1s'")
+            victim.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (a.api_key,))
+            _create_customer(victim, "second@a.example")
+            victim.commit()
+        except psycopg.errors.LockNotAvailable:
+            pytest.fail(f"tenant a's write waited on a lock another session took "
+                        f"(observed {len(keys)} keys in pg_locks: {observed}; held {held})")
+    assert not observed and not held
+    with db.connect("claw_runtime") as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT pg_catalog.pg_try_advisory_lock(1)")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT count(*) FROM pg_catalog.pg_locks")
