@@ -14,6 +14,8 @@
 --    maintenance databases postgres and template1 (superusers still connect).
 -- 1b. Locks. PUBLIC also loses SELECT on pg_locks (and pg_lock_status()) and EXECUTE on the
 --    advisory lock functions, which only claw_owner's functions use (see below).
+-- 1c. Signals. PUBLIC loses pg_cancel_backend and pg_terminate_backend: a role may signal
+--    every backend of its own role, and all applications share claw_runtime.
 -- 2. Timeouts. Per-role defaults (ALTER ROLE ... SET), written only when the role has no
 --    value of its own yet, so an operator's adjustment survives every migrate:
 --      role          statement_timeout  lock_timeout  idle_in_transaction_session_timeout
@@ -70,6 +72,15 @@ BEGIN
   EXECUTE 'GRANT SELECT ON pg_catalog.pg_locks TO ' || v_grantees;
   EXECUTE 'REVOKE EXECUTE ON FUNCTION pg_catalog.pg_lock_status() FROM PUBLIC';
   EXECUTE 'GRANT EXECUTE ON FUNCTION pg_catalog.pg_lock_status() TO ' || v_grantees;
+  -- Other sessions of the same role. PostgreSQL lets a role cancel and terminate every
+  -- backend of its own role, and every tenant's applications (and the HTTP edge's pool)
+  -- share claw_runtime, workers claw_worker: one session could end all the others (their
+  -- pids are public: pg_stat_get_backend_idset()). Operators (claw_admin) keep both; a
+  -- client's own cancel request (the protocol's cancel key) does not need them.
+  EXECUTE 'REVOKE EXECUTE ON FUNCTION pg_catalog.pg_cancel_backend(integer) FROM PUBLIC';
+  EXECUTE 'GRANT EXECUTE ON FUNCTION pg_catalog.pg_cancel_backend(integer) TO claw_admin';
+  EXECUTE 'REVOKE EXECUTE ON FUNCTION pg_catalog.pg_terminate_backend(integer, bigint) FROM PUBLIC';
+  EXECUTE 'GRANT EXECUTE ON FUNCTION pg_catalog.pg_terminate_backend(integer, bigint) TO claw_admin';
   IF EXISTS (SELECT 1 FROM pg_catalog.pg_database WHERE datname = 'postgres') THEN
     REVOKE CONNECT ON DATABASE postgres FROM PUBLIC;
   END IF;

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 from typing import Any
 
 import psycopg
@@ -209,3 +211,36 @@ def test_another_tenants_writes_cannot_be_blocked_through_advisory_locks(
             conn.execute("SELECT pg_catalog.pg_try_advisory_lock(1)")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("SELECT count(*) FROM pg_catalog.pg_locks")
+
+
+@pytest.mark.parametrize("signal", ["pg_cancel_backend(%s)", "pg_terminate_backend(%s)"])
+def test_a_session_cannot_cancel_or_end_another_applications_session(
+        seeded: tuple[Database, dict[str, Tenant]], signal: str) -> None:
+    """PostgreSQL lets a role cancel and terminate every backend of its own role. Every
+    tenant's applications (and the HTTP edge's pool) share claw_runtime, so one of them could
+    end all the others' sessions: the pids come from pg_stat_get_backend_idset(), which
+    stays public. Login roles now hold neither function (claw_admin keeps them)."""
+    db, _ = seeded
+    with db.connect("claw_runtime") as victim, db.connect("claw_runtime") as attacker:
+        pid = victim.info.backend_pid
+        seen = attacker.execute(
+            "SELECT pg_stat_get_backend_pid(b) FROM pg_stat_get_backend_idset() AS b").fetchall()
+        assert (pid,) in seen  # the pid itself is no secret
+        failure: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                victim.execute("SELECT pg_sleep(1.5)")
+                victim.execute("SELECT * FROM api.whoami()")
+            except psycopg.Error as exc:
+                failure.append(exc)
+
+        t = threading.Thread(target=work)
+        t.start()
+        time.sleep(0.5)
+        try:
+            attacker.execute(f"SELECT {signal}", (pid,))
+        except psycopg.errors.InsufficientPrivilege:
+            pass
+        t.join(10)
+        assert not failure, f"another session of the role interrupted this one: {failure[0]}"
