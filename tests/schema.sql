@@ -718,8 +718,7 @@ BEGIN
                              trace_id)
       SELECT v_tenant, 1, v_now, v_principal, p_task, p_flow_run_id, p_flow_step, m.provider,
              v_hit.model, coalesce(pg_catalog.array_position(v_route.models, v_hit.model), 1), 0,
-             'cache_hit', coalesce(p_trace_id,
-                                   NULLIF(pg_catalog.current_setting('claw.trace_id', true), ''))
+             'cache_hit', coalesce(p_trace_id, internal.trace_id())
       FROM internal.llm_models AS m WHERE m.model = v_hit.model
       RETURNING call_id INTO v_call;
       RETURN pg_catalog.jsonb_build_object('cached', v_hit.response, 'call_id', v_call,
@@ -1830,7 +1829,7 @@ BEGIN
                                coalesce(a.output_tokens, 0)), 0),
          p.valid_from, coalesce(a.latency_ms, 0), a.outcome, a.http_status,
          pg_catalog.left(a.error, 2000),
-         coalesce(p_trace_id, NULLIF(pg_catalog.current_setting('claw.trace_id', true), '')),
+         coalesce(p_trace_id, internal.trace_id()),
          p_context
   FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
   CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
@@ -4220,7 +4219,7 @@ DECLARE
   v_hash bytea;
   v_at timestamptz := pg_catalog.clock_timestamp();
   v_actor uuid := internal.current_principal_id();
-  v_trace text := NULLIF(pg_catalog.current_setting('claw.trace_id', true), '');
+  v_trace text := internal.trace_id();
 BEGIN
   SELECT h.seq, h.head_hash INTO v_seq, v_prev
   FROM audit.chain_heads AS h WHERE h.tenant_id = p_tenant_id FOR UPDATE;
@@ -8108,6 +8107,19 @@ CREATE FUNCTION internal.tenant_schemas() RETURNS text[]
 $$;
 
 ALTER FUNCTION internal.tenant_schemas() OWNER TO claw_owner;
+
+--
+-- Name: trace_id(); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.trace_id() RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+  SELECT CASE WHEN pg_catalog.octet_length(s.v) BETWEEN 1 AND 64 THEN s.v END
+  FROM (SELECT pg_catalog.current_setting('claw.trace_id', true) AS v) AS s
+$$;
+
+ALTER FUNCTION internal.trace_id() OWNER TO claw_owner;
 
 --
 -- Name: verified_context(); Type: FUNCTION; Schema: internal; Owner: claw_owner
@@ -17211,6 +17223,12 @@ GRANT ALL ON FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid
 --
 
 REVOKE ALL ON FUNCTION internal.tenant_schemas() FROM PUBLIC;
+
+--
+-- Name: FUNCTION trace_id(); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.trace_id() FROM PUBLIC;
 
 --
 -- Name: FUNCTION verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]); Type: ACL; Schema: internal; Owner: claw_owner

@@ -244,3 +244,31 @@ def test_a_session_cannot_cancel_or_end_another_applications_session(
             pass
         t.join(10)
         assert not failure, f"another session of the role interrupted this one: {failure[0]}"
+
+
+def test_the_trace_id_setting_cannot_grow_the_append_only_ledger(
+        seeded: tuple[Database, dict[str, Tenant]]) -> None:
+    """claw.trace_id is a plain setting any session may write, of any length, and every
+    audited write copied it into audit.events, which nothing may delete: a session could
+    grow the ledger by megabytes per write, past the documented input limits. A trace id
+    longer than 64 bytes (what the other tables' CHECKs allow) is now not taken."""
+    db, tenants = seeded
+    with db.connect("claw_runtime") as conn:
+        with conn.transaction():
+            conn.execute("SELECT pg_catalog.set_config('claw.trace_id', repeat('t', 100000), true)")
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenants["a"].api_key,))
+            conn.execute("SELECT api.create_principal(p_kind => 'agent', p_handle => 'big', "
+                         "p_display_name => 'Big', p_roles => '{viewer}')")
+        with conn.transaction():
+            conn.execute("SELECT pg_catalog.set_config('claw.trace_id', 'abc123', true)")
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenants["a"].api_key,))
+            conn.execute("SELECT api.create_principal(p_kind => 'agent', p_handle => 'small', "
+                         "p_display_name => 'Small', p_roles => '{viewer}')")
+    with db.connect() as admin:
+        longest, normal = admin.execute(
+            "SELECT max(octet_length(trace_id)), count(*) FILTER (WHERE trace_id = 'abc123') "
+            "FROM audit.events WHERE tenant_id = %s", (tenants["a"].tenant_id,)).fetchone()
+        assert longest is None or longest <= 64, longest
+        assert normal >= 1
+        assert admin.execute("SELECT count(*) FROM audit.verify_chains() "
+                             "WHERE NOT ok").fetchone() == (0,)
