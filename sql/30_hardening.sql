@@ -12,6 +12,10 @@
 --    owner and hold no query text. pg_stat_activity is cluster-wide, so the same view in
 --    another database would show Claw's sessions: PUBLIC also loses CONNECT on the
 --    maintenance databases postgres and template1 (superusers still connect).
+-- 1b. Locks. PUBLIC also loses SELECT on pg_locks (and pg_lock_status()) and EXECUTE on the
+--    advisory lock functions, which only claw_owner's functions use (see below).
+-- 1c. Signals. PUBLIC loses pg_cancel_backend and pg_terminate_backend: a role may signal
+--    every backend of its own role, and all applications share claw_runtime.
 -- 2. Timeouts. Per-role defaults (ALTER ROLE ... SET), written only when the role has no
 --    value of its own yet, so an operator's adjustment survives every migrate:
 --      role          statement_timeout  lock_timeout  idle_in_transaction_session_timeout
@@ -27,6 +31,7 @@ DO $bootstrap$
 DECLARE
   v_grantees text := 'claw_admin, pg_read_all_stats';
   v_ext record;
+  v_fn record;
 BEGIN
   EXECUTE 'REVOKE SELECT ON pg_catalog.pg_stat_activity FROM PUBLIC';
   EXECUTE 'GRANT SELECT ON pg_catalog.pg_stat_activity TO ' || v_grantees;
@@ -48,6 +53,34 @@ BEGIN
     EXECUTE format('GRANT EXECUTE ON FUNCTION %1$s.pg_stat_statements(boolean) TO %2$s',
                    v_ext.schema, v_grantees);
   END LOOP;
+  -- Advisory locks: one namespace for the whole database, open to PUBLIC. Claw keys
+  -- locks by tenant objects (ontology.lock_type: an object type; the edge's idempotency
+  -- keys), so a login role that read pg_locks learnt the keys of other tenants' writes in
+  -- flight and could hold them in a session-level lock (no timeout ends it): every later
+  -- write of that type in that tenant waited out its lock_timeout. Only claw_owner, whose
+  -- definer functions take them, keeps the lock functions; pg_locks and the function
+  -- behind it go the way of pg_stat_activity (claw_admin and pg_read_all_stats keep them).
+  FOR v_fn IN
+    SELECT p.oid::pg_catalog.regprocedure::text AS sig FROM pg_catalog.pg_proc AS p
+    WHERE p.pronamespace = 'pg_catalog'::pg_catalog.regnamespace
+      AND p.proname ~ '^pg_(try_)?advisory_'
+  LOOP
+    EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', v_fn.sig);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO claw_owner', v_fn.sig);
+  END LOOP;
+  EXECUTE 'REVOKE SELECT ON pg_catalog.pg_locks FROM PUBLIC';
+  EXECUTE 'GRANT SELECT ON pg_catalog.pg_locks TO ' || v_grantees;
+  EXECUTE 'REVOKE EXECUTE ON FUNCTION pg_catalog.pg_lock_status() FROM PUBLIC';
+  EXECUTE 'GRANT EXECUTE ON FUNCTION pg_catalog.pg_lock_status() TO ' || v_grantees;
+  -- Other sessions of the same role. PostgreSQL lets a role cancel and terminate every
+  -- backend of its own role, and every tenant's applications (and the HTTP edge's pool)
+  -- share claw_runtime, workers claw_worker: one session could end all the others (their
+  -- pids are public: pg_stat_get_backend_idset()). Operators (claw_admin) keep both; a
+  -- client's own cancel request (the protocol's cancel key) does not need them.
+  EXECUTE 'REVOKE EXECUTE ON FUNCTION pg_catalog.pg_cancel_backend(integer) FROM PUBLIC';
+  EXECUTE 'GRANT EXECUTE ON FUNCTION pg_catalog.pg_cancel_backend(integer) TO claw_admin';
+  EXECUTE 'REVOKE EXECUTE ON FUNCTION pg_catalog.pg_terminate_backend(integer, bigint) FROM PUBLIC';
+  EXECUTE 'GRANT EXECUTE ON FUNCTION pg_catalog.pg_terminate_backend(integer, bigint) TO claw_admin';
   IF EXISTS (SELECT 1 FROM pg_catalog.pg_database WHERE datname = 'postgres') THEN
     REVOKE CONNECT ON DATABASE postgres FROM PUBLIC;
   END IF;

@@ -425,7 +425,7 @@ DECLARE
 BEGIN
   PERFORM internal.require_size('p_token', p_token, 'text');
   IF p_token IS NULL OR pg_catalog.octet_length(p_token) > 16384
-     OR p_token !~ '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$' THEN
+     OR p_token !~ '^[A-Za-z0-9_-]+[.][A-Za-z0-9_-]+[.][A-Za-z0-9_-]+$' THEN
     PERFORM internal.refuse_jwt('malformed token',
       'a token is three base64url parts joined by dots, at most 16 KiB');
   END IF;
@@ -545,7 +545,7 @@ BEGIN
     -- in one would be read back from the context as other scopes ('x,*' as '*')
     SELECT coalesce(pg_catalog.array_agg(s ORDER BY s), '{}') INTO v_scopes
     FROM pg_catalog.regexp_split_to_table(v_claims ->> 'scope', ' +') AS s
-    WHERE s ~ '^(\*|[a-z_]+:(read|write))$';
+    WHERE s ~ '^([*]|[a-z_]+:(read|write))$';
   ELSE
     v_scopes := '{*}';
   END IF;
@@ -712,8 +712,7 @@ BEGIN
                              trace_id)
       SELECT v_tenant, 1, v_now, v_principal, p_task, p_flow_run_id, p_flow_step, m.provider,
              v_hit.model, coalesce(pg_catalog.array_position(v_route.models, v_hit.model), 1), 0,
-             'cache_hit', coalesce(p_trace_id,
-                                   NULLIF(pg_catalog.current_setting('claw.trace_id', true), ''))
+             'cache_hit', coalesce(p_trace_id, internal.trace_id())
       FROM internal.llm_models AS m WHERE m.model = v_hit.model
       RETURNING call_id INTO v_call;
       RETURN pg_catalog.jsonb_build_object('cached', v_hit.response, 'call_id', v_call,
@@ -1824,7 +1823,7 @@ BEGIN
                                coalesce(a.output_tokens, 0)), 0),
          p.valid_from, coalesce(a.latency_ms, 0), a.outcome, a.http_status,
          pg_catalog.left(a.error, 2000),
-         coalesce(p_trace_id, NULLIF(pg_catalog.current_setting('claw.trace_id', true), '')),
+         coalesce(p_trace_id, internal.trace_id()),
          p_context
   FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
   CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
@@ -4214,13 +4213,13 @@ DECLARE
   v_hash bytea;
   v_at timestamptz := pg_catalog.clock_timestamp();
   v_actor uuid := internal.current_principal_id();
-  v_trace text := NULLIF(pg_catalog.current_setting('claw.trace_id', true), '');
+  v_trace text := internal.trace_id();
 BEGIN
   SELECT h.seq, h.head_hash INTO v_seq, v_prev
   FROM audit.chain_heads AS h WHERE h.tenant_id = p_tenant_id FOR UPDATE;
   IF NOT FOUND THEN
     INSERT INTO audit.chain_heads (tenant_id, seq, head_hash)
-    VALUES (p_tenant_id, 0, '\x0000000000000000000000000000000000000000000000000000000000000000')
+    VALUES (p_tenant_id, 0, pg_catalog.decode('0000000000000000000000000000000000000000000000000000000000000000', 'hex'))
     ON CONFLICT (tenant_id) DO NOTHING;
     SELECT h.seq, h.head_hash INTO STRICT v_seq, v_prev
     FROM audit.chain_heads AS h WHERE h.tenant_id = p_tenant_id FOR UPDATE;
@@ -4308,12 +4307,12 @@ BEGIN
   IF n = 0 THEN
     RETURN pg_catalog.sha256(''::bytea);
   ELSIF n = 1 THEN
-    RETURN pg_catalog.sha256('\x00'::bytea || p_leaves[1]);
+    RETURN pg_catalog.sha256(pg_catalog.decode('00', 'hex') || p_leaves[1]);
   END IF;
   WHILE k * 2 < n LOOP
     k := k * 2;
   END LOOP;
-  RETURN pg_catalog.sha256('\x01'::bytea || audit.merkle_root(p_leaves[1:k])
+  RETURN pg_catalog.sha256(pg_catalog.decode('01', 'hex') || audit.merkle_root(p_leaves[1:k])
                            || audit.merkle_root(p_leaves[k + 1:n]));
 END
 $$;
@@ -4433,7 +4432,7 @@ BEGIN
       pg_catalog.min(e.seq) FILTER (WHERE e.seq > 1 AND p.seq IS NULL) AS gap,
       pg_catalog.min(e.seq) FILTER (WHERE (e.seq = 1 OR p.seq IS NOT NULL)
         AND e.prev_hash <> coalesce(p.row_hash,
-          '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea))
+          pg_catalog.decode('0000000000000000000000000000000000000000000000000000000000000000', 'hex')))
         AS broken_link
     FROM audit.events AS e
     LEFT JOIN audit.events AS p ON p.tenant_id = e.tenant_id AND p.seq = e.seq - 1
@@ -4454,14 +4453,14 @@ BEGIN
   SELECT h.tenant_id, coalesce(f.events, 0), h.seq,
          f.first_seq IS NULL AND h.seq = coalesce(f.last_seq, 0)
            AND h.head_hash = coalesce(f.last_hash,
-               '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea),
+               pg_catalog.decode('0000000000000000000000000000000000000000000000000000000000000000', 'hex')),
          coalesce(f.first_seq,
                   CASE WHEN h.seq <> coalesce(f.last_seq, 0)
-                         OR h.head_hash <> coalesce(f.last_hash, '\x00'::bytea)
+                         OR h.head_hash <> coalesce(f.last_hash, pg_catalog.decode('00', 'hex'))
                        THEN LEAST(h.seq, coalesce(f.last_seq, 0)) + 1 END),
          coalesce(f.first_problem,
                   CASE WHEN h.seq <> coalesce(f.last_seq, 0)
-                         OR h.head_hash <> coalesce(f.last_hash, '\x00'::bytea)
+                         OR h.head_hash <> coalesce(f.last_hash, pg_catalog.decode('00', 'hex'))
                        THEN 'head mismatch' END)
   FROM audit.chain_heads AS h
   LEFT JOIN findings AS f ON f.tenant_id = h.tenant_id
@@ -5260,7 +5259,7 @@ BEGIN
     RETURN;
   END IF;
   -- lengths checked apart: bounded repeats ({32}) make PostgreSQL's regex engine slow
-  v_m := pg_catalog.regexp_match(p_token, '^zt1\.([0-9]+)\.([0-9a-f]+)$');
+  v_m := pg_catalog.regexp_match(p_token, '^zt1[.]([0-9]+)[.]([0-9a-f]+)$');
   IF v_m IS NULL OR pg_catalog.length(v_m[1]) > 18 OR pg_catalog.length(v_m[2]) <> 32
      OR authz.make_token(p_tenant_id, v_m[1]::bigint) IS DISTINCT FROM p_token THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid consistency token',
@@ -7953,6 +7952,28 @@ CREATE FUNCTION internal.role_safety_problems() RETURNS TABLE(role_name text, pr
     SELECT r.role_name, 'owns schema ' || n.nspname
     FROM reachable AS r
     JOIN pg_catalog.pg_namespace AS n ON n.nspowner = r.oid
+    UNION ALL
+    -- role defaults other than the timeouts: any session of the role may write them on
+    -- itself (ALTER ROLE <itself> SET ...; PostgreSQL cannot forbid it) and every later
+    -- session of every application sharing the role starts with them
+    SELECT g.role_name,
+           pg_catalog.format('has the role default %s (ALTER ROLE %I%s RESET %s): a session '
+                             'of the role may have planted it for every other session',
+                             c.setting, g.role_name,
+                             CASE WHEN s.setdatabase = 0 THEN ''
+                                  ELSE ' IN DATABASE '
+                                       || pg_catalog.quote_ident(pg_catalog.current_database())
+                             END,
+                             pg_catalog.split_part(c.setting, '=', 1))
+    FROM guarded AS g
+    JOIN pg_catalog.pg_db_role_setting AS s
+      ON s.setrole = g.oid
+     AND s.setdatabase IN (0, (SELECT d.oid FROM pg_catalog.pg_database AS d
+                               WHERE d.datname = pg_catalog.current_database()))
+    CROSS JOIN LATERAL pg_catalog.unnest(s.setconfig) AS c(setting)
+    WHERE pg_catalog.lower(pg_catalog.split_part(c.setting, '=', 1)) NOT IN (
+      'statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout',
+      'idle_session_timeout', 'transaction_timeout')
   ) AS problems
   ORDER BY role_name, problem
 $$;
@@ -7963,7 +7984,7 @@ ALTER FUNCTION internal.role_safety_problems() OWNER TO claw_owner;
 -- Name: FUNCTION role_safety_problems(); Type: COMMENT; Schema: internal; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION internal.role_safety_problems() IS 'Why Claw must refuse to start: runtime or worker roles that are superuser, BYPASSRLS, CREATEROLE, members of claw_owner, or owners of any object. No rows means safe.';
+COMMENT ON FUNCTION internal.role_safety_problems() IS 'Why Claw must refuse to start: runtime or worker roles that are superuser, BYPASSRLS, CREATEROLE, members of claw_owner, owners of any object, or with role defaults other than the timeouts (which any session of the role could have planted). No rows means safe.';
 
 --
 -- Name: rsa_modexp(numeric, numeric, numeric); Type: FUNCTION; Schema: internal; Owner: claw_owner
@@ -8002,10 +8023,10 @@ CREATE FUNCTION internal.rsa_pkcs1_prefix(p_modulus_bytes integer) RETURNS numer
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   SELECT internal.bytes_to_numeric(
-           '\x0001'::bytea
+           pg_catalog.decode('0001', 'hex')
            || pg_catalog.decode(pg_catalog.repeat('ff', p_modulus_bytes - 3 - 51), 'hex')
-           || '\x00'::bytea
-           || '\x3031300d060960864801650304020105000420'::bytea)  -- DigestInfo, SHA-256
+           || pg_catalog.decode('00', 'hex')
+           || pg_catalog.decode('3031300d060960864801650304020105000420', 'hex'))  -- DigestInfo, SHA-256
          * (2::numeric ^ 256)
 $$;
 
@@ -8080,6 +8101,19 @@ CREATE FUNCTION internal.tenant_schemas() RETURNS text[]
 $$;
 
 ALTER FUNCTION internal.tenant_schemas() OWNER TO claw_owner;
+
+--
+-- Name: trace_id(); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.trace_id() RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+  SELECT CASE WHEN pg_catalog.octet_length(s.v) BETWEEN 1 AND 64 THEN s.v END
+  FROM (SELECT pg_catalog.current_setting('claw.trace_id', true) AS v) AS s
+$$;
+
+ALTER FUNCTION internal.trace_id() OWNER TO claw_owner;
 
 --
 -- Name: verified_context(); Type: FUNCTION; Schema: internal; Owner: claw_owner
@@ -8712,7 +8746,7 @@ BEGIN
     IF pg_catalog.jsonb_typeof(p_value -> 'amount') = 'number' THEN
       v_num := (p_value -> 'amount')::numeric;
     ELSIF pg_catalog.jsonb_typeof(p_value -> 'amount') = 'string'
-          AND (p_value ->> 'amount') ~ '^-?[0-9]{1,30}(\.[0-9]{1,30})?$' THEN
+          AND (p_value ->> 'amount') ~ '^-?[0-9]{1,30}([.][0-9]{1,30})?$' THEN
       v_num := (p_value ->> 'amount')::numeric;
     ELSE
       RETURN 'amount is not a number';
@@ -8727,13 +8761,13 @@ BEGIN
     RETURN NULL;
   WHEN 'timestamp' THEN
     IF v_text IS NULL
-       OR v_text !~ '^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}(:?\d{2})?)$'
+       OR v_text !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$'
        OR NOT pg_catalog.pg_input_is_valid(v_text, 'timestamptz') THEN
       RETURN 'not an ISO 8601 timestamp with offset';
     END IF;
     RETURN NULL;
   WHEN 'date' THEN
-    IF v_text IS NULL OR v_text !~ '^\d{4}-\d{2}-\d{2}$'
+    IF v_text IS NULL OR v_text !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
        OR NOT pg_catalog.pg_input_is_valid(v_text, 'date') THEN
       RETURN 'not an ISO date (YYYY-MM-DD)';
     END IF;
@@ -10081,7 +10115,7 @@ DECLARE
   v_out integer[] := '{}';
 BEGIN
   FOREACH v_item IN ARRAY pg_catalog.string_to_array(pg_catalog.lower(p_field), ',') LOOP
-    v_m := pg_catalog.regexp_match(v_item, '^(\*|[a-z0-9]+)(?:-([a-z0-9]+))?(?:/([0-9]+))?$');
+    v_m := pg_catalog.regexp_match(v_item, '^([*]|[a-z0-9]+)(?:-([a-z0-9]+))?(?:/([0-9]+))?$');
     IF v_m IS NULL OR (v_m[1] = '*' AND v_m[2] IS NOT NULL) THEN
       RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid cron expression',
         DETAIL = pg_catalog.format('%s field: %L is not *, n, a-b or one of those with /step',
@@ -10631,7 +10665,7 @@ CREATE FUNCTION queue.parse_cron(p_expr text) RETURNS jsonb
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-  v_f text[] := pg_catalog.regexp_split_to_array(pg_catalog.btrim(coalesce(p_expr, '')), '\s+');
+  v_f text[] := pg_catalog.regexp_split_to_array(pg_catalog.btrim(coalesce(p_expr, '')), '[[:space:]]+');
 BEGIN
   IF pg_catalog.cardinality(v_f) <> 5 OR v_f[1] = '' THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid cron expression',
@@ -11157,7 +11191,7 @@ BEGIN
       HINT = 'pass a future time, or NULL for a key that does not expire';
   END IF;
   IF p_scopes IS NULL OR pg_catalog.cardinality(p_scopes) = 0 OR EXISTS (
-       SELECT 1 FROM pg_catalog.unnest(p_scopes) AS s WHERE s !~ '^(\*|[a-z_]+:(read|write))$') THEN
+       SELECT 1 FROM pg_catalog.unnest(p_scopes) AS s WHERE s !~ '^([*]|[a-z_]+:(read|write))$') THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid scopes',
       DETAIL = pg_catalog.format('scopes %s', p_scopes),
       HINT = 'scopes are ''*'' or ''<area>:read'' / ''<area>:write'', e.g. keys:write';
@@ -17207,6 +17241,12 @@ GRANT ALL ON FUNCTION internal.set_context(p_tenant_id uuid, p_principal_id uuid
 REVOKE ALL ON FUNCTION internal.tenant_schemas() FROM PUBLIC;
 
 --
+-- Name: FUNCTION trace_id(); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.trace_id() FROM PUBLIC;
+
+--
 -- Name: FUNCTION verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]); Type: ACL; Schema: internal; Owner: claw_owner
 --
 
@@ -17462,6 +17502,112 @@ REVOKE ALL ON FUNCTION ontology.type_definition(p_tenant_id uuid, p_type_id uuid
 REVOKE ALL ON FUNCTION ontology.value_key(p_kind text, p_value jsonb) FROM PUBLIC;
 
 --
+-- Name: FUNCTION pg_advisory_lock(bigint); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_lock(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_lock(bigint) TO claw_owner;
+
+--
+-- Name: FUNCTION pg_advisory_lock(integer, integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_lock(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_lock(integer, integer) TO claw_owner;
+
+--
+-- Name: FUNCTION pg_advisory_lock_shared(bigint); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_lock_shared(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_lock_shared(bigint) TO claw_owner;
+
+--
+-- Name: FUNCTION pg_advisory_lock_shared(integer, integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_lock_shared(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_lock_shared(integer, integer) TO claw_owner;
+
+--
+-- Name: FUNCTION pg_advisory_unlock(bigint); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_unlock(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_unlock(bigint) TO claw_owner;
+
+--
+-- Name: FUNCTION pg_advisory_unlock(integer, integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_unlock(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_unlock(integer, integer) TO claw_owner;
+
+--
+-- Name: FUNCTION pg_advisory_unlock_all(); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_unlock_all() FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_unlock_all() TO claw_owner;
+
+--
+-- Name: FUNCTION pg_advisory_unlock_shared(bigint); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_unlock_shared(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_unlock_shared(bigint) TO claw_owner;
+
+--
+-- Name: FUNCTION pg_advisory_unlock_shared(integer, integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_unlock_shared(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_unlock_shared(integer, integer) TO claw_owner;
+
+--
+-- Name: FUNCTION pg_advisory_xact_lock(bigint); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock(bigint) TO claw_owner;
+
+--
+-- Name: FUNCTION pg_advisory_xact_lock(integer, integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock(integer, integer) TO claw_owner;
+
+--
+-- Name: FUNCTION pg_advisory_xact_lock_shared(bigint); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock_shared(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock_shared(bigint) TO claw_owner;
+
+--
+-- Name: FUNCTION pg_advisory_xact_lock_shared(integer, integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock_shared(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_advisory_xact_lock_shared(integer, integer) TO claw_owner;
+
+--
+-- Name: FUNCTION pg_cancel_backend(integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_cancel_backend(integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_cancel_backend(integer) TO claw_admin;
+
+--
+-- Name: FUNCTION pg_lock_status(OUT locktype text, OUT database oid, OUT relation oid, OUT page integer, OUT tuple smallint, OUT virtualxid text, OUT transactionid xid, OUT classid oid, OUT objid oid, OUT objsubid smallint, OUT virtualtransaction text, OUT pid integer, OUT mode text, OUT granted boolean, OUT fastpath boolean, OUT waitstart timestamp with time zone); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_lock_status(OUT locktype text, OUT database oid, OUT relation oid, OUT page integer, OUT tuple smallint, OUT virtualxid text, OUT transactionid xid, OUT classid oid, OUT objid oid, OUT objsubid smallint, OUT virtualtransaction text, OUT pid integer, OUT mode text, OUT granted boolean, OUT fastpath boolean, OUT waitstart timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_lock_status(OUT locktype text, OUT database oid, OUT relation oid, OUT page integer, OUT tuple smallint, OUT virtualxid text, OUT transactionid xid, OUT classid oid, OUT objid oid, OUT objsubid smallint, OUT virtualtransaction text, OUT pid integer, OUT mode text, OUT granted boolean, OUT fastpath boolean, OUT waitstart timestamp with time zone) TO claw_admin;
+GRANT ALL ON FUNCTION pg_catalog.pg_lock_status(OUT locktype text, OUT database oid, OUT relation oid, OUT page integer, OUT tuple smallint, OUT virtualxid text, OUT transactionid xid, OUT classid oid, OUT objid oid, OUT objsubid smallint, OUT virtualtransaction text, OUT pid integer, OUT mode text, OUT granted boolean, OUT fastpath boolean, OUT waitstart timestamp with time zone) TO pg_read_all_stats;
+
+--
 -- Name: FUNCTION pg_stat_get_activity(pid integer, OUT datid oid, OUT pid integer, OUT usesysid oid, OUT application_name text, OUT state text, OUT query text, OUT wait_event_type text, OUT wait_event text, OUT xact_start timestamp with time zone, OUT query_start timestamp with time zone, OUT backend_start timestamp with time zone, OUT state_change timestamp with time zone, OUT client_addr inet, OUT client_hostname text, OUT client_port integer, OUT backend_xid xid, OUT backend_xmin xid, OUT backend_type text, OUT ssl boolean, OUT sslversion text, OUT sslcipher text, OUT sslbits integer, OUT ssl_client_dn text, OUT ssl_client_serial numeric, OUT ssl_issuer_dn text, OUT gss_auth boolean, OUT gss_princ text, OUT gss_enc boolean, OUT gss_delegation boolean, OUT leader_pid integer, OUT query_id bigint); Type: ACL; Schema: pg_catalog; Owner: postgres
 --
 
@@ -17476,6 +17622,69 @@ GRANT ALL ON FUNCTION pg_catalog.pg_stat_get_activity(pid integer, OUT datid oid
 REVOKE ALL ON FUNCTION pg_catalog.pg_stat_get_backend_activity(integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION pg_catalog.pg_stat_get_backend_activity(integer) TO claw_admin;
 GRANT ALL ON FUNCTION pg_catalog.pg_stat_get_backend_activity(integer) TO pg_read_all_stats;
+
+--
+-- Name: FUNCTION pg_terminate_backend(pid integer, timeout bigint); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_terminate_backend(pid integer, timeout bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_terminate_backend(pid integer, timeout bigint) TO claw_admin;
+
+--
+-- Name: FUNCTION pg_try_advisory_lock(bigint); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_lock(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_lock(bigint) TO claw_owner;
+
+--
+-- Name: FUNCTION pg_try_advisory_lock(integer, integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_lock(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_lock(integer, integer) TO claw_owner;
+
+--
+-- Name: FUNCTION pg_try_advisory_lock_shared(bigint); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_lock_shared(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_lock_shared(bigint) TO claw_owner;
+
+--
+-- Name: FUNCTION pg_try_advisory_lock_shared(integer, integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_lock_shared(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_lock_shared(integer, integer) TO claw_owner;
+
+--
+-- Name: FUNCTION pg_try_advisory_xact_lock(bigint); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock(bigint) TO claw_owner;
+
+--
+-- Name: FUNCTION pg_try_advisory_xact_lock(integer, integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock(integer, integer) TO claw_owner;
+
+--
+-- Name: FUNCTION pg_try_advisory_xact_lock_shared(bigint); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock_shared(bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock_shared(bigint) TO claw_owner;
+
+--
+-- Name: FUNCTION pg_try_advisory_xact_lock_shared(integer, integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock_shared(integer, integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION pg_catalog.pg_try_advisory_xact_lock_shared(integer, integer) TO claw_owner;
 
 --
 -- Name: FUNCTION backoff(p_queue text, p_attempt integer); Type: ACL; Schema: queue; Owner: claw_owner
@@ -17801,6 +18010,14 @@ GRANT SELECT,UPDATE ON TABLE internal.rate_limits TO claw_dispatcher;
 --
 
 GRANT SELECT,UPDATE ON TABLE llm.budget_windows TO claw_dispatcher;
+
+--
+-- Name: TABLE pg_locks; Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE SELECT ON TABLE pg_catalog.pg_locks FROM PUBLIC;
+GRANT SELECT ON TABLE pg_catalog.pg_locks TO claw_admin;
+GRANT SELECT ON TABLE pg_catalog.pg_locks TO pg_read_all_stats;
 
 --
 -- Name: TABLE pg_stat_activity; Type: ACL; Schema: pg_catalog; Owner: postgres

@@ -45,7 +45,7 @@ DECLARE
 BEGIN
   PERFORM internal.require_size('p_token', p_token, 'text');
   IF p_token IS NULL OR pg_catalog.octet_length(p_token) > 16384
-     OR p_token !~ '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$' THEN
+     OR p_token !~ '^[A-Za-z0-9_-]+[.][A-Za-z0-9_-]+[.][A-Za-z0-9_-]+$' THEN
     PERFORM internal.refuse_jwt('malformed token',
       'a token is three base64url parts joined by dots, at most 16 KiB');
   END IF;
@@ -165,7 +165,7 @@ BEGIN
     -- in one would be read back from the context as other scopes ('x,*' as '*')
     SELECT coalesce(pg_catalog.array_agg(s ORDER BY s), '{}') INTO v_scopes
     FROM pg_catalog.regexp_split_to_table(v_claims ->> 'scope', ' +') AS s
-    WHERE s ~ '^(\*|[a-z_]+:(read|write))$';
+    WHERE s ~ '^([*]|[a-z_]+:(read|write))$';
   ELSE
     v_scopes := '{*}';
   END IF;

@@ -86,8 +86,7 @@ BEGIN
                              trace_id)
       SELECT v_tenant, 1, v_now, v_principal, p_task, p_flow_run_id, p_flow_step, m.provider,
              v_hit.model, coalesce(pg_catalog.array_position(v_route.models, v_hit.model), 1), 0,
-             'cache_hit', coalesce(p_trace_id,
-                                   NULLIF(pg_catalog.current_setting('claw.trace_id', true), ''))
+             'cache_hit', coalesce(p_trace_id, internal.trace_id())
       FROM internal.llm_models AS m WHERE m.model = v_hit.model
       RETURNING call_id INTO v_call;
       RETURN pg_catalog.jsonb_build_object('cached', v_hit.response, 'call_id', v_call,
@@ -232,7 +231,7 @@ BEGIN
                                coalesce(a.output_tokens, 0)), 0),
          p.valid_from, coalesce(a.latency_ms, 0), a.outcome, a.http_status,
          pg_catalog.left(a.error, 2000),
-         coalesce(p_trace_id, NULLIF(pg_catalog.current_setting('claw.trace_id', true), '')),
+         coalesce(p_trace_id, internal.trace_id()),
          p_context
   FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
   CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)

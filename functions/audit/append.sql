@@ -7,7 +7,8 @@
 -- would fork the chain under concurrency.
 -- Locks: audit.chain_heads row of p_tenant_id (the only lock; no lock-order concerns).
 -- Actor: the verified principal; db_user: session_user (who was connected); trace id from
--- the claw.trace_id setting (informational, set by the application).
+-- the claw.trace_id setting (informational, set by the application; internal.trace_id:
+-- at most 64 bytes, else none).
 -- Raises: 42501 (RLS) when p_tenant_id is not the verified tenant (superusers excepted).
 -- Private: called by audit.tg_track and by domain functions; not granted.
 CREATE OR REPLACE FUNCTION audit.append(
@@ -25,13 +26,13 @@ DECLARE
   v_hash bytea;
   v_at timestamptz := pg_catalog.clock_timestamp();
   v_actor uuid := internal.current_principal_id();
-  v_trace text := NULLIF(pg_catalog.current_setting('claw.trace_id', true), '');
+  v_trace text := internal.trace_id();
 BEGIN
   SELECT h.seq, h.head_hash INTO v_seq, v_prev
   FROM audit.chain_heads AS h WHERE h.tenant_id = p_tenant_id FOR UPDATE;
   IF NOT FOUND THEN
     INSERT INTO audit.chain_heads (tenant_id, seq, head_hash)
-    VALUES (p_tenant_id, 0, '\x0000000000000000000000000000000000000000000000000000000000000000')
+    VALUES (p_tenant_id, 0, pg_catalog.decode('0000000000000000000000000000000000000000000000000000000000000000', 'hex'))
     ON CONFLICT (tenant_id) DO NOTHING;
     SELECT h.seq, h.head_hash INTO STRICT v_seq, v_prev
     FROM audit.chain_heads AS h WHERE h.tenant_id = p_tenant_id FOR UPDATE;

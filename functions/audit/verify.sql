@@ -31,7 +31,7 @@ BEGIN
       pg_catalog.min(e.seq) FILTER (WHERE e.seq > 1 AND p.seq IS NULL) AS gap,
       pg_catalog.min(e.seq) FILTER (WHERE (e.seq = 1 OR p.seq IS NOT NULL)
         AND e.prev_hash <> coalesce(p.row_hash,
-          '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea))
+          pg_catalog.decode('0000000000000000000000000000000000000000000000000000000000000000', 'hex')))
         AS broken_link
     FROM audit.events AS e
     LEFT JOIN audit.events AS p ON p.tenant_id = e.tenant_id AND p.seq = e.seq - 1
@@ -52,14 +52,14 @@ BEGIN
   SELECT h.tenant_id, coalesce(f.events, 0), h.seq,
          f.first_seq IS NULL AND h.seq = coalesce(f.last_seq, 0)
            AND h.head_hash = coalesce(f.last_hash,
-               '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea),
+               pg_catalog.decode('0000000000000000000000000000000000000000000000000000000000000000', 'hex')),
          coalesce(f.first_seq,
                   CASE WHEN h.seq <> coalesce(f.last_seq, 0)
-                         OR h.head_hash <> coalesce(f.last_hash, '\x00'::bytea)
+                         OR h.head_hash <> coalesce(f.last_hash, pg_catalog.decode('00', 'hex'))
                        THEN LEAST(h.seq, coalesce(f.last_seq, 0)) + 1 END),
          coalesce(f.first_problem,
                   CASE WHEN h.seq <> coalesce(f.last_seq, 0)
-                         OR h.head_hash <> coalesce(f.last_hash, '\x00'::bytea)
+                         OR h.head_hash <> coalesce(f.last_hash, pg_catalog.decode('00', 'hex'))
                        THEN 'head mismatch' END)
   FROM audit.chain_heads AS h
   LEFT JOIN findings AS f ON f.tenant_id = h.tenant_id
@@ -84,12 +84,12 @@ BEGIN
   IF n = 0 THEN
     RETURN pg_catalog.sha256(''::bytea);
   ELSIF n = 1 THEN
-    RETURN pg_catalog.sha256('\x00'::bytea || p_leaves[1]);
+    RETURN pg_catalog.sha256(pg_catalog.decode('00', 'hex') || p_leaves[1]);
   END IF;
   WHILE k * 2 < n LOOP
     k := k * 2;
   END LOOP;
-  RETURN pg_catalog.sha256('\x01'::bytea || audit.merkle_root(p_leaves[1:k])
+  RETURN pg_catalog.sha256(pg_catalog.decode('01', 'hex') || audit.merkle_root(p_leaves[1:k])
                            || audit.merkle_root(p_leaves[k + 1:n]));
 END
 $fn$;

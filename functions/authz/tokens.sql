@@ -56,7 +56,7 @@ BEGIN
     RETURN;
   END IF;
   -- lengths checked apart: bounded repeats ({32}) make PostgreSQL's regex engine slow
-  v_m := pg_catalog.regexp_match(p_token, '^zt1\.([0-9]+)\.([0-9a-f]+)$');
+  v_m := pg_catalog.regexp_match(p_token, '^zt1[.]([0-9]+)[.]([0-9a-f]+)$');
   IF v_m IS NULL OR pg_catalog.length(v_m[1]) > 18 OR pg_catalog.length(v_m[2]) <> 32
      OR authz.make_token(p_tenant_id, v_m[1]::bigint) IS DISTINCT FROM p_token THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid consistency token',

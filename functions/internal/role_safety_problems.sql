@@ -2,8 +2,12 @@
 --
 -- The login roles that act for applications and workers (claw_runtime, claw_worker) are
 -- safe only if RLS binds them: not superuser, no BYPASSRLS, no CREATEROLE, owner of
--- nothing (an owner can disable or rewrite the policies of what it owns) and not able to
--- become claw_owner or any role that could. The CLI (and later the HTTP server and the
+-- nothing (an owner can disable or rewrite the policies of what it owns), not able to
+-- become claw_owner or any role that could, and without role defaults (ALTER ROLE ... SET)
+-- other than the timeouts: every session may write its own role's defaults, so one
+-- application sharing claw_runtime could otherwise plant settings (standard_conforming_strings,
+-- search_path, synchronous_commit, default_transaction_read_only, ...) in the sessions of
+-- every other tenant's applications. The CLI (and later the HTTP server and the
 -- worker) call this as the administrator before doing anything and stop on any row.
 --
 -- Returns: one row per problem (role name, problem); no rows when everything is safe.
@@ -65,10 +69,33 @@ AS $fn$
     SELECT r.role_name, 'owns schema ' || n.nspname
     FROM reachable AS r
     JOIN pg_catalog.pg_namespace AS n ON n.nspowner = r.oid
+    UNION ALL
+    -- role defaults other than the timeouts: any session of the role may write them on
+    -- itself (ALTER ROLE <itself> SET ...; PostgreSQL cannot forbid it) and every later
+    -- session of every application sharing the role starts with them
+    SELECT g.role_name,
+           pg_catalog.format('has the role default %s (ALTER ROLE %I%s RESET %s): a session '
+                             'of the role may have planted it for every other session',
+                             c.setting, g.role_name,
+                             CASE WHEN s.setdatabase = 0 THEN ''
+                                  ELSE ' IN DATABASE '
+                                       || pg_catalog.quote_ident(pg_catalog.current_database())
+                             END,
+                             pg_catalog.split_part(c.setting, '=', 1))
+    FROM guarded AS g
+    JOIN pg_catalog.pg_db_role_setting AS s
+      ON s.setrole = g.oid
+     AND s.setdatabase IN (0, (SELECT d.oid FROM pg_catalog.pg_database AS d
+                               WHERE d.datname = pg_catalog.current_database()))
+    CROSS JOIN LATERAL pg_catalog.unnest(s.setconfig) AS c(setting)
+    WHERE pg_catalog.lower(pg_catalog.split_part(c.setting, '=', 1)) NOT IN (
+      'statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout',
+      'idle_session_timeout', 'transaction_timeout')
   ) AS problems
   ORDER BY role_name, problem
 $fn$;
 
 COMMENT ON FUNCTION internal.role_safety_problems() IS
   'Why Claw must refuse to start: runtime or worker roles that are superuser, BYPASSRLS, '
-  'CREATEROLE, members of claw_owner, or owners of any object. No rows means safe.';
+  'CREATEROLE, members of claw_owner, owners of any object, or with role defaults other '
+  'than the timeouts (which any session of the role could have planted). No rows means safe.';

@@ -104,10 +104,10 @@ IMMUTABLE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT internal.bytes_to_numeric(
-           '\x0001'::bytea
+           pg_catalog.decode('0001', 'hex')
            || pg_catalog.decode(pg_catalog.repeat('ff', p_modulus_bytes - 3 - 51), 'hex')
-           || '\x00'::bytea
-           || '\x3031300d060960864801650304020105000420'::bytea)  -- DigestInfo, SHA-256
+           || pg_catalog.decode('00', 'hex')
+           || pg_catalog.decode('3031300d060960864801650304020105000420', 'hex'))  -- DigestInfo, SHA-256
          * (2::numeric ^ 256)
 $fn$;
 

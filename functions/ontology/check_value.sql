@@ -62,7 +62,7 @@ BEGIN
     IF pg_catalog.jsonb_typeof(p_value -> 'amount') = 'number' THEN
       v_num := (p_value -> 'amount')::numeric;
     ELSIF pg_catalog.jsonb_typeof(p_value -> 'amount') = 'string'
-          AND (p_value ->> 'amount') ~ '^-?[0-9]{1,30}(\.[0-9]{1,30})?$' THEN
+          AND (p_value ->> 'amount') ~ '^-?[0-9]{1,30}([.][0-9]{1,30})?$' THEN
       v_num := (p_value ->> 'amount')::numeric;
     ELSE
       RETURN 'amount is not a number';
@@ -77,13 +77,13 @@ BEGIN
     RETURN NULL;
   WHEN 'timestamp' THEN
     IF v_text IS NULL
-       OR v_text !~ '^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}(:?\d{2})?)$'
+       OR v_text !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$'
        OR NOT pg_catalog.pg_input_is_valid(v_text, 'timestamptz') THEN
       RETURN 'not an ISO 8601 timestamp with offset';
     END IF;
     RETURN NULL;
   WHEN 'date' THEN
-    IF v_text IS NULL OR v_text !~ '^\d{4}-\d{2}-\d{2}$'
+    IF v_text IS NULL OR v_text !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
        OR NOT pg_catalog.pg_input_is_valid(v_text, 'date') THEN
       RETURN 'not an ISO date (YYYY-MM-DD)';
     END IF;

@@ -37,7 +37,7 @@ DECLARE
   v_out integer[] := '{}';
 BEGIN
   FOREACH v_item IN ARRAY pg_catalog.string_to_array(pg_catalog.lower(p_field), ',') LOOP
-    v_m := pg_catalog.regexp_match(v_item, '^(\*|[a-z0-9]+)(?:-([a-z0-9]+))?(?:/([0-9]+))?$');
+    v_m := pg_catalog.regexp_match(v_item, '^([*]|[a-z0-9]+)(?:-([a-z0-9]+))?(?:/([0-9]+))?$');
     IF v_m IS NULL OR (v_m[1] = '*' AND v_m[2] IS NOT NULL) THEN
       RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid cron expression',
         DETAIL = pg_catalog.format('%s field: %L is not *, n, a-b or one of those with /step',
@@ -83,7 +83,7 @@ IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-  v_f text[] := pg_catalog.regexp_split_to_array(pg_catalog.btrim(coalesce(p_expr, '')), '\s+');
+  v_f text[] := pg_catalog.regexp_split_to_array(pg_catalog.btrim(coalesce(p_expr, '')), '[[:space:]]+');
 BEGIN
   IF pg_catalog.cardinality(v_f) <> 5 OR v_f[1] = '' THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid cron expression',

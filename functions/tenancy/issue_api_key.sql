@@ -23,7 +23,7 @@ BEGIN
       HINT = 'pass a future time, or NULL for a key that does not expire';
   END IF;
   IF p_scopes IS NULL OR pg_catalog.cardinality(p_scopes) = 0 OR EXISTS (
-       SELECT 1 FROM pg_catalog.unnest(p_scopes) AS s WHERE s !~ '^(\*|[a-z_]+:(read|write))$') THEN
+       SELECT 1 FROM pg_catalog.unnest(p_scopes) AS s WHERE s !~ '^([*]|[a-z_]+:(read|write))$') THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid scopes',
       DETAIL = pg_catalog.format('scopes %s', p_scopes),
       HINT = 'scopes are ''*'' or ''<area>:read'' / ''<area>:write'', e.g. keys:write';
