@@ -114,7 +114,8 @@ def start_server(runtime: str, port: int, log: Path, auditor: str | None = None,
     env = {**os.environ, "CLAW_HTTP_DATABASE_URL": runtime, "CLAW_HTTP_PORT": str(port),
            "CLAW_HTTP_WORKERS": str(workers),
            **({"CLAW_HTTP_AUDITOR_URL": auditor} if auditor else {}),
-           "CLAW_HTTP_POOL_MIN": "20", "CLAW_HTTP_POOL_MAX": "20", "CLAW_HTTP_ACCESS_LOG": os.environ.get("CLAW_BENCH_ACCESS_LOG", "off"),
+           "CLAW_HTTP_POOL_MIN": "20", "CLAW_HTTP_POOL_MAX": "20",
+           "CLAW_HTTP_ACCESS_LOG": os.environ.get("CLAW_BENCH_ACCESS_LOG", "off"),
            "CLAW_HTTP_SSE_KEEPALIVE": "5"}
     with open(log, "w") as f:
         proc = subprocess.Popen([sys.executable, "-m", "claw.http.server"], env=env, stdout=f,

@@ -2,7 +2,7 @@
 
 ApiUser (19 of every 20 users, locust's FastHttpUser: the load generator shares this
 machine's two cores with the server and PostgreSQL, and the requests-based HttpUser cost
-about 2 ms of CPU per request against about 0.5 ms): reads (whoami, a page of jobs, one job, schedules, a
+1.95 ms of CPU per request against 1.0 ms): reads (whoami, a page of jobs, one job, schedules, a
 permission check) and writes with Idempotency-Key (enqueue a job, some retried with the same
 key to be replayed). StreamUser (1 of every 20): holds one `GET /v1/events` stream open for
 the whole run and counts what it receives. Keys come from CLAW_BENCH_KEYS (comma-separated,

@@ -387,5 +387,6 @@ def test_only_reads_skip_the_wal_flush_wait(api: Api, monkeypatch: pytest.Monkey
     h = api.as_("a")
     assert api.client.get("/v1/whoami", headers=h).status_code == 200
     assert api.client.get("/v1/jobs", headers=h).status_code == 200
-    assert api.client.post("/v1/jobs", headers=h, json={"queue": "q", "kind": "k"}).status_code == 201
+    created = api.client.post("/v1/jobs", headers=h, json={"queue": "q", "kind": "k"})
+    assert created.status_code == 201
     assert seen == [("read", "off"), ("read", "off"), ("durable", "on")]

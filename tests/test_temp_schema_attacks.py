@@ -81,5 +81,6 @@ def test_every_pinned_search_path_lists_pg_temp_last(db: Database) -> None:
             WHERE r.rolname LIKE 'claw\\_%'""").fetchall()
     assert rows
     bad = [(name, sp) for name, definer, sp in rows
-           if (definer and sp is None) or (sp is not None and sp != "search_path=pg_catalog, pg_temp")]
+           if (definer and sp is None)
+           or (sp is not None and sp != "search_path=pg_catalog, pg_temp")]
     assert not bad, bad

@@ -230,7 +230,8 @@ def test_another_tenants_principal_is_not_found(seeded: tuple[Database, dict[str
             assert info.value.diag.message_detail and info.value.diag.message_hint
 
 
-def test_the_key_lookup_is_only_for_api_authenticate(seeded: tuple[Database, dict[str, Tenant]]) -> None:
+def test_the_key_lookup_is_only_for_api_authenticate(
+        seeded: tuple[Database, dict[str, Tenant]]) -> None:
     """tenancy.api_key_credential bypasses RLS (it runs before any context exists) and returns
     a key's secret hash: no login role may call it, or read its owner's tables."""
     db, tenants = seeded

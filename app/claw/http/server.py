@@ -5,10 +5,11 @@ CLAW_HTTP_SHUTDOWN_GRACE seconds) for in-flight requests to finish; event stream
 never finish by themselves, are told first (a `shutdown` event with the last event id) and
 closed, so they do not hold up the drain. Then the pool closes.
 
-With CLAW_HTTP_WORKERS = N > 1, uvicorn's supervisor binds the socket once and runs N server
-processes on it (one Python process uses at most one core), each with its own pool of
-CLAW_HTTP_POOL_MAX connections; it restarts a worker that dies and, on SIGTERM or SIGINT,
-passes the signal on: every worker drains as above.
+With CLAW_HTTP_WORKERS = N > 1, a small supervisor (this module's _supervise; uvicorn's own
+would run plain uvicorn servers, without the stream shutdown above) binds the socket once and
+runs N server processes on it (one Python process uses at most one core), each with its own
+pool of CLAW_HTTP_POOL_MAX connections; it restarts a worker that dies and, on SIGTERM or
+SIGINT, closes its copy of the socket and passes the signal on: every worker drains as above.
 """
 
 from __future__ import annotations
@@ -38,11 +39,10 @@ class Server(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def _config(settings: HttpSettings, app: FastAPI | str, workers: int = 1) -> uvicorn.Config:
+def _config(settings: HttpSettings, app: FastAPI | str) -> uvicorn.Config:
     return uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None,
                           access_log=False, timeout_graceful_shutdown=settings.shutdown_grace,
-                          lifespan="on", proxy_headers=False, server_header=False,
-                          workers=workers)
+                          lifespan="on", proxy_headers=False, server_header=False)
 
 
 def _run(settings: HttpSettings, sockets: list[socket.socket] | None = None) -> bool:
@@ -65,7 +65,7 @@ def _supervise(settings: HttpSettings) -> int:
     restart one that dies, pass SIGTERM/SIGINT on and wait for every worker's drain."""
     configure_logging(settings.log_level)
     log = logging.getLogger("claw.http")
-    sock = _config(settings, "claw.http.app:create_app").bind_socket()
+    sock = _config(settings, "claw.http.app:create_app").bind_socket()  # the address only
     spawn = multiprocessing.get_context("spawn")
     stopping: list[int] = []
 
