@@ -375,18 +375,61 @@ def test_only_reads_skip_the_wal_flush_wait(api: Api, monkeypatch: pytest.Monkey
     from claw.http.edge import Edge
 
     seen: list[tuple[str, str]] = []
-    original = Edge.authenticate
+    original = Edge._send_authentication
 
-    async def spy(self: Edge, conn: Any, cred: Any, durable: bool = True) -> Any:
-        caller = await original(self, conn, cred, durable)
-        cur = await conn.execute("SELECT current_setting('synchronous_commit')")
-        seen.append(("durable" if durable else "read", (await cur.fetchone())[0]))
-        return caller
+    async def spy(self: Edge, cur: Any, cred: Any, durable: bool = True) -> None:
+        await original(self, cur, cred, durable)
+        # the same transaction (in the request's pipeline: queued behind the authentication)
+        check = await cur.connection.execute("SELECT current_setting('synchronous_commit')")
+        seen.append(("durable" if durable else "read", (await check.fetchone())[0]))
 
-    monkeypatch.setattr(Edge, "authenticate", spy)
+    monkeypatch.setattr(Edge, "_send_authentication", spy)
     h = api.as_("a")
     assert api.client.get("/v1/whoami", headers=h).status_code == 200
     assert api.client.get("/v1/jobs", headers=h).status_code == 200
     created = api.client.post("/v1/jobs", headers=h, json={"queue": "q", "kind": "k"})
     assert created.status_code == 201
     assert seen == [("read", "off"), ("read", "off"), ("durable", "on")]
+
+
+# -- the pipelined request transaction ----------------------------------------------------------
+
+def test_an_error_after_a_write_keeps_nothing(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The request's statements travel in one pipeline and COMMIT is queued last: when the
+    edge fails after the route's write succeeded (here: rendering the response), the
+    transaction is rolled back (no job, no idempotency record), the client gets a 500
+    problem, and the pooled connection serves the next request."""
+    import claw.http.edge as edge
+
+    def broken(result: Any) -> bytes:
+        raise RuntimeError("rendering failed")
+
+    monkeypatch.setattr(edge, "dump", broken)
+    before = job_count(api.db, "pipelined")
+    resp = api.client.post("/v1/jobs", headers={**api.as_("a"), "Idempotency-Key": "k-broken"},
+                           json={"queue": "pipelined", "kind": "k"})
+    problem(resp, 500, "internal")
+    assert job_count(api.db, "pipelined") == before
+    with api.db.connect() as conn:
+        row = conn.execute("SELECT count(*) FROM edge.idempotency_keys "
+                           "WHERE idempotency_key = 'k-broken'"
+                           ).fetchone()
+    assert row is not None and row[0] == 0
+    monkeypatch.undo()
+    for _ in range(25):  # more requests than the pool has connections
+        assert api.client.get("/v1/whoami", headers=api.as_("a")).status_code == 200
+    retried = api.client.post("/v1/jobs", headers={**api.as_("a"), "Idempotency-Key": "k-broken"},
+                              json={"queue": "pipelined", "kind": "k"})
+    assert retried.status_code == 201 and "Idempotent-Replayed" not in retried.headers
+    assert job_count(api.db, "pipelined") == before + 1
+
+
+def test_a_refused_credential_runs_nothing_behind_it(api: Api) -> None:
+    """The route's statement is queued behind the authentication in the same pipeline: when
+    the key is refused the server skips everything after it, so nothing is written."""
+    before = job_count(api.db, "pipelined")
+    forged = api.as_("a")["Authorization"][:-4] + "AAAA"
+    resp = api.client.post("/v1/jobs", headers={"Authorization": forged},
+                           json={"queue": "pipelined", "kind": "k"})
+    problem(resp, 401, "unauthenticated")
+    assert job_count(api.db, "pipelined") == before
