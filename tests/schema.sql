@@ -2152,8 +2152,9 @@ BEGIN
          CASE WHEN k.revoked_at IS NOT NULL THEN 'revoked'
               WHEN k.expires_at <= pg_catalog.now() THEN 'expired' ELSE 'active' END,
          k.expires_at, k.revoked_at, k.last_used_at, k.created_at,
-         internal.make_cursor('api.list_api_keys', '{}',
-                              pg_catalog.jsonb_build_object('at', k.created_at, 'id', k.api_key_id))
+         CASE WHEN pg_catalog.row_number() OVER (ORDER BY k.created_at, k.api_key_id) = p_limit
+              THEN internal.make_cursor('api.list_api_keys', '{}', pg_catalog.jsonb_build_object(
+                     'at', k.created_at, 'id', k.api_key_id)) END
   FROM tenancy.api_keys AS k
   WHERE v_after IS NULL OR (k.created_at, k.api_key_id)
                            > ((v_after ->> 'at')::timestamptz, (v_after ->> 'id')::uuid)
@@ -2168,7 +2169,7 @@ ALTER FUNCTION api.list_api_keys(p_limit integer, p_cursor text) OWNER TO claw_o
 -- Name: FUNCTION list_api_keys(p_limit integer, p_cursor text); Type: COMMENT; Schema: api; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION api.list_api_keys(p_limit integer, p_cursor text) IS 'API keys visible to the caller with their status (active, revoked, expired); no secrets. Oldest first, p_limit (1..1000) at a time; page with the last row''s cursor as p_cursor.';
+COMMENT ON FUNCTION api.list_api_keys(p_limit integer, p_cursor text) IS 'API keys visible to the caller with their status (active, revoked, expired); no secrets. Oldest first, p_limit (1..1000) at a time; the last row of a full page carries the cursor to pass as p_cursor for the next one (NULL on the other rows).';
 
 --
 -- Name: list_error_codes(); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -2338,8 +2339,10 @@ BEGIN
   RETURN QUERY
   SELECT j.job_id, j.queue, j.kind, j.state, j.attempts, j.max_attempts, j.run_at,
          j.errors -> -1 ->> 'error', j.enqueued_at,
-         internal.make_cursor('api.list_jobs', v_filters,
-                              pg_catalog.jsonb_build_object('at', j.enqueued_at, 'id', j.job_id))
+         CASE WHEN pg_catalog.row_number() OVER (ORDER BY j.enqueued_at DESC, j.job_id DESC)
+                   = p_limit  -- a full page: its last row carries the next page's cursor
+              THEN internal.make_cursor('api.list_jobs', v_filters, pg_catalog.jsonb_build_object(
+                     'at', j.enqueued_at, 'id', j.job_id)) END
   FROM queue.jobs AS j
   WHERE j.tenant_id = internal.current_tenant_id()
     AND (p_state IS NULL OR j.state = p_state) AND (p_queue IS NULL OR j.queue = p_queue)
@@ -2356,7 +2359,7 @@ ALTER FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer, p_curs
 -- Name: FUNCTION list_jobs(p_state text, p_queue text, p_limit integer, p_cursor text); Type: COMMENT; Schema: api; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer, p_cursor text) IS 'This tenant''s waiting, running and dead jobs, newest first (p_state => ''dead'' lists the dead letters); page with the last row''s cursor as p_cursor.';
+COMMENT ON FUNCTION api.list_jobs(p_state text, p_queue text, p_limit integer, p_cursor text) IS 'This tenant''s waiting, running and dead jobs, newest first (p_state => ''dead'' lists the dead letters); the last row of a full page carries the cursor to pass as p_cursor for the next one (NULL on the other rows).';
 
 --
 -- Name: list_jwt_issuers(); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -2810,8 +2813,9 @@ BEGIN
                    WHERE m.tenant_id = p.tenant_id AND m.principal_id = p.principal_id),
                   '{}'::text[]),
          p.disabled_at, p.created_at,
-         internal.make_cursor('api.list_principals', '{}',
-                              pg_catalog.jsonb_build_object('at', p.created_at, 'id', p.principal_id))
+         CASE WHEN pg_catalog.row_number() OVER (ORDER BY p.created_at, p.principal_id) = p_limit
+              THEN internal.make_cursor('api.list_principals', '{}', pg_catalog.jsonb_build_object(
+                     'at', p.created_at, 'id', p.principal_id)) END
   FROM tenancy.principals AS p
   WHERE v_after IS NULL OR (p.created_at, p.principal_id)
                            > ((v_after ->> 'at')::timestamptz, (v_after ->> 'id')::uuid)
@@ -2826,7 +2830,7 @@ ALTER FUNCTION api.list_principals(p_limit integer, p_cursor text) OWNER TO claw
 -- Name: FUNCTION list_principals(p_limit integer, p_cursor text); Type: COMMENT; Schema: api; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION api.list_principals(p_limit integer, p_cursor text) IS 'The principals of this tenant with their roles, oldest first, p_limit (1..1000) at a time; page with the last row''s cursor as p_cursor.';
+COMMENT ON FUNCTION api.list_principals(p_limit integer, p_cursor text) IS 'The principals of this tenant with their roles, oldest first, p_limit (1..1000) at a time; the last row of a full page carries the cursor to pass as p_cursor for the next one (NULL on the other rows).';
 
 --
 -- Name: list_schedules(integer, text); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -2847,7 +2851,9 @@ BEGIN
   RETURN QUERY
   SELECT s.schedule_id, s.name, s.cron, s.time_zone, s.queue, s.kind, s.catch_up, s.paused,
          s.next_fire_at, s.last_fired_at,
-         internal.make_cursor('api.list_schedules', '{}', pg_catalog.jsonb_build_object('name', s.name))
+         CASE WHEN pg_catalog.row_number() OVER (ORDER BY s.name) = p_limit
+              THEN internal.make_cursor('api.list_schedules', '{}',
+                                        pg_catalog.jsonb_build_object('name', s.name)) END
   FROM queue.schedules AS s
   WHERE s.tenant_id = internal.current_tenant_id()
     AND (v_after IS NULL OR s.name > v_after ->> 'name')
@@ -2862,7 +2868,7 @@ ALTER FUNCTION api.list_schedules(p_limit integer, p_cursor text) OWNER TO claw_
 -- Name: FUNCTION list_schedules(p_limit integer, p_cursor text); Type: COMMENT; Schema: api; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION api.list_schedules(p_limit integer, p_cursor text) IS 'This tenant''s schedules by name, with next and last fire, p_limit (1..1000) at a time; page with the last row''s cursor as p_cursor.';
+COMMENT ON FUNCTION api.list_schedules(p_limit integer, p_cursor text) IS 'This tenant''s schedules by name, with next and last fire, p_limit (1..1000) at a time; the last row of a full page carries the cursor to pass as p_cursor for the next one (NULL on the other rows).';
 
 --
 -- Name: list_tools(text); Type: FUNCTION; Schema: api; Owner: claw_owner

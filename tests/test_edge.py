@@ -311,3 +311,18 @@ def test_every_list_pages_through_everything_once(db: Database, tenants: dict[st
                 break
             cursor = page[-1][1]
     assert seen == [r[0] for r in everything] and len(seen) >= 5
+
+
+def test_only_the_last_row_of_a_full_page_carries_a_cursor(db: Database,
+                                                           tenants: dict[str, Tenant]) -> None:
+    """Signing a cursor is two SHA-256 and a context check: a page signs one, on its last row,
+    and only when the page is full (a shorter page is the last one)."""
+    a = tenants["a"]
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        auth(conn, a)
+        conn.execute("SELECT * FROM api.enqueue_jobs(p_jobs => %s)",
+                     (json.dumps([{"queue": "lastrow", "kind": "noop"}] * 5),))
+        full = conn.execute(LIST, ("lastrow", 3, None)).fetchall()
+        assert [c is None for _, c in full] == [True, True, False]
+        rest = conn.execute(LIST, ("lastrow", 3, full[-1][1])).fetchall()
+        assert len(rest) == 2 and all(c is None for _, c in rest)

@@ -95,8 +95,9 @@ BEGIN
          CASE WHEN k.revoked_at IS NOT NULL THEN 'revoked'
               WHEN k.expires_at <= pg_catalog.now() THEN 'expired' ELSE 'active' END,
          k.expires_at, k.revoked_at, k.last_used_at, k.created_at,
-         internal.make_cursor('api.list_api_keys', '{}',
-                              pg_catalog.jsonb_build_object('at', k.created_at, 'id', k.api_key_id))
+         CASE WHEN pg_catalog.row_number() OVER (ORDER BY k.created_at, k.api_key_id) = p_limit
+              THEN internal.make_cursor('api.list_api_keys', '{}', pg_catalog.jsonb_build_object(
+                     'at', k.created_at, 'id', k.api_key_id)) END
   FROM tenancy.api_keys AS k
   WHERE v_after IS NULL OR (k.created_at, k.api_key_id)
                            > ((v_after ->> 'at')::timestamptz, (v_after ->> 'id')::uuid)
@@ -107,5 +108,5 @@ $fn$;
 
 COMMENT ON FUNCTION api.list_api_keys(integer, text) IS
   'API keys visible to the caller with their status (active, revoked, expired); no secrets. '
-  'Oldest first, p_limit (1..1000) at a time; page with the last row''s cursor as p_cursor.';
+  'Oldest first, p_limit (1..1000) at a time; the last row of a full page carries the cursor to pass as p_cursor for the next one (NULL on the other rows).';
 GRANT EXECUTE ON FUNCTION api.list_api_keys(integer, text) TO claw_runtime;

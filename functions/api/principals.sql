@@ -81,8 +81,9 @@ BEGIN
                    WHERE m.tenant_id = p.tenant_id AND m.principal_id = p.principal_id),
                   '{}'::text[]),
          p.disabled_at, p.created_at,
-         internal.make_cursor('api.list_principals', '{}',
-                              pg_catalog.jsonb_build_object('at', p.created_at, 'id', p.principal_id))
+         CASE WHEN pg_catalog.row_number() OVER (ORDER BY p.created_at, p.principal_id) = p_limit
+              THEN internal.make_cursor('api.list_principals', '{}', pg_catalog.jsonb_build_object(
+                     'at', p.created_at, 'id', p.principal_id)) END
   FROM tenancy.principals AS p
   WHERE v_after IS NULL OR (p.created_at, p.principal_id)
                            > ((v_after ->> 'at')::timestamptz, (v_after ->> 'id')::uuid)
@@ -93,5 +94,5 @@ $fn$;
 
 COMMENT ON FUNCTION api.list_principals(integer, text) IS
   'The principals of this tenant with their roles, oldest first, p_limit (1..1000) at a time; '
-  'page with the last row''s cursor as p_cursor.';
+  'the last row of a full page carries the cursor to pass as p_cursor for the next one (NULL on the other rows).';
 GRANT EXECUTE ON FUNCTION api.list_principals(integer, text) TO claw_runtime;

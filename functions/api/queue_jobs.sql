@@ -128,8 +128,10 @@ BEGIN
   RETURN QUERY
   SELECT j.job_id, j.queue, j.kind, j.state, j.attempts, j.max_attempts, j.run_at,
          j.errors -> -1 ->> 'error', j.enqueued_at,
-         internal.make_cursor('api.list_jobs', v_filters,
-                              pg_catalog.jsonb_build_object('at', j.enqueued_at, 'id', j.job_id))
+         CASE WHEN pg_catalog.row_number() OVER (ORDER BY j.enqueued_at DESC, j.job_id DESC)
+                   = p_limit  -- a full page: its last row carries the next page's cursor
+              THEN internal.make_cursor('api.list_jobs', v_filters, pg_catalog.jsonb_build_object(
+                     'at', j.enqueued_at, 'id', j.job_id)) END
   FROM queue.jobs AS j
   WHERE j.tenant_id = internal.current_tenant_id()
     AND (p_state IS NULL OR j.state = p_state) AND (p_queue IS NULL OR j.queue = p_queue)
@@ -141,7 +143,7 @@ END
 $fn$;
 COMMENT ON FUNCTION api.list_jobs(text, text, integer, text) IS
   'This tenant''s waiting, running and dead jobs, newest first (p_state => ''dead'' lists the '
-  'dead letters); page with the last row''s cursor as p_cursor.';
+  'dead letters); the last row of a full page carries the cursor to pass as p_cursor for the next one (NULL on the other rows).';
 GRANT EXECUTE ON FUNCTION api.list_jobs(text, text, integer, text) TO claw_runtime;
 
 -- api.cancel_job: cancel a job of this tenant. A waiting or dead job moves to history as

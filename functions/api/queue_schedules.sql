@@ -132,7 +132,9 @@ BEGIN
   RETURN QUERY
   SELECT s.schedule_id, s.name, s.cron, s.time_zone, s.queue, s.kind, s.catch_up, s.paused,
          s.next_fire_at, s.last_fired_at,
-         internal.make_cursor('api.list_schedules', '{}', pg_catalog.jsonb_build_object('name', s.name))
+         CASE WHEN pg_catalog.row_number() OVER (ORDER BY s.name) = p_limit
+              THEN internal.make_cursor('api.list_schedules', '{}',
+                                        pg_catalog.jsonb_build_object('name', s.name)) END
   FROM queue.schedules AS s
   WHERE s.tenant_id = internal.current_tenant_id()
     AND (v_after IS NULL OR s.name > v_after ->> 'name')
@@ -142,5 +144,5 @@ END
 $fn$;
 COMMENT ON FUNCTION api.list_schedules(integer, text) IS
   'This tenant''s schedules by name, with next and last fire, p_limit (1..1000) at a time; '
-  'page with the last row''s cursor as p_cursor.';
+  'the last row of a full page carries the cursor to pass as p_cursor for the next one (NULL on the other rows).';
 GRANT EXECUTE ON FUNCTION api.list_schedules(integer, text) TO claw_runtime;
