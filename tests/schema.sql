@@ -3869,9 +3869,9 @@ DECLARE
   v_ctx record;
   v_tenant uuid;
   v_cred text;
-  v_lim record;
   v_now timestamptz := internal.now();
   v_dec record;
+  v_try integer;
 BEGIN
   SELECT * INTO v_ctx FROM internal.verified_context();
   v_tenant := v_ctx.tenant_id;
@@ -3887,57 +3887,74 @@ BEGIN
   END IF;
   v_cred := coalesce(internal.context_credential(), 'principal:' || v_ctx.principal_id::text,
                      'system');
-  SELECT coalesce(l.tenant_per_minute, d.tenant_per_minute) AS tenant_per_minute,
-         coalesce(l.tenant_burst, d.tenant_burst) AS tenant_burst,
-         coalesce(l.credential_per_minute, d.credential_per_minute) AS credential_per_minute,
-         coalesce(l.credential_burst, d.credential_burst) AS credential_burst
-    INTO v_lim
-  FROM edge.default_request_limits() AS d
-  LEFT JOIN edge.request_limits AS l ON l.tenant_id = v_tenant;
-  -- both rows exist and are locked, credential first
-  INSERT INTO edge.request_buckets AS b (tenant_id, bucket, tat)
-  VALUES (v_tenant, 'credential:' || v_cred, v_now), (v_tenant, 'tenant', v_now)
-  ON CONFLICT (tenant_id, bucket) DO NOTHING;
-  -- the deciding bucket: a refusing one (the longest wait) if any, else the one with fewer
-  -- requests left. Seconds: T the emission interval, tau the tolerance, wait = new tat - now.
-  WITH locked AS (
-    SELECT b.bucket, b.tat FROM edge.request_buckets AS b
-    WHERE b.tenant_id = v_tenant AND b.bucket IN ('credential:' || v_cred, 'tenant')
-    ORDER BY b.bucket  -- 'credential:...' < 'tenant'
-    FOR UPDATE
-  ), limits AS (
-    SELECT CASE WHEN l.bucket = 'tenant' THEN 'tenant' ELSE 'credential' END AS scope,
-           CASE WHEN l.bucket = 'tenant' THEN v_lim.tenant_per_minute
-                ELSE v_lim.credential_per_minute END AS per_minute,
-           CASE WHEN l.bucket = 'tenant' THEN v_lim.tenant_burst
-                ELSE v_lim.credential_burst END AS burst,
-           greatest(l.tat, v_now) AS base
-    FROM locked AS l
-  ), calc AS (
-    SELECT m.scope, m.per_minute, 60.0 / m.per_minute AS t,
-           60.0 / m.per_minute * m.burst AS tau,
-           extract(epoch FROM m.base - v_now) + 60.0 / m.per_minute * p_cost AS wait
-    FROM limits AS m
-  )
-  SELECT c.scope, c.per_minute, c.t, c.tau, c.wait, c.wait > c.tau AS refused,
-         floor((c.tau - c.wait) / c.t)::integer AS remaining
-    INTO v_dec
-  FROM calc AS c
-  ORDER BY c.wait > c.tau DESC,
-           CASE WHEN c.wait > c.tau THEN c.tau - c.wait ELSE floor((c.tau - c.wait) / c.t) END,
-           c.scope
-  LIMIT 1;
+  -- One statement in the common case: lock both buckets (credential first), decide, and
+  -- charge both only when neither refuses. Seconds: T the emission interval, tau the
+  -- tolerance, wait = new tat - now. The deciding bucket: a refusing one (the longest wait)
+  -- if any, else the one with fewer requests left. A first request finds no bucket rows:
+  -- they are made (ON CONFLICT DO NOTHING: a concurrent first request made them) and the
+  -- statement runs again.
+  FOR v_try IN 1 .. 2 LOOP
+    WITH lim AS (
+      SELECT coalesce(l.tenant_per_minute, d.tenant_per_minute) AS tenant_per_minute,
+             coalesce(l.tenant_burst, d.tenant_burst) AS tenant_burst,
+             coalesce(l.credential_per_minute, d.credential_per_minute) AS credential_per_minute,
+             coalesce(l.credential_burst, d.credential_burst) AS credential_burst
+      FROM edge.default_request_limits() AS d
+      LEFT JOIN edge.request_limits AS l ON l.tenant_id = v_tenant
+    ), locked AS (
+      SELECT b.bucket, b.tat FROM edge.request_buckets AS b
+      WHERE b.tenant_id = v_tenant AND b.bucket IN ('credential:' || v_cred, 'tenant')
+      ORDER BY b.bucket  -- 'credential:...' < 'tenant'
+      FOR UPDATE
+    ), calc AS (
+      SELECT CASE WHEN k.bucket = 'tenant' THEN 'tenant' ELSE 'credential' END AS scope,
+             k.per_minute, 60.0 / k.per_minute AS t, 60.0 / k.per_minute * k.burst AS tau,
+             extract(epoch FROM greatest(k.tat, v_now) - v_now) + 60.0 / k.per_minute * p_cost
+               AS wait
+      FROM (SELECT l.bucket, l.tat,
+                   CASE WHEN l.bucket = 'tenant' THEN m.tenant_per_minute
+                        ELSE m.credential_per_minute END AS per_minute,
+                   CASE WHEN l.bucket = 'tenant' THEN m.tenant_burst
+                        ELSE m.credential_burst END AS burst
+            FROM locked AS l CROSS JOIN lim AS m) AS k
+    ), decision AS (
+      SELECT c.scope, c.per_minute, c.t, c.tau, c.wait, c.wait > c.tau AS refused,
+             floor((c.tau - c.wait) / c.t)::integer AS remaining
+      FROM calc AS c
+      ORDER BY c.wait > c.tau DESC,
+               CASE WHEN c.wait > c.tau THEN c.tau - c.wait ELSE floor((c.tau - c.wait) / c.t) END,
+               c.scope
+      LIMIT 1
+    ), charged AS (
+      UPDATE edge.request_buckets AS b
+      SET tat = greatest(b.tat, v_now) + pg_catalog.make_interval(secs => 60.0 / (
+                  CASE WHEN b.bucket = 'tenant' THEN m.tenant_per_minute
+                       ELSE m.credential_per_minute END) * p_cost)
+      FROM lim AS m, decision AS x
+      WHERE NOT x.refused AND (SELECT pg_catalog.count(*) FROM locked) = 2
+        AND b.tenant_id = v_tenant AND b.bucket IN ('credential:' || v_cred, 'tenant')
+      RETURNING b.bucket
+    )
+    SELECT x.*, (SELECT pg_catalog.count(*) FROM locked) AS buckets,
+           (SELECT pg_catalog.count(*) FROM charged) AS charged
+      INTO v_dec
+    FROM decision AS x;
+    EXIT WHEN v_dec.buckets = 2;
+    INSERT INTO edge.request_buckets AS b (tenant_id, bucket, tat)
+    VALUES (v_tenant, 'credential:' || v_cred, v_now), (v_tenant, 'tenant', v_now)
+    ON CONFLICT (tenant_id, bucket) DO NOTHING;
+  END LOOP;
+  IF v_dec.buckets IS DISTINCT FROM 2 THEN  -- the buckets vanished twice (a purge raced us)
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'rate limit buckets changed',
+      DETAIL = 'the request''s rate limit buckets were removed while it was charged',
+      HINT = 'retry the request';
+  END IF;
   IF v_dec.refused THEN
     RETURN QUERY SELECT false, v_dec.scope, v_dec.per_minute, 0,
       pg_catalog.ceil(v_dec.wait - v_dec.t * p_cost)::integer,
       greatest(pg_catalog.ceil(v_dec.wait - v_dec.tau)::integer, 1);
     RETURN;
   END IF;
-  UPDATE edge.request_buckets AS b
-  SET tat = greatest(b.tat, v_now) + pg_catalog.make_interval(secs => 60.0 / (
-              CASE WHEN b.bucket = 'tenant' THEN v_lim.tenant_per_minute
-                   ELSE v_lim.credential_per_minute END) * p_cost)
-  WHERE b.tenant_id = v_tenant AND b.bucket IN ('credential:' || v_cred, 'tenant');
   RETURN QUERY SELECT true, v_dec.scope, v_dec.per_minute, v_dec.remaining,
     pg_catalog.ceil(v_dec.wait)::integer, 0;
 END
