@@ -24,7 +24,8 @@ from claw.http.ops import audit_router, events_router, health_router
 from claw.http.problems import MEDIA_TYPE, Problem, from_database, internal, problem_types
 from claw.http.routes import problems_router, router
 from claw.http.settings import HttpSettings
-from claw.http.telemetry import current_trace_id, setup_tracing
+from claw.http.telemetry import (TraceContextMiddleware, current_trace_id, setup_tracing,
+                                  spans_are_read)
 
 log = logging.getLogger("claw.http")
 
@@ -189,7 +190,9 @@ def create_app(settings: HttpSettings) -> FastAPI:
             await hub.stop()
             await edge.close()
 
+    # FastAPI's own telemetry off: the request span is the instrumentation's or ours (below)
     app = FastAPI(title="Claw", version="1", description=DESCRIPTION, lifespan=lifespan,
+                  telemetry={"tracing": False, "metrics": False, "logs": False},
                   openapi_tags=[{"name": n} for n in (
                       "identity", "jobs", "schedules", "flows", "ontology", "authz", "search",
                       "events", "audit", "health", "errors")])
@@ -208,11 +211,13 @@ def create_app(settings: HttpSettings) -> FastAPI:
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_middleware(EdgeMiddleware, max_body=settings.max_body_bytes)
+    if spans_are_read():
+        from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-
-    # one span per request (not one more per ASGI message), one per statement (psycopg)
-    FastAPIInstrumentor.instrument_app(app, exclude_spans=["receive", "send"])
+        # one span per request (not one more per ASGI message), one per statement (psycopg)
+        FastAPIInstrumentor.instrument_app(app, exclude_spans=["receive", "send"])
+    else:
+        app.add_middleware(TraceContextMiddleware)  # outside EdgeMiddleware: its log lines
     _document_problems(app)
     return app
 
