@@ -5,7 +5,7 @@
 
 One run, on Claw's embedded server (scratch database `claw_bench_http`):
 1. 10 tenants, each with jobs, a schedule and an authz model; `claw serve` as a subprocess on
-   127.0.0.1 (pool of 20).
+   127.0.0.1 (--server-workers processes, --pool connections each).
 2. locust, headless, `--users` users (19 of 20 make a mix of reads and writes with
    Idempotency-Key, some replayed; 1 of 20 holds an SSE stream open): throughput, p50/p95/p99
    and errors, from locust's own statistics.
@@ -110,11 +110,11 @@ def auditor_url(name: str) -> str:
 
 
 def start_server(runtime: str, port: int, log: Path, auditor: str | None = None,
-                 workers: int = 1) -> subprocess.Popen[bytes]:
+                 workers: int = 1, pool: int = 20) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CLAW_HTTP_DATABASE_URL": runtime, "CLAW_HTTP_PORT": str(port),
            "CLAW_HTTP_WORKERS": str(workers),
            **({"CLAW_HTTP_AUDITOR_URL": auditor} if auditor else {}),
-           "CLAW_HTTP_POOL_MIN": "20", "CLAW_HTTP_POOL_MAX": "20",
+           "CLAW_HTTP_POOL_MIN": str(pool), "CLAW_HTTP_POOL_MAX": str(pool),
            "CLAW_HTTP_ACCESS_LOG": os.environ.get("CLAW_BENCH_ACCESS_LOG", "off"),
            "CLAW_HTTP_SSE_KEEPALIVE": "5"}
     with open(log, "w") as f:
@@ -170,8 +170,8 @@ def cpu_seconds(pid: int) -> float:
 
 
 def postgres_cpu() -> float:
-    """CPU seconds so far of every postgres process on this machine (the embedded server's
-    backends come and go with the pools; they live for the whole load phase)."""
+    """CPU seconds so far of every postgres process on this machine, and of the ones that
+    exited (a backend whose connection closed: the postmaster's reaped children)."""
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -180,7 +180,7 @@ def postgres_cpu() -> float:
             continue
         if "(postgres)" in text:
             fields = text.rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            total += sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
     return total
 
 
@@ -238,7 +238,9 @@ def main() -> int:
     parser.add_argument("--think", default="0.5,1.5",
                         help="seconds an API user waits between requests, MIN,MAX (uniform)")
     parser.add_argument("--server-workers", type=int, default=2,
-                        help="claw serve processes (CLAW_HTTP_WORKERS), each with a pool of 20")
+                        help="claw serve processes (CLAW_HTTP_WORKERS)")
+    parser.add_argument("--pool", type=int, default=8,
+                        help="connections per server process (CLAW_HTTP_POOL_MIN = _MAX)")
     args = parser.parse_args()
 
     name = "claw_bench_http"
@@ -247,7 +249,8 @@ def main() -> int:
     port = free_port()
     host = f"http://127.0.0.1:{port}"
     workdir = Path(tempfile.mkdtemp(prefix="claw-http-bench-"))
-    server = start_server(runtime, port, workdir / "server.log", workers=args.server_workers)
+    server = start_server(runtime, port, workdir / "server.log", workers=args.server_workers,
+                          pool=args.pool)
     try:
         server_cpu, pg_cpu = cpu_seconds(server.pid), postgres_cpu()
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -263,7 +266,7 @@ def main() -> int:
     n_streams, n_events, stream_errors = streams.split()
     print(f"\nHTTP edge, locust headless, {args.users} users ({args.users // 20} SSE streams), "
           f"{args.seconds} s, think time {args.think.replace(',', '-')} s, 127.0.0.1, "
-          f"{args.server_workers} server process(es), pool 20 each")
+          f"{args.server_workers} server process(es), pool {args.pool} each")
     print("| operation | requests | failures | p50 ms | p95 ms | p99 ms |")
     print("| --- | --- | --- | --- | --- | --- |")
     for r in per_name + [total]:
