@@ -24,3 +24,5 @@ GRANT SELECT, INSERT, DELETE ON events.outbox TO claw_dispatcher;
 GRANT SELECT ON events.watchers TO claw_dispatcher;
 GRANT SELECT, INSERT, UPDATE ON events.purges TO claw_dispatcher;
 GRANT EXECUTE ON FUNCTION events.purge(interval) TO claw_owner;
+GRANT EXECUTE ON FUNCTION events.watchers_with_events(uuid[], text[]) TO claw_owner;
+GRANT EXECUTE ON FUNCTION events.parse_position(text) TO claw_dispatcher;

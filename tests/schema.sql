@@ -1590,6 +1590,36 @@ ALTER FUNCTION api.enqueue_jobs(p_jobs jsonb) OWNER TO claw_owner;
 COMMENT ON FUNCTION api.enqueue_jobs(p_jobs jsonb) IS 'Enqueue a batch of jobs (JSON array of {queue, kind, payload, priority, run_at, unique_key, rate_key, max_attempts, trace_id}) in this transaction. Returns job_id, deduplicated per spec.';
 
 --
+-- Name: events_waiting(uuid[], text[]); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.events_waiting(p_watcher_ids uuid[], p_positions text[]) RETURNS SETOF uuid
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+  PERFORM internal.require_size('p_positions', p_positions, 'text');
+  IF p_watcher_ids IS NULL OR p_positions IS NULL
+     OR pg_catalog.cardinality(p_watcher_ids) <> pg_catalog.cardinality(p_positions)
+     OR pg_catalog.cardinality(p_watcher_ids) > 2000 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid streams',
+      DETAIL = 'p_watcher_ids and p_positions are arrays of the same length, at most 2000',
+      HINT = 'one position (or NULL) per watcher id, in the same order';
+  END IF;
+  PERFORM events.parse_position(x) FROM pg_catalog.unnest(p_positions) AS x;  -- CL422 if bad
+  RETURN QUERY SELECT * FROM events.watchers_with_events(p_watcher_ids, p_positions);
+END
+$$;
+
+ALTER FUNCTION api.events_waiting(p_watcher_ids uuid[], p_positions text[]) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION events_waiting(p_watcher_ids uuid[], p_positions text[]); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.events_waiting(p_watcher_ids uuid[], p_positions text[]) IS 'Of these registered streams (api.watch_events ids) and their positions, the ones with an event to read now; one question per NOTIFY for all of a process''s streams.';
+
+--
 -- Name: expire_llm_reservations(integer); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -6192,6 +6222,28 @@ END
 $$;
 
 ALTER FUNCTION events.tg_schedules__changed() OWNER TO claw_dispatcher;
+
+--
+-- Name: watchers_with_events(uuid[], text[]); Type: FUNCTION; Schema: events; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION events.watchers_with_events(p_watcher_ids uuid[], p_positions text[]) RETURNS SETOF uuid
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  SELECT w.watcher_id
+  FROM ROWS FROM (pg_catalog.unnest(p_watcher_ids), pg_catalog.unnest(p_positions))
+         AS s(watcher_id, position)
+  JOIN events.watchers AS w ON w.watcher_id = s.watcher_id AND w.expires_at > pg_catalog.now()
+  CROSS JOIN LATERAL events.parse_position(s.position) AS p
+  WHERE EXISTS (
+    SELECT 1 FROM events.outbox AS o
+    WHERE o.tenant_id = w.tenant_id
+      AND (p.xact_id IS NULL OR (o.xact_id, o.event_id) > (p.xact_id, p.event_id))
+      AND o.xact_id < pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()))
+$$;
+
+ALTER FUNCTION events.watchers_with_events(p_watcher_ids uuid[], p_positions text[]) OWNER TO claw_dispatcher;
 
 --
 -- Name: begin_effect(uuid, uuid, uuid, integer, text, text, text, jsonb); Type: FUNCTION; Schema: flow; Owner: claw_owner
@@ -15955,6 +16007,13 @@ GRANT ALL ON FUNCTION api.enqueue_jobs(p_jobs jsonb) TO claw_runtime;
 GRANT ALL ON FUNCTION api.enqueue_jobs(p_jobs jsonb) TO claw_worker;
 
 --
+-- Name: FUNCTION events_waiting(p_watcher_ids uuid[], p_positions text[]); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.events_waiting(p_watcher_ids uuid[], p_positions text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.events_waiting(p_watcher_ids uuid[], p_positions text[]) TO claw_runtime;
+
+--
 -- Name: FUNCTION expire_llm_reservations(p_limit integer); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -16828,6 +16887,7 @@ REVOKE ALL ON FUNCTION events.format_position(p_xact_id xid8, p_event_id bigint)
 --
 
 REVOKE ALL ON FUNCTION events.parse_position(p_position text, OUT xact_id xid8, OUT event_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION events.parse_position(p_position text, OUT xact_id xid8, OUT event_id bigint) TO claw_dispatcher;
 
 --
 -- Name: FUNCTION purge(p_retention interval); Type: ACL; Schema: events; Owner: claw_dispatcher
@@ -16871,6 +16931,13 @@ REVOKE ALL ON FUNCTION events.tg_schedule_fires__fired() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION events.tg_schedules__changed() FROM PUBLIC;
+
+--
+-- Name: FUNCTION watchers_with_events(p_watcher_ids uuid[], p_positions text[]); Type: ACL; Schema: events; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION events.watchers_with_events(p_watcher_ids uuid[], p_positions text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION events.watchers_with_events(p_watcher_ids uuid[], p_positions text[]) TO claw_owner;
 
 --
 -- Name: FUNCTION begin_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_position integer, p_name text, p_input_hash text, p_provider text, p_request jsonb); Type: ACL; Schema: flow; Owner: claw_owner

@@ -279,3 +279,46 @@ def test_a_forged_context_reads_no_events(db: Database, tenants: dict[str, Tenan
         with pytest.raises(psycopg.Error) as denied:
             conn.execute("SELECT * FROM events.outbox")
         assert denied.value.sqlstate == "42501"
+
+
+def test_events_waiting_names_only_streams_with_an_event_to_read(db: Database,
+                                                                 tenants: dict[str, Tenant]) -> None:
+    """The one question a process asks per NOTIFY: of its registered streams (watcher id,
+    position), which have an event readable now. Another tenant's event, a stream already at
+    the end, an unknown or expired watcher: not named. No tenant context is needed (the
+    watcher id is the capability), and bad input is a CL422."""
+    a, b = tenants["a"], tenants["b"]
+    with db.connect("claw_runtime") as conn:
+        ids = {}
+        for t in (a, b):
+            with conn.transaction():
+                auth_owner(conn, t)
+                ids[t.name] = conn.execute("SELECT api.watch_events()").fetchone()[0]  # type: ignore[index]
+        with conn.transaction():
+            auth_owner(conn, a)
+            now_a = conn.execute("SELECT api.current_event_position()").fetchone()[0]  # type: ignore[index]
+        with conn.transaction():
+            auth_owner(conn, b)
+            now_b = conn.execute("SELECT api.current_event_position()").fetchone()[0]  # type: ignore[index]
+        ask = "SELECT array_agg(w) FROM api.events_waiting(%s::uuid[], %s::text[]) AS w"
+        streams = ([ids["a"], ids["b"]], [now_a, now_b])
+        assert conn.execute(ask, streams).fetchone()[0] is None  # type: ignore[index]
+        with conn.transaction():
+            enqueue(conn, a, "wake.a")
+        assert conn.execute(ask, streams).fetchone()[0] == [ids["a"]]  # type: ignore[index]
+        with conn.transaction():  # read up to the end: nothing waits any more
+            auth_owner(conn, a)
+            last = conn.execute("SELECT max(event_id) FROM api.read_events(p_after => %s)",
+                                (now_a,)).fetchone()[0]  # type: ignore[index]
+        assert conn.execute(ask, ([ids["a"]], [last])).fetchone()[0] is None  # type: ignore[index]
+        # an unknown watcher, or one that expired, is never named
+        unknown = "00000000-0000-4000-8000-000000000000"
+        assert conn.execute(ask, ([unknown], [None])).fetchone()[0] is None  # type: ignore[index]
+        with db.connect() as admin:
+            admin.execute("UPDATE events.watchers SET expires_at = now() - interval '1 second' "
+                          "WHERE watcher_id = %s", (ids["a"],))
+        assert conn.execute(ask, ([ids["a"]], [now_a])).fetchone()[0] is None  # type: ignore[index]
+        for bad in (([ids["a"]], []), ([ids["a"]], ["not-a-position"])):
+            with pytest.raises(psycopg.Error) as err:
+                conn.execute(ask, bad)
+            assert err.value.sqlstate == "CL422"

@@ -310,6 +310,55 @@ def test_sse_slow_client_is_told_and_resumes(seeded: tuple[Database, dict[str, T
     assert len(ids) == len(set(ids)) == 20
 
 
+def test_sse_a_write_wakes_only_its_tenants_streams(seeded: tuple[Database, dict[str, Tenant]]
+                                                   ) -> None:
+    """The NOTIFY names no tenant; the hub asks api.events_waiting once for all of its
+    registered streams and wakes only those with an event to read: a write of tenant A makes
+    A's stream read, not B's (whose reads come only from its keep-alive timer)."""
+    from claw.http.edge import Credential, Edge
+    from claw.http.events import EventHub, EventStream, start_position
+
+    db, tenants = seeded
+    settings = settings_for(db, sse_keepalive=30)
+
+    async def scenario() -> tuple[int, int, list[bytes]]:
+        edge = Edge(settings)
+        await edge.open()
+        hub = EventHub(settings.database_url, edge)
+        hub.start()
+        await asyncio.wait_for(hub.connected.wait(), 10)
+        try:
+            streams = {}
+            bodies = {}
+            for name in ("a", "b"):
+                cred = Credential("api_key", tenants[name].api_key)
+                streams[name] = EventStream(edge, hub, cred, await start_position(
+                    edge, cred, None, "now"))
+                bodies[name] = streams[name].body()
+                await bodies[name].__anext__()  # the opening comment
+            deadline = time.monotonic() + 10
+            while any(st.watcher is None for st in streams.values()):  # first reads register
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.05)
+            reads_b = streams["b"].reads
+            got: list[bytes] = []
+            for round_ in range(3):
+                await asyncio.to_thread(enqueue_direct, db, tenants["a"], 1)
+                while sum(b"event: jobs.enqueued" in c for c in got) <= round_:
+                    got.append(await asyncio.wait_for(bodies["a"].__anext__(), 10))
+            await asyncio.sleep(0.3)  # a wrong wake-up of B would have read by now
+            for body in bodies.values():
+                await body.aclose()
+            return streams["b"].reads - reads_b, hub.notifications, got
+        finally:
+            await hub.stop()
+            await edge.close()
+
+    b_reads, notifications, got = asyncio.run(scenario())
+    assert notifications >= 3 and sum(b"event: jobs.enqueued" in c for c in got) == 3
+    assert b_reads == 0
+
+
 def enqueue_direct(db: Database, tenant: Tenant, n: int) -> None:
     with db.connect("claw_runtime") as conn, conn.transaction():
         conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))

@@ -6,7 +6,9 @@
 -- nothing, whatever commits concurrently.
 --
 -- Readers wake on LISTEN claw_events (an empty NOTIFY after every transaction that wrote
--- events) and read again; a NOTIFY is only a hint, so they also read on a timer.
+-- events of a watched tenant) and read again; a process with many streams first asks
+-- api.events_waiting which of them have something to read. A NOTIFY is only a hint, so
+-- readers also read on a timer.
 
 -- api.read_events: this tenant's events after p_after (NULL: from the oldest kept), at most
 -- p_limit (1..1000), in delivery order. Who: owner, admin, operator, approver, viewer with
@@ -148,3 +150,33 @@ $fn$;
 COMMENT ON FUNCTION api.unwatch_events(uuid) IS
   'End an event stream''s registration (api.watch_events); idempotent.';
 GRANT EXECUTE ON FUNCTION api.unwatch_events(uuid) TO claw_runtime;
+
+-- api.events_waiting: which of these streams should read now (see
+-- events.watchers_with_events). No tenant context: a stream is named by the watcher id its
+-- process registered with api.watch_events, with the position it has read up to (NULL: from
+-- the oldest kept). Returns the watcher ids with an event waiting. Raises CL422 for arrays of
+-- different lengths, more than 2000 streams (ask in chunks), or a malformed position.
+CREATE OR REPLACE FUNCTION api.events_waiting(p_watcher_ids uuid[], p_positions text[])
+RETURNS SETOF uuid
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  PERFORM internal.require_size('p_positions', p_positions, 'text');
+  IF p_watcher_ids IS NULL OR p_positions IS NULL
+     OR pg_catalog.cardinality(p_watcher_ids) <> pg_catalog.cardinality(p_positions)
+     OR pg_catalog.cardinality(p_watcher_ids) > 2000 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid streams',
+      DETAIL = 'p_watcher_ids and p_positions are arrays of the same length, at most 2000',
+      HINT = 'one position (or NULL) per watcher id, in the same order';
+  END IF;
+  PERFORM events.parse_position(x) FROM pg_catalog.unnest(p_positions) AS x;  -- CL422 if bad
+  RETURN QUERY SELECT * FROM events.watchers_with_events(p_watcher_ids, p_positions);
+END
+$fn$;
+COMMENT ON FUNCTION api.events_waiting(uuid[], text[]) IS
+  'Of these registered streams (api.watch_events ids) and their positions, the ones with an '
+  'event to read now; one question per NOTIFY for all of a process''s streams.';
+GRANT EXECUTE ON FUNCTION api.events_waiting(uuid[], text[]) TO claw_runtime;

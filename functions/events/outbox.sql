@@ -200,3 +200,32 @@ ALTER FUNCTION events.tg_outbox__notify() OWNER TO claw_dispatcher;
 CREATE OR REPLACE TRIGGER "900_notify" AFTER INSERT ON events.outbox
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
   EXECUTE FUNCTION events.tg_outbox__notify();
+
+-- events.watchers_with_events: of the given registered streams (watcher ids from
+-- api.watch_events) and their positions, the ones whose tenant has an event after the
+-- position that api.read_events would return now (the same predicate: committed below the
+-- snapshot's xmin). A process that holds many streams asks this once per NOTIFY instead of
+-- opening an authenticated read per stream; only the streams it names read. A watcher id is
+-- a random capability that only the process that registered it knows; an unknown or expired
+-- one is never named, and the answer says nothing but "read now" about a tenant. Runs as
+-- claw_dispatcher (BYPASSRLS: streams of many tenants); only api.events_waiting calls it.
+CREATE OR REPLACE FUNCTION events.watchers_with_events(p_watcher_ids uuid[], p_positions text[])
+RETURNS SETOF uuid
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT w.watcher_id
+  FROM ROWS FROM (pg_catalog.unnest(p_watcher_ids), pg_catalog.unnest(p_positions))
+         AS s(watcher_id, position)
+  JOIN events.watchers AS w ON w.watcher_id = s.watcher_id AND w.expires_at > pg_catalog.now()
+  CROSS JOIN LATERAL events.parse_position(s.position) AS p
+  WHERE EXISTS (
+    SELECT 1 FROM events.outbox AS o
+    WHERE o.tenant_id = w.tenant_id
+      AND (p.xact_id IS NULL OR (o.xact_id, o.event_id) > (p.xact_id, p.event_id))
+      AND o.xact_id < pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()))
+$fn$;
+ALTER FUNCTION events.watchers_with_events(uuid[], text[]) OWNER TO claw_dispatcher;
+REVOKE ALL ON FUNCTION events.watchers_with_events(uuid[], text[]) FROM PUBLIC;

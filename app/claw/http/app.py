@@ -176,7 +176,7 @@ def begin_shutdown(app: FastAPI) -> None:
 def create_app(settings: HttpSettings) -> FastAPI:
     setup_tracing(settings.service_name, settings.otlp_endpoint)
     edge = Edge(settings)
-    hub = EventHub(settings.database_url)
+    hub = EventHub(settings.database_url, edge)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -1,10 +1,13 @@
 """Server-sent events: `GET /v1/events` streams the tenant's events from the outbox
 (api.read_events), resumable by `Last-Event-ID`.
 
-One LISTEN connection per process (EventHub) hears `NOTIFY claw_events` and wakes every
-open stream; a stream then re-reads from its last position in a short authenticated
-transaction on the pool (a NOTIFY is only a hint, so streams also re-read on their
-keep-alive timer). Each stream has a reader task that fills a bounded buffer and a writer
+One LISTEN connection per process (EventHub) hears `NOTIFY claw_events` (which names no
+tenant) and asks once, for all of its registered streams, which have an event to read
+(api.events_waiting: the streams' watcher ids and positions, one statement); only those
+streams, and any not yet registered, wake and re-read from their last position in a short
+authenticated transaction on the pool. (Waking every stream on every NOTIFY made each write
+of one tenant cost a read per open stream of every tenant.) A NOTIFY is only a hint, so
+streams also re-read on their keep-alive timer. Each stream has a reader task that fills a bounded buffer and a writer
 (the response body) that drains it to the client:
 
 - a client that reads slower than events arrive fills its buffer; when it is full and more
@@ -39,17 +42,22 @@ CURRENT_POSITION = "SELECT api.current_event_position() AS position"
 WATCH = "SELECT api.watch_events(p_watcher_id => %s) AS watcher_id"
 UNWATCH = "SELECT api.unwatch_events(p_watcher_id => %s)"
 WATCH_REFRESH = 30.0  # seconds; a registration expires 90 s after its last refresh
+WAITING_CHUNK = 2000  # streams per api.events_waiting call (its limit)
+WAITING = "SELECT w AS watcher_id FROM api.events_waiting(%s::uuid[], %s::text[]) AS w"
 
 
 class EventHub:
     """The process's one LISTEN connection, fanning wake-ups out to every stream."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, edge: Edge | None = None) -> None:
         self.url = url
+        self.edge = edge   # its pool answers "which streams have events?" (None: wake all)
         self.streams: set[EventStream] = set()
         self.connected = asyncio.Event()
         self.notifications = 0
         self._task: asyncio.Task[None] | None = None
+        self._pending = asyncio.Event()  # a NOTIFY arrived that no check has covered yet
+        self._checker: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         if self._task is None:
@@ -58,15 +66,55 @@ class EventHub:
     async def stop(self) -> None:
         for stream in list(self.streams):
             stream.close("shutdown")
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
+        for task in (self._task, self._checker):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._task = self._checker = None
 
     def wake_all(self) -> None:
         for stream in self.streams:
             stream.wake.set()
+
+    def notified(self) -> None:
+        """A NOTIFY: wake the streams that have events (checked by one task, which covers
+        every NOTIFY that arrives while it runs with one more check)."""
+        self.notifications += 1
+        if self.edge is None:
+            self.wake_all()
+            return
+        self._pending.set()
+        if self._checker is None or self._checker.done():
+            self._checker = asyncio.create_task(self._check(), name="claw-events-check")
+
+    async def _check(self) -> None:
+        assert self.edge is not None
+        while self._pending.is_set():
+            self._pending.clear()
+            streams = list(self.streams)
+            registered = [st for st in streams if st.watcher is not None]
+            for st in streams:
+                if st.watcher is None:
+                    st.wake.set()  # not registered yet: it reads anyway
+            if not registered:
+                continue
+            waiting = set()
+            try:
+                async with self.edge.pool.connection() as conn:
+                    for i in range(0, len(registered), WAITING_CHUNK):
+                        chunk = registered[i:i + WAITING_CHUNK]
+                        rows = await fetch_all(conn, WAITING, ([st.watcher for st in chunk],
+                                                               [st.position for st in chunk]))
+                        waiting.update(row["watcher_id"] for row in rows)
+            except Exception as exc:  # the database is away: fall back to waking everyone
+                log.warning("event check failed; waking every stream",
+                            extra={"error": type(exc).__name__})
+                self.wake_all()
+                continue
+            for st in registered:
+                if st.watcher in waiting:
+                    st.wake.set()
 
     async def _listen(self) -> None:
         backoff = 0.5
@@ -78,8 +126,7 @@ class EventHub:
                     backoff = 0.5
                     self.wake_all()  # anything committed while we were not listening
                     async for _ in conn.notifies():
-                        self.notifications += 1
-                        self.wake_all()
+                        self.notified()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the database went away: streams keep their timers
