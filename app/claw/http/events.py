@@ -58,6 +58,7 @@ class EventHub:
         self._task: asyncio.Task[None] | None = None
         self._pending = asyncio.Event()  # a NOTIFY arrived that no check has covered yet
         self._checker: asyncio.Task[None] | None = None
+        self._last_check = 0.0
 
     def start(self) -> None:
         if self._task is None:
@@ -89,8 +90,15 @@ class EventHub:
             self._checker = asyncio.create_task(self._check(), name="claw-events-check")
 
     async def _check(self) -> None:
+        """NOTIFYs closer together than sse_min_interval share one check (both server
+        processes hear every NOTIFY; a busy database sends hundreds a second)."""
         assert self.edge is not None
+        loop = asyncio.get_running_loop()
         while self._pending.is_set():
+            pause = self._last_check + self.edge.settings.sse_min_interval - loop.time()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            self._last_check = loop.time()
             self._pending.clear()
             streams = list(self.streams)
             registered = [st for st in streams if st.watcher is not None]
