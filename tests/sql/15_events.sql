@@ -1,9 +1,10 @@
 -- 15: the outbox in one session: the triggers write an event in the transaction of the
 -- change (visible to nobody until that transaction is over, this one included), positions
--- are validated, who may read, the tables are closed to login roles. Reading across
--- transactions (resume, out-of-order commits, retention, NOTIFY) is in tests/test_events.py.
+-- are validated, who may read, the tables are closed to login roles, api.events_waiting's
+-- input and privileges. Reading across transactions (resume, out-of-order commits,
+-- retention, NOTIFY, which streams have events waiting) is in tests/test_events.py.
 BEGIN;
-SELECT plan(18);
+SELECT plan(24);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
@@ -65,6 +66,29 @@ RESET ROLE;
 SET LOCAL ROLE claw_worker;
 SELECT throws_ok($$SELECT * FROM events.purge(interval '1 day')$$, '42501', NULL,
                  'retention only through api.purge_events');
+RESET ROLE;
+
+-- api.events_waiting: the per-NOTIFY question of a process holding streams (no context)
+SELECT pg_temp.as_role('a', '{owner}');
+CREATE TEMP TABLE watched AS SELECT api.watch_events() AS id;
+RESET ROLE;
+GRANT SELECT ON watched TO PUBLIC;
+SET LOCAL ROLE claw_runtime;
+SELECT is((SELECT count(*)::int FROM api.events_waiting((SELECT array_agg(id) FROM watched), '{NULL}')),
+          0, 'an event of a transaction still running is not waiting (as api.read_events)');
+SELECT is((SELECT count(*)::int FROM api.events_waiting('{00000000-0000-4000-8000-000000000000}',
+                                                         '{NULL}')),
+          0, 'an unknown watcher is never named');
+SELECT throws_ok($$SELECT * FROM api.events_waiting((SELECT array_agg(id) FROM watched), '{}')$$,
+                 'CL422', 'invalid streams', 'one position per watcher');
+SELECT throws_ok($$SELECT * FROM api.events_waiting(
+                     ARRAY(SELECT gen_random_uuid() FROM generate_series(1, 2001)),
+                     ARRAY(SELECT NULL::text FROM generate_series(1, 2001)))$$,
+                 'CL422', 'invalid streams', 'at most 2000 streams a call');
+SELECT throws_ok($$SELECT * FROM api.events_waiting((SELECT array_agg(id) FROM watched), '{x-1}')$$,
+                 'CL422', 'invalid event position', 'a malformed position');
+SELECT throws_ok($$SELECT * FROM events.watchers_with_events('{}', '{}')$$, '42501', NULL,
+                 'the cross-tenant helper is not for login roles');
 RESET ROLE;
 
 SELECT * FROM finish();
