@@ -7,8 +7,8 @@ tenant) and asks once, for all of its registered streams, which have an event to
 streams, and any not yet registered, wake and re-read from their last position in a short
 authenticated transaction on the pool. (Waking every stream on every NOTIFY made each write
 of one tenant cost a read per open stream of every tenant.) A NOTIFY is only a hint, so
-streams also re-read on their keep-alive timer. Each stream has a reader task that fills a bounded buffer and a writer
-(the response body) that drains it to the client:
+streams also re-read on their keep-alive timer. Each stream has a reader task that fills a
+bounded buffer and a writer (the response body) that drains it to the client:
 
 - a client that reads slower than events arrive fills its buffer; when it is full and more
   events wait, the buffer is dropped, the client gets an `overflow` event naming the last
