@@ -5,12 +5,13 @@ processes and the same concurrency, in one run.
   1. throughput: N no-op jobs enqueued up front with each system's own batch enqueue (not
      timed); then W worker processes (already started) are released at once and the clock
      runs until the database shows every job done. jobs/s = N / seconds.
-  2. latency: with the W workers idle and listening, single jobs are enqueued one per
-     transaction at --rate jobs/s for --latency-seconds; each payload carries time.time()
-     taken just before its enqueue call, and the handler records the time minus it when it
-     starts (same host, same clock). p50 and p99 in ms. The producer also times each
-     enqueue call (statements and commit): its p50 is printed beside the latency, the
-     producer's share of it.
+  2. latency: once no autovacuum worker runs and after a CHECKPOINT (every system alike: the
+     latency of an idle queue, not of one still vacuuming its throughput phase), with the W
+     workers idle and listening, single jobs are enqueued one per transaction at --rate
+     jobs/s for --latency-seconds; each payload carries time.time() taken just before its
+     enqueue call, and the handler records the time minus it when it starts (same host,
+     same clock). p50 and p99 in ms. The producer also times each enqueue call (statements
+     and commit): its p50 is printed beside the latency, the producer's share of it.
   3. the instance's commit rate with pgbench (a one-row INSERT per transaction, 2*W
      clients), and Claw's jobs/s as a fraction of it.
   Then one table of every system, Claw's throughput and p50 against each peer's, and the
@@ -26,7 +27,8 @@ Settings, per system, with W processes and concurrency C:
                      batched completion, LISTEN/NOTIFY; jobs enqueued through
                      api.enqueue_jobs as the runtime role (authenticated, tenant context,
                      RLS) in batches of 5,000, each batch one transaction in one round trip
-                     (BEGIN; api.authenticate; api.enqueue_jobs; COMMIT as one simple query)
+                     (BEGIN; api.authenticate; api.enqueue_jobs; COMMIT as one simple query);
+                     single jobs the same way with api.enqueue_job
   graphile-batched   graphile-worker 0.18.0 (Node), W processes each running one runner:
                      preset.worker = {concurrentJobs: C, maxPoolSize: max(10, C+2),
                      localQueue: {size: 500}, completeJobBatchDelay: 0,
@@ -385,7 +387,15 @@ class Producer:
             self.task = noop
 
     def enqueue(self, payloads: list[dict[str, Any]]) -> None:
-        if self.system == "claw":
+        if self.system == "claw" and len(payloads) == 1:
+            # a single job through api.enqueue_job (as graphile-worker's through add_job), in
+            # one round trip like the batches below
+            with psycopg.ClientCursor(self.conn) as cur:
+                cur.execute("BEGIN; SELECT * FROM api.authenticate(p_api_key => %s); "
+                            "SELECT job_id FROM api.enqueue_job(p_queue => %s, p_kind => 'noop', "
+                            "p_payload => %s); COMMIT",
+                            (self.urls["key"], QUEUE, json.dumps(payloads[0])))
+        elif self.system == "claw":
             # one round trip: the transaction, authentication and enqueue as one simple
             # query (values bound client-side), as an application in a hurry would send it
             with psycopg.ClientCursor(self.conn) as cur:
@@ -485,6 +495,22 @@ def pad_for(base: dict[str, Any], size: int) -> str:
     return "x" * max(0, size - len(json.dumps({**base, "pad": ""})))
 
 
+def quiesce(mon: psycopg.Connection[Any], limit: float = 60.0) -> None:
+    """Between the phases: wait (up to `limit` seconds) until no autovacuum worker runs on
+    the instance, then CHECKPOINT, so that every system's latency phase starts on a quiet
+    instance instead of in the aftermath of its own throughput phase (the vacuum of the
+    100,000 jobs just done, their dirty pages)."""
+    deadline = time.perf_counter() + limit
+    while time.perf_counter() < deadline:
+        busy = mon.execute("SELECT count(*) FROM pg_stat_activity "
+                           "WHERE backend_type = 'autovacuum worker'").fetchone()[0]  # type: ignore[index]
+        if not busy:
+            break
+        time.sleep(0.2)
+    mon.execute("CHECKPOINT")
+    time.sleep(1.0)  # the autovacuum launcher wakes every second (autovacuum_naptime)
+
+
 def run_system(system: str, admin: str, cfg: Any, args: argparse.Namespace) -> dict[str, float]:
     urls = setup(system, admin, cfg)
     producer = Producer(system, urls)
@@ -509,6 +535,7 @@ def run_system(system: str, admin: str, cfg: Any, args: argparse.Namespace) -> d
         if left:
             print(f"  {system}: {left} jobs left after {args.timeout}s (timeout)")
         throughput = (args.jobs - left) / elapsed
+        quiesce(mon)
 
         # latency: single enqueues at a steady rate, workers idle and listening
         pad = pad_for({"t": time.time()}, size)

@@ -1543,17 +1543,40 @@ CREATE FUNCTION api.enqueue_job(p_queue text, p_kind text, p_payload jsonb DEFAU
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+DECLARE
+  v_tenant uuid;
+  v_spec jsonb;
+  v_now timestamptz;
 BEGIN
   PERFORM internal.require_size('p_queue', p_queue, 'name'),
           internal.require_size('p_kind', p_kind, 'name'),
           internal.require_size('p_payload', p_payload, 'json'),
           internal.require_size('p_unique_key', p_unique_key, 'name'),
           internal.require_size('p_rate_key', p_rate_key, 'name');
-  RETURN QUERY SELECT e.job_id, e.deduplicated FROM api.enqueue_jobs(pg_catalog.jsonb_build_array(
-    pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-      'queue', p_queue, 'kind', p_kind, 'payload', p_payload, 'priority', p_priority,
-      'run_at', p_run_at, 'unique_key', p_unique_key, 'rate_key', p_rate_key,
-      'max_attempts', p_max_attempts)))) AS e;
+  v_tenant := internal.require_role('{owner,admin,operator,worker}', 'queue:write',
+                                    'enqueueing jobs');
+  -- the spec api.enqueue_jobs would get (absent, not null, where an argument is NULL)
+  v_spec := JSON_OBJECT('queue': p_queue, 'kind': p_kind, 'payload': p_payload,
+                        'priority': p_priority, 'run_at': p_run_at, 'unique_key': p_unique_key,
+                        'rate_key': p_rate_key, 'max_attempts': p_max_attempts
+                        ABSENT ON NULL RETURNING jsonb);
+  -- a unique key (dedupe) or a bad spec (its CL422) goes the batch's way
+  IF p_unique_key IS NOT NULL OR queue.job_spec_problem(v_spec) IS NOT NULL THEN
+    RETURN QUERY SELECT i.job_id, i.deduplicated
+                 FROM queue.insert_jobs(v_tenant, pg_catalog.jsonb_build_array(v_spec)) AS i;
+    RETURN;
+  END IF;
+  v_now := internal.now();
+  job_id := pg_catalog.uuidv7();
+  deduplicated := false;
+  INSERT INTO queue.jobs (tenant_id, job_id, queue, kind, payload, priority, fair_key, state,
+                          run_at, max_attempts, rate_key, trace_id, enqueued_at)
+  VALUES (v_tenant, job_id, p_queue, p_kind, coalesce(p_payload, '{}'), coalesce(p_priority, 0),
+          queue.take_fair_keys(v_tenant, p_queue, 1),
+          CASE WHEN p_run_at > v_now THEN 'scheduled' ELSE 'available' END,
+          coalesce(p_run_at, v_now), coalesce(p_max_attempts, 5), p_rate_key,
+          NULLIF(pg_catalog.current_setting('claw.trace_id', true), ''), v_now);
+  RETURN NEXT;
 END
 $$;
 
@@ -7702,7 +7725,6 @@ ALTER FUNCTION internal.context_credential() OWNER TO claw_owner;
 
 CREATE FUNCTION internal.current_principal_id() RETURNS uuid
     LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT (internal.verified_context()).principal_id $$;
 
 ALTER FUNCTION internal.current_principal_id() OWNER TO claw_owner;
@@ -7713,7 +7735,6 @@ ALTER FUNCTION internal.current_principal_id() OWNER TO claw_owner;
 
 CREATE FUNCTION internal.current_tenant_id() RETURNS uuid
     LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT (internal.verified_context()).tenant_id $$;
 
 ALTER FUNCTION internal.current_tenant_id() OWNER TO claw_owner;
@@ -7776,8 +7797,9 @@ ALTER FUNCTION internal.ensure_tenant_policy(p_table regclass) OWNER TO claw_own
 
 CREATE FUNCTION internal.has_role(p_roles text[]) RETURNS boolean
     LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ SELECT coalesce((internal.verified_context()).roles && p_roles, false) $$;
+    AS $$
+  SELECT coalesce((internal.verified_context()).roles OPERATOR(pg_catalog.&&) p_roles, false)
+$$;
 
 ALTER FUNCTION internal.has_role(p_roles text[]) OWNER TO claw_owner;
 
@@ -7906,7 +7928,7 @@ ALTER FUNCTION internal.require_limit(p_limit integer, p_max integer) OWNER TO c
 -- Name: require_role(text[], text, text); Type: FUNCTION; Schema: internal; Owner: claw_owner
 --
 
-CREATE FUNCTION internal.require_role(p_roles text[], p_scope text, p_action text) RETURNS void
+CREATE FUNCTION internal.require_role(p_roles text[], p_scope text, p_action text) RETURNS uuid
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -7929,6 +7951,7 @@ BEGIN
       DETAIL = pg_catalog.format('%s needs a credential with scope %s', p_action, p_scope),
       HINT = 'use an API key that carries this scope';
   END IF;
+  RETURN v_ctx.tenant_id;
 END
 $$;
 
@@ -10352,7 +10375,7 @@ ALTER FUNCTION queue.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_leas
 CREATE FUNCTION queue.insert_jobs(p_tenant_id uuid, p_jobs jsonb) RETURNS TABLE(job_id uuid, deduplicated boolean)
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $_$
+    AS $$
 DECLARE
   v_now timestamptz := internal.now();
   v_n integer;
@@ -10362,8 +10385,6 @@ DECLARE
   v_last bigint[];
   v_count integer[];
   v_inserted uuid[];
-  v_key bigint;
-  v_head bigint;
   i integer;
 BEGIN
   IF p_jobs IS NULL OR pg_catalog.jsonb_typeof(p_jobs) <> 'array' THEN
@@ -10379,49 +10400,8 @@ BEGIN
   END IF;
 
   SELECT t.ord, t.problem INTO v_bad
-  FROM (
-    SELECT s.ord, CASE
-      WHEN pg_catalog.jsonb_typeof(s.e) <> 'object' THEN 'is not a JSON object'
-      WHEN EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(s.e) AS k(key)
-                   WHERE k.key NOT IN ('queue', 'kind', 'payload', 'priority', 'run_at',
-                                       'unique_key', 'rate_key', 'max_attempts', 'trace_id'))
-        THEN 'has an unknown field (allowed: queue, kind, payload, priority, run_at, '
-             'unique_key, rate_key, max_attempts, trace_id)'
-      WHEN pg_catalog.jsonb_typeof(s.e -> 'queue') IS DISTINCT FROM 'string'
-           OR NOT (s.e ->> 'queue') ~ '^[a-z][a-z0-9_.-]*$' OR pg_catalog.length(s.e ->> 'queue') > 63
-        THEN 'queue must be a name like "default" (lower case, digits, _ . -; up to 63)'
-      WHEN pg_catalog.jsonb_typeof(s.e -> 'kind') IS DISTINCT FROM 'string'
-           OR NOT (s.e ->> 'kind') ~ '^[a-z][a-z0-9_.:-]*$' OR pg_catalog.length(s.e ->> 'kind') > 100
-        THEN 'kind must be a name like "sms.send" (lower case, digits, _ . : -; up to 100)'
-      WHEN s.e ? 'payload' AND pg_catalog.jsonb_typeof(s.e -> 'payload') <> 'object'
-        THEN 'payload must be a JSON object'
-      WHEN pg_catalog.pg_column_size(s.e -> 'payload') > internal.input_limit('json')
-        THEN pg_catalog.format('payload is %s bytes; the limit for json inputs is %s bytes',
-                               pg_catalog.pg_column_size(s.e -> 'payload'),
-                               internal.input_limit('json'))
-      WHEN s.e ? 'priority' AND (pg_catalog.jsonb_typeof(s.e -> 'priority') <> 'number'
-           OR NOT pg_catalog.pg_input_is_valid(s.e ->> 'priority', 'smallint')
-           OR (s.e ->> 'priority')::integer NOT BETWEEN -100 AND 100)
-        THEN 'priority must be an integer from -100 to 100'
-      WHEN s.e ? 'run_at' AND (pg_catalog.jsonb_typeof(s.e -> 'run_at') <> 'string'
-           OR NOT pg_catalog.pg_input_is_valid(s.e ->> 'run_at', 'timestamptz'))
-        THEN 'run_at must be a timestamp with time zone, e.g. "2026-11-22T06:00:00Z"'
-      WHEN s.e ? 'max_attempts' AND (pg_catalog.jsonb_typeof(s.e -> 'max_attempts') <> 'number'
-           OR NOT pg_catalog.pg_input_is_valid(s.e ->> 'max_attempts', 'integer')
-           OR (s.e ->> 'max_attempts')::integer NOT BETWEEN 1 AND 100)
-        THEN 'max_attempts must be an integer from 1 to 100'
-      WHEN s.e ? 'unique_key' AND (pg_catalog.jsonb_typeof(s.e -> 'unique_key') <> 'string'
-           OR pg_catalog.length(s.e ->> 'unique_key') NOT BETWEEN 1 AND 200)
-        THEN 'unique_key must be a string of 1 to 200 characters'
-      WHEN s.e ? 'rate_key' AND (pg_catalog.jsonb_typeof(s.e -> 'rate_key') <> 'string'
-           OR pg_catalog.length(s.e ->> 'rate_key') NOT BETWEEN 1 AND 200)
-        THEN 'rate_key must be a string of 1 to 200 characters'
-      WHEN s.e ? 'trace_id' AND (pg_catalog.jsonb_typeof(s.e -> 'trace_id') <> 'string'
-           OR pg_catalog.length(s.e ->> 'trace_id') > 64)
-        THEN 'trace_id must be a string of up to 64 characters'
-      END AS problem
-    FROM pg_catalog.jsonb_array_elements(p_jobs) WITH ORDINALITY AS s(e, ord)
-  ) AS t
+  FROM (SELECT s.ord, queue.job_spec_problem(s.e) AS problem
+        FROM pg_catalog.jsonb_array_elements(p_jobs) WITH ORDINALITY AS s(e, ord)) AS t
   WHERE t.problem IS NOT NULL
   ORDER BY t.ord LIMIT 1;
   IF FOUND THEN
@@ -10437,19 +10417,7 @@ BEGIN
         FROM pg_catalog.jsonb_array_elements(p_jobs) AS s(e) GROUP BY 1) AS q;
   v_last := '{}';
   FOR i IN 1 .. pg_catalog.cardinality(v_queues) LOOP
-    v_head := queue.fair_head(v_queues[i]);
-    -- the cursor usually exists: a plain UPDATE (an upsert costs a speculative insertion)
-    UPDATE queue.tenant_cursors AS c SET last_key = GREATEST(c.last_key, v_head) + v_count[i]
-    WHERE c.tenant_id = p_tenant_id AND c.queue = v_queues[i]
-    RETURNING c.last_key INTO v_key;
-    IF NOT FOUND THEN
-      INSERT INTO queue.tenant_cursors AS c (tenant_id, queue, last_key)
-      VALUES (p_tenant_id, v_queues[i], v_head + v_count[i])
-      ON CONFLICT (tenant_id, queue) DO UPDATE
-        SET last_key = GREATEST(c.last_key, v_head) + v_count[i]
-      RETURNING c.last_key INTO STRICT v_key;
-    END IF;
-    v_last := v_last || v_key;
+    v_last := v_last || queue.take_fair_keys(p_tenant_id, v_queues[i], v_count[i]);
   END LOOP;
 
   v_ids := ARRAY(SELECT pg_catalog.uuidv7() FROM pg_catalog.generate_series(1, v_n));
@@ -10511,9 +10479,60 @@ BEGIN
   ) AS dup ON true
   ORDER BY s.ord;
 END
-$_$;
+$$;
 
 ALTER FUNCTION queue.insert_jobs(p_tenant_id uuid, p_jobs jsonb) OWNER TO claw_owner;
+
+--
+-- Name: job_spec_problem(jsonb); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.job_spec_problem(p_spec jsonb) RETURNS text
+    LANGUAGE sql STABLE
+    AS $_$
+  SELECT CASE
+    WHEN pg_catalog.jsonb_typeof(p_spec) <> 'object' THEN 'is not a JSON object'
+    WHEN EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(p_spec) AS k(key)
+                 WHERE k.key NOT IN ('queue', 'kind', 'payload', 'priority', 'run_at',
+                                     'unique_key', 'rate_key', 'max_attempts', 'trace_id'))
+      THEN 'has an unknown field (allowed: queue, kind, payload, priority, run_at, '
+           'unique_key, rate_key, max_attempts, trace_id)'
+    WHEN pg_catalog.jsonb_typeof(p_spec -> 'queue') IS DISTINCT FROM 'string'
+         OR NOT (p_spec ->> 'queue') ~ '^[a-z][a-z0-9_.-]*$' OR pg_catalog.length(p_spec ->> 'queue') > 63
+      THEN 'queue must be a name like "default" (lower case, digits, _ . -; up to 63)'
+    WHEN pg_catalog.jsonb_typeof(p_spec -> 'kind') IS DISTINCT FROM 'string'
+         OR NOT (p_spec ->> 'kind') ~ '^[a-z][a-z0-9_.:-]*$' OR pg_catalog.length(p_spec ->> 'kind') > 100
+      THEN 'kind must be a name like "sms.send" (lower case, digits, _ . : -; up to 100)'
+    WHEN p_spec ? 'payload' AND pg_catalog.jsonb_typeof(p_spec -> 'payload') <> 'object'
+      THEN 'payload must be a JSON object'
+    WHEN pg_catalog.pg_column_size(p_spec -> 'payload') > internal.input_limit('json')
+      THEN pg_catalog.format('payload is %s bytes; the limit for json inputs is %s bytes',
+                             pg_catalog.pg_column_size(p_spec -> 'payload'),
+                             internal.input_limit('json'))
+    WHEN p_spec ? 'priority' AND (pg_catalog.jsonb_typeof(p_spec -> 'priority') <> 'number'
+         OR NOT pg_catalog.pg_input_is_valid(p_spec ->> 'priority', 'smallint')
+         OR (p_spec ->> 'priority')::integer NOT BETWEEN -100 AND 100)
+      THEN 'priority must be an integer from -100 to 100'
+    WHEN p_spec ? 'run_at' AND (pg_catalog.jsonb_typeof(p_spec -> 'run_at') <> 'string'
+         OR NOT pg_catalog.pg_input_is_valid(p_spec ->> 'run_at', 'timestamptz'))
+      THEN 'run_at must be a timestamp with time zone, e.g. "2026-11-22T06:00:00Z"'
+    WHEN p_spec ? 'max_attempts' AND (pg_catalog.jsonb_typeof(p_spec -> 'max_attempts') <> 'number'
+         OR NOT pg_catalog.pg_input_is_valid(p_spec ->> 'max_attempts', 'integer')
+         OR (p_spec ->> 'max_attempts')::integer NOT BETWEEN 1 AND 100)
+      THEN 'max_attempts must be an integer from 1 to 100'
+    WHEN p_spec ? 'unique_key' AND (pg_catalog.jsonb_typeof(p_spec -> 'unique_key') <> 'string'
+         OR pg_catalog.length(p_spec ->> 'unique_key') NOT BETWEEN 1 AND 200)
+      THEN 'unique_key must be a string of 1 to 200 characters'
+    WHEN p_spec ? 'rate_key' AND (pg_catalog.jsonb_typeof(p_spec -> 'rate_key') <> 'string'
+         OR pg_catalog.length(p_spec ->> 'rate_key') NOT BETWEEN 1 AND 200)
+      THEN 'rate_key must be a string of 1 to 200 characters'
+    WHEN p_spec ? 'trace_id' AND (pg_catalog.jsonb_typeof(p_spec -> 'trace_id') <> 'string'
+         OR pg_catalog.length(p_spec ->> 'trace_id') > 64)
+      THEN 'trace_id must be a string of up to 64 characters'
+    END
+$_$;
+
+ALTER FUNCTION queue.job_spec_problem(p_spec jsonb) OWNER TO claw_owner;
 
 --
 -- Name: lease_context(uuid, uuid); Type: FUNCTION; Schema: queue; Owner: claw_dispatcher
@@ -10957,6 +10976,41 @@ CREATE FUNCTION queue.stats() RETURNS TABLE(queue text, state text, jobs bigint,
 $$;
 
 ALTER FUNCTION queue.stats() OWNER TO claw_dispatcher;
+
+--
+-- Name: take_fair_keys(uuid, text, integer); Type: FUNCTION; Schema: queue; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION queue.take_fair_keys(p_tenant_id uuid, p_queue text, p_n integer) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+  v_key bigint;
+  v_head bigint;
+BEGIN
+  UPDATE queue.tenant_cursors AS c
+  SET last_key = GREATEST(c.last_key, coalesce(
+        (SELECT j.fair_key FROM queue.jobs AS j
+         WHERE j.queue = p_queue AND j.state = 'available'
+         ORDER BY j.priority DESC, j.fair_key LIMIT 1),
+        (SELECT pg_catalog.max(m.last_key) FROM queue.tenant_cursors AS m
+         WHERE m.queue = p_queue), 0)) + p_n
+  WHERE c.tenant_id = p_tenant_id AND c.queue = p_queue
+  RETURNING c.last_key INTO v_key;
+  IF FOUND THEN
+    RETURN v_key;
+  END IF;
+  v_head := queue.fair_head(p_queue);
+  INSERT INTO queue.tenant_cursors AS c (tenant_id, queue, last_key)
+  VALUES (p_tenant_id, p_queue, v_head + p_n)
+  ON CONFLICT (tenant_id, queue) DO UPDATE SET last_key = GREATEST(c.last_key, v_head) + p_n
+  RETURNING c.last_key INTO STRICT v_key;
+  RETURN v_key;
+END
+$$;
+
+ALTER FUNCTION queue.take_fair_keys(p_tenant_id uuid, p_queue text, p_n integer) OWNER TO claw_dispatcher;
 
 --
 -- Name: job_history; Type: TABLE; Schema: queue; Owner: claw_owner
@@ -17860,6 +17914,13 @@ REVOKE ALL ON FUNCTION queue.insert_jobs(p_tenant_id uuid, p_jobs jsonb) FROM PU
 GRANT ALL ON FUNCTION queue.insert_jobs(p_tenant_id uuid, p_jobs jsonb) TO claw_dispatcher;
 
 --
+-- Name: FUNCTION job_spec_problem(p_spec jsonb); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.job_spec_problem(p_spec jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION queue.job_spec_problem(p_spec jsonb) TO claw_dispatcher;
+
+--
 -- Name: FUNCTION lease_context(p_job_id uuid, p_lease_token uuid); Type: ACL; Schema: queue; Owner: claw_dispatcher
 --
 
@@ -17937,6 +17998,12 @@ GRANT ALL ON FUNCTION queue.stale_lease(p_what text, p_job_ids uuid[], p_lease_t
 REVOKE ALL ON FUNCTION queue.stats() FROM PUBLIC;
 GRANT ALL ON FUNCTION queue.stats() TO claw_admin;
 GRANT ALL ON FUNCTION queue.stats() TO claw_worker;
+
+--
+-- Name: FUNCTION take_fair_keys(p_tenant_id uuid, p_queue text, p_n integer); Type: ACL; Schema: queue; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION queue.take_fair_keys(p_tenant_id uuid, p_queue text, p_n integer) FROM PUBLIC;
 
 --
 -- Name: TABLE job_history; Type: ACL; Schema: queue; Owner: claw_owner

@@ -26,7 +26,11 @@ COMMENT ON FUNCTION api.enqueue_jobs(jsonb) IS
   'rate_key, max_attempts, trace_id}) in this transaction. Returns job_id, deduplicated per spec.';
 GRANT EXECUTE ON FUNCTION api.enqueue_jobs(jsonb) TO claw_runtime, claw_worker;
 
--- api.enqueue_job: enqueue one job; the named-argument form of api.enqueue_jobs.
+-- api.enqueue_job: enqueue one job; the named-argument form of api.enqueue_jobs, with the
+-- same rules (queue.job_spec_problem), errors and result. A valid job without a unique key
+-- takes the short path: one context verification, its fair key (queue.take_fair_keys) and one
+-- INSERT; a job with a unique key (the dedupe) or a bad one (its CL422) goes through
+-- queue.insert_jobs. The payload is stored as given (JSON nulls inside it kept).
 CREATE OR REPLACE FUNCTION api.enqueue_job(p_queue text, p_kind text, p_payload jsonb DEFAULT '{}',
                                            p_priority integer DEFAULT 0,
                                            p_run_at timestamptz DEFAULT NULL,
@@ -39,17 +43,40 @@ VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  v_tenant uuid;
+  v_spec jsonb;
+  v_now timestamptz;
 BEGIN
   PERFORM internal.require_size('p_queue', p_queue, 'name'),
           internal.require_size('p_kind', p_kind, 'name'),
           internal.require_size('p_payload', p_payload, 'json'),
           internal.require_size('p_unique_key', p_unique_key, 'name'),
           internal.require_size('p_rate_key', p_rate_key, 'name');
-  RETURN QUERY SELECT e.job_id, e.deduplicated FROM api.enqueue_jobs(pg_catalog.jsonb_build_array(
-    pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-      'queue', p_queue, 'kind', p_kind, 'payload', p_payload, 'priority', p_priority,
-      'run_at', p_run_at, 'unique_key', p_unique_key, 'rate_key', p_rate_key,
-      'max_attempts', p_max_attempts)))) AS e;
+  v_tenant := internal.require_role('{owner,admin,operator,worker}', 'queue:write',
+                                    'enqueueing jobs');
+  -- the spec api.enqueue_jobs would get (absent, not null, where an argument is NULL)
+  v_spec := JSON_OBJECT('queue': p_queue, 'kind': p_kind, 'payload': p_payload,
+                        'priority': p_priority, 'run_at': p_run_at, 'unique_key': p_unique_key,
+                        'rate_key': p_rate_key, 'max_attempts': p_max_attempts
+                        ABSENT ON NULL RETURNING jsonb);
+  -- a unique key (dedupe) or a bad spec (its CL422) goes the batch's way
+  IF p_unique_key IS NOT NULL OR queue.job_spec_problem(v_spec) IS NOT NULL THEN
+    RETURN QUERY SELECT i.job_id, i.deduplicated
+                 FROM queue.insert_jobs(v_tenant, pg_catalog.jsonb_build_array(v_spec)) AS i;
+    RETURN;
+  END IF;
+  v_now := internal.now();
+  job_id := pg_catalog.uuidv7();
+  deduplicated := false;
+  INSERT INTO queue.jobs (tenant_id, job_id, queue, kind, payload, priority, fair_key, state,
+                          run_at, max_attempts, rate_key, trace_id, enqueued_at)
+  VALUES (v_tenant, job_id, p_queue, p_kind, coalesce(p_payload, '{}'), coalesce(p_priority, 0),
+          queue.take_fair_keys(v_tenant, p_queue, 1),
+          CASE WHEN p_run_at > v_now THEN 'scheduled' ELSE 'available' END,
+          coalesce(p_run_at, v_now), coalesce(p_max_attempts, 5), p_rate_key,
+          NULLIF(pg_catalog.current_setting('claw.trace_id', true), ''), v_now);
+  RETURN NEXT;
 END
 $fn$;
 COMMENT ON FUNCTION api.enqueue_job(text, text, jsonb, integer, timestamptz, text, text, integer) IS

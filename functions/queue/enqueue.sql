@@ -33,6 +33,98 @@ AS $fn$
 $fn$;
 ALTER FUNCTION queue.fair_head(text) OWNER TO claw_dispatcher;
 
+-- queue.take_fair_keys: reserve p_n consecutive fair keys for a tenant in a queue; returns
+-- the last one (the batch's keys are the result - p_n + 1 .. the result). One UPDATE of the
+-- tenant's cursor row with the head read in the same statement; the first enqueue of a
+-- tenant into a queue inserts the row. Owned by claw_dispatcher (BYPASSRLS: the head is
+-- read across tenants, and the cursor row is written without the two context verifications
+-- its policies would cost per statement); callers pass the verified tenant (api.enqueue_job,
+-- queue.insert_jobs) or the schedule's (queue.tick). Locks: the cursor row, until commit.
+CREATE OR REPLACE FUNCTION queue.take_fair_keys(p_tenant_id uuid, p_queue text, p_n integer)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_key bigint;
+  v_head bigint;
+BEGIN
+  UPDATE queue.tenant_cursors AS c
+  SET last_key = GREATEST(c.last_key, coalesce(
+        (SELECT j.fair_key FROM queue.jobs AS j
+         WHERE j.queue = p_queue AND j.state = 'available'
+         ORDER BY j.priority DESC, j.fair_key LIMIT 1),
+        (SELECT pg_catalog.max(m.last_key) FROM queue.tenant_cursors AS m
+         WHERE m.queue = p_queue), 0)) + p_n
+  WHERE c.tenant_id = p_tenant_id AND c.queue = p_queue
+  RETURNING c.last_key INTO v_key;
+  IF FOUND THEN
+    RETURN v_key;
+  END IF;
+  v_head := queue.fair_head(p_queue);
+  INSERT INTO queue.tenant_cursors AS c (tenant_id, queue, last_key)
+  VALUES (p_tenant_id, p_queue, v_head + p_n)
+  ON CONFLICT (tenant_id, queue) DO UPDATE SET last_key = GREATEST(c.last_key, v_head) + p_n
+  RETURNING c.last_key INTO STRICT v_key;
+  RETURN v_key;
+END
+$fn$;
+ALTER FUNCTION queue.take_fair_keys(uuid, text, integer) OWNER TO claw_dispatcher;
+
+-- queue.job_spec_problem: what is wrong with one job spec (see the top of this file), or NULL
+-- when nothing is. The one place the rules live: queue.insert_jobs asks it of every spec of
+-- a batch (inlined into its query: a SQL function without a SET clause), api.enqueue_job of
+-- its single spec.
+CREATE OR REPLACE FUNCTION queue.job_spec_problem(p_spec jsonb)
+RETURNS text
+LANGUAGE sql
+STABLE
+AS $fn$
+  SELECT CASE
+    WHEN pg_catalog.jsonb_typeof(p_spec) <> 'object' THEN 'is not a JSON object'
+    WHEN EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(p_spec) AS k(key)
+                 WHERE k.key NOT IN ('queue', 'kind', 'payload', 'priority', 'run_at',
+                                     'unique_key', 'rate_key', 'max_attempts', 'trace_id'))
+      THEN 'has an unknown field (allowed: queue, kind, payload, priority, run_at, '
+           'unique_key, rate_key, max_attempts, trace_id)'
+    WHEN pg_catalog.jsonb_typeof(p_spec -> 'queue') IS DISTINCT FROM 'string'
+         OR NOT (p_spec ->> 'queue') ~ '^[a-z][a-z0-9_.-]*$' OR pg_catalog.length(p_spec ->> 'queue') > 63
+      THEN 'queue must be a name like "default" (lower case, digits, _ . -; up to 63)'
+    WHEN pg_catalog.jsonb_typeof(p_spec -> 'kind') IS DISTINCT FROM 'string'
+         OR NOT (p_spec ->> 'kind') ~ '^[a-z][a-z0-9_.:-]*$' OR pg_catalog.length(p_spec ->> 'kind') > 100
+      THEN 'kind must be a name like "sms.send" (lower case, digits, _ . : -; up to 100)'
+    WHEN p_spec ? 'payload' AND pg_catalog.jsonb_typeof(p_spec -> 'payload') <> 'object'
+      THEN 'payload must be a JSON object'
+    WHEN pg_catalog.pg_column_size(p_spec -> 'payload') > internal.input_limit('json')
+      THEN pg_catalog.format('payload is %s bytes; the limit for json inputs is %s bytes',
+                             pg_catalog.pg_column_size(p_spec -> 'payload'),
+                             internal.input_limit('json'))
+    WHEN p_spec ? 'priority' AND (pg_catalog.jsonb_typeof(p_spec -> 'priority') <> 'number'
+         OR NOT pg_catalog.pg_input_is_valid(p_spec ->> 'priority', 'smallint')
+         OR (p_spec ->> 'priority')::integer NOT BETWEEN -100 AND 100)
+      THEN 'priority must be an integer from -100 to 100'
+    WHEN p_spec ? 'run_at' AND (pg_catalog.jsonb_typeof(p_spec -> 'run_at') <> 'string'
+         OR NOT pg_catalog.pg_input_is_valid(p_spec ->> 'run_at', 'timestamptz'))
+      THEN 'run_at must be a timestamp with time zone, e.g. "2026-11-22T06:00:00Z"'
+    WHEN p_spec ? 'max_attempts' AND (pg_catalog.jsonb_typeof(p_spec -> 'max_attempts') <> 'number'
+         OR NOT pg_catalog.pg_input_is_valid(p_spec ->> 'max_attempts', 'integer')
+         OR (p_spec ->> 'max_attempts')::integer NOT BETWEEN 1 AND 100)
+      THEN 'max_attempts must be an integer from 1 to 100'
+    WHEN p_spec ? 'unique_key' AND (pg_catalog.jsonb_typeof(p_spec -> 'unique_key') <> 'string'
+         OR pg_catalog.length(p_spec ->> 'unique_key') NOT BETWEEN 1 AND 200)
+      THEN 'unique_key must be a string of 1 to 200 characters'
+    WHEN p_spec ? 'rate_key' AND (pg_catalog.jsonb_typeof(p_spec -> 'rate_key') <> 'string'
+         OR pg_catalog.length(p_spec ->> 'rate_key') NOT BETWEEN 1 AND 200)
+      THEN 'rate_key must be a string of 1 to 200 characters'
+    WHEN p_spec ? 'trace_id' AND (pg_catalog.jsonb_typeof(p_spec -> 'trace_id') <> 'string'
+         OR pg_catalog.length(p_spec ->> 'trace_id') > 64)
+      THEN 'trace_id must be a string of up to 64 characters'
+    END
+$fn$;
+GRANT EXECUTE ON FUNCTION queue.job_spec_problem(jsonb) TO claw_dispatcher;
+
 -- queue.insert_jobs: validate and insert a batch of job specs for one tenant.
 -- Callers: api.enqueue_jobs / api.enqueue_job (as claw_owner, under the tenant policy) and
 -- queue.tick (as claw_dispatcher). Returns one row per spec, in order: the job id and
@@ -54,8 +146,6 @@ DECLARE
   v_last bigint[];
   v_count integer[];
   v_inserted uuid[];
-  v_key bigint;
-  v_head bigint;
   i integer;
 BEGIN
   IF p_jobs IS NULL OR pg_catalog.jsonb_typeof(p_jobs) <> 'array' THEN
@@ -71,49 +161,8 @@ BEGIN
   END IF;
 
   SELECT t.ord, t.problem INTO v_bad
-  FROM (
-    SELECT s.ord, CASE
-      WHEN pg_catalog.jsonb_typeof(s.e) <> 'object' THEN 'is not a JSON object'
-      WHEN EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(s.e) AS k(key)
-                   WHERE k.key NOT IN ('queue', 'kind', 'payload', 'priority', 'run_at',
-                                       'unique_key', 'rate_key', 'max_attempts', 'trace_id'))
-        THEN 'has an unknown field (allowed: queue, kind, payload, priority, run_at, '
-             'unique_key, rate_key, max_attempts, trace_id)'
-      WHEN pg_catalog.jsonb_typeof(s.e -> 'queue') IS DISTINCT FROM 'string'
-           OR NOT (s.e ->> 'queue') ~ '^[a-z][a-z0-9_.-]*$' OR pg_catalog.length(s.e ->> 'queue') > 63
-        THEN 'queue must be a name like "default" (lower case, digits, _ . -; up to 63)'
-      WHEN pg_catalog.jsonb_typeof(s.e -> 'kind') IS DISTINCT FROM 'string'
-           OR NOT (s.e ->> 'kind') ~ '^[a-z][a-z0-9_.:-]*$' OR pg_catalog.length(s.e ->> 'kind') > 100
-        THEN 'kind must be a name like "sms.send" (lower case, digits, _ . : -; up to 100)'
-      WHEN s.e ? 'payload' AND pg_catalog.jsonb_typeof(s.e -> 'payload') <> 'object'
-        THEN 'payload must be a JSON object'
-      WHEN pg_catalog.pg_column_size(s.e -> 'payload') > internal.input_limit('json')
-        THEN pg_catalog.format('payload is %s bytes; the limit for json inputs is %s bytes',
-                               pg_catalog.pg_column_size(s.e -> 'payload'),
-                               internal.input_limit('json'))
-      WHEN s.e ? 'priority' AND (pg_catalog.jsonb_typeof(s.e -> 'priority') <> 'number'
-           OR NOT pg_catalog.pg_input_is_valid(s.e ->> 'priority', 'smallint')
-           OR (s.e ->> 'priority')::integer NOT BETWEEN -100 AND 100)
-        THEN 'priority must be an integer from -100 to 100'
-      WHEN s.e ? 'run_at' AND (pg_catalog.jsonb_typeof(s.e -> 'run_at') <> 'string'
-           OR NOT pg_catalog.pg_input_is_valid(s.e ->> 'run_at', 'timestamptz'))
-        THEN 'run_at must be a timestamp with time zone, e.g. "2026-11-22T06:00:00Z"'
-      WHEN s.e ? 'max_attempts' AND (pg_catalog.jsonb_typeof(s.e -> 'max_attempts') <> 'number'
-           OR NOT pg_catalog.pg_input_is_valid(s.e ->> 'max_attempts', 'integer')
-           OR (s.e ->> 'max_attempts')::integer NOT BETWEEN 1 AND 100)
-        THEN 'max_attempts must be an integer from 1 to 100'
-      WHEN s.e ? 'unique_key' AND (pg_catalog.jsonb_typeof(s.e -> 'unique_key') <> 'string'
-           OR pg_catalog.length(s.e ->> 'unique_key') NOT BETWEEN 1 AND 200)
-        THEN 'unique_key must be a string of 1 to 200 characters'
-      WHEN s.e ? 'rate_key' AND (pg_catalog.jsonb_typeof(s.e -> 'rate_key') <> 'string'
-           OR pg_catalog.length(s.e ->> 'rate_key') NOT BETWEEN 1 AND 200)
-        THEN 'rate_key must be a string of 1 to 200 characters'
-      WHEN s.e ? 'trace_id' AND (pg_catalog.jsonb_typeof(s.e -> 'trace_id') <> 'string'
-           OR pg_catalog.length(s.e ->> 'trace_id') > 64)
-        THEN 'trace_id must be a string of up to 64 characters'
-      END AS problem
-    FROM pg_catalog.jsonb_array_elements(p_jobs) WITH ORDINALITY AS s(e, ord)
-  ) AS t
+  FROM (SELECT s.ord, queue.job_spec_problem(s.e) AS problem
+        FROM pg_catalog.jsonb_array_elements(p_jobs) WITH ORDINALITY AS s(e, ord)) AS t
   WHERE t.problem IS NOT NULL
   ORDER BY t.ord LIMIT 1;
   IF FOUND THEN
@@ -129,19 +178,7 @@ BEGIN
         FROM pg_catalog.jsonb_array_elements(p_jobs) AS s(e) GROUP BY 1) AS q;
   v_last := '{}';
   FOR i IN 1 .. pg_catalog.cardinality(v_queues) LOOP
-    v_head := queue.fair_head(v_queues[i]);
-    -- the cursor usually exists: a plain UPDATE (an upsert costs a speculative insertion)
-    UPDATE queue.tenant_cursors AS c SET last_key = GREATEST(c.last_key, v_head) + v_count[i]
-    WHERE c.tenant_id = p_tenant_id AND c.queue = v_queues[i]
-    RETURNING c.last_key INTO v_key;
-    IF NOT FOUND THEN
-      INSERT INTO queue.tenant_cursors AS c (tenant_id, queue, last_key)
-      VALUES (p_tenant_id, v_queues[i], v_head + v_count[i])
-      ON CONFLICT (tenant_id, queue) DO UPDATE
-        SET last_key = GREATEST(c.last_key, v_head) + v_count[i]
-      RETURNING c.last_key INTO STRICT v_key;
-    END IF;
-    v_last := v_last || v_key;
+    v_last := v_last || queue.take_fair_keys(p_tenant_id, v_queues[i], v_count[i]);
   END LOOP;
 
   v_ids := ARRAY(SELECT pg_catalog.uuidv7() FROM pg_catalog.generate_series(1, v_n));

@@ -3,7 +3,7 @@
 -- restrictive FOR ALL tenant policy with USING and WITH CHECK on the verified tenant, and
 -- an index leading with tenant_id behind every policy.
 BEGIN;
-SELECT plan(9);
+SELECT plan(11);
 
 CREATE TEMP VIEW tenant_tables AS
   SELECT c.oid AS relid, c.oid::regclass::text AS name
@@ -52,6 +52,24 @@ SELECT is_empty($$
                   'internal.current_principal_id()'::regprocedure, 'internal.verified_context()'::regprocedure)
     AND p.provolatile <> 's'
 $$, 'policy helpers are STABLE');
+CREATE FUNCTION pg_temp.plan_lines(p_query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE l text;
+BEGIN
+  FOR l IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || p_query LOOP RETURN NEXT l; END LOOP;
+END $$;
+-- the wrappers inline into the policies (no SET clause, not SECURITY DEFINER): the plan calls
+-- internal.verified_context() itself (functions/internal/tenant_context.sql)
+SELECT is_empty($$
+  SELECT p.oid::regprocedure::text FROM pg_proc p
+  WHERE p.oid IN ('internal.current_tenant_id()'::regprocedure, 'internal.has_role(text[])'::regprocedure,
+                  'internal.current_principal_id()'::regprocedure)
+    AND (p.proconfig IS NOT NULL OR p.prosecdef
+         OR p.prolang <> (SELECT l.oid FROM pg_language l WHERE l.lanname = 'sql'))
+$$, 'the policy wrappers are plain SQL functions the planner can inline');
+SELECT ok((SELECT string_agg(l, E'\n') FROM pg_temp.plan_lines(
+             'SELECT 1 FROM queue.jobs WHERE tenant_id = (SELECT internal.current_tenant_id()) '
+             'AND (SELECT internal.has_role(''{owner}''))') AS l) !~ '(current_tenant_id|has_role)\(',
+          'a policy''s InitPlan calls internal.verified_context() directly: the wrappers are inlined');
 
 SELECT * FROM finish();
 ROLLBACK;

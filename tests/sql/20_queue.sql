@@ -3,7 +3,7 @@
 -- concurrency and rate limits, lease expiry (moving internal.clock), the lease-bound tenant
 -- context, isolation between tenants, history partitions.
 BEGIN;
-SELECT plan(55);
+SELECT plan(62);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
@@ -63,6 +63,35 @@ INSERT INTO ids (name, id) SELECT 'later', job_id
   FROM api.enqueue_job(p_queue => 'q1', p_kind => 'noop', p_run_at => now() + interval '1 hour');
 SELECT is((SELECT state FROM api.get_job((SELECT id FROM ids WHERE name = 'later'))), 'scheduled',
           'a future run_at is scheduled');
+
+-- api.enqueue_job's short path (no unique key) keeps the batch path's rules and fair keys
+SELECT throws_like($$SELECT * FROM api.enqueue_job(p_queue => 'q1', p_kind => 'noop', p_priority => 1000)$$,
+                   '%invalid job%', 'enqueue_job: priority is bounded, as in a batch');
+SELECT throws_ok($$SELECT * FROM api.enqueue_job(p_queue => 'Q!', p_kind => 'noop')$$,
+                 'CL422', 'invalid job', 'enqueue_job: a bad queue name is CL422');
+SELECT throws_ok($$SELECT * FROM api.enqueue_job(p_queue => 'q1', p_kind => NULL)$$,
+                 'CL422', 'invalid job', 'enqueue_job: a job needs a kind');
+SET LOCAL claw.trace_id = 'trace-short-path';
+INSERT INTO ids (name, id) SELECT 'fair1', job_id
+  FROM api.enqueue_job(p_queue => 'qfair', p_kind => 'noop', p_payload => '{"a": null, "b": [null]}');
+INSERT INTO ids (name, id) SELECT 'fair2', max(job_id::text)::uuid
+  FROM api.enqueue_jobs('[{"queue":"qfair","kind":"noop"},{"queue":"qfair","kind":"noop"}]');
+INSERT INTO ids (name, id) SELECT 'fair3', job_id FROM api.enqueue_job(p_queue => 'qfair', p_kind => 'noop');
+SET LOCAL claw.trace_id = '';
+SELECT is((SELECT payload FROM api.get_job((SELECT id FROM ids WHERE name = 'fair1'))),
+          '{"a": null, "b": [null]}'::jsonb, 'enqueue_job stores the payload as given, nulls kept');
+SELECT is((SELECT trace_id FROM api.get_job((SELECT id FROM ids WHERE name = 'fair1'))),
+          'trace-short-path', 'enqueue_job takes the trace id of the transaction');
+RESET ROLE;
+SELECT is((SELECT array_agg(j.fair_key - f.fair_key ORDER BY j.fair_key)
+           FROM queue.jobs AS j, queue.jobs AS f
+           WHERE j.queue = 'qfair' AND f.job_id = (SELECT id FROM ids WHERE name = 'fair1')),
+          '{0,1,2,3}'::bigint[], 'single and batch enqueues of a tenant take consecutive fair keys');
+SELECT is((SELECT count(*)::int FROM events.outbox AS o
+           WHERE o.event_type = 'jobs.enqueued'
+             AND o.data -> 'jobs' -> 0 ->> 'job_id' = (SELECT id::text FROM ids WHERE name = 'fair3')),
+          1, 'the short path writes its jobs.enqueued event');
+SELECT pg_temp.as_owner('a');
 
 -- who may call what -----------------------------------------------------------------------
 SELECT throws_ok($$SELECT * FROM api.claim_jobs(p_queue => 'q1', p_worker => 'w')$$, '42501', NULL,
