@@ -6,7 +6,7 @@
 SELECT internal.ensure_tenant_policy('audit.events');
 DROP POLICY IF EXISTS events_select_admin ON audit.events;
 CREATE POLICY events_select_admin ON audit.events FOR SELECT
-  USING ((SELECT internal.has_role('{owner,admin,system}')));
+  USING ((SELECT internal.claims_role('{owner,admin,system}')));
 DROP POLICY IF EXISTS events_insert_append ON audit.events;
 CREATE POLICY events_insert_append ON audit.events FOR INSERT WITH CHECK (true);
 

@@ -11,53 +11,53 @@ DROP POLICY IF EXISTS models_select_tenant ON authz.models;
 CREATE POLICY models_select_tenant ON authz.models FOR SELECT USING (true);
 DROP POLICY IF EXISTS models_insert_admin ON authz.models;
 CREATE POLICY models_insert_admin ON authz.models FOR INSERT
-  WITH CHECK ((SELECT internal.has_role('{owner,admin}')));
+  WITH CHECK ((SELECT internal.claims_role('{owner,admin}')));
 
 SELECT internal.ensure_tenant_policy('authz.relations');
 DROP POLICY IF EXISTS relations_select_tenant ON authz.relations;
 CREATE POLICY relations_select_tenant ON authz.relations FOR SELECT USING (true);
 DROP POLICY IF EXISTS relations_insert_admin ON authz.relations;
 CREATE POLICY relations_insert_admin ON authz.relations FOR INSERT
-  WITH CHECK ((SELECT internal.has_role('{owner,admin}')));
+  WITH CHECK ((SELECT internal.claims_role('{owner,admin}')));
 DROP POLICY IF EXISTS relations_update_admin ON authz.relations;
 CREATE POLICY relations_update_admin ON authz.relations FOR UPDATE
-  USING ((SELECT internal.has_role('{owner,admin}')));
+  USING ((SELECT internal.claims_role('{owner,admin}')));
 DROP POLICY IF EXISTS relations_delete_admin ON authz.relations;
 CREATE POLICY relations_delete_admin ON authz.relations FOR DELETE
-  USING ((SELECT internal.has_role('{owner,admin}')));
+  USING ((SELECT internal.claims_role('{owner,admin}')));
 
 SELECT internal.ensure_tenant_policy('authz.rewrite_edges');
 DROP POLICY IF EXISTS rewrite_edges_select_tenant ON authz.rewrite_edges;
 CREATE POLICY rewrite_edges_select_tenant ON authz.rewrite_edges FOR SELECT USING (true);
 DROP POLICY IF EXISTS rewrite_edges_insert_admin ON authz.rewrite_edges;
 CREATE POLICY rewrite_edges_insert_admin ON authz.rewrite_edges FOR INSERT
-  WITH CHECK ((SELECT internal.has_role('{owner,admin}')));
+  WITH CHECK ((SELECT internal.claims_role('{owner,admin}')));
 DROP POLICY IF EXISTS rewrite_edges_update_admin ON authz.rewrite_edges;
 CREATE POLICY rewrite_edges_update_admin ON authz.rewrite_edges FOR UPDATE
-  USING ((SELECT internal.has_role('{owner,admin}')));
+  USING ((SELECT internal.claims_role('{owner,admin}')));
 DROP POLICY IF EXISTS rewrite_edges_delete_admin ON authz.rewrite_edges;
 CREATE POLICY rewrite_edges_delete_admin ON authz.rewrite_edges FOR DELETE
-  USING ((SELECT internal.has_role('{owner,admin}')));
+  USING ((SELECT internal.claims_role('{owner,admin}')));
 
 SELECT internal.ensure_tenant_policy('authz.tuples');
 DROP POLICY IF EXISTS tuples_select_tenant ON authz.tuples;
 CREATE POLICY tuples_select_tenant ON authz.tuples FOR SELECT USING (true);
 DROP POLICY IF EXISTS tuples_insert_operator ON authz.tuples;
 CREATE POLICY tuples_insert_operator ON authz.tuples FOR INSERT
-  WITH CHECK ((SELECT internal.has_role('{owner,admin,operator,worker}')));
+  WITH CHECK ((SELECT internal.claims_role('{owner,admin,operator,worker}')));
 DROP POLICY IF EXISTS tuples_update_operator ON authz.tuples;
 CREATE POLICY tuples_update_operator ON authz.tuples FOR UPDATE
-  USING ((SELECT internal.has_role('{owner,admin,operator,worker}')));
+  USING ((SELECT internal.claims_role('{owner,admin,operator,worker}')));
 DROP POLICY IF EXISTS tuples_delete_operator ON authz.tuples;
 CREATE POLICY tuples_delete_operator ON authz.tuples FOR DELETE
-  USING ((SELECT internal.has_role('{owner,admin,operator,worker}')));
+  USING ((SELECT internal.claims_role('{owner,admin,operator,worker}')));
 
 SELECT internal.ensure_tenant_policy('authz.revisions');
 DROP POLICY IF EXISTS revisions_select_tenant ON authz.revisions;
 CREATE POLICY revisions_select_tenant ON authz.revisions FOR SELECT USING (true);
 DROP POLICY IF EXISTS revisions_insert_operator ON authz.revisions;
 CREATE POLICY revisions_insert_operator ON authz.revisions FOR INSERT
-  WITH CHECK ((SELECT internal.has_role('{owner,admin,operator,worker}')));
+  WITH CHECK ((SELECT internal.claims_role('{owner,admin,operator,worker}')));
 DROP POLICY IF EXISTS revisions_update_operator ON authz.revisions;
 CREATE POLICY revisions_update_operator ON authz.revisions FOR UPDATE
-  USING ((SELECT internal.has_role('{owner,admin,operator,worker}')));
+  USING ((SELECT internal.claims_role('{owner,admin,operator,worker}')));

@@ -19,8 +19,8 @@ DROP POLICY IF EXISTS request_limits_select_member ON edge.request_limits;
 CREATE POLICY request_limits_select_member ON edge.request_limits FOR SELECT USING (true);
 DROP POLICY IF EXISTS request_limits_write_system ON edge.request_limits;
 CREATE POLICY request_limits_write_system ON edge.request_limits FOR ALL
-  USING ((SELECT internal.has_role('{system}')))
-  WITH CHECK ((SELECT internal.has_role('{system}')));
+  USING ((SELECT internal.claims_role('{system}')))
+  WITH CHECK ((SELECT internal.claims_role('{system}')));
 
 SELECT internal.ensure_tenant_policy('edge.request_buckets');
 DROP POLICY IF EXISTS request_buckets_all_member ON edge.request_buckets;

@@ -7,18 +7,18 @@
 SELECT internal.ensure_tenant_policy('events.outbox');
 DROP POLICY IF EXISTS outbox_select_member ON events.outbox;
 CREATE POLICY outbox_select_member ON events.outbox FOR SELECT
-  USING ((SELECT internal.has_role('{owner,admin,operator,approver,viewer}')));
+  USING ((SELECT internal.claims_role('{owner,admin,operator,approver,viewer}')));
 
 SELECT internal.ensure_tenant_policy('events.purges');
 DROP POLICY IF EXISTS purges_select_member ON events.purges;
 CREATE POLICY purges_select_member ON events.purges FOR SELECT
-  USING ((SELECT internal.has_role('{owner,admin,operator,approver,viewer}')));
+  USING ((SELECT internal.claims_role('{owner,admin,operator,approver,viewer}')));
 
 SELECT internal.ensure_tenant_policy('events.watchers');
 DROP POLICY IF EXISTS watchers_all_member ON events.watchers;
 CREATE POLICY watchers_all_member ON events.watchers FOR ALL
-  USING ((SELECT internal.has_role('{owner,admin,operator,approver,viewer}')))
-  WITH CHECK ((SELECT internal.has_role('{owner,admin,operator,approver,viewer}')));
+  USING ((SELECT internal.claims_role('{owner,admin,operator,approver,viewer}')))
+  WITH CHECK ((SELECT internal.claims_role('{owner,admin,operator,approver,viewer}')));
 
 GRANT SELECT, INSERT, DELETE ON events.outbox TO claw_dispatcher;
 GRANT SELECT ON events.watchers TO claw_dispatcher;

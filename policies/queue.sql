@@ -7,16 +7,16 @@
 SELECT internal.ensure_tenant_policy('queue.jobs');
 DROP POLICY IF EXISTS jobs_select_member ON queue.jobs;
 CREATE POLICY jobs_select_member ON queue.jobs FOR SELECT
-  USING ((SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}')));
+  USING ((SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}')));
 DROP POLICY IF EXISTS jobs_insert_enqueuer ON queue.jobs;
 CREATE POLICY jobs_insert_enqueuer ON queue.jobs FOR INSERT
-  WITH CHECK ((SELECT internal.has_role('{owner,admin,operator,worker}')));
+  WITH CHECK ((SELECT internal.claims_role('{owner,admin,operator,worker}')));
 DROP POLICY IF EXISTS jobs_update_operator ON queue.jobs;
 CREATE POLICY jobs_update_operator ON queue.jobs FOR UPDATE
-  USING ((SELECT internal.has_role('{owner,admin,operator}')));
+  USING ((SELECT internal.claims_role('{owner,admin,operator}')));
 DROP POLICY IF EXISTS jobs_delete_operator ON queue.jobs;
 CREATE POLICY jobs_delete_operator ON queue.jobs FOR DELETE
-  USING ((SELECT internal.has_role('{owner,admin,operator}')));
+  USING ((SELECT internal.claims_role('{owner,admin,operator}')));
 
 -- job_history and its partitions (queue.maintain_history applies the tenant policy to each
 -- new day; the permissive ones are re-applied here to every existing partition).
@@ -35,11 +35,11 @@ BEGIN
     PERFORM internal.ensure_tenant_policy(v_rel);
     EXECUTE pg_catalog.format('DROP POLICY IF EXISTS %I ON %s', v_name || '_select_member', v_rel);
     EXECUTE pg_catalog.format(
-      'CREATE POLICY %I ON %s FOR SELECT USING ((SELECT internal.has_role(%L)))',
+      'CREATE POLICY %I ON %s FOR SELECT USING ((SELECT internal.claims_role(%L)))',
       v_name || '_select_member', v_rel, '{owner,admin,operator,approver,viewer,worker}');
     EXECUTE pg_catalog.format('DROP POLICY IF EXISTS %I ON %s', v_name || '_insert_operator', v_rel);
     EXECUTE pg_catalog.format(
-      'CREATE POLICY %I ON %s FOR INSERT WITH CHECK ((SELECT internal.has_role(%L)))',
+      'CREATE POLICY %I ON %s FOR INSERT WITH CHECK ((SELECT internal.claims_role(%L)))',
       v_name || '_insert_operator', v_rel, '{owner,admin,operator}');
   END LOOP;
 END
@@ -48,25 +48,25 @@ $policies$;
 SELECT internal.ensure_tenant_policy('queue.tenant_cursors');
 DROP POLICY IF EXISTS tenant_cursors_all_enqueuer ON queue.tenant_cursors;
 CREATE POLICY tenant_cursors_all_enqueuer ON queue.tenant_cursors FOR ALL
-  USING ((SELECT internal.has_role('{owner,admin,operator,worker}')))
-  WITH CHECK ((SELECT internal.has_role('{owner,admin,operator,worker}')));
+  USING ((SELECT internal.claims_role('{owner,admin,operator,worker}')))
+  WITH CHECK ((SELECT internal.claims_role('{owner,admin,operator,worker}')));
 
 SELECT internal.ensure_tenant_policy('queue.schedules');
 DROP POLICY IF EXISTS schedules_select_member ON queue.schedules;
 CREATE POLICY schedules_select_member ON queue.schedules FOR SELECT
-  USING ((SELECT internal.has_role('{owner,admin,operator,approver,viewer}')));
+  USING ((SELECT internal.claims_role('{owner,admin,operator,approver,viewer}')));
 DROP POLICY IF EXISTS schedules_write_operator ON queue.schedules;
 CREATE POLICY schedules_write_operator ON queue.schedules FOR ALL
-  USING ((SELECT internal.has_role('{owner,admin,operator}')))
-  WITH CHECK ((SELECT internal.has_role('{owner,admin,operator}')));
+  USING ((SELECT internal.claims_role('{owner,admin,operator}')))
+  WITH CHECK ((SELECT internal.claims_role('{owner,admin,operator}')));
 
 SELECT internal.ensure_tenant_policy('queue.schedule_fires');
 DROP POLICY IF EXISTS schedule_fires_select_member ON queue.schedule_fires;
 CREATE POLICY schedule_fires_select_member ON queue.schedule_fires FOR SELECT
-  USING ((SELECT internal.has_role('{owner,admin,operator,approver,viewer}')));
+  USING ((SELECT internal.claims_role('{owner,admin,operator,approver,viewer}')));
 DROP POLICY IF EXISTS schedule_fires_delete_operator ON queue.schedule_fires;
 CREATE POLICY schedule_fires_delete_operator ON queue.schedule_fires FOR DELETE
-  USING ((SELECT internal.has_role('{owner,admin,operator}')));
+  USING ((SELECT internal.claims_role('{owner,admin,operator}')));
 
 -- claw_dispatcher: exactly what the lease, tick and fairness functions touch.
 GRANT USAGE ON SCHEMA queue, internal TO claw_dispatcher;

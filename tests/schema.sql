@@ -7690,6 +7690,20 @@ $$;
 ALTER FUNCTION internal.bytes_to_numeric(p_bytes bytea) OWNER TO claw_owner;
 
 --
+-- Name: claims_role(text[]); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.claims_role(p_roles text[]) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+  SELECT coalesce(pg_catalog.string_to_array(NULLIF(pg_catalog.split_part(
+           pg_catalog.current_setting('claw.ctx', true), '|', 3), ''), ',')
+         OPERATOR(pg_catalog.&&) p_roles, false)
+$$;
+
+ALTER FUNCTION internal.claims_role(p_roles text[]) OWNER TO claw_owner;
+
+--
 -- Name: clear_context(); Type: FUNCTION; Schema: internal; Owner: claw_owner
 --
 
@@ -14370,7 +14384,7 @@ CREATE POLICY events_insert_append ON audit.events FOR INSERT WITH CHECK (true);
 -- Name: events events_select_admin; Type: POLICY; Schema: audit; Owner: claw_owner
 --
 
-CREATE POLICY events_select_admin ON audit.events FOR SELECT USING (( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role));
+CREATE POLICY events_select_admin ON audit.events FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,system}'::text[]) AS claims_role));
 
 --
 -- Name: events events_tenant_isolation; Type: POLICY; Schema: audit; Owner: claw_owner
@@ -14388,7 +14402,7 @@ ALTER TABLE authz.models ENABLE ROW LEVEL SECURITY;
 -- Name: models models_insert_admin; Type: POLICY; Schema: authz; Owner: claw_owner
 --
 
-CREATE POLICY models_insert_admin ON authz.models FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY models_insert_admin ON authz.models FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: models models_select_tenant; Type: POLICY; Schema: authz; Owner: claw_owner
@@ -14412,13 +14426,13 @@ ALTER TABLE authz.relations ENABLE ROW LEVEL SECURITY;
 -- Name: relations relations_delete_admin; Type: POLICY; Schema: authz; Owner: claw_owner
 --
 
-CREATE POLICY relations_delete_admin ON authz.relations FOR DELETE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY relations_delete_admin ON authz.relations FOR DELETE USING (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: relations relations_insert_admin; Type: POLICY; Schema: authz; Owner: claw_owner
 --
 
-CREATE POLICY relations_insert_admin ON authz.relations FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY relations_insert_admin ON authz.relations FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: relations relations_select_tenant; Type: POLICY; Schema: authz; Owner: claw_owner
@@ -14436,7 +14450,7 @@ CREATE POLICY relations_tenant_isolation ON authz.relations AS RESTRICTIVE USING
 -- Name: relations relations_update_admin; Type: POLICY; Schema: authz; Owner: claw_owner
 --
 
-CREATE POLICY relations_update_admin ON authz.relations FOR UPDATE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY relations_update_admin ON authz.relations FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: revisions; Type: ROW SECURITY; Schema: authz; Owner: claw_owner
@@ -14448,7 +14462,7 @@ ALTER TABLE authz.revisions ENABLE ROW LEVEL SECURITY;
 -- Name: revisions revisions_insert_operator; Type: POLICY; Schema: authz; Owner: claw_owner
 --
 
-CREATE POLICY revisions_insert_operator ON authz.revisions FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY revisions_insert_operator ON authz.revisions FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: revisions revisions_select_tenant; Type: POLICY; Schema: authz; Owner: claw_owner
@@ -14466,7 +14480,7 @@ CREATE POLICY revisions_tenant_isolation ON authz.revisions AS RESTRICTIVE USING
 -- Name: revisions revisions_update_operator; Type: POLICY; Schema: authz; Owner: claw_owner
 --
 
-CREATE POLICY revisions_update_operator ON authz.revisions FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY revisions_update_operator ON authz.revisions FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: rewrite_edges; Type: ROW SECURITY; Schema: authz; Owner: claw_owner
@@ -14478,13 +14492,13 @@ ALTER TABLE authz.rewrite_edges ENABLE ROW LEVEL SECURITY;
 -- Name: rewrite_edges rewrite_edges_delete_admin; Type: POLICY; Schema: authz; Owner: claw_owner
 --
 
-CREATE POLICY rewrite_edges_delete_admin ON authz.rewrite_edges FOR DELETE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY rewrite_edges_delete_admin ON authz.rewrite_edges FOR DELETE USING (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: rewrite_edges rewrite_edges_insert_admin; Type: POLICY; Schema: authz; Owner: claw_owner
 --
 
-CREATE POLICY rewrite_edges_insert_admin ON authz.rewrite_edges FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY rewrite_edges_insert_admin ON authz.rewrite_edges FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: rewrite_edges rewrite_edges_select_tenant; Type: POLICY; Schema: authz; Owner: claw_owner
@@ -14502,7 +14516,7 @@ CREATE POLICY rewrite_edges_tenant_isolation ON authz.rewrite_edges AS RESTRICTI
 -- Name: rewrite_edges rewrite_edges_update_admin; Type: POLICY; Schema: authz; Owner: claw_owner
 --
 
-CREATE POLICY rewrite_edges_update_admin ON authz.rewrite_edges FOR UPDATE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY rewrite_edges_update_admin ON authz.rewrite_edges FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: tuples; Type: ROW SECURITY; Schema: authz; Owner: claw_owner
@@ -14514,13 +14528,13 @@ ALTER TABLE authz.tuples ENABLE ROW LEVEL SECURITY;
 -- Name: tuples tuples_delete_operator; Type: POLICY; Schema: authz; Owner: claw_owner
 --
 
-CREATE POLICY tuples_delete_operator ON authz.tuples FOR DELETE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY tuples_delete_operator ON authz.tuples FOR DELETE USING (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: tuples tuples_insert_operator; Type: POLICY; Schema: authz; Owner: claw_owner
 --
 
-CREATE POLICY tuples_insert_operator ON authz.tuples FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY tuples_insert_operator ON authz.tuples FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: tuples tuples_select_tenant; Type: POLICY; Schema: authz; Owner: claw_owner
@@ -14538,7 +14552,7 @@ CREATE POLICY tuples_tenant_isolation ON authz.tuples AS RESTRICTIVE USING ((ten
 -- Name: tuples tuples_update_operator; Type: POLICY; Schema: authz; Owner: claw_owner
 --
 
-CREATE POLICY tuples_update_operator ON authz.tuples FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY tuples_update_operator ON authz.tuples FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: idempotency_keys; Type: ROW SECURITY; Schema: edge; Owner: claw_owner
@@ -14598,7 +14612,7 @@ CREATE POLICY request_limits_tenant_isolation ON edge.request_limits AS RESTRICT
 -- Name: request_limits request_limits_write_system; Type: POLICY; Schema: edge; Owner: claw_owner
 --
 
-CREATE POLICY request_limits_write_system ON edge.request_limits USING (( SELECT internal.has_role('{system}'::text[]) AS has_role)) WITH CHECK (( SELECT internal.has_role('{system}'::text[]) AS has_role));
+CREATE POLICY request_limits_write_system ON edge.request_limits USING (( SELECT internal.claims_role('{system}'::text[]) AS claims_role)) WITH CHECK (( SELECT internal.claims_role('{system}'::text[]) AS claims_role));
 
 --
 -- Name: outbox; Type: ROW SECURITY; Schema: events; Owner: claw_owner
@@ -14610,7 +14624,7 @@ ALTER TABLE events.outbox ENABLE ROW LEVEL SECURITY;
 -- Name: outbox outbox_select_member; Type: POLICY; Schema: events; Owner: claw_owner
 --
 
-CREATE POLICY outbox_select_member ON events.outbox FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer}'::text[]) AS has_role));
+CREATE POLICY outbox_select_member ON events.outbox FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer}'::text[]) AS claims_role));
 
 --
 -- Name: outbox outbox_tenant_isolation; Type: POLICY; Schema: events; Owner: claw_owner
@@ -14628,7 +14642,7 @@ ALTER TABLE events.purges ENABLE ROW LEVEL SECURITY;
 -- Name: purges purges_select_member; Type: POLICY; Schema: events; Owner: claw_owner
 --
 
-CREATE POLICY purges_select_member ON events.purges FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer}'::text[]) AS has_role));
+CREATE POLICY purges_select_member ON events.purges FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer}'::text[]) AS claims_role));
 
 --
 -- Name: purges purges_tenant_isolation; Type: POLICY; Schema: events; Owner: claw_owner
@@ -14646,7 +14660,7 @@ ALTER TABLE events.watchers ENABLE ROW LEVEL SECURITY;
 -- Name: watchers watchers_all_member; Type: POLICY; Schema: events; Owner: claw_owner
 --
 
-CREATE POLICY watchers_all_member ON events.watchers USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer}'::text[]) AS has_role)) WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,approver,viewer}'::text[]) AS has_role));
+CREATE POLICY watchers_all_member ON events.watchers USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer}'::text[]) AS claims_role)) WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer}'::text[]) AS claims_role));
 
 --
 -- Name: watchers watchers_tenant_isolation; Type: POLICY; Schema: events; Owner: claw_owner
@@ -14664,19 +14678,19 @@ ALTER TABLE flow.effects ENABLE ROW LEVEL SECURITY;
 -- Name: effects effects_delete_admin; Type: POLICY; Schema: flow; Owner: claw_owner
 --
 
-CREATE POLICY effects_delete_admin ON flow.effects FOR DELETE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY effects_delete_admin ON flow.effects FOR DELETE USING (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: effects effects_insert_worker; Type: POLICY; Schema: flow; Owner: claw_owner
 --
 
-CREATE POLICY effects_insert_worker ON flow.effects FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY effects_insert_worker ON flow.effects FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: effects effects_select_member; Type: POLICY; Schema: flow; Owner: claw_owner
 --
 
-CREATE POLICY effects_select_member ON flow.effects FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY effects_select_member ON flow.effects FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: effects effects_tenant_isolation; Type: POLICY; Schema: flow; Owner: claw_owner
@@ -14688,7 +14702,7 @@ CREATE POLICY effects_tenant_isolation ON flow.effects AS RESTRICTIVE USING ((te
 -- Name: effects effects_update_driver; Type: POLICY; Schema: flow; Owner: claw_owner
 --
 
-CREATE POLICY effects_update_driver ON flow.effects FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY effects_update_driver ON flow.effects FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: runs; Type: ROW SECURITY; Schema: flow; Owner: claw_owner
@@ -14700,19 +14714,19 @@ ALTER TABLE flow.runs ENABLE ROW LEVEL SECURITY;
 -- Name: runs runs_delete_admin; Type: POLICY; Schema: flow; Owner: claw_owner
 --
 
-CREATE POLICY runs_delete_admin ON flow.runs FOR DELETE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY runs_delete_admin ON flow.runs FOR DELETE USING (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: runs runs_insert_starter; Type: POLICY; Schema: flow; Owner: claw_owner
 --
 
-CREATE POLICY runs_insert_starter ON flow.runs FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY runs_insert_starter ON flow.runs FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: runs runs_select_member; Type: POLICY; Schema: flow; Owner: claw_owner
 --
 
-CREATE POLICY runs_select_member ON flow.runs FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY runs_select_member ON flow.runs FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: runs runs_tenant_isolation; Type: POLICY; Schema: flow; Owner: claw_owner
@@ -14724,7 +14738,7 @@ CREATE POLICY runs_tenant_isolation ON flow.runs AS RESTRICTIVE USING ((tenant_i
 -- Name: runs runs_update_driver; Type: POLICY; Schema: flow; Owner: claw_owner
 --
 
-CREATE POLICY runs_update_driver ON flow.runs FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,approver,worker}'::text[]) AS has_role));
+CREATE POLICY runs_update_driver ON flow.runs FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin,operator,approver,worker}'::text[]) AS claims_role));
 
 --
 -- Name: signals; Type: ROW SECURITY; Schema: flow; Owner: claw_owner
@@ -14736,19 +14750,19 @@ ALTER TABLE flow.signals ENABLE ROW LEVEL SECURITY;
 -- Name: signals signals_delete_admin; Type: POLICY; Schema: flow; Owner: claw_owner
 --
 
-CREATE POLICY signals_delete_admin ON flow.signals FOR DELETE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY signals_delete_admin ON flow.signals FOR DELETE USING (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: signals signals_insert_sender; Type: POLICY; Schema: flow; Owner: claw_owner
 --
 
-CREATE POLICY signals_insert_sender ON flow.signals FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,approver,worker}'::text[]) AS has_role));
+CREATE POLICY signals_insert_sender ON flow.signals FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator,approver,worker}'::text[]) AS claims_role));
 
 --
 -- Name: signals signals_select_member; Type: POLICY; Schema: flow; Owner: claw_owner
 --
 
-CREATE POLICY signals_select_member ON flow.signals FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY signals_select_member ON flow.signals FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: signals signals_tenant_isolation; Type: POLICY; Schema: flow; Owner: claw_owner
@@ -14760,7 +14774,7 @@ CREATE POLICY signals_tenant_isolation ON flow.signals AS RESTRICTIVE USING ((te
 -- Name: signals signals_update_worker; Type: POLICY; Schema: flow; Owner: claw_owner
 --
 
-CREATE POLICY signals_update_worker ON flow.signals FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY signals_update_worker ON flow.signals FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: steps; Type: ROW SECURITY; Schema: flow; Owner: claw_owner
@@ -14772,19 +14786,19 @@ ALTER TABLE flow.steps ENABLE ROW LEVEL SECURITY;
 -- Name: steps steps_delete_admin; Type: POLICY; Schema: flow; Owner: claw_owner
 --
 
-CREATE POLICY steps_delete_admin ON flow.steps FOR DELETE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY steps_delete_admin ON flow.steps FOR DELETE USING (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: steps steps_insert_driver; Type: POLICY; Schema: flow; Owner: claw_owner
 --
 
-CREATE POLICY steps_insert_driver ON flow.steps FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY steps_insert_driver ON flow.steps FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: steps steps_select_member; Type: POLICY; Schema: flow; Owner: claw_owner
 --
 
-CREATE POLICY steps_select_member ON flow.steps FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY steps_select_member ON flow.steps FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: steps steps_tenant_isolation; Type: POLICY; Schema: flow; Owner: claw_owner
@@ -14802,19 +14816,19 @@ ALTER TABLE flow.timers ENABLE ROW LEVEL SECURITY;
 -- Name: timers timers_delete_admin; Type: POLICY; Schema: flow; Owner: claw_owner
 --
 
-CREATE POLICY timers_delete_admin ON flow.timers FOR DELETE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY timers_delete_admin ON flow.timers FOR DELETE USING (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: timers timers_insert_worker; Type: POLICY; Schema: flow; Owner: claw_owner
 --
 
-CREATE POLICY timers_insert_worker ON flow.timers FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY timers_insert_worker ON flow.timers FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: timers timers_select_member; Type: POLICY; Schema: flow; Owner: claw_owner
 --
 
-CREATE POLICY timers_select_member ON flow.timers FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY timers_select_member ON flow.timers FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: timers timers_tenant_isolation; Type: POLICY; Schema: flow; Owner: claw_owner
@@ -14832,13 +14846,13 @@ ALTER TABLE llm.budget_windows ENABLE ROW LEVEL SECURITY;
 -- Name: budget_windows budget_windows_insert_caller; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY budget_windows_insert_caller ON llm.budget_windows FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY budget_windows_insert_caller ON llm.budget_windows FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: budget_windows budget_windows_select_member; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY budget_windows_select_member ON llm.budget_windows FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY budget_windows_select_member ON llm.budget_windows FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: budget_windows budget_windows_tenant_isolation; Type: POLICY; Schema: llm; Owner: claw_owner
@@ -14850,7 +14864,7 @@ CREATE POLICY budget_windows_tenant_isolation ON llm.budget_windows AS RESTRICTI
 -- Name: budget_windows budget_windows_update_caller; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY budget_windows_update_caller ON llm.budget_windows FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY budget_windows_update_caller ON llm.budget_windows FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: budgets; Type: ROW SECURITY; Schema: llm; Owner: claw_owner
@@ -14862,13 +14876,13 @@ ALTER TABLE llm.budgets ENABLE ROW LEVEL SECURITY;
 -- Name: budgets budgets_insert_admin; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY budgets_insert_admin ON llm.budgets FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY budgets_insert_admin ON llm.budgets FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: budgets budgets_select_member; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY budgets_select_member ON llm.budgets FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY budgets_select_member ON llm.budgets FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: budgets budgets_tenant_isolation; Type: POLICY; Schema: llm; Owner: claw_owner
@@ -14880,7 +14894,7 @@ CREATE POLICY budgets_tenant_isolation ON llm.budgets AS RESTRICTIVE USING ((ten
 -- Name: budgets budgets_update_admin; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY budgets_update_admin ON llm.budgets FOR UPDATE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY budgets_update_admin ON llm.budgets FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: cache_entries; Type: ROW SECURITY; Schema: llm; Owner: claw_owner
@@ -14892,13 +14906,13 @@ ALTER TABLE llm.cache_entries ENABLE ROW LEVEL SECURITY;
 -- Name: cache_entries cache_entries_insert_caller; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY cache_entries_insert_caller ON llm.cache_entries FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY cache_entries_insert_caller ON llm.cache_entries FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: cache_entries cache_entries_select_caller; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY cache_entries_select_caller ON llm.cache_entries FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY cache_entries_select_caller ON llm.cache_entries FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: cache_entries cache_entries_tenant_isolation; Type: POLICY; Schema: llm; Owner: claw_owner
@@ -14910,7 +14924,7 @@ CREATE POLICY cache_entries_tenant_isolation ON llm.cache_entries AS RESTRICTIVE
 -- Name: cache_entries cache_entries_update_caller; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY cache_entries_update_caller ON llm.cache_entries FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY cache_entries_update_caller ON llm.cache_entries FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: calls; Type: ROW SECURITY; Schema: llm; Owner: claw_owner
@@ -14922,13 +14936,13 @@ ALTER TABLE llm.calls ENABLE ROW LEVEL SECURITY;
 -- Name: calls calls_insert_caller; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY calls_insert_caller ON llm.calls FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY calls_insert_caller ON llm.calls FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: calls calls_select_member; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY calls_select_member ON llm.calls FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY calls_select_member ON llm.calls FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: calls calls_tenant_isolation; Type: POLICY; Schema: llm; Owner: claw_owner
@@ -14946,13 +14960,13 @@ ALTER TABLE llm.eval_results ENABLE ROW LEVEL SECURITY;
 -- Name: eval_results eval_results_insert_caller; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY eval_results_insert_caller ON llm.eval_results FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY eval_results_insert_caller ON llm.eval_results FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: eval_results eval_results_select_member; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY eval_results_select_member ON llm.eval_results FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY eval_results_select_member ON llm.eval_results FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: eval_results eval_results_tenant_isolation; Type: POLICY; Schema: llm; Owner: claw_owner
@@ -14970,13 +14984,13 @@ ALTER TABLE llm.eval_runs ENABLE ROW LEVEL SECURITY;
 -- Name: eval_runs eval_runs_insert_caller; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY eval_runs_insert_caller ON llm.eval_runs FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY eval_runs_insert_caller ON llm.eval_runs FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: eval_runs eval_runs_select_member; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY eval_runs_select_member ON llm.eval_runs FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY eval_runs_select_member ON llm.eval_runs FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: eval_runs eval_runs_tenant_isolation; Type: POLICY; Schema: llm; Owner: claw_owner
@@ -14988,7 +15002,7 @@ CREATE POLICY eval_runs_tenant_isolation ON llm.eval_runs AS RESTRICTIVE USING (
 -- Name: eval_runs eval_runs_update_admin; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY eval_runs_update_admin ON llm.eval_runs FOR UPDATE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY eval_runs_update_admin ON llm.eval_runs FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: reservations; Type: ROW SECURITY; Schema: llm; Owner: claw_owner
@@ -15000,13 +15014,13 @@ ALTER TABLE llm.reservations ENABLE ROW LEVEL SECURITY;
 -- Name: reservations reservations_insert_caller; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY reservations_insert_caller ON llm.reservations FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY reservations_insert_caller ON llm.reservations FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: reservations reservations_select_member; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY reservations_select_member ON llm.reservations FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY reservations_select_member ON llm.reservations FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: reservations reservations_tenant_isolation; Type: POLICY; Schema: llm; Owner: claw_owner
@@ -15018,7 +15032,7 @@ CREATE POLICY reservations_tenant_isolation ON llm.reservations AS RESTRICTIVE U
 -- Name: reservations reservations_update_caller; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY reservations_update_caller ON llm.reservations FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY reservations_update_caller ON llm.reservations FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: routes; Type: ROW SECURITY; Schema: llm; Owner: claw_owner
@@ -15030,13 +15044,13 @@ ALTER TABLE llm.routes ENABLE ROW LEVEL SECURITY;
 -- Name: routes routes_insert_admin; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY routes_insert_admin ON llm.routes FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY routes_insert_admin ON llm.routes FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: routes routes_select_member; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY routes_select_member ON llm.routes FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY routes_select_member ON llm.routes FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: routes routes_tenant_isolation; Type: POLICY; Schema: llm; Owner: claw_owner
@@ -15048,7 +15062,7 @@ CREATE POLICY routes_tenant_isolation ON llm.routes AS RESTRICTIVE USING ((tenan
 -- Name: routes routes_update_admin; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY routes_update_admin ON llm.routes FOR UPDATE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY routes_update_admin ON llm.routes FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: settings; Type: ROW SECURITY; Schema: llm; Owner: claw_owner
@@ -15060,13 +15074,13 @@ ALTER TABLE llm.settings ENABLE ROW LEVEL SECURITY;
 -- Name: settings settings_insert_admin; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY settings_insert_admin ON llm.settings FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY settings_insert_admin ON llm.settings FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: settings settings_select_member; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY settings_select_member ON llm.settings FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY settings_select_member ON llm.settings FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: settings settings_tenant_isolation; Type: POLICY; Schema: llm; Owner: claw_owner
@@ -15078,7 +15092,7 @@ CREATE POLICY settings_tenant_isolation ON llm.settings AS RESTRICTIVE USING ((t
 -- Name: settings settings_update_admin; Type: POLICY; Schema: llm; Owner: claw_owner
 --
 
-CREATE POLICY settings_update_admin ON llm.settings FOR UPDATE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY settings_update_admin ON llm.settings FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: documents; Type: ROW SECURITY; Schema: ontology; Owner: claw_owner
@@ -15090,19 +15104,19 @@ ALTER TABLE ontology.documents ENABLE ROW LEVEL SECURITY;
 -- Name: documents documents_delete_writer; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY documents_delete_writer ON ontology.documents FOR DELETE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY documents_delete_writer ON ontology.documents FOR DELETE USING (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: documents documents_insert_writer; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY documents_insert_writer ON ontology.documents FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY documents_insert_writer ON ontology.documents FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: documents documents_select_member; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY documents_select_member ON ontology.documents FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY documents_select_member ON ontology.documents FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: documents documents_tenant_isolation; Type: POLICY; Schema: ontology; Owner: claw_owner
@@ -15114,7 +15128,7 @@ CREATE POLICY documents_tenant_isolation ON ontology.documents AS RESTRICTIVE US
 -- Name: documents documents_update_writer; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY documents_update_writer ON ontology.documents FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY documents_update_writer ON ontology.documents FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: link_types; Type: ROW SECURITY; Schema: ontology; Owner: claw_owner
@@ -15126,13 +15140,13 @@ ALTER TABLE ontology.link_types ENABLE ROW LEVEL SECURITY;
 -- Name: link_types link_types_insert_admin; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY link_types_insert_admin ON ontology.link_types FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY link_types_insert_admin ON ontology.link_types FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: link_types link_types_select_member; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY link_types_select_member ON ontology.link_types FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY link_types_select_member ON ontology.link_types FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: link_types link_types_tenant_isolation; Type: POLICY; Schema: ontology; Owner: claw_owner
@@ -15144,7 +15158,7 @@ CREATE POLICY link_types_tenant_isolation ON ontology.link_types AS RESTRICTIVE 
 -- Name: link_types link_types_update_admin; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY link_types_update_admin ON ontology.link_types FOR UPDATE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY link_types_update_admin ON ontology.link_types FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: links; Type: ROW SECURITY; Schema: ontology; Owner: claw_owner
@@ -15156,13 +15170,13 @@ ALTER TABLE ontology.links ENABLE ROW LEVEL SECURITY;
 -- Name: links links_insert_writer; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY links_insert_writer ON ontology.links FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY links_insert_writer ON ontology.links FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: links links_select_member; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY links_select_member ON ontology.links FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY links_select_member ON ontology.links FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: links links_tenant_isolation; Type: POLICY; Schema: ontology; Owner: claw_owner
@@ -15174,7 +15188,7 @@ CREATE POLICY links_tenant_isolation ON ontology.links AS RESTRICTIVE USING ((te
 -- Name: links links_update_writer; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY links_update_writer ON ontology.links FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY links_update_writer ON ontology.links FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: object_types; Type: ROW SECURITY; Schema: ontology; Owner: claw_owner
@@ -15186,13 +15200,13 @@ ALTER TABLE ontology.object_types ENABLE ROW LEVEL SECURITY;
 -- Name: object_types object_types_insert_admin; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY object_types_insert_admin ON ontology.object_types FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY object_types_insert_admin ON ontology.object_types FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: object_types object_types_select_member; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY object_types_select_member ON ontology.object_types FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY object_types_select_member ON ontology.object_types FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: object_types object_types_tenant_isolation; Type: POLICY; Schema: ontology; Owner: claw_owner
@@ -15204,7 +15218,7 @@ CREATE POLICY object_types_tenant_isolation ON ontology.object_types AS RESTRICT
 -- Name: object_types object_types_update_admin; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY object_types_update_admin ON ontology.object_types FOR UPDATE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY object_types_update_admin ON ontology.object_types FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: objects; Type: ROW SECURITY; Schema: ontology; Owner: claw_owner
@@ -15216,13 +15230,13 @@ ALTER TABLE ontology.objects ENABLE ROW LEVEL SECURITY;
 -- Name: objects objects_insert_writer; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY objects_insert_writer ON ontology.objects FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY objects_insert_writer ON ontology.objects FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: objects objects_select_member; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY objects_select_member ON ontology.objects FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY objects_select_member ON ontology.objects FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: objects objects_tenant_isolation; Type: POLICY; Schema: ontology; Owner: claw_owner
@@ -15234,7 +15248,7 @@ CREATE POLICY objects_tenant_isolation ON ontology.objects AS RESTRICTIVE USING 
 -- Name: objects objects_update_writer; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY objects_update_writer ON ontology.objects FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY objects_update_writer ON ontology.objects FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: properties; Type: ROW SECURITY; Schema: ontology; Owner: claw_owner
@@ -15246,19 +15260,19 @@ ALTER TABLE ontology.properties ENABLE ROW LEVEL SECURITY;
 -- Name: properties properties_delete_admin; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY properties_delete_admin ON ontology.properties FOR DELETE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY properties_delete_admin ON ontology.properties FOR DELETE USING (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: properties properties_insert_admin; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY properties_insert_admin ON ontology.properties FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY properties_insert_admin ON ontology.properties FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: properties properties_select_member; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY properties_select_member ON ontology.properties FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY properties_select_member ON ontology.properties FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: properties properties_tenant_isolation; Type: POLICY; Schema: ontology; Owner: claw_owner
@@ -15270,7 +15284,7 @@ CREATE POLICY properties_tenant_isolation ON ontology.properties AS RESTRICTIVE 
 -- Name: properties properties_update_admin; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY properties_update_admin ON ontology.properties FOR UPDATE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY properties_update_admin ON ontology.properties FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: tools; Type: ROW SECURITY; Schema: ontology; Owner: claw_owner
@@ -15282,13 +15296,13 @@ ALTER TABLE ontology.tools ENABLE ROW LEVEL SECURITY;
 -- Name: tools tools_insert_admin; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY tools_insert_admin ON ontology.tools FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY tools_insert_admin ON ontology.tools FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: tools tools_select_member; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY tools_select_member ON ontology.tools FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY tools_select_member ON ontology.tools FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: tools tools_tenant_isolation; Type: POLICY; Schema: ontology; Owner: claw_owner
@@ -15300,7 +15314,7 @@ CREATE POLICY tools_tenant_isolation ON ontology.tools AS RESTRICTIVE USING ((te
 -- Name: tools tools_update_admin; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY tools_update_admin ON ontology.tools FOR UPDATE USING (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY tools_update_admin ON ontology.tools FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: type_versions; Type: ROW SECURITY; Schema: ontology; Owner: claw_owner
@@ -15312,13 +15326,13 @@ ALTER TABLE ontology.type_versions ENABLE ROW LEVEL SECURITY;
 -- Name: type_versions type_versions_insert_admin; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY type_versions_insert_admin ON ontology.type_versions FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin}'::text[]) AS has_role));
+CREATE POLICY type_versions_insert_admin ON ontology.type_versions FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin}'::text[]) AS claims_role));
 
 --
 -- Name: type_versions type_versions_select_member; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY type_versions_select_member ON ontology.type_versions FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY type_versions_select_member ON ontology.type_versions FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: type_versions type_versions_tenant_isolation; Type: POLICY; Schema: ontology; Owner: claw_owner
@@ -15336,19 +15350,19 @@ ALTER TABLE ontology.unique_values ENABLE ROW LEVEL SECURITY;
 -- Name: unique_values unique_values_delete_writer; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY unique_values_delete_writer ON ontology.unique_values FOR DELETE USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY unique_values_delete_writer ON ontology.unique_values FOR DELETE USING (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: unique_values unique_values_insert_writer; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY unique_values_insert_writer ON ontology.unique_values FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY unique_values_insert_writer ON ontology.unique_values FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: unique_values unique_values_select_member; Type: POLICY; Schema: ontology; Owner: claw_owner
 --
 
-CREATE POLICY unique_values_select_member ON ontology.unique_values FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY unique_values_select_member ON ontology.unique_values FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: unique_values unique_values_tenant_isolation; Type: POLICY; Schema: ontology; Owner: claw_owner
@@ -15372,13 +15386,13 @@ ALTER TABLE queue.job_history_default ENABLE ROW LEVEL SECURITY;
 -- Name: job_history_default job_history_default_insert_operator; Type: POLICY; Schema: queue; Owner: claw_owner
 --
 
-CREATE POLICY job_history_default_insert_operator ON queue.job_history_default FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator}'::text[]) AS has_role));
+CREATE POLICY job_history_default_insert_operator ON queue.job_history_default FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator}'::text[]) AS claims_role));
 
 --
 -- Name: job_history_default job_history_default_select_member; Type: POLICY; Schema: queue; Owner: claw_owner
 --
 
-CREATE POLICY job_history_default_select_member ON queue.job_history_default FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY job_history_default_select_member ON queue.job_history_default FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: job_history_default job_history_default_tenant_isolation; Type: POLICY; Schema: queue; Owner: claw_owner
@@ -15390,13 +15404,13 @@ CREATE POLICY job_history_default_tenant_isolation ON queue.job_history_default 
 -- Name: job_history job_history_insert_operator; Type: POLICY; Schema: queue; Owner: claw_owner
 --
 
-CREATE POLICY job_history_insert_operator ON queue.job_history FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator}'::text[]) AS has_role));
+CREATE POLICY job_history_insert_operator ON queue.job_history FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator}'::text[]) AS claims_role));
 
 --
 -- Name: job_history job_history_select_member; Type: POLICY; Schema: queue; Owner: claw_owner
 --
 
-CREATE POLICY job_history_select_member ON queue.job_history FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY job_history_select_member ON queue.job_history FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: job_history job_history_tenant_isolation; Type: POLICY; Schema: queue; Owner: claw_owner
@@ -15414,19 +15428,19 @@ ALTER TABLE queue.jobs ENABLE ROW LEVEL SECURITY;
 -- Name: jobs jobs_delete_operator; Type: POLICY; Schema: queue; Owner: claw_owner
 --
 
-CREATE POLICY jobs_delete_operator ON queue.jobs FOR DELETE USING (( SELECT internal.has_role('{owner,admin,operator}'::text[]) AS has_role));
+CREATE POLICY jobs_delete_operator ON queue.jobs FOR DELETE USING (( SELECT internal.claims_role('{owner,admin,operator}'::text[]) AS claims_role));
 
 --
 -- Name: jobs jobs_insert_enqueuer; Type: POLICY; Schema: queue; Owner: claw_owner
 --
 
-CREATE POLICY jobs_insert_enqueuer ON queue.jobs FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY jobs_insert_enqueuer ON queue.jobs FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: jobs jobs_select_member; Type: POLICY; Schema: queue; Owner: claw_owner
 --
 
-CREATE POLICY jobs_select_member ON queue.jobs FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS has_role));
+CREATE POLICY jobs_select_member ON queue.jobs FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
 
 --
 -- Name: jobs jobs_tenant_isolation; Type: POLICY; Schema: queue; Owner: claw_owner
@@ -15438,7 +15452,7 @@ CREATE POLICY jobs_tenant_isolation ON queue.jobs AS RESTRICTIVE USING ((tenant_
 -- Name: jobs jobs_update_operator; Type: POLICY; Schema: queue; Owner: claw_owner
 --
 
-CREATE POLICY jobs_update_operator ON queue.jobs FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,operator}'::text[]) AS has_role));
+CREATE POLICY jobs_update_operator ON queue.jobs FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin,operator}'::text[]) AS claims_role));
 
 --
 -- Name: schedule_fires; Type: ROW SECURITY; Schema: queue; Owner: claw_owner
@@ -15450,13 +15464,13 @@ ALTER TABLE queue.schedule_fires ENABLE ROW LEVEL SECURITY;
 -- Name: schedule_fires schedule_fires_delete_operator; Type: POLICY; Schema: queue; Owner: claw_owner
 --
 
-CREATE POLICY schedule_fires_delete_operator ON queue.schedule_fires FOR DELETE USING (( SELECT internal.has_role('{owner,admin,operator}'::text[]) AS has_role));
+CREATE POLICY schedule_fires_delete_operator ON queue.schedule_fires FOR DELETE USING (( SELECT internal.claims_role('{owner,admin,operator}'::text[]) AS claims_role));
 
 --
 -- Name: schedule_fires schedule_fires_select_member; Type: POLICY; Schema: queue; Owner: claw_owner
 --
 
-CREATE POLICY schedule_fires_select_member ON queue.schedule_fires FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer}'::text[]) AS has_role));
+CREATE POLICY schedule_fires_select_member ON queue.schedule_fires FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer}'::text[]) AS claims_role));
 
 --
 -- Name: schedule_fires schedule_fires_tenant_isolation; Type: POLICY; Schema: queue; Owner: claw_owner
@@ -15474,7 +15488,7 @@ ALTER TABLE queue.schedules ENABLE ROW LEVEL SECURITY;
 -- Name: schedules schedules_select_member; Type: POLICY; Schema: queue; Owner: claw_owner
 --
 
-CREATE POLICY schedules_select_member ON queue.schedules FOR SELECT USING (( SELECT internal.has_role('{owner,admin,operator,approver,viewer}'::text[]) AS has_role));
+CREATE POLICY schedules_select_member ON queue.schedules FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer}'::text[]) AS claims_role));
 
 --
 -- Name: schedules schedules_tenant_isolation; Type: POLICY; Schema: queue; Owner: claw_owner
@@ -15486,7 +15500,7 @@ CREATE POLICY schedules_tenant_isolation ON queue.schedules AS RESTRICTIVE USING
 -- Name: schedules schedules_write_operator; Type: POLICY; Schema: queue; Owner: claw_owner
 --
 
-CREATE POLICY schedules_write_operator ON queue.schedules USING (( SELECT internal.has_role('{owner,admin,operator}'::text[]) AS has_role)) WITH CHECK (( SELECT internal.has_role('{owner,admin,operator}'::text[]) AS has_role));
+CREATE POLICY schedules_write_operator ON queue.schedules USING (( SELECT internal.claims_role('{owner,admin,operator}'::text[]) AS claims_role)) WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator}'::text[]) AS claims_role));
 
 --
 -- Name: tenant_cursors; Type: ROW SECURITY; Schema: queue; Owner: claw_owner
@@ -15498,7 +15512,7 @@ ALTER TABLE queue.tenant_cursors ENABLE ROW LEVEL SECURITY;
 -- Name: tenant_cursors tenant_cursors_all_enqueuer; Type: POLICY; Schema: queue; Owner: claw_owner
 --
 
-CREATE POLICY tenant_cursors_all_enqueuer ON queue.tenant_cursors USING (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role)) WITH CHECK (( SELECT internal.has_role('{owner,admin,operator,worker}'::text[]) AS has_role));
+CREATE POLICY tenant_cursors_all_enqueuer ON queue.tenant_cursors USING (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role)) WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: tenant_cursors tenant_cursors_tenant_isolation; Type: POLICY; Schema: queue; Owner: claw_owner
@@ -15516,13 +15530,13 @@ ALTER TABLE tenancy.api_keys ENABLE ROW LEVEL SECURITY;
 -- Name: api_keys api_keys_insert_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner
 --
 
-CREATE POLICY api_keys_insert_admin ON tenancy.api_keys FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role));
+CREATE POLICY api_keys_insert_admin ON tenancy.api_keys FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,system}'::text[]) AS claims_role));
 
 --
 -- Name: api_keys api_keys_select_own_or_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner
 --
 
-CREATE POLICY api_keys_select_own_or_admin ON tenancy.api_keys FOR SELECT USING (((principal_id = ( SELECT internal.current_principal_id() AS current_principal_id)) OR ( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role)));
+CREATE POLICY api_keys_select_own_or_admin ON tenancy.api_keys FOR SELECT USING (((principal_id = ( SELECT internal.current_principal_id() AS current_principal_id)) OR ( SELECT internal.claims_role('{owner,admin,system}'::text[]) AS claims_role)));
 
 --
 -- Name: api_keys api_keys_tenant_isolation; Type: POLICY; Schema: tenancy; Owner: claw_owner
@@ -15534,7 +15548,7 @@ CREATE POLICY api_keys_tenant_isolation ON tenancy.api_keys AS RESTRICTIVE USING
 -- Name: api_keys api_keys_update_own_or_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner
 --
 
-CREATE POLICY api_keys_update_own_or_admin ON tenancy.api_keys FOR UPDATE USING (((principal_id = ( SELECT internal.current_principal_id() AS current_principal_id)) OR ( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role)));
+CREATE POLICY api_keys_update_own_or_admin ON tenancy.api_keys FOR UPDATE USING (((principal_id = ( SELECT internal.current_principal_id() AS current_principal_id)) OR ( SELECT internal.claims_role('{owner,admin,system}'::text[]) AS claims_role)));
 
 --
 -- Name: jwt_issuers; Type: ROW SECURITY; Schema: tenancy; Owner: claw_owner
@@ -15546,19 +15560,19 @@ ALTER TABLE tenancy.jwt_issuers ENABLE ROW LEVEL SECURITY;
 -- Name: jwt_issuers jwt_issuers_delete_system; Type: POLICY; Schema: tenancy; Owner: claw_owner
 --
 
-CREATE POLICY jwt_issuers_delete_system ON tenancy.jwt_issuers FOR DELETE USING (( SELECT internal.has_role('{system}'::text[]) AS has_role));
+CREATE POLICY jwt_issuers_delete_system ON tenancy.jwt_issuers FOR DELETE USING (( SELECT internal.claims_role('{system}'::text[]) AS claims_role));
 
 --
 -- Name: jwt_issuers jwt_issuers_insert_system; Type: POLICY; Schema: tenancy; Owner: claw_owner
 --
 
-CREATE POLICY jwt_issuers_insert_system ON tenancy.jwt_issuers FOR INSERT WITH CHECK (( SELECT internal.has_role('{system}'::text[]) AS has_role));
+CREATE POLICY jwt_issuers_insert_system ON tenancy.jwt_issuers FOR INSERT WITH CHECK (( SELECT internal.claims_role('{system}'::text[]) AS claims_role));
 
 --
 -- Name: jwt_issuers jwt_issuers_select_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner
 --
 
-CREATE POLICY jwt_issuers_select_admin ON tenancy.jwt_issuers FOR SELECT USING (( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role));
+CREATE POLICY jwt_issuers_select_admin ON tenancy.jwt_issuers FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,system}'::text[]) AS claims_role));
 
 --
 -- Name: jwt_issuers jwt_issuers_tenant_isolation; Type: POLICY; Schema: tenancy; Owner: claw_owner
@@ -15570,7 +15584,7 @@ CREATE POLICY jwt_issuers_tenant_isolation ON tenancy.jwt_issuers AS RESTRICTIVE
 -- Name: jwt_issuers jwt_issuers_update_system; Type: POLICY; Schema: tenancy; Owner: claw_owner
 --
 
-CREATE POLICY jwt_issuers_update_system ON tenancy.jwt_issuers FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role)) WITH CHECK (( SELECT internal.has_role('{system}'::text[]) AS has_role));
+CREATE POLICY jwt_issuers_update_system ON tenancy.jwt_issuers FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin,system}'::text[]) AS claims_role)) WITH CHECK (( SELECT internal.claims_role('{system}'::text[]) AS claims_role));
 
 --
 -- Name: jwt_keys; Type: ROW SECURITY; Schema: tenancy; Owner: claw_owner
@@ -15582,19 +15596,19 @@ ALTER TABLE tenancy.jwt_keys ENABLE ROW LEVEL SECURITY;
 -- Name: jwt_keys jwt_keys_delete_system; Type: POLICY; Schema: tenancy; Owner: claw_owner
 --
 
-CREATE POLICY jwt_keys_delete_system ON tenancy.jwt_keys FOR DELETE USING (( SELECT internal.has_role('{system}'::text[]) AS has_role));
+CREATE POLICY jwt_keys_delete_system ON tenancy.jwt_keys FOR DELETE USING (( SELECT internal.claims_role('{system}'::text[]) AS claims_role));
 
 --
 -- Name: jwt_keys jwt_keys_insert_system; Type: POLICY; Schema: tenancy; Owner: claw_owner
 --
 
-CREATE POLICY jwt_keys_insert_system ON tenancy.jwt_keys FOR INSERT WITH CHECK (( SELECT internal.has_role('{system}'::text[]) AS has_role));
+CREATE POLICY jwt_keys_insert_system ON tenancy.jwt_keys FOR INSERT WITH CHECK (( SELECT internal.claims_role('{system}'::text[]) AS claims_role));
 
 --
 -- Name: jwt_keys jwt_keys_select_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner
 --
 
-CREATE POLICY jwt_keys_select_admin ON tenancy.jwt_keys FOR SELECT USING (( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role));
+CREATE POLICY jwt_keys_select_admin ON tenancy.jwt_keys FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,system}'::text[]) AS claims_role));
 
 --
 -- Name: jwt_keys jwt_keys_tenant_isolation; Type: POLICY; Schema: tenancy; Owner: claw_owner
@@ -15612,7 +15626,7 @@ ALTER TABLE tenancy.jwt_subjects ENABLE ROW LEVEL SECURITY;
 -- Name: jwt_subjects jwt_subjects_all_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner
 --
 
-CREATE POLICY jwt_subjects_all_admin ON tenancy.jwt_subjects USING (( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role)) WITH CHECK (( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role));
+CREATE POLICY jwt_subjects_all_admin ON tenancy.jwt_subjects USING (( SELECT internal.claims_role('{owner,admin,system}'::text[]) AS claims_role)) WITH CHECK (( SELECT internal.claims_role('{owner,admin,system}'::text[]) AS claims_role));
 
 --
 -- Name: jwt_subjects jwt_subjects_tenant_isolation; Type: POLICY; Schema: tenancy; Owner: claw_owner
@@ -15630,13 +15644,13 @@ ALTER TABLE tenancy.memberships ENABLE ROW LEVEL SECURITY;
 -- Name: memberships memberships_delete_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner
 --
 
-CREATE POLICY memberships_delete_admin ON tenancy.memberships FOR DELETE USING (( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role));
+CREATE POLICY memberships_delete_admin ON tenancy.memberships FOR DELETE USING (( SELECT internal.claims_role('{owner,admin,system}'::text[]) AS claims_role));
 
 --
 -- Name: memberships memberships_insert_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner
 --
 
-CREATE POLICY memberships_insert_admin ON tenancy.memberships FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role));
+CREATE POLICY memberships_insert_admin ON tenancy.memberships FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,system}'::text[]) AS claims_role));
 
 --
 -- Name: memberships memberships_select_member; Type: POLICY; Schema: tenancy; Owner: claw_owner
@@ -15660,7 +15674,7 @@ ALTER TABLE tenancy.principals ENABLE ROW LEVEL SECURITY;
 -- Name: principals principals_insert_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner
 --
 
-CREATE POLICY principals_insert_admin ON tenancy.principals FOR INSERT WITH CHECK (( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role));
+CREATE POLICY principals_insert_admin ON tenancy.principals FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,system}'::text[]) AS claims_role));
 
 --
 -- Name: principals principals_select_member; Type: POLICY; Schema: tenancy; Owner: claw_owner
@@ -15678,7 +15692,7 @@ CREATE POLICY principals_tenant_isolation ON tenancy.principals AS RESTRICTIVE U
 -- Name: principals principals_update_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner
 --
 
-CREATE POLICY principals_update_admin ON tenancy.principals FOR UPDATE USING (( SELECT internal.has_role('{owner,admin,system}'::text[]) AS has_role));
+CREATE POLICY principals_update_admin ON tenancy.principals FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin,system}'::text[]) AS claims_role));
 
 --
 -- Name: tenants; Type: ROW SECURITY; Schema: tenancy; Owner: claw_owner
@@ -15690,7 +15704,7 @@ ALTER TABLE tenancy.tenants ENABLE ROW LEVEL SECURITY;
 -- Name: tenants tenants_insert_system; Type: POLICY; Schema: tenancy; Owner: claw_owner
 --
 
-CREATE POLICY tenants_insert_system ON tenancy.tenants FOR INSERT WITH CHECK (( SELECT internal.has_role('{system}'::text[]) AS has_role));
+CREATE POLICY tenants_insert_system ON tenancy.tenants FOR INSERT WITH CHECK (( SELECT internal.claims_role('{system}'::text[]) AS claims_role));
 
 --
 -- Name: tenants tenants_select_member; Type: POLICY; Schema: tenancy; Owner: claw_owner
@@ -15708,7 +15722,7 @@ CREATE POLICY tenants_tenant_isolation ON tenancy.tenants AS RESTRICTIVE USING (
 -- Name: tenants tenants_update_owner; Type: POLICY; Schema: tenancy; Owner: claw_owner
 --
 
-CREATE POLICY tenants_update_owner ON tenancy.tenants FOR UPDATE USING (( SELECT internal.has_role('{owner,system}'::text[]) AS has_role));
+CREATE POLICY tenants_update_owner ON tenancy.tenants FOR UPDATE USING (( SELECT internal.claims_role('{owner,system}'::text[]) AS claims_role));
 
 --
 -- Name: SCHEMA admin; Type: ACL; Schema: -; Owner: claw_owner
@@ -17250,6 +17264,12 @@ REVOKE ALL ON FUNCTION internal.b64url_decode(p_text text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION internal.bytes_to_numeric(p_bytes bytea) FROM PUBLIC;
+
+--
+-- Name: FUNCTION claims_role(p_roles text[]); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.claims_role(p_roles text[]) FROM PUBLIC;
 
 --
 -- Name: FUNCTION clear_context(); Type: ACL; Schema: internal; Owner: claw_owner

@@ -250,3 +250,51 @@ def test_the_key_lookup_is_only_for_api_authenticate(
                            "WHERE p.oid = 'tenancy.api_key_credential(uuid,uuid)'::regprocedure"
                            ).fetchone()
     assert row == (True, False, False)
+
+
+def test_a_role_claimed_without_its_mac_opens_nothing(
+        seeded: tuple[Database, dict[str, Tenant]]) -> None:
+    """The permissive (role) policies read the roles of claw.ctx without checking its MAC
+    (internal.claims_role: one verification per statement instead of two); the restrictive
+    tenant policy beside each of them verifies the same setting in the same statement. A
+    viewer who rewrites its own roles to owner keeps its MAC, so the tenant policy fails and
+    the claimed role opens nothing: no row read, no row written. Without the tenant policy
+    (dropped here, in the transaction) the same claim would write: it is that policy, not the
+    role check, that stops it."""
+    db, tenants = seeded
+    a = tenants["a"]
+    insert = ("INSERT INTO queue.tenant_cursors (tenant_id, queue, last_key) "
+              "VALUES (%s, %s, 1)")
+
+    def attempt(conn: psycopg.Connection, queue: str) -> str | None:
+        try:
+            with conn.transaction():
+                conn.execute(insert, (a.tenant_id, queue))
+            return None
+        except psycopg.Error as exc:
+            return exc.sqlstate
+
+    class Undo(Exception):
+        pass
+
+    with db.connect() as conn, pytest.raises(Undo), conn.transaction():
+        conn.execute(insert, (a.tenant_id, "seen-by-owners"))
+        conn.execute("SELECT internal.set_context(%s, %s, '{viewer}')", (a.tenant_id, a.owner_id))
+        conn.execute("SET LOCAL ROLE claw_owner")
+        assert attempt(conn, "as-viewer") == "42501"  # the viewer may not write cursors
+        ctx = conn.execute("SELECT current_setting('claw.ctx')").fetchone()[0]  # type: ignore[index]
+        assert "|viewer|" in ctx
+        conn.execute("SELECT set_config('claw.ctx', %s, true)", (ctx.replace("|viewer|", "|owner|"),))
+        assert conn.execute("SELECT internal.claims_role('{owner}')").fetchone() == (True,)
+        assert conn.execute("SELECT internal.current_tenant_id()").fetchone() == (None,)
+        assert attempt(conn, "as-claimed-owner") == "42501"
+        assert conn.execute("SELECT count(*) FROM queue.tenant_cursors").fetchone() == (0,)
+        # the deliberately broken policy set: without the tenant policy the claim writes
+        conn.execute("RESET ROLE")
+        conn.execute("DROP POLICY tenant_cursors_tenant_isolation ON queue.tenant_cursors")
+        conn.execute("SET LOCAL ROLE claw_owner")
+        assert attempt(conn, "as-claimed-owner") is None
+        raise Undo  # roll it all back
+    with db.connect() as conn:  # the rollback kept the policy
+        assert conn.execute("SELECT count(*) FROM pg_policy WHERE polname = "
+                            "'tenant_cursors_tenant_isolation'").fetchone() == (1,)

@@ -125,13 +125,34 @@ LANGUAGE sql
 STABLE
 AS $fn$ SELECT (internal.verified_context()).principal_id $fn$;
 
--- internal.has_role: does the verified context hold any of these tenant roles?
+-- internal.has_role: does the verified context hold any of these tenant roles? (Policies use
+-- internal.claims_role below.)
 CREATE OR REPLACE FUNCTION internal.has_role(p_roles text[])
 RETURNS boolean
 LANGUAGE sql
 STABLE
 AS $fn$
   SELECT coalesce((internal.verified_context()).roles OPERATOR(pg_catalog.&&) p_roles, false)
+$fn$;
+
+-- internal.claims_role: do the roles written in claw.ctx include any of these? NOT verified:
+-- for the permissive (role) policies only, each of which sits beside its table's
+-- restrictive tenant policy (internal.ensure_tenant_policy), which verifies the same setting
+-- in the same statement. A context whose roles were rewritten fails that verification, so
+-- the tenant policy admits no row and the claimed role opens nothing; a valid context's
+-- claim is its verified roles. This saves a second HMAC verification per table a statement
+-- touches (an LLM call's statements verified 51 times, 27 of them for roles).
+-- Never use it to decide anything outside a policy: use internal.require_role (verified).
+-- tests/sql/10_tenant_catalog.sql holds every use to a permissive policy on a table with the
+-- tenant policy; tests/test_tenant_context.py rewrites a viewer's roles to owner.
+CREATE OR REPLACE FUNCTION internal.claims_role(p_roles text[])
+RETURNS boolean
+LANGUAGE sql
+STABLE
+AS $fn$
+  SELECT coalesce(pg_catalog.string_to_array(NULLIF(pg_catalog.split_part(
+           pg_catalog.current_setting('claw.ctx', true), '|', 3), ''), ',')
+         OPERATOR(pg_catalog.&&) p_roles, false)
 $fn$;
 
 -- internal.require_role: raise CL401 without a context, CL403 without one of the roles or

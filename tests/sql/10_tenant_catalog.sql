@@ -3,7 +3,7 @@
 -- restrictive FOR ALL tenant policy with USING and WITH CHECK on the verified tenant, and
 -- an index leading with tenant_id behind every policy.
 BEGIN;
-SELECT plan(11);
+SELECT plan(13);
 
 CREATE TEMP VIEW tenant_tables AS
   SELECT c.oid AS relid, c.oid::regclass::text AS name
@@ -70,6 +70,25 @@ SELECT ok((SELECT string_agg(l, E'\n') FROM pg_temp.plan_lines(
              'SELECT 1 FROM queue.jobs WHERE tenant_id = (SELECT internal.current_tenant_id()) '
              'AND (SELECT internal.has_role(''{owner}''))') AS l) !~ '(current_tenant_id|has_role)\(',
           'a policy''s InitPlan calls internal.verified_context() directly: the wrappers are inlined');
+
+-- internal.claims_role (unverified roles) only where the tenant policy verifies beside it
+SELECT is_empty($$
+  SELECT p.polrelid::regclass::text || ' ' || p.polname FROM pg_policy p
+  WHERE (coalesce(pg_get_expr(p.polqual, p.polrelid), '') || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''))
+        LIKE '%claims_role%'
+    AND (NOT p.polpermissive OR NOT EXISTS (
+      SELECT 1 FROM pg_policy r WHERE r.polrelid = p.polrelid AND NOT r.polpermissive
+        AND r.polcmd = '*' AND r.polname = (SELECT c.relname FROM pg_class c WHERE c.oid = p.polrelid) || '_tenant_isolation'
+        AND pg_get_expr(r.polqual, r.polrelid) LIKE '%current_tenant_id()%'
+        AND pg_get_expr(r.polwithcheck, r.polrelid) LIKE '%current_tenant_id()%'))
+$$, 'claims_role appears only in permissive policies of tables with the verified tenant policy');
+SELECT is_empty($$
+  SELECT p.oid::regprocedure::text FROM pg_proc p
+  WHERE p.prosrc LIKE '%claims_role%' AND p.oid <> 'internal.claims_role(text[])'::regprocedure
+  UNION ALL
+  SELECT c.oid::regclass::text FROM pg_class c
+  WHERE c.relkind IN ('v', 'm') AND pg_get_viewdef(c.oid) LIKE '%claims_role%'
+$$, 'no function or view decides anything with the unverified claims_role');
 
 SELECT * FROM finish();
 ROLLBACK;
