@@ -7696,8 +7696,8 @@ ALTER FUNCTION internal.bytes_to_numeric(p_bytes bytea) OWNER TO claw_owner;
 CREATE FUNCTION internal.claims_role(p_roles text[]) RETURNS boolean
     LANGUAGE sql STABLE
     AS $$
-  SELECT coalesce(pg_catalog.string_to_array(NULLIF(pg_catalog.split_part(
-           pg_catalog.current_setting('claw.ctx', true), '|', 3), ''), ',')
+  SELECT coalesce(pg_catalog.string_to_array(pg_catalog.split_part(
+           pg_catalog.current_setting('claw.ctx', true), '|', 3), ',')
          OPERATOR(pg_catalog.&&) p_roles, false)
 $$;
 

@@ -23,7 +23,8 @@
 -- search_path (pinned by every api function; an operator role's own in psql) changes nothing.
 
 -- internal.set_context: establish the verified context for the rest of this transaction.
--- Callers: api functions that verified a credential, and internal provisioning.
+-- Callers: api functions that verified a credential, and internal provisioning; always as a
+-- statement of its own, never inside a query over tenant tables (see internal.claims_role).
 -- Parameters: tenant (required), principal (NULL for system work), roles (tenant roles, or
 -- '{system}' for Claw's own work inside a tenant), scopes (of the credential; '*' = all),
 -- credential (which credential was verified, e.g. 'key:<api key id>' or 'jwt:<principal>';
@@ -143,6 +144,13 @@ $fn$;
 -- claim is its verified roles. This saves a second HMAC verification per table a statement
 -- touches (an LLM call's statements verified 51 times, 27 of them for roles).
 -- Never use it to decide anything outside a policy: use internal.require_role (verified).
+-- The rule this rests on: claw.ctx does not change within a statement that reads or writes a
+-- tenant table (the two policies' InitPlans run at different moments of the statement; a
+-- context switched between them would pair one verified tenant with other claimed roles).
+-- Nothing does that today (a security review traced every caller of set_context and
+-- clear_context: each runs as a statement of its own, or inside functions whose owner
+-- bypasses RLS); keep it so: never call a context-changing function from inside a query
+-- over tenant tables.
 -- tests/sql/10_tenant_catalog.sql holds every use to a permissive policy on a table with the
 -- tenant policy; tests/test_tenant_context.py rewrites a viewer's roles to owner.
 CREATE OR REPLACE FUNCTION internal.claims_role(p_roles text[])
@@ -150,8 +158,8 @@ RETURNS boolean
 LANGUAGE sql
 STABLE
 AS $fn$
-  SELECT coalesce(pg_catalog.string_to_array(NULLIF(pg_catalog.split_part(
-           pg_catalog.current_setting('claw.ctx', true), '|', 3), ''), ',')
+  SELECT coalesce(pg_catalog.string_to_array(pg_catalog.split_part(
+           pg_catalog.current_setting('claw.ctx', true), '|', 3), ',')
          OPERATOR(pg_catalog.&&) p_roles, false)
 $fn$;
 
