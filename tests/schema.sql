@@ -10317,8 +10317,7 @@ ALTER FUNCTION queue.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p
 --
 
 CREATE FUNCTION queue.fair_head(p_queue text) RETURNS bigint
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql STABLE
     AS $$
   SELECT coalesce(
     (SELECT j.fair_key FROM queue.jobs AS j
@@ -11004,12 +11003,7 @@ DECLARE
   v_head bigint;
 BEGIN
   UPDATE queue.tenant_cursors AS c
-  SET last_key = GREATEST(c.last_key, coalesce(
-        (SELECT j.fair_key FROM queue.jobs AS j
-         WHERE j.queue = p_queue AND j.state = 'available'
-         ORDER BY j.priority DESC, j.fair_key LIMIT 1),
-        (SELECT pg_catalog.max(m.last_key) FROM queue.tenant_cursors AS m
-         WHERE m.queue = p_queue), 0)) + p_n
+  SET last_key = GREATEST(c.last_key, queue.fair_head(p_queue)) + p_n
   WHERE c.tenant_id = p_tenant_id AND c.queue = p_queue
   RETURNING c.last_key INTO v_key;
   IF FOUND THEN

@@ -15,10 +15,11 @@
 -- Policies call the helpers as (select internal.current_tenant_id()) so the planner runs them
 -- once per query (an InitPlan), not per row.
 --
--- current_tenant_id, current_principal_id and has_role are one-expression SQL functions with
--- no SET clause and no SECURITY DEFINER, so the planner inlines them: a policy's InitPlan
--- calls internal.verified_context() directly instead of going through a SQL function call
--- that saves and restores the configuration (about 8 us each; an enqueue evaluates a dozen).
+-- current_tenant_id, current_principal_id, has_role and claims_role are one-expression SQL
+-- functions with no SET clause and no SECURITY DEFINER, so the planner inlines them: a
+-- policy's InitPlan calls internal.verified_context() directly instead of going through a SQL
+-- function call that saves and restores the configuration (about 8 us each; an enqueue
+-- evaluates a dozen).
 -- They name everything qualified, operators too (OPERATOR(pg_catalog.&&)), so the caller's
 -- search_path (pinned by every api function; an operator role's own in psql) changes nothing.
 

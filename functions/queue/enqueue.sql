@@ -16,13 +16,12 @@
 -- enqueues into one queue take turns; other tenants do not wait).
 
 -- queue.fair_head: the fair_key a new job should start from in this queue. Reads every
--- tenant's jobs (owned by claw_dispatcher, BYPASSRLS) and returns only a number.
+-- tenant's jobs, so only queue.take_fair_keys (claw_dispatcher, BYPASSRLS) calls it; a plain
+-- SQL function without a SET clause, inlined into the statements there.
 CREATE OR REPLACE FUNCTION queue.fair_head(p_queue text)
 RETURNS bigint
 LANGUAGE sql
 STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT coalesce(
     (SELECT j.fair_key FROM queue.jobs AS j
@@ -52,12 +51,7 @@ DECLARE
   v_head bigint;
 BEGIN
   UPDATE queue.tenant_cursors AS c
-  SET last_key = GREATEST(c.last_key, coalesce(
-        (SELECT j.fair_key FROM queue.jobs AS j
-         WHERE j.queue = p_queue AND j.state = 'available'
-         ORDER BY j.priority DESC, j.fair_key LIMIT 1),
-        (SELECT pg_catalog.max(m.last_key) FROM queue.tenant_cursors AS m
-         WHERE m.queue = p_queue), 0)) + p_n
+  SET last_key = GREATEST(c.last_key, queue.fair_head(p_queue)) + p_n
   WHERE c.tenant_id = p_tenant_id AND c.queue = p_queue
   RETURNING c.last_key INTO v_key;
   IF FOUND THEN

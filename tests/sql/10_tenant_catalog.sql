@@ -62,13 +62,14 @@ END $$;
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
   WHERE p.oid IN ('internal.current_tenant_id()'::regprocedure, 'internal.has_role(text[])'::regprocedure,
-                  'internal.current_principal_id()'::regprocedure)
+                  'internal.current_principal_id()'::regprocedure, 'internal.claims_role(text[])'::regprocedure)
     AND (p.proconfig IS NOT NULL OR p.prosecdef
          OR p.prolang <> (SELECT l.oid FROM pg_language l WHERE l.lanname = 'sql'))
 $$, 'the policy wrappers are plain SQL functions the planner can inline');
 SELECT ok((SELECT string_agg(l, E'\n') FROM pg_temp.plan_lines(
              'SELECT 1 FROM queue.jobs WHERE tenant_id = (SELECT internal.current_tenant_id()) '
-             'AND (SELECT internal.has_role(''{owner}''))') AS l) !~ '(current_tenant_id|has_role)\(',
+             'AND (SELECT internal.has_role(''{owner}'')) AND (SELECT internal.claims_role(''{owner}''))') AS l)
+             !~ '(current_tenant_id|has_role|claims_role)\(',
           'a policy''s InitPlan calls internal.verified_context() directly: the wrappers are inlined');
 
 -- internal.claims_role (unverified roles) only where the tenant policy verifies beside it
