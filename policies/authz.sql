@@ -61,3 +61,8 @@ CREATE POLICY revisions_insert_operator ON authz.revisions FOR INSERT
 DROP POLICY IF EXISTS revisions_update_operator ON authz.revisions;
 CREATE POLICY revisions_update_operator ON authz.revisions FOR UPDATE
   USING ((SELECT internal.claims_role('{owner,admin,operator,worker}')));
+
+-- claw_authz_reader (BYPASSRLS, NOLOGIN) owns authz.evaluate_in_tenant, which evaluates one
+-- question inside the tenant its caller verified: it reads tuples only.
+GRANT USAGE ON SCHEMA authz TO claw_authz_reader;
+GRANT SELECT ON authz.tuples TO claw_authz_reader;

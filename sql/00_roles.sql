@@ -47,11 +47,18 @@ $bootstrap$;
 --                         for api.authenticate. Grants: those columns (policies/tenancy.sql).
 --                         Under RLS the lookup needed a system context of its own first: a
 --                         second signed context and six policy checks, half the cost.
+--   claw_authz_reader     owns only authz.evaluate_in_tenant, the evaluation of one
+--                         permission question inside the tenant authz.check names (every
+--                         query of the evaluator filters by that tenant). Grants: SELECT on
+--                         authz.tuples (policies/authz.sql). Under RLS each of the dozen
+--                         queries of a check verified the context's MAC again: a third of
+--                         the check's time.
 DO $bootstrap$
 DECLARE
   v_name text;
 BEGIN
-  FOREACH v_name IN ARRAY ARRAY['claw_operator_reader', 'claw_dispatcher', 'claw_authenticator']
+  FOREACH v_name IN ARRAY ARRAY['claw_operator_reader', 'claw_dispatcher', 'claw_authenticator',
+                             'claw_authz_reader']
   LOOP
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_name) THEN
       EXECUTE format('CREATE ROLE %I NOLOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE',
@@ -60,7 +67,7 @@ BEGIN
   END LOOP;
 END
 $bootstrap$;
-GRANT claw_operator_reader, claw_dispatcher, claw_authenticator TO claw_owner;
+GRANT claw_operator_reader, claw_dispatcher, claw_authenticator, claw_authz_reader TO claw_owner;
 
 -- The auditor verifies every tenant's chain: it bypasses RLS, and its only grants are
 -- SELECT on the ledger and EXECUTE on the verification functions (policies/audit.sql,

@@ -4636,9 +4636,9 @@ DECLARE
 BEGIN
   PERFORM authz.require_fresh(p_tenant_id, p_token);
   PERFORM authz.require_relation(v_model, v_o.object_type, p_relation);
-  RETURN authz.evaluate_top(p_tenant_id, v_model, v_o.object_type, v_o.object_id, p_relation,
-                            v_s.subject_type, v_s.subject_id, v_s.subject_relation,
-                            internal.now());
+  RETURN authz.evaluate_in_tenant(p_tenant_id, v_model, v_o.object_type, v_o.object_id,
+                                  p_relation, v_s.subject_type, v_s.subject_id,
+                                  v_s.subject_relation, internal.now());
 END
 $$;
 
@@ -4651,11 +4651,31 @@ ALTER FUNCTION authz."check"(p_tenant_id uuid, p_object text, p_relation text, p
 CREATE FUNCTION authz.compile_model(p_types jsonb) RETURNS jsonb
     LANGUAGE sql IMMUTABLE
     AS $$
+  WITH RECURSIVE rel (name, simple, usersets) AS (
+    SELECT t.key || '#' || r.key, r.value ? 'this',
+           ARRAY(SELECT d FROM pg_catalog.unnest(authz.direct_subjects_of(r.value)) AS d
+                 WHERE pg_catalog.strpos(d, '#') > 0)
+    FROM pg_catalog.jsonb_each(p_types) AS t
+    CROSS JOIN LATERAL pg_catalog.jsonb_each(coalesce(t.value -> 'relations', '{}')) AS r
+  ), reach (root, userset) AS (
+    SELECT rel.name, u.u FROM rel CROSS JOIN LATERAL pg_catalog.unnest(rel.usersets) AS u (u)
+    UNION
+    SELECT reach.root, u.u
+    FROM reach JOIN rel ON rel.name = reach.userset AND rel.simple
+    CROSS JOIN LATERAL pg_catalog.unnest(rel.usersets) AS u (u)
+  ), closed AS (
+    SELECT reach.root, pg_catalog.jsonb_agg(reach.userset ORDER BY reach.userset) AS usersets
+    FROM reach LEFT JOIN rel ON rel.name = reach.userset
+    GROUP BY reach.root
+    HAVING bool_and(coalesce(rel.simple, false))
+  )
   SELECT pg_catalog.jsonb_build_object(
-    'r', coalesce(pg_catalog.jsonb_object_agg(t.key || '#' || r.key, r.value), '{}'),
-    's', coalesce(pg_catalog.jsonb_agg(t.key || '#' || r.key) FILTER (WHERE r.value ? 'this'), '[]'))
-  FROM pg_catalog.jsonb_each(p_types) AS t
-  CROSS JOIN LATERAL pg_catalog.jsonb_each(coalesce(t.value -> 'relations', '{}')) AS r
+    'r', coalesce((SELECT pg_catalog.jsonb_object_agg(t.key || '#' || r.key, r.value)
+                   FROM pg_catalog.jsonb_each(p_types) AS t
+                   CROSS JOIN LATERAL pg_catalog.jsonb_each(coalesce(t.value -> 'relations', '{}')) AS r),
+                  '{}'),
+    's', coalesce((SELECT pg_catalog.jsonb_agg(rel.name) FROM rel WHERE rel.simple), '[]'),
+    'u', coalesce((SELECT pg_catalog.jsonb_object_agg(c.root, c.usersets) FROM closed AS c), '{}'))
 $$;
 
 ALTER FUNCTION authz.compile_model(p_types jsonb) OWNER TO claw_owner;
@@ -4871,6 +4891,20 @@ $$;
 ALTER FUNCTION authz.evaluate(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) OWNER TO claw_owner;
 
 --
+-- Name: evaluate_in_tenant(uuid, jsonb, text, text, text, text, text, text, timestamp with time zone); Type: FUNCTION; Schema: authz; Owner: claw_authz_reader
+--
+
+CREATE FUNCTION authz.evaluate_in_tenant(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  SELECT authz.evaluate_top(p_tenant_id, p_model, p_type, p_id, p_relation, p_subject_type,
+                            p_subject_id, p_subject_relation, p_now)
+$$;
+
+ALTER FUNCTION authz.evaluate_in_tenant(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) OWNER TO claw_authz_reader;
+
+--
 -- Name: evaluate_rewrite(uuid, jsonb, text, text, text, jsonb, text, text, text, timestamp with time zone, text[]); Type: FUNCTION; Schema: authz; Owner: claw_owner
 --
 
@@ -4961,7 +4995,8 @@ DECLARE
   -- the usersets walked here: relations that are exactly {"this": [...]}
   v_simple text[] := ARRAY(SELECT pg_catalog.jsonb_array_elements_text(p_model -> 's'));
   v_root text := p_type || ':' || p_id || '#' || p_relation;
-  v_subject text := p_subject_type || ':' || p_subject_id || '#' || p_subject_relation;
+  v_subject_text text := p_subject_type || ':' || p_subject_id
+                         || CASE WHEN p_subject_relation = '' THEN '' ELSE '#' || p_subject_relation END;
   v_direct boolean;
   v_nested boolean;
   v_key text;
@@ -4971,7 +5006,9 @@ DECLARE
   v_reached jsonb;
   v_kind integer;
   v_i integer;
-  v_j integer;
+  v_up text[];
+  v_hit jsonb;
+  v_cut boolean;
 BEGIN
   -- most objects hold no usersets: answer those with one probe
   SELECT EXISTS (SELECT 1 FROM authz.tuples AS d
@@ -4989,6 +5026,55 @@ BEGIN
       p_type, p_id, p_relation, p_subject_type, p_subject_id, p_subject_relation));
   ELSIF NOT v_nested THEN
     RETURN NULL;
+  END IF;
+
+  v_up := ARRAY(SELECT pg_catalog.jsonb_array_elements_text(
+                  p_model -> 'u' -> (p_type || '#' || p_relation)));
+  IF pg_catalog.cardinality(v_up) > 0 THEN
+    -- Up from the subject through the plain relations this one can reach, each (group,
+    -- depth) once; a hit is a group at depth d >= 1 that this relation's tuples name (the
+    -- walk down would find the subject d levels below), nearest first.
+    WITH RECURSIVE up (t, id, r, depth) AS (
+      SELECT p_subject_type, p_subject_id, p_subject_relation, 0
+      UNION
+      SELECT tu.object_type, tu.object_id, tu.relation, up.depth + 1
+      FROM up
+      JOIN authz.tuples AS tu
+        ON tu.tenant_id = p_tenant_id AND tu.subject_type = up.t AND tu.subject_id = up.id
+       AND tu.subject_relation = up.r AND (tu.expires_at IS NULL OR tu.expires_at > p_now)
+      WHERE up.depth < v_budget AND (tu.object_type || '#' || tu.relation) = ANY (v_up)
+    ), hit AS (
+      SELECT up.depth, up.t, up.id, up.r
+      FROM up
+      WHERE up.depth >= 1 AND EXISTS (
+        SELECT 1 FROM authz.tuples AS h
+        WHERE h.tenant_id = p_tenant_id AND h.object_type = p_type AND h.object_id = p_id
+          AND h.relation = p_relation AND h.subject_type = up.t AND h.subject_id = up.id
+          AND h.subject_relation = up.r AND (h.expires_at IS NULL OR h.expires_at > p_now))
+      ORDER BY up.depth, up.t, up.id, up.r
+      LIMIT 1
+    )
+    SELECT (SELECT pg_catalog.jsonb_build_array(h.depth, h.t, h.id, h.r) FROM hit AS h),
+           (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(u.depth, u.t, u.id, u.r))
+            FROM up AS u WHERE u.depth >= 1 AND EXISTS (SELECT 1 FROM hit)),
+           EXISTS (SELECT 1 FROM up AS u
+                   WHERE u.depth = v_budget AND EXISTS (
+                     SELECT 1 FROM authz.tuples AS tu
+                     WHERE tu.tenant_id = p_tenant_id AND tu.subject_type = u.t
+                       AND tu.subject_id = u.id AND tu.subject_relation = u.r
+                       AND (tu.object_type || '#' || tu.relation) = ANY (v_up)
+                       AND (tu.expires_at IS NULL OR tu.expires_at > p_now)))
+      INTO v_hit, v_reached, v_cut;
+    IF v_hit IS NOT NULL THEN
+      -- the groups from the hit down to the one that names the subject, then as below
+      v_ancestors := authz.userset_chain(p_tenant_id, v_reached, v_hit, p_now);
+      RETURN authz.wrap_userset_path(v_root || v_ancestors, pg_catalog.jsonb_build_object(
+        'node', v_ancestors[pg_catalog.cardinality(v_ancestors)],
+        'because', pg_catalog.jsonb_build_object(
+          'tuple', v_ancestors[pg_catalog.cardinality(v_ancestors)] || '@' || v_subject_text)));
+    ELSIF NOT v_cut THEN
+      RETURN NULL;  -- nothing includes the subject within the depth limit
+    END IF;
   END IF;
 
   -- One statement walks every plain-this group below, each (group, depth) once: UNION
@@ -5068,16 +5154,7 @@ BEGIN
         DETAIL = 'a path of usersets goes deeper than 25 nodes',
         HINT = 'flatten nested groups';
     END IF;
-    -- v_ancestors: root, ..., the hit group; wrap the hit in the tuples that led to it
-    FOR v_j IN REVERSE pg_catalog.cardinality(v_ancestors) .. 2 LOOP
-      v_why := pg_catalog.jsonb_build_object(
-        'tuple', v_ancestors[v_j - 1] || '@' || v_ancestors[v_j],
-        'then', v_why);
-      IF v_j > 2 THEN
-        v_why := pg_catalog.jsonb_build_object('node', v_ancestors[v_j - 1], 'because', v_why);
-      END IF;
-    END LOOP;
-    RETURN v_why;
+    RETURN authz.wrap_userset_path(v_ancestors, v_why);
   END LOOP;
   RETURN NULL;
 END
@@ -5226,8 +5303,10 @@ ALTER FUNCTION authz.list_subjects(p_tenant_id uuid, p_object text, p_relation t
 CREATE FUNCTION authz.load_model(p_tenant_id uuid) RETURNS jsonb
     LANGUAGE sql STABLE
     AS $$
-  SELECT coalesce((SELECT m.compiled FROM authz.models AS m WHERE m.tenant_id = p_tenant_id
-                   ORDER BY m.version DESC LIMIT 1), '{"r": {}, "s": []}')
+  SELECT coalesce((SELECT CASE WHEN m.compiled ? 'u' THEN m.compiled
+                               ELSE authz.compile_model(m.definition -> 'types') END
+                   FROM authz.models AS m WHERE m.tenant_id = p_tenant_id
+                   ORDER BY m.version DESC LIMIT 1), '{"r": {}, "s": [], "u": {}}')
 $$;
 
 ALTER FUNCTION authz.load_model(p_tenant_id uuid) OWNER TO claw_owner;
@@ -5422,6 +5501,37 @@ CREATE FUNCTION authz.snapshot_token(p_tenant_id uuid) RETURNS text
 $$;
 
 ALTER FUNCTION authz.snapshot_token(p_tenant_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: userset_chain(uuid, jsonb, jsonb, timestamp with time zone); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.userset_chain(p_tenant_id uuid, p_reached jsonb, p_hit jsonb, p_now timestamp with time zone) RETURNS text[]
+    LANGUAGE plpgsql STABLE
+    AS $$
+DECLARE
+  v_cur jsonb := p_hit;
+  v_chain text[] := ARRAY[(p_hit ->> 1) || ':' || (p_hit ->> 2) || '#' || (p_hit ->> 3)];
+BEGIN
+  FOR v_k IN REVERSE (p_hit ->> 0)::integer - 1 .. 1 LOOP
+    SELECT e INTO v_cur
+    FROM pg_catalog.jsonb_array_elements(p_reached) AS e
+    WHERE (e ->> 0)::integer = v_k AND EXISTS (
+      SELECT 1 FROM authz.tuples AS tu
+      WHERE tu.tenant_id = p_tenant_id AND tu.object_type = v_cur ->> 1
+        AND tu.object_id = v_cur ->> 2 AND tu.relation = v_cur ->> 3
+        AND tu.subject_type = e ->> 1 AND tu.subject_id = e ->> 2
+        AND tu.subject_relation = e ->> 3
+        AND (tu.expires_at IS NULL OR tu.expires_at > p_now))
+    ORDER BY e ->> 1, e ->> 2, e ->> 3
+    LIMIT 1;
+    v_chain := v_chain || ((v_cur ->> 1) || ':' || (v_cur ->> 2) || '#' || (v_cur ->> 3));
+  END LOOP;
+  RETURN v_chain;
+END
+$$;
+
+ALTER FUNCTION authz.userset_chain(p_tenant_id uuid, p_reached jsonb, p_hit jsonb, p_now timestamp with time zone) OWNER TO claw_owner;
 
 --
 -- Name: userset_path(uuid, jsonb, text, text, integer, timestamp with time zone); Type: FUNCTION; Schema: authz; Owner: claw_owner
@@ -5669,6 +5779,29 @@ CREATE FUNCTION authz.walk_up(p_tenant_id uuid, p_type text, p_id text, p_relati
 $$;
 
 ALTER FUNCTION authz.walk_up(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_now timestamp with time zone) OWNER TO claw_owner;
+
+--
+-- Name: wrap_userset_path(text[], jsonb); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.wrap_userset_path(p_path text[], p_why jsonb) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+DECLARE
+  v_why jsonb := p_why;
+BEGIN
+  FOR v_j IN REVERSE pg_catalog.cardinality(p_path) .. 2 LOOP
+    v_why := pg_catalog.jsonb_build_object('tuple', p_path[v_j - 1] || '@' || p_path[v_j],
+                                           'then', v_why);
+    IF v_j > 2 THEN
+      v_why := pg_catalog.jsonb_build_object('node', p_path[v_j - 1], 'because', v_why);
+    END IF;
+  END LOOP;
+  RETURN v_why;
+END
+$$;
+
+ALTER FUNCTION authz.wrap_userset_path(p_path text[], p_why jsonb) OWNER TO claw_owner;
 
 --
 -- Name: write_tuples(uuid, uuid, jsonb, jsonb); Type: FUNCTION; Schema: authz; Owner: claw_owner
@@ -15742,6 +15875,12 @@ GRANT USAGE ON SCHEMA audit TO claw_auditor;
 GRANT USAGE ON SCHEMA audit TO claw_operator_reader;
 
 --
+-- Name: SCHEMA authz; Type: ACL; Schema: -; Owner: claw_owner
+--
+
+GRANT ALL ON SCHEMA authz TO claw_authz_reader;
+
+--
 -- Name: SCHEMA edge; Type: ACL; Schema: -; Owner: claw_owner
 --
 
@@ -16756,24 +16895,35 @@ REVOKE ALL ON FUNCTION authz.direct_subjects_of(p_node jsonb) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION authz.evaluate(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION authz.evaluate(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) TO claw_authz_reader;
+
+--
+-- Name: FUNCTION evaluate_in_tenant(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone); Type: ACL; Schema: authz; Owner: claw_authz_reader
+--
+
+REVOKE ALL ON FUNCTION authz.evaluate_in_tenant(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION authz.evaluate_in_tenant(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) TO claw_owner;
 
 --
 -- Name: FUNCTION evaluate_rewrite(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]); Type: ACL; Schema: authz; Owner: claw_owner
 --
 
 REVOKE ALL ON FUNCTION authz.evaluate_rewrite(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION authz.evaluate_rewrite(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) TO claw_authz_reader;
 
 --
 -- Name: FUNCTION evaluate_this(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]); Type: ACL; Schema: authz; Owner: claw_owner
 --
 
 REVOKE ALL ON FUNCTION authz.evaluate_this(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION authz.evaluate_this(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]) TO claw_authz_reader;
 
 --
 -- Name: FUNCTION evaluate_top(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone); Type: ACL; Schema: authz; Owner: claw_owner
 --
 
 REVOKE ALL ON FUNCTION authz.evaluate_top(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION authz.evaluate_top(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) TO claw_authz_reader;
 
 --
 -- Name: FUNCTION explain_lines(p_why jsonb, p_indent integer); Type: ACL; Schema: authz; Owner: claw_owner
@@ -16786,6 +16936,7 @@ REVOKE ALL ON FUNCTION authz.explain_lines(p_why jsonb, p_indent integer) FROM P
 --
 
 REVOKE ALL ON FUNCTION authz.format_tuple(p_object_type text, p_object_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text) FROM PUBLIC;
+GRANT ALL ON FUNCTION authz.format_tuple(p_object_type text, p_object_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text) TO claw_authz_reader;
 
 --
 -- Name: FUNCTION list_objects(p_tenant_id uuid, p_object_type text, p_relation text, p_subject text, p_limit integer, p_token text); Type: ACL; Schema: authz; Owner: claw_owner
@@ -16860,10 +17011,18 @@ REVOKE ALL ON FUNCTION authz.rewrite_leaves(p_node jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION authz.snapshot_token(p_tenant_id uuid) FROM PUBLIC;
 
 --
+-- Name: FUNCTION userset_chain(p_tenant_id uuid, p_reached jsonb, p_hit jsonb, p_now timestamp with time zone); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.userset_chain(p_tenant_id uuid, p_reached jsonb, p_hit jsonb, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION authz.userset_chain(p_tenant_id uuid, p_reached jsonb, p_hit jsonb, p_now timestamp with time zone) TO claw_authz_reader;
+
+--
 -- Name: FUNCTION userset_path(p_tenant_id uuid, p_reached jsonb, p_root text, p_node text, p_depth integer, p_now timestamp with time zone); Type: ACL; Schema: authz; Owner: claw_owner
 --
 
 REVOKE ALL ON FUNCTION authz.userset_path(p_tenant_id uuid, p_reached jsonb, p_root text, p_node text, p_depth integer, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION authz.userset_path(p_tenant_id uuid, p_reached jsonb, p_root text, p_node text, p_depth integer, p_now timestamp with time zone) TO claw_authz_reader;
 
 --
 -- Name: FUNCTION validate_rewrite(p_types jsonb, p_type text, p_relation text, p_node jsonb, p_depth integer); Type: ACL; Schema: authz; Owner: claw_owner
@@ -16882,6 +17041,13 @@ REVOKE ALL ON FUNCTION authz.walk_down(p_tenant_id uuid, p_types text[], p_ids t
 --
 
 REVOKE ALL ON FUNCTION authz.walk_up(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_now timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION wrap_userset_path(p_path text[], p_why jsonb); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.wrap_userset_path(p_path text[], p_why jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION authz.wrap_userset_path(p_path text[], p_why jsonb) TO claw_authz_reader;
 
 --
 -- Name: FUNCTION write_tuples(p_tenant_id uuid, p_principal_id uuid, p_writes jsonb, p_deletes jsonb, OUT written integer, OUT deleted integer, OUT token text); Type: ACL; Schema: authz; Owner: claw_owner
@@ -18145,6 +18311,12 @@ REVOKE ALL ON TABLE audit.events FROM claw_owner;
 GRANT SELECT,INSERT,REFERENCES,TRIGGER,MAINTAIN ON TABLE audit.events TO claw_owner;
 GRANT SELECT ON TABLE audit.events TO claw_auditor;
 GRANT SELECT ON TABLE audit.events TO claw_operator_reader;
+
+--
+-- Name: TABLE tuples; Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+GRANT SELECT ON TABLE authz.tuples TO claw_authz_reader;
 
 --
 -- Name: TABLE idempotency_keys; Type: ACL; Schema: edge; Owner: claw_owner

@@ -95,7 +95,11 @@ def test_a_too_deep_error_names_no_node(db: Database, tenant: Tenant) -> None:
         conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
         conn.execute("SELECT * FROM api.write_tuples(%s)", (json.dumps(
             [{"object": f"team:c{i}", "relation": "member", "subject": f"team:c{i + 1}#member"}
-             for i in range(30)] + [{"object": "doc:2", "relation": "viewer", "subject": "team:c0#member"}]),))
-    code, detail = check_as_viewer(db, tenant, "doc:2", None)
+             for i in range(30)] + [{"object": "doc:2", "relation": "viewer", "subject": "team:c0#member"},
+                                    {"object": "team:c30", "relation": "member", "subject": "user:bottom"}]),))
+    # a member at the bottom of 31 nested teams: the answer is beyond the depth limit
+    code, detail = check_as_viewer(db, tenant, "doc:2", "user:bottom")
     assert code == "CL508"
     assert detail is not None and "team:" not in detail and "doc:" not in detail
+    # someone in none of them is answered from their side (nothing includes them), not refused
+    assert check_as_viewer(db, tenant, "doc:2", None) == (False, None)

@@ -89,6 +89,39 @@ BEGIN
 END
 $fn$;
 
+-- authz.evaluate_in_tenant: authz.evaluate_top as claw_authz_reader, which bypasses RLS. The
+-- evaluator runs a dozen queries per question, each filtered by p_tenant_id; under RLS each
+-- also verified the context's MAC again (a third of a check's time). The caller, authz.check
+-- as claw_owner inside an api function, passes the tenant of the verified context, the model
+-- it read under RLS and the clock. No login role may call it (tests/test_authz_reader.py:
+-- the grants, and answers across two tenants with the same ids, also with one function's
+-- tenant filters removed).
+CREATE OR REPLACE FUNCTION authz.evaluate_in_tenant(p_tenant_id uuid, p_model jsonb,
+                                                    p_type text, p_id text, p_relation text,
+                                                    p_subject_type text, p_subject_id text,
+                                                    p_subject_relation text,
+                                                    p_now timestamptz)
+RETURNS jsonb
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT authz.evaluate_top(p_tenant_id, p_model, p_type, p_id, p_relation, p_subject_type,
+                            p_subject_id, p_subject_relation, p_now)
+$fn$;
+ALTER FUNCTION authz.evaluate_in_tenant(uuid, jsonb, text, text, text, text, text, text,
+                                        timestamptz) OWNER TO claw_authz_reader;
+REVOKE ALL ON FUNCTION authz.evaluate_in_tenant(uuid, jsonb, text, text, text, text, text,
+                                                text, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authz.evaluate_in_tenant(uuid, jsonb, text, text, text, text, text,
+                                                   text, timestamptz) TO claw_owner;
+GRANT EXECUTE ON FUNCTION authz.evaluate_top(uuid, jsonb, text, text, text, text, text, text,
+                                             timestamptz),
+                          authz.evaluate(uuid, jsonb, text, text, text, text, text, text,
+                                         timestamptz, text[])
+  TO claw_authz_reader;
+
 -- authz.evaluate_rewrite: one rewrite node of object p_type:p_id's relation p_relation.
 CREATE OR REPLACE FUNCTION authz.evaluate_rewrite(p_tenant_id uuid, p_model jsonb,
                                                   p_type text, p_id text,
@@ -168,6 +201,9 @@ BEGIN
     DETAIL = pg_catalog.left(p_node::text, 200);
 END
 $fn$;
+GRANT EXECUTE ON FUNCTION authz.evaluate_rewrite(uuid, jsonb, text, text, text, jsonb, text,
+                                                 text, text, timestamptz, text[])
+  TO claw_authz_reader;
 
 -- authz.check: the explanation if p_subject is in p_object#p_relation, NULL otherwise.
 -- Raises CL422 (malformed reference, a relation the object's type does not define, bad
@@ -185,36 +221,65 @@ DECLARE
 BEGIN
   PERFORM authz.require_fresh(p_tenant_id, p_token);
   PERFORM authz.require_relation(v_model, v_o.object_type, p_relation);
-  RETURN authz.evaluate_top(p_tenant_id, v_model, v_o.object_type, v_o.object_id, p_relation,
-                            v_s.subject_type, v_s.subject_id, v_s.subject_relation,
-                            internal.now());
+  RETURN authz.evaluate_in_tenant(p_tenant_id, v_model, v_o.object_type, v_o.object_id,
+                                  p_relation, v_s.subject_type, v_s.subject_id,
+                                  v_s.subject_relation, internal.now());
 END
 $fn$;
 
 -- authz.compile_model: a model's relations as the evaluator reads them,
---   {"r": {"<type>#<relation>": <rewrite>, ...}, "s": ["<type>#<relation>", ...]}
+--   {"r": {"<type>#<relation>": <rewrite>, ...}, "s": ["<type>#<relation>", ...],
+--    "u": {"<type>#<relation>": ["<type>#<relation>", ...], ...}}
 -- where "s" lists the relations that are exactly {"this": [...]} (walked in one statement by
--- authz.evaluate_this). authz.define_model stores it with the model version.
+-- authz.evaluate_this), and "u" maps each relation whose direct tuples may name usersets, and
+-- every userset they can reach through nested groups is such a plain relation, to those
+-- userset relations (authz.evaluate_this answers those from the subject upwards). Tuples
+-- always fit the current model (authz.define_model refuses a version with no place for
+-- existing ones), so "u" bounds what the tuples can hold. authz.define_model stores it with
+-- the model version.
 CREATE OR REPLACE FUNCTION authz.compile_model(p_types jsonb)
 RETURNS jsonb
 LANGUAGE sql
 IMMUTABLE
 AS $fn$
+  WITH RECURSIVE rel (name, simple, usersets) AS (
+    SELECT t.key || '#' || r.key, r.value ? 'this',
+           ARRAY(SELECT d FROM pg_catalog.unnest(authz.direct_subjects_of(r.value)) AS d
+                 WHERE pg_catalog.strpos(d, '#') > 0)
+    FROM pg_catalog.jsonb_each(p_types) AS t
+    CROSS JOIN LATERAL pg_catalog.jsonb_each(coalesce(t.value -> 'relations', '{}')) AS r
+  ), reach (root, userset) AS (
+    SELECT rel.name, u.u FROM rel CROSS JOIN LATERAL pg_catalog.unnest(rel.usersets) AS u (u)
+    UNION
+    SELECT reach.root, u.u
+    FROM reach JOIN rel ON rel.name = reach.userset AND rel.simple
+    CROSS JOIN LATERAL pg_catalog.unnest(rel.usersets) AS u (u)
+  ), closed AS (
+    SELECT reach.root, pg_catalog.jsonb_agg(reach.userset ORDER BY reach.userset) AS usersets
+    FROM reach LEFT JOIN rel ON rel.name = reach.userset
+    GROUP BY reach.root
+    HAVING bool_and(coalesce(rel.simple, false))
+  )
   SELECT pg_catalog.jsonb_build_object(
-    'r', coalesce(pg_catalog.jsonb_object_agg(t.key || '#' || r.key, r.value), '{}'),
-    's', coalesce(pg_catalog.jsonb_agg(t.key || '#' || r.key) FILTER (WHERE r.value ? 'this'), '[]'))
-  FROM pg_catalog.jsonb_each(p_types) AS t
-  CROSS JOIN LATERAL pg_catalog.jsonb_each(coalesce(t.value -> 'relations', '{}')) AS r
+    'r', coalesce((SELECT pg_catalog.jsonb_object_agg(t.key || '#' || r.key, r.value)
+                   FROM pg_catalog.jsonb_each(p_types) AS t
+                   CROSS JOIN LATERAL pg_catalog.jsonb_each(coalesce(t.value -> 'relations', '{}')) AS r),
+                  '{}'),
+    's', coalesce((SELECT pg_catalog.jsonb_agg(rel.name) FROM rel WHERE rel.simple), '[]'),
+    'u', coalesce((SELECT pg_catalog.jsonb_object_agg(c.root, c.usersets) FROM closed AS c), '{}'))
 $fn$;
 
--- authz.load_model: the compiled current model (one index probe per check).
+-- authz.load_model: the compiled current model (one index probe per check). A model stored
+-- before the compiled form had "u" is compiled again here (until its next version).
 CREATE OR REPLACE FUNCTION authz.load_model(p_tenant_id uuid)
 RETURNS jsonb
 LANGUAGE sql
 STABLE
 AS $fn$
-  SELECT coalesce((SELECT m.compiled FROM authz.models AS m WHERE m.tenant_id = p_tenant_id
-                   ORDER BY m.version DESC LIMIT 1), '{"r": {}, "s": []}')
+  SELECT coalesce((SELECT CASE WHEN m.compiled ? 'u' THEN m.compiled
+                               ELSE authz.compile_model(m.definition -> 'types') END
+                   FROM authz.models AS m WHERE m.tenant_id = p_tenant_id
+                   ORDER BY m.version DESC LIMIT 1), '{"r": {}, "s": [], "u": {}}')
 $fn$;
 
 -- authz.require_relation: CL422 unless the model defines p_relation on p_type.

@@ -8,6 +8,12 @@
 --   1. a group with a direct tuple naming the subject        -> allowed
 --   2. a group that is the subject itself (a userset)        -> allowed
 --   3. a userset whose relation is a richer rewrite           -> authz.evaluate it, in order
+-- When the model says every userset this relation can reach is such a plain relation (the
+-- compiled model's "u": then no richer userset can hide below), it walks the other way first,
+-- as Zanzibar's Leopard index does: from the subject up to the groups that include it (a
+-- member of three nested teams: three probes, where the walk down from a business visits
+-- every team below it), and looks for a tuple of this relation naming one of them. Only a
+-- walk cut at the depth limit sends the question down the other way.
 -- The answer equals evaluating node by node (tests/test_authz_reference.py compares it with a
 -- plain recursive evaluator); the explanation names the tuples of one shortest path. A group
 -- deeper than the 25-node path limit is not expanded; if nothing was found and the walk was
@@ -27,7 +33,8 @@ DECLARE
   -- the usersets walked here: relations that are exactly {"this": [...]}
   v_simple text[] := ARRAY(SELECT pg_catalog.jsonb_array_elements_text(p_model -> 's'));
   v_root text := p_type || ':' || p_id || '#' || p_relation;
-  v_subject text := p_subject_type || ':' || p_subject_id || '#' || p_subject_relation;
+  v_subject_text text := p_subject_type || ':' || p_subject_id
+                         || CASE WHEN p_subject_relation = '' THEN '' ELSE '#' || p_subject_relation END;
   v_direct boolean;
   v_nested boolean;
   v_key text;
@@ -37,7 +44,9 @@ DECLARE
   v_reached jsonb;
   v_kind integer;
   v_i integer;
-  v_j integer;
+  v_up text[];
+  v_hit jsonb;
+  v_cut boolean;
 BEGIN
   -- most objects hold no usersets: answer those with one probe
   SELECT EXISTS (SELECT 1 FROM authz.tuples AS d
@@ -55,6 +64,55 @@ BEGIN
       p_type, p_id, p_relation, p_subject_type, p_subject_id, p_subject_relation));
   ELSIF NOT v_nested THEN
     RETURN NULL;
+  END IF;
+
+  v_up := ARRAY(SELECT pg_catalog.jsonb_array_elements_text(
+                  p_model -> 'u' -> (p_type || '#' || p_relation)));
+  IF pg_catalog.cardinality(v_up) > 0 THEN
+    -- Up from the subject through the plain relations this one can reach, each (group,
+    -- depth) once; a hit is a group at depth d >= 1 that this relation's tuples name (the
+    -- walk down would find the subject d levels below), nearest first.
+    WITH RECURSIVE up (t, id, r, depth) AS (
+      SELECT p_subject_type, p_subject_id, p_subject_relation, 0
+      UNION
+      SELECT tu.object_type, tu.object_id, tu.relation, up.depth + 1
+      FROM up
+      JOIN authz.tuples AS tu
+        ON tu.tenant_id = p_tenant_id AND tu.subject_type = up.t AND tu.subject_id = up.id
+       AND tu.subject_relation = up.r AND (tu.expires_at IS NULL OR tu.expires_at > p_now)
+      WHERE up.depth < v_budget AND (tu.object_type || '#' || tu.relation) = ANY (v_up)
+    ), hit AS (
+      SELECT up.depth, up.t, up.id, up.r
+      FROM up
+      WHERE up.depth >= 1 AND EXISTS (
+        SELECT 1 FROM authz.tuples AS h
+        WHERE h.tenant_id = p_tenant_id AND h.object_type = p_type AND h.object_id = p_id
+          AND h.relation = p_relation AND h.subject_type = up.t AND h.subject_id = up.id
+          AND h.subject_relation = up.r AND (h.expires_at IS NULL OR h.expires_at > p_now))
+      ORDER BY up.depth, up.t, up.id, up.r
+      LIMIT 1
+    )
+    SELECT (SELECT pg_catalog.jsonb_build_array(h.depth, h.t, h.id, h.r) FROM hit AS h),
+           (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(u.depth, u.t, u.id, u.r))
+            FROM up AS u WHERE u.depth >= 1 AND EXISTS (SELECT 1 FROM hit)),
+           EXISTS (SELECT 1 FROM up AS u
+                   WHERE u.depth = v_budget AND EXISTS (
+                     SELECT 1 FROM authz.tuples AS tu
+                     WHERE tu.tenant_id = p_tenant_id AND tu.subject_type = u.t
+                       AND tu.subject_id = u.id AND tu.subject_relation = u.r
+                       AND (tu.object_type || '#' || tu.relation) = ANY (v_up)
+                       AND (tu.expires_at IS NULL OR tu.expires_at > p_now)))
+      INTO v_hit, v_reached, v_cut;
+    IF v_hit IS NOT NULL THEN
+      -- the groups from the hit down to the one that names the subject, then as below
+      v_ancestors := authz.userset_chain(p_tenant_id, v_reached, v_hit, p_now);
+      RETURN authz.wrap_userset_path(v_root || v_ancestors, pg_catalog.jsonb_build_object(
+        'node', v_ancestors[pg_catalog.cardinality(v_ancestors)],
+        'because', pg_catalog.jsonb_build_object(
+          'tuple', v_ancestors[pg_catalog.cardinality(v_ancestors)] || '@' || v_subject_text)));
+    ELSIF NOT v_cut THEN
+      RETURN NULL;  -- nothing includes the subject within the depth limit
+    END IF;
   END IF;
 
   -- One statement walks every plain-this group below, each (group, depth) once: UNION
@@ -134,20 +192,14 @@ BEGIN
         DETAIL = 'a path of usersets goes deeper than 25 nodes',
         HINT = 'flatten nested groups';
     END IF;
-    -- v_ancestors: root, ..., the hit group; wrap the hit in the tuples that led to it
-    FOR v_j IN REVERSE pg_catalog.cardinality(v_ancestors) .. 2 LOOP
-      v_why := pg_catalog.jsonb_build_object(
-        'tuple', v_ancestors[v_j - 1] || '@' || v_ancestors[v_j],
-        'then', v_why);
-      IF v_j > 2 THEN
-        v_why := pg_catalog.jsonb_build_object('node', v_ancestors[v_j - 1], 'because', v_why);
-      END IF;
-    END LOOP;
-    RETURN v_why;
+    RETURN authz.wrap_userset_path(v_ancestors, v_why);
   END LOOP;
   RETURN NULL;
 END
 $fn$;
+GRANT EXECUTE ON FUNCTION authz.evaluate_this(uuid, jsonb, text, text, text, text, text, text,
+                                              timestamptz, text[])
+  TO claw_authz_reader;
 
 -- authz.userset_path: the groups from p_root down to p_node (found at p_depth by
 -- authz.evaluate_this, whose walk reached the groups in p_reached: [[depth, type, id,
@@ -185,3 +237,63 @@ BEGIN
   RETURN v_path;
 END
 $fn$;
+GRANT EXECUTE ON FUNCTION authz.userset_path(uuid, jsonb, text, text, integer, timestamptz)
+  TO claw_authz_reader;
+
+-- authz.userset_chain: the groups from p_hit ([depth, type, id, relation], found by
+-- authz.evaluate_this's walk up from the subject at that depth) down to the group at depth
+-- 1, which names the subject: {hit, ..., group at depth 1}, each holding a live userset
+-- tuple naming the next. p_reached: the walk's nodes, [[depth, type, id, relation], ...].
+-- One query per level, only for an answer.
+CREATE OR REPLACE FUNCTION authz.userset_chain(p_tenant_id uuid, p_reached jsonb, p_hit jsonb,
+                                               p_now timestamptz)
+RETURNS text[]
+LANGUAGE plpgsql
+STABLE
+AS $fn$
+DECLARE
+  v_cur jsonb := p_hit;
+  v_chain text[] := ARRAY[(p_hit ->> 1) || ':' || (p_hit ->> 2) || '#' || (p_hit ->> 3)];
+BEGIN
+  FOR v_k IN REVERSE (p_hit ->> 0)::integer - 1 .. 1 LOOP
+    SELECT e INTO v_cur
+    FROM pg_catalog.jsonb_array_elements(p_reached) AS e
+    WHERE (e ->> 0)::integer = v_k AND EXISTS (
+      SELECT 1 FROM authz.tuples AS tu
+      WHERE tu.tenant_id = p_tenant_id AND tu.object_type = v_cur ->> 1
+        AND tu.object_id = v_cur ->> 2 AND tu.relation = v_cur ->> 3
+        AND tu.subject_type = e ->> 1 AND tu.subject_id = e ->> 2
+        AND tu.subject_relation = e ->> 3
+        AND (tu.expires_at IS NULL OR tu.expires_at > p_now))
+    ORDER BY e ->> 1, e ->> 2, e ->> 3
+    LIMIT 1;
+    v_chain := v_chain || ((v_cur ->> 1) || ':' || (v_cur ->> 2) || '#' || (v_cur ->> 3));
+  END LOOP;
+  RETURN v_chain;
+END
+$fn$;
+GRANT EXECUTE ON FUNCTION authz.userset_chain(uuid, jsonb, jsonb, timestamptz)
+  TO claw_authz_reader;
+
+-- authz.wrap_userset_path: p_why (why the last group of p_path includes the subject) inside
+-- the userset tuples that lead to it from p_path[1]: p_path = {root, group at depth 1, ...,
+-- that group}.
+CREATE OR REPLACE FUNCTION authz.wrap_userset_path(p_path text[], p_why jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+IMMUTABLE
+AS $fn$
+DECLARE
+  v_why jsonb := p_why;
+BEGIN
+  FOR v_j IN REVERSE pg_catalog.cardinality(p_path) .. 2 LOOP
+    v_why := pg_catalog.jsonb_build_object('tuple', p_path[v_j - 1] || '@' || p_path[v_j],
+                                           'then', v_why);
+    IF v_j > 2 THEN
+      v_why := pg_catalog.jsonb_build_object('node', p_path[v_j - 1], 'because', v_why);
+    END IF;
+  END LOOP;
+  RETURN v_why;
+END
+$fn$;
+GRANT EXECUTE ON FUNCTION authz.wrap_userset_path(text[], jsonb) TO claw_authz_reader;

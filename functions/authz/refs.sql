@@ -75,3 +75,5 @@ AS $fn$
          || ':' || p_subject_id
          || CASE WHEN p_subject_relation = '' THEN '' ELSE '#' || p_subject_relation END
 $fn$;
+GRANT EXECUTE ON FUNCTION authz.format_tuple(text, text, text, text, text, text)
+  TO claw_authz_reader;

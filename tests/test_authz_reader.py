@@ -1,0 +1,182 @@
+"""The permission evaluator runs as claw_authz_reader, a role that bypasses RLS: its tenant
+filters are the only thing between one tenant's check and another tenant's tuples.
+
+Two tenants hold the same model and the same object ids; tenant b holds the tuples that
+would change tenant a's answers if they leaked into a's evaluation (a userset membership, an
+owner, a business admin, a tupleset link, a direct tuple, a block, an intersection's other
+half, a userset of a richer relation, a shorter path for the explanation). Tenant a's
+answers and explanations must be its own. Then the attack: each evaluator function in turn
+loses every tenant filter (recreated in a transaction that is rolled back), and the same
+questions must expose it; the evaluator proper is what the reader runs, so each of its
+functions must be caught.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import psycopg
+import pytest
+
+from conftest import Database, Tenant, seed_tenants
+
+MODEL = {"types": {
+    "user": {},
+    "team": {"relations": {"member": {"this": ["user", "team#member"]}}},
+    "business": {"relations": {"admin": {"this": ["user", "team#member"]}}},
+    "invoice": {"relations": {
+        "business": {"this": ["business"]},
+        "owner": {"this": ["user"]},
+        "blocked": {"this": ["user"]},
+        "approver": {"union": [{"this": ["user", "team#member"]}, {"computed": "owner"},
+                               {"ttu": {"tupleset": "business", "computed": "admin"}}]},
+        "viewer": {"exclusion": {"base": {"computed": "approver"},
+                                 "subtract": {"computed": "blocked"}}},
+        "signer": {"intersection": [{"computed": "approver"}, {"this": ["user"]}]},
+    }},
+    # a userset of a richer relation: checks on docs walk down from the doc
+    "doc": {"relations": {"viewer": {"this": ["team#member", "invoice#viewer"]}}},
+}}
+
+
+def tup(o: str, r: str, s: str) -> dict[str, str]:
+    return {"object": o, "relation": r, "subject": s}
+
+
+# a's own world: zed reaches invoice:1 through two nested teams, invoice:3 as business admin;
+# amy approves invoice:4; eve approves invoice:6 (not a signer) and admins business:c; ann,
+# in team:tc and team:td, reaches invoice:8 and doc:9 through team:tb -> team:td
+A_TUPLES = [
+    tup("team:t0", "member", "team:t1#member"), tup("team:t1", "member", "user:zed"),
+    tup("invoice:1", "approver", "team:t0#member"),
+    tup("invoice:3", "business", "business:b"), tup("business:b", "admin", "user:zed"),
+    tup("business:c", "admin", "user:eve"),
+    tup("invoice:4", "approver", "user:amy"),
+    tup("invoice:6", "approver", "user:eve"),
+    tup("doc:1", "viewer", "invoice:5#viewer"),
+    tup("invoice:8", "approver", "team:ta#member"), tup("invoice:8", "approver", "team:tb#member"),
+    tup("doc:9", "viewer", "team:ta#member"), tup("doc:9", "viewer", "team:tb#member"),
+    tup("team:tb", "member", "team:td#member"),
+    tup("team:tc", "member", "user:ann"), tup("team:td", "member", "user:ann"),
+]
+# b's tuples that would change a's answers if a's evaluation read them
+B_TUPLES = [
+    tup("team:t0", "member", "team:t1#member"), tup("team:t1", "member", "user:eve"),
+    tup("invoice:1", "approver", "team:t0#member"),
+    tup("invoice:2", "owner", "user:eve"),
+    tup("invoice:3", "business", "business:b"), tup("business:b", "admin", "user:eve"),
+    tup("invoice:7", "business", "business:c"),
+    tup("invoice:4", "approver", "user:amy"), tup("invoice:4", "blocked", "user:amy"),
+    tup("invoice:5", "approver", "user:eve"),
+    tup("invoice:6", "approver", "user:eve"), tup("invoice:6", "signer", "user:eve"),
+    # paths that sort first, for the explanations: ta -> td (walking down), tb -> tc (up)
+    tup("team:ta", "member", "team:td#member"), tup("team:tb", "member", "team:tc#member"),
+]
+# (object, relation, subject, a's answer)
+QUESTIONS = [
+    ("invoice:1", "approver", "user:eve", False),   # userset membership
+    ("invoice:1", "approver", "user:zed", True),
+    ("invoice:2", "approver", "user:eve", False),   # computed owner
+    ("invoice:3", "approver", "user:eve", False),   # business admin (ttu, second hop)
+    ("invoice:3", "approver", "user:zed", True),
+    ("invoice:7", "approver", "user:eve", False),   # the tupleset link (ttu, first hop)
+    ("invoice:4", "viewer", "user:amy", True),      # a block
+    ("invoice:5", "approver", "user:eve", False),   # a direct tuple
+    ("invoice:6", "signer", "user:eve", False),     # the intersection's other half
+    ("doc:1", "viewer", "user:eve", False),         # a userset of a richer relation
+    ("invoice:8", "approver", "user:ann", True),    # the explanation's path (walking up)
+    ("doc:9", "viewer", "user:ann", True),          # the explanation's path (walking down)
+]
+# the evaluator's functions that query tuples (authz.evaluate and evaluate_top only recurse)
+EVALUATOR = ("authz.evaluate_rewrite", "authz.evaluate_this", "authz.userset_path",
+             "authz.userset_chain")
+
+
+@pytest.fixture
+def tenants(db: Database) -> dict[str, Tenant]:
+    ts = seed_tenants(db, names=("a", "b"))
+    for name, tuples in (("a", A_TUPLES), ("b", B_TUPLES)):
+        with db.connect("claw_runtime") as conn, conn.transaction():
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (ts[name].api_key,))
+            conn.execute("SELECT * FROM api.define_authz_model(%s)", (json.dumps(MODEL),))
+            conn.execute("SELECT * FROM api.write_tuples(%s)", (json.dumps(tuples),))
+    return ts
+
+
+def answers(conn: psycopg.Connection[Any], t: Tenant) -> list[tuple[bool, Any]]:
+    """a's answers and explanations, asked as claw_runtime with a's key."""
+    with conn.transaction():
+        conn.execute("SET LOCAL ROLE claw_runtime")
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (t.api_key,))
+        out = []
+        for obj, rel, subject, _ in QUESTIONS:
+            row = conn.execute("SELECT allowed, explanation FROM api.check_permission(%s, %s, %s)",
+                               (obj, rel, subject)).fetchone()
+            assert row is not None
+            out.append((row[0], row[1]))
+        return out
+
+
+def without_tenant_filters(conn: psycopg.Connection[Any], function: str) -> int:
+    """Recreate `function` with every `x.tenant_id = p_tenant_id` replaced by true; the count."""
+    (definition,) = conn.execute(
+        "SELECT pg_get_functiondef(p.oid) FROM pg_proc AS p WHERE p.oid = %s::regproc",
+        (function,)).fetchone()
+    broken, n = re.subn(r"\b\w+\.tenant_id = p_tenant_id\b", "true", definition)
+    conn.execute(broken)
+    return n
+
+
+def test_the_evaluator_runs_as_a_narrow_reader(db: Database) -> None:
+    with db.connect() as conn:
+        owner, = conn.execute(
+            "SELECT p.proowner::regrole::text FROM pg_proc AS p "
+            "WHERE p.oid = 'authz.evaluate_in_tenant'::regproc").fetchone()
+        assert owner == "claw_authz_reader"
+        assert conn.execute("SELECT rolbypassrls AND NOT rolcanlogin AND NOT rolsuper "
+                            "FROM pg_roles WHERE rolname = 'claw_authz_reader'").fetchone() == (True,)
+        callers = conn.execute(
+            "SELECT r FROM unnest(ARRAY['claw_runtime', 'claw_worker', 'claw_admin', 'claw_auditor']) AS r "
+            "WHERE has_function_privilege(r, 'authz.evaluate_in_tenant'::regproc, 'EXECUTE')").fetchall()
+        assert callers == []
+        owned = conn.execute(
+            "SELECT p.oid::regprocedure::text FROM pg_proc AS p "
+            "WHERE p.proowner = 'claw_authz_reader'::regrole").fetchall()
+        assert owned == [("authz.evaluate_in_tenant(uuid,jsonb,text,text,text,text,text,text,"
+                          "timestamp with time zone)",)]
+        grants = conn.execute(
+            "SELECT table_schema || '.' || table_name || ' ' || privilege_type "
+            "FROM information_schema.table_privileges WHERE grantee = 'claw_authz_reader' "
+            "ORDER BY 1").fetchall()
+        assert grants == [("authz.tuples SELECT",)]
+
+
+def test_one_tenants_tuples_never_answer_anothers_check(db: Database,
+                                                        tenants: dict[str, Tenant]) -> None:
+    with db.connect() as conn:
+        got = answers(conn, tenants["a"])
+    assert [allowed for allowed, _ in got] == [q[3] for q in QUESTIONS]
+    # both explanations follow a's own path (tb, td), not b's tuples that sort first
+    for _, why in got[-2:]:
+        path = json.dumps(why)
+        assert "team:tb#member" in path and "team:td#member" in path, path
+        assert "team:ta" not in path and "team:tc" not in path, path
+    # and b sees its own grants
+    with db.connect() as conn:
+        b = answers(conn, tenants["b"])
+    assert [allowed for allowed, _ in b] == [True, False, True, True, False, False, False, True,
+                                           True, False, False, False]
+
+
+@pytest.mark.parametrize("function", EVALUATOR)
+def test_a_missing_tenant_filter_is_caught(db: Database, tenants: dict[str, Tenant],
+                                           function: str) -> None:
+    with db.connect() as conn:
+        honest = answers(conn, tenants["a"])
+        with conn.transaction(force_rollback=True):
+            n = without_tenant_filters(conn, function)
+            assert n >= 1, f"{function} has no tenant filter to remove"
+            leaked = answers(conn, tenants["a"])
+    assert leaked != honest, f"{function} without its {n} tenant filters still answers the same"
