@@ -66,3 +66,6 @@ CREATE POLICY revisions_update_operator ON authz.revisions FOR UPDATE
 -- question inside the tenant its caller verified: it reads tuples only.
 GRANT USAGE ON SCHEMA authz TO claw_authz_reader;
 GRANT SELECT ON authz.tuples TO claw_authz_reader;
+-- and compares the tenant it is given with the verified context (internal.verified_context,
+-- which runs as its owner: the reader never reads the context key)
+GRANT USAGE ON SCHEMA internal TO claw_authz_reader;

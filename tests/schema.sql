@@ -839,9 +839,8 @@ BEGIN
           internal.require_size('p_relation', p_relation, 'name'),
           internal.require_size('p_subject', p_subject, 'name'),
           internal.require_size('p_consistency_token', p_consistency_token, 'name');
-  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
-                                'checking a permission');
-  SELECT * INTO v_ctx FROM internal.verified_context();
+  SELECT * INTO v_ctx FROM internal.require_context('{owner,admin,operator,approver,viewer,worker}',
+                                                'authz:read', 'checking a permission');
   v_why := authz.check(v_ctx.tenant_id, p_object, p_relation,
                        authz.acting_subject(p_subject, 'checking a permission',
                                             v_ctx.principal_id, v_ctx.roles),
@@ -1675,9 +1674,8 @@ BEGIN
           internal.require_size('p_relation', p_relation, 'name'),
           internal.require_size('p_subject', p_subject, 'name'),
           internal.require_size('p_consistency_token', p_consistency_token, 'name');
-  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
-                                'explaining a permission');
-  SELECT * INTO v_ctx FROM internal.verified_context();
+  SELECT * INTO v_ctx FROM internal.require_context('{owner,admin,operator,approver,viewer,worker}',
+                                                'authz:read', 'explaining a permission');
   v_why := authz.check(v_ctx.tenant_id, p_object, p_relation,
                        authz.acting_subject(p_subject, 'explaining a permission',
                                             v_ctx.principal_id, v_ctx.roles),
@@ -2792,10 +2790,9 @@ BEGIN
           internal.require_size('p_relation', p_relation, 'name'),
           internal.require_size('p_subject', p_subject, 'name'),
           internal.require_size('p_consistency_token', p_consistency_token, 'name');
-  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
-                                'listing permitted objects');
+  SELECT * INTO v_ctx FROM internal.require_context('{owner,admin,operator,approver,viewer,worker}',
+                                                'authz:read', 'listing permitted objects');
   PERFORM internal.require_limit(p_limit, 10000);
-  SELECT * INTO v_ctx FROM internal.verified_context();
   RETURN QUERY
   SELECT p_object_type || ':' || o
   FROM authz.list_objects(v_ctx.tenant_id, p_object_type, p_relation,
@@ -3440,9 +3437,8 @@ BEGIN
           internal.require_size('p_subject', p_subject, 'name'),
           internal.require_size('p_mode', p_mode, 'name'),
           internal.require_size('p_consistency_token', p_consistency_token, 'name');
-  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
-                                'searching documents');
-  SELECT * INTO v_ctx FROM internal.verified_context();
+  SELECT * INTO v_ctx FROM internal.require_context('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
+                                                'searching documents');
   PERFORM internal.require_limit(p_limit, 100);
   IF p_mode IS NULL OR p_mode NOT IN ('hybrid', 'vector', 'text') THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid search mode',
@@ -4116,9 +4112,8 @@ BEGIN
           internal.require_size('p_embedding_model', p_embedding_model, 'name'),
           internal.require_size('p_title', p_title, 'text'),
           internal.require_size('p_authz_object', p_authz_object, 'name');
-  PERFORM internal.require_role('{owner,admin,operator,worker}', 'ontology:write',
-                                'storing a document');
-  SELECT * INTO v_ctx FROM internal.verified_context();
+  SELECT * INTO v_ctx FROM internal.require_context('{owner,admin,operator,worker}', 'ontology:write',
+                                                'storing a document');
   IF p_body IS NULL OR pg_catalog.length(p_body) NOT BETWEEN 1 AND 100000
      OR pg_catalog.length(coalesce(p_title, '')) > 500 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid document',
@@ -4895,11 +4890,18 @@ ALTER FUNCTION authz.evaluate(p_tenant_id uuid, p_model jsonb, p_type text, p_id
 --
 
 CREATE FUNCTION authz.evaluate_in_tenant(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) RETURNS jsonb
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  SELECT authz.evaluate_top(p_tenant_id, p_model, p_type, p_id, p_relation, p_subject_type,
-                            p_subject_id, p_subject_relation, p_now)
+BEGIN
+  IF p_tenant_id IS DISTINCT FROM (SELECT c.tenant_id FROM internal.verified_context() AS c) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
+      DETAIL = 'a permission question about a tenant other than the verified context''s',
+      HINT = 'authenticate as the tenant whose relationships you ask about';
+  END IF;
+  RETURN authz.evaluate_top(p_tenant_id, p_model, p_type, p_id, p_relation, p_subject_type,
+                            p_subject_id, p_subject_relation, p_now);
+END
 $$;
 
 ALTER FUNCTION authz.evaluate_in_tenant(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) OWNER TO claw_authz_reader;
@@ -4992,8 +4994,9 @@ CREATE FUNCTION authz.evaluate_this(p_tenant_id uuid, p_model jsonb, p_type text
 DECLARE
   -- a userset at depth d is evaluated with a path of cardinality(p_path) + d - 1 nodes
   v_budget integer := 25 - pg_catalog.cardinality(p_path);
-  -- the usersets walked here: relations that are exactly {"this": [...]}
-  v_simple text[] := ARRAY(SELECT pg_catalog.jsonb_array_elements_text(p_model -> 's'));
+  -- the usersets walked here: relations that are exactly {"this": [...]} (a JSON array of
+  -- names: `?` asks whether it holds one)
+  v_simple jsonb := p_model -> 's';
   v_root text := p_type || ':' || p_id || '#' || p_relation;
   v_subject_text text := p_subject_type || ':' || p_subject_id
                          || CASE WHEN p_subject_relation = '' THEN '' ELSE '#' || p_subject_relation END;
@@ -5006,7 +5009,7 @@ DECLARE
   v_reached jsonb;
   v_kind integer;
   v_i integer;
-  v_up text[];
+  v_up jsonb := p_model -> 'u' -> (p_type || '#' || p_relation);
   v_hit jsonb;
   v_cut boolean;
 BEGIN
@@ -5017,7 +5020,8 @@ BEGIN
                    AND d.subject_id = p_subject_id AND d.subject_relation = p_subject_relation
                    AND (d.expires_at IS NULL OR d.expires_at > p_now)),
          EXISTS (SELECT 1 FROM authz.tuples AS u
-                 WHERE u.tenant_id = p_tenant_id AND u.object_type = p_type AND u.object_id = p_id
+                 WHERE u.tenant_id = p_tenant_id /* speed only */
+                   AND u.object_type = p_type AND u.object_id = p_id
                    AND u.relation = p_relation AND u.subject_relation <> ''
                    AND (u.expires_at IS NULL OR u.expires_at > p_now))
     INTO v_direct, v_nested;
@@ -5028,9 +5032,7 @@ BEGIN
     RETURN NULL;
   END IF;
 
-  v_up := ARRAY(SELECT pg_catalog.jsonb_array_elements_text(
-                  p_model -> 'u' -> (p_type || '#' || p_relation)));
-  IF pg_catalog.cardinality(v_up) > 0 THEN
+  IF v_up IS NOT NULL THEN
     -- Up from the subject through the plain relations this one can reach, each (group,
     -- depth) once; a hit is a group at depth d >= 1 that this relation's tuples name (the
     -- walk down would find the subject d levels below), nearest first.
@@ -5042,7 +5044,7 @@ BEGIN
       JOIN authz.tuples AS tu
         ON tu.tenant_id = p_tenant_id AND tu.subject_type = up.t AND tu.subject_id = up.id
        AND tu.subject_relation = up.r AND (tu.expires_at IS NULL OR tu.expires_at > p_now)
-      WHERE up.depth < v_budget AND (tu.object_type || '#' || tu.relation) = ANY (v_up)
+      WHERE up.depth < v_budget AND v_up ? (tu.object_type || '#' || tu.relation)
     ), hit AS (
       SELECT up.depth, up.t, up.id, up.r
       FROM up
@@ -5060,9 +5062,9 @@ BEGIN
            EXISTS (SELECT 1 FROM up AS u
                    WHERE u.depth = v_budget AND EXISTS (
                      SELECT 1 FROM authz.tuples AS tu
-                     WHERE tu.tenant_id = p_tenant_id AND tu.subject_type = u.t
+                     WHERE tu.tenant_id = p_tenant_id /* speed only */ AND tu.subject_type = u.t
                        AND tu.subject_id = u.id AND tu.subject_relation = u.r
-                       AND (tu.object_type || '#' || tu.relation) = ANY (v_up)
+                       AND v_up ? (tu.object_type || '#' || tu.relation)
                        AND (tu.expires_at IS NULL OR tu.expires_at > p_now)))
       INTO v_hit, v_reached, v_cut;
     IF v_hit IS NOT NULL THEN
@@ -5085,7 +5087,7 @@ BEGIN
     SELECT p_type, p_id, p_relation, 0, true
     UNION
     SELECT tu.subject_type, tu.subject_id, tu.subject_relation, us.depth + 1,
-           (tu.subject_type || '#' || tu.subject_relation) = ANY (v_simple)
+           v_simple ? (tu.subject_type || '#' || tu.subject_relation)
     FROM us
     JOIN authz.tuples AS tu
       ON tu.tenant_id = p_tenant_id AND tu.object_type = us.t AND tu.object_id = us.id
@@ -5122,7 +5124,8 @@ BEGIN
     FROM us
     WHERE us.simple AND us.depth = v_budget AND EXISTS (
       SELECT 1 FROM authz.tuples AS tu
-      WHERE tu.tenant_id = p_tenant_id AND tu.object_type = us.t AND tu.object_id = us.id
+      WHERE tu.tenant_id = p_tenant_id /* speed only */
+        AND tu.object_type = us.t AND tu.object_id = us.id
         AND tu.relation = us.r AND tu.subject_relation <> ''
         AND (tu.expires_at IS NULL OR tu.expires_at > p_now))
   )
@@ -8053,6 +8056,38 @@ $$;
 ALTER FUNCTION internal.refuse_jwt(p_message text, p_detail text) OWNER TO claw_owner;
 
 --
+-- Name: require_context(text[], text, text); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.require_context(p_roles text[], p_scope text, p_action text, OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) RETURNS record
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+  SELECT c.tenant_id, c.principal_id, c.roles, c.scopes
+    INTO tenant_id, principal_id, roles, scopes
+  FROM internal.verified_context() AS c;
+  IF tenant_id IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'not authenticated',
+      DETAIL = pg_catalog.format('%s needs an authenticated tenant context', p_action),
+      HINT = 'call api.authenticate(p_api_key => ...) first, in the same transaction';
+  END IF;
+  IF NOT coalesce(roles && p_roles, false) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
+      DETAIL = pg_catalog.format('%s needs one of the roles %s', p_action, p_roles),
+      HINT = 'ask a tenant owner or admin to grant the role';
+  END IF;
+  IF NOT coalesce(scopes && ARRAY['*', p_scope], false) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
+      DETAIL = pg_catalog.format('%s needs a credential with scope %s', p_action, p_scope),
+      HINT = 'use an API key that carries this scope';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION internal.require_context(p_roles text[], p_scope text, p_action text, OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) OWNER TO claw_owner;
+
+--
 -- Name: require_limit(integer, integer); Type: FUNCTION; Schema: internal; Owner: claw_owner
 --
 
@@ -8076,30 +8111,10 @@ ALTER FUNCTION internal.require_limit(p_limit integer, p_max integer) OWNER TO c
 --
 
 CREATE FUNCTION internal.require_role(p_roles text[], p_scope text, p_action text) RETURNS uuid
-    LANGUAGE plpgsql STABLE
+    LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-DECLARE
-  v_ctx record;  -- verified once (an HMAC check), then read three times
-BEGIN
-  SELECT * INTO v_ctx FROM internal.verified_context();
-  IF v_ctx.tenant_id IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'not authenticated',
-      DETAIL = pg_catalog.format('%s needs an authenticated tenant context', p_action),
-      HINT = 'call api.authenticate(p_api_key => ...) first, in the same transaction';
-  END IF;
-  IF NOT coalesce(v_ctx.roles && p_roles, false) THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
-      DETAIL = pg_catalog.format('%s needs one of the roles %s', p_action, p_roles),
-      HINT = 'ask a tenant owner or admin to grant the role';
-  END IF;
-  IF NOT coalesce(v_ctx.scopes && ARRAY['*', p_scope], false) THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
-      DETAIL = pg_catalog.format('%s needs a credential with scope %s', p_action, p_scope),
-      HINT = 'use an API key that carries this scope';
-  END IF;
-  RETURN v_ctx.tenant_id;
-END
+  SELECT c.tenant_id FROM internal.require_context(p_roles, p_scope, p_action) AS c
 $$;
 
 ALTER FUNCTION internal.require_role(p_roles text[], p_scope text, p_action text) OWNER TO claw_owner;
@@ -15908,6 +15923,7 @@ GRANT ALL ON SCHEMA flow TO claw_dispatcher;
 -- Name: SCHEMA internal; Type: ACL; Schema: -; Owner: claw_owner
 --
 
+GRANT USAGE ON SCHEMA internal TO claw_authz_reader;
 GRANT USAGE ON SCHEMA internal TO claw_dispatcher;
 GRANT USAGE ON SCHEMA internal TO claw_operator_reader;
 
@@ -17509,6 +17525,12 @@ REVOKE ALL ON FUNCTION internal.read_cursor(p_query text, p_filters jsonb, p_cur
 REVOKE ALL ON FUNCTION internal.refuse_jwt(p_message text, p_detail text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION require_context(p_roles text[], p_scope text, p_action text, OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.require_context(p_roles text[], p_scope text, p_action text, OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) FROM PUBLIC;
+
+--
 -- Name: FUNCTION require_limit(p_limit integer, p_max integer); Type: ACL; Schema: internal; Owner: claw_owner
 --
 
@@ -17575,6 +17597,7 @@ REVOKE ALL ON FUNCTION internal.trace_id() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) TO claw_authz_reader;
 GRANT ALL ON FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) TO claw_dispatcher;
 
 --

@@ -103,9 +103,8 @@ BEGIN
           internal.require_size('p_relation', p_relation, 'name'),
           internal.require_size('p_subject', p_subject, 'name'),
           internal.require_size('p_consistency_token', p_consistency_token, 'name');
-  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
-                                'checking a permission');
-  SELECT * INTO v_ctx FROM internal.verified_context();
+  SELECT * INTO v_ctx FROM internal.require_context('{owner,admin,operator,approver,viewer,worker}',
+                                                'authz:read', 'checking a permission');
   v_why := authz.check(v_ctx.tenant_id, p_object, p_relation,
                        authz.acting_subject(p_subject, 'checking a permission',
                                             v_ctx.principal_id, v_ctx.roles),
@@ -137,9 +136,8 @@ BEGIN
           internal.require_size('p_relation', p_relation, 'name'),
           internal.require_size('p_subject', p_subject, 'name'),
           internal.require_size('p_consistency_token', p_consistency_token, 'name');
-  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
-                                'explaining a permission');
-  SELECT * INTO v_ctx FROM internal.verified_context();
+  SELECT * INTO v_ctx FROM internal.require_context('{owner,admin,operator,approver,viewer,worker}',
+                                                'authz:read', 'explaining a permission');
   v_why := authz.check(v_ctx.tenant_id, p_object, p_relation,
                        authz.acting_subject(p_subject, 'explaining a permission',
                                             v_ctx.principal_id, v_ctx.roles),
@@ -171,10 +169,9 @@ BEGIN
           internal.require_size('p_relation', p_relation, 'name'),
           internal.require_size('p_subject', p_subject, 'name'),
           internal.require_size('p_consistency_token', p_consistency_token, 'name');
-  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'authz:read',
-                                'listing permitted objects');
+  SELECT * INTO v_ctx FROM internal.require_context('{owner,admin,operator,approver,viewer,worker}',
+                                                'authz:read', 'listing permitted objects');
   PERFORM internal.require_limit(p_limit, 10000);
-  SELECT * INTO v_ctx FROM internal.verified_context();
   RETURN QUERY
   SELECT p_object_type || ':' || o
   FROM authz.list_objects(v_ctx.tenant_id, p_object_type, p_relation,

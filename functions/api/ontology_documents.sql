@@ -31,9 +31,8 @@ BEGIN
           internal.require_size('p_embedding_model', p_embedding_model, 'name'),
           internal.require_size('p_title', p_title, 'text'),
           internal.require_size('p_authz_object', p_authz_object, 'name');
-  PERFORM internal.require_role('{owner,admin,operator,worker}', 'ontology:write',
-                                'storing a document');
-  SELECT * INTO v_ctx FROM internal.verified_context();
+  SELECT * INTO v_ctx FROM internal.require_context('{owner,admin,operator,worker}', 'ontology:write',
+                                                'storing a document');
   IF p_body IS NULL OR pg_catalog.length(p_body) NOT BETWEEN 1 AND 100000
      OR pg_catalog.length(coalesce(p_title, '')) > 500 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid document',
@@ -144,9 +143,8 @@ BEGIN
           internal.require_size('p_subject', p_subject, 'name'),
           internal.require_size('p_mode', p_mode, 'name'),
           internal.require_size('p_consistency_token', p_consistency_token, 'name');
-  PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
-                                'searching documents');
-  SELECT * INTO v_ctx FROM internal.verified_context();
+  SELECT * INTO v_ctx FROM internal.require_context('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
+                                                'searching documents');
   PERFORM internal.require_limit(p_limit, 100);
   IF p_mode IS NULL OR p_mode NOT IN ('hybrid', 'vector', 'text') THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid search mode',

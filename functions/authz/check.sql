@@ -93,22 +93,31 @@ $fn$;
 -- evaluator runs a dozen queries per question, each filtered by p_tenant_id; under RLS each
 -- also verified the context's MAC again (a third of a check's time). The caller, authz.check
 -- as claw_owner inside an api function, passes the tenant of the verified context, the model
--- it read under RLS and the clock. No login role may call it (tests/test_authz_reader.py:
--- the grants, and answers across two tenants with the same ids, also with one function's
--- tenant filters removed).
+-- it read under RLS and the clock; the tenant is compared with the verified context once more
+-- here (one verification per question, not one per query), so no caller, whatever its bug,
+-- can ask about another tenant's tuples. No login role may call it
+-- (tests/test_authz_reader.py: the grants, and answers across two tenants with the same ids,
+-- also with each of the evaluator's tenant filters removed).
 CREATE OR REPLACE FUNCTION authz.evaluate_in_tenant(p_tenant_id uuid, p_model jsonb,
                                                     p_type text, p_id text, p_relation text,
                                                     p_subject_type text, p_subject_id text,
                                                     p_subject_relation text,
                                                     p_now timestamptz)
 RETURNS jsonb
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT authz.evaluate_top(p_tenant_id, p_model, p_type, p_id, p_relation, p_subject_type,
-                            p_subject_id, p_subject_relation, p_now)
+BEGIN
+  IF p_tenant_id IS DISTINCT FROM (SELECT c.tenant_id FROM internal.verified_context() AS c) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
+      DETAIL = 'a permission question about a tenant other than the verified context''s',
+      HINT = 'authenticate as the tenant whose relationships you ask about';
+  END IF;
+  RETURN authz.evaluate_top(p_tenant_id, p_model, p_type, p_id, p_relation, p_subject_type,
+                            p_subject_id, p_subject_relation, p_now);
+END
 $fn$;
 ALTER FUNCTION authz.evaluate_in_tenant(uuid, jsonb, text, text, text, text, text, text,
                                         timestamptz) OWNER TO claw_authz_reader;

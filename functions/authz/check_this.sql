@@ -17,7 +17,14 @@
 -- The answer equals evaluating node by node (tests/test_authz_reference.py compares it with a
 -- plain recursive evaluator); the explanation names the tuples of one shortest path. A group
 -- deeper than the 25-node path limit is not expanded; if nothing was found and the walk was
--- cut there, CL508.
+-- cut there, CL508. The walk up answers "no" without CL508 when nothing includes the subject
+-- within the limit and nothing above it is cut: then no path of any length leads to it, where
+-- the walk down, cut in a deep tree of other members, could only refuse.
+-- This runs as claw_authz_reader (authz.evaluate_in_tenant), without RLS: every query names
+-- the tenant. tests/test_authz_reader.py removes each of those filters in turn and needs a
+-- wrong answer for each, except the three marked `speed only` (probes that only decide
+-- whether to look further, or whether a walk was cut: without the filter a question only
+-- does more work).
 CREATE OR REPLACE FUNCTION authz.evaluate_this(p_tenant_id uuid, p_model jsonb, p_type text,
                                                p_id text,
                                                p_relation text, p_subject_type text,
@@ -30,8 +37,9 @@ AS $fn$
 DECLARE
   -- a userset at depth d is evaluated with a path of cardinality(p_path) + d - 1 nodes
   v_budget integer := 25 - pg_catalog.cardinality(p_path);
-  -- the usersets walked here: relations that are exactly {"this": [...]}
-  v_simple text[] := ARRAY(SELECT pg_catalog.jsonb_array_elements_text(p_model -> 's'));
+  -- the usersets walked here: relations that are exactly {"this": [...]} (a JSON array of
+  -- names: `?` asks whether it holds one)
+  v_simple jsonb := p_model -> 's';
   v_root text := p_type || ':' || p_id || '#' || p_relation;
   v_subject_text text := p_subject_type || ':' || p_subject_id
                          || CASE WHEN p_subject_relation = '' THEN '' ELSE '#' || p_subject_relation END;
@@ -44,7 +52,7 @@ DECLARE
   v_reached jsonb;
   v_kind integer;
   v_i integer;
-  v_up text[];
+  v_up jsonb := p_model -> 'u' -> (p_type || '#' || p_relation);
   v_hit jsonb;
   v_cut boolean;
 BEGIN
@@ -55,7 +63,8 @@ BEGIN
                    AND d.subject_id = p_subject_id AND d.subject_relation = p_subject_relation
                    AND (d.expires_at IS NULL OR d.expires_at > p_now)),
          EXISTS (SELECT 1 FROM authz.tuples AS u
-                 WHERE u.tenant_id = p_tenant_id AND u.object_type = p_type AND u.object_id = p_id
+                 WHERE u.tenant_id = p_tenant_id /* speed only */
+                   AND u.object_type = p_type AND u.object_id = p_id
                    AND u.relation = p_relation AND u.subject_relation <> ''
                    AND (u.expires_at IS NULL OR u.expires_at > p_now))
     INTO v_direct, v_nested;
@@ -66,9 +75,7 @@ BEGIN
     RETURN NULL;
   END IF;
 
-  v_up := ARRAY(SELECT pg_catalog.jsonb_array_elements_text(
-                  p_model -> 'u' -> (p_type || '#' || p_relation)));
-  IF pg_catalog.cardinality(v_up) > 0 THEN
+  IF v_up IS NOT NULL THEN
     -- Up from the subject through the plain relations this one can reach, each (group,
     -- depth) once; a hit is a group at depth d >= 1 that this relation's tuples name (the
     -- walk down would find the subject d levels below), nearest first.
@@ -80,7 +87,7 @@ BEGIN
       JOIN authz.tuples AS tu
         ON tu.tenant_id = p_tenant_id AND tu.subject_type = up.t AND tu.subject_id = up.id
        AND tu.subject_relation = up.r AND (tu.expires_at IS NULL OR tu.expires_at > p_now)
-      WHERE up.depth < v_budget AND (tu.object_type || '#' || tu.relation) = ANY (v_up)
+      WHERE up.depth < v_budget AND v_up ? (tu.object_type || '#' || tu.relation)
     ), hit AS (
       SELECT up.depth, up.t, up.id, up.r
       FROM up
@@ -98,9 +105,9 @@ BEGIN
            EXISTS (SELECT 1 FROM up AS u
                    WHERE u.depth = v_budget AND EXISTS (
                      SELECT 1 FROM authz.tuples AS tu
-                     WHERE tu.tenant_id = p_tenant_id AND tu.subject_type = u.t
+                     WHERE tu.tenant_id = p_tenant_id /* speed only */ AND tu.subject_type = u.t
                        AND tu.subject_id = u.id AND tu.subject_relation = u.r
-                       AND (tu.object_type || '#' || tu.relation) = ANY (v_up)
+                       AND v_up ? (tu.object_type || '#' || tu.relation)
                        AND (tu.expires_at IS NULL OR tu.expires_at > p_now)))
       INTO v_hit, v_reached, v_cut;
     IF v_hit IS NOT NULL THEN
@@ -123,7 +130,7 @@ BEGIN
     SELECT p_type, p_id, p_relation, 0, true
     UNION
     SELECT tu.subject_type, tu.subject_id, tu.subject_relation, us.depth + 1,
-           (tu.subject_type || '#' || tu.subject_relation) = ANY (v_simple)
+           v_simple ? (tu.subject_type || '#' || tu.subject_relation)
     FROM us
     JOIN authz.tuples AS tu
       ON tu.tenant_id = p_tenant_id AND tu.object_type = us.t AND tu.object_id = us.id
@@ -160,7 +167,8 @@ BEGIN
     FROM us
     WHERE us.simple AND us.depth = v_budget AND EXISTS (
       SELECT 1 FROM authz.tuples AS tu
-      WHERE tu.tenant_id = p_tenant_id AND tu.object_type = us.t AND tu.object_id = us.id
+      WHERE tu.tenant_id = p_tenant_id /* speed only */
+        AND tu.object_type = us.t AND tu.object_id = us.id
         AND tu.relation = us.r AND tu.subject_relation <> ''
         AND (tu.expires_at IS NULL OR tu.expires_at > p_now))
   )

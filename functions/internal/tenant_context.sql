@@ -113,6 +113,8 @@ BEGIN
 END
 $fn$;
 
+GRANT EXECUTE ON FUNCTION internal.verified_context() TO claw_authz_reader;
+
 -- internal.current_tenant_id: the verified tenant of this transaction, or NULL.
 CREATE OR REPLACE FUNCTION internal.current_tenant_id()
 RETURNS uuid
@@ -164,37 +166,49 @@ AS $fn$
          OPERATOR(pg_catalog.&&) p_roles, false)
 $fn$;
 
--- internal.require_role: raise CL401 without a context, CL403 without one of the roles or
+-- internal.require_context: raise CL401 without a context, CL403 without one of the roles or
 -- when the credential's scopes do not include p_scope ('*' includes every scope). Returns the
--- verified tenant (v_tenant := internal.require_role(...) verifies the context once, where
--- PERFORM require_role(...) and then current_tenant_id() verify it twice).
-CREATE OR REPLACE FUNCTION internal.require_role(p_roles text[], p_scope text, p_action text)
-RETURNS uuid
+-- verified context, verified once (an HMAC check): callers that need the principal or the
+-- roles too take them from here instead of verifying again.
+CREATE OR REPLACE FUNCTION internal.require_context(
+  p_roles text[], p_scope text, p_action text,
+  OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[])
 LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-DECLARE
-  v_ctx record;  -- verified once (an HMAC check), then read three times
 BEGIN
-  SELECT * INTO v_ctx FROM internal.verified_context();
-  IF v_ctx.tenant_id IS NULL THEN
+  SELECT c.tenant_id, c.principal_id, c.roles, c.scopes
+    INTO tenant_id, principal_id, roles, scopes
+  FROM internal.verified_context() AS c;
+  IF tenant_id IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'not authenticated',
       DETAIL = pg_catalog.format('%s needs an authenticated tenant context', p_action),
       HINT = 'call api.authenticate(p_api_key => ...) first, in the same transaction';
   END IF;
-  IF NOT coalesce(v_ctx.roles && p_roles, false) THEN
+  IF NOT coalesce(roles && p_roles, false) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
       DETAIL = pg_catalog.format('%s needs one of the roles %s', p_action, p_roles),
       HINT = 'ask a tenant owner or admin to grant the role';
   END IF;
-  IF NOT coalesce(v_ctx.scopes && ARRAY['*', p_scope], false) THEN
+  IF NOT coalesce(scopes && ARRAY['*', p_scope], false) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
       DETAIL = pg_catalog.format('%s needs a credential with scope %s', p_action, p_scope),
       HINT = 'use an API key that carries this scope';
   END IF;
-  RETURN v_ctx.tenant_id;
 END
+$fn$;
+
+-- internal.require_role: internal.require_context's checks; returns the verified tenant
+-- (v_tenant := internal.require_role(...) verifies the context once, where
+-- PERFORM require_role(...) and then current_tenant_id() verify it twice).
+CREATE OR REPLACE FUNCTION internal.require_role(p_roles text[], p_scope text, p_action text)
+RETURNS uuid
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT c.tenant_id FROM internal.require_context(p_roles, p_scope, p_action) AS c
 $fn$;
 
 -- Nothing here is granted to login roles: they reach tables only through SECURITY DEFINER
