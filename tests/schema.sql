@@ -5394,9 +5394,10 @@ BEGIN
   IF v_i < 2 OR NOT coalesce(p_model -> 'r' ? (v_type || '#' || p_relation), false) THEN
     RETURN false;
   END IF;
-  RETURN authz.evaluate_top(p_tenant_id, p_model, v_type, pg_catalog.substr(p_object, v_i + 1),
-                            p_relation, p_subject_type, p_subject_id, p_subject_relation,
-                            p_now) IS NOT NULL;
+  RETURN authz.evaluate_in_tenant(p_tenant_id, p_model, v_type,
+                                  pg_catalog.substr(p_object, v_i + 1), p_relation,
+                                  p_subject_type, p_subject_id, p_subject_relation,
+                                  p_now) IS NOT NULL;
 END
 $$;
 

@@ -1,7 +1,7 @@
 -- authz.permitted: does the subject hold p_relation on p_object ('type:id')? For filters
 -- inside other queries (semantic search: permission before retrieval). A type without that
 -- relation permits nothing. COST is high so the planner runs it after every cheaper
--- predicate (the tenant, the text match).
+-- predicate (the tenant, the text match). Evaluated as claw_authz_reader, like authz.check.
 CREATE OR REPLACE FUNCTION authz.permitted(p_tenant_id uuid, p_model jsonb, p_object text,
                                            p_relation text, p_subject_type text,
                                            p_subject_id text, p_subject_relation text,
@@ -18,8 +18,9 @@ BEGIN
   IF v_i < 2 OR NOT coalesce(p_model -> 'r' ? (v_type || '#' || p_relation), false) THEN
     RETURN false;
   END IF;
-  RETURN authz.evaluate_top(p_tenant_id, p_model, v_type, pg_catalog.substr(p_object, v_i + 1),
-                            p_relation, p_subject_type, p_subject_id, p_subject_relation,
-                            p_now) IS NOT NULL;
+  RETURN authz.evaluate_in_tenant(p_tenant_id, p_model, v_type,
+                                  pg_catalog.substr(p_object, v_i + 1), p_relation,
+                                  p_subject_type, p_subject_id, p_subject_relation,
+                                  p_now) IS NOT NULL;
 END
 $fn$;
