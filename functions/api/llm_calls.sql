@@ -52,9 +52,8 @@ BEGIN
   PERFORM internal.require_size('p_task', p_task, 'name'),
           internal.require_size('p_request_hash', p_request_hash, 'name'),
           internal.require_size('p_trace_id', p_trace_id, 'name');
-  PERFORM internal.require_role('{owner,admin,operator,worker}', 'llm:call', 'calling a model');
-  v_tenant := internal.current_tenant_id();
-  v_principal := internal.current_principal_id();
+  SELECT c.tenant_id, c.principal_id INTO v_tenant, v_principal
+  FROM internal.require_context('{owner,admin,operator,worker}', 'llm:call', 'calling a model') AS c;
   IF p_input_tokens IS NULL OR p_input_tokens < 0 OR p_max_output_tokens < 1
      OR (p_request_hash IS NOT NULL AND (p_request_hash !~ '^[0-9a-f]*$'
                                         OR pg_catalog.length(p_request_hash) <> 64)) THEN
@@ -180,8 +179,7 @@ BEGIN
           internal.require_size('p_request_hash', p_request_hash, 'name'),
           internal.require_size('p_context', p_context, 'json'),
           internal.require_size('p_trace_id', p_trace_id, 'name');
-  PERFORM internal.require_role('{owner,admin,operator,worker}', 'llm:call', 'calling a model');
-  v_tenant := internal.current_tenant_id();
+  v_tenant := internal.require_role('{owner,admin,operator,worker}', 'llm:call', 'calling a model');
   IF p_attempts IS NULL OR pg_catalog.jsonb_typeof(p_attempts) <> 'array' THEN
     v_bad := 'attempts must be a JSON array';
   ELSE
