@@ -22,7 +22,7 @@ of about 20 ms (p50 3 ms), Melange's claimed 300-600 us in PostgreSQL.
 
 list_objects: a user in a bottom team of a tenant whose business has 10,000 invoices:
 api.list_permitted_objects('invoice', 'approver', ...) (union only: the graph walk answers),
-and 'viewer' (with an exclusion: every candidate confirmed by check).
+and 'viewer' (with an exclusion: the walk's approvers less its blocked, as set algebra).
 
     .venv/bin/python bench/authz_bench.py [--tenants 100] [--invoices 1100] [--checks 20000]
 """
@@ -246,7 +246,7 @@ def main() -> int:
                         "SELECT object FROM api.list_permitted_objects('invoice', %s, 'user:lister', 10000)",
                         (rel,)).fetchall())
                     times.append((time.perf_counter() - t) * 1000)
-            note = "graph walk" if rel == "approver" else "walk + check per candidate (exclusion)"
+            note = "graph walk" if rel == "approver" else "walk + set algebra (exclusion)"
             print(f"  {rel:<9} {n:>6,} objects  median {statistics.median(times):8.1f} ms  ({note})")
     return 0
 

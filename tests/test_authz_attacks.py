@@ -103,3 +103,32 @@ def test_a_too_deep_error_names_no_node(db: Database, tenant: Tenant) -> None:
     assert detail is not None and "team:" not in detail and "doc:" not in detail
     # someone in none of them is answered from their side (nothing includes them), not refused
     assert check_as_viewer(db, tenant, "doc:2", None) == (False, None)
+
+
+def test_a_list_over_a_branching_model_is_refused_never_exponential(db: Database) -> None:
+    """list_objects evaluates non-exact relations as sets, recursing through parents: a model
+    that names the same non-exact relation four times per level would make 4^8 set
+    evaluations (then a check per candidate); the per-list budget refuses it with CL508
+    inside a 20 s statement timeout."""
+    t = seed_tenants(db, names=("a",))["a"]
+    model = {"types": {"user": {}, "folder": {"relations": {
+        "parent": {"this": ["folder"]},
+        "blocked": {"this": ["user"]},
+        "viewer": {"union": [{"exclusion": {"base": {"this": ["user"]},
+                                            "subtract": {"computed": "blocked"}}}]
+                   + [{"ttu": {"tupleset": "parent", "computed": "viewer"}}] * 4}}}}}
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (t.api_key,))
+        conn.execute("SELECT * FROM api.define_authz_model(%s)", (json.dumps(model),))
+        conn.execute("SELECT * FROM api.write_tuples(%s)", (json.dumps(
+            [{"object": "folder:f0", "relation": "viewer", "subject": "user:x"},
+             {"object": "folder:f0", "relation": "blocked", "subject": "user:x"}]
+            + [{"object": f"folder:f{i + 1}", "relation": "parent", "subject": f"folder:f{i}"}
+               for i in range(12)]),))
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SET LOCAL statement_timeout = '20s'")
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (t.api_key,))
+        with pytest.raises(psycopg.Error) as exc:
+            conn.execute("SELECT * FROM api.list_permitted_objects('folder', 'viewer', 'user:x')")
+    assert exc.value.sqlstate == "CL508", exc.value
+    assert "folder:" not in (exc.value.diag.message_detail or "")

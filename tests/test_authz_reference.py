@@ -247,6 +247,28 @@ def conn(cluster: Any) -> Iterator[psycopg.Connection[Any]]:
         drop_database(db)
 
 
+def write_world(conn: psycopg.Connection[Any], model: dict[str, Any], tuples: list[Tuple],
+                slug: str) -> None:
+    """In the caller's transaction: a new tenant's context, the model and the tuples written
+    as claw_runtime (expiries relative to the database clock at write time), then the clock
+    moved 30 minutes on (the reference's now = 30); the role is reset to the caller's."""
+    tenant = conn.execute(
+        "SELECT tenant_id, principal_id FROM tenancy.create_tenant(%s, 'R', 'ref', 'Ref')",
+        (slug,)).fetchone()
+    conn.execute("SELECT internal.set_context(%s, %s, '{owner}')", tenant)
+    conn.execute("SET LOCAL ROLE claw_runtime")
+    conn.execute("SELECT * FROM api.define_authz_model(%s)", (json.dumps(model),))
+    writes = [{"object": f"{t[0]}:{t[1]}", "relation": t[2], "subject": fmt((t[3], t[4], t[5]))}
+              | ({"expires_at": f"{t[6]} minutes"} if t[6] is not None else {})
+              for t in tuples]
+    conn.execute(
+        "SELECT * FROM api.write_tuples((SELECT jsonb_agg(CASE WHEN w ? 'expires_at' THEN "
+        "jsonb_set(w, '{expires_at}', to_jsonb(now() + (w ->> 'expires_at')::interval)) "
+        "ELSE w END) FROM jsonb_array_elements(%s::jsonb) AS w))", (json.dumps(writes),))
+    conn.execute("RESET ROLE")
+    conn.execute("UPDATE internal.clock SET offset_by = offset_by + interval '30 minutes'")
+
+
 def test_sql_matches_reference(conn: psycopg.Connection[Any]) -> None:
     counter = iter(range(10**9))
 
@@ -268,22 +290,7 @@ def test_sql_matches_reference(conn: psycopg.Connection[Any]) -> None:
         ref = Reference(model, tuples, now=30)
         n = next(counter)
         with conn.transaction(force_rollback=True):
-            tenant = conn.execute(
-                "SELECT tenant_id, principal_id FROM tenancy.create_tenant(%s, 'R', 'ref', 'Ref')",
-                (f"ref-{n}",)).fetchone()
-            conn.execute("SELECT internal.set_context(%s, %s, '{owner}')", tenant)
-            conn.execute("SET LOCAL ROLE claw_runtime")
-            conn.execute("SELECT * FROM api.define_authz_model(%s)", (json.dumps(model),))
-            writes = [{"object": f"{t[0]}:{t[1]}", "relation": t[2], "subject": fmt((t[3], t[4], t[5]))}
-                      | ({"expires_at": f"{t[6]} minutes"} if t[6] is not None else {})
-                      for t in tuples]
-            # expiries relative to the database clock at write time
-            conn.execute(
-                "SELECT * FROM api.write_tuples((SELECT jsonb_agg(CASE WHEN w ? 'expires_at' THEN "
-                "jsonb_set(w, '{expires_at}', to_jsonb(now() + (w ->> 'expires_at')::interval)) "
-                "ELSE w END) FROM jsonb_array_elements(%s::jsonb) AS w))", (json.dumps(writes),))
-            conn.execute("RESET ROLE")
-            conn.execute("UPDATE internal.clock SET offset_by = offset_by + interval '30 minutes'")
+            write_world(conn, model, tuples, f"ref-{n}")
             conn.execute("SET LOCAL ROLE claw_runtime")
 
             got = conn.execute(
