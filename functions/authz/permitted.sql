@@ -18,7 +18,9 @@ BEGIN
   IF v_i < 2 OR NOT coalesce(p_model -> 'r' ? (v_type || '#' || p_relation), false) THEN
     RETURN false;
   END IF;
-  RETURN authz.evaluate_in_tenant(p_tenant_id, p_model, v_type,
+  -- without the model's "u": nested groups walked down from each candidate, not up from
+  -- the subject, which would walk the same subject's groups again for every candidate
+  RETURN authz.evaluate_in_tenant(p_tenant_id, p_model - 'u', v_type,
                                   pg_catalog.substr(p_object, v_i + 1), p_relation,
                                   p_subject_type, p_subject_id, p_subject_relation,
                                   p_now) IS NOT NULL;
