@@ -208,7 +208,9 @@ def test_set_evaluation_matches_reference(conn: psycopg.Connection[Any]) -> None
 
     run()
     print(f"authz list sets: {dict(STATS)}")
-    assert STATS["lists"] >= 1000 and STATS["answered"] >= 250
+    # coverage, not correctness: random worlds answer about a quarter of the lists (241 to
+    # 300 seen), so the floor is well below that
+    assert STATS["lists"] >= 1000 and STATS["answered"] >= 150
     assert STATS["negation_mattered"] > 0, "no exclusion or intersection changed a list"
     assert STATS["evaluate_set"] > 0, "the set evaluation never ran"
 
