@@ -96,7 +96,7 @@ QUESTIONS = [
 ]
 # the evaluator's functions that query tuples (authz.evaluate and evaluate_top only recurse)
 EVALUATOR = ("authz.evaluate_rewrite", "authz.evaluate_this", "authz.userset_path",
-             "authz.userset_chain")
+             "authz.userset_chain", "authz.reaches")
 
 
 @pytest.fixture
@@ -111,16 +111,18 @@ def tenants(db: Database) -> dict[str, Tenant]:
 
 
 def answers(conn: psycopg.Connection[Any], t: Tenant) -> list[tuple[bool, Any]]:
-    """a's answers and explanations, asked as claw_runtime with a's key."""
+    """a's answers and explanations, asked as claw_runtime with a's key; each answer of
+    api.is_permitted (authz.reaches where it decides) must be check_permission's."""
     with conn.transaction():
         conn.execute("SET LOCAL ROLE claw_runtime")
         conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (t.api_key,))
         out = []
         for obj, rel, subject, _ in QUESTIONS:
-            row = conn.execute("SELECT allowed, explanation FROM api.check_permission(%s, %s, %s)",
-                               (obj, rel, subject)).fetchone()
+            row = conn.execute("SELECT allowed, explanation, api.is_permitted(%s, %s, %s) "
+                               "FROM api.check_permission(%s, %s, %s)",
+                               (obj, rel, subject, obj, rel, subject)).fetchone()
             assert row is not None
-            out.append((row[0], row[1]))
+            out.append((row[0], row[1]) if row[0] == row[2] else (row[0], row[1], row[2]))
         return out
 
 
@@ -163,6 +165,7 @@ def test_one_tenants_tuples_never_answer_anothers_check(db: Database,
                                                         tenants: dict[str, Tenant]) -> None:
     with db.connect() as conn:
         got = answers(conn, tenants["a"])
+    assert all(len(g) == 2 for g in got), "is_permitted and check_permission disagree"
     assert [allowed for allowed, _ in got] == [q[3] for q in QUESTIONS]
     # both explanations follow a's own path (tb, td), not b's tuples that sort first
     for _, why in got[-4:-2]:

@@ -291,6 +291,10 @@ def test_sql_matches_reference(conn: psycopg.Connection[Any]) -> None:
         n = next(counter)
         with conn.transaction(force_rollback=True):
             write_world(conn, model, tuples, f"ref-{n}")
+            # the relations authz.reaches may decide in one statement (the compiled model's "x")
+            reachable = {r for (r,) in conn.execute(
+                "SELECT jsonb_object_keys(m.compiled -> 'x') FROM authz.models AS m "
+                "WHERE m.definition = %s::jsonb", (json.dumps(model),))}
             conn.execute("SET LOCAL ROLE claw_runtime")
 
             got = conn.execute(
@@ -299,11 +303,24 @@ def test_sql_matches_reference(conn: psycopg.Connection[Any]) -> None:
                 "CROSS JOIN LATERAL api.check_permission(q.o, q.r, q.s) AS c ORDER BY q.i",
                 ([f"{o[0]}:{o[1]}" for o, _ in checks], [o[2] for o, _ in checks],
                  [fmt(s) for _, s in checks])).fetchall()
-            for ((ot, oid, rel), subj), (allowed, why) in zip(checks, got, strict=True):
+            # the same questions through api.is_permitted (yes or no, authz.reaches where the
+            # compiled model lets one statement decide)
+            decided = conn.execute(
+                "SELECT api.is_permitted(q.o, q.r, q.s) FROM unnest(%s::text[], %s::text[], "
+                "%s::text[]) WITH ORDINALITY AS q (o, r, s, i) ORDER BY q.i",
+                ([f"{o[0]}:{o[1]}" for o, _ in checks], [o[2] for o, _ in checks],
+                 [fmt(s) for _, s in checks])).fetchall()
+            for ((ot, oid, rel), subj), (allowed, why), (yes,) in zip(checks, got, decided,
+                                                                      strict=True):
                 want = ref.check(ot, oid, rel, subj)
                 assert allowed == want, (
                     f"check {ot}:{oid}#{rel}@{fmt(subj)}: SQL {allowed}, reference {want}\n"
                     f"model {json.dumps(model)}\ntuples {tuples}")
+                assert yes == want, (
+                    f"is_permitted {ot}:{oid}#{rel}@{fmt(subj)}: SQL {yes}, reference {want}\n"
+                    f"model {json.dumps(model)}\ntuples {tuples}")
+                if f"{ot}#{rel}" in reachable:
+                    STATS["decided_in_one_statement"] += 1
                 STATS["questions"] += 1
                 STATS["allowed" if want else "denied"] += 1
                 if want != Reference(model, tuples, 30, ignore_expiry=True).check(ot, oid, rel, subj):
@@ -347,3 +364,4 @@ def test_sql_matches_reference(conn: psycopg.Connection[Any]) -> None:
     assert STATS["negation_mattered"] > 0, "no generated world had an exclusion or intersection change an answer"
     assert STATS["paths_4_nodes_deep"] > 0, "no allowed path went through nested teams"
     assert STATS["through_folder_viewers"] > 0, "no allowed path went through a folder#viewer userset"
+    assert STATS["decided_in_one_statement"] > QUESTIONS // 20, "authz.reaches decided too few questions"

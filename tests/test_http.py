@@ -438,6 +438,15 @@ def test_authz_routes(api: Api) -> None:
     assert check["allowed"] is True
     assert api.client.post("/v1/authz/check", headers=h, json={
         "object": "doc:1", "relation": "viewer", "subject": "user:bob"}).json()["allowed"] is False
+    # yes or no only (api.is_permitted)
+    for subject, want in (("user:alice", True), ("user:bob", False)):
+        quick = api.client.post("/v1/authz/check", headers=h, json={
+            "object": "doc:1", "relation": "viewer", "subject": subject,
+            "consistency_token": token, "explain": False}).json()
+        assert quick == {"allowed": want, "explanation": None, "consistency_token": None}
+    bad = api.client.post("/v1/authz/check", headers=h, json={
+        "object": "doc:1", "relation": "payer", "subject": "user:alice", "explain": False})
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
     # tenant B sees none of A's tuples
     assert api.client.post("/v1/authz/check", headers=api.as_("b"), json={
         "object": "doc:1", "relation": "viewer", "subject": "user:alice"}).status_code in (200, 404, 422)

@@ -96,26 +96,43 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-  v_ctx record;
-  v_why jsonb;
+  v_q record := authz.asker('p_object', p_object, p_relation, p_subject, p_consistency_token,
+                            'checking a permission');
+  v_why jsonb := authz.check(v_q.tenant_id, p_object, p_relation, v_q.subject,
+                             p_consistency_token);
 BEGIN
-  PERFORM internal.require_size('p_object', p_object, 'name'),
-          internal.require_size('p_relation', p_relation, 'name'),
-          internal.require_size('p_subject', p_subject, 'name'),
-          internal.require_size('p_consistency_token', p_consistency_token, 'name');
-  SELECT * INTO v_ctx FROM internal.require_context('{owner,admin,operator,approver,viewer,worker}',
-                                                'authz:read', 'checking a permission');
-  v_why := authz.check(v_ctx.tenant_id, p_object, p_relation,
-                       authz.acting_subject(p_subject, 'checking a permission',
-                                            v_ctx.principal_id, v_ctx.roles),
-                       p_consistency_token);
-  RETURN QUERY SELECT v_why IS NOT NULL, v_why, authz.snapshot_token(v_ctx.tenant_id);
+  RETURN QUERY SELECT v_why IS NOT NULL, v_why, authz.snapshot_token(v_q.tenant_id);
 END
 $fn$;
 COMMENT ON FUNCTION api.check_permission(text, text, text, text) IS
   'Is the subject (default: the caller) in object#relation? Returns allowed, the explanation '
   '(the path of tuples and rewrites) and the snapshot''s consistency token.';
 GRANT EXECUTE ON FUNCTION api.check_permission(text, text, text, text) TO claw_runtime, claw_worker;
+
+-- api.is_permitted: is p_subject (default: the caller) in p_object#p_relation? Yes or no,
+-- the check an application makes before every action (Zanzibar's Check): no explanation
+-- (api.check_permission has it), no token (pass the last write's token to read your
+-- writes). Decided in one statement where the model allows it (authz.reaches). Who and
+-- raises: as api.check_permission.
+CREATE OR REPLACE FUNCTION api.is_permitted(p_object text, p_relation text,
+                                            p_subject text DEFAULT NULL,
+                                            p_consistency_token text DEFAULT NULL)
+RETURNS boolean
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_q record := authz.asker('p_object', p_object, p_relation, p_subject, p_consistency_token,
+                            'checking a permission');
+BEGIN
+  RETURN authz.decide(v_q.tenant_id, p_object, p_relation, v_q.subject, p_consistency_token);
+END
+$fn$;
+COMMENT ON FUNCTION api.is_permitted(text, text, text, text) IS
+  'Is the subject (default: the caller) in object#relation? Yes or no, without the explanation.';
+GRANT EXECUTE ON FUNCTION api.is_permitted(text, text, text, text) TO claw_runtime, claw_worker;
 
 -- api.explain_permission: the explanation of a check as readable lines (psql). No rows
 -- when the check fails. Who and raises: as api.check_permission.
@@ -129,19 +146,11 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-  v_ctx record;
-  v_why jsonb;
+  v_q record := authz.asker('p_object', p_object, p_relation, p_subject, p_consistency_token,
+                            'explaining a permission');
+  v_why jsonb := authz.check(v_q.tenant_id, p_object, p_relation, v_q.subject,
+                             p_consistency_token);
 BEGIN
-  PERFORM internal.require_size('p_object', p_object, 'name'),
-          internal.require_size('p_relation', p_relation, 'name'),
-          internal.require_size('p_subject', p_subject, 'name'),
-          internal.require_size('p_consistency_token', p_consistency_token, 'name');
-  SELECT * INTO v_ctx FROM internal.require_context('{owner,admin,operator,approver,viewer,worker}',
-                                                'authz:read', 'explaining a permission');
-  v_why := authz.check(v_ctx.tenant_id, p_object, p_relation,
-                       authz.acting_subject(p_subject, 'explaining a permission',
-                                            v_ctx.principal_id, v_ctx.roles),
-                       p_consistency_token);
   RETURN QUERY SELECT (n - 1)::integer, l FROM authz.explain_lines(v_why) WITH ORDINALITY AS e (l, n);
 END
 $fn$;
@@ -163,20 +172,13 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-  v_ctx record;
+  v_q record := authz.asker('p_object_type', p_object_type, p_relation, p_subject,
+                            p_consistency_token, 'listing permitted objects');
 BEGIN
-  PERFORM internal.require_size('p_object_type', p_object_type, 'name'),
-          internal.require_size('p_relation', p_relation, 'name'),
-          internal.require_size('p_subject', p_subject, 'name'),
-          internal.require_size('p_consistency_token', p_consistency_token, 'name');
-  SELECT * INTO v_ctx FROM internal.require_context('{owner,admin,operator,approver,viewer,worker}',
-                                                'authz:read', 'listing permitted objects');
   PERFORM internal.require_limit(p_limit, 10000);
   RETURN QUERY
   SELECT p_object_type || ':' || o
-  FROM authz.list_objects(v_ctx.tenant_id, p_object_type, p_relation,
-                          authz.acting_subject(p_subject, 'listing permitted objects',
-                                               v_ctx.principal_id, v_ctx.roles),
+  FROM authz.list_objects(v_q.tenant_id, p_object_type, p_relation, v_q.subject,
                           p_limit, p_consistency_token) AS o;
 END
 $fn$;

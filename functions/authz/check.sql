@@ -33,6 +33,7 @@ DECLARE
   v_rewrite jsonb;
   v_why jsonb;
   v_work integer;
+  v_yes boolean;
 BEGIN
   -- the details name no node: the caller may not be related to the nodes on the path
   IF v_node = ANY (p_path) THEN
@@ -62,6 +63,16 @@ BEGIN
   v_rewrite := p_model -> 'r' -> (p_type || '#' || p_relation);
   IF v_rewrite IS NULL THEN
     RETURN NULL;  -- a relation the type does not define has no members
+  END IF;
+  -- a yes-or-no question (authz.decide) about a relation one statement can decide
+  IF p_model ? 'decide' AND p_model -> 'x' ? (p_type || '#' || p_relation) THEN
+    v_yes := authz.reaches(p_tenant_id, p_model, p_type, p_id, p_relation, p_subject_type,
+                           p_subject_id, p_subject_relation, p_now,
+                           24 - pg_catalog.cardinality(p_path));
+    IF v_yes IS NOT NULL THEN
+      RETURN CASE WHEN v_yes THEN pg_catalog.jsonb_build_object(
+        'node', v_node, 'because', '{"reached": true}'::jsonb) END;
+    END IF;
   END IF;
   v_why := authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation, v_rewrite,
                                   p_subject_type, p_subject_id, p_subject_relation, p_now,
@@ -214,11 +225,13 @@ GRANT EXECUTE ON FUNCTION authz.evaluate_rewrite(uuid, jsonb, text, text, text, 
                                                  text, text, timestamptz, text[])
   TO claw_authz_reader;
 
--- authz.check: the explanation if p_subject is in p_object#p_relation, NULL otherwise.
--- Raises CL422 (malformed reference, a relation the object's type does not define, bad
--- token), 40001 (snapshot older than p_token), CL508 (cycle, depth).
-CREATE OR REPLACE FUNCTION authz.check(p_tenant_id uuid, p_object text, p_relation text,
-                                       p_subject text, p_token text DEFAULT NULL)
+-- authz.ask: one question about p_subject in p_object#p_relation: the explanation if it
+-- holds, NULL otherwise; with p_decide, a relation that authz.reaches can decide is answered
+-- without an explanation ({"reached": true} in its place). Raises CL422 (malformed reference,
+-- a relation the object's type does not define, bad token), 40001 (snapshot older than
+-- p_token), CL508 (cycle, depth).
+CREATE OR REPLACE FUNCTION authz.ask(p_tenant_id uuid, p_object text, p_relation text,
+                                     p_subject text, p_token text, p_decide boolean)
 RETURNS jsonb
 LANGUAGE plpgsql
 STABLE
@@ -230,29 +243,61 @@ DECLARE
 BEGIN
   PERFORM authz.require_fresh(p_tenant_id, p_token);
   PERFORM authz.require_relation(v_model, v_o.object_type, p_relation);
+  IF p_decide THEN
+    v_model := v_model || '{"decide": true}'::jsonb;
+  END IF;
   RETURN authz.evaluate_in_tenant(p_tenant_id, v_model, v_o.object_type, v_o.object_id,
                                   p_relation, v_s.subject_type, v_s.subject_id,
                                   v_s.subject_relation, internal.now());
 END
 $fn$;
 
+-- authz.check: the explanation if p_subject is in p_object#p_relation, NULL otherwise.
+-- Raises as authz.ask.
+CREATE OR REPLACE FUNCTION authz.check(p_tenant_id uuid, p_object text, p_relation text,
+                                       p_subject text, p_token text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql
+STABLE
+AS $fn$
+  SELECT authz.ask(p_tenant_id, p_object, p_relation, p_subject, p_token, false)
+$fn$;
+
+-- authz.decide: is p_subject in p_object#p_relation? Yes or no, without the explanation
+-- (the walk of authz.reaches where the model allows it). Raises as authz.ask.
+CREATE OR REPLACE FUNCTION authz.decide(p_tenant_id uuid, p_object text, p_relation text,
+                                        p_subject text, p_token text DEFAULT NULL)
+RETURNS boolean
+LANGUAGE sql
+STABLE
+AS $fn$
+  SELECT authz.ask(p_tenant_id, p_object, p_relation, p_subject, p_token, true) IS NOT NULL
+$fn$;
+
 -- authz.compile_model: a model's relations as the evaluator reads them,
 --   {"r": {"<type>#<relation>": <rewrite>, ...}, "s": ["<type>#<relation>", ...],
---    "u": {"<type>#<relation>": ["<type>#<relation>", ...], ...}}
+--    "u": {"<type>#<relation>": ["<type>#<relation>", ...], ...},
+--    "e": {"<type>#<relation>": {"d": true, "c": [relation, ...], "t": [[tupleset, relation], ...]}, ...},
+--    "x": {"<type>#<relation>": ["<type>#<relation>", ...], ...}}
 -- where "s" lists the relations that are exactly {"this": [...]} (walked in one statement by
 -- authz.evaluate_this), and "u" maps each relation whose direct tuples may name usersets, and
 -- every userset they can reach through nested groups is such a plain relation, to those
--- userset relations (authz.evaluate_this answers those from the subject upwards). Tuples
--- always fit the current model (authz.define_model refuses a version with no place for
--- existing ones), so "u" bounds what the tuples can hold. authz.define_model stores it with
--- the model version.
+-- userset relations (authz.evaluate_this answers those from the subject upwards). "e" holds
+-- the edges of every monotone relation (a rewrite of this, computed, ttu and union only):
+-- whether it takes direct tuples ("d"), the relations of the same object it includes ("c"),
+-- its tuple-to-usersets ("t"). "x" maps each relation that authz.reaches can decide in one
+-- statement to the userset relations its walk up may follow: every relation it reaches
+-- through computed relations and tuple-to-usersets is monotone, and each of those that takes
+-- usersets has a "u" entry (their union is the value). Tuples always fit the current model
+-- (authz.define_model refuses a version with no place for existing ones), so "u" bounds what
+-- the tuples can hold. authz.define_model stores it with the model version.
 CREATE OR REPLACE FUNCTION authz.compile_model(p_types jsonb)
 RETURNS jsonb
 LANGUAGE sql
 IMMUTABLE
 AS $fn$
-  WITH RECURSIVE rel (name, simple, usersets) AS (
-    SELECT t.key || '#' || r.key, r.value ? 'this',
+  WITH RECURSIVE rel (name, type, rewrite, simple, usersets) AS (
+    SELECT t.key || '#' || r.key, t.key, r.value, r.value ? 'this',
            ARRAY(SELECT d FROM pg_catalog.unnest(authz.direct_subjects_of(r.value)) AS d
                  WHERE pg_catalog.strpos(d, '#') > 0)
     FROM pg_catalog.jsonb_each(p_types) AS t
@@ -268,14 +313,59 @@ AS $fn$
     FROM reach LEFT JOIN rel ON rel.name = reach.userset
     GROUP BY reach.root
     HAVING bool_and(coalesce(rel.simple, false))
+  ), mono AS (
+    -- monotone relations and their edges
+    SELECT rel.name, rel.type, rel.usersets,
+           pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+             'd', CASE WHEN EXISTS (SELECT 1 FROM authz.rewrite_leaves(rel.rewrite) AS l (l)
+                                    WHERE l.l ? 'this') THEN true END,
+             'c', (SELECT pg_catalog.jsonb_agg(DISTINCT l.l ->> 'computed')
+                   FROM authz.rewrite_leaves(rel.rewrite) AS l (l) WHERE l.l ? 'computed'),
+             't', (SELECT pg_catalog.jsonb_agg(DISTINCT pg_catalog.jsonb_build_array(
+                            l.l -> 'ttu' ->> 'tupleset', l.l -> 'ttu' ->> 'computed'))
+                   FROM authz.rewrite_leaves(rel.rewrite) AS l (l) WHERE l.l ? 'ttu'))) AS edges
+    FROM rel
+    WHERE NOT EXISTS (
+      WITH RECURSIVE n (node) AS (
+        SELECT rel.rewrite
+        UNION ALL
+        SELECT c.c FROM n CROSS JOIN LATERAL authz.rewrite_children(n.node) AS c (c)
+      )
+      SELECT 1 FROM n WHERE n.node ?| ARRAY['intersection', 'exclusion'])
+  ), closure (root, name) AS (
+    -- every relation a relation reaches through computed relations and tuple-to-usersets
+    SELECT rel.name, rel.name FROM rel
+    UNION
+    SELECT c.root, nx.name
+    FROM closure AS c
+    JOIN mono AS m ON m.name = c.name
+    CROSS JOIN LATERAL (
+      SELECT m.type || '#' || cr.cr
+      FROM pg_catalog.jsonb_array_elements_text(coalesce(m.edges -> 'c', '[]')) AS cr (cr)
+      UNION ALL
+      SELECT tt.tt || '#' || (x.x ->> 1)
+      FROM pg_catalog.jsonb_array_elements(coalesce(m.edges -> 't', '[]')) AS x (x)
+      CROSS JOIN LATERAL pg_catalog.unnest(authz.direct_subjects_of(
+        p_types -> m.type -> 'relations' -> (x.x ->> 0))) AS tt (tt)
+      WHERE coalesce(p_types -> tt.tt -> 'relations' ? (x.x ->> 1), false)
+    ) AS nx (name)
+  ), decidable AS (
+    SELECT c.root,
+           coalesce(pg_catalog.jsonb_agg(DISTINCT u.u) FILTER (WHERE u.u IS NOT NULL), '[]') AS usersets
+    FROM closure AS c
+    LEFT JOIN mono AS m ON m.name = c.name
+    LEFT JOIN closed AS cl ON cl.root = c.name
+    LEFT JOIN LATERAL pg_catalog.jsonb_array_elements_text(cl.usersets) AS u (u) ON true
+    GROUP BY c.root
+    HAVING bool_and(m.name IS NOT NULL
+                    AND (pg_catalog.cardinality(m.usersets) = 0 OR cl.root IS NOT NULL))
   )
   SELECT pg_catalog.jsonb_build_object(
-    'r', coalesce((SELECT pg_catalog.jsonb_object_agg(t.key || '#' || r.key, r.value)
-                   FROM pg_catalog.jsonb_each(p_types) AS t
-                   CROSS JOIN LATERAL pg_catalog.jsonb_each(coalesce(t.value -> 'relations', '{}')) AS r),
-                  '{}'),
+    'r', coalesce((SELECT pg_catalog.jsonb_object_agg(rel.name, rel.rewrite) FROM rel), '{}'),
     's', coalesce((SELECT pg_catalog.jsonb_agg(rel.name) FROM rel WHERE rel.simple), '[]'),
-    'u', coalesce((SELECT pg_catalog.jsonb_object_agg(c.root, c.usersets) FROM closed AS c), '{}'))
+    'u', coalesce((SELECT pg_catalog.jsonb_object_agg(c.root, c.usersets) FROM closed AS c), '{}'),
+    'e', coalesce((SELECT pg_catalog.jsonb_object_agg(m.name, m.edges) FROM mono AS m), '{}'),
+    'x', coalesce((SELECT pg_catalog.jsonb_object_agg(d.root, d.usersets) FROM decidable AS d), '{}'))
 $fn$;
 
 -- authz.load_model: the compiled current model (one index probe per check). A model stored
@@ -285,10 +375,10 @@ RETURNS jsonb
 LANGUAGE sql
 STABLE
 AS $fn$
-  SELECT coalesce((SELECT CASE WHEN m.compiled ? 'u' THEN m.compiled
+  SELECT coalesce((SELECT CASE WHEN m.compiled ? 'x' THEN m.compiled
                                ELSE authz.compile_model(m.definition -> 'types') END
                    FROM authz.models AS m WHERE m.tenant_id = p_tenant_id
-                   ORDER BY m.version DESC LIMIT 1), '{"r": {}, "s": [], "u": {}}')
+                   ORDER BY m.version DESC LIMIT 1), '{"r": {}, "s": [], "u": {}, "e": {}, "x": {}}')
 $fn$;
 
 -- authz.require_relation: CL422 unless the model defines p_relation on p_type.

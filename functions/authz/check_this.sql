@@ -305,3 +305,92 @@ BEGIN
 END
 $fn$;
 GRANT EXECUTE ON FUNCTION authz.wrap_userset_path(text[], jsonb) TO claw_authz_reader;
+
+-- authz.reaches: does object p_type:p_id's relation p_relation include the subject, decided
+-- in one statement? For the relations the compiled model's "x" names (monotone all the way
+-- down, every userset they can reach a plain group): the walk down follows only computed
+-- relations and tuple-to-usersets from the object (a handful of nodes: the invoice's
+-- approver, its owner, its business's admin), the walk up follows only the subject's groups
+-- (Zanzibar's Leopard index, walked: a member of three nested teams is three probes), and
+-- one join asks whether a live tuple of a node that takes direct tuples names the subject or
+-- one of its groups. Every tuple on such a path proves membership (the relations walked up
+-- are exactly {"this": [...]}), and every path of the general evaluator is one of these, so
+-- the answer is authz.evaluate's (tests/test_authz_reference.py compares both with a plain
+-- recursive evaluator). A relation with no edges and no usersets (a list of direct tuples)
+-- is one probe. NULL when the walks came within two nodes of p_budget (the path nodes left
+-- before the 25-node limit): then authz.evaluate decides, and raises CL508 where it must.
+-- No explanation: api.is_permitted answers yes or no. Runs as claw_authz_reader
+-- (authz.evaluate_in_tenant); every query names the tenant.
+CREATE OR REPLACE FUNCTION authz.reaches(p_tenant_id uuid, p_model jsonb, p_type text,
+                                         p_id text, p_relation text, p_subject_type text,
+                                         p_subject_id text, p_subject_relation text,
+                                         p_now timestamptz, p_budget integer)
+RETURNS boolean
+LANGUAGE plpgsql
+STABLE
+AS $fn$
+DECLARE
+  v_edges jsonb := p_model -> 'e';
+  v_up jsonb := p_model -> 'x' -> (p_type || '#' || p_relation);
+  v_answer boolean;
+BEGIN
+  IF v_up = '[]'::jsonb AND v_edges -> (p_type || '#' || p_relation) = '{"d": true}'::jsonb THEN
+    RETURN (p_type = p_subject_type AND p_id = p_subject_id AND p_relation = p_subject_relation)
+      OR EXISTS (SELECT 1 FROM authz.tuples AS d
+                 WHERE d.tenant_id = p_tenant_id AND d.object_type = p_type
+                   AND d.object_id = p_id AND d.relation = p_relation
+                   AND d.subject_type = p_subject_type AND d.subject_id = p_subject_id
+                   AND d.subject_relation = p_subject_relation
+                   AND (d.expires_at IS NULL OR d.expires_at > p_now));
+  END IF;
+  WITH RECURSIVE down (t, id, r, depth) AS (
+    SELECT p_type, p_id, p_relation, 0
+    UNION
+    SELECT n.t, n.id, n.r, d.depth + 1
+    FROM down AS d
+    CROSS JOIN LATERAL (
+      SELECT d.t, d.id, c.c
+      FROM pg_catalog.jsonb_array_elements_text(v_edges -> (d.t || '#' || d.r) -> 'c') AS c (c)
+      UNION ALL
+      SELECT tu.subject_type, tu.subject_id, x.x ->> 1
+      FROM pg_catalog.jsonb_array_elements(v_edges -> (d.t || '#' || d.r) -> 't') AS x (x)
+      CROSS JOIN LATERAL (
+        SELECT tu.subject_type, tu.subject_id FROM authz.tuples AS tu
+        WHERE tu.tenant_id = p_tenant_id AND tu.object_type = d.t AND tu.object_id = d.id
+          AND tu.relation = x.x ->> 0 AND tu.subject_relation = ''
+          AND (tu.expires_at IS NULL OR tu.expires_at > p_now)) AS tu
+    ) AS n (t, id, r)
+    WHERE d.depth < p_budget
+  ), up (t, id, r, depth) AS (
+    SELECT p_subject_type, p_subject_id, p_subject_relation, 0
+    UNION
+    SELECT tu.object_type, tu.object_id, tu.relation, up.depth + 1
+    FROM up
+    JOIN authz.tuples AS tu
+      ON tu.tenant_id = p_tenant_id AND tu.subject_type = up.t AND tu.subject_id = up.id
+     AND tu.subject_relation = up.r AND (tu.expires_at IS NULL OR tu.expires_at > p_now)
+    WHERE up.depth < p_budget AND v_up ? (tu.object_type || '#' || tu.relation)
+  )
+  SELECT CASE
+    WHEN (SELECT max(d.depth) FROM down AS d) + (SELECT max(u.depth) FROM up AS u) + 2 >= p_budget
+      THEN NULL
+    WHEN EXISTS (SELECT 1 FROM down AS d
+                 WHERE d.t = p_subject_type AND d.id = p_subject_id AND d.r = p_subject_relation)
+      THEN true
+    ELSE EXISTS (
+      SELECT 1
+      FROM down AS d
+      CROSS JOIN up AS u
+      WHERE v_edges -> (d.t || '#' || d.r) ? 'd' AND EXISTS (
+        SELECT 1 FROM authz.tuples AS h
+        WHERE h.tenant_id = p_tenant_id AND h.object_type = d.t AND h.object_id = d.id
+          AND h.relation = d.r AND h.subject_type = u.t AND h.subject_id = u.id
+          AND h.subject_relation = u.r AND (h.expires_at IS NULL OR h.expires_at > p_now)))
+    END
+    INTO v_answer;
+  RETURN v_answer;
+END
+$fn$;
+GRANT EXECUTE ON FUNCTION authz.reaches(uuid, jsonb, text, text, text, text, text, text,
+                                        timestamptz, integer)
+  TO claw_authz_reader;

@@ -24,18 +24,21 @@ LANGUAGE plpgsql
 IMMUTABLE
 AS $fn$
 DECLARE
-  -- unbounded patterns and explicit lengths: PostgreSQL's regex engine expands a bounded
-  -- repeat ({1,200}) into states, and matching one costs about 60 times more
-  v_m text[] := pg_catalog.regexp_match(p_ref, '^([a-z][a-z0-9_]*):([A-Za-z0-9_.:/@|=+-]+)$');
+  v_colon integer := pg_catalog.strpos(p_ref, ':');
 BEGIN
-  IF v_m IS NULL OR pg_catalog.length(v_m[1]) > 63 OR pg_catalog.length(v_m[2]) > 200 THEN
+  -- unbounded patterns and explicit lengths: PostgreSQL's regex engine expands a bounded
+  -- repeat ({1,200}) into states, and matching one costs about 60 times more; a match
+  -- without captures (~) and the parts cut by position: regexp_match with captures cost
+  -- about 45 us a call here, ~ under 1 us
+  IF p_ref IS NULL OR NOT p_ref OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]*:[A-Za-z0-9_.:/@|=+-]+$'
+     OR v_colon > 64 OR pg_catalog.length(p_ref) - v_colon > 200 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = pg_catalog.format('invalid %s', p_what),
       DETAIL = pg_catalog.format('%s is not of the form type:id',
                                  coalesce(pg_catalog.quote_literal(pg_catalog.left(p_ref, 120)), 'NULL')),
       HINT = 'a type is lower-case ([a-z][a-z0-9_]*); an id is 1 to 200 of A-Z a-z 0-9 _ . : / @ | = + -, e.g. invoice:42';
   END IF;
-  object_type := v_m[1];
-  object_id := v_m[2];
+  object_type := pg_catalog.left(p_ref, v_colon - 1);
+  object_id := pg_catalog.substr(p_ref, v_colon + 1);
 END
 $fn$;
 
@@ -47,19 +50,24 @@ LANGUAGE plpgsql
 IMMUTABLE
 AS $fn$
 DECLARE
-  v_m text[] := pg_catalog.regexp_match(
-    p_ref, '^([a-z][a-z0-9_]*):([A-Za-z0-9_.:/@|=+-]+)(#([a-z][a-z0-9_]*))?$');
+  -- as authz.parse_object: a match without captures, the parts cut by position (an id holds
+  -- no '#', a type no ':')
+  v_hash integer := pg_catalog.strpos(p_ref, '#');
+  v_base text := CASE WHEN v_hash > 0 THEN pg_catalog.left(p_ref, v_hash - 1) ELSE p_ref END;
+  v_colon integer := pg_catalog.strpos(v_base, ':');
 BEGIN
-  IF v_m IS NULL OR pg_catalog.length(v_m[1]) > 63 OR pg_catalog.length(v_m[2]) > 200
-     OR pg_catalog.length(coalesce(v_m[4], '')) > 63 THEN
+  IF p_ref IS NULL
+     OR NOT p_ref OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]*:[A-Za-z0-9_.:/@|=+-]+(#[a-z][a-z0-9_]*)?$'
+     OR v_colon > 64 OR pg_catalog.length(v_base) - v_colon > 200
+     OR (v_hash > 0 AND pg_catalog.length(p_ref) - v_hash > 63) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid subject',
       DETAIL = pg_catalog.format('%s is not of the form type:id or type:id#relation',
                                  coalesce(pg_catalog.quote_literal(pg_catalog.left(p_ref, 120)), 'NULL')),
       HINT = 'e.g. user:alice, or team:ops#member for every member of team ops';
   END IF;
-  subject_type := v_m[1];
-  subject_id := v_m[2];
-  subject_relation := coalesce(v_m[4], '');
+  subject_type := pg_catalog.left(v_base, v_colon - 1);
+  subject_id := pg_catalog.substr(v_base, v_colon + 1);
+  subject_relation := CASE WHEN v_hash > 0 THEN pg_catalog.substr(p_ref, v_hash + 1) ELSE '' END;
 END
 $fn$;
 

@@ -3,7 +3,7 @@
 -- its explanation for each rewrite kind, the depth limit, list objects and subjects,
 -- consistency tokens, who may call what, isolation between tenants, the audit of changes.
 BEGIN;
-SELECT plan(68);
+SELECT plan(74);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('authz-a', 'A', 'alice', 'Alice')
@@ -148,8 +148,20 @@ SELECT is((SELECT array_agg(line ORDER BY step) FROM api.explain_permission('inv
           'explain_permission gives the whole path, tuple by tuple');
 SELECT is((SELECT count(*)::int FROM api.explain_permission('invoice:42', 'viewer', 'user:carol')), 0,
           'no explanation when the check fails');
+SELECT is(ARRAY(SELECT api.is_permitted(q.o, q.r, q.s) FROM (VALUES
+            (1, 'team:ops', 'member', 'user:alice'), (2, 'team:all', 'member', 'user:alice'),
+            (3, 'team:all', 'member', 'user:zed'), (4, 'team:all', 'member', 'team:ops#member'),
+            (5, 'team:ops', 'member', 'team:ops#member'), (6, 'invoice:42', 'approver', 'user:bob'),
+            (7, 'invoice:42', 'approver', 'user:alice'), (8, 'folder:c', 'viewer', 'user:dana'),
+            (9, 'folder:c', 'viewer', 'user:alice'), (10, 'invoice:42', 'viewer', 'user:alice'),
+            (11, 'invoice:42', 'viewer', 'user:carol'), (12, 'invoice:42', 'signer', 'user:bob'),
+            (13, 'invoice:42', 'signer', 'user:alice')) AS q (i, o, r, s) ORDER BY q.i),
+          ARRAY[true, true, false, true, true, true, true, true, false, true, false, true, false],
+          'is_permitted answers each of these questions as check_permission does');
 SELECT throws_ok($$ SELECT * FROM api.check_permission('invoice:42', 'payer', 'user:bob') $$,
   'CL422', 'unknown relation', 'a relation the type does not define is CL422');
+SELECT throws_ok($$ SELECT api.is_permitted('invoice:42', 'payer', 'user:bob') $$,
+  'CL422', 'unknown relation', 'is_permitted too');
 SELECT throws_ok($$ SELECT * FROM api.check_permission('invoice:42', 'owner', 'user') $$,
   'CL422', 'invalid subject', 'a malformed subject is CL422');
 
@@ -161,6 +173,7 @@ SELECT lives_ok($$ SELECT api.write_tuples(jsonb_build_array(jsonb_build_object(
 SELECT ok(pg_temp.allowed('invoice:43', 'approver', 'user:eve'), 'it grants before its expiry');
 SELECT pg_temp.move_clock(interval '61 minutes');
 SELECT ok(NOT pg_temp.allowed('invoice:43', 'approver', 'user:eve'), 'an expired tuple never grants');
+SELECT ok(NOT api.is_permitted('invoice:43', 'approver', 'user:eve'), 'nor is it permitted');
 SELECT is((SELECT count(*)::int FROM api.list_permitted_objects('invoice', 'owner', 'user:eve')), 0,
           'nor lists');
 SELECT is((SELECT expired FROM api.list_object_tuples('invoice:43')), true, 'list_object_tuples flags it expired');
@@ -177,6 +190,11 @@ SELECT lives_ok($$ SELECT api.write_tuples('[{"object": "team:d30", "relation": 
 SELECT ok(pg_temp.allowed('team:d10', 'member', 'user:deep'), '20 levels deep is answered');
 SELECT throws_ok($$ SELECT * FROM api.check_permission('team:d0', 'member', 'user:deep') $$,
   'CL508', 'relationship graph too deep', 'beyond 25 nodes the check is CL508, not a hang');
+SELECT ok(api.is_permitted('team:d10', 'member', 'user:deep'), 'is_permitted 20 levels deep');
+SELECT throws_ok($$ SELECT api.is_permitted('team:d0', 'member', 'user:deep') $$,
+  'CL508', 'relationship graph too deep', 'is_permitted beyond 25 nodes is CL508 too');
+SELECT ok(NOT api.is_permitted('team:d0', 'member', 'user:stranger'),
+  'is_permitted: nothing includes a stranger, at any depth');
 
 -- ----------------------------------------------------------------------------- lists
 SELECT is(ARRAY(SELECT object FROM api.list_permitted_objects('invoice', 'viewer', 'user:alice')),

@@ -339,6 +339,8 @@ class CheckIn(Strict):
     relation: str = Field(min_length=1, max_length=200)
     subject: str | None = Field(None, max_length=500)
     consistency_token: str | None = Field(None, max_length=500)
+    # false: yes or no only (api.is_permitted), without the explanation and the snapshot's token
+    explain: bool = True
 
 
 class CheckOut(BaseModel):

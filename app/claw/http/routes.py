@@ -416,9 +416,15 @@ async def delete_object(request: Request, object_id: UUID = Path(),
 @router.post("/authz/check", response_model=m.CheckOut, tags=["authz"],
              responses={508: {**PROBLEM, "description": "relationship graph too deep or complex"}},
              summary="May the subject (default: the caller) hold the relation? "
-             "(api.check_permission; read-only)")
+             "(api.check_permission, or api.is_permitted with explain false; read-only)")
 async def check_permission(request: Request, body: m.CheckIn) -> Response:
     async def act(conn: Conn) -> m.CheckOut:
+        if not body.explain:
+            return await one(conn, m.CheckOut,
+                             "SELECT api.is_permitted(p_object => %s, p_relation => %s, "
+                             "p_subject => %s, p_consistency_token => %s) AS allowed, "
+                             "NULL::jsonb AS explanation, NULL::text AS consistency_token",
+                             (body.object, body.relation, body.subject, body.consistency_token))
         return await one(conn, m.CheckOut,
                          "SELECT * FROM api.check_permission(p_object => %s, p_relation => %s, "
                          "p_subject => %s, p_consistency_token => %s)",
