@@ -832,7 +832,7 @@ CREATE FUNCTION api.check_permission(p_object text, p_relation text, p_subject t
     AS $$
 DECLARE
   v_q record := authz.asker('p_object', p_object, p_relation, p_subject, p_consistency_token,
-                            'checking a permission');
+                            'checking a permission', NULL);
   v_why jsonb := authz.check(v_q.tenant_id, p_object, p_relation, v_q.subject,
                              p_consistency_token);
 BEGIN
@@ -1659,7 +1659,7 @@ CREATE FUNCTION api.explain_permission(p_object text, p_relation text, p_subject
     AS $$
 DECLARE
   v_q record := authz.asker('p_object', p_object, p_relation, p_subject, p_consistency_token,
-                            'explaining a permission');
+                            'explaining a permission', NULL);
   v_why jsonb := authz.check(v_q.tenant_id, p_object, p_relation, v_q.subject,
                              p_consistency_token);
 BEGIN
@@ -2133,7 +2133,7 @@ CREATE FUNCTION api.is_permitted(p_object text, p_relation text, p_subject text 
     AS $$
 DECLARE
   v_q record := authz.asker('p_object', p_object, p_relation, p_subject, p_consistency_token,
-                            'checking a permission');
+                            'checking a permission', NULL);
 BEGIN
   RETURN authz.decide(v_q.tenant_id, p_object, p_relation, v_q.subject, p_consistency_token);
 END
@@ -2791,9 +2791,8 @@ CREATE FUNCTION api.list_permitted_objects(p_object_type text, p_relation text, 
     AS $$
 DECLARE
   v_q record := authz.asker('p_object_type', p_object_type, p_relation, p_subject,
-                            p_consistency_token, 'listing permitted objects');
+                            p_consistency_token, 'listing permitted objects', p_limit);
 BEGIN
-  PERFORM internal.require_limit(p_limit, 10000);
   RETURN QUERY
   SELECT p_object_type || ':' || o
   FROM authz.list_objects(v_q.tenant_id, p_object_type, p_relation, v_q.subject,
@@ -4627,10 +4626,10 @@ $$;
 ALTER FUNCTION authz.ask(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text, p_decide boolean) OWNER TO claw_owner;
 
 --
--- Name: asker(text, text, text, text, text, text); Type: FUNCTION; Schema: authz; Owner: claw_owner
+-- Name: asker(text, text, text, text, text, text, integer); Type: FUNCTION; Schema: authz; Owner: claw_owner
 --
 
-CREATE FUNCTION authz.asker(p_first_name text, p_first text, p_relation text, p_subject text, p_token text, p_action text, OUT tenant_id uuid, OUT subject text) RETURNS record
+CREATE FUNCTION authz.asker(p_first_name text, p_first text, p_relation text, p_subject text, p_token text, p_action text, p_limit integer, OUT tenant_id uuid, OUT subject text) RETURNS record
     LANGUAGE plpgsql STABLE
     AS $$
 DECLARE
@@ -4642,12 +4641,15 @@ BEGIN
           internal.require_size('p_consistency_token', p_token, 'name');
   SELECT * INTO v_ctx FROM internal.require_context('{owner,admin,operator,approver,viewer,worker}',
                                                     'authz:read', p_action);
+  IF p_limit IS NOT NULL THEN
+    PERFORM internal.require_limit(p_limit, 10000);
+  END IF;
   tenant_id := v_ctx.tenant_id;
   subject := authz.acting_subject(p_subject, p_action, v_ctx.principal_id, v_ctx.roles);
 END
 $$;
 
-ALTER FUNCTION authz.asker(p_first_name text, p_first text, p_relation text, p_subject text, p_token text, p_action text, OUT tenant_id uuid, OUT subject text) OWNER TO claw_owner;
+ALTER FUNCTION authz.asker(p_first_name text, p_first text, p_relation text, p_subject text, p_token text, p_action text, p_limit integer, OUT tenant_id uuid, OUT subject text) OWNER TO claw_owner;
 
 --
 -- Name: bump_revision(uuid); Type: FUNCTION; Schema: authz; Owner: claw_owner
@@ -17287,10 +17289,10 @@ REVOKE ALL ON FUNCTION authz.acting_subject(p_subject text, p_action text, p_pri
 REVOKE ALL ON FUNCTION authz.ask(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text, p_decide boolean) FROM PUBLIC;
 
 --
--- Name: FUNCTION asker(p_first_name text, p_first text, p_relation text, p_subject text, p_token text, p_action text, OUT tenant_id uuid, OUT subject text); Type: ACL; Schema: authz; Owner: claw_owner
+-- Name: FUNCTION asker(p_first_name text, p_first text, p_relation text, p_subject text, p_token text, p_action text, p_limit integer, OUT tenant_id uuid, OUT subject text); Type: ACL; Schema: authz; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION authz.asker(p_first_name text, p_first text, p_relation text, p_subject text, p_token text, p_action text, OUT tenant_id uuid, OUT subject text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authz.asker(p_first_name text, p_first text, p_relation text, p_subject text, p_token text, p_action text, p_limit integer, OUT tenant_id uuid, OUT subject text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION bump_revision(p_tenant_id uuid); Type: ACL; Schema: authz; Owner: claw_owner

@@ -97,7 +97,7 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_q record := authz.asker('p_object', p_object, p_relation, p_subject, p_consistency_token,
-                            'checking a permission');
+                            'checking a permission', NULL);
   v_why jsonb := authz.check(v_q.tenant_id, p_object, p_relation, v_q.subject,
                              p_consistency_token);
 BEGIN
@@ -125,7 +125,7 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_q record := authz.asker('p_object', p_object, p_relation, p_subject, p_consistency_token,
-                            'checking a permission');
+                            'checking a permission', NULL);
 BEGIN
   RETURN authz.decide(v_q.tenant_id, p_object, p_relation, v_q.subject, p_consistency_token);
 END
@@ -147,7 +147,7 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_q record := authz.asker('p_object', p_object, p_relation, p_subject, p_consistency_token,
-                            'explaining a permission');
+                            'explaining a permission', NULL);
   v_why jsonb := authz.check(v_q.tenant_id, p_object, p_relation, v_q.subject,
                              p_consistency_token);
 BEGIN
@@ -173,9 +173,8 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_q record := authz.asker('p_object_type', p_object_type, p_relation, p_subject,
-                            p_consistency_token, 'listing permitted objects');
+                            p_consistency_token, 'listing permitted objects', p_limit);
 BEGIN
-  PERFORM internal.require_limit(p_limit, 10000);
   RETURN QUERY
   SELECT p_object_type || ':' || o
   FROM authz.list_objects(v_q.tenant_id, p_object_type, p_relation, v_q.subject,

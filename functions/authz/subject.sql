@@ -34,12 +34,12 @@ $fn$;
 
 -- authz.asker: what every permission question checks first, for the api functions that
 -- ask one: the sizes of its arguments (p_first_name names the first, the object or the
--- object type), a verified context with a role that may ask (authz:read scope), and the
--- subject acting (authz.acting_subject, named p_action in errors). Returns the tenant and
--- the subject.
+-- object type), a verified context with a role that may ask (authz:read scope), a list's
+-- limit (p_limit, when given: 1..10,000), and the subject acting (authz.acting_subject,
+-- named p_action in errors), in that order. Returns the tenant and the subject.
 CREATE OR REPLACE FUNCTION authz.asker(p_first_name text, p_first text, p_relation text,
                                        p_subject text, p_token text, p_action text,
-                                       OUT tenant_id uuid, OUT subject text)
+                                       p_limit integer, OUT tenant_id uuid, OUT subject text)
 LANGUAGE plpgsql
 STABLE
 AS $fn$
@@ -52,6 +52,9 @@ BEGIN
           internal.require_size('p_consistency_token', p_token, 'name');
   SELECT * INTO v_ctx FROM internal.require_context('{owner,admin,operator,approver,viewer,worker}',
                                                     'authz:read', p_action);
+  IF p_limit IS NOT NULL THEN
+    PERFORM internal.require_limit(p_limit, 10000);
+  END IF;
   tenant_id := v_ctx.tenant_id;
   subject := authz.acting_subject(p_subject, p_action, v_ctx.principal_id, v_ctx.roles);
 END
