@@ -13,10 +13,11 @@ through api.define_authz_model.
 
 check latency: random questions (invoice, viewer or approver, a user who is allowed through
 the nested teams, directly, or not at all), each `SELECT ... FROM api.check_permission(...)`
-(the answer with its explanation) and then each `SELECT api.is_permitted(...)` (yes or no,
-Zanzibar's Check) timed at the client (loopback round trip included) in transactions of 100
-checks under one tenant context (claw_runtime, RLS on), then the same questions timed inside
-PostgreSQL. Printed: p50, p99, p99.9 for allowed, denied and all, per form.
+(the answer with its explanation), `SELECT api.is_permitted(...)` (yes or no, Zanzibar's
+Check) and a `SELECT 1`, interleaved question by question so the machine's noise falls on
+each alike, timed at the client (loopback round trip included) in transactions of 100
+questions under one tenant context (claw_runtime, RLS on), then the same questions timed
+inside PostgreSQL. Printed: p50, p99, p99.9 for allowed, denied and all, per form.
 Peers: no Zanzibar-style server runs on this machine (OpenFGA and SpiceDB ship as Go
 binaries outside the reachable registries), so their figures are the ones they report
 (../shared/reference/governance_llm.md), printed beside ours as such: Zanzibar's Check p99
@@ -203,34 +204,34 @@ def main() -> int:
                      "RETURN extract(epoch FROM clock_timestamp() - t) * 1000; END $$")
         forms = (("api.check_permission (with explanation)", CHECK, "pg_temp.timed_check"),
                  ("api.is_permitted (yes or no)", IS_PERMITTED, "pg_temp.timed_is"))
-        results = {}
-        for label, query, timed in forms:
-            lat: dict[bool, list[float]] = {True: [], False: []}
-            for tenant, chunk in blocks:
-                with conn.transaction():
-                    as_tenant(conn, tenant)
-                    for _, obj, rel, subject in chunk:
+        # interleaved, question by question (each form, then SELECT 1), so the machine's
+        # noise falls on every form alike
+        results: dict[str, tuple[dict[bool, list[float]], list[float]]] = {
+            label: ({True: [], False: []}, []) for label, _, _ in forms}
+        noop: list[float] = []
+        for tenant, chunk in blocks:
+            with conn.transaction():
+                as_tenant(conn, tenant)
+                for _, obj, rel, subject in chunk:
+                    answers = set()
+                    for label, query, _ in forms:
                         t = time.perf_counter()
                         allowed = conn.execute(query, (obj, rel, subject)).fetchone()[0]  # type: ignore[index]
-                        lat[allowed].append((time.perf_counter() - t) * 1000)
-            inside: list[float] = []
-            for tenant, chunk in blocks:
-                with conn.transaction():
-                    as_tenant(conn, tenant)
-                    inside += [r[0] for r in conn.execute(
-                        f"SELECT {timed}(q.o, q.r, q.s) FROM unnest(%s::text[], %s::text[], "
-                        "%s::text[]) AS q (o, r, s)",
-                        ([q[1] for q in chunk], [q[2] for q in chunk], [q[3] for q in chunk])).fetchall()]
-            results[label] = (lat, inside)
-        assert len(results[forms[0][0]][0][True]) == len(results[forms[1][0]][0][True]), \
-            "is_permitted and check_permission disagree"
-        noop: list[float] = []
-        with conn.transaction():
-            as_tenant(conn, tenants[0])
-            for _ in range(2000):
-                t = time.perf_counter()
-                conn.execute("SELECT 1").fetchone()
-                noop.append((time.perf_counter() - t) * 1000)
+                        results[label][0][allowed].append((time.perf_counter() - t) * 1000)
+                        answers.add(allowed)
+                    assert len(answers) == 1, f"the forms disagree on {obj}#{rel}@{subject}"
+                    t = time.perf_counter()
+                    conn.execute("SELECT 1").fetchone()
+                    noop.append((time.perf_counter() - t) * 1000)
+        for tenant, chunk in blocks:
+            with conn.transaction():
+                as_tenant(conn, tenant)
+                rows = conn.execute(
+                    f"SELECT {forms[0][2]}(q.o, q.r, q.s), {forms[1][2]}(q.o, q.r, q.s) "
+                    "FROM unnest(%s::text[], %s::text[], %s::text[]) AS q (o, r, s)",
+                    ([q[1] for q in chunk], [q[2] for q in chunk], [q[3] for q in chunk])).fetchall()
+                for (label, _, _), i in zip(forms, (0, 1), strict=True):
+                    results[label][1].extend(r[i] for r in rows)
         for label, (lat, inside) in results.items():
             every = lat[True] + lat[False]
             print(f"\n{label}, {len(every):,} questions, ms; client-side includes the loopback "
