@@ -50,6 +50,7 @@ def test_embedded_lifecycle_and_demo(claw_env: dict[str, str]) -> None:
     assert "the worker completed 1 job(s)" in demo.stdout, demo.stdout + demo.stderr
     assert "may user:alice view Smith's invoice? allowed" in demo.stdout, demo.stdout
     assert "may user:bob view it? denied" in demo.stdout
+    assert "through api.is_permitted (yes or no, no explanation): allowed, denied" in demo.stdout
     assert "search results outside what each user may see: 0" in demo.stdout
     assert "-> rate_limited (429" in demo.stdout and "fell back to claude-haiku-4-5" in demo.stdout
     assert "remaining" in demo.stdout and "refused before sending: CL429" in demo.stdout

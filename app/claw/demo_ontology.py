@@ -117,6 +117,14 @@ def run(runtime_url: str, api_key: str) -> int:
         denied = _one(conn, "SELECT allowed FROM api.check_permission(%s, 'viewer', 'user:bob')",
                       (smith_invoice,))
         print(f"   may user:bob view it? {'allowed' if denied else 'denied'}")
+        quick = [_one(conn, "SELECT api.is_permitted(%s, 'viewer', %s)", (smith_invoice, u))
+                 for u in ("user:alice", "user:bob")]
+        if quick != [allowed, denied]:
+            print(f"   UNEXPECTED: api.is_permitted answered {quick}, check_permission "
+                  f"{[allowed, denied]}")
+            return 1
+        print(f"   the same two questions through api.is_permitted (yes or no, no explanation): "
+              f"{', '.join('allowed' if q else 'denied' for q in quick)}")
 
         visible = {user: {r[0] for r in conn.execute(
             "SELECT object FROM api.list_permitted_objects('customer', 'viewer', %s) UNION ALL "
