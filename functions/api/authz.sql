@@ -96,11 +96,15 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-  v_q record := authz.asker('p_object', p_object, p_relation, p_subject, p_consistency_token,
-                            'checking a permission', NULL);
-  v_why jsonb := authz.check(v_q.tenant_id, p_object, p_relation, v_q.subject,
-                             p_consistency_token);
+  v_q record;
+  v_why jsonb;
 BEGIN
+  PERFORM internal.require_size('p_object', p_object, 'name'),
+          internal.require_size('p_relation', p_relation, 'name'),
+          internal.require_size('p_subject', p_subject, 'name'),
+          internal.require_size('p_consistency_token', p_consistency_token, 'name');
+  SELECT * INTO v_q FROM authz.asker(p_subject, 'checking a permission', NULL);
+  v_why := authz.check(v_q.tenant_id, p_object, p_relation, v_q.subject, p_consistency_token);
   RETURN QUERY SELECT v_why IS NOT NULL, v_why, authz.snapshot_token(v_q.tenant_id);
 END
 $fn$;
@@ -124,9 +128,13 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-  v_q record := authz.asker('p_object', p_object, p_relation, p_subject, p_consistency_token,
-                            'checking a permission', NULL);
+  v_q record;
 BEGIN
+  PERFORM internal.require_size('p_object', p_object, 'name'),
+          internal.require_size('p_relation', p_relation, 'name'),
+          internal.require_size('p_subject', p_subject, 'name'),
+          internal.require_size('p_consistency_token', p_consistency_token, 'name');
+  SELECT * INTO v_q FROM authz.asker(p_subject, 'checking a permission', NULL);
   RETURN authz.decide(v_q.tenant_id, p_object, p_relation, v_q.subject, p_consistency_token);
 END
 $fn$;
@@ -146,11 +154,15 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-  v_q record := authz.asker('p_object', p_object, p_relation, p_subject, p_consistency_token,
-                            'explaining a permission', NULL);
-  v_why jsonb := authz.check(v_q.tenant_id, p_object, p_relation, v_q.subject,
-                             p_consistency_token);
+  v_q record;
+  v_why jsonb;
 BEGIN
+  PERFORM internal.require_size('p_object', p_object, 'name'),
+          internal.require_size('p_relation', p_relation, 'name'),
+          internal.require_size('p_subject', p_subject, 'name'),
+          internal.require_size('p_consistency_token', p_consistency_token, 'name');
+  SELECT * INTO v_q FROM authz.asker(p_subject, 'explaining a permission', NULL);
+  v_why := authz.check(v_q.tenant_id, p_object, p_relation, v_q.subject, p_consistency_token);
   RETURN QUERY SELECT (n - 1)::integer, l FROM authz.explain_lines(v_why) WITH ORDINALITY AS e (l, n);
 END
 $fn$;
@@ -172,9 +184,13 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-  v_q record := authz.asker('p_object_type', p_object_type, p_relation, p_subject,
-                            p_consistency_token, 'listing permitted objects', p_limit);
+  v_q record;
 BEGIN
+  PERFORM internal.require_size('p_object_type', p_object_type, 'name'),
+          internal.require_size('p_relation', p_relation, 'name'),
+          internal.require_size('p_subject', p_subject, 'name'),
+          internal.require_size('p_consistency_token', p_consistency_token, 'name');
+  SELECT * INTO v_q FROM authz.asker(p_subject, 'listing permitted objects', p_limit);
   RETURN QUERY
   SELECT p_object_type || ':' || o
   FROM authz.list_objects(v_q.tenant_id, p_object_type, p_relation, v_q.subject,

@@ -32,24 +32,19 @@ BEGIN
 END
 $fn$;
 
--- authz.asker: what every permission question checks first, for the api functions that
--- ask one: the sizes of its arguments (p_first_name names the first, the object or the
--- object type), a verified context with a role that may ask (authz:read scope), a list's
--- limit (p_limit, when given: 1..10,000), and the subject acting (authz.acting_subject,
--- named p_action in errors), in that order. Returns the tenant and the subject.
-CREATE OR REPLACE FUNCTION authz.asker(p_first_name text, p_first text, p_relation text,
-                                       p_subject text, p_token text, p_action text,
-                                       p_limit integer, OUT tenant_id uuid, OUT subject text)
+-- authz.asker: what every permission question checks after its arguments' sizes (which
+-- each api function bounds itself, tests/test_hardening.py): a verified context with a role
+-- that may ask (authz:read scope), a list's limit (p_limit, when given: 1..10,000), and the
+-- subject acting (authz.acting_subject, named p_action in errors), in that order. Returns
+-- the tenant and the subject.
+CREATE OR REPLACE FUNCTION authz.asker(p_subject text, p_action text, p_limit integer,
+                                       OUT tenant_id uuid, OUT subject text)
 LANGUAGE plpgsql
 STABLE
 AS $fn$
 DECLARE
   v_ctx record;
 BEGIN
-  PERFORM internal.require_size(p_first_name, p_first, 'name'),
-          internal.require_size('p_relation', p_relation, 'name'),
-          internal.require_size('p_subject', p_subject, 'name'),
-          internal.require_size('p_consistency_token', p_token, 'name');
   SELECT * INTO v_ctx FROM internal.require_context('{owner,admin,operator,approver,viewer,worker}',
                                                     'authz:read', p_action);
   IF p_limit IS NOT NULL THEN
