@@ -831,11 +831,15 @@ CREATE FUNCTION api.check_permission(p_object text, p_relation text, p_subject t
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-  v_q record := authz.asker('p_object', p_object, p_relation, p_subject, p_consistency_token,
-                            'checking a permission', NULL);
-  v_why jsonb := authz.check(v_q.tenant_id, p_object, p_relation, v_q.subject,
-                             p_consistency_token);
+  v_q record;
+  v_why jsonb;
 BEGIN
+  PERFORM internal.require_size('p_object', p_object, 'name'),
+          internal.require_size('p_relation', p_relation, 'name'),
+          internal.require_size('p_subject', p_subject, 'name'),
+          internal.require_size('p_consistency_token', p_consistency_token, 'name');
+  SELECT * INTO v_q FROM authz.asker(p_subject, 'checking a permission', NULL);
+  v_why := authz.check(v_q.tenant_id, p_object, p_relation, v_q.subject, p_consistency_token);
   RETURN QUERY SELECT v_why IS NOT NULL, v_why, authz.snapshot_token(v_q.tenant_id);
 END
 $$;
@@ -1658,11 +1662,15 @@ CREATE FUNCTION api.explain_permission(p_object text, p_relation text, p_subject
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-  v_q record := authz.asker('p_object', p_object, p_relation, p_subject, p_consistency_token,
-                            'explaining a permission', NULL);
-  v_why jsonb := authz.check(v_q.tenant_id, p_object, p_relation, v_q.subject,
-                             p_consistency_token);
+  v_q record;
+  v_why jsonb;
 BEGIN
+  PERFORM internal.require_size('p_object', p_object, 'name'),
+          internal.require_size('p_relation', p_relation, 'name'),
+          internal.require_size('p_subject', p_subject, 'name'),
+          internal.require_size('p_consistency_token', p_consistency_token, 'name');
+  SELECT * INTO v_q FROM authz.asker(p_subject, 'explaining a permission', NULL);
+  v_why := authz.check(v_q.tenant_id, p_object, p_relation, v_q.subject, p_consistency_token);
   RETURN QUERY SELECT (n - 1)::integer, l FROM authz.explain_lines(v_why) WITH ORDINALITY AS e (l, n);
 END
 $$;
@@ -2132,9 +2140,13 @@ CREATE FUNCTION api.is_permitted(p_object text, p_relation text, p_subject text 
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-  v_q record := authz.asker('p_object', p_object, p_relation, p_subject, p_consistency_token,
-                            'checking a permission', NULL);
+  v_q record;
 BEGIN
+  PERFORM internal.require_size('p_object', p_object, 'name'),
+          internal.require_size('p_relation', p_relation, 'name'),
+          internal.require_size('p_subject', p_subject, 'name'),
+          internal.require_size('p_consistency_token', p_consistency_token, 'name');
+  SELECT * INTO v_q FROM authz.asker(p_subject, 'checking a permission', NULL);
   RETURN authz.decide(v_q.tenant_id, p_object, p_relation, v_q.subject, p_consistency_token);
 END
 $$;
@@ -2790,9 +2802,13 @@ CREATE FUNCTION api.list_permitted_objects(p_object_type text, p_relation text, 
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-  v_q record := authz.asker('p_object_type', p_object_type, p_relation, p_subject,
-                            p_consistency_token, 'listing permitted objects', p_limit);
+  v_q record;
 BEGIN
+  PERFORM internal.require_size('p_object_type', p_object_type, 'name'),
+          internal.require_size('p_relation', p_relation, 'name'),
+          internal.require_size('p_subject', p_subject, 'name'),
+          internal.require_size('p_consistency_token', p_consistency_token, 'name');
+  SELECT * INTO v_q FROM authz.asker(p_subject, 'listing permitted objects', p_limit);
   RETURN QUERY
   SELECT p_object_type || ':' || o
   FROM authz.list_objects(v_q.tenant_id, p_object_type, p_relation, v_q.subject,
@@ -3340,7 +3356,7 @@ BEGIN
   UPDATE queue.jobs AS j
   SET state = 'available', attempts = 0, run_at = internal.now()
   WHERE j.tenant_id = v_job.tenant_id AND j.job_id = p_job_id;
-  PERFORM pg_catalog.pg_notify('claw_queue', v_job.queue);
+  PERFORM pg_catalog.pg_notify('claw_queue', queue.notify_tag(v_job.queue));
 EXCEPTION WHEN unique_violation THEN
   RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'a job with this unique key is waiting',
     DETAIL = pg_catalog.format('job %s has unique_key %L, which another waiting or running job '
@@ -4626,19 +4642,15 @@ $$;
 ALTER FUNCTION authz.ask(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text, p_decide boolean) OWNER TO claw_owner;
 
 --
--- Name: asker(text, text, text, text, text, text, integer); Type: FUNCTION; Schema: authz; Owner: claw_owner
+-- Name: asker(text, text, integer); Type: FUNCTION; Schema: authz; Owner: claw_owner
 --
 
-CREATE FUNCTION authz.asker(p_first_name text, p_first text, p_relation text, p_subject text, p_token text, p_action text, p_limit integer, OUT tenant_id uuid, OUT subject text) RETURNS record
+CREATE FUNCTION authz.asker(p_subject text, p_action text, p_limit integer, OUT tenant_id uuid, OUT subject text) RETURNS record
     LANGUAGE plpgsql STABLE
     AS $$
 DECLARE
   v_ctx record;
 BEGIN
-  PERFORM internal.require_size(p_first_name, p_first, 'name'),
-          internal.require_size('p_relation', p_relation, 'name'),
-          internal.require_size('p_subject', p_subject, 'name'),
-          internal.require_size('p_consistency_token', p_token, 'name');
   SELECT * INTO v_ctx FROM internal.require_context('{owner,admin,operator,approver,viewer,worker}',
                                                     'authz:read', p_action);
   IF p_limit IS NOT NULL THEN
@@ -4649,7 +4661,7 @@ BEGIN
 END
 $$;
 
-ALTER FUNCTION authz.asker(p_first_name text, p_first text, p_relation text, p_subject text, p_token text, p_action text, p_limit integer, OUT tenant_id uuid, OUT subject text) OWNER TO claw_owner;
+ALTER FUNCTION authz.asker(p_subject text, p_action text, p_limit integer, OUT tenant_id uuid, OUT subject text) OWNER TO claw_owner;
 
 --
 -- Name: bump_revision(uuid); Type: FUNCTION; Schema: authz; Owner: claw_owner
@@ -10745,7 +10757,7 @@ BEGIN
   WHERE q.queue = p_queue
   RETURNING q.* INTO v_row;
   IF p_paused IS FALSE THEN
-    PERFORM pg_catalog.pg_notify('claw_queue', p_queue);
+    PERFORM pg_catalog.pg_notify('claw_queue', queue.notify_tag(p_queue));
   END IF;
   RETURN v_row;
 EXCEPTION WHEN check_violation THEN
@@ -11310,6 +11322,21 @@ $$;
 ALTER FUNCTION queue.next_fire(p_cron text, p_zone text, p_after timestamp with time zone) OWNER TO claw_owner;
 
 --
+-- Name: notify_tag(text); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.notify_tag(p_queue text) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  SELECT 'q' || pg_catalog.left(pg_catalog.encode(pg_catalog.sha256(
+           k.secret || pg_catalog.convert_to('queue|' || p_queue, 'UTF8')), 'hex'), 24)
+  FROM internal.context_keys AS k WHERE k.context_key_id = 1
+$$;
+
+ALTER FUNCTION queue.notify_tag(p_queue text) OWNER TO claw_owner;
+
+--
 -- Name: parse_cron(text); Type: FUNCTION; Schema: queue; Owner: claw_owner
 --
 
@@ -11427,7 +11454,7 @@ BEGIN
       lease_token = NULL, lease_holder = NULL, lease_expires_at = NULL
   WHERE j.lease_token = p_lease_token AND j.state = 'running' AND j.job_id = ANY (p_job_ids);
   GET DIAGNOSTICS v_n = ROW_COUNT;
-  PERFORM pg_catalog.pg_notify('claw_queue', q.queue)
+  PERFORM pg_catalog.pg_notify('claw_queue', queue.notify_tag(q.queue))
   FROM (SELECT DISTINCT j.queue FROM queue.jobs AS j WHERE j.job_id = ANY (p_job_ids)) AS q
   WHERE v_n > 0;
   RETURN v_n;
@@ -11647,7 +11674,7 @@ CREATE FUNCTION queue.tg_jobs__notify() RETURNS trigger
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
-  PERFORM pg_catalog.pg_notify('claw_queue', q.queue)
+  PERFORM pg_catalog.pg_notify('claw_queue', queue.notify_tag(q.queue))
   FROM (SELECT DISTINCT n.queue FROM new_rows AS n WHERE n.state = 'available') AS q;
   RETURN NULL;
 END
@@ -17289,10 +17316,10 @@ REVOKE ALL ON FUNCTION authz.acting_subject(p_subject text, p_action text, p_pri
 REVOKE ALL ON FUNCTION authz.ask(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text, p_decide boolean) FROM PUBLIC;
 
 --
--- Name: FUNCTION asker(p_first_name text, p_first text, p_relation text, p_subject text, p_token text, p_action text, p_limit integer, OUT tenant_id uuid, OUT subject text); Type: ACL; Schema: authz; Owner: claw_owner
+-- Name: FUNCTION asker(p_subject text, p_action text, p_limit integer, OUT tenant_id uuid, OUT subject text); Type: ACL; Schema: authz; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION authz.asker(p_first_name text, p_first text, p_relation text, p_subject text, p_token text, p_action text, p_limit integer, OUT tenant_id uuid, OUT subject text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authz.asker(p_subject text, p_action text, p_limit integer, OUT tenant_id uuid, OUT subject text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION bump_revision(p_tenant_id uuid); Type: ACL; Schema: authz; Owner: claw_owner
@@ -18591,6 +18618,13 @@ REVOKE ALL ON FUNCTION queue.maintain_history(p_retention_days integer) FROM PUB
 
 REVOKE ALL ON FUNCTION queue.next_fire(p_cron text, p_zone text, p_after timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION queue.next_fire(p_cron text, p_zone text, p_after timestamp with time zone) TO claw_dispatcher;
+
+--
+-- Name: FUNCTION notify_tag(p_queue text); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.notify_tag(p_queue text) FROM PUBLIC;
+GRANT ALL ON FUNCTION queue.notify_tag(p_queue text) TO claw_dispatcher;
 
 --
 -- Name: FUNCTION parse_cron(p_expr text); Type: ACL; Schema: queue; Owner: claw_owner

@@ -168,7 +168,17 @@ def test_one_notify_per_statement_and_queue(db: Database, tenants: dict[str, Ten
         enqueue(db, tenants["a"], noops("n1", 500) + noops("n2", 300))
         enqueue(db, tenants["a"], noops("n3", 5, run_at="2099-01-01T00:00:00Z"))  # not ready
         got = [n.payload for n in listener.notifies(timeout=1.0, stop_after=10)]
-    assert sorted(got) == ["n1", "n2"]
+    # the payload is the queue's keyed tag, never its name: any role may LISTEN on any
+    # channel, and a tenant must not read other tenants' queue names there
+    with db.connect() as admin:
+        tags = admin.execute("SELECT queue.notify_tag('n1'), queue.notify_tag('n2')").fetchone()
+        assert tags is not None
+        assert sorted(got) == sorted(tags)
+        assert not any(p in ("n1", "n2", "n3") for p in got)
+        # and an application cannot compute a tag to confirm a guessed name
+        assert admin.execute(
+            "SELECT r FROM unnest(ARRAY['claw_runtime', 'claw_worker', 'claw_admin', 'claw_auditor']) "
+            "AS r WHERE has_function_privilege(r, 'queue.notify_tag(text)', 'EXECUTE')").fetchall() == []
 
 
 def test_worker_runs_jobs_and_releases_on_stop(db: Database, tenants: dict[str, Tenant]) -> None:

@@ -228,7 +228,7 @@ BEGIN
   UPDATE queue.jobs AS j
   SET state = 'available', attempts = 0, run_at = internal.now()
   WHERE j.tenant_id = v_job.tenant_id AND j.job_id = p_job_id;
-  PERFORM pg_catalog.pg_notify('claw_queue', v_job.queue);
+  PERFORM pg_catalog.pg_notify('claw_queue', queue.notify_tag(v_job.queue));
 EXCEPTION WHEN unique_violation THEN
   RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'a job with this unique key is waiting',
     DETAIL = pg_catalog.format('job %s has unique_key %L, which another waiting or running job '

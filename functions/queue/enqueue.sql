@@ -237,15 +237,36 @@ END
 $fn$;
 GRANT EXECUTE ON FUNCTION queue.insert_jobs(uuid, jsonb) TO claw_dispatcher;
 
--- queue.tg_jobs__notify: one NOTIFY per statement and queue ('claw_queue', payload = queue
--- name) for jobs that are ready now, so idle workers wake without polling. Never per row.
+-- queue.notify_tag: the payload of a claw_queue NOTIFY for p_queue: a keyed hash of the
+-- name ('q' and 24 hex digits of sha256 with the context key), never the name itself. Any
+-- role may LISTEN on any channel, so a tenant's application connection could otherwise read
+-- the queue names (and the activity) of every other tenant; the tag says which queue woke
+-- without naming it, and only the roles that send notifications may compute one (a tenant
+-- cannot confirm a guessed name). SECURITY DEFINER: the key is the owner's alone.
+CREATE OR REPLACE FUNCTION queue.notify_tag(p_queue text)
+RETURNS text
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT 'q' || pg_catalog.left(pg_catalog.encode(pg_catalog.sha256(
+           k.secret || pg_catalog.convert_to('queue|' || p_queue, 'UTF8')), 'hex'), 24)
+  FROM internal.context_keys AS k WHERE k.context_key_id = 1
+$fn$;
+REVOKE ALL ON FUNCTION queue.notify_tag(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION queue.notify_tag(text) TO claw_dispatcher;
+
+-- queue.tg_jobs__notify: one NOTIFY per statement and queue ('claw_queue', payload = the
+-- queue's queue.notify_tag) for jobs that are ready now, so idle workers wake without
+-- polling. Never per row.
 CREATE OR REPLACE FUNCTION queue.tg_jobs__notify()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
-  PERFORM pg_catalog.pg_notify('claw_queue', q.queue)
+  PERFORM pg_catalog.pg_notify('claw_queue', queue.notify_tag(q.queue))
   FROM (SELECT DISTINCT n.queue FROM new_rows AS n WHERE n.state = 'available') AS q;
   RETURN NULL;
 END

@@ -393,7 +393,7 @@ BEGIN
       lease_token = NULL, lease_holder = NULL, lease_expires_at = NULL
   WHERE j.lease_token = p_lease_token AND j.state = 'running' AND j.job_id = ANY (p_job_ids);
   GET DIAGNOSTICS v_n = ROW_COUNT;
-  PERFORM pg_catalog.pg_notify('claw_queue', q.queue)
+  PERFORM pg_catalog.pg_notify('claw_queue', queue.notify_tag(q.queue))
   FROM (SELECT DISTINCT j.queue FROM queue.jobs AS j WHERE j.job_id = ANY (p_job_ids)) AS q
   WHERE v_n > 0;
   RETURN v_n;

@@ -38,7 +38,7 @@ BEGIN
   WHERE q.queue = p_queue
   RETURNING q.* INTO v_row;
   IF p_paused IS FALSE THEN
-    PERFORM pg_catalog.pg_notify('claw_queue', p_queue);
+    PERFORM pg_catalog.pg_notify('claw_queue', queue.notify_tag(p_queue));
   END IF;
   RETURN v_row;
 EXCEPTION WHEN check_violation THEN
