@@ -4696,7 +4696,7 @@ ALTER FUNCTION authz."check"(p_tenant_id uuid, p_object text, p_relation text, p
 
 CREATE FUNCTION authz.compile_model(p_types jsonb) RETURNS jsonb
     LANGUAGE sql IMMUTABLE
-    AS $$
+    AS $_$
   WITH RECURSIVE rel (name, type, rewrite, simple, usersets) AS (
     SELECT t.key || '#' || r.key, t.key, r.value, r.value ? 'this',
            ARRAY(SELECT d FROM pg_catalog.unnest(authz.direct_subjects_of(r.value)) AS d
@@ -4726,13 +4726,10 @@ CREATE FUNCTION authz.compile_model(p_types jsonb) RETURNS jsonb
                             l.l -> 'ttu' ->> 'tupleset', l.l -> 'ttu' ->> 'computed'))
                    FROM authz.rewrite_leaves(rel.rewrite) AS l (l) WHERE l.l ? 'ttu'))) AS edges
     FROM rel
-    WHERE NOT EXISTS (
-      WITH RECURSIVE n (node) AS (
-        SELECT rel.rewrite
-        UNION ALL
-        SELECT c.c FROM n CROSS JOIN LATERAL authz.rewrite_children(n.node) AS c (c)
-      )
-      SELECT 1 FROM n WHERE n.node ?| ARRAY['intersection', 'exclusion'])
+    -- the test authz.define_model uses for authz.relations.exact (there, with what a relation
+    -- reaches); here the relation's own rewrite only
+    WHERE NOT pg_catalog.jsonb_path_exists(rel.rewrite, 'lax $.**.intersection')
+      AND NOT pg_catalog.jsonb_path_exists(rel.rewrite, 'lax $.**.exclusion')
   ), closure (root, name) AS (
     -- every relation a relation reaches through computed relations and tuple-to-usersets
     SELECT rel.name, rel.name FROM rel
@@ -4767,7 +4764,7 @@ CREATE FUNCTION authz.compile_model(p_types jsonb) RETURNS jsonb
     'u', coalesce((SELECT pg_catalog.jsonb_object_agg(c.root, c.usersets) FROM closed AS c), '{}'),
     'e', coalesce((SELECT pg_catalog.jsonb_object_agg(m.name, m.edges) FROM mono AS m), '{}'),
     'x', coalesce((SELECT pg_catalog.jsonb_object_agg(d.root, d.usersets) FROM decidable AS d), '{}'))
-$$;
+$_$;
 
 ALTER FUNCTION authz.compile_model(p_types jsonb) OWNER TO claw_owner;
 

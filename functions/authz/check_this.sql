@@ -322,8 +322,7 @@ GRANT EXECUTE ON FUNCTION authz.wrap_userset_path(text[], jsonb) TO claw_authz_r
 -- Its walks visit each (node, depth) once, so it needs no evaluation budget: a diamond
 -- whose 2^14 paths authz.evaluate refuses (CL508, more than 10,000 evaluations) is answered
 -- here (tests/sql/35_authz.sql). No explanation: api.is_permitted answers yes or no.
--- Runs as claw_authz_reader
--- (authz.evaluate_in_tenant); every query names the tenant.
+-- Runs as claw_authz_reader (authz.evaluate_in_tenant); every query names the tenant.
 CREATE OR REPLACE FUNCTION authz.reaches(p_tenant_id uuid, p_model jsonb, p_type text,
                                          p_id text, p_relation text, p_subject_type text,
                                          p_subject_id text, p_subject_relation text,

@@ -3,7 +3,7 @@
 -- concurrency and rate limits, lease expiry (moving internal.clock), the lease-bound tenant
 -- context, isolation between tenants, history partitions.
 BEGIN;
-SELECT plan(62);
+SELECT plan(64);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
@@ -238,6 +238,12 @@ SELECT ok((SELECT bool_and(queue.backoff('zz', 5) BETWEEN interval '12 s' AND in
            FROM generate_series(1, 50)), 'fifth retry after about 16 seconds');
 SELECT is((SELECT tgtype & 1 FROM pg_trigger WHERE tgrelid = 'queue.jobs'::regclass AND tgname = '900_notify')::int,
           0, 'the NOTIFY trigger is per statement, not per row');
+SELECT ok(queue.notify_tag('payroll') ~ '^q[0-9a-f]{24}$' AND queue.notify_tag('payroll') = queue.notify_tag('payroll')
+          AND queue.notify_tag('payroll') <> queue.notify_tag('payrolm'),
+          'a NOTIFY payload is a stable keyed tag per queue, not the queue name');
+SELECT ok(NOT has_function_privilege('claw_runtime', 'queue.notify_tag(text)', 'EXECUTE')
+          AND has_function_privilege('claw_dispatcher', 'queue.notify_tag(text)', 'EXECUTE'),
+          'applications cannot compute a tag to confirm a guessed queue name; the dispatcher can');
 SELECT ok(cardinality(queue.maintain_history(14)) >= 5, 'maintenance creates day partitions');
 SELECT is((SELECT count(*)::int FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
            WHERE i.inhparent = 'queue.job_history'::regclass
