@@ -228,6 +228,53 @@ def test_worker_runs_jobs_and_releases_on_stop(db: Database, tenants: dict[str, 
         assert flaky == ("dead", "RuntimeError: upstream said no")
 
 
+def test_a_notify_during_an_empty_claim_is_not_lost(db: Database,
+                                                   tenants: dict[str, Tenant]) -> None:
+    """A job committed while the worker's (empty) claim is in flight: its NOTIFY arrives
+    before the claim's answer, and the worker must claim again at once, not sleep on the
+    wake-up it already had until the poll interval (60 s here)."""
+    ran = threading.Event()
+    injected: list[str] = []
+
+    async def main() -> Worker:
+        worker = Worker(db.url("claw_worker"), queues=["lw"], concurrency=2,
+                        poll_interval=60.0, tick=False, maintain=False)
+        claim = worker._exec
+
+        async def exec_(conn: Any, kind: str, sql: str, params: Any = None, **kw: Any) -> Any:
+            cur = await claim(conn, kind, sql, params, **kw)
+            if kind == "claim" and not injected and cur.rowcount == 0:
+                # the claim has answered (nothing) but the claimer has not looked yet:
+                # commit a job now and hold the answer until its NOTIFY has woken us
+                injected.extend(await asyncio.to_thread(enqueue, db, tenants["a"], noops("lw", 1)))
+                for _ in range(200):
+                    if worker._wake.is_set():
+                        break
+                    await asyncio.sleep(0.01)
+                assert worker._wake.is_set(), "the job's NOTIFY never reached the worker"
+            return cur
+
+        worker._exec = exec_  # type: ignore[method-assign]
+
+        @worker.handler("noop")
+        async def noop(job: Job) -> None:
+            ran.set()
+
+        run = asyncio.create_task(worker.run())
+        for _ in range(100):  # 5 s, far below the 60 s poll interval
+            if ran.is_set():
+                break
+            await asyncio.sleep(0.05)
+        worker.stop()
+        await asyncio.wait_for(run, 10)
+        return worker
+
+    worker = asyncio.run(main())
+    assert injected, "the worker never made an empty claim"
+    assert ran.is_set(), "the job waited for the poll interval: its wake-up was lost"
+    assert worker.completed == 1
+
+
 def test_cancelling_a_running_job_cancels_its_handler(db: Database,
                                                       tenants: dict[str, Tenant]) -> None:
     [job_id] = enqueue(db, tenants["a"], [{"queue": "c", "kind": "slow"}])

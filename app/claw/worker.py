@@ -140,6 +140,7 @@ class Worker:
         self._done: list[Job] = []
         self._done_event = asyncio.Event()
         self._wake = asyncio.Event()
+        self._more = False  # the claimer's last round filled a claim (see _claimer)
         self._closing = False
         self._failure: Exception | None = None
         self._pool: asyncio.Queue[psycopg.AsyncConnection[Any]] = asyncio.Queue()
@@ -253,7 +254,11 @@ class Worker:
 
     async def _claimer(self, conn: psycopg.AsyncConnection[Any]) -> None:
         while not self._stopping.is_set():
-            got = 0
+            # Cleared before the claims, never after them: a NOTIFY (or a runner freeing
+            # room) that arrives while a claim is in flight must wake the next round, else
+            # its job waits for the poll interval (a lost wake-up).
+            self._wake.clear()
+            more = False  # some queue filled its claim: more jobs may be waiting there
             for queue in self.queues:
                 buffered = self._buffer.qsize()
                 room = self._claim_size - buffered
@@ -266,20 +271,22 @@ class Worker:
                 for row in rows:
                     self._buffer.put_nowait(Job(*row))
                 if rows:
-                    got += len(rows)
                     self.stats["claims_with_jobs"] += 1
                     self.stats["claimed"] += len(rows)
                 if len(rows) < room:
                     self._claim_size = max(self.batch_size, self._claim_size // 2)
-                elif buffered == 0:
-                    self._claim_size = min(self.max_batch, self._claim_size * 2)
-            if got == 0 or self._buffer.qsize() >= self._claim_size // 2:
-                # nothing to do, or enough buffered: sleep until woken (NOTIFY, a runner
-                # freeing room, stop) or the poll interval (scheduled jobs, expired leases)
-                self._wake.clear()
-                if got == 0 or self._buffer.qsize() >= self._claim_size // 2:
-                    with contextlib.suppress(asyncio.TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                else:
+                    more = True
+                    if buffered == 0:
+                        self._claim_size = min(self.max_batch, self._claim_size * 2)
+            self._more = more
+            if not more or self._buffer.qsize() >= self._claim_size // 2:
+                # every queue answered short (it had nothing more to give when its claim
+                # ran; what came since has woken us), or enough is buffered: sleep until
+                # woken (a NOTIFY, a runner freeing room, stop) or the poll interval
+                # (scheduled jobs coming due, expired leases)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
 
     async def _listen(self, conn: psycopg.AsyncConnection[Any]) -> None:
         async for _ in conn.notifies():
@@ -290,7 +297,9 @@ class Worker:
         assert me is not None
         while True:
             job = await self._buffer.get()
-            if self._buffer.qsize() < self._claim_size // 2:
+            if self._more and self._buffer.qsize() < self._claim_size // 2:
+                # room again, and the last claims left jobs behind: claim ahead (after a
+                # short claim the queue had no more; a NOTIFY wakes the claimer for new ones)
                 self._wake.set()
             self._running[job.job_id] = job
             # the handler runs inside this runner (no task per job); cancelling one job (its
