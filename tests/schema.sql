@@ -4332,6 +4332,7 @@ ALTER FUNCTION audit.append(p_tenant_id uuid, p_action text, p_target_table text
 
 CREATE FUNCTION audit.checkpoint() RETURNS jsonb
     LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   WITH heads AS (
     SELECT h.tenant_id, h.seq, h.head_hash FROM audit.chain_heads AS h ORDER BY h.tenant_id
@@ -4384,6 +4385,7 @@ ALTER FUNCTION audit.head_leaf(p_tenant_id uuid, p_seq bigint, p_hash bytea) OWN
 
 CREATE FUNCTION audit.merkle_root(p_leaves bytea[]) RETURNS bytea
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   n integer := coalesce(pg_catalog.cardinality(p_leaves), 0);
@@ -4502,6 +4504,7 @@ ALTER FUNCTION audit.tg_track() OWNER TO claw_owner;
 
 CREATE FUNCTION audit.verify_chains(p_tenant_id uuid DEFAULT NULL::uuid) RETURNS TABLE(tenant_id uuid, events bigint, head_seq bigint, ok boolean, first_bad_seq bigint, problem text)
     LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
   -- One pass, as a grouped aggregate so it runs in parallel workers (PL/pgSQL's RETURN
@@ -4562,6 +4565,7 @@ ALTER FUNCTION audit.verify_chains(p_tenant_id uuid) OWNER TO claw_owner;
 
 CREATE FUNCTION audit.verify_digest(p_digest jsonb) RETURNS TABLE(tenant_id uuid, seq bigint, problem text)
     LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   WITH heads AS (
     SELECT (h ->> 'tenant_id')::uuid AS tenant_id, (h ->> 'seq')::bigint AS seq,

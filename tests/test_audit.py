@@ -116,6 +116,35 @@ def test_tampered_row_is_reported_at_that_row(seeded: tuple[Database, dict[str, 
     assert f"BROKEN tenant {b} seq 5: row hash mismatch" in proc.stdout
 
 
+def test_the_verifiers_search_path_cannot_blind_the_hash_comparisons(
+        seeded: tuple[Database, dict[str, Tenant]]) -> None:
+    """A schema listed before pg_catalog in the verifier's search_path, with bytea `<>`
+    that is never true and `=` that always is, must not make a tampered chain look intact:
+    the verification functions pin their own search_path."""
+    db, tenants = seeded
+    b = tenants["b"].tenant_id
+    with db.connect() as conn:
+        superuser_tamper(conn, "UPDATE audit.events SET after = after || '{\"handle\": \"eve\"}' "
+                               "WHERE tenant_id = %s AND seq = 4", (b,))
+        conn.execute("CREATE SCHEMA blind")
+        conn.execute("CREATE FUNCTION blind.never(bytea, bytea) RETURNS boolean "
+                     "LANGUAGE sql IMMUTABLE AS 'SELECT false'")
+        conn.execute("CREATE FUNCTION blind.always(bytea, bytea) RETURNS boolean "
+                     "LANGUAGE sql IMMUTABLE AS 'SELECT true'")
+        conn.execute("CREATE OPERATOR blind.<> (LEFTARG = bytea, RIGHTARG = bytea, "
+                     "FUNCTION = blind.never)")
+        conn.execute("CREATE OPERATOR blind.= (LEFTARG = bytea, RIGHTARG = bytea, "
+                     "FUNCTION = blind.always)")
+        conn.execute("SET search_path = blind, pg_catalog, public")
+        assert conn.execute("SELECT '\\x01'::bytea <> '\\x02'::bytea").fetchone() == (False,), \
+            "the blinding operators are in force for this session"
+        row = conn.execute("SELECT ok, first_bad_seq, problem FROM audit.verify_chains(%s)",
+                           (b,)).fetchone()
+        digest = conn.execute("SELECT audit.checkpoint()").fetchone()
+    assert row == (False, 4, "row hash mismatch")
+    assert digest is not None and digest[0]["root"]
+
+
 @pytest.mark.parametrize("change,problem,seq", [
     ("DELETE FROM audit.events WHERE tenant_id = %s AND seq = 3", "gap", 4),
     ("UPDATE audit.events SET prev_hash = sha256('x') WHERE tenant_id = %s AND seq = 4",

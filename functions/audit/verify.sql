@@ -2,7 +2,9 @@
 -- checkpoint pair audit.checkpoint / audit.verify_digest (Merkle root over all chain heads,
 -- RFC 6962 hashing, kept by the operator outside the database).
 -- SECURITY INVOKER: run by a superuser or claw_auditor (BYPASSRLS, SELECT on the ledger);
--- under anyone else's RLS they see only their tenant.
+-- under anyone else's RLS they see only their tenant. The search_path is pinned all the same:
+-- the verifier's own path (a schema listed before pg_catalog) must not pick the operators
+-- that compare the hashes.
 
 -- audit.verify_chains: one row per tenant chain: how many events, the head, whether it is
 -- intact, and the first broken link with the reason:
@@ -16,6 +18,7 @@ RETURNS TABLE (tenant_id uuid, events bigint, head_seq bigint, ok boolean,
                first_bad_seq bigint, problem text)
 LANGUAGE plpgsql
 STABLE
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   -- One pass, as a grouped aggregate so it runs in parallel workers (PL/pgSQL's RETURN
@@ -76,6 +79,7 @@ RETURNS bytea
 LANGUAGE plpgsql
 IMMUTABLE
 PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   n integer := coalesce(pg_catalog.cardinality(p_leaves), 0);
@@ -128,6 +132,7 @@ CREATE OR REPLACE FUNCTION audit.checkpoint()
 RETURNS jsonb
 LANGUAGE sql
 STABLE
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   WITH heads AS (
     SELECT h.tenant_id, h.seq, h.head_hash FROM audit.chain_heads AS h ORDER BY h.tenant_id
@@ -157,6 +162,7 @@ CREATE OR REPLACE FUNCTION audit.verify_digest(p_digest jsonb)
 RETURNS TABLE (tenant_id uuid, seq bigint, problem text)
 LANGUAGE sql
 STABLE
+SET search_path = pg_catalog, pg_temp
 AS $fn$
   WITH heads AS (
     SELECT (h ->> 'tenant_id')::uuid AS tenant_id, (h ->> 'seq')::bigint AS seq,
