@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +25,14 @@ import psycopg
 import pytest
 import testing.postgresql
 
-from claw.cluster import SHARE_DIR, as_cluster_user, bin_path, chown_tree
+from claw.cluster import SHARE_DIR, as_cluster_user, bin_path, chown_tree, sync_tzdata
 from claw.migrate import migrate
 
 ROOT = Path(__file__).resolve().parents[1]
+# Python's zoneinfo, the tests' reference for local times, reads the same IANA release as the
+# server (the pinned tzdata package, installed into PostgreSQL by claw.cluster.sync_tzdata),
+# not the system's copy, which may be older.
+zoneinfo.reset_tzpath(to=[])
 TEMPLATE = "claw_template"
 TAP_TEMPLATE = "claw_tap_template"
 PGTAP_SOURCES = (Path("/usr/share/postgresql/15/extension"),)
@@ -121,6 +126,7 @@ def get_cluster() -> Cluster:
     take no fixtures, share it with the tests."""
     global _cluster
     if _cluster is None:
+        sync_tzdata()  # the server's tz rules: the tzdata package's, as in `claw db up`
         server = ClawPostgresql(postgres_args=(
             "-h 127.0.0.1 -F -c logging_collector=off -c max_connections=200 "
             "-c shared_buffers=256MB -c synchronous_commit=off -c full_page_writes=off "

@@ -3716,12 +3716,7 @@ CREATE FUNCTION api.set_llm_settings(p_time_zone text) RETURNS void
 BEGIN
   PERFORM internal.require_size('p_time_zone', p_time_zone, 'name');
   PERFORM internal.require_role('{owner,admin}', 'llm:admin', 'changing LLM settings');
-  IF p_time_zone IS NULL OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names AS z
-                                        WHERE z.name = p_time_zone) THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'unknown time zone',
-      DETAIL = pg_catalog.format('%L is not an IANA time zone name', p_time_zone),
-      HINT = 'for example Australia/Sydney or UTC';
-  END IF;
+  PERFORM queue.check_time_zone(p_time_zone);
   INSERT INTO llm.settings (tenant_id, time_zone, updated_by, updated_at)
   VALUES (internal.current_tenant_id(), p_time_zone, internal.current_principal_id(),
           internal.now())
@@ -10489,6 +10484,13 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'unknown time zone',
       DETAIL = pg_catalog.format('%L is not an IANA time zone name', p_zone),
       HINT = 'e.g. Australia/Sydney, America/New_York, UTC (SELECT name FROM pg_timezone_names)';
+  END IF;
+  IF p_zone NOT IN ('UTC', 'GMT', 'UCT', 'EST', 'MST', 'HST')
+     AND EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_abbrevs AS a WHERE a.abbrev = p_zone) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'ambiguous time zone',
+      DETAIL = pg_catalog.format('PostgreSQL reads %L as a fixed-offset abbreviation, without '
+                                 'the summer time of the IANA zone of that name', p_zone),
+      HINT = 'use the geographic name of a place in the zone, e.g. Europe/Paris for CET';
   END IF;
 END
 $$;

@@ -8,10 +8,13 @@ occurrence; a local time that does not exist fires at the first instant after th
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
 import pytest
+import tzdata
+
+from claw.cluster import TZDATA_MARK
 
 from conftest import Database
 
@@ -129,3 +132,32 @@ def test_bad_expressions_are_cl422(conn: psycopg.Connection[object], cron: str, 
         conn.execute("SELECT queue.parse_cron(%s)", (cron,))
     assert err.value.sqlstate == "CL422"
     assert detail in (err.value.diag.message_detail or ""), err.value.diag.message_detail
+
+
+def test_the_server_applies_the_same_tz_rules_as_zoneinfo(conn: psycopg.Connection[object]) -> None:
+    """PostgreSQL's tz database is the pinned tzdata package's (claw.cluster.sync_tzdata), the
+    one zoneinfo reads here (tests/conftest.py): for every zone both know, the UTC offset the
+    server applies equals zoneinfo's, weekly over 2026-2035. The wheel's own copy, older, put
+    ten zones (Winnipeg, Havana, Inuvik...) an hour off from November 2026. Names the server
+    reads as abbreviations are refused as tenant zones (tests/sql/21_queue_cron.sql)."""
+    assert TZDATA_MARK.read_text().strip() == tzdata.IANA_VERSION
+    names = [r[0] for r in conn.execute(
+        "SELECT name FROM pg_timezone_names WHERE name !~ '^(posix|right)/' "
+        "AND name NOT IN (SELECT abbrev FROM pg_timezone_abbrevs) ORDER BY name")]
+    instants = [datetime(2026, 1, 1, 12, tzinfo=UTC) + timedelta(days=7 * i) for i in range(522)]
+    compared, wrong = 0, []
+    for name in names:
+        try:
+            zone = ZoneInfo(name)
+        except ZoneInfoNotFoundError:
+            continue
+        row = conn.execute(
+            "SELECT array_agg(extract(epoch FROM (t AT TIME ZONE %s) - (t AT TIME ZONE 'UTC'))::int "
+            "ORDER BY t) FROM unnest(%s::timestamptz[]) AS t", (name, instants)).fetchone()
+        assert row is not None
+        ours = row[0]
+        ref = [int(t.astimezone(zone).utcoffset().total_seconds()) for t in instants]  # type: ignore[union-attr]
+        compared += 1
+        wrong += [(name, t.date(), o, r) for t, o, r in zip(instants, ours, ref) if o != r][:1]
+    assert compared > 500
+    assert not wrong, wrong[:10]

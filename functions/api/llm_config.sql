@@ -16,12 +16,7 @@ AS $fn$
 BEGIN
   PERFORM internal.require_size('p_time_zone', p_time_zone, 'name');
   PERFORM internal.require_role('{owner,admin}', 'llm:admin', 'changing LLM settings');
-  IF p_time_zone IS NULL OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names AS z
-                                        WHERE z.name = p_time_zone) THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'unknown time zone',
-      DETAIL = pg_catalog.format('%L is not an IANA time zone name', p_time_zone),
-      HINT = 'for example Australia/Sydney or UTC';
-  END IF;
+  PERFORM queue.check_time_zone(p_time_zone);
   INSERT INTO llm.settings (tenant_id, time_zone, updated_by, updated_at)
   VALUES (internal.current_tenant_id(), p_time_zone, internal.current_principal_id(),
           internal.now())

@@ -104,7 +104,12 @@ BEGIN
 END
 $fn$;
 
--- queue.check_time_zone: CL422 unless p_zone is a time zone name PostgreSQL knows (IANA).
+-- queue.check_time_zone: CL422 unless p_zone is a time zone name PostgreSQL knows (IANA)
+-- and reads as that zone. CET, EET, MET and WET are IANA zones with summer time, but
+-- `AT TIME ZONE` reads them as PostgreSQL's fixed abbreviations (pg_timezone_abbrevs) first,
+-- so a schedule in them would be an hour off all summer: refused, with a geographic name as
+-- the hint. The other names that are also abbreviations (UTC, GMT, UCT, EST, MST, HST) have
+-- one offset all year either way.
 CREATE OR REPLACE FUNCTION queue.check_time_zone(p_zone text)
 RETURNS void
 LANGUAGE plpgsql
@@ -117,6 +122,13 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'unknown time zone',
       DETAIL = pg_catalog.format('%L is not an IANA time zone name', p_zone),
       HINT = 'e.g. Australia/Sydney, America/New_York, UTC (SELECT name FROM pg_timezone_names)';
+  END IF;
+  IF p_zone NOT IN ('UTC', 'GMT', 'UCT', 'EST', 'MST', 'HST')
+     AND EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_abbrevs AS a WHERE a.abbrev = p_zone) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'ambiguous time zone',
+      DETAIL = pg_catalog.format('PostgreSQL reads %L as a fixed-offset abbreviation, without '
+                                 'the summer time of the IANA zone of that name', p_zone),
+      HINT = 'use the geographic name of a place in the zone, e.g. Europe/Paris for CET';
   END IF;
 END
 $fn$;

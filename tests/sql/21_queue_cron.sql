@@ -1,6 +1,6 @@
 -- 21: cron parsing, the calendar walk and the schedule api in one session.
 BEGIN;
-SELECT plan(12);
+SELECT plan(15);
 
 SELECT is(queue.parse_cron('*/15 8-18 * jan-mar mon-fri') -> 'minutes', '[0, 15, 30, 45]',
           'steps expand');
@@ -11,6 +11,13 @@ SELECT throws_ok($$SELECT queue.parse_cron('0 6 * * someday')$$, 'CL422', 'inval
                  'an unknown day name is refused');
 SELECT throws_ok($$SELECT queue.next_fire('0 6 * * *', 'Mars/Olympus_Mons', now())$$, 'CL422',
                  'unknown time zone', 'an unknown zone is refused');
+SELECT throws_ok($$SELECT queue.check_time_zone('CET')$$, 'CL422',
+                 'ambiguous time zone',
+                 'CET (IANA: summer time; AT TIME ZONE: the fixed abbreviation) is refused');
+SELECT lives_ok($$SELECT queue.check_time_zone(z) FROM unnest('{UTC,GMT,EST,Europe/Paris}'::text[]) AS z$$,
+                'names whose abbreviation reading has the same single offset pass');
+SELECT is(queue.next_fire('0 6 * * *', 'Europe/Paris', '2026-07-01 00:00Z'), '2026-07-01 04:00Z',
+          '06:00 in Paris in summer is 04:00 UTC (the hint''s zone)');
 SELECT is(queue.local_to_utc('2026-03-08 02:30', 'America/New_York'), '2026-03-08 07:00Z',
           'a time in the spring-forward gap is the first instant after it');
 SELECT is(queue.local_to_utc('2026-11-01 01:30', 'America/New_York'), '2026-11-01 05:30Z',

@@ -2,7 +2,7 @@
 -- prices (the version in force, append-only), budget windows in the tenant's zone across a
 -- DST change, admission and refusal, settlement, and the ledger's append-only guard.
 BEGIN;
-SELECT plan(37);
+SELECT plan(38);
 
 CREATE TEMP TABLE t AS SELECT * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice');
 GRANT SELECT ON t TO PUBLIC;
@@ -73,6 +73,8 @@ SET LOCAL ROLE claw_runtime;
 SELECT api.set_llm_settings(p_time_zone => 'Australia/Sydney');
 SELECT throws_ok($$SELECT api.set_llm_settings(p_time_zone => 'Mars/Olympus_Mons')$$, 'CL422',
                  'unknown time zone', 'an unknown zone is refused');
+SELECT throws_ok($$SELECT api.set_llm_settings(p_time_zone => 'WET')$$, 'CL422',
+                 'ambiguous time zone', 'a zone PostgreSQL reads as a fixed abbreviation is refused');
 SELECT * FROM api.set_llm_route(p_task => 'tiny', p_models => '{test-model}', p_max_output_tokens => 100);
 SELECT ok(api.set_llm_budget(p_scope => 'tenant', p_period => 'day', p_limit_usd => 0.0005) IS NOT NULL,
           'a daily tenant budget');
