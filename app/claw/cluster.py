@@ -18,6 +18,7 @@ import pwd
 import secrets
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -223,7 +224,12 @@ class EmbeddedCluster:
 
     def start(self) -> None:
         self.init()
-        sync_tzdata()
+        try:
+            sync_tzdata()
+        except OSError as exc:  # a read-only install: the server keeps the wheel's rules
+            print(f"claw: the tzdata package's zone rules were not installed into "
+                  f"{TIMEZONE_DIR} ({exc}); PostgreSQL uses the copy it was built with",
+                  file=sys.stderr)
         if self.pid() is not None:
             return
         self.logfile.touch()
