@@ -275,6 +275,58 @@ def test_a_notify_during_an_empty_claim_is_not_lost(db: Database,
     assert worker.completed == 1
 
 
+def test_a_wake_up_with_a_full_buffer_still_drains_the_queue(db: Database,
+                                                            tenants: dict[str, Tenant]) -> None:
+    """A NOTIFY that wakes the claimer while its buffer is full (no room to claim) must not
+    make it forget that the queue may hold more: once the runners make room they wake it,
+    and the whole queue drains without waiting for the poll interval (60 s here)."""
+    enqueue(db, tenants["a"], [{"queue": "fb", "kind": "gate"}] * 60)
+    done: list[Job] = []
+
+    class CountingEvent(asyncio.Event):
+        cleared = 0
+
+        def clear(self) -> None:
+            CountingEvent.cleared += 1
+            super().clear()
+
+    async def main() -> Worker:
+        worker = Worker(db.url("claw_worker"), queues=["fb"], concurrency=2, batch_size=10,
+                        poll_interval=60.0, tick=False, maintain=False)
+        worker._wake = CountingEvent()
+        gate = asyncio.Event()
+
+        @worker.handler("gate")
+        async def hold(job: Job) -> None:
+            await gate.wait()
+            done.append(job)
+
+        run = asyncio.create_task(worker.run())
+        for _ in range(200):  # the claimer fills its buffer and sleeps
+            if worker._buffer.qsize() >= worker._claim_size:
+                break
+            await asyncio.sleep(0.025)
+        assert worker._buffer.qsize() >= worker._claim_size, "the buffer never filled"
+        rounds = CountingEvent.cleared
+        await asyncio.to_thread(enqueue, db, tenants["a"], [{"queue": "fb", "kind": "gate"}])
+        for _ in range(200):  # its NOTIFY wakes a round that finds no room
+            if CountingEvent.cleared > rounds:
+                break
+            await asyncio.sleep(0.025)
+        assert CountingEvent.cleared > rounds, "the NOTIFY never woke the claimer"
+        gate.set()
+        for _ in range(200):  # 10 s, far below the poll interval
+            if len(done) == 61:
+                break
+            await asyncio.sleep(0.05)
+        worker.stop()
+        await asyncio.wait_for(run, 10)
+        return worker
+
+    asyncio.run(main())
+    assert len(done) == 61, f"{len(done)} of 61 ran: the rest waited for the poll"
+
+
 def test_cancelling_a_running_job_cancels_its_handler(db: Database,
                                                       tenants: dict[str, Tenant]) -> None:
     [job_id] = enqueue(db, tenants["a"], [{"queue": "c", "kind": "slow"}])

@@ -263,7 +263,8 @@ class Worker:
                 buffered = self._buffer.qsize()
                 room = self._claim_size - buffered
                 if room <= 0:
-                    break
+                    more = True  # not asked, so not known to be empty: claim again once
+                    break        # the runners have made room (they wake us then)
                 cur = await self._exec(conn, "claim", CLAIM,
                                        (queue, self.worker_id, room, self.lease_seconds),
                                        binary=True)
