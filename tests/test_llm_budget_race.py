@@ -58,11 +58,13 @@ def caller_process(url: str, key: str, base_url: str, proc: int, victim: bool,
     other processes."""
     hanging = HANGING if victim else 0
     barrier = threading.Barrier(THREADS - hanging)
+    # one SDK client per process, shared by its threads (the SDK's client is thread-safe;
+    # building one, TLS context included, is most of a caller's start-up)
+    provider = OpenAIProvider(api_key="k", base_url=base_url)
 
     def one(i: int) -> None:
         conn = psycopg.connect(url, autocommit=True)
-        router = Router(conn, TenantAuth.api_key(key),
-                        {"openai": OpenAIProvider(api_key="k", base_url=base_url)})
+        router = Router(conn, TenantAuth.api_key(key), {"openai": provider})
         if i >= hanging:
             go.wait()
             barrier.wait()
@@ -173,9 +175,9 @@ def test_budget_never_overspends_under_concurrency_and_crashes(race_db: Database
             p.join(30)
         stop.set()
         watcher.join()
-    try:
+    try:  # every caller process has ended (joined): what they reported is in the pipe
         while True:
-            outcomes.append(results.get(timeout=1))
+            outcomes.append(results.get(timeout=0.2))
     except queue.Empty:
         pass
     errors = [o for o in outcomes if o[1].startswith("error")]
