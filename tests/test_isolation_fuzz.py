@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -290,15 +291,19 @@ class Differ:
         self.left = left.connect(autocommit=False)
         self.right = right.connect(autocommit=False)
         self.setup = setup
+        # the two databases answer at the same time (one connection each, one thread each)
+        self.pool = ThreadPoolExecutor(max_workers=1)
 
     def differs(self, sql: str) -> bool:
+        right = self.pool.submit(outcome, self.right, self.setup, sql)
         a = outcome(self.left, self.setup, sql)
-        b = outcome(self.right, self.setup, sql)
+        b = right.result()
         if a[0] == "error":
             FUZZ_STATS["errors_compared"] += 1
         return a != b
 
     def close(self) -> None:
+        self.pool.shutdown()
         self.left.close()
         self.right.close()
 
