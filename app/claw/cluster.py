@@ -54,17 +54,14 @@ def sync_tzdata() -> str:
     country moving its offset) would put a tenant's 06:00 at the wrong instant, and the
     server would disagree with Python's zoneinfo (which the tests use as the reference, on
     the same package: tests/conftest.py). A backend reads a zone's file when it first uses
-    the zone, so a running server applies new rules in new sessions. Idempotent: a marker
-    file names the version installed; files are replaced atomically, names PostgreSQL has
-    and the package lacks are kept."""
+    the zone, so a running server applies new rules in new sessions. Idempotent: files that
+    differ are replaced atomically, names PostgreSQL has and the package lacks are kept, and
+    a marker file names the version installed."""
     import tzdata  # the pinned IANA release (requirements.lock)
 
     version: str = tzdata.IANA_VERSION
-    try:
-        if TZDATA_MARK.read_text().strip() == version:
-            return version
-    except FileNotFoundError:
-        pass
+    # every file compared each time (0.1-0.2 s), not only the marker: reinstalling the
+    # wheel puts its own files back and leaves the marker behind
     source = Path(tzdata.__file__).resolve().parent / "zoneinfo"
     for path in sorted(source.rglob("*")):
         if not path.is_file():
