@@ -3732,7 +3732,7 @@ ALTER FUNCTION api.set_llm_settings(p_time_zone text) OWNER TO claw_owner;
 -- Name: FUNCTION set_llm_settings(p_time_zone text); Type: COMMENT; Schema: api; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION api.set_llm_settings(p_time_zone text) IS 'Set the tenant''s time zone (IANA) for LLM budget windows and usage days. Owner/admin. CL422 for an unknown zone.';
+COMMENT ON FUNCTION api.set_llm_settings(p_time_zone text) IS 'Set the tenant''s time zone (IANA) for LLM budget windows and usage days. Owner/admin. CL422 for an unknown or ambiguous zone.';
 
 --
 -- Name: set_schedule_paused(uuid, boolean); Type: FUNCTION; Schema: api; Owner: claw_owner

@@ -5,7 +5,8 @@
 -- acting for a job (scope llm:read).
 
 -- api.set_llm_settings: the tenant's time zone (an IANA name) for budget windows and usage
--- days. Raises CL401, CL403, CL422 (unknown zone).
+-- days. Raises CL401, CL403, CL422 (unknown zone, or one PostgreSQL reads as
+-- a fixed abbreviation: queue.check_time_zone).
 CREATE OR REPLACE FUNCTION api.set_llm_settings(p_time_zone text)
 RETURNS void
 LANGUAGE plpgsql
@@ -27,7 +28,7 @@ END
 $fn$;
 COMMENT ON FUNCTION api.set_llm_settings(text) IS
   'Set the tenant''s time zone (IANA) for LLM budget windows and usage days. Owner/admin. '
-  'CL422 for an unknown zone.';
+  'CL422 for an unknown or ambiguous zone.';
 GRANT EXECUTE ON FUNCTION api.set_llm_settings(text) TO claw_runtime;
 
 -- api.set_llm_route: create or replace the route of task p_task: p_models in order (each in
