@@ -62,10 +62,11 @@ DROP POLICY IF EXISTS revisions_update_operator ON authz.revisions;
 CREATE POLICY revisions_update_operator ON authz.revisions FOR UPDATE
   USING ((SELECT internal.claims_role('{owner,admin,operator,worker}')));
 
--- claw_authz_reader (BYPASSRLS, NOLOGIN) owns authz.evaluate_in_tenant, which evaluates one
--- question inside the tenant its caller verified: it reads tuples only.
+-- claw_authz_reader (BYPASSRLS, NOLOGIN) owns authz.evaluate_in_tenant and
+-- authz.decide_in_tenant, which evaluate one question inside the tenant their caller
+-- verified: they read tuples, and decide_in_tenant the tenant's model.
 GRANT USAGE ON SCHEMA authz TO claw_authz_reader;
-GRANT SELECT ON authz.tuples TO claw_authz_reader;
+GRANT SELECT ON authz.tuples, authz.models TO claw_authz_reader;
 -- and compares the tenant it is given with the verified context (internal.verified_context,
 -- which runs as its owner: the reader never reads the context key)
 GRANT USAGE ON SCHEMA internal TO claw_authz_reader;

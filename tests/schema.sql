@@ -4616,10 +4616,10 @@ $$;
 ALTER FUNCTION authz.acting_subject(p_subject text, p_action text, p_principal_id uuid, p_roles text[]) OWNER TO claw_owner;
 
 --
--- Name: ask(uuid, text, text, text, text, boolean); Type: FUNCTION; Schema: authz; Owner: claw_owner
+-- Name: ask(uuid, text, text, text, text); Type: FUNCTION; Schema: authz; Owner: claw_owner
 --
 
-CREATE FUNCTION authz.ask(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text, p_decide boolean) RETURNS jsonb
+CREATE FUNCTION authz.ask(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     AS $$
 DECLARE
@@ -4629,16 +4629,13 @@ DECLARE
 BEGIN
   PERFORM authz.require_fresh(p_tenant_id, p_token);
   PERFORM authz.require_relation(v_model, v_o.object_type, p_relation);
-  IF p_decide THEN
-    v_model := v_model || '{"decide": true}'::jsonb;
-  END IF;
   RETURN authz.evaluate_in_tenant(p_tenant_id, v_model, v_o.object_type, v_o.object_id,
                                   p_relation, v_s.subject_type, v_s.subject_id,
                                   v_s.subject_relation, internal.now());
 END
 $$;
 
-ALTER FUNCTION authz.ask(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text, p_decide boolean) OWNER TO claw_owner;
+ALTER FUNCTION authz.ask(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text) OWNER TO claw_owner;
 
 --
 -- Name: asker(text, text, integer); Type: FUNCTION; Schema: authz; Owner: claw_owner
@@ -4684,7 +4681,7 @@ ALTER FUNCTION authz.bump_revision(p_tenant_id uuid) OWNER TO claw_owner;
 CREATE FUNCTION authz."check"(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE sql STABLE
     AS $$
-  SELECT authz.ask(p_tenant_id, p_object, p_relation, p_subject, p_token, false)
+  SELECT authz.ask(p_tenant_id, p_object, p_relation, p_subject, p_token)
 $$;
 
 ALTER FUNCTION authz."check"(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text) OWNER TO claw_owner;
@@ -4772,12 +4769,100 @@ ALTER FUNCTION authz.compile_model(p_types jsonb) OWNER TO claw_owner;
 --
 
 CREATE FUNCTION authz.decide(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text DEFAULT NULL::text) RETURNS boolean
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  SELECT authz.ask(p_tenant_id, p_object, p_relation, p_subject, p_token, true) IS NOT NULL
+DECLARE
+  v_o record := authz.parse_object(p_object);
+  v_s record := authz.parse_subject(p_subject);
+BEGIN
+  PERFORM authz.require_fresh(p_tenant_id, p_token);
+  RETURN authz.decide_in_tenant(p_tenant_id, v_o.object_type, v_o.object_id, p_relation,
+                                v_s.subject_type, v_s.subject_id, v_s.subject_relation,
+                                internal.now());
+END
 $$;
 
 ALTER FUNCTION authz.decide(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text) OWNER TO claw_owner;
+
+--
+-- Name: decide_in_tenant(uuid, text, text, text, text, text, text, timestamp with time zone); Type: FUNCTION; Schema: authz; Owner: claw_authz_reader
+--
+
+CREATE FUNCTION authz.decide_in_tenant(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) RETURNS boolean
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+  v_model jsonb;
+  v_yes boolean;
+BEGIN
+  PERFORM authz.require_verified_tenant(p_tenant_id);
+  v_model := authz.load_model(p_tenant_id);
+  PERFORM authz.require_relation(v_model, p_type, p_relation);
+  IF p_type = p_subject_type AND p_id = p_subject_id AND p_relation = p_subject_relation THEN
+    RETURN true;  -- the userset itself
+  END IF;
+  v_yes := CASE WHEN v_model -> 'x' ? (p_type || '#' || p_relation)
+                THEN authz.reaches(p_tenant_id, v_model, p_type, p_id, p_relation,
+                                   p_subject_type, p_subject_id, p_subject_relation, p_now, 24)
+                ELSE authz.decide_rewrite(p_tenant_id, v_model, p_type, p_id,
+                                          v_model -> 'r' -> (p_type || '#' || p_relation),
+                                          p_subject_type, p_subject_id, p_subject_relation,
+                                          p_now) END;
+  IF v_yes IS NOT NULL THEN
+    RETURN v_yes;
+  END IF;
+  RETURN authz.evaluate_top(p_tenant_id, v_model || '{"decide": true}'::jsonb, p_type, p_id,
+                            p_relation, p_subject_type, p_subject_id, p_subject_relation,
+                            p_now) IS NOT NULL;
+END
+$$;
+
+ALTER FUNCTION authz.decide_in_tenant(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) OWNER TO claw_authz_reader;
+
+--
+-- Name: decide_rewrite(uuid, jsonb, text, text, jsonb, text, text, text, timestamp with time zone); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.decide_rewrite(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    AS $$
+DECLARE
+  v_child jsonb;
+  v_yes boolean;
+BEGIN
+  IF p_node ? 'computed' THEN
+    IF NOT p_model -> 'x' ? (p_type || '#' || (p_node ->> 'computed')) THEN
+      RETURN NULL;
+    END IF;
+    RETURN authz.reaches(p_tenant_id, p_model, p_type, p_id, p_node ->> 'computed',
+                         p_subject_type, p_subject_id, p_subject_relation, p_now, 23);
+  ELSIF p_node ? 'union' OR p_node ? 'intersection' THEN
+    FOR v_child IN SELECT e FROM pg_catalog.jsonb_array_elements(
+                     coalesce(p_node -> 'union', p_node -> 'intersection')) AS e LOOP
+      v_yes := authz.decide_rewrite(p_tenant_id, p_model, p_type, p_id, v_child, p_subject_type,
+                                    p_subject_id, p_subject_relation, p_now);
+      IF v_yes IS NULL OR v_yes = (p_node ? 'union') THEN
+        RETURN v_yes;
+      END IF;
+    END LOOP;
+    RETURN NOT p_node ? 'union';
+  ELSIF p_node ? 'exclusion' THEN
+    v_yes := authz.decide_rewrite(p_tenant_id, p_model, p_type, p_id,
+                                  p_node -> 'exclusion' -> 'base', p_subject_type,
+                                  p_subject_id, p_subject_relation, p_now);
+    IF v_yes IS NOT true THEN
+      RETURN v_yes;
+    END IF;
+    RETURN NOT authz.decide_rewrite(p_tenant_id, p_model, p_type, p_id,
+                                    p_node -> 'exclusion' -> 'subtract', p_subject_type,
+                                    p_subject_id, p_subject_relation, p_now);
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+ALTER FUNCTION authz.decide_rewrite(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) OWNER TO claw_owner;
 
 --
 -- Name: define_model(uuid, uuid, jsonb, integer); Type: FUNCTION; Schema: authz; Owner: claw_owner
@@ -5009,11 +5094,7 @@ CREATE FUNCTION authz.evaluate_in_tenant(p_tenant_id uuid, p_model jsonb, p_type
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
-  IF p_tenant_id IS DISTINCT FROM (SELECT c.tenant_id FROM internal.verified_context() AS c) THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
-      DETAIL = 'a permission question about a tenant other than the verified context''s',
-      HINT = 'authenticate as the tenant whose relationships you ask about';
-  END IF;
+  PERFORM authz.require_verified_tenant(p_tenant_id);
   RETURN authz.evaluate_top(p_tenant_id, p_model, p_type, p_id, p_relation, p_subject_type,
                             p_subject_id, p_subject_relation, p_now);
 END
@@ -5768,11 +5849,14 @@ BEGIN
       UNION ALL
       SELECT tu.subject_type, tu.subject_id, x.x ->> 1
       FROM pg_catalog.jsonb_array_elements(v_edges -> (d.t || '#' || d.r) -> 't') AS x (x)
+      -- OFFSET 0 keeps this a probe of the primary key with the tupleset relation in it;
+      -- flattened, the planner hashed every tuple of the object for each node (a fifth of
+      -- the walk's time)
       CROSS JOIN LATERAL (
         SELECT tu.subject_type, tu.subject_id FROM authz.tuples AS tu
         WHERE tu.tenant_id = p_tenant_id AND tu.object_type = d.t AND tu.object_id = d.id
           AND tu.relation = x.x ->> 0 AND tu.subject_relation = ''
-          AND (tu.expires_at IS NULL OR tu.expires_at > p_now)) AS tu
+          AND (tu.expires_at IS NULL OR tu.expires_at > p_now) OFFSET 0) AS tu
     ) AS n (t, id, r)
     WHERE d.depth < p_budget
   ), up (t, id, r, depth) AS (
@@ -5861,6 +5945,24 @@ END
 $$;
 
 ALTER FUNCTION authz.require_relation(p_model jsonb, p_type text, p_relation text) OWNER TO claw_owner;
+
+--
+-- Name: require_verified_tenant(uuid); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.require_verified_tenant(p_tenant_id uuid) RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+BEGIN
+  IF p_tenant_id IS DISTINCT FROM (SELECT c.tenant_id FROM internal.verified_context() AS c) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
+      DETAIL = 'a permission question about a tenant other than the verified context''s',
+      HINT = 'authenticate as the tenant whose relationships you ask about';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION authz.require_verified_tenant(p_tenant_id uuid) OWNER TO claw_owner;
 
 --
 -- Name: rewrite_children(jsonb); Type: FUNCTION; Schema: authz; Owner: claw_owner
@@ -17313,10 +17415,10 @@ GRANT ALL ON FUNCTION audit.verify_digest(p_digest jsonb) TO claw_auditor;
 REVOKE ALL ON FUNCTION authz.acting_subject(p_subject text, p_action text, p_principal_id uuid, p_roles text[]) FROM PUBLIC;
 
 --
--- Name: FUNCTION ask(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text, p_decide boolean); Type: ACL; Schema: authz; Owner: claw_owner
+-- Name: FUNCTION ask(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text); Type: ACL; Schema: authz; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION authz.ask(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text, p_decide boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authz.ask(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION asker(p_subject text, p_action text, p_limit integer, OUT tenant_id uuid, OUT subject text); Type: ACL; Schema: authz; Owner: claw_owner
@@ -17341,12 +17443,27 @@ REVOKE ALL ON FUNCTION authz."check"(p_tenant_id uuid, p_object text, p_relation
 --
 
 REVOKE ALL ON FUNCTION authz.compile_model(p_types jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION authz.compile_model(p_types jsonb) TO claw_authz_reader;
 
 --
 -- Name: FUNCTION decide(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text); Type: ACL; Schema: authz; Owner: claw_owner
 --
 
 REVOKE ALL ON FUNCTION authz.decide(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION decide_in_tenant(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone); Type: ACL; Schema: authz; Owner: claw_authz_reader
+--
+
+REVOKE ALL ON FUNCTION authz.decide_in_tenant(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION authz.decide_in_tenant(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) TO claw_owner;
+
+--
+-- Name: FUNCTION decide_rewrite(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.decide_rewrite(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION authz.decide_rewrite(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) TO claw_authz_reader;
 
 --
 -- Name: FUNCTION define_model(p_tenant_id uuid, p_principal_id uuid, p_model jsonb, p_expected_version integer, OUT version integer, OUT token text); Type: ACL; Schema: authz; Owner: claw_owner
@@ -17437,6 +17554,7 @@ REVOKE ALL ON FUNCTION authz.list_subjects(p_tenant_id uuid, p_object text, p_re
 --
 
 REVOKE ALL ON FUNCTION authz.load_model(p_tenant_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION authz.load_model(p_tenant_id uuid) TO claw_authz_reader;
 
 --
 -- Name: FUNCTION make_token(p_tenant_id uuid, p_revision bigint); Type: ACL; Schema: authz; Owner: claw_owner
@@ -17480,6 +17598,14 @@ REVOKE ALL ON FUNCTION authz.require_fresh(p_tenant_id uuid, p_token text) FROM 
 --
 
 REVOKE ALL ON FUNCTION authz.require_relation(p_model jsonb, p_type text, p_relation text) FROM PUBLIC;
+GRANT ALL ON FUNCTION authz.require_relation(p_model jsonb, p_type text, p_relation text) TO claw_authz_reader;
+
+--
+-- Name: FUNCTION require_verified_tenant(p_tenant_id uuid); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.require_verified_tenant(p_tenant_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION authz.require_verified_tenant(p_tenant_id uuid) TO claw_authz_reader;
 
 --
 -- Name: FUNCTION rewrite_children(p_node jsonb); Type: ACL; Schema: authz; Owner: claw_owner
@@ -18814,6 +18940,12 @@ REVOKE ALL ON TABLE audit.events FROM claw_owner;
 GRANT SELECT,INSERT,REFERENCES,TRIGGER,MAINTAIN ON TABLE audit.events TO claw_owner;
 GRANT SELECT ON TABLE audit.events TO claw_auditor;
 GRANT SELECT ON TABLE audit.events TO claw_operator_reader;
+
+--
+-- Name: TABLE models; Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+GRANT SELECT ON TABLE authz.models TO claw_authz_reader;
 
 --
 -- Name: TABLE tuples; Type: ACL; Schema: authz; Owner: claw_owner

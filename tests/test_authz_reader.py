@@ -4,8 +4,9 @@ filters are the only thing between one tenant's check and another tenant's tuple
 Two tenants hold the same model and the same object ids; tenant b holds the tuples that
 would change tenant a's answers if they leaked into a's evaluation (a userset membership, an
 owner, a business admin, a tupleset link, a direct tuple, a block, an intersection's other
-half, a userset of a richer relation, a shorter path for the explanation). Tenant a's
-answers and explanations must be its own. Then the attack: each evaluator function in turn
+half, a userset of a richer relation, a shorter path for the explanation), and a newer
+version of the model, without the business admins. Tenant a's answers and explanations must
+be its own. Then the attack: each evaluator function in turn
 loses every tenant filter (recreated in a transaction that is rolled back), and the same
 questions must expose it; the evaluator proper is what the reader runs, so each of its
 functions must be caught.
@@ -77,6 +78,9 @@ B_TUPLES = [
     # through b's team:ta
     tup("invoice:8", "approver", "team:t1#member"), tup("team:ta", "member", "user:zed"),
 ]
+# b's second version: invoice approvers without the business admins (the tuple-to-userset)
+MODEL_B = json.loads(json.dumps(MODEL))
+MODEL_B["types"]["invoice"]["relations"]["approver"]["union"].pop()
 # (object, relation, subject, a's answer)
 QUESTIONS = [
     ("invoice:1", "approver", "user:eve", False),   # userset membership
@@ -94,9 +98,10 @@ QUESTIONS = [
     ("invoice:8", "approver", "user:zed", False),   # the object's tuples naming a group (up)
     ("doc:9", "viewer", "user:zed", False),         # a group's tuple naming the subject (down)
 ]
-# the evaluator's functions that query tuples (authz.evaluate and evaluate_top only recurse)
+# the evaluator's functions that query tuples or the model (authz.evaluate, evaluate_top,
+# decide_rewrite only recurse)
 EVALUATOR = ("authz.evaluate_rewrite", "authz.evaluate_this", "authz.userset_path",
-             "authz.userset_chain", "authz.reaches")
+             "authz.userset_chain", "authz.reaches", "authz.load_model")
 
 
 @pytest.fixture
@@ -107,12 +112,15 @@ def tenants(db: Database) -> dict[str, Tenant]:
             conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (ts[name].api_key,))
             conn.execute("SELECT * FROM api.define_authz_model(%s)", (json.dumps(MODEL),))
             conn.execute("SELECT * FROM api.write_tuples(%s)", (json.dumps(tuples),))
+            if name == "b":
+                conn.execute("SELECT * FROM api.define_authz_model(%s)", (json.dumps(MODEL_B),))
     return ts
 
 
 def answers(conn: psycopg.Connection[Any], t: Tenant) -> list[tuple[bool, Any]]:
     """a's answers and explanations, asked as claw_runtime with a's key; each answer of
-    api.is_permitted (authz.reaches where it decides) must be check_permission's."""
+    api.is_permitted (authz.decide_in_tenant, the model read as the reader) must be
+    check_permission's."""
     with conn.transaction():
         conn.execute("SET LOCAL ROLE claw_runtime")
         conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (t.api_key,))
@@ -137,28 +145,31 @@ def tenant_filters(conn: psycopg.Connection[Any], function: str) -> tuple[str, l
     return definition, list(FILTER.finditer(definition))
 
 
+READER_FUNCTIONS = ["authz.decide_in_tenant(uuid,text,text,text,text,text,text,"
+                    "timestamp with time zone)",
+                    "authz.evaluate_in_tenant(uuid,jsonb,text,text,text,text,text,text,"
+                    "timestamp with time zone)"]
+
+
 def test_the_evaluator_runs_as_a_narrow_reader(db: Database) -> None:
     with db.connect() as conn:
-        owner, = conn.execute(
-            "SELECT p.proowner::regrole::text FROM pg_proc AS p "
-            "WHERE p.oid = 'authz.evaluate_in_tenant'::regproc").fetchone()
-        assert owner == "claw_authz_reader"
         assert conn.execute("SELECT rolbypassrls AND NOT rolcanlogin AND NOT rolsuper "
                             "FROM pg_roles WHERE rolname = 'claw_authz_reader'").fetchone() == (True,)
-        callers = conn.execute(
-            "SELECT r FROM unnest(ARRAY['claw_runtime', 'claw_worker', 'claw_admin', 'claw_auditor']) AS r "
-            "WHERE has_function_privilege(r, 'authz.evaluate_in_tenant'::regproc, 'EXECUTE')").fetchall()
-        assert callers == []
         owned = conn.execute(
             "SELECT p.oid::regprocedure::text FROM pg_proc AS p "
-            "WHERE p.proowner = 'claw_authz_reader'::regrole").fetchall()
-        assert owned == [("authz.evaluate_in_tenant(uuid,jsonb,text,text,text,text,text,text,"
-                          "timestamp with time zone)",)]
+            "WHERE p.proowner = 'claw_authz_reader'::regrole ORDER BY 1").fetchall()
+        assert owned == [(f,) for f in READER_FUNCTIONS]
+        for f in READER_FUNCTIONS:
+            callers = conn.execute(
+                "SELECT r FROM unnest(ARRAY['claw_runtime', 'claw_worker', 'claw_admin', "
+                "'claw_auditor']) AS r "
+                "WHERE has_function_privilege(r, %s::regprocedure, 'EXECUTE')", (f,)).fetchall()
+            assert callers == [], f
         grants = conn.execute(
             "SELECT table_schema || '.' || table_name || ' ' || privilege_type "
             "FROM information_schema.table_privileges WHERE grantee = 'claw_authz_reader' "
             "ORDER BY 1").fetchall()
-        assert grants == [("authz.tuples SELECT",)]
+        assert grants == [("authz.models SELECT",), ("authz.tuples SELECT",)]
 
 
 def test_one_tenants_tuples_never_answer_anothers_check(db: Database,
@@ -175,7 +186,7 @@ def test_one_tenants_tuples_never_answer_anothers_check(db: Database,
     # and b sees its own grants
     with db.connect() as conn:
         b = answers(conn, tenants["b"])
-    assert [allowed for allowed, _ in b] == [True, False, True, True, False, False, False, True,
+    assert [allowed for allowed, _ in b] == [True, False, True, False, False, False, False, True,
                                            True, False, False, False, False, False]
 
 
@@ -220,3 +231,11 @@ def test_the_reader_answers_only_about_the_verified_tenant(db: Database,
         row = conn.execute(q, (tenants["a"].tenant_id, tenants["a"].tenant_id, "invoice", "1",
                                "approver", "user", "zed", "")).fetchone()
         assert row is not None and row[0] is not None
+        q = "SELECT authz.decide_in_tenant(%s, %s, %s, %s, %s, %s, %s, now())"
+        with pytest.raises(psycopg.Error) as exc:
+            with conn.transaction():
+                conn.execute(q, (tenants["b"].tenant_id, "invoice", "3", "approver", "user",
+                                 "eve", ""))
+        assert exc.value.sqlstate == "CL403"
+        assert conn.execute(q, (tenants["a"].tenant_id, "invoice", "3", "approver", "user",
+                                "zed", "")).fetchone() == (True,)

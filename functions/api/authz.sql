@@ -116,8 +116,8 @@ GRANT EXECUTE ON FUNCTION api.check_permission(text, text, text, text) TO claw_r
 -- api.is_permitted: is p_subject (default: the caller) in p_object#p_relation? Yes or no,
 -- the check an application makes before every action (Zanzibar's Check): no explanation
 -- (api.check_permission has it), no token (pass the last write's token to read your
--- writes). Decided in one statement where the model allows it (authz.reaches). Who and
--- raises: as api.check_permission.
+-- writes). Decided by authz.decide_in_tenant: one walk per relation where the model allows
+-- it (authz.reaches). Who and raises: as api.check_permission.
 CREATE OR REPLACE FUNCTION api.is_permitted(p_object text, p_relation text,
                                             p_subject text DEFAULT NULL,
                                             p_consistency_token text DEFAULT NULL)

@@ -100,6 +100,23 @@ BEGIN
 END
 $fn$;
 
+-- authz.require_verified_tenant: CL403 unless p_tenant_id is the verified context's tenant.
+-- The reader's functions (authz.evaluate_in_tenant, authz.decide_in_tenant) call it first.
+CREATE OR REPLACE FUNCTION authz.require_verified_tenant(p_tenant_id uuid)
+RETURNS void
+LANGUAGE plpgsql
+STABLE
+AS $fn$
+BEGIN
+  IF p_tenant_id IS DISTINCT FROM (SELECT c.tenant_id FROM internal.verified_context() AS c) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
+      DETAIL = 'a permission question about a tenant other than the verified context''s',
+      HINT = 'authenticate as the tenant whose relationships you ask about';
+  END IF;
+END
+$fn$;
+GRANT EXECUTE ON FUNCTION authz.require_verified_tenant(uuid) TO claw_authz_reader;
+
 -- authz.evaluate_in_tenant: authz.evaluate_top as claw_authz_reader, which bypasses RLS. The
 -- evaluator runs a dozen queries per question, each filtered by p_tenant_id; under RLS each
 -- also verified the context's MAC again (a third of a check's time). The caller, authz.check
@@ -121,11 +138,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
-  IF p_tenant_id IS DISTINCT FROM (SELECT c.tenant_id FROM internal.verified_context() AS c) THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
-      DETAIL = 'a permission question about a tenant other than the verified context''s',
-      HINT = 'authenticate as the tenant whose relationships you ask about';
-  END IF;
+  PERFORM authz.require_verified_tenant(p_tenant_id);
   RETURN authz.evaluate_top(p_tenant_id, p_model, p_type, p_id, p_relation, p_subject_type,
                             p_subject_id, p_subject_relation, p_now);
 END
@@ -140,6 +153,111 @@ GRANT EXECUTE ON FUNCTION authz.evaluate_top(uuid, jsonb, text, text, text, text
                                              timestamptz),
                           authz.evaluate(uuid, jsonb, text, text, text, text, text, text,
                                          timestamptz, text[])
+  TO claw_authz_reader;
+
+-- authz.decide_in_tenant: api.is_permitted's question, yes or no, as claw_authz_reader (RLS
+-- bypassed, every query filtered by p_tenant_id, the tenant compared with the verified
+-- context once, as in authz.evaluate_in_tenant). The caller has parsed the references and
+-- checked the consistency token; this reads the tenant's model (CL422 for a relation it does
+-- not define) and decides with authz.reaches alone where it can: a relation the compiled
+-- model's "x" names, or a union, intersection or exclusion of such relations of the same
+-- object (authz.decide_rewrite). Anything else, or a walk near the depth limit, goes to
+-- authz.evaluate, which gives the same answer node by node and raises CL508 where it must.
+-- One function where the general path runs five (authz.ask, load_model under RLS with a
+-- second MAC verification, evaluate_in_tenant, evaluate_top, evaluate).
+CREATE OR REPLACE FUNCTION authz.decide_in_tenant(p_tenant_id uuid, p_type text, p_id text,
+                                                  p_relation text, p_subject_type text,
+                                                  p_subject_id text, p_subject_relation text,
+                                                  p_now timestamptz)
+RETURNS boolean
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_model jsonb;
+  v_yes boolean;
+BEGIN
+  PERFORM authz.require_verified_tenant(p_tenant_id);
+  v_model := authz.load_model(p_tenant_id);
+  PERFORM authz.require_relation(v_model, p_type, p_relation);
+  IF p_type = p_subject_type AND p_id = p_subject_id AND p_relation = p_subject_relation THEN
+    RETURN true;  -- the userset itself
+  END IF;
+  v_yes := CASE WHEN v_model -> 'x' ? (p_type || '#' || p_relation)
+                THEN authz.reaches(p_tenant_id, v_model, p_type, p_id, p_relation,
+                                   p_subject_type, p_subject_id, p_subject_relation, p_now, 24)
+                ELSE authz.decide_rewrite(p_tenant_id, v_model, p_type, p_id,
+                                          v_model -> 'r' -> (p_type || '#' || p_relation),
+                                          p_subject_type, p_subject_id, p_subject_relation,
+                                          p_now) END;
+  IF v_yes IS NOT NULL THEN
+    RETURN v_yes;
+  END IF;
+  RETURN authz.evaluate_top(p_tenant_id, v_model || '{"decide": true}'::jsonb, p_type, p_id,
+                            p_relation, p_subject_type, p_subject_id, p_subject_relation,
+                            p_now) IS NOT NULL;
+END
+$fn$;
+ALTER FUNCTION authz.decide_in_tenant(uuid, text, text, text, text, text, text, timestamptz)
+  OWNER TO claw_authz_reader;
+REVOKE ALL ON FUNCTION authz.decide_in_tenant(uuid, text, text, text, text, text, text,
+                                              timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION authz.decide_in_tenant(uuid, text, text, text, text, text, text,
+                                                 timestamptz) TO claw_owner;
+
+-- authz.decide_rewrite: rewrite p_node of object p_type:p_id decided by authz.reaches alone,
+-- in authz.evaluate's order (a union stops at its first member that holds, an intersection
+-- at the first that fails, an exclusion asks the subtraction only when the base holds):
+-- each leaf a computed relation of the same object that the compiled model's "x" names. NULL
+-- as soon as a part cannot be decided that way (another leaf, a walk near the depth limit):
+-- authz.evaluate then answers the whole question, so an error it would raise on that part
+-- is raised, never skipped. The leaves are one node below the question (budget 23).
+CREATE OR REPLACE FUNCTION authz.decide_rewrite(p_tenant_id uuid, p_model jsonb, p_type text,
+                                                p_id text, p_node jsonb, p_subject_type text,
+                                                p_subject_id text, p_subject_relation text,
+                                                p_now timestamptz)
+RETURNS boolean
+LANGUAGE plpgsql
+STABLE
+AS $fn$
+DECLARE
+  v_child jsonb;
+  v_yes boolean;
+BEGIN
+  IF p_node ? 'computed' THEN
+    IF NOT p_model -> 'x' ? (p_type || '#' || (p_node ->> 'computed')) THEN
+      RETURN NULL;
+    END IF;
+    RETURN authz.reaches(p_tenant_id, p_model, p_type, p_id, p_node ->> 'computed',
+                         p_subject_type, p_subject_id, p_subject_relation, p_now, 23);
+  ELSIF p_node ? 'union' OR p_node ? 'intersection' THEN
+    FOR v_child IN SELECT e FROM pg_catalog.jsonb_array_elements(
+                     coalesce(p_node -> 'union', p_node -> 'intersection')) AS e LOOP
+      v_yes := authz.decide_rewrite(p_tenant_id, p_model, p_type, p_id, v_child, p_subject_type,
+                                    p_subject_id, p_subject_relation, p_now);
+      IF v_yes IS NULL OR v_yes = (p_node ? 'union') THEN
+        RETURN v_yes;
+      END IF;
+    END LOOP;
+    RETURN NOT p_node ? 'union';
+  ELSIF p_node ? 'exclusion' THEN
+    v_yes := authz.decide_rewrite(p_tenant_id, p_model, p_type, p_id,
+                                  p_node -> 'exclusion' -> 'base', p_subject_type,
+                                  p_subject_id, p_subject_relation, p_now);
+    IF v_yes IS NOT true THEN
+      RETURN v_yes;
+    END IF;
+    RETURN NOT authz.decide_rewrite(p_tenant_id, p_model, p_type, p_id,
+                                    p_node -> 'exclusion' -> 'subtract', p_subject_type,
+                                    p_subject_id, p_subject_relation, p_now);
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+GRANT EXECUTE ON FUNCTION authz.decide_rewrite(uuid, jsonb, text, text, jsonb, text, text,
+                                               text, timestamptz)
   TO claw_authz_reader;
 
 -- authz.evaluate_rewrite: one rewrite node of object p_type:p_id's relation p_relation.
@@ -226,12 +344,10 @@ GRANT EXECUTE ON FUNCTION authz.evaluate_rewrite(uuid, jsonb, text, text, text, 
   TO claw_authz_reader;
 
 -- authz.ask: one question about p_subject in p_object#p_relation: the explanation if it
--- holds, NULL otherwise; with p_decide, a relation that authz.reaches can decide is answered
--- without an explanation ({"reached": true} in its place). Raises CL422 (malformed reference,
--- a relation the object's type does not define, bad token), 40001 (snapshot older than
--- p_token), CL508 (cycle, depth).
+-- holds, NULL otherwise. Raises CL422 (malformed reference, a relation the object's type
+-- does not define, bad token), 40001 (snapshot older than p_token), CL508 (cycle, depth).
 CREATE OR REPLACE FUNCTION authz.ask(p_tenant_id uuid, p_object text, p_relation text,
-                                     p_subject text, p_token text, p_decide boolean)
+                                     p_subject text, p_token text)
 RETURNS jsonb
 LANGUAGE plpgsql
 STABLE
@@ -243,9 +359,6 @@ DECLARE
 BEGIN
   PERFORM authz.require_fresh(p_tenant_id, p_token);
   PERFORM authz.require_relation(v_model, v_o.object_type, p_relation);
-  IF p_decide THEN
-    v_model := v_model || '{"decide": true}'::jsonb;
-  END IF;
   RETURN authz.evaluate_in_tenant(p_tenant_id, v_model, v_o.object_type, v_o.object_id,
                                   p_relation, v_s.subject_type, v_s.subject_id,
                                   v_s.subject_relation, internal.now());
@@ -260,18 +373,26 @@ RETURNS jsonb
 LANGUAGE sql
 STABLE
 AS $fn$
-  SELECT authz.ask(p_tenant_id, p_object, p_relation, p_subject, p_token, false)
+  SELECT authz.ask(p_tenant_id, p_object, p_relation, p_subject, p_token)
 $fn$;
 
 -- authz.decide: is p_subject in p_object#p_relation? Yes or no, without the explanation
--- (the walk of authz.reaches where the model allows it). Raises as authz.ask.
+-- (authz.decide_in_tenant). Raises as authz.ask, in the same order.
 CREATE OR REPLACE FUNCTION authz.decide(p_tenant_id uuid, p_object text, p_relation text,
                                         p_subject text, p_token text DEFAULT NULL)
 RETURNS boolean
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 AS $fn$
-  SELECT authz.ask(p_tenant_id, p_object, p_relation, p_subject, p_token, true) IS NOT NULL
+DECLARE
+  v_o record := authz.parse_object(p_object);
+  v_s record := authz.parse_subject(p_subject);
+BEGIN
+  PERFORM authz.require_fresh(p_tenant_id, p_token);
+  RETURN authz.decide_in_tenant(p_tenant_id, v_o.object_type, v_o.object_id, p_relation,
+                                v_s.subject_type, v_s.subject_id, v_s.subject_relation,
+                                internal.now());
+END
 $fn$;
 
 -- authz.compile_model: a model's relations as the evaluator reads them,
@@ -393,3 +514,8 @@ BEGIN
   END IF;
 END
 $fn$;
+
+-- authz.decide_in_tenant reads the model as claw_authz_reader (filtered by its tenant)
+GRANT EXECUTE ON FUNCTION authz.load_model(uuid), authz.compile_model(jsonb),
+                          authz.require_relation(jsonb, text, text)
+  TO claw_authz_reader;
