@@ -101,7 +101,7 @@ QUESTIONS = [
 # the evaluator's functions that query tuples or the model (authz.evaluate, evaluate_top,
 # decide_rewrite only recurse)
 EVALUATOR = ("authz.evaluate_rewrite", "authz.evaluate_this", "authz.userset_path",
-             "authz.userset_chain", "authz.reaches", "authz.load_model")
+             "authz.userset_chain", "authz.reaches", "authz.decide_in_tenant")
 
 
 @pytest.fixture
