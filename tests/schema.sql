@@ -660,6 +660,7 @@ COMMENT ON FUNCTION api.begin_idempotent_request(p_key text, p_method text, p_pa
 CREATE FUNCTION api.begin_llm_call(p_task text, p_input_tokens integer, p_max_output_tokens integer DEFAULT NULL::integer, p_request_hash text DEFAULT NULL::text, p_flow_run_id uuid DEFAULT NULL::uuid, p_flow_step integer DEFAULT NULL::integer, p_trace_id text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $_$
 DECLARE
   v_tenant uuid;

@@ -25,6 +25,10 @@
 -- Raises CL401, CL403, CL404 (no route for the task), CL422 (bad counts; the input does not
 -- fit any model of the chain), CL429 (a budget cannot hold the worst case).
 -- Locks: the budget windows (llm.reserve); a provider's breaker row only when it is open.
+-- plan_cache_mode: the chain's query (inlined price and cost functions over the route's
+-- models) looked cheaper with its parameters' values, so PostgreSQL planned it again on every
+-- call: 0.53 ms of planning per call against 0.16 ms to run its generic plan
+-- (pg_stat_statements, track_planning).
 CREATE OR REPLACE FUNCTION api.begin_llm_call(
   p_task text, p_input_tokens integer, p_max_output_tokens integer DEFAULT NULL,
   p_request_hash text DEFAULT NULL, p_flow_run_id uuid DEFAULT NULL,
@@ -34,6 +38,7 @@ LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $fn$
 DECLARE
   v_tenant uuid;
