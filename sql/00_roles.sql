@@ -49,7 +49,7 @@ $bootstrap$;
 --                         second signed context and six policy checks, half the cost.
 --   claw_authz_reader     owns only authz.evaluate_in_tenant and authz.decide_in_tenant,
 --                         the evaluation of one permission question inside the tenant
---                         authz.check or authz.decide names (every query of the evaluator
+--                         authz.check or api.is_permitted names (every query of the evaluator
 --                         filters by that tenant). Grants: SELECT on authz.tuples and
 --                         authz.models (policies/authz.sql). Under RLS each of the dozen
 --                         queries of a check verified the context's MAC again: a third of

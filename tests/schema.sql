@@ -2142,13 +2142,20 @@ CREATE FUNCTION api.is_permitted(p_object text, p_relation text, p_subject text 
     AS $$
 DECLARE
   v_q record;
+  v_o record;
+  v_s record;
 BEGIN
   PERFORM internal.require_size('p_object', p_object, 'name'),
           internal.require_size('p_relation', p_relation, 'name'),
           internal.require_size('p_subject', p_subject, 'name'),
           internal.require_size('p_consistency_token', p_consistency_token, 'name');
   SELECT * INTO v_q FROM authz.asker(p_subject, 'checking a permission', NULL);
-  RETURN authz.decide(v_q.tenant_id, p_object, p_relation, v_q.subject, p_consistency_token);
+  v_o := authz.parse_object(p_object);
+  v_s := authz.parse_subject(v_q.subject);
+  PERFORM authz.require_fresh(v_q.tenant_id, p_consistency_token);
+  RETURN authz.decide_in_tenant(v_q.tenant_id, v_o.object_type, v_o.object_id, p_relation,
+                                v_s.subject_type, v_s.subject_id, v_s.subject_relation,
+                                internal.now());
 END
 $$;
 
@@ -4766,26 +4773,6 @@ $_$;
 ALTER FUNCTION authz.compile_model(p_types jsonb) OWNER TO claw_owner;
 
 --
--- Name: decide(uuid, text, text, text, text); Type: FUNCTION; Schema: authz; Owner: claw_owner
---
-
-CREATE FUNCTION authz.decide(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text DEFAULT NULL::text) RETURNS boolean
-    LANGUAGE plpgsql STABLE
-    AS $$
-DECLARE
-  v_o record := authz.parse_object(p_object);
-  v_s record := authz.parse_subject(p_subject);
-BEGIN
-  PERFORM authz.require_fresh(p_tenant_id, p_token);
-  RETURN authz.decide_in_tenant(p_tenant_id, v_o.object_type, v_o.object_id, p_relation,
-                                v_s.subject_type, v_s.subject_id, v_s.subject_relation,
-                                internal.now());
-END
-$$;
-
-ALTER FUNCTION authz.decide(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text) OWNER TO claw_owner;
-
---
 -- Name: decide_in_tenant(uuid, text, text, text, text, text, text, timestamp with time zone); Type: FUNCTION; Schema: authz; Owner: claw_authz_reader
 --
 
@@ -4800,7 +4787,7 @@ BEGIN
   PERFORM authz.require_verified_tenant(p_tenant_id);
   -- authz.load_model's query, written here: a function that reads an RLS table keeps one
   -- cached plan, which is planned again whenever the role running it changes (claw_owner
-  -- under RLS for authz.check, this reader for authz.decide): alternating checks and
+  -- under RLS for authz.check, this reader for api.is_permitted): alternating checks and
   -- decisions made each of them twice as slow
   v_model := coalesce((SELECT CASE WHEN m.compiled ? 'x' THEN m.compiled
                                    ELSE authz.compile_model(m.definition -> 'types') END
@@ -5074,7 +5061,7 @@ BEGIN
   IF v_rewrite IS NULL THEN
     RETURN NULL;  -- a relation the type does not define has no members
   END IF;
-  -- a yes-or-no question (authz.decide) about a relation one statement can decide
+  -- a yes-or-no question (authz.decide_in_tenant) about a relation one statement can decide
   IF p_model ? 'decide' AND p_model -> 'x' ? (p_type || '#' || p_relation) THEN
     v_yes := authz.reaches(p_tenant_id, p_model, p_type, p_id, p_relation, p_subject_type,
                            p_subject_id, p_subject_relation, p_now,
@@ -17453,12 +17440,6 @@ REVOKE ALL ON FUNCTION authz."check"(p_tenant_id uuid, p_object text, p_relation
 
 REVOKE ALL ON FUNCTION authz.compile_model(p_types jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION authz.compile_model(p_types jsonb) TO claw_authz_reader;
-
---
--- Name: FUNCTION decide(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text); Type: ACL; Schema: authz; Owner: claw_owner
---
-
-REVOKE ALL ON FUNCTION authz.decide(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION decide_in_tenant(p_tenant_id uuid, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone); Type: ACL; Schema: authz; Owner: claw_authz_reader

@@ -129,13 +129,20 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_q record;
+  v_o record;
+  v_s record;
 BEGIN
   PERFORM internal.require_size('p_object', p_object, 'name'),
           internal.require_size('p_relation', p_relation, 'name'),
           internal.require_size('p_subject', p_subject, 'name'),
           internal.require_size('p_consistency_token', p_consistency_token, 'name');
   SELECT * INTO v_q FROM authz.asker(p_subject, 'checking a permission', NULL);
-  RETURN authz.decide(v_q.tenant_id, p_object, p_relation, v_q.subject, p_consistency_token);
+  v_o := authz.parse_object(p_object);
+  v_s := authz.parse_subject(v_q.subject);
+  PERFORM authz.require_fresh(v_q.tenant_id, p_consistency_token);
+  RETURN authz.decide_in_tenant(v_q.tenant_id, v_o.object_type, v_o.object_id, p_relation,
+                                v_s.subject_type, v_s.subject_id, v_s.subject_relation,
+                                internal.now());
 END
 $fn$;
 COMMENT ON FUNCTION api.is_permitted(text, text, text, text) IS

@@ -64,7 +64,7 @@ BEGIN
   IF v_rewrite IS NULL THEN
     RETURN NULL;  -- a relation the type does not define has no members
   END IF;
-  -- a yes-or-no question (authz.decide) about a relation one statement can decide
+  -- a yes-or-no question (authz.decide_in_tenant) about a relation one statement can decide
   IF p_model ? 'decide' AND p_model -> 'x' ? (p_type || '#' || p_relation) THEN
     v_yes := authz.reaches(p_tenant_id, p_model, p_type, p_id, p_relation, p_subject_type,
                            p_subject_id, p_subject_relation, p_now,
@@ -182,7 +182,7 @@ BEGIN
   PERFORM authz.require_verified_tenant(p_tenant_id);
   -- authz.load_model's query, written here: a function that reads an RLS table keeps one
   -- cached plan, which is planned again whenever the role running it changes (claw_owner
-  -- under RLS for authz.check, this reader for authz.decide): alternating checks and
+  -- under RLS for authz.check, this reader for api.is_permitted): alternating checks and
   -- decisions made each of them twice as slow
   v_model := coalesce((SELECT CASE WHEN m.compiled ? 'x' THEN m.compiled
                                    ELSE authz.compile_model(m.definition -> 'types') END
@@ -382,25 +382,6 @@ LANGUAGE sql
 STABLE
 AS $fn$
   SELECT authz.ask(p_tenant_id, p_object, p_relation, p_subject, p_token)
-$fn$;
-
--- authz.decide: is p_subject in p_object#p_relation? Yes or no, without the explanation
--- (authz.decide_in_tenant). Raises as authz.ask, in the same order.
-CREATE OR REPLACE FUNCTION authz.decide(p_tenant_id uuid, p_object text, p_relation text,
-                                        p_subject text, p_token text DEFAULT NULL)
-RETURNS boolean
-LANGUAGE plpgsql
-STABLE
-AS $fn$
-DECLARE
-  v_o record := authz.parse_object(p_object);
-  v_s record := authz.parse_subject(p_subject);
-BEGIN
-  PERFORM authz.require_fresh(p_tenant_id, p_token);
-  RETURN authz.decide_in_tenant(p_tenant_id, v_o.object_type, v_o.object_id, p_relation,
-                                v_s.subject_type, v_s.subject_id, v_s.subject_relation,
-                                internal.now());
-END
 $fn$;
 
 -- authz.compile_model: a model's relations as the evaluator reads them,
