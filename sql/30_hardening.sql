@@ -16,6 +16,14 @@
 --    advisory lock functions, which only claw_owner's functions use (see below).
 -- 1c. Signals. PUBLIC loses pg_cancel_backend and pg_terminate_backend: a role may signal
 --    every backend of its own role, and all applications share claw_runtime.
+-- 1d. Temporary objects. Every login role could create tables, types and functions in its
+--    own pg_temp schema, which PostgreSQL searches before the search_path for relation and
+--    type names: the way in of tests/test_temp_schema_attacks.py (a temporary domain named
+--    uuid whose CHECK ran the attacker's function as claw_owner). Every definer function now
+--    searches pg_temp last; in addition PUBLIC loses TEMPORARY on Claw's database, so
+--    claw_runtime, claw_worker and claw_auditor cannot create temporary objects at all.
+--    claw_owner and claw_admin (operators in psql) keep it. Database privileges are not
+--    copied by CREATE DATABASE ... TEMPLATE: run `claw migrate` on a copy.
 -- 2. Timeouts. Per-role defaults (ALTER ROLE ... SET), written only when the role has no
 --    value of its own yet, so an operator's adjustment survives every migrate:
 --      role          statement_timeout  lock_timeout  idle_in_transaction_session_timeout
@@ -81,6 +89,9 @@ BEGIN
   EXECUTE 'GRANT EXECUTE ON FUNCTION pg_catalog.pg_cancel_backend(integer) TO claw_admin';
   EXECUTE 'REVOKE EXECUTE ON FUNCTION pg_catalog.pg_terminate_backend(integer, bigint) FROM PUBLIC';
   EXECUTE 'GRANT EXECUTE ON FUNCTION pg_catalog.pg_terminate_backend(integer, bigint) TO claw_admin';
+  EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', pg_catalog.current_database());
+  EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO claw_owner, claw_admin',
+                 pg_catalog.current_database());
   IF EXISTS (SELECT 1 FROM pg_catalog.pg_database WHERE datname = 'postgres') THEN
     REVOKE CONNECT ON DATABASE postgres FROM PUBLIC;
   END IF;

@@ -84,3 +84,20 @@ def test_every_pinned_search_path_lists_pg_temp_last(db: Database) -> None:
            if (definer and sp is None)
            or (sp is not None and sp != "search_path=pg_catalog, pg_temp")]
     assert not bad, bad
+
+
+def test_login_roles_cannot_create_temporary_objects(db: Database) -> None:
+    """Bootstrap 30 (sql/30_hardening.sql, re-run by every `claw migrate`) takes TEMPORARY on
+    the database from PUBLIC: the attack above cannot even arm itself. Operators keep it."""
+    from conftest import ROOT
+    with db.connect() as conn:
+        conn.execute((ROOT / "sql" / "30_hardening.sql").read_text())
+    for role in ("claw_runtime", "claw_worker", "claw_auditor"):
+        with db.connect(role) as conn:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("CREATE TEMP TABLE t (i integer)")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("CREATE FUNCTION pg_temp.f() RETURNS integer LANGUAGE sql "
+                             "AS 'SELECT 1'")
+    with db.connect("claw_admin") as conn:
+        conn.execute("CREATE TEMP TABLE t (i integer)")
