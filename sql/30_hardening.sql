@@ -21,9 +21,9 @@
 --    type names: the way in of tests/test_temp_schema_attacks.py (a temporary domain named
 --    uuid whose CHECK ran the attacker's function as claw_owner). Every definer function now
 --    searches pg_temp last; in addition PUBLIC loses TEMPORARY on Claw's database, so
---    claw_runtime, claw_worker and claw_auditor cannot create temporary objects at all.
---    claw_owner and claw_admin (operators in psql) keep it. Database privileges are not
---    copied by CREATE DATABASE ... TEMPLATE: run `claw migrate` on a copy.
+--    claw_runtime, claw_worker and claw_auditor cannot create temporary objects at all (nor
+--    claw_owner: no routine uses them). claw_admin (operators in psql) keeps it. Database
+--    privileges are not copied by CREATE DATABASE ... TEMPLATE: run `claw migrate` on a copy.
 -- 2. Timeouts. Per-role defaults (ALTER ROLE ... SET), written only when the role has no
 --    value of its own yet, so an operator's adjustment survives every migrate:
 --      role          statement_timeout  lock_timeout  idle_in_transaction_session_timeout
@@ -89,9 +89,9 @@ BEGIN
   EXECUTE 'GRANT EXECUTE ON FUNCTION pg_catalog.pg_cancel_backend(integer) TO claw_admin';
   EXECUTE 'REVOKE EXECUTE ON FUNCTION pg_catalog.pg_terminate_backend(integer, bigint) FROM PUBLIC';
   EXECUTE 'GRANT EXECUTE ON FUNCTION pg_catalog.pg_terminate_backend(integer, bigint) TO claw_admin';
-  EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', pg_catalog.current_database());
-  EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO claw_owner, claw_admin',
+  EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC, claw_owner',
                  pg_catalog.current_database());
+  EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO claw_admin', pg_catalog.current_database());
   IF EXISTS (SELECT 1 FROM pg_catalog.pg_database WHERE datname = 'postgres') THEN
     REVOKE CONNECT ON DATABASE postgres FROM PUBLIC;
   END IF;

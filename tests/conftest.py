@@ -160,6 +160,13 @@ def create_database(cluster: Cluster, template: str = TEMPLATE) -> Database:
     # in half the time of the default WAL_LOG (38 against 76 ms; drops 15 against 31 ms)
     with cluster.admin() as conn:
         conn.execute(f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
+        # the database privileges `claw migrate` sets (sql/30_hardening.sql), which a copy
+        # does not inherit: the pytest tests run without TEMPORARY for the login roles, as
+        # deployed. pgTAP files keep it: as the superuser they build temporary helpers and
+        # then SET ROLE to use them
+        if template != _tap_template_ready:
+            conn.execute(f"REVOKE TEMPORARY ON DATABASE {name} FROM PUBLIC, claw_owner")
+            conn.execute(f"GRANT TEMPORARY ON DATABASE {name} TO claw_admin")
     return Database(cluster=cluster, name=name)
 
 

@@ -5950,7 +5950,8 @@ CREATE FUNCTION authz.require_verified_tenant(p_tenant_id uuid) RETURNS void
     LANGUAGE plpgsql STABLE
     AS $$
 BEGIN
-  IF p_tenant_id IS DISTINCT FROM (SELECT c.tenant_id FROM internal.verified_context() AS c) THEN
+  IF p_tenant_id IS NULL
+     OR p_tenant_id IS DISTINCT FROM (SELECT c.tenant_id FROM internal.verified_context() AS c) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
       DETAIL = 'a permission question about a tenant other than the verified context''s',
       HINT = 'authenticate as the tenant whose relationships you ask about';
@@ -17466,6 +17467,7 @@ REVOKE ALL ON FUNCTION authz.define_model(p_tenant_id uuid, p_principal_id uuid,
 --
 
 REVOKE ALL ON FUNCTION authz.direct_subjects_of(p_node jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION authz.direct_subjects_of(p_node jsonb) TO claw_authz_reader;
 
 --
 -- Name: FUNCTION evaluate(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_path text[]); Type: ACL; Schema: authz; Owner: claw_owner
@@ -17601,12 +17603,14 @@ GRANT ALL ON FUNCTION authz.require_verified_tenant(p_tenant_id uuid) TO claw_au
 --
 
 REVOKE ALL ON FUNCTION authz.rewrite_children(p_node jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION authz.rewrite_children(p_node jsonb) TO claw_authz_reader;
 
 --
 -- Name: FUNCTION rewrite_leaves(p_node jsonb); Type: ACL; Schema: authz; Owner: claw_owner
 --
 
 REVOKE ALL ON FUNCTION authz.rewrite_leaves(p_node jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION authz.rewrite_leaves(p_node jsonb) TO claw_authz_reader;
 
 --
 -- Name: FUNCTION snapshot_token(p_tenant_id uuid); Type: ACL; Schema: authz; Owner: claw_owner

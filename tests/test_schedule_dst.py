@@ -164,26 +164,42 @@ def test_the_server_applies_the_same_tz_rules_as_zoneinfo(conn: psycopg.Connecti
 
 
 def test_a_stored_abbreviation_zone_gets_the_iana_zone_it_named(db: Database) -> None:
-    """Migration 0028: a schedule stored in 'CET' before queue.check_time_zone refused it
-    fired at 06:00 +01:00 all year (AT TIME ZONE reads CET as an abbreviation); it becomes
-    Europe/Brussels (what IANA's CET links to) and its next fire 06:00 CEST, computed from its
-    last fire. A budget window zone ('WET') becomes Europe/Lisbon."""
+    """Migration 0027, run as `claw migrate` runs it (claw_owner, under forced RLS): a
+    schedule stored in 'CET' before queue.check_time_zone refused it fired at 06:00 +01:00
+    all year (AT TIME ZONE reads CET as an abbreviation); it becomes Europe/Brussels (what
+    IANA's CET links to) and keeps its slot, 06:00 local: 04:00 UTC in summer. A schedule
+    resumed after a pause keeps its next slot too (none of its paused slots becomes due). A
+    budget window zone ('WET') becomes Europe/Lisbon. Another tenant's rows change in the
+    same run."""
     from conftest import ROOT, seed_tenants
-    tenant = seed_tenants(db, names=("a",), extra_principals=0)["a"]
+    tenants = seed_tenants(db, names=("a", "b"), extra_principals=0)
+    a, b = tenants["a"], tenants["b"]
     with db.connect() as conn, conn.transaction():
-        conn.execute("SELECT internal.set_context(%s, NULL, '{owner}')", (tenant.tenant_id,))
+        for t, zone in ((a, "CET"), (b, "WET")):
+            conn.execute("SELECT internal.set_context(%s, NULL, '{owner}')", (t.tenant_id,))
+            conn.execute("INSERT INTO llm.settings (tenant_id, time_zone) VALUES (%s, %s)",
+                         (t.tenant_id, zone))
+        conn.execute("SELECT internal.set_context(%s, NULL, '{owner}')", (a.tenant_id,))
         conn.execute("INSERT INTO queue.schedules (tenant_id, name, cron, time_zone, queue, kind, "
-                     "next_fire_at, last_fired_at, created_at) VALUES (%s, 'daily', '0 6 * * *', "
-                     "'CET', 'reports', 'daily', '2026-07-02 05:00+00', '2026-07-01 05:00:01+00', "
-                     "'2026-06-01 00:00+00')", (tenant.tenant_id,))
-        conn.execute("INSERT INTO llm.settings (tenant_id, time_zone) VALUES (%s, 'WET')",
-                     (tenant.tenant_id,))
+                     "next_fire_at, last_fired_at, created_at) VALUES "
+                     "(%(t)s, 'daily', '0 6 * * *', 'CET', 'reports', 'daily', "
+                     "'2026-07-02 05:00+00', '2026-07-01 05:00:01+00', '2026-06-01 00:00+00'), "
+                     "(%(t)s, 'resumed', '0 6 * * *', 'CET', 'reports', 'daily', "
+                     "'2026-07-20 05:00+00', '2026-07-01 05:00:01+00', '2026-06-01 00:00+00')",
+                     {"t": a.tenant_id})
         conn.execute("SELECT internal.clear_context()")
-        conn.execute((ROOT / "migrations" / "0028_time_zone_abbreviations.sql").read_text())
-        row = conn.execute("SELECT time_zone, next_fire_at FROM queue.schedules "
-                           "WHERE tenant_id = %s", (tenant.tenant_id,)).fetchone()
-        assert row == ("Europe/Brussels", datetime(2026, 7, 2, 4, 0, tzinfo=timezone.utc))
-        assert conn.execute("SELECT time_zone FROM llm.settings WHERE tenant_id = %s",
-                            (tenant.tenant_id,)).fetchone() == ("Europe/Lisbon",)
-        # the zone it names now passes the check that refused the abbreviation
+        conn.execute("SET LOCAL ROLE claw_owner")
+        conn.execute((ROOT / "migrations" / "0027_time_zone_abbreviations.sql").read_text())
+        conn.execute("RESET ROLE")
+        rows = conn.execute("SELECT name, time_zone, next_fire_at FROM queue.schedules "
+                            "ORDER BY name").fetchall()
+        assert rows == [("daily", "Europe/Brussels", datetime(2026, 7, 2, 4, tzinfo=timezone.utc)),
+                        ("resumed", "Europe/Brussels",
+                         datetime(2026, 7, 20, 4, tzinfo=timezone.utc))]
+        assert conn.execute("SELECT time_zone FROM llm.settings ORDER BY time_zone").fetchall() \
+            == [("Europe/Brussels",), ("Europe/Lisbon",)]
+        # the tables force RLS again, and the zones it names pass the check
+        assert conn.execute("SELECT bool_and(relforcerowsecurity) FROM pg_class WHERE oid IN "
+                            "('queue.schedules'::regclass, 'llm.settings'::regclass)").fetchone() \
+            == (True,)
         conn.execute("SELECT queue.check_time_zone('Europe/Brussels')")

@@ -51,6 +51,10 @@ def arm(conn: psycopg.Connection) -> None:
 def test_temporary_types_never_run_as_the_owner(
         seeded: tuple[Database, dict[str, Tenant]]) -> None:
     db, tenants = seeded
+    # the attack needs TEMPORARY, which `claw migrate` takes from the login roles (the test
+    # below): given back here, as an operator might, so the second defence is tried alone
+    with db.connect() as conn:
+        conn.execute(f"GRANT TEMPORARY ON DATABASE {db.name} TO claw_runtime")
     with db.connect("claw_runtime") as conn:
         arm(conn)
         conn.autocommit = False
@@ -91,6 +95,7 @@ def test_login_roles_cannot_create_temporary_objects(db: Database) -> None:
     the database from PUBLIC: the attack above cannot even arm itself. Operators keep it."""
     from conftest import ROOT
     with db.connect() as conn:
+        conn.execute(f"GRANT TEMPORARY ON DATABASE {db.name} TO PUBLIC, claw_owner")
         conn.execute((ROOT / "sql" / "30_hardening.sql").read_text())
     for role in ("claw_runtime", "claw_worker", "claw_auditor"):
         with db.connect(role) as conn:
@@ -99,5 +104,10 @@ def test_login_roles_cannot_create_temporary_objects(db: Database) -> None:
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute("CREATE FUNCTION pg_temp.f() RETURNS integer LANGUAGE sql "
                              "AS 'SELECT 1'")
+    with db.connect() as conn:
+        assert conn.execute(
+            "SELECT r FROM unnest(ARRAY['claw_owner', 'claw_runtime', 'claw_worker', 'claw_auditor', "
+            "'claw_authz_reader']) AS r WHERE has_database_privilege(r, current_database(), "
+            "'TEMPORARY')").fetchall() == []
     with db.connect("claw_admin") as conn:
         conn.execute("CREATE TEMP TABLE t (i integer)")

@@ -100,7 +100,8 @@ BEGIN
 END
 $fn$;
 
--- authz.require_verified_tenant: CL403 unless p_tenant_id is the verified context's tenant.
+-- authz.require_verified_tenant: CL403 unless p_tenant_id is the verified context's tenant
+-- (a NULL tenant, with or without a context, is refused too).
 -- The reader's functions (authz.evaluate_in_tenant, authz.decide_in_tenant) call it first.
 CREATE OR REPLACE FUNCTION authz.require_verified_tenant(p_tenant_id uuid)
 RETURNS void
@@ -108,7 +109,8 @@ LANGUAGE plpgsql
 STABLE
 AS $fn$
 BEGIN
-  IF p_tenant_id IS DISTINCT FROM (SELECT c.tenant_id FROM internal.verified_context() AS c) THEN
+  IF p_tenant_id IS NULL
+     OR p_tenant_id IS DISTINCT FROM (SELECT c.tenant_id FROM internal.verified_context() AS c) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
       DETAIL = 'a permission question about a tenant other than the verified context''s',
       HINT = 'authenticate as the tenant whose relationships you ask about';
@@ -504,6 +506,13 @@ BEGIN
 END
 $fn$;
 
--- authz.decide_in_tenant reads the model as claw_authz_reader (filtered by its tenant)
+-- authz.decide_in_tenant reads the model as claw_authz_reader (filtered by its tenant), and
+-- compiles a model stored before its compiled form had "x" (pure functions of the model;
+-- the helpers compile_model calls are granted in functions/authz/model.sql)
 GRANT EXECUTE ON FUNCTION authz.compile_model(jsonb), authz.require_relation(jsonb, text, text)
   TO claw_authz_reader;
+
+-- Versions replaced by authz.decide_in_tenant: dropped here, not in a migration, so that they
+-- go in the same transaction as the routines that called them are replaced.
+DROP FUNCTION IF EXISTS authz.ask(uuid, text, text, text, text, boolean);
+DROP FUNCTION IF EXISTS authz.decide(uuid, text, text, text, text);

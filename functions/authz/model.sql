@@ -58,6 +58,11 @@ AS $fn$
   CROSS JOIN LATERAL pg_catalog.jsonb_array_elements_text(l.node -> 'this') AS s (s)
   WHERE l.node ? 'this'
 $fn$;
+-- authz.compile_model uses these three; claw_authz_reader compiles a model stored before its
+-- compiled form had "x" (authz.decide_in_tenant)
+GRANT EXECUTE ON FUNCTION authz.rewrite_children(jsonb), authz.rewrite_leaves(jsonb),
+                          authz.direct_subjects_of(jsonb)
+  TO claw_authz_reader;
 
 -- authz.validate_rewrite: raise CL422 naming type.relation unless p_node is a well-formed
 -- rewrite whose references resolve in the model p_types.
