@@ -3,7 +3,7 @@
 -- its explanation for each rewrite kind, the depth limit, list objects and subjects,
 -- consistency tokens, who may call what, isolation between tenants, the audit of changes.
 BEGIN;
-SELECT plan(80);
+SELECT plan(84);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('authz-a', 'A', 'alice', 'Alice')
@@ -277,6 +277,30 @@ SELECT ok((SELECT count(*) FROM audit.events AS e JOIN t ON t.tenant_id = e.tena
           AND EXISTS (SELECT 1 FROM audit.events AS e JOIN t ON t.tenant_id = e.tenant_id AND t.name = 'a'
                       WHERE e.action = 'authz.models.insert'),
           'tuple and model changes are in the tenant''s audit chain');
+
+-- --------------------------------------------- the reader's decision (authz.decide_in_tenant)
+SELECT pg_temp.as_role('a', '{owner}');
+RESET ROLE;
+SET LOCAL ROLE claw_owner;
+SELECT throws_ok(format($$ SELECT authz.decide_in_tenant(%L, 'invoice', '42', 'approver', 'user', 'alice', '', now()) $$,
+                        (SELECT tenant_id FROM t WHERE name = 'b')),
+  'CL403', 'forbidden', 'the reader decides only about the verified context''s tenant');
+RESET ROLE;
+SELECT internal.clear_context();
+SET LOCAL ROLE claw_owner;
+SELECT throws_ok($$ SELECT authz.decide_in_tenant(NULL, 'invoice', '42', 'approver', 'user', 'alice', '', now()) $$,
+  'CL403', 'forbidden', 'nor, without a context, about a NULL tenant');
+RESET ROLE;
+SELECT is(authz.decide_rewrite((SELECT tenant_id FROM t WHERE name = 'a'),
+                               authz.load_model((SELECT tenant_id FROM t WHERE name = 'a')),
+                               'invoice', '42', '{"union": [{"computed": "viewer"}, {"computed": "owner"}]}',
+                               'user', 'alice', '', now()),
+          NULL::boolean, 'a leaf reaches cannot decide (an exclusion) hands the question to the evaluator');
+SELECT is(authz.decide_rewrite((SELECT tenant_id FROM t WHERE name = 'a'),
+                               authz.load_model((SELECT tenant_id FROM t WHERE name = 'a')),
+                               'invoice', '42', '{"exclusion": {"base": {"computed": "approver"}, "subtract": {"computed": "blocked"}}}',
+                               'user', 'alice', '', now()),
+          true, 'an exclusion of two relations reaches decides is answered by two walks');
 
 SELECT * FROM finish();
 ROLLBACK;
