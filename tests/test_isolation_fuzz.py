@@ -273,23 +273,27 @@ def statements_on(schema: Schema, table: str) -> st.SearchStrategy[str]:
 # --- the oracle ----------------------------------------------------------------------------
 
 def outcome(conn: psycopg.Connection[Any], setup: str, sql: str) -> tuple[str, Any]:
+    """The statement's rows (or row count) or its SQLSTATE, in a transaction rolled back: one
+    round trip (the statements as one simple query) unless it fails."""
     try:
-        conn.execute(setup)
-        cur = conn.execute(sql)
-        rows = cur.fetchall() if cur.description else [("rowcount", cur.rowcount)]
-        return "rows", sorted(repr(r) for r in rows)
+        cur = conn.execute(f"BEGIN; {setup}; {sql}; ROLLBACK")
     except psycopg.Error as exc:
+        conn.execute("ROLLBACK")
         return "error", exc.sqlstate
-    finally:
-        conn.rollback()
+    results: list[list[Any]] = []
+    while True:
+        results.append(cur.fetchall() if cur.description else [("rowcount", cur.rowcount)])
+        if not cur.nextset():
+            break
+    return "rows", sorted(repr(r) for r in results[-2])  # the statement's, before ROLLBACK
 
 
 class Differ:
     """Runs statements in two databases and reports whether the outcomes differ."""
 
     def __init__(self, left: Database, right: Database, setup: str) -> None:
-        self.left = left.connect(autocommit=False)
-        self.right = right.connect(autocommit=False)
+        self.left = left.connect()
+        self.right = right.connect()
         self.setup = setup
         # the two databases answer at the same time (one connection each, one thread each)
         self.pool = ThreadPoolExecutor(max_workers=1)
