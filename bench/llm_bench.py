@@ -5,9 +5,10 @@ provider (claw.llm.fakes, in its own process, answering at once), one run:
   direct   OpenAIProvider.complete(request)
   claw     Router.call(task, messages): token count, api.begin_llm_call (route, cache
            lookup, breaker, budget reserve on a tenant day budget and a task month budget,
-           reservation row) and api.finish_llm_call (ledger row with its cost from the price
-           table, settle on both windows, breaker, cache fill), each its own transaction in
-           a verified tenant context (api.authenticate with an API key)
+           reservation row) in a verified tenant context (api.authenticate with an API key)
+           and api.finish_llm_call (ledger row with its cost from the price table, settle on
+           both windows, breaker, cache fill) with the call token begin returned, each its
+           own transaction
   cached   Router.call on a route with the response cache on, the same request: a cache hit
            (lookup, hit counter, a zero-cost ledger row), no provider request at all
 Sequential calls are interleaved (direct, claw, direct, ...) so drift hits both alike;
@@ -87,10 +88,10 @@ def runtime_url() -> str:
 def timed_router(router: Router, sink: list[float]) -> Router:
     original = router._one
 
-    def one(sql: str, params: tuple[Any, ...]) -> dict[str, Any]:
+    def one(sql: str, params: tuple[Any, ...], auth: bool = True) -> dict[str, Any]:
         t0 = time.perf_counter()
         try:
-            return original(sql, params)
+            return original(sql, params, auth)
         finally:
             sink.append((time.perf_counter() - t0) * 1000)
     router._one = one  # type: ignore[method-assign]

@@ -665,6 +665,7 @@ CREATE FUNCTION api.begin_llm_call(p_task text, p_input_tokens integer, p_max_ou
 DECLARE
   v_tenant uuid;
   v_principal uuid;
+  v_roles text[];
   v_now timestamptz := internal.now();
   v_route record;  -- the route and the tenant's time zone
   v_out integer;
@@ -679,7 +680,7 @@ BEGIN
   PERFORM internal.require_size('p_task', p_task, 'name'),
           internal.require_size('p_request_hash', p_request_hash, 'name'),
           internal.require_size('p_trace_id', p_trace_id, 'name');
-  SELECT c.tenant_id, c.principal_id INTO v_tenant, v_principal
+  SELECT c.tenant_id, c.principal_id, c.roles INTO v_tenant, v_principal, v_roles
   FROM internal.require_context('{owner,admin,operator,worker}', 'llm:call', 'calling a model') AS c;
   IF p_input_tokens IS NULL OR p_input_tokens < 0 OR p_max_output_tokens < 1
      OR (p_request_hash IS NOT NULL AND (p_request_hash !~ '^[0-9a-f]*$'
@@ -751,6 +752,7 @@ BEGIN
   RETURN pg_catalog.jsonb_build_object(
     'reservation_id', v_res.reservation_id, 'expires_at', v_res.expires_at,
     'reserved_usd', v_res.amount_usd,
+    'call_token', llm.make_call_token(v_tenant, v_principal, v_roles, v_res.reservation_id),
     'route', pg_catalog.jsonb_build_object(
       'fallback_on', v_route.fallback_on, 'max_attempts', v_route.max_attempts,
       'backoff_ms', v_route.backoff_ms, 'timeout_ms', v_route.timeout_ms,
@@ -1792,15 +1794,17 @@ ALTER FUNCTION api.finish_idempotent_request(p_key text, p_status integer, p_hea
 COMMENT ON FUNCTION api.finish_idempotent_request(p_key text, p_status integer, p_headers jsonb, p_body text) IS 'Store the response of the request begun with api.begin_idempotent_request (same transaction); a later request with the same key and body replays it.';
 
 --
--- Name: finish_llm_call(uuid, jsonb, jsonb, text, jsonb, text); Type: FUNCTION; Schema: api; Owner: claw_owner
+-- Name: finish_llm_call(uuid, jsonb, jsonb, text, jsonb, text, text); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
-CREATE FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb DEFAULT NULL::jsonb, p_request_hash text DEFAULT NULL::text, p_context jsonb DEFAULT NULL::jsonb, p_trace_id text DEFAULT NULL::text) RETURNS jsonb
+CREATE FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb DEFAULT NULL::jsonb, p_request_hash text DEFAULT NULL::text, p_context jsonb DEFAULT NULL::jsonb, p_trace_id text DEFAULT NULL::text, p_call_token text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 DECLARE
   v_tenant uuid;
+  v_prev_ctx text;
+  v_prev_mac text;
   v_now timestamptz := internal.now();
   v_res llm.reservations;
   v_route llm.routes;
@@ -1814,8 +1818,15 @@ BEGIN
           internal.require_size('p_response', p_response, 'json'),
           internal.require_size('p_request_hash', p_request_hash, 'name'),
           internal.require_size('p_context', p_context, 'json'),
-          internal.require_size('p_trace_id', p_trace_id, 'name');
-  v_tenant := internal.require_role('{owner,admin,operator,worker}', 'llm:call', 'calling a model');
+          internal.require_size('p_trace_id', p_trace_id, 'name'),
+          internal.require_size('p_call_token', p_call_token, 'name');
+  IF p_call_token IS NULL THEN
+    v_tenant := internal.require_role('{owner,admin,operator,worker}', 'llm:call', 'calling a model');
+  ELSE
+    v_prev_ctx := pg_catalog.current_setting('claw.ctx', true);
+    v_prev_mac := pg_catalog.current_setting('claw.ctx_mac', true);
+    v_tenant := llm.open_call_token(p_call_token, p_reservation_id);
+  END IF;
   IF p_attempts IS NULL OR pg_catalog.jsonb_typeof(p_attempts) <> 'array' THEN
     v_bad := 'attempts must be a JSON array';
   ELSE
@@ -1908,18 +1919,22 @@ BEGIN
             created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at, hits = 0;
     END IF;
   END IF;
+  IF p_call_token IS NOT NULL THEN  -- the token's context was for this finish only
+    PERFORM pg_catalog.set_config('claw.ctx', coalesce(v_prev_ctx, ''), true),
+            pg_catalog.set_config('claw.ctx_mac', coalesce(v_prev_mac, ''), true);
+  END IF;
   RETURN pg_catalog.jsonb_build_object('cost_usd', v_total, 'status', v_res.status,
                                        'late', v_res.late, 'calls', v_n);
 END
 $_$;
 
-ALTER FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text) OWNER TO claw_owner;
+ALTER FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text, p_call_token text) OWNER TO claw_owner;
 
 --
--- Name: FUNCTION finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text); Type: COMMENT; Schema: api; Owner: claw_owner
+-- Name: FUNCTION finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text, p_call_token text); Type: COMMENT; Schema: api; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text) IS 'Finish a routed LLM call: one ledger row per attempt with its cost computed from the price in force, the reservation settled (or released), breakers moved, the cache filled. CL404 unknown call, CL409 already finished, CL422 bad attempts.';
+COMMENT ON FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text, p_call_token text) IS 'Finish a routed LLM call: one ledger row per attempt with its cost computed from the price in force, the reservation settled (or released), breakers moved, the cache filled. With p_call_token (from begin) no fresh credential is needed. CL401 no context or an invalid token, CL404 unknown call, CL409 already finished, CL422 bad attempts.';
 
 --
 -- Name: flow_cancel_requested(uuid, uuid, uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -8984,6 +8999,20 @@ $$;
 ALTER FUNCTION llm.breaker_record(p_provider text, p_ok boolean) OWNER TO claw_owner;
 
 --
+-- Name: call_token_mac(text); Type: FUNCTION; Schema: llm; Owner: claw_owner
+--
+
+CREATE FUNCTION llm.call_token_mac(p_body text) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+  SELECT pg_catalog.encode(pg_catalog.sha256(k.secret || pg_catalog.sha256(
+           k.secret || pg_catalog.convert_to('llm-call|' || p_body, 'UTF8'))), 'hex')
+  FROM internal.context_keys AS k WHERE k.context_key_id = 1
+$$;
+
+ALTER FUNCTION llm.call_token_mac(p_body text) OWNER TO claw_owner;
+
+--
 -- Name: reservations; Type: TABLE; Schema: llm; Owner: claw_owner
 --
 
@@ -9177,6 +9206,54 @@ END
 $$;
 
 ALTER FUNCTION llm.expire_reservations(p_limit integer) OWNER TO claw_dispatcher;
+
+--
+-- Name: make_call_token(uuid, uuid, text[], uuid); Type: FUNCTION; Schema: llm; Owner: claw_owner
+--
+
+CREATE FUNCTION llm.make_call_token(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_reservation_id uuid) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+  SELECT b.body || '.' || llm.call_token_mac(b.body)
+  FROM (SELECT 'lc1.' || p_tenant_id || '.' || coalesce(p_principal_id::text, '') || '.'
+               || pg_catalog.array_to_string(ARRAY(
+                    SELECT r FROM pg_catalog.unnest(p_roles) AS r
+                    WHERE r = ANY ('{owner,admin,operator,worker}') ORDER BY r), ',')
+               || '.' || p_reservation_id AS body) AS b
+$$;
+
+ALTER FUNCTION llm.make_call_token(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_reservation_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: open_call_token(text, uuid); Type: FUNCTION; Schema: llm; Owner: claw_owner
+--
+
+CREATE FUNCTION llm.open_call_token(p_token text, p_reservation_id uuid) RETURNS uuid
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+  v_parts text[];
+BEGIN
+  IF pg_catalog.length(p_token) BETWEEN 100 AND 400 THEN
+    v_parts := pg_catalog.string_to_array(p_token, '.');
+  END IF;
+  IF pg_catalog.cardinality(v_parts) IS DISTINCT FROM 6 OR v_parts[1] <> 'lc1'
+     OR v_parts[5] IS DISTINCT FROM p_reservation_id::text
+     OR v_parts[6] IS DISTINCT FROM
+        llm.call_token_mac(pg_catalog.array_to_string(v_parts[1:5], '.')) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'invalid call token',
+      DETAIL = 'the token is malformed, altered, or was issued for another call',
+      HINT = 'pass the call_token api.begin_llm_call returned with this reservation_id';
+  END IF;
+  -- the MAC holds: the parts are the ones llm.make_call_token wrote
+  PERFORM internal.set_context(v_parts[2]::uuid, NULLIF(v_parts[3], '')::uuid,
+                               pg_catalog.string_to_array(NULLIF(v_parts[4], ''), ','),
+                               '{llm:call}', 'llm-call:' || v_parts[5]);
+  RETURN v_parts[2]::uuid;
+END
+$$;
+
+ALTER FUNCTION llm.open_call_token(p_token text, p_reservation_id uuid) OWNER TO claw_owner;
 
 --
 -- Name: price_at(text, timestamp with time zone); Type: FUNCTION; Schema: llm; Owner: claw_owner
@@ -16801,12 +16878,12 @@ REVOKE ALL ON FUNCTION api.finish_idempotent_request(p_key text, p_status intege
 GRANT ALL ON FUNCTION api.finish_idempotent_request(p_key text, p_status integer, p_headers jsonb, p_body text) TO claw_runtime;
 
 --
--- Name: FUNCTION finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text); Type: ACL; Schema: api; Owner: claw_owner
+-- Name: FUNCTION finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text, p_call_token text); Type: ACL; Schema: api; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text) TO claw_runtime;
-GRANT ALL ON FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text) TO claw_worker;
+REVOKE ALL ON FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text, p_call_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text, p_call_token text) TO claw_runtime;
+GRANT ALL ON FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text, p_call_token text) TO claw_worker;
 
 --
 -- Name: FUNCTION flow_cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid); Type: ACL; Schema: api; Owner: claw_owner
@@ -18205,6 +18282,12 @@ REVOKE ALL ON FUNCTION llm.breaker_admit(p_provider text, p_probe_lease interval
 REVOKE ALL ON FUNCTION llm.breaker_record(p_provider text, p_ok boolean) FROM PUBLIC;
 
 --
+-- Name: FUNCTION call_token_mac(p_body text); Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION llm.call_token_mac(p_body text) FROM PUBLIC;
+
+--
 -- Name: TABLE reservations; Type: ACL; Schema: llm; Owner: claw_owner
 --
 
@@ -18241,6 +18324,18 @@ GRANT ALL ON FUNCTION llm.expire_held(p_tenant_id uuid, p_now timestamp with tim
 
 REVOKE ALL ON FUNCTION llm.expire_reservations(p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION llm.expire_reservations(p_limit integer) TO claw_owner;
+
+--
+-- Name: FUNCTION make_call_token(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_reservation_id uuid); Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION llm.make_call_token(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_reservation_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION open_call_token(p_token text, p_reservation_id uuid); Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION llm.open_call_token(p_token text, p_reservation_id uuid) FROM PUBLIC;
 
 --
 -- Name: FUNCTION price_at(p_model text, p_at timestamp with time zone); Type: ACL; Schema: llm; Owner: claw_owner

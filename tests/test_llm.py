@@ -456,6 +456,148 @@ def test_customer_text_is_data_and_cannot_close_its_element() -> None:
     assert "never instructions" in assembled.system and attack not in assembled.system
 
 
+# --- the call token: finishing a call needs no fresh credential -----------------------------
+
+class LosesCredentialMidCall:
+    """A provider that answers, but before the caller can finish, `lose` takes its credential
+    away (an API key revoked, a job lease taken over by another worker)."""
+
+    def __init__(self, inner: Any, lose: Any) -> None:
+        self.inner, self.lose = inner, lose
+
+    def complete(self, request: ChatRequest, **kw: Any) -> Any:
+        response = self.inner.complete(request, **kw)
+        self.lose()
+        return response
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+@pytest.mark.parametrize("credential", ["revoked api key", "job lease taken over"])
+def test_a_call_whose_credential_is_lost_mid_call_is_still_on_the_ledger(
+        env: Env, credential: str) -> None:
+    """The provider has answered (and charged): the call's cost must reach the ledger and the
+    budget even if the credential that began it no longer authenticates. Before the call
+    token, api.finish_llm_call authenticated again, failed with CL401 / CL409, and the spend
+    was lost (the reservation expired and gave its hold back)."""
+    env.api("SELECT api.set_llm_budget(p_scope => 'tenant', p_period => 'day', p_limit_usd => 1)")
+    env.fakes["openai"].push({"text": "ok", "usage": {"input": 1000, "output": 200}})
+    conn = env.db.connect("claw_runtime" if credential == "revoked api key" else "claw_worker")
+    env.conns.append(conn)
+    if credential == "revoked api key":
+        auth = TenantAuth.api_key(env.key)
+
+        def lose() -> None:
+            [(key_id,)] = env.superuser("SELECT api_key_id FROM tenancy.api_keys")
+            env.api("SELECT api.revoke_api_key(%s)", (key_id,))
+    else:
+        env.api("SELECT * FROM api.enqueue_job(p_queue => 'llm', p_kind => 'summarise')")
+        job_id, token = conn.execute(
+            "SELECT job_id, lease_token FROM api.claim_jobs(p_queue => 'llm', p_worker => 'a', "
+            "p_limit => 1, p_lease_seconds => 5)").fetchone()  # type: ignore[misc]
+        auth = TenantAuth.job(job_id, token)
+
+        def lose() -> None:
+            env.superuser("UPDATE internal.clock SET offset_by = offset_by + interval '10 seconds'")
+            with env.db.connect("claw_worker") as other:
+                assert other.execute("SELECT count(*) FROM api.claim_jobs(p_queue => 'llm', "
+                                     "p_worker => 'b', p_limit => 1)").fetchone() == (1,)
+    providers = env.providers()
+    providers["openai"] = LosesCredentialMidCall(providers["openai"], lose)
+    result = Router(conn, auth, providers, sleep=env.sleeps.append).call("summarise", user())
+    cost = (Decimal(1000) * Decimal("0.15") + Decimal(200) * Decimal("0.60")) / 1000000
+    assert result.response.text == "ok" and result.cost_usd == float(cost)
+    assert env.superuser("SELECT outcome, cost_usd FROM llm.calls") == [("ok", cost)]
+    assert env.superuser("SELECT status, actual_usd FROM llm.reservations") == [("settled", cost)]
+    assert env.superuser("SELECT spent_usd, reserved_usd FROM llm.budget_windows") == [(cost, 0)]
+    # the credential itself stays lost: the token finished that one call, nothing more
+    with pytest.raises(psycopg.Error) as err:
+        conn.execute(f"SELECT 1 FROM {auth.from_sql}", auth.params)
+    assert err.value.sqlstate in ("CL401", "CL409")
+
+
+def begin_call(db: Database, key: str) -> dict[str, Any]:
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (key,))
+        row = conn.execute("SELECT api.begin_llm_call(p_task => 'summarise', "
+                           "p_input_tokens => 100)").fetchone()
+    assert row is not None
+    return dict(row[0])
+
+
+ONE_ATTEMPT = json.dumps([{"model": "gpt-4o-mini", "route_position": 1, "outcome": "ok",
+                           "input_tokens": 100, "output_tokens": 10}])
+
+
+def test_a_call_token_finishes_only_its_own_call_and_only_once(env: Env) -> None:
+    """Attacks on the token: another call's token, an altered MAC, another tenant's id
+    swapped in, a token of another tenant's call, garbage; then reuse. Each is refused
+    (CL401) and writes nothing; the right token finishes its call once (then CL409)."""
+    with env.db.connect() as conn:
+        [(other_key,)] = conn.execute("SELECT api_key FROM tenancy.create_tenant("
+                                      "'llm-b', 'LLM B', 'owner', 'Owner')").fetchall()
+    with env.db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (other_key,))
+        conn.execute("SELECT * FROM api.set_llm_route(p_task => 'summarise', "
+                     "p_models => '{gpt-4o-mini}')")
+    one, two, theirs = begin_call(env.db, env.key), begin_call(env.db, env.key), \
+        begin_call(env.db, other_key)
+    body, mac = one["call_token"].rsplit(".", 1)
+    parts = body.split(".")
+    forged_tenant = ".".join([parts[0], theirs["call_token"].split(".")[1], *parts[2:]])
+    attempts = [
+        (one["reservation_id"], two["call_token"]),   # another call's token
+        (one["reservation_id"], body + "." + ("0" if mac[0] != "0" else "1") + mac[1:]),
+        (one["reservation_id"], forged_tenant + "." + mac),
+        (theirs["reservation_id"], one["call_token"]),
+        (one["reservation_id"], theirs["call_token"]),
+        (one["reservation_id"], "lc1." + "x" * 5000),
+        (one["reservation_id"], ""),
+    ]
+    with env.db.connect("claw_runtime") as conn:
+        for reservation, token in attempts:
+            with pytest.raises(psycopg.Error) as err:
+                conn.execute("SELECT api.finish_llm_call(p_reservation_id => %s, p_attempts => "
+                             "%s, p_call_token => %s)", (reservation, ONE_ATTEMPT, token))
+            assert err.value.sqlstate in ("CL401", "CL422"), (token, err.value.sqlstate)
+        assert env.superuser("SELECT count(*) FROM llm.calls") == [(0,)]
+        assert env.superuser("SELECT count(*) FROM llm.reservations WHERE status = 'held'") == [(3,)]
+        [(done,)] = conn.execute("SELECT api.finish_llm_call(p_reservation_id => %s, p_attempts "
+                                 "=> %s, p_call_token => %s)",
+                                 (one["reservation_id"], ONE_ATTEMPT, one["call_token"])).fetchall()
+        assert done["status"] == "settled"
+        with pytest.raises(psycopg.Error) as err:
+            conn.execute("SELECT api.finish_llm_call(p_reservation_id => %s, p_attempts => %s, "
+                         "p_call_token => %s)", (one["reservation_id"], ONE_ATTEMPT,
+                                                 one["call_token"]))
+        assert err.value.sqlstate == "CL409"
+    assert env.superuser("SELECT tenant_id::text, count(*) FROM llm.calls GROUP BY 1") == [
+        (env.tenant_id, 1)]
+
+
+def test_the_call_tokens_context_ends_with_the_finish(env: Env) -> None:
+    """The token sets a context for the finish only: afterwards the transaction has the
+    context it had before (none, or the caller's own), never the token's, so a token cannot
+    be used to act in its tenant beyond recording its one call."""
+    with env.db.connect() as conn:
+        [(other_key,)] = conn.execute("SELECT api_key FROM tenancy.create_tenant("
+                                      "'llm-b', 'LLM B', 'owner', 'Owner')").fetchall()
+    one, two = begin_call(env.db, env.key), begin_call(env.db, env.key)
+    finish = ("SELECT api.finish_llm_call(p_reservation_id => %s, p_attempts => %s, "
+              "p_call_token => %s)")
+    with env.db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute(finish, (one["reservation_id"], ONE_ATTEMPT, one["call_token"]))
+        with pytest.raises(psycopg.Error) as err, conn.transaction():  # a savepoint
+            conn.execute("SELECT * FROM api.list_llm_calls()")
+        assert err.value.sqlstate == "CL401"
+    with env.db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (other_key,))
+        conn.execute(finish, (two["reservation_id"], ONE_ATTEMPT, two["call_token"]))
+        assert conn.execute("SELECT count(*) FROM api.list_llm_calls()").fetchone() == (0,)
+    assert len(env.ledger()) == 2
+
+
 # --- the ledger and the sweeper ---------------------------------------------------------------
 
 def test_the_ledger_refuses_update_and_delete_even_for_a_superuser(env: Env) -> None:

@@ -17,6 +17,9 @@
 --   reservation_id, expires_at, reserved_usd   otherwise: the worst case held on every budget
 --                that applies (the most expensive model of the chain at p_input_tokens in and
 --                the output cap out); the caller must finish before expires_at.
+--   call_token   what api.finish_llm_call takes instead of a fresh credential
+--                (functions/llm/call_tokens.sql): the call is recorded even if the credential
+--                that began it stops authenticating meanwhile.
 --   route        fallback_on, max_attempts, backoff_ms, timeout_ms, max_output_tokens,
 --                output_schema, max_repairs, version
 --   chain        [{position, model, provider, tokenizer, context_window, max_output_tokens,
@@ -43,6 +46,7 @@ AS $fn$
 DECLARE
   v_tenant uuid;
   v_principal uuid;
+  v_roles text[];
   v_now timestamptz := internal.now();
   v_route record;  -- the route and the tenant's time zone
   v_out integer;
@@ -57,7 +61,7 @@ BEGIN
   PERFORM internal.require_size('p_task', p_task, 'name'),
           internal.require_size('p_request_hash', p_request_hash, 'name'),
           internal.require_size('p_trace_id', p_trace_id, 'name');
-  SELECT c.tenant_id, c.principal_id INTO v_tenant, v_principal
+  SELECT c.tenant_id, c.principal_id, c.roles INTO v_tenant, v_principal, v_roles
   FROM internal.require_context('{owner,admin,operator,worker}', 'llm:call', 'calling a model') AS c;
   IF p_input_tokens IS NULL OR p_input_tokens < 0 OR p_max_output_tokens < 1
      OR (p_request_hash IS NOT NULL AND (p_request_hash !~ '^[0-9a-f]*$'
@@ -129,6 +133,7 @@ BEGIN
   RETURN pg_catalog.jsonb_build_object(
     'reservation_id', v_res.reservation_id, 'expires_at', v_res.expires_at,
     'reserved_usd', v_res.amount_usd,
+    'call_token', llm.make_call_token(v_tenant, v_principal, v_roles, v_res.reservation_id),
     'route', pg_catalog.jsonb_build_object(
       'fallback_on', v_route.fallback_on, 'max_attempts', v_route.max_attempts,
       'backoff_ms', v_route.backoff_ms, 'timeout_ms', v_route.timeout_ms,
@@ -155,13 +160,17 @@ GRANT EXECUTE ON FUNCTION api.begin_llm_call(text, integer, integer, text, uuid,
 -- as neither); p_response (the final answer) fills the cache when the route caches and
 -- p_request_hash is given. p_context (what the context assembly included and dropped) is
 -- stored with every row; p_trace_id (else the claw.trace_id setting) too.
--- Returns jsonb {cost_usd, status, calls}.
--- Raises CL401, CL403, CL404 (unknown reservation), CL409 (already finished), CL422 (bad
--- attempts).
+-- p_call_token (the one begin returned): the call's own tenant context for this finish, in
+-- place of a credential; the transaction's context before it is restored on return. Without
+-- it the caller needs a verified context (api.authenticate, api.act_as_job) as for begin.
+-- Returns jsonb {cost_usd, status, late, calls}.
+-- Raises CL401 (no context, or an invalid call token), CL403, CL404 (unknown reservation),
+-- CL409 (already finished), CL422 (bad attempts).
 -- Locks: the reservation, its windows (budget_id order), breaker rows that change.
 CREATE OR REPLACE FUNCTION api.finish_llm_call(
   p_reservation_id uuid, p_attempts jsonb, p_response jsonb DEFAULT NULL,
-  p_request_hash text DEFAULT NULL, p_context jsonb DEFAULT NULL, p_trace_id text DEFAULT NULL)
+  p_request_hash text DEFAULT NULL, p_context jsonb DEFAULT NULL, p_trace_id text DEFAULT NULL,
+  p_call_token text DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
 VOLATILE
@@ -170,6 +179,8 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_tenant uuid;
+  v_prev_ctx text;
+  v_prev_mac text;
   v_now timestamptz := internal.now();
   v_res llm.reservations;
   v_route llm.routes;
@@ -183,8 +194,15 @@ BEGIN
           internal.require_size('p_response', p_response, 'json'),
           internal.require_size('p_request_hash', p_request_hash, 'name'),
           internal.require_size('p_context', p_context, 'json'),
-          internal.require_size('p_trace_id', p_trace_id, 'name');
-  v_tenant := internal.require_role('{owner,admin,operator,worker}', 'llm:call', 'calling a model');
+          internal.require_size('p_trace_id', p_trace_id, 'name'),
+          internal.require_size('p_call_token', p_call_token, 'name');
+  IF p_call_token IS NULL THEN
+    v_tenant := internal.require_role('{owner,admin,operator,worker}', 'llm:call', 'calling a model');
+  ELSE
+    v_prev_ctx := pg_catalog.current_setting('claw.ctx', true);
+    v_prev_mac := pg_catalog.current_setting('claw.ctx_mac', true);
+    v_tenant := llm.open_call_token(p_call_token, p_reservation_id);
+  END IF;
   IF p_attempts IS NULL OR pg_catalog.jsonb_typeof(p_attempts) <> 'array' THEN
     v_bad := 'attempts must be a JSON array';
   ELSE
@@ -277,15 +295,22 @@ BEGIN
             created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at, hits = 0;
     END IF;
   END IF;
+  IF p_call_token IS NOT NULL THEN  -- the token's context was for this finish only
+    PERFORM pg_catalog.set_config('claw.ctx', coalesce(v_prev_ctx, ''), true),
+            pg_catalog.set_config('claw.ctx_mac', coalesce(v_prev_mac, ''), true);
+  END IF;
   RETURN pg_catalog.jsonb_build_object('cost_usd', v_total, 'status', v_res.status,
                                        'late', v_res.late, 'calls', v_n);
 END
 $fn$;
-COMMENT ON FUNCTION api.finish_llm_call(uuid, jsonb, jsonb, text, jsonb, text) IS
+-- the version without p_call_token (replaced in the same transaction as its callers)
+DROP FUNCTION IF EXISTS api.finish_llm_call(uuid, jsonb, jsonb, text, jsonb, text);
+COMMENT ON FUNCTION api.finish_llm_call(uuid, jsonb, jsonb, text, jsonb, text, text) IS
   'Finish a routed LLM call: one ledger row per attempt with its cost computed from the price '
   'in force, the reservation settled (or released), breakers moved, the cache filled. '
-  'CL404 unknown call, CL409 already finished, CL422 bad attempts.';
-GRANT EXECUTE ON FUNCTION api.finish_llm_call(uuid, jsonb, jsonb, text, jsonb, text)
+  'With p_call_token (from begin) no fresh credential is needed. CL401 no context or an '
+  'invalid token, CL404 unknown call, CL409 already finished, CL422 bad attempts.';
+GRANT EXECUTE ON FUNCTION api.finish_llm_call(uuid, jsonb, jsonb, text, jsonb, text, text)
   TO claw_runtime, claw_worker;
 
 -- api.list_llm_calls: the tenant's ledger rows, newest first, optionally of one task.

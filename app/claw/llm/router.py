@@ -4,8 +4,10 @@
     result = router.call("summarise", [Message("user", "...")])
 
 One call is two statements in PostgreSQL around the provider requests, each its own
-transaction inside a verified tenant context (`TenantAuth`: an API key, or a job lease for a
-worker), so no transaction and no lock is held while a provider is working:
+transaction, so no transaction and no lock is held while a provider is working. The first
+runs in a verified tenant context (`TenantAuth`: an API key, or a job lease for a worker);
+the second carries the call token the first returned instead, so a call the provider has
+answered is recorded even if the credential stopped authenticating meanwhile:
   api.begin_llm_call   the route, the cache, the breakers, the worst case reserved (CL429
                        before anything is sent, raised as claw.errors.Limited)
   provider requests    the chain in order; per model up to max_attempts, waiting the
@@ -121,9 +123,11 @@ class _Invalid(Exception):
 BEGIN_SQL = ("SELECT api.begin_llm_call(p_task => %s, p_input_tokens => %s, "
              "p_max_output_tokens => %s, p_request_hash => %s, p_flow_run_id => %s, "
              "p_flow_step => %s, p_trace_id => %s) FROM {auth}")
+# no credential: the call token begin returned is the finish's authority (a credential lost
+# mid-call must not lose the cost of a call the provider has answered)
 FINISH_SQL = ("SELECT api.finish_llm_call(p_reservation_id => %s, p_attempts => %s, "
-              "p_response => %s, p_request_hash => %s, p_context => %s, p_trace_id => %s) "
-              "FROM {auth}")
+              "p_response => %s, p_request_hash => %s, p_context => %s, p_trace_id => %s, "
+              "p_call_token => %s)")
 RETRYABLE = ("rate_limited", "server_error", "timeout")
 
 
@@ -152,12 +156,13 @@ class Router:
         self.sleep = sleep
         self.rng = rng or random.Random()
         self._begin = BEGIN_SQL.format(auth=auth.from_sql)
-        self._finish = FINISH_SQL.format(auth=auth.from_sql)
+        self._finish = FINISH_SQL
 
     # --- the two statements -------------------------------------------------------------
-    def _one(self, sql: str, params: tuple[Any, ...]) -> dict[str, Any]:
+    def _one(self, sql: str, params: tuple[Any, ...], auth: bool = True) -> dict[str, Any]:
         try:
-            row = self.conn.execute(sql, (*params, *self.auth.params)).fetchone()
+            row = self.conn.execute(sql, (*params, *self.auth.params) if auth else params
+                                    ).fetchone()
         except psycopg.Error as exc:
             raise from_psycopg(exc) from exc
         assert row is not None
@@ -253,7 +258,8 @@ class Router:
             done = self._one(self._finish, (
                 begun["reservation_id"], Jsonb([a.to_json() for a in attempts]),
                 Jsonb(response.to_json()) if ok and response is not None else None,
-                rhash if ok else None, Jsonb(context) if context is not None else None, trace))
+                rhash if ok else None, Jsonb(context) if context is not None else None, trace,
+                begun["call_token"]), auth=False)
         if invalid is not None:
             raise invalid
         if response is None:
