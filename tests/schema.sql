@@ -752,7 +752,8 @@ BEGIN
   RETURN pg_catalog.jsonb_build_object(
     'reservation_id', v_res.reservation_id, 'expires_at', v_res.expires_at,
     'reserved_usd', v_res.amount_usd,
-    'call_token', llm.make_call_token(v_tenant, v_principal, v_roles, v_res.reservation_id),
+    'call_token', llm.make_call_token(v_tenant, v_principal, v_roles, v_res.reservation_id,
+                                      v_res.expires_at + interval '1 hour', p_request_hash),
     'route', pg_catalog.jsonb_build_object(
       'fallback_on', v_route.fallback_on, 'max_attempts', v_route.max_attempts,
       'backoff_ms', v_route.backoff_ms, 'timeout_ms', v_route.timeout_ms,
@@ -1805,6 +1806,7 @@ DECLARE
   v_tenant uuid;
   v_prev_ctx text;
   v_prev_mac text;
+  v_begun_hash text;
   v_now timestamptz := internal.now();
   v_res llm.reservations;
   v_route llm.routes;
@@ -1825,7 +1827,8 @@ BEGIN
   ELSE
     v_prev_ctx := pg_catalog.current_setting('claw.ctx', true);
     v_prev_mac := pg_catalog.current_setting('claw.ctx_mac', true);
-    v_tenant := llm.open_call_token(p_call_token, p_reservation_id);
+    SELECT t.tenant_id, t.request_hash INTO v_tenant, v_begun_hash
+    FROM llm.use_call_token(p_call_token, p_reservation_id) AS t;
   END IF;
   IF p_attempts IS NULL OR pg_catalog.jsonb_typeof(p_attempts) <> 'array' THEN
     v_bad := 'attempts must be a JSON array';
@@ -1902,7 +1905,8 @@ BEGIN
     END IF;
   END LOOP;
 
-  IF p_response IS NOT NULL AND p_request_hash IS NOT NULL AND v_ok_model IS NOT NULL THEN
+  IF p_response IS NOT NULL AND p_request_hash IS NOT NULL AND v_ok_model IS NOT NULL
+     AND (p_call_token IS NULL OR p_request_hash = v_begun_hash) THEN
     SELECT r.* INTO v_route FROM llm.routes AS r
     WHERE r.tenant_id = v_tenant AND r.task = v_res.task;
     IF FOUND AND v_route.cache_ttl_seconds > 0 AND p_request_hash ~ '^[0-9a-f]*$'
@@ -9208,10 +9212,10 @@ $$;
 ALTER FUNCTION llm.expire_reservations(p_limit integer) OWNER TO claw_dispatcher;
 
 --
--- Name: make_call_token(uuid, uuid, text[], uuid); Type: FUNCTION; Schema: llm; Owner: claw_owner
+-- Name: make_call_token(uuid, uuid, text[], uuid, timestamp with time zone, text); Type: FUNCTION; Schema: llm; Owner: claw_owner
 --
 
-CREATE FUNCTION llm.make_call_token(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_reservation_id uuid) RETURNS text
+CREATE FUNCTION llm.make_call_token(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_reservation_id uuid, p_until timestamp with time zone, p_request_hash text) RETURNS text
     LANGUAGE sql STABLE
     AS $$
   SELECT b.body || '.' || llm.call_token_mac(b.body)
@@ -9219,41 +9223,12 @@ CREATE FUNCTION llm.make_call_token(p_tenant_id uuid, p_principal_id uuid, p_rol
                || pg_catalog.array_to_string(ARRAY(
                     SELECT r FROM pg_catalog.unnest(p_roles) AS r
                     WHERE r = ANY ('{owner,admin,operator,worker}') ORDER BY r), ',')
-               || '.' || p_reservation_id AS body) AS b
+               || '.' || p_reservation_id
+               || '.' || pg_catalog.floor(EXTRACT(EPOCH FROM p_until))::bigint
+               || '.' || coalesce(p_request_hash, '') AS body) AS b
 $$;
 
-ALTER FUNCTION llm.make_call_token(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_reservation_id uuid) OWNER TO claw_owner;
-
---
--- Name: open_call_token(text, uuid); Type: FUNCTION; Schema: llm; Owner: claw_owner
---
-
-CREATE FUNCTION llm.open_call_token(p_token text, p_reservation_id uuid) RETURNS uuid
-    LANGUAGE plpgsql
-    AS $$
-DECLARE
-  v_parts text[];
-BEGIN
-  IF pg_catalog.length(p_token) BETWEEN 100 AND 400 THEN
-    v_parts := pg_catalog.string_to_array(p_token, '.');
-  END IF;
-  IF pg_catalog.cardinality(v_parts) IS DISTINCT FROM 6 OR v_parts[1] <> 'lc1'
-     OR v_parts[5] IS DISTINCT FROM p_reservation_id::text
-     OR v_parts[6] IS DISTINCT FROM
-        llm.call_token_mac(pg_catalog.array_to_string(v_parts[1:5], '.')) THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'invalid call token',
-      DETAIL = 'the token is malformed, altered, or was issued for another call',
-      HINT = 'pass the call_token api.begin_llm_call returned with this reservation_id';
-  END IF;
-  -- the MAC holds: the parts are the ones llm.make_call_token wrote
-  PERFORM internal.set_context(v_parts[2]::uuid, NULLIF(v_parts[3], '')::uuid,
-                               pg_catalog.string_to_array(NULLIF(v_parts[4], ''), ','),
-                               '{llm:call}', 'llm-call:' || v_parts[5]);
-  RETURN v_parts[2]::uuid;
-END
-$$;
-
-ALTER FUNCTION llm.open_call_token(p_token text, p_reservation_id uuid) OWNER TO claw_owner;
+ALTER FUNCTION llm.make_call_token(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_reservation_id uuid, p_until timestamp with time zone, p_request_hash text) OWNER TO claw_owner;
 
 --
 -- Name: price_at(text, timestamp with time zone); Type: FUNCTION; Schema: llm; Owner: claw_owner
@@ -9413,6 +9388,45 @@ END
 $$;
 
 ALTER FUNCTION llm.tg_append_only() OWNER TO claw_owner;
+
+--
+-- Name: use_call_token(text, uuid); Type: FUNCTION; Schema: llm; Owner: claw_owner
+--
+
+CREATE FUNCTION llm.use_call_token(p_token text, p_reservation_id uuid, OUT tenant_id uuid, OUT request_hash text) RETURNS record
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+  v_parts text[];
+BEGIN
+  IF pg_catalog.length(p_token) BETWEEN 100 AND 400 THEN
+    v_parts := pg_catalog.string_to_array(p_token, '.');
+  END IF;
+  IF pg_catalog.cardinality(v_parts) IS DISTINCT FROM 8 OR v_parts[1] <> 'lc1'
+     OR v_parts[5] IS DISTINCT FROM p_reservation_id::text
+     OR v_parts[8] IS DISTINCT FROM
+        llm.call_token_mac(pg_catalog.array_to_string(v_parts[1:7], '.')) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'invalid call token',
+      DETAIL = 'the token is malformed, altered, or was issued for another call',
+      HINT = 'pass the call_token api.begin_llm_call returned with this reservation_id';
+  END IF;
+  -- the MAC holds: the parts are the ones llm.make_call_token wrote
+  IF internal.now() > pg_catalog.to_timestamp(v_parts[6]::bigint) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'call token expired',
+      DETAIL = pg_catalog.format('the token of reservation %s was good until %s',
+                                 p_reservation_id, pg_catalog.to_timestamp(v_parts[6]::bigint)),
+      HINT = 'record a call this late in an authenticated context (api.authenticate), '
+             'without the token';
+  END IF;
+  PERFORM internal.set_context(v_parts[2]::uuid, NULLIF(v_parts[3], '')::uuid,
+                               pg_catalog.string_to_array(NULLIF(v_parts[4], ''), ','),
+                               '{llm:call}', 'llm-call:' || v_parts[5]);
+  tenant_id := v_parts[2]::uuid;
+  request_hash := NULLIF(v_parts[7], '');
+END
+$$;
+
+ALTER FUNCTION llm.use_call_token(p_token text, p_reservation_id uuid, OUT tenant_id uuid, OUT request_hash text) OWNER TO claw_owner;
 
 --
 -- Name: window_for(text, timestamp with time zone, text); Type: FUNCTION; Schema: llm; Owner: claw_owner
@@ -18326,16 +18340,10 @@ REVOKE ALL ON FUNCTION llm.expire_reservations(p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION llm.expire_reservations(p_limit integer) TO claw_owner;
 
 --
--- Name: FUNCTION make_call_token(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_reservation_id uuid); Type: ACL; Schema: llm; Owner: claw_owner
+-- Name: FUNCTION make_call_token(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_reservation_id uuid, p_until timestamp with time zone, p_request_hash text); Type: ACL; Schema: llm; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION llm.make_call_token(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_reservation_id uuid) FROM PUBLIC;
-
---
--- Name: FUNCTION open_call_token(p_token text, p_reservation_id uuid); Type: ACL; Schema: llm; Owner: claw_owner
---
-
-REVOKE ALL ON FUNCTION llm.open_call_token(p_token text, p_reservation_id uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION llm.make_call_token(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_reservation_id uuid, p_until timestamp with time zone, p_request_hash text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION price_at(p_model text, p_at timestamp with time zone); Type: ACL; Schema: llm; Owner: claw_owner
@@ -18366,6 +18374,12 @@ REVOKE ALL ON FUNCTION llm.tenant_zone(p_tenant_id uuid) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION llm.tg_append_only() FROM PUBLIC;
+
+--
+-- Name: FUNCTION use_call_token(p_token text, p_reservation_id uuid, OUT tenant_id uuid, OUT request_hash text); Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION llm.use_call_token(p_token text, p_reservation_id uuid, OUT tenant_id uuid, OUT request_hash text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION window_for(p_period text, p_at timestamp with time zone, p_zone text, OUT window_start date, OUT starts_at timestamp with time zone, OUT ends_at timestamp with time zone); Type: ACL; Schema: llm; Owner: claw_owner

@@ -598,6 +598,54 @@ def test_the_call_tokens_context_ends_with_the_finish(env: Env) -> None:
     assert len(env.ledger()) == 2
 
 
+def test_a_call_token_lives_an_hour_past_its_reservation_then_only_a_credential_records(
+        env: Env) -> None:
+    """A token is a bearer credential: it must not outlive its call. An hour after the
+    reservation's deadline it is refused (CL401) and nothing is written; the caller, if it
+    still holds a credential, records the late call in an authenticated context."""
+    early, late = begin_call(env.db, env.key), begin_call(env.db, env.key)
+    env.superuser("UPDATE internal.clock SET offset_by = offset_by + "
+                  "(%s::timestamptz - now()) + interval '59 minutes'", (late["expires_at"],))
+    finish = ("SELECT api.finish_llm_call(p_reservation_id => %s, p_attempts => %s, "
+              "p_call_token => %s)")
+    with env.db.connect("claw_runtime") as conn:
+        conn.execute(finish, (early["reservation_id"], ONE_ATTEMPT, early["call_token"]))
+        env.superuser("UPDATE internal.clock SET offset_by = offset_by + interval '2 minutes'")
+        with pytest.raises(psycopg.Error) as err:
+            conn.execute(finish, (late["reservation_id"], ONE_ATTEMPT, late["call_token"]))
+        assert (err.value.sqlstate, err.value.diag.message_primary) == (
+            "CL401", "call token expired")
+    assert env.superuser("SELECT count(*) FROM llm.calls") == [(1,)]
+    [(done,)] = env.api("SELECT api.finish_llm_call(%s, %s)", (late["reservation_id"], ONE_ATTEMPT))
+    assert done["calls"] == 1
+    assert env.superuser("SELECT count(*) FROM llm.calls") == [(2,)]
+
+
+def test_a_call_token_fills_the_cache_only_under_the_hash_begun_with(env: Env) -> None:
+    """Without a credential, a token holder must not plant answers for other requests in the
+    tenant's cache: the finish caches under the request hash begin was given, or not at all."""
+    env.route(p_cache_ttl_seconds=3600)
+    begun_hash, other_hash = "ab" * 32, "cd" * 32
+    finish = ("SELECT api.finish_llm_call(p_reservation_id => %s, p_attempts => %s, "
+              "p_response => %s, p_request_hash => %s, p_call_token => %s)")
+    calls = []
+    for _ in range(2):
+        with env.db.connect("claw_runtime") as conn, conn.transaction():
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (env.key,))
+            [(call,)] = conn.execute("SELECT api.begin_llm_call(p_task => 'summarise', "
+                                     "p_input_tokens => 100, p_request_hash => %s)",
+                                     (begun_hash,)).fetchall()
+            calls.append(call)
+    with env.db.connect("claw_runtime") as conn:
+        conn.execute(finish, (calls[0]["reservation_id"], ONE_ATTEMPT, '{"text": "planted"}',
+                              other_hash, calls[0]["call_token"]))
+        assert env.superuser("SELECT count(*) FROM llm.cache_entries") == [(0,)]
+        conn.execute(finish, (calls[1]["reservation_id"], ONE_ATTEMPT, '{"text": "answer"}',
+                              begun_hash, calls[1]["call_token"]))
+    assert env.superuser("SELECT response ->> 'text' FROM llm.cache_entries") == [("answer",)]
+    assert len(env.ledger()) == 2
+
+
 # --- the ledger and the sweeper ---------------------------------------------------------------
 
 def test_the_ledger_refuses_update_and_delete_even_for_a_superuser(env: Env) -> None:

@@ -19,7 +19,8 @@
 --                the output cap out); the caller must finish before expires_at.
 --   call_token   what api.finish_llm_call takes instead of a fresh credential
 --                (functions/llm/call_tokens.sql): the call is recorded even if the credential
---                that began it stops authenticating meanwhile.
+--                that began it stops authenticating meanwhile; good until an hour after
+--                expires_at.
 --   route        fallback_on, max_attempts, backoff_ms, timeout_ms, max_output_tokens,
 --                output_schema, max_repairs, version
 --   chain        [{position, model, provider, tokenizer, context_window, max_output_tokens,
@@ -133,7 +134,8 @@ BEGIN
   RETURN pg_catalog.jsonb_build_object(
     'reservation_id', v_res.reservation_id, 'expires_at', v_res.expires_at,
     'reserved_usd', v_res.amount_usd,
-    'call_token', llm.make_call_token(v_tenant, v_principal, v_roles, v_res.reservation_id),
+    'call_token', llm.make_call_token(v_tenant, v_principal, v_roles, v_res.reservation_id,
+                                      v_res.expires_at + interval '1 hour', p_request_hash),
     'route', pg_catalog.jsonb_build_object(
       'fallback_on', v_route.fallback_on, 'max_attempts', v_route.max_attempts,
       'backoff_ms', v_route.backoff_ms, 'timeout_ms', v_route.timeout_ms,
@@ -161,8 +163,9 @@ GRANT EXECUTE ON FUNCTION api.begin_llm_call(text, integer, integer, text, uuid,
 -- p_request_hash is given. p_context (what the context assembly included and dropped) is
 -- stored with every row; p_trace_id (else the claw.trace_id setting) too.
 -- p_call_token (the one begin returned): the call's own tenant context for this finish, in
--- place of a credential; the transaction's context before it is restored on return. Without
--- it the caller needs a verified context (api.authenticate, api.act_as_job) as for begin.
+-- place of a credential; the transaction's context before it is restored on return. With it
+-- the cache is filled only under the request hash begin was given. Without it the caller
+-- needs a verified context (api.authenticate, api.act_as_job) as for begin.
 -- Returns jsonb {cost_usd, status, late, calls}.
 -- Raises CL401 (no context, or an invalid call token), CL403, CL404 (unknown reservation),
 -- CL409 (already finished), CL422 (bad attempts).
@@ -181,6 +184,7 @@ DECLARE
   v_tenant uuid;
   v_prev_ctx text;
   v_prev_mac text;
+  v_begun_hash text;
   v_now timestamptz := internal.now();
   v_res llm.reservations;
   v_route llm.routes;
@@ -201,7 +205,8 @@ BEGIN
   ELSE
     v_prev_ctx := pg_catalog.current_setting('claw.ctx', true);
     v_prev_mac := pg_catalog.current_setting('claw.ctx_mac', true);
-    v_tenant := llm.open_call_token(p_call_token, p_reservation_id);
+    SELECT t.tenant_id, t.request_hash INTO v_tenant, v_begun_hash
+    FROM llm.use_call_token(p_call_token, p_reservation_id) AS t;
   END IF;
   IF p_attempts IS NULL OR pg_catalog.jsonb_typeof(p_attempts) <> 'array' THEN
     v_bad := 'attempts must be a JSON array';
@@ -278,7 +283,8 @@ BEGIN
     END IF;
   END LOOP;
 
-  IF p_response IS NOT NULL AND p_request_hash IS NOT NULL AND v_ok_model IS NOT NULL THEN
+  IF p_response IS NOT NULL AND p_request_hash IS NOT NULL AND v_ok_model IS NOT NULL
+     AND (p_call_token IS NULL OR p_request_hash = v_begun_hash) THEN
     SELECT r.* INTO v_route FROM llm.routes AS r
     WHERE r.tenant_id = v_tenant AND r.task = v_res.task;
     IF FOUND AND v_route.cache_ttl_seconds > 0 AND p_request_hash ~ '^[0-9a-f]*$'
