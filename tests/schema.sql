@@ -7207,13 +7207,11 @@ BEGIN
     RETURN;
   END IF;
   IF v_run.cancel_requested_at IS NOT NULL THEN
-    IF v_run.status = 'running' THEN
-      PERFORM flow.finish(v_run, 'cancelled', NULL,
-                          pg_catalog.jsonb_build_object('message', 'cancelled'));
-    ELSE
-      UPDATE flow.runs AS r SET status = 'cancelled', finished_at = internal.now()
-      WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id;
-    END IF;
+    -- requested while it ran, and it stopped since without finishing (a retry backoff, an
+    -- effect blocked then resolved): cancelled now, with its error, and a waiting parent
+    -- woken (it was not, and waited for ever)
+    PERFORM flow.finish(v_run, 'cancelled', NULL,
+                        pg_catalog.jsonb_build_object('message', 'cancelled'));
     RETURN QUERY SELECT 'skip', 'cancelled'::text, v_run.flow_name, v_run.flow_version,
                         v_run.input, v_run.trace_id, v_run.next_position, v_run.step_attempts,
                         v_run.dispatches, '[]'::jsonb;

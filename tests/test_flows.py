@@ -395,6 +395,90 @@ async def test_a_parent_waits_for_its_children(db: Database, tenant: Tenant) -> 
     assert kids == (2, True)  # started once each, despite the replays
 
 
+@aio
+async def test_a_child_cancelled_while_running_and_stopped_since_wakes_its_parent(
+        db: Database, tenant: Tenant) -> None:
+    """A cancel requested while the child ran, and found by the child's next claim after it
+    stopped without finishing (here a sleep; in the wild a retry backoff or a blocked effect
+    a person resolved): the child ends cancelled with its error and the parent, waiting for
+    it, is woken. Before, that claim set the status alone and the parent waited for ever."""
+    flows = Flows()
+
+    @flows.flow("child")
+    async def child(ctx: FlowContext, inp: Any) -> str:
+        await ctx.sleep(30)
+        return "done"
+
+    @flows.flow("parent")
+    async def parent(ctx: FlowContext, inp: Any) -> Any:
+        kid = await ctx.start_child("child", {})
+        return (await ctx.wait_child(kid))["status"]
+
+    run = start(db, tenant, "parent")
+    await serve(db, flows, lambda: status_is(db, run, "waiting")()
+                and children_of(db, run) == ["sleeping"])
+    with db.connect() as conn:
+        conn.execute("UPDATE flow.runs SET cancel_requested_at = now() WHERE parent_run_id = %s",
+                     (run,))
+    move_clock(db, 31)
+    await serve(db, flows, status_is(db, run, "completed"), timeout=15)
+    assert run_row(db, run)["output"] == "cancelled"
+    with db.connect() as conn:
+        assert conn.execute("SELECT status, error FROM flow.runs WHERE parent_run_id = %s",
+                            (run,)).fetchone() == ("cancelled", {"message": "cancelled"})
+
+
+@pytest.mark.parametrize("output", ["a\x00b", float("nan"), "x" * 300_000],
+                         ids=["nul", "nan", "too large"])
+@aio
+async def test_a_step_whose_output_cannot_be_recorded_runs_once_and_fails_the_run(
+        db: Database, tenant: Tenant, output: Any) -> None:
+    """PostgreSQL refuses the checkpoint (jsonb has no NUL, NaN is not JSON, the size limit):
+    the step ran once and its side effect happened; running it again would repeat the effect
+    and fail the same way. The run fails with a clear error. Before, every job attempt re-ran
+    the step (three runs seen in three attempts, up to the job's 100)."""
+    calls: Counter[str] = Counter()
+    flows = Flows()
+
+    async def charge() -> Any:
+        calls["charge"] += 1
+        return output
+
+    @flows.flow("unrecordable")
+    async def flow(ctx: FlowContext, inp: Any) -> Any:
+        return await ctx.run("charge", charge)
+
+    run = start(db, tenant, "unrecordable")
+    await serve(db, flows, status_is(db, run, "failed"))
+    await asyncio.sleep(0.3)
+    assert calls["charge"] == 1
+    assert "cannot be recorded" in run_row(db, run)["error"]["message"]
+
+
+class Client:
+    """An argument with object's own repr (its memory address), like an HTTP client."""
+
+
+def test_a_step_input_hash_is_the_same_in_every_process() -> None:
+    """A replay by another worker process must find the same hash: an object argument is
+    hashed by its type, not its address, and a set in sorted order, not hash-seed order."""
+    import subprocess
+    import sys
+    code = ("import sys; sys.path.insert(0, 'tests'); from test_flows import Client; "
+            "from claw.flows.runtime import input_hash; "
+            "print(input_hash('s', (Client(), {'alpha', 'beta', 'gamma', 'delta'}, 1), {}))")
+    hashes = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True, env={**__import__("os").environ,
+                                              "PYTHONHASHSEED": str(seed)}).stdout
+              for seed in range(4)}
+    assert len(hashes) == 1, hashes
+    from claw.flows.runtime import input_hash
+    # plain data hashes as before (runs recorded before this change replay unchanged)
+    assert input_hash("s", ({"n": 1, "id": UUID(int=7)},), {}) == __import__("hashlib").sha256(
+        json.dumps(("s", ({"n": 1, "id": UUID(int=7)},), {}), sort_keys=True,
+                   separators=(",", ":"), default=str).encode()).hexdigest()
+
+
 def _sleeping_children_flows() -> Flows:
     flows = Flows()
 

@@ -22,6 +22,7 @@ import contextvars
 import hashlib
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -117,15 +118,69 @@ class Provider(Protocol):
     async def lookup(self, key: str) -> Any | None: ...
 
 
+def _stable(value: Any) -> Any:
+    """A step input's form for hashing that is the same in every process: what json.dumps
+    writes as is, else str(value), except for the two whose str() is not stable: a set (its
+    order follows the process's string hash seed) is written sorted, and an object with
+    object's own repr (its memory address: an HTTP client, a pool) by its type's name."""
+    if isinstance(value, dict):
+        return {k: _stable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_stable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        items = sorted((_stable(v) for v in value),
+                       key=lambda v: json.dumps(v, sort_keys=True, default=str))
+        return "{" + ", ".join(repr(v) for v in items) + "}" if items else "set()"
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    kind = type(value)
+    if kind.__str__ is object.__str__ and kind.__repr__ is object.__repr__:
+        return f"<{kind.__module__}.{kind.__qualname__}>"
+    return value  # json.dumps writes str(value): UUID, datetime, Decimal, a dataclass...
+
+
 def input_hash(*parts: Any) -> str:
-    """sha256 of the canonical JSON of a step's identity and input."""
-    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    """sha256 of the canonical JSON of a step's identity and input (the same in every
+    process, so that a replay by another worker matches; see _stable)."""
+    text = json.dumps(_stable(parts), sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+# what api.record_flow_step, api.complete_flow_run and api.settle_flow_effect take (the
+# 'json' input limit, functions/internal/require_size.sql)
+OUTPUT_LIMIT = 262144
+_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
+class UnrecordableOutput(ValueError):
+    """A value PostgreSQL would refuse to checkpoint (NaN or Infinity, a NUL character, a
+    lone surrogate, over the size limit). The step ran; repeating it would repeat its side
+    effects and fail the same way, so the run fails (or, for an effect, waits for a person)."""
+
+
 def as_json(value: Any) -> Any:
-    """What a checkpoint gives back on replay: the value through JSON."""
-    return json.loads(json.dumps(value, default=str))
+    """What a checkpoint gives back on replay: the value through JSON. Raises
+    UnrecordableOutput for a value the database would refuse."""
+    try:
+        text = json.dumps(value, default=str, allow_nan=False)
+        size = len(json.dumps(value, default=str, ensure_ascii=False).encode())
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise UnrecordableOutput(f"not valid JSON for PostgreSQL: {exc}") from None
+    if _NUL.search(text):
+        raise UnrecordableOutput("contains a NUL character (\\u0000), which jsonb refuses")
+    if size > OUTPUT_LIMIT:
+        raise UnrecordableOutput(f"{size} bytes of JSON; a checkpoint holds at most "
+                                 f"{OUTPUT_LIMIT} (keep large data outside and return a "
+                                 f"reference to it)")
+    return json.loads(text)
+
+
+def refused_value(exc: BaseException) -> bool:
+    """PostgreSQL refused a value (data exception, class 22, or Claw's CL422): sending it again
+    fails again."""
+    state = getattr(exc, "sqlstate", None)
+    return isinstance(exc, psycopg.Error) and state is not None and (
+        state.startswith("22") or state == "CL422")
 
 
 @dataclass
@@ -202,7 +257,7 @@ class FlowContext:
         started = datetime.now().astimezone()
         token = _current.set(self)
         try:
-            out = as_json(await self._watch_cancel(fn(*args, **kwargs), name))
+            raw = await self._watch_cancel(fn(*args, **kwargs), name)
         except Exception as exc:  # the step failed: the database decides retry or fail
             status, retry_at, attempt = await self._call(
                 FAIL_STEP, pos, name, digest, f"{type(exc).__name__}: {exc}",
@@ -212,8 +267,20 @@ class FlowContext:
             raise Suspend() from exc
         finally:
             _current.reset(token)
-        (status,) = await self._call(RECORD, pos, name, digest, psycopg.types.json.Jsonb(out),
-                                     "step", started)
+        try:
+            out = as_json(raw)
+            (status,) = await self._call(RECORD, pos, name, digest,
+                                         psycopg.types.json.Jsonb(out), "step", started)
+        except Exception as exc:
+            if not isinstance(exc, UnrecordableOutput) and not refused_value(exc):
+                raise
+            # the step ran, but its output cannot be checkpointed: running it again would
+            # repeat its side effects and fail the same way, so the run fails here
+            await self._call(FAIL_STEP, pos, name, digest,
+                             f"the output of step {name!r} cannot be recorded: {exc}",
+                             1, 0, 0, False)
+            self.log.error(f"step {name!r} output cannot be recorded ({exc}); run failed")
+            raise Suspend() from exc
         self._info(f"step {name!r} recorded", pos)
         if status != "running":
             raise Suspend()
@@ -371,7 +438,7 @@ class FlowContext:
             self._info(f"effect {key} was not delivered: sending it", pos)
         await self._call(EFFECT_SENT, pos)
         try:
-            response = as_json(await provider.send(key, request))
+            raw = await provider.send(key, request)
         except Exception as exc:  # outcome unknown: the retry re-sends the key or looks it up
             policy = retry or RetryPolicy()
             status, retry_at, attempt = await self._call(
@@ -379,12 +446,24 @@ class FlowContext:
                 policy.max_attempts, policy.backoff, policy.backoff_max, True)
             self.log.warning(f"effect {key} call failed (attempt {attempt}): {exc}; run {status}")
             raise Suspend() from exc
-        return await self._settle(pos, name, digest, "confirmed", response)
+        return await self._settle(pos, name, digest, "confirmed", raw)
 
     async def _settle(self, pos: int, name: str, digest: str, outcome: str,
-                      response: Any) -> Any:
-        (status,) = await self._call(SETTLE, pos, name, digest, outcome,
-                                     psycopg.types.json.Jsonb(response))
+                      raw: Any) -> Any:
+        try:
+            response = as_json(raw)
+            (status,) = await self._call(SETTLE, pos, name, digest, outcome,
+                                         psycopg.types.json.Jsonb(response))
+        except Exception as exc:
+            if not isinstance(exc, UnrecordableOutput) and not refused_value(exc):
+                raise
+            # delivered, but its response cannot be checkpointed: never send it again; a
+            # person sees the effect as unknown (api.list_flow_effects) and resolves it
+            await self._call(EFFECT_UNKNOWN, pos,
+                             f"delivered ({outcome}), but its response cannot be recorded: {exc}")
+            self.log.error(f"effect {name!r} response cannot be recorded ({exc}); run blocked "
+                           f"for a person")
+            raise Suspend() from exc
         self._info(f"effect {name!r} {outcome}", pos)
         if status != "running":
             raise Suspend()
@@ -517,8 +596,17 @@ class Flows:
                 {"message": str(exc), "kind": "non_determinism", "flow": name,
                  "version": version, "position": exc.position}))
             return
-        except (psycopg.Error, asyncio.CancelledError):
-            raise  # database trouble or a lost lease: the job's retry replays the run
+        except asyncio.CancelledError:
+            raise  # a lost lease: the job's retry replays the run
+        except psycopg.Error as exc:
+            if not refused_value(exc):
+                raise  # database trouble or a lost lease: the job's retry replays the run
+            # a value of the run that PostgreSQL refuses: replaying would refuse it again
+            ctx.log.error(f"flow {name} run {run_id} failed: PostgreSQL refused a value: {exc}")
+            await ctx._call(FAIL_RUN, psycopg.types.json.Jsonb(
+                {"message": f"PostgreSQL refused a value ({exc.sqlstate}): {exc}",
+                 "position": ctx.position}))
+            return
         except Exception as exc:  # the flow function itself failed (outside any step)
             ctx.log.error(f"flow {name} run {run_id} failed: {exc!r}")
             await ctx._call(FAIL_RUN, psycopg.types.json.Jsonb(
@@ -526,7 +614,15 @@ class Flows:
             return
         finally:
             _current.reset(token)
-        await ctx._call(COMPLETE, psycopg.types.json.Jsonb(as_json(out)))
+        try:
+            result = as_json(out)
+        except UnrecordableOutput as exc:
+            ctx.log.error(f"flow {name} run {run_id}: its result cannot be recorded: {exc}")
+            await ctx._call(FAIL_RUN, psycopg.types.json.Jsonb(
+                {"message": f"the run's result cannot be recorded: {exc}",
+                 "position": ctx.position}))
+            return
+        await ctx._call(COMPLETE, psycopg.types.json.Jsonb(result))
         ctx.log.info(f"run {run_id} of {name} completed in {time.monotonic() - started:.3f}s")
 
 
