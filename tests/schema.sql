@@ -682,11 +682,13 @@ BEGIN
           internal.require_size('p_trace_id', p_trace_id, 'name');
   SELECT c.tenant_id, c.principal_id, c.roles INTO v_tenant, v_principal, v_roles
   FROM internal.require_context('{owner,admin,operator,worker}', 'llm:call', 'calling a model') AS c;
-  IF p_input_tokens IS NULL OR p_input_tokens < 0 OR p_max_output_tokens < 1
+  IF p_input_tokens IS NULL OR p_input_tokens NOT BETWEEN 0 AND 1000000000
+     OR p_max_output_tokens NOT BETWEEN 1 AND 1000000000
      OR (p_request_hash IS NOT NULL AND (p_request_hash !~ '^[0-9a-f]*$'
                                         OR pg_catalog.length(p_request_hash) <> 64)) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid LLM call',
-      DETAIL = 'input tokens >= 0, max output tokens >= 1, request hash 64 hex digits (sha256)',
+      DETAIL = 'input tokens 0 to 10^9, max output tokens 1 to 10^9, request hash 64 hex '
+               'digits (sha256)',
       HINT = 'count the assembled input with the model family''s tokenizer';
   END IF;
   SELECT r.*, coalesce(s.time_zone, 'UTC') AS time_zone INTO v_route
@@ -1807,6 +1809,7 @@ DECLARE
   v_prev_ctx text;
   v_prev_mac text;
   v_begun_hash text;
+  v_priced_at timestamptz;
   v_now timestamptz := internal.now();
   v_res llm.reservations;
   v_route llm.routes;
@@ -1830,42 +1833,72 @@ BEGIN
     SELECT t.tenant_id, t.request_hash INTO v_tenant, v_begun_hash
     FROM llm.use_call_token(p_call_token, p_reservation_id) AS t;
   END IF;
+  -- attempts are priced at the versions in force when the call began (what its reservation
+  -- admitted): a price raised while it ran must not charge more than was held
+  SELECT r.created_at INTO v_priced_at FROM llm.reservations AS r
+  WHERE r.tenant_id = v_tenant AND r.reservation_id = p_reservation_id;
+  v_priced_at := coalesce(v_priced_at, v_now);  -- unknown: close_reservation raises CL404
   IF p_attempts IS NULL OR pg_catalog.jsonb_typeof(p_attempts) <> 'array' THEN
     v_bad := 'attempts must be a JSON array';
-  ELSE
+  END IF;
+  IF v_bad IS NULL THEN  -- each an object, its counts whole numbers in integer range
+    SELECT pg_catalog.format('attempt %s: %s', e.n,
+             CASE WHEN pg_catalog.jsonb_typeof(e.j) <> 'object' THEN 'must be a JSON object'
+                  ELSE pg_catalog.format('%s must be a whole number from 0 to 2147483647, not %s',
+                                         f.k, e.j -> f.k) END)
+      INTO v_bad
+    FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
+    LEFT JOIN LATERAL (
+      SELECT k.k FROM pg_catalog.unnest(ARRAY['route_position', 'input_tokens', 'output_tokens',
+                                              'cached_tokens', 'latency_ms', 'http_status']) AS k(k)
+      WHERE pg_catalog.jsonb_typeof(e.j) = 'object'
+        AND pg_catalog.jsonb_typeof(e.j -> k.k) IS DISTINCT FROM 'null'
+        AND (pg_catalog.jsonb_typeof(e.j -> k.k) <> 'number'
+             OR (e.j ->> k.k)::numeric NOT BETWEEN 0 AND 2147483647
+             OR (e.j ->> k.k)::numeric <> pg_catalog.trunc((e.j ->> k.k)::numeric))
+      LIMIT 1) AS f ON true
+    WHERE pg_catalog.jsonb_typeof(e.j) <> 'object' OR f.k IS NOT NULL
+    ORDER BY e.n LIMIT 1;
+  END IF;
+  IF v_bad IS NULL THEN
     SELECT pg_catalog.format('attempt %s: %s', e.n,
              CASE WHEN m.model IS NULL THEN pg_catalog.format('model %L is not in the catalogue', a.model)
                   WHEN a.outcome IS NULL OR a.outcome NOT IN ('ok', 'invalid_output', 'rate_limited',
                        'server_error', 'timeout', 'context_overflow', 'client_error', 'breaker_open')
                     THEN pg_catalog.format('outcome %L is unknown', a.outcome)
-                  ELSE 'token counts, latency and route position must be >= 0 (position >= 1)' END)
+                  WHEN coalesce(a.route_position, 0) < 1
+                    THEN 'route position must be >= 1'
+                  ELSE pg_catalog.format('model %L has no price in force at %s, when the call '
+                                         'began, and the attempt used tokens', a.model,
+                                         v_priced_at) END)
       INTO v_bad
     FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
     CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
            AS a(model text, route_position integer, input_tokens integer, output_tokens integer,
                 cached_tokens integer, latency_ms integer, outcome text)
     LEFT JOIN internal.llm_models AS m ON m.model = a.model
+    LEFT JOIN LATERAL llm.price_at(a.model, v_priced_at) AS p ON true
     WHERE m.model IS NULL
        OR a.outcome IS NULL OR a.outcome NOT IN ('ok', 'invalid_output', 'rate_limited',
             'server_error', 'timeout', 'context_overflow', 'client_error', 'breaker_open')
-       OR coalesce(a.route_position, 0) < 1 OR coalesce(a.input_tokens, 0) < 0
-       OR coalesce(a.output_tokens, 0) < 0 OR coalesce(a.cached_tokens, 0) < 0
-       OR coalesce(a.latency_ms, 0) < 0
+       OR coalesce(a.route_position, 0) < 1
+       OR (p.model IS NULL AND coalesce(a.input_tokens, 0) + coalesce(a.output_tokens, 0) > 0)
     ORDER BY e.n LIMIT 1;
   END IF;
   IF v_bad IS NOT NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid LLM call record', DETAIL = v_bad,
       HINT = 'see COMMENT ON FUNCTION api.finish_llm_call';
   END IF;
-  -- the cost of every attempt at the price in force, then the settlement (which locks the
-  -- reservation and its windows and raises CL404 / CL409), then the ledger rows
+  -- the cost of every attempt at the price in force when the call began, then the
+  -- settlement (which locks the reservation and its windows and raises CL404 / CL409), then
+  -- the ledger rows
   SELECT coalesce(sum(coalesce(llm.cost_usd(p, coalesce(a.input_tokens, 0),
                                             coalesce(a.cached_tokens, 0),
                                             coalesce(a.output_tokens, 0)), 0)), 0)
     INTO v_total
   FROM pg_catalog.jsonb_to_recordset(p_attempts)
          AS a(model text, input_tokens integer, output_tokens integer, cached_tokens integer)
-  LEFT JOIN LATERAL llm.price_at(a.model, v_now) AS p ON true;
+  LEFT JOIN LATERAL llm.price_at(a.model, v_priced_at) AS p ON true;
   v_res := llm.close_reservation(v_tenant, p_reservation_id, v_total);
   INSERT INTO llm.calls (tenant_id, reservation_id, attempt, occurred_at, principal_id, task,
                          flow_run_id, flow_step, provider, model, route_position, input_tokens,
@@ -1887,7 +1920,7 @@ BEGIN
               cached_tokens integer, latency_ms integer, outcome text, http_status integer,
               error text)
   JOIN internal.llm_models AS m ON m.model = a.model
-  LEFT JOIN LATERAL llm.price_at(a.model, v_now) AS p ON true;
+  LEFT JOIN LATERAL llm.price_at(a.model, v_priced_at) AS p ON true;
   GET DIAGNOSTICS v_n = ROW_COUNT;
 
   FOR v_a IN
@@ -1938,7 +1971,7 @@ ALTER FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_re
 -- Name: FUNCTION finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text, p_call_token text); Type: COMMENT; Schema: api; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text, p_call_token text) IS 'Finish a routed LLM call: one ledger row per attempt with its cost computed from the price in force, the reservation settled (or released), breakers moved, the cache filled. With p_call_token (from begin) no fresh credential is needed. CL401 no context or an invalid token, CL404 unknown call, CL409 already finished, CL422 bad attempts.';
+COMMENT ON FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_response jsonb, p_request_hash text, p_context jsonb, p_trace_id text, p_call_token text) IS 'Finish a routed LLM call: one ledger row per attempt with its cost computed from the price in force when it began, the reservation settled (or released), breakers moved, the cache filled. With p_call_token (from begin) no fresh credential is needed. CL401 no context or an invalid token, CL404 unknown call, CL409 already finished, CL422 bad attempts.';
 
 --
 -- Name: flow_cancel_requested(uuid, uuid, uuid); Type: FUNCTION; Schema: api; Owner: claw_owner

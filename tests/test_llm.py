@@ -646,6 +646,92 @@ def test_a_call_token_fills_the_cache_only_under_the_hash_begun_with(env: Env) -
     assert len(env.ledger()) == 2
 
 
+def test_a_price_raised_while_a_call_runs_charges_the_price_it_was_admitted_at(
+        env: Env) -> None:
+    """Begin reserves the worst case at the price in force; a price raised tenfold before the
+    finish must not charge ten times what the budget admitted (it did: spent 0.156 against a
+    0.0156 limit, not marked late)."""
+    env.route(p_models=["gpt-4o-mini"], p_max_output_tokens=1000)
+    env.api("SELECT api.set_llm_budget(p_scope => 'tenant', p_period => 'day', "
+            "p_limit_usd => 0.0156)")
+    with env.db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (env.key,))
+        [(call,)] = conn.execute("SELECT api.begin_llm_call(p_task => 'summarise', "
+                                 "p_input_tokens => 100000)").fetchall()
+    assert Decimal(str(call["reserved_usd"])) == Decimal("0.0156")
+    env.superuser("SELECT llm.set_price('gpt-4o-mini', 1.5, 0.75, 6.0)")
+    with env.db.connect("claw_runtime") as conn:
+        [(done,)] = conn.execute(
+            "SELECT api.finish_llm_call(p_reservation_id => %s, p_attempts => %s, "
+            "p_call_token => %s)", (call["reservation_id"], json.dumps([
+                {"model": "gpt-4o-mini", "route_position": 1, "outcome": "ok",
+                 "input_tokens": 100000, "output_tokens": 1000}]), call["call_token"])).fetchall()
+    assert Decimal(str(done["cost_usd"])) == Decimal("0.0156")
+    assert env.superuser("SELECT spent_usd, reserved_usd FROM llm.budget_windows") == [
+        (Decimal("0.0156"), 0)]
+
+
+@pytest.mark.parametrize("attempt, says", [
+    ({"http_status": "abc"}, "http_status must be a whole number"),
+    ({"input_tokens": 3e9}, "input_tokens must be a whole number"),
+    ({"latency_ms": 1.5}, "latency_ms must be a whole number"),
+    ({"model": "unpriced-model"}, "has no price in force"),
+    (None, "must be a JSON object"),
+    (7, "must be a JSON object"),
+], ids=["status text", "tokens over int", "fraction", "unpriced model", "null", "scalar"])
+def test_a_bad_attempt_record_is_cl422_and_leaves_the_call_to_finish(
+        env: Env, attempt: Any, says: str) -> None:
+    """Every bad value in an attempt record is refused with CL422 naming it, before anything
+    is written, so the caller can finish the call correctly (a type error deep in the INSERT
+    rolled back with 22P02 / 22003 before, and an unpriced model was charged nothing)."""
+    env.superuser("SELECT llm.define_model('unpriced-model', 'openai', 'o200k_base', 1000, 100)")
+    call = begin_call(env.db, env.key)
+    good = {"model": "gpt-4o-mini", "route_position": 1, "outcome": "ok", "input_tokens": 100,
+            "output_tokens": 10}
+    bad = attempt if not isinstance(attempt, dict) else {**good, **attempt}
+    finish = ("SELECT api.finish_llm_call(p_reservation_id => %s, p_attempts => %s, "
+              "p_call_token => %s)")
+    with env.db.connect("claw_runtime") as conn:
+        with pytest.raises(psycopg.Error) as err:
+            conn.execute(finish, (call["reservation_id"], json.dumps([good, bad]),
+                                  call["call_token"]))
+        assert err.value.sqlstate == "CL422"
+        assert says in (err.value.diag.message_detail or ""), err.value.diag.message_detail
+        assert env.superuser("SELECT count(*) FROM llm.calls") == [(0,)]
+        conn.execute(finish, (call["reservation_id"], json.dumps([good]), call["call_token"]))
+    assert len(env.ledger()) == 1
+    with pytest.raises(psycopg.Error) as err:
+        env.api("SELECT api.begin_llm_call(p_task => 'summarise', p_input_tokens => 2147483647)")
+    assert err.value.sqlstate == "CL422"
+
+
+def test_the_router_refuses_a_connection_that_is_not_autocommit(env: Env) -> None:
+    """In one open transaction, begin's budget row locks would be held while the provider
+    works, and closing without a commit would lose the record of a paid call."""
+    with env.db.connect("claw_runtime", autocommit=False) as conn:
+        with pytest.raises(ValueError, match="autocommit"):
+            Router(conn, TenantAuth.api_key(env.key), env.providers())
+
+
+def test_the_reserved_input_count_covers_every_tokenizer_of_the_catalogue(env: Env) -> None:
+    """gpt-4-turbo counts with cl100k_base, which needs up to 3x the tokens of o200k_base for
+    Hindi: the count begin reserves on must be the largest of every family the route may
+    use, not of two of them."""
+    text = [Message("user", "यह एक परीक्षण वाक्य है। " * 50)]
+    cl100k = counter_for("cl100k_base").count_request(None, text, [], None)
+    assert cl100k > counter_for("o200k_base").count_request(None, text, [], None) * 2
+    env.route(p_models=["gpt-4-turbo"])
+    env.fakes["openai"].push({"text": "ok", "usage": {"input": cl100k, "output": 5}})
+    env.router().call("summarise", text)
+    # the input count the reservation was made for: (worst - output cap * out price) / in price
+    [(counted,)] = env.superuser(
+        "SELECT round((r.amount_usd * 1000000 - least(t.max_output_tokens, m.max_output_tokens)"
+        " * p.output_usd_per_mtok) / p.input_usd_per_mtok) FROM llm.reservations AS r, "
+        "llm.routes AS t, internal.llm_models AS m, internal.llm_prices AS p "
+        "WHERE m.model = 'gpt-4-turbo' AND p.model = m.model")
+    assert counted >= cl100k
+
+
 # --- the ledger and the sweeper ---------------------------------------------------------------
 
 def test_the_ledger_refuses_update_and_delete_even_for_a_superuser(env: Env) -> None:

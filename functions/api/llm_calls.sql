@@ -2,8 +2,8 @@
 -- (api.act_as_job) makes them. Two round trips frame the provider requests Python sends:
 --   api.begin_llm_call   route, cache, breakers, budget reservation (CL429 before anything
 --                        is sent)
---   api.finish_llm_call  the ledger rows, their cost (SQL, from the price in force), the
---                        settlement, the breakers, the cache
+--   api.finish_llm_call  the ledger rows, their cost (SQL, from the price in force when the
+--                        call began), the settlement, the breakers, the cache
 -- and the ledger is read back with api.list_llm_calls / api.llm_usage (or, for an operator in
 -- psql, the llm.daily_usage view).
 -- Who: calls need owner, admin, operator or worker (scope llm:call); reads any tenant role.
@@ -64,11 +64,13 @@ BEGIN
           internal.require_size('p_trace_id', p_trace_id, 'name');
   SELECT c.tenant_id, c.principal_id, c.roles INTO v_tenant, v_principal, v_roles
   FROM internal.require_context('{owner,admin,operator,worker}', 'llm:call', 'calling a model') AS c;
-  IF p_input_tokens IS NULL OR p_input_tokens < 0 OR p_max_output_tokens < 1
+  IF p_input_tokens IS NULL OR p_input_tokens NOT BETWEEN 0 AND 1000000000
+     OR p_max_output_tokens NOT BETWEEN 1 AND 1000000000
      OR (p_request_hash IS NOT NULL AND (p_request_hash !~ '^[0-9a-f]*$'
                                         OR pg_catalog.length(p_request_hash) <> 64)) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid LLM call',
-      DETAIL = 'input tokens >= 0, max output tokens >= 1, request hash 64 hex digits (sha256)',
+      DETAIL = 'input tokens 0 to 10^9, max output tokens 1 to 10^9, request hash 64 hex '
+               'digits (sha256)',
       HINT = 'count the assembled input with the model family''s tokenizer';
   END IF;
   SELECT r.*, coalesce(s.time_zone, 'UTC') AS time_zone INTO v_route
@@ -156,7 +158,8 @@ GRANT EXECUTE ON FUNCTION api.begin_llm_call(text, integer, integer, text, uuid,
 -- p_attempts: [{model, route_position, input_tokens, output_tokens, cached_tokens,
 -- latency_ms, outcome, http_status, error}] in the order they were sent (input_tokens counts
 -- every input token, cached_tokens the part read from the provider's prompt cache). Each
--- becomes a ledger row whose cost is computed here from the price version in force.
+-- becomes a ledger row whose cost is computed here from the price version in force when the
+-- call began.
 -- The reservation is settled with their total (released when it is zero); each attempt moves
 -- its provider's breaker (5xx and timeouts count as failures, any answer as a success, a 429
 -- as neither); p_response (the final answer) fills the cache when the route caches and
@@ -166,6 +169,8 @@ GRANT EXECUTE ON FUNCTION api.begin_llm_call(text, integer, integer, text, uuid,
 -- place of a credential; the transaction's context before it is restored on return. With it
 -- the cache is filled only under the request hash begin was given. Without it the caller
 -- needs a verified context (api.authenticate, api.act_as_job) as for begin.
+-- Each attempt is priced at the version in force when the call began (the reservation's
+-- instant): a price changed while it ran neither raises nor lowers what it costs.
 -- Returns jsonb {cost_usd, status, late, calls}.
 -- Raises CL401 (no context, or an invalid call token), CL403, CL404 (unknown reservation),
 -- CL409 (already finished), CL422 (bad attempts).
@@ -185,6 +190,7 @@ DECLARE
   v_prev_ctx text;
   v_prev_mac text;
   v_begun_hash text;
+  v_priced_at timestamptz;
   v_now timestamptz := internal.now();
   v_res llm.reservations;
   v_route llm.routes;
@@ -208,42 +214,72 @@ BEGIN
     SELECT t.tenant_id, t.request_hash INTO v_tenant, v_begun_hash
     FROM llm.use_call_token(p_call_token, p_reservation_id) AS t;
   END IF;
+  -- attempts are priced at the versions in force when the call began (what its reservation
+  -- admitted): a price raised while it ran must not charge more than was held
+  SELECT r.created_at INTO v_priced_at FROM llm.reservations AS r
+  WHERE r.tenant_id = v_tenant AND r.reservation_id = p_reservation_id;
+  v_priced_at := coalesce(v_priced_at, v_now);  -- unknown: close_reservation raises CL404
   IF p_attempts IS NULL OR pg_catalog.jsonb_typeof(p_attempts) <> 'array' THEN
     v_bad := 'attempts must be a JSON array';
-  ELSE
+  END IF;
+  IF v_bad IS NULL THEN  -- each an object, its counts whole numbers in integer range
+    SELECT pg_catalog.format('attempt %s: %s', e.n,
+             CASE WHEN pg_catalog.jsonb_typeof(e.j) <> 'object' THEN 'must be a JSON object'
+                  ELSE pg_catalog.format('%s must be a whole number from 0 to 2147483647, not %s',
+                                         f.k, e.j -> f.k) END)
+      INTO v_bad
+    FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
+    LEFT JOIN LATERAL (
+      SELECT k.k FROM pg_catalog.unnest(ARRAY['route_position', 'input_tokens', 'output_tokens',
+                                              'cached_tokens', 'latency_ms', 'http_status']) AS k(k)
+      WHERE pg_catalog.jsonb_typeof(e.j) = 'object'
+        AND pg_catalog.jsonb_typeof(e.j -> k.k) IS DISTINCT FROM 'null'
+        AND (pg_catalog.jsonb_typeof(e.j -> k.k) <> 'number'
+             OR (e.j ->> k.k)::numeric NOT BETWEEN 0 AND 2147483647
+             OR (e.j ->> k.k)::numeric <> pg_catalog.trunc((e.j ->> k.k)::numeric))
+      LIMIT 1) AS f ON true
+    WHERE pg_catalog.jsonb_typeof(e.j) <> 'object' OR f.k IS NOT NULL
+    ORDER BY e.n LIMIT 1;
+  END IF;
+  IF v_bad IS NULL THEN
     SELECT pg_catalog.format('attempt %s: %s', e.n,
              CASE WHEN m.model IS NULL THEN pg_catalog.format('model %L is not in the catalogue', a.model)
                   WHEN a.outcome IS NULL OR a.outcome NOT IN ('ok', 'invalid_output', 'rate_limited',
                        'server_error', 'timeout', 'context_overflow', 'client_error', 'breaker_open')
                     THEN pg_catalog.format('outcome %L is unknown', a.outcome)
-                  ELSE 'token counts, latency and route position must be >= 0 (position >= 1)' END)
+                  WHEN coalesce(a.route_position, 0) < 1
+                    THEN 'route position must be >= 1'
+                  ELSE pg_catalog.format('model %L has no price in force at %s, when the call '
+                                         'began, and the attempt used tokens', a.model,
+                                         v_priced_at) END)
       INTO v_bad
     FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
     CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
            AS a(model text, route_position integer, input_tokens integer, output_tokens integer,
                 cached_tokens integer, latency_ms integer, outcome text)
     LEFT JOIN internal.llm_models AS m ON m.model = a.model
+    LEFT JOIN LATERAL llm.price_at(a.model, v_priced_at) AS p ON true
     WHERE m.model IS NULL
        OR a.outcome IS NULL OR a.outcome NOT IN ('ok', 'invalid_output', 'rate_limited',
             'server_error', 'timeout', 'context_overflow', 'client_error', 'breaker_open')
-       OR coalesce(a.route_position, 0) < 1 OR coalesce(a.input_tokens, 0) < 0
-       OR coalesce(a.output_tokens, 0) < 0 OR coalesce(a.cached_tokens, 0) < 0
-       OR coalesce(a.latency_ms, 0) < 0
+       OR coalesce(a.route_position, 0) < 1
+       OR (p.model IS NULL AND coalesce(a.input_tokens, 0) + coalesce(a.output_tokens, 0) > 0)
     ORDER BY e.n LIMIT 1;
   END IF;
   IF v_bad IS NOT NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid LLM call record', DETAIL = v_bad,
       HINT = 'see COMMENT ON FUNCTION api.finish_llm_call';
   END IF;
-  -- the cost of every attempt at the price in force, then the settlement (which locks the
-  -- reservation and its windows and raises CL404 / CL409), then the ledger rows
+  -- the cost of every attempt at the price in force when the call began, then the
+  -- settlement (which locks the reservation and its windows and raises CL404 / CL409), then
+  -- the ledger rows
   SELECT coalesce(sum(coalesce(llm.cost_usd(p, coalesce(a.input_tokens, 0),
                                             coalesce(a.cached_tokens, 0),
                                             coalesce(a.output_tokens, 0)), 0)), 0)
     INTO v_total
   FROM pg_catalog.jsonb_to_recordset(p_attempts)
          AS a(model text, input_tokens integer, output_tokens integer, cached_tokens integer)
-  LEFT JOIN LATERAL llm.price_at(a.model, v_now) AS p ON true;
+  LEFT JOIN LATERAL llm.price_at(a.model, v_priced_at) AS p ON true;
   v_res := llm.close_reservation(v_tenant, p_reservation_id, v_total);
   INSERT INTO llm.calls (tenant_id, reservation_id, attempt, occurred_at, principal_id, task,
                          flow_run_id, flow_step, provider, model, route_position, input_tokens,
@@ -265,7 +301,7 @@ BEGIN
               cached_tokens integer, latency_ms integer, outcome text, http_status integer,
               error text)
   JOIN internal.llm_models AS m ON m.model = a.model
-  LEFT JOIN LATERAL llm.price_at(a.model, v_now) AS p ON true;
+  LEFT JOIN LATERAL llm.price_at(a.model, v_priced_at) AS p ON true;
   GET DIAGNOSTICS v_n = ROW_COUNT;
 
   FOR v_a IN
@@ -313,7 +349,7 @@ $fn$;
 DROP FUNCTION IF EXISTS api.finish_llm_call(uuid, jsonb, jsonb, text, jsonb, text);
 COMMENT ON FUNCTION api.finish_llm_call(uuid, jsonb, jsonb, text, jsonb, text, text) IS
   'Finish a routed LLM call: one ledger row per attempt with its cost computed from the price '
-  'in force, the reservation settled (or released), breakers moved, the cache filled. '
+  'in force when it began, the reservation settled (or released), breakers moved, the cache filled. '
   'With p_call_token (from begin) no fresh credential is needed. CL401 no context or an '
   'invalid token, CL404 unknown call, CL409 already finished, CL422 bad attempts.';
 GRANT EXECUTE ON FUNCTION api.finish_llm_call(uuid, jsonb, jsonb, text, jsonb, text, text)

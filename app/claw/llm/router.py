@@ -129,6 +129,8 @@ FINISH_SQL = ("SELECT api.finish_llm_call(p_reservation_id => %s, p_attempts => 
               "p_response => %s, p_request_hash => %s, p_context => %s, p_trace_id => %s, "
               "p_call_token => %s)")
 RETRYABLE = ("rate_limited", "server_error", "timeout")
+# every tokenizer family of the model catalogue (internal.llm_models.tokenizer)
+COUNTED_TOKENIZERS = ("o200k_base", "cl100k_base", "anthropic_estimate")
 
 
 def request_hash(system: str | None, messages: list[Message], tools: list[Tool],
@@ -150,6 +152,12 @@ class Router:
                  providers: Mapping[str, Provider], *,
                  sleep: Callable[[float], None] = time.sleep,
                  rng: random.Random | None = None) -> None:
+        if not conn.autocommit:
+            # begin and finish must each commit at once: in one open transaction the budget
+            # rows stay locked while the provider works, and a connection closed without a
+            # commit loses the record of a call the provider was paid for
+            raise ValueError("Router needs an autocommit connection (psycopg.connect(..., "
+                             "autocommit=True)): each of its statements is its own transaction")
         self.conn = conn
         self.auth = auth
         self.providers = providers
@@ -210,9 +218,10 @@ class Router:
                    schema: dict[str, Any] | None, output: type[T] | None, flow_run_id: Any,
                    flow_step: int | None, trace: str,
                    context: dict[str, Any] | None) -> CallResult[T]:
-        # the worst case over the tokenizer families the route may use: count with each
+        # the worst case over the tokenizer families the route may use: count with each (the
+        # counts differ by up to 3x between o200k and cl100k for non-English text)
         counts = {t: counter_for(t).count_request(system, messages, tools, schema)
-                  for t in ("o200k_base", "anthropic_estimate")}
+                  for t in COUNTED_TOKENIZERS}
         rhash = request_hash(system, messages, tools, max_tokens, temperature, schema)
         begun = self._one(self._begin, (task, max(counts.values()), max_tokens, rhash,
                                         flow_run_id, flow_step, trace))
