@@ -732,6 +732,38 @@ def test_the_reserved_input_count_covers_every_tokenizer_of_the_catalogue(env: E
     assert counted >= cl100k
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+def test_an_answer_without_usage_is_charged_the_worst_case_never_nothing(
+        env: Env, stream: bool) -> None:
+    """An OpenAI-compatible answer without usage was recorded as 0 tokens at cost 0 and the
+    reservation released: a paid call lost. It is charged what was counted and the output
+    cap (what the reservation held), and the row says why."""
+    env.route(p_models=["gpt-4o-mini"], p_max_output_tokens=256)
+    env.fakes["openai"].push({"text": "ok", "no_usage": True})
+    result = env.router().call("summarise", user(), stream=stream)
+    [row] = env.ledger()
+    [(reserved, status)] = env.superuser("SELECT amount_usd, status FROM llm.reservations")
+    assert row["input_tokens"] > 0 and row["output_tokens"] == 256
+    assert "no usage" in row["error"] and status == "settled"
+    assert row["cost_usd"] == reserved and result.cost_usd == float(reserved)
+
+
+@pytest.mark.parametrize("first", ["openai", "anthropic"])
+def test_a_stream_that_trickles_past_the_timeout_is_cut_and_falls_back(
+        env: Env, first: str) -> None:
+    """The SDK's timeout bounds each read; a provider sending a chunk every 0.25 s kept a
+    500 ms call alive for seconds (past the deadline its reservation was made for). The
+    stream is cut at the route's timeout, ledgered as a timeout, and the next model answers."""
+    other = "anthropic" if first == "openai" else "openai"
+    env.route(p_models=[MODELS[first], MODELS[other]], p_timeout_ms=500)
+    env.fakes[first].push({"text": "one two three four five six seven eight",
+                           "chunk_delay": 0.25})
+    env.fakes[other].push({"text": "quick"})
+    result = env.router().call("summarise", user(), stream=True)
+    assert result.response.text == "quick"
+    assert [r["outcome"] for r in env.ledger()] == ["timeout", "ok"]
+
+
 # --- the ledger and the sweeper ---------------------------------------------------------------
 
 def test_the_ledger_refuses_update_and_delete_even_for_a_superuser(env: Env) -> None:

@@ -21,6 +21,9 @@ function of the request body) answers when the queue is empty. A step is a dict:
   malformed: True                    an answer that is not what was asked for
   tool_call: {"name", "arguments"}   a tool call
   usage: {"input", "output", "cached"}  reported usage (default: counted like the provider)
+  chunk_delay: seconds               wait before each stream chunk (a slow trickle)
+  no_usage: True                     (openai) no usage in the answer or the stream, as some
+                                     OpenAI-compatible servers answer
 Every request body is kept in `requests`; `hits` counts them.
 """
 
@@ -240,9 +243,11 @@ class FakeProvider:
                                        "refusal": None}
             if tool_calls:
                 message["tool_calls"] = tool_calls
-            return self._send_json(h, 200, {**base, "object": "chat.completion", "choices": [
-                {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
-                "usage": usage})
+            answer: dict[str, Any] = {**base, "object": "chat.completion", "choices": [
+                {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}]}
+            if not step.get("no_usage"):
+                answer["usage"] = usage
+            return self._send_json(h, 200, answer)
         self._sse_start(h)
 
         def chunk(delta: dict[str, Any], finish_reason: str | None = None,
@@ -252,6 +257,7 @@ class FakeProvider:
                                                 "finish_reason": finish_reason}] if choices else []}
             if with_usage:
                 doc["usage"] = usage
+            time.sleep(float(step.get("chunk_delay", 0)))
             h.wfile.write(b"data: " + json.dumps(doc).encode() + b"\n\n")
             h.wfile.flush()
 
@@ -266,7 +272,7 @@ class FakeProvider:
             for piece in self._pieces(text):
                 chunk({"content": piece})
         chunk({}, finish)
-        if (body.get("stream_options") or {}).get("include_usage"):
+        if (body.get("stream_options") or {}).get("include_usage") and not step.get("no_usage"):
             chunk({}, choices=False, with_usage=True)
         h.wfile.write(b"data: [DONE]\n\n")
         h.wfile.flush()
@@ -316,6 +322,7 @@ class FakeProvider:
         self._sse_start(h)
 
         def event(name: str, doc: dict[str, Any]) -> None:
+            time.sleep(float(step.get("chunk_delay", 0)))
             h.wfile.write(f"event: {name}\ndata: {json.dumps(doc)}\n\n".encode())
             h.wfile.flush()
 

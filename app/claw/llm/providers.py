@@ -18,7 +18,8 @@ embeddings API).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 import anthropic
@@ -28,6 +29,19 @@ from claw.llm.types import ChatRequest, ChatResponse, ErrorKind, Message, Provid
 
 TextSink = Callable[[str], None]
 
+
+def within(events: Iterable[Any], timeout: float) -> Iterator[Any]:
+    """A stream's events until `timeout` seconds have passed since it started. The SDKs'
+    timeout bounds each read, not the whole: a provider sending a chunk every 0.25 s kept a
+    500 ms call alive for seconds, past the deadline its reservation was made for."""
+    deadline = time.monotonic() + timeout
+    for event in events:
+        if time.monotonic() > deadline:
+            close = getattr(events, "close", None)
+            if close is not None:
+                close()
+            raise ProviderError("timeout", f"the stream ran past its {timeout:.3f} s timeout")
+        yield event
 
 class Provider(Protocol):
     name: str
@@ -108,7 +122,7 @@ class AnthropicProvider:
         try:
             if request.stream:
                 with self.client.messages.stream(**params, timeout=timeout) as stream:
-                    for event in stream:
+                    for event in within(stream, timeout):
                         if event.type == "text" and on_text is not None:
                             on_text(event.text)
                     message = stream.get_final_message()
@@ -216,7 +230,7 @@ class OpenAIProvider:
         ident = None
         stream = self.client.chat.completions.create(
             **params, stream=True, stream_options={"include_usage": True}, timeout=timeout)
-        for chunk in stream:
+        for chunk in within(stream, timeout):
             ident = chunk.id or ident
             model = chunk.model or model
             if chunk.usage is not None:

@@ -246,7 +246,8 @@ class Router:
         last: ProviderError | None = None
         try:
             for link in begun["chain"]:
-                response, last = self._try_link(link, route, attempts, deadline, ChatRequest(
+                response, last = self._try_link(link, route, attempts, deadline, max(
+                    counts.values()), ChatRequest(
                     model=link["model"], messages=messages, system=system, tools=tools,
                     max_tokens=int(link["max_output_tokens"]), temperature=temperature,
                     json_schema=schema, stream=stream), on_text)
@@ -279,7 +280,7 @@ class Router:
                           begun["reservation_id"], attempts, parsed)
 
     def _try_link(self, link: dict[str, Any], route: dict[str, Any], attempts: list[Attempt],
-                  deadline: float, request: ChatRequest,
+                  deadline: float, counted: int, request: ChatRequest,
                   on_text: Callable[[str], None] | None) -> tuple[ChatResponse | None,
                                                                   ProviderError | None]:
         model, pos = link["model"], int(link["position"])
@@ -319,8 +320,18 @@ class Router:
                     break  # the provider wants longer than this call can wait: fall back
                 self.sleep(wait)
                 continue
-            attempts.append(Attempt(model, pos, "ok",
-                                    latency_ms=int((time.monotonic() - t0) * 1000),
+            latency = int((time.monotonic() - t0) * 1000)
+            if resp.input_tokens <= 0:
+                # an answer without usage (some OpenAI-compatible servers, a stream cut before
+                # its usage chunk) was still billed: charge what was counted and the output
+                # cap, the worst case the reservation held, never nothing
+                attempts.append(Attempt(
+                    model, pos, "ok", latency_ms=latency, input_tokens=counted,
+                    output_tokens=int(request.max_tokens or 0) or resp.output_tokens,
+                    http_status=200, error="the provider reported no usage: charged the "
+                                           "counted input and the output cap"))
+                return resp, None
+            attempts.append(Attempt(model, pos, "ok", latency_ms=latency,
                                     input_tokens=resp.input_tokens,
                                     output_tokens=resp.output_tokens,
                                     cached_tokens=resp.cached_tokens, http_status=200))
