@@ -1942,8 +1942,10 @@ BEGIN
      AND (p_call_token IS NULL OR p_request_hash = v_begun_hash) THEN
     SELECT r.* INTO v_route FROM llm.routes AS r
     WHERE r.tenant_id = v_tenant AND r.task = v_res.task;
+    -- (a route changed while the call ran: an answer from a model it no longer has is not
+    -- cached under its new chain)
     IF FOUND AND v_route.cache_ttl_seconds > 0 AND p_request_hash ~ '^[0-9a-f]*$'
-       AND pg_catalog.length(p_request_hash) = 64 THEN
+       AND pg_catalog.length(p_request_hash) = 64 AND v_ok_model = ANY (v_route.models) THEN
       INSERT INTO llm.cache_entries AS c (tenant_id, cache_key, task, model, response,
                                           created_at, expires_at)
       VALUES (v_tenant, pg_catalog.sha256(pg_catalog.convert_to(
@@ -7033,6 +7035,7 @@ BEGIN
         error = pg_catalog.jsonb_build_object('message', 'cancelled')
     WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
     RETURNING r.* INTO v_run;
+    PERFORM flow.flag_unsettled_effects(v_run, 'cancelled');
     PERFORM flow.wake_parent(v_run);
     v_status := 'cancelled';
   END IF;
@@ -7442,6 +7445,9 @@ BEGIN
       wake_at = NULL, wait_signal = NULL, wait_child_run_id = NULL
   WHERE r.tenant_id = p_run.tenant_id AND r.run_id = p_run.run_id
   RETURNING r.* INTO v_run;
+  IF p_status IN ('failed', 'cancelled') THEN
+    PERFORM flow.flag_unsettled_effects(v_run, p_status);
+  END IF;
   PERFORM flow.wake_parent(v_run);
   RETURN p_status;
 END
@@ -7470,6 +7476,24 @@ END
 $$;
 
 ALTER FUNCTION flow.fix_timer(p_run flow.runs, p_position integer, p_kind text, p_wake_at timestamp with time zone) OWNER TO claw_owner;
+
+--
+-- Name: flag_unsettled_effects(flow.runs, text); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.flag_unsettled_effects(p_run flow.runs, p_status text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  UPDATE flow.effects AS e
+  SET status = 'unknown',
+      note = pg_catalog.format('the run ended %s with this effect sent %s time(s) and never '
+                               'settled: it may have been delivered; check the provider',
+                               p_status, e.sends)
+  WHERE e.tenant_id = p_run.tenant_id AND e.run_id = p_run.run_id AND e.status = 'sent'
+$$;
+
+ALTER FUNCTION flow.flag_unsettled_effects(p_run flow.runs, p_status text) OWNER TO claw_owner;
 
 --
 -- Name: fork(uuid, integer); Type: FUNCTION; Schema: flow; Owner: claw_owner
@@ -17980,6 +18004,12 @@ REVOKE ALL ON FUNCTION flow.finish(p_run flow.runs, p_status text, p_output json
 --
 
 REVOKE ALL ON FUNCTION flow.fix_timer(p_run flow.runs, p_position integer, p_kind text, p_wake_at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION flag_unsettled_effects(p_run flow.runs, p_status text); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.flag_unsettled_effects(p_run flow.runs, p_status text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fork(p_run_id uuid, p_from_position integer); Type: ACL; Schema: flow; Owner: claw_owner

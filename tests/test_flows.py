@@ -684,6 +684,31 @@ async def test_an_effect_whose_outcome_stays_unknown_blocks_the_run_for_a_person
     assert twilio.calls == 1 and run_row(db, run)["output"] == {"sid": "SM42"}
 
 
+@pytest.mark.parametrize("end", ["failed", "cancelled"])
+@aio
+async def test_an_effect_left_sent_by_a_run_that_ended_is_unknown_for_a_person(
+        db: Database, tenant: Tenant, end: str) -> None:
+    """The provider delivered and the connection dropped; then the run failed (no attempts
+    left) or was cancelled during its retry backoff. Nothing will look the effect up now:
+    it is 'unknown', where a person finds it. It stayed 'sent' before, in no list."""
+    twilio = FakeProvider("twilio", idempotent=False, lose_first_response=True)
+    flows = Flows()
+
+    @flows.flow("text")
+    async def text(ctx: FlowContext, inp: Any) -> Any:
+        return await ctx.effect("sms", twilio, {"to": "+61400000000"}, retry=RetryPolicy(
+            max_attempts=1 if end == "failed" else 3, backoff=3600, backoff_max=3600))
+
+    run = start(db, tenant, "text")
+    await serve(db, flows, status_is(db, run, "failed" if end == "failed" else "sleeping"))
+    if end == "cancelled":
+        assert as_owner(db, tenant, "SELECT api.cancel_flow_run(%s)", (run,)) == "cancelled"
+    assert run_row(db, run)["status"] == end
+    assert twilio.calls == 1
+    assert as_owner(db, tenant, "SELECT count(*) FROM api.list_flow_effects("
+                                "p_status => 'unknown')") == 1
+
+
 def test_flow_rows_are_visible_only_in_their_tenant(db: Database) -> None:
     tenants = seed_tenants(db, names=("a", "b"), extra_principals=0)
     run = start(db, tenants["a"], "iso")

@@ -764,6 +764,25 @@ def test_a_stream_that_trickles_past_the_timeout_is_cut_and_falls_back(
     assert [r["outcome"] for r in env.ledger()] == ["timeout", "ok"]
 
 
+def test_an_answer_from_a_model_the_route_dropped_mid_call_is_not_cached(env: Env) -> None:
+    """The route changed while the call ran: caching its answer under the new chain would
+    serve later calls an answer from a model the route no longer has."""
+    env.route(p_models=["gpt-4o-mini"], p_cache_ttl_seconds=3600)
+    with env.db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (env.key,))
+        [(call,)] = conn.execute("SELECT api.begin_llm_call(p_task => 'summarise', "
+                                 "p_input_tokens => 100, p_request_hash => %s)",
+                                 ("ab" * 32,)).fetchall()
+    env.route(p_models=["claude-haiku-4-5"], p_cache_ttl_seconds=3600)
+    with env.db.connect("claw_runtime") as conn:
+        conn.execute("SELECT api.finish_llm_call(p_reservation_id => %s, p_attempts => %s, "
+                     "p_response => %s, p_request_hash => %s, p_call_token => %s)",
+                     (call["reservation_id"], ONE_ATTEMPT, '{"text": "old"}', "ab" * 32,
+                      call["call_token"]))
+    assert env.superuser("SELECT count(*) FROM llm.cache_entries") == [(0,)]
+    assert len(env.ledger()) == 1
+
+
 # --- the ledger and the sweeper ---------------------------------------------------------------
 
 def test_the_ledger_refuses_update_and_delete_even_for_a_superuser(env: Env) -> None:

@@ -323,8 +323,10 @@ BEGIN
      AND (p_call_token IS NULL OR p_request_hash = v_begun_hash) THEN
     SELECT r.* INTO v_route FROM llm.routes AS r
     WHERE r.tenant_id = v_tenant AND r.task = v_res.task;
+    -- (a route changed while the call ran: an answer from a model it no longer has is not
+    -- cached under its new chain)
     IF FOUND AND v_route.cache_ttl_seconds > 0 AND p_request_hash ~ '^[0-9a-f]*$'
-       AND pg_catalog.length(p_request_hash) = 64 THEN
+       AND pg_catalog.length(p_request_hash) = 64 AND v_ok_model = ANY (v_route.models) THEN
       INSERT INTO llm.cache_entries AS c (tenant_id, cache_key, task, model, response,
                                           created_at, expires_at)
       VALUES (v_tenant, pg_catalog.sha256(pg_catalog.convert_to(

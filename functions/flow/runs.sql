@@ -247,8 +247,27 @@ BEGIN
 END
 $fn$;
 
+-- flow.flag_unsettled_effects: a run that ends failed or cancelled with an effect sent and
+-- never settled (its send failed, and no retry will look it up now) leaves that effect
+-- 'unknown', where a person finds it (api.list_flow_effects(p_status => 'unknown')): it may
+-- well have been delivered. It stayed 'sent' before, out of every list a person reads.
+CREATE OR REPLACE FUNCTION flow.flag_unsettled_effects(p_run flow.runs, p_status text)
+RETURNS void
+LANGUAGE sql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  UPDATE flow.effects AS e
+  SET status = 'unknown',
+      note = pg_catalog.format('the run ended %s with this effect sent %s time(s) and never '
+                               'settled: it may have been delivered; check the provider',
+                               p_status, e.sends)
+  WHERE e.tenant_id = p_run.tenant_id AND e.run_id = p_run.run_id AND e.status = 'sent'
+$fn$;
+
 -- flow.finish: running -> completed / failed / cancelled for a held run, with its output or
--- error; wakes a waiting parent. Returns the new status.
+-- error; wakes a waiting parent; flags an unsettled effect of a failed or cancelled run.
+-- Returns the new status.
 CREATE OR REPLACE FUNCTION flow.finish(p_run flow.runs, p_status text, p_output jsonb,
                                        p_error jsonb)
 RETURNS text
@@ -264,6 +283,9 @@ BEGIN
       wake_at = NULL, wait_signal = NULL, wait_child_run_id = NULL
   WHERE r.tenant_id = p_run.tenant_id AND r.run_id = p_run.run_id
   RETURNING r.* INTO v_run;
+  IF p_status IN ('failed', 'cancelled') THEN
+    PERFORM flow.flag_unsettled_effects(v_run, p_status);
+  END IF;
   PERFORM flow.wake_parent(v_run);
   RETURN p_status;
 END
@@ -374,6 +396,7 @@ BEGIN
         error = pg_catalog.jsonb_build_object('message', 'cancelled')
     WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
     RETURNING r.* INTO v_run;
+    PERFORM flow.flag_unsettled_effects(v_run, 'cancelled');
     PERFORM flow.wake_parent(v_run);
     v_status := 'cancelled';
   END IF;
