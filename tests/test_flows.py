@@ -709,6 +709,29 @@ async def test_an_effect_left_sent_by_a_run_that_ended_is_unknown_for_a_person(
                                 "p_status => 'unknown')") == 1
 
 
+@aio
+async def test_a_second_wait_for_a_delivered_signal_name_fails_the_run_not_waits_for_ever(
+        db: Database, tenant: Tenant) -> None:
+    """Signal names are first-write-wins per run: a loop waiting for 'tick' twice got the
+    first tick, then waited for ever (the second send is refused). The run fails, saying
+    which step had the signal and what to do."""
+    flows = Flows()
+
+    @flows.flow("ticker")
+    async def ticker(ctx: FlowContext, inp: Any) -> Any:
+        first = await ctx.wait_for_signal("tick")
+        second = await ctx.wait_for_signal("tick")
+        return [first, second]
+
+    run = start(db, tenant, "ticker")
+    await serve(db, flows, status_is(db, run, "waiting"))
+    assert as_owner(db, tenant, "SELECT api.send_flow_signal(%s, 'tick', '{\"n\": 1}')",
+                    (run,)) is True
+    await serve(db, flows, status_is(db, run, "failed"))
+    error = run_row(db, run)["error"]
+    assert "already delivered to step 0" in error["message"] and error["position"] == 1
+
+
 def test_flow_rows_are_visible_only_in_their_tenant(db: Database) -> None:
     tenants = seed_tenants(db, names=("a", "b"), extra_principals=0)
     run = start(db, tenants["a"], "iso")

@@ -129,7 +129,9 @@ $fn$;
 
 -- flow.wait_signal: wait at p_position for the signal p_signal, until a timeout (an instant,
 -- or seconds from the first wait; none = forever). Returns the run's status ('running':
--- recorded, with received and payload; 'waiting': suspended; 'cancelled'), received, payload.
+-- recorded, with received and payload; 'waiting': suspended; 'cancelled'; 'failed': the
+-- signal was already delivered to an earlier step and this wait has no timeout), received,
+-- payload.
 CREATE OR REPLACE FUNCTION flow.wait_signal(p_run_id uuid, p_job_id uuid, p_lease_token uuid,
                                             p_position integer, p_signal text, p_input_hash text,
                                             p_timeout_at timestamptz,
@@ -153,9 +155,23 @@ BEGIN
   END IF;
   SELECT s.* INTO v_sig FROM flow.signals AS s
   WHERE s.tenant_id = v_run.tenant_id AND s.run_id = v_run.run_id AND s.name = p_signal
-    AND s.delivered_position IS NULL
   FOR UPDATE;
-  IF FOUND THEN
+  IF FOUND AND v_sig.delivered_position IS DISTINCT FROM p_position
+     AND v_sig.delivered_position IS NOT NULL
+     AND p_timeout_at IS NULL AND p_timeout_seconds IS NULL THEN
+    -- a run gets each signal name once (first write wins; a second send is refused): a
+    -- second wait for a delivered name times out, and one without a timeout would wait for
+    -- ever; the run fails, saying so, instead
+    PERFORM flow.finish(v_run, 'failed', NULL, pg_catalog.jsonb_build_object(
+      'message', pg_catalog.format('signal %L was already delivered to step %s and a run '
+                                   'receives each signal name once: this wait, without a '
+                                   'timeout, would wait for ever; wait for a new name (e.g. %L)',
+                                   p_signal, v_sig.delivered_position, p_signal || ':2'),
+      'position', p_position));
+    RETURN QUERY SELECT 'failed'::text, false, NULL::jsonb;
+    RETURN;
+  END IF;
+  IF FOUND AND v_sig.delivered_position IS NULL THEN
     UPDATE flow.signals AS s SET delivered_position = p_position, delivered_at = internal.now()
     WHERE s.tenant_id = v_sig.tenant_id AND s.run_id = v_sig.run_id AND s.name = v_sig.name;
     RETURN QUERY SELECT flow.insert_step(v_run, p_position, 'signal:' || p_signal, 'signal',
