@@ -428,12 +428,13 @@ async def test_a_child_cancelled_while_running_and_stopped_since_wakes_its_paren
                             (run,)).fetchone() == ("cancelled", {"message": "cancelled"})
 
 
-@pytest.mark.parametrize("output", ["a\x00b", float("nan"), "x" * 300_000],
-                         ids=["nul", "nan", "too large"])
+@pytest.mark.parametrize("output", ["a\x00b", float("nan"), "x" * 300_000, [0] * 60_000],
+                         ids=["nul", "nan", "too large", "too large as jsonb"])
 @aio
 async def test_a_step_whose_output_cannot_be_recorded_runs_once_and_fails_the_run(
         db: Database, tenant: Tenant, output: Any) -> None:
-    """PostgreSQL refuses the checkpoint (jsonb has no NUL, NaN is not JSON, the size limit):
+    """PostgreSQL refuses the checkpoint (jsonb has no NUL, NaN is not JSON, the size limit,
+    which the server checks on the binary jsonb: 60,000 zeros are 120 kB of JSON, 720 kB of it):
     the step ran once and its side effect happened; running it again would repeat the effect
     and fail the same way. The run fails with a clear error. Before, every job attempt re-ran
     the step (three runs seen in three attempts, up to the job's 100)."""
@@ -448,11 +449,20 @@ async def test_a_step_whose_output_cannot_be_recorded_runs_once_and_fails_the_ru
     async def flow(ctx: FlowContext, inp: Any) -> Any:
         return await ctx.run("charge", charge)
 
+    @flows.flow("unrecordable-result")
+    async def result(ctx: FlowContext, inp: Any) -> Any:
+        await ctx.run("fine", _const, 1)
+        return output
+
     run = start(db, tenant, "unrecordable")
     await serve(db, flows, status_is(db, run, "failed"))
     await asyncio.sleep(0.3)
     assert calls["charge"] == 1
     assert "cannot be recorded" in run_row(db, run)["error"]["message"]
+    # the same value as the run's result: the run fails (it was dispatched again and again)
+    run = start(db, tenant, "unrecordable-result")
+    await serve(db, flows, status_is(db, run, "failed"))
+    assert "result cannot be recorded" in run_row(db, run)["error"]["message"]
 
 
 class Client:

@@ -615,14 +615,15 @@ class Flows:
         finally:
             _current.reset(token)
         try:
-            result = as_json(out)
-        except UnrecordableOutput as exc:
+            await ctx._call(COMPLETE, psycopg.types.json.Jsonb(as_json(out)))
+        except Exception as exc:
+            if not isinstance(exc, UnrecordableOutput) and not refused_value(exc):
+                raise
             ctx.log.error(f"flow {name} run {run_id}: its result cannot be recorded: {exc}")
             await ctx._call(FAIL_RUN, psycopg.types.json.Jsonb(
                 {"message": f"the run's result cannot be recorded: {exc}",
                  "position": ctx.position}))
             return
-        await ctx._call(COMPLETE, psycopg.types.json.Jsonb(result))
         ctx.log.info(f"run {run_id} of {name} completed in {time.monotonic() - started:.3f}s")
 
 
