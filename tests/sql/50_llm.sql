@@ -2,7 +2,7 @@
 -- prices (the version in force, append-only), budget windows in the tenant's zone across a
 -- DST change, admission and refusal, settlement, and the ledger's append-only guard.
 BEGIN;
-SELECT plan(38);
+SELECT plan(42);
 
 CREATE TEMP TABLE t AS SELECT * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice');
 GRANT SELECT ON t TO PUBLIC;
@@ -117,6 +117,23 @@ SELECT is((SELECT (window_start, spent_usd)::text FROM api.list_llm_budgets()), 
           'after local midnight the day''s budget starts again');
 SELECT lives_ok($$SELECT api.begin_llm_call(p_task => 'tiny', p_input_tokens => 100)$$,
                 'the new window admits a worst case again');
+-- call tokens: the finish needs no credential, only its own call's token
+CREATE TEMP TABLE r2 AS
+  SELECT api.begin_llm_call(p_task => 'tiny', p_input_tokens => 10, p_max_output_tokens => 1) AS b;
+SELECT is((SELECT split_part(b ->> 'call_token', '.', 1) || '.' || split_part(b ->> 'call_token', '.', 5)
+           FROM r2), (SELECT 'lc1.' || (b ->> 'reservation_id') FROM r2),
+          'begin returns a call token for its reservation');
+RESET ROLE;
+SELECT internal.clear_context();
+SET LOCAL ROLE claw_runtime;
+SELECT throws_ok($$SELECT api.finish_llm_call((SELECT (b ->> 'reservation_id')::uuid FROM r2), '[]',
+                   p_call_token => (SELECT left(b ->> 'call_token', -1) || 'x' FROM r2))$$,
+                 'CL401', 'invalid call token', 'an altered call token is refused');
+SELECT is((SELECT api.finish_llm_call((b ->> 'reservation_id')::uuid, '[]',
+                                      p_call_token => b ->> 'call_token') ->> 'status' FROM r2),
+          'released', 'its own token finishes the call without a tenant context');
+SELECT throws_ok($$SELECT * FROM api.list_llm_calls()$$, 'CL401', NULL,
+                 'the token''s context ended with the finish');
 RESET ROLE;
 
 -- the ledger ------------------------------------------------------------------------------
