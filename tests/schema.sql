@@ -7030,13 +7030,12 @@ BEGIN
                          pg_catalog.jsonb_build_object('status', v_run.status));
     v_status := 'cancelling';
   ELSE
-    UPDATE flow.runs AS r
-    SET status = 'cancelled', cancel_requested_at = internal.now(), finished_at = internal.now(),
-        error = pg_catalog.jsonb_build_object('message', 'cancelled')
+    UPDATE flow.runs AS r SET cancel_requested_at = internal.now()
     WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
     RETURNING r.* INTO v_run;
-    PERFORM flow.flag_unsettled_effects(v_run, 'cancelled');
-    PERFORM flow.wake_parent(v_run);
+    -- ends like every run (unsettled effects flagged, a waiting parent woken)
+    PERFORM flow.finish(v_run, 'cancelled', NULL,
+                        pg_catalog.jsonb_build_object('message', 'cancelled'));
     v_status := 'cancelled';
   END IF;
   BEGIN

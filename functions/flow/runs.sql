@@ -265,7 +265,7 @@ AS $fn$
   WHERE e.tenant_id = p_run.tenant_id AND e.run_id = p_run.run_id AND e.status = 'sent'
 $fn$;
 
--- flow.finish: running -> completed / failed / cancelled for a held run, with its output or
+-- flow.finish: how every run ends (completed / failed / cancelled), with its output or
 -- error; wakes a waiting parent; flags an unsettled effect of a failed or cancelled run.
 -- Returns the new status.
 CREATE OR REPLACE FUNCTION flow.finish(p_run flow.runs, p_status text, p_output jsonb,
@@ -391,13 +391,12 @@ BEGIN
                          pg_catalog.jsonb_build_object('status', v_run.status));
     v_status := 'cancelling';
   ELSE
-    UPDATE flow.runs AS r
-    SET status = 'cancelled', cancel_requested_at = internal.now(), finished_at = internal.now(),
-        error = pg_catalog.jsonb_build_object('message', 'cancelled')
+    UPDATE flow.runs AS r SET cancel_requested_at = internal.now()
     WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
     RETURNING r.* INTO v_run;
-    PERFORM flow.flag_unsettled_effects(v_run, 'cancelled');
-    PERFORM flow.wake_parent(v_run);
+    -- ends like every run (unsettled effects flagged, a waiting parent woken)
+    PERFORM flow.finish(v_run, 'cancelled', NULL,
+                        pg_catalog.jsonb_build_object('message', 'cancelled'));
     v_status := 'cancelled';
   END IF;
   BEGIN
