@@ -142,6 +142,16 @@ def world(cluster: Cluster) -> Iterator[World]:
         drop_database(full)
 
 
+@pytest.fixture(autouse=True)
+def report_fuzz_stats(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test's share of FUZZ_STATS travels with its report (conftest sums them), so the
+    counts reach the summary when the tests run in other processes (pytest -n)."""
+    before = dict(FUZZ_STATS)
+    yield
+    request.node.user_properties.append(
+        ("fuzz_stats", {k: FUZZ_STATS[k] - before[k] for k in FUZZ_STATS}))
+
+
 # --- statement generator -----------------------------------------------------------------
 
 def q(value: str) -> str:
