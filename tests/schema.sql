@@ -623,6 +623,15 @@ BEGIN
     DELETE FROM edge.idempotency_keys AS k
     WHERE k.tenant_id = v_row.tenant_id AND k.idempotency_key_id = v_row.idempotency_key_id;
   ELSIF FOUND THEN
+    IF v_row.credential IS DISTINCT FROM internal.context_credential() THEN
+      -- another credential of the principal (perhaps one with narrower scopes) must not get
+      -- a response that its own scopes might refuse
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'idempotency key reused',
+        DETAIL = pg_catalog.format(
+          'this Idempotency-Key was first used with another credential of this principal at %s',
+          v_row.created_at),
+        HINT = 'retry with the credential that sent the first request, or use a new key';
+    END IF;
     IF (v_row.request_method, v_row.request_path, v_row.request_sha256)
        IS DISTINCT FROM (p_method, p_path, p_request_sha256) THEN
       RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'idempotency key reused',
@@ -1779,11 +1788,18 @@ BEGIN
       DETAIL = 'this transaction did not begin a new request with this Idempotency-Key',
       HINT = 'call api.begin_idempotent_request first; a replayed request stores nothing';
   END IF;
+  IF edge.holds_api_key(p_body) THEN  -- only sha256 of a key's secret is ever kept
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'stored response holds an API key',
+      DETAIL = 'the response to keep for replay contains a whole API key (its secret)',
+      HINT = 'store the response without the secret: it is shown once, never replayed';
+  END IF;
   INSERT INTO edge.idempotency_keys (tenant_id, principal_id, idempotency_key, request_method,
                                      request_path, request_sha256, response_status,
-                                     response_headers, response_body, created_at, expires_at)
+                                     response_headers, response_body, created_at, expires_at,
+                                     credential)
   VALUES (v_ctx.tenant_id, v_ctx.principal_id, p_key, v_method, v_path, v_hash, p_status,
-          coalesce(p_headers, '{}'), p_body, v_now, v_now + edge.idempotency_window());
+          coalesce(p_headers, '{}'), p_body, v_now, v_now + edge.idempotency_window(),
+          internal.context_credential());
   PERFORM pg_catalog.set_config('claw.idempotent_key', '', true);
 END
 $$;
@@ -6518,6 +6534,21 @@ CREATE FUNCTION edge.default_request_limits(OUT tenant_per_minute integer, OUT t
     AS $$ SELECT 12000, 2000, 6000, 1000 $$;
 
 ALTER FUNCTION edge.default_request_limits(OUT tenant_per_minute integer, OUT tenant_burst integer, OUT credential_per_minute integer, OUT credential_burst integer) OWNER TO claw_owner;
+
+--
+-- Name: holds_api_key(text); Type: FUNCTION; Schema: edge; Owner: claw_owner
+--
+
+CREATE FUNCTION edge.holds_api_key(p_text text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  SELECT pg_catalog.strpos(p_text, 'ck_') > 0 AND EXISTS (
+    SELECT 1 FROM pg_catalog.regexp_matches(p_text, 'ck_([0-9a-f]+)_([A-Za-z0-9_-]+)', 'g') AS m
+    WHERE pg_catalog.length(m[1]) >= 64 AND pg_catalog.length(m[2]) >= 43)
+$$;
+
+ALTER FUNCTION edge.holds_api_key(p_text text) OWNER TO claw_owner;
 
 --
 -- Name: idempotency_lock_key(uuid, uuid, text); Type: FUNCTION; Schema: edge; Owner: claw_owner
@@ -12724,6 +12755,8 @@ CREATE TABLE edge.idempotency_keys (
     response_body text NOT NULL,
     created_at timestamp with time zone NOT NULL,
     expires_at timestamp with time zone NOT NULL,
+    credential text,
+    CONSTRAINT idempotency_keys_credential_check CHECK (((length(credential) >= 1) AND (length(credential) <= 200))),
     CONSTRAINT idempotency_keys_idempotency_key_check CHECK (((length(idempotency_key) >= 1) AND (length(idempotency_key) <= 255))),
     CONSTRAINT idempotency_keys_request_method_check CHECK (((length(request_method) >= 1) AND (length(request_method) <= 16))),
     CONSTRAINT idempotency_keys_request_path_check CHECK (((length(request_path) >= 1) AND (length(request_path) <= 2048))),
@@ -17827,6 +17860,12 @@ REVOKE ALL ON FUNCTION authz.write_tuples(p_tenant_id uuid, p_principal_id uuid,
 --
 
 REVOKE ALL ON FUNCTION edge.default_request_limits(OUT tenant_per_minute integer, OUT tenant_burst integer, OUT credential_per_minute integer, OUT credential_burst integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION holds_api_key(p_text text); Type: ACL; Schema: edge; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION edge.holds_api_key(p_text text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION idempotency_lock_key(p_tenant_id uuid, p_principal_id uuid, p_key text); Type: ACL; Schema: edge; Owner: claw_owner

@@ -127,6 +127,43 @@ def test_keys_are_per_principal_and_expire(db: Database, tenants: dict[str, Tena
         assert w.execute("SELECT api.purge_idempotency_keys()").fetchone()[0] == 2  # type: ignore[index]
 
 
+def test_another_credential_of_the_principal_cannot_replay(db: Database, tenants: dict[str, Tenant]) -> None:
+    """A stored response is bound to the credential that made it: a narrower key of the same
+    principal that replays it would get what its own scopes refuse (a key-minting response)."""
+    a = tenants["a"]
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        auth(conn, a)
+        narrow = conn.execute("SELECT api_key FROM api.create_api_key(p_name => 'narrow', "
+                              "p_scopes => '{queue:read}')").fetchone()[0]  # type: ignore[index]
+    idempotent_enqueue(db, a, "k-cred", {"queue": "idem"})
+    other = Tenant(a.name, a.tenant_id, a.owner_id, narrow)
+    with pytest.raises(psycopg.Error) as err:
+        idempotent_enqueue(db, other, "k-cred", {"queue": "idem"})
+    assert err.value.sqlstate == "CL422"
+    assert "another credential" in (err.value.diag.message_detail or "")
+    assert idempotent_enqueue(db, a, "k-cred", {"queue": "idem"})[0] is True  # its own: replays
+    assert jobs_in(db, a, "idem") == 1
+
+
+def test_a_response_holding_an_api_key_is_never_stored(db: Database, tenants: dict[str, Tenant]) -> None:
+    """Only sha256 of a key's secret is kept: a stored response holding a whole key (the edge
+    must redact it) is refused, and the transaction's key creation with it."""
+    a = tenants["a"]
+    with db.connect("claw_runtime") as conn:
+        with pytest.raises(psycopg.Error) as err, conn.transaction():
+            auth(conn, a)
+            conn.execute(BEGIN, ("k-key", "POST", "/v1/api-keys", sha({"name": "bot"})))
+            key_id, key = conn.execute("SELECT api_key_id, api_key FROM api.create_api_key("
+                                       "p_name => 'bot')").fetchone()  # type: ignore[misc]
+            conn.execute(FINISH, ("k-key", 201, "{}", json.dumps({"api_key_id": str(key_id),
+                                                                   "api_key": key})))
+        assert err.value.sqlstate == "CL422"
+        assert "API key" in err.value.diag.message_primary  # type: ignore[operator]
+    with db.connect() as owner:
+        assert owner.execute("SELECT count(*) FROM edge.idempotency_keys").fetchone()[0] == 0  # type: ignore[index]
+        assert owner.execute("SELECT count(*) FROM tenancy.api_keys WHERE name = 'bot'").fetchone()[0] == 0  # type: ignore[index]
+
+
 def test_finish_without_begin_and_bad_keys_are_refused(db: Database, tenants: dict[str, Tenant]) -> None:
     a = tenants["a"]
     cases = [(FINISH, ("never-begun", 200, "{}", "x"), "CL409"),

@@ -7,7 +7,8 @@
 -- used for the same request (method, path, body hash) within the window; return the stored
 -- status, headers and body and do not act.
 -- Raises: CL401 without a context (or one without a principal); CL422 malformed key or
--- hash; CL422 when the key was used for a different request (method, path or body); CL409
+-- hash; CL422 when the key was used for a different request (method, path or body) or by
+-- another credential of the principal (a stored response replays to its credential); CL409
 -- when a request with this key is in flight in another transaction right now.
 -- Locks: a transaction-level advisory lock on (tenant, principal, key), until commit.
 CREATE OR REPLACE FUNCTION api.begin_idempotent_request(p_key text, p_method text, p_path text,
@@ -50,6 +51,15 @@ BEGIN
     DELETE FROM edge.idempotency_keys AS k
     WHERE k.tenant_id = v_row.tenant_id AND k.idempotency_key_id = v_row.idempotency_key_id;
   ELSIF FOUND THEN
+    IF v_row.credential IS DISTINCT FROM internal.context_credential() THEN
+      -- another credential of the principal (perhaps one with narrower scopes) must not get
+      -- a response that its own scopes might refuse
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'idempotency key reused',
+        DETAIL = pg_catalog.format(
+          'this Idempotency-Key was first used with another credential of this principal at %s',
+          v_row.created_at),
+        HINT = 'retry with the credential that sent the first request, or use a new key';
+    END IF;
     IF (v_row.request_method, v_row.request_path, v_row.request_sha256)
        IS DISTINCT FROM (p_method, p_path, p_request_sha256) THEN
       RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'idempotency key reused',
@@ -83,7 +93,7 @@ GRANT EXECUTE ON FUNCTION api.begin_idempotent_request(text, text, text, text) T
 -- Raises: CL401 without a context; CL409 when the key is not held by this transaction
 -- (begin was not called, or it replayed, or the claw.idempotent_* settings were not written
 -- by begin for this principal: they carry begin's MAC); CL422 a status outside 100-599, headers not an
--- object, or a body over 1 MiB.
+-- object, a body over 1 MiB, or a body holding a whole API key (only its hash is kept).
 CREATE OR REPLACE FUNCTION api.finish_idempotent_request(p_key text, p_status integer,
                                                          p_headers jsonb, p_body text)
 RETURNS void
@@ -123,11 +133,18 @@ BEGIN
       DETAIL = 'this transaction did not begin a new request with this Idempotency-Key',
       HINT = 'call api.begin_idempotent_request first; a replayed request stores nothing';
   END IF;
+  IF edge.holds_api_key(p_body) THEN  -- only sha256 of a key's secret is ever kept
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'stored response holds an API key',
+      DETAIL = 'the response to keep for replay contains a whole API key (its secret)',
+      HINT = 'store the response without the secret: it is shown once, never replayed';
+  END IF;
   INSERT INTO edge.idempotency_keys (tenant_id, principal_id, idempotency_key, request_method,
                                      request_path, request_sha256, response_status,
-                                     response_headers, response_body, created_at, expires_at)
+                                     response_headers, response_body, created_at, expires_at,
+                                     credential)
   VALUES (v_ctx.tenant_id, v_ctx.principal_id, p_key, v_method, v_path, v_hash, p_status,
-          coalesce(p_headers, '{}'), p_body, v_now, v_now + edge.idempotency_window());
+          coalesce(p_headers, '{}'), p_body, v_now, v_now + edge.idempotency_window(),
+          internal.context_credential());
   PERFORM pg_catalog.set_config('claw.idempotent_key', '', true);
 END
 $fn$;

@@ -65,6 +65,20 @@ BEGIN
 END
 $fn$;
 
+-- edge.holds_api_key: whether a text contains a whole API key ('ck_' || 64 hex digits || '_'
+-- || a 43-character base64url secret; functions/tenancy/issue_api_key.sql). Unbounded
+-- repeats with the lengths checked apart (bounded ones expand into regex states).
+CREATE OR REPLACE FUNCTION edge.holds_api_key(p_text text)
+RETURNS boolean
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT pg_catalog.strpos(p_text, 'ck_') > 0 AND EXISTS (
+    SELECT 1 FROM pg_catalog.regexp_matches(p_text, 'ck_([0-9a-f]+)_([A-Za-z0-9_-]+)', 'g') AS m
+    WHERE pg_catalog.length(m[1]) >= 64 AND pg_catalog.length(m[2]) >= 43)
+$fn$;
+
 -- edge.require_idempotency_key: CL422 unless 1 to 255 visible ASCII characters.
 CREATE OR REPLACE FUNCTION edge.require_idempotency_key(p_key text)
 RETURNS void

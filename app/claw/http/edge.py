@@ -66,6 +66,8 @@ TAKE_TOKEN = {
           .format(fn=fn, arg=arg)
     for kind, fn, arg in (("api_key", "authenticate", "p_api_key"),
                           ("jwt", "authenticate_jwt", "p_token"))}
+# a stored response's mark that fields shown once were withheld from it (never sent)
+SECRET_FIELDS_HEADER = "claw-withheld-fields"
 BEGIN_IDEMPOTENT = ("SELECT replay, status, headers, body FROM api.begin_idempotent_request("
                     "p_key => %s, p_method => %s, p_path => %s, p_request_sha256 => %s)")
 FINISH_IDEMPOTENT = ("SELECT api.finish_idempotent_request(p_key => %s, p_status => %s, "
@@ -261,12 +263,21 @@ class Edge:
         async with self.pool.connection() as conn:
             return self._limit_headers(await self._take(conn, cred, cost))
 
+    async def verify(self, cred: Credential) -> dict[str, str]:
+        """Authenticate in a short transaction of its own (a database without rate limits,
+        where `take_token` verifies nothing); the 401 problem if refused."""
+        async with self.pool.connection() as conn, conn.transaction():
+            await self.authenticate(conn, cred, durable=False)
+        return {}
+
     # -- a route's whole request ------------------------------------------------------------
 
     async def run(self, request: Request,
                   act: Callable[[psycopg.AsyncConnection[Any]], Awaitable[Any]], *,
                   status: int = 200, idempotent: bool = False,
-                  location: Callable[[Any], str] | None = None) -> Response:
+                  location: Callable[[Any], str] | None = None,
+                  secrets: tuple[str, ...] = (),
+                  before: Callable[[], Awaitable[None]] | None = None) -> Response:
         """On one pooled connection: the rate-limit statement, then the request's transaction:
         authenticate, [begin the idempotent request], act, [store the response], commit.
         `act` returns the response model (None: 204).
@@ -278,16 +289,34 @@ class Edge:
         instead of seven. Nothing runs unauthenticated: the server executes a pipeline in
         order and skips everything after a failed statement (a refused credential) until the
         sync, and the transaction commits only if COMMIT is reached; any exception rolls it
-        back."""
+        back.
+
+        `secrets`: fields of the response shown once (a created API key). The response kept for
+        an Idempotency-Key has them set to null, and its replay is a 409
+        `secret_not_replayed` problem carrying that response: the request did succeed, and
+        the secret is not kept anywhere (the database refuses to store a whole key).
+
+        `before`: work to do outside the transaction, without a connection held (embedding a
+        search query: a local model's CPU, or a paid provider call). It runs only once the
+        credential is verified and the rate limit charged (`take_token`), so a refused or
+        limited caller costs nothing."""
         cred = credential(request)
         self.accepts(cred)
         key = request.headers.get("idempotency-key") if idempotent else None
         if key is not None and not self.caps.idempotency:
             raise Problem(501, "not_implemented", "this database does not keep idempotency keys",
                           hint="migrate the database, or send the request without Idempotency-Key")
+        charged: dict[str, str] | None = None
+        if before is not None:
+            charged = (await self.take_token(cred) if self.caps.rate_limits
+                       else await self.verify(cred))
+            await before()
         async with self.pool.connection() as conn:
-            headers = (self._limit_headers(await self._take(conn, cred, 1))
-                       if self.caps.rate_limits else {})
+            if charged is not None:
+                headers = charged
+            else:
+                headers = (self._limit_headers(await self._take(conn, cred, 1))
+                           if self.caps.rate_limits else {})
             auth = conn.cursor(row_factory=dict_row)
             try:
                 async with conn.pipeline():
@@ -305,7 +334,20 @@ class Edge:
                             await conn.execute("COMMIT", prepare=False)
                             replay_headers = {**(stored["headers"] or {}), **headers,
                                               "Idempotent-Replayed": "true"}
+                            withheld = replay_headers.pop(SECRET_FIELDS_HEADER, None)
                             body = (stored["body"] or "").encode()
+                            if withheld is not None:
+                                raise Problem(
+                                    409, "secret_not_replayed",
+                                    f"the first request with this Idempotency-Key succeeded; "
+                                    f"its response held a secret ({withheld}) that is shown "
+                                    f"once and was not kept",
+                                    hint="if the first response was lost, revoke what it "
+                                         "created (its id is in `response`) and create another "
+                                         "with a new Idempotency-Key",
+                                    headers={k: v for k, v in replay_headers.items()
+                                             if k.lower() != "content-type"},
+                                    response=json.loads(body))
                             return Response(body or None, stored["status"],
                                             headers=replay_headers)
                     result = await act(conn)
@@ -317,8 +359,14 @@ class Edge:
                         if location is not None:
                             out_headers["location"] = location(result)
                     if key is not None:
+                        kept, kept_headers = body, out_headers
+                        if secrets and result is not None:
+                            kept = json.dumps({**json.loads(body),
+                                               **dict.fromkeys(secrets)}).encode()
+                            kept_headers = {**out_headers,
+                                            SECRET_FIELDS_HEADER: ", ".join(secrets)}
                         await conn.execute(FINISH_IDEMPOTENT,
-                                           (key, out_status, Jsonb(out_headers), body.decode()))
+                                           (key, out_status, Jsonb(kept_headers), kept.decode()))
                     await conn.execute("COMMIT", prepare=False)
             finally:
                 request.state.caller = await self._caller(auth)

@@ -30,6 +30,8 @@ EDGE_TYPES: dict[str, tuple[int, str]] = {
     "method_not_allowed": (405, "the route does not take this method"),
     "not_acceptable": (406, "the route cannot answer in a type the client accepts"),
     "payload_too_large": (413, "the request body is larger than the edge accepts"),
+    "secret_not_replayed": (409, "the first request with this Idempotency-Key succeeded; its "
+                                 "response held a secret that is shown once and not kept"),
     "limited": (429, "a rate limit is exhausted; retry after Retry-After seconds"),
     "database_unavailable": (503, "the database cannot be reached; retry later"),
     "retryable": (503, "a transient database conflict (serialization, deadlock); retry"),

@@ -67,8 +67,10 @@ async def page(conn: Conn, model: type[M], sql: str, params: tuple[Any, ...],
 
 
 def run(request: Request, act: Callable[[Conn], Awaitable[Any]], status: int = 200,
-        write: bool = False) -> Awaitable[Response]:
-    return edge_of(request).run(request, act, status=status, idempotent=write)
+        write: bool = False, secrets: tuple[str, ...] = (),
+        before: Callable[[], Awaitable[None]] | None = None) -> Awaitable[Response]:
+    return edge_of(request).run(request, act, status=status, idempotent=write, secrets=secrets,
+                                before=before)
 
 
 # -- identity -----------------------------------------------------------------------------
@@ -135,7 +137,7 @@ async def create_api_key(request: Request, body: m.ApiKeyIn,
                          "SELECT api_key_id, api_key FROM api.create_api_key(p_name => %s, "
                          "p_principal_id => %s, p_scopes => %s, p_expires_at => %s)",
                          (body.name, body.principal_id, body.scopes, body.expires_at))
-    return await run(request, act, 201, write=True)
+    return await run(request, act, 201, write=True, secrets=("api_key",))
 
 
 @router.delete("/api-keys/{api_key_id}", response_model=m.Revoked, tags=["identity"],
@@ -450,7 +452,9 @@ async def write_tuples(request: Request, body: m.TuplesIn,
              summary="Permission-aware hybrid search (api.search_documents; read-only)")
 async def search_documents(request: Request, body: m.SearchIn) -> Response:
     embedding = None
-    if body.mode != "text":
+
+    async def embed() -> None:  # after the credential is verified and the rate limit charged
+        nonlocal embedding
         from claw.embeddings import to_pgvector
 
         embedder = request.app.state.embedder()
@@ -464,7 +468,7 @@ async def search_documents(request: Request, body: m.SearchIn) -> Response:
                                (body.query, embedding, body.limit, body.relation, body.subject,
                                 body.mode, body.consistency_token))
         return [m.SearchHit.model_validate(r) for r in rows]
-    return await run(request, act)
+    return await run(request, act, before=embed if body.mode != "text" else None)
 
 
 # -- problem types ----------------------------------------------------------------------------
