@@ -1446,6 +1446,10 @@ BEGIN
   SET deleted_at = pg_catalog.now(), deleted_by = internal.current_principal_id()
   WHERE l.tenant_id = v.tenant_id AND l.deleted_at IS NULL
     AND (l.from_object_id = v.object_id OR l.to_object_id = v.object_id);
+  -- its documents go with it: no search finds a deleted object's text (an attach in flight
+  -- holds the object FOR SHARE, so it committed before this statement or fails after it)
+  DELETE FROM ontology.documents AS d
+  WHERE d.tenant_id = v.tenant_id AND d.object_id = v.object_id;
   UPDATE ontology.objects AS o SET deleted_at = pg_catalog.now()
   WHERE o.tenant_id = v.tenant_id AND o.object_id = v.object_id
   RETURNING o.version INTO v_version;
@@ -1459,7 +1463,7 @@ ALTER FUNCTION api.delete_object(p_object_id uuid, p_expected_version integer) O
 -- Name: FUNCTION delete_object(p_object_id uuid, p_expected_version integer); Type: COMMENT; Schema: api; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION api.delete_object(p_object_id uuid, p_expected_version integer) IS 'Soft-delete an object at the expected version (hidden from lists, unique values released, its links deleted). CL409 while live objects reference it. Returns the new version.';
+COMMENT ON FUNCTION api.delete_object(p_object_id uuid, p_expected_version integer) IS 'Soft-delete an object at the expected version (hidden from lists, unique values released, its links and documents deleted). CL409 while live objects reference it. Returns the new version.';
 
 --
 -- Name: delete_schedule(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -4152,7 +4156,7 @@ COMMENT ON FUNCTION api.unwatch_events(p_watcher_id uuid) IS 'End an event strea
 CREATE FUNCTION api.update_object(p_object_id uuid, p_expected_version integer, p_patch jsonb) RETURNS TABLE(object_id uuid, version integer)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    AS $_$
 DECLARE
   v ontology.objects;
 BEGIN
@@ -4164,13 +4168,20 @@ BEGIN
       DETAIL = 'p_patch must be a JSON object (a merge patch)',
       HINT = '{"status": "paid", "note": null} sets status and removes note';
   END IF;
+  -- no property value nests deeper than a money object ({"total": {"amount": 5}}); the merge
+  -- recurses once per level, so a deeper patch is refused before it overflows the stack
+  IF pg_catalog.jsonb_path_exists(p_patch, 'lax $.*.*.*.*') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid patch',
+      DETAIL = 'p_patch nests objects more than three levels deep; no property value does',
+      HINT = 'a property takes a scalar or a money object {"amount": ..., "currency": ...}';
+  END IF;
   v := ontology.lock_object(p_object_id, p_expected_version);
   RETURN QUERY
   UPDATE ontology.objects AS o SET properties = ontology.merge_patch(o.properties, p_patch)
   WHERE o.tenant_id = v.tenant_id AND o.object_id = v.object_id
   RETURNING o.object_id, o.version;
 END
-$$;
+$_$;
 
 ALTER FUNCTION api.update_object(p_object_id uuid, p_expected_version integer, p_patch jsonb) OWNER TO claw_owner;
 
@@ -4211,7 +4222,8 @@ BEGIN
     SELECT t.name INTO v_type
     FROM ontology.objects AS o
     JOIN ontology.object_types AS t ON t.tenant_id = o.tenant_id AND t.type_id = o.type_id
-    WHERE o.tenant_id = v_ctx.tenant_id AND o.object_id = p_object_id AND o.deleted_at IS NULL;
+    WHERE o.tenant_id = v_ctx.tenant_id AND o.object_id = p_object_id AND o.deleted_at IS NULL
+    FOR SHARE OF o;  -- a concurrent api.delete_object waits, then deletes this document too
     IF NOT FOUND THEN
       RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'object not found',
         DETAIL = pg_catalog.format('no live object %s in this tenant', p_object_id),
@@ -9946,7 +9958,9 @@ BEGIN
     SELECT c.rule, pg_catalog.count(*) AS n,
            (pg_catalog.array_agg(c.object_id ORDER BY c.object_id))[1] AS example
     INTO v_bad
-    FROM (SELECT o.object_id, ontology.check_value(v_new, o.properties -> v_name) AS rule
+    FROM (SELECT o.object_id,
+                 ontology.check_value(v_new, o.properties -> v_name, v_new.kind = 'reference')
+                   AS rule
           FROM ontology.objects AS o
           WHERE o.tenant_id = v_tenant AND o.type_id = v_type.type_id
             AND o.deleted_at IS NULL) AS c
@@ -9954,6 +9968,19 @@ BEGIN
     GROUP BY c.rule ORDER BY pg_catalog.count(*) DESC, c.rule LIMIT 1;
     IF FOUND THEN
       PERFORM ontology.raise_contract(p_name, v_name, v_bad.rule, v_bad.n, v_bad.example);
+    END IF;
+    IF v_new.kind = 'reference' THEN
+      -- the values are now references: stored as canonical uuid text, as the write trigger
+      -- stores them (what delete's referrer check matches), so '{A0EE...}' written as a
+      -- string is found too (the update is an ordinary write: version + 1, audited)
+      UPDATE ontology.objects AS o
+      SET properties = o.properties || pg_catalog.jsonb_build_object(
+            v_name, ((o.properties ->> v_name)::uuid)::text)
+      WHERE o.tenant_id = v_tenant AND o.type_id = v_type.type_id AND o.deleted_at IS NULL
+        AND CASE WHEN pg_catalog.jsonb_typeof(o.properties -> v_name) = 'string'
+                   AND pg_catalog.pg_input_is_valid(o.properties ->> v_name, 'uuid')
+                 THEN o.properties ->> v_name <> ((o.properties ->> v_name)::uuid)::text
+                 ELSE false END;
     END IF;
   END LOOP;
 

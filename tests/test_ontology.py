@@ -132,3 +132,103 @@ def test_a_definition_change_and_an_object_write_serialise(db: Database, tenant:
                (required,))
     assert race(db, tenant, (CREATE, ("customer", "{}")), change3) == (
         "CL409", 'property "name" of customer: 1 live object would violate required')
+
+
+# --- a property becoming a reference: what it then references stays live -------------------
+
+def note_type(db: Database, tenant: Tenant) -> None:
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        auth(conn, tenant.api_key)
+        define(conn, "note", {"about": {"kind": "string"}})
+
+
+AS_REFERENCE = ("SELECT * FROM api.define_object_type('note', %s, p_expected_version => 1)",
+                (json.dumps({"about": {"kind": "reference", "type": "customer"}}),))
+
+
+def test_a_string_that_becomes_a_reference_is_stored_canonical(db: Database,
+                                                              tenant: Tenant) -> None:
+    """A uuid in another spelling (upper case, braces, no hyphens) passes as a reference;
+    kept as written, the delete's referrer check (canonical text) missed it and the customer
+    was deleted under a live note."""
+    note_type(db, tenant)
+    customers = [create(db, tenant, "customer", {}) for _ in range(3)]
+    spellings = [customers[0].upper(), "{" + customers[1] + "}", customers[2].replace("-", "")]
+    notes = [create(db, tenant, "note", {"about": s}) for s in spellings]
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        auth(conn, tenant.api_key)
+        conn.execute(*AS_REFERENCE)
+        stored = [conn.execute("SELECT properties ->> 'about', version FROM api.get_object(%s)",
+                               (n,)).fetchone() for n in notes]
+    assert stored == [(c, 2) for c in customers]
+    for customer in customers:
+        with db.connect("claw_runtime") as conn, conn.transaction():
+            auth(conn, tenant.api_key)
+            with pytest.raises(psycopg.Error) as err:
+                conn.execute("SELECT api.delete_object(%s, 1)", (customer,))
+        assert (err.value.sqlstate, err.value.diag.message_primary) == (
+            "CL409", "object is referenced")
+
+
+@pytest.fixture
+def note_about_customer(db: Database, tenant: Tenant) -> str:
+    note_type(db, tenant)
+    customer = create(db, tenant, "customer", {})
+    create(db, tenant, "note", {"about": customer})
+    return customer
+
+
+def test_a_reference_change_committed_first_blocks_the_delete(
+        db: Database, tenant: Tenant, note_about_customer: str) -> None:
+    assert race(db, tenant, AS_REFERENCE,
+                ("SELECT api.delete_object(%s, 1)", (note_about_customer,))) == (
+        "CL409", "object is referenced")
+
+
+def test_a_delete_committed_first_refuses_the_reference_change(
+        db: Database, tenant: Tenant, note_about_customer: str) -> None:
+    assert race(db, tenant, ("SELECT api.delete_object(%s, 1)", (note_about_customer,)),
+                AS_REFERENCE) == (
+        "CL409", 'property "about" of note: 1 live object would violate not a live customer')
+
+
+# --- documents attached to an object are deleted with it -----------------------------------
+
+VEC = "[" + ",".join(["1"] + ["0"] * 255) + "]"
+ATTACH = ("SELECT api.upsert_document(p_body => 'plumbing note', p_embedding => %s, "
+          "p_embedding_model => 'm', p_object_id => %s)")
+
+
+def documents_of(db: Database, object_id: str) -> int:
+    with db.connect() as conn:
+        row = conn.execute("SELECT count(*) FROM ontology.documents WHERE object_id = %s",
+                           (object_id,)).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_deleting_an_object_deletes_its_documents(db: Database, tenant: Tenant) -> None:
+    """A deleted customer's notes stayed searchable (a soft delete never cascades)."""
+    customer = create(db, tenant, "customer", {})
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        auth(conn, tenant.api_key)
+        conn.execute(ATTACH, (VEC, customer))
+        assert conn.execute("SELECT count(*) FROM api.search_documents('plumbing', p_relation "
+                            "=> NULL, p_mode => 'text')").fetchone() == (1,)
+        conn.execute("SELECT api.delete_object(%s, 1)", (customer,))
+        assert conn.execute("SELECT count(*) FROM api.search_documents('plumbing', p_relation "
+                            "=> NULL, p_mode => 'text')").fetchone() == (0,)
+    assert documents_of(db, customer) == 0
+
+
+def test_a_document_attached_while_its_object_is_deleted(db: Database, tenant: Tenant) -> None:
+    """Both orders: the attach committed first is deleted with the object; the delete
+    committed first refuses the attach."""
+    customer = create(db, tenant, "customer", {})
+    assert race(db, tenant, (ATTACH, (VEC, customer)),
+                ("SELECT api.delete_object(%s, 1)", (customer,))) == (None, "ok")
+    assert documents_of(db, customer) == 0
+    other = create(db, tenant, "customer", {})
+    assert race(db, tenant, ("SELECT api.delete_object(%s, 1)", (other,)),
+                (ATTACH, (VEC, other))) == ("CL404", "object not found")
+    assert documents_of(db, other) == 0

@@ -43,7 +43,8 @@ BEGIN
     SELECT t.name INTO v_type
     FROM ontology.objects AS o
     JOIN ontology.object_types AS t ON t.tenant_id = o.tenant_id AND t.type_id = o.type_id
-    WHERE o.tenant_id = v_ctx.tenant_id AND o.object_id = p_object_id AND o.deleted_at IS NULL;
+    WHERE o.tenant_id = v_ctx.tenant_id AND o.object_id = p_object_id AND o.deleted_at IS NULL
+    FOR SHARE OF o;  -- a concurrent api.delete_object waits, then deletes this document too
     IF NOT FOUND THEN
       RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'object not found',
         DETAIL = pg_catalog.format('no live object %s in this tenant', p_object_id),

@@ -58,6 +58,13 @@ BEGIN
       DETAIL = 'p_patch must be a JSON object (a merge patch)',
       HINT = '{"status": "paid", "note": null} sets status and removes note';
   END IF;
+  -- no property value nests deeper than a money object ({"total": {"amount": 5}}); the merge
+  -- recurses once per level, so a deeper patch is refused before it overflows the stack
+  IF pg_catalog.jsonb_path_exists(p_patch, 'lax $.*.*.*.*') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid patch',
+      DETAIL = 'p_patch nests objects more than three levels deep; no property value does',
+      HINT = 'a property takes a scalar or a money object {"amount": ..., "currency": ...}';
+  END IF;
   v := ontology.lock_object(p_object_id, p_expected_version);
   RETURN QUERY
   UPDATE ontology.objects AS o SET properties = ontology.merge_patch(o.properties, p_patch)
@@ -72,7 +79,7 @@ COMMENT ON FUNCTION api.update_object(uuid, integer, jsonb) IS
 GRANT EXECUTE ON FUNCTION api.update_object(uuid, integer, jsonb) TO claw_runtime, claw_worker;
 
 -- api.delete_object: soft-delete a live object at version p_expected_version: deleted_at is
--- set, the version bumped, its unique values released and its links deleted with it.
+-- set, the version bumped, its unique values released and its links and documents deleted with it.
 -- Refused with CL409 while live objects reference it through a reference property (their
 -- number and one of them named). Returns the new version. Raises CL404, CL409.
 -- Locks: the object FOR UPDATE (a write that references it holds it FOR SHARE, so a
@@ -114,6 +121,10 @@ BEGIN
   SET deleted_at = pg_catalog.now(), deleted_by = internal.current_principal_id()
   WHERE l.tenant_id = v.tenant_id AND l.deleted_at IS NULL
     AND (l.from_object_id = v.object_id OR l.to_object_id = v.object_id);
+  -- its documents go with it: no search finds a deleted object's text (an attach in flight
+  -- holds the object FOR SHARE, so it committed before this statement or fails after it)
+  DELETE FROM ontology.documents AS d
+  WHERE d.tenant_id = v.tenant_id AND d.object_id = v.object_id;
   UPDATE ontology.objects AS o SET deleted_at = pg_catalog.now()
   WHERE o.tenant_id = v.tenant_id AND o.object_id = v.object_id
   RETURNING o.version INTO v_version;
@@ -122,7 +133,7 @@ END
 $fn$;
 COMMENT ON FUNCTION api.delete_object(uuid, integer) IS
   'Soft-delete an object at the expected version (hidden from lists, unique values released, '
-  'its links deleted). CL409 while live objects reference it. Returns the new version.';
+  'its links and documents deleted). CL409 while live objects reference it. Returns the new version.';
 GRANT EXECUTE ON FUNCTION api.delete_object(uuid, integer) TO claw_runtime, claw_worker;
 
 -- api.get_object: one object of this tenant, deleted ones included (deleted_at set).

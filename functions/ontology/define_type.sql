@@ -12,7 +12,10 @@
 -- (ontology.tightens: required, a new or narrower rule, another kind or referenced type) is
 -- checked against every live object with ontology.check_value, the same judge as the write
 -- trigger; making a property unique needs no duplicate among live values; removing a
--- property needs that no live object has a value for it. Otherwise CL409 naming the
+-- property needs that no live object has a value for it. A property that becomes a
+-- reference locks each referenced object FOR SHARE while it checks it (so a concurrent delete
+-- waits, then finds the new referrer; or this change finds the object deleted) and rewrites
+-- values spelled otherwise into canonical uuid text. Otherwise CL409 naming the
 -- property, the rule, how many live objects break it and one of them
 -- (ontology.raise_contract). Nothing is written on any error.
 -- Locks: the type's row FOR UPDATE, then its advisory lock exclusively (ontology.lock_type),
@@ -179,7 +182,9 @@ BEGIN
     SELECT c.rule, pg_catalog.count(*) AS n,
            (pg_catalog.array_agg(c.object_id ORDER BY c.object_id))[1] AS example
     INTO v_bad
-    FROM (SELECT o.object_id, ontology.check_value(v_new, o.properties -> v_name) AS rule
+    FROM (SELECT o.object_id,
+                 ontology.check_value(v_new, o.properties -> v_name, v_new.kind = 'reference')
+                   AS rule
           FROM ontology.objects AS o
           WHERE o.tenant_id = v_tenant AND o.type_id = v_type.type_id
             AND o.deleted_at IS NULL) AS c
@@ -187,6 +192,19 @@ BEGIN
     GROUP BY c.rule ORDER BY pg_catalog.count(*) DESC, c.rule LIMIT 1;
     IF FOUND THEN
       PERFORM ontology.raise_contract(p_name, v_name, v_bad.rule, v_bad.n, v_bad.example);
+    END IF;
+    IF v_new.kind = 'reference' THEN
+      -- the values are now references: stored as canonical uuid text, as the write trigger
+      -- stores them (what delete's referrer check matches), so '{A0EE...}' written as a
+      -- string is found too (the update is an ordinary write: version + 1, audited)
+      UPDATE ontology.objects AS o
+      SET properties = o.properties || pg_catalog.jsonb_build_object(
+            v_name, ((o.properties ->> v_name)::uuid)::text)
+      WHERE o.tenant_id = v_tenant AND o.type_id = v_type.type_id AND o.deleted_at IS NULL
+        AND CASE WHEN pg_catalog.jsonb_typeof(o.properties -> v_name) = 'string'
+                   AND pg_catalog.pg_input_is_valid(o.properties ->> v_name, 'uuid')
+                 THEN o.properties ->> v_name <> ((o.properties ->> v_name)::uuid)::text
+                 ELSE false END;
     END IF;
   END LOOP;
 

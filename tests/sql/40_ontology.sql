@@ -4,7 +4,7 @@
 -- references (missing, deleted, wrong type, deleting a referenced object), optimistic
 -- versions, merge patches, soft delete.
 BEGIN;
-SELECT plan(92);
+SELECT plan(93);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice');
@@ -168,6 +168,9 @@ SELECT is((SELECT version FROM api.get_object(pg_temp.id('c2'))), 1, 'c2 is at v
 SELECT is((SELECT version FROM api.update_object(pg_temp.id('c2'), 1, '{"name": "Bob"}')), 2, 'update at the current version');
 SELECT is((SELECT version FROM api.update_object(pg_temp.id('c2'), 2, '{"name": "Bob"}')), 2,
           'a patch that changes nothing keeps the version');
+SELECT throws_ok(format($$SELECT * FROM api.update_object(%L, 2, %L)$$, pg_temp.id('c2'),
+                        '{"name": ' || repeat('{"a":', 2000) || '1' || repeat('}', 2000) || '}'),
+                 'CL422', 'invalid patch', 'a patch nested 2,000 deep is CL422, not a stack overflow');
 SELECT is((SELECT properties FROM api.get_object(pg_temp.id('c2'))), '{"name": "Bob", "email": "bob@example.com"}'::jsonb,
           'the patch merged');
 SELECT throws_ok(format($$SELECT * FROM api.update_object(%L, 2, '{"email": null}')$$, pg_temp.id('c2')), 'CL422',
