@@ -1826,6 +1826,9 @@ CREATE FUNCTION api.finish_llm_call(p_reservation_id uuid, p_attempts jsonb, p_r
     AS $_$
 DECLARE
   v_tenant uuid;
+  v_caller uuid;
+  v_roles text[];
+  v_owner uuid;
   v_prev_ctx text;
   v_prev_mac text;
   v_begun_hash text;
@@ -1846,7 +1849,9 @@ BEGIN
           internal.require_size('p_trace_id', p_trace_id, 'name'),
           internal.require_size('p_call_token', p_call_token, 'name');
   IF p_call_token IS NULL THEN
-    v_tenant := internal.require_role('{owner,admin,operator,worker}', 'llm:call', 'calling a model');
+    SELECT c.tenant_id, c.principal_id, c.roles INTO v_tenant, v_caller, v_roles
+    FROM internal.require_context('{owner,admin,operator,worker}', 'llm:call',
+                                  'calling a model') AS c;
   ELSE
     v_prev_ctx := pg_catalog.current_setting('claw.ctx', true);
     v_prev_mac := pg_catalog.current_setting('claw.ctx_mac', true);
@@ -1855,9 +1860,18 @@ BEGIN
   END IF;
   -- attempts are priced at the versions in force when the call began (what its reservation
   -- admitted): a price raised while it ran must not charge more than was held
-  SELECT r.created_at INTO v_priced_at FROM llm.reservations AS r
+  SELECT r.created_at, r.principal_id INTO v_priced_at, v_owner FROM llm.reservations AS r
   WHERE r.tenant_id = v_tenant AND r.reservation_id = p_reservation_id;
   v_priced_at := coalesce(v_priced_at, v_now);  -- unknown: close_reservation raises CL404
+  -- without the token: the caller's own call, or an owner or admin closing any (another
+  -- principal must not settle a call with usage it made up)
+  IF p_call_token IS NULL AND FOUND AND v_owner IS DISTINCT FROM v_caller
+     AND NOT v_roles && '{owner,admin}'::text[] THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'not your call',
+      DETAIL = pg_catalog.format('reservation %s was begun by another principal',
+                                 p_reservation_id),
+      HINT = 'finish with the call token api.begin_llm_call returned, or as owner or admin';
+  END IF;
   IF p_attempts IS NULL OR pg_catalog.jsonb_typeof(p_attempts) <> 'array' THEN
     v_bad := 'attempts must be a JSON array';
   END IF;

@@ -576,6 +576,36 @@ def test_a_call_token_finishes_only_its_own_call_and_only_once(env: Env) -> None
         (env.tenant_id, 1)]
 
 
+def test_without_a_token_only_the_caller_or_an_owner_finishes_a_call(env: Env) -> None:
+    """A finish without the call token settles the caller's own reservation; another
+    principal of the tenant (an operator's key) must not settle it with made-up usage (0 tokens:
+    the spend would vanish from the ledger), unless it is an owner or admin."""
+    with env.db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (env.key,))
+        worker = conn.execute("SELECT api.create_principal(p_kind => 'agent', p_handle => "
+                              "'w', p_display_name => 'W', p_roles => '{operator}')").fetchone()
+        assert worker is not None
+        [(worker_key,)] = conn.execute("SELECT api_key FROM api.create_api_key(p_name => 'w', "
+                                       "p_principal_id => %s)", (worker[0],)).fetchall()
+    owners = begin_call(env.db, env.key)
+    free = json.dumps([{"model": "gpt-4o-mini", "route_position": 1, "outcome": "ok",
+                        "input_tokens": 0, "output_tokens": 0}])
+    finish = "SELECT api.finish_llm_call(p_reservation_id => %s, p_attempts => %s)"
+    with env.db.connect("claw_runtime") as conn:
+        with pytest.raises(psycopg.Error) as err, conn.transaction():
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (worker_key,))
+            conn.execute(finish, (owners["reservation_id"], free))
+        assert err.value.sqlstate == "CL403"
+        assert env.superuser("SELECT status FROM llm.reservations") == [("held",)]
+        theirs = begin_call(env.db, worker_key)   # its own call: it finishes it
+        with conn.transaction():
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (worker_key,))
+            conn.execute(finish, (theirs["reservation_id"], ONE_ATTEMPT))
+    # the owner may finish any of the tenant's calls (an operator closing a stuck one)
+    [(done,)] = env.api(finish, (owners["reservation_id"], ONE_ATTEMPT))
+    assert done["status"] == "settled"
+
+
 def test_the_call_tokens_context_ends_with_the_finish(env: Env) -> None:
     """The token sets a context for the finish only: afterwards the transaction has the
     context it had before (none, or the caller's own), never the token's, so a token cannot

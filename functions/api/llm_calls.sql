@@ -168,7 +168,8 @@ GRANT EXECUTE ON FUNCTION api.begin_llm_call(text, integer, integer, text, uuid,
 -- p_call_token (the one begin returned): the call's own tenant context for this finish, in
 -- place of a credential; the transaction's context before it is restored on return. With it
 -- the cache is filled only under the request hash begin was given. Without it the caller
--- needs a verified context (api.authenticate, api.act_as_job) as for begin.
+-- needs a verified context (api.authenticate, api.act_as_job) as for begin, and finishes
+-- only its own principal's call unless it is owner or admin (CL403).
 -- Each attempt is priced at the version in force when the call began (the reservation's
 -- instant): a price changed while it ran neither raises nor lowers what it costs.
 -- Returns jsonb {cost_usd, status, late, calls}.
@@ -187,6 +188,9 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_tenant uuid;
+  v_caller uuid;
+  v_roles text[];
+  v_owner uuid;
   v_prev_ctx text;
   v_prev_mac text;
   v_begun_hash text;
@@ -207,7 +211,9 @@ BEGIN
           internal.require_size('p_trace_id', p_trace_id, 'name'),
           internal.require_size('p_call_token', p_call_token, 'name');
   IF p_call_token IS NULL THEN
-    v_tenant := internal.require_role('{owner,admin,operator,worker}', 'llm:call', 'calling a model');
+    SELECT c.tenant_id, c.principal_id, c.roles INTO v_tenant, v_caller, v_roles
+    FROM internal.require_context('{owner,admin,operator,worker}', 'llm:call',
+                                  'calling a model') AS c;
   ELSE
     v_prev_ctx := pg_catalog.current_setting('claw.ctx', true);
     v_prev_mac := pg_catalog.current_setting('claw.ctx_mac', true);
@@ -216,9 +222,18 @@ BEGIN
   END IF;
   -- attempts are priced at the versions in force when the call began (what its reservation
   -- admitted): a price raised while it ran must not charge more than was held
-  SELECT r.created_at INTO v_priced_at FROM llm.reservations AS r
+  SELECT r.created_at, r.principal_id INTO v_priced_at, v_owner FROM llm.reservations AS r
   WHERE r.tenant_id = v_tenant AND r.reservation_id = p_reservation_id;
   v_priced_at := coalesce(v_priced_at, v_now);  -- unknown: close_reservation raises CL404
+  -- without the token: the caller's own call, or an owner or admin closing any (another
+  -- principal must not settle a call with usage it made up)
+  IF p_call_token IS NULL AND FOUND AND v_owner IS DISTINCT FROM v_caller
+     AND NOT v_roles && '{owner,admin}'::text[] THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'not your call',
+      DETAIL = pg_catalog.format('reservation %s was begun by another principal',
+                                 p_reservation_id),
+      HINT = 'finish with the call token api.begin_llm_call returned, or as owner or admin';
+  END IF;
   IF p_attempts IS NULL OR pg_catalog.jsonb_typeof(p_attempts) <> 'array' THEN
     v_bad := 'attempts must be a JSON array';
   END IF;
