@@ -181,6 +181,23 @@ def test_database_validation_is_a_422_with_hint(api: Api) -> None:
     assert doc["code"] == "CL422" and doc["hint"]
 
 
+@pytest.mark.parametrize("call", [
+    ("post", "/v1/jobs", {"json": {"queue": "a\u0000b", "kind": "k"}}),
+    ("get", "/v1/jobs?queue=a%00b", {}),
+    ("get", "/v1/jobs?cursor=a%00b", {}),
+    ("get", "/v1/object-types/a%00b", {}),
+    ("post", "/v1/authz/check", {"json": {"object": "doc:\u00001", "relation": "viewer"}}),
+    ("post", "/v1/documents/search", {"json": {"query": "a\u0000b", "mode": "text"}}),
+], ids=["body", "list-filter", "cursor", "path", "authz-check", "search"])
+def test_a_nul_character_in_text_is_422_not_500(api: Api, call: tuple[str, str, dict[str, Any]]) -> None:
+    """PostgreSQL text cannot hold NUL: psycopg refuses the parameter before sending it, with
+    no SQLSTATE; that is the client's input, not our bug."""
+    method, path, kw = call
+    doc = assert_problem(getattr(api.client, method)(path, headers=api.as_("a"), **kw), 422,
+                         "invalid_input")
+    assert doc["code"] == "22P05" and "NUL" in doc["detail"]
+
+
 def test_unknown_route_and_method(api: Api) -> None:
     assert_problem(api.client.get("/v1/nothing-here"), 404, "route_not_found")
     assert_problem(api.client.put("/v1/jobs", headers=api.as_("a")), 405, "method_not_allowed")
