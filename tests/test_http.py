@@ -198,6 +198,18 @@ def test_a_nul_character_in_text_is_422_not_500(api: Api, call: tuple[str, str, 
     assert doc["code"] == "22P05" and "NUL" in doc["detail"]
 
 
+@pytest.mark.parametrize("version", [2**31, 2**63, 2**64])
+def test_an_out_of_range_expected_version_is_422_not_500(api: Api, version: int) -> None:
+    """The version column is an integer: a larger number failed in PostgreSQL (or psycopg)."""
+    oid = uuid.uuid4()
+    doc = assert_problem(api.client.patch(f"/v1/objects/{oid}", headers=api.as_("a"), json={
+        "expected_version": version, "patch": {}}), 422, "invalid_input")
+    assert doc["errors"][0]["field"] == "body.expected_version"
+    doc = assert_problem(api.client.delete(f"/v1/objects/{oid}?expected_version={version}",
+                                           headers=api.as_("a")), 422, "invalid_input")
+    assert doc["errors"][0]["field"] == "query.expected_version"
+
+
 def test_unknown_route_and_method(api: Api) -> None:
     assert_problem(api.client.get("/v1/nothing-here"), 404, "route_not_found")
     assert_problem(api.client.put("/v1/jobs", headers=api.as_("a")), 405, "method_not_allowed")
