@@ -286,12 +286,12 @@ async def start_flow(request: Request, body: m.FlowIn,
 async def list_flows(request: Request,
                      status: str | None = Query(None, max_length=20),
                      flow_name: str | None = Query(None, max_length=200),
-                     limit: int = Limit) -> Response:
+                     limit: int = Limit, cursor: str | None = Cursor) -> Response:
     async def act(conn: Conn) -> m.Page[m.FlowRunSummary]:
-        rows = await fetch_all(conn, "SELECT * FROM api.list_flow_runs(p_status => %s, "
-                               "p_flow_name => %s, p_limit => %s)", (status, flow_name, limit))
-        return m.Page[m.FlowRunSummary](
-            items=[m.FlowRunSummary.model_validate(r) for r in rows], next_cursor=None)
+        return await page(conn, m.FlowRunSummary,
+                          "SELECT * FROM api.list_flow_runs(p_status => %s, p_flow_name => %s, "
+                          "p_limit => %s, p_cursor => %s)", (status, flow_name, limit, cursor),
+                          limit)
     return await run(request, act)
 
 
