@@ -360,3 +360,40 @@ def test_a_flow_runs_cursor_is_bound_to_tenant_list_and_filters(db: Database,
                 conn.execute(sql, args)
             assert err.value.sqlstate == "CL422", (tenant.name, sql, args)
             assert err.value.diag.message_primary == "invalid cursor"
+
+
+OBJECTS = ("SELECT object_id::text, cursor FROM api.list_objects_by_type(p_type => 'thing', "
+           "p_limit => %s, p_include_deleted => %s, p_cursor => %s)")
+
+
+def test_an_objects_cursor_is_bound_to_type_and_filters(db: Database, tenants: dict[str, Tenant]) -> None:
+    """api.list_objects_by_type pages with a cursor bound like the other lists' (p_after, the
+    plain last id, stays for SQL callers; not both at once)."""
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        auth(conn, tenants["a"])
+        for t in ("thing", "other"):
+            conn.execute("SELECT * FROM api.define_object_type(p_name => %s, p_properties => %s)",
+                         (t, json.dumps({"n": {"kind": "number"}})))
+            for i in range(3):
+                conn.execute("SELECT * FROM api.create_object(p_type => %s, p_properties => %s)",
+                             (t, json.dumps({"n": i})))
+        everything = [r[0] for r in conn.execute(OBJECTS, (1000, False, None)).fetchall()]
+        first = conn.execute(OBJECTS, (2, False, None)).fetchall()
+        rest = conn.execute(OBJECTS, (2, False, first[-1][1])).fetchall()
+        assert [r[0] for r in first + rest] == everything and len(everything) == 3
+        assert [c is None for _, c in first] == [True, False] and rest[-1][1] is None
+        cursor = first[-1][1]
+        other = conn.execute("SELECT cursor FROM api.list_objects_by_type(p_type => 'other', "
+                             "p_limit => 1)").fetchone()[0]  # type: ignore[index]
+    attempts = [(OBJECTS, (2, True, cursor)),                              # other filter
+                (OBJECTS, (2, False, other)),                              # another type
+                (LIST, (None, 2, cursor)),                                 # another list
+                ("SELECT * FROM api.list_objects_by_type(p_type => 'thing', p_after => %s, "
+                 "p_cursor => %s)", (everything[0], cursor))]              # both positions
+    for sql, args in attempts:
+        with db.connect("claw_runtime") as conn, conn.transaction():
+            auth(conn, tenants["a"])
+            with pytest.raises(psycopg.Error) as err:
+                conn.execute(sql, args)
+            assert err.value.sqlstate == "CL422", (sql, args)
+            assert err.value.diag.message_primary == "invalid cursor"

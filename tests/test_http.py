@@ -477,6 +477,37 @@ def test_ontology_routes(api: Api) -> None:
         "version": 3}
 
 
+def test_an_objects_cursor_is_bound_to_tenant_type_and_filters(api: Api) -> None:
+    """The /v1/objects cursor was the raw last object id: any UUID was taken, another type's or
+    another tenant's position gave a page from there. Now a cursor of another listing is a
+    422 like every other list's."""
+    for name in ("a", "b"):
+        with api.db.connect("claw_runtime") as conn, conn.transaction():
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)",
+                         (api.tenants[name].api_key,))
+            for t in ("customer", "supplier"):
+                conn.execute("SELECT * FROM api.define_object_type(p_name => %s, "
+                             "p_properties => %s)", (t, json.dumps({"email": {"kind": "string"}})))
+    a, b = api.as_("a"), api.as_("b")
+    for i in range(3):
+        for h, t in ((a, "customer"), (a, "supplier"), (b, "customer")):
+            assert api.client.post("/v1/objects", headers=h, json={
+                "type": t, "properties": {"email": f"{i}@{t}"}}).status_code == 201
+    first = api.client.get("/v1/objects?type=customer&limit=2", headers=a).json()
+    rest = api.client.get(f"/v1/objects?type=customer&limit=2&cursor={first['next_cursor']}",
+                          headers=a).json()
+    assert len(first["items"]) == 2 and len(rest["items"]) == 1 and rest["next_cursor"] is None
+    other_type = api.client.get("/v1/objects?type=supplier&limit=1", headers=a).json()
+    other_tenant = api.client.get("/v1/objects?type=customer&limit=1", headers=b).json()
+    for cursor, query in ((other_type["next_cursor"], "type=customer"),
+                          (other_tenant["next_cursor"], "type=customer"),
+                          (first["next_cursor"], "type=customer&include_deleted=true"),
+                          (first["items"][0]["object_id"], "type=customer")):
+        doc = assert_problem(api.client.get(f"/v1/objects?{query}&limit=2&cursor={cursor}",
+                                            headers=a), 422, "invalid_input")
+        assert doc["detail"] == "invalid cursor", doc
+
+
 def test_authz_routes(api: Api) -> None:
     from conftest import AUTHZ_SEED_MODEL
 
