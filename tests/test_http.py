@@ -102,6 +102,16 @@ def test_bad_credentials_are_401(api: Api, header: str | None) -> None:
     assert resp.headers["www-authenticate"].startswith("Bearer")
 
 
+@pytest.mark.parametrize("header", ["Basic ???", "Basic " + "bm9jb2xvbg==", "Basic"])
+def test_a_malformed_basic_credential_is_an_unauthenticated_problem(api: Api, header: str) -> None:
+    """FastAPI's HTTPBasic refuses a credential it cannot decode with its own 401, which was
+    rendered as problem type invalid_input (documented as a 422)."""
+    resp = api.client.get("/v1/audit/verify", headers={"Authorization": header})
+    doc = assert_problem(resp, 401, "unauthenticated")
+    assert api.client.get("/errors/unauthenticated").json()["status"] == 401
+    assert resp.headers["www-authenticate"].startswith("Basic"), resp.headers
+
+
 def test_an_unverifiable_jwt_is_401(api: Api) -> None:
     """Any bearer token that is not an API key goes to api.authenticate_jwt (the attacks are
     in tests/test_http_jwt.py)."""

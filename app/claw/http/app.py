@@ -84,8 +84,11 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if isinstance(exc, _TooLarge):  # the limit tripped while FastAPI or a route read the body
         return problem_response(exc.problem())
-    names = {400: "bad_request", 404: "route_not_found", 405: "method_not_allowed", 406: "not_acceptable",
-             413: "payload_too_large"}
+    # each name is a problem type documented with the same status (GET /errors/<name>);
+    # 401: FastAPI's HTTPBasic refuses a credential it cannot decode with its own 401
+    names = {400: "bad_request", 401: "unauthenticated", 403: "forbidden",
+             404: "route_not_found", 405: "method_not_allowed", 406: "not_acceptable",
+             413: "payload_too_large", 422: "invalid_input", 429: "limited"}
     name = names.get(exc.status_code, "invalid_input" if exc.status_code < 500 else "internal")
     detail = exc.detail if isinstance(exc.detail, str) and exc.status_code < 500 else name
     return problem_response(Problem(exc.status_code, name, detail,
