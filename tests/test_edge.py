@@ -327,6 +327,7 @@ def test_a_cursor_is_bound_to_tenant_list_and_filters(db: Database, tenants: dic
     "SELECT principal_id::text, cursor FROM api.list_principals(p_limit => %s, p_cursor => %s)",
     "SELECT api_key_id::text, cursor FROM api.list_api_keys(p_limit => %s, p_cursor => %s)",
     "SELECT schedule_id::text, cursor FROM api.list_schedules(p_limit => %s, p_cursor => %s)",
+    "SELECT run_id::text, cursor FROM api.list_flow_runs(p_limit => %s, p_cursor => %s)",
 ])
 def test_every_list_pages_through_everything_once(db: Database, tenants: dict[str, Tenant], sql: str) -> None:
     a = tenants["a"]
@@ -338,6 +339,8 @@ def test_every_list_pages_through_everything_once(db: Database, tenants: dict[st
             conn.execute("SELECT * FROM api.create_api_key(p_name => %s)", (f"k{i}",))
             conn.execute("SELECT * FROM api.create_schedule(p_name => %s, p_cron => '0 6 * * *', "
                          "p_time_zone => 'UTC', p_queue => 'q', p_kind => 'noop')", (f"s{i}",))
+            conn.execute("SELECT * FROM api.start_flow_run(p_flow_name => 'f', p_input => %s)",
+                         (json.dumps({"i": i}),))
         everything = conn.execute(sql, (1000, None)).fetchall()
         seen: list[str] = []
         cursor = None
@@ -363,3 +366,71 @@ def test_only_the_last_row_of_a_full_page_carries_a_cursor(db: Database,
         assert [c is None for _, c in full] == [True, True, False]
         rest = conn.execute(LIST, ("lastrow", 3, full[-1][1])).fetchall()
         assert len(rest) == 2 and all(c is None for _, c in rest)
+
+
+FLOWS = ("SELECT run_id::text, cursor FROM api.list_flow_runs(p_status => %s, p_flow_name => %s, "
+         "p_limit => %s, p_cursor => %s)")
+
+
+def test_a_flow_runs_cursor_is_bound_to_tenant_list_and_filters(db: Database,
+                                                                tenants: dict[str, Tenant]) -> None:
+    a, b = tenants["a"], tenants["b"]
+    for t in (a, b):
+        with db.connect("claw_runtime") as conn, conn.transaction():
+            auth(conn, t)
+            for i in range(3):
+                conn.execute("SELECT * FROM api.start_flow_run(p_flow_name => 'f', p_input => %s)",
+                             (json.dumps({"i": i}),))
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        auth(conn, a)
+        cursor = conn.execute(FLOWS, ("pending", "f", 1, None)).fetchone()[1]  # type: ignore[index]
+        assert cursor and len(conn.execute(FLOWS, ("pending", "f", 5, cursor)).fetchall()) == 2
+    attempts = [(b, FLOWS, ("pending", "f", 5, cursor)),                   # another tenant
+                (a, FLOWS, (None, "f", 5, cursor)),                        # other status
+                (a, FLOWS, ("pending", "g", 5, cursor)),                   # other flow name
+                (a, LIST, (None, 5, cursor)),                              # other list
+                (a, FLOWS, ("pending", "f", 5, cursor[:-1] + ("0" if cursor[-1] != "0" else "1")))]
+    for tenant, sql, args in attempts:
+        with db.connect("claw_runtime") as conn, conn.transaction():
+            auth(conn, tenant)
+            with pytest.raises(psycopg.Error) as err:
+                conn.execute(sql, args)
+            assert err.value.sqlstate == "CL422", (tenant.name, sql, args)
+            assert err.value.diag.message_primary == "invalid cursor"
+
+
+OBJECTS = ("SELECT object_id::text, cursor FROM api.list_objects_by_type(p_type => 'thing', "
+           "p_limit => %s, p_include_deleted => %s, p_cursor => %s)")
+
+
+def test_an_objects_cursor_is_bound_to_type_and_filters(db: Database, tenants: dict[str, Tenant]) -> None:
+    """api.list_objects_by_type pages with a cursor bound like the other lists' (p_after, the
+    plain last id, stays for SQL callers; not both at once)."""
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        auth(conn, tenants["a"])
+        for t in ("thing", "other"):
+            conn.execute("SELECT * FROM api.define_object_type(p_name => %s, p_properties => %s)",
+                         (t, json.dumps({"n": {"kind": "number"}})))
+            for i in range(3):
+                conn.execute("SELECT * FROM api.create_object(p_type => %s, p_properties => %s)",
+                             (t, json.dumps({"n": i})))
+        everything = [r[0] for r in conn.execute(OBJECTS, (1000, False, None)).fetchall()]
+        first = conn.execute(OBJECTS, (2, False, None)).fetchall()
+        rest = conn.execute(OBJECTS, (2, False, first[-1][1])).fetchall()
+        assert [r[0] for r in first + rest] == everything and len(everything) == 3
+        assert [c is None for _, c in first] == [True, False] and rest[-1][1] is None
+        cursor = first[-1][1]
+        other = conn.execute("SELECT cursor FROM api.list_objects_by_type(p_type => 'other', "
+                             "p_limit => 1)").fetchone()[0]  # type: ignore[index]
+    attempts = [(OBJECTS, (2, True, cursor)),                              # other filter
+                (OBJECTS, (2, False, other)),                              # another type
+                (LIST, (None, 2, cursor)),                                 # another list
+                ("SELECT * FROM api.list_objects_by_type(p_type => 'thing', p_after => %s, "
+                 "p_cursor => %s)", (everything[0], cursor))]              # both positions
+    for sql, args in attempts:
+        with db.connect("claw_runtime") as conn, conn.transaction():
+            auth(conn, tenants["a"])
+            with pytest.raises(psycopg.Error) as err:
+                conn.execute(sql, args)
+            assert err.value.sqlstate == "CL422", (sql, args)
+            assert err.value.diag.message_primary == "invalid cursor"

@@ -322,3 +322,50 @@ def test_events_waiting_names_only_streams_with_an_event_to_read(db: Database,
             with pytest.raises(psycopg.Error) as err:
                 conn.execute(ask, bad)
             assert err.value.sqlstate == "CL422"
+
+
+def test_an_event_carries_the_trace_of_the_transaction_that_made_it(
+        db: Database, tenants: dict[str, Tenant]) -> None:
+    """An outbox row's trace_id is the trace of the request that made the change (the
+    claw.trace_id the HTTP edge sets): a cancel or retry names the cancelling or retrying
+    request, not the enqueue's (a cancel named none). Without one (a worker that does not
+    trace), the jobs' own trace, which the data of every job event carries too. A trace id
+    the outbox cannot hold (over 64 bytes; any session may set the setting) is no trace,
+    never a failed cancel."""
+    a = tenants["a"]
+    t_enqueue, t_fix = "a" * 32, "b" * 32
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (a.api_key,))
+        conn.execute("SELECT set_config('claw.trace_id', %s, true)", (t_enqueue,))
+        jobs = [r[0] for r in conn.execute(
+            "SELECT job_id::text FROM api.enqueue_jobs(p_jobs => %s)",
+            (json.dumps([{"queue": "tr", "kind": "noop", "max_attempts": 1},
+                         {"queue": "tr", "kind": "noop", "max_attempts": 2},
+                         {"queue": "tr", "kind": "noop"},
+                         {"queue": "tr", "kind": "noop"}]),)).fetchall()]
+    with db.connect("claw_worker") as w:
+        token = w.execute("SELECT lease_token FROM api.claim_jobs(p_queue => 'tr', "
+                          "p_worker => 'w', p_limit => 3)").fetchall()[0][0]
+        for job in jobs[:2]:
+            w.execute("SELECT * FROM api.fail_job(p_job_id => %s, p_lease_token => %s, "
+                      "p_error => 'boom')", (job, token))
+        w.execute("SELECT api.complete_jobs(p_job_ids => %s, p_lease_token => %s)",
+                  ([jobs[2]], token))
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (a.api_key,))
+        conn.execute("SELECT set_config('claw.trace_id', %s, true)", (t_fix,))
+        conn.execute("SELECT api.retry_job(%s)", (jobs[0],))
+        conn.execute("SELECT api.cancel_job(%s)", (jobs[1],))
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (a.api_key,))
+        conn.execute("SELECT set_config('claw.trace_id', %s, true)", ("x" * 65,))
+        conn.execute("SELECT api.cancel_job(%s)", (jobs[3],))
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (a.api_key,))
+        events = conn.execute("SELECT event_type, trace_id, data FROM api.read_events("
+                              "p_after => NULL, p_limit => 100)").fetchall()
+    assert [(e[0], e[1]) for e in events] == [
+        ("jobs.enqueued", t_enqueue), ("job.dead", t_enqueue), ("job.failed", t_enqueue),
+        ("jobs.completed", t_enqueue), ("job.retried", t_fix), ("jobs.cancelled", t_fix),
+        ("jobs.cancelled", t_enqueue)]
+    assert all(e[2]["trace_id"] == t_enqueue for e in events if e[0].startswith("job."))

@@ -102,6 +102,16 @@ def test_bad_credentials_are_401(api: Api, header: str | None) -> None:
     assert resp.headers["www-authenticate"].startswith("Bearer")
 
 
+@pytest.mark.parametrize("header", ["Basic ???", "Basic " + "bm9jb2xvbg==", "Basic"])
+def test_a_malformed_basic_credential_is_an_unauthenticated_problem(api: Api, header: str) -> None:
+    """FastAPI's HTTPBasic refuses a credential it cannot decode with its own 401, which was
+    rendered as problem type invalid_input (documented as a 422)."""
+    resp = api.client.get("/v1/audit/verify", headers={"Authorization": header})
+    doc = assert_problem(resp, 401, "unauthenticated")
+    assert api.client.get("/errors/unauthenticated").json()["status"] == 401
+    assert resp.headers["www-authenticate"].startswith("Basic"), resp.headers
+
+
 def test_an_unverifiable_jwt_is_401(api: Api) -> None:
     """Any bearer token that is not an API key goes to api.authenticate_jwt (the attacks are
     in tests/test_http_jwt.py)."""
@@ -181,6 +191,35 @@ def test_database_validation_is_a_422_with_hint(api: Api) -> None:
     assert doc["code"] == "CL422" and doc["hint"]
 
 
+@pytest.mark.parametrize("call", [
+    ("post", "/v1/jobs", {"json": {"queue": "a\u0000b", "kind": "k"}}),
+    ("get", "/v1/jobs?queue=a%00b", {}),
+    ("get", "/v1/jobs?cursor=a%00b", {}),
+    ("get", "/v1/object-types/a%00b", {}),
+    ("post", "/v1/authz/check", {"json": {"object": "doc:\u00001", "relation": "viewer"}}),
+    ("post", "/v1/documents/search", {"json": {"query": "a\u0000b", "mode": "text"}}),
+], ids=["body", "list-filter", "cursor", "path", "authz-check", "search"])
+def test_a_nul_character_in_text_is_422_not_500(api: Api, call: tuple[str, str, dict[str, Any]]) -> None:
+    """PostgreSQL text cannot hold NUL: psycopg refuses the parameter before sending it, with
+    no SQLSTATE; that is the client's input, not our bug."""
+    method, path, kw = call
+    doc = assert_problem(getattr(api.client, method)(path, headers=api.as_("a"), **kw), 422,
+                         "invalid_input")
+    assert doc["code"] == "22P05" and "NUL" in doc["detail"]
+
+
+@pytest.mark.parametrize("version", [2**31, 2**63, 2**64])
+def test_an_out_of_range_expected_version_is_422_not_500(api: Api, version: int) -> None:
+    """The version column is an integer: a larger number failed in PostgreSQL (or psycopg)."""
+    oid = uuid.uuid4()
+    doc = assert_problem(api.client.patch(f"/v1/objects/{oid}", headers=api.as_("a"), json={
+        "expected_version": version, "patch": {}}), 422, "invalid_input")
+    assert doc["errors"][0]["field"] == "body.expected_version"
+    doc = assert_problem(api.client.delete(f"/v1/objects/{oid}?expected_version={version}",
+                                           headers=api.as_("a")), 422, "invalid_input")
+    assert doc["errors"][0]["field"] == "query.expected_version"
+
+
 def test_unknown_route_and_method(api: Api) -> None:
     assert_problem(api.client.get("/v1/nothing-here"), 404, "route_not_found")
     assert_problem(api.client.put("/v1/jobs", headers=api.as_("a")), 405, "method_not_allowed")
@@ -192,6 +231,29 @@ def test_oversized_body_is_413(seeded: tuple[Database, dict[str, Tenant]]) -> No
         resp = a.client.post("/v1/jobs", headers=a.as_("a"),
                              json={"queue": "q", "kind": "k", "payload": {"x": "y" * 2000}})
         assert_problem(resp, 413, "payload_too_large")
+
+
+@pytest.mark.parametrize("path", ["/v1/jobs", f"/v1/jobs/{uuid.uuid4()}/cancel"],
+                         ids=["parsed-body", "unread-body"])
+def test_an_oversized_body_without_content_length_is_413(
+        seeded: tuple[Database, dict[str, Tenant]], path: str) -> None:
+    """A chunked body has no Content-Length to refuse up front: the limit trips while it is
+    read, inside FastAPI's body parsing (which made it a 400 'error parsing the body') or,
+    for a route without a body model, when the edge hashes the body for idempotency."""
+    db, tenants = seeded
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"queue": "q", "kind": "k", "payload": {"x": "'
+        for _ in range(10):
+            yield b"y" * 500
+        yield b'"}}'
+
+    with in_process(db, tenants, max_body_bytes=1000) as a:
+        resp = a.client.post(path, headers={**a.as_("a"), "content-type": "application/json",
+                                            "Idempotency-Key": "big-1"}, content=chunks())
+        assert "content-length" not in {k.lower() for k in resp.request.headers}
+        doc = assert_problem(resp, 413, "payload_too_large")
+        assert doc["detail"] == "the request body exceeds 1000 bytes" and doc["hint"]
 
 
 def test_an_unexpected_exception_tells_the_client_nothing(api: Api,
@@ -381,6 +443,34 @@ def test_flow_routes(api: Api) -> None:
     assert_problem(api.client.get("/v1/flows?status=nope", headers=h), 422, "invalid_input")
 
 
+def test_flow_runs_page(api: Api) -> None:
+    """A full page of GET /v1/flows carries a cursor (it had none: a client saw page one only);
+    the pages hold every run once, and the page after the last is empty."""
+    h = api.as_("a")
+    started = [api.client.post("/v1/flows", headers=h, json={"flow_name": "paged",
+                                                             "input": {"i": i}}).json()["run_id"]
+               for i in range(5)]
+    seen: list[str] = []
+    cursor = None
+    for _ in range(4):
+        url = "/v1/flows?flow_name=paged&limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = api.client.get(url, headers=h)
+        assert page.status_code == 200, page.text
+        seen += [r["run_id"] for r in page.json()["items"]]
+        cursor = page.json()["next_cursor"]
+        assert (cursor is not None) == (len(page.json()["items"]) == 2), page.json()
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(started) and len(seen) == 5
+    full = api.client.get("/v1/flows?flow_name=paged&limit=5", headers=h).json()
+    last = api.client.get(f"/v1/flows?flow_name=paged&limit=5&cursor={full['next_cursor']}",
+                          headers=h).json()
+    assert last == {"items": [], "next_cursor": None}
+    # bound to the filters: the cursor of flow_name=paged does not continue another listing
+    assert_problem(api.client.get(f"/v1/flows?limit=5&cursor={full['next_cursor']}", headers=h),
+                   422, "invalid_input")
+
+
 def test_ontology_routes(api: Api) -> None:
     h = api.as_("a")
     with api.db.connect("claw_runtime") as conn, conn.transaction():
@@ -418,6 +508,37 @@ def test_ontology_routes(api: Api) -> None:
     assert third == {"items": [], "next_cursor": None}
     assert api.client.delete(f"/v1/objects/{oid}?expected_version=2", headers=h).json() == {
         "version": 3}
+
+
+def test_an_objects_cursor_is_bound_to_tenant_type_and_filters(api: Api) -> None:
+    """The /v1/objects cursor was the raw last object id: any UUID was taken, another type's or
+    another tenant's position gave a page from there. Now a cursor of another listing is a
+    422 like every other list's."""
+    for name in ("a", "b"):
+        with api.db.connect("claw_runtime") as conn, conn.transaction():
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)",
+                         (api.tenants[name].api_key,))
+            for t in ("customer", "supplier"):
+                conn.execute("SELECT * FROM api.define_object_type(p_name => %s, "
+                             "p_properties => %s)", (t, json.dumps({"email": {"kind": "string"}})))
+    a, b = api.as_("a"), api.as_("b")
+    for i in range(3):
+        for h, t in ((a, "customer"), (a, "supplier"), (b, "customer")):
+            assert api.client.post("/v1/objects", headers=h, json={
+                "type": t, "properties": {"email": f"{i}@{t}"}}).status_code == 201
+    first = api.client.get("/v1/objects?type=customer&limit=2", headers=a).json()
+    rest = api.client.get(f"/v1/objects?type=customer&limit=2&cursor={first['next_cursor']}",
+                          headers=a).json()
+    assert len(first["items"]) == 2 and len(rest["items"]) == 1 and rest["next_cursor"] is None
+    other_type = api.client.get("/v1/objects?type=supplier&limit=1", headers=a).json()
+    other_tenant = api.client.get("/v1/objects?type=customer&limit=1", headers=b).json()
+    for cursor, query in ((other_type["next_cursor"], "type=customer"),
+                          (other_tenant["next_cursor"], "type=customer"),
+                          (first["next_cursor"], "type=customer&include_deleted=true"),
+                          (first["items"][0]["object_id"], "type=customer")):
+        doc = assert_problem(api.client.get(f"/v1/objects?{query}&limit=2&cursor={cursor}",
+                                            headers=a), 422, "invalid_input")
+        assert doc["detail"] == "invalid cursor", doc
 
 
 def test_authz_routes(api: Api) -> None:

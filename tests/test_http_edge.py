@@ -310,6 +310,52 @@ def test_sse_slow_client_is_told_and_resumes(seeded: tuple[Database, dict[str, T
     assert len(ids) == len(set(ids)) == 20
 
 
+@pytest.mark.parametrize("reason", ["overflow", "shutdown"])
+def test_sse_the_last_event_id_told_is_the_last_frame_handed(
+        seeded: tuple[Database, dict[str, Tenant]], reason: str) -> None:
+    """Starlette sends a chunk while the body generator waits at its yield: a slow client is
+    a send that takes long. The overflow (or shutdown) event that ends the stream then must
+    name the frame handed out, not the one before it (a resuming client got it twice)."""
+    from claw.http.edge import Credential, Edge
+    from claw.http.events import EventHub, EventStream, start_position
+
+    db, tenants = seeded
+    settings = settings_for(db, sse_buffer=5, sse_batch=5, sse_keepalive=0.2)
+
+    async def scenario() -> tuple[bytes, list[bytes]]:
+        edge = Edge(settings)
+        await edge.open()
+        hub = EventHub(settings.database_url)
+        hub.start()
+        try:
+            cred = Credential("api_key", tenants["a"].api_key)
+            stream = EventStream(edge, hub, cred, await start_position(edge, cred, None, "now"))
+            body = stream.body()
+            await body.__anext__()  # the opening comment
+            await asyncio.to_thread(enqueue_direct, db, tenants["a"], 1)
+            first = b": keep-alive"
+            while first.startswith(b": keep-alive"):  # (the keep-alive timer is short)
+                first = await asyncio.wait_for(body.__anext__(), 10)  # being sent, slowly
+            if reason == "overflow":
+                await asyncio.to_thread(enqueue_direct, db, tenants["a"], 20)
+            else:
+                stream.close("shutdown")
+            deadline = time.monotonic() + 10
+            while stream.ending is None:
+                assert time.monotonic() < deadline, "the stream never noticed"
+                await asyncio.sleep(0.05)
+            return first, [chunk async for chunk in body]
+        finally:
+            await hub.stop()
+            await edge.close()
+
+    first, rest = asyncio.run(scenario())
+    assert first.startswith(b"id: "), first
+    handed = first.split(b"\n", 1)[0][4:].decode()
+    assert rest and rest[-1].startswith(f"event: {reason}\n".encode()), rest
+    assert json.loads(rest[-1].split(b"data: ", 1)[1])["last_event_id"] == handed
+
+
 def test_sse_a_write_wakes_only_its_tenants_streams(seeded: tuple[Database, dict[str, Tenant]]
                                                    ) -> None:
     """The NOTIFY names no tenant; the hub asks api.events_waiting once for all of its

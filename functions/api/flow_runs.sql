@@ -79,21 +79,33 @@ GRANT EXECUTE ON FUNCTION api.get_flow_run(uuid) TO claw_runtime;
 -- api.claim_flow_run. REVOKE: CREATE OR REPLACE keeps the grants of a migrated database.
 REVOKE EXECUTE ON FUNCTION api.get_flow_run(uuid) FROM claw_worker;
 
--- api.list_flow_runs: this tenant's runs, newest first, by status and flow name.
+-- api.list_flow_runs: this tenant's runs, newest first, by status and flow name, a page of
+-- p_limit (1..1000) at a time: the last row of a full page carries the cursor to pass as
+-- p_cursor for the next page (keyset on (created_at, run_id), bound to the tenant and the
+-- filters: runs started meanwhile never shift a page). Raises CL422 bad status, limit, or a
+-- cursor of another tenant, list or filters.
+-- The version without p_cursor (and without the cursor column): dropped here, in the same
+-- transaction as its replacement is created, so callers by name never see two versions.
+DROP FUNCTION IF EXISTS api.list_flow_runs(text, text, integer);
 CREATE OR REPLACE FUNCTION api.list_flow_runs(p_status text DEFAULT NULL,
                                               p_flow_name text DEFAULT NULL,
-                                              p_limit integer DEFAULT 100)
+                                              p_limit integer DEFAULT 100,
+                                              p_cursor text DEFAULT NULL)
 RETURNS TABLE (run_id uuid, flow_name text, flow_version integer, status text,
                next_position integer, parent_run_id uuid, trace_id text, error jsonb,
-               created_at timestamptz, finished_at timestamptz)
+               created_at timestamptz, finished_at timestamptz, cursor text)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  v_filters jsonb := pg_catalog.jsonb_build_object('status', p_status, 'flow_name', p_flow_name);
+  v_after jsonb;
 BEGIN
   PERFORM internal.require_size('p_status', p_status, 'name'),
-          internal.require_size('p_flow_name', p_flow_name, 'name');
+          internal.require_size('p_flow_name', p_flow_name, 'name'),
+          internal.require_size('p_cursor', p_cursor, 'text');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'flow:read',
                                 'listing flow runs');
   IF p_status IS NOT NULL AND p_status NOT IN ('pending', 'running', 'sleeping', 'waiting',
@@ -107,21 +119,29 @@ BEGIN
       DETAIL = pg_catalog.format('p_limit must be 1 to 1000, not %s', p_limit),
       HINT = 'page with smaller limits';
   END IF;
+  v_after := internal.read_cursor('api.list_flow_runs', v_filters, p_cursor);
   RETURN QUERY
   SELECT r.run_id, r.flow_name, r.flow_version, r.status, r.next_position, r.parent_run_id,
-         r.trace_id, r.error, r.created_at, r.finished_at
+         r.trace_id, r.error, r.created_at, r.finished_at,
+         CASE WHEN pg_catalog.row_number() OVER (ORDER BY r.created_at DESC, r.run_id DESC)
+                   = p_limit  -- a full page: its last row carries the next page's cursor
+              THEN internal.make_cursor('api.list_flow_runs', v_filters,
+                     pg_catalog.jsonb_build_object('at', r.created_at, 'id', r.run_id)) END
   FROM flow.runs AS r
   WHERE r.tenant_id = internal.current_tenant_id()
     AND (p_status IS NULL OR r.status = p_status)
     AND (p_flow_name IS NULL OR r.flow_name = p_flow_name)
+    AND (v_after IS NULL OR (r.created_at, r.run_id)
+                            < ((v_after ->> 'at')::timestamptz, (v_after ->> 'id')::uuid))
   ORDER BY r.created_at DESC, r.run_id DESC
   LIMIT p_limit;
 END
 $fn$;
-COMMENT ON FUNCTION api.list_flow_runs(text, text, integer) IS
+COMMENT ON FUNCTION api.list_flow_runs(text, text, integer, text) IS
   'This tenant''s flow runs, newest first (p_status => ''blocked'' lists the runs a person '
-  'must look at).';
-GRANT EXECUTE ON FUNCTION api.list_flow_runs(text, text, integer) TO claw_runtime;
+  'must look at); the last row of a full page carries the cursor to pass as p_cursor for the '
+  'next one (NULL on the other rows).';
+GRANT EXECUTE ON FUNCTION api.list_flow_runs(text, text, integer, text) TO claw_runtime;
 
 -- api.list_flow_steps: the checkpoints of one run, by position. CL404 unknown run.
 CREATE OR REPLACE FUNCTION api.list_flow_steps(p_run_id uuid)

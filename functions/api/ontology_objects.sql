@@ -169,13 +169,21 @@ COMMENT ON FUNCTION api.get_object(uuid) IS
 GRANT EXECUTE ON FUNCTION api.get_object(uuid) TO claw_runtime, claw_worker;
 
 -- api.list_objects_by_type: a type's objects in creation (id) order, a page of p_limit
--- (1-1000) after object p_after; deleted ones only with p_include_deleted. Raises CL404
--- (unknown type), CL422 (limit).
+-- (1-1000) at a time; deleted ones only with p_include_deleted. Two ways to page: the last
+-- row of a full page carries the cursor to pass as p_cursor (opaque, bound to the tenant,
+-- the type and p_include_deleted, as the other lists' cursors are: what the HTTP edge
+-- uses), or p_after => the last object id (a plain keyset for SQL callers; it selects
+-- nothing the tenant policy would not). Raises CL404 (unknown type), CL422 (limit, a cursor
+-- of another tenant, list, type or filter, or both p_after and p_cursor).
+-- The version without p_cursor (and without the cursor column): dropped here, in the same
+-- transaction as its replacement is created, so callers by name never see two versions.
+DROP FUNCTION IF EXISTS api.list_objects_by_type(text, integer, uuid, boolean);
 CREATE OR REPLACE FUNCTION api.list_objects_by_type(p_type text, p_limit integer DEFAULT 100,
                                                     p_after uuid DEFAULT NULL,
-                                                    p_include_deleted boolean DEFAULT false)
+                                                    p_include_deleted boolean DEFAULT false,
+                                                    p_cursor text DEFAULT NULL)
 RETURNS TABLE (object_id uuid, version integer, properties jsonb, created_at timestamptz,
-               updated_at timestamptz, deleted_at timestamptz)
+               updated_at timestamptz, deleted_at timestamptz, cursor text)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
@@ -183,24 +191,42 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_type ontology.object_types;
+  v_filters jsonb;
+  v_after uuid := p_after;
 BEGIN
-  PERFORM internal.require_size('p_type', p_type, 'name');
+  PERFORM internal.require_size('p_type', p_type, 'name'),
+          internal.require_size('p_cursor', p_cursor, 'text');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
                                 'listing objects');
-  PERFORM internal.require_limit(p_limit, 1000);  -- page with p_after => the last object id
+  PERFORM internal.require_limit(p_limit, 1000);
+  IF p_after IS NOT NULL AND p_cursor IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid cursor',
+      DETAIL = 'p_after and p_cursor both give a position',
+      HINT = 'pass the cursor of the previous page, or the last object id, not both';
+  END IF;
   v_type := ontology.find_type(p_type);
+  v_filters := pg_catalog.jsonb_build_object('type_id', v_type.type_id,
+                                             'include_deleted', coalesce(p_include_deleted, false));
+  IF p_cursor IS NOT NULL THEN
+    v_after := (internal.read_cursor('api.list_objects_by_type', v_filters, p_cursor) ->> 'id')::uuid;
+  END IF;
   RETURN QUERY
-  SELECT o.object_id, o.version, o.properties, o.created_at, o.updated_at, o.deleted_at
+  SELECT o.object_id, o.version, o.properties, o.created_at, o.updated_at, o.deleted_at,
+         CASE WHEN pg_catalog.row_number() OVER (ORDER BY o.object_id) = p_limit
+              -- a full page: its last row carries the next page's cursor
+              THEN internal.make_cursor('api.list_objects_by_type', v_filters,
+                                        pg_catalog.jsonb_build_object('id', o.object_id)) END
   FROM ontology.objects AS o
   WHERE o.tenant_id = v_type.tenant_id AND o.type_id = v_type.type_id
-    AND (p_after IS NULL OR o.object_id > p_after)
+    AND (v_after IS NULL OR o.object_id > v_after)
     AND (p_include_deleted OR o.deleted_at IS NULL)
   ORDER BY o.object_id
   LIMIT p_limit;
 END
 $fn$;
-COMMENT ON FUNCTION api.list_objects_by_type(text, integer, uuid, boolean) IS
-  'A type''s objects in creation order, p_limit per page after p_after (the last id of the '
+COMMENT ON FUNCTION api.list_objects_by_type(text, integer, uuid, boolean, text) IS
+  'A type''s objects in creation order, p_limit per page; the last row of a full page carries '
+  'the cursor to pass as p_cursor for the next one (or pass p_after, the last id of the '
   'previous page); deleted objects only with p_include_deleted => true.';
-GRANT EXECUTE ON FUNCTION api.list_objects_by_type(text, integer, uuid, boolean)
+GRANT EXECUTE ON FUNCTION api.list_objects_by_type(text, integer, uuid, boolean, text)
   TO claw_runtime, claw_worker;

@@ -9,7 +9,7 @@
 --   jobs.enqueued                    jobs were inserted (api.enqueue_job(s), schedules, flows)
 --   jobs.completed, jobs.cancelled   jobs moved to history with that outcome
 -- The rarer ones are one per job (subject: the job; data: job_id, queue, kind, state,
--- attempts, run_at, error):
+-- attempts, run_at, error, trace_id):
 --   job.failed     an attempt failed and the job waits for its retry (running -> scheduled)
 --   job.dead       the job is dead-lettered (last attempt failed, or no retry)
 --   job.retried    a dead job is put back (api.retry_job)
@@ -18,6 +18,14 @@
 -- it is not even called for them).
 -- Schedule events: schedule.created, schedule.paused, schedule.resumed, schedule.deleted,
 -- schedule.fired (data: schedule_id, name, and for a fire the instant and the job).
+--
+-- An event's trace_id is the trace of the transaction that made the change (the request's
+-- claw.trace_id; unset, empty or longer than the outbox holds, 64 bytes, is none: the test
+-- of internal.trace_id, written out because that function is a statement of its own, one
+-- more on the completing path tests/test_queue_costs.py counts), so a cancel or a retry
+-- names the request that cancelled or retried. Without one (a worker that does not
+-- trace, the scheduler) a job event falls back to the trace the job carries (a batch event:
+-- the one its jobs share); the job's own trace is in the event's data either way.
 --
 -- The functions are SECURITY DEFINER owned by claw_dispatcher: job changes happen in
 -- cross-tenant functions without a tenant context, and each row's tenant_id is taken from
@@ -74,8 +82,11 @@ BEGIN
           pg_catalog.jsonb_build_object(
             'job_id', NEW.job_id, 'queue', NEW.queue, 'kind', NEW.kind, 'state', NEW.state,
             'attempts', NEW.attempts, 'run_at', NEW.run_at,
-            'error', NEW.errors -> -1 ->> 'error'),
-          NEW.trace_id, internal.now());
+            'error', NEW.errors -> -1 ->> 'error', 'trace_id', NEW.trace_id),
+          coalesce(CASE WHEN pg_catalog.octet_length(pg_catalog.current_setting(
+                                  'claw.trace_id', true)) BETWEEN 1 AND 64
+                        THEN pg_catalog.current_setting('claw.trace_id', true) END,
+                   NEW.trace_id), internal.now());
   RETURN NULL;
 END
 $fn$;
@@ -107,7 +118,11 @@ BEGIN
            pg_catalog.jsonb_build_object('job_id', n.job_id, 'kind', n.kind,
                                          'attempts', n.attempts, 'finished_at', n.finished_at,
                                          'trace_id', n.trace_id) ORDER BY n.job_id)),
-         NULL, v_now
+         coalesce(CASE WHEN pg_catalog.octet_length(pg_catalog.current_setting(
+                                 'claw.trace_id', true)) BETWEEN 1 AND 64
+                       THEN pg_catalog.current_setting('claw.trace_id', true) END,
+                  CASE WHEN min(n.trace_id) = max(n.trace_id) THEN min(n.trace_id) END),
+         v_now
   FROM new_rows AS n
   GROUP BY n.tenant_id, n.queue, n.outcome;
   RETURN NULL;

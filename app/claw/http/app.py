@@ -82,8 +82,13 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
 
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    names = {400: "bad_request", 404: "route_not_found", 405: "method_not_allowed", 406: "not_acceptable",
-             413: "payload_too_large"}
+    if isinstance(exc, _TooLarge):  # the limit tripped while FastAPI or a route read the body
+        return problem_response(exc.problem())
+    # each name is a problem type documented with the same status (GET /errors/<name>);
+    # 401: FastAPI's HTTPBasic refuses a credential it cannot decode with its own 401
+    names = {400: "bad_request", 401: "unauthenticated", 403: "forbidden",
+             404: "route_not_found", 405: "method_not_allowed", 406: "not_acceptable",
+             413: "payload_too_large", 422: "invalid_input", 429: "limited"}
     name = names.get(exc.status_code, "invalid_input" if exc.status_code < 500 else "internal")
     detail = exc.detail if isinstance(exc.detail, str) and exc.status_code < 500 else name
     return problem_response(Problem(exc.status_code, name, detail,
@@ -120,7 +125,7 @@ class EdgeMiddleware:
                 received += len(message.get("body", b""))
                 if received > self.max_body:
                     too_large = True
-                    raise _TooLarge()
+                    raise _TooLarge(self.max_body)
             return message
 
         async def tracked_send(message: Message) -> None:
@@ -137,16 +142,14 @@ class EdgeMiddleware:
 
         try:
             if too_large:
-                raise _TooLarge()
+                raise _TooLarge(self.max_body)
             await self.app(scope, limited_receive, tracked_send)
         except Exception as exc:
             if response_started:
                 log.error("error after the response started", exc_info=exc)
                 raise
             if isinstance(exc, _TooLarge) or too_large:
-                problem = Problem(413, "payload_too_large",
-                                  f"the request body exceeds {self.max_body} bytes",
-                                  hint="send less, or raise CLAW_HTTP_MAX_BODY_BYTES")
+                problem = _TooLarge(self.max_body).problem()
             else:
                 log.error("unexpected error", exc_info=exc, extra={"error": type(exc).__name__})
                 problem = internal()
@@ -163,8 +166,18 @@ class EdgeMiddleware:
                     "principal_id": caller.get("principal_id")})
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(StarletteHTTPException):
+    """The body passed the limit while it was read (no Content-Length, or a false one). An
+    HTTPException, because FastAPI turns any other exception raised while it parses the
+    body into a 400 'error parsing the body' and re-raises only these; on_http_error and
+    the middleware render it as the same 413 problem."""
+
+    def __init__(self, max_body: int) -> None:
+        super().__init__(413, f"the request body exceeds {max_body} bytes")
+
+    def problem(self) -> Problem:
+        return Problem(413, "payload_too_large", self.detail,
+                       hint="send less, or raise CLAW_HTTP_MAX_BODY_BYTES")
 
 
 def begin_shutdown(app: FastAPI) -> None:

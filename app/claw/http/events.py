@@ -253,8 +253,11 @@ class EventStream:
             while True:
                 if self.buffer:
                     row = self.buffer.popleft()
-                    yield frame(row)
+                    # before the yield: the frame is the client's once handed to the server,
+                    # which sends it while we wait here; an overflow or shutdown that comes
+                    # during that send must name this frame, or a resume repeats it
                     self.delivered = row["event_id"]
+                    yield frame(row)
                     continue
                 if self.ending is not None:
                     yield self.ending

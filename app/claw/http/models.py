@@ -279,7 +279,7 @@ class ObjectIn(Strict):
 
 
 class ObjectPatch(Strict):
-    expected_version: int = Field(ge=1)
+    expected_version: int = Field(ge=1, le=2_147_483_647)
     patch: dict[str, Any] = Field(description="JSON merge patch of the properties")
 
 

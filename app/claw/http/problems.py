@@ -88,6 +88,11 @@ def from_database(exc: BaseException) -> Problem:
         return Problem(503, "database_unavailable", "the database cannot be reached",
                        hint="retry later", headers={"Retry-After": "1"})
     sqlstate = getattr(exc, "sqlstate", None)
+    if is_nul_in_text(exc):
+        # psycopg refuses a text parameter holding NUL before it sends the query, so the
+        # error has no SQLSTATE: name it as PostgreSQL names NUL in text (22P05)
+        return Problem(422, "invalid_input", "text cannot contain NUL (0x00) characters",
+                       code="22P05", hint="remove the NUL characters from the values sent")
     if sqlstate in errors.BY_SQLSTATE or sqlstate in errors.STANDARD:
         err = errors.from_psycopg(exc)
         headers = {"Retry-After": "1"} if err.http_status == 503 else None
@@ -108,6 +113,13 @@ def from_database(exc: BaseException) -> Problem:
         return Problem(503, "database_unavailable", "the database connection was lost",
                        hint="retry later", headers={"Retry-After": "1"})
     return internal()
+
+
+def is_nul_in_text(exc: BaseException) -> bool:
+    """psycopg's client-side refusal of a str parameter with a NUL (its text dumper raises
+    DataError without a SQLSTATE; the same message in the Python and C implementations)."""
+    return (isinstance(exc, psycopg.DataError) and getattr(exc, "sqlstate", None) is None
+            and "cannot contain NUL" in str(exc))
 
 
 def internal() -> Problem:

@@ -288,12 +288,12 @@ async def start_flow(request: Request, body: m.FlowIn,
 async def list_flows(request: Request,
                      status: str | None = Query(None, max_length=20),
                      flow_name: str | None = Query(None, max_length=200),
-                     limit: int = Limit) -> Response:
+                     limit: int = Limit, cursor: str | None = Cursor) -> Response:
     async def act(conn: Conn) -> m.Page[m.FlowRunSummary]:
-        rows = await fetch_all(conn, "SELECT * FROM api.list_flow_runs(p_status => %s, "
-                               "p_flow_name => %s, p_limit => %s)", (status, flow_name, limit))
-        return m.Page[m.FlowRunSummary](
-            items=[m.FlowRunSummary.model_validate(r) for r in rows], next_cursor=None)
+        return await page(conn, m.FlowRunSummary,
+                          "SELECT * FROM api.list_flow_runs(p_status => %s, p_flow_name => %s, "
+                          "p_limit => %s, p_cursor => %s)", (status, flow_name, limit, cursor),
+                          limit)
     return await run(request, act)
 
 
@@ -364,17 +364,15 @@ async def create_object(request: Request, body: m.ObjectIn,
 
 @router.get("/objects", response_model=m.Page[m.ObjectSummary], tags=["ontology"],
             responses=NOT_FOUND, summary="A type's objects in creation order "
-            "(api.list_objects_by_type; the cursor is the last object id)")
+            "(api.list_objects_by_type)")
 async def list_objects(request: Request, type: str = Query(min_length=1, max_length=200),
-                       limit: int = Limit, cursor: UUID | None = Query(None),
+                       limit: int = Limit, cursor: str | None = Cursor,
                        include_deleted: bool = False) -> Response:
     async def act(conn: Conn) -> m.Page[m.ObjectSummary]:
-        rows = await fetch_all(conn, "SELECT * FROM api.list_objects_by_type(p_type => %s, "
-                               "p_limit => %s, p_after => %s, p_include_deleted => %s)",
-                               (type, limit, cursor, include_deleted))
-        return m.Page[m.ObjectSummary](
-            items=[m.ObjectSummary.model_validate(r) for r in rows],
-            next_cursor=str(rows[-1]["object_id"]) if len(rows) == limit else None)
+        return await page(conn, m.ObjectSummary,
+                          "SELECT * FROM api.list_objects_by_type(p_type => %s, p_limit => %s, "
+                          "p_include_deleted => %s, p_cursor => %s)",
+                          (type, limit, include_deleted, cursor), limit)
     return await run(request, act)
 
 
