@@ -2400,16 +2400,20 @@ ALTER FUNCTION api.list_flow_effects(p_run_id uuid, p_status text, p_limit integ
 COMMENT ON FUNCTION api.list_flow_effects(p_run_id uuid, p_status text, p_limit integer) IS 'This tenant''s external effects with their idempotency keys (p_status => ''unknown'': the ones a person must resolve with api.resolve_flow_effect).';
 
 --
--- Name: list_flow_runs(text, text, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+-- Name: list_flow_runs(text, text, integer, text); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
-CREATE FUNCTION api.list_flow_runs(p_status text DEFAULT NULL::text, p_flow_name text DEFAULT NULL::text, p_limit integer DEFAULT 100) RETURNS TABLE(run_id uuid, flow_name text, flow_version integer, status text, next_position integer, parent_run_id uuid, trace_id text, error jsonb, created_at timestamp with time zone, finished_at timestamp with time zone)
+CREATE FUNCTION api.list_flow_runs(p_status text DEFAULT NULL::text, p_flow_name text DEFAULT NULL::text, p_limit integer DEFAULT 100, p_cursor text DEFAULT NULL::text) RETURNS TABLE(run_id uuid, flow_name text, flow_version integer, status text, next_position integer, parent_run_id uuid, trace_id text, error jsonb, created_at timestamp with time zone, finished_at timestamp with time zone, cursor text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+DECLARE
+  v_filters jsonb := pg_catalog.jsonb_build_object('status', p_status, 'flow_name', p_flow_name);
+  v_after jsonb;
 BEGIN
   PERFORM internal.require_size('p_status', p_status, 'name'),
-          internal.require_size('p_flow_name', p_flow_name, 'name');
+          internal.require_size('p_flow_name', p_flow_name, 'name'),
+          internal.require_size('p_cursor', p_cursor, 'text');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'flow:read',
                                 'listing flow runs');
   IF p_status IS NOT NULL AND p_status NOT IN ('pending', 'running', 'sleeping', 'waiting',
@@ -2423,25 +2427,32 @@ BEGIN
       DETAIL = pg_catalog.format('p_limit must be 1 to 1000, not %s', p_limit),
       HINT = 'page with smaller limits';
   END IF;
+  v_after := internal.read_cursor('api.list_flow_runs', v_filters, p_cursor);
   RETURN QUERY
   SELECT r.run_id, r.flow_name, r.flow_version, r.status, r.next_position, r.parent_run_id,
-         r.trace_id, r.error, r.created_at, r.finished_at
+         r.trace_id, r.error, r.created_at, r.finished_at,
+         CASE WHEN pg_catalog.row_number() OVER (ORDER BY r.created_at DESC, r.run_id DESC)
+                   = p_limit  -- a full page: its last row carries the next page's cursor
+              THEN internal.make_cursor('api.list_flow_runs', v_filters,
+                     pg_catalog.jsonb_build_object('at', r.created_at, 'id', r.run_id)) END
   FROM flow.runs AS r
   WHERE r.tenant_id = internal.current_tenant_id()
     AND (p_status IS NULL OR r.status = p_status)
     AND (p_flow_name IS NULL OR r.flow_name = p_flow_name)
+    AND (v_after IS NULL OR (r.created_at, r.run_id)
+                            < ((v_after ->> 'at')::timestamptz, (v_after ->> 'id')::uuid))
   ORDER BY r.created_at DESC, r.run_id DESC
   LIMIT p_limit;
 END
 $$;
 
-ALTER FUNCTION api.list_flow_runs(p_status text, p_flow_name text, p_limit integer) OWNER TO claw_owner;
+ALTER FUNCTION api.list_flow_runs(p_status text, p_flow_name text, p_limit integer, p_cursor text) OWNER TO claw_owner;
 
 --
--- Name: FUNCTION list_flow_runs(p_status text, p_flow_name text, p_limit integer); Type: COMMENT; Schema: api; Owner: claw_owner
+-- Name: FUNCTION list_flow_runs(p_status text, p_flow_name text, p_limit integer, p_cursor text); Type: COMMENT; Schema: api; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION api.list_flow_runs(p_status text, p_flow_name text, p_limit integer) IS 'This tenant''s flow runs, newest first (p_status => ''blocked'' lists the runs a person must look at).';
+COMMENT ON FUNCTION api.list_flow_runs(p_status text, p_flow_name text, p_limit integer, p_cursor text) IS 'This tenant''s flow runs, newest first (p_status => ''blocked'' lists the runs a person must look at); the last row of a full page carries the cursor to pass as p_cursor for the next one (NULL on the other rows).';
 
 --
 -- Name: list_flow_steps(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -2855,39 +2866,56 @@ ALTER FUNCTION api.list_object_types() OWNER TO claw_owner;
 COMMENT ON FUNCTION api.list_object_types() IS 'This tenant''s object types with version, number of properties and live objects.';
 
 --
--- Name: list_objects_by_type(text, integer, uuid, boolean); Type: FUNCTION; Schema: api; Owner: claw_owner
+-- Name: list_objects_by_type(text, integer, uuid, boolean, text); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
-CREATE FUNCTION api.list_objects_by_type(p_type text, p_limit integer DEFAULT 100, p_after uuid DEFAULT NULL::uuid, p_include_deleted boolean DEFAULT false) RETURNS TABLE(object_id uuid, version integer, properties jsonb, created_at timestamp with time zone, updated_at timestamp with time zone, deleted_at timestamp with time zone)
+CREATE FUNCTION api.list_objects_by_type(p_type text, p_limit integer DEFAULT 100, p_after uuid DEFAULT NULL::uuid, p_include_deleted boolean DEFAULT false, p_cursor text DEFAULT NULL::text) RETURNS TABLE(object_id uuid, version integer, properties jsonb, created_at timestamp with time zone, updated_at timestamp with time zone, deleted_at timestamp with time zone, cursor text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_type ontology.object_types;
+  v_filters jsonb;
+  v_after uuid := p_after;
 BEGIN
-  PERFORM internal.require_size('p_type', p_type, 'name');
+  PERFORM internal.require_size('p_type', p_type, 'name'),
+          internal.require_size('p_cursor', p_cursor, 'text');
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'ontology:read',
                                 'listing objects');
-  PERFORM internal.require_limit(p_limit, 1000);  -- page with p_after => the last object id
+  PERFORM internal.require_limit(p_limit, 1000);
+  IF p_after IS NOT NULL AND p_cursor IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid cursor',
+      DETAIL = 'p_after and p_cursor both give a position',
+      HINT = 'pass the cursor of the previous page, or the last object id, not both';
+  END IF;
   v_type := ontology.find_type(p_type);
+  v_filters := pg_catalog.jsonb_build_object('type_id', v_type.type_id,
+                                             'include_deleted', coalesce(p_include_deleted, false));
+  IF p_cursor IS NOT NULL THEN
+    v_after := (internal.read_cursor('api.list_objects_by_type', v_filters, p_cursor) ->> 'id')::uuid;
+  END IF;
   RETURN QUERY
-  SELECT o.object_id, o.version, o.properties, o.created_at, o.updated_at, o.deleted_at
+  SELECT o.object_id, o.version, o.properties, o.created_at, o.updated_at, o.deleted_at,
+         CASE WHEN pg_catalog.row_number() OVER (ORDER BY o.object_id) = p_limit
+              -- a full page: its last row carries the next page's cursor
+              THEN internal.make_cursor('api.list_objects_by_type', v_filters,
+                                        pg_catalog.jsonb_build_object('id', o.object_id)) END
   FROM ontology.objects AS o
   WHERE o.tenant_id = v_type.tenant_id AND o.type_id = v_type.type_id
-    AND (p_after IS NULL OR o.object_id > p_after)
+    AND (v_after IS NULL OR o.object_id > v_after)
     AND (p_include_deleted OR o.deleted_at IS NULL)
   ORDER BY o.object_id
   LIMIT p_limit;
 END
 $$;
 
-ALTER FUNCTION api.list_objects_by_type(p_type text, p_limit integer, p_after uuid, p_include_deleted boolean) OWNER TO claw_owner;
+ALTER FUNCTION api.list_objects_by_type(p_type text, p_limit integer, p_after uuid, p_include_deleted boolean, p_cursor text) OWNER TO claw_owner;
 
 --
--- Name: FUNCTION list_objects_by_type(p_type text, p_limit integer, p_after uuid, p_include_deleted boolean); Type: COMMENT; Schema: api; Owner: claw_owner
+-- Name: FUNCTION list_objects_by_type(p_type text, p_limit integer, p_after uuid, p_include_deleted boolean, p_cursor text); Type: COMMENT; Schema: api; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION api.list_objects_by_type(p_type text, p_limit integer, p_after uuid, p_include_deleted boolean) IS 'A type''s objects in creation order, p_limit per page after p_after (the last id of the previous page); deleted objects only with p_include_deleted => true.';
+COMMENT ON FUNCTION api.list_objects_by_type(p_type text, p_limit integer, p_after uuid, p_include_deleted boolean, p_cursor text) IS 'A type''s objects in creation order, p_limit per page; the last row of a full page carries the cursor to pass as p_cursor for the next one (or pass p_after, the last id of the previous page); deleted objects only with p_include_deleted => true.';
 
 --
 -- Name: list_permitted_objects(text, text, text, integer, text); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -6860,7 +6888,11 @@ BEGIN
            pg_catalog.jsonb_build_object('job_id', n.job_id, 'kind', n.kind,
                                          'attempts', n.attempts, 'finished_at', n.finished_at,
                                          'trace_id', n.trace_id) ORDER BY n.job_id)),
-         NULL, v_now
+         coalesce(CASE WHEN pg_catalog.octet_length(pg_catalog.current_setting(
+                                 'claw.trace_id', true)) BETWEEN 1 AND 64
+                       THEN pg_catalog.current_setting('claw.trace_id', true) END,
+                  CASE WHEN min(n.trace_id) = max(n.trace_id) THEN min(n.trace_id) END),
+         v_now
   FROM new_rows AS n
   GROUP BY n.tenant_id, n.queue, n.outcome;
   RETURN NULL;
@@ -6916,8 +6948,11 @@ BEGIN
           pg_catalog.jsonb_build_object(
             'job_id', NEW.job_id, 'queue', NEW.queue, 'kind', NEW.kind, 'state', NEW.state,
             'attempts', NEW.attempts, 'run_at', NEW.run_at,
-            'error', NEW.errors -> -1 ->> 'error'),
-          NEW.trace_id, internal.now());
+            'error', NEW.errors -> -1 ->> 'error', 'trace_id', NEW.trace_id),
+          coalesce(CASE WHEN pg_catalog.octet_length(pg_catalog.current_setting(
+                                  'claw.trace_id', true)) BETWEEN 1 AND 64
+                        THEN pg_catalog.current_setting('claw.trace_id', true) END,
+                   NEW.trace_id), internal.now());
   RETURN NULL;
 END
 $$;
@@ -17142,11 +17177,11 @@ REVOKE ALL ON FUNCTION api.list_flow_effects(p_run_id uuid, p_status text, p_lim
 GRANT ALL ON FUNCTION api.list_flow_effects(p_run_id uuid, p_status text, p_limit integer) TO claw_runtime;
 
 --
--- Name: FUNCTION list_flow_runs(p_status text, p_flow_name text, p_limit integer); Type: ACL; Schema: api; Owner: claw_owner
+-- Name: FUNCTION list_flow_runs(p_status text, p_flow_name text, p_limit integer, p_cursor text); Type: ACL; Schema: api; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION api.list_flow_runs(p_status text, p_flow_name text, p_limit integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.list_flow_runs(p_status text, p_flow_name text, p_limit integer) TO claw_runtime;
+REVOKE ALL ON FUNCTION api.list_flow_runs(p_status text, p_flow_name text, p_limit integer, p_cursor text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_flow_runs(p_status text, p_flow_name text, p_limit integer, p_cursor text) TO claw_runtime;
 
 --
 -- Name: FUNCTION list_flow_steps(p_run_id uuid); Type: ACL; Schema: api; Owner: claw_owner
@@ -17241,12 +17276,12 @@ GRANT ALL ON FUNCTION api.list_object_types() TO claw_runtime;
 GRANT ALL ON FUNCTION api.list_object_types() TO claw_worker;
 
 --
--- Name: FUNCTION list_objects_by_type(p_type text, p_limit integer, p_after uuid, p_include_deleted boolean); Type: ACL; Schema: api; Owner: claw_owner
+-- Name: FUNCTION list_objects_by_type(p_type text, p_limit integer, p_after uuid, p_include_deleted boolean, p_cursor text); Type: ACL; Schema: api; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION api.list_objects_by_type(p_type text, p_limit integer, p_after uuid, p_include_deleted boolean) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.list_objects_by_type(p_type text, p_limit integer, p_after uuid, p_include_deleted boolean) TO claw_runtime;
-GRANT ALL ON FUNCTION api.list_objects_by_type(p_type text, p_limit integer, p_after uuid, p_include_deleted boolean) TO claw_worker;
+REVOKE ALL ON FUNCTION api.list_objects_by_type(p_type text, p_limit integer, p_after uuid, p_include_deleted boolean, p_cursor text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_objects_by_type(p_type text, p_limit integer, p_after uuid, p_include_deleted boolean, p_cursor text) TO claw_runtime;
+GRANT ALL ON FUNCTION api.list_objects_by_type(p_type text, p_limit integer, p_after uuid, p_include_deleted boolean, p_cursor text) TO claw_worker;
 
 --
 -- Name: FUNCTION list_permitted_objects(p_object_type text, p_relation text, p_subject text, p_limit integer, p_consistency_token text); Type: ACL; Schema: api; Owner: claw_owner
