@@ -3,7 +3,7 @@
 -- its explanation for each rewrite kind, the depth limit, list objects and subjects,
 -- consistency tokens, who may call what, isolation between tenants, the audit of changes.
 BEGIN;
-SELECT plan(84);
+SELECT plan(86);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('authz-a', 'A', 'alice', 'Alice')
@@ -112,6 +112,10 @@ SELECT throws_ok($$ SELECT api.write_tuples('[{"object": "invoice:42", "relation
   'CL422', 'expires_at is not in the future', 'an expiry in the past is refused');
 SELECT throws_ok($$ SELECT api.write_tuples('[{"object": "invoice:42", "relation": "owner", "subject": "user:x", "expires_at": "soon"}]') $$,
   'CL422', 'invalid expires_at', 'a malformed expiry is refused');
+SELECT throws_ok($$ SELECT api.write_tuples('[{"object": "invoice:42", "relation": "owner", "subject": "user:x", "expires_at": "2999-01-01 00:00 America/Bogus"}]') $$,
+  'CL422', 'invalid expires_at', 'an expiry in an unknown time zone is CL422, not 22023');
+SELECT throws_ok($$ SELECT api.write_tuples('[{"object": "invoice:42", "relation": "owner", "subject": "user:x", "expires_at": "2999-01-01T00:00:00+25:00"}]') $$,
+  'CL422', 'invalid expires_at', 'an expiry with an offset out of range is CL422, not 22009');
 
 -- --------------------------------------------------------------------------- cycles
 SELECT throws_ok($$ SELECT api.write_tuples('[{"object": "team:ops", "relation": "member", "subject": "team:all#member"}]') $$,
