@@ -3,7 +3,7 @@
 -- its explanation for each rewrite kind, the depth limit, list objects and subjects,
 -- consistency tokens, who may call what, isolation between tenants, the audit of changes.
 BEGIN;
-SELECT plan(86);
+SELECT plan(87);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('authz-a', 'A', 'alice', 'Alice')
@@ -266,6 +266,8 @@ SELECT lives_ok($$ SELECT * FROM api.check_permission('invoice:42', 'owner') $$,
 SELECT pg_temp.as_role('a', '{viewer}');
 SELECT throws_ok($$ SELECT * FROM api.list_permitted_objects('invoice', 'viewer', 'user:bob', 0) $$,
   'CL422', 'invalid limit', 'a list checks its limit before who may ask about whom');
+SELECT throws_ok($$ SELECT * FROM api.list_permitted_objects('invoice', 'viewer', p_limit => NULL) $$,
+  'CL422', 'invalid limit', 'a NULL limit is refused, not a list without a bound');
 SELECT pg_temp.as_role('a', '{operator}');
 SELECT throws_ok($$ SELECT api.define_authz_model('{"types": {}}') $$,
   'CL403', 'forbidden', 'an operator cannot change the model');
