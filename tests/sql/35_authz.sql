@@ -3,7 +3,7 @@
 -- its explanation for each rewrite kind, the depth limit, list objects and subjects,
 -- consistency tokens, who may call what, isolation between tenants, the audit of changes.
 BEGIN;
-SELECT plan(87);
+SELECT plan(94);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('authz-a', 'A', 'alice', 'Alice')
@@ -307,6 +307,45 @@ SELECT is(authz.decide_rewrite((SELECT tenant_id FROM t WHERE name = 'a'),
                                'invoice', '42', '{"exclusion": {"base": {"computed": "approver"}, "subtract": {"computed": "blocked"}}}',
                                'user', 'alice', '', now()),
           true, 'an exclusion of two relations reaches decides is answered by two walks');
+
+-- ---------------------------------------- a model change cannot make existing tuples a cycle
+RESET ROLE;
+INSERT INTO t SELECT 'c', * FROM tenancy.create_tenant('authz-c', 'C', 'carl', 'Carl');
+SELECT pg_temp.as_role('c', '{owner}');
+SELECT lives_ok($$ SELECT api.define_authz_model('{"types": {"user": {}, "folder": {"relations": {
+    "parent": {"this": ["folder"]}, "owner": {"this": ["user"]}, "blocked": {"this": ["user"]},
+    "lead": {"this": ["folder#owner"]}, "viewer": {"this": ["user"]}}}}}') $$,
+  'tenant C: a model in which no relation follows parent');
+SELECT lives_ok($$ SELECT api.write_tuples('[
+    {"object": "folder:ca", "relation": "parent", "subject": "folder:cb"},
+    {"object": "folder:cb", "relation": "parent", "subject": "folder:ca"},
+    {"object": "folder:cc", "relation": "lead", "subject": "folder:cc#owner"}]') $$,
+  'two folders each the other''s parent, and a folder whose lead is its owner: no cycle yet');
+SELECT throws_ok($$ SELECT api.define_authz_model('{"types": {"user": {}, "folder": {"relations": {
+    "parent": {"this": ["folder"]}, "owner": {"this": ["user"]}, "blocked": {"this": ["user"]},
+    "lead": {"this": ["folder#owner"]},
+    "viewer": {"union": [{"ttu": {"tupleset": "parent", "computed": "viewer"}}, {"this": ["user"]}]}}}}}') $$,
+  'CL409', 'the new authorization model would make existing tuples a cycle',
+  'a model whose tuple-to-userset follows the parents that point at each other is refused');
+SELECT throws_ok($$ SELECT api.define_authz_model('{"types": {"user": {}, "folder": {"relations": {
+    "parent": {"this": ["folder"]}, "blocked": {"this": ["user"]},
+    "owner": {"union": [{"this": ["user"]}, {"computed": "lead"}]},
+    "lead": {"this": ["folder#owner"]}, "viewer": {"this": ["user"]}}}}}') $$,
+  'CL409', 'the new authorization model would make existing tuples a cycle',
+  'a model whose computed relation closes a cycle through a userset tuple is refused');
+SELECT is((SELECT version FROM api.describe_authz_model()), 1, 'the old model stays in force');
+SELECT lives_ok($$ SELECT api.write_tuples(p_deletes => '[
+    {"object": "folder:cb", "relation": "parent", "subject": "folder:ca"}]') $$,
+  'one tuple of the cycle is deleted');
+SELECT lives_ok($$ SELECT api.define_authz_model('{"types": {"user": {}, "folder": {"relations": {
+    "parent": {"this": ["folder"]}, "owner": {"this": ["user"]}, "blocked": {"this": ["user"]},
+    "lead": {"this": ["folder#owner"]},
+    "viewer": {"union": [{"ttu": {"tupleset": "parent", "computed": "viewer"}}, {"this": ["user"]}]},
+    "editor": {"union": [{"ttu": {"tupleset": "parent", "computed": "viewer"}}, {"computed": "owner"}]},
+    "signer": {"intersection": [{"ttu": {"tupleset": "parent", "computed": "viewer"}}, {"computed": "owner"}]},
+    "reader": {"exclusion": {"base": {"ttu": {"tupleset": "parent", "computed": "viewer"}},
+                             "subtract": {"computed": "blocked"}}}}}}}') $$,
+  'then the model is accepted');
 
 SELECT * FROM finish();
 ROLLBACK;
