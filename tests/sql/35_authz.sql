@@ -3,7 +3,7 @@
 -- its explanation for each rewrite kind, the depth limit, list objects and subjects,
 -- consistency tokens, who may call what, isolation between tenants, the audit of changes.
 BEGIN;
-SELECT plan(94);
+SELECT plan(103);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('authz-a', 'A', 'alice', 'Alice')
@@ -346,6 +346,36 @@ SELECT lives_ok($$ SELECT api.define_authz_model('{"types": {"user": {}, "folder
     "reader": {"exclusion": {"base": {"ttu": {"tupleset": "parent", "computed": "viewer"}},
                              "subtract": {"computed": "blocked"}}}}}}}') $$,
   'then the model is accepted');
+
+-- ------------------------------------- a branch cut at the depth limit does not hide a decision
+SELECT lives_ok($$
+  SELECT api.write_tuples(jsonb_agg(jsonb_build_object('object', 'folder:L' || i, 'relation', 'parent',
+                                                       'subject', 'folder:L' || (i + 1))))
+  FROM generate_series(0, 29) AS i
+$$, 'a chain of 30 parent folders');
+SELECT lives_ok($$ SELECT api.write_tuples('[
+    {"object": "folder:L0", "relation": "viewer", "subject": "user:alice"},
+    {"object": "folder:L0", "relation": "owner", "subject": "user:bob"},
+    {"object": "folder:L0", "relation": "blocked", "subject": "user:carol"}]') $$,
+  'alice views the bottom folder directly, bob owns it, carol is blocked');
+SELECT is((SELECT explanation FROM api.check_permission('folder:L0', 'viewer', 'user:alice')),
+          '{"node": "folder:L0#viewer", "because": {"tuple": "folder:L0#viewer@user:alice"}}'::jsonb,
+          'union: its first branch is cut at the depth limit, its direct tuple still holds');
+SELECT ok(api.is_permitted('folder:L0', 'viewer', 'user:alice'),
+          'is_permitted: a hit wins over a walk cut at the depth limit');
+SELECT is(ARRAY[pg_temp.allowed('folder:L0', 'editor', 'user:bob'),
+                api.is_permitted('folder:L0', 'editor', 'user:bob')],
+          ARRAY[true, true], 'union: a computed branch after the cut one holds');
+SELECT is(ARRAY[pg_temp.allowed('folder:L0', 'signer', 'user:alice'),
+                api.is_permitted('folder:L0', 'signer', 'user:alice')],
+          ARRAY[false, false], 'intersection: a false child decides it, whatever the cut one');
+SELECT is(ARRAY[pg_temp.allowed('folder:L0', 'reader', 'user:carol'),
+                api.is_permitted('folder:L0', 'reader', 'user:carol')],
+          ARRAY[false, false], 'exclusion: a subtraction that holds decides it, whatever the cut base');
+SELECT throws_ok($$ SELECT * FROM api.check_permission('folder:L0', 'viewer', 'user:zed') $$,
+  'CL508', 'relationship graph too deep', 'undecided when only the cut branch could grant: CL508');
+SELECT throws_ok($$ SELECT api.is_permitted('folder:L0', 'signer', 'user:bob') $$,
+  'CL508', 'relationship graph too deep', 'is_permitted too (an intersection whose other child holds)');
 
 SELECT * FROM finish();
 ROLLBACK;
