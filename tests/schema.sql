@@ -853,7 +853,7 @@ BEGIN
           internal.require_size('p_relation', p_relation, 'name'),
           internal.require_size('p_subject', p_subject, 'name'),
           internal.require_size('p_consistency_token', p_consistency_token, 'name');
-  SELECT * INTO v_q FROM authz.asker(p_subject, 'checking a permission', NULL);
+  SELECT * INTO v_q FROM authz.asker(p_subject, 'checking a permission', false, NULL);
   v_why := authz.check(v_q.tenant_id, p_object, p_relation, v_q.subject, p_consistency_token);
   RETURN QUERY SELECT v_why IS NOT NULL, v_why, authz.snapshot_token(v_q.tenant_id);
 END
@@ -1688,7 +1688,7 @@ BEGIN
           internal.require_size('p_relation', p_relation, 'name'),
           internal.require_size('p_subject', p_subject, 'name'),
           internal.require_size('p_consistency_token', p_consistency_token, 'name');
-  SELECT * INTO v_q FROM authz.asker(p_subject, 'explaining a permission', NULL);
+  SELECT * INTO v_q FROM authz.asker(p_subject, 'explaining a permission', false, NULL);
   v_why := authz.check(v_q.tenant_id, p_object, p_relation, v_q.subject, p_consistency_token);
   RETURN QUERY SELECT (n - 1)::integer, l FROM authz.explain_lines(v_why) WITH ORDINALITY AS e (l, n);
 END
@@ -2237,7 +2237,7 @@ BEGIN
           internal.require_size('p_relation', p_relation, 'name'),
           internal.require_size('p_subject', p_subject, 'name'),
           internal.require_size('p_consistency_token', p_consistency_token, 'name');
-  SELECT * INTO v_q FROM authz.asker(p_subject, 'checking a permission', NULL);
+  SELECT * INTO v_q FROM authz.asker(p_subject, 'checking a permission', false, NULL);
   v_o := authz.parse_object(p_object);
   v_s := authz.parse_subject(v_q.subject);
   PERFORM authz.require_fresh(v_q.tenant_id, p_consistency_token);
@@ -2932,7 +2932,7 @@ BEGIN
           internal.require_size('p_relation', p_relation, 'name'),
           internal.require_size('p_subject', p_subject, 'name'),
           internal.require_size('p_consistency_token', p_consistency_token, 'name');
-  SELECT * INTO v_q FROM authz.asker(p_subject, 'listing permitted objects', p_limit);
+  SELECT * INTO v_q FROM authz.asker(p_subject, 'listing permitted objects', true, p_limit);
   RETURN QUERY
   SELECT p_object_type || ':' || o
   FROM authz.list_objects(v_q.tenant_id, p_object_type, p_relation, v_q.subject,
@@ -4770,10 +4770,10 @@ $$;
 ALTER FUNCTION authz.ask(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text) OWNER TO claw_owner;
 
 --
--- Name: asker(text, text, integer); Type: FUNCTION; Schema: authz; Owner: claw_owner
+-- Name: asker(text, text, boolean, integer); Type: FUNCTION; Schema: authz; Owner: claw_owner
 --
 
-CREATE FUNCTION authz.asker(p_subject text, p_action text, p_limit integer, OUT tenant_id uuid, OUT subject text) RETURNS record
+CREATE FUNCTION authz.asker(p_subject text, p_action text, p_list boolean, p_limit integer, OUT tenant_id uuid, OUT subject text) RETURNS record
     LANGUAGE plpgsql STABLE
     AS $$
 DECLARE
@@ -4781,7 +4781,7 @@ DECLARE
 BEGIN
   SELECT * INTO v_ctx FROM internal.require_context('{owner,admin,operator,approver,viewer,worker}',
                                                     'authz:read', p_action);
-  IF p_limit IS NOT NULL THEN
+  IF p_list THEN
     PERFORM internal.require_limit(p_limit, 10000);
   END IF;
   tenant_id := v_ctx.tenant_id;
@@ -4789,7 +4789,7 @@ BEGIN
 END
 $$;
 
-ALTER FUNCTION authz.asker(p_subject text, p_action text, p_limit integer, OUT tenant_id uuid, OUT subject text) OWNER TO claw_owner;
+ALTER FUNCTION authz.asker(p_subject text, p_action text, p_list boolean, p_limit integer, OUT tenant_id uuid, OUT subject text) OWNER TO claw_owner;
 
 --
 -- Name: bump_revision(uuid); Type: FUNCTION; Schema: authz; Owner: claw_owner
@@ -4985,6 +4985,29 @@ $$;
 ALTER FUNCTION authz.decide_rewrite(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) OWNER TO claw_owner;
 
 --
+-- Name: decided(jsonb); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.decided(p_why jsonb) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+BEGIN
+  IF p_why ->> 'cut' = 'cycle' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL508', MESSAGE = 'relationship cycle',
+      DETAIL = pg_catalog.format('a node repeats on a path of %s nodes', p_why ->> 'nodes'),
+      HINT = 'an owner can find it with api.list_object_tuples; delete one tuple of the cycle';
+  ELSIF p_why ->> 'cut' = 'deep' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL508', MESSAGE = 'relationship graph too deep',
+      DETAIL = 'a path of usersets goes deeper than 25 nodes',
+      HINT = 'flatten nested groups';
+  END IF;
+  RETURN p_why;
+END
+$$;
+
+ALTER FUNCTION authz.decided(p_why jsonb) OWNER TO claw_owner;
+
+--
 -- Name: define_model(uuid, uuid, jsonb, integer); Type: FUNCTION; Schema: authz; Owner: claw_owner
 --
 
@@ -5001,6 +5024,8 @@ DECLARE
   v_rel text;
   v_node jsonb;
   v_bad record;
+  v_old_edges text[];
+  v_now timestamptz := internal.now();
 BEGIN
   IF pg_catalog.jsonb_typeof(p_model) IS DISTINCT FROM 'object'
      OR EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(p_model) AS k WHERE k <> 'types')
@@ -5043,6 +5068,10 @@ BEGIN
           pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(p_model::text, 'UTF8')), 'hex'),
           authz.compile_model(v_types), p_principal_id);
 
+  -- the old model's edges: only an edge the new model adds can close a cycle of the tuples
+  -- (authz.write_tuples refused every tuple that closed one under the old edges)
+  v_old_edges := ARRAY(SELECT e.src || '>' || e.dst || '>' || e.kind || '>' || e.tupleset
+                       FROM authz.type_edges(p_tenant_id) AS e);
   DELETE FROM authz.relations AS r WHERE r.tenant_id = p_tenant_id;
   FOR v_type, v_def IN SELECT * FROM pg_catalog.jsonb_each(v_types) LOOP
     FOR v_rel, v_node IN SELECT * FROM pg_catalog.jsonb_each(coalesce(v_def -> 'relations', '{}')) LOOP
@@ -5084,6 +5113,66 @@ BEGIN
       DETAIL = pg_catalog.format('computed cycle: %s', pg_catalog.array_to_string(
         ARRAY(SELECT v_bad.object_type || '.' || p FROM pg_catalog.unnest(v_bad.path) AS p), ' -> ')),
       HINT = 'a computed chain must end in this or ttu';
+  END IF;
+
+  -- Existing tuples the new edges would make a cycle (authz.evaluate would refuse every
+  -- check that reaches it, CL508): two folders each the other's parent are harmless until a
+  -- relation follows parent. The cycle guard of authz.write_tuples, over the live tuples:
+  -- for each computed or tuple-to-userset edge the new model adds that lies on a cycle of
+  -- relations (authz.type_edges: any cycle of nodes follows one), each node pair it joins
+  -- (src includes dst: every object of the type that holds tuples for computed, every tuple
+  -- of the tupleset for tuple-to-userset), walked down from dst with the new edges: if the
+  -- walk reaches src, the edge closes a cycle. A model that adds no such edge walks nothing.
+  WITH RECURSIVE te AS (
+    SELECT * FROM authz.type_edges(p_tenant_id)
+  ), added AS (
+    SELECT te.* FROM te
+    WHERE te.kind IN ('computed', 'ttu')
+      AND NOT (te.src || '>' || te.dst || '>' || te.kind || '>' || te.tupleset) = ANY (v_old_edges)
+  ), reach (start, node) AS (
+    SELECT a.dst, a.dst FROM added AS a
+    UNION
+    SELECT r.start, te.dst FROM reach AS r JOIN te ON te.src = r.node
+  ), pairs (src_t, src_id, src_r, dst_t, dst_id, dst_r, via) AS (
+    SELECT o.object_type, o.object_id, pg_catalog.split_part(a.src, '#', 2),
+           o.object_type, o.object_id, pg_catalog.split_part(a.dst, '#', 2),
+           pg_catalog.format('the rewrite %s.%s computed %s', o.object_type,
+                             pg_catalog.split_part(a.src, '#', 2), pg_catalog.split_part(a.dst, '#', 2))
+    FROM added AS a
+    CROSS JOIN LATERAL (SELECT DISTINCT tu.object_type, tu.object_id FROM authz.tuples AS tu
+                        WHERE tu.tenant_id = p_tenant_id
+                          AND tu.object_type = pg_catalog.split_part(a.src, '#', 1)) AS o
+    WHERE a.kind = 'computed'
+      AND EXISTS (SELECT 1 FROM reach AS r WHERE r.start = a.dst AND r.node = a.src)
+    UNION ALL
+    SELECT tu.object_type, tu.object_id, pg_catalog.split_part(a.src, '#', 2),
+           tu.subject_type, tu.subject_id, pg_catalog.split_part(a.dst, '#', 2),
+           'the tuple ' || authz.format_tuple(tu.object_type, tu.object_id, tu.relation,
+                                              tu.subject_type, tu.subject_id, '')
+    FROM added AS a
+    JOIN authz.tuples AS tu
+      ON tu.tenant_id = p_tenant_id AND tu.object_type = pg_catalog.split_part(a.src, '#', 1)
+     AND tu.relation = a.tupleset AND tu.subject_type = pg_catalog.split_part(a.dst, '#', 1)
+     AND tu.subject_relation = '' AND (tu.expires_at IS NULL OR tu.expires_at > v_now)
+    WHERE a.kind = 'ttu'
+      AND EXISTS (SELECT 1 FROM reach AS r WHERE r.start = a.dst AND r.node = a.src)
+  )
+  SELECT p.* INTO v_bad
+  FROM pairs AS p
+  WHERE EXISTS (
+    SELECT 1 FROM authz.walk_down(p_tenant_id, ARRAY[p.dst_t], ARRAY[p.dst_id],
+                                  ARRAY[p.dst_r], v_now, false) AS w
+    WHERE w.node_type = p.src_t AND w.node_id = p.src_id AND w.node_relation = p.src_r)
+  ORDER BY p.src_t, p.src_id, p.src_r, p.via
+  LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409',
+      MESSAGE = 'the new authorization model would make existing tuples a cycle',
+      DETAIL = pg_catalog.format(
+        'through %s, %s:%s#%s would include %s:%s#%s, which already includes it', v_bad.via,
+        v_bad.src_t, v_bad.src_id, v_bad.src_r, v_bad.dst_t, v_bad.dst_id, v_bad.dst_r),
+      HINT = 'delete one tuple of the cycle (api.list_object_tuples shows an object''s tuples), '
+             'then define the model again';
   END IF;
 
   -- exact: no intersection or exclusion in the relation or in anything it reaches
@@ -5156,17 +5245,12 @@ DECLARE
   v_work integer;
   v_yes boolean;
 BEGIN
-  -- the details name no node: the caller may not be related to the nodes on the path
+  -- a branch cut short: the rewrite above may still be decided by another branch
   IF v_node = ANY (p_path) THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL508', MESSAGE = 'relationship cycle',
-      DETAIL = pg_catalog.format('a node repeats on a path of %s nodes',
-                                 pg_catalog.cardinality(p_path) + 1),
-      HINT = 'an owner can find it with api.list_object_tuples; delete one tuple of the cycle';
+    RETURN pg_catalog.jsonb_build_object('cut', 'cycle', 'nodes', pg_catalog.cardinality(p_path) + 1);
   END IF;
   IF pg_catalog.cardinality(p_path) >= 25 THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL508', MESSAGE = 'relationship graph too deep',
-      DETAIL = 'a path of usersets goes deeper than 25 nodes',
-      HINT = 'flatten nested groups';
+    RETURN '{"cut": "deep"}'::jsonb;
   END IF;
   -- a budget of evaluations per question (authz.evaluate_top resets it): shared structures
   -- (diamonds of computed relations and tuple-to-userset parents) could otherwise make a
@@ -5198,7 +5282,7 @@ BEGIN
   v_why := authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation, v_rewrite,
                                   p_subject_type, p_subject_id, p_subject_relation, p_now,
                                   p_path || v_node);
-  RETURN CASE WHEN v_why IS NULL THEN NULL
+  RETURN CASE WHEN v_why IS NULL OR v_why ? 'cut' THEN v_why
               ELSE pg_catalog.jsonb_build_object('node', v_node, 'because', v_why) END;
 END
 $$;
@@ -5232,6 +5316,8 @@ CREATE FUNCTION authz.evaluate_rewrite(p_tenant_id uuid, p_model jsonb, p_type t
 DECLARE
   v_t record;
   v_why jsonb;
+  v_sub jsonb;
+  v_cut jsonb;
   v_child jsonb;
   v_all jsonb := '[]';
 BEGIN
@@ -5241,7 +5327,7 @@ BEGIN
   ELSIF p_node ? 'computed' THEN
     v_why := authz.evaluate(p_tenant_id, p_model, p_type, p_id, p_node ->> 'computed', p_subject_type,
                             p_subject_id, p_subject_relation, p_now, p_path);
-    RETURN CASE WHEN v_why IS NULL THEN NULL ELSE pg_catalog.jsonb_build_object(
+    RETURN CASE WHEN v_why IS NULL OR v_why ? 'cut' THEN v_why ELSE pg_catalog.jsonb_build_object(
       'computed', p_node ->> 'computed', 'then', v_why) END;
   ELSIF p_node ? 'ttu' THEN
     FOR v_t IN
@@ -5254,41 +5340,55 @@ BEGIN
       v_why := authz.evaluate(p_tenant_id, p_model, v_t.subject_type, v_t.subject_id,
                               p_node -> 'ttu' ->> 'computed', p_subject_type, p_subject_id,
                               p_subject_relation, p_now, p_path);
-      IF v_why IS NOT NULL THEN
+      IF v_why ? 'cut' THEN
+        v_cut := coalesce(v_cut, v_why);  -- another parent may still hold
+      ELSIF v_why IS NOT NULL THEN
         RETURN pg_catalog.jsonb_build_object('tuple', authz.format_tuple(
           p_type, p_id, p_node -> 'ttu' ->> 'tupleset', v_t.subject_type, v_t.subject_id, ''),
           'then', v_why);
       END IF;
     END LOOP;
-    RETURN NULL;
+    RETURN v_cut;
   ELSIF p_node ? 'union' THEN
     FOR v_child IN SELECT e FROM pg_catalog.jsonb_array_elements(p_node -> 'union') AS e LOOP
       v_why := authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation, v_child,
                                       p_subject_type, p_subject_id, p_subject_relation, p_now, p_path);
-      IF v_why IS NOT NULL THEN
+      IF v_why ? 'cut' THEN
+        v_cut := coalesce(v_cut, v_why);  -- a later branch may still hold
+      ELSIF v_why IS NOT NULL THEN
         RETURN v_why;
       END IF;
     END LOOP;
-    RETURN NULL;
+    RETURN v_cut;
   ELSIF p_node ? 'intersection' THEN
     FOR v_child IN SELECT e FROM pg_catalog.jsonb_array_elements(p_node -> 'intersection') AS e LOOP
       v_why := authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation, v_child,
                                       p_subject_type, p_subject_id, p_subject_relation, p_now, p_path);
       IF v_why IS NULL THEN
-        RETURN NULL;
+        RETURN NULL;  -- whatever a cut child would have been
+      ELSIF v_why ? 'cut' THEN
+        v_cut := coalesce(v_cut, v_why);  -- a later child may still fail
+      ELSE
+        v_all := v_all || pg_catalog.jsonb_build_array(v_why);
       END IF;
-      v_all := v_all || pg_catalog.jsonb_build_array(v_why);
     END LOOP;
-    RETURN pg_catalog.jsonb_build_object('all', v_all);
+    RETURN coalesce(v_cut, pg_catalog.jsonb_build_object('all', v_all));
   ELSIF p_node ? 'exclusion' THEN
     v_why := authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation,
                                     p_node -> 'exclusion' -> 'base', p_subject_type,
                                     p_subject_id, p_subject_relation, p_now, p_path);
-    IF v_why IS NULL OR authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation,
-                                               p_node -> 'exclusion' -> 'subtract',
-                                               p_subject_type, p_subject_id,
-                                               p_subject_relation, p_now, p_path) IS NOT NULL THEN
+    IF v_why IS NULL THEN
       RETURN NULL;
+    END IF;
+    v_sub := authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation,
+                                    p_node -> 'exclusion' -> 'subtract', p_subject_type,
+                                    p_subject_id, p_subject_relation, p_now, p_path);
+    IF v_sub IS NOT NULL AND NOT v_sub ? 'cut' THEN
+      RETURN NULL;  -- the subtraction holds, whatever a cut base would have been
+    ELSIF v_why ? 'cut' THEN
+      RETURN v_why;
+    ELSIF v_sub ? 'cut' THEN
+      RETURN v_sub;
     END IF;
     RETURN pg_catalog.jsonb_build_object('then', v_why, 'but_not',
                                          (p_node -> 'exclusion' -> 'subtract')::text);
@@ -5465,9 +5565,9 @@ BEGIN
                          coalesce(p_walk -> v_key, '[]')) AS w (id)
                        INTERSECT
                        SELECT c.id FROM pg_catalog.unnest(p_candidates) AS c (id)) AS x (id)
-                 WHERE authz.evaluate(p_tenant_id, p_model, p_type, x.id, p_relation,
-                                      p_subject_type, p_subject_id, p_subject_relation,
-                                      p_now, '{}') IS NOT NULL);
+                 WHERE authz.decided(authz.evaluate(p_tenant_id, p_model, p_type, x.id,
+                                                    p_relation, p_subject_type, p_subject_id,
+                                                    p_subject_relation, p_now, '{}')) IS NOT NULL);
   END IF;
   v_set := authz.evaluate_rewrite_set(p_tenant_id, p_model, p_walk, p_relations, p_type,
                                       p_relation, p_model -> 'r' -> v_key, p_candidates,
@@ -5512,6 +5612,7 @@ DECLARE
   v_up jsonb := p_model -> 'u' -> (p_type || '#' || p_relation);
   v_hit jsonb;
   v_cut boolean;
+  v_undecided jsonb;  -- the first cut branch, the answer when nothing holds
 BEGIN
   -- most objects hold no usersets: answer those with one probe
   SELECT EXISTS (SELECT 1 FROM authz.tuples AS d
@@ -5651,15 +5752,17 @@ BEGIN
                               v_found -> v_i ->> 4, p_subject_type, p_subject_id,
                               p_subject_relation, p_now,
                               p_path || v_ancestors[2:pg_catalog.cardinality(v_ancestors) - 1]);
-      CONTINUE WHEN v_why IS NULL;
+      IF v_why ? 'cut' THEN
+        v_undecided := coalesce(v_undecided, v_why);
+      END IF;
+      CONTINUE WHEN v_why IS NULL OR v_why ? 'cut';
     ELSE
-      RAISE EXCEPTION USING ERRCODE = 'CL508', MESSAGE = 'relationship graph too deep',
-        DETAIL = 'a path of usersets goes deeper than 25 nodes',
-        HINT = 'flatten nested groups';
+      -- the walk stopped at the depth limit (these come last: nothing nearer held)
+      RETURN coalesce(v_undecided, '{"cut": "deep"}'::jsonb);
     END IF;
     RETURN authz.wrap_userset_path(v_ancestors, v_why);
   END LOOP;
-  RETURN NULL;
+  RETURN v_undecided;
 END
 $$;
 
@@ -5674,8 +5777,9 @@ CREATE FUNCTION authz.evaluate_top(p_tenant_id uuid, p_model jsonb, p_type text,
     AS $$
 BEGIN
   PERFORM pg_catalog.set_config('claw.authz_work', '0', true);
-  RETURN authz.evaluate(p_tenant_id, p_model, p_type, p_id, p_relation, p_subject_type,
-                        p_subject_id, p_subject_relation, p_now, '{}');
+  RETURN authz.decided(authz.evaluate(p_tenant_id, p_model, p_type, p_id, p_relation,
+                                      p_subject_type, p_subject_id, p_subject_relation, p_now,
+                                      '{}'));
 END
 $$;
 
@@ -5928,10 +6032,12 @@ BEGIN
   END IF;
   -- without the model's "u": nested groups walked down from each candidate, not up from
   -- the subject, which would walk the same subject's groups again for every candidate
-  RETURN authz.evaluate_in_tenant(p_tenant_id, p_model - 'u', v_type,
-                                  pg_catalog.substr(p_object, v_i + 1), p_relation,
+  RETURN authz.evaluate_in_tenant(p_tenant_id, (p_model - 'u') || '{"decide": true}'::jsonb,
+                                  v_type, pg_catalog.substr(p_object, v_i + 1), p_relation,
                                   p_subject_type, p_subject_id, p_subject_relation,
                                   p_now) IS NOT NULL;
+EXCEPTION WHEN SQLSTATE 'CL508' THEN
+  RETURN false;
 END
 $$;
 
@@ -5990,12 +6096,10 @@ BEGIN
     WHERE up.depth < p_budget AND v_up ? (tu.object_type || '#' || tu.relation)
   )
   SELECT CASE
-    WHEN (SELECT max(d.depth) FROM down AS d) + (SELECT max(u.depth) FROM up AS u) + 2 >= p_budget
-      THEN NULL
     WHEN EXISTS (SELECT 1 FROM down AS d
                  WHERE d.t = p_subject_type AND d.id = p_subject_id AND d.r = p_subject_relation)
       THEN true
-    ELSE EXISTS (
+    WHEN EXISTS (
       SELECT 1
       FROM down AS d
       CROSS JOIN up AS u
@@ -6004,6 +6108,11 @@ BEGIN
         WHERE h.tenant_id = p_tenant_id AND h.object_type = d.t AND h.object_id = d.id
           AND h.relation = d.r AND h.subject_type = u.t AND h.subject_id = u.id
           AND h.subject_relation = u.r AND (h.expires_at IS NULL OR h.expires_at > p_now)))
+      THEN true
+    -- no hit: "no" only if neither walk was cut near the depth limit
+    WHEN (SELECT max(d.depth) FROM down AS d) + (SELECT max(u.depth) FROM up AS u) + 2 >= p_budget
+      THEN NULL
+    ELSE false
     END
     INTO v_answer;
   RETURN v_answer;
@@ -6133,6 +6242,34 @@ CREATE FUNCTION authz.snapshot_token(p_tenant_id uuid) RETURNS text
 $$;
 
 ALTER FUNCTION authz.snapshot_token(p_tenant_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: type_edges(uuid); Type: FUNCTION; Schema: authz; Owner: claw_owner
+--
+
+CREATE FUNCTION authz.type_edges(p_tenant_id uuid) RETURNS TABLE(src text, dst text, kind text, tupleset text)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  SELECT e.object_type || '#' || e.relation, e.object_type || '#' || e.target_relation,
+         e.kind, ''
+  FROM authz.rewrite_edges AS e
+  WHERE e.tenant_id = p_tenant_id AND e.kind = 'computed'
+  UNION
+  SELECT e.object_type || '#' || e.relation, s.s || '#' || e.target_relation, e.kind, e.tupleset
+  FROM authz.rewrite_edges AS e
+  JOIN authz.relations AS r
+    ON r.tenant_id = e.tenant_id AND r.object_type = e.object_type AND r.relation = e.tupleset
+  CROSS JOIN LATERAL pg_catalog.unnest(r.direct_subjects) AS s (s)
+  WHERE e.tenant_id = p_tenant_id AND e.kind = 'ttu' AND pg_catalog.strpos(s.s, '#') = 0
+  UNION
+  SELECT r.object_type || '#' || r.relation, s.s, 'this', ''
+  FROM authz.relations AS r
+  CROSS JOIN LATERAL pg_catalog.unnest(r.direct_subjects) AS s (s)
+  WHERE r.tenant_id = p_tenant_id AND pg_catalog.strpos(s.s, '#') > 0
+$$;
+
+ALTER FUNCTION authz.type_edges(p_tenant_id uuid) OWNER TO claw_owner;
 
 --
 -- Name: userset_chain(uuid, jsonb, jsonb, timestamp with time zone); Type: FUNCTION; Schema: authz; Owner: claw_owner
@@ -6517,13 +6654,14 @@ BEGIN
                                    v_e ->> 'subject'),
         HINT = 'extend the relation''s this list in the model first';
     END IF;
-    BEGIN
-      v_exp := (v_e ->> 'expires_at')::timestamptz;
-    EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR invalid_text_representation THEN
+    -- pg_input_is_valid, not a handler for the cast's codes: an unknown time zone (22023)
+    -- and an offset out of range (22009) are malformed too, and escaped a list of codes
+    IF NOT pg_catalog.pg_input_is_valid(v_e ->> 'expires_at', 'timestamptz') THEN  -- NULL: none
       RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid expires_at',
         DETAIL = pg_catalog.left(v_e ->> 'expires_at', 100),
         HINT = 'an ISO 8601 instant with its offset, e.g. 2027-01-01T00:00:00Z';
-    END;
+    END IF;
+    v_exp := (v_e ->> 'expires_at')::timestamptz;
     IF v_exp IS NOT NULL AND v_exp <= v_now THEN
       RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'expires_at is not in the future',
         DETAIL = pg_catalog.format('%s <= now (%s)', v_exp, v_now),
@@ -17686,10 +17824,10 @@ REVOKE ALL ON FUNCTION authz.acting_subject(p_subject text, p_action text, p_pri
 REVOKE ALL ON FUNCTION authz.ask(p_tenant_id uuid, p_object text, p_relation text, p_subject text, p_token text) FROM PUBLIC;
 
 --
--- Name: FUNCTION asker(p_subject text, p_action text, p_limit integer, OUT tenant_id uuid, OUT subject text); Type: ACL; Schema: authz; Owner: claw_owner
+-- Name: FUNCTION asker(p_subject text, p_action text, p_list boolean, p_limit integer, OUT tenant_id uuid, OUT subject text); Type: ACL; Schema: authz; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION authz.asker(p_subject text, p_action text, p_limit integer, OUT tenant_id uuid, OUT subject text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authz.asker(p_subject text, p_action text, p_list boolean, p_limit integer, OUT tenant_id uuid, OUT subject text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION bump_revision(p_tenant_id uuid); Type: ACL; Schema: authz; Owner: claw_owner
@@ -17723,6 +17861,13 @@ GRANT ALL ON FUNCTION authz.decide_in_tenant(p_tenant_id uuid, p_type text, p_id
 
 REVOKE ALL ON FUNCTION authz.decide_rewrite(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION authz.decide_rewrite(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_node jsonb, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone) TO claw_authz_reader;
+
+--
+-- Name: FUNCTION decided(p_why jsonb); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.decided(p_why jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION authz.decided(p_why jsonb) TO claw_authz_reader;
 
 --
 -- Name: FUNCTION define_model(p_tenant_id uuid, p_principal_id uuid, p_model jsonb, p_expected_version integer, OUT version integer, OUT token text); Type: ACL; Schema: authz; Owner: claw_owner
@@ -17885,6 +18030,12 @@ GRANT ALL ON FUNCTION authz.rewrite_leaves(p_node jsonb) TO claw_authz_reader;
 --
 
 REVOKE ALL ON FUNCTION authz.snapshot_token(p_tenant_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION type_edges(p_tenant_id uuid); Type: ACL; Schema: authz; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION authz.type_edges(p_tenant_id uuid) FROM PUBLIC;
 
 --
 -- Name: FUNCTION userset_chain(p_tenant_id uuid, p_reached jsonb, p_hit jsonb, p_now timestamp with time zone); Type: ACL; Schema: authz; Owner: claw_owner

@@ -132,3 +132,48 @@ def test_a_list_over_a_branching_model_is_refused_never_exponential(db: Database
             conn.execute("SELECT * FROM api.list_permitted_objects('folder', 'viewer', 'user:x')")
     assert exc.value.sqlstate == "CL508", exc.value
     assert "folder:" not in (exc.value.diag.message_detail or "")
+
+
+def test_a_costly_document_does_not_break_other_readers_search(db: Database) -> None:
+    """A writer attaches documents to folders whose permission is costly to decide: one below
+    a 16-level parent diamond (2^15 paths: the explaining evaluator refuses it, CL508 after
+    10,000 evaluations; the walks of api.is_permitted decide it), one below a chain of 30
+    parents (beyond the depth limit: undecidable for anyone it does not grant directly). A
+    search checks the permission of every candidate: a candidate whose decision is CL508 is
+    not permitted (fail closed), and everyone else's search still answers. The diamond is
+    decided, not refused: folder:top's second parent grants bob, and the evaluator, which
+    tries the diamond first, would spend its budget there."""
+    t = seed_tenants(db, names=("a",))["a"]
+    vec = "[" + ",".join(["0.0625"] * 256) + "]"
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (t.api_key,))
+        conn.execute("SELECT * FROM api.define_authz_model(%s)", (json.dumps(MODEL),))
+        conn.execute("SELECT * FROM api.write_tuples(%s)", (json.dumps(
+            diamond(16, "folder")
+            + [{"object": f"folder:c{i}", "relation": "parent", "subject": f"folder:c{i + 1}"}
+               for i in range(30)]
+            + [{"object": "folder:L16b", "relation": "viewer", "subject": "user:deep"},
+               {"object": "folder:mine", "relation": "viewer", "subject": "user:alice"},
+               {"object": "folder:top", "relation": "parent", "subject": "folder:L0a"},
+               {"object": "folder:top", "relation": "parent", "subject": "folder:zz"},
+               {"object": "folder:zz", "relation": "viewer", "subject": "user:bob"}]),))
+        for obj, body in (("folder:mine", "plumbing roster"), ("folder:top", "plumbing diamond"),
+                          ("folder:c0", "plumbing chain")):
+            conn.execute("SELECT api.upsert_document(p_body => %s, p_embedding => %s, "
+                         "p_embedding_model => 'm', p_authz_object => %s)", (body, vec, obj))
+
+    def search(subject: str) -> tuple[Any, str | None]:
+        with db.connect("claw_runtime") as conn, conn.transaction():
+            conn.execute("SET LOCAL statement_timeout = '20s'")
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (t.api_key,))
+            try:
+                with conn.transaction():
+                    rows = conn.execute(
+                        "SELECT body FROM api.search_documents('plumbing', %s, p_subject => %s)",
+                        (vec, subject)).fetchall()
+                return sorted(r[0] for r in rows), None
+            except psycopg.Error as exc:
+                return exc.sqlstate, exc.diag.message_primary
+
+    assert search("user:alice") == (["plumbing roster"], None)
+    assert search("user:bob") == (["plumbing diamond"], None)

@@ -103,7 +103,7 @@ BEGIN
           internal.require_size('p_relation', p_relation, 'name'),
           internal.require_size('p_subject', p_subject, 'name'),
           internal.require_size('p_consistency_token', p_consistency_token, 'name');
-  SELECT * INTO v_q FROM authz.asker(p_subject, 'checking a permission', NULL);
+  SELECT * INTO v_q FROM authz.asker(p_subject, 'checking a permission', false, NULL);
   v_why := authz.check(v_q.tenant_id, p_object, p_relation, v_q.subject, p_consistency_token);
   RETURN QUERY SELECT v_why IS NOT NULL, v_why, authz.snapshot_token(v_q.tenant_id);
 END
@@ -136,7 +136,7 @@ BEGIN
           internal.require_size('p_relation', p_relation, 'name'),
           internal.require_size('p_subject', p_subject, 'name'),
           internal.require_size('p_consistency_token', p_consistency_token, 'name');
-  SELECT * INTO v_q FROM authz.asker(p_subject, 'checking a permission', NULL);
+  SELECT * INTO v_q FROM authz.asker(p_subject, 'checking a permission', false, NULL);
   v_o := authz.parse_object(p_object);
   v_s := authz.parse_subject(v_q.subject);
   PERFORM authz.require_fresh(v_q.tenant_id, p_consistency_token);
@@ -168,7 +168,7 @@ BEGIN
           internal.require_size('p_relation', p_relation, 'name'),
           internal.require_size('p_subject', p_subject, 'name'),
           internal.require_size('p_consistency_token', p_consistency_token, 'name');
-  SELECT * INTO v_q FROM authz.asker(p_subject, 'explaining a permission', NULL);
+  SELECT * INTO v_q FROM authz.asker(p_subject, 'explaining a permission', false, NULL);
   v_why := authz.check(v_q.tenant_id, p_object, p_relation, v_q.subject, p_consistency_token);
   RETURN QUERY SELECT (n - 1)::integer, l FROM authz.explain_lines(v_why) WITH ORDINALITY AS e (l, n);
 END
@@ -197,7 +197,7 @@ BEGIN
           internal.require_size('p_relation', p_relation, 'name'),
           internal.require_size('p_subject', p_subject, 'name'),
           internal.require_size('p_consistency_token', p_consistency_token, 'name');
-  SELECT * INTO v_q FROM authz.asker(p_subject, 'listing permitted objects', p_limit);
+  SELECT * INTO v_q FROM authz.asker(p_subject, 'listing permitted objects', true, p_limit);
   RETURN QUERY
   SELECT p_object_type || ':' || o
   FROM authz.list_objects(v_q.tenant_id, p_object_type, p_relation, v_q.subject,

@@ -15,10 +15,41 @@
 --      {"then": R, "but_not": "invoice:42#blocked"}                     exclusion
 --      {"self": true}                                                   the userset itself
 -- Loops: tuple writes refuse cycles (authz.write_tuples), so a node seen twice on one path,
--- or a path longer than 25 nodes, is CL508, never a hang. Nested usersets under a `this`
--- leaf are walked in one statement (functions/authz/check_this.sql).
+-- or a path longer than 25 nodes, is CL508, never a hang. Such a branch is cut short, not
+-- raised at once: authz.evaluate returns {"cut": "deep"} or {"cut": "cycle", "nodes": n}
+-- for it, and the rewrite above goes on with the other branches. A union (and a
+-- tuple-to-userset's parents, and the usersets below a `this`) holds as soon as any branch
+-- holds, an intersection fails as soon as any child fails, an exclusion fails when its
+-- subtraction holds; only when no branch decides is the cut the answer, and
+-- authz.evaluate_top raises it (CL508, authz.decided). A question that needs more than
+-- 10,000 evaluations is CL508 at once: nothing more can be evaluated. Nested usersets under
+-- a `this` leaf are walked in one statement (functions/authz/check_this.sql).
 
--- authz.evaluate: the explanation, or NULL. Recursive through authz.evaluate_rewrite.
+-- authz.decided: p_why, an answer of authz.evaluate, unless it is a cut branch that no other
+-- branch decided: then CL508, with the details of the cut (which name no node: the caller
+-- may not be related to the nodes on the path).
+CREATE OR REPLACE FUNCTION authz.decided(p_why jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+IMMUTABLE
+AS $fn$
+BEGIN
+  IF p_why ->> 'cut' = 'cycle' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL508', MESSAGE = 'relationship cycle',
+      DETAIL = pg_catalog.format('a node repeats on a path of %s nodes', p_why ->> 'nodes'),
+      HINT = 'an owner can find it with api.list_object_tuples; delete one tuple of the cycle';
+  ELSIF p_why ->> 'cut' = 'deep' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL508', MESSAGE = 'relationship graph too deep',
+      DETAIL = 'a path of usersets goes deeper than 25 nodes',
+      HINT = 'flatten nested groups';
+  END IF;
+  RETURN p_why;
+END
+$fn$;
+GRANT EXECUTE ON FUNCTION authz.decided(jsonb) TO claw_authz_reader;
+
+-- authz.evaluate: the explanation, NULL, or a cut ({"cut": ...}: undecided, see above).
+-- Recursive through authz.evaluate_rewrite.
 CREATE OR REPLACE FUNCTION authz.evaluate(p_tenant_id uuid, p_model jsonb, p_type text,
                                           p_id text,
                                           p_relation text, p_subject_type text,
@@ -35,17 +66,12 @@ DECLARE
   v_work integer;
   v_yes boolean;
 BEGIN
-  -- the details name no node: the caller may not be related to the nodes on the path
+  -- a branch cut short: the rewrite above may still be decided by another branch
   IF v_node = ANY (p_path) THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL508', MESSAGE = 'relationship cycle',
-      DETAIL = pg_catalog.format('a node repeats on a path of %s nodes',
-                                 pg_catalog.cardinality(p_path) + 1),
-      HINT = 'an owner can find it with api.list_object_tuples; delete one tuple of the cycle';
+    RETURN pg_catalog.jsonb_build_object('cut', 'cycle', 'nodes', pg_catalog.cardinality(p_path) + 1);
   END IF;
   IF pg_catalog.cardinality(p_path) >= 25 THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL508', MESSAGE = 'relationship graph too deep',
-      DETAIL = 'a path of usersets goes deeper than 25 nodes',
-      HINT = 'flatten nested groups';
+    RETURN '{"cut": "deep"}'::jsonb;
   END IF;
   -- a budget of evaluations per question (authz.evaluate_top resets it): shared structures
   -- (diamonds of computed relations and tuple-to-userset parents) could otherwise make a
@@ -77,12 +103,13 @@ BEGIN
   v_why := authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation, v_rewrite,
                                   p_subject_type, p_subject_id, p_subject_relation, p_now,
                                   p_path || v_node);
-  RETURN CASE WHEN v_why IS NULL THEN NULL
+  RETURN CASE WHEN v_why IS NULL OR v_why ? 'cut' THEN v_why
               ELSE pg_catalog.jsonb_build_object('node', v_node, 'because', v_why) END;
 END
 $fn$;
 
--- authz.evaluate_top: authz.evaluate for one question, with a fresh evaluation budget. The
+-- authz.evaluate_top: authz.evaluate for one question, with a fresh evaluation budget: the
+-- explanation or NULL; CL508 when only a cut branch could have decided (authz.decided). The
 -- budget lives in a transaction-local setting; it is reset here, at the start of every
 -- question, so nothing a caller set before the call counts.
 CREATE OR REPLACE FUNCTION authz.evaluate_top(p_tenant_id uuid, p_model jsonb, p_type text,
@@ -95,8 +122,9 @@ STABLE
 AS $fn$
 BEGIN
   PERFORM pg_catalog.set_config('claw.authz_work', '0', true);
-  RETURN authz.evaluate(p_tenant_id, p_model, p_type, p_id, p_relation, p_subject_type,
-                        p_subject_id, p_subject_relation, p_now, '{}');
+  RETURN authz.decided(authz.evaluate(p_tenant_id, p_model, p_type, p_id, p_relation,
+                                      p_subject_type, p_subject_id, p_subject_relation, p_now,
+                                      '{}'));
 END
 $fn$;
 
@@ -270,7 +298,10 @@ GRANT EXECUTE ON FUNCTION authz.decide_rewrite(uuid, jsonb, text, text, jsonb, t
                                                text, timestamptz)
   TO claw_authz_reader;
 
--- authz.evaluate_rewrite: one rewrite node of object p_type:p_id's relation p_relation.
+-- authz.evaluate_rewrite: one rewrite node of object p_type:p_id's relation p_relation: the
+-- explanation, NULL, or a cut branch that decided nothing (authz.evaluate). A cut is kept
+-- (the first one) while the other branches are evaluated, and returned only when none of
+-- them decides the node.
 CREATE OR REPLACE FUNCTION authz.evaluate_rewrite(p_tenant_id uuid, p_model jsonb,
                                                   p_type text, p_id text,
                                                   p_relation text, p_node jsonb,
@@ -284,6 +315,8 @@ AS $fn$
 DECLARE
   v_t record;
   v_why jsonb;
+  v_sub jsonb;
+  v_cut jsonb;
   v_child jsonb;
   v_all jsonb := '[]';
 BEGIN
@@ -293,7 +326,7 @@ BEGIN
   ELSIF p_node ? 'computed' THEN
     v_why := authz.evaluate(p_tenant_id, p_model, p_type, p_id, p_node ->> 'computed', p_subject_type,
                             p_subject_id, p_subject_relation, p_now, p_path);
-    RETURN CASE WHEN v_why IS NULL THEN NULL ELSE pg_catalog.jsonb_build_object(
+    RETURN CASE WHEN v_why IS NULL OR v_why ? 'cut' THEN v_why ELSE pg_catalog.jsonb_build_object(
       'computed', p_node ->> 'computed', 'then', v_why) END;
   ELSIF p_node ? 'ttu' THEN
     FOR v_t IN
@@ -306,41 +339,55 @@ BEGIN
       v_why := authz.evaluate(p_tenant_id, p_model, v_t.subject_type, v_t.subject_id,
                               p_node -> 'ttu' ->> 'computed', p_subject_type, p_subject_id,
                               p_subject_relation, p_now, p_path);
-      IF v_why IS NOT NULL THEN
+      IF v_why ? 'cut' THEN
+        v_cut := coalesce(v_cut, v_why);  -- another parent may still hold
+      ELSIF v_why IS NOT NULL THEN
         RETURN pg_catalog.jsonb_build_object('tuple', authz.format_tuple(
           p_type, p_id, p_node -> 'ttu' ->> 'tupleset', v_t.subject_type, v_t.subject_id, ''),
           'then', v_why);
       END IF;
     END LOOP;
-    RETURN NULL;
+    RETURN v_cut;
   ELSIF p_node ? 'union' THEN
     FOR v_child IN SELECT e FROM pg_catalog.jsonb_array_elements(p_node -> 'union') AS e LOOP
       v_why := authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation, v_child,
                                       p_subject_type, p_subject_id, p_subject_relation, p_now, p_path);
-      IF v_why IS NOT NULL THEN
+      IF v_why ? 'cut' THEN
+        v_cut := coalesce(v_cut, v_why);  -- a later branch may still hold
+      ELSIF v_why IS NOT NULL THEN
         RETURN v_why;
       END IF;
     END LOOP;
-    RETURN NULL;
+    RETURN v_cut;
   ELSIF p_node ? 'intersection' THEN
     FOR v_child IN SELECT e FROM pg_catalog.jsonb_array_elements(p_node -> 'intersection') AS e LOOP
       v_why := authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation, v_child,
                                       p_subject_type, p_subject_id, p_subject_relation, p_now, p_path);
       IF v_why IS NULL THEN
-        RETURN NULL;
+        RETURN NULL;  -- whatever a cut child would have been
+      ELSIF v_why ? 'cut' THEN
+        v_cut := coalesce(v_cut, v_why);  -- a later child may still fail
+      ELSE
+        v_all := v_all || pg_catalog.jsonb_build_array(v_why);
       END IF;
-      v_all := v_all || pg_catalog.jsonb_build_array(v_why);
     END LOOP;
-    RETURN pg_catalog.jsonb_build_object('all', v_all);
+    RETURN coalesce(v_cut, pg_catalog.jsonb_build_object('all', v_all));
   ELSIF p_node ? 'exclusion' THEN
     v_why := authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation,
                                     p_node -> 'exclusion' -> 'base', p_subject_type,
                                     p_subject_id, p_subject_relation, p_now, p_path);
-    IF v_why IS NULL OR authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation,
-                                               p_node -> 'exclusion' -> 'subtract',
-                                               p_subject_type, p_subject_id,
-                                               p_subject_relation, p_now, p_path) IS NOT NULL THEN
+    IF v_why IS NULL THEN
       RETURN NULL;
+    END IF;
+    v_sub := authz.evaluate_rewrite(p_tenant_id, p_model, p_type, p_id, p_relation,
+                                    p_node -> 'exclusion' -> 'subtract', p_subject_type,
+                                    p_subject_id, p_subject_relation, p_now, p_path);
+    IF v_sub IS NOT NULL AND NOT v_sub ? 'cut' THEN
+      RETURN NULL;  -- the subtraction holds, whatever a cut base would have been
+    ELSIF v_why ? 'cut' THEN
+      RETURN v_why;
+    ELSIF v_sub ? 'cut' THEN
+      RETURN v_sub;
     END IF;
     RETURN pg_catalog.jsonb_build_object('then', v_why, 'but_not',
                                          (p_node -> 'exclusion' -> 'subtract')::text);

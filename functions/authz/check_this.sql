@@ -17,7 +17,8 @@
 -- The answer equals evaluating node by node (tests/test_authz_reference.py compares it with a
 -- plain recursive evaluator); the explanation names the tuples of one shortest path. A group
 -- deeper than the 25-node path limit is not expanded; if nothing was found and the walk was
--- cut there, CL508. The walk up answers "no" without CL508 when nothing includes the subject
+-- cut there (or a richer userset's evaluation was cut short), the leaf is a cut branch
+-- ({"cut": ...}, see authz.evaluate), which a sibling may still decide. The walk up answers "no" without CL508 when nothing includes the subject
 -- within the limit and nothing above it is cut: then no path of any length leads to it, where
 -- the walk down, cut in a deep tree of other members, could only refuse.
 -- This runs as claw_authz_reader (authz.evaluate_in_tenant), without RLS: every query names
@@ -55,6 +56,7 @@ DECLARE
   v_up jsonb := p_model -> 'u' -> (p_type || '#' || p_relation);
   v_hit jsonb;
   v_cut boolean;
+  v_undecided jsonb;  -- the first cut branch, the answer when nothing holds
 BEGIN
   -- most objects hold no usersets: answer those with one probe
   SELECT EXISTS (SELECT 1 FROM authz.tuples AS d
@@ -194,15 +196,17 @@ BEGIN
                               v_found -> v_i ->> 4, p_subject_type, p_subject_id,
                               p_subject_relation, p_now,
                               p_path || v_ancestors[2:pg_catalog.cardinality(v_ancestors) - 1]);
-      CONTINUE WHEN v_why IS NULL;
+      IF v_why ? 'cut' THEN
+        v_undecided := coalesce(v_undecided, v_why);
+      END IF;
+      CONTINUE WHEN v_why IS NULL OR v_why ? 'cut';
     ELSE
-      RAISE EXCEPTION USING ERRCODE = 'CL508', MESSAGE = 'relationship graph too deep',
-        DETAIL = 'a path of usersets goes deeper than 25 nodes',
-        HINT = 'flatten nested groups';
+      -- the walk stopped at the depth limit (these come last: nothing nearer held)
+      RETURN coalesce(v_undecided, '{"cut": "deep"}'::jsonb);
     END IF;
     RETURN authz.wrap_userset_path(v_ancestors, v_why);
   END LOOP;
-  RETURN NULL;
+  RETURN v_undecided;
 END
 $fn$;
 GRANT EXECUTE ON FUNCTION authz.evaluate_this(uuid, jsonb, text, text, text, text, text, text,
@@ -317,8 +321,10 @@ GRANT EXECUTE ON FUNCTION authz.wrap_userset_path(text[], jsonb) TO claw_authz_r
 -- are exactly {"this": [...]}), and every path of the general evaluator is one of these, so
 -- the answer is authz.evaluate's (tests/test_authz_reference.py compares both with a plain
 -- recursive evaluator). A relation with no edges and no usersets (a list of direct tuples)
--- is one probe. NULL when the walks came within two nodes of p_budget (the path nodes left
--- before the 25-node limit): then authz.evaluate decides, and raises CL508 where it must.
+-- is one probe. A hit is true however far the walks went (every tuple on it proves
+-- membership); otherwise NULL when the walks came within two nodes of p_budget (the path
+-- nodes left before the 25-node limit): then authz.evaluate decides, and raises CL508 where
+-- it must.
 -- Its walks visit each (node, depth) once, so it needs no evaluation budget: a diamond
 -- whose 2^14 paths authz.evaluate refuses (CL508, more than 10,000 evaluations) is answered
 -- here (tests/sql/35_authz.sql). No explanation: api.is_permitted answers yes or no.
@@ -377,12 +383,10 @@ BEGIN
     WHERE up.depth < p_budget AND v_up ? (tu.object_type || '#' || tu.relation)
   )
   SELECT CASE
-    WHEN (SELECT max(d.depth) FROM down AS d) + (SELECT max(u.depth) FROM up AS u) + 2 >= p_budget
-      THEN NULL
     WHEN EXISTS (SELECT 1 FROM down AS d
                  WHERE d.t = p_subject_type AND d.id = p_subject_id AND d.r = p_subject_relation)
       THEN true
-    ELSE EXISTS (
+    WHEN EXISTS (
       SELECT 1
       FROM down AS d
       CROSS JOIN up AS u
@@ -391,6 +395,11 @@ BEGIN
         WHERE h.tenant_id = p_tenant_id AND h.object_type = d.t AND h.object_id = d.id
           AND h.relation = d.r AND h.subject_type = u.t AND h.subject_id = u.id
           AND h.subject_relation = u.r AND (h.expires_at IS NULL OR h.expires_at > p_now)))
+      THEN true
+    -- no hit: "no" only if neither walk was cut near the depth limit
+    WHEN (SELECT max(d.depth) FROM down AS d) + (SELECT max(u.depth) FROM up AS u) + 2 >= p_budget
+      THEN NULL
+    ELSE false
     END
     INTO v_answer;
   RETURN v_answer;

@@ -64,6 +64,36 @@ GRANT EXECUTE ON FUNCTION authz.rewrite_children(jsonb), authz.rewrite_leaves(js
                           authz.direct_subjects_of(jsonb)
   TO claw_authz_reader;
 
+-- authz.type_edges: the tenant's current model (authz.relations, authz.rewrite_edges) as a
+-- graph of relations, "type#relation" -> "type#relation", the edges a walk follows from a
+-- relation node of one object to another node: computed (the same object's relation),
+-- tuple-to-userset (relation `computed` of each type the tupleset's tuples may name; the
+-- tupleset is part of the edge) and this (a userset type#relation its tuples may name).
+-- Every cycle of nodes (type, id, relation) follows a cycle of this graph.
+CREATE OR REPLACE FUNCTION authz.type_edges(p_tenant_id uuid)
+RETURNS TABLE (src text, dst text, kind text, tupleset text)
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT e.object_type || '#' || e.relation, e.object_type || '#' || e.target_relation,
+         e.kind, ''
+  FROM authz.rewrite_edges AS e
+  WHERE e.tenant_id = p_tenant_id AND e.kind = 'computed'
+  UNION
+  SELECT e.object_type || '#' || e.relation, s.s || '#' || e.target_relation, e.kind, e.tupleset
+  FROM authz.rewrite_edges AS e
+  JOIN authz.relations AS r
+    ON r.tenant_id = e.tenant_id AND r.object_type = e.object_type AND r.relation = e.tupleset
+  CROSS JOIN LATERAL pg_catalog.unnest(r.direct_subjects) AS s (s)
+  WHERE e.tenant_id = p_tenant_id AND e.kind = 'ttu' AND pg_catalog.strpos(s.s, '#') = 0
+  UNION
+  SELECT r.object_type || '#' || r.relation, s.s, 'this', ''
+  FROM authz.relations AS r
+  CROSS JOIN LATERAL pg_catalog.unnest(r.direct_subjects) AS s (s)
+  WHERE r.tenant_id = p_tenant_id AND pg_catalog.strpos(s.s, '#') > 0
+$fn$;
+
 -- authz.validate_rewrite: raise CL422 naming type.relation unless p_node is a well-formed
 -- rewrite whose references resolve in the model p_types.
 CREATE OR REPLACE FUNCTION authz.validate_rewrite(p_types jsonb, p_type text, p_relation text,
@@ -188,7 +218,8 @@ $fn$;
 -- authz.define_model: replace the tenant's model with p_model as version n + 1.
 -- Raises CL422 (malformed model, unresolved reference, a relation that includes itself
 -- through computed rewrites alone), CL409 (p_expected_version is not the current version;
--- existing tuples the new model has no place for: contract only after deleting them).
+-- existing tuples the new model would make a cycle; existing tuples the new model has no
+-- place for: contract only after deleting them).
 -- Locks: the tenant's revisions row (authz.bump_revision), so tuple writers wait.
 CREATE OR REPLACE FUNCTION authz.define_model(p_tenant_id uuid, p_principal_id uuid,
                                               p_model jsonb, p_expected_version integer,
@@ -206,6 +237,8 @@ DECLARE
   v_rel text;
   v_node jsonb;
   v_bad record;
+  v_old_edges text[];
+  v_now timestamptz := internal.now();
 BEGIN
   IF pg_catalog.jsonb_typeof(p_model) IS DISTINCT FROM 'object'
      OR EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(p_model) AS k WHERE k <> 'types')
@@ -248,6 +281,10 @@ BEGIN
           pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(p_model::text, 'UTF8')), 'hex'),
           authz.compile_model(v_types), p_principal_id);
 
+  -- the old model's edges: only an edge the new model adds can close a cycle of the tuples
+  -- (authz.write_tuples refused every tuple that closed one under the old edges)
+  v_old_edges := ARRAY(SELECT e.src || '>' || e.dst || '>' || e.kind || '>' || e.tupleset
+                       FROM authz.type_edges(p_tenant_id) AS e);
   DELETE FROM authz.relations AS r WHERE r.tenant_id = p_tenant_id;
   FOR v_type, v_def IN SELECT * FROM pg_catalog.jsonb_each(v_types) LOOP
     FOR v_rel, v_node IN SELECT * FROM pg_catalog.jsonb_each(coalesce(v_def -> 'relations', '{}')) LOOP
@@ -289,6 +326,66 @@ BEGIN
       DETAIL = pg_catalog.format('computed cycle: %s', pg_catalog.array_to_string(
         ARRAY(SELECT v_bad.object_type || '.' || p FROM pg_catalog.unnest(v_bad.path) AS p), ' -> ')),
       HINT = 'a computed chain must end in this or ttu';
+  END IF;
+
+  -- Existing tuples the new edges would make a cycle (authz.evaluate would refuse every
+  -- check that reaches it, CL508): two folders each the other's parent are harmless until a
+  -- relation follows parent. The cycle guard of authz.write_tuples, over the live tuples:
+  -- for each computed or tuple-to-userset edge the new model adds that lies on a cycle of
+  -- relations (authz.type_edges: any cycle of nodes follows one), each node pair it joins
+  -- (src includes dst: every object of the type that holds tuples for computed, every tuple
+  -- of the tupleset for tuple-to-userset), walked down from dst with the new edges: if the
+  -- walk reaches src, the edge closes a cycle. A model that adds no such edge walks nothing.
+  WITH RECURSIVE te AS (
+    SELECT * FROM authz.type_edges(p_tenant_id)
+  ), added AS (
+    SELECT te.* FROM te
+    WHERE te.kind IN ('computed', 'ttu')
+      AND NOT (te.src || '>' || te.dst || '>' || te.kind || '>' || te.tupleset) = ANY (v_old_edges)
+  ), reach (start, node) AS (
+    SELECT a.dst, a.dst FROM added AS a
+    UNION
+    SELECT r.start, te.dst FROM reach AS r JOIN te ON te.src = r.node
+  ), pairs (src_t, src_id, src_r, dst_t, dst_id, dst_r, via) AS (
+    SELECT o.object_type, o.object_id, pg_catalog.split_part(a.src, '#', 2),
+           o.object_type, o.object_id, pg_catalog.split_part(a.dst, '#', 2),
+           pg_catalog.format('the rewrite %s.%s computed %s', o.object_type,
+                             pg_catalog.split_part(a.src, '#', 2), pg_catalog.split_part(a.dst, '#', 2))
+    FROM added AS a
+    CROSS JOIN LATERAL (SELECT DISTINCT tu.object_type, tu.object_id FROM authz.tuples AS tu
+                        WHERE tu.tenant_id = p_tenant_id
+                          AND tu.object_type = pg_catalog.split_part(a.src, '#', 1)) AS o
+    WHERE a.kind = 'computed'
+      AND EXISTS (SELECT 1 FROM reach AS r WHERE r.start = a.dst AND r.node = a.src)
+    UNION ALL
+    SELECT tu.object_type, tu.object_id, pg_catalog.split_part(a.src, '#', 2),
+           tu.subject_type, tu.subject_id, pg_catalog.split_part(a.dst, '#', 2),
+           'the tuple ' || authz.format_tuple(tu.object_type, tu.object_id, tu.relation,
+                                              tu.subject_type, tu.subject_id, '')
+    FROM added AS a
+    JOIN authz.tuples AS tu
+      ON tu.tenant_id = p_tenant_id AND tu.object_type = pg_catalog.split_part(a.src, '#', 1)
+     AND tu.relation = a.tupleset AND tu.subject_type = pg_catalog.split_part(a.dst, '#', 1)
+     AND tu.subject_relation = '' AND (tu.expires_at IS NULL OR tu.expires_at > v_now)
+    WHERE a.kind = 'ttu'
+      AND EXISTS (SELECT 1 FROM reach AS r WHERE r.start = a.dst AND r.node = a.src)
+  )
+  SELECT p.* INTO v_bad
+  FROM pairs AS p
+  WHERE EXISTS (
+    SELECT 1 FROM authz.walk_down(p_tenant_id, ARRAY[p.dst_t], ARRAY[p.dst_id],
+                                  ARRAY[p.dst_r], v_now, false) AS w
+    WHERE w.node_type = p.src_t AND w.node_id = p.src_id AND w.node_relation = p.src_r)
+  ORDER BY p.src_t, p.src_id, p.src_r, p.via
+  LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409',
+      MESSAGE = 'the new authorization model would make existing tuples a cycle',
+      DETAIL = pg_catalog.format(
+        'through %s, %s:%s#%s would include %s:%s#%s, which already includes it', v_bad.via,
+        v_bad.src_t, v_bad.src_id, v_bad.src_r, v_bad.dst_t, v_bad.dst_id, v_bad.dst_r),
+      HINT = 'delete one tuple of the cycle (api.list_object_tuples shows an object''s tuples), '
+             'then define the model again';
   END IF;
 
   -- exact: no intersection or exclusion in the relation or in anything it reaches

@@ -34,11 +34,12 @@ $fn$;
 
 -- authz.asker: what every permission question checks after its arguments' sizes (which
 -- each api function bounds itself, tests/test_hardening.py): a verified context with a role
--- that may ask (authz:read scope), a list's limit (p_limit, when given: 1..10,000), and the
--- subject acting (authz.acting_subject, named p_action in errors), in that order. Returns
--- the tenant and the subject.
-CREATE OR REPLACE FUNCTION authz.asker(p_subject text, p_action text, p_limit integer,
-                                       OUT tenant_id uuid, OUT subject text)
+-- that may ask (authz:read scope), a list's limit (p_list: p_limit must be 1..10,000; NULL
+-- is refused, never a list without a bound), and the subject acting
+-- (authz.acting_subject, named p_action in errors), in that order. Returns the tenant and
+-- the subject.
+CREATE OR REPLACE FUNCTION authz.asker(p_subject text, p_action text, p_list boolean,
+                                       p_limit integer, OUT tenant_id uuid, OUT subject text)
 LANGUAGE plpgsql
 STABLE
 AS $fn$
@@ -47,7 +48,7 @@ DECLARE
 BEGIN
   SELECT * INTO v_ctx FROM internal.require_context('{owner,admin,operator,approver,viewer,worker}',
                                                     'authz:read', p_action);
-  IF p_limit IS NOT NULL THEN
+  IF p_list THEN
     PERFORM internal.require_limit(p_limit, 10000);
   END IF;
   tenant_id := v_ctx.tenant_id;

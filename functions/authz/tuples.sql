@@ -94,13 +94,14 @@ BEGIN
                                    v_e ->> 'subject'),
         HINT = 'extend the relation''s this list in the model first';
     END IF;
-    BEGIN
-      v_exp := (v_e ->> 'expires_at')::timestamptz;
-    EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR invalid_text_representation THEN
+    -- pg_input_is_valid, not a handler for the cast's codes: an unknown time zone (22023)
+    -- and an offset out of range (22009) are malformed too, and escaped a list of codes
+    IF NOT pg_catalog.pg_input_is_valid(v_e ->> 'expires_at', 'timestamptz') THEN  -- NULL: none
       RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid expires_at',
         DETAIL = pg_catalog.left(v_e ->> 'expires_at', 100),
         HINT = 'an ISO 8601 instant with its offset, e.g. 2027-01-01T00:00:00Z';
-    END;
+    END IF;
+    v_exp := (v_e ->> 'expires_at')::timestamptz;
     IF v_exp IS NOT NULL AND v_exp <= v_now THEN
       RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'expires_at is not in the future',
         DETAIL = pg_catalog.format('%s <= now (%s)', v_exp, v_now),

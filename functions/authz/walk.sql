@@ -225,9 +225,9 @@ BEGIN
                          coalesce(p_walk -> v_key, '[]')) AS w (id)
                        INTERSECT
                        SELECT c.id FROM pg_catalog.unnest(p_candidates) AS c (id)) AS x (id)
-                 WHERE authz.evaluate(p_tenant_id, p_model, p_type, x.id, p_relation,
-                                      p_subject_type, p_subject_id, p_subject_relation,
-                                      p_now, '{}') IS NOT NULL);
+                 WHERE authz.decided(authz.evaluate(p_tenant_id, p_model, p_type, x.id,
+                                                    p_relation, p_subject_type, p_subject_id,
+                                                    p_subject_relation, p_now, '{}')) IS NOT NULL);
   END IF;
   v_set := authz.evaluate_rewrite_set(p_tenant_id, p_model, p_walk, p_relations, p_type,
                                       p_relation, p_model -> 'r' -> v_key, p_candidates,

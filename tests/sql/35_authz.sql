@@ -3,7 +3,7 @@
 -- its explanation for each rewrite kind, the depth limit, list objects and subjects,
 -- consistency tokens, who may call what, isolation between tenants, the audit of changes.
 BEGIN;
-SELECT plan(84);
+SELECT plan(103);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('authz-a', 'A', 'alice', 'Alice')
@@ -112,6 +112,10 @@ SELECT throws_ok($$ SELECT api.write_tuples('[{"object": "invoice:42", "relation
   'CL422', 'expires_at is not in the future', 'an expiry in the past is refused');
 SELECT throws_ok($$ SELECT api.write_tuples('[{"object": "invoice:42", "relation": "owner", "subject": "user:x", "expires_at": "soon"}]') $$,
   'CL422', 'invalid expires_at', 'a malformed expiry is refused');
+SELECT throws_ok($$ SELECT api.write_tuples('[{"object": "invoice:42", "relation": "owner", "subject": "user:x", "expires_at": "2999-01-01 00:00 America/Bogus"}]') $$,
+  'CL422', 'invalid expires_at', 'an expiry in an unknown time zone is CL422, not 22023');
+SELECT throws_ok($$ SELECT api.write_tuples('[{"object": "invoice:42", "relation": "owner", "subject": "user:x", "expires_at": "2999-01-01T00:00:00+25:00"}]') $$,
+  'CL422', 'invalid expires_at', 'an expiry with an offset out of range is CL422, not 22009');
 
 -- --------------------------------------------------------------------------- cycles
 SELECT throws_ok($$ SELECT api.write_tuples('[{"object": "team:ops", "relation": "member", "subject": "team:all#member"}]') $$,
@@ -262,6 +266,8 @@ SELECT lives_ok($$ SELECT * FROM api.check_permission('invoice:42', 'owner') $$,
 SELECT pg_temp.as_role('a', '{viewer}');
 SELECT throws_ok($$ SELECT * FROM api.list_permitted_objects('invoice', 'viewer', 'user:bob', 0) $$,
   'CL422', 'invalid limit', 'a list checks its limit before who may ask about whom');
+SELECT throws_ok($$ SELECT * FROM api.list_permitted_objects('invoice', 'viewer', p_limit => NULL) $$,
+  'CL422', 'invalid limit', 'a NULL limit is refused, not a list without a bound');
 SELECT pg_temp.as_role('a', '{operator}');
 SELECT throws_ok($$ SELECT api.define_authz_model('{"types": {}}') $$,
   'CL403', 'forbidden', 'an operator cannot change the model');
@@ -301,6 +307,75 @@ SELECT is(authz.decide_rewrite((SELECT tenant_id FROM t WHERE name = 'a'),
                                'invoice', '42', '{"exclusion": {"base": {"computed": "approver"}, "subtract": {"computed": "blocked"}}}',
                                'user', 'alice', '', now()),
           true, 'an exclusion of two relations reaches decides is answered by two walks');
+
+-- ---------------------------------------- a model change cannot make existing tuples a cycle
+RESET ROLE;
+INSERT INTO t SELECT 'c', * FROM tenancy.create_tenant('authz-c', 'C', 'carl', 'Carl');
+SELECT pg_temp.as_role('c', '{owner}');
+SELECT lives_ok($$ SELECT api.define_authz_model('{"types": {"user": {}, "folder": {"relations": {
+    "parent": {"this": ["folder"]}, "owner": {"this": ["user"]}, "blocked": {"this": ["user"]},
+    "lead": {"this": ["folder#owner"]}, "viewer": {"this": ["user"]}}}}}') $$,
+  'tenant C: a model in which no relation follows parent');
+SELECT lives_ok($$ SELECT api.write_tuples('[
+    {"object": "folder:ca", "relation": "parent", "subject": "folder:cb"},
+    {"object": "folder:cb", "relation": "parent", "subject": "folder:ca"},
+    {"object": "folder:cc", "relation": "lead", "subject": "folder:cc#owner"}]') $$,
+  'two folders each the other''s parent, and a folder whose lead is its owner: no cycle yet');
+SELECT throws_ok($$ SELECT api.define_authz_model('{"types": {"user": {}, "folder": {"relations": {
+    "parent": {"this": ["folder"]}, "owner": {"this": ["user"]}, "blocked": {"this": ["user"]},
+    "lead": {"this": ["folder#owner"]},
+    "viewer": {"union": [{"ttu": {"tupleset": "parent", "computed": "viewer"}}, {"this": ["user"]}]}}}}}') $$,
+  'CL409', 'the new authorization model would make existing tuples a cycle',
+  'a model whose tuple-to-userset follows the parents that point at each other is refused');
+SELECT throws_ok($$ SELECT api.define_authz_model('{"types": {"user": {}, "folder": {"relations": {
+    "parent": {"this": ["folder"]}, "blocked": {"this": ["user"]},
+    "owner": {"union": [{"this": ["user"]}, {"computed": "lead"}]},
+    "lead": {"this": ["folder#owner"]}, "viewer": {"this": ["user"]}}}}}') $$,
+  'CL409', 'the new authorization model would make existing tuples a cycle',
+  'a model whose computed relation closes a cycle through a userset tuple is refused');
+SELECT is((SELECT version FROM api.describe_authz_model()), 1, 'the old model stays in force');
+SELECT lives_ok($$ SELECT api.write_tuples(p_deletes => '[
+    {"object": "folder:cb", "relation": "parent", "subject": "folder:ca"}]') $$,
+  'one tuple of the cycle is deleted');
+SELECT lives_ok($$ SELECT api.define_authz_model('{"types": {"user": {}, "folder": {"relations": {
+    "parent": {"this": ["folder"]}, "owner": {"this": ["user"]}, "blocked": {"this": ["user"]},
+    "lead": {"this": ["folder#owner"]},
+    "viewer": {"union": [{"ttu": {"tupleset": "parent", "computed": "viewer"}}, {"this": ["user"]}]},
+    "editor": {"union": [{"ttu": {"tupleset": "parent", "computed": "viewer"}}, {"computed": "owner"}]},
+    "signer": {"intersection": [{"ttu": {"tupleset": "parent", "computed": "viewer"}}, {"computed": "owner"}]},
+    "reader": {"exclusion": {"base": {"ttu": {"tupleset": "parent", "computed": "viewer"}},
+                             "subtract": {"computed": "blocked"}}}}}}}') $$,
+  'then the model is accepted');
+
+-- ------------------------------------- a branch cut at the depth limit does not hide a decision
+SELECT lives_ok($$
+  SELECT api.write_tuples(jsonb_agg(jsonb_build_object('object', 'folder:L' || i, 'relation', 'parent',
+                                                       'subject', 'folder:L' || (i + 1))))
+  FROM generate_series(0, 29) AS i
+$$, 'a chain of 30 parent folders');
+SELECT lives_ok($$ SELECT api.write_tuples('[
+    {"object": "folder:L0", "relation": "viewer", "subject": "user:alice"},
+    {"object": "folder:L0", "relation": "owner", "subject": "user:bob"},
+    {"object": "folder:L0", "relation": "blocked", "subject": "user:carol"}]') $$,
+  'alice views the bottom folder directly, bob owns it, carol is blocked');
+SELECT is((SELECT explanation FROM api.check_permission('folder:L0', 'viewer', 'user:alice')),
+          '{"node": "folder:L0#viewer", "because": {"tuple": "folder:L0#viewer@user:alice"}}'::jsonb,
+          'union: its first branch is cut at the depth limit, its direct tuple still holds');
+SELECT ok(api.is_permitted('folder:L0', 'viewer', 'user:alice'),
+          'is_permitted: a hit wins over a walk cut at the depth limit');
+SELECT is(ARRAY[pg_temp.allowed('folder:L0', 'editor', 'user:bob'),
+                api.is_permitted('folder:L0', 'editor', 'user:bob')],
+          ARRAY[true, true], 'union: a computed branch after the cut one holds');
+SELECT is(ARRAY[pg_temp.allowed('folder:L0', 'signer', 'user:alice'),
+                api.is_permitted('folder:L0', 'signer', 'user:alice')],
+          ARRAY[false, false], 'intersection: a false child decides it, whatever the cut one');
+SELECT is(ARRAY[pg_temp.allowed('folder:L0', 'reader', 'user:carol'),
+                api.is_permitted('folder:L0', 'reader', 'user:carol')],
+          ARRAY[false, false], 'exclusion: a subtraction that holds decides it, whatever the cut base');
+SELECT throws_ok($$ SELECT * FROM api.check_permission('folder:L0', 'viewer', 'user:zed') $$,
+  'CL508', 'relationship graph too deep', 'undecided when only the cut branch could grant: CL508');
+SELECT throws_ok($$ SELECT api.is_permitted('folder:L0', 'signer', 'user:bob') $$,
+  'CL508', 'relationship graph too deep', 'is_permitted too (an intersection whose other child holds)');
 
 SELECT * FROM finish();
 ROLLBACK;
