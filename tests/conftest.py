@@ -9,12 +9,15 @@ As root (CI), the cluster's files go to an unprivileged user and initdb/postgres
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import itertools
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -72,6 +75,20 @@ class ClawPostgresql(testing.postgresql.Postgresql):  # type: ignore[misc]
             return False
 
 
+@contextlib.contextmanager
+def setup_lock() -> Iterator[None]:
+    """One test process at a time through the first-run setup shared by every process of
+    the run (pytest -n): the time zone files and pgTAP's files in the embedded PostgreSQL's
+    share directory. Without it the second process read a file the first was writing."""
+    path = Path(tempfile.gettempdir()) / f"claw-tests-setup-{os.getuid()}.lock"
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def install_pgtap() -> str | None:
     """Make pgTAP's extension files (Debian package postgresql-15-pgtap: plain SQL, loads into
     PostgreSQL 18) visible to the embedded server. Returns a reason when it cannot."""
@@ -126,7 +143,8 @@ def get_cluster() -> Cluster:
     take no fixtures, share it with the tests."""
     global _cluster
     if _cluster is None:
-        sync_tzdata()  # the server's tz rules: the tzdata package's, as in `claw db up`
+        with setup_lock():  # the server's tz rules: the tzdata package's, as in `claw db up`
+            sync_tzdata()
         server = ClawPostgresql(postgres_args=(
             "-h 127.0.0.1 -F -c logging_collector=off -c max_connections=200 "
             "-c shared_buffers=256MB -c synchronous_commit=off -c full_page_writes=off "
@@ -202,7 +220,8 @@ def tap_template(cluster: Cluster) -> str:
     """The migrated template plus pgTAP in schema `tap` (created once per run)."""
     global _tap_template_ready
     if _tap_template_ready is None:
-        reason = install_pgtap()
+        with setup_lock():
+            reason = install_pgtap()
         if reason:
             raise RuntimeError(reason)
         with cluster.admin() as conn:

@@ -73,7 +73,9 @@ def sync_tzdata() -> str:
         if target.is_file() and not target.is_symlink() and target.read_bytes() == data:
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".claw-tmp")
+        # a name of this process's own: two processes syncing at once (pytest -n, two
+        # `claw` commands) each replace the file atomically with the same bytes
+        tmp = target.with_name(f"{target.name}.claw-tmp-{os.getpid()}")
         tmp.write_bytes(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
@@ -90,12 +92,15 @@ def cluster_user() -> pwd.struct_passwd:
     try:
         return pwd.getpwnam(CLUSTER_USER)
     except KeyError:
-        subprocess.run(
+        made = subprocess.run(
             ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
              "--home-dir", "/nonexistent", CLUSTER_USER],
-            check=True,
-        )
-        return pwd.getpwnam(CLUSTER_USER)
+            capture_output=True, text=True)
+        try:  # another process may have created it at the same moment
+            return pwd.getpwnam(CLUSTER_USER)
+        except KeyError:
+            raise RuntimeError(f"could not create the cluster user {CLUSTER_USER}: "
+                               f"{made.stderr.strip()}") from None
 
 
 def as_cluster_user(argv: list[str]) -> list[str]:
