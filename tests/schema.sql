@@ -1588,7 +1588,10 @@ BEGIN
           queue.take_fair_keys(v_tenant, p_queue, 1),
           CASE WHEN p_run_at > v_now THEN 'scheduled' ELSE 'available' END,
           coalesce(p_run_at, v_now), coalesce(p_max_attempts, 5), p_rate_key,
-          NULLIF(pg_catalog.current_setting('claw.trace_id', true), ''), v_now);
+          -- the setting as internal.trace_id reads it (an overlong one is none), inline
+          CASE WHEN pg_catalog.octet_length(pg_catalog.current_setting('claw.trace_id', true))
+                    BETWEEN 1 AND 64 THEN pg_catalog.current_setting('claw.trace_id', true) END,
+          v_now);
   RETURN NEXT;
 END
 $$;
@@ -7164,7 +7167,9 @@ BEGIN
                                         'cron', v_row.cron, 'time_zone', v_row.time_zone,
                                         'paused', v_row.paused,
                                         'next_fire_at', v_row.next_fire_at),
-          NULLIF(pg_catalog.current_setting('claw.trace_id', true), ''), internal.now());
+          CASE WHEN pg_catalog.octet_length(pg_catalog.current_setting('claw.trace_id', true))
+                    BETWEEN 1 AND 64 THEN pg_catalog.current_setting('claw.trace_id', true) END,
+          internal.now());
   RETURN NULL;
 END
 $$;
@@ -8247,7 +8252,7 @@ CREATE FUNCTION flow.start_run(p_flow_name text, p_input jsonb, p_flow_version i
 DECLARE
   v_run flow.runs;
   v_trace text := coalesce(p_trace_id,
-                           NULLIF(pg_catalog.current_setting('claw.trace_id', true), ''),
+                           internal.trace_id(),
                            pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', ''));
 BEGIN
   PERFORM flow.check_start_args(p_flow_name, p_flow_version, p_input, p_idempotency_key,
@@ -11136,7 +11141,9 @@ BEGIN
       SET tokens = v_bucket.tokens - LEAST(v_take, (
                      SELECT pg_catalog.count(*) FROM pg_catalog.unnest(v_keys) AS k
                      WHERE k = v_bucket.rate_key)),
-          refilled_at = v_now
+          -- never back: a claim whose transaction began before the last refill must not
+          -- make the next claim refill for time already paid for
+          refilled_at = GREATEST(b.refilled_at, v_now)
       WHERE b.rate_key = v_bucket.rate_key;
       IF v_defer > 0 THEN
         -- drop the deferred jobs from this claim
@@ -11330,6 +11337,26 @@ $_$;
 ALTER FUNCTION queue.cron_field(p_field text, p_label text, p_min integer, p_max integer, p_names text[]) OWNER TO claw_owner;
 
 --
+-- Name: end_cancelled(uuid[], uuid); Type: FUNCTION; Schema: queue; Owner: claw_dispatcher
+--
+
+CREATE FUNCTION queue.end_cancelled(p_job_ids uuid[], p_lease_token uuid) RETURNS integer
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  WITH c AS (
+    DELETE FROM queue.jobs AS j
+    WHERE j.lease_token = p_lease_token AND j.state = 'running' AND j.job_id = ANY (p_job_ids)
+      AND j.cancel_requested_at IS NOT NULL
+    RETURNING j.*
+  )
+  SELECT coalesce(queue.record_history(pg_catalog.array_agg(ROW(c.*)::queue.jobs), 'cancelled'), 0)
+  FROM c
+$$;
+
+ALTER FUNCTION queue.end_cancelled(p_job_ids uuid[], p_lease_token uuid) OWNER TO claw_dispatcher;
+
+--
 -- Name: fail_job(uuid, uuid, text, boolean, integer); Type: FUNCTION; Schema: queue; Owner: claw_dispatcher
 --
 
@@ -11340,6 +11367,7 @@ CREATE FUNCTION queue.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, 
 DECLARE
   v_now timestamptz := internal.now();
   v_job record;
+  v_row queue.jobs;
 BEGIN
   IF p_error IS NULL OR pg_catalog.length(p_error) = 0 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'an error message is required',
@@ -11351,12 +11379,23 @@ BEGIN
                                  p_retry_in_seconds),
       HINT = 'leave it NULL for exponential backoff';
   END IF;
-  SELECT j.tenant_id, j.queue, j.attempts, j.max_attempts, j.lease_holder INTO v_job
+  SELECT j.tenant_id, j.queue, j.attempts, j.max_attempts, j.lease_holder,
+         j.cancel_requested_at INTO v_job
   FROM queue.jobs AS j
   WHERE j.job_id = p_job_id AND j.lease_token = p_lease_token AND j.state = 'running'
   FOR UPDATE;
   IF NOT FOUND THEN
     PERFORM queue.stale_lease('fail', ARRAY[p_job_id], p_lease_token);
+  END IF;
+  IF v_job.cancel_requested_at IS NOT NULL THEN
+    DELETE FROM queue.jobs AS j WHERE j.tenant_id = v_job.tenant_id AND j.job_id = p_job_id
+    RETURNING j.* INTO v_row;
+    v_row.errors := v_row.errors || pg_catalog.jsonb_build_object(
+      'attempt', v_row.attempts, 'at', v_now, 'worker', v_row.lease_holder,
+      'error', pg_catalog.left(p_error, 4000));
+    PERFORM queue.record_history(ARRAY[v_row], 'cancelled');
+    RETURN QUERY SELECT 'cancelled'::text, v_row.run_at, v_row.attempts;
+    RETURN;
   END IF;
   RETURN QUERY
   UPDATE queue.jobs AS j
@@ -11426,14 +11465,7 @@ DECLARE
 BEGIN
   PERFORM queue.check_lease_args('heartbeat', 1, p_lease_seconds);
   -- jobs whose cancellation was requested (api.cancel_job) end here, as cancelled
-  WITH c AS (
-    DELETE FROM queue.jobs AS j
-    WHERE j.lease_token = p_lease_token AND j.state = 'running' AND j.job_id = ANY (p_job_ids)
-      AND j.cancel_requested_at IS NOT NULL
-    RETURNING j.*
-  )
-  SELECT queue.record_history(pg_catalog.array_agg(ROW(c.*)::queue.jobs), 'cancelled')
-    INTO v_cancelled FROM c;
+  v_cancelled := queue.end_cancelled(p_job_ids, p_lease_token);
   RETURN QUERY
   UPDATE queue.jobs AS j
   SET lease_expires_at = internal.now() + pg_catalog.make_interval(secs => p_lease_seconds)
@@ -11457,6 +11489,7 @@ DECLARE
   v_now timestamptz := internal.now();
   v_n integer;
   v_bad record;
+  v_res record;
   v_ids uuid[];
   v_queues text[];
   v_last bigint[];
@@ -11515,8 +11548,10 @@ BEGIN
            CASE WHEN spec.run_at > v_now THEN 'scheduled' ELSE 'available' END AS state,
            spec.run_at, coalesce((spec.e ->> 'max_attempts')::integer, 5) AS max_attempts,
            spec.e ->> 'unique_key' AS unique_key, spec.e ->> 'rate_key' AS rate_key,
-           coalesce(spec.e ->> 'trace_id',
-                    NULLIF(pg_catalog.current_setting('claw.trace_id', true), '')) AS trace_id
+           coalesce(spec.e ->> 'trace_id',  -- the setting as internal.trace_id reads it
+                    CASE WHEN pg_catalog.octet_length(pg_catalog.current_setting(
+                                'claw.trace_id', true)) BETWEEN 1 AND 64
+                         THEN pg_catalog.current_setting('claw.trace_id', true) END) AS trace_id
     FROM spec
   ), plain AS (
     INSERT INTO queue.jobs AS j (tenant_id, job_id, queue, kind, payload, priority, fair_key,
@@ -11545,16 +11580,29 @@ BEGIN
     RETURN QUERY SELECT u.id, false FROM pg_catalog.unnest(v_ids) AS u(id);  -- nothing deduped
     RETURN;
   END IF;
-  RETURN QUERY
-  SELECT coalesce(ins.id, dup.job_id), ins.id IS NULL
-  FROM pg_catalog.jsonb_array_elements(p_jobs) WITH ORDINALITY AS s(e, ord)
-  LEFT JOIN pg_catalog.unnest(v_inserted) AS ins(id) ON ins.id = v_ids[s.ord]
-  LEFT JOIN LATERAL (
-    SELECT j.job_id FROM queue.jobs AS j
-    WHERE ins.id IS NULL AND j.tenant_id = p_tenant_id AND j.queue = s.e ->> 'queue'
-      AND j.unique_key = s.e ->> 'unique_key' AND j.state IN ('scheduled', 'available', 'running')
-  ) AS dup ON true
-  ORDER BY s.ord;
+  FOR v_res IN
+    SELECT s.e, coalesce(ins.id, dup.job_id) AS id, ins.id IS NULL AS dedup
+    FROM pg_catalog.jsonb_array_elements(p_jobs) WITH ORDINALITY AS s(e, ord)
+    LEFT JOIN pg_catalog.unnest(v_inserted) AS ins(id) ON ins.id = v_ids[s.ord]
+    LEFT JOIN LATERAL (
+      SELECT j.job_id FROM queue.jobs AS j
+      WHERE ins.id IS NULL AND j.tenant_id = p_tenant_id AND j.queue = s.e ->> 'queue'
+        AND j.unique_key = s.e ->> 'unique_key'
+        AND j.state IN ('scheduled', 'available', 'running')
+    ) AS dup ON true
+    ORDER BY s.ord
+  LOOP
+    IF v_res.id IS NULL THEN
+      -- the job that held the key finished between the insert and this lookup (two
+      -- statements, two snapshots): the key is free now, so insert this one again
+      SELECT i.job_id, i.deduplicated INTO job_id, deduplicated
+      FROM queue.insert_jobs(p_tenant_id, pg_catalog.jsonb_build_array(v_res.e)) AS i;
+    ELSE
+      job_id := v_res.id;
+      deduplicated := v_res.dedup;
+    END IF;
+    RETURN NEXT;
+  END LOOP;
 END
 $$;
 
@@ -11954,7 +12002,9 @@ CREATE FUNCTION queue.release_jobs(p_job_ids uuid[], p_lease_token uuid) RETURNS
     AS $$
 DECLARE
   v_n integer;
+  v_cancelled integer;
 BEGIN
+  v_cancelled := queue.end_cancelled(p_job_ids, p_lease_token);
   UPDATE queue.jobs AS j
   SET state = 'available', attempts = j.attempts - 1,
       lease_token = NULL, lease_holder = NULL, lease_expires_at = NULL
@@ -11963,7 +12013,7 @@ BEGIN
   PERFORM pg_catalog.pg_notify('claw_queue', queue.notify_tag(q.queue))
   FROM (SELECT DISTINCT j.queue FROM queue.jobs AS j WHERE j.job_id = ANY (p_job_ids)) AS q
   WHERE v_n > 0;
-  RETURN v_n;
+  RETURN v_n + v_cancelled;
 END
 $$;
 
@@ -19125,6 +19175,12 @@ REVOKE ALL ON FUNCTION queue.configure_queue(p_queue text, p_paused boolean, p_c
 
 REVOKE ALL ON FUNCTION queue.cron_field(p_field text, p_label text, p_min integer, p_max integer, p_names text[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION queue.cron_field(p_field text, p_label text, p_min integer, p_max integer, p_names text[]) TO claw_dispatcher;
+
+--
+-- Name: FUNCTION end_cancelled(p_job_ids uuid[], p_lease_token uuid); Type: ACL; Schema: queue; Owner: claw_dispatcher
+--
+
+REVOKE ALL ON FUNCTION queue.end_cancelled(p_job_ids uuid[], p_lease_token uuid) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer); Type: ACL; Schema: queue; Owner: claw_dispatcher

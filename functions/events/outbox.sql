@@ -153,7 +153,9 @@ BEGIN
                                         'cron', v_row.cron, 'time_zone', v_row.time_zone,
                                         'paused', v_row.paused,
                                         'next_fire_at', v_row.next_fire_at),
-          NULLIF(pg_catalog.current_setting('claw.trace_id', true), ''), internal.now());
+          CASE WHEN pg_catalog.octet_length(pg_catalog.current_setting('claw.trace_id', true))
+                    BETWEEN 1 AND 64 THEN pg_catalog.current_setting('claw.trace_id', true) END,
+          internal.now());
   RETURN NULL;
 END
 $fn$;

@@ -192,7 +192,7 @@ AS $fn$
 DECLARE
   v_run flow.runs;
   v_trace text := coalesce(p_trace_id,
-                           NULLIF(pg_catalog.current_setting('claw.trace_id', true), ''),
+                           internal.trace_id(),
                            pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', ''));
 BEGIN
   PERFORM flow.check_start_args(p_flow_name, p_flow_version, p_input, p_idempotency_key,

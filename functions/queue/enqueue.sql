@@ -135,6 +135,7 @@ DECLARE
   v_now timestamptz := internal.now();
   v_n integer;
   v_bad record;
+  v_res record;
   v_ids uuid[];
   v_queues text[];
   v_last bigint[];
@@ -193,8 +194,10 @@ BEGIN
            CASE WHEN spec.run_at > v_now THEN 'scheduled' ELSE 'available' END AS state,
            spec.run_at, coalesce((spec.e ->> 'max_attempts')::integer, 5) AS max_attempts,
            spec.e ->> 'unique_key' AS unique_key, spec.e ->> 'rate_key' AS rate_key,
-           coalesce(spec.e ->> 'trace_id',
-                    NULLIF(pg_catalog.current_setting('claw.trace_id', true), '')) AS trace_id
+           coalesce(spec.e ->> 'trace_id',  -- the setting as internal.trace_id reads it
+                    CASE WHEN pg_catalog.octet_length(pg_catalog.current_setting(
+                                'claw.trace_id', true)) BETWEEN 1 AND 64
+                         THEN pg_catalog.current_setting('claw.trace_id', true) END) AS trace_id
     FROM spec
   ), plain AS (
     INSERT INTO queue.jobs AS j (tenant_id, job_id, queue, kind, payload, priority, fair_key,
@@ -223,16 +226,29 @@ BEGIN
     RETURN QUERY SELECT u.id, false FROM pg_catalog.unnest(v_ids) AS u(id);  -- nothing deduped
     RETURN;
   END IF;
-  RETURN QUERY
-  SELECT coalesce(ins.id, dup.job_id), ins.id IS NULL
-  FROM pg_catalog.jsonb_array_elements(p_jobs) WITH ORDINALITY AS s(e, ord)
-  LEFT JOIN pg_catalog.unnest(v_inserted) AS ins(id) ON ins.id = v_ids[s.ord]
-  LEFT JOIN LATERAL (
-    SELECT j.job_id FROM queue.jobs AS j
-    WHERE ins.id IS NULL AND j.tenant_id = p_tenant_id AND j.queue = s.e ->> 'queue'
-      AND j.unique_key = s.e ->> 'unique_key' AND j.state IN ('scheduled', 'available', 'running')
-  ) AS dup ON true
-  ORDER BY s.ord;
+  FOR v_res IN
+    SELECT s.e, coalesce(ins.id, dup.job_id) AS id, ins.id IS NULL AS dedup
+    FROM pg_catalog.jsonb_array_elements(p_jobs) WITH ORDINALITY AS s(e, ord)
+    LEFT JOIN pg_catalog.unnest(v_inserted) AS ins(id) ON ins.id = v_ids[s.ord]
+    LEFT JOIN LATERAL (
+      SELECT j.job_id FROM queue.jobs AS j
+      WHERE ins.id IS NULL AND j.tenant_id = p_tenant_id AND j.queue = s.e ->> 'queue'
+        AND j.unique_key = s.e ->> 'unique_key'
+        AND j.state IN ('scheduled', 'available', 'running')
+    ) AS dup ON true
+    ORDER BY s.ord
+  LOOP
+    IF v_res.id IS NULL THEN
+      -- the job that held the key finished between the insert and this lookup (two
+      -- statements, two snapshots): the key is free now, so insert this one again
+      SELECT i.job_id, i.deduplicated INTO job_id, deduplicated
+      FROM queue.insert_jobs(p_tenant_id, pg_catalog.jsonb_build_array(v_res.e)) AS i;
+    ELSE
+      job_id := v_res.id;
+      deduplicated := v_res.dedup;
+    END IF;
+    RETURN NEXT;
+  END LOOP;
 END
 $fn$;
 GRANT EXECUTE ON FUNCTION queue.insert_jobs(uuid, jsonb) TO claw_dispatcher;

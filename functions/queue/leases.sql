@@ -203,7 +203,9 @@ BEGIN
       SET tokens = v_bucket.tokens - LEAST(v_take, (
                      SELECT pg_catalog.count(*) FROM pg_catalog.unnest(v_keys) AS k
                      WHERE k = v_bucket.rate_key)),
-          refilled_at = v_now
+          -- never back: a claim whose transaction began before the last refill must not
+          -- make the next claim refill for time already paid for
+          refilled_at = GREATEST(b.refilled_at, v_now)
       WHERE b.rate_key = v_bucket.rate_key;
       IF v_defer > 0 THEN
         -- drop the deferred jobs from this claim
@@ -251,6 +253,26 @@ BEGIN
 END
 $fn$;
 
+-- queue.end_cancelled: the jobs among p_job_ids that p_lease_token holds and whose
+-- cancellation was requested (api.cancel_job) go to history as cancelled. Returns how many.
+-- Used by the heartbeat and the release, so a cancelled job never goes back in line.
+CREATE OR REPLACE FUNCTION queue.end_cancelled(p_job_ids uuid[], p_lease_token uuid)
+RETURNS integer
+LANGUAGE sql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  WITH c AS (
+    DELETE FROM queue.jobs AS j
+    WHERE j.lease_token = p_lease_token AND j.state = 'running' AND j.job_id = ANY (p_job_ids)
+      AND j.cancel_requested_at IS NOT NULL
+    RETURNING j.*
+  )
+  SELECT coalesce(queue.record_history(pg_catalog.array_agg(ROW(c.*)::queue.jobs), 'cancelled'), 0)
+  FROM c
+$fn$;
+ALTER FUNCTION queue.end_cancelled(uuid[], uuid) OWNER TO claw_dispatcher;
+
 -- queue.heartbeat_jobs: extend the lease; returns the jobs still held. A job that was reaped,
 -- or whose cancellation was requested (it moves to history as cancelled here), is missing,
 -- so the worker cancels its handler.
@@ -267,14 +289,7 @@ DECLARE
 BEGIN
   PERFORM queue.check_lease_args('heartbeat', 1, p_lease_seconds);
   -- jobs whose cancellation was requested (api.cancel_job) end here, as cancelled
-  WITH c AS (
-    DELETE FROM queue.jobs AS j
-    WHERE j.lease_token = p_lease_token AND j.state = 'running' AND j.job_id = ANY (p_job_ids)
-      AND j.cancel_requested_at IS NOT NULL
-    RETURNING j.*
-  )
-  SELECT queue.record_history(pg_catalog.array_agg(ROW(c.*)::queue.jobs), 'cancelled')
-    INTO v_cancelled FROM c;
+  v_cancelled := queue.end_cancelled(p_job_ids, p_lease_token);
   RETURN QUERY
   UPDATE queue.jobs AS j
   SET lease_expires_at = internal.now() + pg_catalog.make_interval(secs => p_lease_seconds)
@@ -329,7 +344,9 @@ $fn$;
 ALTER FUNCTION queue.complete_jobs(uuid[], uuid) OWNER TO claw_dispatcher;
 
 -- queue.fail_job: record a failed attempt. Retries after queue.backoff (or p_retry_in), or
--- dead-letters after the last attempt or when p_retry is false. Returns the new state.
+-- dead-letters after the last attempt or when p_retry is false; a job whose cancellation
+-- was requested goes to history as cancelled, with this attempt's error (it must not be
+-- retried). Returns the new state ('cancelled' for the latter).
 CREATE OR REPLACE FUNCTION queue.fail_job(p_job_id uuid, p_lease_token uuid, p_error text,
                                           p_retry boolean, p_retry_in_seconds integer)
 RETURNS TABLE (state text, run_at timestamptz, attempts integer)
@@ -341,6 +358,7 @@ AS $fn$
 DECLARE
   v_now timestamptz := internal.now();
   v_job record;
+  v_row queue.jobs;
 BEGIN
   IF p_error IS NULL OR pg_catalog.length(p_error) = 0 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'an error message is required',
@@ -352,12 +370,23 @@ BEGIN
                                  p_retry_in_seconds),
       HINT = 'leave it NULL for exponential backoff';
   END IF;
-  SELECT j.tenant_id, j.queue, j.attempts, j.max_attempts, j.lease_holder INTO v_job
+  SELECT j.tenant_id, j.queue, j.attempts, j.max_attempts, j.lease_holder,
+         j.cancel_requested_at INTO v_job
   FROM queue.jobs AS j
   WHERE j.job_id = p_job_id AND j.lease_token = p_lease_token AND j.state = 'running'
   FOR UPDATE;
   IF NOT FOUND THEN
     PERFORM queue.stale_lease('fail', ARRAY[p_job_id], p_lease_token);
+  END IF;
+  IF v_job.cancel_requested_at IS NOT NULL THEN
+    DELETE FROM queue.jobs AS j WHERE j.tenant_id = v_job.tenant_id AND j.job_id = p_job_id
+    RETURNING j.* INTO v_row;
+    v_row.errors := v_row.errors || pg_catalog.jsonb_build_object(
+      'attempt', v_row.attempts, 'at', v_now, 'worker', v_row.lease_holder,
+      'error', pg_catalog.left(p_error, 4000));
+    PERFORM queue.record_history(ARRAY[v_row], 'cancelled');
+    RETURN QUERY SELECT 'cancelled'::text, v_row.run_at, v_row.attempts;
+    RETURN;
   END IF;
   RETURN QUERY
   UPDATE queue.jobs AS j
@@ -377,7 +406,8 @@ $fn$;
 ALTER FUNCTION queue.fail_job(uuid, uuid, text, boolean, integer) OWNER TO claw_dispatcher;
 
 -- queue.release_jobs: give held jobs back (graceful shutdown): available again, the attempt
--- not counted. Returns how many were released; jobs no longer held are ignored.
+-- not counted; a job whose cancellation was requested goes to history as cancelled instead
+-- (it must not run again). Returns how many were let go; jobs no longer held are ignored.
 CREATE OR REPLACE FUNCTION queue.release_jobs(p_job_ids uuid[], p_lease_token uuid)
 RETURNS integer
 LANGUAGE plpgsql
@@ -387,7 +417,9 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_n integer;
+  v_cancelled integer;
 BEGIN
+  v_cancelled := queue.end_cancelled(p_job_ids, p_lease_token);
   UPDATE queue.jobs AS j
   SET state = 'available', attempts = j.attempts - 1,
       lease_token = NULL, lease_holder = NULL, lease_expires_at = NULL
@@ -396,7 +428,7 @@ BEGIN
   PERFORM pg_catalog.pg_notify('claw_queue', queue.notify_tag(q.queue))
   FROM (SELECT DISTINCT j.queue FROM queue.jobs AS j WHERE j.job_id = ANY (p_job_ids)) AS q
   WHERE v_n > 0;
-  RETURN v_n;
+  RETURN v_n + v_cancelled;
 END
 $fn$;
 ALTER FUNCTION queue.release_jobs(uuid[], uuid) OWNER TO claw_dispatcher;
