@@ -63,6 +63,29 @@ PURGE = "SELECT api.purge_events(), api.purge_idempotency_keys()"
 SWEEP_LLM = "SELECT api.expire_llm_reservations()"
 
 
+# The job keeps this many characters of an error (queue.fail_job); the worker sends no more.
+ERROR_CHARS = 4000
+
+
+def error_text(text: str, limit: int = ERROR_CHARS) -> str:
+    """A handler's error as the worker reports it: over `limit` characters, its head ending
+    in '... [truncated: <n> characters in all]' (api.fail_job cuts the same way); NUL bytes,
+    which PostgreSQL text cannot hold, written as \\x00, and lone surrogates as '?'."""
+    total = len(text)
+    text = text[:limit].replace("\x00", "\\x00")
+    if total > limit or len(text) > limit:
+        tail = f"... [truncated: {total} characters in all]"
+        text = text[:limit - len(tail)] + tail
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def connection_lost(conn: psycopg.AsyncConnection[Any], exc: BaseException) -> bool:
+    """Whether `exc` cost the connection (server restart, network, a killed backend): the
+    worker then stops and `supervise` starts a fresh one. Any other database error (a
+    refused call, a statement timeout) concerns that call only."""
+    return isinstance(exc, psycopg.InterfaceError) or conn.closed or conn.broken
+
+
 class PermanentError(Exception):
     """Raise from a handler to dead-letter the job now instead of retrying it."""
 
@@ -100,6 +123,13 @@ class JsonFormatter(logging.Formatter):
             if value is not None:
                 out[key] = str(value) if isinstance(value, UUID) else value
         return json.dumps(out, default=str)
+
+
+def refusal(exc: psycopg.Error) -> str:
+    """A database error in a log line or an error text: its SQLSTATE, message and detail."""
+    detail = exc.diag.message_detail
+    return (f"{exc.sqlstate or type(exc).__name__}: {exc.diag.message_primary or exc}"
+            + (f" ({detail})" if detail else ""))
 
 
 def job_fields(job: Job, **extra: Any) -> dict[str, Any]:
@@ -336,11 +366,11 @@ class Worker:
         except asyncio.CancelledError:
             raise
         except PermanentError as exc:
-            log.warning("job failed permanently", extra=job_fields(job, error=str(exc)))
-            job.error, job.retry = f"{type(exc).__name__}: {exc}", False
+            job.error, job.retry = error_text(f"{type(exc).__name__}: {exc}"), False
+            log.warning("job failed permanently", extra=job_fields(job, error=job.error))
         except Exception as exc:  # a handler's failure is recorded, never lost
-            log.warning("job failed", extra=job_fields(job, error=repr(exc)))
-            job.error = f"{type(exc).__name__}: {exc}"
+            job.error = error_text(f"{type(exc).__name__}: {exc}")
+            log.warning("job failed", extra=job_fields(job, error=job.error))
         self._finish(job)
 
     def _finish(self, job: Job) -> None:
@@ -360,6 +390,10 @@ class Worker:
                 return
 
     async def _flush(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        """Write the finished jobs: failures one by one, successes one statement per lease
+        token. A refusal that leaves the connection usable concerns one report: it is logged
+        and the rest of the batch is still written. Only a lost connection ends the completer
+        (and the worker); the jobs of the batch then run again when their leases expire."""
         while self._done:
             batch, self._done = self._done, []
             ok: dict[UUID, list[Job]] = defaultdict(list)
@@ -374,30 +408,50 @@ class Worker:
                     await self._exec(conn, "complete", COMPLETE, (ids, token))
                     self.completed += len(jobs)
                 except psycopg.Error as exc:
-                    if exc.sqlstate != "CL409":
+                    if connection_lost(conn, exc):
                         raise
                     for job in jobs:  # some lease was lost: complete the rest one by one
-                        try:
-                            await self._exec(conn, "complete", COMPLETE, ([job.job_id], token))
-                            self.completed += 1
-                        except psycopg.Error as one:
-                            if one.sqlstate != "CL409":
-                                raise
-                            log.warning("completion refused: lease lost",
-                                        extra=job_fields(job, error=one.diag.message_detail))
+                        await self._complete_one(conn, job)
+
+    async def _complete_one(self, conn: psycopg.AsyncConnection[Any], job: Job) -> None:
+        try:
+            await self._exec(conn, "complete", COMPLETE, ([job.job_id], job.lease_token))
+            self.completed += 1
+        except psycopg.Error as exc:
+            if connection_lost(conn, exc):
+                raise
+            if exc.sqlstate == "CL409":
+                log.warning("completion refused: lease lost",
+                            extra=job_fields(job, error=exc.diag.message_detail))
+            else:  # the job runs again once its lease expires
+                log.error("completion refused", extra=job_fields(job, error=refusal(exc)))
 
     async def _fail(self, conn: psycopg.AsyncConnection[Any], job: Job) -> None:
-        try:
-            cur = await self._exec(conn, "fail", FAIL,
-                                   (job.job_id, job.lease_token, job.error, job.retry))
-            row = await cur.fetchone()
-            self.failed += 1
-            log.info("job attempt recorded as failed",
-                     extra=job_fields(job, error=f"now {row[0] if row else '?'}"))
-        except psycopg.Error as exc:
-            if exc.sqlstate != "CL409":
-                raise
-            log.warning("failure refused: lease lost", extra=job_fields(job))
+        error = job.error or "failed"
+        for attempt in (1, 2):
+            try:
+                cur = await self._exec(conn, "fail", FAIL,
+                                       (job.job_id, job.lease_token, error, job.retry))
+                row = await cur.fetchone()
+                self.failed += 1
+                log.info("job attempt recorded as failed",
+                         extra=job_fields(job, error=f"now {row[0] if row else '?'}"))
+                return
+            except psycopg.Error as exc:
+                if connection_lost(conn, exc):
+                    raise
+                if exc.sqlstate == "CL409":
+                    log.warning("failure refused: lease lost", extra=job_fields(job))
+                    return
+                if attempt == 2:  # the job runs again once its lease expires
+                    log.error("failure report refused", extra=job_fields(job, error=refusal(exc)))
+                    return
+                # the report itself was refused (not the lease): record the failure with a
+                # short text that says so, so the attempt is not left running unrecorded
+                log.error("failure report refused; recording a short one",
+                          extra=job_fields(job, error=refusal(exc)))
+                error = error_text(f"{error[:500]} [the full error report was refused "
+                                   f"({refusal(exc)})]", 1000)
 
     async def _control(self, conn: psycopg.AsyncConnection[Any]) -> None:
         last_beat = last_tick = time.monotonic()
