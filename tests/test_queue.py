@@ -516,3 +516,57 @@ def test_a_refused_failure_report_does_not_lose_the_rest_of_the_batch(
     assert "report was refused (CL422" in row[1]
     assert any(r.getMessage() == "failure report refused; recording a short one"
                and getattr(r, "job_id", None) == UUID(bad) for r in caplog.records)
+
+
+def test_a_buffered_job_that_is_cancelled_is_dropped_and_never_runs(
+        db: Database, tenants: dict[str, Tenant]) -> None:
+    """A job claimed ahead and waiting in the worker's buffer is cancelled: the next heartbeat
+    moves it to the history as cancelled, and the worker drops it from the buffer. Before, only
+    jobs with a running handler were cancelled: the buffered one ran later (its completion
+    refused, CL409, after its side effects)."""
+    [gate_job] = enqueue(db, tenants["a"], [{"queue": "bq", "kind": "gate", "priority": 10}])
+    [victim] = enqueue(db, tenants["a"], [{"queue": "bq", "kind": "victim"}])
+    ran: list[str] = []
+
+    async def main() -> Worker:
+        worker = Worker(db.url("claw_worker"), queues=["bq"], concurrency=1, batch_size=10,
+                        lease_seconds=3, poll_interval=0.1, tick=False, maintain=False)
+        gate = asyncio.Event()
+        started = asyncio.Event()
+
+        @worker.handler("gate")
+        async def hold(job: Job) -> None:
+            started.set()
+            await gate.wait()
+
+        @worker.handler("victim")
+        async def run_victim(job: Job) -> None:
+            ran.append(str(job.job_id))
+
+        run = asyncio.create_task(worker.run())
+        await asyncio.wait_for(started.wait(), 10)
+        assert worker._buffer.qsize() == 1, "the victim is claimed and buffered"
+        with db.connect("claw_runtime") as conn, conn.transaction():
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenants["a"].api_key,))
+            assert conn.execute("SELECT api.cancel_job(%s)", (victim,)).fetchone() == ("cancelling",)
+        for _ in range(50):  # the heartbeat comes every lease/3 = 1 s
+            if worker._buffer.qsize() == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert worker._buffer.qsize() == 0, "the cancelled job left the buffer"
+        gate.set()
+        for _ in range(50):
+            if worker.completed == 1:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)
+        worker.stop()
+        await asyncio.wait_for(run, 10)
+        return worker
+
+    worker = asyncio.run(main())
+    assert ran == [], "the handler of a job already recorded as cancelled ran"
+    assert worker.completed == 1
+    with db.connect() as conn:
+        assert conn.execute("SELECT job_id::text, outcome FROM queue.job_history ORDER BY outcome"
+                            ).fetchall() == [(victim, "cancelled"), (gate_job, "completed")]

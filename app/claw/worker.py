@@ -9,8 +9,10 @@ only moves jobs between the database and handlers:
   runners    `concurrency` tasks that take jobs from the buffer and await their handler
   completer  api.complete_jobs for finished jobs, batched by lease token; api.fail_job for
              failures (the database chooses retry with backoff or dead letter)
-  control    heartbeats (api.heartbeat_jobs; a job whose lease was lost has its handler
-             cancelled), api.tick_schedules every second, api.maintain_queue and the outbox and idempotency-key retention hourly
+  control    heartbeats (api.heartbeat_jobs; a job whose lease was lost, or that was
+             cancelled, has its handler cancelled, or is dropped from the buffer unstarted),
+             api.tick_schedules every second, api.maintain_queue and the outbox and
+             idempotency-key retention hourly
 
 SIGTERM/SIGINT: stop claiming, give back the buffered jobs (api.release_jobs, the attempt is
 not counted), let running handlers finish for `grace` seconds, release what is still
@@ -474,6 +476,7 @@ class Worker:
 
     async def _heartbeat(self, conn: psycopg.AsyncConnection[Any]) -> None:
         held: dict[UUID, list[Job]] = defaultdict(list)
+        lost: set[UUID] = set()
         for job in list(self._running.values()) + list(self._buffer._queue):  # type: ignore[attr-defined]
             held[job.lease_token].append(job)
         for token, jobs in held.items():
@@ -481,9 +484,31 @@ class Worker:
                                                  self.lease_seconds))
             alive = {row[0] for row in await cur.fetchall()}
             for job in jobs:
-                if job.job_id not in alive and job.task is not None:
+                if job.job_id in alive:
+                    continue
+                if job.task is not None:
                     log.warning("lease lost; cancelling the handler", extra=job_fields(job))
                     self._cancel(job)
+                else:  # still buffered (or already finished, when there is nothing to do)
+                    lost.add(job.job_id)
+        if lost:
+            self._drop_buffered(lost)
+
+    def _drop_buffered(self, job_ids: set[UUID]) -> None:
+        """Take jobs whose lease is gone (cancelled, or lost) out of the buffer: they are
+        never started. Synchronous, so no runner takes a job from the buffer meanwhile."""
+        kept: list[Job] = []
+        while not self._buffer.empty():
+            job = self._buffer.get_nowait()
+            if job.job_id in job_ids:
+                log.warning("lease lost or job cancelled before it started; dropped",
+                            extra=job_fields(job))
+            else:
+                kept.append(job)
+        for job in kept:
+            self._buffer.put_nowait(job)
+        if self._more:
+            self._wake.set()  # room again, and the last claims left jobs behind
 
     async def _maintain(self, conn: psycopg.AsyncConnection[Any]) -> None:
         cur = await self._exec(conn, "maintain", MAINTAIN)
