@@ -12,7 +12,8 @@ only moves jobs between the database and handlers:
   control    heartbeats (api.heartbeat_jobs; a job whose lease was lost, or that was
              cancelled, has its handler cancelled, or is dropped from the buffer unstarted),
              api.tick_schedules every second, api.maintain_queue and the outbox and
-             idempotency-key retention hourly
+             idempotency-key retention hourly; a duty that fails without losing the
+             connection is logged and retried with backoff, never stops the worker
 
 SIGTERM/SIGINT: stop claiming, give back the buffered jobs (api.release_jobs, the attempt is
 not counted), let running handlers finish for `grace` seconds, release what is still
@@ -181,6 +182,7 @@ class Worker:
         # statements sent, by kind (claim, complete, fail, heartbeat, ...): the regression
         # guard counts them per claimed-and-completed batch
         self.stats: Counter[str] = Counter()
+        self._duty_failures: Counter[str] = Counter()  # consecutive, by control duty
 
     def handler(self, kind: str) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
@@ -220,8 +222,9 @@ class Worker:
 
     async def run(self, install_signals: bool = True) -> None:
         """Run until stop() (or SIGTERM/SIGINT). Raises the database error that ended it, if
-        one did (connection lost): the leases this worker held then expire and other workers
-        take the jobs over; `supervise` starts a fresh worker."""
+        one did (a lost connection; a claim refused; the control loop and the completer
+        survive errors that leave their connection usable): the leases this worker held then
+        expire and other workers take the jobs over; `supervise` starts a fresh worker."""
         loop = asyncio.get_running_loop()
         if install_signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
@@ -238,7 +241,8 @@ class Worker:
         log.info("worker started", extra={"worker": self.worker_id,
                                           "queue": ",".join(self.queues)})
         if self.maintain:
-            await self._maintain(control_conn)
+            await self._duty(control_conn, "maintain", 3600.0,
+                             lambda: self._maintain(control_conn))
         runners = [asyncio.create_task(self._runner()) for _ in range(self.concurrency)]
         background = [asyncio.create_task(self._listen(listen_conn)),
                       asyncio.create_task(self._control(control_conn))]
@@ -456,23 +460,44 @@ class Worker:
                                    f"({refusal(exc)})]", 1000)
 
     async def _control(self, conn: psycopg.AsyncConnection[Any]) -> None:
-        last_beat = last_tick = time.monotonic()
-        last_maintain = last_sweep = time.monotonic()
+        """The periodic duties, each on its own interval (see _duty for their failures)."""
+        start = time.monotonic()
+        duties: list[tuple[str, float, bool, Callable[[], Awaitable[Any]]]] = [
+            ("tick", 1.0, self.tick, lambda: self._exec(conn, "tick", TICK)),
+            ("llm sweep", 30.0, self.tick, lambda: self._exec(conn, "llm sweep", SWEEP_LLM)),
+            ("heartbeat", self.lease_seconds / 3, True, lambda: self._heartbeat(conn)),
+            ("maintain", 3600.0, self.maintain, lambda: self._maintain(conn)),
+        ]
+        due = {name: start + interval for name, interval, _, _ in duties}
         while True:
             await asyncio.sleep(0.25)
-            now = time.monotonic()
-            if self.tick and now - last_tick >= 1.0:
-                last_tick = now
-                await self._exec(conn, "tick", TICK)
-            if self.tick and now - last_sweep >= 30.0:
-                last_sweep = now
-                await self._exec(conn, "llm sweep", SWEEP_LLM)
-            if now - last_beat >= self.lease_seconds / 3:
-                last_beat = now
-                await self._heartbeat(conn)
-            if self.maintain and now - last_maintain >= 3600:
-                last_maintain = now
-                await self._maintain(conn)
+            for name, interval, enabled, duty in duties:
+                now = time.monotonic()
+                if enabled and now >= due[name]:
+                    due[name] = now + await self._duty(conn, name, interval, duty)
+
+    async def _duty(self, conn: psycopg.AsyncConnection[Any], name: str, interval: float,
+                    duty: Callable[[], Awaitable[Any]]) -> float:
+        """Run one control duty; returns the seconds until it is due again. A database error
+        that leaves the connection usable (a schedule whose tick is refused, a maintenance
+        error, a statement timeout) is logged with the worker's context and the duty retried
+        after 2, 4, 8 ... times its interval, at most 30 s (or its interval, if longer; the
+        heartbeat keeps its interval): it must not stop the worker, whose jobs and heartbeats
+        do not depend on it. A lost connection ends the loop, and so the worker."""
+        try:
+            await duty()
+        except psycopg.Error as exc:
+            if connection_lost(conn, exc):
+                raise
+            failures = self._duty_failures[name] = self._duty_failures[name] + 1
+            delay = interval if name == "heartbeat" else \
+                min(interval * 2 ** min(failures, 10), max(interval, 30.0))
+            log.error(f"{name} failed; retrying in {delay:g}s",
+                      extra={"worker": self.worker_id, "queue": ",".join(self.queues),
+                             "error": refusal(exc), "count": failures})
+            return delay
+        self._duty_failures[name] = 0
+        return interval
 
     async def _heartbeat(self, conn: psycopg.AsyncConnection[Any]) -> None:
         held: dict[UUID, list[Job]] = defaultdict(list)
@@ -577,8 +602,9 @@ def configure_logging() -> None:
 
 async def supervise(make: Callable[[], Worker], run_for: float | None = None) -> None:
     """Run workers until SIGTERM/SIGINT (or run_for seconds): when one ends on a database
-    error (PostgreSQL restarted, connection killed), start a fresh one after a backoff of
-    1, 2, 4 ... 30 seconds. The lost worker's leases expire and are reclaimed."""
+    error (PostgreSQL restarted, connection killed, or any other psycopg.Error that ended one
+    of its loops), start a fresh one after a backoff of 1, 2, 4 ... 30 seconds (back to 1
+    after a worker that ran a minute). The lost worker's leases expire and are reclaimed."""
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     current: list[Worker] = []
@@ -601,11 +627,18 @@ async def supervise(make: Callable[[], Worker], run_for: float | None = None) ->
         try:
             await worker.run(install_signals=False)
             return
-        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+        except psycopg.Error as exc:
+            # a lost connection, or any other database error that ended a worker loop (the
+            # control loop survives its own; a claim or a completion refused for good would
+            # end every restart the same way, but the backoff keeps that from spinning)
             if time.monotonic() - started > 60:
                 delay = 1.0
-            log.error(f"database connection lost; restarting the worker in {delay:g}s",
-                      extra={"worker": worker.worker_id, "error": str(exc)})
+            if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
+                log.error(f"database connection lost; restarting the worker in {delay:g}s",
+                          extra={"worker": worker.worker_id, "error": str(exc)})
+            else:
+                log.error(f"worker failed; restarting the worker in {delay:g}s",
+                          extra={"worker": worker.worker_id, "error": refusal(exc)})
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stopping.wait(), delay)
         delay = min(delay * 2, 30.0)
