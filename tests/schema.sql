@@ -1744,9 +1744,21 @@ COMMENT ON FUNCTION api.fail_flow_step(p_run_id uuid, p_job_id uuid, p_lease_tok
 --
 
 CREATE FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean DEFAULT true, p_retry_in_seconds integer DEFAULT NULL::integer) RETURNS TABLE(state text, run_at timestamp with time zone, attempts integer)
-    LANGUAGE sql SECURITY DEFINER
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ SELECT * FROM queue.fail_job(p_job_id, p_lease_token, internal.require_size('p_error', p_error, 'text'), p_retry, p_retry_in_seconds) $$;
+    AS $$
+DECLARE
+  v_length integer := pg_catalog.length(p_error);
+  v_tail text;
+BEGIN
+  IF v_length > 4000 THEN
+    v_tail := pg_catalog.format('... [truncated: %s characters in all]', v_length);
+    p_error := pg_catalog.left(p_error, 4000 - pg_catalog.length(v_tail)) || v_tail;
+  END IF;
+  RETURN QUERY SELECT * FROM queue.fail_job(p_job_id, p_lease_token,
+    internal.require_size('p_error', p_error, 'text'), p_retry, p_retry_in_seconds);
+END
+$$;
 
 ALTER FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer) OWNER TO claw_owner;
 

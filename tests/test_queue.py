@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 from typing import Any
+from uuid import UUID
 
 import psycopg
 import pytest
@@ -383,3 +385,188 @@ def test_cancelling_a_running_job_cancels_its_handler(db: Database,
                             (job_id,)).fetchall() == [("cancelled",)]
         assert conn.execute("SELECT count(*) FROM queue.job_history WHERE outcome = 'completed'"
                             ).fetchone() == (2,)
+
+
+# --- a failure report is never refused for its length (review finding A) -----------------
+
+def test_fail_job_cuts_an_over_long_error_instead_of_refusing_it(
+        db: Database, tenants: dict[str, Tenant]) -> None:
+    """api.fail_job once ran p_error through the 64 KiB `text` guard (CL422, nothing recorded)
+    although the job keeps only 4,000 characters of it: an over-long error is now cut to
+    those 4,000 characters, marked as cut, and recorded."""
+    [job] = enqueue(db, tenants["a"], noops("long", 1))
+    error = "RuntimeError: upstream said: " + "é" * 70_000  # 140 KB of UTF-8
+    with db.connect("claw_worker") as w:
+        [(_, _, token)] = w.execute(CLAIM, ("long", "w1", 1, 30)).fetchall()
+        row = w.execute("SELECT state, attempts FROM api.fail_job(p_job_id => %s, "
+                        "p_lease_token => %s, p_error => %s)", (job, token, error)).fetchone()
+    assert row == ("scheduled", 1)
+    with db.connect() as conn:
+        stored = conn.execute("SELECT errors -> 0 ->> 'error' FROM queue.jobs WHERE job_id = %s",
+                              (job,)).fetchone()
+    assert stored is not None and len(stored[0]) == 4000
+    assert stored[0].startswith("RuntimeError: upstream said: éé")
+    assert stored[0].endswith(f"[truncated: {len(error)} characters in all]")
+
+
+def test_a_handler_error_over_64_kib_is_recorded_and_the_worker_lives_on(
+        db: Database, tenants: dict[str, Tenant]) -> None:
+    """A handler whose exception carries a response body of 70,000 characters (and a NUL
+    byte, which PostgreSQL text cannot hold): the worker once sent it whole, the fail was
+    CL422, the completer died with the batch it held (its successful jobs ran again after
+    their leases expired) and the worker stopped, leaving the job running with no error.
+    Now the worker sends the error's head, marked as cut, and completes the rest."""
+    [chatty] = enqueue(db, tenants["a"], [{"queue": "big", "kind": "chatty"}])
+    enqueue(db, tenants["a"], [{"queue": "big", "kind": "noop"}] * 5)
+    sent: list[str] = []
+
+    async def main() -> Worker:
+        worker = Worker(db.url("claw_worker"), queues=["big"], concurrency=6, poll_interval=0.1,
+                        tick=False, maintain=False)
+        exec_ = worker._exec
+
+        async def spy(conn: Any, kind: str, sql: str, params: Any = None, **kw: Any) -> Any:
+            if kind == "fail":
+                sent.append(params[2])
+            return await exec_(conn, kind, sql, params, **kw)
+
+        worker._exec = spy  # type: ignore[method-assign]
+
+        @worker.handler("chatty")
+        async def chatty_(job: Job) -> None:
+            raise RuntimeError("upstream said: \x00" + "x" * 70_000)
+
+        @worker.handler("noop")
+        async def noop(job: Job) -> None:
+            return None
+
+        run = asyncio.create_task(worker.run())
+        for _ in range(100):
+            if worker.completed == 5 and worker.failed == 1 or run.done():
+                break
+            await asyncio.sleep(0.05)
+        worker.stop()
+        await asyncio.wait_for(run, 10)  # raises what stopped it, if anything did
+        return worker
+
+    worker = asyncio.run(main())
+    assert (worker.completed, worker.failed) == (5, 1)
+    assert len(sent) == 1 and len(sent[0]) <= 4000, "the worker sent the error's head only"
+    with db.connect() as conn:
+        row = conn.execute("SELECT state, errors -> 0 ->> 'error' FROM queue.jobs "
+                           "WHERE job_id = %s", (chatty,)).fetchone()
+        assert conn.execute("SELECT count(*) FROM queue.job_history WHERE outcome = 'completed'"
+                            ).fetchone() == (5,)
+    assert row is not None and row[0] == "scheduled"
+    assert row[1].startswith("RuntimeError: upstream said: \\x00xxx")
+    assert "[truncated: 70030 characters in all]" in row[1]
+
+
+def test_a_refused_failure_report_does_not_lose_the_rest_of_the_batch(
+        db: Database, tenants: dict[str, Tenant], caplog: pytest.LogCaptureFixture) -> None:
+    """Any refusal of one job's report that leaves the connection usable (here the database
+    refuses the first report of one failure, CL422) is that job's alone: the worker logs it,
+    records the failure with a short text instead, completes the other jobs of the batch and
+    carries on. Before, the completer died with the whole batch and the worker stopped."""
+    caplog.set_level(logging.INFO, logger="claw")
+    [bad] = enqueue(db, tenants["a"], [{"queue": "rf", "kind": "bad"}])
+    enqueue(db, tenants["a"], [{"queue": "rf", "kind": "noop"}] * 5)
+    refused: list[str] = []
+
+    async def main() -> Worker:
+        worker = Worker(db.url("claw_worker"), queues=["rf"], concurrency=6, poll_interval=0.1,
+                        tick=False, maintain=False)
+        exec_ = worker._exec
+
+        async def refuse(conn: Any, kind: str, sql: str, params: Any = None, **kw: Any) -> Any:
+            if kind == "fail" and not refused:  # the database refuses this report (CL422)
+                refused.append(params[2])
+                params = (params[0], params[1], "", *params[3:])
+            return await exec_(conn, kind, sql, params, **kw)
+
+        worker._exec = refuse  # type: ignore[method-assign]
+
+        @worker.handler("bad")
+        async def bad_(job: Job) -> None:
+            raise RuntimeError("upstream said no")
+
+        @worker.handler("noop")
+        async def noop(job: Job) -> None:
+            return None
+
+        run = asyncio.create_task(worker.run())
+        for _ in range(100):
+            if worker.completed == 5 and worker.failed == 1 or run.done():
+                break
+            await asyncio.sleep(0.05)
+        worker.stop()
+        await asyncio.wait_for(run, 10)
+        return worker
+
+    worker = asyncio.run(main())
+    assert refused == ["RuntimeError: upstream said no"]
+    assert (worker.completed, worker.failed) == (5, 1)
+    with db.connect() as conn:
+        row = conn.execute("SELECT state, errors -> 0 ->> 'error' FROM queue.jobs "
+                           "WHERE job_id = %s", (bad,)).fetchone()
+        assert conn.execute("SELECT count(*) FROM queue.job_history WHERE outcome = 'completed'"
+                            ).fetchone() == (5,)
+    assert row is not None and row[0] == "scheduled"
+    assert row[1].startswith("RuntimeError: upstream said no")
+    assert "report was refused (CL422" in row[1]
+    assert any(r.getMessage() == "failure report refused; recording a short one"
+               and getattr(r, "job_id", None) == UUID(bad) for r in caplog.records)
+
+
+def test_a_buffered_job_that_is_cancelled_is_dropped_and_never_runs(
+        db: Database, tenants: dict[str, Tenant]) -> None:
+    """A job claimed ahead and waiting in the worker's buffer is cancelled: the next heartbeat
+    moves it to the history as cancelled, and the worker drops it from the buffer. Before, only
+    jobs with a running handler were cancelled: the buffered one ran later (its completion
+    refused, CL409, after its side effects)."""
+    [gate_job] = enqueue(db, tenants["a"], [{"queue": "bq", "kind": "gate", "priority": 10}])
+    [victim] = enqueue(db, tenants["a"], [{"queue": "bq", "kind": "victim"}])
+    ran: list[str] = []
+
+    async def main() -> Worker:
+        worker = Worker(db.url("claw_worker"), queues=["bq"], concurrency=1, batch_size=10,
+                        lease_seconds=3, poll_interval=0.1, tick=False, maintain=False)
+        gate = asyncio.Event()
+        started = asyncio.Event()
+
+        @worker.handler("gate")
+        async def hold(job: Job) -> None:
+            started.set()
+            await gate.wait()
+
+        @worker.handler("victim")
+        async def run_victim(job: Job) -> None:
+            ran.append(str(job.job_id))
+
+        run = asyncio.create_task(worker.run())
+        await asyncio.wait_for(started.wait(), 10)
+        assert worker._buffer.qsize() == 1, "the victim is claimed and buffered"
+        with db.connect("claw_runtime") as conn, conn.transaction():
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenants["a"].api_key,))
+            assert conn.execute("SELECT api.cancel_job(%s)", (victim,)).fetchone() == ("cancelling",)
+        for _ in range(50):  # the heartbeat comes every lease/3 = 1 s
+            if worker._buffer.qsize() == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert worker._buffer.qsize() == 0, "the cancelled job left the buffer"
+        gate.set()
+        for _ in range(50):
+            if worker.completed == 1:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)
+        worker.stop()
+        await asyncio.wait_for(run, 10)
+        return worker
+
+    worker = asyncio.run(main())
+    assert ran == [], "the handler of a job already recorded as cancelled ran"
+    assert worker.completed == 1
+    with db.connect() as conn:
+        assert conn.execute("SELECT job_id::text, outcome FROM queue.job_history ORDER BY outcome"
+                            ).fetchall() == [(victim, "cancelled"), (gate_job, "completed")]

@@ -3,7 +3,9 @@ every worker that runs it. Worker processes: tests/workers/effect_worker.py."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import signal
 import subprocess
 import sys
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from claw.worker import Worker, builtin_handlers, supervise
 from conftest import Database, seed_tenants
 
 WORKER = Path(__file__).parent / "workers" / "effect_worker.py"
@@ -156,3 +159,75 @@ def test_worker_survives_losing_its_database_connections(crash_db: Database) -> 
     err = worker.stderr.read().decode() if worker.stderr else ""
     assert "database connection lost; restarting the worker" in err
     assert scalar(db, "SELECT count(*) FROM public.test_applied") == 40
+
+
+# --- a database error that is not a lost connection (review finding B) ------------------
+
+def enqueue_noops(db: Database, api_key: str, queue: str, n: int) -> None:
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (api_key,))
+        conn.execute("SELECT * FROM api.enqueue_jobs(%s)",
+                     (json.dumps([{"queue": queue, "kind": "noop"}] * n),))
+
+
+def test_a_failing_tick_or_maintenance_does_not_stop_the_worker(
+        db: Database, caplog: pytest.LogCaptureFixture) -> None:
+    """The schedule tick and the queue maintenance fail on every call with an error that
+    leaves the connection usable (here the worker role lost EXECUTE on both: 42501; a
+    poisoned schedule once made the tick CL422 the same way). Before, the control loop died,
+    the worker stopped, supervise() (which restarted only on connection errors) let the
+    process exit, and one bad schedule stopped all job processing. Now the worker logs the
+    failure with its context, backs off (1, 2, 4 ... 30 s) and keeps running jobs and
+    heartbeats."""
+    caplog.set_level(logging.INFO, logger="claw")
+    [t] = seed_tenants(db, names=("a",), extra_principals=0).values()
+    with db.connect() as conn:
+        conn.execute("REVOKE EXECUTE ON FUNCTION api.tick_schedules(integer), "
+                     "api.maintain_queue(integer) FROM claw_worker")
+    enqueue_noops(db, t.api_key, "tk", 3)
+    made: list[Worker] = []
+
+    async def main() -> None:
+        def make() -> Worker:
+            worker = Worker(db.url("claw_worker"), queues=["tk"], concurrency=2,
+                            poll_interval=0.1, tick=True, maintain=True)
+            builtin_handlers(worker)
+            made.append(worker)
+            return worker
+        supervisor = asyncio.create_task(supervise(make, run_for=5.0))
+        await asyncio.sleep(3.0)  # the tick has failed by now
+        await asyncio.to_thread(enqueue_noops, db, t.api_key, "tk", 3)
+        await supervisor  # raises if the worker process would have exited
+
+    asyncio.run(main())
+    assert len(made) == 1, "one worker ran throughout, never restarted"
+    [worker] = made
+    assert worker.completed == 6
+    assert 1 <= worker.stats["tick"] <= 3, "a failing tick backs off instead of every second"
+    failures = [r for r in caplog.records
+                if r.name == "claw.worker" and r.getMessage().startswith(("tick failed",
+                                                                          "maintain failed"))]
+    assert {r.getMessage().split()[0] for r in failures} == {"tick", "maintain"}
+    assert all(getattr(r, "worker", None) == worker.worker_id
+               and "42501" in getattr(r, "error", "") for r in failures)
+
+
+def test_supervise_restarts_a_worker_that_ends_on_any_database_error(
+        db: Database, caplog: pytest.LogCaptureFixture) -> None:
+    """A worker that ends on a database error other than a lost connection (here every claim
+    is CL422: a queue name over the name limit) is restarted with backoff like one that lost
+    its connection; before, supervise() re-raised it and `claw worker` exited."""
+    caplog.set_level(logging.INFO, logger="claw")
+    made: list[Worker] = []
+
+    def make() -> Worker:
+        worker = Worker(db.url("claw_worker"), queues=["q" * 2000], poll_interval=0.1,
+                        tick=False, maintain=False)
+        made.append(worker)
+        return worker
+
+    asyncio.run(supervise(make, run_for=2.5))
+    assert len(made) == 2, "restarted after 1 s, then waiting 2 s when stopped"
+    restarts = [r for r in caplog.records
+                if r.getMessage().startswith("worker failed; restarting the worker in")]
+    assert len(restarts) == 2 and all("CL422" in getattr(r, "error", "") for r in restarts)

@@ -9,8 +9,11 @@ only moves jobs between the database and handlers:
   runners    `concurrency` tasks that take jobs from the buffer and await their handler
   completer  api.complete_jobs for finished jobs, batched by lease token; api.fail_job for
              failures (the database chooses retry with backoff or dead letter)
-  control    heartbeats (api.heartbeat_jobs; a job whose lease was lost has its handler
-             cancelled), api.tick_schedules every second, api.maintain_queue and the outbox and idempotency-key retention hourly
+  control    heartbeats (api.heartbeat_jobs; a job whose lease was lost, or that was
+             cancelled, has its handler cancelled, or is dropped from the buffer unstarted),
+             api.tick_schedules every second, api.maintain_queue and the outbox and
+             idempotency-key retention hourly; a duty that fails without losing the
+             connection is logged and retried with backoff, never stops the worker
 
 SIGTERM/SIGINT: stop claiming, give back the buffered jobs (api.release_jobs, the attempt is
 not counted), let running handlers finish for `grace` seconds, release what is still
@@ -63,6 +66,29 @@ PURGE = "SELECT api.purge_events(), api.purge_idempotency_keys()"
 SWEEP_LLM = "SELECT api.expire_llm_reservations()"
 
 
+# The job keeps this many characters of an error (queue.fail_job); the worker sends no more.
+ERROR_CHARS = 4000
+
+
+def error_text(text: str, limit: int = ERROR_CHARS) -> str:
+    """A handler's error as the worker reports it: over `limit` characters, its head ending
+    in '... [truncated: <n> characters in all]' (api.fail_job cuts the same way); NUL bytes,
+    which PostgreSQL text cannot hold, written as \\x00, and lone surrogates as '?'."""
+    total = len(text)
+    text = text[:limit].replace("\x00", "\\x00")
+    if total > limit or len(text) > limit:
+        tail = f"... [truncated: {total} characters in all]"
+        text = text[:limit - len(tail)] + tail
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def connection_lost(conn: psycopg.AsyncConnection[Any], exc: BaseException) -> bool:
+    """Whether `exc` cost the connection (server restart, network, a killed backend): the
+    worker then stops and `supervise` starts a fresh one. Any other database error (a
+    refused call, a statement timeout) concerns that call only."""
+    return isinstance(exc, psycopg.InterfaceError) or conn.closed or conn.broken
+
+
 class PermanentError(Exception):
     """Raise from a handler to dead-letter the job now instead of retrying it."""
 
@@ -100,6 +126,13 @@ class JsonFormatter(logging.Formatter):
             if value is not None:
                 out[key] = str(value) if isinstance(value, UUID) else value
         return json.dumps(out, default=str)
+
+
+def refusal(exc: psycopg.Error) -> str:
+    """A database error in a log line or an error text: its SQLSTATE, message and detail."""
+    detail = exc.diag.message_detail
+    return (f"{exc.sqlstate or type(exc).__name__}: {exc.diag.message_primary or exc}"
+            + (f" ({detail})" if detail else ""))
 
 
 def job_fields(job: Job, **extra: Any) -> dict[str, Any]:
@@ -149,6 +182,7 @@ class Worker:
         # statements sent, by kind (claim, complete, fail, heartbeat, ...): the regression
         # guard counts them per claimed-and-completed batch
         self.stats: Counter[str] = Counter()
+        self._duty_failures: Counter[str] = Counter()  # consecutive, by control duty
 
     def handler(self, kind: str) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
@@ -188,8 +222,9 @@ class Worker:
 
     async def run(self, install_signals: bool = True) -> None:
         """Run until stop() (or SIGTERM/SIGINT). Raises the database error that ended it, if
-        one did (connection lost): the leases this worker held then expire and other workers
-        take the jobs over; `supervise` starts a fresh worker."""
+        one did (a lost connection; a claim refused; the control loop and the completer
+        survive errors that leave their connection usable): the leases this worker held then
+        expire and other workers take the jobs over; `supervise` starts a fresh worker."""
         loop = asyncio.get_running_loop()
         if install_signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
@@ -206,7 +241,8 @@ class Worker:
         log.info("worker started", extra={"worker": self.worker_id,
                                           "queue": ",".join(self.queues)})
         if self.maintain:
-            await self._maintain(control_conn)
+            await self._duty(control_conn, "maintain", 3600.0,
+                             lambda: self._maintain(control_conn))
         runners = [asyncio.create_task(self._runner()) for _ in range(self.concurrency)]
         background = [asyncio.create_task(self._listen(listen_conn)),
                       asyncio.create_task(self._control(control_conn))]
@@ -336,11 +372,11 @@ class Worker:
         except asyncio.CancelledError:
             raise
         except PermanentError as exc:
-            log.warning("job failed permanently", extra=job_fields(job, error=str(exc)))
-            job.error, job.retry = f"{type(exc).__name__}: {exc}", False
+            job.error, job.retry = error_text(f"{type(exc).__name__}: {exc}"), False
+            log.warning("job failed permanently", extra=job_fields(job, error=job.error))
         except Exception as exc:  # a handler's failure is recorded, never lost
-            log.warning("job failed", extra=job_fields(job, error=repr(exc)))
-            job.error = f"{type(exc).__name__}: {exc}"
+            job.error = error_text(f"{type(exc).__name__}: {exc}")
+            log.warning("job failed", extra=job_fields(job, error=job.error))
         self._finish(job)
 
     def _finish(self, job: Job) -> None:
@@ -360,6 +396,10 @@ class Worker:
                 return
 
     async def _flush(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        """Write the finished jobs: failures one by one, successes one statement per lease
+        token. A refusal that leaves the connection usable concerns one report: it is logged
+        and the rest of the batch is still written. Only a lost connection ends the completer
+        (and the worker); the jobs of the batch then run again when their leases expire."""
         while self._done:
             batch, self._done = self._done, []
             ok: dict[UUID, list[Job]] = defaultdict(list)
@@ -374,52 +414,94 @@ class Worker:
                     await self._exec(conn, "complete", COMPLETE, (ids, token))
                     self.completed += len(jobs)
                 except psycopg.Error as exc:
-                    if exc.sqlstate != "CL409":
+                    if connection_lost(conn, exc):
                         raise
                     for job in jobs:  # some lease was lost: complete the rest one by one
-                        try:
-                            await self._exec(conn, "complete", COMPLETE, ([job.job_id], token))
-                            self.completed += 1
-                        except psycopg.Error as one:
-                            if one.sqlstate != "CL409":
-                                raise
-                            log.warning("completion refused: lease lost",
-                                        extra=job_fields(job, error=one.diag.message_detail))
+                        await self._complete_one(conn, job)
+
+    async def _complete_one(self, conn: psycopg.AsyncConnection[Any], job: Job) -> None:
+        try:
+            await self._exec(conn, "complete", COMPLETE, ([job.job_id], job.lease_token))
+            self.completed += 1
+        except psycopg.Error as exc:
+            if connection_lost(conn, exc):
+                raise
+            if exc.sqlstate == "CL409":
+                log.warning("completion refused: lease lost",
+                            extra=job_fields(job, error=exc.diag.message_detail))
+            else:  # the job runs again once its lease expires
+                log.error("completion refused", extra=job_fields(job, error=refusal(exc)))
 
     async def _fail(self, conn: psycopg.AsyncConnection[Any], job: Job) -> None:
-        try:
-            cur = await self._exec(conn, "fail", FAIL,
-                                   (job.job_id, job.lease_token, job.error, job.retry))
-            row = await cur.fetchone()
-            self.failed += 1
-            log.info("job attempt recorded as failed",
-                     extra=job_fields(job, error=f"now {row[0] if row else '?'}"))
-        except psycopg.Error as exc:
-            if exc.sqlstate != "CL409":
-                raise
-            log.warning("failure refused: lease lost", extra=job_fields(job))
+        error = job.error or "failed"
+        for attempt in (1, 2):
+            try:
+                cur = await self._exec(conn, "fail", FAIL,
+                                       (job.job_id, job.lease_token, error, job.retry))
+                row = await cur.fetchone()
+                self.failed += 1
+                log.info("job attempt recorded as failed",
+                         extra=job_fields(job, error=f"now {row[0] if row else '?'}"))
+                return
+            except psycopg.Error as exc:
+                if connection_lost(conn, exc):
+                    raise
+                if exc.sqlstate == "CL409":
+                    log.warning("failure refused: lease lost", extra=job_fields(job))
+                    return
+                if attempt == 2:  # the job runs again once its lease expires
+                    log.error("failure report refused", extra=job_fields(job, error=refusal(exc)))
+                    return
+                # the report itself was refused (not the lease): record the failure with a
+                # short text that says so, so the attempt is not left running unrecorded
+                log.error("failure report refused; recording a short one",
+                          extra=job_fields(job, error=refusal(exc)))
+                error = error_text(f"{error[:500]} [the full error report was refused "
+                                   f"({refusal(exc)})]", 1000)
 
     async def _control(self, conn: psycopg.AsyncConnection[Any]) -> None:
-        last_beat = last_tick = time.monotonic()
-        last_maintain = last_sweep = time.monotonic()
+        """The periodic duties, each on its own interval (see _duty for their failures)."""
+        start = time.monotonic()
+        duties: list[tuple[str, float, bool, Callable[[], Awaitable[Any]]]] = [
+            ("tick", 1.0, self.tick, lambda: self._exec(conn, "tick", TICK)),
+            ("llm sweep", 30.0, self.tick, lambda: self._exec(conn, "llm sweep", SWEEP_LLM)),
+            ("heartbeat", self.lease_seconds / 3, True, lambda: self._heartbeat(conn)),
+            ("maintain", 3600.0, self.maintain, lambda: self._maintain(conn)),
+        ]
+        due = {name: start + interval for name, interval, _, _ in duties}
         while True:
             await asyncio.sleep(0.25)
-            now = time.monotonic()
-            if self.tick and now - last_tick >= 1.0:
-                last_tick = now
-                await self._exec(conn, "tick", TICK)
-            if self.tick and now - last_sweep >= 30.0:
-                last_sweep = now
-                await self._exec(conn, "llm sweep", SWEEP_LLM)
-            if now - last_beat >= self.lease_seconds / 3:
-                last_beat = now
-                await self._heartbeat(conn)
-            if self.maintain and now - last_maintain >= 3600:
-                last_maintain = now
-                await self._maintain(conn)
+            for name, interval, enabled, duty in duties:
+                now = time.monotonic()
+                if enabled and now >= due[name]:
+                    due[name] = now + await self._duty(conn, name, interval, duty)
+
+    async def _duty(self, conn: psycopg.AsyncConnection[Any], name: str, interval: float,
+                    duty: Callable[[], Awaitable[Any]]) -> float:
+        """Run one control duty; returns the seconds until it is due again. A database error
+        that leaves the connection usable (a schedule whose tick is refused, a maintenance
+        error, a statement timeout) is logged with the worker's context and the duty retried
+        after 2, 4, 8 ... times its interval, at most 30 s (or its interval, if longer; the
+        heartbeat keeps its interval): it must not stop the worker, whose jobs and heartbeats
+        do not depend on it. A lost connection ends the loop, and so the worker."""
+        try:
+            await duty()
+        except psycopg.Error as exc:
+            if connection_lost(conn, exc):
+                raise
+            failures = self._duty_failures[name] = self._duty_failures[name] + 1
+            delay = interval if name == "heartbeat" else \
+                min(interval * 2 ** min(failures, 10), max(interval, 30.0))
+            log.error(f"{name} failed; retrying in {delay:g}s",
+                      extra={"worker": self.worker_id, "queue": ",".join(self.queues),
+                             "error": refusal(exc), "count": failures})
+            return delay
+        self._duty_failures[name] = 0
+        return interval
 
     async def _heartbeat(self, conn: psycopg.AsyncConnection[Any]) -> None:
         held: dict[UUID, list[Job]] = defaultdict(list)
+        lost: set[UUID] = set()
         for job in list(self._running.values()) + list(self._buffer._queue):  # type: ignore[attr-defined]
             held[job.lease_token].append(job)
         for token, jobs in held.items():
@@ -427,9 +509,31 @@ class Worker:
                                                  self.lease_seconds))
             alive = {row[0] for row in await cur.fetchall()}
             for job in jobs:
-                if job.job_id not in alive and job.task is not None:
+                if job.job_id in alive:
+                    continue
+                if job.task is not None:
                     log.warning("lease lost; cancelling the handler", extra=job_fields(job))
                     self._cancel(job)
+                else:  # still buffered (or already finished, when there is nothing to do)
+                    lost.add(job.job_id)
+        if lost:
+            self._drop_buffered(lost)
+
+    def _drop_buffered(self, job_ids: set[UUID]) -> None:
+        """Take jobs whose lease is gone (cancelled, or lost) out of the buffer: they are
+        never started. Synchronous, so no runner takes a job from the buffer meanwhile."""
+        kept: list[Job] = []
+        while not self._buffer.empty():
+            job = self._buffer.get_nowait()
+            if job.job_id in job_ids:
+                log.warning("lease lost or job cancelled before it started; dropped",
+                            extra=job_fields(job))
+            else:
+                kept.append(job)
+        for job in kept:
+            self._buffer.put_nowait(job)
+        if self._more:
+            self._wake.set()  # room again, and the last claims left jobs behind
 
     async def _maintain(self, conn: psycopg.AsyncConnection[Any]) -> None:
         cur = await self._exec(conn, "maintain", MAINTAIN)
@@ -498,8 +602,9 @@ def configure_logging() -> None:
 
 async def supervise(make: Callable[[], Worker], run_for: float | None = None) -> None:
     """Run workers until SIGTERM/SIGINT (or run_for seconds): when one ends on a database
-    error (PostgreSQL restarted, connection killed), start a fresh one after a backoff of
-    1, 2, 4 ... 30 seconds. The lost worker's leases expire and are reclaimed."""
+    error (PostgreSQL restarted, connection killed, or any other psycopg.Error that ended one
+    of its loops), start a fresh one after a backoff of 1, 2, 4 ... 30 seconds (back to 1
+    after a worker that ran a minute). The lost worker's leases expire and are reclaimed."""
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     current: list[Worker] = []
@@ -522,11 +627,18 @@ async def supervise(make: Callable[[], Worker], run_for: float | None = None) ->
         try:
             await worker.run(install_signals=False)
             return
-        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+        except psycopg.Error as exc:
+            # a lost connection, or any other database error that ended a worker loop (the
+            # control loop survives its own; a claim or a completion refused for good would
+            # end every restart the same way, but the backoff keeps that from spinning)
             if time.monotonic() - started > 60:
                 delay = 1.0
-            log.error(f"database connection lost; restarting the worker in {delay:g}s",
-                      extra={"worker": worker.worker_id, "error": str(exc)})
+            if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
+                log.error(f"database connection lost; restarting the worker in {delay:g}s",
+                          extra={"worker": worker.worker_id, "error": str(exc)})
+            else:
+                log.error(f"worker failed; restarting the worker in {delay:g}s",
+                          extra={"worker": worker.worker_id, "error": refusal(exc)})
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stopping.wait(), delay)
         delay = min(delay * 2, 30.0)

@@ -45,15 +45,35 @@ COMMENT ON FUNCTION api.complete_jobs(uuid[], uuid) IS
 GRANT EXECUTE ON FUNCTION api.complete_jobs(uuid[], uuid) TO claw_worker;
 
 -- api.fail_job: record a failed attempt; retry with backoff or dead-letter.
+-- A failure report is never refused for its length: the job keeps 4,000 characters of an
+-- error (queue.fail_job), so a longer p_error is cut here to its head, ending in
+-- '... [truncated: <n> characters in all]', before anything else. Refusing it (as the 64 KiB
+-- `text` guard once did, CL422) left the job running with no error recorded and cost the
+-- worker that reported it (claw.worker sends at most 4,000 characters since). The size guard
+-- stays, as on every api input (tests/test_hardening.py), but runs on the cut text: 4,000
+-- characters are at most 16,000 bytes, so no real error can reach it.
+-- Raises: CL409 (lease not held), CL422 (empty p_error, bad p_retry_in_seconds).
 CREATE OR REPLACE FUNCTION api.fail_job(p_job_id uuid, p_lease_token uuid, p_error text,
                                         p_retry boolean DEFAULT true,
                                         p_retry_in_seconds integer DEFAULT NULL)
 RETURNS TABLE (state text, run_at timestamptz, attempts integer)
-LANGUAGE sql
+LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-AS $fn$ SELECT * FROM queue.fail_job(p_job_id, p_lease_token, internal.require_size('p_error', p_error, 'text'), p_retry, p_retry_in_seconds) $fn$;
+AS $fn$
+DECLARE
+  v_length integer := pg_catalog.length(p_error);
+  v_tail text;
+BEGIN
+  IF v_length > 4000 THEN
+    v_tail := pg_catalog.format('... [truncated: %s characters in all]', v_length);
+    p_error := pg_catalog.left(p_error, 4000 - pg_catalog.length(v_tail)) || v_tail;
+  END IF;
+  RETURN QUERY SELECT * FROM queue.fail_job(p_job_id, p_lease_token,
+    internal.require_size('p_error', p_error, 'text'), p_retry, p_retry_in_seconds);
+END
+$fn$;
 COMMENT ON FUNCTION api.fail_job(uuid, uuid, text, boolean, integer) IS
   'Worker: record a failed attempt of a held job: scheduled for retry after exponential backoff '
   'with jitter, or dead after the last attempt (p_retry => false: dead now). CL409 if not held.';
