@@ -126,3 +126,28 @@ def test_bad_schedules_are_refused(db: Database, tenant: Tenant) -> None:
     with pytest.raises(psycopg.Error) as dup:
         create_schedule(db, tenant, "0 7 * * *", "UTC")
     assert dup.value.sqlstate == "CL409"
+
+
+def test_resuming_an_active_schedule_that_is_due_does_not_skip_its_fire(
+        db: Database, tenant: Tenant) -> None:
+    """set_schedule_paused(false) on a schedule that is not paused changes nothing: its due
+    fire (not yet ticked, e.g. the workers were down) still happens. Only a paused schedule
+    that is resumed moves on to its first slot after now."""
+    sid, first = create_schedule(db, tenant, "0 6 * * *", "UTC")
+    set_clock(db, first + timedelta(minutes=5))
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
+        assert conn.execute("SELECT api.set_schedule_paused(%s, false)", (sid,)
+                            ).fetchone() == (first,)
+    assert tick(db) == 1
+    assert fired(db) == [(first, 0)]
+    # pause, a day passes, resume: the paused slot is not fired, the next one is
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
+        conn.execute("SELECT api.set_schedule_paused(%s, true)", (sid,))
+    set_clock(db, first + timedelta(days=1, minutes=5))
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
+        assert conn.execute("SELECT api.set_schedule_paused(%s, false)", (sid,)
+                            ).fetchone() == (first + timedelta(days=2),)
+    assert tick(db) == 0

@@ -58,7 +58,9 @@ GRANT EXECUTE ON FUNCTION api.create_schedule(text, text, text, text, text, json
   TO claw_runtime;
 
 -- api.set_schedule_paused: pause or resume; a resumed schedule fires next at its first slot
--- after now (paused slots are not caught up). CL404 unknown schedule.
+-- after now (paused slots are not caught up). Only a change recomputes: resuming a schedule
+-- that is not paused (or pausing a paused one) leaves it as it is, so a fire that is due but
+-- not yet ticked still happens. CL404 unknown schedule. Locks the schedule row.
 CREATE OR REPLACE FUNCTION api.set_schedule_paused(p_schedule_id uuid, p_paused boolean)
 RETURNS timestamptz
 LANGUAGE plpgsql
@@ -72,8 +74,9 @@ BEGIN
   PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'pausing a schedule');
   UPDATE queue.schedules AS s
   SET paused = coalesce(p_paused, true),
-      next_fire_at = CASE WHEN coalesce(p_paused, true) THEN s.next_fire_at
-                          ELSE queue.next_fire(s.cron, s.time_zone, internal.now()) END
+      next_fire_at = CASE WHEN s.paused AND NOT coalesce(p_paused, true)
+                          THEN queue.next_fire(s.cron, s.time_zone, internal.now())
+                          ELSE s.next_fire_at END
   WHERE s.tenant_id = internal.current_tenant_id() AND s.schedule_id = p_schedule_id
   RETURNING s.next_fire_at INTO v_next;
   IF NOT FOUND THEN
