@@ -128,6 +128,90 @@ def test_bad_schedules_are_refused(db: Database, tenant: Tenant) -> None:
     assert dup.value.sqlstate == "CL409"
 
 
+@pytest.fixture
+def tenants(db: Database) -> dict[str, Tenant]:
+    return seed_tenants(db, names=("a", "b", "c"), extra_principals=0)
+
+
+def create_named(db: Database, tenant: Tenant, name: str, payload: str = "{}",
+                 cron: str = "0 6 * * *") -> tuple[Any, datetime]:
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
+        row = conn.execute(
+            "SELECT schedule_id, next_fire_at FROM api.create_schedule(p_name => %s, "
+            "p_cron => %s, p_time_zone => 'UTC', p_queue => 'sched', p_kind => 'noop', "
+            "p_payload => %s::jsonb)", (name, cron, payload)).fetchone()
+    assert row is not None
+    return row[0], row[1]
+
+
+def payload_of_size(db: Database, size: int) -> str:
+    """A JSON object whose jsonb value is exactly `size` bytes (pg_column_size)."""
+    with db.connect() as conn:
+        base = conn.execute("SELECT pg_column_size(jsonb_build_object('blob', repeat('x', 100000)))"
+                            ).fetchone()[0]  # type: ignore[index]
+        text = '{"blob": "' + "x" * (100000 + size - base) + '"}'
+        assert conn.execute("SELECT pg_column_size(%s::jsonb)", (text,)).fetchone() == (size,)
+    return text
+
+
+def fires_by_schedule(db: Database) -> dict[Any, int]:
+    with db.connect() as conn:
+        return {r[0]: r[1] for r in conn.execute(
+            "SELECT schedule_id, count(*) FROM queue.schedule_fires GROUP BY 1").fetchall()}
+
+
+def test_a_schedule_payload_leaves_room_for_what_each_fire_adds(
+        db: Database, tenants: dict[str, Tenant]) -> None:
+    """Each fire adds schedule_id, fire_at and missed to the payload; a payload just under
+    the json limit would make every fire's job over it, so create_schedule keeps 1 KiB."""
+    with pytest.raises(psycopg.Error) as err:
+        create_named(db, tenants["a"], "big", payload_of_size(db, 262144 - 16))
+    assert err.value.sqlstate == "CL422"
+    assert err.value.diag.message_primary == "schedule payload too large"
+    assert err.value.diag.message_detail and "1024" in err.value.diag.message_detail
+    assert err.value.diag.message_hint
+    sid, first = create_named(db, tenants["a"], "fits", payload_of_size(db, 262144 - 1024))
+    set_clock(db, first + timedelta(seconds=1))
+    assert tick(db) == 1
+    assert fires_by_schedule(db) == {sid: 1}
+
+
+def test_a_failing_schedule_is_paused_with_its_error_and_the_others_fire(
+        db: Database, tenants: dict[str, Tenant]) -> None:
+    """One schedule whose fire fails (here a payload stored before create_schedule kept room
+    for the fire's fields) no longer aborts the tick for every tenant: it fires in its own
+    subtransaction, is paused with the error recorded (and a schedule.paused event), and
+    the other schedules fire."""
+    bad, first = create_named(db, tenants["a"], "big")
+    good_a, _ = create_named(db, tenants["a"], "small")
+    good_b, _ = create_named(db, tenants["b"], "other")
+    with db.connect() as conn:  # the state an older create_schedule could leave
+        conn.execute("UPDATE queue.schedules SET payload = %s::jsonb WHERE schedule_id = %s",
+                     (payload_of_size(db, 262144 - 16), bad))
+    set_clock(db, first + timedelta(seconds=1))
+    assert tick(db) == 2
+    assert fires_by_schedule(db) == {good_a: 1, good_b: 1}
+    with db.connect() as conn:
+        paused, err, nxt = conn.execute(
+            "SELECT paused, last_error, next_fire_at FROM queue.schedules "
+            "WHERE schedule_id = %s", (bad,)).fetchone()  # type: ignore[misc]
+        events = conn.execute(
+            "SELECT event_type, data -> 'last_error' ->> 'sqlstate' FROM events.outbox "
+            "WHERE subject_id = %s ORDER BY xact_id, event_id", (str(bad),)).fetchall()
+    assert paused is True and nxt == first
+    assert err["sqlstate"] == "CL422" and "bytes" in err["detail"], err
+    assert err["fire_at"] is not None and err["at"] is not None
+    assert events[-1] == ("schedule.paused", "CL422")
+    assert tick(db) == 0  # paused: not retried every tick
+    # the tenant sees why
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenants["a"].api_key,))
+        row = conn.execute("SELECT paused, last_error ->> 'sqlstate' FROM api.list_schedules() "
+                           "WHERE name = 'big'").fetchone()
+    assert row == (True, "CL422")
+
+
 def test_resuming_an_active_schedule_that_is_due_does_not_skip_its_fire(
         db: Database, tenant: Tenant) -> None:
     """set_schedule_paused(false) on a schedule that is not paused changes nothing: its due
