@@ -20,6 +20,17 @@
 --     cause (deletes and re-creates the schedule) or resumes it. Errors that are not the
 --     schedule's (classes 40, 53, 57, 58, XX: serialization, resources, shutdown, system)
 --     still abort the tick.
+--   * no tick waits on a tenant: enqueueing a fire takes the (tenant, queue) fairness
+--     cursor row (queue.take_fair_keys), which a tenant's own enqueue transaction holds until
+--     it commits. The tick waits at most 50 ms for it (lock_timeout, inside the schedule's
+--     subtransaction); a schedule whose cursor is busy is left due, still locked by this tick
+--     until it commits (no other tick takes it meanwhile), and fires on a later tick, exactly
+--     once like any other. The other schedules of that tenant and queue in the same tick are
+--     skipped without waiting again. So one tenant's open transaction delays only its own
+--     schedules into that queue, and the tick's lock waits are too short to deadlock.
+-- Lock order: the due schedule rows (SKIP LOCKED: never waited on) are taken first, all at
+-- once; then, in (tenant, queue, next_fire_at, schedule) order, each one's cursor row (and
+-- the rows its fires insert). Concurrent ticks take cursors in the same order.
 -- Each schedule that fires costs a subtransaction (and an xid): a tick that fires more than
 -- 64 overflows its backend's subtransaction cache until it commits, which slows other
 -- sessions' snapshots a little meanwhile; the worker ticks 100 at a time, every second.
@@ -46,6 +57,9 @@ DECLARE
   v_message text;
   v_detail text;
   v_hint text;
+  v_lock_timeout CONSTANT text := pg_catalog.current_setting('lock_timeout');
+  v_busy_tenant uuid;
+  v_busy_queue text;
 BEGIN
   IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 10000 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid tick size',
@@ -53,15 +67,21 @@ BEGIN
       HINT = 'the default (100) suits a worker that ticks every second';
   END IF;
   FOR v_s IN
-    SELECT s.tenant_id, s.schedule_id, s.cron, s.time_zone, s.queue, s.kind, s.payload,
-           s.catch_up, s.next_fire_at
-    FROM queue.schedules AS s
-    WHERE NOT s.paused AND s.next_fire_at <= v_now
-    ORDER BY s.next_fire_at
-    LIMIT p_limit
-    FOR UPDATE SKIP LOCKED
+    WITH due AS MATERIALIZED (  -- which: the longest due, whatever their tenant
+      SELECT s.tenant_id, s.schedule_id, s.cron, s.time_zone, s.queue, s.kind, s.payload,
+             s.catch_up, s.next_fire_at
+      FROM queue.schedules AS s
+      WHERE NOT s.paused AND s.next_fire_at <= v_now
+      ORDER BY s.next_fire_at
+      LIMIT p_limit
+      FOR UPDATE SKIP LOCKED
+    )
+    SELECT * FROM due
+    ORDER BY due.tenant_id, due.queue, due.next_fire_at, due.schedule_id  -- the lock order
   LOOP
+    CONTINUE WHEN v_s.tenant_id = v_busy_tenant AND v_s.queue = v_busy_queue;
     BEGIN  -- one subtransaction per schedule
+      PERFORM pg_catalog.set_config('lock_timeout', '50ms', true);
       v_fire := v_s.next_fire_at;
       v_batch := 0;
       v_this := 0;
@@ -95,8 +115,13 @@ BEGIN
       END LOOP;
       UPDATE queue.schedules AS s SET next_fire_at = v_fire, last_fired_at = v_now
       WHERE s.tenant_id = v_s.tenant_id AND s.schedule_id = v_s.schedule_id;
+      PERFORM pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
       v_fired := v_fired + v_this;  -- last: counted only when the block commits
     EXCEPTION
+      WHEN lock_not_available THEN  -- the rollback restored lock_timeout
+        -- busy (a tenant's open enqueue holds the cursor): due still, a later tick fires it
+        v_busy_tenant := v_s.tenant_id;
+        v_busy_queue := v_s.queue;
       WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
                                 v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
