@@ -1079,6 +1079,15 @@ BEGIN
           internal.require_size('p_queue', p_queue, 'name'),
           internal.require_size('p_kind', p_kind, 'name'),
           internal.require_size('p_payload', p_payload, 'json');
+  IF pg_catalog.pg_column_size(p_payload) > internal.input_limit('json') - 1024 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'schedule payload too large',
+      DETAIL = pg_catalog.format(
+        'p_payload is %s bytes; a schedule''s payload may be at most %s bytes (the json '
+        'limit, %s, less 1024 for the schedule_id, fire_at and missed each fire adds)',
+        pg_catalog.pg_column_size(p_payload), internal.input_limit('json') - 1024,
+        internal.input_limit('json')),
+      HINT = 'keep large data elsewhere (an object or a document) and put its id in the payload';
+  END IF;
   PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'creating a schedule');
   PERFORM queue.parse_cron(p_cron);
   PERFORM queue.check_time_zone(p_time_zone);
@@ -3039,7 +3048,7 @@ COMMENT ON FUNCTION api.list_principals(p_limit integer, p_cursor text) IS 'The 
 -- Name: list_schedules(integer, text); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
-CREATE FUNCTION api.list_schedules(p_limit integer DEFAULT 100, p_cursor text DEFAULT NULL::text) RETURNS TABLE(schedule_id uuid, name text, cron text, time_zone text, queue text, kind text, catch_up boolean, paused boolean, next_fire_at timestamp with time zone, last_fired_at timestamp with time zone, cursor text)
+CREATE FUNCTION api.list_schedules(p_limit integer DEFAULT 100, p_cursor text DEFAULT NULL::text) RETURNS TABLE(schedule_id uuid, name text, cron text, time_zone text, queue text, kind text, catch_up boolean, paused boolean, next_fire_at timestamp with time zone, last_fired_at timestamp with time zone, last_error jsonb, cursor text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -3053,7 +3062,7 @@ BEGIN
   v_after := internal.read_cursor('api.list_schedules', '{}', p_cursor);
   RETURN QUERY
   SELECT s.schedule_id, s.name, s.cron, s.time_zone, s.queue, s.kind, s.catch_up, s.paused,
-         s.next_fire_at, s.last_fired_at,
+         s.next_fire_at, s.last_fired_at, s.last_error,
          CASE WHEN pg_catalog.row_number() OVER (ORDER BY s.name) = p_limit
               THEN internal.make_cursor('api.list_schedules', '{}',
                                         pg_catalog.jsonb_build_object('name', s.name)) END
@@ -3071,7 +3080,7 @@ ALTER FUNCTION api.list_schedules(p_limit integer, p_cursor text) OWNER TO claw_
 -- Name: FUNCTION list_schedules(p_limit integer, p_cursor text); Type: COMMENT; Schema: api; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION api.list_schedules(p_limit integer, p_cursor text) IS 'This tenant''s schedules by name, with next and last fire, p_limit (1..1000) at a time; the last row of a full page carries the cursor to pass as p_cursor for the next one (NULL on the other rows).';
+COMMENT ON FUNCTION api.list_schedules(p_limit integer, p_cursor text) IS 'This tenant''s schedules by name, with next and last fire and the error that paused one (last_error: sqlstate, message, detail, hint, fire_at, at), p_limit (1..1000) at a time; the last row of a full page carries the cursor to pass as p_cursor for the next one (NULL on the other rows).';
 
 --
 -- Name: list_tools(text); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -3887,8 +3896,9 @@ BEGIN
   PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'pausing a schedule');
   UPDATE queue.schedules AS s
   SET paused = coalesce(p_paused, true),
-      next_fire_at = CASE WHEN coalesce(p_paused, true) THEN s.next_fire_at
-                          ELSE queue.next_fire(s.cron, s.time_zone, internal.now()) END
+      next_fire_at = CASE WHEN s.paused AND NOT coalesce(p_paused, true)
+                          THEN queue.next_fire(s.cron, s.time_zone, internal.now())
+                          ELSE s.next_fire_at END
   WHERE s.tenant_id = internal.current_tenant_id() AND s.schedule_id = p_schedule_id
   RETURNING s.next_fire_at INTO v_next;
   IF NOT FOUND THEN
@@ -7178,7 +7188,11 @@ BEGIN
           pg_catalog.jsonb_build_object('schedule_id', v_row.schedule_id, 'name', v_row.name,
                                         'cron', v_row.cron, 'time_zone', v_row.time_zone,
                                         'paused', v_row.paused,
-                                        'next_fire_at', v_row.next_fire_at),
+                                        'next_fire_at', v_row.next_fire_at)
+          || CASE WHEN TG_OP = 'UPDATE' AND v_row.paused
+                       AND v_row.last_error IS DISTINCT FROM OLD.last_error
+                  THEN pg_catalog.jsonb_build_object('last_error', v_row.last_error)
+                  ELSE '{}' END,
           CASE WHEN pg_catalog.octet_length(pg_catalog.current_setting('claw.trace_id', true))
                     BETWEEN 1 AND 64 THEN pg_catalog.current_setting('claw.trace_id', true) END,
           internal.now());
@@ -12266,7 +12280,15 @@ DECLARE
   v_missed integer;
   v_job uuid;
   v_fired integer := 0;
+  v_this integer;
   v_batch integer;
+  v_state text;
+  v_message text;
+  v_detail text;
+  v_hint text;
+  v_lock_timeout CONSTANT text := pg_catalog.current_setting('lock_timeout');
+  v_busy_tenant uuid;
+  v_busy_queue text;
 BEGIN
   IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 10000 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid tick size',
@@ -12274,45 +12296,75 @@ BEGIN
       HINT = 'the default (100) suits a worker that ticks every second';
   END IF;
   FOR v_s IN
-    SELECT s.tenant_id, s.schedule_id, s.cron, s.time_zone, s.queue, s.kind, s.payload,
-           s.catch_up, s.next_fire_at
-    FROM queue.schedules AS s
-    WHERE NOT s.paused AND s.next_fire_at <= v_now
-    ORDER BY s.next_fire_at
-    LIMIT p_limit
-    FOR UPDATE SKIP LOCKED
+    WITH due AS MATERIALIZED (  -- which: the longest due, whatever their tenant
+      SELECT s.tenant_id, s.schedule_id, s.cron, s.time_zone, s.queue, s.kind, s.payload,
+             s.catch_up, s.next_fire_at
+      FROM queue.schedules AS s
+      WHERE NOT s.paused AND s.next_fire_at <= v_now
+      ORDER BY s.next_fire_at
+      LIMIT p_limit
+      FOR UPDATE SKIP LOCKED
+    )
+    SELECT * FROM due
+    ORDER BY due.tenant_id, due.queue, due.next_fire_at, due.schedule_id  -- the lock order
   LOOP
-    v_fire := v_s.next_fire_at;
-    v_batch := 0;
-    LOOP
-      -- the slots after v_fire that are also already due
-      v_next := queue.next_fire(v_s.cron, v_s.time_zone, v_fire);
-      v_missed := 0;
-      IF NOT v_s.catch_up THEN
-        WHILE v_next IS NOT NULL AND v_next <= v_now AND v_missed < 100000 LOOP
-          v_missed := v_missed + 1;
-          v_next := queue.next_fire(v_s.cron, v_s.time_zone, v_next);
-        END LOOP;
-      END IF;
-      IF NOT EXISTS (SELECT 1 FROM queue.schedule_fires AS f
-                     WHERE f.tenant_id = v_s.tenant_id AND f.schedule_id = v_s.schedule_id
-                       AND f.fire_at = v_fire) THEN
-        SELECT i.job_id INTO STRICT v_job
-        FROM queue.insert_jobs(v_s.tenant_id, pg_catalog.jsonb_build_array(
-               pg_catalog.jsonb_build_object(
-                 'queue', v_s.queue, 'kind', v_s.kind,
-                 'payload', v_s.payload || pg_catalog.jsonb_build_object(
-                   'schedule_id', v_s.schedule_id, 'fire_at', v_fire, 'missed', v_missed)))) AS i;
-        INSERT INTO queue.schedule_fires (tenant_id, schedule_id, fire_at, job_id, missed, fired_at)
-        VALUES (v_s.tenant_id, v_s.schedule_id, v_fire, v_job, v_missed, v_now);
-        v_fired := v_fired + 1;
-      END IF;
-      v_batch := v_batch + 1;
-      v_fire := v_next;
-      EXIT WHEN v_fire IS NULL OR v_fire > v_now OR v_batch >= 1000;
-    END LOOP;
-    UPDATE queue.schedules AS s SET next_fire_at = v_fire, last_fired_at = v_now
-    WHERE s.tenant_id = v_s.tenant_id AND s.schedule_id = v_s.schedule_id;
+    CONTINUE WHEN v_s.tenant_id = v_busy_tenant AND v_s.queue = v_busy_queue;
+    BEGIN  -- one subtransaction per schedule
+      PERFORM pg_catalog.set_config('lock_timeout', '50ms', true);
+      v_fire := v_s.next_fire_at;
+      v_batch := 0;
+      v_this := 0;
+      LOOP
+        -- the slots after v_fire that are also already due
+        v_next := queue.next_fire(v_s.cron, v_s.time_zone, v_fire);
+        v_missed := 0;
+        IF NOT v_s.catch_up THEN
+          WHILE v_next IS NOT NULL AND v_next <= v_now AND v_missed < 100000 LOOP
+            v_missed := v_missed + 1;
+            v_next := queue.next_fire(v_s.cron, v_s.time_zone, v_next);
+          END LOOP;
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM queue.schedule_fires AS f
+                       WHERE f.tenant_id = v_s.tenant_id AND f.schedule_id = v_s.schedule_id
+                         AND f.fire_at = v_fire) THEN
+          SELECT i.job_id INTO STRICT v_job
+          FROM queue.insert_jobs(v_s.tenant_id, pg_catalog.jsonb_build_array(
+                 pg_catalog.jsonb_build_object(
+                   'queue', v_s.queue, 'kind', v_s.kind,
+                   'payload', v_s.payload || pg_catalog.jsonb_build_object(
+                     'schedule_id', v_s.schedule_id, 'fire_at', v_fire, 'missed', v_missed)))) AS i;
+          INSERT INTO queue.schedule_fires (tenant_id, schedule_id, fire_at, job_id, missed,
+                                            fired_at)
+          VALUES (v_s.tenant_id, v_s.schedule_id, v_fire, v_job, v_missed, v_now);
+          v_this := v_this + 1;
+        END IF;
+        v_batch := v_batch + 1;
+        v_fire := v_next;
+        EXIT WHEN v_fire IS NULL OR v_fire > v_now OR v_batch >= 1000;
+      END LOOP;
+      UPDATE queue.schedules AS s SET next_fire_at = v_fire, last_fired_at = v_now
+      WHERE s.tenant_id = v_s.tenant_id AND s.schedule_id = v_s.schedule_id;
+      PERFORM pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
+      v_fired := v_fired + v_this;  -- last: counted only when the block commits
+    EXCEPTION
+      WHEN lock_not_available THEN  -- the rollback restored lock_timeout
+        -- busy (a tenant's open enqueue holds the cursor): due still, a later tick fires it
+        v_busy_tenant := v_s.tenant_id;
+        v_busy_queue := v_s.queue;
+      WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+                                v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+        IF pg_catalog.left(v_state, 2) IN ('40', '53', '57', '58', 'XX') THEN
+          RAISE;  -- not this schedule's fault: the whole tick fails, as before
+        END IF;
+        -- the block rolled back; the row is still locked by the tick's scan
+        UPDATE queue.schedules AS s
+        SET paused = true,
+            last_error = pg_catalog.jsonb_build_object(
+              'sqlstate', v_state, 'message', v_message, 'detail', NULLIF(v_detail, ''),
+              'hint', NULLIF(v_hint, ''), 'fire_at', v_s.next_fire_at, 'at', v_now)
+        WHERE s.tenant_id = v_s.tenant_id AND s.schedule_id = v_s.schedule_id;
+    END;
   END LOOP;
   RETURN v_fired;
 END
@@ -13744,7 +13796,9 @@ CREATE TABLE queue.schedules (
     next_fire_at timestamp with time zone,
     last_fired_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_error jsonb,
     CONSTRAINT schedules_kind_check CHECK (((kind ~ '^[a-z][a-z0-9_.:-]*$'::text) AND (length(kind) <= 100))),
+    CONSTRAINT schedules_last_error_check CHECK ((jsonb_typeof(last_error) = 'object'::text)),
     CONSTRAINT schedules_name_check CHECK (((name ~ '^[a-z0-9][a-z0-9_.-]*$'::text) AND (length(name) <= 100))),
     CONSTRAINT schedules_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text)),
     CONSTRAINT schedules_queue_check CHECK (((queue ~ '^[a-z][a-z0-9_.-]*$'::text) AND (length(queue) <= 63)))

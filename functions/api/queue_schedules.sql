@@ -3,8 +3,10 @@
 -- functions/queue/cron.sql; firing is functions/queue/schedules.sql.
 
 -- api.create_schedule: returns the schedule id and its first fire instant (UTC).
--- Who: owner, admin, operator; scope queue:write. Raises CL422 (bad cron, zone, names),
--- CL409 when the name is taken.
+-- Who: owner, admin, operator; scope queue:write. Raises CL422 (bad cron, zone, names; a
+-- payload over the json limit less 1024 bytes: each fire adds schedule_id, fire_at and
+-- missed to it, and the job's payload must stay within the limit), CL409 when the name is
+-- taken.
 CREATE OR REPLACE FUNCTION api.create_schedule(p_name text, p_cron text, p_time_zone text,
                                                p_queue text, p_kind text,
                                                p_payload jsonb DEFAULT '{}',
@@ -24,6 +26,15 @@ BEGIN
           internal.require_size('p_queue', p_queue, 'name'),
           internal.require_size('p_kind', p_kind, 'name'),
           internal.require_size('p_payload', p_payload, 'json');
+  IF pg_catalog.pg_column_size(p_payload) > internal.input_limit('json') - 1024 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'schedule payload too large',
+      DETAIL = pg_catalog.format(
+        'p_payload is %s bytes; a schedule''s payload may be at most %s bytes (the json '
+        'limit, %s, less 1024 for the schedule_id, fire_at and missed each fire adds)',
+        pg_catalog.pg_column_size(p_payload), internal.input_limit('json') - 1024,
+        internal.input_limit('json')),
+      HINT = 'keep large data elsewhere (an object or a document) and put its id in the payload';
+  END IF;
   PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'creating a schedule');
   PERFORM queue.parse_cron(p_cron);
   PERFORM queue.check_time_zone(p_time_zone);
@@ -58,7 +69,9 @@ GRANT EXECUTE ON FUNCTION api.create_schedule(text, text, text, text, text, json
   TO claw_runtime;
 
 -- api.set_schedule_paused: pause or resume; a resumed schedule fires next at its first slot
--- after now (paused slots are not caught up). CL404 unknown schedule.
+-- after now (paused slots are not caught up). Only a change recomputes: resuming a schedule
+-- that is not paused (or pausing a paused one) leaves it as it is, so a fire that is due but
+-- not yet ticked still happens. CL404 unknown schedule. Locks the schedule row.
 CREATE OR REPLACE FUNCTION api.set_schedule_paused(p_schedule_id uuid, p_paused boolean)
 RETURNS timestamptz
 LANGUAGE plpgsql
@@ -72,8 +85,9 @@ BEGIN
   PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'pausing a schedule');
   UPDATE queue.schedules AS s
   SET paused = coalesce(p_paused, true),
-      next_fire_at = CASE WHEN coalesce(p_paused, true) THEN s.next_fire_at
-                          ELSE queue.next_fire(s.cron, s.time_zone, internal.now()) END
+      next_fire_at = CASE WHEN s.paused AND NOT coalesce(p_paused, true)
+                          THEN queue.next_fire(s.cron, s.time_zone, internal.now())
+                          ELSE s.next_fire_at END
   WHERE s.tenant_id = internal.current_tenant_id() AND s.schedule_id = p_schedule_id
   RETURNING s.next_fire_at INTO v_next;
   IF NOT FOUND THEN
@@ -110,12 +124,14 @@ $fn$;
 COMMENT ON FUNCTION api.delete_schedule(uuid) IS 'Delete a schedule of this tenant. CL404 unknown.';
 GRANT EXECUTE ON FUNCTION api.delete_schedule(uuid) TO claw_runtime;
 
--- api.list_schedules: this tenant's schedules with their next and last fire.
+-- api.list_schedules: this tenant's schedules with their next and last fire, and the error
+-- of the last fire that failed (the tick paused the schedule then; see
+-- functions/queue/schedules.sql): {sqlstate, message, detail, hint, fire_at, at}.
 CREATE OR REPLACE FUNCTION api.list_schedules(p_limit integer DEFAULT 100,
                                               p_cursor text DEFAULT NULL)
 RETURNS TABLE (schedule_id uuid, name text, cron text, time_zone text, queue text, kind text,
                catch_up boolean, paused boolean, next_fire_at timestamptz,
-               last_fired_at timestamptz, cursor text)
+               last_fired_at timestamptz, last_error jsonb, cursor text)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
@@ -131,7 +147,7 @@ BEGIN
   v_after := internal.read_cursor('api.list_schedules', '{}', p_cursor);
   RETURN QUERY
   SELECT s.schedule_id, s.name, s.cron, s.time_zone, s.queue, s.kind, s.catch_up, s.paused,
-         s.next_fire_at, s.last_fired_at,
+         s.next_fire_at, s.last_fired_at, s.last_error,
          CASE WHEN pg_catalog.row_number() OVER (ORDER BY s.name) = p_limit
               THEN internal.make_cursor('api.list_schedules', '{}',
                                         pg_catalog.jsonb_build_object('name', s.name)) END
@@ -143,6 +159,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION api.list_schedules(integer, text) IS
-  'This tenant''s schedules by name, with next and last fire, p_limit (1..1000) at a time; '
+  'This tenant''s schedules by name, with next and last fire and the error that paused one '
+  '(last_error: sqlstate, message, detail, hint, fire_at, at), p_limit (1..1000) at a time; '
   'the last row of a full page carries the cursor to pass as p_cursor for the next one (NULL on the other rows).';
 GRANT EXECUTE ON FUNCTION api.list_schedules(integer, text) TO claw_runtime;

@@ -17,7 +17,8 @@
 -- bookkeeping, and the hot path stays free of them (the state trigger has a WHEN clause, so
 -- it is not even called for them).
 -- Schedule events: schedule.created, schedule.paused, schedule.resumed, schedule.deleted,
--- schedule.fired (data: schedule_id, name, and for a fire the instant and the job).
+-- schedule.fired (data: schedule_id, name, and for a fire the instant and the job; a
+-- schedule.paused by the tick because its fire failed also carries last_error).
 --
 -- An event's trace_id is the trace of the transaction that made the change (the request's
 -- claw.trace_id; unset, empty or longer than the outbox holds, 64 bytes, is none: the test
@@ -152,7 +153,11 @@ BEGIN
           pg_catalog.jsonb_build_object('schedule_id', v_row.schedule_id, 'name', v_row.name,
                                         'cron', v_row.cron, 'time_zone', v_row.time_zone,
                                         'paused', v_row.paused,
-                                        'next_fire_at', v_row.next_fire_at),
+                                        'next_fire_at', v_row.next_fire_at)
+          || CASE WHEN TG_OP = 'UPDATE' AND v_row.paused
+                       AND v_row.last_error IS DISTINCT FROM OLD.last_error
+                  THEN pg_catalog.jsonb_build_object('last_error', v_row.last_error)
+                  ELSE '{}' END,
           CASE WHEN pg_catalog.octet_length(pg_catalog.current_setting('claw.trace_id', true))
                     BETWEEN 1 AND 64 THEN pg_catalog.current_setting('claw.trace_id', true) END,
           internal.now());

@@ -1,6 +1,6 @@
 -- 21: cron parsing, the calendar walk and the schedule api in one session.
 BEGIN;
-SELECT plan(15);
+SELECT plan(17);
 
 SELECT is(queue.parse_cron('*/15 8-18 * jan-mar mon-fri') -> 'minutes', '[0, 15, 30, 45]',
           'steps expand');
@@ -40,6 +40,15 @@ SELECT throws_ok($$SELECT * FROM api.create_schedule(p_name => 'feb30', p_cron =
 SELECT throws_ok($$SELECT * FROM api.create_schedule(p_name => 'Bad Name', p_cron => '0 7 * * *',
                     p_time_zone => 'UTC', p_queue => 'default', p_kind => 'x')$$,
                  'CL422', 'invalid schedule', 'a bad name is CL422');
+SELECT throws_ok($$SELECT * FROM api.create_schedule(p_name => 'big', p_cron => '0 7 * * *',
+                    p_time_zone => 'UTC', p_queue => 'default', p_kind => 'x',
+                    p_payload => jsonb_build_object('blob', repeat('x', 262144 - 1024)))$$,
+                 'CL422', 'schedule payload too large',
+                 'a payload without 1 KiB to spare for what each fire adds is refused');
+SELECT lives_ok($$SELECT * FROM api.create_schedule(p_name => 'fits', p_cron => '0 7 * * *',
+                    p_time_zone => 'UTC', p_queue => 'default', p_kind => 'x',
+                    p_payload => jsonb_build_object('blob', repeat('x', 262144 - 1100)))$$,
+                'a payload with 1 KiB to spare is accepted');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -198,6 +198,7 @@ class Schedule(BaseModel):
     paused: bool
     next_fire_at: datetime | None
     last_fired_at: datetime | None
+    last_error: dict[str, Any] | None = None  # the failed fire that paused it
 
 
 class NextFire(BaseModel):
