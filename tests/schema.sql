@@ -4690,22 +4690,26 @@ BEGIN
     FROM per_tenant AS t
     JOIN audit.events AS last ON last.tenant_id = t.tenant_id AND last.seq = t.last_seq
   )
-  SELECT h.tenant_id, coalesce(f.events, 0), h.seq,
-         f.first_seq IS NULL AND h.seq = coalesce(f.last_seq, 0)
+  -- every tenant with a chain head or with events: a head row deleted (to hide an edit)
+  -- must not take its events out of the verdict
+  SELECT coalesce(h.tenant_id, f.tenant_id), coalesce(f.events, 0), h.seq,
+         h.tenant_id IS NOT NULL AND f.first_seq IS NULL AND h.seq = coalesce(f.last_seq, 0)
            AND h.head_hash = coalesce(f.last_hash,
                pg_catalog.decode('0000000000000000000000000000000000000000000000000000000000000000', 'hex')),
          coalesce(f.first_seq,
-                  CASE WHEN h.seq <> coalesce(f.last_seq, 0)
+                  CASE WHEN h.tenant_id IS NULL THEN f.last_seq
+                       WHEN h.seq <> coalesce(f.last_seq, 0)
                          OR h.head_hash <> coalesce(f.last_hash, pg_catalog.decode('00', 'hex'))
                        THEN LEAST(h.seq, coalesce(f.last_seq, 0)) + 1 END),
          coalesce(f.first_problem,
-                  CASE WHEN h.seq <> coalesce(f.last_seq, 0)
+                  CASE WHEN h.tenant_id IS NULL THEN 'head missing'
+                       WHEN h.seq <> coalesce(f.last_seq, 0)
                          OR h.head_hash <> coalesce(f.last_hash, pg_catalog.decode('00', 'hex'))
                        THEN 'head mismatch' END)
-  FROM audit.chain_heads AS h
-  LEFT JOIN findings AS f ON f.tenant_id = h.tenant_id
-  WHERE p_tenant_id IS NULL OR h.tenant_id = p_tenant_id
-  ORDER BY h.tenant_id;
+  FROM (SELECT * FROM audit.chain_heads AS x
+        WHERE p_tenant_id IS NULL OR x.tenant_id = p_tenant_id) AS h
+  FULL JOIN findings AS f ON f.tenant_id = h.tenant_id
+  ORDER BY 1;
 END
 $$;
 
@@ -12386,10 +12390,10 @@ BEGIN
   IF p_issuer IS NULL OR pg_catalog.length(p_issuer) NOT BETWEEN 1 AND 500
      OR p_audience IS NULL OR pg_catalog.length(p_audience) NOT BETWEEN 1 AND 500
      OR p_max_skew_seconds IS NULL OR p_max_skew_seconds NOT BETWEEN 0 AND 300
-     OR (p_jwks_url IS NOT NULL AND p_jwks_url !~ '^https?://') THEN
+     OR NOT tenancy.valid_jwks_url(p_jwks_url) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid JWT issuer',
       DETAIL = 'issuer and audience are 1-500 characters, the skew 0-300 seconds, the JWKS '
-               'URL http(s)',
+               'URL https (http only on this host: 127.0.0.1, ::1 or localhost)',
       HINT = 'the issuer is the iss claim exactly; the audience one value of aud';
   END IF;
   IF EXISTS (SELECT 1 FROM internal.jwt_routes AS r
@@ -12453,9 +12457,10 @@ DECLARE
   v_tenant uuid := tenancy.jwt_issuer_context(p_jwt_issuer_id);
 BEGIN
   IF p_max_skew_seconds IS NULL OR p_max_skew_seconds NOT BETWEEN 0 AND 300
-     OR (p_jwks_url IS NOT NULL AND p_jwks_url !~ '^https?://') THEN
+     OR NOT tenancy.valid_jwks_url(p_jwks_url) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid JWT issuer',
-      DETAIL = 'the skew is 0-300 seconds, the JWKS URL http(s)',
+      DETAIL = 'the skew is 0-300 seconds, the JWKS URL https (http only on this host: '
+               '127.0.0.1, ::1 or localhost)',
       HINT = 'a small skew (60 s) tolerates clocks that drift; more only widens replay windows';
   END IF;
   UPDATE tenancy.jwt_issuers AS i
@@ -12834,6 +12839,20 @@ ALTER FUNCTION tenancy.set_jwt_keys(p_jwt_issuer_id uuid, p_jwks jsonb) OWNER TO
 --
 
 COMMENT ON FUNCTION tenancy.set_jwt_keys(p_jwt_issuer_id uuid, p_jwks jsonb) IS 'Operator: the issuer''s keys become exactly the usable RS256 keys of a JWKS document (added, replaced, kept, removed per kid).';
+
+--
+-- Name: valid_jwks_url(text); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE FUNCTION tenancy.valid_jwks_url(p_url text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+  SELECT p_url IS NULL OR p_url ~ '^https://[^/?#]+'
+      OR p_url ~ '^http://(127\.0\.0\.1|\[::1\]|localhost)(:[0-9]+)?(/|$)'
+$_$;
+
+ALTER FUNCTION tenancy.valid_jwks_url(p_url text) OWNER TO claw_owner;
 
 --
 -- Name: chain_heads; Type: TABLE; Schema: audit; Owner: claw_owner
@@ -19486,6 +19505,12 @@ REVOKE ALL ON FUNCTION tenancy.require_principal(p_principal_id uuid) FROM PUBLI
 --
 
 REVOKE ALL ON FUNCTION tenancy.set_jwt_keys(p_jwt_issuer_id uuid, p_jwks jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION valid_jwks_url(p_url text); Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION tenancy.valid_jwks_url(p_url text) FROM PUBLIC;
 
 --
 -- Name: TABLE chain_heads; Type: ACL; Schema: audit; Owner: claw_owner

@@ -90,9 +90,11 @@ def test_concurrent_appends_leave_gapless_valid_chains(
 def superuser_tamper(conn: psycopg.Connection, sql: str, params: tuple = ()) -> None:
     conn.execute("ALTER TABLE audit.events DISABLE TRIGGER USER")
     conn.execute("ALTER TABLE audit.chain_heads DISABLE TRIGGER USER")
+    conn.execute("SET session_replication_role = replica")  # no foreign key checks either
     try:
         conn.execute(sql, params)
     finally:
+        conn.execute("SET session_replication_role = origin")
         conn.execute("ALTER TABLE audit.events ENABLE TRIGGER USER")
         conn.execute("ALTER TABLE audit.chain_heads ENABLE TRIGGER USER")
         for table, trigger in [("events", "100_append_only"), ("events", "100_no_truncate"),
@@ -151,6 +153,11 @@ def test_the_verifiers_search_path_cannot_blind_the_hash_comparisons(
      "row hash mismatch", 4),
     ("DELETE FROM audit.events WHERE tenant_id = %s AND seq = (SELECT max(seq) FROM audit.events "
      "WHERE tenant_id = %s)", "head mismatch", None),
+    # the chain head row deleted: the verifiers started from chain_heads and skipped the
+    # tenant's events altogether, an edit included
+    ("DELETE FROM audit.chain_heads WHERE tenant_id = %s", "head missing", None),
+    ("WITH e AS (UPDATE audit.events SET after = after || '{\"x\": 1}' WHERE tenant_id = %s "
+     "AND seq = 2) DELETE FROM audit.chain_heads WHERE tenant_id = %s", "row hash mismatch", 2),
 ])
 def test_other_tampering_is_found(seeded: tuple[Database, dict[str, Tenant]], change: str,
                                   problem: str, seq: int | None) -> None:
@@ -217,6 +224,25 @@ def test_rewritten_history_is_caught_against_an_earlier_digest(
     digest.write_text(json.dumps(doctored))
     proc = run_cli("audit", "verify", "--digest", str(digest), env=env)
     assert proc.returncode == 1 and "digest root mismatch" in proc.stdout
+
+
+def test_an_edit_hidden_by_deleting_the_chain_head_fails_verify_and_the_digest(
+        seeded: tuple[Database, dict[str, Tenant]], tmp_path: Path) -> None:
+    """A superuser edits an event of tenant B and deletes B's chain_heads row: `claw audit
+    verify` said intact, with or without a digest (both started from chain_heads)."""
+    db, tenants = seeded
+    env = {"DATABASE_URL": db.url()}
+    digest = tmp_path / "checkpoint.json"
+    assert run_cli("audit", "checkpoint", "--out", str(digest), env=env).returncode == 0
+    b = tenants["b"].tenant_id
+    with db.connect() as conn:
+        superuser_tamper(conn, "WITH e AS (UPDATE audit.events SET after = after || "
+                               "'{\"x\": 1}' WHERE tenant_id = %s AND seq = 2) "
+                               "DELETE FROM audit.chain_heads WHERE tenant_id = %s", (b, b))
+    plain = run_cli("audit", "verify", env=env)
+    assert plain.returncode == 1 and f"BROKEN tenant {b} seq 2: row hash mismatch" in plain.stdout
+    against = run_cli("audit", "verify", "--digest", str(digest), env=env)
+    assert against.returncode == 1 and f"tenant {b}" in against.stdout
 
 
 def test_merkle_root_matches_rfc6962(db: Database) -> None:

@@ -324,6 +324,32 @@ def test_claw_jwt_cli_registers_from_a_file_and_a_url(db: Database, tmp_path: Pa
         server.shutdown()
 
 
+@pytest.mark.parametrize("url,accepted", [
+    ("https://idp.example.test/.well-known/jwks.json", True),
+    ("http://127.0.0.1:8080/jwks.json", True),       # a sidecar on this host
+    ("http://localhost/jwks.json", True),
+    ("http://idp.example.test/.well-known/jwks.json", False),  # keys anyone on the path sets
+    ("http://127.0.0.1.evil.test/jwks.json", False),
+    ("http://localhost@evil.test/jwks.json", False),
+    ("ftp://idp.example.test/jwks.json", False),
+])
+def test_a_jwks_url_must_be_https_off_this_host(db: Database, url: str, accepted: bool) -> None:
+    """Signing keys fetched over plain http from another host can be replaced by anyone on
+    the network path, who then mints tokens for the tenant."""
+    tenant = seed_tenants(db, ("a",), extra_principals=0)["a"]
+    with db.connect() as conn:
+        try:
+            issuer = conn.execute("SELECT tenancy.add_jwt_issuer(%s, %s, 'claw-a', "
+                                  "p_jwks_url => %s)", (tenant.tenant_id, ISSUER, url)).fetchone()
+            assert accepted and issuer is not None
+            with pytest.raises(psycopg.Error) as err:  # nor set later
+                conn.execute("SELECT tenancy.configure_jwt_issuer(%s, 60, %s)",
+                             (issuer[0], "http://idp.example.test/jwks.json"))
+            assert err.value.sqlstate == "CL422"
+        except psycopg.Error as exc:
+            assert not accepted and exc.sqlstate == "CL422", exc
+
+
 def test_owners_list_their_issuers_and_link_subjects_but_never_another_tenants(world: World) -> None:
     """Tenant owners and admins see their own issuers and map subjects to their principals;
     the context stays theirs (linking never hands the transaction a system context); a

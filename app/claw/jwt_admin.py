@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,17 @@ from claw.errors import ClawSetupError
 MAX_JWKS_BYTES = 1 << 20
 
 
+# what tenancy.valid_jwks_url accepts: https, or plain http to this host only (keys fetched
+# over http from elsewhere can be replaced by anyone on the network path)
+SAFE_JWKS_URL = re.compile(r"^https://[^/?#]+|^http://(127\.0\.0\.1|\[::1\]|localhost)(:[0-9]+)?(/|$)")
+
+
 def fetch_jwks(url: str, timeout: float = 10.0) -> Any:
     import httpx
 
+    if not SAFE_JWKS_URL.match(url):
+        raise ClawSetupError(f"refusing {url}: a JWKS URL is https (plain http only to this "
+                             f"host: 127.0.0.1, [::1] or localhost)")
     with httpx.Client(timeout=timeout, follow_redirects=False) as client:
         response = client.get(url, headers={"Accept": "application/json"})
         response.raise_for_status()

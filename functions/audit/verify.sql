@@ -12,6 +12,7 @@
 --   'gap'                seq does not follow the previous seq (an event was removed)
 --   'broken link'        prev_hash is not the previous event's row_hash
 --   'head mismatch'      the chain head does not match the last event (tail removed or head moved)
+--   'head missing'       the tenant has events but no chain head row (deleted to hide an edit)
 -- Read-only: one parallel pass over audit.events.
 CREATE OR REPLACE FUNCTION audit.verify_chains(p_tenant_id uuid DEFAULT NULL)
 RETURNS TABLE (tenant_id uuid, events bigint, head_seq bigint, ok boolean,
@@ -52,22 +53,26 @@ BEGIN
     FROM per_tenant AS t
     JOIN audit.events AS last ON last.tenant_id = t.tenant_id AND last.seq = t.last_seq
   )
-  SELECT h.tenant_id, coalesce(f.events, 0), h.seq,
-         f.first_seq IS NULL AND h.seq = coalesce(f.last_seq, 0)
+  -- every tenant with a chain head or with events: a head row deleted (to hide an edit)
+  -- must not take its events out of the verdict
+  SELECT coalesce(h.tenant_id, f.tenant_id), coalesce(f.events, 0), h.seq,
+         h.tenant_id IS NOT NULL AND f.first_seq IS NULL AND h.seq = coalesce(f.last_seq, 0)
            AND h.head_hash = coalesce(f.last_hash,
                pg_catalog.decode('0000000000000000000000000000000000000000000000000000000000000000', 'hex')),
          coalesce(f.first_seq,
-                  CASE WHEN h.seq <> coalesce(f.last_seq, 0)
+                  CASE WHEN h.tenant_id IS NULL THEN f.last_seq
+                       WHEN h.seq <> coalesce(f.last_seq, 0)
                          OR h.head_hash <> coalesce(f.last_hash, pg_catalog.decode('00', 'hex'))
                        THEN LEAST(h.seq, coalesce(f.last_seq, 0)) + 1 END),
          coalesce(f.first_problem,
-                  CASE WHEN h.seq <> coalesce(f.last_seq, 0)
+                  CASE WHEN h.tenant_id IS NULL THEN 'head missing'
+                       WHEN h.seq <> coalesce(f.last_seq, 0)
                          OR h.head_hash <> coalesce(f.last_hash, pg_catalog.decode('00', 'hex'))
                        THEN 'head mismatch' END)
-  FROM audit.chain_heads AS h
-  LEFT JOIN findings AS f ON f.tenant_id = h.tenant_id
-  WHERE p_tenant_id IS NULL OR h.tenant_id = p_tenant_id
-  ORDER BY h.tenant_id;
+  FROM (SELECT * FROM audit.chain_heads AS x
+        WHERE p_tenant_id IS NULL OR x.tenant_id = p_tenant_id) AS h
+  FULL JOIN findings AS f ON f.tenant_id = h.tenant_id
+  ORDER BY 1;
 END
 $fn$;
 

@@ -37,6 +37,19 @@ BEGIN
 END
 $fn$;
 
+-- tenancy.valid_jwks_url: NULL (no URL) or https; plain http only to this host (a sidecar:
+-- 127.0.0.1, [::1], localhost), since keys fetched over http from elsewhere can be replaced
+-- by anyone on the network path, who could then mint tokens for the tenant.
+CREATE OR REPLACE FUNCTION tenancy.valid_jwks_url(p_url text)
+RETURNS boolean
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT p_url IS NULL OR p_url ~ '^https://[^/?#]+'
+      OR p_url ~ '^http://(127\.0\.0\.1|\[::1\]|localhost)(:[0-9]+)?(/|$)'
+$fn$;
+
 -- tenancy.add_jwt_issuer: accept tokens of issuer p_issuer for audience p_audience in a
 -- tenant. The pair must be free in every tenant (CL409 otherwise: a token must never be
 -- able to mean two tenants). p_max_skew_seconds (0-300, default 60) is the clock skew
@@ -58,10 +71,10 @@ BEGIN
   IF p_issuer IS NULL OR pg_catalog.length(p_issuer) NOT BETWEEN 1 AND 500
      OR p_audience IS NULL OR pg_catalog.length(p_audience) NOT BETWEEN 1 AND 500
      OR p_max_skew_seconds IS NULL OR p_max_skew_seconds NOT BETWEEN 0 AND 300
-     OR (p_jwks_url IS NOT NULL AND p_jwks_url !~ '^https?://') THEN
+     OR NOT tenancy.valid_jwks_url(p_jwks_url) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid JWT issuer',
       DETAIL = 'issuer and audience are 1-500 characters, the skew 0-300 seconds, the JWKS '
-               'URL http(s)',
+               'URL https (http only on this host: 127.0.0.1, ::1 or localhost)',
       HINT = 'the issuer is the iss claim exactly; the audience one value of aud';
   END IF;
   IF EXISTS (SELECT 1 FROM internal.jwt_routes AS r
@@ -343,9 +356,10 @@ DECLARE
   v_tenant uuid := tenancy.jwt_issuer_context(p_jwt_issuer_id);
 BEGIN
   IF p_max_skew_seconds IS NULL OR p_max_skew_seconds NOT BETWEEN 0 AND 300
-     OR (p_jwks_url IS NOT NULL AND p_jwks_url !~ '^https?://') THEN
+     OR NOT tenancy.valid_jwks_url(p_jwks_url) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid JWT issuer',
-      DETAIL = 'the skew is 0-300 seconds, the JWKS URL http(s)',
+      DETAIL = 'the skew is 0-300 seconds, the JWKS URL https (http only on this host: '
+               '127.0.0.1, ::1 or localhost)',
       HINT = 'a small skew (60 s) tolerates clocks that drift; more only widens replay windows';
   END IF;
   UPDATE tenancy.jwt_issuers AS i
