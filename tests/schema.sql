@@ -275,6 +275,11 @@ BEGIN
       DETAIL = pg_catalog.format('%s reads tenant data and is audited', p_what),
       HINT = 'pass p_reason => ''ticket 123: customer asked why ...''';
   END IF;
+  -- the ledger event commits with the caller's transaction; an operator who rolls it back
+  -- after seeing the rows leaves it out, so the server log gets the read first (a log line
+  -- outlives the rollback; LOG reaches the server log at the default log_min_messages)
+  RAISE LOG 'claw operator read: % of tenant % by % (reason: %)', p_what, p_tenant_id,
+    session_user, pg_catalog.left(p_reason, 500);
   PERFORM internal.set_context(p_tenant_id, NULL, '{system}');
   PERFORM audit.append(p_tenant_id, 'operator.read', p_what, NULL, NULL,
                        pg_catalog.jsonb_build_object('reason', p_reason, 'by', session_user));
