@@ -135,6 +135,7 @@ CREATE FUNCTION admin.chain_status(p_reason text) RETURNS TABLE(tenant_id uuid, 
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
+  PERFORM admin.require_reason('admin.chain_status', p_reason);
   -- verify first, so the operator.read events appended below are not part of the verdict
   RETURN QUERY
   WITH v AS MATERIALIZED (SELECT * FROM audit.verify_chains())
@@ -161,6 +162,7 @@ CREATE FUNCTION admin.list_members(p_tenant_id uuid, p_reason text) RETURNS TABL
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
+  PERFORM admin.require_reason('admin.list_members', p_reason);
   IF NOT EXISTS (SELECT 1 FROM tenancy.tenants AS t WHERE t.tenant_id = p_tenant_id) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'tenant not found',
       DETAIL = pg_catalog.format('no tenant %s', p_tenant_id),
@@ -202,6 +204,7 @@ CREATE FUNCTION admin.list_object_types(p_tenant_id uuid, p_reason text) RETURNS
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
+  PERFORM admin.require_reason('admin.list_object_types', p_reason);
   IF NOT EXISTS (SELECT 1 FROM tenancy.tenants AS t WHERE t.tenant_id = p_tenant_id) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'tenant not found',
       DETAIL = pg_catalog.format('no tenant %s', p_tenant_id),
@@ -240,6 +243,7 @@ CREATE FUNCTION admin.list_tenants(p_reason text) RETURNS TABLE(tenant_id uuid, 
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
+  PERFORM admin.require_reason('admin.list_tenants', p_reason);
   PERFORM admin.record_read(t.tenant_id, 'admin.list_tenants', p_reason)
   FROM tenancy.tenants AS t;
   RETURN QUERY
@@ -270,11 +274,7 @@ CREATE FUNCTION admin.record_read(p_tenant_id uuid, p_what text, p_reason text) 
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
-  IF p_reason IS NULL OR length(btrim(p_reason)) < 3 THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'a reason is required',
-      DETAIL = pg_catalog.format('%s reads tenant data and is audited', p_what),
-      HINT = 'pass p_reason => ''ticket 123: customer asked why ...''';
-  END IF;
+  PERFORM admin.require_reason(p_what, p_reason);
   -- the ledger event commits with the caller's transaction; an operator who rolls it back
   -- after seeing the rows leaves it out, so the server log gets the read first (a log line
   -- outlives the rollback; LOG reaches the server log at the default log_min_messages)
@@ -288,6 +288,25 @@ END
 $$;
 
 ALTER FUNCTION admin.record_read(p_tenant_id uuid, p_what text, p_reason text) OWNER TO claw_operator_reader;
+
+--
+-- Name: require_reason(text, text); Type: FUNCTION; Schema: admin; Owner: claw_operator_reader
+--
+
+CREATE FUNCTION admin.require_reason(p_what text, p_reason text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+  IF p_reason IS NULL OR pg_catalog.length(pg_catalog.btrim(p_reason)) < 3 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'a reason is required',
+      DETAIL = pg_catalog.format('%s reads tenant data and is audited', p_what),
+      HINT = 'pass p_reason => ''ticket 123: customer asked why ...''';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION admin.require_reason(p_what text, p_reason text) OWNER TO claw_operator_reader;
 
 --
 -- Name: accept_llm_eval_run(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -17060,6 +17079,12 @@ GRANT ALL ON FUNCTION admin.list_tenants(p_reason text) TO claw_admin;
 --
 
 REVOKE ALL ON FUNCTION admin.record_read(p_tenant_id uuid, p_what text, p_reason text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION require_reason(p_what text, p_reason text); Type: ACL; Schema: admin; Owner: claw_operator_reader
+--
+
+REVOKE ALL ON FUNCTION admin.require_reason(p_what text, p_reason text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION accept_llm_eval_run(p_eval_run_id uuid); Type: ACL; Schema: api; Owner: claw_owner

@@ -60,6 +60,10 @@ def test_the_ontology_read_is_audited_and_shows_no_object_data(
     ("SELECT * FROM tenancy.tenants", "42501"),
     ("SELECT * FROM admin.list_object_types(gen_random_uuid(), 'why')", "CL404"),
     ("SELECT * FROM ontology.objects", "42501"),
+    # the reason comes first: an unaudited probe must not learn whether a tenant exists
+    ("SELECT * FROM admin.list_members(gen_random_uuid(), '')", "CL422"),
+    ("SELECT * FROM admin.list_object_types(gen_random_uuid(), NULL)", "CL422"),
+    ("SELECT * FROM admin.chain_status(p_reason => 'x')", "CL422"),
 ])
 def test_operator_limits(seeded: tuple[Database, dict[str, Tenant]], sql: str, code: str) -> None:
     db, _ = seeded

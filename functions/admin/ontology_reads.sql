@@ -15,6 +15,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
+  PERFORM admin.require_reason('admin.list_object_types', p_reason);
   IF NOT EXISTS (SELECT 1 FROM tenancy.tenants AS t WHERE t.tenant_id = p_tenant_id) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'tenant not found',
       DETAIL = pg_catalog.format('no tenant %s', p_tenant_id),

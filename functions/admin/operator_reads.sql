@@ -5,6 +5,24 @@
 -- cross-tenant read is itself in the tenant's tamper-evident history.
 -- Raises CL422 without a reason. Locks: each read tenant's chain head (audit.append).
 
+-- admin.require_reason: CL422 unless a reason (3 characters or more) is given. Every read
+-- checks it first, before anything it could reveal (whether a tenant exists included).
+CREATE OR REPLACE FUNCTION admin.require_reason(p_what text, p_reason text)
+RETURNS void
+LANGUAGE plpgsql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF p_reason IS NULL OR pg_catalog.length(pg_catalog.btrim(p_reason)) < 3 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'a reason is required',
+      DETAIL = pg_catalog.format('%s reads tenant data and is audited', p_what),
+      HINT = 'pass p_reason => ''ticket 123: customer asked why ...''';
+  END IF;
+END
+$fn$;
+ALTER FUNCTION admin.require_reason(text, text) OWNER TO claw_operator_reader;
+
 -- admin.record_read: append the operator.read event to one tenant's chain.
 CREATE OR REPLACE FUNCTION admin.record_read(p_tenant_id uuid, p_what text, p_reason text)
 RETURNS void
@@ -14,11 +32,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
-  IF p_reason IS NULL OR length(btrim(p_reason)) < 3 THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'a reason is required',
-      DETAIL = pg_catalog.format('%s reads tenant data and is audited', p_what),
-      HINT = 'pass p_reason => ''ticket 123: customer asked why ...''';
-  END IF;
+  PERFORM admin.require_reason(p_what, p_reason);
   -- the ledger event commits with the caller's transaction; an operator who rolls it back
   -- after seeing the rows leaves it out, so the server log gets the read first (a log line
   -- outlives the rollback; LOG reaches the server log at the default log_min_messages)
@@ -42,6 +56,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
+  PERFORM admin.require_reason('admin.list_tenants', p_reason);
   PERFORM admin.record_read(t.tenant_id, 'admin.list_tenants', p_reason)
   FROM tenancy.tenants AS t;
   RETURN QUERY
@@ -69,6 +84,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
+  PERFORM admin.require_reason('admin.list_members', p_reason);
   IF NOT EXISTS (SELECT 1 FROM tenancy.tenants AS t WHERE t.tenant_id = p_tenant_id) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'tenant not found',
       DETAIL = pg_catalog.format('no tenant %s', p_tenant_id),
@@ -106,6 +122,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
+  PERFORM admin.require_reason('admin.chain_status', p_reason);
   -- verify first, so the operator.read events appended below are not part of the verdict
   RETURN QUERY
   WITH v AS MATERIALIZED (SELECT * FROM audit.verify_chains())
