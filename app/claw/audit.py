@@ -4,6 +4,7 @@ audit.verify_chains, audit.checkpoint and audit.verify_digest (functions/audit/v
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +56,26 @@ def run_verify(url: str, digest_file: Path | None) -> int:
         return 1
     print(f"audit ledger intact{suffix}: {len(chains)} chain(s), {events} events verified")
     return 0
+
+
+def verify_and_checkpoint(url: str, checkpoint: Path) -> int:
+    """Verify every chain and, when `checkpoint` exists (an earlier run's digest), that the
+    ledger still extends it; then write a new checkpoint. Only a ledger that passed replaces
+    the file: otherwise the old checkpoint is the evidence of what changed, so it is kept and
+    the new digest goes beside it (`<stem>.<UTC timestamp>.json`). Returns 1 on any problem."""
+    rc = run_verify(url, None)
+    if checkpoint.exists():  # the previous digest: history since then only grew
+        rc = run_verify(url, checkpoint) or rc
+    out = checkpoint
+    if rc:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        out = checkpoint.with_name(f"{checkpoint.stem}.{stamp}.json")
+        n = 1
+        while out.exists():
+            out = checkpoint.with_name(f"{checkpoint.stem}.{stamp}-{n}.json")
+            n += 1
+    digest = write_checkpoint(url, out)
+    print(f"   new checkpoint, root {digest['root'][:16]}..., written to {out}")
+    if rc and checkpoint.exists():
+        print(f"   verification FAILED: kept {checkpoint} (the evidence) unchanged")
+    return rc
