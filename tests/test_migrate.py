@@ -3,9 +3,14 @@ idempotent; a failing migration or routine leaves nothing half-written."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from conftest import Database, copy_project, migration_ids, run_cli
+import pytest
+
+from claw.errors import ClawSetupError
+from claw.migrate import migrate
+from conftest import ROOT, Database, copy_project, migration_ids, run_cli
 
 
 def comment_of(db: Database, fn: str) -> str | None:
@@ -61,3 +66,37 @@ def test_failing_migration_leaves_nothing(db: Database, tmp_path: Path) -> None:
         assert conn.execute(
             "SELECT count(*) FROM claw_migrations._yoyo_migration "
             "WHERE migration_id = '0900_create_half'").fetchone() == (0,)
+
+
+def test_migrate_refuses_a_database_newer_than_the_checkout(db: Database) -> None:
+    """An older checkout (or a stale image) must not re-apply its older routines over a
+    database that a newer release migrated: it refuses, naming the unknown migrations, and
+    changes nothing."""
+    with db.connect() as conn:
+        conn.execute("INSERT INTO claw_migrations._yoyo_migration VALUES "
+                     "(repeat('f', 64), '9999_from_a_newer_release', now())")
+        conn.execute("SET ROLE claw_owner")
+        conn.execute("COMMENT ON FUNCTION api.list_error_codes() IS 'from the newer release'")
+    with pytest.raises(ClawSetupError, match="newer than this checkout.*9999_from_a_newer"):
+        migrate(db.url(), ROOT)
+    proc = run_cli("migrate", env={"DATABASE_URL": db.url()})
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stderr.startswith("claw: database is newer than this checkout"), proc.stderr
+    assert "9999_from_a_newer_release" in proc.stderr
+    assert comment_of(db, "api.list_error_codes()") == "from the newer release"
+
+
+def test_a_killed_migrate_leaves_no_lock_behind(db: Database) -> None:
+    """A `claw migrate` killed while holding yoyo's lock leaves its row in yoyo_lock; the
+    next run holds Claw's advisory lock, so that row is stale and is broken (not a 10 s
+    LockTimeout)."""
+    with db.connect() as conn:
+        conn.execute("INSERT INTO claw_migrations.yoyo_lock (locked, ctime, pid) "
+                     "VALUES (1, now(), 999999)")
+    started = time.monotonic()
+    proc = run_cli("migrate", env={"DATABASE_URL": db.url()})
+    assert proc.returncode == 0, proc.stderr[-600:]
+    assert time.monotonic() - started < 9
+    assert "stale" in proc.stderr
+    with db.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM claw_migrations.yoyo_lock").fetchone() == (0,)
