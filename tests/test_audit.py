@@ -262,3 +262,15 @@ def test_a_failed_verification_keeps_the_previous_checkpoint(
     assert json.loads(beside[0].read_text())["root"] != json.loads(original)["root"]
     out = capsys.readouterr().out
     assert "history rewritten" in out and f"kept {checkpoint}" in out
+
+
+@pytest.mark.parametrize("content", [None, "{not json"])
+def test_a_missing_or_malformed_digest_is_a_clear_error(db: Database, tmp_path: Path,
+                                                        content: str | None) -> None:
+    digest = tmp_path / "digest.json"
+    if content is not None:
+        digest.write_text(content)
+    proc = run_cli("audit", "verify", "--digest", str(digest), env={"DATABASE_URL": db.url()})
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr, proc.stderr[-600:]
+    assert proc.stderr.startswith("claw: ") and str(digest) in proc.stderr, proc.stderr

@@ -87,3 +87,20 @@ def test_embedded_lifecycle_and_demo(claw_env: dict[str, str]) -> None:
     assert down.returncode == 0
     status = run_cli("db", "status", env=claw_env)
     assert status.returncode == 3 and "stopped" in status.stdout
+
+
+@pytest.mark.parametrize("setting", ["port", "home"])
+def test_bad_settings_are_a_clear_error(claw_env: dict[str, str], setting: str) -> None:
+    env = dict(claw_env)
+    if setting == "port":
+        env["CLAW_PG_PORT"] = "abc"
+    else:
+        blocker = os.path.join(env["CLAW_HOME"], "a-file")
+        open(blocker, "w").close()
+        env["CLAW_HOME"] = os.path.join(blocker, "home")
+    proc = run_cli("db", "up", env=env)
+    assert proc.returncode in (1, 2), proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr[-600:]
+    assert proc.stderr.startswith("claw: "), proc.stderr
+    if setting == "port":
+        assert "CLAW_PG_PORT" in proc.stderr

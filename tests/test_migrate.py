@@ -50,6 +50,8 @@ def test_failing_routine_rolls_back_every_routine(db: Database, tmp_path: Path) 
     proc = run_cli("migrate", env={"DATABASE_URL": db.url(), "CLAW_ROOT": str(root)})
     assert proc.returncode == 1
     assert "no_such_table" in proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr[-600:]
+    assert "while applying policies/zz_broken.sql" in proc.stderr, proc.stderr
     assert not (comment_of(db, "api.list_error_codes()") or "").startswith("CHANGED")
 
 
@@ -100,3 +102,19 @@ def test_a_killed_migrate_leaves_no_lock_behind(db: Database) -> None:
     assert "stale" in proc.stderr
     with db.connect() as conn:
         assert conn.execute("SELECT count(*) FROM claw_migrations.yoyo_lock").fetchone() == (0,)
+
+
+def test_cli_errors_are_one_line_not_a_traceback(db: Database, tmp_path: Path) -> None:
+    """A server that is not there: 'cannot connect', not 'database error None'. A migration
+    that yoyo cannot load: one line naming it, not Claw's traceback."""
+    proc = run_cli("migrate", env={"DATABASE_URL": "postgresql://postgres@127.0.0.1:1/claw"})
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("claw: cannot connect: "), proc.stderr[-600:]
+    assert "None" not in proc.stderr
+    root = copy_project(tmp_path)
+    (root / "migrations" / "0900_broken.py").write_text("this is not python\n")
+    proc = run_cli("migrate", env={"DATABASE_URL": db.url(), "CLAW_ROOT": str(root)})
+    assert proc.returncode == 1
+    # (yoyo logs the import error's traceback itself; Claw's own report is the last line)
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("claw: cannot load migration ") and "0900_broken" in last, last

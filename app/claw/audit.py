@@ -10,6 +10,8 @@ from typing import Any
 
 import psycopg
 
+from claw.errors import ClawSetupError
+
 
 def checkpoint(url: str) -> dict[str, Any]:
     with psycopg.connect(url, autocommit=True) as conn:
@@ -36,7 +38,10 @@ def verify(url: str, digest_file: Path | None = None) -> tuple[list[tuple[Any, .
         if digest_file is None:
             problems = [(c[0], c[4], c[5]) for c in chains if not c[3]]
         else:
-            digest = json.loads(digest_file.read_text())
+            try:
+                digest = json.loads(digest_file.read_text())
+            except json.JSONDecodeError as exc:
+                raise ClawSetupError(f"{digest_file} is not a checkpoint (JSON): {exc}") from exc
             problems = conn.execute(
                 "SELECT tenant_id, seq, problem FROM audit.verify_digest(%s::jsonb)",
                 (json.dumps(digest),)).fetchall()

@@ -295,48 +295,93 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra and not (args.command == "db" and args.action == "psql"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.psql_args = extra
-    cfg = config.settings()
     try:
-        if args.command == "db":
-            return cmd_db(args, cfg)
-        if args.command == "migrate":
-            return run_migrate(cfg)
-        if args.command == "lint":
-            from claw import lint
+        return _run_command(args)
+    except Exception as exc:
+        code = report_error(exc)
+        if code is None:
+            raise
+        return code
 
-            return lint.main([*args.files, "--root", args.root or str(cfg.root)])
-        if args.command == "schema":
-            return cmd_schema(args, cfg)
-        if args.command == "tenant":
-            return cmd_tenant(args, cfg)
-        if args.command == "audit":
-            return cmd_audit(args, cfg)
-        if args.command == "jwt":
-            return jwt_admin.run(args, db.admin_url(cfg))
-        if args.command == "worker":
-            return cmd_worker(args, cfg)
-        if args.command == "queue":
-            return cmd_queue(args, cfg)
-        if args.command == "eval":
-            from claw.llm.evals import run_cli
 
-            return run_cli(db.role_url(cfg, "runtime"), cfg.root, args.suite, args.api_key,
-                           fake=args.fake, accept_run=args.accept)
-        if args.command == "serve":
-            return cmd_serve(args, cfg)
-        if args.command == "demo":
-            from claw.demo import run_demo
+def report_error(exc: BaseException) -> int | None:
+    """One line on stderr (`claw: ...`, plus the exception's notes and the server's hint)
+    and the exit status for the errors a user can cause; None for anything else (a bug:
+    the traceback is the useful output)."""
+    import httpx
+    from yoyo import exceptions as yoyo_errors
 
-            return run_demo(cfg)
-    except ClawSetupError as exc:
-        print(f"claw: {exc}", file=sys.stderr)
-        return 1
-    except psycopg.Error as exc:
-        diag = getattr(exc, "diag", None)
-        print(f"claw: database error {getattr(exc, 'sqlstate', '')}: {exc}", file=sys.stderr)
-        if diag is not None and diag.message_hint:
-            print(f"hint: {diag.message_hint}", file=sys.stderr)
-        return 1
+    if isinstance(exc, psycopg.Error):
+        sqlstate = getattr(exc, "sqlstate", None)
+        if sqlstate:
+            message = f"database error {sqlstate}: {exc}"
+        elif isinstance(exc, psycopg.OperationalError):
+            message = f"cannot connect: {exc}"
+        else:
+            message = f"database error: {exc}"
+    elif isinstance(exc, ClawSetupError):
+        message = str(exc)
+    elif isinstance(exc, OSError):
+        message = (f"{exc.strerror}: {exc.filename}" if exc.strerror and exc.filename
+                   else str(exc) or type(exc).__name__)
+    elif isinstance(exc, httpx.HTTPError):
+        where = ""
+        try:
+            where = f" ({exc.request.method} {exc.request.url})"
+        except RuntimeError:  # no request attached
+            pass
+        message = f"HTTP error{where}: {exc}"
+    elif isinstance(exc, yoyo_errors.BadMigration) and len(exc.args) == 2:
+        message = f"cannot load migration {exc.args[0]}: {exc.args[1]!r}"
+    elif isinstance(exc, (yoyo_errors.BadMigration, yoyo_errors.MigrationConflict,
+                          yoyo_errors.LockTimeout)):
+        message = f"migration error: {exc}"
+    elif isinstance(exc, ValueError):  # json.JSONDecodeError included
+        message = f"invalid value: {exc}"
+    else:
+        return None
+    print(f"claw: {message.rstrip()}", file=sys.stderr)
+    for note in getattr(exc, "__notes__", ()):
+        print(f"  {note}", file=sys.stderr)
+    diag = getattr(exc, "diag", None)
+    if diag is not None and diag.message_hint:
+        print(f"hint: {diag.message_hint}", file=sys.stderr)
+    return 1
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    cfg = config.settings()
+    if args.command == "db":
+        return cmd_db(args, cfg)
+    if args.command == "migrate":
+        return run_migrate(cfg)
+    if args.command == "lint":
+        from claw import lint
+
+        return lint.main([*args.files, "--root", args.root or str(cfg.root)])
+    if args.command == "schema":
+        return cmd_schema(args, cfg)
+    if args.command == "tenant":
+        return cmd_tenant(args, cfg)
+    if args.command == "audit":
+        return cmd_audit(args, cfg)
+    if args.command == "jwt":
+        return jwt_admin.run(args, db.admin_url(cfg))
+    if args.command == "worker":
+        return cmd_worker(args, cfg)
+    if args.command == "queue":
+        return cmd_queue(args, cfg)
+    if args.command == "eval":
+        from claw.llm.evals import run_cli
+
+        return run_cli(db.role_url(cfg, "runtime"), cfg.root, args.suite, args.api_key,
+                       fake=args.fake, accept_run=args.accept)
+    if args.command == "serve":
+        return cmd_serve(args, cfg)
+    if args.command == "demo":
+        from claw.demo import run_demo
+
+        return run_demo(cfg)
     raise AssertionError(args.command)
 
 
