@@ -66,3 +66,27 @@ def test_operator_limits(seeded: tuple[Database, dict[str, Tenant]], sql: str, c
     with db.connect("claw_admin") as conn, pytest.raises(psycopg.Error) as info:
         conn.execute(sql)
     assert info.value.sqlstate == code
+
+
+@pytest.mark.parametrize("argv", [
+    ["worker", "--concurrency", "0"], ["worker", "--concurrency", "-1"],
+    ["worker", "--batch", "0"], ["worker", "--lease", "0"], ["worker", "--lease", "-5"],
+    ["worker", "--run-for", "-1"], ["queue", "rate", "k", "1", "--burst", "0"],
+    ["worker", "--concurrency", "two"],
+])
+def test_cli_refuses_counts_below_one(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """`claw worker --concurrency 0` claimed jobs it never ran (leased until shutdown)."""
+    from claw.cli import build_parser
+
+    with pytest.raises(SystemExit) as info:
+        build_parser().parse_args(argv)
+    assert info.value.code == 2
+    assert "positive" in capsys.readouterr().err or argv[-1] == "two"
+
+
+def test_cli_accepts_positive_counts() -> None:
+    from claw.cli import build_parser
+
+    args = build_parser().parse_args(["worker", "--concurrency", "1", "--batch", "3",
+                                      "--lease", "5", "--run-for", "0.5"])
+    assert (args.concurrency, args.batch, args.lease, args.run_for) == (1, 3, 5, 0.5)

@@ -219,6 +219,28 @@ def _without_password(url: str) -> str:
     return make_conninfo(**params)
 
 
+def positive_int(text: str) -> int:
+    """argparse type of counts and durations: a worker with --concurrency 0 claimed jobs it
+    could never run."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not positive (1 or more)")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:  # NaN included
+        raise argparse.ArgumentTypeError(f"{text} is not positive")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="claw", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -258,18 +280,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_worker = sub.add_parser("worker", help="run jobs: claim, run handlers, tick schedules")
     p_worker.add_argument("--queue", action="append", help="queue to serve (repeatable)")
-    p_worker.add_argument("--concurrency", type=int, default=10)
-    p_worker.add_argument("--batch", type=int, default=None,
+    p_worker.add_argument("--concurrency", type=positive_int, default=10)
+    p_worker.add_argument("--batch", type=positive_int, default=None,
                           help="jobs of the first claim (default 2x concurrency); claims double "
                           "while the runners starve, up to 25x concurrency")
-    p_worker.add_argument("--lease", type=int, default=30, help="lease length in seconds")
-    p_worker.add_argument("--run-for", type=float, default=None,
+    p_worker.add_argument("--lease", type=positive_int, default=30, help="lease length in seconds")
+    p_worker.add_argument("--run-for", type=positive_float, default=None,
                           help="stop (gracefully) after this many seconds")
 
     p_queue = sub.add_parser("queue", help="queue settings and counts (administrator)")
     p_queue.add_argument("action", choices=["stats", "pause", "resume", "limit", "rate"])
     p_queue.add_argument("args", nargs="*")
-    p_queue.add_argument("--burst", type=int, default=None)
+    p_queue.add_argument("--burst", type=positive_int, default=None)
 
     p_eval = sub.add_parser("eval", help="run an LLM eval suite (evals/SUITE.json) through "
                             "its task's route; exit 1 on a regression beyond its threshold")
@@ -282,7 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="accept the run as the suite's baseline unless it regressed")
     p_serve = sub.add_parser("serve", help="the HTTP API (FastAPI on uvicorn)")
     p_serve.add_argument("--host", default=None, help="default CLAW_HTTP_HOST or 127.0.0.1")
-    p_serve.add_argument("--port", type=int, default=None, help="default CLAW_HTTP_PORT or 8080")
+    p_serve.add_argument("--port", type=positive_int, default=None, help="default CLAW_HTTP_PORT or 8080")
 
     sub.add_parser("demo", help="start, migrate, seed, and show what Claw did")
     return parser
