@@ -73,8 +73,12 @@ def cmd_db(args: argparse.Namespace, cfg: config.Settings) -> int:
         if pid is None:
             print(f"embedded PostgreSQL stopped (data {cluster.pgdata})")
             return 3
-        print(f"embedded PostgreSQL running, pid {pid}, 127.0.0.1:{cluster.port}, "
+        port = cluster.running_port() or cluster.port
+        print(f"embedded PostgreSQL running, pid {pid}, 127.0.0.1:{port}, "
               f"data {cluster.pgdata}")
+        if port != cluster.port:
+            print(f"(CLAW_PG_PORT is {cluster.port}: claw db down, then claw db up, to move it)",
+                  file=sys.stderr)
     return 0
 
 
