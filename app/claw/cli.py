@@ -169,7 +169,8 @@ def cmd_queue(args: argparse.Namespace, cfg: config.Settings) -> int:
             print(f"{'queue':<20} {'state':<10} {'jobs':>8}  oldest run_at")
             for queue, state, jobs, oldest, paused, limit in rows:
                 flags = (" paused" if paused else "") + (f" limit {limit}" if limit else "")
-                print(f"{queue:<20} {state:<10} {jobs:>8}  {oldest:%Y-%m-%d %H:%M:%S%z}{flags}")
+                when = f"{oldest:%Y-%m-%d %H:%M:%S%z}" if oldest else "-"
+                print(f"{queue:<20} {state or '-':<10} {jobs:>8}  {when}{flags}")
             return 0
         if args.action in ("pause", "resume", "limit"):
             if not args.args:
