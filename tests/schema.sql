@@ -12164,10 +12164,12 @@ CREATE FUNCTION queue.stats() RETURNS TABLE(queue text, state text, jobs bigint,
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  SELECT j.queue, j.state, pg_catalog.count(*), pg_catalog.min(j.run_at),
-         coalesce(q.paused_at IS NOT NULL, false), q.concurrency_limit
-  FROM queue.jobs AS j LEFT JOIN internal.queues AS q ON q.queue = j.queue
-  GROUP BY j.queue, j.state, q.paused_at, q.concurrency_limit
+  SELECT coalesce(q.queue, j.queue), j.state, coalesce(j.jobs, 0), j.oldest_run_at,
+         q.paused_at IS NOT NULL, q.concurrency_limit
+  FROM internal.queues AS q
+  FULL JOIN (SELECT jq.queue, jq.state, pg_catalog.count(*) AS jobs,
+                    pg_catalog.min(jq.run_at) AS oldest_run_at
+             FROM queue.jobs AS jq GROUP BY jq.queue, jq.state) AS j ON j.queue = q.queue
   ORDER BY 1, 2
 $$;
 

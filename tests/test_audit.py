@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
+from claw import audit
 from conftest import Database, Tenant, run_cli
 
 ATTACKS = ["UPDATE audit.events SET action = 'x'", "DELETE FROM audit.events",
@@ -264,3 +266,37 @@ def test_merkle_root_matches_rfc6962(db: Database) -> None:
             leaves = [bytes([i]) * (i + 1) for i in range(n)]
             got = conn.execute("SELECT audit.merkle_root(%s::bytea[])", (leaves,)).fetchone()[0]
             assert bytes(got) == mth(leaves), n
+
+
+def test_a_failed_verification_keeps_the_previous_checkpoint(
+        seeded: tuple[Database, dict[str, Tenant]], tmp_path: Path, capsys: Any) -> None:
+    """`claw demo` verifies the ledger against the previous run's checkpoint and writes a new
+    one: when that verification fails, the old checkpoint (the evidence) must survive, or the
+    next run verifies against a checkpoint of the rewritten history and says intact."""
+    db, tenants = seeded
+    checkpoint = tmp_path / "audit-checkpoint.json"
+    assert audit.verify_and_checkpoint(db.url(), checkpoint) == 0
+    original = checkpoint.read_text()
+    a = tenants["a"].tenant_id
+    with db.connect() as conn:
+        superuser_tamper(conn, RECHAIN.replace("%(t)s", f"'{a}'"))
+    for _ in range(2):  # and again: the evidence is still there on the next run
+        assert audit.verify_and_checkpoint(db.url(), checkpoint) == 1
+        assert checkpoint.read_text() == original
+    beside = sorted(tmp_path.glob("audit-checkpoint.*.json"))
+    assert len(beside) >= 1, list(tmp_path.iterdir())
+    assert json.loads(beside[0].read_text())["root"] != json.loads(original)["root"]
+    out = capsys.readouterr().out
+    assert "history rewritten" in out and f"kept {checkpoint}" in out
+
+
+@pytest.mark.parametrize("content", [None, "{not json"])
+def test_a_missing_or_malformed_digest_is_a_clear_error(db: Database, tmp_path: Path,
+                                                        content: str | None) -> None:
+    digest = tmp_path / "digest.json"
+    if content is not None:
+        digest.write_text(content)
+    proc = run_cli("audit", "verify", "--digest", str(digest), env={"DATABASE_URL": db.url()})
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr, proc.stderr[-600:]
+    assert proc.stderr.startswith("claw: ") and str(digest) in proc.stderr, proc.stderr

@@ -4,10 +4,12 @@ exercises the unprivileged cluster user and setpriv."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import socket
+import subprocess
 import tempfile
 from collections.abc import Iterator
 
@@ -87,3 +89,72 @@ def test_embedded_lifecycle_and_demo(claw_env: dict[str, str]) -> None:
     assert down.returncode == 0
     status = run_cli("db", "status", env=claw_env)
     assert status.returncode == 3 and "stopped" in status.stdout
+
+    # a postmaster.pid left by a crash whose PID now belongs to another process: `db up`
+    # starts the server (no 30 s wait on a server that is not there) ...
+    pidfile = os.path.join(claw_env["CLAW_HOME"], "pgdata", "postmaster.pid")
+    with stale_pid_file(pidfile) as bystander:
+        up = run_cli("db", "up", env=claw_env, timeout=60)
+        assert up.returncode == 0, up.stdout + up.stderr
+        assert bystander.poll() is None
+    # ... and a later CLAW_PG_PORT wins over the one written at initdb
+    run_cli("db", "down", env=claw_env)
+    moved = {**claw_env, "CLAW_PG_PORT": str(free_port())}
+    up = run_cli("db", "up", env=moved, timeout=60)
+    assert up.returncode == 0, up.stdout + up.stderr
+    status = run_cli("db", "status", env=moved)
+    assert status.returncode == 0 and f"127.0.0.1:{moved['CLAW_PG_PORT']}" in status.stdout
+    url = run_cli("db", "url", env=moved).stdout.strip()
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SHOW port").fetchone() == (moved["CLAW_PG_PORT"],)
+    # the server keeps the port it was started on: status says which, not the variable's
+    status = run_cli("db", "status", env=claw_env)
+    assert status.returncode == 0 and f"127.0.0.1:{moved['CLAW_PG_PORT']}" in status.stdout
+    assert run_cli("db", "down", env=moved).returncode == 0
+
+
+@contextlib.contextmanager
+def stale_pid_file(pidfile: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A postmaster.pid naming a live process that is not this cluster's postmaster."""
+    bystander = subprocess.Popen(["sleep", "120"])
+    try:
+        with open(pidfile, "w") as fh:
+            fh.write(f"{bystander.pid}\n{os.path.dirname(pidfile)}\n1700000000\n5432\n"
+                     "/tmp\n127.0.0.1\n  1234567     0\nready   \n")
+        yield bystander
+    finally:
+        alive = bystander.poll() is None
+        bystander.kill()
+        bystander.wait()
+        assert alive, "a process that was not the postmaster was signalled"
+
+
+def test_a_stale_pid_file_is_not_a_running_server(claw_env: dict[str, str]) -> None:
+    """A pid file whose PID belongs to another process: status says stopped and `db down`
+    never signals that process."""
+    pgdata = os.path.join(claw_env["CLAW_HOME"], "pgdata")
+    os.makedirs(pgdata)
+    with open(os.path.join(pgdata, "PG_VERSION"), "w") as fh:
+        fh.write("18\n")
+    with stale_pid_file(os.path.join(pgdata, "postmaster.pid")):
+        status = run_cli("db", "status", env=claw_env)
+        assert status.returncode == 3 and "stopped" in status.stdout, status.stdout
+        down = run_cli("db", "down", env=claw_env)
+        assert down.returncode == 0, down.stderr
+
+
+@pytest.mark.parametrize("setting", ["port", "home"])
+def test_bad_settings_are_a_clear_error(claw_env: dict[str, str], setting: str) -> None:
+    env = dict(claw_env)
+    if setting == "port":
+        env["CLAW_PG_PORT"] = "abc"
+    else:
+        blocker = os.path.join(env["CLAW_HOME"], "a-file")
+        open(blocker, "w").close()
+        env["CLAW_HOME"] = os.path.join(blocker, "home")
+    proc = run_cli("db", "up", env=env)
+    assert proc.returncode in (1, 2), proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr[-600:]
+    assert proc.stderr.startswith("claw: "), proc.stderr
+    if setting == "port":
+        assert "CLAW_PG_PORT" in proc.stderr

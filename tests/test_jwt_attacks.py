@@ -376,3 +376,18 @@ def test_owners_list_their_issuers_and_link_subjects_but_never_another_tenants(w
                 conn.execute("SELECT api.link_jwt_subject(%s, 'user-p0', %s)",
                              (world.issuer_a, world.a.owner_id))
             assert info.value.sqlstate == "CL403"
+
+
+@pytest.mark.parametrize("source", ["missing file", "not JSON", "unreachable URL"])
+def test_claw_jwt_set_keys_reports_a_bad_source_without_a_traceback(
+        db: Database, tmp_path: Path, source: str) -> None:
+    bad = tmp_path / "jwks.json"
+    bad.write_text("{not json")
+    where = {"missing file": ["--file", str(tmp_path / "nope.json")],
+             "not JSON": ["--file", str(bad)],
+             "unreachable URL": ["--url", "https://127.0.0.1:1/jwks.json"]}[source]
+    out = run_cli("jwt", "set-keys", "00000000-0000-0000-0000-000000000000", *where,
+                  env={"DATABASE_URL": db.url()})
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "Traceback" not in out.stderr, out.stderr[-600:]
+    assert out.stderr.startswith("claw: "), out.stderr

@@ -3,9 +3,14 @@ idempotent; a failing migration or routine leaves nothing half-written."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from conftest import Database, copy_project, migration_ids, run_cli
+import pytest
+
+from claw.errors import ClawSetupError
+from claw.migrate import migrate
+from conftest import ROOT, Database, copy_project, migration_ids, run_cli
 
 
 def comment_of(db: Database, fn: str) -> str | None:
@@ -45,6 +50,8 @@ def test_failing_routine_rolls_back_every_routine(db: Database, tmp_path: Path) 
     proc = run_cli("migrate", env={"DATABASE_URL": db.url(), "CLAW_ROOT": str(root)})
     assert proc.returncode == 1
     assert "no_such_table" in proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr[-600:]
+    assert "while applying policies/zz_broken.sql" in proc.stderr, proc.stderr
     assert not (comment_of(db, "api.list_error_codes()") or "").startswith("CHANGED")
 
 
@@ -61,3 +68,53 @@ def test_failing_migration_leaves_nothing(db: Database, tmp_path: Path) -> None:
         assert conn.execute(
             "SELECT count(*) FROM claw_migrations._yoyo_migration "
             "WHERE migration_id = '0900_create_half'").fetchone() == (0,)
+
+
+def test_migrate_refuses_a_database_newer_than_the_checkout(db: Database) -> None:
+    """An older checkout (or a stale image) must not re-apply its older routines over a
+    database that a newer release migrated: it refuses, naming the unknown migrations, and
+    changes nothing."""
+    with db.connect() as conn:
+        conn.execute("INSERT INTO claw_migrations._yoyo_migration VALUES "
+                     "(repeat('f', 64), '9999_from_a_newer_release', now())")
+        conn.execute("SET ROLE claw_owner")
+        conn.execute("COMMENT ON FUNCTION api.list_error_codes() IS 'from the newer release'")
+    with pytest.raises(ClawSetupError, match="newer than this checkout.*9999_from_a_newer"):
+        migrate(db.url(), ROOT)
+    proc = run_cli("migrate", env={"DATABASE_URL": db.url()})
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stderr.startswith("claw: database is newer than this checkout"), proc.stderr
+    assert "9999_from_a_newer_release" in proc.stderr
+    assert comment_of(db, "api.list_error_codes()") == "from the newer release"
+
+
+def test_a_killed_migrate_leaves_no_lock_behind(db: Database) -> None:
+    """A `claw migrate` killed while holding yoyo's lock leaves its row in yoyo_lock; the
+    next run holds Claw's advisory lock, so that row is stale and is broken (not a 10 s
+    LockTimeout)."""
+    with db.connect() as conn:
+        conn.execute("INSERT INTO claw_migrations.yoyo_lock (locked, ctime, pid) "
+                     "VALUES (1, now(), 999999)")
+    started = time.monotonic()
+    proc = run_cli("migrate", env={"DATABASE_URL": db.url()})
+    assert proc.returncode == 0, proc.stderr[-600:]
+    assert time.monotonic() - started < 9
+    assert "stale" in proc.stderr
+    with db.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM claw_migrations.yoyo_lock").fetchone() == (0,)
+
+
+def test_cli_errors_are_one_line_not_a_traceback(db: Database, tmp_path: Path) -> None:
+    """A server that is not there: 'cannot connect', not 'database error None'. A migration
+    that yoyo cannot load: one line naming it, not Claw's traceback."""
+    proc = run_cli("migrate", env={"DATABASE_URL": "postgresql://postgres@127.0.0.1:1/claw"})
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("claw: cannot connect: "), proc.stderr[-600:]
+    assert "None" not in proc.stderr
+    root = copy_project(tmp_path)
+    (root / "migrations" / "0900_broken.py").write_text("this is not python\n")
+    proc = run_cli("migrate", env={"DATABASE_URL": db.url(), "CLAW_ROOT": str(root)})
+    assert proc.returncode == 1
+    # (yoyo logs the import error's traceback itself; Claw's own report is the last line)
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("claw: cannot load migration ") and "0900_broken" in last, last

@@ -70,3 +70,55 @@ def test_operator_limits(seeded: tuple[Database, dict[str, Tenant]], sql: str, c
     with db.connect("claw_admin") as conn, pytest.raises(psycopg.Error) as info:
         conn.execute(sql)
     assert info.value.sqlstate == code
+
+
+@pytest.mark.parametrize("argv", [
+    ["worker", "--concurrency", "0"], ["worker", "--concurrency", "-1"],
+    ["worker", "--batch", "0"], ["worker", "--lease", "0"], ["worker", "--lease", "-5"],
+    ["worker", "--run-for", "-1"], ["queue", "rate", "k", "1", "--burst", "0"],
+    ["worker", "--concurrency", "two"],
+])
+def test_cli_refuses_counts_below_one(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """`claw worker --concurrency 0` claimed jobs it never ran (leased until shutdown)."""
+    from claw.cli import build_parser
+
+    with pytest.raises(SystemExit) as info:
+        build_parser().parse_args(argv)
+    assert info.value.code == 2
+    assert "positive" in capsys.readouterr().err or argv[-1] == "two"
+
+
+def test_cli_accepts_positive_counts() -> None:
+    from claw.cli import build_parser
+
+    args = build_parser().parse_args(["worker", "--concurrency", "1", "--batch", "3",
+                                      "--lease", "5", "--run-for", "0.5"])
+    assert (args.concurrency, args.batch, args.lease, args.run_for) == (1, 3, 5, 0.5)
+
+
+def test_queue_stats_shows_configured_queues_without_jobs(
+        seeded: tuple[Database, dict[str, Tenant]]) -> None:
+    """`claw queue stats` hid a paused or limited queue that had no jobs: the settings an
+    operator just changed were nowhere to be seen."""
+    from conftest import run_cli, seed_queue
+
+    db, tenants = seeded
+    seed_queue(db, tenants)
+    with db.connect() as conn:
+        conn.execute("SELECT queue.configure_queue(p_queue => 'idle', p_paused => true)")
+        conn.execute("SELECT queue.configure_queue(p_queue => 'capped', "
+                     "p_concurrency_limit => 3)")
+    with db.connect("claw_admin") as conn:
+        rows = conn.execute("SELECT queue, state, jobs, oldest_run_at, paused, "
+                            "concurrency_limit FROM queue.stats()").fetchall()
+    by_queue = {r[0]: r for r in rows}
+    assert by_queue["idle"] == ("idle", None, 0, None, True, None), rows
+    assert by_queue["capped"] == ("capped", None, 0, None, False, 3), rows
+    # queues with jobs and no settings row are still counted, per state
+    seeded_rows = [r for r in rows if r[0] == "seed"]
+    assert seeded_rows and all(r[2] > 0 and r[1] for r in seeded_rows), rows
+    proc = run_cli("queue", "stats", env={"DATABASE_URL": db.url()})
+    assert proc.returncode == 0, proc.stderr[-600:]
+    assert any(line.startswith("idle") and "paused" in line for line in proc.stdout.splitlines())
+    assert any(line.startswith("capped") and "limit 3" in line
+               for line in proc.stdout.splitlines()), proc.stdout

@@ -4,10 +4,13 @@ audit.verify_chains, audit.checkpoint and audit.verify_digest (functions/audit/v
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
+
+from claw.errors import ClawSetupError
 
 
 def checkpoint(url: str) -> dict[str, Any]:
@@ -35,7 +38,10 @@ def verify(url: str, digest_file: Path | None = None) -> tuple[list[tuple[Any, .
         if digest_file is None:
             problems = [(c[0], c[4], c[5]) for c in chains if not c[3]]
         else:
-            digest = json.loads(digest_file.read_text())
+            try:
+                digest = json.loads(digest_file.read_text())
+            except json.JSONDecodeError as exc:
+                raise ClawSetupError(f"{digest_file} is not a checkpoint (JSON): {exc}") from exc
             problems = conn.execute(
                 "SELECT tenant_id, seq, problem FROM audit.verify_digest(%s::jsonb)",
                 (json.dumps(digest),)).fetchall()
@@ -55,3 +61,26 @@ def run_verify(url: str, digest_file: Path | None) -> int:
         return 1
     print(f"audit ledger intact{suffix}: {len(chains)} chain(s), {events} events verified")
     return 0
+
+
+def verify_and_checkpoint(url: str, checkpoint: Path) -> int:
+    """Verify every chain and, when `checkpoint` exists (an earlier run's digest), that the
+    ledger still extends it; then write a new checkpoint. Only a ledger that passed replaces
+    the file: otherwise the old checkpoint is the evidence of what changed, so it is kept and
+    the new digest goes beside it (`<stem>.<UTC timestamp>.json`). Returns 1 on any problem."""
+    rc = run_verify(url, None)
+    if checkpoint.exists():  # the previous digest: history since then only grew
+        rc = run_verify(url, checkpoint) or rc
+    out = checkpoint
+    if rc:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        out = checkpoint.with_name(f"{checkpoint.stem}.{stamp}.json")
+        n = 1
+        while out.exists():
+            out = checkpoint.with_name(f"{checkpoint.stem}.{stamp}-{n}.json")
+            n += 1
+    digest = write_checkpoint(url, out)
+    print(f"   new checkpoint, root {digest['root'][:16]}..., written to {out}")
+    if rc and checkpoint.exists():
+        print(f"   verification FAILED: kept {checkpoint} (the evidence) unchanged")
+    return rc

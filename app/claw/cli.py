@@ -73,8 +73,12 @@ def cmd_db(args: argparse.Namespace, cfg: config.Settings) -> int:
         if pid is None:
             print(f"embedded PostgreSQL stopped (data {cluster.pgdata})")
             return 3
-        print(f"embedded PostgreSQL running, pid {pid}, 127.0.0.1:{cluster.port}, "
+        port = cluster.running_port() or cluster.port
+        print(f"embedded PostgreSQL running, pid {pid}, 127.0.0.1:{port}, "
               f"data {cluster.pgdata}")
+        if port != cluster.port:
+            print(f"(CLAW_PG_PORT is {cluster.port}: claw db down, then claw db up, to move it)",
+                  file=sys.stderr)
     return 0
 
 
@@ -165,7 +169,8 @@ def cmd_queue(args: argparse.Namespace, cfg: config.Settings) -> int:
             print(f"{'queue':<20} {'state':<10} {'jobs':>8}  oldest run_at")
             for queue, state, jobs, oldest, paused, limit in rows:
                 flags = (" paused" if paused else "") + (f" limit {limit}" if limit else "")
-                print(f"{queue:<20} {state:<10} {jobs:>8}  {oldest:%Y-%m-%d %H:%M:%S%z}{flags}")
+                when = f"{oldest:%Y-%m-%d %H:%M:%S%z}" if oldest else "-"
+                print(f"{queue:<20} {state or '-':<10} {jobs:>8}  {when}{flags}")
             return 0
         if args.action in ("pause", "resume", "limit"):
             if not args.args:
@@ -219,6 +224,28 @@ def _without_password(url: str) -> str:
     return make_conninfo(**params)
 
 
+def positive_int(text: str) -> int:
+    """argparse type of counts and durations: a worker with --concurrency 0 claimed jobs it
+    could never run."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not positive (1 or more)")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:  # NaN included
+        raise argparse.ArgumentTypeError(f"{text} is not positive")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="claw", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -258,18 +285,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_worker = sub.add_parser("worker", help="run jobs: claim, run handlers, tick schedules")
     p_worker.add_argument("--queue", action="append", help="queue to serve (repeatable)")
-    p_worker.add_argument("--concurrency", type=int, default=10)
-    p_worker.add_argument("--batch", type=int, default=None,
+    p_worker.add_argument("--concurrency", type=positive_int, default=10)
+    p_worker.add_argument("--batch", type=positive_int, default=None,
                           help="jobs of the first claim (default 2x concurrency); claims double "
                           "while the runners starve, up to 25x concurrency")
-    p_worker.add_argument("--lease", type=int, default=30, help="lease length in seconds")
-    p_worker.add_argument("--run-for", type=float, default=None,
+    p_worker.add_argument("--lease", type=positive_int, default=30, help="lease length in seconds")
+    p_worker.add_argument("--run-for", type=positive_float, default=None,
                           help="stop (gracefully) after this many seconds")
 
     p_queue = sub.add_parser("queue", help="queue settings and counts (administrator)")
     p_queue.add_argument("action", choices=["stats", "pause", "resume", "limit", "rate"])
     p_queue.add_argument("args", nargs="*")
-    p_queue.add_argument("--burst", type=int, default=None)
+    p_queue.add_argument("--burst", type=positive_int, default=None)
 
     p_eval = sub.add_parser("eval", help="run an LLM eval suite (evals/SUITE.json) through "
                             "its task's route; exit 1 on a regression beyond its threshold")
@@ -282,7 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="accept the run as the suite's baseline unless it regressed")
     p_serve = sub.add_parser("serve", help="the HTTP API (FastAPI on uvicorn)")
     p_serve.add_argument("--host", default=None, help="default CLAW_HTTP_HOST or 127.0.0.1")
-    p_serve.add_argument("--port", type=int, default=None, help="default CLAW_HTTP_PORT or 8080")
+    p_serve.add_argument("--port", type=positive_int, default=None, help="default CLAW_HTTP_PORT or 8080")
 
     sub.add_parser("demo", help="start, migrate, seed, and show what Claw did")
     return parser
@@ -295,48 +322,93 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra and not (args.command == "db" and args.action == "psql"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.psql_args = extra
-    cfg = config.settings()
     try:
-        if args.command == "db":
-            return cmd_db(args, cfg)
-        if args.command == "migrate":
-            return run_migrate(cfg)
-        if args.command == "lint":
-            from claw import lint
+        return _run_command(args)
+    except Exception as exc:
+        code = report_error(exc)
+        if code is None:
+            raise
+        return code
 
-            return lint.main([*args.files, "--root", args.root or str(cfg.root)])
-        if args.command == "schema":
-            return cmd_schema(args, cfg)
-        if args.command == "tenant":
-            return cmd_tenant(args, cfg)
-        if args.command == "audit":
-            return cmd_audit(args, cfg)
-        if args.command == "jwt":
-            return jwt_admin.run(args, db.admin_url(cfg))
-        if args.command == "worker":
-            return cmd_worker(args, cfg)
-        if args.command == "queue":
-            return cmd_queue(args, cfg)
-        if args.command == "eval":
-            from claw.llm.evals import run_cli
 
-            return run_cli(db.role_url(cfg, "runtime"), cfg.root, args.suite, args.api_key,
-                           fake=args.fake, accept_run=args.accept)
-        if args.command == "serve":
-            return cmd_serve(args, cfg)
-        if args.command == "demo":
-            from claw.demo import run_demo
+def report_error(exc: BaseException) -> int | None:
+    """One line on stderr (`claw: ...`, plus the exception's notes and the server's hint)
+    and the exit status for the errors a user can cause; None for anything else (a bug:
+    the traceback is the useful output)."""
+    import httpx
+    from yoyo import exceptions as yoyo_errors
 
-            return run_demo(cfg)
-    except ClawSetupError as exc:
-        print(f"claw: {exc}", file=sys.stderr)
-        return 1
-    except psycopg.Error as exc:
-        diag = getattr(exc, "diag", None)
-        print(f"claw: database error {getattr(exc, 'sqlstate', '')}: {exc}", file=sys.stderr)
-        if diag is not None and diag.message_hint:
-            print(f"hint: {diag.message_hint}", file=sys.stderr)
-        return 1
+    if isinstance(exc, psycopg.Error):
+        sqlstate = getattr(exc, "sqlstate", None)
+        if sqlstate:
+            message = f"database error {sqlstate}: {exc}"
+        elif isinstance(exc, psycopg.OperationalError):
+            message = f"cannot connect: {exc}"
+        else:
+            message = f"database error: {exc}"
+    elif isinstance(exc, ClawSetupError):
+        message = str(exc)
+    elif isinstance(exc, OSError):
+        message = (f"{exc.strerror}: {exc.filename}" if exc.strerror and exc.filename
+                   else str(exc) or type(exc).__name__)
+    elif isinstance(exc, httpx.HTTPError):
+        where = ""
+        try:
+            where = f" ({exc.request.method} {exc.request.url})"
+        except RuntimeError:  # no request attached
+            pass
+        message = f"HTTP error{where}: {exc}"
+    elif isinstance(exc, yoyo_errors.BadMigration) and len(exc.args) == 2:
+        message = f"cannot load migration {exc.args[0]}: {exc.args[1]!r}"
+    elif isinstance(exc, (yoyo_errors.BadMigration, yoyo_errors.MigrationConflict,
+                          yoyo_errors.LockTimeout)):
+        message = f"migration error: {exc}"
+    elif isinstance(exc, ValueError):  # json.JSONDecodeError included
+        message = f"invalid value: {exc}"
+    else:
+        return None
+    print(f"claw: {message.rstrip()}", file=sys.stderr)
+    for note in getattr(exc, "__notes__", ()):
+        print(f"  {note}", file=sys.stderr)
+    diag = getattr(exc, "diag", None)
+    if diag is not None and diag.message_hint:
+        print(f"hint: {diag.message_hint}", file=sys.stderr)
+    return 1
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    cfg = config.settings()
+    if args.command == "db":
+        return cmd_db(args, cfg)
+    if args.command == "migrate":
+        return run_migrate(cfg)
+    if args.command == "lint":
+        from claw import lint
+
+        return lint.main([*args.files, "--root", args.root or str(cfg.root)])
+    if args.command == "schema":
+        return cmd_schema(args, cfg)
+    if args.command == "tenant":
+        return cmd_tenant(args, cfg)
+    if args.command == "audit":
+        return cmd_audit(args, cfg)
+    if args.command == "jwt":
+        return jwt_admin.run(args, db.admin_url(cfg))
+    if args.command == "worker":
+        return cmd_worker(args, cfg)
+    if args.command == "queue":
+        return cmd_queue(args, cfg)
+    if args.command == "eval":
+        from claw.llm.evals import run_cli
+
+        return run_cli(db.role_url(cfg, "runtime"), cfg.root, args.suite, args.api_key,
+                       fake=args.fake, accept_run=args.accept)
+    if args.command == "serve":
+        return cmd_serve(args, cfg)
+    if args.command == "demo":
+        from claw.demo import run_demo
+
+        return run_demo(cfg)
     raise AssertionError(args.command)
 
 

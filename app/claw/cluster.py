@@ -212,17 +212,66 @@ class EmbeddedCluster:
                 "autovacuum_naptime = '1s'\n"
             )
 
+    @property
+    def pidfile(self) -> Path:
+        return self.pgdata / "postmaster.pid"
+
+    def _pidfile_lines(self) -> list[str]:
+        try:
+            return self.pidfile.read_text().split("\n")
+        except (FileNotFoundError, PermissionError):
+            return []
+
+    def _postmaster(self) -> tuple[int | None, bool]:
+        """(pid, stale): the pid of this cluster's running postmaster, or None; `stale` when
+        postmaster.pid exists but is certainly not this cluster's server (its PID is gone,
+        or, on Linux, belongs to a process that is not a postgres on this data directory:
+        PIDs are reused after a crash or a reboot, so a bare kill(pid, 0) is not proof)."""
+        lines = self._pidfile_lines()
+        if not lines:
+            return None, False
+        try:
+            pid = int(lines[0])
+        except ValueError:
+            return None, True
+        proc = Path("/proc")
+        if not (proc / "self" / "cmdline").exists():  # not Linux: liveness is all we can see
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return None, True
+            except PermissionError:
+                pass
+            return pid, False
+        try:
+            argv = (proc / str(pid) / "cmdline").read_bytes().split(b"\0")
+            cwd = os.readlink(proc / str(pid) / "cwd") if argv else ""
+        except FileNotFoundError:
+            return None, True  # gone
+        except PermissionError:
+            return None, False  # cannot tell: neither trusted nor removed
+        return (pid, False) if self._is_our_postmaster(argv, cwd) else (None, True)
+
+    def _is_our_postmaster(self, argv: list[bytes], cwd: str) -> bool:
+        args = [a.decode(errors="replace") for a in argv if a]
+        if not args or os.path.basename(args[0]) != "postgres":
+            return False
+        for i, arg in enumerate(args[:-1]):
+            if arg == "-D":
+                data = os.path.join(cwd, args[i + 1])
+                return os.path.realpath(data) == os.path.realpath(self.pgdata)
+        return False
+
     def pid(self) -> int | None:
-        pidfile = self.pgdata / "postmaster.pid"
-        try:
-            pid = int(pidfile.read_text().split("\n", 1)[0])
-        except (FileNotFoundError, ValueError, PermissionError):
+        """The running postmaster's pid, verified (see _postmaster); None when stopped."""
+        return self._postmaster()[0]
+
+    def running_port(self) -> int | None:
+        """The port the running server listens on (postmaster.pid line 4)."""
+        lines = self._pidfile_lines()
+        if self.pid() is None or len(lines) < 4 or not lines[3].strip().isdigit():
             return None
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        return pid
+        return int(lines[3])
 
     def start(self) -> None:
         self.init()
@@ -232,16 +281,28 @@ class EmbeddedCluster:
             print(f"claw: the tzdata package's zone rules were not installed into "
                   f"{TIMEZONE_DIR} ({exc}); PostgreSQL uses the copy it was built with",
                   file=sys.stderr)
-        if self.pid() is not None:
+        pid, stale = self._postmaster()
+        if pid is not None:
+            port = self.running_port()
+            if port is not None and port != self.port:
+                raise ClawSetupError(
+                    f"the embedded PostgreSQL is running on port {port}, not CLAW_PG_PORT "
+                    f"{self.port}; stop it (claw db down) to restart it on {self.port}")
             return
+        if stale:
+            print(f"claw: removing a stale {self.pidfile} (its PID is not this cluster's "
+                  "server)", file=sys.stderr)
+            self.pidfile.unlink(missing_ok=True)
         self.logfile.touch()
         chown_tree(self.logfile)
+        # the port on the command line: CLAW_PG_PORT wins over the one written at initdb
         _run(as_cluster_user([
             bin_path("pg_ctl"), "-D", str(self.pgdata), "-l", str(self.logfile),
-            "-w", "-t", "60", "start",
+            "-o", f"-p {self.port}", "-w", "-t", "60", "start",
         ]), "pg_ctl start", log=self.logfile)
 
     def stop(self) -> None:
+        # pg_ctl signals the PID in postmaster.pid: only once we know it is our server
         if self.pid() is None:
             return
         _run(as_cluster_user([

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from claw.cluster import EmbeddedCluster
+from claw.errors import ClawSetupError
 
 DEFAULT_PORT = 54329
 DATABASE = "claw"
@@ -50,6 +51,9 @@ class Settings:
 def settings() -> Settings:
     root = project_root()
     home = Path(os.environ.get("CLAW_HOME", root / ".claw")).resolve()
-    port = int(os.environ.get("CLAW_PG_PORT", DEFAULT_PORT))
+    raw_port = os.environ.get("CLAW_PG_PORT") or str(DEFAULT_PORT)
+    if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
+        raise ClawSetupError(f"CLAW_PG_PORT must be a TCP port number (1-65535), not {raw_port!r}")
+    port = int(raw_port)
     return Settings(root=root, database_url=os.environ.get("DATABASE_URL") or None,
                     cluster=EmbeddedCluster(home=home, port=port))

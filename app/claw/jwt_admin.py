@@ -44,7 +44,10 @@ def read_jwks(path: str) -> Any:
     data = Path(path).read_bytes()
     if len(data) > MAX_JWKS_BYTES:
         raise ClawSetupError(f"{path} is larger than {MAX_JWKS_BYTES} bytes")
-    return json.loads(data)
+    try:
+        return json.loads(data)
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise ClawSetupError(f"{path} is not a JWKS document (JSON): {exc}") from exc
 
 
 def _set_keys(conn: psycopg.Connection[Any], issuer_id: str, document: Any) -> None:

@@ -5,8 +5,10 @@ migration and re-applies the routines."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
@@ -14,6 +16,7 @@ from psycopg import sql
 from yoyo import get_backend, read_migrations
 
 from claw.config import LOGIN_ROLES
+from claw.errors import ClawSetupError
 
 # Serialises concurrent `claw migrate` runs on one database (bootstrap included).
 MIGRATE_LOCK_KEY = 0x636C6177  # 'claw'
@@ -41,14 +44,45 @@ def yoyo_url(admin_url: str) -> str:
     return urlunsplit(("postgresql+psycopg", parts.netloc, parts.path, urlencode(query), ""))
 
 
+def refuse_newer_database(conn: psycopg.Connection[Any], known: set[str]) -> None:
+    """Refuse a database that holds applied migrations this checkout does not know (a newer
+    release migrated it): re-applying this checkout's routines would silently downgrade
+    them over the newer tables."""
+    if conn.execute("SELECT to_regclass('claw_migrations._yoyo_migration')").fetchone() == (None,):
+        return  # a first install
+    applied = [r[0] for r in conn.execute(
+        "SELECT migration_id FROM claw_migrations._yoyo_migration ORDER BY applied_at_utc")]
+    unknown = [m for m in applied if m not in known]
+    if unknown:
+        raise ClawSetupError(
+            f"database is newer than this checkout: it has applied migration(s) "
+            f"{', '.join(unknown)} that this checkout does not have; run `claw migrate` "
+            "from the release that applied them (nothing was changed)")
+
+
+def break_stale_lock(backend: Any) -> None:
+    """Remove yoyo's lock row left by a killed `claw migrate`. Every run holds
+    MIGRATE_LOCK_KEY before it takes yoyo's lock, so a row present now belongs to no live
+    run; left in place, every later run would wait 10 s and fail with yoyo's LockTimeout."""
+    backend.create_lock_table()
+    row = backend.execute(f"SELECT pid, ctime FROM {backend.lock_table_quoted}").fetchone()
+    backend.connection.commit()
+    if row is not None:
+        print(f"claw: breaking a stale yoyo lock (pid {row[0]}, taken {row[1]} UTC) left by "
+              "an interrupted migrate", file=sys.stderr)
+        backend.break_lock()
+
+
 def migrate(admin_url: str, root: Path, passwords: dict[str, str] | None = None) -> MigrateResult:
     """Bring the database at admin_url up to date. `passwords` (embedded cluster only) sets
     the login roles' passwords."""
     from claw.routines import routine_files
 
+    migrations = read_migrations(str(root / "migrations"))
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATE_LOCK_KEY,))
         try:
+            refuse_newer_database(conn, {m.id for m in migrations})
             for path in bootstrap_files(root):
                 conn.execute(path.read_text().encode())
             for role in LOGIN_ROLES:
@@ -57,7 +91,7 @@ def migrate(admin_url: str, root: Path, passwords: dict[str, str] | None = None)
                         sql.Identifier(role), sql.Literal(passwords[role])))
             backend = get_backend(yoyo_url(admin_url))
             try:
-                migrations = read_migrations(str(root / "migrations"))
+                break_stale_lock(backend)
                 with backend.lock():
                     pending = backend.to_apply(migrations)
                     backend.apply_migrations_only(pending)

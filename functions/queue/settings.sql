@@ -79,7 +79,9 @@ BEGIN
 END
 $fn$;
 
--- queue.stats: per queue and state, the number of jobs and the oldest run_at (psql, CLI).
+-- queue.stats: per queue and state, the number of jobs and the oldest run_at (psql, CLI);
+-- every configured queue (internal.queues) too, with state NULL and 0 jobs when it has none,
+-- so a paused or limited empty queue still shows its settings.
 CREATE OR REPLACE FUNCTION queue.stats()
 RETURNS TABLE (queue text, state text, jobs bigint, oldest_run_at timestamptz, paused boolean,
                concurrency_limit integer)
@@ -88,10 +90,12 @@ STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT j.queue, j.state, pg_catalog.count(*), pg_catalog.min(j.run_at),
-         coalesce(q.paused_at IS NOT NULL, false), q.concurrency_limit
-  FROM queue.jobs AS j LEFT JOIN internal.queues AS q ON q.queue = j.queue
-  GROUP BY j.queue, j.state, q.paused_at, q.concurrency_limit
+  SELECT coalesce(q.queue, j.queue), j.state, coalesce(j.jobs, 0), j.oldest_run_at,
+         q.paused_at IS NOT NULL, q.concurrency_limit
+  FROM internal.queues AS q
+  FULL JOIN (SELECT jq.queue, jq.state, pg_catalog.count(*) AS jobs,
+                    pg_catalog.min(jq.run_at) AS oldest_run_at
+             FROM queue.jobs AS jq GROUP BY jq.queue, jq.state) AS j ON j.queue = q.queue
   ORDER BY 1, 2
 $fn$;
 ALTER FUNCTION queue.stats() OWNER TO claw_dispatcher;
