@@ -4,6 +4,7 @@ cluster-wide, so every test restores what it changed."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 
 import pytest
@@ -58,3 +59,15 @@ def test_safe_roles_start(db: Database) -> None:
     proc = run_cli("migrate", env={"DATABASE_URL": db.url()})
     assert proc.returncode == 0, proc.stderr
     assert "Claw refuses" not in proc.stderr
+
+
+def test_the_demo_does_not_seed_an_external_server_by_accident(db: Database) -> None:
+    """`claw demo` seeds demo tenants and moves the database-wide clock: with DATABASE_URL set
+    it migrates, then stops unless told CLAW_DEMO_EXTERNAL=yes."""
+    proc = run_cli("demo", env={"DATABASE_URL": db.url()})
+    assert proc.returncode == 2 and "CLAW_DEMO_EXTERNAL=yes" in proc.stderr, proc.stderr
+    with db.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM tenancy.tenants").fetchone() == (0,)
+        assert conn.execute("SELECT offset_by FROM internal.clock").fetchone() == (
+            datetime.timedelta(0),)
+

@@ -5,6 +5,8 @@ cannot do, then verify the audit ledger and write a checkpoint. Later issues gro
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +92,13 @@ def demo_queue(cfg: config.Settings, admin: str, runtime: str, key: str) -> int:
 def run_demo(cfg: config.Settings) -> int:
     print("== migrate")
     run_migrate(cfg)
+    if not cfg.embedded and os.environ.get("CLAW_DEMO_EXTERNAL") != "yes":
+        # the demo seeds two tenants and moves the database-wide clock (internal.clock) to
+        # fire a schedule: never on someone's real server by accident
+        print("claw demo: DATABASE_URL names an external server; the demo would seed demo "
+              "tenants there and move its clock (internal.clock) for every tenant. Set "
+              "CLAW_DEMO_EXTERNAL=yes to run it there anyway.", file=sys.stderr)
+        return 2
     admin = db.admin_url(cfg)
     seed = cfg.root / "sql" / "demo_seed.sql"
     with psycopg.connect(admin, autocommit=True) as conn:
