@@ -118,3 +118,17 @@ def test_cli_errors_are_one_line_not_a_traceback(db: Database, tmp_path: Path) -
     # (yoyo logs the import error's traceback itself; Claw's own report is the last line)
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("claw: cannot load migration ") and "0900_broken" in last, last
+
+
+def test_a_role_url_never_carries_the_administrators_credentials(db: Database) -> None:
+    """`claw db url --role runtime` is what applications get: built from a key=value
+    DATABASE_URL it carried the superuser's password; from a URL with ?password= too."""
+    kv = run_cli("db", "url", "--role", "runtime",
+                 env={"DATABASE_URL": "host=127.0.0.1 port=5432 user=postgres password=s3cret "
+                                      "dbname=claw"})
+    assert kv.returncode != 0 and "must be a URL" in kv.stderr and "s3cret" not in kv.stdout
+    url = run_cli("db", "url", "--role", "runtime",
+                  env={"DATABASE_URL": "postgresql://postgres:s3cret@db.example:5432/claw"
+                                       "?password=s3cret&sslmode=require"})
+    assert url.returncode == 0, url.stderr
+    assert url.stdout.strip() == "postgresql://claw_runtime@db.example:5432/claw?sslmode=require"

@@ -55,5 +55,11 @@ def settings() -> Settings:
     if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
         raise ClawSetupError(f"CLAW_PG_PORT must be a TCP port number (1-65535), not {raw_port!r}")
     port = int(raw_port)
-    return Settings(root=root, database_url=os.environ.get("DATABASE_URL") or None,
+    url = os.environ.get("DATABASE_URL") or None
+    if url is not None and not url.startswith(("postgresql://", "postgres://")):
+        # a libpq key=value string would be taken apart as a URL: a role URL made from it
+        # carried the administrator's password along
+        raise ClawSetupError("DATABASE_URL must be a URL (postgresql://user:password@host:port"
+                             "/database), not a key=value connection string")
+    return Settings(root=root, database_url=url,
                     cluster=EmbeddedCluster(home=home, port=port))

@@ -3,7 +3,7 @@ plus the start-up safety check every long-running Claw process runs first."""
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 
@@ -37,7 +37,10 @@ def role_url(cfg: Settings, role: str) -> str:
     if ":" in host:
         host = f"[{host}]"
     netloc = f"{quote(name)}@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    # the administrator's credentials stay out of a role's URL, in the query string too
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                       if k not in ("user", "password", "passfile")])
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def role_safety_problems(url: str) -> list[tuple[str, str]]:
