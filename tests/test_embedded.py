@@ -143,6 +143,20 @@ def test_a_stale_pid_file_is_not_a_running_server(claw_env: dict[str, str]) -> N
         assert down.returncode == 0, down.stderr
 
 
+def test_a_lost_credentials_file_is_a_clear_error_not_a_new_password(
+        claw_env: dict[str, str]) -> None:
+    """credentials.json gone while the cluster exists: a fresh superuser password would match
+    nothing (migrate retried for 30 s, then saved it); now a clear error and no new file."""
+    pgdata = os.path.join(claw_env["CLAW_HOME"], "pgdata")
+    os.makedirs(pgdata)
+    with open(os.path.join(pgdata, "PG_VERSION"), "w") as fh:
+        fh.write("18\n")
+    proc = run_cli("db", "url", env=claw_env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stderr.startswith("claw: ") and "restore that file" in proc.stderr, proc.stderr
+    assert not os.path.exists(os.path.join(claw_env["CLAW_HOME"], "credentials.json"))
+
+
 @pytest.mark.parametrize("setting", ["port", "home"])
 def test_bad_settings_are_a_clear_error(claw_env: dict[str, str], setting: str) -> None:
     env = dict(claw_env)

@@ -169,6 +169,12 @@ class EmbeddedCluster:
         """The stored password of a role, generated and saved on first use."""
         creds = self.credentials()
         if role not in creds:
+            if role == SUPERUSER and self.initialized():
+                # a new password would match nothing: the cluster has the old one
+                raise ClawSetupError(
+                    f"{self.credentials_file} has no superuser password, but the cluster in "
+                    f"{self.pgdata} exists: restore that file, or remove {self.home} to start "
+                    f"a fresh cluster (its data is lost)")
             creds[role] = secrets.token_urlsafe(24)
             self.save_credentials(creds)
         return creds[role]
@@ -320,7 +326,14 @@ class EmbeddedCluster:
             try:
                 with psycopg.connect(self.url(database="postgres"), connect_timeout=2):
                     return
-            except psycopg.OperationalError:
+            except psycopg.OperationalError as exc:
+                if "password authentication failed" in str(exc):
+                    # waiting cannot help: the stored password is not the cluster's
+                    raise ClawSetupError(
+                        f"the embedded cluster refuses the superuser password in "
+                        f"{self.credentials_file}: restore the file that belongs to "
+                        f"{self.pgdata}, or remove {self.home} to start a fresh cluster "
+                        f"(its data is lost)") from None
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
