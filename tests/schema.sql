@@ -12875,7 +12875,7 @@ CREATE FUNCTION tenancy.valid_jwks_url(p_url text) RETURNS boolean
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
   SELECT p_url IS NULL OR p_url ~ '^https://[^/?#]+'
-      OR p_url ~ '^http://(127\.0\.0\.1|\[::1\]|localhost)(:[0-9]+)?(/|$)'
+      OR p_url ~ '^http://(127[.]0[.]0[.]1|[[]::1[]]|localhost)(:[0-9]+)?(/|$)'
 $_$;
 
 ALTER FUNCTION tenancy.valid_jwks_url(p_url text) OWNER TO claw_owner;

@@ -47,7 +47,7 @@ IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
   SELECT p_url IS NULL OR p_url ~ '^https://[^/?#]+'
-      OR p_url ~ '^http://(127\.0\.0\.1|\[::1\]|localhost)(:[0-9]+)?(/|$)'
+      OR p_url ~ '^http://(127[.]0[.]0[.]1|[[]::1[]]|localhost)(:[0-9]+)?(/|$)'
 $fn$;
 
 -- tenancy.add_jwt_issuer: accept tokens of issuer p_issuer for audience p_audience in a
