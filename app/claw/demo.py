@@ -6,6 +6,7 @@ cannot do, then verify the audit ledger and write a checkpoint. Later issues gro
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,11 @@ def demo_queue(cfg: config.Settings, admin: str, runtime: str, key: str) -> int:
     from claw.worker import Worker, builtin_handlers, configure_logging
 
     print("== a schedule fires into the queue, a worker runs it")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        # a demo killed during its clock jump (before this fix: a hang-up) left the clock
+        # moved, and every later demo moved it a day further: start from the real time
+        conn.execute("UPDATE internal.clock SET offset_by = interval '0' "
+                     "WHERE offset_by <> interval '0'")
     with psycopg.connect(runtime, autocommit=True) as conn, conn.transaction():
         conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (key,))
         conn.execute(
@@ -62,6 +68,11 @@ def demo_queue(cfg: config.Settings, admin: str, runtime: str, key: str) -> int:
         print(f"   = {local[0] if local else '?'} in Sydney; jumping the clock there")
         conn.execute("UPDATE internal.clock SET offset_by = %s::timestamptz - now() "
                      "+ interval '1 second'", (fire,))
+
+    def _leave(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)  # through the finally below: the clock goes back
+
+    previous = {sig: signal.signal(sig, _leave) for sig in (signal.SIGHUP, signal.SIGTERM)}
     try:
         configure_logging()
         worker = Worker(db.role_url(cfg, "worker"), queues=["default"], concurrency=4,
@@ -74,6 +85,8 @@ def demo_queue(cfg: config.Settings, admin: str, runtime: str, key: str) -> int:
 
         asyncio.run(run())
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute("UPDATE internal.clock SET offset_by = interval '0'")
     with psycopg.connect(runtime, autocommit=True) as conn, conn.transaction():
