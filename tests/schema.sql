@@ -1621,10 +1621,7 @@ BEGIN
           queue.take_fair_keys(v_tenant, p_queue, 1),
           CASE WHEN p_run_at > v_now THEN 'scheduled' ELSE 'available' END,
           coalesce(p_run_at, v_now), coalesce(p_max_attempts, 5), p_rate_key,
-          -- the setting as internal.trace_id reads it (an overlong one is none), inline
-          CASE WHEN pg_catalog.octet_length(pg_catalog.current_setting('claw.trace_id', true))
-                    BETWEEN 1 AND 64 THEN pg_catalog.current_setting('claw.trace_id', true) END,
-          v_now);
+          internal.trace_id(), v_now);
   RETURN NEXT;
 END
 $$;
@@ -7079,9 +7076,7 @@ BEGIN
            pg_catalog.jsonb_build_object('job_id', n.job_id, 'kind', n.kind,
                                          'attempts', n.attempts, 'finished_at', n.finished_at,
                                          'trace_id', n.trace_id) ORDER BY n.job_id)),
-         coalesce(CASE WHEN pg_catalog.octet_length(pg_catalog.current_setting(
-                                 'claw.trace_id', true)) BETWEEN 1 AND 64
-                       THEN pg_catalog.current_setting('claw.trace_id', true) END,
+         coalesce(internal.trace_id(),
                   CASE WHEN min(n.trace_id) = max(n.trace_id) THEN min(n.trace_id) END),
          v_now
   FROM new_rows AS n
@@ -7140,10 +7135,7 @@ BEGIN
             'job_id', NEW.job_id, 'queue', NEW.queue, 'kind', NEW.kind, 'state', NEW.state,
             'attempts', NEW.attempts, 'run_at', NEW.run_at,
             'error', NEW.errors -> -1 ->> 'error', 'trace_id', NEW.trace_id),
-          coalesce(CASE WHEN pg_catalog.octet_length(pg_catalog.current_setting(
-                                  'claw.trace_id', true)) BETWEEN 1 AND 64
-                        THEN pg_catalog.current_setting('claw.trace_id', true) END,
-                   NEW.trace_id), internal.now());
+          coalesce(internal.trace_id(), NEW.trace_id), internal.now());
   RETURN NULL;
 END
 $$;
@@ -7221,9 +7213,7 @@ BEGIN
                        AND v_row.last_error IS DISTINCT FROM OLD.last_error
                   THEN pg_catalog.jsonb_build_object('last_error', v_row.last_error)
                   ELSE '{}' END,
-          CASE WHEN pg_catalog.octet_length(pg_catalog.current_setting('claw.trace_id', true))
-                    BETWEEN 1 AND 64 THEN pg_catalog.current_setting('claw.trace_id', true) END,
-          internal.now());
+          internal.trace_id(), internal.now());
   RETURN NULL;
 END
 $$;
@@ -9250,8 +9240,9 @@ ALTER FUNCTION internal.tenant_schemas() OWNER TO claw_owner;
 CREATE FUNCTION internal.trace_id() RETURNS text
     LANGUAGE sql STABLE
     AS $$
-  SELECT CASE WHEN pg_catalog.octet_length(s.v) BETWEEN 1 AND 64 THEN s.v END
-  FROM (SELECT pg_catalog.current_setting('claw.trace_id', true) AS v) AS s
+  SELECT CASE WHEN pg_catalog.octet_length(pg_catalog.current_setting('claw.trace_id', true))
+                   BETWEEN 1 AND 64
+              THEN pg_catalog.current_setting('claw.trace_id', true) END
 $$;
 
 ALTER FUNCTION internal.trace_id() OWNER TO claw_owner;
@@ -11602,10 +11593,7 @@ BEGIN
            CASE WHEN spec.run_at > v_now THEN 'scheduled' ELSE 'available' END AS state,
            spec.run_at, coalesce((spec.e ->> 'max_attempts')::integer, 5) AS max_attempts,
            spec.e ->> 'unique_key' AS unique_key, spec.e ->> 'rate_key' AS rate_key,
-           coalesce(spec.e ->> 'trace_id',  -- the setting as internal.trace_id reads it
-                    CASE WHEN pg_catalog.octet_length(pg_catalog.current_setting(
-                                'claw.trace_id', true)) BETWEEN 1 AND 64
-                         THEN pg_catalog.current_setting('claw.trace_id', true) END) AS trace_id
+           coalesce(spec.e ->> 'trace_id', internal.trace_id()) AS trace_id
     FROM spec
   ), plain AS (
     INSERT INTO queue.jobs AS j (tenant_id, job_id, queue, kind, payload, priority, fair_key,
@@ -18781,6 +18769,7 @@ REVOKE ALL ON FUNCTION internal.tenant_schemas() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION internal.trace_id() FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.trace_id() TO claw_dispatcher;
 
 --
 -- Name: FUNCTION verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]); Type: ACL; Schema: internal; Owner: claw_owner

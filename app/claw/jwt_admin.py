@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +20,14 @@ from claw.errors import ClawSetupError
 MAX_JWKS_BYTES = 1 << 20
 
 
-# what tenancy.valid_jwks_url accepts: https, or plain http to this host only (keys fetched
-# over http from elsewhere can be replaced by anyone on the network path)
-SAFE_JWKS_URL = re.compile(r"^https://[^/?#]+|^http://(127\.0\.0\.1|\[::1\]|localhost)(:[0-9]+)?(/|$)")
-
-
-def fetch_jwks(url: str, timeout: float = 10.0) -> Any:
+def fetch_jwks(conn: psycopg.Connection[Any], url: str, timeout: float = 10.0) -> Any:
+    """The JWKS document at url, if the database's rule (tenancy.valid_jwks_url: https, or
+    plain http to this host only) accepts the URL: keys fetched over http from elsewhere can
+    be replaced by anyone on the network path."""
     import httpx
 
-    if not SAFE_JWKS_URL.match(url):
+    row = conn.execute("SELECT tenancy.valid_jwks_url(%s)", (url,)).fetchone()
+    if row is None or not row[0]:
         raise ClawSetupError(f"refusing {url}: a JWKS URL is https (plain http only to this "
                              f"host: 127.0.0.1, [::1] or localhost)")
     with httpx.Client(timeout=timeout, follow_redirects=False) as client:
@@ -100,7 +98,7 @@ def run(args: argparse.Namespace, admin_url: str) -> int:
                   f"go to tenant {args.tenant_id}")
             return 0
         if args.action == "set-keys":
-            document = read_jwks(args.file) if args.file else fetch_jwks(args.url)
+            document = read_jwks(args.file) if args.file else fetch_jwks(conn, args.url)
             with conn.transaction():
                 _set_keys(conn, args.issuer_id, document)
             return 0
@@ -109,7 +107,7 @@ def run(args: argparse.Namespace, admin_url: str) -> int:
                                (args.issuer_id,)).fetchone()
             if row is None or row[0] is None:
                 raise ClawSetupError(f"issuer {args.issuer_id} is unknown or has no JWKS URL")
-            document = fetch_jwks(row[0])
+            document = fetch_jwks(conn, row[0])
             with conn.transaction():
                 _set_keys(conn, args.issuer_id, document)
             return 0

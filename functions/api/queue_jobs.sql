@@ -75,10 +75,7 @@ BEGIN
           queue.take_fair_keys(v_tenant, p_queue, 1),
           CASE WHEN p_run_at > v_now THEN 'scheduled' ELSE 'available' END,
           coalesce(p_run_at, v_now), coalesce(p_max_attempts, 5), p_rate_key,
-          -- the setting as internal.trace_id reads it (an overlong one is none), inline
-          CASE WHEN pg_catalog.octet_length(pg_catalog.current_setting('claw.trace_id', true))
-                    BETWEEN 1 AND 64 THEN pg_catalog.current_setting('claw.trace_id', true) END,
-          v_now);
+          internal.trace_id(), v_now);
   RETURN NEXT;
 END
 $fn$;

@@ -21,9 +21,9 @@
 -- schedule.paused by the tick because its fire failed also carries last_error).
 --
 -- An event's trace_id is the trace of the transaction that made the change (the request's
--- claw.trace_id; unset, empty or longer than the outbox holds, 64 bytes, is none: the test
--- of internal.trace_id, written out because that function is a statement of its own, one
--- more on the completing path tests/test_queue_costs.py counts), so a cancel or a retry
+-- claw.trace_id as internal.trace_id reads it: unset, empty or longer than the outbox
+-- holds, 64 bytes, is none; it inlines, so the completing path that
+-- tests/test_queue_costs.py counts has no statement more), so a cancel or a retry
 -- names the request that cancelled or retried. Without one (a worker that does not
 -- trace, the scheduler) a job event falls back to the trace the job carries (a batch event:
 -- the one its jobs share); the job's own trace is in the event's data either way.
@@ -84,10 +84,7 @@ BEGIN
             'job_id', NEW.job_id, 'queue', NEW.queue, 'kind', NEW.kind, 'state', NEW.state,
             'attempts', NEW.attempts, 'run_at', NEW.run_at,
             'error', NEW.errors -> -1 ->> 'error', 'trace_id', NEW.trace_id),
-          coalesce(CASE WHEN pg_catalog.octet_length(pg_catalog.current_setting(
-                                  'claw.trace_id', true)) BETWEEN 1 AND 64
-                        THEN pg_catalog.current_setting('claw.trace_id', true) END,
-                   NEW.trace_id), internal.now());
+          coalesce(internal.trace_id(), NEW.trace_id), internal.now());
   RETURN NULL;
 END
 $fn$;
@@ -119,9 +116,7 @@ BEGIN
            pg_catalog.jsonb_build_object('job_id', n.job_id, 'kind', n.kind,
                                          'attempts', n.attempts, 'finished_at', n.finished_at,
                                          'trace_id', n.trace_id) ORDER BY n.job_id)),
-         coalesce(CASE WHEN pg_catalog.octet_length(pg_catalog.current_setting(
-                                 'claw.trace_id', true)) BETWEEN 1 AND 64
-                       THEN pg_catalog.current_setting('claw.trace_id', true) END,
+         coalesce(internal.trace_id(),
                   CASE WHEN min(n.trace_id) = max(n.trace_id) THEN min(n.trace_id) END),
          v_now
   FROM new_rows AS n
@@ -158,9 +153,7 @@ BEGIN
                        AND v_row.last_error IS DISTINCT FROM OLD.last_error
                   THEN pg_catalog.jsonb_build_object('last_error', v_row.last_error)
                   ELSE '{}' END,
-          CASE WHEN pg_catalog.octet_length(pg_catalog.current_setting('claw.trace_id', true))
-                    BETWEEN 1 AND 64 THEN pg_catalog.current_setting('claw.trace_id', true) END,
-          internal.now());
+          internal.trace_id(), internal.now());
   RETURN NULL;
 END
 $fn$;

@@ -194,10 +194,7 @@ BEGIN
            CASE WHEN spec.run_at > v_now THEN 'scheduled' ELSE 'available' END AS state,
            spec.run_at, coalesce((spec.e ->> 'max_attempts')::integer, 5) AS max_attempts,
            spec.e ->> 'unique_key' AS unique_key, spec.e ->> 'rate_key' AS rate_key,
-           coalesce(spec.e ->> 'trace_id',  -- the setting as internal.trace_id reads it
-                    CASE WHEN pg_catalog.octet_length(pg_catalog.current_setting(
-                                'claw.trace_id', true)) BETWEEN 1 AND 64
-                         THEN pg_catalog.current_setting('claw.trace_id', true) END) AS trace_id
+           coalesce(spec.e ->> 'trace_id', internal.trace_id()) AS trace_id
     FROM spec
   ), plain AS (
     INSERT INTO queue.jobs AS j (tenant_id, job_id, queue, kind, payload, priority, fair_key,

@@ -1,7 +1,7 @@
 -- 01: roles and privileges. The runtime and worker roles are bound by RLS and can reach
 -- nothing but the api functions granted to them; every object belongs to claw_owner.
 BEGIN;
-SELECT plan(20);
+SELECT plan(23);
 
 -- roles and their attributes
 SELECT has_role(r, format('role %s exists', r))
@@ -97,6 +97,13 @@ SELECT is_empty($$
     AND NOT coalesce('security_invoker=true' = ANY (c.reloptions)
                      OR 'security_invoker=on' = ANY (c.reloptions), false)
 $$, 'every view is security_invoker');
+
+-- admin.require_reason: every operator read checks it first, before anything it could reveal
+SELECT throws_ok($$SELECT admin.require_reason('admin.list_members', ' ab ')$$, 'CL422',
+                 'a reason is required', 'a reason shorter than 3 characters is refused');
+SELECT lives_ok($$SELECT admin.require_reason('admin.list_members', 'ticket 123')$$, 'a reason passes');
+SELECT throws_ok($$SELECT * FROM admin.list_members(gen_random_uuid(), NULL)$$, 'CL422',
+                 'a reason is required', 'an unknown tenant without a reason: the reason first, not CL404');
 
 SELECT * FROM finish();
 ROLLBACK;

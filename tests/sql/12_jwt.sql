@@ -4,7 +4,7 @@
 -- at 2030-03-17 08:26:40 UTC = 1900000000, valid 600 s). internal.now() is moved there.
 -- Tenant A accepts (iss, claw-a), tenant B (iss, claw-b); alice is A's owner, bob B's.
 BEGIN;
-SELECT plan(47);
+SELECT plan(52);
 
 CREATE TEMP TABLE v (name text PRIMARY KEY, value text);
 INSERT INTO v VALUES
@@ -192,6 +192,15 @@ SELECT throws_ok($$ SELECT * FROM api.authenticate_jwt(pg_temp.v('valid_a')) $$,
                  'a removed kid stops its tokens at once');
 SELECT lives_ok($$ SELECT * FROM api.authenticate_jwt(pg_temp.v('valid_a_k2')) $$, 'k2 still verifies');
 RESET ROLE;
+
+-- tenancy.valid_jwks_url: https, or plain http to this host only
+SELECT ok(tenancy.valid_jwks_url('https://idp.example.test/.well-known/jwks.json'), 'https is valid');
+SELECT ok(tenancy.valid_jwks_url('http://[::1]:8080/jwks.json') AND tenancy.valid_jwks_url('http://localhost/x'),
+          'http to this host is valid');
+SELECT ok(NOT tenancy.valid_jwks_url('http://idp.example.test/jwks.json'), 'http to another host is not');
+SELECT ok(NOT tenancy.valid_jwks_url('http://127.0.0.1.evil.test/x') AND NOT tenancy.valid_jwks_url('http://localhost@evil.test/x'),
+          'a host that only starts like this one is not');
+SELECT ok(tenancy.valid_jwks_url(NULL), 'no URL is valid (keys set from a file)');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -3,7 +3,7 @@
 -- (round trip, tampering), who may call what. Concurrency (duplicates in flight, buckets
 -- under load, pages under inserts) is in tests/test_edge.py.
 BEGIN;
-SELECT plan(17);
+SELECT plan(20);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice');
@@ -64,6 +64,12 @@ SELECT throws_ok($$SELECT * FROM api.take_request_token()$$, 'CL401', 'not authe
 SELECT throws_ok($$SELECT edge.set_request_limits((SELECT tenant_id FROM t), 1)$$, '42501', NULL,
                  'the runtime role cannot change limits');
 RESET ROLE;
+
+-- edge.holds_api_key: what finish refuses to keep (a whole key, its secret included)
+SELECT ok(edge.holds_api_key('{"api_key": "ck_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb_ccccccccccccccccccccccccccccccccccccccccccc"}'), 'a response holding a whole API key is found');
+SELECT ok(NOT edge.holds_api_key('{"prefix": "ck_aaaaaaaaaaaa", "note": "truck_ck_ids"}'),
+          'a key prefix or ck_ in other text is not a key');
+SELECT ok(NOT edge.holds_api_key('{"api_key": null}'), 'the kept response without the secret');
 
 SELECT * FROM finish();
 ROLLBACK;

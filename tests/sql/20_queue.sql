@@ -3,7 +3,7 @@
 -- concurrency and rate limits, lease expiry (moving internal.clock), the lease-bound tenant
 -- context, isolation between tenants, history partitions.
 BEGIN;
-SELECT plan(64);
+SELECT plan(68);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
@@ -173,6 +173,25 @@ SELECT throws_ok($$SELECT api.complete_jobs(ARRAY(SELECT id FROM ids WHERE name 
 SELECT pg_temp.as_owner('a');
 SELECT is((SELECT state FROM api.get_job((SELECT id FROM ids WHERE name = 'run'))), 'cancelled',
           'and it is in the history as cancelled');
+-- released at shutdown, or failing, before that heartbeat: cancelled too, never back in line
+INSERT INTO ids (name, id) SELECT 'rel', job_id FROM api.enqueue_job(p_queue => 'qr', p_kind => 'noop');
+INSERT INTO ids (name, id) SELECT 'fl', job_id FROM api.enqueue_job(p_queue => 'qx', p_kind => 'noop');
+SELECT pg_temp.as_worker();
+UPDATE ids SET token = c.lease_token FROM api.claim_jobs(p_queue => 'qr', p_worker => 'w1') c WHERE name = 'rel';
+UPDATE ids SET token = c.lease_token FROM api.claim_jobs(p_queue => 'qx', p_worker => 'w1') c WHERE name = 'fl';
+SELECT pg_temp.as_owner('a');
+SELECT api.cancel_job(id) FROM ids WHERE name IN ('rel', 'fl');
+SELECT pg_temp.as_worker();
+SELECT is(api.release_jobs(ARRAY(SELECT id FROM ids WHERE name = 'rel'), (SELECT token FROM ids WHERE name = 'rel')),
+          1, 'a release lets the cancelled job go');
+SELECT is((SELECT state FROM api.fail_job((SELECT id FROM ids WHERE name = 'fl'), (SELECT token FROM ids WHERE name = 'fl'),
+                                          'boom')), 'cancelled', 'a failing cancelled job is cancelled, not retried');
+SELECT is((SELECT count(*)::int FROM api.claim_jobs(p_queue => 'qr', p_worker => 'w2'))
+          + (SELECT count(*)::int FROM api.claim_jobs(p_queue => 'qx', p_worker => 'w2')), 0,
+          'neither is claimed again');
+SELECT pg_temp.as_owner('a');
+SELECT is((SELECT array_agg(g.state ORDER BY i.name) FROM ids AS i CROSS JOIN LATERAL api.get_job(i.id) AS g
+           WHERE i.name IN ('rel', 'fl')), '{cancelled,cancelled}', 'both are in the history as cancelled');
 
 -- pause, concurrency limit, rate limit ------------------------------------------------------
 SELECT pg_temp.as_owner('a');
