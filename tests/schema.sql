@@ -1618,7 +1618,9 @@ BEGIN
   INSERT INTO queue.jobs (tenant_id, job_id, queue, kind, payload, priority, fair_key, state,
                           run_at, max_attempts, rate_key, trace_id, enqueued_at)
   VALUES (v_tenant, job_id, p_queue, p_kind, coalesce(p_payload, '{}'), coalesce(p_priority, 0),
-          queue.take_fair_keys(v_tenant, p_queue, 1),
+          -- a job delayed to later takes its key when it comes due (NULL; p_n = 0)
+          queue.take_fair_keys(v_tenant, p_queue, coalesce(p_priority, 0)::smallint,
+                               CASE WHEN p_run_at > v_now THEN 0 ELSE 1 END),
           CASE WHEN p_run_at > v_now THEN 'scheduled' ELSE 'available' END,
           coalesce(p_run_at, v_now), coalesce(p_max_attempts, 5), p_rate_key,
           internal.trace_id(), v_now);
@@ -11113,13 +11115,51 @@ BEGIN
     WHERE j.tenant_id = e.tenant_id AND j.job_id = e.job_id;
   END IF;
 
-  -- 2. Scheduled jobs that are due.
-  UPDATE queue.jobs AS j SET state = 'available'
-  FROM (SELECT x.tenant_id, x.job_id FROM queue.jobs AS x
-        WHERE x.queue = p_queue AND x.state = 'scheduled' AND x.run_at <= v_now
-        ORDER BY x.run_at LIMIT 10000
-        FOR UPDATE SKIP LOCKED) AS d
-  WHERE j.tenant_id = d.tenant_id AND j.job_id = d.job_id;
+  -- 2. Scheduled jobs that are due. A retried or rate-deferred job keeps its fair key (its
+  --    place in line). A job delayed at enqueue has none yet: it takes one now, from its
+  --    tenant's cursor for its priority (which moves on past it), with that priority's head
+  --    read once for them all, so delayed jobs of several tenants that come due together
+  --    interleave (functions/queue/enqueue.sql). No claim waits on a tenant: a cursor row
+  --    locked by the tenant's own open enqueue is skipped, and that tenant's delayed jobs
+  --    come due on a later claim. One statement; the common case (nothing due) is one probe.
+  WITH due AS (
+    SELECT x.tenant_id, x.job_id, x.priority, x.run_at, x.fair_key FROM queue.jobs AS x
+    WHERE x.queue = p_queue AND x.state = 'scheduled' AND x.run_at <= v_now
+    ORDER BY x.run_at LIMIT 10000
+    FOR UPDATE SKIP LOCKED
+  ), grp AS (
+    SELECT d.tenant_id, d.priority, pg_catalog.count(*) AS n
+    FROM due AS d WHERE d.fair_key IS NULL GROUP BY d.tenant_id, d.priority
+  ), cur AS (
+    SELECT c.tenant_id, c.priority, c.last_key FROM queue.tenant_cursors AS c
+    WHERE c.queue = p_queue
+      AND (c.tenant_id, c.priority) IN (SELECT g.tenant_id, g.priority FROM grp AS g)
+    ORDER BY c.tenant_id, c.priority
+    FOR UPDATE SKIP LOCKED
+  ), base AS (
+    SELECT g.tenant_id, g.priority, g.n,
+           GREATEST(cur.last_key, queue.fair_head(p_queue, g.priority)) AS last_key
+    FROM grp AS g
+    LEFT JOIN cur ON cur.tenant_id = g.tenant_id AND cur.priority = g.priority
+    WHERE cur.tenant_id IS NOT NULL
+       OR NOT EXISTS (SELECT 1 FROM queue.tenant_cursors AS c  -- none yet (not just locked)
+                      WHERE c.tenant_id = g.tenant_id AND c.queue = p_queue
+                        AND c.priority = g.priority)
+  ), moved AS (
+    UPDATE queue.tenant_cursors AS c SET last_key = b.last_key + b.n
+    FROM base AS b
+    WHERE c.tenant_id = b.tenant_id AND c.queue = p_queue AND c.priority = b.priority
+  )
+  UPDATE queue.jobs AS j
+  SET state = 'available',
+      fair_key = coalesce(d.fair_key, b.last_key + d.k)
+  FROM (SELECT due.*, pg_catalog.row_number() OVER (
+                        PARTITION BY due.tenant_id, due.priority, due.fair_key IS NULL
+                        ORDER BY due.run_at, due.job_id) AS k
+        FROM due) AS d
+  LEFT JOIN base AS b ON b.tenant_id = d.tenant_id AND b.priority = d.priority
+  WHERE j.tenant_id = d.tenant_id AND j.job_id = d.job_id
+    AND (d.fair_key IS NOT NULL OR b.tenant_id IS NOT NULL);
 
   -- 3. Concurrency limit: claims of a limited queue take turns on its settings row, so the
   --    running count they see is exact.
@@ -11461,21 +11501,22 @@ $$;
 ALTER FUNCTION queue.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer) OWNER TO claw_dispatcher;
 
 --
--- Name: fair_head(text); Type: FUNCTION; Schema: queue; Owner: claw_dispatcher
+-- Name: fair_head(text, smallint); Type: FUNCTION; Schema: queue; Owner: claw_dispatcher
 --
 
-CREATE FUNCTION queue.fair_head(p_queue text) RETURNS bigint
+CREATE FUNCTION queue.fair_head(p_queue text, p_priority smallint) RETURNS bigint
     LANGUAGE sql STABLE
     AS $$
   SELECT coalesce(
     (SELECT j.fair_key FROM queue.jobs AS j
-     WHERE j.queue = p_queue AND j.state = 'available'
+     WHERE j.queue = p_queue AND j.state = 'available' AND j.priority = p_priority
      ORDER BY j.priority DESC, j.fair_key LIMIT 1),
-    (SELECT pg_catalog.max(c.last_key) FROM queue.tenant_cursors AS c WHERE c.queue = p_queue),
+    (SELECT pg_catalog.max(c.last_key) FROM queue.tenant_cursors AS c
+     WHERE c.queue = p_queue AND c.priority = p_priority),
     0)
 $$;
 
-ALTER FUNCTION queue.fair_head(p_queue text) OWNER TO claw_dispatcher;
+ALTER FUNCTION queue.fair_head(p_queue text, p_priority smallint) OWNER TO claw_dispatcher;
 
 --
 -- Name: fire_times(text, text, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: queue; Owner: claw_owner
@@ -11537,6 +11578,7 @@ DECLARE
   v_res record;
   v_ids uuid[];
   v_queues text[];
+  v_prios smallint[];
   v_last bigint[];
   v_count integer[];
   v_inserted uuid[];
@@ -11565,31 +11607,45 @@ BEGIN
       HINT = '{"queue": "default", "kind": "report.daily", "payload": {}} is the smallest job';
   END IF;
 
-  -- Reserve fair keys per queue of the batch (usually one). Locks each cursor row.
-  SELECT pg_catalog.array_agg(q.queue ORDER BY q.queue), pg_catalog.array_agg(q.n ORDER BY q.queue)
-    INTO v_queues, v_count
-  FROM (SELECT s.e ->> 'queue' AS queue, pg_catalog.count(*)::integer AS n
-        FROM pg_catalog.jsonb_array_elements(p_jobs) AS s(e) GROUP BY 1) AS q;
+  -- Reserve fair keys per queue and priority of the batch (usually one), in that order, for
+  -- the jobs ready now; a queue and priority with only delayed jobs makes sure its cursor row
+  -- exists (p_n = 0). Locks each cursor row that gives out keys.
+  SELECT pg_catalog.array_agg(q.queue ORDER BY q.queue, q.priority),
+         pg_catalog.array_agg(q.priority ORDER BY q.queue, q.priority),
+         pg_catalog.array_agg(q.n ORDER BY q.queue, q.priority)
+    INTO v_queues, v_prios, v_count
+  FROM (SELECT s.e ->> 'queue' AS queue, coalesce((s.e ->> 'priority')::smallint, 0) AS priority,
+               (pg_catalog.count(*) FILTER (
+                  WHERE coalesce((s.e ->> 'run_at')::timestamptz, v_now) <= v_now))::integer AS n
+        FROM pg_catalog.jsonb_array_elements(p_jobs) AS s(e) GROUP BY 1, 2) AS q;
   v_last := '{}';
   FOR i IN 1 .. pg_catalog.cardinality(v_queues) LOOP
-    v_last := v_last || queue.take_fair_keys(p_tenant_id, v_queues[i], v_count[i]);
+    v_last := v_last || queue.take_fair_keys(p_tenant_id, v_queues[i], v_prios[i], v_count[i]);
   END LOOP;
 
   v_ids := ARRAY(SELECT pg_catalog.uuidv7() FROM pg_catalog.generate_series(1, v_n));
   -- Jobs without a unique key are a plain INSERT; only those with one go through ON CONFLICT
   -- (a speculative insertion: one more WAL record and a confirmation per row).
-  WITH spec AS (
+  WITH spec0 AS (
     SELECT s.ord, s.e, v_ids[s.ord] AS new_id,
-           pg_catalog.row_number() OVER (PARTITION BY s.e ->> 'queue' ORDER BY s.ord) AS k,
-           pg_catalog.count(*) OVER (PARTITION BY s.e ->> 'queue') AS n,
+           coalesce((s.e ->> 'priority')::smallint, 0) AS priority,
            coalesce((s.e ->> 'run_at')::timestamptz, v_now) AS run_at
     FROM pg_catalog.jsonb_array_elements(p_jobs) WITH ORDINALITY AS s(e, ord)
+  ), spec AS (
+    SELECT spec0.*,
+           pg_catalog.row_number() OVER (PARTITION BY spec0.e ->> 'queue', spec0.priority,
+                                                      spec0.run_at <= v_now
+                                         ORDER BY spec0.ord) AS k,
+           pg_catalog.count(*) OVER (PARTITION BY spec0.e ->> 'queue', spec0.priority,
+                                                  spec0.run_at <= v_now) AS n,
+           (SELECT g.i FROM pg_catalog.generate_subscripts(v_queues, 1) AS g(i)
+            WHERE v_queues[g.i] = spec0.e ->> 'queue' AND v_prios[g.i] = spec0.priority) AS g
+    FROM spec0
   ), r AS (
     SELECT spec.ord, p_tenant_id AS tenant_id, spec.new_id AS job_id, spec.e ->> 'queue' AS queue,
            spec.e ->> 'kind' AS kind, coalesce(spec.e -> 'payload', '{}') AS payload,
-           coalesce((spec.e ->> 'priority')::smallint, 0) AS priority,
-           v_last[pg_catalog.array_position(v_queues, spec.e ->> 'queue')] - spec.n + spec.k
-             AS fair_key,
+           spec.priority,
+           CASE WHEN spec.run_at <= v_now THEN v_last[spec.g] - spec.n + spec.k END AS fair_key,
            CASE WHEN spec.run_at > v_now THEN 'scheduled' ELSE 'available' END AS state,
            spec.run_at, coalesce((spec.e ->> 'max_attempts')::integer, 5) AS max_attempts,
            spec.e ->> 'unique_key' AS unique_key, spec.e ->> 'rate_key' AS rate_key,
@@ -11975,7 +12031,7 @@ CREATE TABLE queue.jobs (
     kind text NOT NULL,
     payload jsonb DEFAULT '{}'::jsonb NOT NULL,
     priority smallint DEFAULT 0 NOT NULL,
-    fair_key bigint NOT NULL,
+    fair_key bigint,
     state text NOT NULL,
     run_at timestamp with time zone NOT NULL,
     attempts integer DEFAULT 0 NOT NULL,
@@ -11993,6 +12049,7 @@ CREATE TABLE queue.jobs (
     CONSTRAINT jobs_attempts_check CHECK ((attempts >= 0)),
     CONSTRAINT jobs_check CHECK (((state = 'running'::text) = ((lease_token IS NOT NULL) AND (lease_expires_at IS NOT NULL) AND (lease_holder IS NOT NULL)))),
     CONSTRAINT jobs_errors_check CHECK ((jsonb_typeof(errors) = 'array'::text)),
+    CONSTRAINT jobs_fair_key_when_due CHECK (((fair_key IS NOT NULL) OR (state = 'scheduled'::text))),
     CONSTRAINT jobs_kind_check CHECK (((kind ~ '^[a-z][a-z0-9_.:-]*$'::text) AND (length(kind) <= 100))),
     CONSTRAINT jobs_max_attempts_check CHECK (((max_attempts >= 1) AND (max_attempts <= 100))),
     CONSTRAINT jobs_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text)),
@@ -12164,10 +12221,10 @@ $$;
 ALTER FUNCTION queue.stats() OWNER TO claw_dispatcher;
 
 --
--- Name: take_fair_keys(uuid, text, integer); Type: FUNCTION; Schema: queue; Owner: claw_dispatcher
+-- Name: take_fair_keys(uuid, text, smallint, integer); Type: FUNCTION; Schema: queue; Owner: claw_dispatcher
 --
 
-CREATE FUNCTION queue.take_fair_keys(p_tenant_id uuid, p_queue text, p_n integer) RETURNS bigint
+CREATE FUNCTION queue.take_fair_keys(p_tenant_id uuid, p_queue text, p_priority smallint, p_n integer) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -12175,23 +12232,29 @@ DECLARE
   v_key bigint;
   v_head bigint;
 BEGIN
+  IF p_n = 0 THEN
+    INSERT INTO queue.tenant_cursors AS c (tenant_id, queue, priority, last_key)
+    VALUES (p_tenant_id, p_queue, p_priority, 0)
+    ON CONFLICT (tenant_id, queue, priority) DO NOTHING;
+    RETURN NULL;
+  END IF;
   UPDATE queue.tenant_cursors AS c
-  SET last_key = GREATEST(c.last_key, queue.fair_head(p_queue)) + p_n
-  WHERE c.tenant_id = p_tenant_id AND c.queue = p_queue
+  SET last_key = GREATEST(c.last_key, queue.fair_head(p_queue, p_priority)) + p_n
+  WHERE c.tenant_id = p_tenant_id AND c.queue = p_queue AND c.priority = p_priority
   RETURNING c.last_key INTO v_key;
   IF FOUND THEN
     RETURN v_key;
   END IF;
-  v_head := queue.fair_head(p_queue);
-  INSERT INTO queue.tenant_cursors AS c (tenant_id, queue, last_key)
-  VALUES (p_tenant_id, p_queue, v_head + p_n)
-  ON CONFLICT (tenant_id, queue) DO UPDATE SET last_key = GREATEST(c.last_key, v_head) + p_n
+  v_head := queue.fair_head(p_queue, p_priority);
+  INSERT INTO queue.tenant_cursors AS c (tenant_id, queue, priority, last_key)
+  VALUES (p_tenant_id, p_queue, p_priority, v_head + p_n)
+  ON CONFLICT (tenant_id, queue, priority) DO UPDATE SET last_key = GREATEST(c.last_key, v_head) + p_n
   RETURNING c.last_key INTO STRICT v_key;
   RETURN v_key;
 END
 $$;
 
-ALTER FUNCTION queue.take_fair_keys(p_tenant_id uuid, p_queue text, p_n integer) OWNER TO claw_dispatcher;
+ALTER FUNCTION queue.take_fair_keys(p_tenant_id uuid, p_queue text, p_priority smallint, p_n integer) OWNER TO claw_dispatcher;
 
 --
 -- Name: job_history; Type: TABLE; Schema: queue; Owner: claw_owner
@@ -13848,7 +13911,9 @@ ALTER TABLE queue.schedules OWNER TO claw_owner;
 CREATE TABLE queue.tenant_cursors (
     tenant_id uuid NOT NULL,
     queue text NOT NULL,
-    last_key bigint NOT NULL
+    last_key bigint NOT NULL,
+    priority smallint DEFAULT 0 NOT NULL,
+    CONSTRAINT tenant_cursors_priority_check CHECK (((priority >= '-100'::integer) AND (priority <= 100)))
 );
 
 ALTER TABLE ONLY queue.tenant_cursors FORCE ROW LEVEL SECURITY;
@@ -14472,7 +14537,7 @@ ALTER TABLE ONLY queue.schedules
 --
 
 ALTER TABLE ONLY queue.tenant_cursors
-    ADD CONSTRAINT tenant_cursors_pkey PRIMARY KEY (tenant_id, queue);
+    ADD CONSTRAINT tenant_cursors_pkey PRIMARY KEY (tenant_id, queue, priority);
 
 --
 -- Name: api_keys api_keys_pkey; Type: CONSTRAINT; Schema: tenancy; Owner: claw_owner
@@ -14793,10 +14858,10 @@ CREATE UNIQUE INDEX jobs_unique_key_idx ON queue.jobs USING btree (tenant_id, qu
 CREATE INDEX schedules_due_idx ON queue.schedules USING btree (next_fire_at) WHERE (NOT paused);
 
 --
--- Name: tenant_cursors_queue_key_idx; Type: INDEX; Schema: queue; Owner: claw_owner
+-- Name: tenant_cursors_queue_priority_key_idx; Type: INDEX; Schema: queue; Owner: claw_owner
 --
 
-CREATE INDEX tenant_cursors_queue_key_idx ON queue.tenant_cursors USING btree (queue, last_key);
+CREATE INDEX tenant_cursors_queue_priority_key_idx ON queue.tenant_cursors USING btree (queue, priority, last_key);
 
 --
 -- Name: api_keys_tenant_principal_idx; Type: INDEX; Schema: tenancy; Owner: claw_owner
@@ -19295,10 +19360,10 @@ REVOKE ALL ON FUNCTION queue.end_cancelled(p_job_ids uuid[], p_lease_token uuid)
 REVOKE ALL ON FUNCTION queue.fail_job(p_job_id uuid, p_lease_token uuid, p_error text, p_retry boolean, p_retry_in_seconds integer) FROM PUBLIC;
 
 --
--- Name: FUNCTION fair_head(p_queue text); Type: ACL; Schema: queue; Owner: claw_dispatcher
+-- Name: FUNCTION fair_head(p_queue text, p_priority smallint); Type: ACL; Schema: queue; Owner: claw_dispatcher
 --
 
-REVOKE ALL ON FUNCTION queue.fair_head(p_queue text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION queue.fair_head(p_queue text, p_priority smallint) FROM PUBLIC;
 
 --
 -- Name: FUNCTION fire_times(p_cron text, p_zone text, p_from timestamp with time zone, p_until timestamp with time zone); Type: ACL; Schema: queue; Owner: claw_owner
@@ -19413,10 +19478,10 @@ GRANT ALL ON FUNCTION queue.stats() TO claw_admin;
 GRANT ALL ON FUNCTION queue.stats() TO claw_worker;
 
 --
--- Name: FUNCTION take_fair_keys(p_tenant_id uuid, p_queue text, p_n integer); Type: ACL; Schema: queue; Owner: claw_dispatcher
+-- Name: FUNCTION take_fair_keys(p_tenant_id uuid, p_queue text, p_priority smallint, p_n integer); Type: ACL; Schema: queue; Owner: claw_dispatcher
 --
 
-REVOKE ALL ON FUNCTION queue.take_fair_keys(p_tenant_id uuid, p_queue text, p_n integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION queue.take_fair_keys(p_tenant_id uuid, p_queue text, p_priority smallint, p_n integer) FROM PUBLIC;
 
 --
 -- Name: TABLE job_history; Type: ACL; Schema: queue; Owner: claw_owner

@@ -3,6 +3,10 @@ idempotent; a failing migration or routine leaves nothing half-written."""
 
 from __future__ import annotations
 
+import io
+import json
+import subprocess
+import tarfile
 import time
 from pathlib import Path
 
@@ -10,7 +14,7 @@ import pytest
 
 from claw.errors import ClawSetupError
 from claw.migrate import migrate
-from conftest import ROOT, Database, copy_project, migration_ids, run_cli
+from conftest import ROOT, Database, copy_project, migration_ids, run_cli, seed_tenants
 
 
 def comment_of(db: Database, fn: str) -> str | None:
@@ -142,3 +146,50 @@ def test_a_role_url_never_carries_the_administrators_credentials(db: Database) -
                                        "?password=s3cret&sslmode=require"})
     assert url.returncode == 0, url.stderr
     assert url.stdout.strip() == "postgresql://claw_runtime@db.example:5432/claw?sslmode=require"
+
+
+# main before fair keys per priority and delayed jobs keyed when due (migrations 0041, 0042)
+BEFORE_PRIORITY_CURSORS = "d60fbe1"
+
+
+def test_an_upgrade_keeps_each_tenants_place_in_line_at_every_priority(
+        empty_db: Database, tmp_path: Path) -> None:
+    """A database of the release before migration 0041, with waiting jobs at two priorities
+    and a delayed one, is upgraded: each tenant's one cursor becomes one per priority it has
+    jobs at (same last key), waiting jobs keep their keys, and fairness holds on it after."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", BEFORE_PRIORITY_CURSORS,
+                              "sql", "migrations", "functions", "policies", "tests/schema.sql"],
+                             capture_output=True)
+    if archive.returncode != 0:
+        pytest.skip(f"this clone lacks commit {BEFORE_PRIORITY_CURSORS} (shallow?)")
+    old = tmp_path / "old"
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(old, filter="data")
+    first = run_cli("migrate", env={"DATABASE_URL": empty_db.url(), "CLAW_ROOT": str(old)})
+    assert first.returncode == 0, first.stderr
+    tenants = seed_tenants(empty_db, names=("a", "b"), extra_principals=0)
+    a, b = tenants["a"], tenants["b"]
+    jobs = ([{"queue": "uq", "kind": "noop"}] * 5 + [{"queue": "uq", "kind": "hi", "priority": 10}] * 2
+            + [{"queue": "uq", "kind": "later", "run_at": "2999-01-01T00:00:00Z"}])
+    with empty_db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (a.api_key,))
+        conn.execute("SELECT count(*) FROM api.enqueue_jobs(p_jobs => %s)", (json.dumps(jobs),))
+    with empty_db.connect() as conn:
+        before = conn.execute("SELECT kind, fair_key FROM queue.jobs ORDER BY fair_key").fetchall()
+        [(last_key,)] = conn.execute("SELECT last_key FROM queue.tenant_cursors").fetchall()
+
+    second = run_cli("migrate", env={"DATABASE_URL": empty_db.url()})
+    assert second.returncode == 0, second.stderr
+    assert "0041_fair_keys_per_priority" in second.stdout
+    with empty_db.connect() as conn:
+        assert conn.execute("SELECT kind, fair_key FROM queue.jobs ORDER BY fair_key"
+                            ).fetchall() == before, "waiting jobs keep their keys"
+        assert conn.execute("SELECT priority, last_key FROM queue.tenant_cursors "
+                            "ORDER BY priority").fetchall() == [(0, last_key), (10, last_key)]
+    with empty_db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (b.api_key,))
+        conn.execute("SELECT * FROM api.enqueue_job(p_queue => 'uq', p_kind => 'b')")
+    with empty_db.connect("claw_worker") as w:
+        kinds = [w.execute("SELECT kind FROM api.claim_jobs(p_queue => 'uq', p_worker => 'w', "
+                           "p_limit => 1, p_lease_seconds => 30)").fetchone()[0] for _ in range(5)]
+    assert kinds[:3] == ["hi", "hi", "noop"] and "b" in kinds[3:5], kinds

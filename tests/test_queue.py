@@ -116,6 +116,109 @@ def test_a_tenant_with_100k_jobs_does_not_starve_another(db: Database,
     assert waiting == (110_000 - 18,)
 
 
+def claimed_order(db: Database, queue: str, n: int) -> list[tuple[str, str]]:
+    """(tenant_id, job_id) of the next n jobs of the queue, in claim order, one at a time."""
+    out = []
+    with db.connect("claw_worker") as w:
+        for _ in range(n):
+            rows = w.execute(CLAIM, (queue, "w", 1, 30)).fetchall()
+            out += [(str(r[1]), str(r[0])) for r in rows]
+    return out
+
+
+def test_a_high_priority_job_does_not_put_another_tenants_job_behind_a_backlog(
+        db: Database, tenants: dict[str, Tenant]) -> None:
+    """Fair keys are per priority: A's one high-priority job must not make B's new
+    normal-priority job wait behind A's whole normal-priority backlog. Before, the head a new
+    key starts from was the next job to claim, which is the highest priority's: B's job got a
+    key after A's high-priority one, so after all 1,000 of A's normal jobs."""
+    a, b = tenants["a"], tenants["b"]
+    enqueue(db, a, noops("pq", 1000))
+    enqueue(db, a, noops("pq", 1, priority=10))
+    [b_job] = enqueue(db, b, noops("pq", 1))
+    order = claimed_order(db, "pq", 4)
+    assert order[0][0] == a.tenant_id  # A's high-priority job first
+    # B's key is the head's + 1: after A's first normal job, level with A's second
+    assert (b.tenant_id, b_job) in order[2:4], "B's job comes right after A's first normal job"
+
+
+def test_a_delayed_job_does_not_come_due_behind_another_tenants_delayed_backlog(
+        db: Database, tenants: dict[str, Tenant]) -> None:
+    """A job delayed to the same instant as another tenant's 1,000 delayed jobs joins the line
+    when it comes due, interleaved with them. Before, delayed jobs took their keys at enqueue,
+    and with nothing available the head was the largest key given out: B's job came due
+    behind all 1,000 of A's."""
+    a, b = tenants["a"], tenants["b"]
+    with db.connect() as conn:
+        at = conn.execute("SELECT internal.now() + interval '60 seconds'").fetchone()[0]
+    enqueue(db, a, noops("dq", 1000, run_at=at.isoformat()))
+    [b_job] = enqueue(db, b, noops("dq", 1, run_at=at.isoformat()))
+    with db.connect() as conn:
+        keys = conn.execute("SELECT count(*) FILTER (WHERE fair_key IS NOT NULL) FROM queue.jobs "
+                            "WHERE queue = 'dq'").fetchone()
+    assert keys == (0,), "a delayed job takes its place in line when it comes due"
+    move_clock(db, 61)
+    order = claimed_order(db, "dq", 2)
+    assert (b.tenant_id, b_job) in order, order
+    # and A's delayed jobs, once due, do not overtake a job B enqueues now: its key is the
+    # head's + 1, level with A's second waiting job
+    [b_job2] = enqueue(db, b, noops("dq", 1))
+    assert (b.tenant_id, b_job2) in claimed_order(db, "dq", 3)
+
+
+def test_due_delayed_jobs_of_a_tenant_do_not_stack_on_the_same_keys(
+        db: Database, tenants: dict[str, Tenant]) -> None:
+    """Each batch of a tenant's delayed jobs that comes due takes keys after its tenant's
+    earlier ones (the promotion advances the tenant's cursor): ten batches of A's come due one
+    after another, and B's job enqueued then waits behind at most one of A's jobs per key,
+    not ten."""
+    a, b = tenants["a"], tenants["b"]
+    with db.connect() as conn:
+        now = conn.execute("SELECT internal.now()").fetchone()[0]
+    import datetime as dt
+    for i in range(10):
+        enqueue(db, a, noops("sq", 50, run_at=(now + dt.timedelta(seconds=10 + i)).isoformat()))
+    with db.connect("claw_worker") as w:
+        for _ in range(10):
+            move_clock(db, 1.0)
+            w.execute(CLAIM, ("sq", "w", 1, 30)).fetchall()  # promotes what is due
+        move_clock(db, 1.0)
+        w.execute(CLAIM, ("sq", "w", 1, 30)).fetchall()
+    with db.connect() as conn:
+        stacked = conn.execute("SELECT max(n) FROM (SELECT count(*) AS n FROM queue.jobs "
+                               "WHERE queue = 'sq' AND state = 'available' "
+                               "GROUP BY fair_key) AS k").fetchone()
+    assert stacked == (1,), "no two of A's jobs share a key"
+    [b_job] = enqueue(db, b, noops("sq", 1))
+    assert (b.tenant_id, b_job) in claimed_order(db, "sq", 3)
+
+
+def test_no_claim_waits_on_a_tenants_open_enqueue_to_make_its_delayed_jobs_due(
+        db: Database, tenants: dict[str, Tenant]) -> None:
+    """A delayed job takes its key from its tenant's cursor row when a claim makes it due, and
+    an open enqueue transaction of that tenant holds the row. The claim skips that tenant
+    instead of waiting: the other tenant's due job is claimed at once, and the first tenant's
+    comes due after its transaction ends."""
+    a, b = tenants["a"], tenants["b"]
+    with db.connect() as conn:
+        at = conn.execute("SELECT internal.now() + interval '30 seconds'").fetchone()[0]
+    [a_late] = enqueue(db, a, noops("lq", 1, run_at=at.isoformat()))
+    [b_late] = enqueue(db, b, noops("lq", 1, run_at=at.isoformat()))
+    move_clock(db, 31)
+    with db.connect("claw_runtime", autocommit=False) as open_tx:
+        open_tx.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (a.api_key,))
+        open_tx.execute("SELECT * FROM api.enqueue_job(p_queue => 'lq', p_kind => 'noop', "
+                        "p_run_at => now() + interval '1 hour')")
+        open_tx.execute("SELECT * FROM api.enqueue_job(p_queue => 'lq', p_kind => 'noop')")
+        with db.connect("claw_worker") as w:
+            w.execute("SET lock_timeout = '5s'")
+            got = {str(r[0]) for r in w.execute(CLAIM, ("lq", "w", 10, 30)).fetchall()}
+            assert got == {b_late}, "B's due job is claimed; A's waits for A's transaction"
+            open_tx.commit()
+            got = {str(r[0]) for r in w.execute(CLAIM, ("lq", "w", 10, 30)).fetchall()}
+    assert a_late in got and len(got) == 2, "after A commits, its due job and its new one"
+
+
 def test_rate_limit_is_shared_by_all_workers(db: Database, tenants: dict[str, Tenant]) -> None:
     with db.connect() as conn:
         conn.execute("SELECT queue.set_rate_limit(p_rate_key => 'simpro:acme', p_per_second => 10, "

@@ -72,7 +72,9 @@ BEGIN
   INSERT INTO queue.jobs (tenant_id, job_id, queue, kind, payload, priority, fair_key, state,
                           run_at, max_attempts, rate_key, trace_id, enqueued_at)
   VALUES (v_tenant, job_id, p_queue, p_kind, coalesce(p_payload, '{}'), coalesce(p_priority, 0),
-          queue.take_fair_keys(v_tenant, p_queue, 1),
+          -- a job delayed to later takes its key when it comes due (NULL; p_n = 0)
+          queue.take_fair_keys(v_tenant, p_queue, coalesce(p_priority, 0)::smallint,
+                               CASE WHEN p_run_at > v_now THEN 0 ELSE 1 END),
           CASE WHEN p_run_at > v_now THEN 'scheduled' ELSE 'available' END,
           coalesce(p_run_at, v_now), coalesce(p_max_attempts, 5), p_rate_key,
           internal.trace_id(), v_now);

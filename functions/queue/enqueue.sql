@@ -6,40 +6,51 @@
 --    "priority": 0, "run_at": "2026-11-22T06:00:00Z", "unique_key": "...",
 --    "rate_key": "simpro:acme", "max_attempts": 5, "trace_id": "..."}
 --
--- Fairness. Jobs are claimed in (priority DESC, fair_key) order. fair_key is a virtual time
--- per (tenant, queue): a statement that enqueues n jobs for a tenant reserves the keys
--- greatest(tenant's last key, head) + 1 .. + n, where head is the key of the job that would
--- be claimed next (or the largest key ever given out, when nothing waits). A tenant that
--- enqueues 100,000 jobs gets 100,000 consecutive keys from the head on; another tenant's job
--- enqueued a moment later gets head + 1 and is claimed next, not after the 100,000.
--- Locks: the (tenant, queue) cursor row, until the caller commits (a tenant's concurrent
--- enqueues into one queue take turns; other tenants do not wait).
+-- Fairness. Jobs are claimed in (priority DESC, fair_key) order, so keys compare only within
+-- one priority. fair_key is a virtual time per (tenant, queue, priority): a statement that
+-- enqueues n jobs ready now for a tenant at a priority reserves the keys
+-- greatest(tenant's last key there, head) + 1 .. + n, where head is the key of the job of that
+-- priority that would be claimed next (or the largest key given out at that priority, when
+-- none waits). A tenant that enqueues 100,000 jobs gets 100,000 consecutive keys from the
+-- head on; another tenant's job enqueued a moment later gets head + 1 and is claimed next,
+-- not after the 100,000, whatever priorities the first tenant's other jobs have.
+-- A job delayed to later (run_at in the future) has no key (NULL) until a claim finds it due
+-- (queue.claim_jobs, step 2): it takes its key then, from its tenant's cursor with the head of
+-- that moment, so delayed jobs of several tenants that come due together interleave. A
+-- retried or rate-deferred job keeps its key, its place in line.
+-- Locks: the (tenant, queue, priority) cursor row, until the caller commits (a tenant's
+-- concurrent enqueues into one queue and priority take turns; other tenants do not wait).
 
--- queue.fair_head: the fair_key a new job should start from in this queue. Reads every
--- tenant's jobs, so only queue.take_fair_keys (claw_dispatcher, BYPASSRLS) calls it; a plain
+-- queue.fair_head: the fair_key a new job of p_priority should start from in this queue.
+-- Reads every tenant's jobs, so only claw_dispatcher's functions (BYPASSRLS) call it; a plain
 -- SQL function without a SET clause, inlined into the statements there.
-CREATE OR REPLACE FUNCTION queue.fair_head(p_queue text)
+CREATE OR REPLACE FUNCTION queue.fair_head(p_queue text, p_priority smallint)
 RETURNS bigint
 LANGUAGE sql
 STABLE
 AS $fn$
   SELECT coalesce(
     (SELECT j.fair_key FROM queue.jobs AS j
-     WHERE j.queue = p_queue AND j.state = 'available'
+     WHERE j.queue = p_queue AND j.state = 'available' AND j.priority = p_priority
      ORDER BY j.priority DESC, j.fair_key LIMIT 1),
-    (SELECT pg_catalog.max(c.last_key) FROM queue.tenant_cursors AS c WHERE c.queue = p_queue),
+    (SELECT pg_catalog.max(c.last_key) FROM queue.tenant_cursors AS c
+     WHERE c.queue = p_queue AND c.priority = p_priority),
     0)
 $fn$;
-ALTER FUNCTION queue.fair_head(text) OWNER TO claw_dispatcher;
+ALTER FUNCTION queue.fair_head(text, smallint) OWNER TO claw_dispatcher;
 
--- queue.take_fair_keys: reserve p_n consecutive fair keys for a tenant in a queue; returns
--- the last one (the batch's keys are the result - p_n + 1 .. the result). One UPDATE of the
--- tenant's cursor row with the head read in the same statement; the first enqueue of a
--- tenant into a queue inserts the row. Owned by claw_dispatcher (BYPASSRLS: the head is
--- read across tenants, and the cursor row is written without the two context verifications
--- its policies would cost per statement); callers pass the verified tenant (api.enqueue_job,
--- queue.insert_jobs) or the schedule's (queue.tick). Locks: the cursor row, until commit.
-CREATE OR REPLACE FUNCTION queue.take_fair_keys(p_tenant_id uuid, p_queue text, p_n integer)
+-- queue.take_fair_keys: reserve p_n consecutive fair keys for a tenant in a queue at a
+-- priority; returns the last one (the batch's keys are the result - p_n + 1 .. the result).
+-- One UPDATE of the tenant's cursor row with the head read in the same statement; the first
+-- enqueue of a tenant into a queue at a priority inserts the row. p_n = 0 (jobs delayed to
+-- later, which take their keys when they come due) only makes sure the row exists, so the
+-- claim that makes them due finds it, and returns NULL. Owned by claw_dispatcher (BYPASSRLS:
+-- the head is read across tenants, and the cursor row is written without the two context
+-- verifications its policies would cost per statement); callers pass the verified tenant
+-- (api.enqueue_job, queue.insert_jobs) or the schedule's (queue.tick). Locks: the cursor
+-- row, until commit (p_n > 0).
+CREATE OR REPLACE FUNCTION queue.take_fair_keys(p_tenant_id uuid, p_queue text,
+                                                p_priority smallint, p_n integer)
 RETURNS bigint
 LANGUAGE plpgsql
 VOLATILE
@@ -50,22 +61,28 @@ DECLARE
   v_key bigint;
   v_head bigint;
 BEGIN
+  IF p_n = 0 THEN
+    INSERT INTO queue.tenant_cursors AS c (tenant_id, queue, priority, last_key)
+    VALUES (p_tenant_id, p_queue, p_priority, 0)
+    ON CONFLICT (tenant_id, queue, priority) DO NOTHING;
+    RETURN NULL;
+  END IF;
   UPDATE queue.tenant_cursors AS c
-  SET last_key = GREATEST(c.last_key, queue.fair_head(p_queue)) + p_n
-  WHERE c.tenant_id = p_tenant_id AND c.queue = p_queue
+  SET last_key = GREATEST(c.last_key, queue.fair_head(p_queue, p_priority)) + p_n
+  WHERE c.tenant_id = p_tenant_id AND c.queue = p_queue AND c.priority = p_priority
   RETURNING c.last_key INTO v_key;
   IF FOUND THEN
     RETURN v_key;
   END IF;
-  v_head := queue.fair_head(p_queue);
-  INSERT INTO queue.tenant_cursors AS c (tenant_id, queue, last_key)
-  VALUES (p_tenant_id, p_queue, v_head + p_n)
-  ON CONFLICT (tenant_id, queue) DO UPDATE SET last_key = GREATEST(c.last_key, v_head) + p_n
+  v_head := queue.fair_head(p_queue, p_priority);
+  INSERT INTO queue.tenant_cursors AS c (tenant_id, queue, priority, last_key)
+  VALUES (p_tenant_id, p_queue, p_priority, v_head + p_n)
+  ON CONFLICT (tenant_id, queue, priority) DO UPDATE SET last_key = GREATEST(c.last_key, v_head) + p_n
   RETURNING c.last_key INTO STRICT v_key;
   RETURN v_key;
 END
 $fn$;
-ALTER FUNCTION queue.take_fair_keys(uuid, text, integer) OWNER TO claw_dispatcher;
+ALTER FUNCTION queue.take_fair_keys(uuid, text, smallint, integer) OWNER TO claw_dispatcher;
 
 -- queue.job_spec_problem: what is wrong with one job spec (see the top of this file), or NULL
 -- when nothing is. The one place the rules live: queue.insert_jobs asks it of every spec of
@@ -138,6 +155,7 @@ DECLARE
   v_res record;
   v_ids uuid[];
   v_queues text[];
+  v_prios smallint[];
   v_last bigint[];
   v_count integer[];
   v_inserted uuid[];
@@ -166,31 +184,45 @@ BEGIN
       HINT = '{"queue": "default", "kind": "report.daily", "payload": {}} is the smallest job';
   END IF;
 
-  -- Reserve fair keys per queue of the batch (usually one). Locks each cursor row.
-  SELECT pg_catalog.array_agg(q.queue ORDER BY q.queue), pg_catalog.array_agg(q.n ORDER BY q.queue)
-    INTO v_queues, v_count
-  FROM (SELECT s.e ->> 'queue' AS queue, pg_catalog.count(*)::integer AS n
-        FROM pg_catalog.jsonb_array_elements(p_jobs) AS s(e) GROUP BY 1) AS q;
+  -- Reserve fair keys per queue and priority of the batch (usually one), in that order, for
+  -- the jobs ready now; a queue and priority with only delayed jobs makes sure its cursor row
+  -- exists (p_n = 0). Locks each cursor row that gives out keys.
+  SELECT pg_catalog.array_agg(q.queue ORDER BY q.queue, q.priority),
+         pg_catalog.array_agg(q.priority ORDER BY q.queue, q.priority),
+         pg_catalog.array_agg(q.n ORDER BY q.queue, q.priority)
+    INTO v_queues, v_prios, v_count
+  FROM (SELECT s.e ->> 'queue' AS queue, coalesce((s.e ->> 'priority')::smallint, 0) AS priority,
+               (pg_catalog.count(*) FILTER (
+                  WHERE coalesce((s.e ->> 'run_at')::timestamptz, v_now) <= v_now))::integer AS n
+        FROM pg_catalog.jsonb_array_elements(p_jobs) AS s(e) GROUP BY 1, 2) AS q;
   v_last := '{}';
   FOR i IN 1 .. pg_catalog.cardinality(v_queues) LOOP
-    v_last := v_last || queue.take_fair_keys(p_tenant_id, v_queues[i], v_count[i]);
+    v_last := v_last || queue.take_fair_keys(p_tenant_id, v_queues[i], v_prios[i], v_count[i]);
   END LOOP;
 
   v_ids := ARRAY(SELECT pg_catalog.uuidv7() FROM pg_catalog.generate_series(1, v_n));
   -- Jobs without a unique key are a plain INSERT; only those with one go through ON CONFLICT
   -- (a speculative insertion: one more WAL record and a confirmation per row).
-  WITH spec AS (
+  WITH spec0 AS (
     SELECT s.ord, s.e, v_ids[s.ord] AS new_id,
-           pg_catalog.row_number() OVER (PARTITION BY s.e ->> 'queue' ORDER BY s.ord) AS k,
-           pg_catalog.count(*) OVER (PARTITION BY s.e ->> 'queue') AS n,
+           coalesce((s.e ->> 'priority')::smallint, 0) AS priority,
            coalesce((s.e ->> 'run_at')::timestamptz, v_now) AS run_at
     FROM pg_catalog.jsonb_array_elements(p_jobs) WITH ORDINALITY AS s(e, ord)
+  ), spec AS (
+    SELECT spec0.*,
+           pg_catalog.row_number() OVER (PARTITION BY spec0.e ->> 'queue', spec0.priority,
+                                                      spec0.run_at <= v_now
+                                         ORDER BY spec0.ord) AS k,
+           pg_catalog.count(*) OVER (PARTITION BY spec0.e ->> 'queue', spec0.priority,
+                                                  spec0.run_at <= v_now) AS n,
+           (SELECT g.i FROM pg_catalog.generate_subscripts(v_queues, 1) AS g(i)
+            WHERE v_queues[g.i] = spec0.e ->> 'queue' AND v_prios[g.i] = spec0.priority) AS g
+    FROM spec0
   ), r AS (
     SELECT spec.ord, p_tenant_id AS tenant_id, spec.new_id AS job_id, spec.e ->> 'queue' AS queue,
            spec.e ->> 'kind' AS kind, coalesce(spec.e -> 'payload', '{}') AS payload,
-           coalesce((spec.e ->> 'priority')::smallint, 0) AS priority,
-           v_last[pg_catalog.array_position(v_queues, spec.e ->> 'queue')] - spec.n + spec.k
-             AS fair_key,
+           spec.priority,
+           CASE WHEN spec.run_at <= v_now THEN v_last[spec.g] - spec.n + spec.k END AS fair_key,
            CASE WHEN spec.run_at > v_now THEN 'scheduled' ELSE 'available' END AS state,
            spec.run_at, coalesce((spec.e ->> 'max_attempts')::integer, 5) AS max_attempts,
            spec.e ->> 'unique_key' AS unique_key, spec.e ->> 'rate_key' AS rate_key,

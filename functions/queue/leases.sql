@@ -130,13 +130,51 @@ BEGIN
     WHERE j.tenant_id = e.tenant_id AND j.job_id = e.job_id;
   END IF;
 
-  -- 2. Scheduled jobs that are due.
-  UPDATE queue.jobs AS j SET state = 'available'
-  FROM (SELECT x.tenant_id, x.job_id FROM queue.jobs AS x
-        WHERE x.queue = p_queue AND x.state = 'scheduled' AND x.run_at <= v_now
-        ORDER BY x.run_at LIMIT 10000
-        FOR UPDATE SKIP LOCKED) AS d
-  WHERE j.tenant_id = d.tenant_id AND j.job_id = d.job_id;
+  -- 2. Scheduled jobs that are due. A retried or rate-deferred job keeps its fair key (its
+  --    place in line). A job delayed at enqueue has none yet: it takes one now, from its
+  --    tenant's cursor for its priority (which moves on past it), with that priority's head
+  --    read once for them all, so delayed jobs of several tenants that come due together
+  --    interleave (functions/queue/enqueue.sql). No claim waits on a tenant: a cursor row
+  --    locked by the tenant's own open enqueue is skipped, and that tenant's delayed jobs
+  --    come due on a later claim. One statement; the common case (nothing due) is one probe.
+  WITH due AS (
+    SELECT x.tenant_id, x.job_id, x.priority, x.run_at, x.fair_key FROM queue.jobs AS x
+    WHERE x.queue = p_queue AND x.state = 'scheduled' AND x.run_at <= v_now
+    ORDER BY x.run_at LIMIT 10000
+    FOR UPDATE SKIP LOCKED
+  ), grp AS (
+    SELECT d.tenant_id, d.priority, pg_catalog.count(*) AS n
+    FROM due AS d WHERE d.fair_key IS NULL GROUP BY d.tenant_id, d.priority
+  ), cur AS (
+    SELECT c.tenant_id, c.priority, c.last_key FROM queue.tenant_cursors AS c
+    WHERE c.queue = p_queue
+      AND (c.tenant_id, c.priority) IN (SELECT g.tenant_id, g.priority FROM grp AS g)
+    ORDER BY c.tenant_id, c.priority
+    FOR UPDATE SKIP LOCKED
+  ), base AS (
+    SELECT g.tenant_id, g.priority, g.n,
+           GREATEST(cur.last_key, queue.fair_head(p_queue, g.priority)) AS last_key
+    FROM grp AS g
+    LEFT JOIN cur ON cur.tenant_id = g.tenant_id AND cur.priority = g.priority
+    WHERE cur.tenant_id IS NOT NULL
+       OR NOT EXISTS (SELECT 1 FROM queue.tenant_cursors AS c  -- none yet (not just locked)
+                      WHERE c.tenant_id = g.tenant_id AND c.queue = p_queue
+                        AND c.priority = g.priority)
+  ), moved AS (
+    UPDATE queue.tenant_cursors AS c SET last_key = b.last_key + b.n
+    FROM base AS b
+    WHERE c.tenant_id = b.tenant_id AND c.queue = p_queue AND c.priority = b.priority
+  )
+  UPDATE queue.jobs AS j
+  SET state = 'available',
+      fair_key = coalesce(d.fair_key, b.last_key + d.k)
+  FROM (SELECT due.*, pg_catalog.row_number() OVER (
+                        PARTITION BY due.tenant_id, due.priority, due.fair_key IS NULL
+                        ORDER BY due.run_at, due.job_id) AS k
+        FROM due) AS d
+  LEFT JOIN base AS b ON b.tenant_id = d.tenant_id AND b.priority = d.priority
+  WHERE j.tenant_id = d.tenant_id AND j.job_id = d.job_id
+    AND (d.fair_key IS NOT NULL OR b.tenant_id IS NOT NULL);
 
   -- 3. Concurrency limit: claims of a limited queue take turns on its settings row, so the
   --    running count they see is exact.

@@ -3,7 +3,7 @@
 -- concurrency and rate limits, lease expiry (moving internal.clock), the lease-bound tenant
 -- context, isolation between tenants, history partitions.
 BEGIN;
-SELECT plan(68);
+SELECT plan(74);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
@@ -91,6 +91,21 @@ SELECT is((SELECT count(*)::int FROM events.outbox AS o
            WHERE o.event_type = 'jobs.enqueued'
              AND o.data -> 'jobs' -> 0 ->> 'job_id' = (SELECT id::text FROM ids WHERE name = 'fair3')),
           1, 'the short path writes its jobs.enqueued event');
+-- fair keys are per priority; a delayed job has none until it comes due
+SELECT is((SELECT fair_key FROM queue.jobs WHERE job_id = (SELECT id FROM ids WHERE name = 'later')),
+          NULL, 'a job delayed to later has no fair key yet');
+SELECT is((SELECT array_agg(c.priority ORDER BY c.priority) FROM queue.tenant_cursors AS c
+           WHERE c.queue = 'q1' AND c.tenant_id = (SELECT tenant_id FROM t WHERE name = 'a')),
+          '{0}'::smallint[], 'its tenant''s cursor row exists for when it comes due');
+SELECT is(queue.take_fair_keys((SELECT tenant_id FROM t WHERE name = 'a'), 'qprio', 5::smallint, 0),
+          NULL, 'take_fair_keys(0) only makes sure the cursor row exists');
+SELECT is(queue.take_fair_keys((SELECT tenant_id FROM t WHERE name = 'a'), 'qprio', 5::smallint, 3),
+          3::bigint, 'a cursor at a new priority starts from that priority''s head');
+SELECT is(queue.take_fair_keys((SELECT tenant_id FROM t WHERE name = 'b'), 'qprio', 0::smallint, 1),
+          1::bigint, 'another priority''s keys do not move this one''s head');
+SELECT throws_ok($$INSERT INTO queue.jobs (tenant_id, queue, kind, state, run_at)
+                   SELECT tenant_id, 'qprio', 'noop', 'available', now() FROM t WHERE name = 'a'$$,
+                 '23514', NULL, 'a job that is due always has a fair key');
 SELECT pg_temp.as_owner('a');
 
 -- who may call what -----------------------------------------------------------------------
