@@ -2,7 +2,8 @@
 -- and permissive policies for the tenant roles the api functions act with:
 --   read: owner, admin, operator, approver, viewer, and 'worker' (a worker acting for a job);
 --   configuration (settings, routes, budgets), accepting evals: owner, admin;
---   calls (windows, reservations, ledger, cache, eval runs): owner, admin, operator, worker.
+--   calls (windows, reservations, breakers, ledger, cache, eval runs): owner, admin, operator,
+--   worker.
 -- The ledger (llm.calls) has no UPDATE or DELETE policy at all, and its ALWAYS triggers
 -- refuse both anyway (functions/llm/guards.sql).
 -- claw_dispatcher (BYPASSRLS, NOLOGIN) owns the reservation sweeper; its grants are below.
@@ -50,6 +51,17 @@ CREATE POLICY budget_windows_insert_caller ON llm.budget_windows FOR INSERT
   WITH CHECK ((SELECT internal.claims_role('{owner,admin,operator,worker}')));
 DROP POLICY IF EXISTS budget_windows_update_caller ON llm.budget_windows;
 CREATE POLICY budget_windows_update_caller ON llm.budget_windows FOR UPDATE
+  USING ((SELECT internal.claims_role('{owner,admin,operator,worker}')));
+
+SELECT internal.ensure_tenant_policy('llm.breakers');
+DROP POLICY IF EXISTS breakers_select_member ON llm.breakers;
+CREATE POLICY breakers_select_member ON llm.breakers FOR SELECT
+  USING ((SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}')));
+DROP POLICY IF EXISTS breakers_insert_caller ON llm.breakers;
+CREATE POLICY breakers_insert_caller ON llm.breakers FOR INSERT
+  WITH CHECK ((SELECT internal.claims_role('{owner,admin,operator,worker}')));
+DROP POLICY IF EXISTS breakers_update_caller ON llm.breakers;
+CREATE POLICY breakers_update_caller ON llm.breakers FOR UPDATE
   USING ((SELECT internal.claims_role('{owner,admin,operator,worker}')));
 
 SELECT internal.ensure_tenant_policy('llm.reservations');

@@ -522,7 +522,8 @@ def seed_ontology(db: Database, tenants: dict[str, Tenant]) -> None:
 def seed_llm(db: Database, tenants: dict[str, Tenant]) -> None:
     """LLM rows of every tenant, through the api as each owner: settings, a route that
     caches, a budget with its window, a settled reservation with two ledger rows (a failed
-    attempt and an answer), a cache entry, and an eval run with a result."""
+    attempt, which also makes the tenant's openai breaker row, and an answer), a cache entry,
+    and an eval run with a result."""
     h = "ab" * 32
     with db.connect("claw_runtime") as conn:
         for t in tenants.values():

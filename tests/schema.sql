@@ -760,7 +760,7 @@ BEGIN
            'position', c.position, 'model', c.model, 'provider', c.provider,
            'tokenizer', c.tokenizer, 'context_window', c.context_window,
            'max_output_tokens', c.out_cap, 'fits', c.fits,
-           'breaker', CASE WHEN c.fits THEN llm.breaker_admit(c.provider,
+           'breaker', CASE WHEN c.fits THEN llm.breaker_admit(v_tenant, c.provider,
                             (v_route.timeout_ms * 2) * interval '1 millisecond')
                            ELSE 'closed' END,
            'worst_usd', c.worst) ORDER BY c.position),
@@ -2013,7 +2013,8 @@ BEGIN
     WHERE a.outcome <> 'rate_limited' AND a.outcome <> 'breaker_open'
     ORDER BY e.n
   LOOP
-    PERFORM llm.breaker_record(v_a.provider, v_a.outcome NOT IN ('server_error', 'timeout'));
+    PERFORM llm.breaker_record(v_tenant, v_a.provider,
+                               v_a.outcome NOT IN ('server_error', 'timeout'));
     IF v_a.outcome = 'ok' THEN
       v_ok_model := v_a.model;
     END IF;
@@ -2802,10 +2803,11 @@ BEGIN
   RETURN QUERY
   SELECT m.model, m.provider, m.tokenizer, m.context_window, m.max_output_tokens,
          p.input_usd_per_mtok, p.cached_input_usd_per_mtok, p.output_usd_per_mtok,
-         p.valid_from, b.state
+         p.valid_from, coalesce(b.state, 'closed')
   FROM internal.llm_models AS m
   LEFT JOIN LATERAL llm.price_at(m.model, internal.now()) AS p ON true
-  LEFT JOIN internal.llm_breakers AS b ON b.provider = m.provider
+  LEFT JOIN llm.breakers AS b
+    ON b.tenant_id = internal.current_tenant_id() AND b.provider = m.provider
   ORDER BY m.provider, m.model;
 END
 $$;
@@ -2816,7 +2818,7 @@ ALTER FUNCTION api.list_llm_models() OWNER TO claw_owner;
 -- Name: FUNCTION list_llm_models(); Type: COMMENT; Schema: api; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION api.list_llm_models() IS 'The LLM model catalogue: provider, tokenizer, limits, the price in force, the breaker state.';
+COMMENT ON FUNCTION api.list_llm_models() IS 'The LLM model catalogue: provider, tokenizer, limits, the price in force, this tenant''s breaker state.';
 
 --
 -- Name: list_llm_routes(); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -9290,67 +9292,76 @@ $$;
 ALTER FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) OWNER TO claw_owner;
 
 --
--- Name: breaker_admit(text, interval); Type: FUNCTION; Schema: llm; Owner: claw_owner
+-- Name: breaker_admit(uuid, text, interval); Type: FUNCTION; Schema: llm; Owner: claw_owner
 --
 
-CREATE FUNCTION llm.breaker_admit(p_provider text, p_probe_lease interval) RETURNS text
+CREATE FUNCTION llm.breaker_admit(p_tenant_id uuid, p_provider text, p_probe_lease interval) RETURNS text
     LANGUAGE plpgsql
     AS $$
 DECLARE
   v_now timestamptz := internal.now();
   v_state text;
 BEGIN
-  SELECT b.state INTO v_state FROM internal.llm_breakers AS b WHERE b.provider = p_provider;
+  SELECT b.state INTO v_state FROM llm.breakers AS b
+  WHERE b.tenant_id = p_tenant_id AND b.provider = p_provider;
   IF v_state IS NULL OR v_state = 'closed' THEN
     RETURN 'closed';
   END IF;
-  UPDATE internal.llm_breakers AS b
+  UPDATE llm.breakers AS b
   SET state = 'half_open', probe_until = v_now + p_probe_lease, updated_at = v_now
-  WHERE b.provider = p_provider
+  WHERE b.tenant_id = p_tenant_id AND b.provider = p_provider
     AND ((b.state = 'open' AND b.retry_at <= v_now)
          OR (b.state = 'half_open' AND b.probe_until <= v_now));
   RETURN CASE WHEN FOUND THEN 'probe' ELSE 'open' END;
 END
 $$;
 
-ALTER FUNCTION llm.breaker_admit(p_provider text, p_probe_lease interval) OWNER TO claw_owner;
+ALTER FUNCTION llm.breaker_admit(p_tenant_id uuid, p_provider text, p_probe_lease interval) OWNER TO claw_owner;
 
 --
--- Name: breaker_record(text, boolean); Type: FUNCTION; Schema: llm; Owner: claw_owner
+-- Name: breaker_record(uuid, text, boolean); Type: FUNCTION; Schema: llm; Owner: claw_owner
 --
 
-CREATE FUNCTION llm.breaker_record(p_provider text, p_ok boolean) RETURNS void
+CREATE FUNCTION llm.breaker_record(p_tenant_id uuid, p_provider text, p_ok boolean) RETURNS void
     LANGUAGE plpgsql
     AS $$
 DECLARE
   v_now timestamptz := internal.now();
+  v_cfg internal.llm_breakers;
 BEGIN
   IF p_ok THEN
-    UPDATE internal.llm_breakers AS b
+    UPDATE llm.breakers AS b
     SET state = 'closed', consecutive_failures = 0, opened_at = NULL, retry_at = NULL,
         probe_until = NULL, updated_at = v_now
-    WHERE b.provider = p_provider AND (b.state <> 'closed' OR b.consecutive_failures > 0);
-  ELSE
-    UPDATE internal.llm_breakers AS b
-    SET consecutive_failures = b.consecutive_failures + 1,
-        state = CASE WHEN b.state = 'half_open'
-                       OR b.consecutive_failures + 1 >= b.failure_threshold THEN 'open'
-                     ELSE b.state END,
-        opened_at = CASE WHEN b.state = 'half_open'
-                           OR (b.state = 'closed'
-                               AND b.consecutive_failures + 1 >= b.failure_threshold)
-                         THEN v_now ELSE b.opened_at END,
-        retry_at = CASE WHEN b.state = 'half_open'
-                          OR (b.state = 'closed'
-                              AND b.consecutive_failures + 1 >= b.failure_threshold)
-                        THEN v_now + b.cooldown ELSE b.retry_at END,
-        probe_until = NULL, updated_at = v_now
-    WHERE b.provider = p_provider;
+    WHERE b.tenant_id = p_tenant_id AND b.provider = p_provider
+      AND (b.state <> 'closed' OR b.consecutive_failures > 0);
+    RETURN;
   END IF;
+  SELECT * INTO STRICT v_cfg FROM internal.llm_breakers AS s WHERE s.provider = p_provider;
+  INSERT INTO llm.breakers AS b (tenant_id, provider, state, consecutive_failures, opened_at,
+                                 retry_at, updated_at)
+  VALUES (p_tenant_id, p_provider,
+          CASE WHEN v_cfg.failure_threshold <= 1 THEN 'open' ELSE 'closed' END, 1,
+          CASE WHEN v_cfg.failure_threshold <= 1 THEN v_now END,
+          CASE WHEN v_cfg.failure_threshold <= 1 THEN v_now + v_cfg.cooldown END, v_now)
+  ON CONFLICT (tenant_id, provider) DO UPDATE
+  SET consecutive_failures = b.consecutive_failures + 1,
+      state = CASE WHEN b.state = 'half_open'
+                     OR b.consecutive_failures + 1 >= v_cfg.failure_threshold THEN 'open'
+                   ELSE b.state END,
+      opened_at = CASE WHEN b.state = 'half_open'
+                         OR (b.state = 'closed'
+                             AND b.consecutive_failures + 1 >= v_cfg.failure_threshold)
+                       THEN v_now ELSE b.opened_at END,
+      retry_at = CASE WHEN b.state = 'half_open'
+                        OR (b.state = 'closed'
+                            AND b.consecutive_failures + 1 >= v_cfg.failure_threshold)
+                      THEN v_now + v_cfg.cooldown ELSE b.retry_at END,
+      probe_until = NULL, updated_at = v_now;
 END
 $$;
 
-ALTER FUNCTION llm.breaker_record(p_provider text, p_ok boolean) OWNER TO claw_owner;
+ALTER FUNCTION llm.breaker_record(p_tenant_id uuid, p_provider text, p_ok boolean) OWNER TO claw_owner;
 
 --
 -- Name: call_token_mac(text); Type: FUNCTION; Schema: llm; Owner: claw_owner
@@ -13434,22 +13445,21 @@ ALTER TABLE internal.jwt_routes OWNER TO claw_owner;
 
 CREATE TABLE internal.llm_breakers (
     provider text NOT NULL,
-    state text DEFAULT 'closed'::text NOT NULL,
-    consecutive_failures integer DEFAULT 0 NOT NULL,
     failure_threshold integer DEFAULT 5 NOT NULL,
     cooldown interval DEFAULT '00:00:30'::interval NOT NULL,
-    opened_at timestamp with time zone,
-    retry_at timestamp with time zone,
-    probe_until timestamp with time zone,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT llm_breakers_consecutive_failures_check CHECK ((consecutive_failures >= 0)),
     CONSTRAINT llm_breakers_cooldown_check CHECK ((cooldown > '00:00:00'::interval)),
     CONSTRAINT llm_breakers_failure_threshold_check CHECK ((failure_threshold >= 1)),
-    CONSTRAINT llm_breakers_provider_check CHECK ((provider = ANY (ARRAY['anthropic'::text, 'openai'::text]))),
-    CONSTRAINT llm_breakers_state_check CHECK ((state = ANY (ARRAY['closed'::text, 'open'::text, 'half_open'::text])))
+    CONSTRAINT llm_breakers_provider_check CHECK ((provider = ANY (ARRAY['anthropic'::text, 'openai'::text])))
 );
 
 ALTER TABLE internal.llm_breakers OWNER TO claw_owner;
+
+--
+-- Name: TABLE llm_breakers; Type: COMMENT; Schema: internal; Owner: claw_owner
+--
+
+COMMENT ON TABLE internal.llm_breakers IS 'Circuit breaker settings per provider; the state is per tenant in llm.breakers.';
 
 --
 -- Name: llm_models; Type: TABLE; Schema: internal; Owner: claw_owner
@@ -13488,6 +13498,27 @@ CREATE TABLE internal.rate_limits (
 );
 
 ALTER TABLE internal.rate_limits OWNER TO claw_owner;
+
+--
+-- Name: breakers; Type: TABLE; Schema: llm; Owner: claw_owner
+--
+
+CREATE TABLE llm.breakers (
+    tenant_id uuid NOT NULL,
+    provider text NOT NULL,
+    state text DEFAULT 'closed'::text NOT NULL,
+    consecutive_failures integer DEFAULT 0 NOT NULL,
+    opened_at timestamp with time zone,
+    retry_at timestamp with time zone,
+    probe_until timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT breakers_consecutive_failures_check CHECK ((consecutive_failures >= 0)),
+    CONSTRAINT breakers_state_check CHECK ((state = ANY (ARRAY['closed'::text, 'open'::text, 'half_open'::text])))
+);
+
+ALTER TABLE ONLY llm.breakers FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE llm.breakers OWNER TO claw_owner;
 
 --
 -- Name: budget_windows; Type: TABLE; Schema: llm; Owner: claw_owner
@@ -14321,6 +14352,13 @@ ALTER TABLE ONLY internal.queues
 
 ALTER TABLE ONLY internal.rate_limits
     ADD CONSTRAINT rate_limits_pkey PRIMARY KEY (rate_key);
+
+--
+-- Name: breakers breakers_pkey; Type: CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.breakers
+    ADD CONSTRAINT breakers_pkey PRIMARY KEY (tenant_id, provider);
 
 --
 -- Name: budget_windows budget_windows_pkey; Type: CONSTRAINT; Schema: llm; Owner: claw_owner
@@ -15360,6 +15398,20 @@ ALTER TABLE ONLY internal.llm_prices
     ADD CONSTRAINT llm_prices_model_fkey FOREIGN KEY (model) REFERENCES internal.llm_models(model);
 
 --
+-- Name: breakers breakers_provider_fkey; Type: FK CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.breakers
+    ADD CONSTRAINT breakers_provider_fkey FOREIGN KEY (provider) REFERENCES internal.llm_breakers(provider);
+
+--
+-- Name: breakers breakers_tenant_id_fkey; Type: FK CONSTRAINT; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE ONLY llm.breakers
+    ADD CONSTRAINT breakers_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenancy.tenants(tenant_id);
+
+--
 -- Name: budget_windows budget_windows_tenant_id_budget_id_fkey; Type: FK CONSTRAINT; Schema: llm; Owner: claw_owner
 --
 
@@ -16124,6 +16176,36 @@ CREATE POLICY timers_select_member ON flow.timers FOR SELECT USING (( SELECT int
 --
 
 CREATE POLICY timers_tenant_isolation ON flow.timers AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: breakers; Type: ROW SECURITY; Schema: llm; Owner: claw_owner
+--
+
+ALTER TABLE llm.breakers ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: breakers breakers_insert_caller; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY breakers_insert_caller ON llm.breakers FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
+
+--
+-- Name: breakers breakers_select_member; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY breakers_select_member ON llm.breakers FOR SELECT USING (( SELECT internal.claims_role('{owner,admin,operator,approver,viewer,worker}'::text[]) AS claims_role));
+
+--
+-- Name: breakers breakers_tenant_isolation; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY breakers_tenant_isolation ON llm.breakers AS RESTRICTIVE USING ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT internal.current_tenant_id() AS current_tenant_id)));
+
+--
+-- Name: breakers breakers_update_caller; Type: POLICY; Schema: llm; Owner: claw_owner
+--
+
+CREATE POLICY breakers_update_caller ON llm.breakers FOR UPDATE USING (( SELECT internal.claims_role('{owner,admin,operator,worker}'::text[]) AS claims_role));
 
 --
 -- Name: budget_windows; Type: ROW SECURITY; Schema: llm; Owner: claw_owner
@@ -18845,16 +18927,16 @@ GRANT ALL ON FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principa
 GRANT ALL ON FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) TO claw_dispatcher;
 
 --
--- Name: FUNCTION breaker_admit(p_provider text, p_probe_lease interval); Type: ACL; Schema: llm; Owner: claw_owner
+-- Name: FUNCTION breaker_admit(p_tenant_id uuid, p_provider text, p_probe_lease interval); Type: ACL; Schema: llm; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION llm.breaker_admit(p_provider text, p_probe_lease interval) FROM PUBLIC;
+REVOKE ALL ON FUNCTION llm.breaker_admit(p_tenant_id uuid, p_provider text, p_probe_lease interval) FROM PUBLIC;
 
 --
--- Name: FUNCTION breaker_record(p_provider text, p_ok boolean); Type: ACL; Schema: llm; Owner: claw_owner
+-- Name: FUNCTION breaker_record(p_tenant_id uuid, p_provider text, p_ok boolean); Type: ACL; Schema: llm; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION llm.breaker_record(p_provider text, p_ok boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION llm.breaker_record(p_tenant_id uuid, p_provider text, p_ok boolean) FROM PUBLIC;
 
 --
 -- Name: FUNCTION call_token_mac(p_body text); Type: ACL; Schema: llm; Owner: claw_owner

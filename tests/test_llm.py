@@ -276,8 +276,8 @@ def test_a_retry_after_longer_than_the_call_can_wait_falls_back_at_once(env: Env
 
 
 def test_circuit_breaker_opens_and_closes_across_two_workers(env: Env) -> None:
-    """Two workers, each acting for a job it leases: A's failures open openai's breaker for
-    everyone; B skips openai without sending; after the cooldown B is the one probe and its
+    """Two workers of one tenant, each acting for a job it leases: A's failures open the
+    tenant's openai breaker for both; B skips openai without sending; after the cooldown B is the one probe and its
     success closes the breaker; A then calls openai again."""
     env.superuser("UPDATE internal.llm_breakers SET failure_threshold = 2, "
                   "cooldown = interval '30 seconds'")
@@ -298,7 +298,7 @@ def test_circuit_breaker_opens_and_closes_across_two_workers(env: Env) -> None:
     oa = env.fakes["openai"]
     oa.push({"status": 500}, {"status": 502})
     assert a.call("summarise", user()).model == "claude-haiku-4-5"
-    assert env.superuser("SELECT state FROM internal.llm_breakers WHERE provider = 'openai'") == [("open",)]
+    assert env.superuser("SELECT state FROM llm.breakers WHERE provider = 'openai'") == [("open",)]
     hits = oa.hits
     assert b.call("summarise", user()).model == "claude-haiku-4-5"
     assert oa.hits == hits  # B never sent to openai
@@ -306,14 +306,47 @@ def test_circuit_breaker_opens_and_closes_across_two_workers(env: Env) -> None:
     env.superuser("UPDATE internal.clock SET offset_by = offset_by + interval '31 seconds'")
     oa.push({"text": "openai is back"})
     assert b.call("summarise", user()).response.text == "openai is back"  # the probe
-    assert env.superuser("SELECT state, consecutive_failures FROM internal.llm_breakers "
+    assert env.superuser("SELECT state, consecutive_failures FROM llm.breakers "
                          "WHERE provider = 'openai'") == [("closed", 0)]
     assert a.call("summarise", user()).model == "gpt-4o-mini"
 
 
+def test_one_tenants_reported_failures_do_not_open_the_breaker_for_another(env: Env) -> None:
+    """Callers report their attempts' outcomes, so a tenant can report failures that never
+    happened: five server errors recorded through api.begin_llm_call / api.finish_llm_call,
+    with nothing sent. Before, breakers were one per provider for every tenant, so this
+    opened openai's breaker for all of them for the cooldown (a denial of service across
+    tenants). Breakers are per tenant and provider now: the reporter skips openai, the
+    victim still calls it."""
+    with env.db.connect() as conn:
+        [(mallory_key,)] = conn.execute("SELECT api_key FROM tenancy.create_tenant("
+                                        "'mallory-co', 'Mallory', 'owner', 'Owner')").fetchall()
+    with env.db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (mallory_key,))
+        conn.execute("SELECT * FROM api.set_llm_route(p_task => 'summarise', "
+                     "p_models => '{gpt-4o-mini,claude-haiku-4-5}', p_max_attempts => 1)")
+        for _ in range(6):
+            begun = conn.execute("SELECT api.begin_llm_call(p_task => 'summarise', "
+                                 "p_input_tokens => 10)").fetchone()[0]
+            conn.execute("SELECT api.finish_llm_call(p_reservation_id => %s, p_attempts => %s, "
+                         "p_call_token => %s)",
+                         (begun["reservation_id"], json.dumps([
+                             {"model": "gpt-4o-mini", "route_position": 1,
+                              "outcome": "server_error", "http_status": 500}]),
+                          begun.get("call_token")))
+        chain = conn.execute("SELECT api.begin_llm_call(p_task => 'summarise', "
+                             "p_input_tokens => 10)").fetchone()[0]["chain"]
+        assert chain[0]["breaker"] == "open", "the reporter's own breaker opened"
+    env.fakes["openai"].push({"text": "still here"})
+    result = env.router().call("summarise", user())
+    assert result.model == "gpt-4o-mini" and result.response.text == "still here"
+    assert env.fakes["openai"].hits == 1
+
+
 def test_a_failed_probe_reopens_and_only_one_caller_probes(env: Env) -> None:
-    env.superuser("UPDATE internal.llm_breakers SET state = 'open', retry_at = now() - "
-                  "interval '1 second', opened_at = now() WHERE provider = 'openai'")
+    env.superuser("INSERT INTO llm.breakers (tenant_id, provider, state, retry_at, opened_at) "
+                  "VALUES (%s, 'openai', 'open', now() - interval '1 second', now())",
+                  (env.tenant_id,))
     env.route(p_max_attempts=3, p_backoff_ms=0)
     first = env.router()
     env.fakes["openai"].push({"delay": 0.5, "status": 500})
@@ -325,7 +358,7 @@ def test_a_failed_probe_reopens_and_only_one_caller_probes(env: Env) -> None:
     assert env.router().call("summarise", user()).model == "claude-haiku-4-5"
     t.join()
     assert env.fakes["openai"].hits == 1  # the probe got one attempt, not three
-    assert env.superuser("SELECT state FROM internal.llm_breakers WHERE provider = 'openai'") == [("open",)]
+    assert env.superuser("SELECT state FROM llm.breakers WHERE provider = 'openai'") == [("open",)]
 
 
 def test_over_budget_is_refused_with_cl429_before_anything_is_sent(env: Env) -> None:

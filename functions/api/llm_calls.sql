@@ -28,7 +28,8 @@
 -- p_trace_id (else the claw.trace_id setting) goes on the ledger rows.
 -- Raises CL401, CL403, CL404 (no route for the task), CL422 (bad counts; the input does not
 -- fit any model of the chain), CL429 (a budget cannot hold the worst case).
--- Locks: the budget windows (llm.reserve); a provider's breaker row only when it is open.
+-- Locks: the budget windows (llm.reserve); the tenant's breaker row of a provider only when it
+-- is open.
 -- plan_cache_mode: the chain's query (inlined price and cost functions over the route's
 -- models) looked cheaper with its parameters' values, so PostgreSQL planned it again on every
 -- call: 0.53 ms of planning per call against 0.16 ms to run its generic plan
@@ -109,7 +110,7 @@ BEGIN
            'position', c.position, 'model', c.model, 'provider', c.provider,
            'tokenizer', c.tokenizer, 'context_window', c.context_window,
            'max_output_tokens', c.out_cap, 'fits', c.fits,
-           'breaker', CASE WHEN c.fits THEN llm.breaker_admit(c.provider,
+           'breaker', CASE WHEN c.fits THEN llm.breaker_admit(v_tenant, c.provider,
                             (v_route.timeout_ms * 2) * interval '1 millisecond')
                            ELSE 'closed' END,
            'worst_usd', c.worst) ORDER BY c.position),
@@ -328,7 +329,8 @@ BEGIN
     WHERE a.outcome <> 'rate_limited' AND a.outcome <> 'breaker_open'
     ORDER BY e.n
   LOOP
-    PERFORM llm.breaker_record(v_a.provider, v_a.outcome NOT IN ('server_error', 'timeout'));
+    PERFORM llm.breaker_record(v_tenant, v_a.provider,
+                               v_a.outcome NOT IN ('server_error', 'timeout'));
     IF v_a.outcome = 'ok' THEN
       v_ok_model := v_a.model;
     END IF;

@@ -234,8 +234,8 @@ COMMENT ON FUNCTION api.list_llm_budgets() IS
   'The tenant''s LLM budgets with the current local window: spent, reserved, remaining (USD).';
 GRANT EXECUTE ON FUNCTION api.list_llm_budgets() TO claw_runtime, claw_worker;
 
--- api.list_llm_models: the model catalogue with the price in force now and each provider's
--- breaker state.
+-- api.list_llm_models: the model catalogue with the price in force now and the state of this
+-- tenant's breaker of each provider.
 CREATE OR REPLACE FUNCTION api.list_llm_models()
 RETURNS TABLE (model text, provider text, tokenizer text, context_window integer,
                max_output_tokens integer, input_usd_per_mtok numeric,
@@ -252,13 +252,15 @@ BEGIN
   RETURN QUERY
   SELECT m.model, m.provider, m.tokenizer, m.context_window, m.max_output_tokens,
          p.input_usd_per_mtok, p.cached_input_usd_per_mtok, p.output_usd_per_mtok,
-         p.valid_from, b.state
+         p.valid_from, coalesce(b.state, 'closed')
   FROM internal.llm_models AS m
   LEFT JOIN LATERAL llm.price_at(m.model, internal.now()) AS p ON true
-  LEFT JOIN internal.llm_breakers AS b ON b.provider = m.provider
+  LEFT JOIN llm.breakers AS b
+    ON b.tenant_id = internal.current_tenant_id() AND b.provider = m.provider
   ORDER BY m.provider, m.model;
 END
 $fn$;
 COMMENT ON FUNCTION api.list_llm_models() IS
-  'The LLM model catalogue: provider, tokenizer, limits, the price in force, the breaker state.';
+  'The LLM model catalogue: provider, tokenizer, limits, the price in force, this tenant''s '
+  'breaker state.';
 GRANT EXECUTE ON FUNCTION api.list_llm_models() TO claw_runtime, claw_worker;

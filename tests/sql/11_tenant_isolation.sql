@@ -59,7 +59,7 @@ BEGIN
                                      credential_per_minute, credential_burst, updated_at)
     VALUES (r.tenant_id, 100, 10, 50, 5, now());
     -- LLM rows: settings, a caching route, a budget and its window, a settled reservation
-    -- with its ledger row, a cache entry, an eval run with a result
+    -- with its ledger row, a cache entry, a breaker, an eval run with a result
     PERFORM api.set_llm_settings('Australia/Sydney');
     PERFORM api.set_llm_route('summarise', '{gpt-4o-mini}', p_cache_ttl_seconds => 60);
     PERFORM api.set_llm_budget('tenant', 'day', 5);
@@ -67,6 +67,10 @@ BEGIN
     PERFORM api.finish_llm_call((v_llm ->> 'reservation_id')::uuid,
       '[{"model": "gpt-4o-mini", "route_position": 1, "outcome": "ok", "input_tokens": 10, "output_tokens": 5}]',
       '{"text": "x"}', repeat('ab', 32));
+    -- a failed attempt: the tenant's breaker row of the provider
+    v_llm := api.begin_llm_call('summarise', 10);
+    PERFORM api.finish_llm_call((v_llm ->> 'reservation_id')::uuid,
+      '[{"model": "gpt-4o-mini", "route_position": 1, "outcome": "server_error"}]');
     PERFORM api.record_llm_eval_run('seed', 'summarise', 0.05,
       '[{"case_id": "c1", "scorer": "exact", "score": 1, "passed": true}]');
   END LOOP;

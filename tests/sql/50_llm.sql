@@ -2,7 +2,7 @@
 -- prices (the version in force, append-only), budget windows in the tenant's zone across a
 -- DST change, admission and refusal, settlement, and the ledger's append-only guard.
 BEGIN;
-SELECT plan(42);
+SELECT plan(49);
 
 CREATE TEMP TABLE t AS SELECT * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice');
 GRANT SELECT ON t TO PUBLIC;
@@ -135,6 +135,34 @@ SELECT is((SELECT api.finish_llm_call((b ->> 'reservation_id')::uuid, '[]',
 SELECT throws_ok($$SELECT * FROM api.list_llm_calls()$$, 'CL401', NULL,
                  'the token''s context ended with the finish');
 RESET ROLE;
+
+-- breakers: per tenant and provider ------------------------------------------------------
+CREATE TEMP TABLE t2 AS SELECT * FROM tenancy.create_tenant('tenant-b', 'B', 'bob', 'Bob');
+UPDATE internal.llm_breakers SET failure_threshold = 2 WHERE provider = 'openai';
+SELECT internal.set_context(tenant_id, principal_id, '{owner}') FROM t;
+SELECT is(llm.breaker_admit((SELECT tenant_id FROM t), 'openai', interval '1 minute'), 'closed',
+          'no breaker row: closed');
+SELECT llm.breaker_record((SELECT tenant_id FROM t), 'openai', false);
+SELECT is((SELECT (state, consecutive_failures)::text FROM llm.breakers), '(closed,1)',
+          'the first failure creates the tenant''s row, still closed');
+SELECT llm.breaker_record((SELECT tenant_id FROM t), 'openai', false);
+SELECT is(llm.breaker_admit((SELECT tenant_id FROM t), 'openai', interval '1 minute'), 'open',
+          'the threshold opens it');
+SELECT internal.set_context(tenant_id, principal_id, '{owner}') FROM t2;
+SELECT is(llm.breaker_admit((SELECT tenant_id FROM t2), 'openai', interval '1 minute'), 'closed',
+          'another tenant''s breaker of the provider is untouched');
+SET LOCAL ROLE claw_owner;  -- the table's owner, held to the tenant policy (forced)
+SELECT is((SELECT count(*)::int FROM llm.breakers), 0, 'and it cannot see the first one''s row');
+RESET ROLE;
+SELECT internal.set_context(tenant_id, principal_id, '{owner}') FROM t;
+UPDATE internal.clock SET offset_by = offset_by + interval '31 seconds';
+SELECT is(llm.breaker_admit((SELECT tenant_id FROM t), 'openai', interval '1 minute'), 'probe',
+          'after the cooldown, one caller gets the probe');
+SELECT llm.breaker_record((SELECT tenant_id FROM t), 'openai', true);
+SELECT is((SELECT (state, consecutive_failures)::text FROM llm.breakers), '(closed,0)',
+          'the probe''s success closes it');
+UPDATE internal.clock SET offset_by = offset_by - interval '31 seconds';
+SELECT internal.clear_context();
 
 -- the ledger ------------------------------------------------------------------------------
 SELECT throws_ok($$UPDATE llm.calls SET cost_usd = 0$$, 'CL403', 'llm.calls is append-only',
