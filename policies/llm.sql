@@ -115,5 +115,7 @@ CREATE POLICY eval_results_insert_caller ON llm.eval_results FOR INSERT
 
 -- claw_dispatcher: exactly what the reservation sweeper (llm.expire_reservations) touches.
 GRANT SELECT, UPDATE ON llm.reservations, llm.budget_windows TO claw_dispatcher;
+GRANT SELECT, INSERT, UPDATE ON llm.breakers TO claw_dispatcher;
+GRANT SELECT ON internal.llm_breakers TO claw_dispatcher;
 GRANT EXECUTE ON FUNCTION llm.expire_held(uuid, timestamptz) TO claw_dispatcher;
 GRANT EXECUTE ON FUNCTION llm.expire_reservations(integer) TO claw_owner;

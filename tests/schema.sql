@@ -9292,11 +9292,12 @@ $$;
 ALTER FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) OWNER TO claw_owner;
 
 --
--- Name: breaker_admit(uuid, text, interval); Type: FUNCTION; Schema: llm; Owner: claw_owner
+-- Name: breaker_admit(uuid, text, interval); Type: FUNCTION; Schema: llm; Owner: claw_dispatcher
 --
 
 CREATE FUNCTION llm.breaker_admit(p_tenant_id uuid, p_provider text, p_probe_lease interval) RETURNS text
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_now timestamptz := internal.now();
@@ -9316,14 +9317,15 @@ BEGIN
 END
 $$;
 
-ALTER FUNCTION llm.breaker_admit(p_tenant_id uuid, p_provider text, p_probe_lease interval) OWNER TO claw_owner;
+ALTER FUNCTION llm.breaker_admit(p_tenant_id uuid, p_provider text, p_probe_lease interval) OWNER TO claw_dispatcher;
 
 --
--- Name: breaker_record(uuid, text, boolean); Type: FUNCTION; Schema: llm; Owner: claw_owner
+-- Name: breaker_record(uuid, text, boolean); Type: FUNCTION; Schema: llm; Owner: claw_dispatcher
 --
 
 CREATE FUNCTION llm.breaker_record(p_tenant_id uuid, p_provider text, p_ok boolean) RETURNS void
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   v_now timestamptz := internal.now();
@@ -9361,7 +9363,7 @@ BEGIN
 END
 $$;
 
-ALTER FUNCTION llm.breaker_record(p_tenant_id uuid, p_provider text, p_ok boolean) OWNER TO claw_owner;
+ALTER FUNCTION llm.breaker_record(p_tenant_id uuid, p_provider text, p_ok boolean) OWNER TO claw_dispatcher;
 
 --
 -- Name: call_token_mac(text); Type: FUNCTION; Schema: llm; Owner: claw_owner
@@ -18927,13 +18929,13 @@ GRANT ALL ON FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principa
 GRANT ALL ON FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) TO claw_dispatcher;
 
 --
--- Name: FUNCTION breaker_admit(p_tenant_id uuid, p_provider text, p_probe_lease interval); Type: ACL; Schema: llm; Owner: claw_owner
+-- Name: FUNCTION breaker_admit(p_tenant_id uuid, p_provider text, p_probe_lease interval); Type: ACL; Schema: llm; Owner: claw_dispatcher
 --
 
 REVOKE ALL ON FUNCTION llm.breaker_admit(p_tenant_id uuid, p_provider text, p_probe_lease interval) FROM PUBLIC;
 
 --
--- Name: FUNCTION breaker_record(p_tenant_id uuid, p_provider text, p_ok boolean); Type: ACL; Schema: llm; Owner: claw_owner
+-- Name: FUNCTION breaker_record(p_tenant_id uuid, p_provider text, p_ok boolean); Type: ACL; Schema: llm; Owner: claw_dispatcher
 --
 
 REVOKE ALL ON FUNCTION llm.breaker_record(p_tenant_id uuid, p_provider text, p_ok boolean) FROM PUBLIC;
@@ -19735,10 +19737,22 @@ GRANT SELECT,INSERT,UPDATE ON TABLE events.purges TO claw_dispatcher;
 GRANT SELECT ON TABLE events.watchers TO claw_dispatcher;
 
 --
+-- Name: TABLE llm_breakers; Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+GRANT SELECT ON TABLE internal.llm_breakers TO claw_dispatcher;
+
+--
 -- Name: TABLE rate_limits; Type: ACL; Schema: internal; Owner: claw_owner
 --
 
 GRANT SELECT,UPDATE ON TABLE internal.rate_limits TO claw_dispatcher;
+
+--
+-- Name: TABLE breakers; Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE llm.breakers TO claw_dispatcher;
 
 --
 -- Name: TABLE budget_windows; Type: ACL; Schema: llm; Owner: claw_owner

@@ -9,6 +9,10 @@
 -- again for another cooldown. A 429 is not a failure here (the provider is up and says when
 -- to come back).
 
+-- Both functions are owned by claw_dispatcher (BYPASSRLS): they run on every call, and the
+-- tenant policy would verify the context twice per statement; their callers
+-- (api.begin_llm_call, api.finish_llm_call) pass the verified tenant.
+
 -- llm.breaker_admit: may this call of the tenant use the provider? 'closed' (yes), 'probe'
 -- (yes, as the one probe), 'open' (no). Reads the row without locking when closed (the hot
 -- path).
@@ -17,6 +21,8 @@ CREATE OR REPLACE FUNCTION llm.breaker_admit(p_tenant_id uuid, p_provider text,
 RETURNS text
 LANGUAGE plpgsql
 VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_now timestamptz := internal.now();
@@ -35,6 +41,7 @@ BEGIN
   RETURN CASE WHEN FOUND THEN 'probe' ELSE 'open' END;
 END
 $fn$;
+ALTER FUNCTION llm.breaker_admit(uuid, text, interval) OWNER TO claw_dispatcher;
 
 -- llm.breaker_record: one attempt's outcome for the tenant's breaker of the provider. Success
 -- closes it (writing only when there is something to reset); a failure counts (the first
@@ -43,6 +50,8 @@ CREATE OR REPLACE FUNCTION llm.breaker_record(p_tenant_id uuid, p_provider text,
 RETURNS void
 LANGUAGE plpgsql
 VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_now timestamptz := internal.now();
@@ -79,3 +88,4 @@ BEGIN
       probe_until = NULL, updated_at = v_now;
 END
 $fn$;
+ALTER FUNCTION llm.breaker_record(uuid, text, boolean) OWNER TO claw_dispatcher;
