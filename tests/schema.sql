@@ -3526,8 +3526,11 @@ BEGIN
       DETAIL = pg_catalog.format('job %s is %s; only dead jobs are retried', p_job_id, v_job.state),
       HINT = 'api.list_jobs(p_state => ''dead'') lists the dead letters';
   END IF;
+  -- a new place in line, after the tenant's jobs waiting now: its old key would pull the
+  -- head back, and every tenant's next key with it (queue.take_fair_keys)
   UPDATE queue.jobs AS j
-  SET state = 'available', attempts = 0, run_at = internal.now()
+  SET state = 'available', attempts = 0, run_at = internal.now(),
+      fair_key = queue.take_fair_keys(v_job.tenant_id, v_job.queue, v_job.priority, 1)
   WHERE j.tenant_id = v_job.tenant_id AND j.job_id = p_job_id;
   PERFORM pg_catalog.pg_notify('claw_queue', queue.notify_tag(v_job.queue));
 EXCEPTION WHEN unique_violation THEN
@@ -11089,6 +11092,11 @@ DECLARE
   v_take integer;
   v_defer integer;
   v_cancelled integer;
+  v_skip_t uuid[];
+  v_skip_p smallint[];
+  v_new_t uuid[];
+  v_new_p smallint[];
+  v_window integer;
 BEGIN
   PERFORM queue.check_lease_args(p_worker, p_limit, p_lease_seconds);
   v_lease := v_now + pg_catalog.make_interval(secs => p_lease_seconds);
@@ -11128,51 +11136,74 @@ BEGIN
     WHERE j.tenant_id = e.tenant_id AND j.job_id = e.job_id;
   END IF;
 
-  -- 2. Scheduled jobs that are due. A retried or rate-deferred job keeps its fair key (its
-  --    place in line). A job delayed at enqueue has none yet: it takes one now, from its
+  -- 2. Scheduled jobs that are due. A rate-deferred job keeps its fair key (its place in
+  --    line). A job delayed at enqueue, or a retry (queue.fail_job), has none: it takes one now, from its
   --    tenant's cursor for its priority (which moves on past it), with that priority's head
   --    read once for them all, so delayed jobs of several tenants that come due together
   --    interleave (functions/queue/enqueue.sql). No claim waits on a tenant: a cursor row
   --    locked by the tenant's own open enqueue is skipped, and that tenant's delayed jobs
-  --    come due on a later claim. One statement; the common case (nothing due) is one probe.
-  WITH due AS (
-    SELECT x.tenant_id, x.job_id, x.priority, x.run_at, x.fair_key FROM queue.jobs AS x
-    WHERE x.queue = p_queue AND x.state = 'scheduled' AND x.run_at <= v_now
-    ORDER BY x.run_at LIMIT 10000
-    FOR UPDATE SKIP LOCKED
-  ), grp AS (
-    SELECT d.tenant_id, d.priority, pg_catalog.count(*) AS n
-    FROM due AS d WHERE d.fair_key IS NULL GROUP BY d.tenant_id, d.priority
-  ), cur AS (
-    SELECT c.tenant_id, c.priority, c.last_key FROM queue.tenant_cursors AS c
-    WHERE c.queue = p_queue
-      AND (c.tenant_id, c.priority) IN (SELECT g.tenant_id, g.priority FROM grp AS g)
-    ORDER BY c.tenant_id, c.priority
-    FOR UPDATE SKIP LOCKED
-  ), base AS (
-    SELECT g.tenant_id, g.priority, g.n,
-           GREATEST(cur.last_key, queue.fair_head(p_queue, g.priority)) AS last_key
+  --    come due on a later claim; when its jobs filled the whole window (10,000), the claim
+  --    looks again past them, so they never hold back other tenants' due jobs. One statement
+  --    (more only in that case); the common case (nothing due) is one probe.
+  v_skip_t := '{}';
+  v_skip_p := '{}';
+  LOOP
+    WITH due AS (
+      SELECT x.tenant_id, x.job_id, x.priority, x.run_at, x.fair_key FROM queue.jobs AS x
+      WHERE x.queue = p_queue AND x.state = 'scheduled' AND x.run_at <= v_now
+        AND (x.fair_key IS NOT NULL
+             OR NOT EXISTS (SELECT 1 FROM ROWS FROM (pg_catalog.unnest(v_skip_t),
+                                                     pg_catalog.unnest(v_skip_p)) AS s(t, p)
+                            WHERE s.t = x.tenant_id AND s.p = x.priority))
+      ORDER BY x.run_at LIMIT 10000
+      FOR UPDATE SKIP LOCKED
+    ), grp AS (
+      SELECT d.tenant_id, d.priority, pg_catalog.count(*) AS n
+      FROM due AS d WHERE d.fair_key IS NULL GROUP BY d.tenant_id, d.priority
+    ), cur AS (
+      SELECT c.tenant_id, c.priority, c.last_key FROM queue.tenant_cursors AS c
+      WHERE c.queue = p_queue
+        AND (c.tenant_id, c.priority) IN (SELECT g.tenant_id, g.priority FROM grp AS g)
+      ORDER BY c.tenant_id, c.priority
+      FOR UPDATE SKIP LOCKED
+    ), base AS (
+      SELECT g.tenant_id, g.priority, g.n,
+             GREATEST(cur.last_key, queue.fair_head(p_queue, g.priority)) AS last_key
+      FROM grp AS g
+      LEFT JOIN cur ON cur.tenant_id = g.tenant_id AND cur.priority = g.priority
+      WHERE cur.tenant_id IS NOT NULL
+         OR NOT EXISTS (SELECT 1 FROM queue.tenant_cursors AS c  -- none yet (not just locked)
+                        WHERE c.tenant_id = g.tenant_id AND c.queue = p_queue
+                          AND c.priority = g.priority)
+    ), moved AS (
+      UPDATE queue.tenant_cursors AS c SET last_key = b.last_key + b.n
+      FROM base AS b
+      WHERE c.tenant_id = b.tenant_id AND c.queue = p_queue AND c.priority = b.priority
+    ), promoted AS (
+      UPDATE queue.jobs AS j
+      SET state = 'available',
+          fair_key = coalesce(d.fair_key, b.last_key + d.k)
+      FROM (SELECT due.*, pg_catalog.row_number() OVER (
+                            PARTITION BY due.tenant_id, due.priority, due.fair_key IS NULL
+                            ORDER BY due.run_at, due.job_id) AS k
+            FROM due) AS d
+      LEFT JOIN base AS b ON b.tenant_id = d.tenant_id AND b.priority = d.priority
+      WHERE j.tenant_id = d.tenant_id AND j.job_id = d.job_id
+        AND (d.fair_key IS NOT NULL OR b.tenant_id IS NOT NULL)
+    )
+    -- the window's size, and the (tenant, priority) groups skipped for a locked cursor
+    SELECT (SELECT pg_catalog.count(*)::integer FROM due),
+           pg_catalog.array_agg(g.tenant_id), pg_catalog.array_agg(g.priority)
+      INTO v_window, v_new_t, v_new_p
     FROM grp AS g
-    LEFT JOIN cur ON cur.tenant_id = g.tenant_id AND cur.priority = g.priority
-    WHERE cur.tenant_id IS NOT NULL
-       OR NOT EXISTS (SELECT 1 FROM queue.tenant_cursors AS c  -- none yet (not just locked)
-                      WHERE c.tenant_id = g.tenant_id AND c.queue = p_queue
-                        AND c.priority = g.priority)
-  ), moved AS (
-    UPDATE queue.tenant_cursors AS c SET last_key = b.last_key + b.n
-    FROM base AS b
-    WHERE c.tenant_id = b.tenant_id AND c.queue = p_queue AND c.priority = b.priority
-  )
-  UPDATE queue.jobs AS j
-  SET state = 'available',
-      fair_key = coalesce(d.fair_key, b.last_key + d.k)
-  FROM (SELECT due.*, pg_catalog.row_number() OVER (
-                        PARTITION BY due.tenant_id, due.priority, due.fair_key IS NULL
-                        ORDER BY due.run_at, due.job_id) AS k
-        FROM due) AS d
-  LEFT JOIN base AS b ON b.tenant_id = d.tenant_id AND b.priority = d.priority
-  WHERE j.tenant_id = d.tenant_id AND j.job_id = d.job_id
-    AND (d.fair_key IS NOT NULL OR b.tenant_id IS NOT NULL);
+    WHERE NOT EXISTS (SELECT 1 FROM base AS b
+                      WHERE b.tenant_id = g.tenant_id AND b.priority = g.priority);
+    -- A full window with skipped groups: look again past them, so that a tenant with 10,000
+    -- due jobs and an open enqueue does not keep every other tenant's due jobs scheduled.
+    EXIT WHEN v_window < 10000 OR v_new_t IS NULL;
+    v_skip_t := v_skip_t || v_new_t;
+    v_skip_p := v_skip_p || v_new_p;
+  END LOOP;
 
   -- 3. Concurrency limit: claims of a limited queue take turns on its settings row, so the
   --    running count they see is exact.
@@ -11502,6 +11533,11 @@ BEGIN
       run_at = CASE WHEN NOT coalesce(p_retry, true) OR j.attempts >= j.max_attempts THEN j.run_at
                     ELSE v_now + coalesce(pg_catalog.make_interval(secs => p_retry_in_seconds),
                                           queue.backoff(j.queue, j.attempts)) END,
+      -- a retry takes a new place in line when it comes due (claim step 2), after its
+      -- tenant's jobs waiting then: its old key would put it ahead of other tenants' jobs
+      -- enqueued meanwhile, and pull the head back for every tenant's next key
+      fair_key = CASE WHEN NOT coalesce(p_retry, true) OR j.attempts >= j.max_attempts
+                      THEN j.fair_key END,
       errors = j.errors || pg_catalog.jsonb_build_object(
         'attempt', j.attempts, 'at', v_now, 'worker', j.lease_holder,
         'error', pg_catalog.left(p_error, 4000)),
@@ -11691,6 +11727,20 @@ BEGIN
     RETURN QUERY SELECT u.id, false FROM pg_catalog.unnest(v_ids) AS u(id);  -- nothing deduped
     RETURN;
   END IF;
+  -- Deduplicated specs inserted nothing: give their keys back, so that asking again for a
+  -- job that is already waiting does not move the tenant's cursor on (each cursor is still
+  -- this transaction's: the value it had plus what was inserted at its end).
+  UPDATE queue.tenant_cursors AS c
+  SET last_key = GREATEST(b.last_before, coalesce(
+        (SELECT pg_catalog.max(j.fair_key) FROM queue.jobs AS j
+         WHERE j.tenant_id = p_tenant_id AND j.job_id = ANY (v_inserted)
+           AND j.queue = g.queue AND j.priority = g.priority AND j.state = 'available'), 0))
+  FROM ROWS FROM (pg_catalog.unnest(v_queues), pg_catalog.unnest(v_prios),
+                  pg_catalog.unnest(v_last), pg_catalog.unnest(v_count))
+       AS g(queue, priority, last_key, n)
+  CROSS JOIN LATERAL (SELECT g.last_key - g.n AS last_before) AS b
+  WHERE g.n > 0 AND c.tenant_id = p_tenant_id AND c.queue = g.queue AND c.priority = g.priority
+    AND c.last_key = g.last_key;
   FOR v_res IN
     SELECT s.e, coalesce(ins.id, dup.job_id) AS id, ins.id IS NULL AS dedup
     FROM pg_catalog.jsonb_array_elements(p_jobs) WITH ORDINALITY AS s(e, ord)
@@ -12245,6 +12295,20 @@ DECLARE
   v_key bigint;
   v_head bigint;
 BEGIN
+  -- One lock order for a tenant's enqueues into a queue, whatever the priorities: the
+  -- (tenant, queue, priority 0) row first. Without it two transactions of one tenant that
+  -- enqueue at priorities 0 and 1 in opposite orders each hold one cursor row and wait for
+  -- the other's (a deadlock); with it they take turns, as with one cursor per queue.
+  IF p_priority <> 0 THEN
+    PERFORM 1 FROM queue.tenant_cursors AS c
+    WHERE c.tenant_id = p_tenant_id AND c.queue = p_queue AND c.priority = 0
+    FOR UPDATE;
+    IF NOT FOUND THEN
+      INSERT INTO queue.tenant_cursors AS c (tenant_id, queue, priority, last_key)
+      VALUES (p_tenant_id, p_queue, 0, 0)
+      ON CONFLICT (tenant_id, queue, priority) DO UPDATE SET last_key = c.last_key;
+    END IF;
+  END IF;
   IF p_n = 0 THEN
     INSERT INTO queue.tenant_cursors AS c (tenant_id, queue, priority, last_key)
     VALUES (p_tenant_id, p_queue, p_priority, 0)

@@ -227,8 +227,11 @@ BEGIN
       DETAIL = pg_catalog.format('job %s is %s; only dead jobs are retried', p_job_id, v_job.state),
       HINT = 'api.list_jobs(p_state => ''dead'') lists the dead letters';
   END IF;
+  -- a new place in line, after the tenant's jobs waiting now: its old key would pull the
+  -- head back, and every tenant's next key with it (queue.take_fair_keys)
   UPDATE queue.jobs AS j
-  SET state = 'available', attempts = 0, run_at = internal.now()
+  SET state = 'available', attempts = 0, run_at = internal.now(),
+      fair_key = queue.take_fair_keys(v_job.tenant_id, v_job.queue, v_job.priority, 1)
   WHERE j.tenant_id = v_job.tenant_id AND j.job_id = p_job_id;
   PERFORM pg_catalog.pg_notify('claw_queue', queue.notify_tag(v_job.queue));
 EXCEPTION WHEN unique_violation THEN

@@ -18,8 +18,9 @@
 -- (queue.claim_jobs, step 2): it takes its key then, from its tenant's cursor with the head of
 -- that moment, so delayed jobs of several tenants that come due together interleave. A
 -- retried or rate-deferred job keeps its key, its place in line.
--- Locks: the (tenant, queue, priority) cursor row, until the caller commits (a tenant's
--- concurrent enqueues into one queue and priority take turns; other tenants do not wait).
+-- Locks: the (tenant, queue, priority) cursor row, until the caller commits, and at another
+-- priority than 0 the tenant's priority-0 row of the queue first (a tenant's concurrent
+-- enqueues into one queue take turns, never deadlock; other tenants do not wait).
 
 -- queue.fair_head: the fair_key a new job of p_priority should start from in this queue.
 -- Reads every tenant's jobs, so only claw_dispatcher's functions (BYPASSRLS) call it; a plain
@@ -48,7 +49,8 @@ ALTER FUNCTION queue.fair_head(text, smallint) OWNER TO claw_dispatcher;
 -- the head is read across tenants, and the cursor row is written without the two context
 -- verifications its policies would cost per statement); callers pass the verified tenant
 -- (api.enqueue_job, queue.insert_jobs) or the schedule's (queue.tick). Locks: the cursor
--- row, until commit (p_n > 0).
+-- row, until commit (p_n > 0), and at a priority other than 0 first the tenant's priority-0
+-- row of the queue (the one lock order of a tenant's enqueues into a queue).
 CREATE OR REPLACE FUNCTION queue.take_fair_keys(p_tenant_id uuid, p_queue text,
                                                 p_priority smallint, p_n integer)
 RETURNS bigint
@@ -61,6 +63,20 @@ DECLARE
   v_key bigint;
   v_head bigint;
 BEGIN
+  -- One lock order for a tenant's enqueues into a queue, whatever the priorities: the
+  -- (tenant, queue, priority 0) row first. Without it two transactions of one tenant that
+  -- enqueue at priorities 0 and 1 in opposite orders each hold one cursor row and wait for
+  -- the other's (a deadlock); with it they take turns, as with one cursor per queue.
+  IF p_priority <> 0 THEN
+    PERFORM 1 FROM queue.tenant_cursors AS c
+    WHERE c.tenant_id = p_tenant_id AND c.queue = p_queue AND c.priority = 0
+    FOR UPDATE;
+    IF NOT FOUND THEN
+      INSERT INTO queue.tenant_cursors AS c (tenant_id, queue, priority, last_key)
+      VALUES (p_tenant_id, p_queue, 0, 0)
+      ON CONFLICT (tenant_id, queue, priority) DO UPDATE SET last_key = c.last_key;
+    END IF;
+  END IF;
   IF p_n = 0 THEN
     INSERT INTO queue.tenant_cursors AS c (tenant_id, queue, priority, last_key)
     VALUES (p_tenant_id, p_queue, p_priority, 0)
@@ -255,6 +271,20 @@ BEGIN
     RETURN QUERY SELECT u.id, false FROM pg_catalog.unnest(v_ids) AS u(id);  -- nothing deduped
     RETURN;
   END IF;
+  -- Deduplicated specs inserted nothing: give their keys back, so that asking again for a
+  -- job that is already waiting does not move the tenant's cursor on (each cursor is still
+  -- this transaction's: the value it had plus what was inserted at its end).
+  UPDATE queue.tenant_cursors AS c
+  SET last_key = GREATEST(b.last_before, coalesce(
+        (SELECT pg_catalog.max(j.fair_key) FROM queue.jobs AS j
+         WHERE j.tenant_id = p_tenant_id AND j.job_id = ANY (v_inserted)
+           AND j.queue = g.queue AND j.priority = g.priority AND j.state = 'available'), 0))
+  FROM ROWS FROM (pg_catalog.unnest(v_queues), pg_catalog.unnest(v_prios),
+                  pg_catalog.unnest(v_last), pg_catalog.unnest(v_count))
+       AS g(queue, priority, last_key, n)
+  CROSS JOIN LATERAL (SELECT g.last_key - g.n AS last_before) AS b
+  WHERE g.n > 0 AND c.tenant_id = p_tenant_id AND c.queue = g.queue AND c.priority = g.priority
+    AND c.last_key = g.last_key;
   FOR v_res IN
     SELECT s.e, coalesce(ins.id, dup.job_id) AS id, ins.id IS NULL AS dedup
     FROM pg_catalog.jsonb_array_elements(p_jobs) WITH ORDINALITY AS s(e, ord)
