@@ -709,6 +709,8 @@ DECLARE
   v_res llm.reservations;
   v_call uuid;
   v_zone text;
+  v_provider text;
+  v_breakers jsonb := '{}';
 BEGIN
   PERFORM internal.require_size('p_task', p_task, 'name'),
           internal.require_size('p_request_hash', p_request_hash, 'name'),
@@ -737,8 +739,7 @@ BEGIN
 
   -- the response cache: keyed by the chain and the caller's hash of parameters and context
   IF v_route.cache_ttl_seconds > 0 AND p_request_hash IS NOT NULL THEN
-    v_key := pg_catalog.sha256(pg_catalog.convert_to(
-      pg_catalog.array_to_string(v_route.models, ',') || '|' || p_request_hash, 'UTF8'));
+    v_key := llm.cache_key(p_task, v_route.version, v_route.models, p_request_hash);
     UPDATE llm.cache_entries AS c SET hits = c.hits + 1
     WHERE c.tenant_id = v_tenant AND c.cache_key = v_key AND c.expires_at > v_now
     RETURNING c.* INTO v_hit;
@@ -756,23 +757,43 @@ BEGIN
     END IF;
   END IF;
 
+  -- the breakers of the providers with a model the input fits, one statement each in provider
+  -- order (claiming a probe locks the row): every begin and finish locks a tenant's breaker
+  -- rows in that order, before its budget windows, so none waits on another in a cycle
+  FOR v_provider IN
+    SELECT DISTINCT m.provider
+    FROM pg_catalog.unnest(v_route.models) AS o(model)
+    JOIN internal.llm_models AS m ON m.model = o.model
+    WHERE p_input_tokens + least(v_out, m.max_output_tokens) <= m.context_window
+      AND EXISTS (SELECT 1 FROM llm.price_at(o.model, v_now))
+    ORDER BY m.provider
+  LOOP
+    v_breakers := v_breakers || pg_catalog.jsonb_build_object(v_provider,
+      llm.breaker_admit(v_tenant, v_provider, (v_route.timeout_ms * 2) * interval '1 millisecond'));
+  END LOOP;
+  -- a probe is one attempt: the provider's first model that fits holds it, its others skip
   SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
            'position', c.position, 'model', c.model, 'provider', c.provider,
            'tokenizer', c.tokenizer, 'context_window', c.context_window,
            'max_output_tokens', c.out_cap, 'fits', c.fits,
-           'breaker', CASE WHEN c.fits THEN llm.breaker_admit(v_tenant, c.provider,
-                            (v_route.timeout_ms * 2) * interval '1 millisecond')
-                           ELSE 'closed' END,
+           'breaker', CASE WHEN NOT c.fits THEN 'closed'
+                           WHEN v_breakers ->> c.provider = 'probe'
+                                AND c.position <> c.first_fit THEN 'open'
+                           ELSE coalesce(v_breakers ->> c.provider, 'closed') END,
            'worst_usd', c.worst) ORDER BY c.position),
          max(c.worst) FILTER (WHERE c.fits)
     INTO v_chain, v_worst
-  FROM (SELECT o.position, o.model, m.provider, m.tokenizer, m.context_window,
-               least(v_out, m.max_output_tokens) AS out_cap,
-               p_input_tokens + least(v_out, m.max_output_tokens) <= m.context_window AS fits,
-               llm.cost_usd(p, p_input_tokens, 0, least(v_out, m.max_output_tokens)) AS worst
-        FROM pg_catalog.unnest(v_route.models) WITH ORDINALITY AS o(model, position)
-        JOIN internal.llm_models AS m ON m.model = o.model
-        CROSS JOIN LATERAL llm.price_at(o.model, v_now) AS p) AS c;
+  FROM (SELECT f.*, min(f.position) FILTER (WHERE f.fits) OVER (PARTITION BY f.provider)
+                      AS first_fit
+        FROM (SELECT o.position, o.model, m.provider, m.tokenizer, m.context_window,
+                     least(v_out, m.max_output_tokens) AS out_cap,
+                     p_input_tokens + least(v_out, m.max_output_tokens) <= m.context_window
+                       AS fits,
+                     llm.cost_usd(p, p_input_tokens, 0, least(v_out, m.max_output_tokens))
+                       AS worst
+              FROM pg_catalog.unnest(v_route.models) WITH ORDINALITY AS o(model, position)
+              JOIN internal.llm_models AS m ON m.model = o.model
+              CROSS JOIN LATERAL llm.price_at(o.model, v_now) AS p) AS f) AS c;
   IF v_worst IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'the input fits no model of the route',
       DETAIL = pg_catalog.format('%s input tokens + the output cap exceed the context window of '
@@ -783,7 +804,7 @@ BEGIN
   v_res := llm.reserve(v_tenant, p_task, v_principal, v_worst,
                        ((v_route.timeout_ms + v_route.backoff_ms * 8) * v_route.max_attempts
                         * pg_catalog.cardinality(v_route.models) + 60000) * interval '1 millisecond',
-                       v_zone, p_flow_run_id, p_flow_step);
+                       v_zone, p_flow_run_id, p_flow_step, p_route_version => v_route.version);
   RETURN pg_catalog.jsonb_build_object(
     'reservation_id', v_res.reservation_id, 'expires_at', v_res.expires_at,
     'reserved_usd', v_res.amount_usd,
@@ -1921,6 +1942,10 @@ BEGIN
   END IF;
   IF p_attempts IS NULL OR pg_catalog.jsonb_typeof(p_attempts) <> 'array' THEN
     v_bad := 'attempts must be a JSON array';
+  ELSIF pg_catalog.jsonb_array_length(p_attempts) > 80 THEN
+    -- a route makes at most max_attempts (10) per model of at most 8 models
+    v_bad := pg_catalog.format('%s attempts: a call makes at most 80 (10 per model, 8 models)',
+                               pg_catalog.jsonb_array_length(p_attempts));
   END IF;
   IF v_bad IS NULL THEN  -- each an object, its counts whole numbers in integer range
     SELECT pg_catalog.format('attempt %s: %s', e.n,
@@ -1935,8 +1960,8 @@ BEGIN
       WHERE pg_catalog.jsonb_typeof(e.j) = 'object'
         AND pg_catalog.jsonb_typeof(e.j -> k.k) IS DISTINCT FROM 'null'
         AND (pg_catalog.jsonb_typeof(e.j -> k.k) <> 'number'
-             OR (e.j ->> k.k)::numeric NOT BETWEEN 0 AND 2147483647
-             OR (e.j ->> k.k)::numeric <> pg_catalog.trunc((e.j ->> k.k)::numeric))
+             OR (e.j ->> k.k) !~ '^[0-9]{1,10}$'
+             OR (e.j ->> k.k)::numeric > 2147483647)
       LIMIT 1) AS f ON true
     WHERE pg_catalog.jsonb_typeof(e.j) <> 'object' OR f.k IS NOT NULL
     ORDER BY e.n LIMIT 1;
@@ -1949,6 +1974,12 @@ BEGIN
                     THEN pg_catalog.format('outcome %L is unknown', a.outcome)
                   WHEN coalesce(a.route_position, 0) < 1
                     THEN 'route position must be >= 1'
+                  WHEN coalesce(a.input_tokens, 0) > m.context_window
+                    THEN pg_catalog.format('%s input tokens exceed the context window of %L (%s)',
+                                           a.input_tokens, a.model, m.context_window)
+                  WHEN coalesce(a.output_tokens, 0) > m.max_output_tokens
+                    THEN pg_catalog.format('%s output tokens exceed the output cap of %L (%s)',
+                                           a.output_tokens, a.model, m.max_output_tokens)
                   ELSE pg_catalog.format('model %L has no price in force at %s, when the call '
                                          'began, and the attempt used tokens', a.model,
                                          v_priced_at) END)
@@ -1963,6 +1994,8 @@ BEGIN
        OR a.outcome IS NULL OR a.outcome NOT IN ('ok', 'invalid_output', 'rate_limited',
             'server_error', 'timeout', 'context_overflow', 'client_error', 'breaker_open')
        OR coalesce(a.route_position, 0) < 1
+       OR coalesce(a.input_tokens, 0) > m.context_window
+       OR coalesce(a.output_tokens, 0) > m.max_output_tokens
        OR (p.model IS NULL AND coalesce(a.input_tokens, 0) + coalesce(a.output_tokens, 0) > 0)
     ORDER BY e.n LIMIT 1;
   END IF;
@@ -1970,6 +2003,26 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid LLM call record', DETAIL = v_bad,
       HINT = 'see COMMENT ON FUNCTION api.finish_llm_call';
   END IF;
+  -- the breakers first, a provider at a time in name order (each provider's attempts in the
+  -- order they were sent): api.begin_llm_call locks breaker rows in that order before its
+  -- budget windows, so the settlement's window locks come after them here too (windows
+  -- then breakers deadlocked with a begin claiming a probe)
+  FOR v_a IN
+    SELECT m.provider, a.outcome
+    FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
+    CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j) AS a(model text, outcome text)
+    JOIN internal.llm_models AS m ON m.model = a.model
+    WHERE a.outcome <> 'rate_limited' AND a.outcome <> 'breaker_open'
+    ORDER BY m.provider, e.n
+  LOOP
+    PERFORM llm.breaker_record(v_tenant, v_a.provider,
+                               v_a.outcome NOT IN ('server_error', 'timeout'));
+  END LOOP;
+  SELECT a.model INTO v_ok_model
+  FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
+  CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j) AS a(model text, outcome text)
+  WHERE a.outcome = 'ok'
+  ORDER BY e.n DESC LIMIT 1;
   -- the cost of every attempt at the price in force when the call began, then the
   -- settlement (which locks the reservation and its windows and raises CL404 / CL409), then
   -- the ledger rows
@@ -2004,35 +2057,19 @@ BEGIN
   LEFT JOIN LATERAL llm.price_at(a.model, v_priced_at) AS p ON true;
   GET DIAGNOSTICS v_n = ROW_COUNT;
 
-  FOR v_a IN
-    SELECT m.provider, a.outcome, a.model
-    FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
-    CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
-           AS a(model text, outcome text)
-    JOIN internal.llm_models AS m ON m.model = a.model
-    WHERE a.outcome <> 'rate_limited' AND a.outcome <> 'breaker_open'
-    ORDER BY e.n
-  LOOP
-    PERFORM llm.breaker_record(v_tenant, v_a.provider,
-                               v_a.outcome NOT IN ('server_error', 'timeout'));
-    IF v_a.outcome = 'ok' THEN
-      v_ok_model := v_a.model;
-    END IF;
-  END LOOP;
-
   IF p_response IS NOT NULL AND p_request_hash IS NOT NULL AND v_ok_model IS NOT NULL
      AND (p_call_token IS NULL OR p_request_hash = v_begun_hash) THEN
     SELECT r.* INTO v_route FROM llm.routes AS r
     WHERE r.tenant_id = v_tenant AND r.task = v_res.task;
-    -- (a route changed while the call ran: an answer from a model it no longer has is not
-    -- cached under its new chain)
+    -- (a route changed while the call ran: an answer made under its old version, another
+    -- chain, schema or output cap, is not cached under the new one)
     IF FOUND AND v_route.cache_ttl_seconds > 0 AND p_request_hash ~ '^[0-9a-f]*$'
-       AND pg_catalog.length(p_request_hash) = 64 AND v_ok_model = ANY (v_route.models) THEN
+       AND pg_catalog.length(p_request_hash) = 64 AND v_ok_model = ANY (v_route.models)
+       AND v_route.version = v_res.route_version THEN
       INSERT INTO llm.cache_entries AS c (tenant_id, cache_key, task, model, response,
                                           created_at, expires_at)
-      VALUES (v_tenant, pg_catalog.sha256(pg_catalog.convert_to(
-                pg_catalog.array_to_string(v_route.models, ',') || '|' || p_request_hash,
-                'UTF8')),
+      VALUES (v_tenant, llm.cache_key(v_res.task, v_route.version, v_route.models,
+                                      p_request_hash),
               v_res.task, v_ok_model, p_response, v_now,
               v_now + v_route.cache_ttl_seconds * interval '1 second')
       ON CONFLICT (tenant_id, cache_key) DO UPDATE
@@ -3187,10 +3224,15 @@ DECLARE
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer,worker}', 'llm:read',
                                 'reading LLM usage');
-  IF p_from IS NULL OR p_to IS NULL OR p_to < p_from OR p_to - p_from > 366 THEN
+  -- the bounds first: p_to - p_from raised 22008 for an infinite date, and the day after the
+  -- last representable date is out of range (OR is evaluated left to right, stopping at true)
+  IF p_from IS NULL OR p_to IS NULL
+     OR NOT (p_from BETWEEN '0001-01-01'::date AND '9999-12-31'::date)
+     OR NOT (p_to BETWEEN '0001-01-01'::date AND '9999-12-31'::date)
+     OR p_to < p_from OR p_to - p_from > 366 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid date range',
       DETAIL = pg_catalog.format('%s to %s', p_from, p_to),
-      HINT = 'from <= to, at most 366 days apart';
+      HINT = 'from <= to, at most 366 days apart, years 1 to 9999';
   END IF;
   v_tenant := internal.current_tenant_id();
   v_zone := llm.tenant_zone(v_tenant);
@@ -3416,17 +3458,25 @@ BEGIN
   v_tenant := internal.current_tenant_id();
   IF p_suite IS NULL OR p_suite !~ '^[a-z][a-z0-9_.-]{0,62}$' OR p_task IS NULL
      OR p_threshold IS NULL OR p_threshold NOT BETWEEN 0 AND 1
+     OR p_cost_usd < 0 OR p_cost_usd >= 1000000000  -- NaN sorts above every number
      OR p_results IS NULL OR pg_catalog.jsonb_typeof(p_results) <> 'array'
      OR pg_catalog.jsonb_array_length(p_results) = 0
-     OR EXISTS (SELECT 1 FROM pg_catalog.jsonb_to_recordset(p_results)
-                  AS r(case_id text, scorer text, score numeric, passed boolean)
-                WHERE r.case_id IS NULL OR r.score IS NULL OR r.score NOT BETWEEN 0 AND 1
-                   OR r.passed IS NULL
-                   OR r.scorer IS NULL OR r.scorer NOT IN ('exact', 'json_schema', 'contains',
-                                                           'numeric', 'judge')) THEN
+     -- each result checked by its JSON types before any cast (a text score raised 22P02, a
+     -- non-object 22023, an empty or long case_id the table's check, 23514)
+     OR EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(p_results) AS e(j)
+                WHERE pg_catalog.jsonb_typeof(e.j) <> 'object'
+                   OR pg_catalog.jsonb_typeof(e.j -> 'case_id') NOT IN ('string', 'number')
+                   OR pg_catalog.length(e.j ->> 'case_id') NOT BETWEEN 1 AND 200
+                   OR pg_catalog.jsonb_typeof(e.j -> 'score') IS DISTINCT FROM 'number'
+                   OR (e.j ->> 'score')::numeric NOT BETWEEN 0 AND 1
+                   OR pg_catalog.jsonb_typeof(e.j -> 'passed') IS DISTINCT FROM 'boolean'
+                   OR pg_catalog.jsonb_typeof(e.j -> 'scorer') IS DISTINCT FROM 'string'
+                   OR (e.j ->> 'scorer') NOT IN ('exact', 'json_schema', 'contains', 'numeric',
+                                                 'judge')) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid eval run',
-      DETAIL = 'a suite name, a task, a threshold in 0..1 and a non-empty array of results '
-               '{case_id, scorer exact|json_schema|contains|numeric|judge, score 0..1, passed}',
+      DETAIL = 'a suite name, a task, a threshold in 0..1, a cost from 0 below 10^9 USD and a '
+               'non-empty array of result objects {case_id (1 to 200 characters), scorer '
+               'exact|json_schema|contains|numeric|judge, score a number 0..1, passed a boolean}',
       HINT = 'see COMMENT ON FUNCTION api.record_llm_eval_run';
   END IF;
   SELECT count(*), count(*) FILTER (WHERE r.passed), avg(r.score)
@@ -9369,6 +9419,20 @@ $$;
 ALTER FUNCTION llm.breaker_record(p_tenant_id uuid, p_provider text, p_ok boolean) OWNER TO claw_dispatcher;
 
 --
+-- Name: cache_key(text, integer, text[], text); Type: FUNCTION; Schema: llm; Owner: claw_owner
+--
+
+CREATE FUNCTION llm.cache_key(p_task text, p_route_version integer, p_models text[], p_request_hash text) RETURNS bytea
+    LANGUAGE sql IMMUTABLE
+    AS $$
+  SELECT pg_catalog.sha256(pg_catalog.convert_to(
+    p_task || '|' || p_route_version || '|' || pg_catalog.array_to_string(p_models, ',')
+    || '|' || p_request_hash, 'UTF8'))
+$$;
+
+ALTER FUNCTION llm.cache_key(p_task text, p_route_version integer, p_models text[], p_request_hash text) OWNER TO claw_owner;
+
+--
 -- Name: call_token_mac(text); Type: FUNCTION; Schema: llm; Owner: claw_owner
 --
 
@@ -9402,6 +9466,7 @@ CREATE TABLE llm.reservations (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     expires_at timestamp with time zone NOT NULL,
     closed_at timestamp with time zone,
+    route_version integer,
     CONSTRAINT reservations_actual_usd_check CHECK ((actual_usd >= (0)::numeric)),
     CONSTRAINT reservations_amount_usd_check CHECK ((amount_usd >= (0)::numeric)),
     CONSTRAINT reservations_check CHECK ((cardinality(budget_ids) = cardinality(window_starts))),
@@ -9611,10 +9676,10 @@ $$;
 ALTER FUNCTION llm.price_at(p_model text, p_at timestamp with time zone) OWNER TO claw_owner;
 
 --
--- Name: reserve(uuid, text, uuid, numeric, interval, text, uuid, integer); Type: FUNCTION; Schema: llm; Owner: claw_owner
+-- Name: reserve(uuid, text, uuid, numeric, interval, text, uuid, integer, integer); Type: FUNCTION; Schema: llm; Owner: claw_owner
 --
 
-CREATE FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid DEFAULT NULL::uuid, p_flow_step integer DEFAULT NULL::integer) RETURNS llm.reservations
+CREATE FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid DEFAULT NULL::uuid, p_flow_step integer DEFAULT NULL::integer, p_route_version integer DEFAULT NULL::integer) RETURNS llm.reservations
     LANGUAGE plpgsql
     AS $$
 DECLARE
@@ -9678,15 +9743,17 @@ BEGIN
              'the budget (api.set_llm_budget)';
   END IF;
   INSERT INTO llm.reservations (tenant_id, task, principal_id, flow_run_id, flow_step,
-                                amount_usd, budget_ids, window_starts, created_at, expires_at)
+                                amount_usd, budget_ids, window_starts, created_at, expires_at,
+                                route_version)
   VALUES (p_tenant_id, p_task, p_principal_id, p_flow_run_id, p_flow_step, p_amount_usd,
-          coalesce(v_ids, '{}'), coalesce(v_starts, '{}'), v_now, v_now + p_ttl)
+          coalesce(v_ids, '{}'), coalesce(v_starts, '{}'), v_now, v_now + p_ttl,
+          p_route_version)
   RETURNING * INTO v_res;
   RETURN v_res;
 END
 $$;
 
-ALTER FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid, p_flow_step integer) OWNER TO claw_owner;
+ALTER FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid, p_flow_step integer, p_route_version integer) OWNER TO claw_owner;
 
 --
 -- Name: set_price(text, numeric, numeric, numeric, timestamp with time zone); Type: FUNCTION; Schema: llm; Owner: claw_owner
@@ -19005,6 +19072,12 @@ REVOKE ALL ON FUNCTION llm.breaker_admit(p_tenant_id uuid, p_provider text, p_pr
 REVOKE ALL ON FUNCTION llm.breaker_record(p_tenant_id uuid, p_provider text, p_ok boolean) FROM PUBLIC;
 
 --
+-- Name: FUNCTION cache_key(p_task text, p_route_version integer, p_models text[], p_request_hash text); Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION llm.cache_key(p_task text, p_route_version integer, p_models text[], p_request_hash text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION call_token_mac(p_body text); Type: ACL; Schema: llm; Owner: claw_owner
 --
 
@@ -19061,10 +19134,10 @@ REVOKE ALL ON FUNCTION llm.make_call_token(p_tenant_id uuid, p_principal_id uuid
 REVOKE ALL ON FUNCTION llm.price_at(p_model text, p_at timestamp with time zone) FROM PUBLIC;
 
 --
--- Name: FUNCTION reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid, p_flow_step integer); Type: ACL; Schema: llm; Owner: claw_owner
+-- Name: FUNCTION reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid, p_flow_step integer, p_route_version integer); Type: ACL; Schema: llm; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid, p_flow_step integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid, p_flow_step integer, p_route_version integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION set_price(p_model text, p_input_usd_per_mtok numeric, p_cached_input_usd_per_mtok numeric, p_output_usd_per_mtok numeric, p_valid_from timestamp with time zone); Type: ACL; Schema: llm; Owner: claw_owner

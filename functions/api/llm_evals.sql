@@ -32,17 +32,25 @@ BEGIN
   v_tenant := internal.current_tenant_id();
   IF p_suite IS NULL OR p_suite !~ '^[a-z][a-z0-9_.-]{0,62}$' OR p_task IS NULL
      OR p_threshold IS NULL OR p_threshold NOT BETWEEN 0 AND 1
+     OR p_cost_usd < 0 OR p_cost_usd >= 1000000000  -- NaN sorts above every number
      OR p_results IS NULL OR pg_catalog.jsonb_typeof(p_results) <> 'array'
      OR pg_catalog.jsonb_array_length(p_results) = 0
-     OR EXISTS (SELECT 1 FROM pg_catalog.jsonb_to_recordset(p_results)
-                  AS r(case_id text, scorer text, score numeric, passed boolean)
-                WHERE r.case_id IS NULL OR r.score IS NULL OR r.score NOT BETWEEN 0 AND 1
-                   OR r.passed IS NULL
-                   OR r.scorer IS NULL OR r.scorer NOT IN ('exact', 'json_schema', 'contains',
-                                                           'numeric', 'judge')) THEN
+     -- each result checked by its JSON types before any cast (a text score raised 22P02, a
+     -- non-object 22023, an empty or long case_id the table's check, 23514)
+     OR EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(p_results) AS e(j)
+                WHERE pg_catalog.jsonb_typeof(e.j) <> 'object'
+                   OR pg_catalog.jsonb_typeof(e.j -> 'case_id') NOT IN ('string', 'number')
+                   OR pg_catalog.length(e.j ->> 'case_id') NOT BETWEEN 1 AND 200
+                   OR pg_catalog.jsonb_typeof(e.j -> 'score') IS DISTINCT FROM 'number'
+                   OR (e.j ->> 'score')::numeric NOT BETWEEN 0 AND 1
+                   OR pg_catalog.jsonb_typeof(e.j -> 'passed') IS DISTINCT FROM 'boolean'
+                   OR pg_catalog.jsonb_typeof(e.j -> 'scorer') IS DISTINCT FROM 'string'
+                   OR (e.j ->> 'scorer') NOT IN ('exact', 'json_schema', 'contains', 'numeric',
+                                                 'judge')) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid eval run',
-      DETAIL = 'a suite name, a task, a threshold in 0..1 and a non-empty array of results '
-               '{case_id, scorer exact|json_schema|contains|numeric|judge, score 0..1, passed}',
+      DETAIL = 'a suite name, a task, a threshold in 0..1, a cost from 0 below 10^9 USD and a '
+               'non-empty array of result objects {case_id (1 to 200 characters), scorer '
+               'exact|json_schema|contains|numeric|judge, score a number 0..1, passed a boolean}',
       HINT = 'see COMMENT ON FUNCTION api.record_llm_eval_run';
   END IF;
   SELECT count(*), count(*) FILTER (WHERE r.passed), avg(r.score)

@@ -20,7 +20,8 @@
 -- transaction rolls back the windows already held).
 CREATE OR REPLACE FUNCTION llm.reserve(
   p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval,
-  p_zone text, p_flow_run_id uuid DEFAULT NULL, p_flow_step integer DEFAULT NULL)
+  p_zone text, p_flow_run_id uuid DEFAULT NULL, p_flow_step integer DEFAULT NULL,
+  p_route_version integer DEFAULT NULL)
 RETURNS llm.reservations
 LANGUAGE plpgsql
 VOLATILE
@@ -86,10 +87,14 @@ BEGIN
              'the budget (api.set_llm_budget)';
   END IF;
   INSERT INTO llm.reservations (tenant_id, task, principal_id, flow_run_id, flow_step,
-                                amount_usd, budget_ids, window_starts, created_at, expires_at)
+                                amount_usd, budget_ids, window_starts, created_at, expires_at,
+                                route_version)
   VALUES (p_tenant_id, p_task, p_principal_id, p_flow_run_id, p_flow_step, p_amount_usd,
-          coalesce(v_ids, '{}'), coalesce(v_starts, '{}'), v_now, v_now + p_ttl)
+          coalesce(v_ids, '{}'), coalesce(v_starts, '{}'), v_now, v_now + p_ttl,
+          p_route_version)
   RETURNING * INTO v_res;
   RETURN v_res;
 END
 $fn$;
+-- the version without the route version (migration 0051)
+DROP FUNCTION IF EXISTS llm.reserve(uuid, text, uuid, numeric, interval, text, uuid, integer);
