@@ -1909,6 +1909,7 @@ DECLARE
   v_bad text;
   v_a record;
   v_ok_model text;
+  v_begun_by text;
 BEGIN
   PERFORM internal.require_size('p_attempts', p_attempts, 'json'),
           internal.require_size('p_response', p_response, 'json'),
@@ -1928,16 +1929,19 @@ BEGIN
   END IF;
   -- attempts are priced at the versions in force when the call began (what its reservation
   -- admitted): a price raised while it ran must not charge more than was held
-  SELECT r.created_at, r.principal_id INTO v_priced_at, v_owner FROM llm.reservations AS r
+  SELECT r.created_at, r.principal_id, r.begun_by INTO v_priced_at, v_owner, v_begun_by
+  FROM llm.reservations AS r
   WHERE r.tenant_id = v_tenant AND r.reservation_id = p_reservation_id;
   v_priced_at := coalesce(v_priced_at, v_now);  -- unknown: close_reservation raises CL404
-  -- without the token: the caller's own call, or an owner or admin closing any (another
-  -- principal must not settle a call with usage it made up)
-  IF p_call_token IS NULL AND FOUND AND v_owner IS DISTINCT FROM v_caller
-     AND NOT v_roles && '{owner,admin}'::text[] THEN
+  -- without the token: the caller's own call (its principal's; a worker's, its job's), or an
+  -- owner or admin closing any (another caller must not settle a call with usage it made up)
+  IF p_call_token IS NULL AND FOUND AND NOT v_roles && '{owner,admin}'::text[]
+     AND (v_owner IS DISTINCT FROM v_caller
+          OR (v_owner IS NULL AND v_begun_by IS DISTINCT FROM internal.context_credential())) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'not your call',
-      DETAIL = pg_catalog.format('reservation %s was begun by another principal',
-                                 p_reservation_id),
+      DETAIL = pg_catalog.format('reservation %s was begun by another %s', p_reservation_id,
+                                 CASE WHEN v_owner IS NULL AND v_caller IS NULL THEN 'job'
+                                      ELSE 'principal' END),
       HINT = 'finish with the call token api.begin_llm_call returned, or as owner or admin';
   END IF;
   IF p_attempts IS NULL OR pg_catalog.jsonb_typeof(p_attempts) <> 'array' THEN
@@ -9467,8 +9471,10 @@ CREATE TABLE llm.reservations (
     expires_at timestamp with time zone NOT NULL,
     closed_at timestamp with time zone,
     route_version integer,
+    begun_by text,
     CONSTRAINT reservations_actual_usd_check CHECK ((actual_usd >= (0)::numeric)),
     CONSTRAINT reservations_amount_usd_check CHECK ((amount_usd >= (0)::numeric)),
+    CONSTRAINT reservations_begun_by_check CHECK ((length(begun_by) <= 200)),
     CONSTRAINT reservations_check CHECK ((cardinality(budget_ids) = cardinality(window_starts))),
     CONSTRAINT reservations_check1 CHECK (((status = 'held'::text) = (closed_at IS NULL))),
     CONSTRAINT reservations_status_check CHECK ((status = ANY (ARRAY['held'::text, 'settled'::text, 'released'::text, 'expired'::text])))
@@ -9742,12 +9748,15 @@ BEGIN
       HINT = 'nothing was sent; retry in the next window, lower max_output_tokens, or raise '
              'the budget (api.set_llm_budget)';
   END IF;
+  -- without a principal (a worker acting for a job), the credential it was begun with: only
+  -- that job's context finishes it without the call token (api.finish_llm_call)
   INSERT INTO llm.reservations (tenant_id, task, principal_id, flow_run_id, flow_step,
                                 amount_usd, budget_ids, window_starts, created_at, expires_at,
-                                route_version)
+                                route_version, begun_by)
   VALUES (p_tenant_id, p_task, p_principal_id, p_flow_run_id, p_flow_step, p_amount_usd,
           coalesce(v_ids, '{}'), coalesce(v_starts, '{}'), v_now, v_now + p_ttl,
-          p_route_version)
+          p_route_version,
+          CASE WHEN p_principal_id IS NULL THEN internal.context_credential() END)
   RETURNING * INTO v_res;
   RETURN v_res;
 END
@@ -11905,7 +11914,7 @@ BEGIN
     PERFORM internal.clear_context();
     PERFORM queue.stale_lease('act_as_job', ARRAY[p_job_id], p_lease_token);
   END IF;
-  PERFORM internal.set_context(v_tenant, NULL, '{worker}');
+  PERFORM internal.set_context(v_tenant, NULL, '{worker}', '{*}', 'job:' || p_job_id::text);
   RETURN v_tenant;
 END
 $$;

@@ -309,3 +309,49 @@ def test_two_begins_with_opposite_chains_do_not_deadlock_claiming_probes(env: En
     # one probe per provider, whichever call claimed it
     assert env.superuser("SELECT provider, state FROM llm.breakers ORDER BY provider") == [
         ("anthropic", "half_open"), ("openai", "half_open")]
+
+
+# --- another job's call -------------------------------------------------------------------------
+
+def test_a_worker_acting_for_one_job_cannot_settle_another_jobs_call(env: Env) -> None:
+    """A finish without the call token is for the caller's own calls (another principal's is
+    CL403 unless owner or admin: a caller must not settle someone else's call with usage it
+    made up). A worker acting for a job (api.act_as_job) has no principal, and neither has the
+    reservation a worker begins, so the check `reservation principal IS DISTINCT FROM caller
+    principal` was NULL vs NULL: a worker holding the lease of job B settled the call job A's
+    worker had begun, with 0 tokens (the spend vanished from the ledger and the budget). The
+    lease context now names its job (credential 'job:<id>'), a reservation begun without a
+    principal records it, and only that job's context may finish it without the token."""
+    with env.db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (env.key,))
+        conn.execute("SELECT * FROM api.enqueue_jobs(p_jobs => %s)", (json.dumps(
+            [{"queue": "llm", "kind": "summarise"}, {"queue": "llm", "kind": "summarise"}]),))
+    leases = []
+    with env.db.connect("claw_worker") as conn:
+        for name in ("a", "b"):
+            leases.append(conn.execute(
+                "SELECT job_id, lease_token FROM api.claim_jobs(p_queue => 'llm', p_worker => %s, "
+                "p_limit => 1, p_lease_seconds => 3600)", (name,)).fetchone())
+    (job_a, lease_a), (job_b, lease_b) = leases
+    with env.db.connect("claw_worker") as conn, conn.transaction():
+        conn.execute("SELECT api.act_as_job(%s, %s)", (job_a, lease_a))
+        [(call,)] = conn.execute("SELECT api.begin_llm_call(p_task => 'summarise', "
+                                 "p_input_tokens => 100)").fetchall()
+    free = json.dumps([{"model": "gpt-4o-mini", "route_position": 1, "outcome": "ok",
+                        "input_tokens": 0, "output_tokens": 0}])
+    with env.db.connect("claw_worker") as conn:
+        def settle_as_b() -> None:
+            with conn.transaction():
+                conn.execute("SELECT api.act_as_job(%s, %s)", (job_b, lease_b))
+                conn.execute("SELECT api.finish_llm_call(p_reservation_id => %s, "
+                             "p_attempts => %s)", (call["reservation_id"], free))
+        state, _, _, _ = sqlstate_of(settle_as_b)
+    assert state == "CL403", env.superuser("SELECT status, actual_usd FROM llm.reservations")
+    # the job that began it still finishes it without the token
+    spent = json.dumps([{"model": "gpt-4o-mini", "route_position": 1, "outcome": "ok",
+                         "input_tokens": 100, "output_tokens": 10}])
+    with env.db.connect("claw_worker") as conn, conn.transaction():
+        conn.execute("SELECT api.act_as_job(%s, %s)", (job_a, lease_a))
+        [(done,)] = conn.execute("SELECT api.finish_llm_call(p_reservation_id => %s, "
+                                 "p_attempts => %s)", (call["reservation_id"], spent)).fetchall()
+    assert done["status"] == "settled"

@@ -226,6 +226,7 @@ DECLARE
   v_bad text;
   v_a record;
   v_ok_model text;
+  v_begun_by text;
 BEGIN
   PERFORM internal.require_size('p_attempts', p_attempts, 'json'),
           internal.require_size('p_response', p_response, 'json'),
@@ -245,16 +246,19 @@ BEGIN
   END IF;
   -- attempts are priced at the versions in force when the call began (what its reservation
   -- admitted): a price raised while it ran must not charge more than was held
-  SELECT r.created_at, r.principal_id INTO v_priced_at, v_owner FROM llm.reservations AS r
+  SELECT r.created_at, r.principal_id, r.begun_by INTO v_priced_at, v_owner, v_begun_by
+  FROM llm.reservations AS r
   WHERE r.tenant_id = v_tenant AND r.reservation_id = p_reservation_id;
   v_priced_at := coalesce(v_priced_at, v_now);  -- unknown: close_reservation raises CL404
-  -- without the token: the caller's own call, or an owner or admin closing any (another
-  -- principal must not settle a call with usage it made up)
-  IF p_call_token IS NULL AND FOUND AND v_owner IS DISTINCT FROM v_caller
-     AND NOT v_roles && '{owner,admin}'::text[] THEN
+  -- without the token: the caller's own call (its principal's; a worker's, its job's), or an
+  -- owner or admin closing any (another caller must not settle a call with usage it made up)
+  IF p_call_token IS NULL AND FOUND AND NOT v_roles && '{owner,admin}'::text[]
+     AND (v_owner IS DISTINCT FROM v_caller
+          OR (v_owner IS NULL AND v_begun_by IS DISTINCT FROM internal.context_credential())) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'not your call',
-      DETAIL = pg_catalog.format('reservation %s was begun by another principal',
-                                 p_reservation_id),
+      DETAIL = pg_catalog.format('reservation %s was begun by another %s', p_reservation_id,
+                                 CASE WHEN v_owner IS NULL AND v_caller IS NULL THEN 'job'
+                                      ELSE 'principal' END),
       HINT = 'finish with the call token api.begin_llm_call returned, or as owner or admin';
   END IF;
   IF p_attempts IS NULL OR pg_catalog.jsonb_typeof(p_attempts) <> 'array' THEN

@@ -86,12 +86,15 @@ BEGIN
       HINT = 'nothing was sent; retry in the next window, lower max_output_tokens, or raise '
              'the budget (api.set_llm_budget)';
   END IF;
+  -- without a principal (a worker acting for a job), the credential it was begun with: only
+  -- that job's context finishes it without the call token (api.finish_llm_call)
   INSERT INTO llm.reservations (tenant_id, task, principal_id, flow_run_id, flow_step,
                                 amount_usd, budget_ids, window_starts, created_at, expires_at,
-                                route_version)
+                                route_version, begun_by)
   VALUES (p_tenant_id, p_task, p_principal_id, p_flow_run_id, p_flow_step, p_amount_usd,
           coalesce(v_ids, '{}'), coalesce(v_starts, '{}'), v_now, v_now + p_ttl,
-          p_route_version)
+          p_route_version,
+          CASE WHEN p_principal_id IS NULL THEN internal.context_credential() END)
   RETURNING * INTO v_res;
   RETURN v_res;
 END

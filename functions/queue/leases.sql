@@ -505,8 +505,10 @@ $fn$;
 ALTER FUNCTION queue.release_jobs(uuid[], uuid) OWNER TO claw_dispatcher;
 
 -- queue.lease_context: establish the tenant context of a job the caller holds a live lease
--- on, for the rest of the transaction: roles '{worker}', principal none. This is the only
--- way a worker acts inside a tenant. CL409 when the lease is not held (or expired).
+-- on, for the rest of the transaction: roles '{worker}', principal none, credential
+-- 'job:<job id>' (what the job's context may do that another job's may not, e.g. finish the
+-- LLM calls it began). This is the only way a worker acts inside a tenant. CL409 when the
+-- lease is not held (or expired).
 CREATE OR REPLACE FUNCTION queue.lease_context(p_job_id uuid, p_lease_token uuid)
 RETURNS uuid
 LANGUAGE plpgsql
@@ -524,7 +526,7 @@ BEGIN
     PERFORM internal.clear_context();
     PERFORM queue.stale_lease('act_as_job', ARRAY[p_job_id], p_lease_token);
   END IF;
-  PERFORM internal.set_context(v_tenant, NULL, '{worker}');
+  PERFORM internal.set_context(v_tenant, NULL, '{worker}', '{*}', 'job:' || p_job_id::text);
   RETURN v_tenant;
 END
 $fn$;
