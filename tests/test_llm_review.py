@@ -355,3 +355,15 @@ def test_a_worker_acting_for_one_job_cannot_settle_another_jobs_call(env: Env) -
         [(done,)] = conn.execute("SELECT api.finish_llm_call(p_reservation_id => %s, "
                                  "p_attempts => %s)", (call["reservation_id"], spent)).fetchall()
     assert done["status"] == "settled"
+
+
+def test_a_flow_step_is_0_or_more_and_comes_with_its_run(env: Env) -> None:
+    """The ledger names the flow run and step a call was made in; a negative step, or a step
+    without a run, is a label no flow can have. Before, both were stored as given."""
+    for args in ("p_flow_step => -1, p_flow_run_id => gen_random_uuid()", "p_flow_step => 2"):
+        def begin(args: str = args) -> None:
+            env.api(f"SELECT api.begin_llm_call(p_task => 'summarise', p_input_tokens => 10, "
+                    f"{args})")
+        state, message, _, _ = sqlstate_of(begin)
+        assert (state, message) == ("CL422", "invalid LLM call"), args
+    assert env.superuser("SELECT count(*) FROM llm.reservations") == [(0,)]

@@ -70,10 +70,11 @@ BEGIN
   IF p_input_tokens IS NULL OR p_input_tokens NOT BETWEEN 0 AND 1000000000
      OR p_max_output_tokens NOT BETWEEN 1 AND 1000000000
      OR (p_request_hash IS NOT NULL AND (p_request_hash !~ '^[0-9a-f]*$'
-                                        OR pg_catalog.length(p_request_hash) <> 64)) THEN
+                                        OR pg_catalog.length(p_request_hash) <> 64))
+     OR p_flow_step < 0 OR (p_flow_step IS NOT NULL AND p_flow_run_id IS NULL) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid LLM call',
       DETAIL = 'input tokens 0 to 10^9, max output tokens 1 to 10^9, request hash 64 hex '
-               'digits (sha256)',
+               'digits (sha256), a flow step 0 or more and only with its flow run',
       HINT = 'count the assembled input with the model family''s tokenizer';
   END IF;
   SELECT r.*, coalesce(s.time_zone, 'UTC') AS time_zone INTO v_route
