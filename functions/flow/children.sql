@@ -30,6 +30,7 @@ DECLARE
   v_child uuid;
 BEGIN
   PERFORM flow.check_position(v_run, p_position);
+  PERFORM flow.require_step_identity(p_name, p_input_hash);
   SELECT s.run_id INTO v_child
   FROM flow.start_run(p_flow_name, p_input, p_flow_version,
                       'child:' || v_run.run_id::text || ':' || p_position, v_run.trace_id,
@@ -56,6 +57,7 @@ DECLARE
   v_child flow.runs;
 BEGIN
   PERFORM flow.check_position(v_run, p_position);
+  PERFORM flow.require_step_identity(p_name, p_input_hash);
   SELECT r.* INTO v_child FROM flow.runs AS r
   WHERE r.tenant_id = v_run.tenant_id AND r.run_id = p_child_run_id
     AND r.parent_run_id = v_run.run_id;

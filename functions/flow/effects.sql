@@ -59,6 +59,7 @@ DECLARE
   v_eff flow.effects;
 BEGIN
   PERFORM flow.check_position(v_run, p_position);
+  PERFORM flow.require_step_identity(p_name, p_input_hash);
   IF p_provider IS NULL OR p_provider !~ '^[a-z][a-z0-9_.:-]*$'
      OR pg_catalog.length(p_provider) > 100 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid provider',

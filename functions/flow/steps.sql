@@ -23,6 +23,30 @@ AS $fn$
   SELECT pg_catalog.jsonb_build_object('kind', p_kind, 'name', p_name, 'input_hash', p_input_hash)
 $fn$;
 
+-- flow.require_step_identity: CL422 unless a step's name (1 to 200 characters) and input
+-- hash (lowercase hex, at most 128) are ones flow.steps can record. Every call that begins a
+-- step (an effect's intent, a sleep, a wait, a retry) checks them before it writes anything:
+-- found only at the checkpoint, an effect would already have been sent.
+CREATE OR REPLACE FUNCTION flow.require_step_identity(p_name text, p_input_hash text)
+RETURNS void
+LANGUAGE plpgsql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF p_name IS NULL OR pg_catalog.length(p_name) NOT BETWEEN 1 AND 200 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid step name',
+      DETAIL = 'a step name is 1 to 200 characters', HINT = 'e.g. fetch-schedule';
+  END IF;
+  IF p_input_hash IS NULL OR p_input_hash !~ '^[0-9a-f]+$'
+     OR pg_catalog.length(p_input_hash) > 128 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid input hash',
+      DETAIL = 'p_input_hash is the hex digest of the step''s input',
+      HINT = 'sha256 of the canonical JSON of the arguments';
+  END IF;
+END
+$fn$;
+
 -- flow.insert_step: the one INSERT into flow.steps, for a held, locked run; advances it.
 -- Returns the run's status afterwards ('running', or 'cancelled' when a cancel was pending).
 CREATE OR REPLACE FUNCTION flow.insert_step(p_run flow.runs, p_position integer, p_name text,
@@ -42,16 +66,7 @@ BEGIN
                                  p_run.run_id, p_run.next_position, p_position),
       HINT = 'steps are recorded in order, each once';
   END IF;
-  IF p_name IS NULL OR pg_catalog.length(p_name) NOT BETWEEN 1 AND 200 THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid step name',
-      DETAIL = 'a step name is 1 to 200 characters', HINT = 'e.g. fetch-schedule';
-  END IF;
-  IF p_input_hash IS NULL OR p_input_hash !~ '^[0-9a-f]+$'
-     OR pg_catalog.length(p_input_hash) > 128 THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid input hash',
-      DETAIL = 'p_input_hash is the hex digest of the step''s input',
-      HINT = 'sha256 of the canonical JSON of the arguments';
-  END IF;
+  PERFORM flow.require_step_identity(p_name, p_input_hash);
   -- an earlier position: this INSERT raises 23505 (written once)
   INSERT INTO flow.steps (tenant_id, run_id, position, name, kind, input_hash, status, output,
                           error, attempts, started_at, finished_at)
@@ -132,6 +147,7 @@ BEGIN
       DETAIL = 'fail_flow_step records why the attempt failed', HINT = 'pass p_error => ''...''';
   END IF;
   PERFORM flow.require_position(p_position);
+  PERFORM flow.require_step_identity(p_name, p_input_hash);
   IF p_position IS DISTINCT FROM v_run.next_position THEN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'step out of order',
       DETAIL = pg_catalog.format('run %s is at position %s, not %s', p_run_id,

@@ -109,6 +109,7 @@ DECLARE
   v_at timestamptz;
 BEGIN
   PERFORM flow.check_position(v_run, p_position);
+  PERFORM flow.require_step_identity(p_name, p_input_hash);
   PERFORM flow.check_wait(p_wake_at, p_seconds, true);
   v_at := flow.fix_timer(v_run, p_position, 'sleep',
                          coalesce(p_wake_at, internal.now() + pg_catalog.make_interval(secs => p_seconds)));
@@ -147,6 +148,7 @@ DECLARE
   v_at timestamptz;
 BEGIN
   PERFORM flow.check_position(v_run, p_position);
+  PERFORM flow.require_step_identity('signal:' || coalesce(p_signal, ''), p_input_hash);
   PERFORM flow.check_wait(p_timeout_at, p_timeout_seconds, false);
   IF p_signal IS NULL OR p_signal !~ '^[a-z][a-z0-9_.:-]*$'
      OR pg_catalog.length(p_signal) > 100 THEN

@@ -1,0 +1,81 @@
+"""Review of the durable-flows layer (session review-flows): each test here failed on the code
+it was written against and describes the scenario in its docstring."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import psycopg
+import pytest
+
+from claw.flows import FlowContext, Flows, RetryPolicy
+from conftest import Database, Tenant
+from test_flow_attacks import auth
+from test_flows import (FakeProvider, aio, as_owner, move_clock, run_row, serve, start,
+                        status_is, tenant)  # noqa: F401 - tenant is a fixture
+
+H = "0" * 64
+
+
+def claim_one(db: Database, run: str) -> tuple[Any, Any]:
+    """Claim the run's flow.run job as claw_worker and claim the run: (job, lease)."""
+    with db.connect("claw_worker") as wk:
+        (job, tok), = wk.execute("SELECT job_id, lease_token FROM api.claim_jobs("
+                                 "p_queue => 'flows', p_worker => 'w', p_limit => 1)").fetchall()
+        action = wk.execute("SELECT action FROM api.claim_flow_run(%s, %s, %s)",
+                            (run, job, tok)).fetchone()[0]
+    assert action == "run"
+    return job, tok
+
+
+def start_sql(db: Database, tenant: Tenant, name: str = "job.notice") -> str:
+    with db.connect("claw_runtime") as rt, rt.transaction():
+        auth(rt, tenant.api_key)
+        return str(rt.execute("SELECT run_id FROM api.start_flow_run(p_flow_name => %s, "
+                              "p_queue => 'flows')", (name,)).fetchone()[0])
+
+
+# -- an effect whose step can never be recorded is still sent ---------------------------------
+
+@pytest.mark.parametrize("name,digest", [("", H), ("x" * 201, H), ("charge", "NOT-HEX")])
+def test_begin_effect_refuses_a_step_identity_it_could_never_record(
+        db: Database, tenant: Tenant, name: str, digest: str) -> None:
+    """api.begin_flow_effect validates nothing of the step's identity (name 1..200 characters,
+    input hash lowercase hex) before it commits the intent; only api.settle_flow_effect (after
+    the provider was called) checks it, in flow.insert_step. So a flow whose effect name is
+    empty or over 200 characters gets its external call *delivered* and then cannot record
+    it: the SDK marks the effect unknown and blocks the run; when a person resolves it as
+    delivered, the replay's settle fails the same way, the SDK tries to mark the reconciled
+    effect unknown again (CL409), and the run's job is retried until it is dead, the run
+    'running' for ever. Bad input must be CL422 before anything is written (or sent)."""
+    run = start_sql(db, tenant)
+    job, tok = claim_one(db, run)
+    with db.connect("claw_worker") as wk:
+        with pytest.raises(psycopg.Error) as err:
+            wk.execute("SELECT * FROM api.begin_flow_effect(%s, %s, %s, 0, %s, %s, 'twilio', "
+                       "'{\"to\": \"+61400000000\"}')", (run, job, tok, name, digest))
+    assert err.value.sqlstate == "CL422", err.value
+    with db.connect() as su:
+        assert su.execute("SELECT count(*) FROM flow.effects").fetchone()[0] == 0
+        assert su.execute("SELECT pending_step FROM flow.runs").fetchone()[0] is None
+
+
+@aio
+async def test_an_effect_with_an_unrecordable_name_is_never_sent(db: Database,
+                                                                 tenant: Tenant) -> None:
+    """The SDK view of the test above: ctx.effect with a 201-character name. Today the SMS is
+    delivered, then the run blocks; resolved as delivered by a person it never completes
+    (its job fails on every retry). It must fail the run before calling the provider."""
+    twilio = FakeProvider("twilio", idempotent=False)
+    flows = Flows()
+
+    @flows.flow("text.long")
+    async def text(ctx: FlowContext, inp: Any) -> Any:
+        return await ctx.effect("s" * 201, twilio, {"to": "+61400000000"},
+                                retry=RetryPolicy(backoff=0.1))
+
+    run = start(db, tenant, "text.long")
+    await serve(db, flows, status_is(db, run, "failed", "blocked", "completed"))
+    assert twilio.calls == 0, "the provider was called for a step that cannot be recorded"
+    assert run_row(db, run)["status"] == "failed"
