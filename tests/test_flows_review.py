@@ -79,3 +79,39 @@ async def test_an_effect_with_an_unrecordable_name_is_never_sent(db: Database,
     await serve(db, flows, status_is(db, run, "failed", "blocked", "completed"))
     assert twilio.calls == 0, "the provider was called for a step that cannot be recorded"
     assert run_row(db, run)["status"] == "failed"
+
+
+# -- retention deletes a finished child its running parent still waits for ------------------
+
+@aio
+async def test_purge_keeps_a_finished_child_whose_parent_is_still_going(
+        db: Database, tenant: Tenant) -> None:
+    """api.purge_flow_runs(p_days => 0) deletes every finished run, also a child whose
+    parent is still going and has not recorded its outcome yet (ctx.wait_child later). The
+    parent's wait then finds no child (CL422 'not a child of this run') and the parent fails
+    although its child completed. Retention must keep a child until its parent finished."""
+    flows = Flows()
+
+    @flows.flow("kid")
+    async def kid(ctx: FlowContext, inp: Any) -> int:
+        return 7
+
+    @flows.flow("parent")
+    async def parent(ctx: FlowContext, inp: Any) -> Any:
+        child = await ctx.start_child("kid")
+        await ctx.sleep(60)
+        return (await ctx.wait_child(child))["output"]
+
+    run = start(db, tenant, "parent")
+
+    def kid_done_parent_sleeping() -> bool:
+        with db.connect() as su:
+            rows = dict(su.execute("SELECT flow_name, status FROM flow.runs").fetchall())
+        return rows.get("kid") == "completed" and rows.get("parent") == "sleeping"
+    await serve(db, flows, kid_done_parent_sleeping)
+    move_clock(db, 1)
+    as_owner(db, tenant, "SELECT api.purge_flow_runs(p_days => 0)")
+    move_clock(db, 60)
+    await serve(db, flows, status_is(db, run, "completed", "failed"))
+    assert run_row(db, run)["status"] == "completed", run_row(db, run)["error"]
+    assert run_row(db, run)["output"] == 7

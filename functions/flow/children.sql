@@ -12,7 +12,8 @@
 -- effect at N or later gets a new idempotency key, the new run's).
 --
 -- Retention (flow.purge) deletes finished runs older than a number of days with their
--- steps, timers, signals and effects (children keep running, their parent link cleared).
+-- steps, timers, signals and effects (children keep running, their parent link cleared; a
+-- finished child is kept while its parent is still going, which may yet wait for it).
 
 -- flow.start_child: start child flow p_flow_name at p_position of a held parent and record
 -- the step naming it. Returns the parent's status and the child's run id.
@@ -143,7 +144,11 @@ BEGIN
   DELETE FROM flow.runs AS r
   WHERE r.tenant_id = internal.current_tenant_id()
     AND r.finished_at < internal.now() - pg_catalog.make_interval(days => p_days)
-    AND r.status IN ('completed', 'failed', 'cancelled');
+    AND r.status IN ('completed', 'failed', 'cancelled')
+    -- a child is kept while its parent goes on: the parent may still ctx.wait_child it
+    AND NOT EXISTS (SELECT 1 FROM flow.runs AS p
+                    WHERE p.tenant_id = r.tenant_id AND p.run_id = r.parent_run_id
+                      AND p.status NOT IN ('completed', 'failed', 'cancelled'));
   GET DIAGNOSTICS v_n = ROW_COUNT;
   IF v_n > 0 THEN
     PERFORM audit.append(internal.current_tenant_id(), 'flow.runs.purged', 'flow.runs', NULL,
