@@ -3,6 +3,7 @@ it was written against and describes the scenario in its docstring."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -115,3 +116,37 @@ async def test_purge_keeps_a_finished_child_whose_parent_is_still_going(
     await serve(db, flows, status_is(db, run, "completed", "failed"))
     assert run_row(db, run)["status"] == "completed", run_row(db, run)["error"]
     assert run_row(db, run)["output"] == 7
+
+
+# -- input no worker can read -------------------------------------------------------------------
+
+@aio
+async def test_a_deeply_nested_input_is_refused_or_fails_the_run(db: Database,
+                                                                 tenant: Tenant) -> None:
+    """api.start_flow_run accepts any JSON within 256 KiB, whatever its depth. An input
+    nested 5,000 levels deep (10 KB) is valid jsonb, but the worker's JSON decoder (Python's
+    json, psycopg's jsonb loader) raises RecursionError reading api.claim_flow_run's row, after
+    the claim committed: the handler fails, the job is retried (100 attempts) and the run
+    stays 'running' with nothing to move it (a cancel only marks it, for a worker that never
+    gets that far). Bad input must be refused at the start (CL422) or fail the run."""
+    deep = "[" * 5000 + "1" + "]" * 5000
+    flows = Flows()
+
+    @flows.flow("deep")
+    async def flow(ctx: FlowContext, inp: Any) -> str:
+        return "ok"
+
+    try:
+        with db.connect("claw_runtime") as rt, rt.transaction():
+            auth(rt, tenant.api_key)
+            run = str(rt.execute("SELECT run_id FROM api.start_flow_run(p_flow_name => 'deep', "
+                                 "p_input => %s::jsonb)", (deep,)).fetchone()[0])
+    except psycopg.Error as exc:
+        assert exc.sqlstate == "CL422", exc
+        return
+    with contextlib.suppress(AssertionError):  # "timed out" today
+        await serve(db, flows, status_is(db, run, "completed", "failed"), timeout=4)
+    with db.connect() as su:
+        errors = [r[0] for r in su.execute("SELECT errors::text FROM queue.jobs "
+                                           "WHERE kind = 'flow.run'").fetchall()]
+    assert run_row(db, run)["status"] in ("completed", "failed"), errors

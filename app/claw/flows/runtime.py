@@ -566,7 +566,22 @@ class Flows:
         run_id = UUID(job.payload["run_id"])
         async with self.connection() as conn:
             cur = await conn.execute(CLAIM, (run_id, job.job_id, job.lease_token))
-            row = await cur.fetchone()
+            try:
+                row = await cur.fetchone()
+            except RecursionError as exc:
+                # JSON nested deeper than this process can decode (the run's input, a
+                # signal's payload): every worker would fail the same way, the run held
+                # 'running' for ever; it fails instead (CL409: it was not ours to run)
+                log.error(f"flow.run job for run {run_id}: its data cannot be read: {exc}")
+                try:
+                    await conn.execute(FAIL_RUN, (run_id, job.job_id, job.lease_token,
+                                                  psycopg.types.json.Jsonb(
+                                                      {"message": "the run's data cannot be read "
+                                                       f"by the flow worker: {exc}"})))
+                except psycopg.Error as err:
+                    if err.sqlstate != "CL409":
+                        raise
+                return
         assert row is not None
         action, status, name, version, input_, trace_id, _next, _attempts, dispatches, steps = row
         if action != "run":
