@@ -150,3 +150,36 @@ async def test_a_deeply_nested_input_is_refused_or_fails_the_run(db: Database,
         errors = [r[0] for r in su.execute("SELECT errors::text FROM queue.jobs "
                                            "WHERE kind = 'flow.run'").fetchall()]
     assert run_row(db, run)["status"] in ("completed", "failed"), errors
+
+
+# -- a cancel requested between two steps -------------------------------------------------------
+
+def _running_run_cancel_requested(db: Database, tenant: Tenant) -> tuple[str, Any, Any]:
+    """A run that recorded step 0 and was then asked to cancel (api.cancel_flow_run:
+    'cancelling'), its worker about to begin step 1."""
+    run = start_sql(db, tenant, "parent")
+    job, tok = claim_one(db, run)
+    with db.connect("claw_worker") as wk:
+        assert wk.execute("SELECT api.record_flow_step(%s, %s, %s, 0, 'a', %s, '{}')",
+                          (run, job, tok, H)).fetchone()[0] == "running"
+    assert as_owner(db, tenant, "SELECT api.cancel_flow_run(%s)", (run,)) == "cancelling"
+    return run, job, tok
+
+
+def test_a_child_started_after_a_cancel_request_is_not_left_running(db: Database,
+                                                                    tenant: Tenant) -> None:
+    """api.cancel_flow_run on a running run cancels the children it has at that moment; the
+    run itself stops at its next checkpoint. When that next checkpoint is ctx.start_child,
+    flow.start_child starts the child anyway, records the step and ends the parent as
+    cancelled: the new child is dispatched and runs to the end under a cancelled parent
+    (nothing ever cancels it). The README: 'The run's unfinished child runs are cancelled
+    with it'. A cancelled run must not start (or leave) a child."""
+    run, job, tok = _running_run_cancel_requested(db, tenant)
+    with db.connect("claw_worker") as wk:
+        status = wk.execute("SELECT status FROM api.start_child_flow(%s, %s, %s, 1, "
+                            "'child:kid', %s, 'kid')", (run, job, tok, H)).fetchone()[0]
+    assert status == "cancelled"
+    with db.connect() as su:
+        left = su.execute("SELECT flow_name, status FROM flow.runs "
+                          "WHERE status NOT IN ('completed', 'failed', 'cancelled')").fetchall()
+    assert left == [], f"left going under a cancelled parent: {left}"

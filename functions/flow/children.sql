@@ -16,7 +16,8 @@
 -- finished child is kept while its parent is still going, which may yet wait for it).
 
 -- flow.start_child: start child flow p_flow_name at p_position of a held parent and record
--- the step naming it. Returns the parent's status and the child's run id.
+-- the step naming it. Returns the parent's status and the child's run id (a run whose
+-- cancel was requested starts none: it ends cancelled, child id NULL).
 CREATE OR REPLACE FUNCTION flow.start_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid,
                                             p_position integer, p_name text,
                                             p_input_hash text, p_flow_name text,
@@ -32,6 +33,12 @@ DECLARE
 BEGIN
   PERFORM flow.check_position(v_run, p_position);
   PERFORM flow.require_step_identity(p_name, p_input_hash);
+  IF v_run.cancel_requested_at IS NOT NULL THEN
+    -- a cancel was requested: no child is started (nothing would ever cancel it)
+    RETURN QUERY SELECT flow.finish(v_run, 'cancelled', NULL, pg_catalog.jsonb_build_object(
+                          'message', 'cancelled', 'during_position', p_position)), NULL::uuid;
+    RETURN;
+  END IF;
   SELECT s.run_id INTO v_child
   FROM flow.start_run(p_flow_name, p_input, p_flow_version,
                       'child:' || v_run.run_id::text || ':' || p_position, v_run.trace_id,
