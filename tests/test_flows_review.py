@@ -183,3 +183,20 @@ def test_a_child_started_after_a_cancel_request_is_not_left_running(db: Database
         left = su.execute("SELECT flow_name, status FROM flow.runs "
                           "WHERE status NOT IN ('completed', 'failed', 'cancelled')").fetchall()
     assert left == [], f"left going under a cancelled parent: {left}"
+
+
+def test_an_effect_is_not_begun_after_a_cancel_request(db: Database, tenant: Tenant) -> None:
+    """A cancel requested while a run is between steps: sleeps, signal waits and child waits
+    see it at once (recorded, run cancelled), but flow.begin_effect records a new intent and
+    the worker goes on to mark it sent and call the provider: the SMS (or the charge) goes out
+    after a person asked the run to stop, and only the settle afterwards cancels the run. An
+    effect not yet sent must not be begun once a cancel was requested."""
+    run, job, tok = _running_run_cancel_requested(db, tenant)
+    with db.connect("claw_worker") as wk:
+        row = wk.execute("SELECT status FROM api.begin_flow_effect(%s, %s, %s, 1, 'sms', %s, "
+                         "'twilio', '{\"to\": \"+61400000000\"}')", (run, job, tok, H)).fetchone()
+        with pytest.raises(psycopg.Error) as err:
+            wk.execute("SELECT api.mark_flow_effect_sent(%s, %s, %s, 1)", (run, job, tok))
+    assert err.value.sqlstate == "CL409", err.value
+    assert row[0] == "cancelled"
+    assert run_row(db, run)["status"] == "cancelled"

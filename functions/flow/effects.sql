@@ -44,6 +44,8 @@ END
 $fn$;
 
 -- flow.begin_effect: record the intent at p_position (or return the existing one: a replay).
+-- A run whose cancel was requested begins nothing it has not sent yet: it ends cancelled
+-- (returned status 'cancelled').
 -- CL409 when the recorded intent has another provider or request (the code changed).
 CREATE OR REPLACE FUNCTION flow.begin_effect(p_run_id uuid, p_job_id uuid, p_lease_token uuid,
                                              p_position integer, p_name text,
@@ -64,6 +66,17 @@ BEGIN
      OR pg_catalog.length(p_provider) > 100 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid provider',
       DETAIL = pg_catalog.format('%L is not a provider name', p_provider), HINT = 'e.g. twilio.sms';
+  END IF;
+  IF v_run.cancel_requested_at IS NOT NULL AND NOT EXISTS (
+       SELECT 1 FROM flow.effects AS e
+       WHERE e.tenant_id = v_run.tenant_id AND e.run_id = v_run.run_id
+         AND e.position = p_position AND e.status <> 'intended') THEN
+    -- a cancel was requested and nothing was sent yet: nothing goes out (status 'cancelled')
+    RETURN QUERY SELECT NULL::text, flow.finish(v_run, 'cancelled', NULL,
+                          pg_catalog.jsonb_build_object('message', 'cancelled',
+                                                        'during_position', p_position)),
+                        0, NULL::jsonb;
+    RETURN;
   END IF;
   INSERT INTO flow.effects (tenant_id, run_id, position, provider, idempotency_key, request)
   VALUES (v_run.tenant_id, v_run.run_id, p_position, p_provider,

@@ -422,6 +422,8 @@ class FlowContext:
             return rec["output"]["response"]
         key, status, sends, response = await self._call(
             BEGIN_EFFECT, pos, name, digest, provider.name, psycopg.types.json.Jsonb(request))
+        if status == "cancelled":  # a cancel was requested before anything was sent
+            raise Suspend()
         if status == "reconciled":  # a person resolved it: record, never send
             await self._settle(pos, name, digest, "reconciled", None)
             return response
