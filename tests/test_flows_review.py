@@ -200,3 +200,17 @@ def test_an_effect_is_not_begun_after_a_cancel_request(db: Database, tenant: Ten
     assert err.value.sqlstate == "CL409", err.value
     assert row[0] == "cancelled"
     assert run_row(db, run)["status"] == "cancelled"
+
+
+def test_a_step_failing_after_a_cancel_request_ends_the_run_cancelled(
+        db: Database, tenant: Tenant) -> None:
+    """A cancel requested while a step runs; the step then fails with attempts left under
+    its retry policy. flow.fail_step does not retry (right) but ends the run 'failed' with the
+    step's error, as if it had run out of attempts: the run a person cancelled shows up in
+    api.list_flow_runs(p_status => 'failed'), and a waiting parent gets a failed child,
+    not a cancelled one. It must end 'cancelled' (the step's error kept in the step)."""
+    run, job, tok = _running_run_cancel_requested(db, tenant)
+    with db.connect("claw_worker") as wk:
+        status = wk.execute("SELECT status FROM api.fail_flow_step(%s, %s, %s, 1, 'b', %s, "
+                            "'timeout', p_max_attempts => 3)", (run, job, tok, H)).fetchone()[0]
+    assert (status, run_row(db, run)["status"]) == ("cancelled", "cancelled")

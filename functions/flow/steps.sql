@@ -129,6 +129,7 @@ DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
   v_attempt integer := v_run.step_attempts + 1;
   v_at timestamptz;
+  v_status text;
 BEGIN
   IF p_max_attempts IS NULL OR p_max_attempts NOT BETWEEN 1 AND 1000 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid retry policy',
@@ -172,10 +173,15 @@ BEGIN
   END IF;
   PERFORM flow.insert_step(v_run, p_position, p_name, 'step', p_input_hash, 'failed', NULL,
                            pg_catalog.left(p_error, 4000), NULL);
-  PERFORM flow.finish(v_run, 'failed', NULL, pg_catalog.jsonb_build_object(
+  -- attempts left, but a cancel was requested: the run ends as asked, cancelled
+  v_status := CASE WHEN coalesce(p_retry, true) AND v_attempt < p_max_attempts
+                        AND v_run.cancel_requested_at IS NOT NULL
+                   THEN 'cancelled' ELSE 'failed' END;
+  PERFORM flow.finish(v_run, v_status, NULL, pg_catalog.jsonb_build_object(
     'position', p_position, 'step', p_name, 'attempt', v_attempt,
-    'message', pg_catalog.left(p_error, 4000)));
-  RETURN QUERY SELECT 'failed'::text, NULL::timestamptz, v_attempt;
+    'message', CASE WHEN v_status = 'cancelled' THEN 'cancelled after a failed attempt: '
+                    ELSE '' END || pg_catalog.left(p_error, 4000)));
+  RETURN QUERY SELECT v_status, NULL::timestamptz, v_attempt;
 END
 $fn$;
 
