@@ -118,6 +118,77 @@ async def test_purge_keeps_a_finished_child_whose_parent_is_still_going(
     assert run_row(db, run)["output"] == 7
 
 
+# -- a fork after a child was started cannot wait for it --------------------------------------
+
+@aio
+async def test_a_fork_after_start_child_can_wait_for_the_child(db: Database,
+                                                               tenant: Tenant) -> None:
+    """api.fork_flow_run copies the first N checkpoints, a 'child' step included: the fork
+    replays ctx.start_child and gets the source run's child id, but flow.wait_child only
+    accepts children whose parent_run_id is the waiting run itself, so the fork fails with
+    CL422 'not a child of this run' at its first wait_child. Forking a run that failed
+    between starting a child and waiting for it (the README's fix-and-fork workflow) can
+    never succeed. (Not fixed: the fork would need the source's children, and their
+    wake-ups, or to start its own.)"""
+    flows = Flows()
+    attempts = {"n": 0}
+
+    @flows.flow("kid")
+    async def kid(ctx: FlowContext, inp: Any) -> int:
+        return 7
+
+    async def flaky() -> int:
+        attempts["n"] += 1
+        if attempts["n"] == 1:
+            raise RuntimeError("bug, fixed by the next deploy")
+        return 1
+
+    @flows.flow("parent")
+    async def parent(ctx: FlowContext, inp: Any) -> Any:
+        child = await ctx.start_child("kid")
+        await ctx.run("flaky", flaky, retry=RetryPolicy(max_attempts=1))
+        return (await ctx.wait_child(child))["output"]
+
+    run = start(db, tenant, "parent")
+    await serve(db, flows, status_is(db, run, "failed"))
+    fork = str(as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 1)", (run,)))
+    await serve(db, flows, status_is(db, fork, "completed", "failed"))
+    assert run_row(db, fork)["status"] == "completed", run_row(db, fork)["error"]
+    assert run_row(db, fork)["output"] == 7
+
+
+# -- a chain of child runs too deep to cancel ---------------------------------------------------
+
+def test_cancelling_a_deep_chain_of_child_runs_is_not_a_stack_overflow(
+        db: Database, tenant: Tenant) -> None:
+    """flow.cancel cancels a run's unfinished children by calling itself for each child, so a
+    chain of nested children (a flow that walks a list by starting itself as a child: 600
+    levels here, built directly in the tables as a worker would build them one dispatch at a
+    time) makes api.cancel_flow_run fail with 54001 'stack depth limit exceeded' (somewhere
+    between 400 and 600 levels with the default max_stack_depth): the root can never be
+    cancelled, and the error is outside the CL registry. (Not fixed: the cancel needs to
+    walk the descendants iteratively, e.g. a recursive CTE locked NOWAIT, then finish each.)"""
+    with db.connect() as su:
+        su.execute("SET session_replication_role = replica")  # no audit rows for the setup
+        su.execute("""
+            DO $$ DECLARE prev uuid; cur uuid; BEGIN
+              FOR i IN 1..600 LOOP
+                INSERT INTO flow.runs (tenant_id, flow_name, trace_id, parent_run_id, status)
+                VALUES ('%s', 'walk', 't', prev, 'pending') RETURNING run_id INTO cur;
+                prev := cur;
+              END LOOP; END $$""" % tenant.tenant_id)
+        root = su.execute("SELECT run_id FROM flow.runs WHERE parent_run_id IS NULL").fetchone()[0]
+    try:
+        status = as_owner(db, tenant, "SELECT api.cancel_flow_run(%s)", (root,))
+    except psycopg.Error as exc:
+        assert exc.sqlstate is not None and exc.sqlstate.startswith("CL"), exc.sqlstate
+        raise
+    assert status == "cancelled"
+    with db.connect() as su:
+        assert su.execute("SELECT count(*) FROM flow.runs WHERE status <> 'cancelled'"
+                          ).fetchone()[0] == 0
+
+
 # -- input no worker can read -------------------------------------------------------------------
 
 @aio
