@@ -7317,10 +7317,22 @@ DECLARE
   v_eff flow.effects;
 BEGIN
   PERFORM flow.check_position(v_run, p_position);
+  PERFORM flow.require_step_identity(p_name, p_input_hash);
   IF p_provider IS NULL OR p_provider !~ '^[a-z][a-z0-9_.:-]*$'
      OR pg_catalog.length(p_provider) > 100 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid provider',
       DETAIL = pg_catalog.format('%L is not a provider name', p_provider), HINT = 'e.g. twilio.sms';
+  END IF;
+  IF v_run.cancel_requested_at IS NOT NULL AND NOT EXISTS (
+       SELECT 1 FROM flow.effects AS e
+       WHERE e.tenant_id = v_run.tenant_id AND e.run_id = v_run.run_id
+         AND e.position = p_position AND e.status <> 'intended') THEN
+    -- a cancel was requested and nothing was sent yet: nothing goes out (status 'cancelled')
+    RETURN QUERY SELECT NULL::text, flow.finish(v_run, 'cancelled', NULL,
+                          pg_catalog.jsonb_build_object('message', 'cancelled',
+                                                        'during_position', p_position)),
+                        0, NULL::jsonb;
+    RETURN;
   END IF;
   INSERT INTO flow.effects (tenant_id, run_id, position, provider, idempotency_key, request)
   VALUES (v_run.tenant_id, v_run.run_id, p_position, p_provider,
@@ -7355,44 +7367,35 @@ CREATE FUNCTION flow.cancel(p_run_id uuid) RETURNS text
 DECLARE
   v_run flow.runs := flow.require_run(p_run_id);
   v_status text;
-  v_child uuid;
+  v_child flow.runs;
 BEGIN
   IF v_run.status IN ('completed', 'failed', 'cancelled') THEN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'flow run already finished',
       DETAIL = pg_catalog.format('run %s is %s', p_run_id, v_run.status),
       HINT = 'api.fork_flow_run starts a new run from any of its steps';
   END IF;
-  IF v_run.status = 'running' THEN
-    UPDATE flow.runs AS r SET cancel_requested_at = coalesce(r.cancel_requested_at, internal.now())
-    WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id;
-    -- the run's status changes later, by its worker: the ledger records who asked, now
-    PERFORM audit.append(v_run.tenant_id, 'flow.run.cancel_requested', 'flow.runs',
-                         v_run.run_id::text, NULL,
-                         pg_catalog.jsonb_build_object('status', v_run.status));
-    v_status := 'cancelling';
-  ELSE
-    UPDATE flow.runs AS r SET cancel_requested_at = internal.now()
-    WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
-    RETURNING r.* INTO v_run;
-    -- ends like every run (unsettled effects flagged, a waiting parent woken)
-    PERFORM flow.finish(v_run, 'cancelled', NULL,
-                        pg_catalog.jsonb_build_object('message', 'cancelled'));
-    v_status := 'cancelled';
-  END IF;
+  v_status := flow.cancel_one(v_run);
   BEGIN
     FOR v_child IN
-      SELECT r.run_id FROM flow.runs AS r
-      WHERE r.tenant_id = v_run.tenant_id AND r.parent_run_id = v_run.run_id
-        AND r.status NOT IN ('completed', 'failed', 'cancelled')
-      ORDER BY r.run_id
-      FOR UPDATE NOWAIT
+      WITH RECURSIVE d (run_id, depth) AS (
+        SELECT r.run_id, 1 FROM flow.runs AS r
+        WHERE r.tenant_id = v_run.tenant_id AND r.parent_run_id = v_run.run_id
+          AND r.status NOT IN ('completed', 'failed', 'cancelled')
+        UNION
+        SELECT r.run_id, d.depth + 1 FROM d
+        JOIN flow.runs AS r ON r.tenant_id = v_run.tenant_id AND r.parent_run_id = d.run_id
+        WHERE r.status NOT IN ('completed', 'failed', 'cancelled'))
+      SELECT r.* FROM flow.runs AS r JOIN d ON d.run_id = r.run_id
+      WHERE r.tenant_id = v_run.tenant_id
+      ORDER BY d.depth, r.run_id
+      FOR UPDATE OF r NOWAIT
     LOOP
-      PERFORM flow.cancel(v_child);
+      PERFORM flow.cancel_one(v_child);
     END LOOP;
   EXCEPTION WHEN lock_not_available THEN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'a child run is busy',
-      DETAIL = pg_catalog.format('a child of run %s is being updated by its worker; nothing '
-                                 'was cancelled', p_run_id),
+      DETAIL = pg_catalog.format('a descendant of run %s is being updated by its worker; '
+                                 'nothing was cancelled', p_run_id),
       HINT = 'retry the cancel in a moment';
   END;
   RETURN v_status;
@@ -7400,23 +7403,6 @@ END
 $$;
 
 ALTER FUNCTION flow.cancel(p_run_id uuid) OWNER TO claw_owner;
-
---
--- Name: cancel_requested(uuid, uuid, uuid); Type: FUNCTION; Schema: flow; Owner: claw_owner
---
-
-CREATE FUNCTION flow.cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) RETURNS boolean
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-DECLARE
-  v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
-BEGIN
-  RETURN v_run.cancel_requested_at IS NOT NULL;
-END
-$$;
-
-ALTER FUNCTION flow.cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) OWNER TO claw_owner;
 
 --
 -- Name: runs; Type: TABLE; Schema: flow; Owner: claw_owner
@@ -7468,6 +7454,53 @@ CREATE TABLE flow.runs (
 ALTER TABLE ONLY flow.runs FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE flow.runs OWNER TO claw_owner;
+
+--
+-- Name: cancel_one(flow.runs); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.cancel_one(p_run flow.runs) RETURNS text
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+  v_run flow.runs := p_run;
+BEGIN
+  IF v_run.status = 'running' THEN
+    UPDATE flow.runs AS r SET cancel_requested_at = coalesce(r.cancel_requested_at, internal.now())
+    WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id;
+    PERFORM audit.append(v_run.tenant_id, 'flow.run.cancel_requested', 'flow.runs',
+                         v_run.run_id::text, NULL,
+                         pg_catalog.jsonb_build_object('status', v_run.status));
+    RETURN 'cancelling';
+  END IF;
+  UPDATE flow.runs AS r SET cancel_requested_at = internal.now()
+  WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
+  RETURNING r.* INTO v_run;
+  PERFORM flow.finish(v_run, 'cancelled', NULL,
+                      pg_catalog.jsonb_build_object('message', 'cancelled'));
+  RETURN 'cancelled';
+END
+$$;
+
+ALTER FUNCTION flow.cancel_one(p_run flow.runs) OWNER TO claw_owner;
+
+--
+-- Name: cancel_requested(uuid, uuid, uuid); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+  v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
+BEGIN
+  RETURN v_run.cancel_requested_at IS NOT NULL;
+END
+$$;
+
+ALTER FUNCTION flow.cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid) OWNER TO claw_owner;
 
 --
 -- Name: check_position(flow.runs, integer); Type: FUNCTION; Schema: flow; Owner: claw_owner
@@ -7718,6 +7751,7 @@ DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
   v_attempt integer := v_run.step_attempts + 1;
   v_at timestamptz;
+  v_status text;
 BEGIN
   IF p_max_attempts IS NULL OR p_max_attempts NOT BETWEEN 1 AND 1000 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid retry policy',
@@ -7736,6 +7770,7 @@ BEGIN
       DETAIL = 'fail_flow_step records why the attempt failed', HINT = 'pass p_error => ''...''';
   END IF;
   PERFORM flow.require_position(p_position);
+  PERFORM flow.require_step_identity(p_name, p_input_hash);
   IF p_position IS DISTINCT FROM v_run.next_position THEN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'step out of order',
       DETAIL = pg_catalog.format('run %s is at position %s, not %s', p_run_id,
@@ -7760,10 +7795,15 @@ BEGIN
   END IF;
   PERFORM flow.insert_step(v_run, p_position, p_name, 'step', p_input_hash, 'failed', NULL,
                            pg_catalog.left(p_error, 4000), NULL);
-  PERFORM flow.finish(v_run, 'failed', NULL, pg_catalog.jsonb_build_object(
+  -- attempts left, but a cancel was requested: the run ends as asked, cancelled
+  v_status := CASE WHEN coalesce(p_retry, true) AND v_attempt < p_max_attempts
+                        AND v_run.cancel_requested_at IS NOT NULL
+                   THEN 'cancelled' ELSE 'failed' END;
+  PERFORM flow.finish(v_run, v_status, NULL, pg_catalog.jsonb_build_object(
     'position', p_position, 'step', p_name, 'attempt', v_attempt,
-    'message', pg_catalog.left(p_error, 4000)));
-  RETURN QUERY SELECT 'failed'::text, NULL::timestamptz, v_attempt;
+    'message', CASE WHEN v_status = 'cancelled' THEN 'cancelled after a failed attempt: '
+                    ELSE '' END || pg_catalog.left(p_error, 4000)));
+  RETURN QUERY SELECT v_status, NULL::timestamptz, v_attempt;
 END
 $$;
 
@@ -7917,7 +7957,7 @@ ALTER FUNCTION flow.hold(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_any
 CREATE FUNCTION flow.insert_step(p_run flow.runs, p_position integer, p_name text, p_kind text, p_input_hash text, p_status text, p_output jsonb, p_error text, p_started_at timestamp with time zone) RETURNS text
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $_$
+    AS $$
 BEGIN
   PERFORM flow.require_position(p_position);
   IF p_position > p_run.next_position THEN
@@ -7926,16 +7966,7 @@ BEGIN
                                  p_run.run_id, p_run.next_position, p_position),
       HINT = 'steps are recorded in order, each once';
   END IF;
-  IF p_name IS NULL OR pg_catalog.length(p_name) NOT BETWEEN 1 AND 200 THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid step name',
-      DETAIL = 'a step name is 1 to 200 characters', HINT = 'e.g. fetch-schedule';
-  END IF;
-  IF p_input_hash IS NULL OR p_input_hash !~ '^[0-9a-f]+$'
-     OR pg_catalog.length(p_input_hash) > 128 THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid input hash',
-      DETAIL = 'p_input_hash is the hex digest of the step''s input',
-      HINT = 'sha256 of the canonical JSON of the arguments';
-  END IF;
+  PERFORM flow.require_step_identity(p_name, p_input_hash);
   -- an earlier position: this INSERT raises 23505 (written once)
   INSERT INTO flow.steps (tenant_id, run_id, position, name, kind, input_hash, status, output,
                           error, attempts, started_at, finished_at)
@@ -7952,7 +7983,7 @@ BEGIN
   END IF;
   RETURN 'running';
 END
-$_$;
+$$;
 
 ALTER FUNCTION flow.insert_step(p_run flow.runs, p_position integer, p_name text, p_kind text, p_input_hash text, p_status text, p_output jsonb, p_error text, p_started_at timestamp with time zone) OWNER TO claw_owner;
 
@@ -8014,7 +8045,11 @@ BEGIN
   DELETE FROM flow.runs AS r
   WHERE r.tenant_id = internal.current_tenant_id()
     AND r.finished_at < internal.now() - pg_catalog.make_interval(days => p_days)
-    AND r.status IN ('completed', 'failed', 'cancelled');
+    AND r.status IN ('completed', 'failed', 'cancelled')
+    -- a child is kept while its parent goes on: the parent may still ctx.wait_child it
+    AND NOT EXISTS (SELECT 1 FROM flow.runs AS p
+                    WHERE p.tenant_id = r.tenant_id AND p.run_id = r.parent_run_id
+                      AND p.status NOT IN ('completed', 'failed', 'cancelled'));
   GET DIAGNOSTICS v_n = ROW_COUNT;
   IF v_n > 0 THEN
     PERFORM audit.append(internal.current_tenant_id(), 'flow.runs.purged', 'flow.runs', NULL,
@@ -8169,6 +8204,30 @@ $$;
 ALTER FUNCTION flow.require_run(p_run_id uuid) OWNER TO claw_owner;
 
 --
+-- Name: require_step_identity(text, text); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.require_step_identity(p_name text, p_input_hash text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+BEGIN
+  IF p_name IS NULL OR pg_catalog.length(p_name) NOT BETWEEN 1 AND 200 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid step name',
+      DETAIL = 'a step name is 1 to 200 characters', HINT = 'e.g. fetch-schedule';
+  END IF;
+  IF p_input_hash IS NULL OR p_input_hash !~ '^[0-9a-f]+$'
+     OR pg_catalog.length(p_input_hash) > 128 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid input hash',
+      DETAIL = 'p_input_hash is the hex digest of the step''s input',
+      HINT = 'sha256 of the canonical JSON of the arguments';
+  END IF;
+END
+$_$;
+
+ALTER FUNCTION flow.require_step_identity(p_name text, p_input_hash text) OWNER TO claw_owner;
+
+--
 -- Name: resolve_effect(uuid, integer, boolean, jsonb, text); Type: FUNCTION; Schema: flow; Owner: claw_owner
 --
 
@@ -8302,6 +8361,7 @@ DECLARE
   v_at timestamptz;
 BEGIN
   PERFORM flow.check_position(v_run, p_position);
+  PERFORM flow.require_step_identity(p_name, p_input_hash);
   PERFORM flow.check_wait(p_wake_at, p_seconds, true);
   v_at := flow.fix_timer(v_run, p_position, 'sleep',
                          coalesce(p_wake_at, internal.now() + pg_catalog.make_interval(secs => p_seconds)));
@@ -8335,6 +8395,13 @@ DECLARE
   v_child uuid;
 BEGIN
   PERFORM flow.check_position(v_run, p_position);
+  PERFORM flow.require_step_identity(p_name, p_input_hash);
+  IF v_run.cancel_requested_at IS NOT NULL THEN
+    -- a cancel was requested: no child is started (nothing would ever cancel it)
+    RETURN QUERY SELECT flow.finish(v_run, 'cancelled', NULL, pg_catalog.jsonb_build_object(
+                          'message', 'cancelled', 'during_position', p_position)), NULL::uuid;
+    RETURN;
+  END IF;
   SELECT s.run_id INTO v_child
   FROM flow.start_run(p_flow_name, p_input, p_flow_version,
                       'child:' || v_run.run_id::text || ':' || p_position, v_run.trace_id,
@@ -8578,6 +8645,7 @@ DECLARE
   v_child flow.runs;
 BEGIN
   PERFORM flow.check_position(v_run, p_position);
+  PERFORM flow.require_step_identity(p_name, p_input_hash);
   SELECT r.* INTO v_child FROM flow.runs AS r
   WHERE r.tenant_id = v_run.tenant_id AND r.run_id = p_child_run_id
     AND r.parent_run_id = v_run.run_id;
@@ -8618,6 +8686,7 @@ DECLARE
   v_at timestamptz;
 BEGIN
   PERFORM flow.check_position(v_run, p_position);
+  PERFORM flow.require_step_identity('signal:' || coalesce(p_signal, ''), p_input_hash);
   PERFORM flow.check_wait(p_timeout_at, p_timeout_seconds, false);
   IF p_signal IS NULL OR p_signal !~ '^[a-z][a-z0-9_.:-]*$'
      OR pg_catalog.length(p_signal) > 100 THEN
@@ -18658,6 +18727,12 @@ REVOKE ALL ON FUNCTION flow.begin_effect(p_run_id uuid, p_job_id uuid, p_lease_t
 REVOKE ALL ON FUNCTION flow.cancel(p_run_id uuid) FROM PUBLIC;
 
 --
+-- Name: FUNCTION cancel_one(p_run flow.runs); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.cancel_one(p_run flow.runs) FROM PUBLIC;
+
+--
 -- Name: FUNCTION cancel_requested(p_run_id uuid, p_job_id uuid, p_lease_token uuid); Type: ACL; Schema: flow; Owner: claw_owner
 --
 
@@ -18800,6 +18875,12 @@ REVOKE ALL ON FUNCTION flow.require_position(p_position integer) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION flow.require_run(p_run_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION require_step_identity(p_name text, p_input_hash text); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.require_step_identity(p_name text, p_input_hash text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION resolve_effect(p_run_id uuid, p_position integer, p_delivered boolean, p_response jsonb, p_note text); Type: ACL; Schema: flow; Owner: claw_owner

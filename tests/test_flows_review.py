@@ -120,6 +120,8 @@ async def test_purge_keeps_a_finished_child_whose_parent_is_still_going(
 
 # -- a fork after a child was started cannot wait for it --------------------------------------
 
+@pytest.mark.xfail(strict=True, reason="known defect, not fixed: a fork replays the source's "
+                   "child id, and wait_child accepts only the waiting run's own children")
 @aio
 async def test_a_fork_after_start_child_can_wait_for_the_child(db: Database,
                                                                tenant: Tenant) -> None:
@@ -166,8 +168,8 @@ def test_cancelling_a_deep_chain_of_child_runs_is_not_a_stack_overflow(
     levels here, built directly in the tables as a worker would build them one dispatch at a
     time) makes api.cancel_flow_run fail with 54001 'stack depth limit exceeded' (somewhere
     between 400 and 600 levels with the default max_stack_depth): the root can never be
-    cancelled, and the error is outside the CL registry. (Not fixed: the cancel needs to
-    walk the descendants iteratively, e.g. a recursive CTE locked NOWAIT, then finish each.)"""
+    cancelled, and the error is outside the CL registry. flow.cancel now walks the
+    descendants in one recursive statement, locked NOWAIT, and cancels each in turn."""
     with db.connect() as su:
         su.execute("SET session_replication_role = replica")  # no audit rows for the setup
         su.execute("""

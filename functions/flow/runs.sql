@@ -357,15 +357,45 @@ BEGIN
 END
 $fn$;
 
--- flow.cancel: cancel a run of this tenant. Waiting, sleeping, pending or blocked runs are
--- cancelled now (their leftover job finds the run finished and does nothing); a running run
--- is marked and its worker sees it at its next checkpoint (the step it is in finishes and is
--- recorded, then the run ends as cancelled) or at the next claim. Its unfinished child runs
--- are cancelled the same way, depth first. Returns the status after: 'cancelled' or
--- 'cancelling'. CL409 when already finished, or when a child is locked by a worker call at
--- this moment (retry: nothing was changed). Wakes a waiting parent.
--- Locks: the run, then its children with NOWAIT (a finishing child locks child then parent;
--- waiting here in the other order could deadlock).
+-- flow.cancel_one: cancel one unfinished run, whose row the caller holds locked; nothing of
+-- its children. A running run is marked (its worker ends it at its next checkpoint or
+-- claim; the ledger records who asked, now); any other is cancelled now, ending like every
+-- run (unsettled effects flagged, a waiting parent woken). Returns 'cancelling' or
+-- 'cancelled'.
+CREATE OR REPLACE FUNCTION flow.cancel_one(p_run flow.runs)
+RETURNS text
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_run flow.runs := p_run;
+BEGIN
+  IF v_run.status = 'running' THEN
+    UPDATE flow.runs AS r SET cancel_requested_at = coalesce(r.cancel_requested_at, internal.now())
+    WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id;
+    PERFORM audit.append(v_run.tenant_id, 'flow.run.cancel_requested', 'flow.runs',
+                         v_run.run_id::text, NULL,
+                         pg_catalog.jsonb_build_object('status', v_run.status));
+    RETURN 'cancelling';
+  END IF;
+  UPDATE flow.runs AS r SET cancel_requested_at = internal.now()
+  WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
+  RETURNING r.* INTO v_run;
+  PERFORM flow.finish(v_run, 'cancelled', NULL,
+                      pg_catalog.jsonb_build_object('message', 'cancelled'));
+  RETURN 'cancelled';
+END
+$fn$;
+
+-- flow.cancel: cancel a run of this tenant (flow.cancel_one) and its unfinished descendants,
+-- parents before children, level by level: one walk of the tree, not a call per level (a
+-- chain of 600 nested children overflowed the stack, 54001, and its root could never be
+-- cancelled). Returns the run's status after: 'cancelled' or 'cancelling'. CL409 when
+-- already finished, or when a descendant is locked by a worker call at this moment (retry:
+-- nothing was changed).
+-- Locks: the run, then every unfinished descendant with NOWAIT (a finishing child locks child
+-- then parent; waiting here in the other order could deadlock).
 CREATE OR REPLACE FUNCTION flow.cancel(p_run_id uuid)
 RETURNS text
 LANGUAGE plpgsql
@@ -375,44 +405,35 @@ AS $fn$
 DECLARE
   v_run flow.runs := flow.require_run(p_run_id);
   v_status text;
-  v_child uuid;
+  v_child flow.runs;
 BEGIN
   IF v_run.status IN ('completed', 'failed', 'cancelled') THEN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'flow run already finished',
       DETAIL = pg_catalog.format('run %s is %s', p_run_id, v_run.status),
       HINT = 'api.fork_flow_run starts a new run from any of its steps';
   END IF;
-  IF v_run.status = 'running' THEN
-    UPDATE flow.runs AS r SET cancel_requested_at = coalesce(r.cancel_requested_at, internal.now())
-    WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id;
-    -- the run's status changes later, by its worker: the ledger records who asked, now
-    PERFORM audit.append(v_run.tenant_id, 'flow.run.cancel_requested', 'flow.runs',
-                         v_run.run_id::text, NULL,
-                         pg_catalog.jsonb_build_object('status', v_run.status));
-    v_status := 'cancelling';
-  ELSE
-    UPDATE flow.runs AS r SET cancel_requested_at = internal.now()
-    WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
-    RETURNING r.* INTO v_run;
-    -- ends like every run (unsettled effects flagged, a waiting parent woken)
-    PERFORM flow.finish(v_run, 'cancelled', NULL,
-                        pg_catalog.jsonb_build_object('message', 'cancelled'));
-    v_status := 'cancelled';
-  END IF;
+  v_status := flow.cancel_one(v_run);
   BEGIN
     FOR v_child IN
-      SELECT r.run_id FROM flow.runs AS r
-      WHERE r.tenant_id = v_run.tenant_id AND r.parent_run_id = v_run.run_id
-        AND r.status NOT IN ('completed', 'failed', 'cancelled')
-      ORDER BY r.run_id
-      FOR UPDATE NOWAIT
+      WITH RECURSIVE d (run_id, depth) AS (
+        SELECT r.run_id, 1 FROM flow.runs AS r
+        WHERE r.tenant_id = v_run.tenant_id AND r.parent_run_id = v_run.run_id
+          AND r.status NOT IN ('completed', 'failed', 'cancelled')
+        UNION
+        SELECT r.run_id, d.depth + 1 FROM d
+        JOIN flow.runs AS r ON r.tenant_id = v_run.tenant_id AND r.parent_run_id = d.run_id
+        WHERE r.status NOT IN ('completed', 'failed', 'cancelled'))
+      SELECT r.* FROM flow.runs AS r JOIN d ON d.run_id = r.run_id
+      WHERE r.tenant_id = v_run.tenant_id
+      ORDER BY d.depth, r.run_id
+      FOR UPDATE OF r NOWAIT
     LOOP
-      PERFORM flow.cancel(v_child);
+      PERFORM flow.cancel_one(v_child);
     END LOOP;
   EXCEPTION WHEN lock_not_available THEN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'a child run is busy',
-      DETAIL = pg_catalog.format('a child of run %s is being updated by its worker; nothing '
-                                 'was cancelled', p_run_id),
+      DETAIL = pg_catalog.format('a descendant of run %s is being updated by its worker; '
+                                 'nothing was cancelled', p_run_id),
       HINT = 'retry the cancel in a moment';
   END;
   RETURN v_status;
