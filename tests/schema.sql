@@ -7576,9 +7576,10 @@ CREATE FUNCTION flow.check_wait(p_wake_at timestamp with time zone, p_seconds do
 BEGIN
   IF (p_wake_at IS NOT NULL AND p_seconds IS NOT NULL)
      OR (p_required AND p_wake_at IS NULL AND p_seconds IS NULL)
+     OR NOT pg_catalog.isfinite(p_wake_at)
      OR p_seconds < 0 OR p_seconds > 31536000 * 10 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid timer',
-      DETAIL = pg_catalog.format('give an instant or 0 to 315360000 seconds (got %s, %s)',
+      DETAIL = pg_catalog.format('give a finite instant or 0 to 315360000 seconds (got %s, %s)',
                                  p_wake_at, p_seconds),
       HINT = 'p_wake_at => ''2026-12-01T06:00:00Z'' or p_seconds => 3600';
   END IF;

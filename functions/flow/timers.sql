@@ -73,7 +73,8 @@ BEGIN
 END
 $fn$;
 
--- flow.check_wait: CL422 unless exactly a non-negative duration or an instant is given.
+-- flow.check_wait: CL422 unless exactly a non-negative duration or a finite instant is given
+-- ('infinity' would be a sleep no timer ever ends, which the cap on seconds already refuses).
 CREATE OR REPLACE FUNCTION flow.check_wait(p_wake_at timestamptz, p_seconds double precision,
                                            p_required boolean)
 RETURNS void
@@ -84,9 +85,10 @@ AS $fn$
 BEGIN
   IF (p_wake_at IS NOT NULL AND p_seconds IS NOT NULL)
      OR (p_required AND p_wake_at IS NULL AND p_seconds IS NULL)
+     OR NOT pg_catalog.isfinite(p_wake_at)
      OR p_seconds < 0 OR p_seconds > 31536000 * 10 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid timer',
-      DETAIL = pg_catalog.format('give an instant or 0 to 315360000 seconds (got %s, %s)',
+      DETAIL = pg_catalog.format('give a finite instant or 0 to 315360000 seconds (got %s, %s)',
                                  p_wake_at, p_seconds),
       HINT = 'p_wake_at => ''2026-12-01T06:00:00Z'' or p_seconds => 3600';
   END IF;

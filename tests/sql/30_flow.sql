@@ -6,7 +6,7 @@
 -- resolved), who may call what, isolation between tenants, the audit of transitions,
 -- retention.
 BEGIN;
-SELECT plan(90);
+SELECT plan(94);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
@@ -382,6 +382,16 @@ SELECT is((SELECT array_agg(action ORDER BY seq) FROM audit.events
 SELECT pg_temp.as_owner('a');
 SELECT pg_temp.move_clock(interval '40 days');
 SELECT is(api.purge_flow_runs(p_days => 30), 3, 'retention deletes the finished runs older than 30 days');
+
+-- timers take a finite instant or a bounded duration
+RESET ROLE;
+SELECT throws_ok($$SELECT flow.check_wait('infinity', NULL, true)$$, 'CL422', 'invalid timer',
+                 'a sleep until infinity is refused');
+SELECT throws_ok($$SELECT flow.check_wait('-infinity', NULL, false)$$, 'CL422', 'invalid timer',
+                 'a wait timeout at -infinity is refused');
+SELECT throws_ok($$SELECT flow.check_wait(NULL, 'NaN', true)$$, 'CL422', 'invalid timer',
+                 'a NaN duration is refused');
+SELECT lives_ok($$SELECT flow.check_wait('2030-01-01Z', NULL, true)$$, 'a finite instant is taken');
 
 SELECT * FROM finish();
 ROLLBACK;
