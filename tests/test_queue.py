@@ -519,32 +519,27 @@ def test_fail_job_cuts_an_over_long_error_instead_of_refusing_it(
     assert stored[0].endswith(f"[truncated: {len(error)} characters in all]")
 
 
-def test_a_handler_error_over_64_kib_is_recorded_and_the_worker_lives_on(
-        db: Database, tenants: dict[str, Tenant]) -> None:
-    """A handler whose exception carries a response body of 70,000 characters (and a NUL
-    byte, which PostgreSQL text cannot hold): the worker once sent it whole, the fail was
-    CL422, the completer died with the batch it held (its successful jobs ran again after
-    their leases expired) and the worker stopped, leaving the job running with no error.
-    Now the worker sends the error's head, marked as cut, and completes the rest."""
-    [chatty] = enqueue(db, tenants["a"], [{"queue": "big", "kind": "chatty"}])
-    enqueue(db, tenants["a"], [{"queue": "big", "kind": "noop"}] * 5)
-    sent: list[str] = []
+def run_one_failure_and_five_noops(db: Database, queue: str, kind: str, *, error: str,
+                                   on_fail: Any) -> Worker:
+    """Run a worker over the queue's one failing job (its handler raises RuntimeError(error))
+    and five no-ops, with on_fail(params) -> params seeing or changing each failure report the
+    worker sends; stop once all six are reported (or the worker ended)."""
 
     async def main() -> Worker:
-        worker = Worker(db.url("claw_worker"), queues=["big"], concurrency=6, poll_interval=0.1,
+        worker = Worker(db.url("claw_worker"), queues=[queue], concurrency=6, poll_interval=0.1,
                         tick=False, maintain=False)
         exec_ = worker._exec
 
-        async def spy(conn: Any, kind: str, sql: str, params: Any = None, **kw: Any) -> Any:
-            if kind == "fail":
-                sent.append(params[2])
-            return await exec_(conn, kind, sql, params, **kw)
+        async def hook(conn: Any, what: str, sql: str, params: Any = None, **kw: Any) -> Any:
+            if what == "fail":
+                params = on_fail(params)
+            return await exec_(conn, what, sql, params, **kw)
 
-        worker._exec = spy  # type: ignore[method-assign]
+        worker._exec = hook  # type: ignore[method-assign]
 
-        @worker.handler("chatty")
-        async def chatty_(job: Job) -> None:
-            raise RuntimeError("upstream said: \x00" + "x" * 70_000)
+        @worker.handler(kind)
+        async def failing(job: Job) -> None:
+            raise RuntimeError(error)
 
         @worker.handler("noop")
         async def noop(job: Job) -> None:
@@ -559,7 +554,26 @@ def test_a_handler_error_over_64_kib_is_recorded_and_the_worker_lives_on(
         await asyncio.wait_for(run, 10)  # raises what stopped it, if anything did
         return worker
 
-    worker = asyncio.run(main())
+    return asyncio.run(main())
+
+
+def test_a_handler_error_over_64_kib_is_recorded_and_the_worker_lives_on(
+        db: Database, tenants: dict[str, Tenant]) -> None:
+    """A handler whose exception carries a response body of 70,000 characters (and a NUL
+    byte, which PostgreSQL text cannot hold): the worker once sent it whole, the fail was
+    CL422, the completer died with the batch it held (its successful jobs ran again after
+    their leases expired) and the worker stopped, leaving the job running with no error.
+    Now the worker sends the error's head, marked as cut, and completes the rest."""
+    [chatty] = enqueue(db, tenants["a"], [{"queue": "big", "kind": "chatty"}])
+    enqueue(db, tenants["a"], [{"queue": "big", "kind": "noop"}] * 5)
+    sent: list[str] = []
+
+    def spy(params: Any) -> Any:
+        sent.append(params[2])
+        return params
+
+    worker = run_one_failure_and_five_noops(db, "big", "chatty", on_fail=spy,
+                                            error="upstream said: \x00" + "x" * 70_000)
     assert (worker.completed, worker.failed) == (5, 1)
     assert len(sent) == 1 and len(sent[0]) <= 4000, "the worker sent the error's head only"
     with db.connect() as conn:
@@ -583,37 +597,14 @@ def test_a_refused_failure_report_does_not_lose_the_rest_of_the_batch(
     enqueue(db, tenants["a"], [{"queue": "rf", "kind": "noop"}] * 5)
     refused: list[str] = []
 
-    async def main() -> Worker:
-        worker = Worker(db.url("claw_worker"), queues=["rf"], concurrency=6, poll_interval=0.1,
-                        tick=False, maintain=False)
-        exec_ = worker._exec
+    def refuse(params: Any) -> Any:
+        if refused:
+            return params
+        refused.append(params[2])  # the database refuses this report (CL422)
+        return (params[0], params[1], "", *params[3:])
 
-        async def refuse(conn: Any, kind: str, sql: str, params: Any = None, **kw: Any) -> Any:
-            if kind == "fail" and not refused:  # the database refuses this report (CL422)
-                refused.append(params[2])
-                params = (params[0], params[1], "", *params[3:])
-            return await exec_(conn, kind, sql, params, **kw)
-
-        worker._exec = refuse  # type: ignore[method-assign]
-
-        @worker.handler("bad")
-        async def bad_(job: Job) -> None:
-            raise RuntimeError("upstream said no")
-
-        @worker.handler("noop")
-        async def noop(job: Job) -> None:
-            return None
-
-        run = asyncio.create_task(worker.run())
-        for _ in range(100):
-            if worker.completed == 5 and worker.failed == 1 or run.done():
-                break
-            await asyncio.sleep(0.05)
-        worker.stop()
-        await asyncio.wait_for(run, 10)
-        return worker
-
-    worker = asyncio.run(main())
+    worker = run_one_failure_and_five_noops(db, "rf", "bad", on_fail=refuse,
+                                            error="upstream said no")
     assert refused == ["RuntimeError: upstream said no"]
     assert (worker.completed, worker.failed) == (5, 1)
     with db.connect() as conn:

@@ -23,8 +23,8 @@
 -- enqueues into one queue take turns, never deadlock; other tenants do not wait).
 
 -- queue.fair_head: the fair_key a new job of p_priority should start from in this queue.
--- Reads every tenant's jobs, so only claw_dispatcher's functions (BYPASSRLS) call it; a plain
--- SQL function without a SET clause, inlined into the statements there.
+-- Reads every tenant's jobs, so only claw_dispatcher's functions (BYPASSRLS) call it. Its
+-- subqueries keep PostgreSQL from inlining it: each call is a statement of its own.
 CREATE OR REPLACE FUNCTION queue.fair_head(p_queue text, p_priority smallint)
 RETURNS bigint
 LANGUAGE sql
