@@ -118,30 +118,22 @@ async def test_purge_keeps_a_finished_child_whose_parent_is_still_going(
     assert run_row(db, run)["output"] == 7
 
 
-# -- a fork after a child was started cannot wait for it --------------------------------------
+# -- a fork after a child was started waits for that child ------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="known defect, not fixed: a fork replays the source's "
-                   "child id, and wait_child accepts only the waiting run's own children")
-@aio
-async def test_a_fork_after_start_child_can_wait_for_the_child(db: Database,
-                                                               tenant: Tenant) -> None:
-    """api.fork_flow_run copies the first N checkpoints, a 'child' step included: the fork
-    replays ctx.start_child and gets the source run's child id, but flow.wait_child only
-    accepts children whose parent_run_id is the waiting run itself, so the fork fails with
-    CL422 'not a child of this run' at its first wait_child. Forking a run that failed
-    between starting a child and waiting for it (the README's fix-and-fork workflow) can
-    never succeed. (Not fixed: the fork would need the source's children, and their
-    wake-ups, or to start its own.)"""
+def parent_and_kid(gate: dict[str, bool], kid_waits: bool = True) -> Flows:
+    """A parent that starts a child, then fails at its next step until the gate opens; with
+    kid_waits the child waits for a signal 'go' (so it is still running when the parent
+    fails and is forked)."""
     flows = Flows()
-    attempts = {"n": 0}
 
     @flows.flow("kid")
     async def kid(ctx: FlowContext, inp: Any) -> int:
+        if kid_waits:
+            await ctx.wait_for_signal("go")
         return 7
 
     async def flaky() -> int:
-        attempts["n"] += 1
-        if attempts["n"] == 1:
+        if not gate["open"]:
             raise RuntimeError("bug, fixed by the next deploy")
         return 1
 
@@ -151,11 +143,106 @@ async def test_a_fork_after_start_child_can_wait_for_the_child(db: Database,
         await ctx.run("flaky", flaky, retry=RetryPolicy(max_attempts=1))
         return (await ctx.wait_child(child))["output"]
 
+    return flows
+
+
+def kid_of(db: Database, tenant: Tenant) -> str:
+    with db.connect() as su:
+        return str(su.execute("SELECT run_id FROM flow.runs WHERE flow_name = 'kid' AND "
+                              "tenant_id = %s", (tenant.tenant_id,)).fetchone()[0])
+
+
+@aio
+async def test_a_fork_after_start_child_can_wait_for_the_child(db: Database,
+                                                               tenant: Tenant) -> None:
+    """api.fork_flow_run copies the first N checkpoints, a 'child' step included: the fork
+    replays ctx.start_child and gets the source run's child id, but flow.wait_child only
+    accepted children whose parent_run_id is the waiting run itself, so the fork failed with
+    CL422 'not a child of this run' at its first wait_child: forking a run that failed
+    between starting a child and waiting for it (the README's fix-and-fork workflow) could
+    never succeed. The fork now adopts the children its copied checkpoints name (audited as
+    flow.run.adopted)."""
+    gate = {"open": False}
+    flows = parent_and_kid(gate, kid_waits=False)
     run = start(db, tenant, "parent")
     await serve(db, flows, status_is(db, run, "failed"))
+    gate["open"] = True
     fork = str(as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 1)", (run,)))
     await serve(db, flows, status_is(db, fork, "completed", "failed"))
     assert run_row(db, fork)["status"] == "completed", run_row(db, fork)["error"]
+    assert run_row(db, fork)["output"] == 7
+    with db.connect() as su:
+        child, parent_of = su.execute(
+            "SELECT run_id::text, parent_run_id::text FROM flow.runs WHERE flow_name = 'kid' "
+            "AND tenant_id = %s", (tenant.tenant_id,)).fetchone()
+        assert parent_of == fork
+        assert su.execute("SELECT before ->> 'parent_run_id', after ->> 'parent_run_id' "
+                          "FROM audit.events WHERE tenant_id = %s AND action = "
+                          "'flow.run.adopted' AND target_id = %s",
+                          (tenant.tenant_id, child)).fetchall() == [(run, fork)]
+
+
+@aio
+async def test_a_fork_waiting_for_a_running_child_is_woken_by_it(db: Database,
+                                                                 tenant: Tenant) -> None:
+    """The child is still running when its parent fails: the fork adopts it, waits for it,
+    and the child's finish wakes the fork (not the failed source). A second fork of the
+    same source while the first still waits is CL409 (the child is the first fork's), and
+    writes nothing."""
+    gate = {"open": False}
+    flows = parent_and_kid(gate)
+    run = start(db, tenant, "parent")
+    await serve(db, flows, status_is(db, run, "failed"))
+    kid = kid_of(db, tenant)
+    assert run_row(db, kid)["status"] == "waiting"
+    gate["open"] = True
+    fork = str(as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 1)", (run,)))
+    await serve(db, flows, status_is(db, fork, "waiting"))
+    with db.connect() as su:
+        before = su.execute("SELECT count(*) FROM flow.runs WHERE tenant_id = %s",
+                            (tenant.tenant_id,)).fetchone()[0]
+    with pytest.raises(psycopg.Error) as err:
+        as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 1)", (run,))
+    assert err.value.sqlstate == "CL409", err.value
+    assert "still going" in str(err.value.diag.message_detail)
+    with db.connect() as su:
+        assert su.execute("SELECT count(*) FROM flow.runs WHERE tenant_id = %s",
+                          (tenant.tenant_id,)).fetchone()[0] == before
+    as_owner(db, tenant, "SELECT api.send_flow_signal(%s, 'go')", (kid,))
+    await serve(db, flows, status_is(db, fork, "completed", "failed"))
+    assert run_row(db, fork)["status"] == "completed", run_row(db, fork)["error"]
+    assert run_row(db, fork)["output"] == 7
+    # the first fork has finished: a second fork of the source may take the child over
+    fork2 = str(as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 1)", (run,)))
+    await serve(db, flows, status_is(db, fork2, "completed", "failed"))
+    assert run_row(db, fork2)["output"] == 7
+
+
+@aio
+async def test_a_fork_whose_child_was_purged_is_refused(db: Database, tenant: Tenant) -> None:
+    """A child purged with its finished parent cannot be waited for: forking past the step
+    that started it is CL409 with the position to fork from instead; forking from that
+    position starts a child of the fork's own."""
+    gate = {"open": False}
+    flows = parent_and_kid(gate)
+    run = start(db, tenant, "parent")
+    await serve(db, flows, status_is(db, run, "failed"))
+    kid = kid_of(db, tenant)
+    as_owner(db, tenant, "SELECT api.cancel_flow_run(%s)", (kid,))
+    with db.connect() as su:
+        su.execute("DELETE FROM flow.runs WHERE run_id = %s", (kid,))
+    with pytest.raises(psycopg.Error) as err:
+        as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 1)", (run,))
+    assert err.value.sqlstate == "CL409", err.value
+    assert "position 0" in str(err.value.diag.message_hint)
+    gate["open"] = True
+    fork = str(as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 0)", (run,)))
+    await serve(db, flows, lambda: run_row(db, fork)["status"] == "waiting")
+    with db.connect() as su:
+        fresh = su.execute("SELECT run_id::text FROM flow.runs WHERE parent_run_id = %s",
+                           (fork,)).fetchone()[0]
+    as_owner(db, tenant, "SELECT api.send_flow_signal(%s, 'go')", (fresh,))
+    await serve(db, flows, status_is(db, fork, "completed", "failed"))
     assert run_row(db, fork)["output"] == 7
 
 

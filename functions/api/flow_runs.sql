@@ -265,8 +265,9 @@ COMMENT ON FUNCTION api.cancel_flow_run(uuid) IS
   '(returns cancelled or cancelling).';
 GRANT EXECUTE ON FUNCTION api.cancel_flow_run(uuid) TO claw_runtime;
 
--- api.fork_flow_run: a new run from the first p_from_position steps of a finished run.
--- Returns the new run's id. CL404, CL409 (not finished), CL422 (position).
+-- api.fork_flow_run: a new run from the first p_from_position steps of a finished run; it
+-- adopts the child runs those steps started (flow.fork). Returns the new run's id. CL404,
+-- CL409 (not finished; a child purged or another unfinished run's), CL422 (position).
 CREATE OR REPLACE FUNCTION api.fork_flow_run(p_run_id uuid, p_from_position integer)
 RETURNS uuid
 LANGUAGE plpgsql
@@ -281,7 +282,8 @@ END
 $fn$;
 COMMENT ON FUNCTION api.fork_flow_run(uuid, integer) IS
   'Fork a finished (completed, failed or cancelled) run from step N: a new run that replays '
-  'steps 0..N-1 from the copy and runs step N onwards again.';
+  'steps 0..N-1 from the copy and runs step N onwards again; it adopts the children those '
+  'steps started.';
 GRANT EXECUTE ON FUNCTION api.fork_flow_run(uuid, integer) TO claw_runtime;
 
 -- api.resolve_flow_effect: a person's decision on an effect whose outcome is unknown:

@@ -9,7 +9,8 @@
 --
 -- A fork (flow.fork) copies a finished run's first N checkpoints into a new pending run
 -- and dispatches it: steps before N replay from the copy, step N onwards run again (an
--- effect at N or later gets a new idempotency key, the new run's).
+-- effect at N or later gets a new idempotency key, the new run's). The children named by
+-- the copied checkpoints become the fork's (it may wait for them; the source never will).
 --
 -- Retention (flow.purge) deletes finished runs older than a number of days with their
 -- steps, timers, signals and effects (children keep running, their parent link cleared; a
@@ -91,8 +92,10 @@ END
 $fn$;
 
 -- flow.fork: a new run of the same flow, version and input with the first p_from_position
--- checkpoints of a finished run, dispatched. Returns the new run id. CL409 unless the run
--- has finished; CL422 when p_from_position is beyond its completed steps.
+-- checkpoints of a finished run, dispatched; it adopts the children those checkpoints
+-- started. Returns the new run id. CL409 unless the run has finished, or when such a child
+-- was purged or belongs to another run still going; CL422 when p_from_position is beyond
+-- its completed steps. Locks: the adopted children, in run id order.
 CREATE OR REPLACE FUNCTION flow.fork(p_run_id uuid, p_from_position integer)
 RETURNS uuid
 LANGUAGE plpgsql
@@ -102,6 +105,8 @@ AS $fn$
 DECLARE
   v_src flow.runs := flow.require_run(p_run_id);
   v_run flow.runs;
+  v_child flow.runs;
+  v_step record;
 BEGIN
   IF v_src.status NOT IN ('completed', 'failed', 'cancelled') THEN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'flow run still going',
@@ -128,6 +133,48 @@ BEGIN
          s.error, s.attempts, s.started_at, s.finished_at
   FROM flow.steps AS s
   WHERE s.tenant_id = v_src.tenant_id AND s.run_id = v_src.run_id AND s.position < p_from_position;
+  -- The children the copied checkpoints name: the fork replays their start (it gets the same
+  -- child ids) and may wait for them, so it adopts them (their parent becomes the fork, which
+  -- they wake when they finish, and which cancels them when it is cancelled). The finished
+  -- source never waits again. A child gone (purged) or followed by another run still going
+  -- (an earlier fork of the same source) is CL409: nothing is written.
+  FOR v_step IN
+    SELECT s.position, (s.output ->> 'run_id')::uuid AS child_run_id
+    FROM flow.steps AS s
+    WHERE s.tenant_id = v_src.tenant_id AND s.run_id = v_src.run_id
+      AND s.position < p_from_position AND s.kind = 'child'
+    ORDER BY (s.output ->> 'run_id')::uuid
+  LOOP
+    SELECT r.* INTO v_child FROM flow.runs AS r
+    WHERE r.tenant_id = v_src.tenant_id AND r.run_id = v_step.child_run_id
+    FOR UPDATE;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'the fork''s child run is gone',
+        DETAIL = pg_catalog.format('step %s of run %s started child %s, which was purged',
+                                   v_step.position, p_run_id, v_step.child_run_id),
+        HINT = pg_catalog.format('fork from position %s or earlier: the fork starts a child '
+                                 'of its own there', v_step.position);
+    END IF;
+    IF v_child.parent_run_id IS NOT NULL AND v_child.parent_run_id <> v_src.run_id
+       AND EXISTS (SELECT 1 FROM flow.runs AS p
+                   WHERE p.tenant_id = v_child.tenant_id AND p.run_id = v_child.parent_run_id
+                     AND p.status NOT IN ('completed', 'failed', 'cancelled')) THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'the fork''s child run is taken',
+        DETAIL = pg_catalog.format('child %s (step %s of run %s) now belongs to run %s, which '
+                                   'is still going', v_child.run_id, v_step.position, p_run_id,
+                                   v_child.parent_run_id),
+        HINT = pg_catalog.format('wait for run %s to finish (or cancel it), or fork from '
+                                 'position %s or earlier', v_child.parent_run_id,
+                                 v_step.position);
+    END IF;
+    UPDATE flow.runs AS r SET parent_run_id = v_run.run_id
+    WHERE r.tenant_id = v_child.tenant_id AND r.run_id = v_child.run_id;
+    PERFORM audit.append(v_child.tenant_id, 'flow.run.adopted', 'flow.runs',
+                         v_child.run_id::text,
+                         pg_catalog.jsonb_build_object('parent_run_id', v_child.parent_run_id),
+                         pg_catalog.jsonb_build_object('parent_run_id', v_run.run_id,
+                                                       'forked_from_run_id', v_src.run_id));
+  END LOOP;
   PERFORM flow.redispatch(v_run, NULL);
   RETURN v_run.run_id;
 END
