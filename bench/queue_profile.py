@@ -17,7 +17,7 @@ Three measurements on one scratch database (bench_q_profile, dropped and recreat
      authenticate + enqueue, authenticate alone, and for scale a plain one-row INSERT and a
      SELECT 1 as the superuser.
 
-Run: .venv/bin/python bench/queue_profile.py [--jobs 20000] [--batch 40] [--workers 2]
+Run: .venv/bin/python bench/queue_profile.py [--jobs 20000] [--batch 40] [--workers 2] [--payload-bytes 0]
      [--concurrency 20]
 It uses the embedded cluster (or DATABASE_URL). Needs root or the cluster's user to read
 the backends' /proc entries (otherwise their CPU is reported as unknown).
@@ -113,6 +113,9 @@ def setup(admin_url: str, cfg: Any) -> dict[str, str]:
             "runtime": url_for(db.role_url(cfg, "runtime"), DB)}
 
 
+PAYLOAD: dict[str, Any] = {}  # --payload-bytes: {"pad": "x" * (B - 11)}, about B bytes of JSON
+
+
 def enqueue(urls: dict[str, str], n: int) -> int:
     calls = 0
     with psycopg.connect(urls["runtime"], autocommit=True) as conn:
@@ -120,7 +123,7 @@ def enqueue(urls: dict[str, str], n: int) -> int:
             with conn.transaction():
                 conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (urls["key"],))
                 conn.execute("SELECT count(*) FROM api.enqueue_jobs(p_jobs => %s)", (json.dumps(
-                    [{"queue": QUEUE, "kind": "noop"}] * min(5000, n - i)),))
+                    [{"queue": QUEUE, "kind": "noop", "payload": PAYLOAD}] * min(5000, n - i)),))
             calls += 1
     return calls
 
@@ -275,8 +278,12 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--worker-batch", type=int, help="the worker's claim buffer "
                         "(default: claw.worker's own default)")
+    parser.add_argument("--payload-bytes", type=int, default=0,
+                        help="every job's payload carries a filler string of about this size")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
+    if args.payload_bytes > 0:
+        PAYLOAD["pad"] = "x" * max(args.payload_bytes - 11, 1)
 
     from claw import config
     from claw import db as claw_db
