@@ -138,20 +138,47 @@ BEGIN
   -- they wake when they finish, and which cancels them when it is cancelled). The finished
   -- source never waits again. A child gone (purged) or followed by another run still going
   -- (an earlier fork of the same source) is CL409: nothing is written.
+  -- Only a run that a start_child at that position started is adopted: its key is
+  -- 'child:<starter>:<position>' (reserved, see api.start_flow_run), the starter being the
+  -- source or a run the step was copied from (its forked_from chain); a step naming anything
+  -- else (recorded before api.record_flow_step refused the 'child' kind) is CL409.
   FOR v_step IN
-    SELECT s.position, (s.output ->> 'run_id')::uuid AS child_run_id
+    SELECT s.position, s.output ->> 'run_id' AS named,
+           CASE WHEN pg_catalog.pg_input_is_valid(s.output ->> 'run_id', 'uuid')
+                THEN (s.output ->> 'run_id')::uuid END AS child_run_id
     FROM flow.steps AS s
     WHERE s.tenant_id = v_src.tenant_id AND s.run_id = v_src.run_id
       AND s.position < p_from_position AND s.kind = 'child'
-    ORDER BY (s.output ->> 'run_id')::uuid
+    ORDER BY 3, 1
   LOOP
-    SELECT r.* INTO v_child FROM flow.runs AS r
-    WHERE r.tenant_id = v_src.tenant_id AND r.run_id = v_step.child_run_id
-    FOR UPDATE;
-    IF NOT FOUND THEN
-      RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'the fork''s child run is gone',
-        DETAIL = pg_catalog.format('step %s of run %s started child %s, which was purged',
-                                   v_step.position, p_run_id, v_step.child_run_id),
+    IF v_step.child_run_id IS NOT NULL THEN
+      SELECT r.* INTO v_child FROM flow.runs AS r
+      WHERE r.tenant_id = v_src.tenant_id AND r.run_id = v_step.child_run_id
+      FOR UPDATE;
+      IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'the fork''s child run is gone',
+          DETAIL = pg_catalog.format('step %s of run %s started child %s, which was purged',
+                                     v_step.position, p_run_id, v_step.child_run_id),
+          HINT = pg_catalog.format('fork from position %s or earlier: the fork starts a '
+                                   'child of its own there', v_step.position);
+      END IF;
+    END IF;
+    IF v_step.child_run_id IS NULL OR v_child.parent_position IS DISTINCT FROM v_step.position
+       OR v_child.idempotency_key IS NULL OR v_child.idempotency_key NOT IN (
+         WITH RECURSIVE line (run_id, up, upto) AS (
+           SELECT v_src.run_id, v_src.forked_from_run_id, v_src.forked_from_position
+           UNION ALL
+           SELECT r.run_id, r.forked_from_run_id, r.forked_from_position
+           FROM line JOIN flow.runs AS r ON r.tenant_id = v_src.tenant_id AND r.run_id = line.up
+           WHERE v_step.position < line.upto)
+         SELECT 'child:' || c.starter::text || ':' || v_step.position::text
+         FROM (SELECT line.run_id FROM line
+               UNION SELECT line.up FROM line WHERE v_step.position < line.upto) AS c (starter)
+         WHERE c.starter IS NOT NULL) THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'the fork''s child step names another run',
+        DETAIL = pg_catalog.format('step %s of run %s is a child step naming %L, which no '
+                                   'start_child of this run at that position started',
+                                   v_step.position, p_run_id, v_step.named),
         HINT = pg_catalog.format('fork from position %s or earlier: the fork starts a child '
                                  'of its own there', v_step.position);
     END IF;

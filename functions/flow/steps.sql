@@ -87,7 +87,8 @@ $fn$;
 
 -- flow.record_step: checkpoint a completed step of a held run (see the header). Returns the
 -- run's status: 'running' to carry on, 'cancelled' to stop. Raises CL409 (lease, dispatch,
--- order), 23505 (written already), CL422.
+-- order), 23505 (written already), CL422. A 'child' step is written only by flow.start_child
+-- (with the child it started): a fork adopts the run such a step names (flow.fork).
 CREATE OR REPLACE FUNCTION flow.record_step(p_run_id uuid, p_job_id uuid, p_lease_token uuid,
                                             p_position integer, p_name text, p_input_hash text,
                                             p_output jsonb, p_kind text, p_started_at timestamptz)
@@ -99,10 +100,11 @@ AS $fn$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
 BEGIN
-  IF p_kind IS NULL OR p_kind NOT IN ('step', 'transaction', 'patch', 'child') THEN
+  IF p_kind IS NULL OR p_kind NOT IN ('step', 'transaction', 'patch') THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid step kind',
       DETAIL = pg_catalog.format('%L cannot be recorded directly', p_kind),
-      HINT = 'step, transaction, patch or child; sleeps, signals and effects have their own calls';
+      HINT = 'step, transaction or patch; sleeps, signals, children (api.start_child_flow) and '
+             'effects have their own calls';
   END IF;
   RETURN flow.insert_step(v_run, p_position, p_name, p_kind, p_input_hash, 'completed', p_output,
                           NULL, p_started_at);

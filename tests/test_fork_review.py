@@ -1,0 +1,113 @@
+"""Review of d5368bc (a fork adopts the children its copied checkpoints started): each test
+here failed on that commit and describes the scenario in its docstring."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import psycopg
+import pytest
+
+from conftest import Database, Tenant
+from test_flows import aio, as_owner, run_row, serve, status_is, start, tenant  # noqa: F401
+from test_flows_review import claim_one, kid_of, parent_and_kid, start_sql
+
+H = "0" * 64
+
+
+def parent_of(db: Database, run: str) -> str | None:
+    with db.connect() as su:
+        row = su.execute("SELECT parent_run_id::text FROM flow.runs WHERE run_id = %s",
+                         (run,)).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def adopted(db: Database, run: str) -> int:
+    with db.connect() as su:
+        return int(su.execute("SELECT count(*) FROM audit.events WHERE action = "
+                              "'flow.run.adopted' AND target_id = %s", (run,)).fetchone()[0])
+
+
+# -- a worker names any run of the tenant as its child; the fork adopts it -------------------
+
+def test_a_forged_child_step_does_not_make_a_fork_adopt_another_run(db: Database,
+                                                                    tenant: Tenant) -> None:
+    """api.record_flow_step accepts p_kind => 'child' with any output, so a worker holding
+    one run's lease could record a 'child' step naming another run of the tenant (here a
+    top-level run it has no part in). When an operator forks that run, flow.fork trusted the
+    step and adopted the other run: its parent became the fork (so the fork's worker could
+    ctx.wait_child it and read its output, and cancelling the fork cancelled it). A 'child'
+    step must only come from flow.start_child; and a fork adopts only a run that a start_child
+    at that position did start (a step recorded before that rule is CL409, nothing written)."""
+    run = start_sql(db, tenant)
+    job, tok = claim_one(db, run)
+    victim = start_sql(db, tenant, "other.flow")
+    with db.connect("claw_worker") as wk:
+        with pytest.raises(psycopg.Error) as err:
+            wk.execute("SELECT api.record_flow_step(%s, %s, %s, 0, 'child:x', %s, %s, 'child')",
+                       (run, job, tok, H, json.dumps({"run_id": victim})))
+        assert err.value.sqlstate == "CL422", err.value
+    # a step like that, recorded before record_flow_step refused it
+    with db.connect() as su:
+        su.execute("INSERT INTO flow.steps (tenant_id, run_id, position, name, kind, input_hash, "
+                   "status, output) VALUES (%s, %s, 0, 'child:x', 'child', %s, 'completed', %s)",
+                   (tenant.tenant_id, run, H, json.dumps({"run_id": victim})))
+        su.execute("UPDATE flow.runs SET next_position = 1 WHERE run_id = %s", (run,))
+    with db.connect("claw_worker") as wk:
+        wk.execute("SELECT api.complete_flow_run(%s, %s, %s, '1')", (run, job, tok))
+    with db.connect() as su:
+        runs = su.execute("SELECT count(*) FROM flow.runs").fetchone()[0]
+    with pytest.raises(psycopg.Error) as err:
+        as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 1)", (run,))
+    assert err.value.sqlstate == "CL409", err.value
+    assert "position 0" in str(err.value.diag.message_hint)
+    assert parent_of(db, victim) is None
+    assert adopted(db, victim) == 0
+    with db.connect() as su:
+        assert su.execute("SELECT count(*) FROM flow.runs").fetchone()[0] == runs
+
+
+@aio
+async def test_a_fork_of_a_fork_adopts_the_child_the_first_run_started(db: Database,
+                                                                      tenant: Tenant) -> None:
+    """The check above must not refuse a genuine child step copied through a chain of forks:
+    the child's key names the run that started it, three forks back."""
+    gate = {"open": False}
+    flows = parent_and_kid(gate)
+    run = start(db, tenant, "parent")
+    await serve(db, flows, status_is(db, run, "failed"))
+    kid = kid_of(db, tenant)
+    fork1 = str(as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 1)", (run,)))
+    await serve(db, flows, status_is(db, fork1, "failed"))
+    fork2 = str(as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 1)", (fork1,)))
+    await serve(db, flows, status_is(db, fork2, "failed"))
+    fork3 = str(as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 1)", (fork2,)))
+    assert parent_of(db, kid) == fork3
+    gate["open"] = True
+    await serve(db, flows, status_is(db, fork3, "waiting"))
+    as_owner(db, tenant, "SELECT api.send_flow_signal(%s, 'go')", (kid,))
+    await serve(db, flows, status_is(db, fork3, "completed", "failed"))
+    assert run_row(db, fork3)["output"] == 7
+
+
+def test_a_child_step_whose_output_is_not_a_run_id_is_a_clear_error(db: Database,
+                                                                   tenant: Tenant) -> None:
+    """flow.fork cast the 'child' step's output ->> 'run_id' to uuid: a step whose output
+    has no valid run id (recorded through api.record_flow_step's 'child' kind before it was
+    refused) made every fork past it fail with 22P02 'invalid input syntax for type uuid'
+    instead of a CL error with a hint."""
+    run = start_sql(db, tenant)
+    job, tok = claim_one(db, run)
+    with db.connect() as su:
+        su.execute("INSERT INTO flow.steps (tenant_id, run_id, position, name, kind, input_hash, "
+                   "status, output) VALUES (%s, %s, 0, 'child:x', 'child', %s, 'completed', %s)",
+                   (tenant.tenant_id, run, H, json.dumps({"run_id": "not-a-uuid"})))
+        su.execute("UPDATE flow.runs SET next_position = 1 WHERE run_id = %s", (run,))
+    with db.connect("claw_worker") as wk:
+        wk.execute("SELECT api.complete_flow_run(%s, %s, %s, '1')", (run, job, tok))
+    with pytest.raises(psycopg.Error) as err:
+        as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 1)", (run,))
+    assert err.value.sqlstate == "CL409", err.value
+    assert err.value.diag.message_detail and err.value.diag.message_hint
