@@ -9,6 +9,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from claw.flows import FlowContext, Flows, RetryPolicy
 from conftest import Database, Tenant
 from test_flows import aio, as_owner, run_row, serve, status_is, start, tenant  # noqa: F401
 from test_flows_review import claim_one, kid_of, parent_and_kid, start_sql
@@ -111,3 +112,73 @@ def test_a_child_step_whose_output_is_not_a_run_id_is_a_clear_error(db: Database
         as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 1)", (run,))
     assert err.value.sqlstate == "CL409", err.value
     assert err.value.diag.message_detail and err.value.diag.message_hint
+
+
+# -- a child whose outcome the copy already holds ---------------------------------------------
+
+def waited_kid(gate: dict[str, bool]) -> Flows:
+    """A parent that starts a child, waits for it, then fails at its next step until the
+    gate opens: steps 0 child, 1 wait_child, 2 flaky."""
+    flows = Flows()
+
+    @flows.flow("kid")
+    async def kid(ctx: FlowContext, inp: Any) -> int:
+        return 7
+
+    async def flaky() -> int:
+        if not gate["open"]:
+            raise RuntimeError("bug, fixed by the next deploy")
+        return 1
+
+    @flows.flow("parent")
+    async def parent(ctx: FlowContext, inp: Any) -> Any:
+        child = await ctx.start_child("kid")
+        out = (await ctx.wait_child(child))["output"]
+        await ctx.run("flaky", flaky, retry=RetryPolicy(max_attempts=1))
+        return out
+
+    return flows
+
+
+@aio
+async def test_a_fork_past_the_wait_for_a_purged_child_is_not_refused(db: Database,
+                                                                      tenant: Tenant) -> None:
+    """The fork adopted every child its copied checkpoints started, even one whose outcome a
+    copied wait_child step already holds (the fork replays it from the copy and never needs
+    the child again). A child finished long before its parent is purged by retention while
+    the failed parent is kept; forking the parent from its failed step (after the wait) was
+    then CL409 'the fork's child run is gone' with the hint to fork from position 0 (rerun
+    everything). It worked before d5368bc."""
+    gate = {"open": False}
+    flows = waited_kid(gate)
+    run = start(db, tenant, "parent")
+    await serve(db, flows, status_is(db, run, "failed"))
+    kid = kid_of(db, tenant)
+    with db.connect() as su:
+        su.execute("DELETE FROM flow.runs WHERE run_id = %s", (kid,))
+    gate["open"] = True
+    fork = str(as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 2)", (run,)))
+    await serve(db, flows, status_is(db, fork, "completed", "failed"))
+    assert run_row(db, fork)["status"] == "completed", run_row(db, fork)["error"]
+    assert run_row(db, fork)["output"] == 7
+
+
+@aio
+async def test_two_forks_past_the_wait_for_a_child_may_run_at_once(db: Database,
+                                                                   tenant: Tenant) -> None:
+    """The first fork (from after the wait) adopted the finished child it never waits for;
+    a second fork of the same run from the same position while the first is still going
+    was CL409 'the fork's child run is taken', and the first fork kept the child from
+    retention. Neither fork needs the child: neither adopts it."""
+    gate = {"open": False}
+    flows = waited_kid(gate)
+    run = start(db, tenant, "parent")
+    await serve(db, flows, status_is(db, run, "failed"))
+    kid = kid_of(db, tenant)
+    fork1 = str(as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 2)", (run,)))
+    fork2 = str(as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 2)", (run,)))
+    assert parent_of(db, kid) == run
+    gate["open"] = True
+    await serve(db, flows, lambda: all(run_row(db, f)["status"] in ("completed", "failed")
+                                       for f in (fork1, fork2)))
+    assert [run_row(db, f)["output"] for f in (fork1, fork2)] == [7, 7]

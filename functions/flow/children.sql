@@ -10,7 +10,8 @@
 -- A fork (flow.fork) copies a finished run's first N checkpoints into a new pending run
 -- and dispatches it: steps before N replay from the copy, step N onwards run again (an
 -- effect at N or later gets a new idempotency key, the new run's). The children named by
--- the copied checkpoints become the fork's (it may wait for them; the source never will).
+-- the copied checkpoints, and not waited for in them, become the fork's (it may wait for
+-- them; the source never will).
 --
 -- Retention (flow.purge) deletes finished runs older than a number of days with their
 -- steps, timers, signals and effects (children keep running, their parent link cleared; a
@@ -93,7 +94,7 @@ $fn$;
 
 -- flow.fork: a new run of the same flow, version and input with the first p_from_position
 -- checkpoints of a finished run, dispatched; it adopts the children those checkpoints
--- started. Returns the new run id. CL409 unless the run has finished, or when such a child
+-- started and do not wait for. Returns the new run id. CL409 unless the run has finished, or when such a child
 -- was purged or belongs to another run still going; CL422 when p_from_position is beyond
 -- its completed steps. Locks: the adopted children, in run id order.
 CREATE OR REPLACE FUNCTION flow.fork(p_run_id uuid, p_from_position integer)
@@ -133,8 +134,8 @@ BEGIN
          s.error, s.attempts, s.started_at, s.finished_at
   FROM flow.steps AS s
   WHERE s.tenant_id = v_src.tenant_id AND s.run_id = v_src.run_id AND s.position < p_from_position;
-  -- The children the copied checkpoints name: the fork replays their start (it gets the same
-  -- child ids) and may wait for them, so it adopts them (their parent becomes the fork, which
+  -- The children the copied checkpoints name and do not wait for: the fork replays their
+  -- start (it gets the same child ids) and may wait for them, so it adopts them (their parent becomes the fork, which
   -- they wake when they finish, and which cancels them when it is cancelled). The finished
   -- source never waits again. A child gone (purged) or followed by another run still going
   -- (an earlier fork of the same source) is CL409: nothing is written.
@@ -149,6 +150,12 @@ BEGIN
     FROM flow.steps AS s
     WHERE s.tenant_id = v_src.tenant_id AND s.run_id = v_src.run_id
       AND s.position < p_from_position AND s.kind = 'child'
+      -- a child whose outcome a copied wait_child holds: the fork replays that from the copy
+      -- and never needs the child (it may be purged, or another fork's meanwhile)
+      AND NOT EXISTS (SELECT 1 FROM flow.steps AS w
+                      WHERE w.tenant_id = s.tenant_id AND w.run_id = s.run_id
+                        AND w.position > s.position AND w.position < p_from_position
+                        AND w.kind = 'wait_child' AND w.output ->> 'run_id' = s.output ->> 'run_id')
     ORDER BY 3, 1
   LOOP
     IF v_step.child_run_id IS NOT NULL THEN
