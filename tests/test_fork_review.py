@@ -4,6 +4,8 @@ here failed on that commit and describes the scenario in its docstring."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from typing import Any
 
 import psycopg
@@ -182,3 +184,52 @@ async def test_two_forks_past_the_wait_for_a_child_may_run_at_once(db: Database,
     await serve(db, flows, lambda: all(run_row(db, f)["status"] in ("completed", "failed")
                                        for f in (fork1, fork2)))
     assert [run_row(db, f)["output"] for f in (fork1, fork2)] == [7, 7]
+
+
+# -- a fork racing its child's finish ---------------------------------------------------------
+
+@aio
+async def test_a_fork_racing_the_child_finishing_does_not_deadlock(db: Database,
+                                                                   tenant: Tenant) -> None:
+    """flow.fork locks the source run (flow.require_run), then each child FOR UPDATE, and
+    waits: the reverse of the documented order (a finishing child locks child, then parent
+    in flow.wake_parent). A child finishing (or cancelled) while its failed parent is forked
+    held the child and waited for the parent, the fork held the parent and waited for the
+    child: a deadlock, 40P01 for one of them. The fork must not wait for a busy child: CL409
+    (retry), nothing written, and the child's finish goes through."""
+    gate = {"open": False}
+    flows = parent_and_kid(gate)
+    run = start(db, tenant, "parent")
+    await serve(db, flows, status_is(db, run, "failed"))
+    kid = kid_of(db, tenant)
+    with db.connect() as su:
+        runs = su.execute("SELECT count(*) FROM flow.runs").fetchone()[0]
+    result: dict[str, Any] = {}
+
+    def fork() -> None:
+        try:
+            result["fork"] = as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 1)", (run,))
+        except psycopg.Error as exc:
+            result["error"] = exc
+
+    thread = threading.Thread(target=fork)
+    try:
+        with db.connect() as holder, holder.transaction():  # the child's worker finishing it
+            holder.execute("SELECT 1 FROM flow.runs WHERE run_id = %s FOR UPDATE", (kid,))
+            thread.start()
+            time.sleep(0.5)
+            # flow.wake_parent: the parent next (a deadlock here was 40P01 for one side)
+            holder.execute("SELECT 1 FROM flow.runs WHERE run_id = %s FOR UPDATE", (run,))
+    except psycopg.Error as exc:
+        result["holder"] = exc
+    thread.join(10)
+    assert not thread.is_alive()
+    err = result.get("error")
+    assert "holder" not in result, result
+    assert isinstance(err, psycopg.Error) and err.sqlstate == "CL409", result
+    assert "busy" in str(err)
+    assert parent_of(db, kid) == run
+    with db.connect() as su:
+        assert su.execute("SELECT count(*) FROM flow.runs").fetchone()[0] == runs
+    fork_id = str(as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 1)", (run,)))
+    assert parent_of(db, kid) == fork_id

@@ -96,7 +96,11 @@ $fn$;
 -- checkpoints of a finished run, dispatched; it adopts the children those checkpoints
 -- started and do not wait for. Returns the new run id. CL409 unless the run has finished, or when such a child
 -- was purged or belongs to another run still going; CL422 when p_from_position is beyond
--- its completed steps. Locks: the adopted children, in run id order.
+-- its completed steps, or when such a child is locked by a worker call at this moment
+-- (retry: nothing was written).
+-- Locks: the source run, then the adopted children in run id order, each NOWAIT (a finishing
+-- child locks child then parent, flow.wake_parent; waiting here in the other order could
+-- deadlock).
 CREATE OR REPLACE FUNCTION flow.fork(p_run_id uuid, p_from_position integer)
 RETURNS uuid
 LANGUAGE plpgsql
@@ -159,9 +163,17 @@ BEGIN
     ORDER BY 3, 1
   LOOP
     IF v_step.child_run_id IS NOT NULL THEN
-      SELECT r.* INTO v_child FROM flow.runs AS r
-      WHERE r.tenant_id = v_src.tenant_id AND r.run_id = v_step.child_run_id
-      FOR UPDATE;
+      BEGIN
+        SELECT r.* INTO v_child FROM flow.runs AS r
+        WHERE r.tenant_id = v_src.tenant_id AND r.run_id = v_step.child_run_id
+        FOR UPDATE NOWAIT;
+      EXCEPTION WHEN lock_not_available THEN
+        RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'the fork''s child run is busy',
+          DETAIL = pg_catalog.format('child %s (step %s of run %s) is being updated by its '
+                                     'worker; nothing was forked', v_step.child_run_id,
+                                     v_step.position, p_run_id),
+          HINT = 'retry the fork in a moment';
+      END;
       IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'the fork''s child run is gone',
           DETAIL = pg_catalog.format('step %s of run %s started child %s, which was purged',
