@@ -233,3 +233,49 @@ async def test_a_fork_racing_the_child_finishing_does_not_deadlock(db: Database,
         assert su.execute("SELECT count(*) FROM flow.runs").fetchone()[0] == runs
     fork_id = str(as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 1)", (run,)))
     assert parent_of(db, kid) == fork_id
+
+
+# -- a fork racing retention --------------------------------------------------------------------
+
+@aio
+async def test_a_purge_racing_a_fork_keeps_the_child_the_fork_adopted(db: Database,
+                                                                     tenant: Tenant) -> None:
+    """flow.purge keeps a finished child while its parent is still going, judged by a NOT
+    EXISTS on the parent in the DELETE's snapshot. Before d5368bc a finished run's children
+    never changed parent; now a fork makes an old finished child the child of a new, pending
+    run. A purge that started before the fork committed waited for the child's row lock,
+    then re-checked it with the new parent (the fork), which its snapshot cannot see: NOT
+    EXISTS held, the child was deleted, and the fork failed at its wait_child (CL422 'not a
+    child of this run') although its child had completed."""
+    gate = {"open": False}
+    flows = parent_and_kid(gate, kid_waits=False)
+    run = start(db, tenant, "parent")
+    await serve(db, flows, status_is(db, run, "failed"))
+    kid = kid_of(db, tenant)
+    assert run_row(db, kid)["status"] == "completed"
+    with db.connect() as su:  # the child finished days ago; its parent only now
+        su.execute("UPDATE flow.runs SET finished_at = finished_at - interval '2 days' "
+                   "WHERE run_id = %s", (kid,))
+    result: dict[str, Any] = {}
+
+    def purge() -> None:
+        try:
+            result["purged"] = as_owner(db, tenant, "SELECT api.purge_flow_runs(p_days => 1)")
+        except psycopg.Error as exc:
+            result["error"] = exc
+
+    thread = threading.Thread(target=purge)
+    with db.connect("claw_runtime") as rt, rt.transaction():
+        rt.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
+        fork = str(rt.execute("SELECT api.fork_flow_run(%s, 1)", (run,)).fetchone()[0])
+        thread.start()
+        time.sleep(0.5)  # the purge's DELETE waits for the child the fork holds
+    thread.join(10)
+    assert not thread.is_alive() and "error" not in result, result
+    with db.connect() as su:
+        assert su.execute("SELECT parent_run_id::text FROM flow.runs WHERE run_id = %s",
+                          (kid,)).fetchall() == [(fork,)]
+    gate["open"] = True
+    await serve(db, flows, status_is(db, fork, "completed", "failed"))
+    assert run_row(db, fork)["status"] == "completed", run_row(db, fork)["error"]
+    assert run_row(db, fork)["output"] == 7

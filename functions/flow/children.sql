@@ -245,10 +245,14 @@ BEGIN
   WHERE r.tenant_id = internal.current_tenant_id()
     AND r.finished_at < internal.now() - pg_catalog.make_interval(days => p_days)
     AND r.status IN ('completed', 'failed', 'cancelled')
-    -- a child is kept while its parent goes on: the parent may still ctx.wait_child it
-    AND NOT EXISTS (SELECT 1 FROM flow.runs AS p
+    -- a child is kept while its parent goes on: the parent may still ctx.wait_child it.
+    -- Asked as "no parent, or one seen finished", not "no parent seen going": a fork that
+    -- adopts the child (flow.fork) while this DELETE waits for its row gives it a parent
+    -- this statement's snapshot cannot see, and the re-check must keep it.
+    AND (r.parent_run_id IS NULL
+         OR EXISTS (SELECT 1 FROM flow.runs AS p
                     WHERE p.tenant_id = r.tenant_id AND p.run_id = r.parent_run_id
-                      AND p.status NOT IN ('completed', 'failed', 'cancelled'));
+                      AND p.status IN ('completed', 'failed', 'cancelled')));
   GET DIAGNOSTICS v_n = ROW_COUNT;
   IF v_n > 0 THEN
     PERFORM audit.append(internal.current_tenant_id(), 'flow.runs.purged', 'flow.runs', NULL,
