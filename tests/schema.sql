@@ -2136,7 +2136,7 @@ ALTER FUNCTION api.fork_flow_run(p_run_id uuid, p_from_position integer) OWNER T
 -- Name: FUNCTION fork_flow_run(p_run_id uuid, p_from_position integer); Type: COMMENT; Schema: api; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION api.fork_flow_run(p_run_id uuid, p_from_position integer) IS 'Fork a finished (completed, failed or cancelled) run from step N: a new run that replays steps 0..N-1 from the copy and runs step N onwards again; it adopts the children those steps started.';
+COMMENT ON FUNCTION api.fork_flow_run(p_run_id uuid, p_from_position integer) IS 'Fork a finished (completed, failed or cancelled) run from step N: a new run that replays steps 0..N-1 from the copy and runs step N onwards again; it adopts the children those steps started and do not wait for.';
 
 --
 -- Name: get_flow_run(uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -7915,25 +7915,67 @@ BEGIN
          s.error, s.attempts, s.started_at, s.finished_at
   FROM flow.steps AS s
   WHERE s.tenant_id = v_src.tenant_id AND s.run_id = v_src.run_id AND s.position < p_from_position;
-  -- The children the copied checkpoints name: the fork replays their start (it gets the same
-  -- child ids) and may wait for them, so it adopts them (their parent becomes the fork, which
-  -- they wake when they finish, and which cancels them when it is cancelled). The finished
+  -- The children the copied checkpoints name and do not wait for: the fork replays their
+  -- start (it gets the same child ids) and may wait for them, so it adopts them (their
+  -- parent becomes the fork, which they wake when they finish, and which cancels them when
+  -- it is cancelled). The finished
   -- source never waits again. A child gone (purged) or followed by another run still going
   -- (an earlier fork of the same source) is CL409: nothing is written.
+  -- Only a run that a start_child at that position started is adopted: its key is
+  -- 'child:<starter>:<position>' (reserved, see api.start_flow_run), the starter being the
+  -- source or a run the step was copied from (its forked_from chain); a step naming anything
+  -- else (recorded before api.record_flow_step refused the 'child' kind) is CL409.
   FOR v_step IN
-    SELECT s.position, (s.output ->> 'run_id')::uuid AS child_run_id
+    SELECT s.position, s.output ->> 'run_id' AS named,
+           CASE WHEN pg_catalog.pg_input_is_valid(s.output ->> 'run_id', 'uuid')
+                THEN (s.output ->> 'run_id')::uuid END AS child_run_id
     FROM flow.steps AS s
     WHERE s.tenant_id = v_src.tenant_id AND s.run_id = v_src.run_id
       AND s.position < p_from_position AND s.kind = 'child'
-    ORDER BY (s.output ->> 'run_id')::uuid
+      -- a child whose outcome a copied wait_child holds: the fork replays that from the copy
+      -- and never needs the child (it may be purged, or another fork's meanwhile)
+      AND NOT EXISTS (SELECT 1 FROM flow.steps AS w
+                      WHERE w.tenant_id = s.tenant_id AND w.run_id = s.run_id
+                        AND w.position > s.position AND w.position < p_from_position
+                        AND w.kind = 'wait_child' AND w.output ->> 'run_id' = s.output ->> 'run_id')
+    ORDER BY 3, 1
   LOOP
-    SELECT r.* INTO v_child FROM flow.runs AS r
-    WHERE r.tenant_id = v_src.tenant_id AND r.run_id = v_step.child_run_id
-    FOR UPDATE;
-    IF NOT FOUND THEN
-      RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'the fork''s child run is gone',
-        DETAIL = pg_catalog.format('step %s of run %s started child %s, which was purged',
-                                   v_step.position, p_run_id, v_step.child_run_id),
+    IF v_step.child_run_id IS NOT NULL THEN
+      BEGIN
+        SELECT r.* INTO v_child FROM flow.runs AS r
+        WHERE r.tenant_id = v_src.tenant_id AND r.run_id = v_step.child_run_id
+        FOR UPDATE NOWAIT;
+      EXCEPTION WHEN lock_not_available THEN
+        RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'the fork''s child run is busy',
+          DETAIL = pg_catalog.format('child %s (step %s of run %s) is being updated by its '
+                                     'worker; nothing was forked', v_step.child_run_id,
+                                     v_step.position, p_run_id),
+          HINT = 'retry the fork in a moment';
+      END;
+      IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'the fork''s child run is gone',
+          DETAIL = pg_catalog.format('step %s of run %s started child %s, which was purged',
+                                     v_step.position, p_run_id, v_step.child_run_id),
+          HINT = pg_catalog.format('fork from position %s or earlier: the fork starts a '
+                                   'child of its own there', v_step.position);
+      END IF;
+    END IF;
+    IF v_step.child_run_id IS NULL OR v_child.parent_position IS DISTINCT FROM v_step.position
+       OR v_child.idempotency_key IS NULL OR v_child.idempotency_key NOT IN (
+         WITH RECURSIVE line (run_id, up, upto) AS (
+           SELECT v_src.run_id, v_src.forked_from_run_id, v_src.forked_from_position
+           UNION ALL
+           SELECT r.run_id, r.forked_from_run_id, r.forked_from_position
+           FROM line JOIN flow.runs AS r ON r.tenant_id = v_src.tenant_id AND r.run_id = line.up
+           WHERE v_step.position < line.upto)
+         SELECT 'child:' || c.starter::text || ':' || v_step.position::text
+         FROM (SELECT line.run_id FROM line
+               UNION SELECT line.up FROM line WHERE v_step.position < line.upto) AS c (starter)
+         WHERE c.starter IS NOT NULL) THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'the fork''s child step names another run',
+        DETAIL = pg_catalog.format('step %s of run %s is a child step naming %L, which no '
+                                   'start_child of this run at that position started',
+                                   v_step.position, p_run_id, v_step.named),
         HINT = pg_catalog.format('fork from position %s or earlier: the fork starts a child '
                                  'of its own there', v_step.position);
     END IF;
@@ -8091,10 +8133,14 @@ BEGIN
   WHERE r.tenant_id = internal.current_tenant_id()
     AND r.finished_at < internal.now() - pg_catalog.make_interval(days => p_days)
     AND r.status IN ('completed', 'failed', 'cancelled')
-    -- a child is kept while its parent goes on: the parent may still ctx.wait_child it
-    AND NOT EXISTS (SELECT 1 FROM flow.runs AS p
+    -- a child is kept while its parent goes on: the parent may still ctx.wait_child it.
+    -- Asked as "no parent, or one seen finished", not "no parent seen going": a fork that
+    -- adopts the child (flow.fork) while this DELETE waits for its row gives it a parent
+    -- this statement's snapshot cannot see, and the re-check must keep it.
+    AND (r.parent_run_id IS NULL
+         OR EXISTS (SELECT 1 FROM flow.runs AS p
                     WHERE p.tenant_id = r.tenant_id AND p.run_id = r.parent_run_id
-                      AND p.status NOT IN ('completed', 'failed', 'cancelled'));
+                      AND p.status IN ('completed', 'failed', 'cancelled')));
   GET DIAGNOSTICS v_n = ROW_COUNT;
   IF v_n > 0 THEN
     PERFORM audit.append(internal.current_tenant_id(), 'flow.runs.purged', 'flow.runs', NULL,
@@ -8117,10 +8163,11 @@ CREATE FUNCTION flow.record_step(p_run_id uuid, p_job_id uuid, p_lease_token uui
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
 BEGIN
-  IF p_kind IS NULL OR p_kind NOT IN ('step', 'transaction', 'patch', 'child') THEN
+  IF p_kind IS NULL OR p_kind NOT IN ('step', 'transaction', 'patch') THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid step kind',
       DETAIL = pg_catalog.format('%L cannot be recorded directly', p_kind),
-      HINT = 'step, transaction, patch or child; sleeps, signals and effects have their own calls';
+      HINT = 'step, transaction or patch; sleeps, signals, children (api.start_child_flow) and '
+             'effects have their own calls';
   END IF;
   RETURN flow.insert_step(v_run, p_position, p_name, p_kind, p_input_hash, 'completed', p_output,
                           NULL, p_started_at);

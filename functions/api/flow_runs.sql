@@ -266,8 +266,9 @@ COMMENT ON FUNCTION api.cancel_flow_run(uuid) IS
 GRANT EXECUTE ON FUNCTION api.cancel_flow_run(uuid) TO claw_runtime;
 
 -- api.fork_flow_run: a new run from the first p_from_position steps of a finished run; it
--- adopts the child runs those steps started (flow.fork). Returns the new run's id. CL404,
--- CL409 (not finished; a child purged or another unfinished run's), CL422 (position).
+-- adopts the child runs those steps started and do not wait for (flow.fork). Returns the new
+-- run's id. CL404, CL409 (not finished; such a child purged, another unfinished run's, or
+-- busy: retry), CL422 (position).
 CREATE OR REPLACE FUNCTION api.fork_flow_run(p_run_id uuid, p_from_position integer)
 RETURNS uuid
 LANGUAGE plpgsql
@@ -283,7 +284,7 @@ $fn$;
 COMMENT ON FUNCTION api.fork_flow_run(uuid, integer) IS
   'Fork a finished (completed, failed or cancelled) run from step N: a new run that replays '
   'steps 0..N-1 from the copy and runs step N onwards again; it adopts the children those '
-  'steps started.';
+  'steps started and do not wait for.';
 GRANT EXECUTE ON FUNCTION api.fork_flow_run(uuid, integer) TO claw_runtime;
 
 -- api.resolve_flow_effect: a person's decision on an effect whose outcome is unknown:

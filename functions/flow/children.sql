@@ -94,10 +94,10 @@ $fn$;
 
 -- flow.fork: a new run of the same flow, version and input with the first p_from_position
 -- checkpoints of a finished run, dispatched; it adopts the children those checkpoints
--- started and do not wait for. Returns the new run id. CL409 unless the run has finished, or when such a child
--- was purged or belongs to another run still going; CL422 when p_from_position is beyond
--- its completed steps, or when such a child is locked by a worker call at this moment
--- (retry: nothing was written).
+-- started and do not wait for. Returns the new run id. CL409 unless the run has finished, or
+-- when such a child was purged, belongs to another run still going, is locked by a worker
+-- call at this moment (retry: nothing was written) or was not started by a start_child at
+-- that position; CL422 when p_from_position is beyond its completed steps.
 -- Locks: the source run, then the adopted children in run id order, each NOWAIT (a finishing
 -- child locks child then parent, flow.wake_parent; waiting here in the other order could
 -- deadlock).
@@ -139,8 +139,9 @@ BEGIN
   FROM flow.steps AS s
   WHERE s.tenant_id = v_src.tenant_id AND s.run_id = v_src.run_id AND s.position < p_from_position;
   -- The children the copied checkpoints name and do not wait for: the fork replays their
-  -- start (it gets the same child ids) and may wait for them, so it adopts them (their parent becomes the fork, which
-  -- they wake when they finish, and which cancels them when it is cancelled). The finished
+  -- start (it gets the same child ids) and may wait for them, so it adopts them (their
+  -- parent becomes the fork, which they wake when they finish, and which cancels them when
+  -- it is cancelled). The finished
   -- source never waits again. A child gone (purged) or followed by another run still going
   -- (an earlier fork of the same source) is CL409: nothing is written.
   -- Only a run that a start_child at that position started is adopted: its key is
