@@ -2043,7 +2043,10 @@ BEGIN
                          flow_run_id, flow_step, provider, model, route_position, input_tokens,
                          output_tokens, cached_tokens, cost_usd, price_valid_from, latency_ms,
                          outcome, http_status, error, trace_id, context)
-  SELECT v_tenant, v_res.reservation_id, e.n, v_now, v_res.principal_id, v_res.task,
+  -- dated at the call's beginning, the instant it is priced at and whose budget windows it
+  -- is charged to: a call across local midnight is the earlier day's, in the usage and the
+  -- windows alike
+  SELECT v_tenant, v_res.reservation_id, e.n, v_priced_at, v_res.principal_id, v_res.task,
          v_res.flow_run_id, v_res.flow_step, m.provider, a.model, a.route_position,
          coalesce(a.input_tokens, 0), coalesce(a.output_tokens, 0),
          least(coalesce(a.cached_tokens, 0), coalesce(a.input_tokens, 0)),

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -889,3 +890,30 @@ def test_usage_by_local_day_task_and_model(env: Env) -> None:
                    "FROM api.llm_usage(%s, %s)", (local_day, local_day))
     assert rows == [(local_day, "summarise", "gpt-4o-mini", 1, 10, 5)]
     assert env.superuser("SELECT day, calls FROM llm.daily_usage") == [(local_day, 1)]
+
+
+def test_a_call_across_local_midnight_is_used_on_the_day_its_budget_was_charged(env: Env) -> None:
+    """A call is charged to the budget windows it began in; its ledger rows were dated when
+    finish recorded them, so a call that began at 23:59:30 local and finished after midnight
+    showed in the next day's usage and the previous day's window: the usage by day and the
+    day windows disagreed. Ledger rows are dated at the call's beginning (the instant it is
+    priced at too)."""
+    env.api("SELECT api.set_llm_settings(p_time_zone => 'Australia/Sydney')")
+    env.api("SELECT api.set_llm_budget(p_scope => 'tenant', p_period => 'day', p_limit_usd => 1)")
+    env.superuser("UPDATE internal.clock SET offset_by = offset_by + (date_trunc('day', "
+                  "now() AT TIME ZONE 'Australia/Sydney') + interval '1 day' - interval '30 "
+                  "seconds') - (now() AT TIME ZONE 'Australia/Sydney')")
+    [(day,)] = env.api("SELECT window_start FROM api.list_llm_budgets()")
+    [(begun,)] = env.api("SELECT api.begin_llm_call(p_task => 'summarise', p_input_tokens => 100)")
+    env.superuser("UPDATE internal.clock SET offset_by = offset_by + interval '1 minute'")
+    [(done,)] = env.api("SELECT api.finish_llm_call(%s, %s)", (begun["reservation_id"], json.dumps(
+        [{"model": "gpt-4o-mini", "route_position": 1, "outcome": "ok", "input_tokens": 100,
+          "output_tokens": 10}])))
+    assert Decimal(str(done["cost_usd"])) > 0
+    usage = env.api("SELECT day, calls, cost_usd FROM api.llm_usage(%s, %s)",
+                    (day, day + timedelta(days=1)))
+    assert usage == [(day, 1, Decimal(str(done["cost_usd"])))]
+    [(spent,)] = env.superuser("SELECT spent_usd FROM llm.budget_windows WHERE window_start = %s",
+                               (day,))
+    assert spent == usage[0][2]
+    assert env.superuser("SELECT day FROM llm.daily_usage") == [(day,)]

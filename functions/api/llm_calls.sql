@@ -194,7 +194,9 @@ GRANT EXECUTE ON FUNCTION api.begin_llm_call(text, integer, integer, text, uuid,
 -- needs a verified context (api.authenticate, api.act_as_job) as for begin, and finishes
 -- only its own principal's call unless it is owner or admin (CL403).
 -- Each attempt is priced at the version in force when the call began (the reservation's
--- instant): a price changed while it ran neither raises nor lowers what it costs.
+-- instant): a price changed while it ran neither raises nor lowers what it costs. Its ledger
+-- rows are dated at that instant too (occurred_at: when the call began; latency_ms says how
+-- long each attempt took), so usage by day matches the budget windows charged.
 -- Returns jsonb {cost_usd, status, late, calls}.
 -- Raises CL401 (no context, or an invalid call token), CL403, CL404 (unknown reservation),
 -- CL409 (already finished), CL422 (bad attempts).
@@ -360,7 +362,10 @@ BEGIN
                          flow_run_id, flow_step, provider, model, route_position, input_tokens,
                          output_tokens, cached_tokens, cost_usd, price_valid_from, latency_ms,
                          outcome, http_status, error, trace_id, context)
-  SELECT v_tenant, v_res.reservation_id, e.n, v_now, v_res.principal_id, v_res.task,
+  -- dated at the call's beginning, the instant it is priced at and whose budget windows it
+  -- is charged to: a call across local midnight is the earlier day's, in the usage and the
+  -- windows alike
+  SELECT v_tenant, v_res.reservation_id, e.n, v_priced_at, v_res.principal_id, v_res.task,
          v_res.flow_run_id, v_res.flow_step, m.provider, a.model, a.route_position,
          coalesce(a.input_tokens, 0), coalesce(a.output_tokens, 0),
          least(coalesce(a.cached_tokens, 0), coalesce(a.input_tokens, 0)),
