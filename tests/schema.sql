@@ -2754,9 +2754,12 @@ BEGIN
   RETURN QUERY
   SELECT b.budget_id, b.scope, b.principal_id, b.task, b.period, b.limit_usd, w.window_start,
          w.starts_at, w.ends_at, coalesce(x.spent_usd, 0), coalesce(x.reserved_usd, 0),
-         b.limit_usd - coalesce(x.spent_usd, 0) - coalesce(x.reserved_usd, 0)
+         -- what other windows over the same hours hold (a time-zone change) counts too
+         b.limit_usd - coalesce(x.spent_usd, 0) - coalesce(x.reserved_usd, 0) - o.other_usd
   FROM llm.budgets AS b
   CROSS JOIN LATERAL llm.window_for(b.period, internal.now(), llm.tenant_zone(v_tenant)) AS w
+  CROSS JOIN LATERAL llm.overlapping(v_tenant, b.budget_id, w.window_start, w.starts_at,
+                                     w.ends_at) AS o
   LEFT JOIN llm.budget_windows AS x
     ON x.tenant_id = b.tenant_id AND x.budget_id = b.budget_id AND x.window_start = w.window_start
   WHERE b.tenant_id = v_tenant
@@ -9833,6 +9836,23 @@ $$;
 ALTER FUNCTION llm.make_call_token(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_reservation_id uuid, p_until timestamp with time zone, p_request_hash text) OWNER TO claw_owner;
 
 --
+-- Name: overlapping(uuid, uuid, date, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: llm; Owner: claw_owner
+--
+
+CREATE FUNCTION llm.overlapping(p_tenant_id uuid, p_budget_id uuid, p_window_start date, p_starts_at timestamp with time zone, p_ends_at timestamp with time zone) RETURNS TABLE(other_usd numeric)
+    LANGUAGE sql STABLE
+    AS $$
+  SELECT coalesce(pg_catalog.sum(x.spent_usd + x.reserved_usd), 0)
+  FROM llm.budget_windows AS x
+  WHERE x.tenant_id = p_tenant_id AND x.budget_id = p_budget_id
+    AND x.window_start BETWEEN p_window_start - 32 AND p_window_start + 32
+    AND x.window_start <> p_window_start
+    AND x.starts_at < p_ends_at AND x.ends_at > p_starts_at
+$$;
+
+ALTER FUNCTION llm.overlapping(p_tenant_id uuid, p_budget_id uuid, p_window_start date, p_starts_at timestamp with time zone, p_ends_at timestamp with time zone) OWNER TO claw_owner;
+
+--
 -- Name: price_at(text, timestamp with time zone); Type: FUNCTION; Schema: llm; Owner: claw_owner
 --
 
@@ -9866,9 +9886,11 @@ BEGIN
     PERFORM llm.expire_held(p_tenant_id, v_now);
   END IF;
   WITH b AS (
-    SELECT b.budget_id, b.limit_usd, w.window_start, w.starts_at, w.ends_at
+    SELECT b.budget_id, b.limit_usd, w.window_start, w.starts_at, w.ends_at, o.other_usd
     FROM llm.budgets AS b
     CROSS JOIN LATERAL llm.window_for(b.period, v_now, p_zone) AS w
+    CROSS JOIN LATERAL llm.overlapping(p_tenant_id, b.budget_id, w.window_start, w.starts_at,
+                                       w.ends_at) AS o
     WHERE b.tenant_id = p_tenant_id
       AND (b.scope = 'tenant' OR (b.scope = 'principal' AND b.principal_id = p_principal_id)
            OR (b.scope = 'task' AND b.task = p_task))
@@ -9877,12 +9899,12 @@ BEGIN
     INSERT INTO llm.budget_windows AS w (tenant_id, budget_id, window_start, starts_at, ends_at,
                                          reserved_usd)
     SELECT p_tenant_id, b.budget_id, b.window_start, b.starts_at, b.ends_at, p_amount_usd
-    FROM b WHERE p_amount_usd <= b.limit_usd
+    FROM b WHERE p_amount_usd + b.other_usd <= b.limit_usd
     ORDER BY b.budget_id
     ON CONFLICT (tenant_id, budget_id, window_start) DO UPDATE
       SET reserved_usd = w.reserved_usd + EXCLUDED.reserved_usd
       WHERE w.spent_usd + w.reserved_usd + EXCLUDED.reserved_usd
-            <= (SELECT b.limit_usd FROM b WHERE b.budget_id = w.budget_id)
+            <= (SELECT b.limit_usd - b.other_usd FROM b WHERE b.budget_id = w.budget_id)
     RETURNING w.budget_id, w.window_start)
   SELECT (SELECT count(*) FROM b),
          (SELECT pg_catalog.array_agg(h.budget_id ORDER BY h.budget_id) FROM held AS h),
@@ -9890,10 +9912,13 @@ BEGIN
     INTO v_wanted, v_ids, v_starts;
   IF v_wanted > coalesce(pg_catalog.cardinality(v_ids), 0) THEN
     SELECT b.budget_id, b.scope, b.period, b.limit_usd, b.principal_id, b.task, w.window_start,
-           b.limit_usd - coalesce(x.spent_usd, 0) - coalesce(x.reserved_usd, 0) AS left_usd
+           b.limit_usd - coalesce(x.spent_usd, 0) - coalesce(x.reserved_usd, 0) - o.other_usd
+             AS left_usd
       INTO v_bad
     FROM llm.budgets AS b
     CROSS JOIN LATERAL llm.window_for(b.period, v_now, p_zone) AS w
+    CROSS JOIN LATERAL llm.overlapping(p_tenant_id, b.budget_id, w.window_start, w.starts_at,
+                                       w.ends_at) AS o
     LEFT JOIN llm.budget_windows AS x
       ON x.tenant_id = b.tenant_id AND x.budget_id = b.budget_id AND x.window_start = w.window_start
     WHERE b.tenant_id = p_tenant_id
@@ -19317,6 +19342,12 @@ GRANT ALL ON FUNCTION llm.expire_reservations(p_limit integer) TO claw_owner;
 --
 
 REVOKE ALL ON FUNCTION llm.make_call_token(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_reservation_id uuid, p_until timestamp with time zone, p_request_hash text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION overlapping(p_tenant_id uuid, p_budget_id uuid, p_window_start date, p_starts_at timestamp with time zone, p_ends_at timestamp with time zone); Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION llm.overlapping(p_tenant_id uuid, p_budget_id uuid, p_window_start date, p_starts_at timestamp with time zone, p_ends_at timestamp with time zone) FROM PUBLIC;
 
 --
 -- Name: FUNCTION price_at(p_model text, p_at timestamp with time zone); Type: ACL; Schema: llm; Owner: claw_owner

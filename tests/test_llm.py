@@ -917,3 +917,42 @@ def test_a_call_across_local_midnight_is_used_on_the_day_its_budget_was_charged(
                                (day,))
     assert spent == usage[0][2]
     assert env.superuser("SELECT day FROM llm.daily_usage") == [(day,)]
+
+
+@pytest.mark.parametrize("new_zone,hour", [("America/Los_Angeles", 10),
+                                           ("Pacific/Kiritimati", 23)])
+def test_a_time_zone_change_does_not_open_a_fresh_day_over_the_spent_one(
+        env: Env, new_zone: str, hour: int) -> None:
+    """Day windows were keyed by local date alone: moving the tenant from Sydney to Los
+    Angeles at 10:00 Sydney time (15:00 the day before in Los Angeles), or to Kiritimati at
+    23:00 (02:00 the next day there), made the current window a fresh row with nothing
+    spent, beside the Sydney day's full one, so a daily budget could be spent twice over the
+    same hours. Admission now counts every window of
+    the budget whose hours overlap the current one (whichever way the zone moved)."""
+    env.api("SELECT api.set_llm_settings(p_time_zone => 'Australia/Sydney')")
+    env.api("SELECT api.set_llm_budget(p_scope => 'tenant', p_period => 'day', p_limit_usd => 1)")
+    env.superuser("UPDATE internal.clock SET offset_by = offset_by + (date_trunc('day', "
+                  "now() AT TIME ZONE 'Australia/Sydney') + interval '1 day' + %s * interval "
+                  "'1 hour') - (now() AT TIME ZONE 'Australia/Sydney')", (hour,))
+    [(first,)] = env.api("SELECT api.begin_llm_call(p_task => 'summarise', p_input_tokens => 100)")
+    held = Decimal(str(first["reserved_usd"]))
+    env.api("SELECT api.set_llm_budget(p_scope => 'tenant', p_period => 'day', "
+            "p_limit_usd => %s)", (held * Decimal("1.5"),))
+    env.api("SELECT api.set_llm_settings(p_time_zone => %s)", (new_zone,))
+    assert env.api("SELECT remaining_usd FROM api.list_llm_budgets()") == [
+        (held * Decimal("0.5"),)]
+    with pytest.raises(psycopg.Error) as err:
+        env.api("SELECT api.begin_llm_call(p_task => 'summarise', p_input_tokens => 100)")
+    assert err.value.sqlstate == "CL429", err.value
+    # the first call settles into its own (Sydney) window; the overlap still counts it
+    env.api("SELECT api.finish_llm_call(%s, %s)", (first["reservation_id"], json.dumps(
+        [{"model": "gpt-4o-mini", "route_position": 1, "outcome": "ok", "input_tokens": 100,
+          "output_tokens": 10}])))
+    spent = env.superuser("SELECT sum(spent_usd) FROM llm.budget_windows")[0][0]
+    assert spent > 0
+    if spent + held > held * Decimal("1.5"):
+        with pytest.raises(psycopg.Error) as err:
+            env.api("SELECT api.begin_llm_call(p_task => 'summarise', p_input_tokens => 100)")
+        assert err.value.sqlstate == "CL429", err.value
+    else:
+        env.api("SELECT api.begin_llm_call(p_task => 'summarise', p_input_tokens => 100)")

@@ -221,9 +221,12 @@ BEGIN
   RETURN QUERY
   SELECT b.budget_id, b.scope, b.principal_id, b.task, b.period, b.limit_usd, w.window_start,
          w.starts_at, w.ends_at, coalesce(x.spent_usd, 0), coalesce(x.reserved_usd, 0),
-         b.limit_usd - coalesce(x.spent_usd, 0) - coalesce(x.reserved_usd, 0)
+         -- what other windows over the same hours hold (a time-zone change) counts too
+         b.limit_usd - coalesce(x.spent_usd, 0) - coalesce(x.reserved_usd, 0) - o.other_usd
   FROM llm.budgets AS b
   CROSS JOIN LATERAL llm.window_for(b.period, internal.now(), llm.tenant_zone(v_tenant)) AS w
+  CROSS JOIN LATERAL llm.overlapping(v_tenant, b.budget_id, w.window_start, w.starts_at,
+                                     w.ends_at) AS o
   LEFT JOIN llm.budget_windows AS x
     ON x.tenant_id = b.tenant_id AND x.budget_id = b.budget_id AND x.window_start = w.window_start
   WHERE b.tenant_id = v_tenant

@@ -10,7 +10,11 @@
 -- than the limit (the LiteLLM check-then-increment race cannot happen). When fewer windows
 -- come back than budgets apply, one refused: CL429, and the exception undoes the others. A
 -- window is created on first use: a new window starts at zero by being a new row, so there
--- is no reset job to race.
+-- is no reset job to race. Other windows of a budget that overlap the current one's hours
+-- (left by a time-zone change, llm.overlapping) count against its limit too: their sum
+-- is read in the statement's snapshot, and no new reservation lands in them (the zone
+-- moved); their held ones settle or expire, which never raises the sum unless a provider
+-- bills more than the worst case (the caveat on settlement), so the check errs safe.
 -- Before admitting, overdue held reservations of the tenant (callers that died) are expired,
 -- so a crash never holds budget beyond its deadline.
 -- Locks (order): overdue reservations and their windows (llm.expire_held), then this call's
@@ -39,9 +43,11 @@ BEGIN
     PERFORM llm.expire_held(p_tenant_id, v_now);
   END IF;
   WITH b AS (
-    SELECT b.budget_id, b.limit_usd, w.window_start, w.starts_at, w.ends_at
+    SELECT b.budget_id, b.limit_usd, w.window_start, w.starts_at, w.ends_at, o.other_usd
     FROM llm.budgets AS b
     CROSS JOIN LATERAL llm.window_for(b.period, v_now, p_zone) AS w
+    CROSS JOIN LATERAL llm.overlapping(p_tenant_id, b.budget_id, w.window_start, w.starts_at,
+                                       w.ends_at) AS o
     WHERE b.tenant_id = p_tenant_id
       AND (b.scope = 'tenant' OR (b.scope = 'principal' AND b.principal_id = p_principal_id)
            OR (b.scope = 'task' AND b.task = p_task))
@@ -50,12 +56,12 @@ BEGIN
     INSERT INTO llm.budget_windows AS w (tenant_id, budget_id, window_start, starts_at, ends_at,
                                          reserved_usd)
     SELECT p_tenant_id, b.budget_id, b.window_start, b.starts_at, b.ends_at, p_amount_usd
-    FROM b WHERE p_amount_usd <= b.limit_usd
+    FROM b WHERE p_amount_usd + b.other_usd <= b.limit_usd
     ORDER BY b.budget_id
     ON CONFLICT (tenant_id, budget_id, window_start) DO UPDATE
       SET reserved_usd = w.reserved_usd + EXCLUDED.reserved_usd
       WHERE w.spent_usd + w.reserved_usd + EXCLUDED.reserved_usd
-            <= (SELECT b.limit_usd FROM b WHERE b.budget_id = w.budget_id)
+            <= (SELECT b.limit_usd - b.other_usd FROM b WHERE b.budget_id = w.budget_id)
     RETURNING w.budget_id, w.window_start)
   SELECT (SELECT count(*) FROM b),
          (SELECT pg_catalog.array_agg(h.budget_id ORDER BY h.budget_id) FROM held AS h),
@@ -63,10 +69,13 @@ BEGIN
     INTO v_wanted, v_ids, v_starts;
   IF v_wanted > coalesce(pg_catalog.cardinality(v_ids), 0) THEN
     SELECT b.budget_id, b.scope, b.period, b.limit_usd, b.principal_id, b.task, w.window_start,
-           b.limit_usd - coalesce(x.spent_usd, 0) - coalesce(x.reserved_usd, 0) AS left_usd
+           b.limit_usd - coalesce(x.spent_usd, 0) - coalesce(x.reserved_usd, 0) - o.other_usd
+             AS left_usd
       INTO v_bad
     FROM llm.budgets AS b
     CROSS JOIN LATERAL llm.window_for(b.period, v_now, p_zone) AS w
+    CROSS JOIN LATERAL llm.overlapping(p_tenant_id, b.budget_id, w.window_start, w.starts_at,
+                                       w.ends_at) AS o
     LEFT JOIN llm.budget_windows AS x
       ON x.tenant_id = b.tenant_id AND x.budget_id = b.budget_id AND x.window_start = w.window_start
     WHERE b.tenant_id = p_tenant_id

@@ -24,3 +24,27 @@ AS $fn$
   FROM (SELECT pg_catalog.date_trunc(CASE p_period WHEN 'day' THEN 'day' ELSE 'month' END,
                                      p_at AT TIME ZONE p_zone)::date AS w) AS s
 $fn$;
+
+-- llm.overlapping: what the budget's other windows whose hours overlap this one hold
+-- (other_usd: spent + reserved). Windows are keyed by local start date, so a time-zone
+-- change (api.set_llm_settings) makes the current window a different row from the one that
+-- held the same hours in the old zone; admission (llm.reserve) counts both, so moving the
+-- zone never opens a fresh day or month over hours already spent. In one zone windows never
+-- overlap and this is 0. Only windows starting within 32 days either side can overlap
+-- (zones differ by at most 26 hours): a range of the primary key, not the budget's history.
+-- A set-returning SQL function with one SELECT: used in FROM (CROSS JOIN LATERAL) it is
+-- inlined into the caller's plan, no function call per budget.
+CREATE OR REPLACE FUNCTION llm.overlapping(p_tenant_id uuid, p_budget_id uuid,
+                                           p_window_start date, p_starts_at timestamptz,
+                                           p_ends_at timestamptz)
+RETURNS TABLE (other_usd numeric)
+LANGUAGE sql
+STABLE
+AS $fn$
+  SELECT coalesce(pg_catalog.sum(x.spent_usd + x.reserved_usd), 0)
+  FROM llm.budget_windows AS x
+  WHERE x.tenant_id = p_tenant_id AND x.budget_id = p_budget_id
+    AND x.window_start BETWEEN p_window_start - 32 AND p_window_start + 32
+    AND x.window_start <> p_window_start
+    AND x.starts_at < p_ends_at AND x.ends_at > p_starts_at
+$fn$;
