@@ -59,7 +59,11 @@ BEGIN
     FROM b WHERE p_amount_usd + b.other_usd <= b.limit_usd
     ORDER BY b.budget_id
     ON CONFLICT (tenant_id, budget_id, window_start) DO UPDATE
-      SET reserved_usd = w.reserved_usd + EXCLUDED.reserved_usd
+      -- a row a zone change reuses (another zone's window of the same local date) covers
+      -- the hours of both from now on, so llm.overlapping sees where its money was spent
+      SET reserved_usd = w.reserved_usd + EXCLUDED.reserved_usd,
+          starts_at = least(w.starts_at, EXCLUDED.starts_at),
+          ends_at = greatest(w.ends_at, EXCLUDED.ends_at)
       WHERE w.spent_usd + w.reserved_usd + EXCLUDED.reserved_usd
             <= (SELECT b.limit_usd - b.other_usd FROM b WHERE b.budget_id = w.budget_id)
     RETURNING w.budget_id, w.window_start)
