@@ -4,6 +4,7 @@ beginning): the windows that a zone change makes share a row."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -63,3 +64,55 @@ def test_a_zone_moved_away_and_back_counts_the_day_that_shared_a_row(env: Env) -
     with pytest.raises(psycopg.Error) as err:
         begin(env)
     assert err.value.sqlstate == "CL429", err.value
+
+
+def test_a_call_begun_in_the_old_zone_and_one_in_the_new_cannot_both_be_admitted(
+        env: Env) -> None:
+    """llm.overlapping reads the other windows in the statement's snapshot, on the ground
+    that no new reservation lands in them once the zone moved. A begin that read the old
+    zone and has not committed yet does: its hold is invisible to a begin in the new zone,
+    which admits a worst case beside it over the same hours (both commit: 2 worst cases
+    held against a limit of 1.5). A zone change must wait for the begins that read the
+    old zone, and a begin after it must see them."""
+    env.api("SELECT api.set_llm_settings(p_time_zone => 'Australia/Sydney')")
+    env.api("SELECT api.set_llm_budget(p_scope => 'tenant', p_period => 'day', "
+            "p_limit_usd => 1000)")
+    at_utc(env, 0, 23)   # Sydney 10:00 (or 09:00), Los Angeles 15:00 the day before
+    old = env.db.connect("claw_runtime")
+    env.conns.append(old)
+    old.autocommit = False
+    old.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (env.key,))
+    [(probe,)] = old.execute("SELECT api.begin_llm_call(p_task => 'summarise', "
+                             "p_input_tokens => 100)").fetchall()
+    old.rollback()
+    held = Decimal(str(probe["reserved_usd"]))
+    env.api("SELECT api.set_llm_budget(p_scope => 'tenant', p_period => 'day', "
+            "p_limit_usd => %s)", (held * Decimal("1.5"),))
+    old.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (env.key,))
+    old.execute("SELECT api.begin_llm_call(p_task => 'summarise', p_input_tokens => 100)")
+    # the zone changes while that begin is open (committing when it may)
+    mover = threading.Thread(target=env.api, args=(
+        "SELECT api.set_llm_settings(p_time_zone => 'America/Los_Angeles')",))
+    mover.start()
+    mover.join(1.0)
+    if mover.is_alive():   # it waits for the old zone's begin
+        old.commit()
+        mover.join(10)
+    assert not mover.is_alive()
+    outcome: list[BaseException | None] = []
+
+    def new_zone_begin() -> None:
+        try:
+            begin(env)
+            outcome.append(None)
+        except psycopg.Error as exc:
+            outcome.append(exc)
+    late = threading.Thread(target=new_zone_begin)
+    late.start()
+    late.join(1.0)
+    old.commit()
+    late.join(10)
+    assert len(outcome) == 1
+    [(reserved,)] = env.superuser("SELECT sum(reserved_usd) FROM llm.budget_windows")
+    assert reserved <= held * Decimal("1.5"), outcome
+    assert isinstance(outcome[0], psycopg.Error) and outcome[0].sqlstate == "CL429"
