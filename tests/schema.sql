@@ -727,6 +727,11 @@ BEGIN
                'digits (sha256), a flow step 0 or more and only with its flow run',
       HINT = 'count the assembled input with the model family''s tokenizer';
   END IF;
+  -- the zone read here picks the budget windows this call is held in: shared against a zone
+  -- change (api.set_llm_settings), which so waits for the begins that read the old zone, and
+  -- a begin after it sees their holds in the old zone's windows (llm.overlapping)
+  PERFORM pg_catalog.pg_advisory_xact_lock_shared(
+    pg_catalog.hashtextextended('llm.zone:' || v_tenant::text, 0));
   SELECT r.*, coalesce(s.time_zone, 'UTC') AS time_zone INTO v_route
   FROM llm.routes AS r LEFT JOIN llm.settings AS s ON s.tenant_id = r.tenant_id
   WHERE r.tenant_id = v_tenant AND r.task = p_task;
@@ -3954,6 +3959,10 @@ BEGIN
   PERFORM internal.require_size('p_time_zone', p_time_zone, 'name');
   PERFORM internal.require_role('{owner,admin}', 'llm:admin', 'changing LLM settings');
   PERFORM queue.check_time_zone(p_time_zone);
+  -- waits for the begins that read the old zone (api.begin_llm_call shares this lock): their
+  -- holds, uncommitted, would be invisible to a begin in the new zone over the same hours
+  PERFORM pg_catalog.pg_advisory_xact_lock(
+    pg_catalog.hashtextextended('llm.zone:' || internal.current_tenant_id()::text, 0));
   INSERT INTO llm.settings (tenant_id, time_zone, updated_by, updated_at)
   VALUES (internal.current_tenant_id(), p_time_zone, internal.current_principal_id(),
           internal.now())
@@ -9902,7 +9911,11 @@ BEGIN
     FROM b WHERE p_amount_usd + b.other_usd <= b.limit_usd
     ORDER BY b.budget_id
     ON CONFLICT (tenant_id, budget_id, window_start) DO UPDATE
-      SET reserved_usd = w.reserved_usd + EXCLUDED.reserved_usd
+      -- a row a zone change reuses (another zone's window of the same local date) covers
+      -- the hours of both from now on, so llm.overlapping sees where its money was spent
+      SET reserved_usd = w.reserved_usd + EXCLUDED.reserved_usd,
+          starts_at = least(w.starts_at, EXCLUDED.starts_at),
+          ends_at = greatest(w.ends_at, EXCLUDED.ends_at)
       WHERE w.spent_usd + w.reserved_usd + EXCLUDED.reserved_usd
             <= (SELECT b.limit_usd - b.other_usd FROM b WHERE b.budget_id = w.budget_id)
     RETURNING w.budget_id, w.window_start)
