@@ -17,8 +17,8 @@ Three measurements on one scratch database (bench_q_profile, dropped and recreat
      authenticate + enqueue, authenticate alone, and for scale a plain one-row INSERT and a
      SELECT 1 as the superuser.
 
-Run: .venv/bin/python bench/queue_profile.py [--jobs 20000] [--batch 40] [--workers 2] [--payload-bytes 0]
-     [--concurrency 20]
+Run: .venv/bin/python bench/queue_profile.py [--jobs 20000] [--batch 40] [--workers 2]
+     [--concurrency 20] [--payload-bytes 0]
 It uses the embedded cluster (or DATABASE_URL). Needs root or the cluster's user to read
 the backends' /proc entries (otherwise their CPU is reported as unknown).
 """

@@ -727,11 +727,8 @@ BEGIN
                'digits (sha256), a flow step 0 or more and only with its flow run',
       HINT = 'count the assembled input with the model family''s tokenizer';
   END IF;
-  -- the zone read here picks the budget windows this call is held in: shared against a zone
-  -- change (api.set_llm_settings), which so waits for the begins that read the old zone, and
-  -- a begin after it sees their holds in the old zone's windows (llm.overlapping)
-  PERFORM pg_catalog.pg_advisory_xact_lock_shared(
-    pg_catalog.hashtextextended('llm.zone:' || v_tenant::text, 0));
+  -- the zone read here picks the budget windows this call is held in (llm.lock_zone)
+  PERFORM llm.lock_zone(v_tenant, false);
   SELECT r.*, coalesce(s.time_zone, 'UTC') AS time_zone INTO v_route
   FROM llm.routes AS r LEFT JOIN llm.settings AS s ON s.tenant_id = r.tenant_id
   WHERE r.tenant_id = v_tenant AND r.task = p_task;
@@ -3959,10 +3956,8 @@ BEGIN
   PERFORM internal.require_size('p_time_zone', p_time_zone, 'name');
   PERFORM internal.require_role('{owner,admin}', 'llm:admin', 'changing LLM settings');
   PERFORM queue.check_time_zone(p_time_zone);
-  -- waits for the begins that read the old zone (api.begin_llm_call shares this lock): their
-  -- holds, uncommitted, would be invisible to a begin in the new zone over the same hours
-  PERFORM pg_catalog.pg_advisory_xact_lock(
-    pg_catalog.hashtextextended('llm.zone:' || internal.current_tenant_id()::text, 0));
+  -- waits for the begins that read the old zone (llm.lock_zone)
+  PERFORM llm.lock_zone(internal.current_tenant_id(), true);
   INSERT INTO llm.settings (tenant_id, time_zone, updated_by, updated_at)
   VALUES (internal.current_tenant_id(), p_time_zone, internal.current_principal_id(),
           internal.now())
@@ -9076,6 +9071,27 @@ $$;
 ALTER FUNCTION internal.input_limit(p_kind text) OWNER TO claw_owner;
 
 --
+-- Name: lock_named(text, boolean); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.lock_named(p_name text, p_exclusive boolean) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+  v_key bigint := pg_catalog.hashtextextended(p_name, 0);
+BEGIN
+  IF p_exclusive THEN
+    PERFORM pg_catalog.pg_advisory_xact_lock(v_key);
+  ELSE
+    PERFORM pg_catalog.pg_advisory_xact_lock_shared(v_key);
+  END IF;
+END
+$$;
+
+ALTER FUNCTION internal.lock_named(p_name text, p_exclusive boolean) OWNER TO claw_owner;
+
+--
 -- Name: make_cursor(text, jsonb, jsonb); Type: FUNCTION; Schema: internal; Owner: claw_owner
 --
 
@@ -9824,6 +9840,19 @@ END
 $$;
 
 ALTER FUNCTION llm.expire_reservations(p_limit integer) OWNER TO claw_dispatcher;
+
+--
+-- Name: lock_zone(uuid, boolean); Type: FUNCTION; Schema: llm; Owner: claw_owner
+--
+
+CREATE FUNCTION llm.lock_zone(p_tenant_id uuid, p_exclusive boolean) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  SELECT internal.lock_named('llm.zone:' || p_tenant_id::text, p_exclusive)
+$$;
+
+ALTER FUNCTION llm.lock_zone(p_tenant_id uuid, p_exclusive boolean) OWNER TO claw_owner;
 
 --
 -- Name: make_call_token(uuid, uuid, text[], uuid, timestamp with time zone, text); Type: FUNCTION; Schema: llm; Owner: claw_owner
@@ -10693,18 +10722,10 @@ ALTER FUNCTION ontology.lock_object(p_object_id uuid, p_expected_version integer
 --
 
 CREATE FUNCTION ontology.lock_type(p_type_id uuid, p_exclusive boolean) RETURNS void
-    LANGUAGE plpgsql
+    LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-DECLARE
-  v_key bigint := pg_catalog.hashtextextended('ontology.type:' || p_type_id::text, 0);
-BEGIN
-  IF p_exclusive THEN
-    PERFORM pg_catalog.pg_advisory_xact_lock(v_key);
-  ELSE
-    PERFORM pg_catalog.pg_advisory_xact_lock_shared(v_key);
-  END IF;
-END
+  SELECT internal.lock_named('ontology.type:' || p_type_id::text, p_exclusive)
 $$;
 
 ALTER FUNCTION ontology.lock_type(p_type_id uuid, p_exclusive boolean) OWNER TO claw_owner;
@@ -19187,6 +19208,12 @@ REVOKE ALL ON FUNCTION internal.input_limit(p_kind text) FROM PUBLIC;
 GRANT ALL ON FUNCTION internal.input_limit(p_kind text) TO claw_dispatcher;
 
 --
+-- Name: FUNCTION lock_named(p_name text, p_exclusive boolean); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.lock_named(p_name text, p_exclusive boolean) FROM PUBLIC;
+
+--
 -- Name: FUNCTION make_cursor(p_query text, p_filters jsonb, p_position jsonb); Type: ACL; Schema: internal; Owner: claw_owner
 --
 
@@ -19349,6 +19376,12 @@ GRANT ALL ON FUNCTION llm.expire_held(p_tenant_id uuid, p_now timestamp with tim
 
 REVOKE ALL ON FUNCTION llm.expire_reservations(p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION llm.expire_reservations(p_limit integer) TO claw_owner;
+
+--
+-- Name: FUNCTION lock_zone(p_tenant_id uuid, p_exclusive boolean); Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION llm.lock_zone(p_tenant_id uuid, p_exclusive boolean) FROM PUBLIC;
 
 --
 -- Name: FUNCTION make_call_token(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_reservation_id uuid, p_until timestamp with time zone, p_request_hash text); Type: ACL; Schema: llm; Owner: claw_owner

@@ -4,7 +4,6 @@ it was written against and describes the scenario in its docstring."""
 from __future__ import annotations
 
 import contextlib
-import json
 from typing import Any
 
 import psycopg
@@ -120,10 +119,12 @@ async def test_purge_keeps_a_finished_child_whose_parent_is_still_going(
 
 # -- a fork after a child was started waits for that child ------------------------------------
 
-def parent_and_kid(gate: dict[str, bool], kid_waits: bool = True) -> Flows:
+def parent_and_kid(gate: dict[str, bool], kid_waits: bool = True,
+                   wait_first: bool = False) -> Flows:
     """A parent that starts a child, then fails at its next step until the gate opens; with
     kid_waits the child waits for a signal 'go' (so it is still running when the parent
-    fails and is forked)."""
+    fails and is forked). Steps: 0 child, 1 flaky, 2 wait_child; with wait_first the
+    parent waits for the child before the flaky step (0 child, 1 wait_child, 2 flaky)."""
     flows = Flows()
 
     @flows.flow("kid")
@@ -140,10 +141,22 @@ def parent_and_kid(gate: dict[str, bool], kid_waits: bool = True) -> Flows:
     @flows.flow("parent")
     async def parent(ctx: FlowContext, inp: Any) -> Any:
         child = await ctx.start_child("kid")
+        if wait_first:
+            out = (await ctx.wait_child(child))["output"]
         await ctx.run("flaky", flaky, retry=RetryPolicy(max_attempts=1))
-        return (await ctx.wait_child(child))["output"]
+        if not wait_first:
+            out = (await ctx.wait_child(child))["output"]
+        return out
 
     return flows
+
+
+async def failed_parent(db: Database, tenant: Tenant, flows: Flows) -> tuple[str, str]:
+    """Start the parent of parent_and_kid, serve it until it has failed at its flaky step:
+    (the parent's run id, its child's)."""
+    run = start(db, tenant, "parent")
+    await serve(db, flows, status_is(db, run, "failed"))
+    return run, kid_of(db, tenant)
 
 
 def kid_of(db: Database, tenant: Tenant) -> str:
@@ -191,9 +204,7 @@ async def test_a_fork_waiting_for_a_running_child_is_woken_by_it(db: Database,
     writes nothing."""
     gate = {"open": False}
     flows = parent_and_kid(gate)
-    run = start(db, tenant, "parent")
-    await serve(db, flows, status_is(db, run, "failed"))
-    kid = kid_of(db, tenant)
+    run, kid = await failed_parent(db, tenant, flows)
     assert run_row(db, kid)["status"] == "waiting"
     gate["open"] = True
     fork = str(as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 1)", (run,)))
@@ -225,9 +236,7 @@ async def test_a_fork_whose_child_was_purged_is_refused(db: Database, tenant: Te
     position starts a child of the fork's own."""
     gate = {"open": False}
     flows = parent_and_kid(gate)
-    run = start(db, tenant, "parent")
-    await serve(db, flows, status_is(db, run, "failed"))
-    kid = kid_of(db, tenant)
+    run, kid = await failed_parent(db, tenant, flows)
     as_owner(db, tenant, "SELECT api.cancel_flow_run(%s)", (kid,))
     with db.connect() as su:
         su.execute("DELETE FROM flow.runs WHERE run_id = %s", (kid,))

@@ -11,10 +11,10 @@ from typing import Any
 import psycopg
 import pytest
 
-from claw.flows import FlowContext, Flows, RetryPolicy
+from claw.flows import Flows
 from conftest import Database, Tenant
 from test_flows import aio, as_owner, run_row, serve, status_is, start, tenant  # noqa: F401
-from test_flows_review import claim_one, kid_of, parent_and_kid, start_sql
+from test_flows_review import claim_one, failed_parent, parent_and_kid, start_sql
 
 H = "0" * 64
 
@@ -79,9 +79,7 @@ async def test_a_fork_of_a_fork_adopts_the_child_the_first_run_started(db: Datab
     the child's key names the run that started it, three forks back."""
     gate = {"open": False}
     flows = parent_and_kid(gate)
-    run = start(db, tenant, "parent")
-    await serve(db, flows, status_is(db, run, "failed"))
-    kid = kid_of(db, tenant)
+    run, kid = await failed_parent(db, tenant, flows)
     fork1 = str(as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 1)", (run,)))
     await serve(db, flows, status_is(db, fork1, "failed"))
     fork2 = str(as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 1)", (fork1,)))
@@ -121,25 +119,7 @@ def test_a_child_step_whose_output_is_not_a_run_id_is_a_clear_error(db: Database
 def waited_kid(gate: dict[str, bool]) -> Flows:
     """A parent that starts a child, waits for it, then fails at its next step until the
     gate opens: steps 0 child, 1 wait_child, 2 flaky."""
-    flows = Flows()
-
-    @flows.flow("kid")
-    async def kid(ctx: FlowContext, inp: Any) -> int:
-        return 7
-
-    async def flaky() -> int:
-        if not gate["open"]:
-            raise RuntimeError("bug, fixed by the next deploy")
-        return 1
-
-    @flows.flow("parent")
-    async def parent(ctx: FlowContext, inp: Any) -> Any:
-        child = await ctx.start_child("kid")
-        out = (await ctx.wait_child(child))["output"]
-        await ctx.run("flaky", flaky, retry=RetryPolicy(max_attempts=1))
-        return out
-
-    return flows
+    return parent_and_kid(gate, kid_waits=False, wait_first=True)
 
 
 @aio
@@ -153,9 +133,7 @@ async def test_a_fork_past_the_wait_for_a_purged_child_is_not_refused(db: Databa
     everything). It worked before d5368bc."""
     gate = {"open": False}
     flows = waited_kid(gate)
-    run = start(db, tenant, "parent")
-    await serve(db, flows, status_is(db, run, "failed"))
-    kid = kid_of(db, tenant)
+    run, kid = await failed_parent(db, tenant, flows)
     with db.connect() as su:
         su.execute("DELETE FROM flow.runs WHERE run_id = %s", (kid,))
     gate["open"] = True
@@ -174,9 +152,7 @@ async def test_two_forks_past_the_wait_for_a_child_may_run_at_once(db: Database,
     retention. Neither fork needs the child: neither adopts it."""
     gate = {"open": False}
     flows = waited_kid(gate)
-    run = start(db, tenant, "parent")
-    await serve(db, flows, status_is(db, run, "failed"))
-    kid = kid_of(db, tenant)
+    run, kid = await failed_parent(db, tenant, flows)
     fork1 = str(as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 2)", (run,)))
     fork2 = str(as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 2)", (run,)))
     assert parent_of(db, kid) == run
@@ -199,9 +175,7 @@ async def test_a_fork_racing_the_child_finishing_does_not_deadlock(db: Database,
     (retry), nothing written, and the child's finish goes through."""
     gate = {"open": False}
     flows = parent_and_kid(gate)
-    run = start(db, tenant, "parent")
-    await serve(db, flows, status_is(db, run, "failed"))
-    kid = kid_of(db, tenant)
+    run, kid = await failed_parent(db, tenant, flows)
     with db.connect() as su:
         runs = su.execute("SELECT count(*) FROM flow.runs").fetchone()[0]
     result: dict[str, Any] = {}
@@ -249,9 +223,7 @@ async def test_a_purge_racing_a_fork_keeps_the_child_the_fork_adopted(db: Databa
     child of this run') although its child had completed."""
     gate = {"open": False}
     flows = parent_and_kid(gate, kid_waits=False)
-    run = start(db, tenant, "parent")
-    await serve(db, flows, status_is(db, run, "failed"))
-    kid = kid_of(db, tenant)
+    run, kid = await failed_parent(db, tenant, flows)
     assert run_row(db, kid)["status"] == "completed"
     with db.connect() as su:  # the child finished days ago; its parent only now
         su.execute("UPDATE flow.runs SET finished_at = finished_at - interval '2 days' "

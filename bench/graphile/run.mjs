@@ -7,7 +7,8 @@
 //       no-op task "noop" that records now - payload.t (seconds, when the payload has t;
 //       now from performance.timeOrigin + performance.now(), a wall clock with sub-ms
 //       resolution: Date.now() counts whole ms, and its truncation made every sample read
-//       up to 1 ms short, 0.5 ms on average) into SAMPLES, a JSON list rewritten every 0.2 s and at exit.
+//       up to 1 ms short, 0.5 ms on average) into SAMPLES, a JSON list rewritten every
+//       0.2 s and at exit.
 //       CONFIG is "batched" (local queue of 500 jobs, completions and failures batched
 //       with a delay of 0 ms) or "defaults" (graphile-worker's defaults: one job fetched
 //       per worker, one completion per job). SIGTERM stops the runner gracefully.

@@ -77,11 +77,8 @@ BEGIN
                'digits (sha256), a flow step 0 or more and only with its flow run',
       HINT = 'count the assembled input with the model family''s tokenizer';
   END IF;
-  -- the zone read here picks the budget windows this call is held in: shared against a zone
-  -- change (api.set_llm_settings), which so waits for the begins that read the old zone, and
-  -- a begin after it sees their holds in the old zone's windows (llm.overlapping)
-  PERFORM pg_catalog.pg_advisory_xact_lock_shared(
-    pg_catalog.hashtextextended('llm.zone:' || v_tenant::text, 0));
+  -- the zone read here picks the budget windows this call is held in (llm.lock_zone)
+  PERFORM llm.lock_zone(v_tenant, false);
   SELECT r.*, coalesce(s.time_zone, 'UTC') AS time_zone INTO v_route
   FROM llm.routes AS r LEFT JOIN llm.settings AS s ON s.tenant_id = r.tenant_id
   WHERE r.tenant_id = v_tenant AND r.task = p_task;

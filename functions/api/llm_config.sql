@@ -18,10 +18,8 @@ BEGIN
   PERFORM internal.require_size('p_time_zone', p_time_zone, 'name');
   PERFORM internal.require_role('{owner,admin}', 'llm:admin', 'changing LLM settings');
   PERFORM queue.check_time_zone(p_time_zone);
-  -- waits for the begins that read the old zone (api.begin_llm_call shares this lock): their
-  -- holds, uncommitted, would be invisible to a begin in the new zone over the same hours
-  PERFORM pg_catalog.pg_advisory_xact_lock(
-    pg_catalog.hashtextextended('llm.zone:' || internal.current_tenant_id()::text, 0));
+  -- waits for the begins that read the old zone (llm.lock_zone)
+  PERFORM llm.lock_zone(internal.current_tenant_id(), true);
   INSERT INTO llm.settings (tenant_id, time_zone, updated_by, updated_at)
   VALUES (internal.current_tenant_id(), p_time_zone, internal.current_principal_id(),
           internal.now())

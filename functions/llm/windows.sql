@@ -9,6 +9,20 @@ AS $fn$
                   'UTC')
 $fn$;
 
+-- llm.lock_zone: the tenant's zone lock, for this transaction. api.begin_llm_call takes it
+-- shared before it reads the zone (which picks the windows its call is held in);
+-- api.set_llm_settings takes it exclusive, so a zone change waits for the begins that read
+-- the old zone, whose holds, uncommitted, a begin in the new zone could not see
+-- (llm.overlapping reads them in its snapshot). Through internal.lock_named.
+CREATE OR REPLACE FUNCTION llm.lock_zone(p_tenant_id uuid, p_exclusive boolean)
+RETURNS void
+LANGUAGE sql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT internal.lock_named('llm.zone:' || p_tenant_id::text, p_exclusive)
+$fn$;
+
 -- llm.window_for: the budget window (local day or local month in p_zone) holding p_at: its
 -- local start date and its bounds in absolute time. Across a DST change a local day is 23 or
 -- 25 hours long; the bounds are local midnights, whatever their offset.

@@ -9,17 +9,9 @@
 -- ontology.define_type; before the referenced objects' FOR SHARE in object writes).
 CREATE OR REPLACE FUNCTION ontology.lock_type(p_type_id uuid, p_exclusive boolean)
 RETURNS void
-LANGUAGE plpgsql
+LANGUAGE sql
 VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-DECLARE
-  v_key bigint := pg_catalog.hashtextextended('ontology.type:' || p_type_id::text, 0);
-BEGIN
-  IF p_exclusive THEN
-    PERFORM pg_catalog.pg_advisory_xact_lock(v_key);
-  ELSE
-    PERFORM pg_catalog.pg_advisory_xact_lock_shared(v_key);
-  END IF;
-END
+  SELECT internal.lock_named('ontology.type:' || p_type_id::text, p_exclusive)
 $fn$;

@@ -2,7 +2,7 @@
 -- prices (the version in force, append-only), budget windows in the tenant's zone across a
 -- DST change, admission and refusal, settlement, and the ledger's append-only guard.
 BEGIN;
-SELECT plan(49);
+SELECT plan(52);
 
 CREATE TEMP TABLE t AS SELECT * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice');
 GRANT SELECT ON t TO PUBLIC;
@@ -117,6 +117,30 @@ SELECT is((SELECT (window_start, spent_usd)::text FROM api.list_llm_budgets()), 
           'after local midnight the day''s budget starts again');
 SELECT lives_ok($$SELECT api.begin_llm_call(p_task => 'tiny', p_input_tokens => 100)$$,
                 'the new window admits a worst case again');
+RESET ROLE;
+-- windows that overlap (llm.overlapping): none in one zone, across DST included; a Los Angeles
+-- day (left by a zone change) overlaps the Sydney day after its own date
+SELECT is((SELECT o.other_usd FROM llm.budgets AS b
+           CROSS JOIN LATERAL llm.window_for('day', internal.now(), 'Australia/Sydney') AS w
+           CROSS JOIN LATERAL llm.overlapping(b.tenant_id, b.budget_id, w.window_start,
+                                              w.starts_at, w.ends_at) AS o
+           WHERE b.tenant_id = (SELECT tenant_id FROM t)), 0::numeric,
+          'in one zone the day after the 25-hour day overlaps no other window');
+SELECT is((SELECT o.other_usd FROM llm.budgets AS b
+           CROSS JOIN LATERAL llm.window_for('day', internal.now(), 'America/Los_Angeles') AS w
+           CROSS JOIN LATERAL llm.overlapping(b.tenant_id, b.budget_id, w.window_start,
+                                              w.starts_at, w.ends_at) AS o
+           WHERE b.tenant_id = (SELECT tenant_id FROM t)), 0.0003::numeric,
+          'Los Angeles'' April 5 overlaps Sydney''s April 6 and counts what it holds');
+-- llm.lock_zone: this transaction changed the zone (exclusive) and began calls (shared)
+SELECT is((SELECT string_agg(DISTINCT mode, ',' ORDER BY mode) FROM pg_locks
+           WHERE locktype = 'advisory' AND pid = pg_backend_pid()
+           AND ((classid::bigint << 32) | objid::bigint)
+               = hashtextextended('llm.zone:' || (SELECT tenant_id FROM t)::text, 0)),
+          'ExclusiveLock,ShareLock',
+          'the zone change held the tenant''s zone lock exclusive, the begins shared, until commit');
+SELECT internal.set_context(tenant_id, principal_id, '{owner}') FROM t;
+SET LOCAL ROLE claw_runtime;
 -- call tokens: the finish needs no credential, only its own call's token
 CREATE TEMP TABLE r2 AS
   SELECT api.begin_llm_call(p_task => 'tiny', p_input_tokens => 10, p_max_output_tokens => 1) AS b;

@@ -1,0 +1,21 @@
+-- internal.lock_named: a transaction-level advisory lock named by a text key (hashed with
+-- hashtextextended, seed 0), exclusive or shared, released at commit or rollback. The one
+-- place Claw takes advisory locks for a named thing (ontology.lock_type: an object type;
+-- llm.lock_zone: a tenant's LLM time zone). Only claw_owner may call the advisory lock
+-- functions (sql/30_hardening.sql), so callers are its definer functions.
+CREATE OR REPLACE FUNCTION internal.lock_named(p_name text, p_exclusive boolean)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_key bigint := pg_catalog.hashtextextended(p_name, 0);
+BEGIN
+  IF p_exclusive THEN
+    PERFORM pg_catalog.pg_advisory_xact_lock(v_key);
+  ELSE
+    PERFORM pg_catalog.pg_advisory_xact_lock_shared(v_key);
+  END IF;
+END
+$fn$;
