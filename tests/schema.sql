@@ -933,21 +933,41 @@ ALTER FUNCTION api.claim_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uu
 COMMENT ON FUNCTION api.claim_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) IS 'Worker: take the run a flow.run job dispatches (-> running) and get its recorded steps to replay; action skip for a stale job or finished run.';
 
 --
--- Name: claim_jobs(text, text, integer, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
+-- Name: claim_jobs(text, text, integer, integer, integer); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
-CREATE FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer DEFAULT 100, p_lease_seconds integer DEFAULT 30) RETURNS TABLE(job_id uuid, tenant_id uuid, queue text, kind text, payload jsonb, priority smallint, attempt integer, max_attempts integer, lease_token uuid, lease_expires_at timestamp with time zone, trace_id text, enqueued_at timestamp with time zone)
-    LANGUAGE sql SECURITY DEFINER
+CREATE FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer DEFAULT 100, p_lease_seconds integer DEFAULT 30, p_idle_runners integer DEFAULT NULL::integer) RETURNS TABLE(job_id uuid, tenant_id uuid, queue text, kind text, payload jsonb, priority smallint, attempt integer, max_attempts integer, lease_token uuid, lease_expires_at timestamp with time zone, trace_id text, enqueued_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ SELECT * FROM queue.claim_jobs(internal.require_size('p_queue', p_queue, 'name'), internal.require_size('p_worker', p_worker, 'name'), p_limit, p_lease_seconds) $$;
+    AS $$
+DECLARE
+  v_n integer;
+BEGIN
+  IF p_idle_runners < 0 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid idle runner count',
+      DETAIL = pg_catalog.format('p_idle_runners must be 0 or more, not %s', p_idle_runners),
+      HINT = 'pass how many of the worker''s runners have no job to run, or NULL';
+  END IF;
+  RETURN QUERY
+  SELECT * FROM queue.claim_jobs(internal.require_size('p_queue', p_queue, 'name'),
+                                 internal.require_size('p_worker', p_worker, 'name'),
+                                 p_limit, p_lease_seconds);
+  IF p_idle_runners IS NOT NULL THEN
+    -- a worker left with a free runner by a short claim waits to be woken for this queue
+    -- (functions/queue/waiting.sql); one this claim keeps busy does not
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    PERFORM queue.note_waiting(p_queue, p_worker, v_n < p_limit AND v_n < p_idle_runners);
+  END IF;
+END
+$$;
 
-ALTER FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer) OWNER TO claw_owner;
+ALTER FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer, p_idle_runners integer) OWNER TO claw_owner;
 
 --
--- Name: FUNCTION claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer); Type: COMMENT; Schema: api; Owner: claw_owner
+-- Name: FUNCTION claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer, p_idle_runners integer); Type: COMMENT; Schema: api; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer) IS 'Worker: lease up to p_limit jobs of a queue (FOR UPDATE SKIP LOCKED, tenant-fair order), reclaiming expired leases first. All returned jobs share one lease_token.';
+COMMENT ON FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer, p_idle_runners integer) IS 'Worker: lease up to p_limit jobs of a queue (FOR UPDATE SKIP LOCKED, tenant-fair order), reclaiming expired leases first. All returned jobs share one lease_token. With p_idle_runners (how many of the worker''s runners are free), a claim that leaves one free registers the worker to be woken alone by the next enqueue (its channel: queue.worker_channel(p_worker)).';
 
 --
 -- Name: complete_flow_run(uuid, uuid, uuid, jsonb); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -12342,6 +12362,35 @@ $$;
 ALTER FUNCTION queue.next_fire(p_cron text, p_zone text, p_after timestamp with time zone) OWNER TO claw_owner;
 
 --
+-- Name: note_waiting(text, text, boolean); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.note_waiting(p_queue text, p_worker text, p_waiting boolean) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+  IF NOT p_waiting THEN
+    DELETE FROM internal.waiting_workers AS w WHERE w.queue = p_queue AND w.worker = p_worker;
+    RETURN;
+  END IF;
+  IF pg_catalog.current_setting('claw.waiting_as', true) IS DISTINCT FROM p_worker THEN
+    IF NOT pg_catalog.pg_try_advisory_lock(queue.worker_lock_key(p_worker)) THEN
+      RETURN;
+    END IF;
+    PERFORM pg_catalog.set_config('claw.waiting_as', p_worker, false);
+  ELSIF EXISTS (SELECT 1 FROM internal.waiting_workers AS w
+                WHERE w.queue = p_queue AND w.worker = p_worker) THEN
+    RETURN;  -- registered already (the common case: one probe, no write)
+  END IF;
+  INSERT INTO internal.waiting_workers (queue, worker) VALUES (p_queue, p_worker)
+  ON CONFLICT (queue, worker) DO NOTHING;
+END
+$$;
+
+ALTER FUNCTION queue.note_waiting(p_queue text, p_worker text, p_waiting boolean) OWNER TO claw_owner;
+
+--
 -- Name: notify_tag(text); Type: FUNCTION; Schema: queue; Owner: claw_owner
 --
 
@@ -12719,8 +12768,9 @@ CREATE FUNCTION queue.tg_jobs__notify() RETURNS trigger
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
-  PERFORM pg_catalog.pg_notify('claw_queue', queue.notify_tag(q.queue))
-  FROM (SELECT DISTINCT n.queue FROM new_rows AS n WHERE n.state = 'available') AS q;
+  PERFORM queue.wake_workers(q.queue, q.n)
+  FROM (SELECT n.queue, pg_catalog.count(*) AS n FROM new_rows AS n
+        WHERE n.state = 'available' GROUP BY n.queue) AS q;
   RETURN NULL;
 END
 $$;
@@ -12834,6 +12884,72 @@ END
 $$;
 
 ALTER FUNCTION queue.tick_schedules(p_limit integer) OWNER TO claw_dispatcher;
+
+--
+-- Name: wake_workers(text, bigint); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.wake_workers(p_queue text, p_jobs bigint) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+  v_tag text := queue.notify_tag(p_queue);
+  v_woken bigint := 0;
+  v_w record;
+BEGIN
+  FOR v_w IN
+    SELECT w.worker FROM internal.waiting_workers AS w
+    WHERE w.queue = p_queue
+    ORDER BY w.since, w.worker
+    LIMIT LEAST(p_jobs, 64) + 8  -- a few gone workers ahead of the live ones are dropped
+  LOOP
+    IF pg_catalog.pg_try_advisory_xact_lock_shared(queue.worker_lock_key(v_w.worker)) THEN
+      -- nobody holds the worker's lock: its session has ended. Drop the entry, unless
+      -- another enqueue is dropping it (never wait on one: an enqueue may stay open long)
+      DELETE FROM internal.waiting_workers AS w
+      USING (SELECT x.queue, x.worker FROM internal.waiting_workers AS x
+             WHERE x.queue = p_queue AND x.worker = v_w.worker
+             FOR UPDATE SKIP LOCKED) AS d
+      WHERE w.queue = d.queue AND w.worker = d.worker;
+      CONTINUE;
+    END IF;
+    PERFORM pg_catalog.pg_notify(queue.worker_channel(v_w.worker), v_tag);
+    v_woken := v_woken + 1;
+    EXIT WHEN v_woken >= p_jobs;
+  END LOOP;
+  IF v_woken = 0 THEN
+    PERFORM pg_catalog.pg_notify('claw_queue', v_tag);
+  END IF;
+END
+$$;
+
+ALTER FUNCTION queue.wake_workers(p_queue text, p_jobs bigint) OWNER TO claw_owner;
+
+--
+-- Name: worker_channel(text); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.worker_channel(p_worker text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  SELECT 'claw_w_' || pg_catalog.left(pg_catalog.encode(pg_catalog.sha256(
+           pg_catalog.convert_to(p_worker, 'UTF8')), 'hex'), 32)
+$$;
+
+ALTER FUNCTION queue.worker_channel(p_worker text) OWNER TO claw_owner;
+
+--
+-- Name: worker_lock_key(text); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.worker_lock_key(p_worker text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ SELECT pg_catalog.hashtextextended('claw worker|' || p_worker, 0) $$;
+
+ALTER FUNCTION queue.worker_lock_key(p_worker text) OWNER TO claw_owner;
 
 --
 -- Name: add_jwt_issuer(uuid, text, text, integer, text); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
@@ -13871,6 +13987,20 @@ CREATE TABLE internal.rate_limits (
 ALTER TABLE internal.rate_limits OWNER TO claw_owner;
 
 --
+-- Name: waiting_workers; Type: TABLE; Schema: internal; Owner: claw_owner
+--
+
+CREATE TABLE internal.waiting_workers (
+    queue text NOT NULL,
+    worker text NOT NULL,
+    since timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT waiting_workers_queue_check CHECK ((octet_length(queue) <= 1024)),
+    CONSTRAINT waiting_workers_worker_check CHECK ((octet_length(worker) <= 1024))
+);
+
+ALTER TABLE internal.waiting_workers OWNER TO claw_owner;
+
+--
 -- Name: breakers; Type: TABLE; Schema: llm; Owner: claw_owner
 --
 
@@ -14723,6 +14853,13 @@ ALTER TABLE ONLY internal.queues
 
 ALTER TABLE ONLY internal.rate_limits
     ADD CONSTRAINT rate_limits_pkey PRIMARY KEY (rate_key);
+
+--
+-- Name: waiting_workers waiting_workers_pkey; Type: CONSTRAINT; Schema: internal; Owner: claw_owner
+--
+
+ALTER TABLE ONLY internal.waiting_workers
+    ADD CONSTRAINT waiting_workers_pkey PRIMARY KEY (queue, worker);
 
 --
 -- Name: breakers breakers_pkey; Type: CONSTRAINT; Schema: llm; Owner: claw_owner
@@ -17674,11 +17811,11 @@ REVOKE ALL ON FUNCTION api.claim_flow_run(p_run_id uuid, p_job_id uuid, p_lease_
 GRANT ALL ON FUNCTION api.claim_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid) TO claw_worker;
 
 --
--- Name: FUNCTION claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer); Type: ACL; Schema: api; Owner: claw_owner
+-- Name: FUNCTION claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer, p_idle_runners integer); Type: ACL; Schema: api; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer) TO claw_worker;
+REVOKE ALL ON FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer, p_idle_runners integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer, p_idle_runners integer) TO claw_worker;
 
 --
 -- Name: FUNCTION complete_flow_run(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_output jsonb); Type: ACL; Schema: api; Owner: claw_owner
@@ -19907,6 +20044,12 @@ REVOKE ALL ON FUNCTION queue.next_fire(p_cron text, p_zone text, p_after timesta
 GRANT ALL ON FUNCTION queue.next_fire(p_cron text, p_zone text, p_after timestamp with time zone) TO claw_dispatcher;
 
 --
+-- Name: FUNCTION note_waiting(p_queue text, p_worker text, p_waiting boolean); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.note_waiting(p_queue text, p_worker text, p_waiting boolean) FROM PUBLIC;
+
+--
 -- Name: FUNCTION notify_tag(p_queue text); Type: ACL; Schema: queue; Owner: claw_owner
 --
 
@@ -20001,6 +20144,26 @@ REVOKE ALL ON FUNCTION queue.tg_jobs__notify() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION queue.tick_schedules(p_limit integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION wake_workers(p_queue text, p_jobs bigint); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.wake_workers(p_queue text, p_jobs bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION queue.wake_workers(p_queue text, p_jobs bigint) TO claw_dispatcher;
+
+--
+-- Name: FUNCTION worker_channel(p_worker text); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.worker_channel(p_worker text) FROM PUBLIC;
+GRANT ALL ON FUNCTION queue.worker_channel(p_worker text) TO claw_worker;
+
+--
+-- Name: FUNCTION worker_lock_key(p_worker text); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.worker_lock_key(p_worker text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION add_jwt_issuer(p_tenant_id uuid, p_issuer text, p_audience text, p_max_skew_seconds integer, p_jwks_url text); Type: ACL; Schema: tenancy; Owner: claw_owner

@@ -22,7 +22,10 @@ from conftest import Database, Tenant, seed_tenants
 BATCH = 40
 # Statements the database runs inside one call (pg_stat_statements, toplevel = false), for a
 # queue with no rate limit or concurrency limit. Counted on this version; see the module doc.
-CLAIM_NESTED = 8
+# The worker's claim also says whether it waits to be woken (p_idle_runners,
+# functions/queue/waiting.sql): + the registration call and its one statement (a full claim:
+# the DELETE of a registration, usually none, a probe that writes nothing).
+CLAIM_NESTED = 10
 # completion: + the outbox trigger (an emptiness check, the clock, one INSERT of the batch's
 # jobs.completed event) and its NOTIFY: statement level, so 4 more per batch, not per job.
 COMPLETE_NESTED = 7
@@ -107,9 +110,10 @@ def test_claim_and_complete_cost_per_batch(db: Database, tenant: Tenant) -> None
     counted = Counted(db)
     try:
         with db.connect("claw_worker") as worker:
-            worker.execute(CLAIM, ("costs", "guard", BATCH, 60)).fetchall()  # plans cached
+            # as claw.worker sends it: 10 runners free, so a short claim would register
+            worker.execute(CLAIM, ("costs", "guard", BATCH, 60, 10)).fetchall()  # plans cached
             counted.start()
-            rows = worker.execute(CLAIM, ("costs", "guard", BATCH, 60)).fetchall()
+            rows = worker.execute(CLAIM, ("costs", "guard", BATCH, 60, 10)).fetchall()
             claim = counted.stop()
             assert len(rows) == BATCH
             counted.start()

@@ -5,7 +5,8 @@ their expiry, retries and dead letters, rate and concurrency limits, schedules. 
 only moves jobs between the database and handlers:
 
   claimer    api.claim_jobs in batches into a local buffer (one lease token per batch);
-             sleeps on LISTEN claw_queue (one NOTIFY per statement and queue) or a poll
+             sleeps on LISTEN claw_queue and its own channel (an enqueue wakes one waiting
+             worker per job there, functions/queue/waiting.sql) or a poll
   runners    `concurrency` tasks that take jobs from the buffer and await their handler
   completer  api.complete_jobs for finished jobs, batched by lease token; api.fail_job for
              failures (the database chooses retry with backoff or dead letter)
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -44,13 +46,14 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+from psycopg.sql import SQL, Identifier
 
 log = logging.getLogger("claw.worker")
 
 Handler = Callable[["Job"], Awaitable[None]]
 
 CLAIM = ("SELECT * FROM api.claim_jobs(p_queue => %s, p_worker => %s, p_limit => %s, "
-         "p_lease_seconds => %s)")
+         "p_lease_seconds => %s, p_idle_runners => %s)")
 COMPLETE = "SELECT api.complete_jobs(p_job_ids => %s, p_lease_token => %s)"
 FAIL = ("SELECT * FROM api.fail_job(p_job_id => %s, p_lease_token => %s, p_error => %s, "
         "p_retry => %s)")
@@ -68,6 +71,11 @@ SWEEP_LLM = "SELECT api.expire_llm_reservations()"
 
 # The job keeps this many characters of an error (queue.fail_job); the worker sends no more.
 ERROR_CHARS = 4000
+
+
+def worker_channel(worker_id: str) -> str:
+    """The worker's own LISTEN channel, as queue.worker_channel computes it."""
+    return "claw_w_" + hashlib.sha256(worker_id.encode()).hexdigest()[:32]
 
 
 def error_text(text: str, limit: int = ERROR_CHARS) -> str:
@@ -174,6 +182,7 @@ class Worker:
         self._done_event = asyncio.Event()
         self._wake = asyncio.Event()
         self._more = False  # the claimer's last round filled a claim (see _claimer)
+        self._rewait = False  # a short claim left no runner free (see _claimer)
         self._closing = False
         self._failure: Exception | None = None
         self._pool: asyncio.Queue[psycopg.AsyncConnection[Any]] = asyncio.Queue()
@@ -237,7 +246,11 @@ class Worker:
         # attempt counted), and every later flush (a completion, a handler's own commit)
         # makes the claim durable first. Completions, failures and releases stay synchronous.
         await claim_conn.execute("SET synchronous_commit = off")
+        # claw_queue: every worker (when no worker waits, and for releases, retries and
+        # resumed queues); its own channel: the enqueues that chose it (functions/queue/waiting.sql)
         await listen_conn.execute("LISTEN claw_queue")
+        await listen_conn.execute(SQL("LISTEN {}").format(
+            Identifier(worker_channel(self.worker_id))))
         log.info("worker started", extra={"worker": self.worker_id,
                                           "queue": ",".join(self.queues)})
         if self.maintain:
@@ -301,10 +314,18 @@ class Worker:
                 if room <= 0:
                     more = True  # not asked, so not known to be empty: claim again once
                     break        # the runners have made room (they wake us then)
+                # runners with nothing to run, the buffer counted: a short claim that
+                # leaves one free registers this worker to be woken alone by an enqueue
+                idle = max(self.concurrency - len(self._running) - buffered, 0)
                 cur = await self._exec(conn, "claim", CLAIM,
-                                       (queue, self.worker_id, room, self.lease_seconds),
+                                       (queue, self.worker_id, room, self.lease_seconds, idle),
                                        binary=True)
                 rows = await cur.fetchall()
+                if len(rows) < room and len(rows) >= idle:
+                    # short, but every runner has a job: not registered as waiting, so no
+                    # enqueue wakes this worker alone; the first runner to finish claims
+                    # again (which registers it when the queue is still empty)
+                    self._rewait = True
                 for row in rows:
                     self._buffer.put_nowait(Job(*row))
                 if rows:
@@ -354,6 +375,9 @@ class Worker:
                     me.uncancel()  # delivered or not (a handler may swallow it), it was ours
                 self._running.pop(job.job_id, None)
                 job.task = None
+                if self._rewait:  # a runner is free again: wait to be woken (see _claimer)
+                    self._rewait = False
+                    self._wake.set()
 
     def _cancel(self, job: Job) -> None:
         """Cancel one running job's handler (the runner awaiting it carries on)."""

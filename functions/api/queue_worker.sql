@@ -4,19 +4,43 @@
 
 -- api.claim_jobs: lease up to p_limit jobs of one queue for p_lease_seconds.
 CREATE OR REPLACE FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer DEFAULT 100,
-                                          p_lease_seconds integer DEFAULT 30)
+                                          p_lease_seconds integer DEFAULT 30,
+                                          p_idle_runners integer DEFAULT NULL)
 RETURNS TABLE (job_id uuid, tenant_id uuid, queue text, kind text, payload jsonb,
                priority smallint, attempt integer, max_attempts integer, lease_token uuid,
                lease_expires_at timestamptz, trace_id text, enqueued_at timestamptz)
-LANGUAGE sql
+LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-AS $fn$ SELECT * FROM queue.claim_jobs(internal.require_size('p_queue', p_queue, 'name'), internal.require_size('p_worker', p_worker, 'name'), p_limit, p_lease_seconds) $fn$;
-COMMENT ON FUNCTION api.claim_jobs(text, text, integer, integer) IS
+AS $fn$
+DECLARE
+  v_n integer;
+BEGIN
+  IF p_idle_runners < 0 THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid idle runner count',
+      DETAIL = pg_catalog.format('p_idle_runners must be 0 or more, not %s', p_idle_runners),
+      HINT = 'pass how many of the worker''s runners have no job to run, or NULL';
+  END IF;
+  RETURN QUERY
+  SELECT * FROM queue.claim_jobs(internal.require_size('p_queue', p_queue, 'name'),
+                                 internal.require_size('p_worker', p_worker, 'name'),
+                                 p_limit, p_lease_seconds);
+  IF p_idle_runners IS NOT NULL THEN
+    -- a worker left with a free runner by a short claim waits to be woken for this queue
+    -- (functions/queue/waiting.sql); one this claim keeps busy does not
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    PERFORM queue.note_waiting(p_queue, p_worker, v_n < p_limit AND v_n < p_idle_runners);
+  END IF;
+END
+$fn$;
+COMMENT ON FUNCTION api.claim_jobs(text, text, integer, integer, integer) IS
   'Worker: lease up to p_limit jobs of a queue (FOR UPDATE SKIP LOCKED, tenant-fair order), '
-  'reclaiming expired leases first. All returned jobs share one lease_token.';
-GRANT EXECUTE ON FUNCTION api.claim_jobs(text, text, integer, integer) TO claw_worker;
+  'reclaiming expired leases first. All returned jobs share one lease_token. With '
+  'p_idle_runners (how many of the worker''s runners are free), a claim that leaves one free '
+  'registers the worker to be woken alone by the next enqueue (its channel: '
+  'queue.worker_channel(p_worker)).';
+GRANT EXECUTE ON FUNCTION api.claim_jobs(text, text, integer, integer, integer) TO claw_worker;
 
 -- api.heartbeat_jobs: extend leases; returns the jobs still held.
 CREATE OR REPLACE FUNCTION api.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid,

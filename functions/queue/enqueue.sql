@@ -332,17 +332,19 @@ $fn$;
 REVOKE ALL ON FUNCTION queue.notify_tag(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION queue.notify_tag(text) TO claw_dispatcher;
 
--- queue.tg_jobs__notify: one NOTIFY per statement and queue ('claw_queue', payload = the
--- queue's queue.notify_tag) for jobs that are ready now, so idle workers wake without
--- polling. Never per row.
+-- queue.tg_jobs__notify: for jobs that are ready now, wake idle workers without polling:
+-- once per statement and queue, up to one waiting worker per job on its own channel, or
+-- every worker on 'claw_queue' when none waits (queue.wake_workers, functions/queue/waiting.sql;
+-- payload = the queue's queue.notify_tag). Never per row.
 CREATE OR REPLACE FUNCTION queue.tg_jobs__notify()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
-  PERFORM pg_catalog.pg_notify('claw_queue', queue.notify_tag(q.queue))
-  FROM (SELECT DISTINCT n.queue FROM new_rows AS n WHERE n.state = 'available') AS q;
+  PERFORM queue.wake_workers(q.queue, q.n)
+  FROM (SELECT n.queue, pg_catalog.count(*) AS n FROM new_rows AS n
+        WHERE n.state = 'available' GROUP BY n.queue) AS q;
   RETURN NULL;
 END
 $fn$;

@@ -1,0 +1,117 @@
+-- Waiting workers: an enqueue wakes one idle worker per job, not every worker.
+--
+-- Every idle worker LISTENs on claw_queue, and one NOTIFY there wakes all of them: with 8
+-- worker processes every enqueue started 8 claims, 7 of them empty, which raced the one that
+-- found the job for 2 cores (bench/queue_bench.py --workers 8: enqueue call 2.4 ms, against
+-- 0.9 ms at 1 process). Now:
+--   * a worker whose claim came up short while it still had a free runner is registered in
+--     internal.waiting_workers for that queue (api.claim_jobs with p_idle_runners; a claim
+--     that fills the worker's runners takes the registration away);
+--   * each worker also LISTENs on its own channel, queue.worker_channel(its name);
+--   * an enqueue notifies at most one registered, live worker per available job on that
+--     channel (the longest registered first, so a quiet queue keeps going to the same warm
+--     worker while it has room), and notifies claw_queue as before when none is registered
+--     and alive. Old and custom workers that never register are woken by claw_queue only
+--     then, and by their poll.
+-- Liveness: a registered worker holds a session advisory lock on its name
+-- (queue.worker_lock_key) from its first registration until its session ends; an enqueue
+-- that can take that lock in share mode knows the worker is gone, skips it and drops its
+-- entry. A worker must therefore claim over its own session, not through a transaction
+-- pooler (a pooled session outlives the worker: its entry would look alive, the jobs it is
+-- woken for would wait for another worker's poll).
+-- Payloads are the queue's tag (queue.notify_tag), as on claw_queue: a channel tells no one
+-- anything a tenant could not read there already.
+
+-- queue.worker_channel: the LISTEN channel of a worker (claw.worker computes the same name).
+CREATE OR REPLACE FUNCTION queue.worker_channel(p_worker text)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT 'claw_w_' || pg_catalog.left(pg_catalog.encode(pg_catalog.sha256(
+           pg_catalog.convert_to(p_worker, 'UTF8')), 'hex'), 32)
+$fn$;
+GRANT EXECUTE ON FUNCTION queue.worker_channel(text) TO claw_worker;
+
+-- queue.worker_lock_key: the advisory lock a registered worker's session holds.
+CREATE OR REPLACE FUNCTION queue.worker_lock_key(p_worker text)
+RETURNS bigint
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT pg_catalog.hashtextextended('claw worker|' || p_worker, 0) $fn$;
+
+-- queue.note_waiting: register (p_waiting) or unregister this session's worker for p_queue.
+-- Registering takes the worker's liveness lock for the rest of the session once; when
+-- another session holds it (a second live session with the same worker name, or an enqueue
+-- checking on it this instant) the worker stays unregistered this time: it is still woken
+-- by claw_queue and by its poll.
+CREATE OR REPLACE FUNCTION queue.note_waiting(p_queue text, p_worker text, p_waiting boolean)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  IF NOT p_waiting THEN
+    DELETE FROM internal.waiting_workers AS w WHERE w.queue = p_queue AND w.worker = p_worker;
+    RETURN;
+  END IF;
+  IF pg_catalog.current_setting('claw.waiting_as', true) IS DISTINCT FROM p_worker THEN
+    IF NOT pg_catalog.pg_try_advisory_lock(queue.worker_lock_key(p_worker)) THEN
+      RETURN;
+    END IF;
+    PERFORM pg_catalog.set_config('claw.waiting_as', p_worker, false);
+  ELSIF EXISTS (SELECT 1 FROM internal.waiting_workers AS w
+                WHERE w.queue = p_queue AND w.worker = p_worker) THEN
+    RETURN;  -- registered already (the common case: one probe, no write)
+  END IF;
+  INSERT INTO internal.waiting_workers (queue, worker) VALUES (p_queue, p_worker)
+  ON CONFLICT (queue, worker) DO NOTHING;
+END
+$fn$;
+
+-- queue.wake_workers: after p_jobs jobs of p_queue became available in this transaction,
+-- notify up to p_jobs live waiting workers (at most 64), or claw_queue when there is none.
+-- Delivered at commit, like every NOTIFY. SECURITY DEFINER (claw_owner): the enqueue
+-- trigger runs as whichever function inserted the jobs.
+CREATE OR REPLACE FUNCTION queue.wake_workers(p_queue text, p_jobs bigint)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_tag text := queue.notify_tag(p_queue);
+  v_woken bigint := 0;
+  v_w record;
+BEGIN
+  FOR v_w IN
+    SELECT w.worker FROM internal.waiting_workers AS w
+    WHERE w.queue = p_queue
+    ORDER BY w.since, w.worker
+    LIMIT LEAST(p_jobs, 64) + 8  -- a few gone workers ahead of the live ones are dropped
+  LOOP
+    IF pg_catalog.pg_try_advisory_xact_lock_shared(queue.worker_lock_key(v_w.worker)) THEN
+      -- nobody holds the worker's lock: its session has ended. Drop the entry, unless
+      -- another enqueue is dropping it (never wait on one: an enqueue may stay open long)
+      DELETE FROM internal.waiting_workers AS w
+      USING (SELECT x.queue, x.worker FROM internal.waiting_workers AS x
+             WHERE x.queue = p_queue AND x.worker = v_w.worker
+             FOR UPDATE SKIP LOCKED) AS d
+      WHERE w.queue = d.queue AND w.worker = d.worker;
+      CONTINUE;
+    END IF;
+    PERFORM pg_catalog.pg_notify(queue.worker_channel(v_w.worker), v_tag);
+    v_woken := v_woken + 1;
+    EXIT WHEN v_woken >= p_jobs;
+  END LOOP;
+  IF v_woken = 0 THEN
+    PERFORM pg_catalog.pg_notify('claw_queue', v_tag);
+  END IF;
+END
+$fn$;
+REVOKE ALL ON FUNCTION queue.wake_workers(text, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION queue.wake_workers(text, bigint) TO claw_dispatcher;

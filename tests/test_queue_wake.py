@@ -1,0 +1,203 @@
+"""Waking one worker, not all (functions/queue/waiting.sql): an idle worker whose short claim
+left it a free runner is registered; an enqueue notifies one live registered worker per job
+on that worker's own channel, and claw_queue (every worker) only when none is registered and
+alive. Against the herd of empty claims that every NOTIFY on claw_queue started."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+import pytest
+
+from claw.worker import Job, Worker, worker_channel
+from conftest import Database, Tenant, seed_tenants
+
+CLAIM = ("SELECT count(*) FROM api.claim_jobs(p_queue => %s, p_worker => %s, p_limit => %s, "
+         "p_lease_seconds => 30, p_idle_runners => %s)")
+
+
+@pytest.fixture
+def tenant(db: Database) -> Tenant:
+    return seed_tenants(db, names=("a",), extra_principals=0)["a"]
+
+
+def enqueue(db: Database, tenant: Tenant, queue: str, n: int = 1, kind: str = "noop") -> None:
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
+        conn.execute("SELECT count(*) FROM api.enqueue_jobs(p_jobs => %s)",
+                     (json.dumps([{"queue": queue, "kind": kind}] * n),))
+
+
+def waiting(db: Database, queue: str) -> list[str]:
+    with db.connect() as conn:
+        return [r[0] for r in conn.execute(
+            "SELECT worker FROM internal.waiting_workers WHERE queue = %s ORDER BY since, worker",
+            (queue,))]
+
+
+def notified(conn: psycopg.Connection[Any]) -> list[tuple[str, str]]:
+    return [(n.channel, n.payload) for n in conn.notifies(timeout=0.5, stop_after=20)]
+
+
+def test_the_channel_is_the_same_in_python_and_sql(db: Database) -> None:
+    with db.connect("claw_worker") as conn:
+        for name in ("host:42", "web-1:4242", "é" * 200):
+            assert conn.execute("SELECT queue.worker_channel(%s)", (name,)).fetchone() == (
+                worker_channel(name),)
+
+
+def test_a_short_claim_with_a_free_runner_registers_and_a_full_one_does_not(
+        db: Database, tenant: Tenant) -> None:
+    with db.connect("claw_worker") as w:
+        assert w.execute(CLAIM, ("r", "w:1", 10, 4)).fetchone() == (0,)
+        assert waiting(db, "r") == ["w:1"]
+        enqueue(db, tenant, "r", 3)
+        # three jobs for three free runners: none left free, so no longer waiting
+        assert w.execute(CLAIM, ("r", "w:1", 10, 3)).fetchone() == (3,)
+        assert waiting(db, "r") == []
+        enqueue(db, tenant, "r", 2)
+        assert w.execute(CLAIM, ("r", "w:1", 10, 3)).fetchone() == (2,)  # one runner left
+        assert waiting(db, "r") == ["w:1"]
+        enqueue(db, tenant, "r", 2)
+        assert w.execute(CLAIM, ("r", "w:1", 2, 5)).fetchone() == (2,)  # filled its claim
+        assert waiting(db, "r") == []
+        # without p_idle_runners (a custom worker) nothing is registered or taken away
+        w.execute("SELECT count(*) FROM api.claim_jobs(p_queue => 'r', p_worker => 'w:1')")
+        assert waiting(db, "r") == []
+        with pytest.raises(psycopg.Error) as bad:
+            w.execute(CLAIM, ("r", "w:1", 10, -1))
+        assert bad.value.sqlstate == "CL422"
+        assert bad.value.diag.message_detail == "p_idle_runners must be 0 or more, not -1"
+
+
+def test_an_enqueue_notifies_one_live_waiting_worker_and_not_claw_queue(
+        db: Database, tenant: Tenant) -> None:
+    with db.connect("claw_worker") as w1, db.connect("claw_worker") as w2, \
+            db.connect("claw_worker") as everyone:
+        for conn, name in ((w1, "w:1"), (w2, "w:2")):
+            conn.execute(f'LISTEN "{worker_channel(name)}"')
+            assert conn.execute(CLAIM, ("n", name, 10, 5)).fetchone() == (0,)
+        everyone.execute("LISTEN claw_queue")
+        with db.connect() as admin:
+            tag = admin.execute("SELECT queue.notify_tag('n')").fetchone()[0]
+        enqueue(db, tenant, "n")
+        # the first registered, alone
+        assert notified(w1) == [(worker_channel("w:1"), tag)]
+        assert notified(w2) == [] and notified(everyone) == []
+        enqueue(db, tenant, "n", 5)  # five jobs: both waiting workers
+        assert notified(w1) == [(worker_channel("w:1"), tag)]
+        assert notified(w2) == [(worker_channel("w:2"), tag)]
+        assert notified(everyone) == []
+        # a second session claiming under a live worker's name does not take its place
+        with db.connect("claw_worker") as twin:
+            twin.execute(CLAIM, ("n2", "w:1", 10, 5))
+            assert waiting(db, "n2") == []
+        # nobody waiting for this queue: claw_queue, as before
+        enqueue(db, tenant, "other")
+        with db.connect() as admin:
+            other = admin.execute("SELECT queue.notify_tag('other')").fetchone()[0]
+        assert notified(everyone) == [("claw_queue", other)]
+        assert notified(w1) == [] and notified(w2) == []
+
+
+def test_a_gone_workers_entry_is_skipped_and_dropped(db: Database, tenant: Tenant) -> None:
+    """A worker that died while registered: an enqueue must not wake only it (the job would
+    wait for a poll), and its entry goes."""
+    with db.connect("claw_worker") as ghost:
+        ghost.execute(CLAIM, ("g", "ghost:1", 10, 5))
+    with db.connect("claw_worker") as live, db.connect("claw_worker") as everyone:
+        live.execute(f'LISTEN "{worker_channel("live:1")}"')
+        live.execute(CLAIM, ("g", "live:1", 10, 5))
+        everyone.execute("LISTEN claw_queue")
+        assert waiting(db, "g") == ["ghost:1", "live:1"]
+        enqueue(db, tenant, "g")
+        assert [c for c, _ in notified(live)] == [worker_channel("live:1")]
+        assert notified(everyone) == []
+        assert waiting(db, "g") == ["live:1"]
+    # the last one gone too: the next enqueue falls back to claw_queue
+    with db.connect("claw_worker") as everyone:
+        everyone.execute("LISTEN claw_queue")
+        enqueue(db, tenant, "g")
+        assert [c for c, _ in notified(everyone)] == ["claw_queue"]
+    assert waiting(db, "g") == []
+
+
+async def until(check: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "not reached in time (the poll interval is 60 s)"
+        await asyncio.sleep(0.02)
+
+
+def test_one_enqueue_starts_one_claim_among_four_idle_workers(db: Database,
+                                                              tenant: Tenant) -> None:
+    ran: list[str] = []
+
+    async def main() -> list[Worker]:
+        workers = [Worker(db.url("claw_worker"), queues=["h"], concurrency=2, worker_id=f"h:{i}",
+                          poll_interval=60.0, tick=False, maintain=False) for i in range(4)]
+        for w in workers:
+            @w.handler("noop")
+            async def noop(job: Job, w: Worker = w) -> None:
+                ran.append(w.worker_id)
+        runs = [asyncio.create_task(w.run(install_signals=False)) for w in workers]
+        await until(lambda: len(waiting(db, "h")) == 4)
+        before = sum(w.stats["claim"] for w in workers)
+        for i in range(3):
+            await asyncio.to_thread(enqueue, db, tenant, "h")
+            await until(lambda: len(ran) == i + 1)
+            await asyncio.sleep(0.2)  # any other worker woken would have claimed by now
+            await until(lambda: len(waiting(db, "h")) == 4)
+        claims = sum(w.stats["claim"] for w in workers) - before
+        for w in workers:
+            w.stop()
+        await asyncio.gather(*runs)
+        assert claims == 3, f"{claims} claims for 3 jobs: idle workers woken for nothing"
+        return workers
+
+    asyncio.run(main())
+    assert len(ran) == 3
+
+
+def test_a_worker_with_every_runner_busy_is_not_woken_for_a_job_another_can_start(
+        db: Database, tenant: Tenant) -> None:
+    """Two workers of one runner each: the one busy with a long job must not take (and hold
+    in its buffer) the next job while the other one idles."""
+    ran: list[tuple[str, str]] = []
+
+    async def main() -> None:
+        gate = asyncio.Event()
+        workers = [Worker(db.url("claw_worker"), queues=["b"], concurrency=1, worker_id=f"b:{i}",
+                          poll_interval=60.0, tick=False, maintain=False) for i in range(2)]
+        for w in workers:
+            @w.handler("slow")
+            async def slow(job: Job, w: Worker = w) -> None:
+                ran.append((w.worker_id, "slow"))
+                await gate.wait()
+
+            @w.handler("noop")
+            async def noop(job: Job, w: Worker = w) -> None:
+                ran.append((w.worker_id, "noop"))
+        runs = [asyncio.create_task(w.run(install_signals=False)) for w in workers]
+        await until(lambda: len(waiting(db, "b")) == 2)
+        await asyncio.to_thread(enqueue, db, tenant, "b", 1, "slow")
+        await until(lambda: len(ran) == 1)
+        busy = ran[0][0]
+        await until(lambda: waiting(db, "b") == [w.worker_id for w in workers
+                                                 if w.worker_id != busy])
+        for _ in range(3):
+            await asyncio.to_thread(enqueue, db, tenant, "b", 1, "noop")
+        await until(lambda: len(ran) == 4)
+        gate.set()
+        for w in workers:
+            w.stop()
+        await asyncio.gather(*runs)
+        assert {who for who, kind in ran if kind == "noop"} == {
+            w.worker_id for w in workers if w.worker_id != busy}
+
+    asyncio.run(main())
