@@ -24,7 +24,8 @@ string ("pad") so that its JSON is about B bytes (the latency phase's payload to
 Settings, per system, with W processes and concurrency C:
   claw               claw.worker.Worker(concurrency=C) with its defaults: claims start at
                      2C jobs and double while the runners starve, up to 25C (claim ahead);
-                     batched completion, LISTEN/NOTIFY; jobs enqueued through
+                     batched completion, LISTEN/NOTIFY (an enqueue wakes one waiting
+                     worker per job, functions/queue/waiting.sql); jobs enqueued through
                      api.enqueue_jobs as the runtime role (authenticated, tenant context,
                      RLS) in batches of 5,000, each batch one transaction in one round trip
                      (BEGIN; api.authenticate; api.enqueue_jobs; COMMIT as one simple query);
