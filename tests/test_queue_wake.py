@@ -201,3 +201,27 @@ def test_a_worker_with_every_runner_busy_is_not_woken_for_a_job_another_can_star
             w.worker_id for w in workers if w.worker_id != busy}
 
     asyncio.run(main())
+
+
+def test_a_claim_never_waits_on_an_enqueue_dropping_a_gone_entry(db: Database,
+                                                                  tenant: Tenant) -> None:
+    """A worker restarted under its old name (claw.worker.supervise keeps host:pid) while a
+    long producer transaction is dropping the entry its gone predecessor left: the claim's
+    unregistration must skip that entry, not wait for the producer to commit."""
+    with db.connect("claw_worker") as ghost:
+        ghost.execute(CLAIM, ("d", "same:1", 10, 5))
+    assert waiting(db, "d") == ["same:1"]
+    with db.connect("claw_runtime") as producer, db.connect("claw_worker") as worker:
+        producer.execute("BEGIN")
+        producer.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
+        producer.execute("SELECT count(*) FROM api.enqueue_jobs(p_jobs => %s)",
+                         (json.dumps([{"queue": "d", "kind": "noop"}]),))
+        # the producer's trigger found same:1 gone and holds its entry, being deleted
+        worker.execute("SET lock_timeout = '2s'")
+        try:
+            # every runner busy: the claim unregisters
+            assert worker.execute(CLAIM, ("d", "same:1", 10, 0)).fetchone() == (0,)
+        finally:
+            producer.execute("COMMIT")
+    assert waiting(db, "d") == []
+

@@ -55,7 +55,14 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF NOT p_waiting THEN
-    DELETE FROM internal.waiting_workers AS w WHERE w.queue = p_queue AND w.worker = p_worker;
+    -- an entry locked is being dropped by an enqueue that found its worker gone (this name's
+    -- predecessor: a worker restarted under its old name); never wait for that enqueue,
+    -- which may stay open long: the entry goes when it commits
+    DELETE FROM internal.waiting_workers AS w
+    USING (SELECT x.queue, x.worker FROM internal.waiting_workers AS x
+           WHERE x.queue = p_queue AND x.worker = p_worker
+           FOR UPDATE SKIP LOCKED) AS d
+    WHERE w.queue = d.queue AND w.worker = d.worker;
     RETURN;
   END IF;
   IF pg_catalog.current_setting('claw.waiting_as', true) IS DISTINCT FROM p_worker THEN
