@@ -225,3 +225,35 @@ def test_a_claim_never_waits_on_an_enqueue_dropping_a_gone_entry(db: Database,
             producer.execute("COMMIT")
     assert waiting(db, "d") == []
 
+
+
+def test_one_transaction_enqueueing_job_by_job_wakes_one_worker_per_job(
+        db: Database, tenant: Tenant) -> None:
+    """A producer (or a handler acting in a job's tenant, a flow step) that enqueues two
+    jobs with two statements in one transaction: two jobs, so two waiting workers, as one
+    statement of two jobs wakes; not the same first-registered worker twice (it would take
+    both, one of them into its buffer, and the other worker would sleep out its poll)."""
+    with db.connect("claw_worker") as w1, db.connect("claw_worker") as w2, \
+            db.connect("claw_worker") as everyone:
+        for conn, name in ((w1, "t:1"), (w2, "t:2")):
+            conn.execute(f'LISTEN "{worker_channel(name)}"')
+            assert conn.execute(CLAIM, ("t", name, 10, 1)).fetchone() == (0,)
+        everyone.execute("LISTEN claw_queue")
+        with db.connect("claw_runtime") as conn, conn.transaction():
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
+            for _ in range(2):
+                conn.execute("SELECT count(*) FROM api.enqueue_jobs(p_jobs => %s)",
+                             (json.dumps([{"queue": "t", "kind": "noop"}]),))
+        assert [c for c, _ in notified(w1)] == [worker_channel("t:1")]
+        assert [c for c, _ in notified(w2)] == [worker_channel("t:2")]
+        assert notified(everyone) == []
+        # a third job in a third statement: both waiting workers are woken already; no
+        # broadcast to the busy ones (as a statement of three jobs for two waiting workers)
+        with db.connect("claw_runtime") as conn, conn.transaction():
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
+            for _ in range(3):
+                conn.execute("SELECT count(*) FROM api.enqueue_jobs(p_jobs => %s)",
+                             (json.dumps([{"queue": "t", "kind": "noop"}]),))
+        assert [c for c, _ in notified(w1)] == [worker_channel("t:1")]
+        assert [c for c, _ in notified(w2)] == [worker_channel("t:2")]
+        assert notified(everyone) == []
