@@ -257,3 +257,54 @@ def test_one_transaction_enqueueing_job_by_job_wakes_one_worker_per_job(
         assert [c for c, _ in notified(w1)] == [worker_channel("t:1")]
         assert [c for c, _ in notified(w2)] == [worker_channel("t:2")]
         assert notified(everyone) == []
+
+
+def test_a_runner_that_finishes_during_a_claim_that_found_it_busy_gets_the_worker_registered(
+        db: Database, tenant: Tenant) -> None:
+    """A claim sent while every runner was busy (p_idle_runners 0) unregisters the worker;
+    the first runner to finish makes it claim again, and register. A runner that finishes
+    while that claim is still in flight must count too: else the worker idles unregistered
+    until its poll (an enqueue then wakes another waiting worker, which takes this one's
+    share into its buffer, or nobody: see the test above)."""
+    gate = asyncio.Event()
+
+    async def main() -> None:
+        w = Worker(db.url("claw_worker"), queues=["f"], concurrency=1, worker_id="f:1",
+                   poll_interval=60.0, tick=False, maintain=False)
+
+        @w.handler("noop")
+        async def noop(job: Job) -> None:
+            return None
+
+        @w.handler("slow")
+        async def slow(job: Job) -> None:
+            await gate.wait()
+
+        real = w._exec
+        hooked = False
+
+        async def exec_(conn: Any, kind: str, sql: str, params: Any = None,
+                        binary: bool = False) -> Any:
+            nonlocal hooked
+            if kind == "claim" and params[4] == 0 and not hooked:
+                hooked = True  # the one runner is busy: let it finish before this claim runs
+                gate.set()
+                await until(lambda: not w._running)
+            return await real(conn, kind, sql, params, binary)
+
+        w._exec = exec_  # type: ignore[method-assign]
+        run = asyncio.create_task(w.run(install_signals=False))
+        await until(lambda: waiting(db, "f") == ["f:1"])
+        with db.connect("claw_runtime") as conn, conn.transaction():
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
+            conn.execute("SELECT count(*) FROM api.enqueue_jobs(p_jobs => %s)",
+                         (json.dumps([{"queue": "f", "kind": "noop"},
+                                      {"queue": "f", "kind": "slow"}]),))
+        await until(lambda: hooked)
+        try:
+            await until(lambda: waiting(db, "f") == ["f:1"])
+        finally:
+            w.stop()
+            await run
+
+    asyncio.run(main())

@@ -328,6 +328,12 @@ class Worker:
                     self._rewait = True
                 for row in rows:
                     self._buffer.put_nowait(Job(*row))
+                if self._rewait and \
+                        self.concurrency - len(self._running) - self._buffer.qsize() > 0:
+                    # a runner finished while the claim was in flight (it found _rewait
+                    # unset, so woke nobody): claim again now, which registers the worker
+                    self._rewait = False
+                    self._wake.set()
                 if rows:
                     self.stats["claims_with_jobs"] += 1
                     self.stats["claimed"] += len(rows)
