@@ -308,3 +308,46 @@ def test_a_runner_that_finishes_during_a_claim_that_found_it_busy_gets_the_worke
             await run
 
     asyncio.run(main())
+
+
+def test_a_multi_queue_worker_busied_by_its_next_queue_is_not_woken_for_the_first(
+        db: Database, tenant: Tenant) -> None:
+    """A worker serving queues a and b claims a (nothing: it registers there, its runner is
+    free), then b (a job: its runner is busy now). It must not stay registered for a: the
+    next job of a would wake it alone, it would take that job into its buffer behind the
+    long one, and the worker serving a that idles would sleep out its poll."""
+    ran: list[tuple[str, str]] = []
+
+    async def main() -> None:
+        gate = asyncio.Event()
+        both = Worker(db.url("claw_worker"), queues=["ma", "mb"], concurrency=1,
+                      worker_id="m:both", poll_interval=60.0, tick=False, maintain=False)
+        only_a = Worker(db.url("claw_worker"), queues=["ma"], concurrency=1,
+                        worker_id="m:a", poll_interval=60.0, tick=False, maintain=False)
+        for w in (both, only_a):
+            @w.handler("slow")
+            async def slow(job: Job, w: Worker = w) -> None:
+                ran.append((w.worker_id, "slow"))
+                await gate.wait()
+
+            @w.handler("noop")
+            async def noop(job: Job, w: Worker = w) -> None:
+                ran.append((w.worker_id, "noop"))
+        runs = [asyncio.create_task(both.run(install_signals=False))]
+        await until(lambda: waiting(db, "ma") == ["m:both"] and waiting(db, "mb") == ["m:both"])
+        runs.append(asyncio.create_task(only_a.run(install_signals=False)))
+        await until(lambda: waiting(db, "ma") == ["m:both", "m:a"])
+        try:
+            await asyncio.to_thread(enqueue, db, tenant, "mb", 1, "slow")
+            await until(lambda: ran == [("m:both", "slow")])
+            await until(lambda: waiting(db, "mb") == [])
+            await asyncio.to_thread(enqueue, db, tenant, "ma", 1, "noop")
+            await until(lambda: len(ran) == 2)
+            assert ran[1] == ("m:a", "noop")
+        finally:
+            gate.set()
+            both.stop()
+            only_a.stop()
+            await asyncio.gather(*runs)
+
+    asyncio.run(main())

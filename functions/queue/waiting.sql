@@ -42,7 +42,8 @@ IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT pg_catalog.hashtextextended('claw worker|' || p_worker, 0) $fn$;
 
--- queue.note_waiting: register (p_waiting) or unregister this session's worker for p_queue.
+-- queue.note_waiting: register this session's worker for p_queue (p_waiting), or unregister
+-- it from every queue (its runners are busy).
 -- Registering takes the worker's liveness lock for the rest of the session once; when
 -- another session holds it (a second live session with the same worker name, or an enqueue
 -- checking on it this instant) the worker stays unregistered this time: it is still woken
@@ -55,12 +56,17 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
   IF NOT p_waiting THEN
-    -- an entry locked is being dropped by an enqueue that found its worker gone (this name's
+    -- every queue's entry, not p_queue's alone: the worker's runners serve all its queues,
+    -- so a claim of its next queue that fills them makes it busy for the queues it
+    -- registered for earlier in the same round too (it would be woken alone for their jobs
+    -- and take them into its buffer). The first runner to finish claims again and registers
+    -- it where the queue is still empty (claw.worker: _rewait).
+    -- An entry locked is being dropped by an enqueue that found its worker gone (this name's
     -- predecessor: a worker restarted under its old name); never wait for that enqueue,
     -- which may stay open long: the entry goes when it commits
     DELETE FROM internal.waiting_workers AS w
     USING (SELECT x.queue, x.worker FROM internal.waiting_workers AS x
-           WHERE x.queue = p_queue AND x.worker = p_worker
+           WHERE x.worker = p_worker
            FOR UPDATE SKIP LOCKED) AS d
     WHERE w.queue = d.queue AND w.worker = d.worker;
     RETURN;
