@@ -12371,7 +12371,19 @@ CREATE FUNCTION queue.note_waiting(p_queue text, p_worker text, p_waiting boolea
     AS $$
 BEGIN
   IF NOT p_waiting THEN
-    DELETE FROM internal.waiting_workers AS w WHERE w.queue = p_queue AND w.worker = p_worker;
+    -- every queue's entry, not p_queue's alone: the worker's runners serve all its queues,
+    -- so a claim of its next queue that fills them makes it busy for the queues it
+    -- registered for earlier in the same round too (it would be woken alone for their jobs
+    -- and take them into its buffer). The first runner to finish claims again and registers
+    -- it where the queue is still empty (claw.worker: _rewait).
+    -- An entry locked is being dropped by an enqueue that found its worker gone (this name's
+    -- predecessor: a worker restarted under its old name); never wait for that enqueue,
+    -- which may stay open long: the entry goes when it commits
+    DELETE FROM internal.waiting_workers AS w
+    USING (SELECT x.queue, x.worker FROM internal.waiting_workers AS x
+           WHERE x.worker = p_worker
+           FOR UPDATE SKIP LOCKED) AS d
+    WHERE w.queue = d.queue AND w.worker = d.worker;
     RETURN;
   END IF;
   IF pg_catalog.current_setting('claw.waiting_as', true) IS DISTINCT FROM p_worker THEN
@@ -12896,14 +12908,29 @@ CREATE FUNCTION queue.wake_workers(p_queue text, p_jobs bigint) RETURNS void
 DECLARE
   v_tag text := queue.notify_tag(p_queue);
   v_woken bigint := 0;
+  v_again bigint := 0;
   v_w record;
+  -- the workers this transaction has woken for this queue already (',' || key || ',' ...),
+  -- so that a transaction enqueueing job by job (one statement each: a producer's loop, a
+  -- flow step's follow-ups) wakes one worker per job as one statement of those jobs does,
+  -- not the first registered worker for every one (it would take them all, and the other
+  -- waiting workers would sleep out their poll)
+  v_seen text := coalesce(NULLIF(pg_catalog.current_setting('claw.woken', true), ''), ',');
+  v_key text;
 BEGIN
   FOR v_w IN
     SELECT w.worker FROM internal.waiting_workers AS w
     WHERE w.queue = p_queue
     ORDER BY w.since, w.worker
-    LIMIT LEAST(p_jobs, 64) + 8  -- a few gone workers ahead of the live ones are dropped
+    -- a few gone workers ahead of the live ones are dropped; those woken already skipped
+    LIMIT LEAST(p_jobs, 64) + 8
+          + pg_catalog.length(v_seen) - pg_catalog.length(pg_catalog.replace(v_seen, ',', ''))
   LOOP
+    v_key := pg_catalog.hashtextextended(p_queue || '|' || v_w.worker, 0)::text || ',';
+    IF pg_catalog.strpos(v_seen, ',' || v_key) > 0 THEN
+      v_again := v_again + 1;  -- woken by an earlier statement of this transaction
+      CONTINUE;
+    END IF;
     IF pg_catalog.pg_try_advisory_xact_lock_shared(queue.worker_lock_key(v_w.worker)) THEN
       -- nobody holds the worker's lock: its session has ended. Drop the entry, unless
       -- another enqueue is dropping it (never wait on one: an enqueue may stay open long)
@@ -12915,10 +12942,15 @@ BEGIN
       CONTINUE;
     END IF;
     PERFORM pg_catalog.pg_notify(queue.worker_channel(v_w.worker), v_tag);
+    v_seen := v_seen || v_key;
     v_woken := v_woken + 1;
     EXIT WHEN v_woken >= p_jobs;
   END LOOP;
-  IF v_woken = 0 THEN
+  IF v_woken > 0 THEN
+    PERFORM pg_catalog.set_config('claw.woken', v_seen, true);  -- until the transaction ends
+  ELSIF v_again = 0 THEN
+    -- nobody waits (every live waiting worker woken by this transaction already counts:
+    -- as a statement of more jobs than waiting workers, no broadcast to the busy ones)
     PERFORM pg_catalog.pg_notify('claw_queue', v_tag);
   END IF;
 END

@@ -26,6 +26,11 @@ BATCH = 40
 # functions/queue/waiting.sql): + the registration call and its one statement (a full claim:
 # the DELETE of a registration, usually none, a probe that writes nothing).
 CLAIM_NESTED = 10
+# A single enqueue while a worker waits, beyond one with none waiting (28 statements
+# nested in authenticate + enqueue_job on this version): the liveness check
+# (pg_try_advisory_xact_lock_shared), the record of whom the transaction woke (claw.woken),
+# and the NOTIFY on the worker's channel instead of the one on claw_queue: 3 more.
+ENQUEUE_WAKE_NESTED = 3
 # completion: + the outbox trigger (an emptiness check, the clock, one INSERT of the batch's
 # jobs.completed event) and its NOTIFY: statement level, so 4 more per batch, not per job.
 COMPLETE_NESTED = 7
@@ -184,3 +189,40 @@ def test_worker_claims_at_least_half_a_batch_per_round_trip(db: Database,
     assert worker.completed == n
     assert worker.stats["claimed"] == n
     assert worker.stats["claims_with_jobs"] <= math.ceil(n / (batch // 2 + 1)) + 1, worker.stats
+
+
+def test_a_single_enqueue_wakes_a_waiting_worker_in_a_bounded_number_of_statements(
+        db: Database, tenant: Tenant) -> None:
+    """The enqueue side of the wake-up (functions/queue/waiting.sql): one job enqueued while
+    one worker waits costs the statements of a plain enqueue plus a fixed few (the lookup of
+    the waiting workers, the liveness check, the NOTIFY on the worker's channel), and no more
+    when other workers wait too; with none waiting, only the lookup before the broadcast."""
+    enqueue_one = ("SELECT * FROM api.enqueue_job(p_queue => 'costs', p_kind => 'noop')")
+
+    def nested(waiting: int) -> int:
+        with db.connect() as admin:
+            admin.execute("DELETE FROM internal.waiting_workers")
+        workers = [db.connect("claw_worker") for _ in range(waiting)]
+        counted = Counted(db)
+        try:
+            for i, w in enumerate(workers):
+                w.execute(CLAIM, ("costs", f"w:{i}", 10, 30, 10)).fetchall()
+            with db.connect("claw_runtime") as app:
+                for _ in range(2):  # plans cached on the first
+                    counted.start()
+                    with app.transaction():
+                        app.execute("SELECT * FROM api.authenticate(p_api_key => %s)",
+                                    (tenant.api_key,))
+                        app.execute(enqueue_one)
+                    got = counted.stop()
+            for w in workers:  # the job: claimed, so the next round starts empty
+                w.execute(CLAIM, ("costs", "w:0", 10, 30, 0)).fetchall()
+        finally:
+            counted.close()
+            for w in workers:
+                w.close()
+        return got["nested"]
+
+    none, one, three = nested(0), nested(1), nested(3)
+    assert one <= none + ENQUEUE_WAKE_NESTED, (none, one)
+    assert three == one, (one, three)

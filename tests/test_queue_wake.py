@@ -351,3 +351,35 @@ def test_a_multi_queue_worker_busied_by_its_next_queue_is_not_woken_for_the_firs
             await asyncio.gather(*runs)
 
     asyncio.run(main())
+
+
+def test_the_claim_session_that_holds_the_liveness_lock_uses_short_keepalives(
+        db: Database, tenant: Tenant) -> None:
+    """A host that dies without closing its connections leaves its sessions (and the
+    liveness lock) on the server until TCP gives up on them: 2 hours by default, during which
+    enqueues would wake the dead worker alone. The claim session asks for about 25 s."""
+    conns: list[Any] = []
+
+    async def main() -> dict[str, str]:
+        worker = Worker(db.url("claw_worker"), queues=["k"], worker_id="k:1",
+                        poll_interval=60.0, tick=False, maintain=False)
+        connect = worker._connect
+
+        async def keep() -> Any:
+            conn = await connect()
+            conns.append(conn)
+            return conn
+
+        worker._connect = keep  # type: ignore[method-assign]
+        run = asyncio.create_task(worker.run(install_signals=False))
+        await until(lambda: waiting(db, "k") == ["k:1"])
+        got = {}
+        for name in ("tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count"):
+            cur = await conns[0].execute(f"SHOW {name}")  # the first: the claim connection
+            got[name] = (await cur.fetchone())[0]
+        worker.stop()
+        await run
+        return got
+
+    assert asyncio.run(main()) == {"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5",
+                                   "tcp_keepalives_count": "3"}

@@ -246,6 +246,13 @@ class Worker:
         # attempt counted), and every later flush (a completion, a handler's own commit)
         # makes the claim durable first. Completions, failures and releases stay synchronous.
         await claim_conn.execute("SET synchronous_commit = off")
+        # The claim session holds this worker's liveness lock while it waits to be woken
+        # (functions/queue/waiting.sql): if this host dies without closing the connection,
+        # the server drops the session after about 25 s of silence (TCP keepalives; the
+        # default is 2 hours), so enqueues stop waking a worker that is gone. Unix sockets
+        # ignore these.
+        await claim_conn.execute("SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; "
+                                 "SET tcp_keepalives_count = 3")
         # claw_queue: every worker (when no worker waits, and for releases, retries and
         # resumed queues); its own channel: the enqueues that chose it (functions/queue/waiting.sql)
         await listen_conn.execute("LISTEN claw_queue")
