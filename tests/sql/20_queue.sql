@@ -3,7 +3,7 @@
 -- concurrency and rate limits, lease expiry (moving internal.clock), the lease-bound tenant
 -- context, isolation between tenants, history partitions.
 BEGIN;
-SELECT plan(74);
+SELECT plan(83);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
@@ -284,6 +284,35 @@ SELECT is((SELECT count(*)::int FROM pg_inherits i JOIN pg_class c ON c.oid = i.
              AND NOT (c.relrowsecurity AND c.relforcerowsecurity
                       AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND NOT p.polpermissive))),
           0, 'every history partition has RLS forced and the restrictive tenant policy');
+
+-- waiting workers (functions/queue/waiting.sql) ---------------------------------------------
+SELECT pg_temp.as_worker();
+SELECT is((SELECT count(*)::int FROM api.claim_jobs(p_queue => 'qw', p_worker => 'ww1',
+                                                     p_idle_runners => 3)), 0, 'nothing to claim in qw');
+SELECT throws_ok($$SELECT * FROM api.claim_jobs(p_queue => 'qw', p_worker => 'ww1', p_idle_runners => -1)$$,
+                 'CL422', 'invalid idle runner count', 'a negative idle runner count is refused');
+SELECT is((SELECT count(*)::int FROM api.claim_jobs(p_queue => 'qw', p_worker => 'ww2')), 0,
+          'a claim without p_idle_runners (a custom worker)');
+RESET ROLE;
+SELECT is(ARRAY(SELECT worker FROM internal.waiting_workers WHERE queue = 'qw'), ARRAY['ww1'],
+          'a short claim with a free runner registers its worker; one without p_idle_runners does not');
+SELECT pg_temp.as_owner('a');
+SELECT is((SELECT count(*)::int FROM api.enqueue_jobs(p_jobs => '[{"queue": "qw", "kind": "noop"},
+                                                               {"queue": "qw", "kind": "noop"}]')),
+          2, 'two jobs for qw');
+SELECT pg_temp.as_worker();
+SELECT is((SELECT count(*)::int FROM api.claim_jobs(p_queue => 'qw', p_worker => 'ww1', p_limit => 2,
+                                                     p_idle_runners => 5)), 2, 'a full claim');
+RESET ROLE;
+SELECT is((SELECT count(*)::int FROM internal.waiting_workers WHERE worker = 'ww1'), 0,
+          'a claim that fills its limit takes the registration away');
+SELECT is(queue.worker_channel('web-1:4242'),
+          'claw_w_' || left(encode(sha256(convert_to('web-1:4242', 'UTF8')), 'hex'), 32),
+          'a worker''s channel is claw_w_ and 32 hex digits of the sha256 of its name');
+SELECT is((SELECT count(*)::int FROM unnest(ARRAY['claw_runtime', 'claw_worker', 'claw_admin', 'claw_auditor']) AS r
+           WHERE has_function_privilege(r, 'queue.wake_workers(text, bigint)', 'EXECUTE')
+              OR has_table_privilege(r, 'internal.waiting_workers', 'SELECT, INSERT, UPDATE, DELETE')),
+          0, 'no login role may wake workers or touch the registry itself');
 
 SELECT * FROM finish();
 ROLLBACK;
