@@ -12917,6 +12917,11 @@ DECLARE
   -- waiting workers would sleep out their poll)
   v_seen text := coalesce(NULLIF(pg_catalog.current_setting('claw.woken', true), ''), ',');
   v_key text;
+  -- the worker this session registered, if any (queue.note_waiting): a worker that enqueues
+  -- over the session that claims holds its own liveness lock, and the try below would take
+  -- that lock (a session never conflicts with itself) for a sign that it is gone. Set by
+  -- anyone, the name only makes this transaction's own enqueues count that worker alive.
+  v_self text := pg_catalog.current_setting('claw.waiting_as', true);
 BEGIN
   FOR v_w IN
     SELECT w.worker FROM internal.waiting_workers AS w
@@ -12931,7 +12936,8 @@ BEGIN
       v_again := v_again + 1;  -- woken by an earlier statement of this transaction
       CONTINUE;
     END IF;
-    IF pg_catalog.pg_try_advisory_xact_lock_shared(queue.worker_lock_key(v_w.worker)) THEN
+    IF v_w.worker IS DISTINCT FROM v_self
+       AND pg_catalog.pg_try_advisory_xact_lock_shared(queue.worker_lock_key(v_w.worker)) THEN
       -- nobody holds the worker's lock: its session has ended. Drop the entry, unless
       -- another enqueue is dropping it (never wait on one: an enqueue may stay open long)
       DELETE FROM internal.waiting_workers AS w

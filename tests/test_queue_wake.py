@@ -383,3 +383,23 @@ def test_the_claim_session_that_holds_the_liveness_lock_uses_short_keepalives(
 
     assert asyncio.run(main()) == {"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5",
                                    "tcp_keepalives_count": "3"}
+
+
+def test_a_worker_that_enqueues_on_its_claim_session_stays_registered(
+        db: Database, tenant: Tenant) -> None:
+    """A custom worker that acts as its job and enqueues a follow-up over the session that
+    claimed (and holds its liveness lock): the enqueue's liveness check must not take the
+    session's own lock for a sign that the worker is gone (a session never conflicts with
+    itself), drop its entry and wake nobody in particular."""
+    with db.connect("claw_worker") as w:
+        w.execute(f'LISTEN "{worker_channel("self:1")}"')
+        enqueue(db, tenant, "sq")
+        row = w.execute("SELECT job_id, lease_token FROM api.claim_jobs(p_queue => 'sq', "
+                        "p_worker => 'self:1', p_limit => 10, p_lease_seconds => 30, "
+                        "p_idle_runners => 5)").fetchone()
+        assert row is not None and waiting(db, "sq") == ["self:1"]
+        with w.transaction():
+            w.execute("SELECT api.act_as_job(p_job_id => %s, p_lease_token => %s)", row)
+            w.execute("SELECT * FROM api.enqueue_job(p_queue => 'sq', p_kind => 'noop')")
+        assert waiting(db, "sq") == ["self:1"]
+        assert [c for c, _ in notified(w)] == [worker_channel("self:1")]
