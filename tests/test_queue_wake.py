@@ -403,3 +403,46 @@ def test_a_worker_that_enqueues_on_its_claim_session_stays_registered(
             w.execute("SELECT * FROM api.enqueue_job(p_queue => 'sq', p_kind => 'noop')")
         assert waiting(db, "sq") == ["self:1"]
         assert [c for c, _ in notified(w)] == [worker_channel("self:1")]
+
+
+def test_a_stopping_worker_waiting_for_its_runners_is_not_woken_alone(
+        db: Database, tenant: Tenant) -> None:
+    """A worker told to stop waits up to its grace for the jobs it runs, and claims nothing
+    more. Registered (it had a free runner) and its claim session still open, it must not be
+    the one worker an enqueue wakes: the job would wait for another worker's poll."""
+    ran: list[tuple[str, str]] = []
+
+    async def main() -> None:
+        gate = asyncio.Event()
+        first = Worker(db.url("claw_worker"), queues=["st"], concurrency=2, worker_id="st:1",
+                       poll_interval=60.0, grace=30.0, tick=False, maintain=False)
+        second = Worker(db.url("claw_worker"), queues=["st"], concurrency=1, worker_id="st:2",
+                        poll_interval=60.0, tick=False, maintain=False)
+        for w in (first, second):
+            @w.handler("slow")
+            async def slow(job: Job, w: Worker = w) -> None:
+                ran.append((w.worker_id, "slow"))
+                await gate.wait()
+
+            @w.handler("noop")
+            async def noop(job: Job, w: Worker = w) -> None:
+                ran.append((w.worker_id, "noop"))
+        runs = [asyncio.create_task(first.run(install_signals=False))]
+        await until(lambda: waiting(db, "st") == ["st:1"])
+        runs.append(asyncio.create_task(second.run(install_signals=False)))
+        await until(lambda: waiting(db, "st") == ["st:1", "st:2"])
+        try:
+            await asyncio.to_thread(enqueue, db, tenant, "st", 1, "slow")
+            await until(lambda: ran == [("st:1", "slow")])
+            first.stop()  # it waits for its slow job (grace 30 s)
+            await asyncio.sleep(0.2)  # its claimer has left its loop
+            assert not runs[0].done()
+            await asyncio.to_thread(enqueue, db, tenant, "st", 1, "noop")
+            await until(lambda: ("st:2", "noop") in ran)
+        finally:
+            gate.set()
+            first.stop()
+            second.stop()
+            await asyncio.gather(*runs)
+
+    asyncio.run(main())

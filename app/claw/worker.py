@@ -589,6 +589,11 @@ class Worker:
         while not self._buffer.empty():
             buffered.append(self._buffer.get_nowait())
         await self._release(conn, buffered)
+        # This claim session holds the worker's liveness lock: while it stays open, an
+        # enqueue counts the worker as waiting (it may have registered with a free runner)
+        # and may wake it alone, though it claims nothing more; the job would wait for
+        # another worker's poll (functions/queue/waiting.sql). End it now, not after the grace.
+        await conn.close()
         deadline = time.monotonic() + self.grace
         while self._running and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
@@ -596,7 +601,12 @@ class Worker:
         for task in runners:
             task.cancel()
         await asyncio.gather(*runners, return_exceptions=True)
-        await self._release(conn, unfinished)
+        if unfinished:
+            conn = await self._connect()
+            try:
+                await self._release(conn, unfinished)
+            finally:
+                await conn.close()
 
     async def _release(self, conn: psycopg.AsyncConnection[Any], jobs: list[Job]) -> None:
         by_token: dict[UUID, list[UUID]] = defaultdict(list)
