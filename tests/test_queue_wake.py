@@ -446,3 +446,80 @@ def test_a_stopping_worker_waiting_for_its_runners_is_not_woken_alone(
             await asyncio.gather(*runs)
 
     asyncio.run(main())
+
+
+@pytest.mark.xfail(strict=True, reason="each open transaction picks the longest registered "
+                   "worker, and the woken worker claims up to its claim size, not its free "
+                   "runners: not fixed yet (see the commit message)")
+def test_two_producers_committing_together_wake_two_waiting_workers(
+        db: Database, tenant: Tenant) -> None:
+    """Two transactions, open at once, each enqueue one long job while two workers of one
+    runner each wait. claw.woken is transaction-local: each must not pick the same (the
+    longest registered) worker, which would take both jobs (the second into its buffer,
+    behind the first) while the other one sleeps out its poll."""
+    other = seed_tenants(db, names=("b",), extra_principals=0)["b"]
+    ran: list[tuple[str, str]] = []
+
+    async def main() -> None:
+        gate = asyncio.Event()
+        workers = [Worker(db.url("claw_worker"), queues=["tp"], concurrency=1,
+                          worker_id=f"tp:{i}", poll_interval=60.0, tick=False, maintain=False)
+                   for i in range(2)]
+        for w in workers:
+            @w.handler("slow")
+            async def slow(job: Job, w: Worker = w) -> None:
+                ran.append((w.worker_id, "slow"))
+                await gate.wait()
+        runs = [asyncio.create_task(workers[0].run(install_signals=False))]
+        await until(lambda: waiting(db, "tp") == ["tp:0"])
+        runs.append(asyncio.create_task(workers[1].run(install_signals=False)))
+        await until(lambda: waiting(db, "tp") == ["tp:0", "tp:1"])
+
+        def produce() -> None:
+            # two tenants: one tenant's enqueues to a queue take turns (its fair-key cursor)
+            with db.connect("claw_runtime") as c1, db.connect("claw_runtime") as c2:
+                for c, t in ((c1, tenant), (c2, other)):
+                    c.execute("BEGIN")
+                    c.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (t.api_key,))
+                    c.execute("SELECT * FROM api.enqueue_job(p_queue => 'tp', p_kind => 'slow')")
+                c1.execute("COMMIT")
+                c2.execute("COMMIT")
+        try:
+            await asyncio.to_thread(produce)
+            await until(lambda: len(ran) == 2)
+            assert sorted(who for who, _ in ran) == ["tp:0", "tp:1"]
+        finally:
+            gate.set()
+            for w in workers:
+                w.stop()
+            await asyncio.gather(*runs)
+
+    asyncio.run(main())
+
+
+def test_a_full_claim_of_a_worker_not_registered_does_not_scan_the_registry(
+        db: Database, tenant: Tenant) -> None:
+    """At high throughput every claim is full: the unregistration (a filter on the worker
+    alone, which the (queue, worker) key cannot serve: a scan of every queue's waiting
+    workers) must run once when the worker turns busy, not on every full claim."""
+    with db.connect() as admin:
+        admin.execute("INSERT INTO internal.waiting_workers (queue, worker) "
+                      "SELECT 'fq' || i, 'other:' || i FROM generate_series(1, 50) AS i")
+    with db.connect() as w:  # a superuser session: it may read its own transaction's stats
+        assert w.execute(CLAIM, ("fs", "fs:1", 3, 5)).fetchone() == (0,)
+        assert waiting(db, "fs") == ["fs:1"]
+
+        def full_claim_scans() -> int:
+            enqueue(db, tenant, "fs", 3)
+            # the session's counts not flushed yet, earlier transactions' included: a difference
+            scans = ("SELECT seq_scan + coalesce(idx_scan, 0) FROM pg_stat_xact_user_tables "
+                     "WHERE schemaname = 'internal' AND relname = 'waiting_workers'")
+            with w.transaction():
+                before = w.execute(scans).fetchone()[0]
+                assert w.execute(CLAIM, ("fs", "fs:1", 3, 5)).fetchone() == (3,)
+                return w.execute(scans).fetchone()[0] - before
+
+        assert full_claim_scans() >= 1  # busy now: it unregisters
+        assert waiting(db, "fs") == []
+        assert full_claim_scans() == 0  # busy still: nothing to take away
+        assert full_claim_scans() == 0
