@@ -12378,13 +12378,26 @@ BEGIN
     -- it where the queue is still empty (claw.worker: _rewait).
     -- An entry locked is being dropped by an enqueue that found its worker gone (this name's
     -- predecessor: a worker restarted under its old name); never wait for that enqueue,
-    -- which may stay open long: the entry goes when it commits
+    -- which may stay open long: the entry goes when it commits.
+    -- Only when this session may have registered the worker since its last unregistration
+    -- (claw.waiting_on, session-wide): a filter on the worker alone is a scan of every
+    -- queue's waiting workers (the key is (queue, worker)), and at high throughput every
+    -- claim is full. Entries of a predecessor under this name that this session never
+    -- registered over are dropped by enqueues (nobody holds their liveness lock).
+    IF pg_catalog.current_setting('claw.waiting_on', true) IS DISTINCT FROM p_worker THEN
+      RETURN;
+    END IF;
     DELETE FROM internal.waiting_workers AS w
     USING (SELECT x.queue, x.worker FROM internal.waiting_workers AS x
            WHERE x.worker = p_worker
            FOR UPDATE SKIP LOCKED) AS d
     WHERE w.queue = d.queue AND w.worker = d.worker;
+    PERFORM pg_catalog.set_config('claw.waiting_on', '', false);
     RETURN;
+  END IF;
+  IF pg_catalog.current_setting('claw.waiting_on', true) IS DISTINCT FROM p_worker THEN
+    -- set before the registration, rolled back with it (a session setting is transactional)
+    PERFORM pg_catalog.set_config('claw.waiting_on', p_worker, false);
   END IF;
   IF pg_catalog.current_setting('claw.waiting_as', true) IS DISTINCT FROM p_worker THEN
     IF NOT pg_catalog.pg_try_advisory_lock(queue.worker_lock_key(p_worker)) THEN
