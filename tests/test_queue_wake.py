@@ -134,6 +134,24 @@ async def until(check: Callable[[], bool], seconds: float = 10.0) -> None:
         await asyncio.sleep(0.02)
 
 
+def gated_worker(db: Database, worker_id: str, queues: list[str], ran: list[tuple[str, str]],
+                 gate: asyncio.Event, concurrency: int = 1, **kw: Any) -> Worker:
+    """A worker polling only every 60 s, whose "slow" jobs wait for the gate and whose
+    "noop" jobs return at once; each start is recorded in `ran` as (worker, kind)."""
+    w = Worker(db.url("claw_worker"), queues=queues, concurrency=concurrency,
+               worker_id=worker_id, poll_interval=60.0, tick=False, maintain=False, **kw)
+
+    @w.handler("slow")
+    async def slow(job: Job) -> None:
+        ran.append((worker_id, "slow"))
+        await gate.wait()
+
+    @w.handler("noop")
+    async def noop(job: Job) -> None:
+        ran.append((worker_id, "noop"))
+    return w
+
+
 def test_one_enqueue_starts_one_claim_among_four_idle_workers(db: Database,
                                                               tenant: Tenant) -> None:
     ran: list[str] = []
@@ -172,17 +190,7 @@ def test_a_worker_with_every_runner_busy_is_not_woken_for_a_job_another_can_star
 
     async def main() -> None:
         gate = asyncio.Event()
-        workers = [Worker(db.url("claw_worker"), queues=["b"], concurrency=1, worker_id=f"b:{i}",
-                          poll_interval=60.0, tick=False, maintain=False) for i in range(2)]
-        for w in workers:
-            @w.handler("slow")
-            async def slow(job: Job, w: Worker = w) -> None:
-                ran.append((w.worker_id, "slow"))
-                await gate.wait()
-
-            @w.handler("noop")
-            async def noop(job: Job, w: Worker = w) -> None:
-                ran.append((w.worker_id, "noop"))
+        workers = [gated_worker(db, f"b:{i}", ["b"], ran, gate) for i in range(2)]
         runs = [asyncio.create_task(w.run(install_signals=False)) for w in workers]
         await until(lambda: len(waiting(db, "b")) == 2)
         await asyncio.to_thread(enqueue, db, tenant, "b", 1, "slow")
@@ -320,19 +328,8 @@ def test_a_multi_queue_worker_busied_by_its_next_queue_is_not_woken_for_the_firs
 
     async def main() -> None:
         gate = asyncio.Event()
-        both = Worker(db.url("claw_worker"), queues=["ma", "mb"], concurrency=1,
-                      worker_id="m:both", poll_interval=60.0, tick=False, maintain=False)
-        only_a = Worker(db.url("claw_worker"), queues=["ma"], concurrency=1,
-                        worker_id="m:a", poll_interval=60.0, tick=False, maintain=False)
-        for w in (both, only_a):
-            @w.handler("slow")
-            async def slow(job: Job, w: Worker = w) -> None:
-                ran.append((w.worker_id, "slow"))
-                await gate.wait()
-
-            @w.handler("noop")
-            async def noop(job: Job, w: Worker = w) -> None:
-                ran.append((w.worker_id, "noop"))
+        both = gated_worker(db, "m:both", ["ma", "mb"], ran, gate)
+        only_a = gated_worker(db, "m:a", ["ma"], ran, gate)
         runs = [asyncio.create_task(both.run(install_signals=False))]
         await until(lambda: waiting(db, "ma") == ["m:both"] and waiting(db, "mb") == ["m:both"])
         runs.append(asyncio.create_task(only_a.run(install_signals=False)))
@@ -414,19 +411,8 @@ def test_a_stopping_worker_waiting_for_its_runners_is_not_woken_alone(
 
     async def main() -> None:
         gate = asyncio.Event()
-        first = Worker(db.url("claw_worker"), queues=["st"], concurrency=2, worker_id="st:1",
-                       poll_interval=60.0, grace=30.0, tick=False, maintain=False)
-        second = Worker(db.url("claw_worker"), queues=["st"], concurrency=1, worker_id="st:2",
-                        poll_interval=60.0, tick=False, maintain=False)
-        for w in (first, second):
-            @w.handler("slow")
-            async def slow(job: Job, w: Worker = w) -> None:
-                ran.append((w.worker_id, "slow"))
-                await gate.wait()
-
-            @w.handler("noop")
-            async def noop(job: Job, w: Worker = w) -> None:
-                ran.append((w.worker_id, "noop"))
+        first = gated_worker(db, "st:1", ["st"], ran, gate, concurrency=2, grace=30.0)
+        second = gated_worker(db, "st:2", ["st"], ran, gate)
         runs = [asyncio.create_task(first.run(install_signals=False))]
         await until(lambda: waiting(db, "st") == ["st:1"])
         runs.append(asyncio.create_task(second.run(install_signals=False)))
@@ -462,14 +448,7 @@ def test_two_producers_committing_together_wake_two_waiting_workers(
 
     async def main() -> None:
         gate = asyncio.Event()
-        workers = [Worker(db.url("claw_worker"), queues=["tp"], concurrency=1,
-                          worker_id=f"tp:{i}", poll_interval=60.0, tick=False, maintain=False)
-                   for i in range(2)]
-        for w in workers:
-            @w.handler("slow")
-            async def slow(job: Job, w: Worker = w) -> None:
-                ran.append((w.worker_id, "slow"))
-                await gate.wait()
+        workers = [gated_worker(db, f"tp:{i}", ["tp"], ran, gate) for i in range(2)]
         runs = [asyncio.create_task(workers[0].run(install_signals=False))]
         await until(lambda: waiting(db, "tp") == ["tp:0"])
         runs.append(asyncio.create_task(workers[1].run(install_signals=False)))
