@@ -12935,6 +12935,8 @@ DECLARE
   -- that lock (a session never conflicts with itself) for a sign that it is gone. Set by
   -- anyone, the name only makes this transaction's own enqueues count that worker alive.
   v_self text := pg_catalog.current_setting('claw.waiting_as', true);
+  -- live workers that another open transaction has woken for this queue (see below)
+  v_taken text[] := '{}';
 BEGIN
   FOR v_w IN
     SELECT w.worker FROM internal.waiting_workers AS w
@@ -12960,10 +12962,24 @@ BEGIN
       WHERE w.queue = d.queue AND w.worker = d.worker;
       CONTINUE;
     END IF;
+    -- Taken for this transaction until it ends: two producers committing at once would
+    -- otherwise both wake the longest registered worker, and the other waiting workers would
+    -- sleep. One that another open transaction has taken is woken only when no other is
+    -- free (that transaction may still roll back: its wake-up is not certain).
+    IF NOT pg_catalog.pg_try_advisory_xact_lock(
+             pg_catalog.hashtextextended('claw wake|' || p_queue || '|' || v_w.worker, 0)) THEN
+      v_taken := v_taken || v_w.worker;
+      CONTINUE;
+    END IF;
     PERFORM pg_catalog.pg_notify(queue.worker_channel(v_w.worker), v_tag);
     v_seen := v_seen || v_key;
     v_woken := v_woken + 1;
     EXIT WHEN v_woken >= p_jobs;
+  END LOOP;
+  FOR i IN 1 .. LEAST(pg_catalog.cardinality(v_taken), p_jobs - v_woken) LOOP
+    PERFORM pg_catalog.pg_notify(queue.worker_channel(v_taken[i]), v_tag);
+    v_seen := v_seen || pg_catalog.hashtextextended(p_queue || '|' || v_taken[i], 0)::text || ',';
+    v_woken := v_woken + 1;
   END LOOP;
   IF v_woken > 0 THEN
     PERFORM pg_catalog.set_config('claw.woken', v_seen, true);  -- until the transaction ends
@@ -12982,8 +12998,7 @@ ALTER FUNCTION queue.wake_workers(p_queue text, p_jobs bigint) OWNER TO claw_own
 --
 
 CREATE FUNCTION queue.worker_channel(p_worker text) RETURNS text
-    LANGUAGE sql IMMUTABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
+    LANGUAGE sql STABLE
     AS $$
   SELECT 'claw_w_' || pg_catalog.left(pg_catalog.encode(pg_catalog.sha256(
            pg_catalog.convert_to(p_worker, 'UTF8')), 'hex'), 32)
@@ -12997,7 +13012,6 @@ ALTER FUNCTION queue.worker_channel(p_worker text) OWNER TO claw_owner;
 
 CREATE FUNCTION queue.worker_lock_key(p_worker text) RETURNS bigint
     LANGUAGE sql IMMUTABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ SELECT pg_catalog.hashtextextended('claw worker|' || p_worker, 0) $$;
 
 ALTER FUNCTION queue.worker_lock_key(p_worker text) OWNER TO claw_owner;

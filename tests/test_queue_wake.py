@@ -434,9 +434,6 @@ def test_a_stopping_worker_waiting_for_its_runners_is_not_woken_alone(
     asyncio.run(main())
 
 
-@pytest.mark.xfail(strict=True, reason="each open transaction picks the longest registered "
-                   "worker, and the woken worker claims up to its claim size, not its free "
-                   "runners: not fixed yet (see the commit message)")
 def test_two_producers_committing_together_wake_two_waiting_workers(
         db: Database, tenant: Tenant) -> None:
     """Two transactions, open at once, each enqueue one long job while two workers of one

@@ -324,6 +324,12 @@ class Worker:
                 # runners with nothing to run, the buffer counted: a short claim that
                 # leaves one free registers this worker to be woken alone by an enqueue
                 idle = max(self.concurrency - len(self._running) - buffered, 0)
+                if not self._more:
+                    # the last round found the queues drained (this is a wake-up, or a
+                    # poll): take no more than the free runners can start, and leave the
+                    # rest to the other waiting workers the enqueues woke; a full claim
+                    # sets _more, and claims grow again from there
+                    room = min(room, max(idle, 1))
                 cur = await self._exec(conn, "claim", CLAIM,
                                        (queue, self.worker_id, room, self.lease_seconds, idle),
                                        binary=True)

@@ -23,11 +23,13 @@
 -- anything a tenant could not read there already.
 
 -- queue.worker_channel: the LISTEN channel of a worker (claw.worker computes the same name).
+-- This and queue.worker_lock_key pin no search_path (every name is qualified) so that the
+-- planner inlines them into the wake-up's statements instead of calling them.
 CREATE OR REPLACE FUNCTION queue.worker_channel(p_worker text)
 RETURNS text
 LANGUAGE sql
-IMMUTABLE
-SET search_path = pg_catalog, pg_temp
+STABLE  -- not IMMUTABLE: convert_to is only stable, and a body more volatile than its
+        -- function is not inlined
 AS $fn$
   SELECT 'claw_w_' || pg_catalog.left(pg_catalog.encode(pg_catalog.sha256(
            pg_catalog.convert_to(p_worker, 'UTF8')), 'hex'), 32)
@@ -39,7 +41,6 @@ CREATE OR REPLACE FUNCTION queue.worker_lock_key(p_worker text)
 RETURNS bigint
 LANGUAGE sql
 IMMUTABLE
-SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT pg_catalog.hashtextextended('claw worker|' || p_worker, 0) $fn$;
 
 -- queue.note_waiting: register this session's worker for p_queue (p_waiting), or unregister
@@ -127,6 +128,8 @@ DECLARE
   -- that lock (a session never conflicts with itself) for a sign that it is gone. Set by
   -- anyone, the name only makes this transaction's own enqueues count that worker alive.
   v_self text := pg_catalog.current_setting('claw.waiting_as', true);
+  -- live workers that another open transaction has woken for this queue (see below)
+  v_taken text[] := '{}';
 BEGIN
   FOR v_w IN
     SELECT w.worker FROM internal.waiting_workers AS w
@@ -152,10 +155,24 @@ BEGIN
       WHERE w.queue = d.queue AND w.worker = d.worker;
       CONTINUE;
     END IF;
+    -- Taken for this transaction until it ends: two producers committing at once would
+    -- otherwise both wake the longest registered worker, and the other waiting workers would
+    -- sleep. One that another open transaction has taken is woken only when no other is
+    -- free (that transaction may still roll back: its wake-up is not certain).
+    IF NOT pg_catalog.pg_try_advisory_xact_lock(
+             pg_catalog.hashtextextended('claw wake|' || p_queue || '|' || v_w.worker, 0)) THEN
+      v_taken := v_taken || v_w.worker;
+      CONTINUE;
+    END IF;
     PERFORM pg_catalog.pg_notify(queue.worker_channel(v_w.worker), v_tag);
     v_seen := v_seen || v_key;
     v_woken := v_woken + 1;
     EXIT WHEN v_woken >= p_jobs;
+  END LOOP;
+  FOR i IN 1 .. LEAST(pg_catalog.cardinality(v_taken), p_jobs - v_woken) LOOP
+    PERFORM pg_catalog.pg_notify(queue.worker_channel(v_taken[i]), v_tag);
+    v_seen := v_seen || pg_catalog.hashtextextended(p_queue || '|' || v_taken[i], 0)::text || ',';
+    v_woken := v_woken + 1;
   END LOOP;
   IF v_woken > 0 THEN
     PERFORM pg_catalog.set_config('claw.woken', v_seen, true);  -- until the transaction ends
