@@ -434,41 +434,63 @@ def test_a_stopping_worker_waiting_for_its_runners_is_not_woken_alone(
     asyncio.run(main())
 
 
-def test_two_producers_committing_together_wake_two_waiting_workers(
-        db: Database, tenant: Tenant) -> None:
-    """Two transactions, open at once, each enqueue one long job while two workers of one
-    runner each wait. claw.woken is transaction-local: each must not pick the same (the
-    longest registered) worker, which would take both jobs (the second into its buffer,
-    behind the first) while the other one sleeps out its poll."""
+def test_two_producers_open_at_once_wake_two_different_workers(db: Database,
+                                                              tenant: Tenant) -> None:
+    """claw.woken is transaction-local: two transactions open at once, each enqueueing one
+    job while two workers wait, must not both pick the longest registered worker (it would
+    take both jobs while the other one sleeps out its poll). The first takes its worker
+    until it ends; the second wakes the other."""
     other = seed_tenants(db, names=("b",), extra_principals=0)["b"]
-    ran: list[tuple[str, str]] = []
+    with db.connect("claw_worker") as w0, db.connect("claw_worker") as w1:
+        for conn, name in ((w0, "tp:0"), (w1, "tp:1")):
+            conn.execute(f'LISTEN "{worker_channel(name)}"')
+            conn.execute(CLAIM, ("tp", name, 10, 1))
+        assert waiting(db, "tp") == ["tp:0", "tp:1"]
+        # two tenants: one tenant's enqueues to a queue take turns (its fair-key cursor)
+        with db.connect("claw_runtime") as c1, db.connect("claw_runtime") as c2:
+            for c, t in ((c1, tenant), (c2, other)):
+                c.execute("BEGIN")
+                c.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (t.api_key,))
+                c.execute("SELECT * FROM api.enqueue_job(p_queue => 'tp', p_kind => 'slow')")
+            c1.execute("COMMIT")
+            c2.execute("COMMIT")
+        assert [c for c, _ in notified(w0)] == [worker_channel("tp:0")]
+        assert [c for c, _ in notified(w1)] == [worker_channel("tp:1")]
+
+
+def test_a_worker_woken_on_drained_queues_claims_no_more_than_its_free_runners(
+        db: Database, tenant: Tenant) -> None:
+    """Woken for jobs that other waiting workers were woken for too, a worker whose queues
+    were drained asks for as many jobs as it has free runners, not for its claim size (10
+    here): the rest are for the others. A claim that comes back full grows them again."""
+    limits: list[int] = []
 
     async def main() -> None:
-        gate = asyncio.Event()
-        workers = [gated_worker(db, f"tp:{i}", ["tp"], ran, gate) for i in range(2)]
-        runs = [asyncio.create_task(workers[0].run(install_signals=False))]
-        await until(lambda: waiting(db, "tp") == ["tp:0"])
-        runs.append(asyncio.create_task(workers[1].run(install_signals=False)))
-        await until(lambda: waiting(db, "tp") == ["tp:0", "tp:1"])
+        w = Worker(db.url("claw_worker"), queues=["cap"], concurrency=3, batch_size=10,
+                   worker_id="cap:1", poll_interval=60.0, tick=False, maintain=False)
 
-        def produce() -> None:
-            # two tenants: one tenant's enqueues to a queue take turns (its fair-key cursor)
-            with db.connect("claw_runtime") as c1, db.connect("claw_runtime") as c2:
-                for c, t in ((c1, tenant), (c2, other)):
-                    c.execute("BEGIN")
-                    c.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (t.api_key,))
-                    c.execute("SELECT * FROM api.enqueue_job(p_queue => 'tp', p_kind => 'slow')")
-                c1.execute("COMMIT")
-                c2.execute("COMMIT")
-        try:
-            await asyncio.to_thread(produce)
-            await until(lambda: len(ran) == 2)
-            assert sorted(who for who, _ in ran) == ["tp:0", "tp:1"]
-        finally:
-            gate.set()
-            for w in workers:
-                w.stop()
-            await asyncio.gather(*runs)
+        @w.handler("noop")
+        async def noop(job: Job) -> None:
+            return None
+
+        real = w._exec
+
+        async def exec_(conn: Any, kind: str, sql: str, params: Any = None,
+                        binary: bool = False) -> Any:
+            if kind == "claim":
+                limits.append(params[2])
+            return await real(conn, kind, sql, params, binary)
+
+        w._exec = exec_  # type: ignore[method-assign]
+        run = asyncio.create_task(w.run(install_signals=False))
+        await until(lambda: waiting(db, "cap") == ["cap:1"])
+        before = len(limits)
+        await asyncio.to_thread(enqueue, db, tenant, "cap", 5)
+        await until(lambda: w.completed == 5)
+        w.stop()
+        await run
+        assert limits[before] == 3, limits  # its three free runners
+        assert max(limits[before:]) > 3, limits  # then, having found more, it claims ahead
 
     asyncio.run(main())
 
