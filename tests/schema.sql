@@ -11791,6 +11791,23 @@ $_$;
 ALTER FUNCTION queue.cron_field(p_field text, p_label text, p_min integer, p_max integer, p_names text[]) OWNER TO claw_owner;
 
 --
+-- Name: drop_waiting(text, text); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.drop_waiting(p_worker text, p_queue text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  DELETE FROM internal.waiting_workers AS w
+  USING (SELECT x.queue, x.worker FROM internal.waiting_workers AS x
+         WHERE x.worker = p_worker AND (p_queue IS NULL OR x.queue = p_queue)
+         FOR UPDATE SKIP LOCKED) AS d
+  WHERE w.queue = d.queue AND w.worker = d.worker
+$$;
+
+ALTER FUNCTION queue.drop_waiting(p_worker text, p_queue text) OWNER TO claw_owner;
+
+--
 -- Name: end_cancelled(uuid[], uuid); Type: FUNCTION; Schema: queue; Owner: claw_dispatcher
 --
 
@@ -12376,9 +12393,6 @@ BEGIN
     -- registered for earlier in the same round too (it would be woken alone for their jobs
     -- and take them into its buffer). The first runner to finish claims again and registers
     -- it where the queue is still empty (claw.worker: _rewait).
-    -- An entry locked is being dropped by an enqueue that found its worker gone (this name's
-    -- predecessor: a worker restarted under its old name); never wait for that enqueue,
-    -- which may stay open long: the entry goes when it commits.
     -- Only when this session may have registered the worker since its last unregistration
     -- (claw.waiting_on, session-wide): a filter on the worker alone is a scan of every
     -- queue's waiting workers (the key is (queue, worker)), and at high throughput every
@@ -12387,11 +12401,7 @@ BEGIN
     IF pg_catalog.current_setting('claw.waiting_on', true) IS DISTINCT FROM p_worker THEN
       RETURN;
     END IF;
-    DELETE FROM internal.waiting_workers AS w
-    USING (SELECT x.queue, x.worker FROM internal.waiting_workers AS x
-           WHERE x.worker = p_worker
-           FOR UPDATE SKIP LOCKED) AS d
-    WHERE w.queue = d.queue AND w.worker = d.worker;
+    PERFORM queue.drop_waiting(p_worker, NULL);
     PERFORM pg_catalog.set_config('claw.waiting_on', '', false);
     RETURN;
   END IF;
@@ -12929,14 +12939,16 @@ DECLARE
   -- not the first registered worker for every one (it would take them all, and the other
   -- waiting workers would sleep out their poll)
   v_seen text := coalesce(NULLIF(pg_catalog.current_setting('claw.woken', true), ''), ',');
-  v_key text;
+  -- a (queue, worker) pair's key: its entry in claw.woken and its reservation lock (below)
+  v_key bigint;
   -- the worker this session registered, if any (queue.note_waiting): a worker that enqueues
   -- over the session that claims holds its own liveness lock, and the try below would take
   -- that lock (a session never conflicts with itself) for a sign that it is gone. Set by
   -- anyone, the name only makes this transaction's own enqueues count that worker alive.
   v_self text := pg_catalog.current_setting('claw.waiting_as', true);
   -- live workers that another open transaction has woken for this queue (see below)
-  v_taken text[] := '{}';
+  v_taken bigint[] := '{}';
+  v_taken_worker text[] := '{}';
 BEGIN
   FOR v_w IN
     SELECT w.worker FROM internal.waiting_workers AS w
@@ -12946,39 +12958,35 @@ BEGIN
     LIMIT LEAST(p_jobs, 64) + 8
           + pg_catalog.length(v_seen) - pg_catalog.length(pg_catalog.replace(v_seen, ',', ''))
   LOOP
-    v_key := pg_catalog.hashtextextended(p_queue || '|' || v_w.worker, 0)::text || ',';
-    IF pg_catalog.strpos(v_seen, ',' || v_key) > 0 THEN
+    v_key := pg_catalog.hashtextextended('claw wake|' || p_queue || '|' || v_w.worker, 0);
+    IF pg_catalog.strpos(v_seen, ',' || v_key::text || ',') > 0 THEN
       v_again := v_again + 1;  -- woken by an earlier statement of this transaction
       CONTINUE;
     END IF;
     IF v_w.worker IS DISTINCT FROM v_self
        AND pg_catalog.pg_try_advisory_xact_lock_shared(queue.worker_lock_key(v_w.worker)) THEN
       -- nobody holds the worker's lock: its session has ended. Drop the entry, unless
-      -- another enqueue is dropping it (never wait on one: an enqueue may stay open long)
-      DELETE FROM internal.waiting_workers AS w
-      USING (SELECT x.queue, x.worker FROM internal.waiting_workers AS x
-             WHERE x.queue = p_queue AND x.worker = v_w.worker
-             FOR UPDATE SKIP LOCKED) AS d
-      WHERE w.queue = d.queue AND w.worker = d.worker;
+      -- another enqueue is dropping it
+      PERFORM queue.drop_waiting(v_w.worker, p_queue);
       CONTINUE;
     END IF;
     -- Taken for this transaction until it ends: two producers committing at once would
     -- otherwise both wake the longest registered worker, and the other waiting workers would
     -- sleep. One that another open transaction has taken is woken only when no other is
     -- free (that transaction may still roll back: its wake-up is not certain).
-    IF NOT pg_catalog.pg_try_advisory_xact_lock(
-             pg_catalog.hashtextextended('claw wake|' || p_queue || '|' || v_w.worker, 0)) THEN
-      v_taken := v_taken || v_w.worker;
+    IF NOT pg_catalog.pg_try_advisory_xact_lock(v_key) THEN
+      v_taken := v_taken || v_key;
+      v_taken_worker := v_taken_worker || v_w.worker;
       CONTINUE;
     END IF;
     PERFORM pg_catalog.pg_notify(queue.worker_channel(v_w.worker), v_tag);
-    v_seen := v_seen || v_key;
+    v_seen := v_seen || v_key::text || ',';
     v_woken := v_woken + 1;
     EXIT WHEN v_woken >= p_jobs;
   END LOOP;
   FOR i IN 1 .. LEAST(pg_catalog.cardinality(v_taken), p_jobs - v_woken) LOOP
-    PERFORM pg_catalog.pg_notify(queue.worker_channel(v_taken[i]), v_tag);
-    v_seen := v_seen || pg_catalog.hashtextextended(p_queue || '|' || v_taken[i], 0)::text || ',';
+    PERFORM pg_catalog.pg_notify(queue.worker_channel(v_taken_worker[i]), v_tag);
+    v_seen := v_seen || v_taken[i]::text || ',';
     v_woken := v_woken + 1;
   END LOOP;
   IF v_woken > 0 THEN
@@ -20037,6 +20045,12 @@ REVOKE ALL ON FUNCTION queue.configure_queue(p_queue text, p_paused boolean, p_c
 
 REVOKE ALL ON FUNCTION queue.cron_field(p_field text, p_label text, p_min integer, p_max integer, p_names text[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION queue.cron_field(p_field text, p_label text, p_min integer, p_max integer, p_names text[]) TO claw_dispatcher;
+
+--
+-- Name: FUNCTION drop_waiting(p_worker text, p_queue text); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.drop_waiting(p_worker text, p_queue text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION end_cancelled(p_job_ids uuid[], p_lease_token uuid); Type: ACL; Schema: queue; Owner: claw_dispatcher

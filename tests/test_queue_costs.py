@@ -23,9 +23,9 @@ BATCH = 40
 # Statements the database runs inside one call (pg_stat_statements, toplevel = false), for a
 # queue with no rate limit or concurrency limit. Counted on this version; see the module doc.
 # The worker's claim also says whether it waits to be woken (p_idle_runners,
-# functions/queue/waiting.sql): + the registration call and its one statement (a full claim:
-# the DELETE of a registration, usually none, a probe that writes nothing).
-CLAIM_NESTED = 10
+# functions/queue/waiting.sql): + the registration call (a full claim of a worker that has
+# not registered since it last unregistered runs nothing inside it, claw.waiting_on).
+CLAIM_NESTED = 9
 # A single enqueue while a worker waits, beyond one with none waiting (28 statements
 # nested in authenticate + enqueue_job on this version): the NOTIFY on the worker's channel
 # takes the place of the one on claw_queue, and the transaction records whom it woke

@@ -323,7 +323,7 @@ class Worker:
                     break        # the runners have made room (they wake us then)
                 # runners with nothing to run, the buffer counted: a short claim that
                 # leaves one free registers this worker to be woken alone by an enqueue
-                idle = max(self.concurrency - len(self._running) - buffered, 0)
+                idle = self._free_runners()
                 if not self._more:
                     # the last round found the queues drained (this is a wake-up, or a
                     # poll): take no more than the free runners can start, and leave the
@@ -341,8 +341,7 @@ class Worker:
                     self._rewait = True
                 for row in rows:
                     self._buffer.put_nowait(Job(*row))
-                if self._rewait and \
-                        self.concurrency - len(self._running) - self._buffer.qsize() > 0:
+                if self._rewait and self._free_runners() > 0:
                     # a runner finished while the claim was in flight (it found _rewait
                     # unset, so woke nobody): claim again now, which registers the worker
                     self._rewait = False
@@ -397,6 +396,10 @@ class Worker:
                 if self._rewait:  # a runner is free again: wait to be woken (see _claimer)
                     self._rewait = False
                     self._wake.set()
+
+    def _free_runners(self) -> int:
+        """Runners with nothing to run, the buffered jobs counted as theirs."""
+        return max(self.concurrency - len(self._running) - self._buffer.qsize(), 0)
 
     def _cancel(self, job: Job) -> None:
         """Cancel one running job's handler (the runner awaiting it carries on)."""

@@ -1,8 +1,9 @@
 -- internal.lock_named: a transaction-level advisory lock named by a text key (hashed with
--- hashtextextended, seed 0), exclusive or shared, released at commit or rollback. The one
--- place Claw takes advisory locks for a named thing (ontology.lock_type: an object type;
--- llm.lock_zone: a tenant's LLM time zone). Only claw_owner may call the advisory lock
--- functions (sql/30_hardening.sql), so callers are its definer functions.
+-- hashtextextended, seed 0), exclusive or shared, released at commit or rollback, waited
+-- for: ontology.lock_type (an object type), llm.lock_zone (a tenant's LLM time zone). The
+-- waiting workers' locks are tried, never waited for, and one is held for a session, which
+-- this cannot express: they are in functions/queue/waiting.sql. Only claw_owner may call
+-- the advisory lock functions (sql/30_hardening.sql), so callers are its definer functions.
 CREATE OR REPLACE FUNCTION internal.lock_named(p_name text, p_exclusive boolean)
 RETURNS void
 LANGUAGE plpgsql
