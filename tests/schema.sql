@@ -1645,13 +1645,20 @@ BEGIN
           internal.require_size('p_rate_key', p_rate_key, 'name');
   v_tenant := internal.require_role('{owner,admin,operator,worker}', 'queue:write',
                                     'enqueueing jobs');
-  -- the spec api.enqueue_jobs would get (absent, not null, where an argument is NULL)
-  v_spec := JSON_OBJECT('queue': p_queue, 'kind': p_kind, 'payload': p_payload,
-                        'priority': p_priority, 'run_at': p_run_at, 'unique_key': p_unique_key,
-                        'rate_key': p_rate_key, 'max_attempts': p_max_attempts
-                        ABSENT ON NULL RETURNING jsonb);
-  -- a unique key (dedupe) or a bad spec (its CL422) goes the batch's way
-  IF p_unique_key IS NOT NULL OR queue.job_spec_problem(v_spec) IS NOT NULL THEN
+  -- A unique key (dedupe), or arguments the pre-check does not pass, go the batch's way
+  -- with the spec api.enqueue_jobs would get: absent, not null, where an argument is NULL
+  -- (a JSON null payload stays: job_spec_problem refuses it, as in a batch). Its CL422 names
+  -- the problem.
+  IF p_unique_key IS NOT NULL
+     OR NOT coalesce(queue.job_args_plainly_valid(p_queue, p_kind, p_payload, p_priority,
+                                                  p_rate_key, p_max_attempts), false) THEN
+    v_spec := JSON_OBJECT('queue': p_queue, 'kind': p_kind, 'priority': p_priority,
+                          'run_at': p_run_at, 'unique_key': p_unique_key,
+                          'rate_key': p_rate_key, 'max_attempts': p_max_attempts
+                          ABSENT ON NULL RETURNING jsonb);
+    IF p_payload IS NOT NULL THEN
+      v_spec := v_spec || pg_catalog.jsonb_build_object('payload', p_payload);
+    END IF;
     RETURN QUERY SELECT i.job_id, i.deduplicated
                  FROM queue.insert_jobs(v_tenant, pg_catalog.jsonb_build_array(v_spec)) AS i;
     RETURN;
@@ -12112,6 +12119,32 @@ $$;
 ALTER FUNCTION queue.insert_jobs(p_tenant_id uuid, p_jobs jsonb) OWNER TO claw_owner;
 
 --
+-- Name: job_args_plainly_valid(text, text, jsonb, integer, text, integer); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.job_args_plainly_valid(p_queue text, p_kind text, p_payload jsonb, p_priority integer, p_rate_key text, p_max_attempts integer) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    AS $_$
+  SELECT p_queue OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_.-]*$'
+         AND pg_catalog.length(p_queue) OPERATOR(pg_catalog.<=) 63
+         AND p_kind OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_.:-]*$'
+         AND pg_catalog.length(p_kind) OPERATOR(pg_catalog.<=) 100
+         AND (p_payload IS NULL
+              OR pg_catalog.jsonb_typeof(p_payload) OPERATOR(pg_catalog.=) 'object')
+         AND (p_priority IS NULL
+              OR (p_priority OPERATOR(pg_catalog.>=) -100
+                  AND p_priority OPERATOR(pg_catalog.<=) 100))
+         AND (p_rate_key IS NULL
+              OR (pg_catalog.length(p_rate_key) OPERATOR(pg_catalog.>=) 1
+                  AND pg_catalog.length(p_rate_key) OPERATOR(pg_catalog.<=) 200))
+         AND (p_max_attempts IS NULL
+              OR (p_max_attempts OPERATOR(pg_catalog.>=) 1
+                  AND p_max_attempts OPERATOR(pg_catalog.<=) 100))
+$_$;
+
+ALTER FUNCTION queue.job_args_plainly_valid(p_queue text, p_kind text, p_payload jsonb, p_priority integer, p_rate_key text, p_max_attempts integer) OWNER TO claw_owner;
+
+--
 -- Name: job_spec_problem(jsonb); Type: FUNCTION; Schema: queue; Owner: claw_owner
 --
 
@@ -20088,6 +20121,13 @@ REVOKE ALL ON FUNCTION queue.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid
 
 REVOKE ALL ON FUNCTION queue.insert_jobs(p_tenant_id uuid, p_jobs jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION queue.insert_jobs(p_tenant_id uuid, p_jobs jsonb) TO claw_dispatcher;
+
+--
+-- Name: FUNCTION job_args_plainly_valid(p_queue text, p_kind text, p_payload jsonb, p_priority integer, p_rate_key text, p_max_attempts integer); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.job_args_plainly_valid(p_queue text, p_kind text, p_payload jsonb, p_priority integer, p_rate_key text, p_max_attempts integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION queue.job_args_plainly_valid(p_queue text, p_kind text, p_payload jsonb, p_priority integer, p_rate_key text, p_max_attempts integer) TO claw_dispatcher;
 
 --
 -- Name: FUNCTION job_spec_problem(p_spec jsonb); Type: ACL; Schema: queue; Owner: claw_owner

@@ -677,3 +677,82 @@ def test_a_buffered_job_that_is_cancelled_is_dropped_and_never_runs(
     with db.connect() as conn:
         assert conn.execute("SELECT job_id::text, outcome FROM queue.job_history ORDER BY outcome"
                             ).fetchall() == [(victim, "cancelled"), (gate_job, "completed")]
+
+
+# --- api.enqueue_job's short path ---------------------------------------------------------
+# A single job without a unique key is inserted directly when queue.job_args_plainly_valid
+# says its arguments are fine (functions/queue/enqueue.sql); anything else goes the batch's
+# way, where queue.job_spec_problem names the problem. The pre-check must never pass what
+# job_spec_problem refuses, and a refused argument must still be the batch path's CL422 with
+# nothing written.
+
+BAD_SINGLE_ARGS = [
+    ({"p_queue": None}, "queue must be"),
+    ({"p_queue": "Q!"}, "queue must be"),
+    ({"p_queue": "q" * 64}, "queue must be"),
+    ({"p_queue": ""}, "queue must be"),
+    ({"p_kind": None}, "kind must be"),
+    ({"p_kind": "Noop"}, "kind must be"),
+    ({"p_kind": "k" * 101}, "kind must be"),
+    ({"p_payload": "[]"}, "payload must be"),
+    ({"p_payload": '"text"'}, "payload must be"),
+    ({"p_payload": "null"}, "payload must be"),
+    ({"p_priority": 101}, "priority must be"),
+    ({"p_priority": -101}, "priority must be"),
+    ({"p_max_attempts": 0}, "max_attempts must be"),
+    ({"p_max_attempts": 101}, "max_attempts must be"),
+    ({"p_rate_key": ""}, "rate_key must be"),
+    ({"p_rate_key": "r" * 201}, "rate_key must be"),
+]
+
+
+@pytest.mark.parametrize("bad,detail", BAD_SINGLE_ARGS,
+                         ids=[f"{next(iter(b))}={str(next(iter(b.values())))[:8]}"
+                              for b, _ in BAD_SINGLE_ARGS])
+def test_enqueue_job_refuses_each_bad_argument_as_the_batch_path_does(
+        db: Database, tenants: dict[str, Tenant], bad: dict[str, Any], detail: str) -> None:
+    args = {"p_queue": "q", "p_kind": "noop", "p_payload": "{}", "p_priority": 0,
+            "p_rate_key": None, "p_max_attempts": 5, **bad}
+    with db.connect("claw_runtime") as conn:
+        conn.execute("BEGIN")
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenants["a"].api_key,))
+        with pytest.raises(psycopg.Error) as err:
+            conn.execute("SELECT * FROM api.enqueue_job(p_queue => %(p_queue)s, "
+                         "p_kind => %(p_kind)s, p_payload => %(p_payload)s::jsonb, "
+                         "p_priority => %(p_priority)s, p_rate_key => %(p_rate_key)s, "
+                         "p_max_attempts => %(p_max_attempts)s)", args)
+        assert err.value.sqlstate == "CL422", (err.value.sqlstate, str(err.value))
+        assert err.value.diag.message_primary == "invalid job"
+        assert detail in (err.value.diag.message_detail or ""), err.value.diag.message_detail
+        conn.execute("ROLLBACK")
+    with db.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM queue.jobs").fetchone()[0] == 0
+
+
+def test_the_short_paths_precheck_never_passes_what_the_batch_path_refuses(db: Database) -> None:
+    """Every combination of edge values: where queue.job_args_plainly_valid says true,
+    queue.job_spec_problem of the same job's spec is NULL. (The converse need not hold: a
+    valid job that the pre-check does not recognise only takes the batch path.)"""
+    queues = [None, "", "q", "a.b_c-d9", "Q", "9q", "q" * 63, "q" * 64, "q q", "é"]
+    kinds = [None, "", "noop", "sms.send:v2", "Noop", "k" * 100, "k" * 101, "-k"]
+    payloads = [None, "{}", '{"a": [1, null]}', "[]", '"s"', "1", "null"]
+    priorities = [None, 0, -100, 100, -101, 101, 32767]
+    rate_keys = [None, "", "r", "r" * 200, "r" * 201]
+    attempts = [None, 1, 100, 0, 101, -1]
+    with db.connect() as conn:
+        bad = conn.execute(
+            """
+            SELECT q, k, p, pr, r, m, queue.job_spec_problem(JSON_OBJECT(
+                     'queue': q, 'kind': k, 'payload': p::jsonb, 'priority': pr,
+                     'rate_key': r, 'max_attempts': m ABSENT ON NULL RETURNING jsonb))
+            FROM unnest(%s::text[]) AS q, unnest(%s::text[]) AS k, unnest(%s::text[]) AS p,
+                 unnest(%s::int[]) AS pr, unnest(%s::text[]) AS r, unnest(%s::int[]) AS m
+            WHERE queue.job_args_plainly_valid(q, k, p::jsonb, pr, r, m)
+              AND queue.job_spec_problem(JSON_OBJECT(
+                     'queue': q, 'kind': k, 'payload': p::jsonb, 'priority': pr,
+                     'rate_key': r, 'max_attempts': m ABSENT ON NULL RETURNING jsonb)) IS NOT NULL
+            """, (queues, kinds, payloads, priorities, rate_keys, attempts)).fetchall()
+        assert not bad, bad[:5]
+        # and it does recognise the everyday job
+        assert conn.execute("SELECT queue.job_args_plainly_valid('q', 'noop', '{}', 0, NULL, 5)"
+                            ).fetchone()[0] is True

@@ -55,13 +55,20 @@ BEGIN
           internal.require_size('p_rate_key', p_rate_key, 'name');
   v_tenant := internal.require_role('{owner,admin,operator,worker}', 'queue:write',
                                     'enqueueing jobs');
-  -- the spec api.enqueue_jobs would get (absent, not null, where an argument is NULL)
-  v_spec := JSON_OBJECT('queue': p_queue, 'kind': p_kind, 'payload': p_payload,
-                        'priority': p_priority, 'run_at': p_run_at, 'unique_key': p_unique_key,
-                        'rate_key': p_rate_key, 'max_attempts': p_max_attempts
-                        ABSENT ON NULL RETURNING jsonb);
-  -- a unique key (dedupe) or a bad spec (its CL422) goes the batch's way
-  IF p_unique_key IS NOT NULL OR queue.job_spec_problem(v_spec) IS NOT NULL THEN
+  -- A unique key (dedupe), or arguments the pre-check does not pass, go the batch's way
+  -- with the spec api.enqueue_jobs would get: absent, not null, where an argument is NULL
+  -- (a JSON null payload stays: job_spec_problem refuses it, as in a batch). Its CL422 names
+  -- the problem.
+  IF p_unique_key IS NOT NULL
+     OR NOT coalesce(queue.job_args_plainly_valid(p_queue, p_kind, p_payload, p_priority,
+                                                  p_rate_key, p_max_attempts), false) THEN
+    v_spec := JSON_OBJECT('queue': p_queue, 'kind': p_kind, 'priority': p_priority,
+                          'run_at': p_run_at, 'unique_key': p_unique_key,
+                          'rate_key': p_rate_key, 'max_attempts': p_max_attempts
+                          ABSENT ON NULL RETURNING jsonb);
+    IF p_payload IS NOT NULL THEN
+      v_spec := v_spec || pg_catalog.jsonb_build_object('payload', p_payload);
+    END IF;
     RETURN QUERY SELECT i.job_id, i.deduplicated
                  FROM queue.insert_jobs(v_tenant, pg_catalog.jsonb_build_array(v_spec)) AS i;
     RETURN;
