@@ -10033,11 +10033,34 @@ CREATE FUNCTION llm.set_price(p_model text, p_input_usd_per_mtok numeric, p_cach
     AS $$
 DECLARE
   v_from timestamptz := coalesce(p_valid_from, internal.now());
+  v_at timestamptz;
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM internal.llm_models AS m WHERE m.model = p_model) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'unknown model',
       DETAIL = pg_catalog.format('model %L is not in the catalogue', p_model),
       HINT = 'define it first with llm.define_model';
+  END IF;
+  IF v_from < internal.now() THEN
+    SELECT c.occurred_at INTO v_at FROM llm.calls AS c
+    WHERE c.model = p_model AND c.occurred_at >= v_from
+    ORDER BY c.occurred_at DESC LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'that price version would reprice calls',
+        DETAIL = pg_catalog.format('model %L has a call priced at %s, after %s', p_model, v_at,
+                                   v_from),
+        HINT = pg_catalog.format('start the version after %s, or leave p_valid_from out (now)',
+                                 v_at);
+    END IF;
+    SELECT r.created_at INTO v_at FROM llm.reservations AS r
+    WHERE r.status = 'held' AND r.created_at >= v_from
+    ORDER BY r.created_at LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'that price version would reprice calls',
+        DETAIL = pg_catalog.format('calls are in flight since %s, after %s: they are priced '
+                                   'at settlement with the version in force when they began',
+                                   v_at, v_from),
+        HINT = 'wait until they settle or expire, or leave p_valid_from out (now)';
+    END IF;
   END IF;
   IF p_input_usd_per_mtok < 0 OR p_cached_input_usd_per_mtok < 0 OR p_output_usd_per_mtok < 0 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'a price cannot be negative',

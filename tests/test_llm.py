@@ -956,3 +956,47 @@ def test_a_time_zone_change_does_not_open_a_fresh_day_over_the_spent_one(
         assert err.value.sqlstate == "CL429", err.value
     else:
         env.api("SELECT api.begin_llm_call(p_task => 'summarise', p_input_tokens => 100)")
+
+
+def test_a_back_dated_price_never_takes_force_over_priced_or_in_flight_calls(env: Env) -> None:
+    """A price version is in force from its valid_from. One added with a past valid_from
+    would be the version in force at instants calls were already priced at (their ledger
+    rows would name one version while llm.price_at names another), or at which a call in
+    flight began (it is priced at settlement, with a version its reservation did not hold).
+    Both are refused with CL409 and nothing written; a past valid_from after every priced call
+    and with nothing in flight is a correction of the catalogue and is kept."""
+    env.route(p_models=["gpt-4o-mini"])
+    env.fakes["openai"].push({"text": "ok"})
+    env.router().call("summarise", user())
+    [(priced_at,)] = env.superuser("SELECT max(occurred_at) FROM llm.calls")
+    versions = "SELECT count(*) FROM internal.llm_prices WHERE model = 'gpt-4o-mini'"
+    [(before,)] = env.superuser(versions)
+
+    with pytest.raises(psycopg.Error) as err:
+        env.superuser("SELECT llm.set_price('gpt-4o-mini', 9, 9, 9, %s)",
+                      (priced_at - timedelta(seconds=1),))
+    assert err.value.sqlstate == "CL409", str(err.value)
+    assert "priced" in (err.value.diag.message_detail or ""), err.value.diag.message_detail
+    assert env.superuser(versions) == [(before,)]
+
+    # after the last priced call, nothing in flight: kept
+    env.superuser("SELECT llm.set_price('gpt-4o-mini', 2, 1, 8, %s)",
+                  (priced_at + timedelta(microseconds=1),))
+    assert env.superuser(versions) == [(before + 1,)]
+
+    # a call in flight since then: refused until it settles
+    [(held_from,)] = env.superuser("SELECT now()")
+    call = begin_call(env.db, env.key)
+    with pytest.raises(psycopg.Error) as err:
+        env.superuser("SELECT llm.set_price('gpt-4o-mini', 9, 9, 9, %s)", (held_from,))
+    assert err.value.sqlstate == "CL409", str(err.value)
+    assert "in flight" in (err.value.diag.message_detail or ""), err.value.diag.message_detail
+    assert env.superuser(versions) == [(before + 1,)]
+    # a version from now on is always possible, and the call settles at the price it held
+    env.superuser("SELECT llm.set_price('gpt-4o-mini', 3, 1, 9)")
+    with env.db.connect("claw_runtime") as conn:
+        [(done,)] = conn.execute(
+            "SELECT api.finish_llm_call(p_reservation_id => %s, p_attempts => %s, "
+            "p_call_token => %s)", (call["reservation_id"], ONE_ATTEMPT,
+                                    call["call_token"])).fetchall()
+    assert done["cost_usd"] is not None
