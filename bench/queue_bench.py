@@ -100,6 +100,14 @@ DBS = {s: "bench_q_" + s.replace("-", "_") for s in SYSTEMS}
 COMMITS_DB = "bench_q_commits"
 QUEUE = "bench"
 BATCH = 5000
+# the most JSON text one api.enqueue_jobs call of the bench carries (Claw's limit for a
+# batch input is 8 MiB of jsonb; text and jsonb sizes differ a little)
+CLAW_BATCH_BYTES = 4 * 1024 * 1024
+
+
+def claw_batch_size(spec: dict[str, Any], most: int = BATCH) -> int:
+    """How many copies of one job spec an api.enqueue_jobs call of the benches carries."""
+    return max(1, min(most, CLAW_BATCH_BYTES // (len(json.dumps(spec)) + 1)))
 
 BENCH = Path(__file__).resolve().parent
 GRAPHILE_DIR = BENCH / "graphile"
@@ -397,14 +405,22 @@ class Producer:
                             "p_payload => %s); COMMIT",
                             (self.urls["key"], QUEUE, json.dumps(payloads[0])))
         elif self.system == "claw":
-            # one round trip: the transaction, authentication and enqueue as one simple
-            # query (values bound client-side), as an application in a hurry would send it
-            with psycopg.ClientCursor(self.conn) as cur:
-                cur.execute("BEGIN; SELECT * FROM api.authenticate(p_api_key => %s); "
-                            "SELECT count(*) FROM api.enqueue_jobs(p_jobs => %s); COMMIT",
-                            (self.urls["key"], json.dumps(
-                                [{"queue": QUEUE, "kind": "noop", "payload": p}
-                                 for p in payloads])))
+            # one round trip per batch: the transaction, authentication and enqueue as one
+            # simple query (values bound client-side), as an application in a hurry would
+            # send it; a batch over CLAW_BATCH_BYTES (large payloads) goes in several, each
+            # under Claw's input limit for a batch (8 MiB, README: Input limits)
+            specs = [json.dumps({"queue": QUEUE, "kind": "noop", "payload": p})
+                     for p in payloads]
+            start, size = 0, 0
+            for i, spec in enumerate(specs + [""]):
+                if i == len(specs) or (size + len(spec) > CLAW_BATCH_BYTES and i > start):
+                    with psycopg.ClientCursor(self.conn) as cur:
+                        cur.execute("BEGIN; SELECT * FROM api.authenticate(p_api_key => %s); "
+                                    "SELECT count(*) FROM api.enqueue_jobs(p_jobs => %s); "
+                                    "COMMIT",
+                                    (self.urls["key"], "[" + ",".join(specs[start:i]) + "]"))
+                    start, size = i, 0
+                size += len(spec) + 1
         elif is_graphile(self.system):
             if len(payloads) == 1:
                 self.conn.execute("SELECT id FROM graphile_worker.add_job('noop', %s::json)",

@@ -39,6 +39,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).parent))
 from isolation_audit import url_for  # noqa: E402
+from queue_bench import claw_batch_size  # noqa: E402
 
 DB = "bench_q_profile"
 QUEUE = "bench"
@@ -118,12 +119,14 @@ PAYLOAD: dict[str, Any] = {}  # --payload-bytes: {"pad": "x" * (B - 11)}, about 
 
 def enqueue(urls: dict[str, str], n: int) -> int:
     calls = 0
+    spec = {"queue": QUEUE, "kind": "noop", "payload": PAYLOAD}
+    per = claw_batch_size(spec)  # under Claw's 8 MiB batch limit with large payloads
     with psycopg.connect(urls["runtime"], autocommit=True) as conn:
-        for i in range(0, n, 5000):
+        for i in range(0, n, per):
             with conn.transaction():
                 conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (urls["key"],))
-                conn.execute("SELECT count(*) FROM api.enqueue_jobs(p_jobs => %s)", (json.dumps(
-                    [{"queue": QUEUE, "kind": "noop", "payload": PAYLOAD}] * min(5000, n - i)),))
+                conn.execute("SELECT count(*) FROM api.enqueue_jobs(p_jobs => %s)",
+                             (json.dumps([spec] * min(per, n - i)),))
             calls += 1
     return calls
 
@@ -140,7 +143,8 @@ def sql_only(urls: dict[str, str], meter: Meter, n: int, batch: int) -> list[dic
         conn.prepare_threshold = 0
         m0 = meter.mark()
         while True:
-            rows = conn.execute(CLAIM, (QUEUE, "profile", batch, 600)).fetchall()
+            # p_idle_runners as claw.worker passes it (every runner free: a short claim registers)
+            rows = conn.execute(CLAIM, (QUEUE, "profile", batch, 600, batch)).fetchall()
             if not rows:
                 break
             batches.append(([r[0] for r in rows], rows[0][8]))

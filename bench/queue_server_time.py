@@ -56,12 +56,14 @@ def loop(conn: psycopg.Connection[Any], timed: str, n: int, before: str = "",
 
 
 def fill(conn: psycopg.Connection[Any], key: str, n: int, payload: dict[str, Any]) -> None:
-    spec = json.dumps([{"queue": "bench", "kind": "noop", "payload": payload}] * 5000)
+    spec = {"queue": "bench", "kind": "noop", "payload": payload}
+    per = qb.claw_batch_size(spec)
+    batch = json.dumps([spec] * per)
     with psycopg.ClientCursor(conn) as cur:
-        for _ in range(0, n, 5000):
+        for _ in range(0, n, per):
             cur.execute("BEGIN; SELECT * FROM api.authenticate(p_api_key => %s); "
                         "SELECT count(*) FROM api.enqueue_jobs(p_jobs => %s); COMMIT",
-                        (key, spec))
+                        (key, batch))
 
 
 def main() -> int:
