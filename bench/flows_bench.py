@@ -3,7 +3,7 @@
   per-step checkpoint   a flow of 200 no-op steps run alone, timed inside the flow function
                         (median of 5 flows): what one checkpointed step costs
   workflows/second      2,000 flows of 3 no-op steps submitted at once, until the last one
-                        finished
+                        finished (for both, from when the worker or DBOS runs: submission in)
   recovery              1,000 flows interrupted mid-step (their process SIGKILLed), then a
                         fresh process: from its start until all 1,000 have finished
 
@@ -104,7 +104,10 @@ def claw_count(db: ScratchClaw, name: str, status: str = "completed") -> int:
     return int(row[0]) if row else 0
 
 
-async def claw_serve(db: ScratchClaw, flows: Any, done: Any, concurrency: int = 50) -> None:
+async def claw_serve(db: ScratchClaw, flows: Any, done: Any, concurrency: int = 50,
+                     start: Any = None) -> float:
+    """Serve flows until done(); with start, call it once the worker runs and return the
+    seconds from then until done() (as DBOS's figure counts from after DBOS.launch())."""
     from claw.worker import Worker
 
     worker = Worker(db.worker_dsn, queues=["flows"], concurrency=concurrency,
@@ -112,13 +115,34 @@ async def claw_serve(db: ScratchClaw, flows: Any, done: Any, concurrency: int = 
                     tick=False, maintain=False)
     flows.install(worker)
     task = asyncio.create_task(worker.run(install_signals=False))
+    t = time.perf_counter()
+    if start is not None:
+        await asyncio.sleep(0.5)  # connected and listening
+        t = time.perf_counter()
+        await asyncio.to_thread(start)
     while not await asyncio.to_thread(done):
         if task.done():
             await task
         await asyncio.sleep(0.02)
+    elapsed = time.perf_counter() - t
     worker.stop()
     await task
     await flows.close()
+    return elapsed
+
+
+def wait_for(what: str, ready: Any, procs: list[subprocess.Popen[bytes]],
+             limit: float = 600.0) -> None:
+    """Poll until ready(); fail with a message when a process it waits on has died or after
+    `limit` seconds (never wait for ever)."""
+    deadline = time.perf_counter() + limit
+    while not ready():
+        for proc in procs:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{what}: the worker process exited ({proc.returncode})")
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"{what}: not done after {limit:.0f}s")
+        time.sleep(0.05)
 
 
 def bench_claw(db: ScratchClaw, n_throughput: int, n_recover: int) -> dict[str, float]:
@@ -130,43 +154,51 @@ def bench_claw(db: ScratchClaw, n_throughput: int, n_recover: int) -> dict[str, 
         asyncio.run(claw_serve(db, flows, lambda t=target: len(flows.timings) >= t, concurrency=1))
     out["step_ms"] = statistics.median(flows.timings) * 1000
 
-    t = time.perf_counter()
-    claw_start(db, "bench.three", n_throughput)
-    asyncio.run(claw_serve(db, claw_flows(),
-                           lambda: claw_count(db, "bench.three") >= n_throughput))
-    out["workflows_per_s"] = n_throughput / (time.perf_counter() - t)
+    seconds = asyncio.run(claw_serve(
+        db, claw_flows(), lambda: claw_count(db, "bench.three") >= n_throughput,
+        start=lambda: claw_start(db, "bench.three", n_throughput)))
+    out["workflows_per_s"] = n_throughput / seconds
 
+    # the hung worker holds every flow at once (one runner each), as DBOS's process does
+    runners = str(max(n_recover, 1))
     claw_start(db, "bench.recover", n_recover)
-    hung = subprocess.Popen([sys.executable, __file__, "claw-worker", db.worker_dsn],
+    hung = subprocess.Popen([sys.executable, __file__, "claw-worker", db.worker_dsn, runners],
                             env={**os.environ, "BENCH_HANG": "1"}, stderr=subprocess.DEVNULL)
-    with psycopg.connect(db.admin, autocommit=True) as conn:
-        while True:
-            row = conn.execute("SELECT count(*) FROM flow.steps s JOIN flow.runs r "
-                               "USING (tenant_id, run_id) WHERE r.flow_name = 'bench.recover'"
-                               ).fetchone()
-            if row and row[0] >= n_recover:
-                break
-            time.sleep(0.1)
-        hung.send_signal(signal.SIGKILL)
-        hung.wait()
-        conn.execute("UPDATE internal.clock SET offset_by = offset_by + interval '31 seconds'")
+    try:
+        with psycopg.connect(db.admin, autocommit=True) as conn:
+            def hanging() -> bool:
+                row = conn.execute("SELECT count(*) FROM flow.steps s JOIN flow.runs r USING "
+                                   "(tenant_id, run_id) WHERE r.flow_name = 'bench.recover'"
+                                   ).fetchone()
+                return bool(row and row[0] >= n_recover)
+            wait_for(f"{n_recover} flows hanging in their second step", hanging, [hung])
+            hung.send_signal(signal.SIGKILL)
+            hung.wait()
+            conn.execute("UPDATE internal.clock SET offset_by = offset_by + "
+                         "interval '31 seconds'")
+    finally:
+        if hung.poll() is None:
+            hung.kill()
+            hung.wait()
     t = time.perf_counter()
-    fresh = subprocess.Popen([sys.executable, __file__, "claw-worker", db.worker_dsn],
+    fresh = subprocess.Popen([sys.executable, __file__, "claw-worker", db.worker_dsn, runners],
                              stderr=subprocess.DEVNULL)
-    while claw_count(db, "bench.recover") < n_recover:
-        time.sleep(0.05)
-    out["recovery_s"] = time.perf_counter() - t
-    fresh.send_signal(signal.SIGTERM)
-    fresh.wait()
+    try:
+        wait_for(f"recovery of {n_recover} flows",
+                 lambda: claw_count(db, "bench.recover") >= n_recover, [fresh])
+        out["recovery_s"] = time.perf_counter() - t
+    finally:
+        fresh.send_signal(signal.SIGTERM)
+        fresh.wait()
     return out
 
 
-def claw_worker_main(dsn: str) -> None:
+def claw_worker_main(dsn: str, runners: int) -> None:
     from claw.worker import Worker
 
     flows = claw_flows()
-    worker = Worker(dsn, queues=["flows"], concurrency=1000, batch_size=1000, lease_seconds=30,
-                    poll_interval=0.05, tick=False, maintain=False)
+    worker = Worker(dsn, queues=["flows"], concurrency=max(runners, 1000), batch_size=1000,
+                    lease_seconds=30, poll_interval=0.05, tick=False, maintain=False)
     flows.install(worker)
     asyncio.run(worker.run())
 
@@ -287,7 +319,7 @@ def bench_dbos(db: ScratchClaw, n_throughput: int, n_recover: int) -> dict[str, 
 
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "claw-worker":
-        claw_worker_main(sys.argv[2])
+        claw_worker_main(sys.argv[2], int(sys.argv[3]))
         return 0
     if len(sys.argv) > 1 and sys.argv[1] == "dbos":
         dbos_main(sys.argv[2], sys.argv[3], int(sys.argv[4]))
@@ -296,6 +328,8 @@ def main() -> int:
     ap.add_argument("--throughput", type=int, default=2000)
     ap.add_argument("--recover", type=int, default=1000)
     args = ap.parse_args()
+    if args.throughput < 1 or args.recover < 1:
+        ap.error("--throughput and --recover must be 1 or more")
     from importlib.metadata import version as package_version
 
     db = ScratchClaw()

@@ -286,10 +286,27 @@ class Chaos(ScratchClaw):
             proc.wait(timeout=30)
         return self.verdict(time.monotonic() - t0)
 
+    def snapshot(self, *queries: str) -> list[list[tuple[Any, ...]]]:
+        """The queries' answers from one snapshot, once the workers' sessions are quiet: a
+        SIGKILLed worker's last statements can still commit on the server after the process is
+        gone, and two reads apart could then disagree (a completed run counted without its
+        effects: a negative 'lost')."""
+        quiet_by = time.monotonic() + 30
+        while time.monotonic() < quiet_by and self.query(
+                "SELECT count(*) FROM pg_stat_activity WHERE usename = 'claw_worker' "
+                "AND state <> 'idle' AND datname = current_database()")[0][0]:
+            time.sleep(0.1)
+        with psycopg.connect(self.admin, connect_timeout=3) as conn:
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            with conn.transaction():
+                return [conn.execute(q).fetchall() for q in queries]
+
     def verdict(self, seconds: float) -> dict[str, Any]:
-        statuses = dict(self.query("SELECT status, count(*) FROM flow.runs GROUP BY status"))
-        effects = self.query("SELECT e.provider, e.idempotency_key, e.status FROM flow.effects e "
-                             "JOIN flow.runs r USING (tenant_id, run_id) WHERE r.status = 'completed'")
+        runs, effects = self.snapshot(
+            "SELECT status, count(*) FROM flow.runs GROUP BY status",
+            "SELECT e.provider, e.idempotency_key, e.status FROM flow.effects e "
+            "JOIN flow.runs r USING (tenant_id, run_id) WHERE r.status = 'completed'")
+        statuses = dict(runs)
         delivered = {"pay": self.pay.delivered_keys(), "sms": self.sms.delivered_keys()}
         settled = [e for e in effects if e[2] in ("confirmed", "reconciled")]
         lost = sum(1 for prov, key, _ in settled if key not in delivered[prov])
@@ -341,17 +358,30 @@ def main() -> int:
         if isinstance(value, (int, float)):
             ap.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
     args = ap.parse_args()
+    for name in ("flows", "workers", "concurrency", "lease"):
+        if getattr(args, name) < 1:
+            ap.error(f"--{name} must be 1 or more")
+    for name in ("kills", "restarts", "sleep_seconds", "provider_delay", "budget"):
+        if getattr(args, name) < 0:
+            ap.error(f"--{name.replace('_', '-')} must be 0 or more")
     params = ChaosParams(**{k: getattr(args, k) for k in asdict(defaults) if hasattr(args, k)})
     result = run_chaos(params)
     print(json.dumps(result, indent=2, default=str))
-    ok = (result["completed"] == params.flows and result["duplicates"] == 0
-          and result["lost"] == 0 and result["stuck"] == 0 and result["pg_restarts"] >= 1
-          and result["workers_exited_by_themselves"] == 0)
+    failed = [why for why, bad in (
+        (f"{params.flows - result['completed']} not completed",
+         result["completed"] != params.flows),
+        (f"{result['duplicates']} duplicate deliveries", result["duplicates"] != 0),
+        (f"{result['lost']} lost", result["lost"] != 0),
+        (f"{result['stuck']} stuck", result["stuck"] != 0),
+        (f"{result['pg_restarts']} of {params.restarts} PostgreSQL restarts done",
+         result["pg_restarts"] < params.restarts),
+        (f"{result['workers_exited_by_themselves']} workers exited by themselves",
+         result["workers_exited_by_themselves"] != 0)) if bad]
     print(f"{result['completed']} completed, {result['duplicates']} duplicate deliveries, "
           f"{result['lost']} lost, {result['stuck']} stuck; recovery after the last restart "
           f"{result['recovery_seconds'][-1] if result['recovery_seconds'] else '-'}s: "
-          + ("OK" if ok else "FAILED"))
-    return 0 if ok else 1
+          + ("OK" if not failed else "FAILED (" + "; ".join(failed) + ")"))
+    return 0 if not failed else 1
 
 
 if __name__ == "__main__":
