@@ -1,13 +1,15 @@
 """Relationship-based permissions at scale: check latency, list_objects, on one PostgreSQL.
 
 World (default): 100 tenants, each with the same model (business, team, invoice; approver =
-direct | owner | admin of the invoice's business; viewer = approver but not blocked), about
-10,200 tuples per tenant, 1.02 million in all:
+direct | owner | admin of the invoice's business; viewer = approver but not blocked), 9,980
+tuples per tenant (8 per invoice, 1,180 for teams and businesses), with the list_objects
+tenant about 1.08 million in all:
   teams nested 3 deep   2 top teams each include 5 middle teams, each middle team 5 bottom
                         teams, each bottom team 20 users (a business admin reaches its users
                         through 3 levels of usersets)
   businesses            20 per tenant: a top team and 5 users are admins
-  invoices              1,000 per tenant: a business, an owner, 5 direct approvers, 1 blocked
+  invoices              1,100 per tenant (--invoices): a business, an owner, 5 direct
+                        approvers, 1 blocked
 Tuples are bulk-loaded with COPY (the api path is what the tests exercise); the model goes
 through api.define_authz_model.
 
@@ -184,10 +186,21 @@ def main() -> int:
     parser.add_argument("--tenants", type=int, default=100)
     parser.add_argument("--invoices", type=int, default=1100)
     parser.add_argument("--checks", type=int, default=20000)
-    parser.add_argument("--list-invoices", type=int, default=10000)
+    parser.add_argument("--list-invoices", type=int, default=10000,
+                        help="invoices the list_objects user reaches (1 to 10,000: the most "
+                             "api.list_permitted_objects returns in one call)")
     parser.add_argument("--pinned", type=int, default=5000,
-                        help="questions asked again with client and backend on one CPU (0: skip)")
+                        help="questions asked again with client and backend on one CPU, in "
+                             "transactions of 100 (rounded up; 0: skip)")
     args = parser.parse_args()
+    for name in ("tenants", "invoices", "checks"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be 1 or more")
+    if not 1 <= args.list_invoices <= 10000:
+        parser.error("--list-invoices must be from 1 to 10,000 (api.list_permitted_objects "
+                     "returns at most 10,000 objects a call)")
+    if args.pinned < 0:
+        parser.error("--pinned must be 0 or more")
     rng = random.Random(7)
 
     url = scratch_database(BENCH_DB)
@@ -297,7 +310,7 @@ def main() -> int:
                   f"{20.0 / p99:.1f}x")
         print(f"\n{'SELECT 1, client-side':<28} {pct(noop, 50):>8.3f} {pct(noop, 99):>8.3f} "
               f"{pct(noop, 99.9):>8.3f} {len(noop):>8,}")
-        pinned_phase(conn, blocks[:args.pinned // 100], forms)
+        pinned_phase(conn, blocks[:-(-args.pinned // 100)], forms)
         print(f"{'Zanzibar (reported)':<28} {3.0:>8.3f} {20.0:>8.3f}")
         print(f"{'Melange (claimed, in PG)':<28} {'0.3-0.6':>8}")
 

@@ -69,7 +69,9 @@ def scratch_database(name: str) -> str:
 
 
 def pct(xs: list[float], p: float) -> float:
-    """The p-th percentile of xs (nearest rank)."""
+    """The p-th percentile of xs (nearest rank); NaN for no samples."""
+    if not xs:
+        return float("nan")
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(p / 100 * len(xs)))]
 
