@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -66,6 +67,20 @@ def scratch_database(name: str) -> str:
     url = url_for(admin, name)
     migrate(url, cfg.root)
     return url
+
+
+def at_least(low: float, kind: type = int) -> Any:
+    """An argparse type: a number of `kind` no lower than `low` (a bench size of 0 or less
+    ends in an empty sample or a division by zero, so it is refused up front)."""
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind.__name__}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be {low:g} or more, not {text}")
+        return value
+    return parse
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -182,10 +197,12 @@ def line(label: str, ours: float, peer: float, unit: str, target: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=at_least(1), default=15)
+    parser.add_argument("--clients", type=at_least(1), default=16)
+    parser.add_argument("--events", type=at_least(100), default=1_000_000,
+                        help="events in the ledger to verify, in 100 chains (rounded down)")
+    parser.add_argument("--rows", type=at_least(100), default=1_000_000,
+                        help="rows of the RLS table, 100 tenants (rounded down)")
     args = parser.parse_args()
 
     url = scratch_database(BENCH_DB)
@@ -234,7 +251,7 @@ def main() -> int:
         conn.execute(RLS_SETUP % {"per_tenant": args.rows // 100})
     rls = pgbench(url, RLS_QUERY, args.clients, args.seconds, {"tenants": "100"})
     plain_q = pgbench(url, PLAIN_QUERY, args.clients, args.seconds, {"tenants": "100"})
-    line(f"tenant query over {args.rows:,} rows: RLS vs none", rls, plain_q, "tx/s",
+    line(f"tenant query over {args.rows // 100 * 100:,} rows: RLS vs none", rls, plain_q, "tx/s",
          ">= 0.90")
     return 0
 

@@ -29,7 +29,7 @@ from psycopg.types.json import Jsonb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from isolation_audit import pct, scratch_database, url_for  # noqa: E402
+from isolation_audit import at_least, pct, scratch_database, url_for  # noqa: E402
 from jwt_support import ISSUER, Key, claims, jwks  # noqa: E402
 
 from claw import config, db  # noqa: E402
@@ -86,8 +86,9 @@ def row(label: str, xs: list[float]) -> tuple[str, float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--calls", type=int, default=2000)
-    parser.add_argument("--bits", type=int, default=2048)
+    parser.add_argument("--calls", type=at_least(1), default=2000)
+    parser.add_argument("--bits", type=int, default=2048, choices=(2048, 3072, 4096, 8192),
+                        help="RSA key size (Claw accepts 2048 to 8192-bit keys)")
     args = parser.parse_args()
 
     admin = scratch_database(BENCH_DB)
@@ -106,8 +107,9 @@ def main() -> int:
     token = key.sign(claims("claw-bench", "bench-user", lifetime=3600))
     head, payload, sig = token.split(".")
 
-    print(f"{args.calls} calls each, RSA {args.bits} bit, e = 65537; "
-          f"PostgreSQL {psycopg.connect(admin).info.server_version}")
+    with psycopg.connect(admin) as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
+    print(f"{args.calls} calls each, RSA {args.bits} bit, e = 65537; PostgreSQL {version}")
     print("| measurement | p50 | p99 |")
     print("| --- | --- | --- |")
     jwt_client = row("api.authenticate_jwt, client-side (one round trip)",
@@ -133,7 +135,7 @@ def main() -> int:
         jwt.decode(token, public, algorithms=["RS256"], audience="claw-bench", issuer=ISSUER)
         if i >= 50:
             py.append((time.perf_counter() - t0) * 1000)
-    pyjwt = row("PyJWT 2.15 jwt.decode (RS256, aud, iss, exp), in Python", py)
+    pyjwt = row(f"PyJWT {jwt.__version__} jwt.decode (RS256, aud, iss, exp), in Python", py)
     print()
     print(f"authenticate_jwt / authenticate, client-side p50: {jwt_client[1] / key_client[1]:.2f}x; "
           f"inside PostgreSQL: {jwt_inside[1] / key_inside[1]:.2f}x")

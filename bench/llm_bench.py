@@ -39,7 +39,7 @@ from typing import Any
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from isolation_audit import pct, scratch_database, url_for  # noqa: E402
+from isolation_audit import at_least, pct, scratch_database, url_for  # noqa: E402
 
 from claw import config, db  # noqa: E402
 from claw.cli import run_migrate  # noqa: E402
@@ -164,12 +164,15 @@ def caller_process(mode: str, url: str, keys: list[str], base_url: str, threads:
 def throughput(mode: str, url: str, keys: list[str], base_url: str, callers: int,
                seconds: float) -> float:
     ctx = multiprocessing.get_context("fork")
-    procs_n = 5 if callers >= 5 else 1
+    procs_n = min(5, callers)
     start, counts = ctx.Event(), ctx.Queue()
-    per = callers // procs_n
-    procs = [ctx.Process(target=caller_process, args=(mode, url, keys[n * per:(n + 1) * per] or keys,
-                                                      base_url, per, seconds, start, counts))
-             for n in range(procs_n)]
+    # every caller runs: the first callers % procs_n processes take one more
+    sizes = [callers // procs_n + (1 if n < callers % procs_n else 0) for n in range(procs_n)]
+    firsts = [sum(sizes[:n]) for n in range(procs_n)]
+    procs = [ctx.Process(target=caller_process,
+                         args=(mode, url, keys[first:first + size] or keys, base_url, size,
+                               seconds, start, counts))
+             for first, size in zip(firsts, sizes, strict=True)]
     for p in procs:
         p.start()
     time.sleep(2.0)  # every caller connected and warmed up
@@ -182,9 +185,9 @@ def throughput(mode: str, url: str, keys: list[str], base_url: str, callers: int
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--calls", type=int, default=2000)
-    ap.add_argument("--seconds", type=float, default=10.0)
-    ap.add_argument("--callers", type=int, default=50)
+    ap.add_argument("--calls", type=at_least(1), default=2000)
+    ap.add_argument("--seconds", type=at_least(0.1, float), default=10.0)
+    ap.add_argument("--callers", type=at_least(1), default=50)
     args = ap.parse_args()
     cfg = config.settings()
     if cfg.embedded:  # the login roles get their passwords from the main database's migrate
@@ -210,7 +213,7 @@ def main() -> int:
     d, c, h, s = seq["direct"], seq["claw"], seq["cached"], seq["sql"]
     begin, finish = s[0::2], s[1::2]
     print(f"LLM layer overhead: {args.calls} sequential calls each way, {args.callers} concurrent "
-          f"callers for {args.seconds:.0f} s; {platform.node()}, {platform.machine()}, "
+          f"callers for {args.seconds:g} s; {platform.node()}, {platform.machine()}, "
           f"{multiprocessing.cpu_count()} cores, {time.strftime('%Y-%m-%d')}")
     print(f"{'':34}{'p50 ms':>9}{'p99 ms':>9}")
     for label, xs in (("SDK direct (the peer)", d), ("through Claw (routed, budgeted)", c),
