@@ -3,7 +3,7 @@
 -- concurrency and rate limits, lease expiry (moving internal.clock), the lease-bound tenant
 -- context, isolation between tenants, history partitions.
 BEGIN;
-SELECT plan(83);
+SELECT plan(86);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
@@ -71,6 +71,8 @@ SELECT throws_ok($$SELECT * FROM api.enqueue_job(p_queue => 'Q!', p_kind => 'noo
                  'CL422', 'invalid job', 'enqueue_job: a bad queue name is CL422');
 SELECT throws_ok($$SELECT * FROM api.enqueue_job(p_queue => 'q1', p_kind => NULL)$$,
                  'CL422', 'invalid job', 'enqueue_job: a job needs a kind');
+SELECT throws_ok($$SELECT * FROM api.enqueue_job(p_queue => 'q1', p_kind => 'noop', p_payload => 'null')$$,
+                 'CL422', 'invalid job', 'enqueue_job: a JSON null payload is CL422, as in a batch');
 SET LOCAL claw.trace_id = 'trace-short-path';
 INSERT INTO ids (name, id) SELECT 'fair1', job_id
   FROM api.enqueue_job(p_queue => 'qfair', p_kind => 'noop', p_payload => '{"a": null, "b": [null]}');
@@ -83,6 +85,12 @@ SELECT is((SELECT payload FROM api.get_job((SELECT id FROM ids WHERE name = 'fai
 SELECT is((SELECT trace_id FROM api.get_job((SELECT id FROM ids WHERE name = 'fair1'))),
           'trace-short-path', 'enqueue_job takes the trace id of the transaction');
 RESET ROLE;
+SELECT ok(queue.job_args_plainly_valid('q1', 'noop', '{}', 0, NULL, 5),
+          'the pre-check passes the everyday job (it takes the short path)');
+SELECT ok(NOT queue.job_args_plainly_valid('q1', 'noop', '[]', 0, NULL, 5)
+          AND NOT queue.job_args_plainly_valid('q1', 'noop', '{}', 101, NULL, 5)
+          AND queue.job_args_plainly_valid(NULL, 'noop', '{}', 0, NULL, 5) IS NOT TRUE,
+          'the pre-check sends a bad payload, priority or a missing queue the batch''s way');
 SELECT is((SELECT array_agg(j.fair_key - f.fair_key ORDER BY j.fair_key)
            FROM queue.jobs AS j, queue.jobs AS f
            WHERE j.queue = 'qfair' AND f.job_id = (SELECT id FROM ids WHERE name = 'fair1')),
