@@ -298,19 +298,15 @@ def bench_dbos(db: ScratchClaw, n_throughput: int, n_recover: int) -> dict[str, 
     out = {**run("steps"), **run("throughput", n_throughput)}
     hung = subprocess.Popen([sys.executable, __file__, "dbos", "hang", url, str(n_recover)],
                             env={**os.environ, "BENCH_HANG": "1"}, stderr=subprocess.DEVNULL)
-    while dbos_steps_done(url, "recover") < n_recover:
-        if hung.poll() is not None:
-            raise RuntimeError("dbos hang process died")
-        time.sleep(0.1)
+    wait_for(f"DBOS: {n_recover} workflows hanging in their second step",
+             lambda: dbos_steps_done(url, "recover") >= n_recover, [hung])
     hung.send_signal(signal.SIGKILL)
     hung.wait()
     t = time.perf_counter()
     fresh = subprocess.Popen([sys.executable, __file__, "dbos", "recover", url, "0"],
                              stderr=subprocess.DEVNULL)
-    while dbos_count(url, "SUCCESS") < n_recover:
-        if fresh.poll() is not None:
-            raise RuntimeError("dbos recover process died")
-        time.sleep(0.05)
+    wait_for(f"DBOS: recovery of {n_recover} workflows",
+             lambda: dbos_count(url, "SUCCESS") >= n_recover, [fresh])
     out["recovery_s"] = time.perf_counter() - t
     fresh.kill()
     fresh.wait()

@@ -409,18 +409,20 @@ class Producer:
             # simple query (values bound client-side), as an application in a hurry would
             # send it; a batch over CLAW_BATCH_BYTES (large payloads) goes in several, each
             # under Claw's input limit for a batch (8 MiB, README: Input limits)
-            specs = [json.dumps({"queue": QUEUE, "kind": "noop", "payload": p})
-                     for p in payloads]
-            start, size = 0, 0
-            for i, spec in enumerate(specs + [""]):
-                if i == len(specs) or (size + len(spec) > CLAW_BATCH_BYTES and i > start):
-                    with psycopg.ClientCursor(self.conn) as cur:
-                        cur.execute("BEGIN; SELECT * FROM api.authenticate(p_api_key => %s); "
-                                    "SELECT count(*) FROM api.enqueue_jobs(p_jobs => %s); "
-                                    "COMMIT",
-                                    (self.urls["key"], "[" + ",".join(specs[start:i]) + "]"))
-                    start, size = i, 0
+            chunks: list[list[str]] = [[]]
+            size = 0
+            for p in payloads:
+                spec = json.dumps({"queue": QUEUE, "kind": "noop", "payload": p})
+                if chunks[-1] and size + len(spec) + 1 > CLAW_BATCH_BYTES:
+                    chunks.append([])
+                    size = 0
+                chunks[-1].append(spec)
                 size += len(spec) + 1
+            for chunk in chunks:
+                with psycopg.ClientCursor(self.conn) as cur:
+                    cur.execute("BEGIN; SELECT * FROM api.authenticate(p_api_key => %s); "
+                                "SELECT count(*) FROM api.enqueue_jobs(p_jobs => %s); COMMIT",
+                                (self.urls["key"], "[" + ",".join(chunk) + "]"))
         elif is_graphile(self.system):
             if len(payloads) == 1:
                 self.conn.execute("SELECT id FROM graphile_worker.add_job('noop', %s::json)",

@@ -26,11 +26,14 @@ def tenant(db: Database) -> Tenant:
     return seed_tenants(db, names=("a",), extra_principals=0)["a"]
 
 
-def enqueue(db: Database, tenant: Tenant, queue: str, n: int = 1, kind: str = "noop") -> None:
+def enqueue(db: Database, tenant: Tenant, queue: str, n: int = 1, kind: str = "noop",
+            statements: int = 1) -> None:
+    """n jobs a statement, `statements` statements in one transaction."""
     with db.connect("claw_runtime") as conn, conn.transaction():
         conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
-        conn.execute("SELECT count(*) FROM api.enqueue_jobs(p_jobs => %s)",
-                     (json.dumps([{"queue": queue, "kind": kind}] * n),))
+        for _ in range(statements):
+            conn.execute("SELECT count(*) FROM api.enqueue_jobs(p_jobs => %s)",
+                         (json.dumps([{"queue": queue, "kind": kind}] * n),))
 
 
 def waiting(db: Database, queue: str) -> list[str]:
@@ -247,21 +250,13 @@ def test_one_transaction_enqueueing_job_by_job_wakes_one_worker_per_job(
             conn.execute(f'LISTEN "{worker_channel(name)}"')
             assert conn.execute(CLAIM, ("t", name, 10, 1)).fetchone() == (0,)
         everyone.execute("LISTEN claw_queue")
-        with db.connect("claw_runtime") as conn, conn.transaction():
-            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
-            for _ in range(2):
-                conn.execute("SELECT count(*) FROM api.enqueue_jobs(p_jobs => %s)",
-                             (json.dumps([{"queue": "t", "kind": "noop"}]),))
+        enqueue(db, tenant, "t", statements=2)
         assert [c for c, _ in notified(w1)] == [worker_channel("t:1")]
         assert [c for c, _ in notified(w2)] == [worker_channel("t:2")]
         assert notified(everyone) == []
         # a third job in a third statement: both waiting workers are woken already; no
         # broadcast to the busy ones (as a statement of three jobs for two waiting workers)
-        with db.connect("claw_runtime") as conn, conn.transaction():
-            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
-            for _ in range(3):
-                conn.execute("SELECT count(*) FROM api.enqueue_jobs(p_jobs => %s)",
-                             (json.dumps([{"queue": "t", "kind": "noop"}]),))
+        enqueue(db, tenant, "t", statements=3)
         assert [c for c, _ in notified(w1)] == [worker_channel("t:1")]
         assert [c for c, _ in notified(w2)] == [worker_channel("t:2")]
         assert notified(everyone) == []
