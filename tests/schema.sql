@@ -6239,10 +6239,19 @@ BEGIN
     UNION
     SELECT tu.object_type, tu.object_id, tu.relation, up.depth + 1
     FROM up
-    JOIN authz.tuples AS tu
-      ON tu.tenant_id = p_tenant_id AND tu.subject_type = up.t AND tu.subject_id = up.id
-     AND tu.subject_relation = up.r AND (tu.expires_at IS NULL OR tu.expires_at > p_now)
-    WHERE up.depth < p_budget AND v_up ? (tu.object_type || '#' || tu.relation)
+    -- one probe of tuples_by_subject per node and group relation to walk into (OFFSET 0
+    -- keeps it a probe). Joined instead, the planner read every tuple of the tenant (or of
+    -- the team) and kept the groups: with a team that may view 10,000 documents, 1.5 ms
+    -- per check instead of 0.1
+    CROSS JOIN LATERAL pg_catalog.jsonb_array_elements_text(v_up) AS g (g)
+    CROSS JOIN LATERAL (
+      SELECT tu.object_type, tu.object_id, tu.relation FROM authz.tuples AS tu
+      WHERE tu.tenant_id = p_tenant_id AND tu.subject_type = up.t AND tu.subject_id = up.id
+        AND tu.subject_relation = up.r
+        AND tu.object_type = pg_catalog.split_part(g.g, '#', 1)
+        AND tu.relation = pg_catalog.split_part(g.g, '#', 2)
+        AND (tu.expires_at IS NULL OR tu.expires_at > p_now) OFFSET 0) AS tu
+    WHERE up.depth < p_budget
   )
   SELECT CASE
     WHEN EXISTS (SELECT 1 FROM down AS d
@@ -6252,11 +6261,14 @@ BEGIN
       SELECT 1
       FROM down AS d
       CROSS JOIN up AS u
+      -- OFFSET 0: one probe of the primary key per pair (the walks are a handful of nodes),
+      -- never a join that reads the tenant's tuples
       WHERE v_edges -> (d.t || '#' || d.r) ? 'd' AND EXISTS (
         SELECT 1 FROM authz.tuples AS h
         WHERE h.tenant_id = p_tenant_id AND h.object_type = d.t AND h.object_id = d.id
           AND h.relation = d.r AND h.subject_type = u.t AND h.subject_id = u.id
-          AND h.subject_relation = u.r AND (h.expires_at IS NULL OR h.expires_at > p_now)))
+          AND h.subject_relation = u.r AND (h.expires_at IS NULL OR h.expires_at > p_now)
+        OFFSET 0))
       THEN true
     -- no hit: "no" only if neither walk was cut near the depth limit
     WHEN (SELECT max(d.depth) FROM down AS d) + (SELECT max(u.depth) FROM up AS u) + 2 >= p_budget

@@ -251,3 +251,45 @@ def test_a_model_stored_before_x_is_decided_by_the_reader(db: Database,
         conn.execute("UPDATE authz.models SET compiled = compiled - 'x' WHERE tenant_id = %s",
                      (tenants["a"].tenant_id,))
         assert answers(conn, tenants["a"]) == honest
+
+
+def test_a_check_walks_up_only_into_the_subjects_groups(db: Database) -> None:
+    """authz.reaches walks up from the subject through its groups (team#member), one probe
+    per node and group relation: a team that may view 1,000 documents must not make each
+    check of a member read the team's 1,000 grants. Counted in tuples the check reads from
+    authz.tuples (this transaction's statistics), not in time."""
+    tenants = seed_tenants(db, names=("a",))
+    model = {"types": {
+        "user": {},
+        "team": {"relations": {"member": {"this": ["user", "team#member"]}}},
+        "document": {"relations": {"viewer": {"this": ["user", "team#member"]}}}}}
+    with db.connect() as conn, conn.transaction(force_rollback=True):
+        conn.execute("SELECT internal.set_context(%s, %s, '{owner}')",
+                     (tenants["a"].tenant_id, tenants["a"].owner_id))
+        conn.execute("SET LOCAL ROLE claw_runtime")
+        conn.execute("SELECT * FROM api.define_authz_model(%s)", (json.dumps(model),))
+        writes = [{"object": "team:ops", "relation": "member", "subject": "user:ann"},
+                  {"object": "team:ops", "relation": "member", "subject": "team:night#member"},
+                  {"object": "team:night", "relation": "member", "subject": "user:bo"}]
+        writes += [{"object": f"document:{i}", "relation": "viewer",
+                    "subject": "team:ops#member"} for i in range(1000)]
+        for part in (writes[:500], writes[500:]):
+            conn.execute("SELECT * FROM api.write_tuples(%s)", (json.dumps(part),))
+        conn.execute("RESET ROLE; ANALYZE authz.tuples; SET LOCAL ROLE claw_runtime")
+
+        def read() -> int:
+            conn.execute("RESET ROLE")
+            row = conn.execute("SELECT pg_stat_get_xact_tuples_returned('authz.tuples'::regclass) "
+                               "+ pg_stat_get_xact_tuples_fetched('authz.tuples'::regclass)"
+                               ).fetchone()
+            conn.execute("SET LOCAL ROLE claw_runtime")
+            return int(row[0]) if row else 0
+
+        for subject, obj, allowed in (("user:ann", "document:7", True),
+                                      ("user:bo", "document:7", True),
+                                      ("user:ann", "document:x", False),
+                                      ("user:cy", "document:7", False)):
+            before = read()
+            assert conn.execute("SELECT api.is_permitted(%s, 'viewer', %s)",
+                                (obj, subject)).fetchone() == (allowed,)
+            assert read() - before < 50, (subject, obj)
