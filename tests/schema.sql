@@ -3710,6 +3710,9 @@ DECLARE
   v_q extensions.vector;
   v_tsq tsquery;
   v_k integer;
+  -- a reader who may read few objects: the objects a positive path from the subject reaches
+  -- (NULL: too many to search exactly, the arms scan the tenant's indexes)
+  v_few text[];
 BEGIN
   PERFORM internal.require_size('p_query', p_query, 'text'),
           internal.require_size('p_embedding', p_embedding, 'text'),
@@ -3759,27 +3762,69 @@ BEGIN
   v_model := authz.load_model(v_ctx.tenant_id);
   PERFORM authz.require_fresh(v_ctx.tenant_id, p_consistency_token);
   v_k := greatest(p_limit * 4, 40);  -- candidates per arm
+  -- A reader who may read a small part of the tenant would make the HNSW scan decide
+  -- candidate after candidate (up to hnsw.max_scan_tuples) and the text arm's bounded list
+  -- miss them. Every object the subject holds p_relation on is among the nodes of that
+  -- relation a positive path connects (authz.walk_up, as authz.list_objects), so when that
+  -- walk is small (at most 1,000 nodes) and its objects hold at most 2,000 documents, both
+  -- arms search exactly those documents. The walk only narrows the candidates: each is still
+  -- decided by authz.permitted, as on the tenant-wide path.
+  IF p_relation IS NOT NULL THEN
+    SELECT CASE WHEN count(*) <= 1000 THEN
+             coalesce(pg_catalog.array_agg(DISTINCT w.node_type || ':' || w.node_id)
+                        FILTER (WHERE w.node_relation = p_relation), '{}') END
+      INTO v_few
+    FROM (SELECT * FROM authz.walk_up(v_ctx.tenant_id, v_s.subject_type, v_s.subject_id,
+                                      v_s.subject_relation, v_now)
+          LIMIT 1001) AS w;
+    IF (SELECT count(*) FROM (SELECT FROM ontology.documents AS d
+                              WHERE d.tenant_id = v_ctx.tenant_id
+                                AND d.authz_object = ANY (v_few)
+                              LIMIT 2001) AS n) > 2000 THEN
+      v_few := NULL;
+    END IF;
+  END IF;
   RETURN QUERY
-  WITH vec AS (
+  WITH few AS MATERIALIZED (  -- empty unless v_few
+    SELECT d.document_id, d.authz_object, d.embedding, d.tsv
+    FROM pg_catalog.unnest(v_few) AS o (authz_object)
+    JOIN ontology.documents AS d
+      ON d.tenant_id = v_ctx.tenant_id AND d.authz_object = o.authz_object
+  ), vec AS (
     SELECT c.document_id, row_number() OVER (ORDER BY c.dist, c.document_id)::integer AS rank
-    FROM (SELECT d.document_id, d.embedding OPERATOR(extensions.<=>) v_q AS dist
-          FROM ontology.documents AS d
-          WHERE p_mode <> 'text' AND d.tenant_id = v_ctx.tenant_id
-            AND (p_relation IS NULL OR authz.permitted(
-                   v_ctx.tenant_id, v_model, d.authz_object, p_relation, v_s.subject_type,
-                   v_s.subject_id, v_s.subject_relation, v_now))
-          ORDER BY d.embedding OPERATOR(extensions.<=>) v_q
-          LIMIT v_k) AS c
+    FROM ((SELECT d.document_id, d.embedding OPERATOR(extensions.<=>) v_q AS dist
+           FROM ontology.documents AS d
+           WHERE p_mode <> 'text' AND v_few IS NULL AND d.tenant_id = v_ctx.tenant_id
+             AND (p_relation IS NULL OR authz.permitted(
+                    v_ctx.tenant_id, v_model, d.authz_object, p_relation, v_s.subject_type,
+                    v_s.subject_id, v_s.subject_relation, v_now))
+           ORDER BY d.embedding OPERATOR(extensions.<=>) v_q
+           LIMIT v_k)
+          UNION ALL
+          (SELECT f.document_id, f.embedding OPERATOR(extensions.<=>) v_q
+           FROM few AS f
+           WHERE p_mode <> 'text' AND authz.permitted(
+                   v_ctx.tenant_id, v_model, f.authz_object, p_relation, v_s.subject_type,
+                   v_s.subject_id, v_s.subject_relation, v_now)
+           ORDER BY 2, 1
+           LIMIT v_k)) AS c (document_id, dist)
   ), txt AS (
     SELECT c.document_id, row_number() OVER (ORDER BY c.r DESC, c.document_id)::integer AS rank
     FROM (SELECT m.document_id, m.r
-          FROM (SELECT d.document_id, d.authz_object,
-                       pg_catalog.ts_rank_cd(d.tsv, v_tsq) AS r
-                FROM ontology.documents AS d
-                WHERE p_mode <> 'vector' AND d.tenant_id = v_ctx.tenant_id AND d.tsv @@ v_tsq
-                ORDER BY 3 DESC, d.document_id
-                LIMIT v_k * 10) AS m  -- ranked first; the best 10 x v_k checked lazily, best
-                                      -- first, until v_k pass (bounded work per search)
+          FROM ((SELECT d.document_id, d.authz_object, pg_catalog.ts_rank_cd(d.tsv, v_tsq) AS r
+                 FROM ontology.documents AS d
+                 WHERE p_mode <> 'vector' AND v_few IS NULL AND d.tenant_id = v_ctx.tenant_id
+                   AND d.tsv @@ v_tsq
+                 ORDER BY 3 DESC, d.document_id
+                 LIMIT v_k * 10)
+                UNION ALL
+                (SELECT f.document_id, f.authz_object, pg_catalog.ts_rank_cd(f.tsv, v_tsq)
+                 FROM few AS f
+                 WHERE p_mode <> 'vector' AND f.tsv @@ v_tsq
+                 ORDER BY 3 DESC, 1
+                 LIMIT v_k * 10)) AS m (document_id, authz_object, r)
+                -- ranked first; the best 10 x v_k checked lazily, best first, until v_k
+                -- pass (bounded work per search)
           WHERE p_relation IS NULL OR authz.permitted(
                   v_ctx.tenant_id, v_model, m.authz_object, p_relation, v_s.subject_type,
                   v_s.subject_id, v_s.subject_relation, v_now)

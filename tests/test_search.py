@@ -8,6 +8,7 @@ text arms are fused by reciprocal rank.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -164,3 +165,161 @@ def test_documents_of_objects_take_the_objects_name(
             {"object": f"customer:{obj}", "relation": "viewer", "subject": "user:alice"}]),))
         assert [h.document_id for h in search(conn, embedder, "Smith pays late",
                                               subject="user:alice", limit=1)] == [doc]
+
+
+# --- a reader of few documents: the arms search exactly the documents of the objects a ------
+# positive path reaches (authz.walk_up), each still decided by authz.permitted
+def permission_calls(conn: psycopg.Connection[Any]) -> int:
+    """authz.permitted calls so far in this transaction (track_functions = all)."""
+    row = conn.execute("SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions "
+                       "WHERE schemaname = 'authz' AND funcname = 'permitted'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def hnsw_scans(conn: psycopg.Connection[Any]) -> int:
+    """Scans of the documents' HNSW index so far in this transaction (asked as postgres)."""
+    conn.execute("RESET ROLE")
+    row = conn.execute("SELECT pg_stat_get_xact_numscans("
+                       "'ontology.documents_embedding_idx'::regclass)").fetchone()
+    conn.execute("SET LOCAL ROLE claw_runtime")
+    return int(row[0]) if row else 0
+
+
+def unit_vectors(n: int, seed: int) -> list[str]:
+    import random
+    rng = random.Random(seed)
+    return ["[" + ",".join(f"{rng.gauss(0, 1):.5f}" for _ in range(256)) + "]" for _ in range(n)]
+
+
+def add_documents(conn: psycopg.Connection[Any], objects: list[str], seed: int) -> list[str]:
+    """One document per authz object (bodies all say 'plumbing'), as claw_runtime."""
+    rows = conn.execute(
+        "SELECT api.upsert_document(p_body => 'plumbing note ' || o, p_embedding => e, "
+        "p_embedding_model => 'm', p_authz_object => o) FROM unnest(%s::text[], %s::text[]) "
+        "WITH ORDINALITY AS x (o, e, i) ORDER BY x.i",
+        (objects, unit_vectors(len(objects), seed))).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def found(conn: psycopg.Connection[Any], mode: str, subject: str, relation: str = "viewer",
+          limit: int = 100, seed: int = 0) -> list[str]:
+    return [str(r[0]) for r in conn.execute(
+        "SELECT document_id FROM api.search_documents(p_query => 'plumbing', p_embedding => %s, "
+        "p_limit => %s, p_relation => %s, p_subject => %s, p_mode => %s)",
+        (unit_vectors(1, seed)[0], limit, relation, subject, mode)).fetchall()]
+
+
+@contextlib.contextmanager
+def owner_of_new_tenant(db: Database) -> Iterator[psycopg.Connection[Any]]:
+    """A new tenant's owner as claw_runtime, with MODEL and function statistics, in a
+    transaction rolled back at the end."""
+    tenants = seed_tenants(db, names=("a",))
+    with db.connect() as conn, conn.transaction(force_rollback=True):
+        conn.execute("SET LOCAL track_functions = 'all'")
+        conn.execute("SELECT internal.set_context(%s, %s, '{owner}')",
+                     (tenants["a"].tenant_id, tenants["a"].owner_id))
+        conn.execute("SET LOCAL ROLE claw_runtime")
+        conn.execute("SELECT * FROM api.define_authz_model(%s)", (json.dumps(MODEL),))
+        yield conn
+
+
+def test_a_reader_of_few_documents_finds_all_of_them_and_checks_only_those(
+        db: Database) -> None:
+    """600 documents match 'plumbing'; bob may view 3 (directly, through a team, through a
+    customer). The tenant-wide arms decide candidate after candidate (the text arm up to 10
+    per result wanted, the vector arm until it has enough): both must find all 3 and ask
+    authz.permitted about those documents only, not about the tenant's."""
+    with owner_of_new_tenant(db) as conn:
+        # the three that bob may view come last: they sort last in the text ranking (equal
+        # ranks, then by id, and ids grow with time)
+        objects = [f"document:{i:04}" for i in range(597)]
+        docs = add_documents(conn, objects + ["document:bob", "document:team", "customer:c9"],
+                             seed=1)
+        mine = sorted(docs[-3:])
+        assert sorted(docs)[-3:] == mine
+        conn.execute("SELECT * FROM api.write_tuples(%s)", (json.dumps([
+            {"object": "document:bob", "relation": "viewer", "subject": "user:bob"},
+            {"object": "team:ops", "relation": "member", "subject": "user:bob"},
+            {"object": "document:team", "relation": "viewer", "subject": "team:ops#member"},
+            {"object": "customer:c9", "relation": "viewer", "subject": "user:bob"},
+            {"object": "document:0001", "relation": "viewer", "subject": "user:carol"}]),))
+        for mode in ("text", "vector", "hybrid"):
+            before = permission_calls(conn)
+            assert sorted(found(conn, mode, "user:bob")) == mine, mode
+            arms = 1 if mode != "hybrid" else 2
+            assert permission_calls(conn) - before <= 3 * arms, mode
+        assert hnsw_scans(conn) == 0, "a reader of few documents is searched exactly"
+        assert found(conn, "hybrid", "user:mallory") == []
+        # the owner's unfiltered search still sees the whole tenant
+        assert len(found(conn, "text", "user:bob", relation=None)) == 100  # type: ignore[arg-type]
+
+
+def test_a_reader_of_many_objects_takes_the_hnsw_path(db: Database) -> None:
+    """A walk of more than 1,000 nodes (or objects holding more than 2,000 documents) is
+    searched through the indexes, each candidate decided: the answers stay those permitted."""
+    with owner_of_new_tenant(db) as conn:
+        docs = add_documents(conn, [f"document:{i:04}" for i in range(1200)], seed=2)
+        writes = [{"object": "team:ops", "relation": "member", "subject": "user:ann"}] + [
+            {"object": f"document:{i:04}", "relation": "viewer", "subject": "team:ops#member"}
+            for i in range(1200) if i % 100 != 7]
+        for part in (writes[:600], writes[600:]):  # at most 1,000 per call
+            conn.execute("SELECT * FROM api.write_tuples(%s)", (json.dumps(part),))
+        conn.execute("RESET ROLE; ANALYZE ontology.documents; SET LOCAL ROLE claw_runtime")
+        before = permission_calls(conn)
+        got = found(conn, "vector", "user:ann", limit=20)
+        assert len(got) == 20 and set(got) <= {d for i, d in enumerate(docs) if i % 100 != 7}
+        # the HNSW scan checks candidates as the index yields them, not the 1,188 permitted
+        # documents one by one
+        assert hnsw_scans(conn) > 0
+        assert permission_calls(conn) - before < 1000
+        assert len(found(conn, "text", "user:ann", limit=100)) == 100
+
+
+def test_searches_match_the_reference_evaluator(cluster: Any) -> None:
+    """Random worlds of tests/test_authz_list_sets.py (exclusions, intersections, nested
+    groups, expiring tuples), one document per object: every subject's search by each of
+    doc's relations returns exactly the documents the reference evaluator permits, by both
+    arms. These readers reach few objects, so this is the exact path; the walk it starts
+    from names candidates a negation then removes, which authz.permitted must catch."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import strategies as st
+
+    from conftest import create_database, drop_database
+    from test_authz_list_sets import MODEL as AUTHZ, POOL, SUBJECTS, worlds
+    from test_authz_reference import Reference, fmt, write_world
+
+    objects = [f"{t}:{i}" for t, ids in POOL.items() for i in ids]
+    counter = iter(range(10**9))
+    seen = {"answers": 0, "negation_mattered": 0}
+    test_db = create_database(cluster)
+    try:
+        with test_db.connect() as conn:
+            @settings(max_examples=25, deadline=None, database=None,
+                      phases=[Phase.explicit, Phase.generate],
+                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                             HealthCheck.function_scoped_fixture])
+            @given(tuples=worlds(), data=st.data())
+            def run(tuples: list[Any], data: st.DataObject) -> None:
+                subjects = data.draw(st.lists(SUBJECTS, min_size=4, max_size=4, unique=True))
+                ref = Reference(AUTHZ, tuples, now=30)
+                loose = Reference(AUTHZ, tuples, 30, ignore_negation=True)
+                with conn.transaction(force_rollback=True):
+                    write_world(conn, AUTHZ, tuples, f"search-{next(counter)}")
+                    conn.execute("SET LOCAL ROLE claw_runtime")
+                    docs = dict(zip(add_documents(conn, objects, seed=3), objects, strict=True))
+                    for subject in subjects:
+                        for rel in ("viewer", "editor", "auditor", "reader"):
+                            want = {d for d, o in docs.items()
+                                    if ref.check(*o.split(":"), rel, subject)}
+                            for mode in ("vector", "text"):
+                                got = found(conn, mode, fmt(subject), relation=rel)
+                                assert sorted(got) == sorted(want), (mode, rel, subject, tuples)
+                            seen["answers"] += bool(want)
+                            seen["negation_mattered"] += want != {
+                                d for d, o in docs.items()
+                                if loose.check(*o.split(":"), rel, subject)}
+
+            run()
+    finally:
+        drop_database(test_db)
+    assert seen["answers"] >= 10 and seen["negation_mattered"] > 0, seen
