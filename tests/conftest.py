@@ -315,6 +315,19 @@ class Tenant:
     api_key: str
 
 
+def rows_read(conn: psycopg.Connection[Any], table: str, role: str = "claw_runtime") -> int:
+    """Rows this transaction has read from a table so far: its sequential scans' rows and its
+    indexes' entries (pg_stat_get_xact_*), asked as the session user and then back to
+    `role`. A cost measure for tests that is not a timing."""
+    conn.execute("RESET ROLE")
+    row = conn.execute(
+        "SELECT pg_stat_get_xact_tuples_returned(%s::regclass) + coalesce(sum("
+        "pg_stat_get_xact_tuples_returned(i.indexrelid)), 0) FROM pg_index AS i "
+        "WHERE i.indrelid = %s::regclass", (table, table)).fetchone()
+    conn.execute(f"SET LOCAL ROLE {role}")
+    return int(row[0]) if row else 0
+
+
 def seed_tenants(db: Database, names: tuple[str, ...] = ("a", "b", "c"),
                  extra_principals: int = 3) -> dict[str, Tenant]:
     """Tenants provisioned as an operator would, then filled through the api as the runtime

@@ -21,7 +21,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from conftest import Database, Tenant, seed_tenants
+from conftest import Database, Tenant, rows_read, seed_tenants
 
 MODEL = {"types": {
     "user": {},
@@ -277,19 +277,11 @@ def test_a_check_walks_up_only_into_the_subjects_groups(db: Database) -> None:
             conn.execute("SELECT * FROM api.write_tuples(%s)", (json.dumps(part),))
         conn.execute("RESET ROLE; ANALYZE authz.tuples; SET LOCAL ROLE claw_runtime")
 
-        def read() -> int:
-            conn.execute("RESET ROLE")
-            row = conn.execute("SELECT pg_stat_get_xact_tuples_returned('authz.tuples'::regclass) "
-                               "+ pg_stat_get_xact_tuples_fetched('authz.tuples'::regclass)"
-                               ).fetchone()
-            conn.execute("SET LOCAL ROLE claw_runtime")
-            return int(row[0]) if row else 0
-
         for subject, obj, allowed in (("user:ann", "document:7", True),
                                       ("user:bo", "document:7", True),
                                       ("user:ann", "document:x", False),
                                       ("user:cy", "document:7", False)):
-            before = read()
+            before = rows_read(conn, "authz.tuples")
             assert conn.execute("SELECT api.is_permitted(%s, 'viewer', %s)",
                                 (obj, subject)).fetchone() == (allowed,)
-            assert read() - before < 50, (subject, obj)
+            assert rows_read(conn, "authz.tuples") - before < 50, (subject, obj)

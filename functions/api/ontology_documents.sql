@@ -201,6 +201,9 @@ BEGIN
              coalesce(pg_catalog.array_agg(DISTINCT w.node_type || ':' || w.node_id)
                         FILTER (WHERE w.node_relation = p_relation), '{}') END
       INTO v_few
+    -- authz.walk_up is inlined here (a plain SQL function), so the LIMIT stops its
+    -- recursion after 1,001 nodes (one node's tuples may still be read in one index scan);
+    -- not inlined, it would walk everything first
     FROM (SELECT * FROM authz.walk_up(v_ctx.tenant_id, v_s.subject_type, v_s.subject_id,
                                       v_s.subject_relation, v_now)
           LIMIT 1001) AS w;
@@ -228,12 +231,17 @@ BEGIN
            ORDER BY d.embedding OPERATOR(extensions.<=>) v_q
            LIMIT v_k)
           UNION ALL
-          (SELECT f.document_id, f.embedding OPERATOR(extensions.<=>) v_q
-           FROM few AS f
-           WHERE p_mode <> 'text' AND authz.permitted(
-                   v_ctx.tenant_id, v_model, f.authz_object, p_relation, v_s.subject_type,
+          -- nearest first, each decided only as it comes (OFFSET 0: the planner would
+          -- otherwise decide every document of the set before sorting)
+          (SELECT s.document_id, s.dist
+           FROM (SELECT f.document_id, f.authz_object,
+                        f.embedding OPERATOR(extensions.<=>) v_q AS dist
+                 FROM few AS f
+                 WHERE p_mode <> 'text'
+                 ORDER BY 3, 1 OFFSET 0) AS s
+           WHERE authz.permitted(
+                   v_ctx.tenant_id, v_model, s.authz_object, p_relation, v_s.subject_type,
                    v_s.subject_id, v_s.subject_relation, v_now)
-           ORDER BY 2, 1
            LIMIT v_k)) AS c (document_id, dist)
   ), txt AS (
     SELECT c.document_id, row_number() OVER (ORDER BY c.r DESC, c.document_id)::integer AS rank
@@ -245,13 +253,13 @@ BEGIN
                  ORDER BY 3 DESC, d.document_id
                  LIMIT v_k * 10)
                 UNION ALL
+                -- the set's matches, every one of them (at most 2,000)
                 (SELECT f.document_id, f.authz_object, pg_catalog.ts_rank_cd(f.tsv, v_tsq)
                  FROM few AS f
                  WHERE p_mode <> 'vector' AND f.tsv @@ v_tsq
-                 ORDER BY 3 DESC, 1
-                 LIMIT v_k * 10)) AS m (document_id, authz_object, r)
-                -- ranked first; the best 10 x v_k checked lazily, best first, until v_k
-                -- pass (bounded work per search)
+                 ORDER BY 3 DESC, 1 OFFSET 0)) AS m (document_id, authz_object, r)
+                -- ranked first; checked lazily, best first, until v_k pass (across the
+                -- tenant, the best 10 x v_k only: bounded work per search)
           WHERE p_relation IS NULL OR authz.permitted(
                   v_ctx.tenant_id, v_model, m.authz_object, p_relation, v_s.subject_type,
                   v_s.subject_id, v_s.subject_relation, v_now)

@@ -53,7 +53,9 @@ $fn$;
 
 -- authz.walk_up: every node that includes the start node, by following tuples and edges
 -- backwards (who names this subject; which relations include this one). Used by
--- list_objects.
+-- list_objects, and by api.search_documents with a LIMIT that stops the walk early: that
+-- needs the planner to inline it, so no SET clause, no SECURITY DEFINER, one statement
+-- (tests/test_search.py checks that it stays so).
 CREATE OR REPLACE FUNCTION authz.walk_up(p_tenant_id uuid, p_type text, p_id text,
                                          p_relation text, p_now timestamptz)
 RETURNS TABLE (node_type text, node_id text, node_relation text)
