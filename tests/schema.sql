@@ -3766,30 +3766,33 @@ BEGIN
   -- candidate after candidate (up to hnsw.max_scan_tuples) and the text arm's bounded list
   -- miss them. Every object the subject holds p_relation on is among the nodes of that
   -- relation a positive path connects (authz.walk_up, as authz.list_objects), so when that
-  -- walk is small (at most 1,000 nodes) and its objects hold at most 2,000 documents, both
+  -- walk is small (at most 4,000 nodes) and its objects hold at most 4,000 documents, both
   -- arms search exactly those documents. The walk only narrows the candidates: each is still
-  -- decided by authz.permitted, as on the tenant-wide path.
+  -- decided by authz.permitted, as on the tenant-wide path. (Where the caps sit: with 100,000
+  -- documents, a reader of 1,213 took 263 ms by the HNSW path and 21 ms by this one; one of
+  -- 9,962 takes 110-135 ms by the HNSW path and 315 ms by this one. README, search bench.)
   IF p_relation IS NOT NULL THEN
-    SELECT CASE WHEN count(*) <= 1000 THEN
+    SELECT CASE WHEN count(*) <= 4000 THEN
              coalesce(pg_catalog.array_agg(DISTINCT w.node_type || ':' || w.node_id)
                         FILTER (WHERE w.node_relation = p_relation), '{}') END
       INTO v_few
     -- authz.walk_up is inlined here (a plain SQL function), so the LIMIT stops its
-    -- recursion after 1,001 nodes (one node's tuples may still be read in one index scan);
+    -- recursion after 4,001 nodes (one node's tuples may still be read in one index scan);
     -- not inlined, it would walk everything first
     FROM (SELECT * FROM authz.walk_up(v_ctx.tenant_id, v_s.subject_type, v_s.subject_id,
                                       v_s.subject_relation, v_now)
-          LIMIT 1001) AS w;
+          LIMIT 4001) AS w;
     IF (SELECT count(*) FROM (SELECT FROM ontology.documents AS d
                               WHERE d.tenant_id = v_ctx.tenant_id
                                 AND d.authz_object = ANY (v_few)
-                              LIMIT 2001) AS n) > 2000 THEN
+                              LIMIT 4001) AS n) > 4000 THEN
       v_few := NULL;
     END IF;
   END IF;
   RETURN QUERY
-  WITH few AS MATERIALIZED (  -- empty unless v_few
-    SELECT d.document_id, d.authz_object, d.embedding, d.tsv
+  WITH few AS MATERIALIZED (  -- empty unless v_few; distance and text rank, not the vectors
+    SELECT d.document_id, d.authz_object, d.embedding OPERATOR(extensions.<=>) v_q AS dist,
+           CASE WHEN d.tsv @@ v_tsq THEN pg_catalog.ts_rank_cd(d.tsv, v_tsq) END AS r
     FROM pg_catalog.unnest(v_few) AS o (authz_object)
     JOIN ontology.documents AS d
       ON d.tenant_id = v_ctx.tenant_id AND d.authz_object = o.authz_object
@@ -3807,8 +3810,7 @@ BEGIN
           -- nearest first, each decided only as it comes (OFFSET 0: the planner would
           -- otherwise decide every document of the set before sorting)
           (SELECT s.document_id, s.dist
-           FROM (SELECT f.document_id, f.authz_object,
-                        f.embedding OPERATOR(extensions.<=>) v_q AS dist
+           FROM (SELECT f.document_id, f.authz_object, f.dist
                  FROM few AS f
                  WHERE p_mode <> 'text'
                  ORDER BY 3, 1 OFFSET 0) AS s
@@ -3826,10 +3828,10 @@ BEGIN
                  ORDER BY 3 DESC, d.document_id
                  LIMIT v_k * 10)
                 UNION ALL
-                -- the set's matches, every one of them (at most 2,000)
-                (SELECT f.document_id, f.authz_object, pg_catalog.ts_rank_cd(f.tsv, v_tsq)
+                -- the set's matches, every one of them (at most 4,000)
+                (SELECT f.document_id, f.authz_object, f.r
                  FROM few AS f
-                 WHERE p_mode <> 'vector' AND f.tsv @@ v_tsq
+                 WHERE p_mode <> 'vector' AND f.r IS NOT NULL
                  ORDER BY 3 DESC, 1 OFFSET 0)) AS m (document_id, authz_object, r)
                 -- ranked first; checked lazily, best first, until v_k pass (across the
                 -- tenant, the best 10 x v_k only: bounded work per search)

@@ -256,7 +256,7 @@ def test_a_reader_of_few_documents_finds_all_of_them_and_checks_only_those(
 
 
 def test_a_reader_of_many_objects_takes_the_hnsw_path(db: Database) -> None:
-    """A walk of more than 1,000 nodes (ann's team may view 4,188 objects) is searched
+    """A walk of more than 4,000 nodes (ann's team may view 4,188 objects) is searched
     through the indexes, each candidate decided: the answers stay those permitted."""
     with owner_of_new_tenant(db) as conn:
         docs = add_documents(conn, [f"document:{i:04}" for i in range(1200)], seed=2)
@@ -287,8 +287,8 @@ def test_a_reader_of_many_objects_takes_the_hnsw_path(db: Database) -> None:
 
 def test_a_reader_of_nearly_everything_on_the_exact_path_is_checked_lazily(
         db: Database) -> None:
-    """cy may view 999 objects of 2 documents each: a walk of 1,000 nodes, 1,998 documents,
-    the exact path. Each arm decides candidates best first until it has enough (40 for 10
+    """cy may view 999 objects of 2 documents each: a walk of 1,000 nodes, 1,998 documents
+    (under the caps of 4,000 each), the exact path. Each arm decides candidates best first until it has enough (40 for 10
     results), not every document of the set."""
     with owner_of_new_tenant(db) as conn:
         objects = [f"document:{i:03}" for i in range(999)]
@@ -354,7 +354,7 @@ def test_searches_match_the_reference_evaluator(cluster: Any) -> None:
 
 
 def test_the_walk_a_search_starts_from_stays_inlinable(db: Database) -> None:
-    """api.search_documents stops authz.walk_up after 1,001 nodes with a LIMIT, which works
+    """api.search_documents stops authz.walk_up after 4,001 nodes with a LIMIT, which works
     only while the planner inlines it (a SQL function of one statement, not SECURITY
     DEFINER, without SET clauses, not volatile). A common hardening step, a SET search_path
     clause, would make it a function scan that walks every node first (a team that may view
