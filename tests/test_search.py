@@ -285,6 +285,19 @@ def test_a_reader_of_many_objects_takes_the_hnsw_path(db: Database) -> None:
         assert rows_read(conn, "ontology.documents") - read < 1800
 
 
+def test_objects_holding_too_many_documents_take_the_hnsw_path(db: Database) -> None:
+    """dee may view one customer whose 4,001 documents are over the exact path's cap of
+    4,000: a walk of 2 nodes, and still the HNSW path."""
+    with owner_of_new_tenant(db) as conn:
+        docs = add_documents(conn, ["customer:big"] * 4001 + ["customer:other"] * 5, seed=5)
+        conn.execute("SELECT * FROM api.write_tuples(%s)", (json.dumps(
+            [{"object": "customer:big", "relation": "viewer", "subject": "user:dee"}]),))
+        conn.execute("RESET ROLE; ANALYZE ontology.documents; SET LOCAL ROLE claw_runtime")
+        got = found(conn, "vector", "user:dee", limit=10)
+        assert len(got) == 10 and not set(got) & set(docs[-5:])
+        assert hnsw_scans(conn) > 0
+
+
 def test_a_reader_of_nearly_everything_on_the_exact_path_is_checked_lazily(
         db: Database) -> None:
     """cy may view 999 objects of 2 documents each: a walk of 1,000 nodes, 1,998 documents

@@ -380,7 +380,7 @@ BEGIN
     -- one probe of tuples_by_subject per node and group relation to walk into (OFFSET 0
     -- keeps it a probe). Joined instead, the planner read every tuple of the tenant (or of
     -- the team) and kept the groups: with a team that may view 10,000 documents, 1.5 ms
-    -- per check instead of 0.1
+    -- per check instead of 0.26
     CROSS JOIN LATERAL pg_catalog.jsonb_array_elements_text(v_up) AS g (g)
     CROSS JOIN LATERAL (
       SELECT tu.object_type, tu.object_id, tu.relation FROM authz.tuples AS tu
