@@ -315,17 +315,23 @@ class Tenant:
     api_key: str
 
 
-def rows_read(conn: psycopg.Connection[Any], table: str, role: str = "claw_runtime") -> int:
-    """Rows this transaction has read from a table so far: its sequential scans' rows and its
-    indexes' entries (pg_stat_get_xact_*), asked as the session user and then back to
-    `role`. A cost measure for tests that is not a timing."""
+def count_as_session_user(conn: psycopg.Connection[Any], sql: str, params: tuple[Any, ...] = (),
+                          role: str = "claw_runtime") -> int:
+    """One count asked as the session user (statistics of this transaction, catalogs the
+    acting role may not read), then back to `role`."""
     conn.execute("RESET ROLE")
-    row = conn.execute(
-        "SELECT pg_stat_get_xact_tuples_returned(%s::regclass) + coalesce(sum("
-        "pg_stat_get_xact_tuples_returned(i.indexrelid)), 0) FROM pg_index AS i "
-        "WHERE i.indrelid = %s::regclass", (table, table)).fetchone()
+    row = conn.execute(sql, params).fetchone()
     conn.execute(f"SET LOCAL ROLE {role}")
     return int(row[0]) if row else 0
+
+
+def rows_read(conn: psycopg.Connection[Any], table: str, role: str = "claw_runtime") -> int:
+    """Rows this transaction has read from a table so far: its sequential scans' rows and its
+    indexes' entries (pg_stat_get_xact_*). A cost measure for tests that is not a timing."""
+    return count_as_session_user(
+        conn, "SELECT pg_stat_get_xact_tuples_returned(%s::regclass) + coalesce(sum("
+              "pg_stat_get_xact_tuples_returned(i.indexrelid)), 0) FROM pg_index AS i "
+              "WHERE i.indrelid = %s::regclass", (table, table), role)
 
 
 def seed_tenants(db: Database, names: tuple[str, ...] = ("a", "b", "c"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +19,8 @@ import pytest
 
 from claw.embeddings import LocalEmbedder, to_pgvector
 from claw.search import index_document, search
-from conftest import Database, Tenant, rows_read, seed_tenants
+from conftest import Database, Tenant, count_as_session_user, rows_read, seed_tenants
+from test_authz_list_sets import calls
 
 MODEL = {"types": {
     "user": {},
@@ -171,23 +173,16 @@ def test_documents_of_objects_take_the_objects_name(
 # positive path reaches (authz.walk_up), each still decided by authz.permitted
 def permission_calls(conn: psycopg.Connection[Any]) -> int:
     """authz.permitted calls so far in this transaction (track_functions = all)."""
-    row = conn.execute("SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions "
-                       "WHERE schemaname = 'authz' AND funcname = 'permitted'").fetchone()
-    return int(row[0]) if row else 0
+    return calls(conn).get("permitted", 0)
 
 
 def hnsw_scans(conn: psycopg.Connection[Any]) -> int:
-    """Scans of the documents' HNSW index so far in this transaction (asked as postgres)."""
-    conn.execute("RESET ROLE")
-    row = conn.execute("SELECT pg_stat_get_xact_numscans("
-                       "'ontology.documents_embedding_idx'::regclass)").fetchone()
-    conn.execute("SET LOCAL ROLE claw_runtime")
-    return int(row[0]) if row else 0
-
+    """Scans of the documents' HNSW index so far in this transaction."""
+    return count_as_session_user(
+        conn, "SELECT pg_stat_get_xact_numscans('ontology.documents_embedding_idx'::regclass)")
 
 
 def unit_vectors(n: int, seed: int) -> list[str]:
-    import random
     rng = random.Random(seed)
     return ["[" + ",".join(f"{rng.gauss(0, 1):.5f}" for _ in range(256)) + "]" for _ in range(n)]
 
@@ -202,7 +197,8 @@ def add_documents(conn: psycopg.Connection[Any], objects: list[str], seed: int) 
     return [str(r[0]) for r in rows]
 
 
-def found(conn: psycopg.Connection[Any], mode: str, subject: str, relation: str = "viewer",
+def found(conn: psycopg.Connection[Any], mode: str, subject: str,
+          relation: str | None = "viewer",
           limit: int = 100, seed: int = 0) -> list[str]:
     return [str(r[0]) for r in conn.execute(
         "SELECT document_id FROM api.search_documents(p_query => 'plumbing', p_embedding => %s, "
@@ -252,7 +248,7 @@ def test_a_reader_of_few_documents_finds_all_of_them_and_checks_only_those(
         assert hnsw_scans(conn) == 0, "a reader of few documents is searched exactly"
         assert found(conn, "hybrid", "user:mallory") == []
         # the owner's unfiltered search still sees the whole tenant
-        assert len(found(conn, "text", "user:bob", relation=None)) == 100  # type: ignore[arg-type]
+        assert len(found(conn, "text", "user:bob", relation=None)) == 100
 
 
 def test_a_reader_of_many_objects_takes_the_hnsw_path(db: Database) -> None:
@@ -281,7 +277,7 @@ def test_a_reader_of_many_objects_takes_the_hnsw_path(db: Database) -> None:
         # tenant again (1,200 rows here, 100,000 in the bench: 26 ms). At this size the
         # retrieval itself may scan the tenant once (cheaper than the index for the planner)
         read = rows_read(conn, "ontology.documents")
-        assert len(found(conn, "vector", "user:ann", relation=None, limit=10)) == 10  # type: ignore[arg-type]
+        assert len(found(conn, "vector", "user:ann", relation=None, limit=10)) == 10
         assert rows_read(conn, "ontology.documents") - read < 1800
 
 
@@ -301,8 +297,8 @@ def test_objects_holding_too_many_documents_take_the_hnsw_path(db: Database) -> 
 def test_a_reader_of_nearly_everything_on_the_exact_path_is_checked_lazily(
         db: Database) -> None:
     """cy may view 999 objects of 2 documents each: a walk of 1,000 nodes, 1,998 documents
-    (under the caps of 4,000 each), the exact path. Each arm decides candidates best first until it has enough (40 for 10
-    results), not every document of the set."""
+    (under the caps of 4,000 each), the exact path. Each arm decides candidates best first
+    until it has enough (40 for 10 results), not every document of the set."""
     with owner_of_new_tenant(db) as conn:
         objects = [f"document:{i:03}" for i in range(999)]
         docs = add_documents(conn, objects * 2 + ["document:other"], seed=4)
