@@ -6257,6 +6257,7 @@ ALTER FUNCTION authz.permitted(p_tenant_id uuid, p_model jsonb, p_object text, p
 
 CREATE FUNCTION authz.reaches(p_tenant_id uuid, p_model jsonb, p_type text, p_id text, p_relation text, p_subject_type text, p_subject_id text, p_subject_relation text, p_now timestamp with time zone, p_budget integer) RETURNS boolean
     LANGUAGE plpgsql STABLE
+    SET work_mem TO '64kB'
     AS $$
 DECLARE
   v_edges jsonb := p_model -> 'e';

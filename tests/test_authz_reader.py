@@ -14,8 +14,10 @@ functions must be caught.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -253,11 +255,10 @@ def test_a_model_stored_before_x_is_decided_by_the_reader(db: Database,
         assert answers(conn, tenants["a"]) == honest
 
 
-def test_a_check_walks_up_only_into_the_subjects_groups(db: Database) -> None:
-    """authz.reaches walks up from the subject through its groups (team#member), one probe
-    per node and group relation: a team that may view 1,000 documents must not make each
-    check of a member read the team's 1,000 grants. Counted in tuples the check reads from
-    authz.tuples (this transaction's statistics), not in time."""
+@contextlib.contextmanager
+def team_model(db: Database) -> Iterator[psycopg.Connection[Any]]:
+    """A connection in a rolled-back transaction as tenant a's owner (claw_runtime, RLS on),
+    with a model of users, teams (nested through team#member) and documents they view."""
     tenants = seed_tenants(db, names=("a",))
     model = {"types": {
         "user": {},
@@ -268,6 +269,15 @@ def test_a_check_walks_up_only_into_the_subjects_groups(db: Database) -> None:
                      (tenants["a"].tenant_id, tenants["a"].owner_id))
         conn.execute("SET LOCAL ROLE claw_runtime")
         conn.execute("SELECT * FROM api.define_authz_model(%s)", (json.dumps(model),))
+        yield conn
+
+
+def test_a_check_walks_up_only_into_the_subjects_groups(db: Database) -> None:
+    """authz.reaches walks up from the subject through its groups (team#member), one probe
+    per node and group relation: a team that may view 1,000 documents must not make each
+    check of a member read the team's 1,000 grants. Counted in tuples the check reads from
+    authz.tuples (this transaction's statistics), not in time."""
+    with team_model(db) as conn:
         writes = [{"object": "team:ops", "relation": "member", "subject": "user:ann"},
                   {"object": "team:ops", "relation": "member", "subject": "team:night#member"},
                   {"object": "team:night", "relation": "member", "subject": "user:bo"}]
@@ -285,3 +295,34 @@ def test_a_check_walks_up_only_into_the_subjects_groups(db: Database) -> None:
             assert conn.execute("SELECT api.is_permitted(%s, 'viewer', %s)",
                                 (obj, subject)).fetchone() == (allowed,)
             assert rows_read(conn, "authz.tuples") - before < 50, (subject, obj)
+
+
+def test_a_check_sizes_its_walks_for_a_handful_of_nodes(db: Database) -> None:
+    """Each of authz.reaches' two walks is a recursive UNION whose hash table the executor
+    sizes, at every call, from the planner's estimate of the walk, up to twice work_mem, and
+    zeroes. A team granted 10,000 documents makes that estimate huge, and with the default
+    4 MB a check spent 180 of its 210 us allocating and clearing it (README, search bench).
+    The function therefore pins a small work_mem; the tables still grow as a walk needs, and
+    a walk larger than the work tables hold in 64 kB spills to a temporary file and gives the
+    same answers (here a member of 1,500 teams, reached through the last one)."""
+    with db.connect() as conn:
+        config = conn.execute(
+            "SELECT p.proconfig FROM pg_proc AS p WHERE p.oid = 'authz.reaches(uuid, jsonb, "
+            "text, text, text, text, text, text, timestamptz, integer)'::regprocedure"
+        ).fetchone()
+        assert config == (["work_mem=64kB"],)
+
+    with team_model(db) as conn:
+        writes = [{"object": f"team:t{i}", "relation": "member", "subject": "user:ann"}
+                  for i in range(1500)]
+        writes += [{"object": "document:d", "relation": "viewer", "subject": "team:t1499#member"},
+                   {"object": "team:t1499", "relation": "member", "subject": "team:deep#member"},
+                   {"object": "team:deep", "relation": "member", "subject": "user:bo"}]
+        for at in range(0, len(writes), 500):
+            conn.execute("SELECT * FROM api.write_tuples(%s)", (json.dumps(writes[at:at + 500]),))
+        for subject, obj, allowed in (("user:ann", "document:d", True),
+                                      ("user:bo", "document:d", True),
+                                      ("user:ann", "document:e", False),
+                                      ("user:cy", "document:d", False)):
+            assert conn.execute("SELECT api.is_permitted(%s, 'viewer', %s)",
+                                (obj, subject)).fetchone() == (allowed,), (subject, obj)

@@ -329,6 +329,13 @@ GRANT EXECUTE ON FUNCTION authz.wrap_userset_path(text[], jsonb) TO claw_authz_r
 -- whose 2^14 paths authz.evaluate refuses (CL508, more than 10,000 evaluations) is answered
 -- here (tests/sql/35_authz.sql). No explanation: api.is_permitted answers yes or no.
 -- Runs as claw_authz_reader (authz.evaluate_in_tenant); every query names the tenant.
+-- work_mem: each walk's UNION keeps a hash table that the executor sizes, at every call,
+-- from the planner's estimate of the walk's rows, up to twice work_mem, and zeroes. The
+-- estimate multiplies the groups per node (100 for a JSON array) by the tuples per subject
+-- in the statistics, so one team granted 10,000 documents made every check allocate and
+-- clear megabytes: 180 us of a check's 210 (bench/search_bench.py's reader: 2,000 checks
+-- 438 ms with the default 4 MB, 105 ms with 64 kB). The tables still grow as a walk needs;
+-- a walk of more than several hundred nodes spills its work tables to a temporary file.
 CREATE OR REPLACE FUNCTION authz.reaches(p_tenant_id uuid, p_model jsonb, p_type text,
                                          p_id text, p_relation text, p_subject_type text,
                                          p_subject_id text, p_subject_relation text,
@@ -336,6 +343,7 @@ CREATE OR REPLACE FUNCTION authz.reaches(p_tenant_id uuid, p_model jsonb, p_type
 RETURNS boolean
 LANGUAGE plpgsql
 STABLE
+SET work_mem = '64kB'
 AS $fn$
 DECLARE
   v_edges jsonb := p_model -> 'e';
