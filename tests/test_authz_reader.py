@@ -103,7 +103,8 @@ QUESTIONS = [
 # the evaluator's functions that query tuples or the model (authz.evaluate, evaluate_top,
 # decide_rewrite only recurse)
 EVALUATOR = ("authz.evaluate_rewrite", "authz.evaluate_this", "authz.userset_path",
-             "authz.userset_chain", "authz.reaches", "authz.decide_in_tenant")
+             "authz.userset_chain", "authz.reaches", "authz.decide_in_tenant",
+             "authz.memberships")
 
 
 @pytest.fixture
@@ -273,10 +274,20 @@ def team_model(db: Database) -> Iterator[psycopg.Connection[Any]]:
 
 
 def test_a_check_walks_up_only_into_the_subjects_groups(db: Database) -> None:
-    """authz.reaches walks up from the subject through its groups (team#member), one probe
+    """authz.reaches (api.is_permitted) and authz.evaluate_this (api.check_permission, with
+    its explanation) walk up from the subject through its groups (team#member), one probe
     per node and group relation: a team that may view 1,000 documents must not make each
     check of a member read the team's 1,000 grants. Counted in tuples the check reads from
-    authz.tuples (this transaction's statistics), not in time."""
+    authz.tuples (this transaction's statistics), not in time. Their step,
+    authz.memberships, must stay a function the planner inlines into the walks (a plain SQL
+    function: not SECURITY DEFINER, no SET clause); called instead, it would cost a function
+    call per node."""
+    with db.connect() as conn:
+        assert conn.execute(
+            "SELECT l.lanname, p.prosecdef, p.proconfig, p.provolatile "
+            "FROM pg_proc AS p JOIN pg_language AS l ON l.oid = p.prolang "
+            "WHERE p.oid = 'authz.memberships(uuid, text, text, text, jsonb, "
+            "timestamptz)'::regprocedure").fetchone() == ("sql", False, None, "s")
     with team_model(db) as conn:
         writes = [{"object": "team:ops", "relation": "member", "subject": "user:ann"},
                   {"object": "team:ops", "relation": "member", "subject": "team:night#member"},
@@ -295,22 +306,30 @@ def test_a_check_walks_up_only_into_the_subjects_groups(db: Database) -> None:
             assert conn.execute("SELECT api.is_permitted(%s, 'viewer', %s)",
                                 (obj, subject)).fetchone() == (allowed,)
             assert rows_read(conn, "authz.tuples") - before < 50, (subject, obj)
+            # the explaining evaluator (authz.evaluate_this) walks up the same way
+            before = rows_read(conn, "authz.tuples")
+            assert conn.execute("SELECT allowed FROM api.check_permission(%s, 'viewer', %s)",
+                                (obj, subject)).fetchone() == (allowed,)
+            assert rows_read(conn, "authz.tuples") - before < 50, ("explained", subject, obj)
 
 
 def test_a_check_sizes_its_walks_for_a_handful_of_nodes(db: Database) -> None:
-    """Each of authz.reaches' two walks is a recursive UNION whose hash table the executor
-    sizes, at every call, from the planner's estimate of the walk, up to twice work_mem, and
-    zeroes. A team granted 10,000 documents makes that estimate huge, and with the default
-    4 MB a check spent 180 of its 210 us allocating and clearing it (README, search bench).
-    The function therefore pins a small work_mem; the tables still grow as a walk needs, and
-    a walk larger than the work tables hold in 64 kB spills to a temporary file and gives the
-    same answers (here a member of 1,500 teams, reached through the last one)."""
+    """Each of authz.reaches' two walks, and authz.evaluate_this's, is a recursive UNION
+    whose hash table the executor sizes, at every call, from the planner's estimate of the
+    walk, up to twice work_mem, and zeroes. A team granted 10,000 documents makes that
+    estimate huge, and with the default 4 MB a check spent 180 of its 210 us allocating and
+    clearing it (README, search bench). Both functions therefore pin a small work_mem; the
+    tables still grow as a walk needs, and a walk larger than the work tables hold in 64 kB
+    spills to a temporary file and gives the same answers (here a member of 1,500 teams,
+    reached through the last one)."""
     with db.connect() as conn:
-        config = conn.execute(
-            "SELECT p.proconfig FROM pg_proc AS p WHERE p.oid = 'authz.reaches(uuid, jsonb, "
-            "text, text, text, text, text, text, timestamptz, integer)'::regprocedure"
-        ).fetchone()
-        assert config == (["work_mem=64kB"],)
+        configs = conn.execute(
+            "SELECT p.oid::regproc::text, p.proconfig FROM pg_proc AS p "
+            "WHERE p.oid IN ('authz.reaches(uuid, jsonb, text, text, text, text, text, text, "
+            "timestamptz, integer)'::regprocedure, 'authz.evaluate_this(uuid, jsonb, text, text, "
+            "text, text, text, text, timestamptz, text[])'::regprocedure) ORDER BY 1").fetchall()
+        assert configs == [("authz.evaluate_this", ["work_mem=64kB"]),
+                           ("authz.reaches", ["work_mem=64kB"])]
 
     with team_model(db) as conn:
         writes = [{"object": f"team:t{i}", "relation": "member", "subject": "user:ann"}
@@ -325,4 +344,6 @@ def test_a_check_sizes_its_walks_for_a_handful_of_nodes(db: Database) -> None:
                                       ("user:ann", "document:e", False),
                                       ("user:cy", "document:d", False)):
             assert conn.execute("SELECT api.is_permitted(%s, 'viewer', %s)",
+                                (obj, subject)).fetchone() == (allowed,), (subject, obj)
+            assert conn.execute("SELECT allowed FROM api.check_permission(%s, 'viewer', %s)",
                                 (obj, subject)).fetchone() == (allowed,), (subject, obj)
