@@ -15522,6 +15522,12 @@ CREATE INDEX documents_embedding_idx ON ontology.documents USING hnsw (embedding
 CREATE INDEX documents_object_idx ON ontology.documents USING btree (tenant_id, object_id);
 
 --
+-- Name: documents_text_idx; Type: INDEX; Schema: ontology; Owner: claw_owner
+--
+
+CREATE INDEX documents_text_idx ON ontology.documents USING btree (tenant_id) INCLUDE (document_id, authz_object, tsv);
+
+--
 -- Name: documents_tsv_idx; Type: INDEX; Schema: ontology; Owner: claw_owner
 --
 
