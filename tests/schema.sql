@@ -6292,22 +6292,29 @@ BEGIN
     -- direct tuples only (no computed relation, no tupleset): the walk down would be the
     -- object alone, so the statement below without it (a permission check in a search
     -- spends a third of its time starting that statement's plan)
-    -- one pass over the walk (a CTE read twice would hold it twice)
+    -- The walk is read as the probes need it: a hit stops it (a member of 1,500 teams found
+    -- through its first is answered after one step, not after all 1,500), and only a miss
+    -- reads it to the end for its depth.
+    WITH up (t, id, r, depth) AS (
+      SELECT * FROM authz.subject_groups(p_tenant_id, p_subject_type, p_subject_id,
+                                         p_subject_relation, v_up, p_now, p_budget)
+    )
     SELECT CASE
       WHEN p_type = p_subject_type AND p_id = p_subject_id AND p_relation = p_subject_relation
         THEN true
-      WHEN pg_catalog.bool_or(EXISTS (
+      WHEN EXISTS (
+        SELECT 1 FROM up AS u
+        WHERE EXISTS (
           SELECT 1 FROM authz.tuples AS h
           WHERE h.tenant_id = p_tenant_id AND h.object_type = p_type AND h.object_id = p_id
             AND h.relation = p_relation AND h.subject_type = u.t AND h.subject_id = u.id
-            AND h.subject_relation = u.r AND (h.expires_at IS NULL OR h.expires_at > p_now)))
+            AND h.subject_relation = u.r AND (h.expires_at IS NULL OR h.expires_at > p_now)
+          OFFSET 0))
         THEN true
-      WHEN pg_catalog.max(u.depth) + 2 >= p_budget THEN NULL
+      WHEN (SELECT pg_catalog.max(u.depth) FROM up AS u) + 2 >= p_budget THEN NULL
       ELSE false
       END
-      INTO v_answer
-    FROM authz.subject_groups(p_tenant_id, p_subject_type, p_subject_id, p_subject_relation,
-                              v_up, p_now, p_budget) AS u;
+      INTO v_answer;
     RETURN v_answer;
   END IF;
   WITH RECURSIVE down (t, id, r, depth) AS (

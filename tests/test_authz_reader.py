@@ -323,7 +323,7 @@ def test_a_check_sizes_its_walks_for_a_handful_of_nodes(db: Database) -> None:
     clearing it (README, search bench). Both functions therefore pin a small work_mem; the
     tables still grow as a walk needs, and a walk larger than the work tables hold in 64 kB
     spills to a temporary file and gives the same answers (here a member of 1,500 teams,
-    reached through the last one)."""
+    reached through the last one), while a hit stops the walk early."""
     with db.connect() as conn:
         configs = conn.execute(
             "SELECT p.oid::regproc::text, p.proconfig FROM pg_proc AS p "
@@ -338,9 +338,15 @@ def test_a_check_sizes_its_walks_for_a_handful_of_nodes(db: Database) -> None:
                   for i in range(1500)]
         writes += [{"object": "document:d", "relation": "viewer", "subject": "team:t1499#member"},
                    {"object": "team:t1499", "relation": "member", "subject": "team:deep#member"},
-                   {"object": "team:deep", "relation": "member", "subject": "user:bo"}]
+                   {"object": "team:deep", "relation": "member", "subject": "user:bo"},
+                   {"object": "document:mine", "relation": "viewer", "subject": "user:ann"}]
         for at in range(0, len(writes), 500):
             conn.execute("SELECT * FROM api.write_tuples(%s)", (json.dumps(writes[at:at + 500]),))
+        # a hit stops the walk: ann's own grant is found before her 1,500 teams are read
+        before = rows_read(conn, "authz.tuples")
+        assert conn.execute("SELECT api.is_permitted('document:mine', 'viewer', 'user:ann')"
+                            ).fetchone() == (True,)
+        assert rows_read(conn, "authz.tuples") - before < 50
         for subject, obj, allowed in (("user:ann", "document:d", True),
                                       ("user:bo", "document:d", True),
                                       ("user:ann", "document:e", False),
