@@ -411,12 +411,12 @@ BEGIN
                    AND (d.expires_at IS NULL OR d.expires_at > p_now));
   END IF;
   IF v_edges -> (p_type || '#' || p_relation) = '{"d": true}'::jsonb THEN
-    -- direct tuples only (no computed relation, no tupleset): the walk down would be the
-    -- object alone, so the statement below without it (a permission check in a search
-    -- spends a third of its time starting that statement's plan)
-    -- The walk is read as the probes need it: a hit stops it (a member of 1,500 teams found
-    -- through its first is answered after one step, not after all 1,500), and only a miss
-    -- reads it to the end for its depth.
+    -- Direct tuples only (no computed relation, no tupleset): the walk down would be the
+    -- object alone, so this is the statement below without it (starting that statement's
+    -- plan was a third of a check's time in a search). The walk up is read as the probes
+    -- need it: a hit stops it (a member of 1,500 teams with a grant of its own is answered
+    -- after one probe, not after reading all 1,500), and only a miss reads it to the end
+    -- for its depth.
     WITH up (t, id, r, depth) AS (
       SELECT * FROM authz.subject_groups(p_tenant_id, p_subject_type, p_subject_id,
                                          p_subject_relation, v_up, p_now, p_budget)
