@@ -3,7 +3,7 @@
 -- its explanation for each rewrite kind, the depth limit, list objects and subjects,
 -- consistency tokens, who may call what, isolation between tenants, the audit of changes.
 BEGIN;
-SELECT plan(103);
+SELECT plan(107);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('authz-a', 'A', 'alice', 'Alice')
@@ -283,6 +283,24 @@ SELECT ok((SELECT count(*) FROM audit.events AS e JOIN t ON t.tenant_id = e.tena
           AND EXISTS (SELECT 1 FROM audit.events AS e JOIN t ON t.tenant_id = e.tenant_id AND t.name = 'a'
                       WHERE e.action = 'authz.models.insert'),
           'tuple and model changes are in the tenant''s audit chain');
+
+-- ------------------------- the walk up from a subject (authz.subject_groups, authz.memberships)
+SELECT results_eq(format($$ SELECT t || ':' || id || '#' || r, depth FROM authz.subject_groups(%L,
+                          'user', 'alice', '', '["team#member"]', now(), 24) ORDER BY depth $$,
+                         (SELECT tenant_id FROM t WHERE name = 'a')),
+  $$ VALUES ('user:alice#', 0), ('team:ops#member', 1), ('team:all#member', 2) $$,
+  'the walk up: the subject, then each group it is a member of, nested, at its depth');
+SELECT results_eq(format($$ SELECT t || ':' || id || '#' || r FROM authz.subject_groups(%L,
+                          'user', 'alice', '', '["team#member", "business#admin"]', now(), 24)
+                          WHERE depth = 3 $$, (SELECT tenant_id FROM t WHERE name = 'a')),
+  $$ VALUES ('business:7#admin') $$,
+  'it follows every relation it is given (a business whose admins are a team)');
+SELECT is((SELECT max(depth) FROM authz.subject_groups((SELECT tenant_id FROM t WHERE name = 'a'),
+             'user', 'alice', '', '["team#member"]', now(), 1)), 1,
+          'and stops at the depth it is given');
+SELECT is((SELECT count(*) FROM authz.memberships((SELECT tenant_id FROM t WHERE name = 'b'),
+             'user', 'alice', '', '["team#member"]', now())), 0::bigint,
+          'another tenant''s walk does not follow tenant a''s tuples');
 
 -- --------------------------------------------- the reader's decision (authz.decide_in_tenant)
 SELECT pg_temp.as_role('a', '{owner}');
