@@ -80,6 +80,10 @@ BEGIN
   EXECUTE 'GRANT SELECT ON pg_catalog.pg_locks TO ' || v_grantees;
   EXECUTE 'REVOKE EXECUTE ON FUNCTION pg_catalog.pg_lock_status() FROM PUBLIC';
   EXECUTE 'GRANT EXECUTE ON FUNCTION pg_catalog.pg_lock_status() TO ' || v_grantees;
+  -- and claw_owner (no login role; its definer functions): queue.holds_liveness_lock asks
+  -- whether the calling session holds one advisory lock of its own
+  EXECUTE 'GRANT SELECT ON pg_catalog.pg_locks TO claw_owner';
+  EXECUTE 'GRANT EXECUTE ON FUNCTION pg_catalog.pg_lock_status() TO claw_owner';
   -- Other sessions of the same role. PostgreSQL lets a role cancel and terminate every
   -- backend of its own role, and every tenant's applications (and the HTTP edge's pool)
   -- share claw_runtime, workers claw_worker: one session could end all the others (their

@@ -12106,6 +12106,27 @@ $$;
 ALTER FUNCTION queue.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_seconds integer) OWNER TO claw_dispatcher;
 
 --
+-- Name: holds_liveness_lock(text); Type: FUNCTION; Schema: queue; Owner: claw_owner
+--
+
+CREATE FUNCTION queue.holds_liveness_lock(p_worker text) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+  SELECT EXISTS (
+    SELECT 1 FROM pg_catalog.pg_locks AS l
+    CROSS JOIN (SELECT queue.worker_lock_key(p_worker) AS k) AS w
+    WHERE l.locktype = 'advisory' AND l.pid = pg_catalog.pg_backend_pid() AND l.granted
+      AND l.mode = 'ExclusiveLock' AND l.objsubid = 1
+      AND l.database = (SELECT d.oid FROM pg_catalog.pg_database AS d
+                        WHERE d.datname = pg_catalog.current_database())
+      AND l.classid::bigint = (w.k >> 32) & 4294967295
+      AND l.objid::bigint = w.k & 4294967295)
+$$;
+
+ALTER FUNCTION queue.holds_liveness_lock(p_worker text) OWNER TO claw_owner;
+
+--
 -- Name: insert_jobs(uuid, jsonb); Type: FUNCTION; Schema: queue; Owner: claw_owner
 --
 
@@ -13120,8 +13141,10 @@ DECLARE
   v_key bigint;
   -- the worker this session registered, if any (queue.note_waiting): a worker that enqueues
   -- over the session that claims holds its own liveness lock, and the try below would take
-  -- that lock (a session never conflicts with itself) for a sign that it is gone. Set by
-  -- anyone, the name only makes this transaction's own enqueues count that worker alive.
+  -- that lock (a session never conflicts with itself) for a sign that it is gone. Anyone can
+  -- set the name (SET claw.waiting_as), so it is believed only when this session holds that
+  -- worker's liveness lock (pg_locks, below): a producer naming a gone worker would otherwise
+  -- wake it alone and keep its entry, and the job would wait for another worker's poll.
   v_self text := pg_catalog.current_setting('claw.waiting_as', true);
   -- live workers that another open transaction has woken for this queue (see below)
   v_taken bigint[] := '{}';
@@ -13140,7 +13163,7 @@ BEGIN
       v_again := v_again + 1;  -- woken by an earlier statement of this transaction
       CONTINUE;
     END IF;
-    IF v_w.worker IS DISTINCT FROM v_self
+    IF (v_w.worker IS DISTINCT FROM v_self OR NOT queue.holds_liveness_lock(v_w.worker))
        AND pg_catalog.pg_try_advisory_xact_lock_shared(queue.worker_lock_key(v_w.worker)) THEN
       -- nobody holds the worker's lock: its session has ended. Drop the entry, unless
       -- another enqueue is dropping it
@@ -20111,6 +20134,7 @@ GRANT ALL ON FUNCTION pg_catalog.pg_cancel_backend(integer) TO claw_admin;
 REVOKE ALL ON FUNCTION pg_catalog.pg_lock_status(OUT locktype text, OUT database oid, OUT relation oid, OUT page integer, OUT tuple smallint, OUT virtualxid text, OUT transactionid xid, OUT classid oid, OUT objid oid, OUT objsubid smallint, OUT virtualtransaction text, OUT pid integer, OUT mode text, OUT granted boolean, OUT fastpath boolean, OUT waitstart timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION pg_catalog.pg_lock_status(OUT locktype text, OUT database oid, OUT relation oid, OUT page integer, OUT tuple smallint, OUT virtualxid text, OUT transactionid xid, OUT classid oid, OUT objid oid, OUT objsubid smallint, OUT virtualtransaction text, OUT pid integer, OUT mode text, OUT granted boolean, OUT fastpath boolean, OUT waitstart timestamp with time zone) TO claw_admin;
 GRANT ALL ON FUNCTION pg_catalog.pg_lock_status(OUT locktype text, OUT database oid, OUT relation oid, OUT page integer, OUT tuple smallint, OUT virtualxid text, OUT transactionid xid, OUT classid oid, OUT objid oid, OUT objsubid smallint, OUT virtualtransaction text, OUT pid integer, OUT mode text, OUT granted boolean, OUT fastpath boolean, OUT waitstart timestamp with time zone) TO pg_read_all_stats;
+GRANT ALL ON FUNCTION pg_catalog.pg_lock_status(OUT locktype text, OUT database oid, OUT relation oid, OUT page integer, OUT tuple smallint, OUT virtualxid text, OUT transactionid xid, OUT classid oid, OUT objid oid, OUT objsubid smallint, OUT virtualtransaction text, OUT pid integer, OUT mode text, OUT granted boolean, OUT fastpath boolean, OUT waitstart timestamp with time zone) TO claw_owner;
 
 --
 -- Name: FUNCTION pg_stat_get_activity(pid integer, OUT datid oid, OUT pid integer, OUT usesysid oid, OUT application_name text, OUT state text, OUT query text, OUT wait_event_type text, OUT wait_event text, OUT xact_start timestamp with time zone, OUT query_start timestamp with time zone, OUT backend_start timestamp with time zone, OUT state_change timestamp with time zone, OUT client_addr inet, OUT client_hostname text, OUT client_port integer, OUT backend_xid xid, OUT backend_xmin xid, OUT backend_type text, OUT ssl boolean, OUT sslversion text, OUT sslcipher text, OUT sslbits integer, OUT ssl_client_dn text, OUT ssl_client_serial numeric, OUT ssl_issuer_dn text, OUT gss_auth boolean, OUT gss_princ text, OUT gss_enc boolean, OUT gss_delegation boolean, OUT leader_pid integer, OUT query_id bigint); Type: ACL; Schema: pg_catalog; Owner: postgres
@@ -20278,6 +20302,12 @@ REVOKE ALL ON FUNCTION queue.fire_times(p_cron text, p_zone text, p_from timesta
 --
 
 REVOKE ALL ON FUNCTION queue.heartbeat_jobs(p_job_ids uuid[], p_lease_token uuid, p_lease_seconds integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION holds_liveness_lock(p_worker text); Type: ACL; Schema: queue; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION queue.holds_liveness_lock(p_worker text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION insert_jobs(p_tenant_id uuid, p_jobs jsonb); Type: ACL; Schema: queue; Owner: claw_owner
@@ -20618,6 +20648,7 @@ GRANT SELECT,UPDATE ON TABLE llm.budget_windows TO claw_dispatcher;
 REVOKE SELECT ON TABLE pg_catalog.pg_locks FROM PUBLIC;
 GRANT SELECT ON TABLE pg_catalog.pg_locks TO claw_admin;
 GRANT SELECT ON TABLE pg_catalog.pg_locks TO pg_read_all_stats;
+GRANT SELECT ON TABLE pg_catalog.pg_locks TO claw_owner;
 
 --
 -- Name: TABLE pg_stat_activity; Type: ACL; Schema: pg_catalog; Owner: postgres

@@ -130,6 +130,29 @@ def test_a_gone_workers_entry_is_skipped_and_dropped(db: Database, tenant: Tenan
     assert waiting(db, "g") == []
 
 
+def test_a_producer_naming_a_gone_worker_as_itself_still_drops_it(db: Database,
+                                                                   tenant: Tenant) -> None:
+    """claw.waiting_as tells an enqueue which registered worker is its own session's (whose
+    liveness lock the session holds, so the try-lock cannot test it). Anyone can set it: a
+    producer that names a gone worker must not make its enqueue wake that worker alone and
+    keep its entry; the name counts only with the lock held (pg_locks)."""
+    with db.connect("claw_worker") as ghost:
+        ghost.execute(CLAIM, ("ga", "ghost:2", 10, 5))
+    with db.connect("claw_worker") as live:
+        live.execute(f'LISTEN "{worker_channel("live:2")}"')
+        live.execute(CLAIM, ("ga", "live:2", 10, 5))
+        assert waiting(db, "ga") == ["ghost:2", "live:2"]
+        with db.connect("claw_runtime") as producer:
+            producer.execute("SET claw.waiting_as = 'ghost:2'")
+            with producer.transaction():
+                producer.execute("SELECT * FROM api.authenticate(p_api_key => %s)",
+                                 (tenant.api_key,))
+                producer.execute("SELECT * FROM api.enqueue_job(p_queue => 'ga', "
+                                 "p_kind => 'noop')")
+        assert [c for c, _ in notified(live)] == [worker_channel("live:2")]
+        assert waiting(db, "ga") == ["live:2"]
+
+
 async def until(check: Callable[[], bool], seconds: float = 10.0) -> None:
     deadline = time.monotonic() + seconds
     while not check():

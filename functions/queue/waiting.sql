@@ -43,6 +43,28 @@ LANGUAGE sql
 IMMUTABLE
 AS $fn$ SELECT pg_catalog.hashtextextended('claw worker|' || p_worker, 0) $fn$;
 
+-- queue.holds_liveness_lock: does this session hold p_worker's liveness lock (taken by
+-- queue.note_waiting)? pg_locks shows a bigint advisory key as its two 32-bit halves. Not
+-- inlined (its SET clause), so queue.wake_workers' test stays one expression and reads
+-- pg_locks only for the worker its session names as its own (claw.waiting_as).
+CREATE OR REPLACE FUNCTION queue.holds_liveness_lock(p_worker text)
+RETURNS boolean
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT EXISTS (
+    SELECT 1 FROM pg_catalog.pg_locks AS l
+    CROSS JOIN (SELECT queue.worker_lock_key(p_worker) AS k) AS w
+    WHERE l.locktype = 'advisory' AND l.pid = pg_catalog.pg_backend_pid() AND l.granted
+      AND l.mode = 'ExclusiveLock' AND l.objsubid = 1
+      AND l.database = (SELECT d.oid FROM pg_catalog.pg_database AS d
+                        WHERE d.datname = pg_catalog.current_database())
+      AND l.classid::bigint = (w.k >> 32) & 4294967295
+      AND l.objid::bigint = w.k & 4294967295)
+$fn$;
+REVOKE ALL ON FUNCTION queue.holds_liveness_lock(text) FROM PUBLIC;
+
 -- queue.drop_waiting: delete the worker's entry for p_queue (NULL: for every queue), but
 -- never wait for one that is locked: an enqueue dropping it (its worker found gone; here a
 -- predecessor under the same name) may stay open long, and the entry goes when it commits.
@@ -135,8 +157,10 @@ DECLARE
   v_key bigint;
   -- the worker this session registered, if any (queue.note_waiting): a worker that enqueues
   -- over the session that claims holds its own liveness lock, and the try below would take
-  -- that lock (a session never conflicts with itself) for a sign that it is gone. Set by
-  -- anyone, the name only makes this transaction's own enqueues count that worker alive.
+  -- that lock (a session never conflicts with itself) for a sign that it is gone. Anyone can
+  -- set the name (SET claw.waiting_as), so it is believed only when this session holds that
+  -- worker's liveness lock (pg_locks, below): a producer naming a gone worker would otherwise
+  -- wake it alone and keep its entry, and the job would wait for another worker's poll.
   v_self text := pg_catalog.current_setting('claw.waiting_as', true);
   -- live workers that another open transaction has woken for this queue (see below)
   v_taken bigint[] := '{}';
@@ -155,7 +179,7 @@ BEGIN
       v_again := v_again + 1;  -- woken by an earlier statement of this transaction
       CONTINUE;
     END IF;
-    IF v_w.worker IS DISTINCT FROM v_self
+    IF (v_w.worker IS DISTINCT FROM v_self OR NOT queue.holds_liveness_lock(v_w.worker))
        AND pg_catalog.pg_try_advisory_xact_lock_shared(queue.worker_lock_key(v_w.worker)) THEN
       -- nobody holds the worker's lock: its session has ended. Drop the entry, unless
       -- another enqueue is dropping it
