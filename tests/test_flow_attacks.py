@@ -132,3 +132,41 @@ def test_a_missing_or_negative_position_is_invalid_input(db: Database, tenant: T
             assert err.value.sqlstate == "CL422", err.value
     with db.connect() as su:
         assert su.execute("SELECT count(*) FROM flow.steps").fetchone()[0] == 0
+
+
+def test_undelivered_signals_per_run_are_bounded(db: Database, tenant: Tenant) -> None:
+    """Signal names are free, so a sender could pile any number of them on one run (a row and
+    a ledger entry each). At 1,000 that no wait has taken, a new name is CL409 and writes
+    nothing; a name already sent still answers false; the run's own wait name, once taken,
+    frees a place."""
+    run, _, _ = start_waiting_run(db, tenant)
+    with db.connect("claw_runtime") as rt:
+        with rt.transaction():
+            auth(rt, tenant.api_key)
+            sent = rt.execute(
+                "SELECT count(*) FILTER (WHERE api.send_flow_signal(p_run_id => %s, "
+                "p_name => 'extra:' || i)) FROM generate_series(1, 1000) AS i", (run,)).fetchone()
+            assert sent == (1000,)
+        with rt.transaction():
+            auth(rt, tenant.api_key)
+            # a name sent already: false, as always (nothing new is stored)
+            assert rt.execute("SELECT api.send_flow_signal(p_run_id => %s, p_name => 'extra:7')",
+                              (run,)).fetchone() == (False,)
+        with pytest.raises(psycopg.Error) as refused, rt.transaction():
+            auth(rt, tenant.api_key)
+            rt.execute("SELECT api.send_flow_signal(p_run_id => %s, p_name => 'approval')", (run,))
+        assert refused.value.sqlstate == "CL409", refused.value
+        assert "too many undelivered signals" in str(refused.value)
+        assert refused.value.diag.message_hint
+    with db.connect() as su:
+        assert su.execute("SELECT count(*) FROM flow.signals WHERE run_id = %s",
+                          (run,)).fetchone() == (1000,)
+        assert su.execute("SELECT count(*) FROM audit.events WHERE action = 'flow.signal.sent'"
+                          ).fetchone() == (1000,)
+        # one of them taken by a wait: a place for the run's own signal
+        su.execute("UPDATE flow.signals SET delivered_position = 0, delivered_at = now() "
+                   "WHERE run_id = %s AND name = 'extra:1'", (run,))
+    with db.connect("claw_runtime") as rt, rt.transaction():
+        auth(rt, tenant.api_key)
+        assert rt.execute("SELECT api.send_flow_signal(p_run_id => %s, p_name => 'approval')",
+                          (run,)).fetchone() == (True,)

@@ -231,6 +231,21 @@ BEGIN
       DETAIL = pg_catalog.format('run %s is %s; it takes no more signals', p_run_id, v_run.status),
       HINT = 'signal a run that is still going';
   END IF;
+  -- Signals no wait has taken yet are bounded per run: each is a row and a ledger entry, and
+  -- names are free, so a sender (or a loop gone wrong) could otherwise pile up any number on
+  -- one run. A name already sent is not counted (it returns false below, writing nothing).
+  IF (SELECT pg_catalog.count(*) FROM (
+        SELECT 1 FROM flow.signals AS s
+        WHERE s.tenant_id = v_run.tenant_id AND s.run_id = v_run.run_id
+          AND s.delivered_at IS NULL
+        LIMIT 1000) AS u) >= 1000
+     AND NOT EXISTS (SELECT 1 FROM flow.signals AS s
+                     WHERE s.tenant_id = v_run.tenant_id AND s.run_id = v_run.run_id
+                       AND s.name = p_name) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'too many undelivered signals',
+      DETAIL = pg_catalog.format('run %s holds 1000 signals that no wait has taken', p_run_id),
+      HINT = 'signal names a wait of the run uses (one per wait, e.g. approval:1); the run takes them as it reaches those waits';
+  END IF;
   INSERT INTO flow.signals (tenant_id, run_id, name, payload, sent_by, sent_at)
   VALUES (v_run.tenant_id, v_run.run_id, p_name, coalesce(p_payload, '{}'),
           internal.current_principal_id(), internal.now())
