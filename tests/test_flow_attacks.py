@@ -137,8 +137,9 @@ def test_a_missing_or_negative_position_is_invalid_input(db: Database, tenant: T
 def test_undelivered_signals_per_run_are_bounded(db: Database, tenant: Tenant) -> None:
     """Signal names are free, so a sender could pile any number of them on one run (a row and
     a ledger entry each). At 1,000 that no wait has taken, a new name is CL409 and writes
-    nothing; a name already sent still answers false; the run's own wait name, once taken,
-    frees a place."""
+    nothing; a name already sent still answers false; the signal the run waits for now is
+    taken all the same (a flood must not block an approval); one taken by a wait frees a
+    place."""
     run, _, _ = start_waiting_run(db, tenant)
     with db.connect("claw_runtime") as rt:
         with rt.transaction():
@@ -154,7 +155,7 @@ def test_undelivered_signals_per_run_are_bounded(db: Database, tenant: Tenant) -
                               (run,)).fetchone() == (False,)
         with pytest.raises(psycopg.Error) as refused, rt.transaction():
             auth(rt, tenant.api_key)
-            rt.execute("SELECT api.send_flow_signal(p_run_id => %s, p_name => 'approval')", (run,))
+            rt.execute("SELECT api.send_flow_signal(p_run_id => %s, p_name => 'later')", (run,))
         assert refused.value.sqlstate == "CL409", refused.value
         assert "too many undelivered signals" in str(refused.value)
         assert refused.value.diag.message_hint
@@ -163,10 +164,15 @@ def test_undelivered_signals_per_run_are_bounded(db: Database, tenant: Tenant) -
                           (run,)).fetchone() == (1000,)
         assert su.execute("SELECT count(*) FROM audit.events WHERE action = 'flow.signal.sent'"
                           ).fetchone() == (1000,)
-        # one of them taken by a wait: a place for the run's own signal
-        su.execute("UPDATE flow.signals SET delivered_position = 0, delivered_at = now() "
-                   "WHERE run_id = %s AND name = 'extra:1'", (run,))
     with db.connect("claw_runtime") as rt, rt.transaction():
         auth(rt, tenant.api_key)
+        # the run waits for 'approval': taken over the bound
         assert rt.execute("SELECT api.send_flow_signal(p_run_id => %s, p_name => 'approval')",
+                          (run,)).fetchone() == (True,)
+    with db.connect() as su:  # one of the others taken by a wait: a place for a new name
+        su.execute("UPDATE flow.signals SET delivered_position = 0, delivered_at = now() "
+                   "WHERE run_id = %s AND name IN ('extra:1', 'extra:2')", (run,))
+    with db.connect("claw_runtime") as rt, rt.transaction():
+        auth(rt, tenant.api_key)
+        assert rt.execute("SELECT api.send_flow_signal(p_run_id => %s, p_name => 'later')",
                           (run,)).fetchone() == (True,)

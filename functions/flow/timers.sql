@@ -233,8 +233,11 @@ BEGIN
   END IF;
   -- Signals no wait has taken yet are bounded per run: each is a row and a ledger entry, and
   -- names are free, so a sender (or a loop gone wrong) could otherwise pile up any number on
-  -- one run. A name already sent is not counted (it returns false below, writing nothing).
-  IF (SELECT pg_catalog.count(*) FROM (
+  -- one run. A name already sent is not counted (it returns false below, writing nothing),
+  -- and the signal the run waits for now is always taken: a flood of other names must not
+  -- keep an approval from the run that waits for it.
+  IF (v_run.status <> 'waiting' OR v_run.wait_signal IS DISTINCT FROM p_name)
+     AND (SELECT pg_catalog.count(*) FROM (
         SELECT 1 FROM flow.signals AS s
         WHERE s.tenant_id = v_run.tenant_id AND s.run_id = v_run.run_id
           AND s.delivered_at IS NULL
