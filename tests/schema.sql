@@ -5505,8 +5505,22 @@ CREATE FUNCTION authz.evaluate_in_tenant(p_tenant_id uuid, p_model jsonb, p_type
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+DECLARE
+  v_key text := p_type || '#' || p_relation;
+  v_yes boolean;
 BEGIN
   PERFORM authz.require_verified_tenant(p_tenant_id);
+  IF p_model ? 'decide' AND p_model -> 'x' ? v_key AND p_model -> 'r' ? v_key
+     AND NOT (p_type = p_subject_type AND p_id = p_subject_id
+              AND p_relation = p_subject_relation) THEN
+    v_yes := authz.reaches(p_tenant_id, p_model, p_type, p_id, p_relation, p_subject_type,
+                           p_subject_id, p_subject_relation, p_now, 24);
+    IF v_yes IS NOT NULL THEN
+      RETURN CASE WHEN v_yes THEN pg_catalog.jsonb_build_object(
+        'node', p_type || ':' || p_id || '#' || p_relation,
+        'because', '{"reached": true}'::jsonb) END;
+    END IF;
+  END IF;
   RETURN authz.evaluate_top(p_tenant_id, p_model, p_type, p_id, p_relation, p_subject_type,
                             p_subject_id, p_subject_relation, p_now);
 END

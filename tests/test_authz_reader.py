@@ -245,6 +245,34 @@ def test_the_reader_answers_only_about_the_verified_tenant(db: Database,
                                 "zed", "")).fetchone() == (True,)
 
 
+def test_a_search_candidate_where_reaches_decides_never_starts_the_evaluator(
+        db: Database, tenants: dict[str, Tenant]) -> None:
+    """authz.permitted (a search's check, once per candidate) asks the reader a yes-or-no
+    question. Where the compiled model's "x" names the relation, authz.reaches alone answers
+    it: the evaluator, whose budget is claw.authz_work, never starts. Everywhere else the
+    evaluator answers as before. Every answer is check_permission's."""
+    a = tenants["a"]
+    with db.connect() as conn:
+        honest = [row[0] for row in answers(conn, a)]
+        with conn.transaction():
+            conn.execute("SELECT internal.set_context(%s, NULL, '{owner}')", (a.tenant_id,))
+            conn.execute("SET LOCAL ROLE claw_owner")
+            (model,) = conn.execute("SELECT authz.load_model(%s)", (a.tenant_id,)).fetchone()
+            started = {}
+            for (obj, rel, subject, _), allowed in zip(QUESTIONS, honest):
+                conn.execute("SELECT pg_catalog.set_config('claw.authz_work', '', true)")
+                got = conn.execute(
+                    "SELECT authz.permitted(%s, %s, %s, %s, %s, %s, '', now())",
+                    (a.tenant_id, json.dumps(model), obj, rel, *subject.split(":"))).fetchone()
+                assert got == (allowed,), (obj, rel, subject)
+                (work,) = conn.execute(
+                    "SELECT current_setting('claw.authz_work', true)").fetchone()
+                started[(obj, rel, subject)] = work not in (None, "")
+    in_x = {q[:3] for q in QUESTIONS if f"{q[0].split(':')[0]}#{q[1]}" in model["x"]}
+    assert in_x and len(in_x) < len(QUESTIONS)
+    assert {q for q, s in started.items() if not s} == in_x, started
+
+
 def test_a_model_stored_before_x_is_decided_by_the_reader(db: Database,
                                                           tenants: dict[str, Tenant]) -> None:
     """A model stored before the compiled form had "x" is compiled again where it is read:

@@ -156,6 +156,12 @@ GRANT EXECUTE ON FUNCTION authz.require_verified_tenant(uuid) TO claw_authz_read
 -- can ask about another tenant's tuples. No login role may call it
 -- (tests/test_authz_reader.py: the grants, and answers across two tenants with the same ids,
 -- also with each of the evaluator's tenant filters removed).
+-- A yes-or-no question (the model's "decide" flag: authz.permitted, once per search
+-- candidate) about a relation one statement can decide takes authz.evaluate's first step
+-- here, authz.reaches with the whole depth, and answers as authz.evaluate would (the same
+-- explanation, or NULL) without starting the evaluator: 2,000 checks of a search's
+-- candidates, 73-77 -> 65-70 ms. Anything else, or a walk reaches cannot finish (NULL), goes
+-- to authz.evaluate_top as before.
 CREATE OR REPLACE FUNCTION authz.evaluate_in_tenant(p_tenant_id uuid, p_model jsonb,
                                                     p_type text, p_id text, p_relation text,
                                                     p_subject_type text, p_subject_id text,
@@ -167,8 +173,22 @@ STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  v_key text := p_type || '#' || p_relation;
+  v_yes boolean;
 BEGIN
   PERFORM authz.require_verified_tenant(p_tenant_id);
+  IF p_model ? 'decide' AND p_model -> 'x' ? v_key AND p_model -> 'r' ? v_key
+     AND NOT (p_type = p_subject_type AND p_id = p_subject_id
+              AND p_relation = p_subject_relation) THEN
+    v_yes := authz.reaches(p_tenant_id, p_model, p_type, p_id, p_relation, p_subject_type,
+                           p_subject_id, p_subject_relation, p_now, 24);
+    IF v_yes IS NOT NULL THEN
+      RETURN CASE WHEN v_yes THEN pg_catalog.jsonb_build_object(
+        'node', p_type || ':' || p_id || '#' || p_relation,
+        'because', '{"reached": true}'::jsonb) END;
+    END IF;
+  END IF;
   RETURN authz.evaluate_top(p_tenant_id, p_model, p_type, p_id, p_relation, p_subject_type,
                             p_subject_id, p_subject_relation, p_now);
 END
