@@ -3,7 +3,7 @@
 -- concurrency and rate limits, lease expiry (moving internal.clock), the lease-bound tenant
 -- context, isolation between tenants, history partitions.
 BEGIN;
-SELECT plan(86);
+SELECT plan(89);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
@@ -314,6 +314,14 @@ SELECT is((SELECT count(*)::int FROM api.claim_jobs(p_queue => 'qw', p_worker =>
 RESET ROLE;
 SELECT is((SELECT count(*)::int FROM internal.waiting_workers WHERE worker = 'ww1'), 0,
           'a claim that fills its limit takes the registration away');
+-- the liveness lock the registration took stays with the session (queue.note_waiting), and
+-- the session can tell it holds it: what makes claw.waiting_as believed
+SELECT ok(queue.holds_liveness_lock('ww1'),
+          'the session holds the liveness lock of the worker it registered');
+SELECT ok(NOT queue.holds_liveness_lock('ww2'), 'and not that of a worker it never registered');
+SELECT is((SELECT count(*)::int FROM unnest(ARRAY['claw_runtime', 'claw_worker', 'claw_admin', 'claw_auditor']) AS r
+           WHERE has_function_privilege(r, 'queue.holds_liveness_lock(text)', 'EXECUTE')),
+          0, 'no login role may call queue.holds_liveness_lock');
 SELECT is(queue.worker_channel('web-1:4242'),
           'claw_w_' || left(encode(sha256(convert_to('web-1:4242', 'UTF8')), 'hex'), 32),
           'a worker''s channel is claw_w_ and 32 hex digits of the sha256 of its name');
