@@ -5,9 +5,9 @@ processes and the same concurrency, in one run.
   1. throughput: N no-op jobs enqueued up front with each system's own batch enqueue (not
      timed) and the system's database analyzed (planner statistics for the backlog, as
      autovacuum gives a standing one); then W worker processes (already started) are
-     released at once and the clock
-     runs until the database shows every job done (polled every 20 ms with one index probe
-     for the first unfinished job, first_left_sql). jobs/s = N / seconds.
+     released at once and the clock runs until the database shows every job done (polled
+     every 20 ms with one index probe for the first unfinished job, first_left_sql).
+     jobs/s = N / seconds.
   2. latency: once no autovacuum worker runs and after a CHECKPOINT (every system alike: the
      latency of an idle queue, not of one still vacuuming its throughput phase), with the W
      workers idle and listening, single jobs are enqueued one per transaction at --rate
