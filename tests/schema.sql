@@ -127,6 +127,46 @@ CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA extensions;
 COMMENT ON EXTENSION vector IS 'vector data type and ivfflat and hnsw access methods';
 
 --
+-- Name: job_enqueued; Type: TYPE; Schema: events; Owner: claw_owner
+--
+
+CREATE TYPE events.job_enqueued AS (
+	job_id uuid,
+	kind text,
+	state text,
+	run_at timestamp with time zone,
+	trace_id text
+);
+
+ALTER TYPE events.job_enqueued OWNER TO claw_owner;
+
+--
+-- Name: TYPE job_enqueued; Type: COMMENT; Schema: events; Owner: claw_owner
+--
+
+COMMENT ON TYPE events.job_enqueued IS 'One job in a jobs.enqueued event''s data.jobs (functions/events/outbox.sql).';
+
+--
+-- Name: job_finished; Type: TYPE; Schema: events; Owner: claw_owner
+--
+
+CREATE TYPE events.job_finished AS (
+	job_id uuid,
+	kind text,
+	attempts integer,
+	finished_at timestamp with time zone,
+	trace_id text
+);
+
+ALTER TYPE events.job_finished OWNER TO claw_owner;
+
+--
+-- Name: TYPE job_finished; Type: COMMENT; Schema: events; Owner: claw_owner
+--
+
+COMMENT ON TYPE events.job_finished IS 'One job in a jobs.completed or jobs.cancelled event''s data.jobs (functions/events/outbox.sql).';
+
+--
 -- Name: chain_status(text); Type: FUNCTION; Schema: admin; Owner: claw_operator_reader
 --
 
@@ -7306,10 +7346,9 @@ BEGIN
   END IF;
   INSERT INTO events.outbox (tenant_id, event_type, subject_id, data, trace_id, occurred_at)
   SELECT n.tenant_id, 'jobs.' || n.outcome, n.queue,
-         pg_catalog.jsonb_build_object('queue', n.queue, 'jobs', pg_catalog.jsonb_agg(
-           pg_catalog.jsonb_build_object('job_id', n.job_id, 'kind', n.kind,
-                                         'attempts', n.attempts, 'finished_at', n.finished_at,
-                                         'trace_id', n.trace_id) ORDER BY n.job_id)),
+         pg_catalog.jsonb_build_object('queue', n.queue, 'jobs', pg_catalog.to_jsonb(
+           pg_catalog.array_agg(ROW(n.job_id, n.kind, n.attempts, n.finished_at, n.trace_id)
+                                  ::events.job_finished ORDER BY n.job_id))),
          coalesce(internal.trace_id(),
                   CASE WHEN min(n.trace_id) = max(n.trace_id) THEN min(n.trace_id) END),
          v_now
@@ -7337,10 +7376,9 @@ BEGIN
   END IF;
   INSERT INTO events.outbox (tenant_id, event_type, subject_id, data, trace_id, occurred_at)
   SELECT n.tenant_id, 'jobs.enqueued', n.queue,
-         pg_catalog.jsonb_build_object('queue', n.queue, 'jobs', pg_catalog.jsonb_agg(
-           pg_catalog.jsonb_build_object('job_id', n.job_id, 'kind', n.kind, 'state', n.state,
-                                         'run_at', n.run_at, 'trace_id', n.trace_id)
-           ORDER BY n.job_id)),
+         pg_catalog.jsonb_build_object('queue', n.queue, 'jobs', pg_catalog.to_jsonb(
+           pg_catalog.array_agg(ROW(n.job_id, n.kind, n.state, n.run_at, n.trace_id)
+                                  ::events.job_enqueued ORDER BY n.job_id))),
          min(n.trace_id), v_now
   FROM new_rows AS n
   GROUP BY n.tenant_id, n.queue;

@@ -177,6 +177,60 @@ def test_every_job_transition_is_an_event(db: Database, tenants: dict[str, Tenan
     assert [e[1] for e in events].count("jobs.enqueued") == 1
 
 
+def test_batch_job_events_carry_each_job_as_jsonb_build_object_would(
+        db: Database, tenants: dict[str, Tenant]) -> None:
+    """The jobs.* triggers build each job's entry as a row of events.job_enqueued or
+    events.job_finished turned into JSON (migrations/0055, cheaper than a jsonb_build_object
+    per job). The data must be exactly what the per-job jsonb_build_object gave: every key,
+    a trace id that needs escaping, a delayed job's state and run_at, a cancelled job."""
+    a = tenants["a"]
+    trace = 'tr"a\\ce \u00e9'
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (a.api_key,))
+        conn.execute("SELECT set_config('claw.trace_id', %s, true)", (trace,))
+        jobs = [r[0] for r in conn.execute(
+            "SELECT job_id::text FROM api.enqueue_jobs(p_jobs => %s)",
+            (json.dumps([{"queue": "shape", "kind": "k.one"}, {"queue": "shape", "kind": "k:two"},
+                         {"queue": "shape", "kind": "k-three"},
+                         {"queue": "shape", "kind": "later", "run_at": "2999-01-01T00:00:00Z"}]),
+             )).fetchall()]
+    with db.connect() as su:
+        expected_enqueued = su.execute("""
+            SELECT pg_catalog.jsonb_build_object('queue', 'shape', 'jobs', pg_catalog.jsonb_agg(
+                     pg_catalog.jsonb_build_object('job_id', j.job_id, 'kind', j.kind,
+                                                   'state', j.state, 'run_at', j.run_at,
+                                                   'trace_id', j.trace_id) ORDER BY j.job_id))
+            FROM queue.jobs AS j WHERE j.job_id = ANY (%s::uuid[])""", (jobs,)).fetchone()[0]  # type: ignore[index]
+    with db.connect("claw_worker") as w:
+        token = w.execute("SELECT lease_token FROM api.claim_jobs(p_queue => 'shape', "
+                          "p_worker => 'w', p_limit => 3)").fetchall()[0][0]
+        w.execute("SELECT api.complete_jobs(p_job_ids => %s, p_lease_token => %s)",
+                  (jobs[:2], token))
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (a.api_key,))
+        conn.execute("SELECT api.cancel_job(%s)", (jobs[3],))
+    with db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (a.api_key,))
+        events = conn.execute("SELECT event_type, data FROM api.read_events("
+                              "p_after => NULL, p_limit => 100)").fetchall()
+    with db.connect() as su:
+        def finished(outcome: str) -> Any:
+            return su.execute("""
+                SELECT pg_catalog.jsonb_build_object('queue', 'shape', 'jobs', pg_catalog.jsonb_agg(
+                         pg_catalog.jsonb_build_object('job_id', h.job_id, 'kind', h.kind,
+                                                       'attempts', h.attempts,
+                                                       'finished_at', h.finished_at,
+                                                       'trace_id', h.trace_id) ORDER BY h.job_id))
+                FROM queue.job_history AS h
+                WHERE h.job_id = ANY (%s::uuid[]) AND h.outcome = %s""", (jobs, outcome)).fetchone()[0]  # type: ignore[index]
+        expected = [("jobs.enqueued", expected_enqueued), ("jobs.completed", finished("completed")),
+                    ("jobs.cancelled", finished("cancelled"))]
+    assert events == expected
+    assert [len(e[1]["jobs"]) for e in events] == [4, 2, 1]
+    assert events[0][1]["jobs"][0]["trace_id"] == trace
+    assert {j["state"] for j in events[0][1]["jobs"]} == {"available", "scheduled"}
+
+
 def test_schedule_changes_are_events(db: Database, tenants: dict[str, Tenant]) -> None:
     a = tenants["a"]
     with db.connect("claw_runtime") as conn, conn.transaction():

@@ -5,7 +5,8 @@
 -- Job events. The two that every job has come one per statement, tenant and queue, not one
 -- per job (subject: the queue; data: the queue and a "jobs" array, one entry per job): an
 -- enqueue batch and a completed claim each add one row, so the outbox costs the queue's hot
--- path a row per batch (tests/test_queue_costs.py counts it):
+-- path a row per batch (tests/test_queue_costs.py counts it); each entry is built as a row of
+-- events.job_enqueued or events.job_finished (migrations/0055: the same JSON, built cheaper):
 --   jobs.enqueued                    jobs were inserted (api.enqueue_job(s), schedules, flows)
 --   jobs.completed, jobs.cancelled   jobs moved to history with that outcome
 -- The rarer ones are one per job (subject: the job; data: job_id, queue, kind, state,
@@ -51,10 +52,9 @@ BEGIN
   END IF;
   INSERT INTO events.outbox (tenant_id, event_type, subject_id, data, trace_id, occurred_at)
   SELECT n.tenant_id, 'jobs.enqueued', n.queue,
-         pg_catalog.jsonb_build_object('queue', n.queue, 'jobs', pg_catalog.jsonb_agg(
-           pg_catalog.jsonb_build_object('job_id', n.job_id, 'kind', n.kind, 'state', n.state,
-                                         'run_at', n.run_at, 'trace_id', n.trace_id)
-           ORDER BY n.job_id)),
+         pg_catalog.jsonb_build_object('queue', n.queue, 'jobs', pg_catalog.to_jsonb(
+           pg_catalog.array_agg(ROW(n.job_id, n.kind, n.state, n.run_at, n.trace_id)
+                                  ::events.job_enqueued ORDER BY n.job_id))),
          min(n.trace_id), v_now
   FROM new_rows AS n
   GROUP BY n.tenant_id, n.queue;
@@ -112,10 +112,9 @@ BEGIN
   END IF;
   INSERT INTO events.outbox (tenant_id, event_type, subject_id, data, trace_id, occurred_at)
   SELECT n.tenant_id, 'jobs.' || n.outcome, n.queue,
-         pg_catalog.jsonb_build_object('queue', n.queue, 'jobs', pg_catalog.jsonb_agg(
-           pg_catalog.jsonb_build_object('job_id', n.job_id, 'kind', n.kind,
-                                         'attempts', n.attempts, 'finished_at', n.finished_at,
-                                         'trace_id', n.trace_id) ORDER BY n.job_id)),
+         pg_catalog.jsonb_build_object('queue', n.queue, 'jobs', pg_catalog.to_jsonb(
+           pg_catalog.array_agg(ROW(n.job_id, n.kind, n.attempts, n.finished_at, n.trace_id)
+                                  ::events.job_finished ORDER BY n.job_id))),
          coalesce(internal.trace_id(),
                   CASE WHEN min(n.trace_id) = max(n.trace_id) THEN min(n.trace_id) END),
          v_now

@@ -4,7 +4,7 @@
 -- input and privileges. Reading across transactions (resume, out-of-order commits,
 -- retention, NOTIFY, which streams have events waiting) is in tests/test_events.py.
 BEGIN;
-SELECT plan(24);
+SELECT plan(26);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
@@ -26,6 +26,18 @@ SELECT is((SELECT count(*)::int FROM events.outbox o JOIN t ON t.tenant_id = o.t
           'the enqueue wrote its event in the same transaction');
 SELECT is((SELECT xact_id FROM events.outbox LIMIT 1), pg_current_xact_id(),
           'stamped with the writing transaction');
+SELECT is((SELECT o.data -> 'jobs' -> 0 FROM events.outbox o JOIN t ON t.tenant_id = o.tenant_id
+           WHERE t.name = 'a' AND o.event_type = 'jobs.enqueued'),
+          (SELECT pg_catalog.jsonb_build_object('job_id', j.job_id, 'kind', j.kind, 'state', j.state,
+                                                'run_at', j.run_at, 'trace_id', j.trace_id)
+           FROM queue.jobs j JOIN t ON t.tenant_id = j.tenant_id WHERE t.name = 'a'),
+          'the event''s job entry (a row of events.job_enqueued) is the job''s fields');
+SELECT is((SELECT pg_catalog.array_agg(a.attname::text ORDER BY a.attname)
+           FROM pg_catalog.pg_attribute a
+           WHERE a.attrelid = (SELECT ty.typrelid FROM pg_catalog.pg_type ty
+                               WHERE ty.oid = 'events.job_finished'::regtype) AND a.attnum > 0),
+          '{attempts,finished_at,job_id,kind,trace_id}'::text[],
+          'a finished job''s entry in jobs.completed / jobs.cancelled has exactly these keys');
 SELECT pg_temp.as_role('a', '{owner}');
 SELECT is((SELECT count(*)::int FROM api.read_events()), 0,
           'an event is not readable while its transaction runs (not even by it)');
