@@ -167,6 +167,66 @@ ALTER TYPE events.job_finished OWNER TO claw_owner;
 COMMENT ON TYPE events.job_finished IS 'One job in a jobs.completed or jobs.cancelled event''s data.jobs (functions/events/outbox.sql).';
 
 --
+-- Name: job_kind; Type: DOMAIN; Schema: queue; Owner: claw_owner
+--
+
+CREATE DOMAIN queue.job_kind AS text
+	CONSTRAINT job_kind_check CHECK (((VALUE ~ '^[a-z][a-z0-9_.:-]*$'::text) AND (length(VALUE) <= 100)));
+
+ALTER DOMAIN queue.job_kind OWNER TO claw_owner;
+
+--
+-- Name: DOMAIN job_kind; Type: COMMENT; Schema: queue; Owner: claw_owner
+--
+
+COMMENT ON DOMAIN queue.job_kind IS 'A job''s kind as queue.jobs holds it: checked once, when a job is written (migrations/0056).';
+
+--
+-- Name: json_array; Type: DOMAIN; Schema: queue; Owner: claw_owner
+--
+
+CREATE DOMAIN queue."json_array" AS jsonb
+	CONSTRAINT json_array_check CHECK ((jsonb_typeof(VALUE) = 'array'::text));
+
+ALTER DOMAIN queue."json_array" OWNER TO claw_owner;
+
+--
+-- Name: DOMAIN "json_array"; Type: COMMENT; Schema: queue; Owner: claw_owner
+--
+
+COMMENT ON DOMAIN queue."json_array" IS 'A job''s error list: a JSON array, checked when it is assigned (migrations/0056).';
+
+--
+-- Name: json_object; Type: DOMAIN; Schema: queue; Owner: claw_owner
+--
+
+CREATE DOMAIN queue."json_object" AS jsonb
+	CONSTRAINT json_object_check CHECK ((jsonb_typeof(VALUE) = 'object'::text));
+
+ALTER DOMAIN queue."json_object" OWNER TO claw_owner;
+
+--
+-- Name: DOMAIN "json_object"; Type: COMMENT; Schema: queue; Owner: claw_owner
+--
+
+COMMENT ON DOMAIN queue."json_object" IS 'A job''s payload: a JSON object, checked when it is written (migrations/0056).';
+
+--
+-- Name: queue_name; Type: DOMAIN; Schema: queue; Owner: claw_owner
+--
+
+CREATE DOMAIN queue.queue_name AS text
+	CONSTRAINT queue_name_check CHECK (((VALUE ~ '^[a-z][a-z0-9_.-]*$'::text) AND (length(VALUE) <= 63)));
+
+ALTER DOMAIN queue.queue_name OWNER TO claw_owner;
+
+--
+-- Name: DOMAIN queue_name; Type: COMMENT; Schema: queue; Owner: claw_owner
+--
+
+COMMENT ON DOMAIN queue.queue_name IS 'A queue''s name as queue.jobs holds it: checked once, when a job is written (migrations/0056).';
+
+--
 -- Name: chain_status(text); Type: FUNCTION; Schema: admin; Owner: claw_operator_reader
 --
 
@@ -2675,7 +2735,7 @@ BEGIN
   PERFORM internal.require_size('p_cursor', p_cursor, 'text');
   v_after := internal.read_cursor('api.list_jobs', v_filters, p_cursor);
   RETURN QUERY
-  SELECT j.job_id, j.queue, j.kind, j.state, j.attempts, j.max_attempts, j.run_at,
+  SELECT j.job_id, j.queue::text, j.kind::text, j.state, j.attempts, j.max_attempts, j.run_at,
          j.errors -> -1 ->> 'error', j.enqueued_at,
          CASE WHEN pg_catalog.row_number() OVER (ORDER BY j.enqueued_at DESC, j.job_id DESC)
                    = p_limit  -- a full page: its last row carries the next page's cursor
@@ -11844,8 +11904,11 @@ BEGIN
       lease_holder = p_worker, lease_expires_at = v_lease,
       started_at = coalesce(j.started_at, v_now)
   WHERE j.ctid = ANY (v_ctids)
-  RETURNING j.job_id, j.tenant_id, j.queue, j.kind, j.payload, j.priority, j.attempts,
-            j.max_attempts, j.lease_token, j.lease_expires_at, j.trace_id, j.enqueued_at;
+  -- (queue, kind and payload are domains, migrations/0056: RETURN QUERY wants the declared
+  -- types)
+  RETURNING j.job_id, j.tenant_id, j.queue::text, j.kind::text, j.payload::jsonb, j.priority,
+            j.attempts, j.max_attempts, j.lease_token, j.lease_expires_at, j.trace_id,
+            j.enqueued_at;
 END
 $$;
 
@@ -12747,9 +12810,9 @@ ALTER FUNCTION queue.parse_cron(p_expr text) OWNER TO claw_owner;
 CREATE TABLE queue.jobs (
     tenant_id uuid NOT NULL,
     job_id uuid DEFAULT uuidv7() NOT NULL,
-    queue text NOT NULL,
-    kind text NOT NULL,
-    payload jsonb DEFAULT '{}'::jsonb NOT NULL,
+    queue queue.queue_name NOT NULL,
+    kind queue.job_kind NOT NULL,
+    payload queue."json_object" DEFAULT '{}'::jsonb NOT NULL,
     priority smallint DEFAULT 0 NOT NULL,
     fair_key bigint,
     state text NOT NULL,
@@ -12761,20 +12824,16 @@ CREATE TABLE queue.jobs (
     lease_token uuid,
     lease_holder text,
     lease_expires_at timestamp with time zone,
-    errors jsonb DEFAULT '[]'::jsonb NOT NULL,
+    errors queue."json_array" DEFAULT '[]'::jsonb NOT NULL,
     trace_id text,
     enqueued_at timestamp with time zone DEFAULT now() NOT NULL,
     started_at timestamp with time zone,
     cancel_requested_at timestamp with time zone,
     CONSTRAINT jobs_attempts_check CHECK ((attempts >= 0)),
     CONSTRAINT jobs_check CHECK (((state = 'running'::text) = ((lease_token IS NOT NULL) AND (lease_expires_at IS NOT NULL) AND (lease_holder IS NOT NULL)))),
-    CONSTRAINT jobs_errors_check CHECK ((jsonb_typeof(errors) = 'array'::text)),
     CONSTRAINT jobs_fair_key_when_due CHECK (((fair_key IS NOT NULL) OR (state = 'scheduled'::text))),
-    CONSTRAINT jobs_kind_check CHECK (((kind ~ '^[a-z][a-z0-9_.:-]*$'::text) AND (length(kind) <= 100))),
     CONSTRAINT jobs_max_attempts_check CHECK (((max_attempts >= 1) AND (max_attempts <= 100))),
-    CONSTRAINT jobs_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text)),
     CONSTRAINT jobs_priority_check CHECK (((priority >= '-100'::integer) AND (priority <= 100))),
-    CONSTRAINT jobs_queue_check CHECK (((queue ~ '^[a-z][a-z0-9_.-]*$'::text) AND (length(queue) <= 63))),
     CONSTRAINT jobs_rate_key_check CHECK (((length(rate_key) >= 1) AND (length(rate_key) <= 200))),
     CONSTRAINT jobs_state_check CHECK ((state = ANY (ARRAY['scheduled'::text, 'available'::text, 'running'::text, 'dead'::text]))),
     CONSTRAINT jobs_trace_id_check CHECK ((length(trace_id) <= 64)),

@@ -10,6 +10,7 @@ import tarfile
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from claw.errors import ClawSetupError
@@ -152,21 +153,26 @@ def test_a_role_url_never_carries_the_administrators_credentials(db: Database) -
 BEFORE_PRIORITY_CURSORS = "d60fbe1"
 
 
+def migrate_release(db: Database, tmp_path: Path, commit: str) -> None:
+    """Migrate `db` to the schema of an earlier commit (skipped in a clone without it)."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit,
+                              "sql", "migrations", "functions", "policies", "tests/schema.sql"],
+                             capture_output=True)
+    if archive.returncode != 0:
+        pytest.skip(f"this clone lacks commit {commit} (shallow?)")
+    old = tmp_path / "old"
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(old, filter="data")
+    first = run_cli("migrate", env={"DATABASE_URL": db.url(), "CLAW_ROOT": str(old)})
+    assert first.returncode == 0, first.stderr
+
+
 def test_an_upgrade_keeps_each_tenants_place_in_line_at_every_priority(
         empty_db: Database, tmp_path: Path) -> None:
     """A database of the release before migration 0041, with waiting jobs at two priorities
     and a delayed one, is upgraded: each tenant's one cursor becomes one per priority it has
     jobs at (same last key), waiting jobs keep their keys, and fairness holds on it after."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", BEFORE_PRIORITY_CURSORS,
-                              "sql", "migrations", "functions", "policies", "tests/schema.sql"],
-                             capture_output=True)
-    if archive.returncode != 0:
-        pytest.skip(f"this clone lacks commit {BEFORE_PRIORITY_CURSORS} (shallow?)")
-    old = tmp_path / "old"
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(old, filter="data")
-    first = run_cli("migrate", env={"DATABASE_URL": empty_db.url(), "CLAW_ROOT": str(old)})
-    assert first.returncode == 0, first.stderr
+    migrate_release(empty_db, tmp_path, BEFORE_PRIORITY_CURSORS)
     tenants = seed_tenants(empty_db, names=("a", "b"), extra_principals=0)
     a, b = tenants["a"], tenants["b"]
     jobs = ([{"queue": "uq", "kind": "noop"}] * 5 + [{"queue": "uq", "kind": "hi", "priority": 10}] * 2
@@ -193,3 +199,66 @@ def test_an_upgrade_keeps_each_tenants_place_in_line_at_every_priority(
         kinds = [w.execute("SELECT kind FROM api.claim_jobs(p_queue => 'uq', p_worker => 'w', "
                            "p_limit => 1, p_lease_seconds => 30)").fetchone()[0] for _ in range(5)]
     assert kinds[:3] == ["hi", "hi", "noop"] and "b" in kinds[3:5], kinds
+
+
+BEFORE_JOB_DOMAINS = "2c78076"  # the last commit before migrations/0056
+
+
+def test_the_job_domains_upgrade_keeps_the_table_and_still_checks_every_write(
+        empty_db: Database, tmp_path: Path) -> None:
+    """Migration 0056 moves four checks of queue.jobs into domains. On a database with jobs in
+    every state it does not rewrite the table (same file; only the partial indexes on the
+    queue column are rebuilt), keeps every row, and leaves the checks validated: a bad
+    queue, kind, payload or error list is still refused on INSERT and on an UPDATE that
+    assigns it (23514), while claims go on as before."""
+    migrate_release(empty_db, tmp_path, BEFORE_JOB_DOMAINS)
+    a = seed_tenants(empty_db, names=("a",), extra_principals=0)["a"]
+    jobs = [{"queue": "dq", "kind": "k.one", "payload": {"n": i}} for i in range(4)]
+    jobs.append({"queue": "dq", "kind": "later", "run_at": "2999-01-01T00:00:00Z"})
+    with empty_db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (a.api_key,))
+        conn.execute("SELECT count(*) FROM api.enqueue_jobs(p_jobs => %s)", (json.dumps(jobs),))
+    with empty_db.connect("claw_worker") as w:
+        held = w.execute("SELECT job_id, lease_token FROM api.claim_jobs(p_queue => 'dq', "
+                         "p_worker => 'w', p_limit => 2, p_lease_seconds => 30)").fetchall()
+        w.execute("SELECT * FROM api.fail_job(p_job_id => %s, p_lease_token => %s, "
+                  "p_error => 'boom')", held[0])
+    files = ("SELECT c.relname, c.relfilenode FROM pg_class c WHERE c.oid = 'queue.jobs'::regclass "
+             "OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 'queue.jobs'::regclass) "
+             "ORDER BY 1")
+    rows = "SELECT to_jsonb(j) FROM queue.jobs j ORDER BY j.job_id"
+    with empty_db.connect() as conn:
+        files_before, rows_before = conn.execute(files).fetchall(), conn.execute(rows).fetchall()
+    assert len(files_before) >= 6 and len(rows_before) == 5
+
+    upgrade = run_cli("migrate", env={"DATABASE_URL": empty_db.url()})
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert "0056_queue_jobs_lifelong_checks_as_domains" in upgrade.stdout
+    with empty_db.connect() as conn:
+        files_after = dict(conn.execute(files).fetchall())
+        rebuilt = {name for name, node in files_before if files_after[name] != node}
+        assert rebuilt == {"jobs_claim_idx", "jobs_lease_idx", "jobs_scheduled_idx",
+                           "jobs_unique_key_idx"}, "the table or a full index was rewritten"
+        assert conn.execute(rows).fetchall() == rows_before
+        assert conn.execute(
+            "SELECT c.conname, c.convalidated FROM pg_constraint c "
+            "WHERE c.contypid IN ('queue.queue_name'::regtype, 'queue.job_kind'::regtype, "
+            "'queue.json_object'::regtype, 'queue.json_array'::regtype) ORDER BY 1"
+        ).fetchall() == [("job_kind_check", True), ("json_array_check", True),
+                         ("json_object_check", True), ("queue_name_check", True)]
+        insert = ("INSERT INTO queue.jobs (tenant_id, queue, kind, payload, state, run_at, "
+                  "fair_key) VALUES (%s, %s, %s, %s, 'available', now(), 1)")
+        good = [a.tenant_id, "dq", "k.one", "{}"]
+        for i, bad in ((1, "Bad Queue"), (1, "q" * 64), (2, "9kind"), (2, "k" * 101), (3, "[]")):
+            with pytest.raises(psycopg.errors.CheckViolation), conn.transaction():
+                conn.execute(insert, good[:i] + [bad] + good[i + 1:])
+        with conn.transaction(force_rollback=True):
+            conn.execute(insert, good)
+        for assign in ("kind = 'UPPER'", "queue = 'x y'", "payload = '1'", "errors = '{}'"):
+            with pytest.raises(psycopg.errors.CheckViolation), conn.transaction():
+                conn.execute(f"UPDATE queue.jobs SET {assign} WHERE state = 'available'")
+    with empty_db.connect("claw_worker") as w:
+        claimed = w.execute("SELECT kind, payload FROM api.claim_jobs(p_queue => 'dq', "
+                            "p_worker => 'w', p_limit => 10, p_lease_seconds => 30)").fetchall()
+    # the first two were claimed before: one failed (its retry waits), one is still held
+    assert sorted(c[1]["n"] for c in claimed) == [2, 3] and {c[0] for c in claimed} == {"k.one"}

@@ -162,7 +162,7 @@ BEGIN
   PERFORM internal.require_size('p_cursor', p_cursor, 'text');
   v_after := internal.read_cursor('api.list_jobs', v_filters, p_cursor);
   RETURN QUERY
-  SELECT j.job_id, j.queue, j.kind, j.state, j.attempts, j.max_attempts, j.run_at,
+  SELECT j.job_id, j.queue::text, j.kind::text, j.state, j.attempts, j.max_attempts, j.run_at,
          j.errors -> -1 ->> 'error', j.enqueued_at,
          CASE WHEN pg_catalog.row_number() OVER (ORDER BY j.enqueued_at DESC, j.job_id DESC)
                    = p_limit  -- a full page: its last row carries the next page's cursor

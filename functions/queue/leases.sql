@@ -302,8 +302,11 @@ BEGIN
       lease_holder = p_worker, lease_expires_at = v_lease,
       started_at = coalesce(j.started_at, v_now)
   WHERE j.ctid = ANY (v_ctids)
-  RETURNING j.job_id, j.tenant_id, j.queue, j.kind, j.payload, j.priority, j.attempts,
-            j.max_attempts, j.lease_token, j.lease_expires_at, j.trace_id, j.enqueued_at;
+  -- (queue, kind and payload are domains, migrations/0056: RETURN QUERY wants the declared
+  -- types)
+  RETURNING j.job_id, j.tenant_id, j.queue::text, j.kind::text, j.payload::jsonb, j.priority,
+            j.attempts, j.max_attempts, j.lease_token, j.lease_expires_at, j.trace_id,
+            j.enqueued_at;
 END
 $fn$;
 ALTER FUNCTION queue.claim_jobs(text, text, integer, integer) OWNER TO claw_dispatcher;
