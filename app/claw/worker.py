@@ -47,6 +47,7 @@ from uuid import UUID
 
 import psycopg
 from psycopg.sql import SQL, Identifier
+from psycopg.types.json import set_json_loads
 
 log = logging.getLogger("claw.worker")
 
@@ -54,11 +55,13 @@ Handler = Callable[["Job"], Awaitable[None]]
 
 CLAIM = ("SELECT * FROM api.claim_jobs(p_queue => %s, p_worker => %s, p_limit => %s, "
          "p_lease_seconds => %s, p_idle_runners => %s)")
-COMPLETE = "SELECT api.complete_jobs(p_job_ids => %s, p_lease_token => %s)"
+# Job id lists go in binary (%b): psycopg's text form of a uuid[] is built in Python, id by
+# id, at 0.79 us per id against 0.12 us for the binary one (a completion sends hundreds).
+COMPLETE = "SELECT api.complete_jobs(p_job_ids => %b, p_lease_token => %s)"
 FAIL = ("SELECT * FROM api.fail_job(p_job_id => %s, p_lease_token => %s, p_error => %s, "
         "p_retry => %s)")
-RELEASE = "SELECT api.release_jobs(p_job_ids => %s, p_lease_token => %s)"
-HEARTBEAT = ("SELECT job_id FROM api.heartbeat_jobs(p_job_ids => %s, p_lease_token => %s, "
+RELEASE = "SELECT api.release_jobs(p_job_ids => %b, p_lease_token => %s)"
+HEARTBEAT = ("SELECT job_id FROM api.heartbeat_jobs(p_job_ids => %b, p_lease_token => %s, "
              "p_lease_seconds => %s)")
 ACT_AS = "SELECT api.act_as_job(p_job_id => %s, p_lease_token => %s)"
 TICK = "SELECT api.tick_schedules(p_limit => 100)"
@@ -71,6 +74,13 @@ SWEEP_LLM = "SELECT api.expire_llm_reservations()"
 
 # The job keeps this many characters of an error (queue.fail_job); the worker sends no more.
 ERROR_CHARS = 4000
+
+
+def json_loads(data: bytes) -> Any:
+    """The worker connections' JSON loader (payloads, results): json.loads of the text.
+    Given bytes, json.loads first guesses their encoding, which PostgreSQL always sends as
+    UTF-8: 1.24 against 0.75 us for a claimed job's '{}' payload."""
+    return json.loads(data.decode())
 
 
 def worker_channel(worker_id: str) -> str:
@@ -210,7 +220,9 @@ class Worker:
         return await conn.execute(sql, params, binary=binary)
 
     async def _connect(self) -> psycopg.AsyncConnection[Any]:
-        return await psycopg.AsyncConnection.connect(self.dsn, autocommit=True)
+        conn = await psycopg.AsyncConnection.connect(self.dsn, autocommit=True)
+        set_json_loads(json_loads, conn)
+        return conn
 
     @contextlib.asynccontextmanager
     async def acting_as(self, job: Job) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
