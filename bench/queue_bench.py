@@ -67,8 +67,13 @@ Peers (the bench installs the graphile and oban ones itself when missing):
     none found it prints that oban was skipped and why
 Run:   .venv/bin/python bench/queue_bench.py [--jobs 100000] [--workers 2] [--concurrency 20]
                                              [--payload-bytes 0] [--only SYSTEM ...]
+                                             [--rounds 1]
   --only takes claw, graphile-batched, graphile-defaults, graphile (both), pgqueuer,
   procrastinate, oban; repeat it for several.
+  --rounds N runs every system N times, alternating the order (each round reverses the one
+  before, so a drift of the machine's speed falls on both sides), prints each round's
+  ratios, and reports the median of the rounds per system: on a VM whose speed swings
+  between runs, one round's ratio moves by 20% (the README's queue section).
 It uses the embedded cluster (or DATABASE_URL) and the scratch databases bench_q_claw,
 bench_q_graphile_batched, bench_q_graphile_defaults, bench_q_pgqueuer,
 bench_q_procrastinate, bench_q_oban and bench_q_commits (pgbench), which it drops and
@@ -681,7 +686,11 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--only", choices=(*SYSTEMS, *ALIASES), action="append",
                         help="run only this system (repeatable; graphile = both configs)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run every system this many times, order alternating; report medians")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
 
     from claw import config
     from claw import db as claw_db
@@ -724,7 +733,21 @@ def main() -> int:
           + ", ".join(f"{k} {v}" for k, v in versions.items()), flush=True)
     for s, why in skipped.items():
         print(f"  {s}: skipped: {why}", flush=True)
-    results = {s: run_system(s, admin, cfg, args) for s in systems}
+    rounds: list[dict[str, dict[str, float]]] = []
+    for r in range(args.rounds):
+        if args.rounds > 1:
+            print(f"round {r + 1} of {args.rounds}", flush=True)
+        order = systems if r % 2 == 0 else systems[::-1]
+        rounds.append({s: run_system(s, admin, cfg, args) for s in order})
+        if args.rounds > 1 and "claw" in systems:
+            claw = rounds[-1]["claw"]
+            print("  round " + str(r + 1) + ": " + ", ".join(
+                f"Claw / {s} {claw['throughput'] / max(rounds[-1][s]['throughput'], 1e-9):.2f}x"
+                for s in systems if s != "claw"), flush=True)
+    results = {s: {k: statistics.median(rd[s][k] for rd in rounds) for k in rounds[0][s]}
+               for s in systems}
+    if args.rounds > 1:
+        print(f"\nmedians of {args.rounds} rounds:")
 
     bench_url = fresh_database(admin, COMMITS_DB)
     with psycopg.connect(bench_url, autocommit=True) as conn:
