@@ -9023,6 +9023,7 @@ CREATE FUNCTION flow.wait_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
   v_child flow.runs;
+  v_held jsonb;
 BEGIN
   PERFORM flow.check_position(v_run, p_position);
   PERFORM flow.require_step_identity(p_name, p_input_hash);
@@ -9030,6 +9031,19 @@ BEGIN
   WHERE r.tenant_id = v_run.tenant_id AND r.run_id = p_child_run_id
     AND r.parent_run_id = v_run.run_id;
   IF NOT FOUND THEN
+    -- (forked_from_position is NULL for a run that is no fork: no step qualifies)
+    SELECT s.output INTO v_held FROM flow.steps AS s
+    WHERE s.tenant_id = v_run.tenant_id AND s.run_id = v_run.run_id
+      AND s.position < v_run.forked_from_position AND s.kind = 'wait_child'
+      AND s.status = 'completed' AND s.output ->> 'run_id' = p_child_run_id::text
+    ORDER BY s.position
+    LIMIT 1;
+    IF FOUND THEN
+      RETURN QUERY SELECT flow.insert_step(v_run, p_position, p_name, 'wait_child', p_input_hash,
+                                           'completed', v_held, NULL, NULL),
+                          v_held ->> 'status', v_held -> 'output', v_held -> 'error';
+      RETURN;
+    END IF;
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'not a child of this run',
       DETAIL = pg_catalog.format('run %s has no child %s', p_run_id, p_child_run_id),
       HINT = 'wait for a child this run started';

@@ -120,11 +120,12 @@ async def test_purge_keeps_a_finished_child_whose_parent_is_still_going(
 # -- a fork after a child was started waits for that child ------------------------------------
 
 def parent_and_kid(gate: dict[str, bool], kid_waits: bool = True,
-                   wait_first: bool = False) -> Flows:
+                   wait_first: bool = False, wait_again: bool = False) -> Flows:
     """A parent that starts a child, then fails at its next step until the gate opens; with
     kid_waits the child waits for a signal 'go' (so it is still running when the parent
     fails and is forked). Steps: 0 child, 1 flaky, 2 wait_child; with wait_first the
-    parent waits for the child before the flaky step (0 child, 1 wait_child, 2 flaky)."""
+    parent waits for the child before the flaky step (0 child, 1 wait_child, 2 flaky), and
+    with wait_again too it waits for the same child once more after it (3 wait_child)."""
     flows = Flows()
 
     @flows.flow("kid")
@@ -144,7 +145,7 @@ def parent_and_kid(gate: dict[str, bool], kid_waits: bool = True,
         if wait_first:
             out = (await ctx.wait_child(child))["output"]
         await ctx.run("flaky", flaky, retry=RetryPolicy(max_attempts=1))
-        if not wait_first:
+        if not wait_first or wait_again:
             out = (await ctx.wait_child(child))["output"]
         return out
 

@@ -132,15 +132,47 @@ async def test_a_fork_past_the_wait_for_a_purged_child_is_not_refused(db: Databa
     then CL409 'the fork's child run is gone' with the hint to fork from position 0 (rerun
     everything). It worked before d5368bc."""
     gate = {"open": False}
-    flows = waited_kid(gate)
+    await fork_after_the_wait(db, tenant, waited_kid(gate), gate, purged=True)
+
+
+async def fork_after_the_wait(db: Database, tenant: Tenant, flows: Flows, gate: dict[str, bool],
+                              purged: bool) -> tuple[str, str, str]:
+    """Fail the parent at its flaky step (2), purge its finished child if asked, fix the bug
+    and fork from the failed step; the fork must complete with the child's output.
+    (the parent's run id, the child's, the fork's)"""
     run, kid = await failed_parent(db, tenant, flows)
-    with db.connect() as su:
-        su.execute("DELETE FROM flow.runs WHERE run_id = %s", (kid,))
+    if purged:
+        with db.connect() as su:
+            su.execute("DELETE FROM flow.runs WHERE run_id = %s", (kid,))
     gate["open"] = True
     fork = str(as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 2)", (run,)))
     await serve(db, flows, status_is(db, fork, "completed", "failed"))
     assert run_row(db, fork)["status"] == "completed", run_row(db, fork)["error"]
     assert run_row(db, fork)["output"] == 7
+    return run, kid, fork
+
+
+@aio
+@pytest.mark.parametrize("purged", [False, True], ids=["kept", "purged"])
+async def test_a_fork_past_a_wait_for_a_child_may_wait_for_it_again(db: Database, tenant: Tenant,
+                                                                    purged: bool) -> None:
+    """A parent waits for its child (step 1), fails at its next step, and waits for the same
+    child again after it (step 3). Forked from the failed step, the fork holds the child's
+    outcome in its copied step 1 and so does not adopt the child; its second wait_child was
+    then CL422 'not a child of this run' and the fork failed. A finished child's outcome is
+    final: the wait answers with the outcome the copied checkpoint holds, also when the
+    child was purged by retention since."""
+    gate = {"open": False}
+    flows = parent_and_kid(gate, kid_waits=False, wait_first=True, wait_again=True)
+    run, kid, fork = await fork_after_the_wait(db, tenant, flows, gate, purged)
+    if not purged:
+        assert parent_of(db, kid) == run
+    with db.connect() as su:
+        steps = su.execute("SELECT position, kind, output FROM flow.steps WHERE run_id = %s "
+                           "ORDER BY position", (fork,)).fetchall()
+    assert [(p, k) for p, k, _ in steps] == [(0, "child"), (1, "wait_child"), (2, "step"),
+                                             (3, "wait_child")]
+    assert steps[3][2] == steps[1][2]
 
 
 @aio

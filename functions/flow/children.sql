@@ -54,6 +54,9 @@ $fn$;
 -- flow.wait_child: wait at p_position for child p_child_run_id to finish. Returns the
 -- parent's status ('running': recorded; 'waiting': suspended; 'cancelled') and, when
 -- recorded, the child's status, output and error. CL422 when it is not this run's child.
+-- A fork does not adopt a child whose outcome a wait_child among its copied checkpoints
+-- holds (flow.fork); a later wait for that child answers with the outcome that checkpoint
+-- holds (a finished child's outcome is final, and retention may have purged the child).
 CREATE OR REPLACE FUNCTION flow.wait_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid,
                                            p_position integer, p_name text, p_input_hash text,
                                            p_child_run_id uuid)
@@ -65,6 +68,7 @@ AS $fn$
 DECLARE
   v_run flow.runs := flow.hold(p_run_id, p_job_id, p_lease_token);
   v_child flow.runs;
+  v_held jsonb;
 BEGIN
   PERFORM flow.check_position(v_run, p_position);
   PERFORM flow.require_step_identity(p_name, p_input_hash);
@@ -72,6 +76,19 @@ BEGIN
   WHERE r.tenant_id = v_run.tenant_id AND r.run_id = p_child_run_id
     AND r.parent_run_id = v_run.run_id;
   IF NOT FOUND THEN
+    -- (forked_from_position is NULL for a run that is no fork: no step qualifies)
+    SELECT s.output INTO v_held FROM flow.steps AS s
+    WHERE s.tenant_id = v_run.tenant_id AND s.run_id = v_run.run_id
+      AND s.position < v_run.forked_from_position AND s.kind = 'wait_child'
+      AND s.status = 'completed' AND s.output ->> 'run_id' = p_child_run_id::text
+    ORDER BY s.position
+    LIMIT 1;
+    IF FOUND THEN
+      RETURN QUERY SELECT flow.insert_step(v_run, p_position, p_name, 'wait_child', p_input_hash,
+                                           'completed', v_held, NULL, NULL),
+                          v_held ->> 'status', v_held -> 'output', v_held -> 'error';
+      RETURN;
+    END IF;
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'not a child of this run',
       DETAIL = pg_catalog.format('run %s has no child %s', p_run_id, p_child_run_id),
       HINT = 'wait for a child this run started';
