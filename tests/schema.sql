@@ -9036,6 +9036,9 @@ BEGIN
     WHERE s.tenant_id = v_run.tenant_id AND s.run_id = v_run.run_id
       AND s.position < v_run.forked_from_position AND s.kind = 'wait_child'
       AND s.status = 'completed' AND s.output ->> 'run_id' = p_child_run_id::text
+      -- a final outcome only: a wait recorded because its run was being cancelled holds
+      -- the child's status at that moment, which may be 'running'
+      AND s.output ->> 'status' IN ('completed', 'failed', 'cancelled')
     ORDER BY s.position
     LIMIT 1;
     IF FOUND THEN

@@ -283,3 +283,34 @@ async def test_a_purge_racing_a_fork_keeps_the_child_the_fork_adopted(db: Databa
     await serve(db, flows, status_is(db, fork, "completed", "failed"))
     assert run_row(db, fork)["status"] == "completed", run_row(db, fork)["error"]
     assert run_row(db, fork)["output"] == 7
+
+
+@pytest.mark.parametrize("held", ["completed", "running"])
+def test_a_later_wait_is_answered_from_a_copied_wait_only_with_a_final_outcome(
+        db: Database, tenant: Tenant, held: str) -> None:
+    """The copied wait_child that answers a fork's later wait for the same child must hold a
+    finished child's outcome. A wait recorded while its run was being cancelled holds the
+    child's status at that moment ('running'); a later wait must not return as if the child
+    had finished: it stays CL422 (no such child of this run), as before."""
+    run = start_sql(db, tenant)
+    job, tok = claim_one(db, run)
+    kid = start_sql(db, tenant, "other.flow")
+    with db.connect() as su:
+        su.execute("UPDATE flow.runs SET forked_from_run_id = %s, forked_from_position = 2, "
+                   "next_position = 2 WHERE run_id = %s", (kid, run))
+        for position, kind, output in (
+                (0, "child", {"run_id": kid}),
+                (1, "wait_child", {"run_id": kid, "status": held, "output": 5, "error": None})):
+            su.execute("INSERT INTO flow.steps (tenant_id, run_id, position, name, kind, "
+                       "input_hash, status, output) VALUES (%s, %s, %s, %s, %s, %s, "
+                       "'completed', %s)",
+                       (tenant.tenant_id, run, position, f"s{position}", kind, H,
+                        json.dumps(output)))
+    wait = "SELECT * FROM api.wait_flow_child(%s, %s, %s, 2, 'again', %s, %s)"
+    with db.connect("claw_worker") as wk:
+        if held == "completed":
+            assert wk.execute(wait, (run, job, tok, H, kid)).fetchone()[1:] == ("completed", 5, None)
+        else:
+            with pytest.raises(psycopg.Error) as err:
+                wk.execute(wait, (run, job, tok, H, kid))
+            assert err.value.sqlstate == "CL422", err.value

@@ -56,7 +56,7 @@ $fn$;
 -- recorded, the child's status, output and error. CL422 when it is not this run's child.
 -- A fork does not adopt a child whose outcome a wait_child among its copied checkpoints
 -- holds (flow.fork); a later wait for that child answers with the outcome that checkpoint
--- holds (a finished child's outcome is final, and retention may have purged the child).
+-- holds when it is a finished child's (final; retention may have purged the child since).
 CREATE OR REPLACE FUNCTION flow.wait_child(p_run_id uuid, p_job_id uuid, p_lease_token uuid,
                                            p_position integer, p_name text, p_input_hash text,
                                            p_child_run_id uuid)
@@ -81,6 +81,9 @@ BEGIN
     WHERE s.tenant_id = v_run.tenant_id AND s.run_id = v_run.run_id
       AND s.position < v_run.forked_from_position AND s.kind = 'wait_child'
       AND s.status = 'completed' AND s.output ->> 'run_id' = p_child_run_id::text
+      -- a final outcome only: a wait recorded because its run was being cancelled holds
+      -- the child's status at that moment, which may be 'running'
+      AND s.output ->> 'status' IN ('completed', 'failed', 'cancelled')
     ORDER BY s.position
     LIMIT 1;
     IF FOUND THEN
