@@ -3,7 +3,7 @@
 -- concurrency and rate limits, lease expiry (moving internal.clock), the lease-bound tenant
 -- context, isolation between tenants, history partitions.
 BEGIN;
-SELECT plan(89);
+SELECT plan(92);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
@@ -329,6 +329,23 @@ SELECT is((SELECT count(*)::int FROM unnest(ARRAY['claw_runtime', 'claw_worker',
            WHERE has_function_privilege(r, 'queue.wake_workers(text, bigint)', 'EXECUTE')
               OR has_table_privilege(r, 'internal.waiting_workers', 'SELECT, INSERT, UPDATE, DELETE')),
           0, 'no login role may wake workers or touch the registry itself');
+
+-- the lifelong checks as domains (migrations/0056): checked on a write, not on a claim
+RESET ROLE;
+SELECT is((SELECT pg_catalog.array_agg(n.nspname || '.' || ty.typname ORDER BY a.attname)
+           FROM pg_catalog.pg_attribute a
+           JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
+           JOIN pg_catalog.pg_namespace n ON n.oid = ty.typnamespace
+           WHERE a.attrelid = 'queue.jobs'::regclass
+             AND a.attname IN ('queue', 'kind', 'payload', 'errors')),
+          '{queue.json_array,queue.job_kind,queue.json_object,queue.queue_name}'::text[],
+          'queue.jobs holds its queue, kind, payload and errors as the checked domains');
+SELECT throws_ok(format($$INSERT INTO queue.jobs (tenant_id, queue, kind, state, run_at, fair_key)
+                          VALUES (%L, 'q1', 'Bad Kind', 'available', now(), 1)$$,
+                        (SELECT tenant_id FROM t WHERE name = 'a')),
+                 '23514', NULL, 'a bad kind is refused on insert');
+SELECT throws_ok($$UPDATE queue.jobs SET payload = '[]' WHERE queue = 'q1'$$, '23514', NULL,
+                 'a payload that is no object is refused on update');
 
 SELECT * FROM finish();
 ROLLBACK;
