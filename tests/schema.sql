@@ -827,6 +827,9 @@ BEGIN
                'digits (sha256), a flow step 0 or more and only with its flow run',
       HINT = 'count the assembled input with the model family''s tokenizer';
   END IF;
+  -- no price version commits while this call is being priced (llm.set_price waits for it,
+  -- and it for a set_price under way: llm.lock_prices)
+  PERFORM llm.lock_prices(false);
   -- the zone read here picks the budget windows this call is held in (llm.lock_zone)
   PERFORM llm.lock_zone(v_tenant, false);
   SELECT r.*, coalesce(s.time_zone, 'UTC') AS time_zone INTO v_route
@@ -10137,6 +10140,18 @@ $$;
 ALTER FUNCTION llm.expire_reservations(p_limit integer) OWNER TO claw_dispatcher;
 
 --
+-- Name: lock_prices(boolean); Type: FUNCTION; Schema: llm; Owner: claw_owner
+--
+
+CREATE FUNCTION llm.lock_prices(p_exclusive boolean) RETURNS void
+    LANGUAGE sql
+    AS $$
+  SELECT internal.lock_named('llm.prices', p_exclusive)
+$$;
+
+ALTER FUNCTION llm.lock_prices(p_exclusive boolean) OWNER TO claw_owner;
+
+--
 -- Name: lock_zone(uuid, boolean); Type: FUNCTION; Schema: llm; Owner: claw_owner
 --
 
@@ -10300,15 +10315,20 @@ CREATE FUNCTION llm.set_price(p_model text, p_input_usd_per_mtok numeric, p_cach
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
-  v_from timestamptz := coalesce(p_valid_from, internal.now());
+  v_from timestamptz;
   v_at timestamptz;
 BEGIN
+  PERFORM llm.lock_prices(true);
+  -- internal.now() is the transaction's start (plus the test clock's offset); the lock may
+  -- have been granted much later
+  v_from := coalesce(p_valid_from,
+                     internal.now() + (pg_catalog.clock_timestamp() - pg_catalog.now()));
   IF NOT EXISTS (SELECT 1 FROM internal.llm_models AS m WHERE m.model = p_model) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'unknown model',
       DETAIL = pg_catalog.format('model %L is not in the catalogue', p_model),
       HINT = 'define it first with llm.define_model';
   END IF;
-  IF v_from < internal.now() THEN
+  IF v_from < internal.now() + (pg_catalog.clock_timestamp() - pg_catalog.now()) THEN
     SELECT c.occurred_at INTO v_at FROM llm.calls AS c
     WHERE c.model = p_model AND c.occurred_at >= v_from
     ORDER BY c.occurred_at DESC LIMIT 1;
@@ -19952,6 +19972,12 @@ GRANT ALL ON FUNCTION llm.expire_held(p_tenant_id uuid, p_now timestamp with tim
 
 REVOKE ALL ON FUNCTION llm.expire_reservations(p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION llm.expire_reservations(p_limit integer) TO claw_owner;
+
+--
+-- Name: FUNCTION lock_prices(p_exclusive boolean); Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION llm.lock_prices(p_exclusive boolean) FROM PUBLIC;
 
 --
 -- Name: FUNCTION lock_zone(p_tenant_id uuid, p_exclusive boolean); Type: ACL; Schema: llm; Owner: claw_owner

@@ -28,8 +28,9 @@
 -- p_trace_id (else the claw.trace_id setting) goes on the ledger rows.
 -- Raises CL401, CL403, CL404 (no route for the task), CL422 (bad counts; the input does not
 -- fit any model of the chain), CL429 (a budget cannot hold the worst case).
--- Locks: the tenant's breaker row of a provider only when it is open (providers in name
--- order), then the budget windows (llm.reserve): the order api.finish_llm_call takes them in.
+-- Locks: the prices lock and the tenant's zone lock, shared (llm.lock_prices, llm.lock_zone);
+-- the tenant's breaker row of a provider only when it is open (providers in name order),
+-- then the budget windows (llm.reserve): the order api.finish_llm_call takes them in.
 -- plan_cache_mode: the chain's query (inlined price and cost functions over the route's
 -- models) looked cheaper with its parameters' values, so PostgreSQL planned it again on every
 -- call: 0.53 ms of planning per call against 0.16 ms to run its generic plan
@@ -77,6 +78,9 @@ BEGIN
                'digits (sha256), a flow step 0 or more and only with its flow run',
       HINT = 'count the assembled input with the model family''s tokenizer';
   END IF;
+  -- no price version commits while this call is being priced (llm.set_price waits for it,
+  -- and it for a set_price under way: llm.lock_prices)
+  PERFORM llm.lock_prices(false);
   -- the zone read here picks the budget windows this call is held in (llm.lock_zone)
   PERFORM llm.lock_zone(v_tenant, false);
   SELECT r.*, coalesce(s.time_zone, 'UTC') AS time_zone INTO v_route

@@ -30,8 +30,14 @@ $fn$;
 -- force over an instant a call was priced at (its ledger row would name one version while
 -- llm.price_at named another) or a call in flight began at (priced at settlement, with a
 -- version its reservation did not hold): CL409 then. Calls are read past RLS, so the caller
--- is a superuser (nothing else is granted this function). A call that begins while this
--- runs and commits after it is not seen: add back-dated versions while no call begins.
+-- is a superuser (nothing else is granted this function).
+-- Concurrency: it takes the prices lock (llm.lock_prices) exclusively, which every
+-- api.begin_llm_call takes shared before it reads a price. So it waits until the calls being
+-- begun have committed (and then sees them), and calls that begin meanwhile wait until this
+-- transaction ends (then they see the version, or began before it takes force): commit
+-- promptly. Without p_valid_from the version takes force from the moment the lock was
+-- granted, not from the start of the transaction: a call begun and settled in between was
+-- priced with the version before and stays so.
 -- Raises CL404 for an unknown model, CL409 when that version already exists or would
 -- reprice calls, CL422 for a negative price.
 CREATE OR REPLACE FUNCTION llm.set_price(
@@ -43,15 +49,20 @@ VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-  v_from timestamptz := coalesce(p_valid_from, internal.now());
+  v_from timestamptz;
   v_at timestamptz;
 BEGIN
+  PERFORM llm.lock_prices(true);
+  -- internal.now() is the transaction's start (plus the test clock's offset); the lock may
+  -- have been granted much later
+  v_from := coalesce(p_valid_from,
+                     internal.now() + (pg_catalog.clock_timestamp() - pg_catalog.now()));
   IF NOT EXISTS (SELECT 1 FROM internal.llm_models AS m WHERE m.model = p_model) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'unknown model',
       DETAIL = pg_catalog.format('model %L is not in the catalogue', p_model),
       HINT = 'define it first with llm.define_model';
   END IF;
-  IF v_from < internal.now() THEN
+  IF v_from < internal.now() + (pg_catalog.clock_timestamp() - pg_catalog.now()) THEN
     SELECT c.occurred_at INTO v_at FROM llm.calls AS c
     WHERE c.model = p_model AND c.occurred_at >= v_from
     ORDER BY c.occurred_at DESC LIMIT 1;

@@ -14,6 +14,17 @@ AS $fn$
   ORDER BY p.valid_from DESC LIMIT 1
 $fn$;
 
+-- llm.lock_prices: the catalogue's prices lock, for this transaction. api.begin_llm_call
+-- takes it shared before it reads a price; llm.set_price takes it exclusively, so a version
+-- never commits while a call priced without it is being begun (functions/llm/catalog.sql).
+CREATE OR REPLACE FUNCTION llm.lock_prices(p_exclusive boolean)
+RETURNS void
+LANGUAGE sql
+VOLATILE
+AS $fn$
+  SELECT internal.lock_named('llm.prices', p_exclusive)
+$fn$;
+
 -- llm.cost_usd: the cost of a call under a price version. input_tokens counts every input
 -- token, cached_tokens the part of them read from the provider's prompt cache (billed at the
 -- cached price).

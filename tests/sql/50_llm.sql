@@ -2,7 +2,7 @@
 -- prices (the version in force, append-only), budget windows in the tenant's zone across a
 -- DST change, admission and refusal, settlement, and the ledger's append-only guard.
 BEGIN;
-SELECT plan(52);
+SELECT plan(53);
 
 CREATE TEMP TABLE t AS SELECT * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice');
 GRANT SELECT ON t TO PUBLIC;
@@ -139,6 +139,13 @@ SELECT is((SELECT string_agg(DISTINCT mode, ',' ORDER BY mode) FROM pg_locks
                = hashtextextended('llm.zone:' || (SELECT tenant_id FROM t)::text, 0)),
           'ExclusiveLock,ShareLock',
           'the zone change held the tenant''s zone lock exclusive, the begins shared, until commit');
+-- llm.lock_prices: llm.set_price above held the prices lock exclusive, the begins shared
+-- (tests/test_llm_price_race.py has the two sides race)
+SELECT is((SELECT string_agg(DISTINCT mode, ',' ORDER BY mode) FROM pg_locks
+           WHERE locktype = 'advisory' AND pid = pg_backend_pid()
+           AND ((classid::bigint << 32) | objid::bigint) = hashtextextended('llm.prices', 0)),
+          'ExclusiveLock,ShareLock',
+          'set_price held the prices lock exclusive, the begins shared, until commit');
 SELECT internal.set_context(tenant_id, principal_id, '{owner}') FROM t;
 SET LOCAL ROLE claw_runtime;
 -- call tokens: the finish needs no credential, only its own call's token
