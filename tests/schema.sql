@@ -4006,6 +4006,7 @@ CREATE FUNCTION api.set_llm_budget(p_scope text, p_period text, p_limit_usd nume
 DECLARE
   v_tenant uuid;
   v_id uuid;
+  v_new boolean;
   v_problem text;
 BEGIN
   PERFORM internal.require_size('p_scope', p_scope, 'name'),
@@ -4033,6 +4034,7 @@ BEGIN
   IF p_principal_id IS NOT NULL THEN
     PERFORM tenancy.require_principal(p_principal_id);
   END IF;
+  PERFORM llm.lock_zone(v_tenant, true);
   INSERT INTO llm.budgets AS b (tenant_id, scope, principal_id, task, period, limit_usd,
                                 updated_by)
   VALUES (v_tenant, p_scope, p_principal_id, p_task, p_period, p_limit_usd,
@@ -4041,7 +4043,11 @@ BEGIN
     SET limit_usd = EXCLUDED.limit_usd, updated_by = EXCLUDED.updated_by,
         updated_at = internal.now()
     WHERE b.limit_usd IS DISTINCT FROM EXCLUDED.limit_usd
-  RETURNING b.budget_id INTO v_id;
+  RETURNING b.budget_id, b.xmax = 0 INTO v_id, v_new;  -- xmax 0: inserted, not updated
+  IF v_new THEN
+    PERFORM llm.seed_window(b, llm.tenant_zone(v_tenant))
+    FROM llm.budgets AS b WHERE b.tenant_id = v_tenant AND b.budget_id = v_id;
+  END IF;
   IF v_id IS NULL THEN  -- unchanged
     SELECT b.budget_id INTO STRICT v_id FROM llm.budgets AS b
     WHERE b.tenant_id = v_tenant AND b.scope = p_scope AND b.period = p_period
@@ -10307,6 +10313,80 @@ $$;
 ALTER FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid, p_flow_step integer, p_route_version integer) OWNER TO claw_owner;
 
 --
+-- Name: budgets; Type: TABLE; Schema: llm; Owner: claw_owner
+--
+
+CREATE TABLE llm.budgets (
+    tenant_id uuid NOT NULL,
+    budget_id uuid DEFAULT uuidv7() NOT NULL,
+    scope text NOT NULL,
+    principal_id uuid,
+    task text,
+    period text NOT NULL,
+    limit_usd numeric(14,6) NOT NULL,
+    updated_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT budgets_check CHECK (((scope = 'principal'::text) = (principal_id IS NOT NULL))),
+    CONSTRAINT budgets_check1 CHECK (((scope = 'task'::text) = (task IS NOT NULL))),
+    CONSTRAINT budgets_limit_usd_check CHECK ((limit_usd >= (0)::numeric)),
+    CONSTRAINT budgets_period_check CHECK ((period = ANY (ARRAY['day'::text, 'month'::text]))),
+    CONSTRAINT budgets_scope_check CHECK ((scope = ANY (ARRAY['tenant'::text, 'principal'::text, 'task'::text]))),
+    CONSTRAINT budgets_task_check CHECK (((task ~ '^[a-z][a-z0-9_.-]*$'::text) AND (length(task) <= 63)))
+);
+
+ALTER TABLE ONLY llm.budgets FORCE ROW LEVEL SECURITY;
+
+ALTER TABLE llm.budgets OWNER TO claw_owner;
+
+--
+-- Name: seed_window(llm.budgets, text); Type: FUNCTION; Schema: llm; Owner: claw_owner
+--
+
+CREATE FUNCTION llm.seed_window(p_budget llm.budgets, p_zone text) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+  v_w record;
+  v_held numeric;
+  v_spent numeric;
+BEGIN
+  SELECT * INTO v_w FROM llm.window_for(p_budget.period, internal.now(), p_zone);
+  WITH attached AS (
+    UPDATE llm.reservations AS r
+    SET (budget_ids, window_starts) = (
+          SELECT pg_catalog.array_agg(u.budget_id ORDER BY u.budget_id),
+                 pg_catalog.array_agg(u.window_start ORDER BY u.budget_id)
+          FROM ROWS FROM (pg_catalog.unnest(r.budget_ids || p_budget.budget_id),
+                          pg_catalog.unnest(r.window_starts || v_w.window_start))
+            AS u(budget_id, window_start))
+    WHERE r.tenant_id = p_budget.tenant_id
+      AND r.created_at >= v_w.starts_at AND r.created_at < v_w.ends_at
+      AND (r.status = 'held' OR (r.status = 'expired' AND NOT r.late))
+      AND (p_budget.scope = 'tenant'
+           OR (p_budget.scope = 'principal' AND r.principal_id = p_budget.principal_id)
+           OR (p_budget.scope = 'task' AND r.task = p_budget.task))
+    RETURNING r.status, r.amount_usd)
+  SELECT coalesce(sum(a.amount_usd) FILTER (WHERE a.status = 'held'), 0) INTO v_held
+  FROM attached AS a;
+  SELECT coalesce(sum(r.actual_usd), 0) INTO v_spent
+  FROM llm.reservations AS r
+  WHERE r.tenant_id = p_budget.tenant_id
+    AND r.created_at >= v_w.starts_at AND r.created_at < v_w.ends_at
+    AND (r.status IN ('settled', 'released') OR r.late)
+    AND (p_budget.scope = 'tenant'
+         OR (p_budget.scope = 'principal' AND r.principal_id = p_budget.principal_id)
+         OR (p_budget.scope = 'task' AND r.task = p_budget.task));
+  INSERT INTO llm.budget_windows (tenant_id, budget_id, window_start, starts_at, ends_at,
+                                  spent_usd, reserved_usd)
+  VALUES (p_budget.tenant_id, p_budget.budget_id, v_w.window_start, v_w.starts_at, v_w.ends_at,
+          v_spent, v_held);
+END
+$$;
+
+ALTER FUNCTION llm.seed_window(p_budget llm.budgets, p_zone text) OWNER TO claw_owner;
+
+--
 -- Name: set_price(text, numeric, numeric, numeric, timestamp with time zone); Type: FUNCTION; Schema: llm; Owner: claw_owner
 --
 
@@ -14480,33 +14560,6 @@ CREATE TABLE llm.budget_windows (
 ALTER TABLE ONLY llm.budget_windows FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE llm.budget_windows OWNER TO claw_owner;
-
---
--- Name: budgets; Type: TABLE; Schema: llm; Owner: claw_owner
---
-
-CREATE TABLE llm.budgets (
-    tenant_id uuid NOT NULL,
-    budget_id uuid DEFAULT uuidv7() NOT NULL,
-    scope text NOT NULL,
-    principal_id uuid,
-    task text,
-    period text NOT NULL,
-    limit_usd numeric(14,6) NOT NULL,
-    updated_by uuid,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT budgets_check CHECK (((scope = 'principal'::text) = (principal_id IS NOT NULL))),
-    CONSTRAINT budgets_check1 CHECK (((scope = 'task'::text) = (task IS NOT NULL))),
-    CONSTRAINT budgets_limit_usd_check CHECK ((limit_usd >= (0)::numeric)),
-    CONSTRAINT budgets_period_check CHECK ((period = ANY (ARRAY['day'::text, 'month'::text]))),
-    CONSTRAINT budgets_scope_check CHECK ((scope = ANY (ARRAY['tenant'::text, 'principal'::text, 'task'::text]))),
-    CONSTRAINT budgets_task_check CHECK (((task ~ '^[a-z][a-z0-9_.-]*$'::text) AND (length(task) <= 63)))
-);
-
-ALTER TABLE ONLY llm.budgets FORCE ROW LEVEL SECURITY;
-
-ALTER TABLE llm.budgets OWNER TO claw_owner;
 
 --
 -- Name: cache_entries; Type: TABLE; Schema: llm; Owner: claw_owner
@@ -20008,6 +20061,12 @@ REVOKE ALL ON FUNCTION llm.price_at(p_model text, p_at timestamp with time zone)
 --
 
 REVOKE ALL ON FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid, p_flow_step integer, p_route_version integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION seed_window(p_budget llm.budgets, p_zone text); Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION llm.seed_window(p_budget llm.budgets, p_zone text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION set_price(p_model text, p_input_usd_per_mtok numeric, p_cached_input_usd_per_mtok numeric, p_output_usd_per_mtok numeric, p_valid_from timestamp with time zone); Type: ACL; Schema: llm; Owner: claw_owner

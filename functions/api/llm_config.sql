@@ -141,6 +141,10 @@ GRANT EXECUTE ON FUNCTION api.list_llm_routes() TO claw_runtime, claw_worker;
 -- api.set_llm_budget: create or change the budget of a scope (tenant; principal p_principal_id;
 -- task p_task) over a period (day or month, local to the tenant's zone). Lowering a limit
 -- below what is already spent refuses further calls in that window; nothing is clawed back.
+-- A new budget's current window starts with what its scope's calls in that window spent and
+-- hold, and the calls in flight settle into it (llm.seed_window).
+-- Locks: the tenant's zone lock, exclusive (llm.lock_zone): it waits for the begins under
+-- way, and begins wait for it, so none is priced beside a budget it cannot see.
 -- Returns the budget id. Raises CL401, CL403, CL404 (unknown principal), CL422.
 CREATE OR REPLACE FUNCTION api.set_llm_budget(
   p_scope text, p_period text, p_limit_usd numeric, p_principal_id uuid DEFAULT NULL,
@@ -154,6 +158,7 @@ AS $fn$
 DECLARE
   v_tenant uuid;
   v_id uuid;
+  v_new boolean;
   v_problem text;
 BEGIN
   PERFORM internal.require_size('p_scope', p_scope, 'name'),
@@ -181,6 +186,7 @@ BEGIN
   IF p_principal_id IS NOT NULL THEN
     PERFORM tenancy.require_principal(p_principal_id);
   END IF;
+  PERFORM llm.lock_zone(v_tenant, true);
   INSERT INTO llm.budgets AS b (tenant_id, scope, principal_id, task, period, limit_usd,
                                 updated_by)
   VALUES (v_tenant, p_scope, p_principal_id, p_task, p_period, p_limit_usd,
@@ -189,7 +195,11 @@ BEGIN
     SET limit_usd = EXCLUDED.limit_usd, updated_by = EXCLUDED.updated_by,
         updated_at = internal.now()
     WHERE b.limit_usd IS DISTINCT FROM EXCLUDED.limit_usd
-  RETURNING b.budget_id INTO v_id;
+  RETURNING b.budget_id, b.xmax = 0 INTO v_id, v_new;  -- xmax 0: inserted, not updated
+  IF v_new THEN
+    PERFORM llm.seed_window(b, llm.tenant_zone(v_tenant))
+    FROM llm.budgets AS b WHERE b.tenant_id = v_tenant AND b.budget_id = v_id;
+  END IF;
   IF v_id IS NULL THEN  -- unchanged
     SELECT b.budget_id INTO STRICT v_id FROM llm.budgets AS b
     WHERE b.tenant_id = v_tenant AND b.scope = p_scope AND b.period = p_period

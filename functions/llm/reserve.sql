@@ -114,3 +114,57 @@ END
 $fn$;
 -- the version without the route version (migration 0051)
 DROP FUNCTION IF EXISTS llm.reserve(uuid, text, uuid, numeric, interval, text, uuid, integer);
+
+-- llm.seed_window: the current window of a budget just created (api.set_llm_budget), holding
+-- what the calls of its scope in that window already did, as if it had existed when they
+-- began: their actual cost as spent (settled, released, and expired ones settled late), and
+-- the worst case of those in flight as reserved. The calls still open (held, or expired and
+-- able to settle late) hold the new budget too (budget_ids and window_starts, kept in
+-- budget_id order, the order settlement locks windows in), so their settlement lands in it.
+-- Concurrency: the caller holds the tenant's zone lock exclusively, so no begin is under way;
+-- the UPDATE waits for a settlement under way and then skips that call (no longer open), and
+-- the spent sum, a later statement, sees it settled.
+-- Cost: one pass over the tenant's reservations (its primary key's tenant prefix), once per
+-- budget created.
+CREATE OR REPLACE FUNCTION llm.seed_window(p_budget llm.budgets, p_zone text)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+AS $fn$
+DECLARE
+  v_w record;
+  v_held numeric;
+  v_spent numeric;
+BEGIN
+  SELECT * INTO v_w FROM llm.window_for(p_budget.period, internal.now(), p_zone);
+  WITH attached AS (
+    UPDATE llm.reservations AS r
+    SET (budget_ids, window_starts) = (
+          SELECT pg_catalog.array_agg(u.budget_id ORDER BY u.budget_id),
+                 pg_catalog.array_agg(u.window_start ORDER BY u.budget_id)
+          FROM ROWS FROM (pg_catalog.unnest(r.budget_ids || p_budget.budget_id),
+                          pg_catalog.unnest(r.window_starts || v_w.window_start))
+            AS u(budget_id, window_start))
+    WHERE r.tenant_id = p_budget.tenant_id
+      AND r.created_at >= v_w.starts_at AND r.created_at < v_w.ends_at
+      AND (r.status = 'held' OR (r.status = 'expired' AND NOT r.late))
+      AND (p_budget.scope = 'tenant'
+           OR (p_budget.scope = 'principal' AND r.principal_id = p_budget.principal_id)
+           OR (p_budget.scope = 'task' AND r.task = p_budget.task))
+    RETURNING r.status, r.amount_usd)
+  SELECT coalesce(sum(a.amount_usd) FILTER (WHERE a.status = 'held'), 0) INTO v_held
+  FROM attached AS a;
+  SELECT coalesce(sum(r.actual_usd), 0) INTO v_spent
+  FROM llm.reservations AS r
+  WHERE r.tenant_id = p_budget.tenant_id
+    AND r.created_at >= v_w.starts_at AND r.created_at < v_w.ends_at
+    AND (r.status IN ('settled', 'released') OR r.late)
+    AND (p_budget.scope = 'tenant'
+         OR (p_budget.scope = 'principal' AND r.principal_id = p_budget.principal_id)
+         OR (p_budget.scope = 'task' AND r.task = p_budget.task));
+  INSERT INTO llm.budget_windows (tenant_id, budget_id, window_start, starts_at, ends_at,
+                                  spent_usd, reserved_usd)
+  VALUES (p_budget.tenant_id, p_budget.budget_id, v_w.window_start, v_w.starts_at, v_w.ends_at,
+          v_spent, v_held);
+END
+$fn$;

@@ -2,7 +2,7 @@
 -- prices (the version in force, append-only), budget windows in the tenant's zone across a
 -- DST change, admission and refusal, settlement, and the ledger's append-only guard.
 BEGIN;
-SELECT plan(53);
+SELECT plan(56);
 
 CREATE TEMP TABLE t AS SELECT * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice');
 GRANT SELECT ON t TO PUBLIC;
@@ -200,6 +200,25 @@ SELECT throws_ok($$UPDATE llm.calls SET cost_usd = 0$$, 'CL403', 'llm.calls is a
                  'no UPDATE of the ledger, even by a superuser');
 SELECT throws_ok($$DELETE FROM llm.calls$$, 'CL403', 'llm.calls is append-only',
                  'no DELETE from the ledger, even by a superuser');
+-- llm.seed_window: a budget created after its scope's calls starts with what they spent and
+-- hold (tests/test_llm_budget_new.py: in flight, racing a begin, settling late)
+RESET ROLE;
+SELECT internal.set_context(tenant_id, principal_id, '{owner}') FROM t;
+SET LOCAL ROLE claw_runtime;
+SELECT ok(api.set_llm_budget(p_scope => 'task', p_period => 'month', p_limit_usd => 5,
+                             p_task => 'tiny') IS NOT NULL, 'a task budget is created');
+RESET ROLE;
+SELECT is((SELECT (b.spent_usd, b.reserved_usd)::text FROM api.list_llm_budgets() AS b
+           WHERE b.scope = 'task'),
+          (SELECT (coalesce(sum(r.actual_usd) FILTER (WHERE r.status <> 'held'), 0)::numeric(18, 9),
+                   coalesce(sum(r.amount_usd) FILTER (WHERE r.status = 'held'), 0)::numeric(18, 9))::text
+           FROM llm.reservations AS r, api.list_llm_budgets() AS b
+           WHERE b.scope = 'task' AND r.task = 'tiny' AND r.tenant_id = (SELECT tenant_id FROM t)
+             AND r.created_at >= b.starts_at AND r.created_at < b.ends_at),
+          'its window holds the month''s spend and holds of task tiny so far');
+SELECT ok((SELECT b.spent_usd > 0 FROM api.list_llm_budgets() AS b WHERE b.scope = 'task'),
+          'the month''s calls of task tiny had spent something before the budget existed');
+SELECT internal.clear_context();
 SELECT ok((SELECT tgenabled = 'A' FROM pg_trigger WHERE tgrelid = 'llm.calls'::regclass
            AND tgname = '100_append_only'), 'the guard fires ALWAYS (even as a replica)');
 
