@@ -7716,12 +7716,15 @@ CREATE TABLE flow.runs (
     started_at timestamp with time zone,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     finished_at timestamp with time zone,
+    fork_line uuid[] DEFAULT '{}'::uuid[] NOT NULL,
+    fork_line_upto integer[] DEFAULT '{}'::integer[] NOT NULL,
     CONSTRAINT runs_check CHECK (((status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text])) = (finished_at IS NOT NULL))),
     CONSTRAINT runs_check1 CHECK (((status <> 'sleeping'::text) OR (wake_at IS NOT NULL))),
     CONSTRAINT runs_check2 CHECK (((status <> 'waiting'::text) OR (wait_signal IS NOT NULL) OR (wait_child_run_id IS NOT NULL))),
     CONSTRAINT runs_dispatches_check CHECK ((dispatches >= 0)),
     CONSTRAINT runs_flow_name_check CHECK (((flow_name ~ '^[a-z][a-z0-9_.:-]*$'::text) AND (length(flow_name) <= 100))),
     CONSTRAINT runs_flow_version_check CHECK (((flow_version >= 1) AND (flow_version <= 1000000))),
+    CONSTRAINT runs_fork_line_check CHECK (((cardinality(fork_line) = cardinality(fork_line_upto)) AND ((forked_from_run_id IS NULL) = (cardinality(fork_line) = 0)) AND ((forked_from_run_id IS NULL) OR (fork_line[1] = forked_from_run_id)))),
     CONSTRAINT runs_idempotency_key_check CHECK (((length(idempotency_key) >= 1) AND (length(idempotency_key) <= 200))),
     CONSTRAINT runs_next_position_check CHECK ((next_position >= 0)),
     CONSTRAINT runs_queue_check CHECK (((queue ~ '^[a-z][a-z0-9_.-]*$'::text) AND (length(queue) <= 63))),
@@ -7733,6 +7736,18 @@ CREATE TABLE flow.runs (
 ALTER TABLE ONLY flow.runs FORCE ROW LEVEL SECURITY;
 
 ALTER TABLE flow.runs OWNER TO claw_owner;
+
+--
+-- Name: COLUMN runs.fork_line; Type: COMMENT; Schema: flow; Owner: claw_owner
+--
+
+COMMENT ON COLUMN flow.runs.fork_line IS 'A fork''s ancestors by forks, nearest first; written by flow.fork, never changed (migrations/0057).';
+
+--
+-- Name: COLUMN runs.fork_line_upto; Type: COMMENT; Schema: flow; Owner: claw_owner
+--
+
+COMMENT ON COLUMN flow.runs.fork_line_upto IS 'For each fork_line run, how many of its first steps were copied down to this run.';
 
 --
 -- Name: cancel_one(flow.runs); Type: FUNCTION; Schema: flow; Owner: claw_owner
@@ -8182,11 +8197,19 @@ BEGIN
                                  p_from_position),
       HINT = 'api.list_flow_steps shows the positions';
   END IF;
+  -- the fork line (migrations/0057): the source, then the source's own line, each with how
+  -- many of its first steps reach the fork (never more than this fork copies)
   INSERT INTO flow.runs AS r (tenant_id, flow_name, flow_version, input, trace_id, queue,
-                              forked_from_run_id, forked_from_position, next_position)
+                              forked_from_run_id, forked_from_position, next_position,
+                              fork_line, fork_line_upto)
   VALUES (v_src.tenant_id, v_src.flow_name, v_src.flow_version, v_src.input,
           pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', ''), v_src.queue,
-          v_src.run_id, p_from_position, p_from_position)
+          v_src.run_id, p_from_position, p_from_position,
+          ARRAY[v_src.run_id] || v_src.fork_line,
+          ARRAY[p_from_position] || ARRAY(
+            SELECT LEAST(u.upto, p_from_position)
+            FROM pg_catalog.unnest(v_src.fork_line_upto) WITH ORDINALITY AS u(upto, i)
+            ORDER BY u.i))
   RETURNING r.* INTO v_run;
   INSERT INTO flow.steps (tenant_id, run_id, position, name, kind, input_hash, status, output,
                           error, attempts, started_at, finished_at)
@@ -8202,8 +8225,10 @@ BEGIN
   -- (an earlier fork of the same source) is CL409: nothing is written.
   -- Only a run that a start_child at that position started is adopted: its key is
   -- 'child:<starter>:<position>' (reserved, see api.start_flow_run), the starter being the
-  -- source or a run the step was copied from (its forked_from chain); a step naming anything
-  -- else (recorded before api.record_flow_step refused the 'child' kind) is CL409.
+  -- source or a run the step was copied from (the source's fork line, kept on its row since
+  -- migration 0057, so a run of the line that retention purged since does not break it); a
+  -- step naming anything else (recorded before api.record_flow_step refused the 'child'
+  -- kind) is CL409.
   FOR v_step IN
     SELECT s.position, s.output ->> 'run_id' AS named,
            CASE WHEN pg_catalog.pg_input_is_valid(s.output ->> 'run_id', 'uuid')
@@ -8241,16 +8266,13 @@ BEGIN
     END IF;
     IF v_step.child_run_id IS NULL OR v_child.parent_position IS DISTINCT FROM v_step.position
        OR v_child.idempotency_key IS NULL OR v_child.idempotency_key NOT IN (
-         WITH RECURSIVE line (run_id, up, upto) AS (
-           SELECT v_src.run_id, v_src.forked_from_run_id, v_src.forked_from_position
-           UNION ALL
-           SELECT r.run_id, r.forked_from_run_id, r.forked_from_position
-           FROM line JOIN flow.runs AS r ON r.tenant_id = v_src.tenant_id AND r.run_id = line.up
-           WHERE v_step.position < line.upto)
          SELECT 'child:' || c.starter::text || ':' || v_step.position::text
-         FROM (SELECT line.run_id FROM line
-               UNION SELECT line.up FROM line WHERE v_step.position < line.upto) AS c (starter)
-         WHERE c.starter IS NOT NULL) THEN
+         FROM (SELECT v_src.run_id
+               UNION ALL
+               SELECT l.run_id
+               FROM ROWS FROM (pg_catalog.unnest(v_src.fork_line),
+                               pg_catalog.unnest(v_src.fork_line_upto)) AS l(run_id, upto)
+               WHERE v_step.position < l.upto) AS c (starter)) THEN
       RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'the fork''s child step names another run',
         DETAIL = pg_catalog.format('step %s of run %s is a child step naming %L, which no '
                                    'start_child of this run at that position started',
@@ -8974,10 +8996,14 @@ BEGIN
   END IF;
   IF NEW.run_id IS DISTINCT FROM OLD.run_id OR NEW.tenant_id IS DISTINCT FROM OLD.tenant_id
      OR NEW.flow_name IS DISTINCT FROM OLD.flow_name OR NEW.input IS DISTINCT FROM OLD.input
-     OR NEW.flow_version IS DISTINCT FROM OLD.flow_version THEN
+     OR NEW.flow_version IS DISTINCT FROM OLD.flow_version
+     OR NEW.forked_from_run_id IS DISTINCT FROM OLD.forked_from_run_id
+     OR NEW.forked_from_position IS DISTINCT FROM OLD.forked_from_position
+     OR NEW.fork_line IS DISTINCT FROM OLD.fork_line
+     OR NEW.fork_line_upto IS DISTINCT FROM OLD.fork_line_upto THEN
     RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'a run''s identity is fixed',
-      DETAIL = pg_catalog.format('run %s: tenant, id, flow name, version and input never change',
-                                 OLD.run_id),
+      DETAIL = pg_catalog.format('run %s: tenant, id, flow name, version, input and what it '
+                                 'was forked from never change', OLD.run_id),
       HINT = 'fork the run (api.fork_flow_run) to run it again differently';
   END IF;
   IF NEW IS DISTINCT FROM OLD THEN

@@ -73,10 +73,16 @@ def test_a_forged_child_step_does_not_make_a_fork_adopt_another_run(db: Database
 
 
 @aio
-async def test_a_fork_of_a_fork_adopts_the_child_the_first_run_started(db: Database,
-                                                                      tenant: Tenant) -> None:
+@pytest.mark.parametrize("purged", [[], ["fork1"], ["run", "fork1"]],
+                         ids=["none", "middle", "first-two"])
+async def test_a_fork_of_a_fork_adopts_the_child_the_first_run_started(
+        db: Database, tenant: Tenant, purged: list[str]) -> None:
     """The check above must not refuse a genuine child step copied through a chain of forks:
-    the child's key names the run that started it, three forks back."""
+    the child's key names the run that started it (run), three forks back; fork2 holds the
+    child step through fork1. flow.fork proved the key by walking forked_from_run_id back
+    from fork2, and when retention had purged fork1 (finished, no parent) meanwhile the walk
+    stopped there, run was not found, and the third fork was refused CL409 'the fork's child
+    step names another run'. The line is kept on each run now (migrations/0057)."""
     gate = {"open": False}
     flows = parent_and_kid(gate)
     run, kid = await failed_parent(db, tenant, flows)
@@ -84,6 +90,12 @@ async def test_a_fork_of_a_fork_adopts_the_child_the_first_run_started(db: Datab
     await serve(db, flows, status_is(db, fork1, "failed"))
     fork2 = str(as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 1)", (fork1,)))
     await serve(db, flows, status_is(db, fork2, "failed"))
+    gone = [{"run": run, "fork1": fork1}[name] for name in purged]
+    if gone:
+        with db.connect() as su:
+            su.execute("UPDATE flow.runs SET finished_at = now() - interval '30 days' "
+                       "WHERE run_id = ANY (%s::uuid[])", (gone,))
+        assert as_owner(db, tenant, "SELECT api.purge_flow_runs(p_days => 7)") == len(gone)
     fork3 = str(as_owner(db, tenant, "SELECT api.fork_flow_run(%s, 1)", (fork2,)))
     assert parent_of(db, kid) == fork3
     gate["open"] = True
@@ -296,8 +308,13 @@ def test_a_later_wait_is_answered_from_a_copied_wait_only_with_a_final_outcome(
     job, tok = claim_one(db, run)
     kid = start_sql(db, tenant, "other.flow")
     with db.connect() as su:
+        # made a fork after the fact: what a run was forked from never changes (the guard
+        # trigger, off for this one write)
+        su.execute("SET session_replication_role = replica")
         su.execute("UPDATE flow.runs SET forked_from_run_id = %s, forked_from_position = 2, "
-                   "next_position = 2 WHERE run_id = %s", (kid, run))
+                   "fork_line = ARRAY[%s::uuid], fork_line_upto = '{2}', next_position = 2 "
+                   "WHERE run_id = %s", (kid, kid, run))
+        su.execute("RESET session_replication_role")
         for position, kind, output in (
                 (0, "child", {"run_id": kid}),
                 (1, "wait_child", {"run_id": kid, "status": held, "output": 5, "error": None})):

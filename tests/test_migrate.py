@@ -262,3 +262,42 @@ def test_the_job_domains_upgrade_keeps_the_table_and_still_checks_every_write(
                             "p_worker => 'w', p_limit => 10, p_lease_seconds => 30)").fetchall()
     # the first two were claimed before: one failed (its retry waits), one is still held
     assert sorted(c[1]["n"] for c in claimed) == [2, 3] and {c[0] for c in claimed} == {"k.one"}
+
+
+BEFORE_FORK_LINE = "0cefda5"  # the last commit before migrations/0057
+
+
+def test_the_fork_line_upgrade_writes_each_forks_line_from_what_is_left(
+        empty_db: Database, tmp_path: Path) -> None:
+    """Migration 0057 writes each existing fork's line (its ancestors by forks, nearest first,
+    with how many of each one's first steps reached it) by walking forked_from_run_id: a
+    chain of three forks gets the whole line with the least position on the way down, a
+    fork whose source was purged before the upgrade keeps at least that source, runs that
+    are not forks get empty lines, and no run's updated_at moves."""
+    migrate_release(empty_db, tmp_path, BEFORE_FORK_LINE)
+    a = seed_tenants(empty_db, names=("a",), extra_principals=0)["a"]
+    ids = {name: f"00000000-0000-7000-8000-00000000000{i}"
+           for i, name in enumerate(("r0", "f1", "f2", "f3", "g1", "g2"))}
+    chain = (("r0", None, None), ("f1", "r0", 3), ("f2", "f1", 2), ("f3", "f2", 5),
+             ("g2", "g1", 4))  # g1 itself is gone (purged before the upgrade)
+    with empty_db.connect() as conn, conn.transaction():
+        conn.execute("SELECT internal.set_context(%s, NULL, '{system}')", (a.tenant_id,))
+        for name, source, position in chain:
+            conn.execute("INSERT INTO flow.runs (tenant_id, run_id, flow_name, trace_id, "
+                         "forked_from_run_id, forked_from_position) VALUES (%s, %s, 'f', 't', "
+                         "%s, %s)", (a.tenant_id, ids[name], source and ids[source], position))
+        touched = conn.execute("SELECT run_id, updated_at FROM flow.runs ORDER BY 1").fetchall()
+
+    upgrade = run_cli("migrate", env={"DATABASE_URL": empty_db.url()})
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert "0057_flow_runs_fork_line" in upgrade.stdout
+    with empty_db.connect() as conn:
+        lines = {str(run): ([str(x) for x in line], upto) for run, line, upto in conn.execute(
+            "SELECT run_id, fork_line, fork_line_upto FROM flow.runs").fetchall()}
+        assert conn.execute("SELECT run_id, updated_at FROM flow.runs ORDER BY 1"
+                            ).fetchall() == touched
+    assert lines[ids["r0"]] == ([], [])
+    assert lines[ids["f1"]] == ([ids["r0"]], [3])
+    assert lines[ids["f2"]] == ([ids["f1"], ids["r0"]], [2, 2])
+    assert lines[ids["f3"]] == ([ids["f2"], ids["f1"], ids["r0"]], [5, 2, 2])
+    assert lines[ids["g2"]] == ([ids["g1"]], [4])

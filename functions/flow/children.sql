@@ -146,11 +146,19 @@ BEGIN
                                  p_from_position),
       HINT = 'api.list_flow_steps shows the positions';
   END IF;
+  -- the fork line (migrations/0057): the source, then the source's own line, each with how
+  -- many of its first steps reach the fork (never more than this fork copies)
   INSERT INTO flow.runs AS r (tenant_id, flow_name, flow_version, input, trace_id, queue,
-                              forked_from_run_id, forked_from_position, next_position)
+                              forked_from_run_id, forked_from_position, next_position,
+                              fork_line, fork_line_upto)
   VALUES (v_src.tenant_id, v_src.flow_name, v_src.flow_version, v_src.input,
           pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', ''), v_src.queue,
-          v_src.run_id, p_from_position, p_from_position)
+          v_src.run_id, p_from_position, p_from_position,
+          ARRAY[v_src.run_id] || v_src.fork_line,
+          ARRAY[p_from_position] || ARRAY(
+            SELECT LEAST(u.upto, p_from_position)
+            FROM pg_catalog.unnest(v_src.fork_line_upto) WITH ORDINALITY AS u(upto, i)
+            ORDER BY u.i))
   RETURNING r.* INTO v_run;
   INSERT INTO flow.steps (tenant_id, run_id, position, name, kind, input_hash, status, output,
                           error, attempts, started_at, finished_at)
@@ -166,8 +174,10 @@ BEGIN
   -- (an earlier fork of the same source) is CL409: nothing is written.
   -- Only a run that a start_child at that position started is adopted: its key is
   -- 'child:<starter>:<position>' (reserved, see api.start_flow_run), the starter being the
-  -- source or a run the step was copied from (its forked_from chain); a step naming anything
-  -- else (recorded before api.record_flow_step refused the 'child' kind) is CL409.
+  -- source or a run the step was copied from (the source's fork line, kept on its row since
+  -- migration 0057, so a run of the line that retention purged since does not break it); a
+  -- step naming anything else (recorded before api.record_flow_step refused the 'child'
+  -- kind) is CL409.
   FOR v_step IN
     SELECT s.position, s.output ->> 'run_id' AS named,
            CASE WHEN pg_catalog.pg_input_is_valid(s.output ->> 'run_id', 'uuid')
@@ -205,16 +215,13 @@ BEGIN
     END IF;
     IF v_step.child_run_id IS NULL OR v_child.parent_position IS DISTINCT FROM v_step.position
        OR v_child.idempotency_key IS NULL OR v_child.idempotency_key NOT IN (
-         WITH RECURSIVE line (run_id, up, upto) AS (
-           SELECT v_src.run_id, v_src.forked_from_run_id, v_src.forked_from_position
-           UNION ALL
-           SELECT r.run_id, r.forked_from_run_id, r.forked_from_position
-           FROM line JOIN flow.runs AS r ON r.tenant_id = v_src.tenant_id AND r.run_id = line.up
-           WHERE v_step.position < line.upto)
          SELECT 'child:' || c.starter::text || ':' || v_step.position::text
-         FROM (SELECT line.run_id FROM line
-               UNION SELECT line.up FROM line WHERE v_step.position < line.upto) AS c (starter)
-         WHERE c.starter IS NOT NULL) THEN
+         FROM (SELECT v_src.run_id
+               UNION ALL
+               SELECT l.run_id
+               FROM ROWS FROM (pg_catalog.unnest(v_src.fork_line),
+                               pg_catalog.unnest(v_src.fork_line_upto)) AS l(run_id, upto)
+               WHERE v_step.position < l.upto) AS c (starter)) THEN
       RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'the fork''s child step names another run',
         DETAIL = pg_catalog.format('step %s of run %s is a child step naming %L, which no '
                                    'start_child of this run at that position started',

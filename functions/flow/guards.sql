@@ -7,8 +7,8 @@
 --                 ('flow.run.started', 'flow.run.<new status>').
 --   flow.steps    BEFORE UPDATE: refused (CL403, like the ledger's guards): a checkpoint is
 --                 written once. A second INSERT of a position is the primary key's 23505.
---   Identity columns of runs and effects (tenant, ids, flow, input, provider, key, request)
---   never change (CL403).
+--   Identity columns of runs and effects (tenant, ids, flow, input, what a run was forked
+--   from and its fork line, provider, key, request) never change (CL403).
 --   flow.effects  BEFORE UPDATE: status pairs from internal.flow_effect_transitions; AFTER:
 --                 every status change is audited ('flow.effect.<status>').
 
@@ -29,10 +29,14 @@ BEGIN
   END IF;
   IF NEW.run_id IS DISTINCT FROM OLD.run_id OR NEW.tenant_id IS DISTINCT FROM OLD.tenant_id
      OR NEW.flow_name IS DISTINCT FROM OLD.flow_name OR NEW.input IS DISTINCT FROM OLD.input
-     OR NEW.flow_version IS DISTINCT FROM OLD.flow_version THEN
+     OR NEW.flow_version IS DISTINCT FROM OLD.flow_version
+     OR NEW.forked_from_run_id IS DISTINCT FROM OLD.forked_from_run_id
+     OR NEW.forked_from_position IS DISTINCT FROM OLD.forked_from_position
+     OR NEW.fork_line IS DISTINCT FROM OLD.fork_line
+     OR NEW.fork_line_upto IS DISTINCT FROM OLD.fork_line_upto THEN
     RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'a run''s identity is fixed',
-      DETAIL = pg_catalog.format('run %s: tenant, id, flow name, version and input never change',
-                                 OLD.run_id),
+      DETAIL = pg_catalog.format('run %s: tenant, id, flow name, version, input and what it '
+                                 'was forked from never change', OLD.run_id),
       HINT = 'fork the run (api.fork_flow_run) to run it again differently';
   END IF;
   IF NEW IS DISTINCT FROM OLD THEN

@@ -6,7 +6,7 @@
 -- resolved), who may call what, isolation between tenants, the audit of transitions,
 -- retention.
 BEGIN;
-SELECT plan(94);
+SELECT plan(98);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
@@ -241,6 +241,21 @@ SELECT is((SELECT row(status, next_position, forked_from_run_id = (SELECT id FRO
           '(pending,1,t)', 'a fork from step 1 is a pending run at position 1');
 SELECT is((SELECT array_agg(name ORDER BY position) FROM api.list_flow_steps((SELECT id FROM r WHERE name = 'fork'))),
           '{fetch}', 'with the checkpoints before step 1');
+RESET ROLE;
+SELECT is((SELECT (fork_line, fork_line_upto)::text FROM flow.runs
+           WHERE run_id = (SELECT id FROM r WHERE name = 'fork')),
+          (SELECT (ARRAY[id], '{1}'::integer[])::text FROM r WHERE name = 'one'),
+          'the fork keeps its line on its row (migrations/0057): the source, 1 step copied');
+SELECT is((SELECT (fork_line, fork_line_upto)::text FROM flow.runs
+           WHERE run_id = (SELECT id FROM r WHERE name = 'one')), '({},{})',
+          'a run that is not a fork has an empty line');
+SELECT throws_ok($$UPDATE flow.runs SET fork_line = '{}', fork_line_upto = '{}'
+                   WHERE run_id = (SELECT id FROM r WHERE name = 'fork')$$,
+                 'CL403', 'a run''s identity is fixed', 'even the owner cannot rewrite a fork line');
+SELECT throws_ok($$INSERT INTO flow.runs (tenant_id, flow_name, trace_id, fork_line, fork_line_upto)
+                   SELECT tenant_id, 'x', 't', ARRAY[gen_random_uuid()], '{1}' FROM t LIMIT 1$$,
+                 '23514', NULL, 'a fork line without forked_from_run_id is refused');
+SELECT pg_temp.as_owner('a');
 SELECT throws_ok($$SELECT api.fork_flow_run((SELECT id FROM r WHERE name = 'one'), 3)$$, 'CL422',
                  'invalid fork position', 'not beyond the completed steps');
 SELECT throws_ok($$SELECT api.fork_flow_run((SELECT id FROM r WHERE name = 'fork'), 0)$$, 'CL409',
