@@ -64,6 +64,10 @@ ALTER TABLE flow.runs ADD CONSTRAINT runs_fork_line_check
          AND (forked_from_run_id IS NULL) = (cardinality(fork_line) = 0)
          AND (forked_from_run_id IS NULL OR fork_line[1] = forked_from_run_id));
 
+-- Upgrade window: `claw migrate` commits this migration, then re-applies functions/ (the
+-- flow.fork that writes lines) in its next transaction; a fork made between the two fails
+-- 23514 on this check, writing nothing, and succeeds when retried.
+
 COMMENT ON COLUMN flow.runs.fork_line IS
   'A fork''s ancestors by forks, nearest first; written by flow.fork, never changed '
   '(migrations/0057).';

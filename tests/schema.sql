@@ -827,11 +827,13 @@ BEGIN
                'digits (sha256), a flow step 0 or more and only with its flow run',
       HINT = 'count the assembled input with the model family''s tokenizer';
   END IF;
-  -- no price version commits while this call is being priced (llm.set_price waits for it,
-  -- and it for a set_price under way: llm.lock_prices)
-  PERFORM llm.lock_prices(false);
   -- the zone read here picks the budget windows this call is held in (llm.lock_zone)
   PERFORM llm.lock_zone(v_tenant, false);
+  -- no price version commits while this call is being priced (llm.set_price waits for it,
+  -- and it for a set_price under way: llm.lock_prices). Taken after the zone lock, so a
+  -- begin that waits on its tenant's zone (a budget or zone change) holds up no set_price,
+  -- and through it no other tenant's begin.
+  PERFORM llm.lock_prices(false);
   SELECT r.*, coalesce(s.time_zone, 'UTC') AS time_zone INTO v_route
   FROM llm.routes AS r LEFT JOIN llm.settings AS s ON s.tenant_id = r.tenant_id
   WHERE r.tenant_id = v_tenant AND r.task = p_task;
@@ -4045,7 +4047,10 @@ BEGIN
     WHERE b.limit_usd IS DISTINCT FROM EXCLUDED.limit_usd
   RETURNING b.budget_id, b.xmax = 0 INTO v_id, v_new;  -- xmax 0: inserted, not updated
   IF v_new THEN
-    PERFORM llm.seed_window(b, llm.tenant_zone(v_tenant))
+    -- the window of the moment the lock was granted, not of the transaction's start (an
+    -- admin's transaction begun before midnight would seed yesterday's)
+    PERFORM llm.seed_window(b, llm.tenant_zone(v_tenant),
+                            internal.now() + (pg_catalog.clock_timestamp() - pg_catalog.now()))
     FROM llm.budgets AS b WHERE b.tenant_id = v_tenant AND b.budget_id = v_id;
   END IF;
   IF v_id IS NULL THEN  -- unchanged
@@ -10366,10 +10371,10 @@ ALTER TABLE ONLY llm.budgets FORCE ROW LEVEL SECURITY;
 ALTER TABLE llm.budgets OWNER TO claw_owner;
 
 --
--- Name: seed_window(llm.budgets, text); Type: FUNCTION; Schema: llm; Owner: claw_owner
+-- Name: seed_window(llm.budgets, text, timestamp with time zone); Type: FUNCTION; Schema: llm; Owner: claw_owner
 --
 
-CREATE FUNCTION llm.seed_window(p_budget llm.budgets, p_zone text) RETURNS void
+CREATE FUNCTION llm.seed_window(p_budget llm.budgets, p_zone text, p_at timestamp with time zone) RETURNS void
     LANGUAGE plpgsql
     AS $$
 DECLARE
@@ -10377,7 +10382,7 @@ DECLARE
   v_held numeric;
   v_spent numeric;
 BEGIN
-  SELECT * INTO v_w FROM llm.window_for(p_budget.period, internal.now(), p_zone);
+  SELECT * INTO v_w FROM llm.window_for(p_budget.period, p_at, p_zone);
   WITH attached AS (
     UPDATE llm.reservations AS r
     SET (budget_ids, window_starts) = (
@@ -10410,7 +10415,7 @@ BEGIN
 END
 $$;
 
-ALTER FUNCTION llm.seed_window(p_budget llm.budgets, p_zone text) OWNER TO claw_owner;
+ALTER FUNCTION llm.seed_window(p_budget llm.budgets, p_zone text, p_at timestamp with time zone) OWNER TO claw_owner;
 
 --
 -- Name: set_price(text, numeric, numeric, numeric, timestamp with time zone); Type: FUNCTION; Schema: llm; Owner: claw_owner
@@ -10421,20 +10426,21 @@ CREATE FUNCTION llm.set_price(p_model text, p_input_usd_per_mtok numeric, p_cach
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
+  v_granted timestamptz;
   v_from timestamptz;
   v_at timestamptz;
 BEGIN
   PERFORM llm.lock_prices(true);
   -- internal.now() is the transaction's start (plus the test clock's offset); the lock may
   -- have been granted much later
-  v_from := coalesce(p_valid_from,
-                     internal.now() + (pg_catalog.clock_timestamp() - pg_catalog.now()));
+  v_granted := internal.now() + (pg_catalog.clock_timestamp() - pg_catalog.now());
+  v_from := coalesce(p_valid_from, v_granted);
   IF NOT EXISTS (SELECT 1 FROM internal.llm_models AS m WHERE m.model = p_model) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'unknown model',
       DETAIL = pg_catalog.format('model %L is not in the catalogue', p_model),
       HINT = 'define it first with llm.define_model';
   END IF;
-  IF v_from < internal.now() + (pg_catalog.clock_timestamp() - pg_catalog.now()) THEN
+  IF v_from < v_granted THEN
     SELECT c.occurred_at INTO v_at FROM llm.calls AS c
     WHERE c.model = p_model AND c.occurred_at >= v_from
     ORDER BY c.occurred_at DESC LIMIT 1;
@@ -15802,6 +15808,12 @@ CREATE INDEX eval_runs_tenant_baseline_idx ON llm.eval_runs USING btree (tenant_
 CREATE INDEX eval_runs_tenant_suite_idx ON llm.eval_runs USING btree (tenant_id, suite, accepted_at);
 
 --
+-- Name: reservations_tenant_created_idx; Type: INDEX; Schema: llm; Owner: claw_owner
+--
+
+CREATE INDEX reservations_tenant_created_idx ON llm.reservations USING btree (tenant_id, created_at);
+
+--
 -- Name: reservations_tenant_held_idx; Type: INDEX; Schema: llm; Owner: claw_owner
 --
 
@@ -20089,10 +20101,10 @@ REVOKE ALL ON FUNCTION llm.price_at(p_model text, p_at timestamp with time zone)
 REVOKE ALL ON FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid, p_flow_step integer, p_route_version integer) FROM PUBLIC;
 
 --
--- Name: FUNCTION seed_window(p_budget llm.budgets, p_zone text); Type: ACL; Schema: llm; Owner: claw_owner
+-- Name: FUNCTION seed_window(p_budget llm.budgets, p_zone text, p_at timestamp with time zone); Type: ACL; Schema: llm; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION llm.seed_window(p_budget llm.budgets, p_zone text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION llm.seed_window(p_budget llm.budgets, p_zone text, p_at timestamp with time zone) FROM PUBLIC;
 
 --
 -- Name: FUNCTION set_price(p_model text, p_input_usd_per_mtok numeric, p_cached_input_usd_per_mtok numeric, p_output_usd_per_mtok numeric, p_valid_from timestamp with time zone); Type: ACL; Schema: llm; Owner: claw_owner

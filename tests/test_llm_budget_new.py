@@ -124,3 +124,28 @@ def test_a_call_expired_before_the_budget_settles_late_into_it(env: Env) -> None
     late = finish(env, slow)
     assert budget(env)[1] == Decimal(str(late["cost_usd"]))
     assert ledger_matches_windows(env) == []
+
+
+def test_a_budget_is_seeded_in_the_window_of_when_it_was_created_not_of_its_transaction(
+        env: Env) -> None:
+    """The admin's transaction began a moment before midnight (UTC, the tenant's zone); a
+    call began after it; then the budget is created. Its window is the new day's, holding
+    that call: seeded by the day the transaction began in, as first written, the new day's
+    window was missing and the call in flight settled past it."""
+    env.route(p_models=["gpt-4o-mini"])
+    env.superuser("UPDATE internal.clock "
+                  "SET offset_by = '2026-12-15 23:59:59.2Z'::timestamptz - now()")
+    with env.db.connect("claw_runtime") as admin:
+        admin.execute("BEGIN")
+        admin.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (env.key,))
+        time.sleep(1.0)
+        flying = begin_call(env.db, env.key)  # 2026-12-16, a little after midnight
+        admin.execute("SELECT api.set_llm_budget(p_scope => 'tenant', p_period => 'day', "
+                      "p_limit_usd => 1)")
+        admin.execute("COMMIT")
+    [(start,)] = env.api("SELECT window_start FROM api.list_llm_budgets()")
+    assert str(start) == "2026-12-16"
+    assert budget(env)[2] == Decimal(str(flying["reserved_usd"]))
+    done = finish(env, flying)
+    assert budget(env)[1:] == (Decimal(str(done["cost_usd"])), 0)
+    assert ledger_matches_windows(env) == []

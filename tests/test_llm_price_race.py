@@ -122,3 +122,24 @@ def test_a_back_dated_price_waits_for_a_call_being_begun_and_then_sees_it(env: E
     assert env.superuser(versions) == [(before,)]
     settle(env, c)
     assert ledger_agrees_with_catalogue(env) == []
+
+
+def test_a_default_version_takes_force_when_its_lock_is_granted(env: Env) -> None:
+    """The operator's transaction is open before a call begins and settles (no lock is held
+    yet, so nothing waits); then set_price adds a version 'from now'. Dated from the
+    operator's transaction start, as before, it would take force over the instant that call
+    was ledgered at, with the old version; dated from when its lock was granted, it does not."""
+    with env.db.connect() as op:
+        op.execute("BEGIN")
+        op.execute("SELECT now()")  # the transaction has begun
+        time.sleep(0.05)
+        with env.db.connect("claw_runtime") as conn, conn.transaction():
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (env.key,))
+            [(c,)] = conn.execute("SELECT api.begin_llm_call(p_task => 'summarise', "
+                                  "p_input_tokens => 100)").fetchall()
+        settle(env, c)
+        op.execute(f"SELECT llm.set_price('{MODEL}', 5, 2, 20)")
+        op.execute("COMMIT")
+    [(priced,)] = env.superuser("SELECT count(*) FROM llm.calls WHERE price_valid_from IS NOT NULL")
+    assert priced == 1
+    assert ledger_agrees_with_catalogue(env) == []

@@ -28,7 +28,7 @@
 -- p_trace_id (else the claw.trace_id setting) goes on the ledger rows.
 -- Raises CL401, CL403, CL404 (no route for the task), CL422 (bad counts; the input does not
 -- fit any model of the chain), CL429 (a budget cannot hold the worst case).
--- Locks: the prices lock and the tenant's zone lock, shared (llm.lock_prices, llm.lock_zone);
+-- Locks: the tenant's zone lock, then the prices lock, shared (llm.lock_zone, llm.lock_prices);
 -- the tenant's breaker row of a provider only when it is open (providers in name order),
 -- then the budget windows (llm.reserve): the order api.finish_llm_call takes them in.
 -- plan_cache_mode: the chain's query (inlined price and cost functions over the route's
@@ -78,11 +78,13 @@ BEGIN
                'digits (sha256), a flow step 0 or more and only with its flow run',
       HINT = 'count the assembled input with the model family''s tokenizer';
   END IF;
-  -- no price version commits while this call is being priced (llm.set_price waits for it,
-  -- and it for a set_price under way: llm.lock_prices)
-  PERFORM llm.lock_prices(false);
   -- the zone read here picks the budget windows this call is held in (llm.lock_zone)
   PERFORM llm.lock_zone(v_tenant, false);
+  -- no price version commits while this call is being priced (llm.set_price waits for it,
+  -- and it for a set_price under way: llm.lock_prices). Taken after the zone lock, so a
+  -- begin that waits on its tenant's zone (a budget or zone change) holds up no set_price,
+  -- and through it no other tenant's begin.
+  PERFORM llm.lock_prices(false);
   SELECT r.*, coalesce(s.time_zone, 'UTC') AS time_zone INTO v_route
   FROM llm.routes AS r LEFT JOIN llm.settings AS s ON s.tenant_id = r.tenant_id
   WHERE r.tenant_id = v_tenant AND r.task = p_task;

@@ -197,7 +197,10 @@ BEGIN
     WHERE b.limit_usd IS DISTINCT FROM EXCLUDED.limit_usd
   RETURNING b.budget_id, b.xmax = 0 INTO v_id, v_new;  -- xmax 0: inserted, not updated
   IF v_new THEN
-    PERFORM llm.seed_window(b, llm.tenant_zone(v_tenant))
+    -- the window of the moment the lock was granted, not of the transaction's start (an
+    -- admin's transaction begun before midnight would seed yesterday's)
+    PERFORM llm.seed_window(b, llm.tenant_zone(v_tenant),
+                            internal.now() + (pg_catalog.clock_timestamp() - pg_catalog.now()))
     FROM llm.budgets AS b WHERE b.tenant_id = v_tenant AND b.budget_id = v_id;
   END IF;
   IF v_id IS NULL THEN  -- unchanged

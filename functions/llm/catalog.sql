@@ -35,9 +35,11 @@ $fn$;
 -- api.begin_llm_call takes shared before it reads a price. So it waits until the calls being
 -- begun have committed (and then sees them), and calls that begin meanwhile wait until this
 -- transaction ends (then they see the version, or began before it takes force): commit
--- promptly. Without p_valid_from the version takes force from the moment the lock was
--- granted, not from the start of the transaction: a call begun and settled in between was
--- priced with the version before and stays so.
+-- promptly: a call's begin that waited is dated from its transaction's start, and one that
+-- waited longer than its route's deadline begins with its reservation already due to expire
+-- (it still settles, late: api.finish_llm_call). Without p_valid_from the version takes force
+-- from the moment the lock was granted, not from the start of the transaction: a call begun
+-- and settled in between was priced with the version before and stays so.
 -- Raises CL404 for an unknown model, CL409 when that version already exists or would
 -- reprice calls, CL422 for a negative price.
 CREATE OR REPLACE FUNCTION llm.set_price(
@@ -49,20 +51,21 @@ VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
+  v_granted timestamptz;
   v_from timestamptz;
   v_at timestamptz;
 BEGIN
   PERFORM llm.lock_prices(true);
   -- internal.now() is the transaction's start (plus the test clock's offset); the lock may
   -- have been granted much later
-  v_from := coalesce(p_valid_from,
-                     internal.now() + (pg_catalog.clock_timestamp() - pg_catalog.now()));
+  v_granted := internal.now() + (pg_catalog.clock_timestamp() - pg_catalog.now());
+  v_from := coalesce(p_valid_from, v_granted);
   IF NOT EXISTS (SELECT 1 FROM internal.llm_models AS m WHERE m.model = p_model) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'unknown model',
       DETAIL = pg_catalog.format('model %L is not in the catalogue', p_model),
       HINT = 'define it first with llm.define_model';
   END IF;
-  IF v_from < internal.now() + (pg_catalog.clock_timestamp() - pg_catalog.now()) THEN
+  IF v_from < v_granted THEN
     SELECT c.occurred_at INTO v_at FROM llm.calls AS c
     WHERE c.model = p_model AND c.occurred_at >= v_from
     ORDER BY c.occurred_at DESC LIMIT 1;

@@ -115,7 +115,8 @@ $fn$;
 -- the version without the route version (migration 0051)
 DROP FUNCTION IF EXISTS llm.reserve(uuid, text, uuid, numeric, interval, text, uuid, integer);
 
--- llm.seed_window: the current window of a budget just created (api.set_llm_budget), holding
+-- llm.seed_window: the window holding p_at (the caller passes the moment its zone lock was
+-- granted) of a budget just created (api.set_llm_budget), holding
 -- what the calls of its scope in that window already did, as if it had existed when they
 -- began: their actual cost as spent (settled, released, and expired ones settled late), and
 -- the worst case of those in flight as reserved. The calls still open (held, or expired and
@@ -124,9 +125,10 @@ DROP FUNCTION IF EXISTS llm.reserve(uuid, text, uuid, numeric, interval, text, u
 -- Concurrency: the caller holds the tenant's zone lock exclusively, so no begin is under way;
 -- the UPDATE waits for a settlement under way and then skips that call (no longer open), and
 -- the spent sum, a later statement, sees it settled.
--- Cost: one pass over the tenant's reservations (its primary key's tenant prefix), once per
--- budget created.
-CREATE OR REPLACE FUNCTION llm.seed_window(p_budget llm.budgets, p_zone text)
+-- Cost: the tenant's reservations begun in the window (reservations_tenant_created_idx,
+-- migrations/0058), once per budget created.
+CREATE OR REPLACE FUNCTION llm.seed_window(p_budget llm.budgets, p_zone text,
+                                           p_at timestamptz)
 RETURNS void
 LANGUAGE plpgsql
 VOLATILE
@@ -136,7 +138,7 @@ DECLARE
   v_held numeric;
   v_spent numeric;
 BEGIN
-  SELECT * INTO v_w FROM llm.window_for(p_budget.period, internal.now(), p_zone);
+  SELECT * INTO v_w FROM llm.window_for(p_budget.period, p_at, p_zone);
   WITH attached AS (
     UPDATE llm.reservations AS r
     SET (budget_ids, window_starts) = (
@@ -168,3 +170,5 @@ BEGIN
           v_spent, v_held);
 END
 $fn$;
+-- the version without p_at (0cefda5)
+DROP FUNCTION IF EXISTS llm.seed_window(llm.budgets, text);

@@ -2,7 +2,7 @@
 -- prices (the version in force, append-only), budget windows in the tenant's zone across a
 -- DST change, admission and refusal, settlement, and the ledger's append-only guard.
 BEGIN;
-SELECT plan(56);
+SELECT plan(57);
 
 CREATE TEMP TABLE t AS SELECT * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice');
 GRANT SELECT ON t TO PUBLIC;
@@ -216,6 +216,9 @@ SELECT is((SELECT (b.spent_usd, b.reserved_usd)::text FROM api.list_llm_budgets(
            WHERE b.scope = 'task' AND r.task = 'tiny' AND r.tenant_id = (SELECT tenant_id FROM t)
              AND r.created_at >= b.starts_at AND r.created_at < b.ends_at),
           'its window holds the month''s spend and holds of task tiny so far');
+SELECT has_index('llm', 'reservations', 'reservations_tenant_created_idx',
+                 ARRAY['tenant_id', 'created_at'],
+                 'a new budget reads its window''s reservations by index (migrations/0058)');
 SELECT ok((SELECT b.spent_usd > 0 FROM api.list_llm_budgets() AS b WHERE b.scope = 'task'),
           'the month''s calls of task tiny had spent something before the budget existed');
 SELECT internal.clear_context();
