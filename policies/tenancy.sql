@@ -47,9 +47,13 @@ DROP POLICY IF EXISTS api_keys_select_own_or_admin ON tenancy.api_keys;
 CREATE POLICY api_keys_select_own_or_admin ON tenancy.api_keys FOR SELECT
   USING (principal_id = (SELECT internal.current_principal_id())
          OR (SELECT internal.claims_role('{owner,admin,system}')));
+-- a principal may issue keys for itself (api.create_api_key: any role, within its own
+-- credential's scopes); owners and admins for others
 DROP POLICY IF EXISTS api_keys_insert_admin ON tenancy.api_keys;
-CREATE POLICY api_keys_insert_admin ON tenancy.api_keys FOR INSERT
-  WITH CHECK ((SELECT internal.claims_role('{owner,admin,system}')));
+DROP POLICY IF EXISTS api_keys_insert_own_or_admin ON tenancy.api_keys;
+CREATE POLICY api_keys_insert_own_or_admin ON tenancy.api_keys FOR INSERT
+  WITH CHECK (principal_id = (SELECT internal.current_principal_id())
+              OR (SELECT internal.claims_role('{owner,admin,system}')));
 DROP POLICY IF EXISTS api_keys_update_own_or_admin ON tenancy.api_keys;
 CREATE POLICY api_keys_update_own_or_admin ON tenancy.api_keys FOR UPDATE
   USING (principal_id = (SELECT internal.current_principal_id())

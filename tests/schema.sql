@@ -1118,6 +1118,8 @@ CREATE FUNCTION api.create_api_key(p_name text, p_principal_id uuid DEFAULT NULL
     AS $$
 DECLARE
   v_principal uuid := coalesce(p_principal_id, internal.current_principal_id());
+  v_mine text[];
+  v_wider text[];
 BEGIN
   PERFORM internal.require_size('p_name', p_name, 'name'),
           internal.require_size('p_scopes', p_scopes, 'text');
@@ -1131,6 +1133,18 @@ BEGIN
   ELSE
     PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'keys:write',
                                   'creating an API key');
+  END IF;
+  SELECT c.scopes INTO v_mine FROM internal.verified_context() AS c;
+  IF NOT coalesce('*' = ANY (v_mine), false) THEN
+    SELECT pg_catalog.array_agg(DISTINCT s ORDER BY s) INTO v_wider
+    FROM pg_catalog.unnest(p_scopes) AS s
+    WHERE s <> ALL (coalesce(v_mine, '{}'));  -- a NULL scope is CL422 below
+    IF v_wider IS NOT NULL THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
+        DETAIL = pg_catalog.format('a key cannot carry a scope its issuing credential lacks: '
+                                   '%s (this credential has %s)', v_wider, v_mine),
+        HINT = 'ask for scopes within your own, or issue the key with a credential that has them';
+    END IF;
   END IF;
   SELECT k.api_key_id, k.api_key INTO api_key_id, api_key
   FROM tenancy.issue_api_key(v_principal, p_name, p_scopes, p_expires_at) AS k;
@@ -17942,10 +17956,10 @@ CREATE POLICY tenant_cursors_tenant_isolation ON queue.tenant_cursors AS RESTRIC
 ALTER TABLE tenancy.api_keys ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: api_keys api_keys_insert_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner
+-- Name: api_keys api_keys_insert_own_or_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner
 --
 
-CREATE POLICY api_keys_insert_admin ON tenancy.api_keys FOR INSERT WITH CHECK (( SELECT internal.claims_role('{owner,admin,system}'::text[]) AS claims_role));
+CREATE POLICY api_keys_insert_own_or_admin ON tenancy.api_keys FOR INSERT WITH CHECK (((principal_id = ( SELECT internal.current_principal_id() AS current_principal_id)) OR ( SELECT internal.claims_role('{owner,admin,system}'::text[]) AS claims_role)));
 
 --
 -- Name: api_keys api_keys_select_own_or_admin; Type: POLICY; Schema: tenancy; Owner: claw_owner

@@ -2,7 +2,9 @@
 
 -- api.create_api_key: issue a key for a principal; the full key is returned once.
 -- Who: owner for any principal, admin for any but an owner; any principal for itself.
--- Scope keys:write.
+-- Scope keys:write. A key carries no scope its issuing credential lacks (a credential with
+-- '*' may give any): a key scoped to keys:write alone cannot mint one with '*' and so act
+-- with every permission of its principal's roles (CL403, tests/test_api_keys.py).
 -- Raises: CL401/CL403 (context), CL404 unknown principal, CL422 bad input, 23505 name taken.
 CREATE OR REPLACE FUNCTION api.create_api_key(
   p_name text, p_principal_id uuid DEFAULT NULL, p_scopes text[] DEFAULT '{*}',
@@ -15,6 +17,8 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_principal uuid := coalesce(p_principal_id, internal.current_principal_id());
+  v_mine text[];
+  v_wider text[];
 BEGIN
   PERFORM internal.require_size('p_name', p_name, 'name'),
           internal.require_size('p_scopes', p_scopes, 'text');
@@ -28,6 +32,18 @@ BEGIN
   ELSE
     PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'keys:write',
                                   'creating an API key');
+  END IF;
+  SELECT c.scopes INTO v_mine FROM internal.verified_context() AS c;
+  IF NOT coalesce('*' = ANY (v_mine), false) THEN
+    SELECT pg_catalog.array_agg(DISTINCT s ORDER BY s) INTO v_wider
+    FROM pg_catalog.unnest(p_scopes) AS s
+    WHERE s <> ALL (coalesce(v_mine, '{}'));  -- a NULL scope is CL422 below
+    IF v_wider IS NOT NULL THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
+        DETAIL = pg_catalog.format('a key cannot carry a scope its issuing credential lacks: '
+                                   '%s (this credential has %s)', v_wider, v_mine),
+        HINT = 'ask for scopes within your own, or issue the key with a credential that has them';
+    END IF;
   END IF;
   SELECT k.api_key_id, k.api_key INTO api_key_id, api_key
   FROM tenancy.issue_api_key(v_principal, p_name, p_scopes, p_expires_at) AS k;
