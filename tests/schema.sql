@@ -464,9 +464,12 @@ CREATE FUNCTION api.authenticate(p_api_key text) RETURNS TABLE(tenant_id uuid, p
     AS $_$
 DECLARE
   -- no bounded repeats ({32}) in the pattern: PostgreSQL's regex engine expands them into
-  -- states, which cost about 0.1 ms per call; the lengths are checked instead
-  v_m text[] := pg_catalog.regexp_match(
-    internal.require_size('p_api_key', p_api_key, 'name'), '^ck_([0-9a-f]*)_([A-Za-z0-9_-]*)$');
+  -- states, which cost about 0.1 ms per call; the lengths are checked instead. A value
+  -- longer than any key (111 characters) is malformed before the size guard (1 KiB, CL422)
+  -- could name this parameter to a client holding a garbage credential.
+  v_m text[] := CASE WHEN pg_catalog.octet_length(p_api_key) <= 111 THEN pg_catalog.regexp_match(
+    internal.require_size('p_api_key', p_api_key, 'name'), '^ck_([0-9a-f]*)_([A-Za-z0-9_-]*)$')
+    END;
   v_tenant uuid;
   v_key record;
   v_roles text[];
@@ -547,12 +550,14 @@ DECLARE
   v_roles text[];
   v_scopes text[];
 BEGIN
-  PERFORM internal.require_size('p_token', p_token, 'text');
+  -- the shape first: a token over 16 KiB is malformed (CL401), before the size guard of
+  -- every text input (64 KiB, CL422) could name this parameter to a client
   IF p_token IS NULL OR pg_catalog.octet_length(p_token) > 16384
      OR p_token !~ '^[A-Za-z0-9_-]+[.][A-Za-z0-9_-]+[.][A-Za-z0-9_-]+$' THEN
     PERFORM internal.refuse_jwt('malformed token',
       'a token is three base64url parts joined by dots, at most 16 KiB');
   END IF;
+  PERFORM internal.require_size('p_token', p_token, 'text');
   v_parts := pg_catalog.string_to_array(p_token, '.');
   BEGIN
     v_header := pg_catalog.convert_from(internal.b64url_decode(v_parts[1]), 'UTF8')::jsonb;

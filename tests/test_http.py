@@ -225,6 +225,17 @@ def test_unknown_route_and_method(api: Api) -> None:
     assert_problem(api.client.put("/v1/jobs", headers=api.as_("a")), 405, "method_not_allowed")
 
 
+def test_a_trailing_slash_is_not_redirected_to_the_host_the_client_names(api: Api) -> None:
+    """Starlette redirected /v1/jobs/ to /v1/jobs with a bodiless 307 whose Location took
+    the request's Host header (http://evil.example/v1/jobs): a client or cache that follows
+    it sends the request, and its credentials, elsewhere. A path we do not serve is a 404
+    problem like any other."""
+    resp = api.client.post("/v1/jobs/", headers={**api.as_("a"), "host": "evil.example"},
+                           json={"queue": "q", "kind": "k"}, follow_redirects=False)
+    assert "location" not in resp.headers
+    assert_problem(resp, 404, "route_not_found")
+
+
 def test_oversized_body_is_413(seeded: tuple[Database, dict[str, Tenant]]) -> None:
     db, tenants = seeded
     with in_process(db, tenants, max_body_bytes=1000) as a:

@@ -391,3 +391,12 @@ def test_claw_jwt_set_keys_reports_a_bad_source_without_a_traceback(
     assert out.returncode == 1, out.stdout + out.stderr
     assert "Traceback" not in out.stderr, out.stderr[-600:]
     assert out.stderr.startswith("claw: "), out.stderr
+
+
+@pytest.mark.parametrize("size", [20000, 70000])
+def test_an_oversized_token_is_a_malformed_token(world: World, size: int) -> None:
+    """Over the 16 KiB a token may have it is malformed (CL401), also past the 64 KiB size
+    guard of every text input, which answered CL422 'input too large' naming p_token."""
+    err = refusal(world.db, "x" * size)
+    assert err is not None and err.sqlstate == "CL401", err
+    assert err.diag.message_primary == "malformed token"

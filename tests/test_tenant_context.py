@@ -124,6 +124,10 @@ def test_forged_context_as_owner_reads_and_writes_nothing(seeded: tuple[Database
     ("ck_" + "A" * 64 + "_" + "A" * 43, "invalid API key"),
     ("ck_" + "a" * 64 + "_" + "A" * 42 + "\n", "invalid API key"),
     ("ck_" + "a" * 64 + "__" + "A" * 42, "invalid API key"),
+    # longer than any key (and than the size guard's 1 KiB): malformed, not 'input too large'
+    # (CL422, which named our parameter to a client holding a garbage credential)
+    ("ck_" + "x" * 2000, "invalid API key"),
+    ("x" * 70000, "invalid API key"),
 ])
 def test_bad_keys_are_refused(seeded: tuple[Database, dict[str, Tenant]], bad_key: str,
                               message: str) -> None:

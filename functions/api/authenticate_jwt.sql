@@ -43,12 +43,14 @@ DECLARE
   v_roles text[];
   v_scopes text[];
 BEGIN
-  PERFORM internal.require_size('p_token', p_token, 'text');
+  -- the shape first: a token over 16 KiB is malformed (CL401), before the size guard of
+  -- every text input (64 KiB, CL422) could name this parameter to a client
   IF p_token IS NULL OR pg_catalog.octet_length(p_token) > 16384
      OR p_token !~ '^[A-Za-z0-9_-]+[.][A-Za-z0-9_-]+[.][A-Za-z0-9_-]+$' THEN
     PERFORM internal.refuse_jwt('malformed token',
       'a token is three base64url parts joined by dots, at most 16 KiB');
   END IF;
+  PERFORM internal.require_size('p_token', p_token, 'text');
   v_parts := pg_catalog.string_to_array(p_token, '.');
   BEGIN
     v_header := pg_catalog.convert_from(internal.b64url_decode(v_parts[1]), 'UTF8')::jsonb;

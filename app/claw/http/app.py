@@ -211,7 +211,10 @@ def create_app(settings: HttpSettings) -> FastAPI:
             await edge.close()
 
     # FastAPI's own telemetry off: the request span is the instrumentation's or ours (below)
+    # redirect_slashes off: Starlette answered /v1/jobs/ with a bodiless 307 to the host the
+    # request named (its Host header); a path not served is a 404 problem instead
     app = FastAPI(title="Claw", version="1", description=DESCRIPTION, lifespan=lifespan,
+                  redirect_slashes=False,
                   telemetry={"tracing": False, "metrics": False, "logs": False},
                   openapi_tags=[{"name": n} for n in (
                       "identity", "jobs", "schedules", "flows", "ontology", "authz", "search",
