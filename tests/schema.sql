@@ -8884,6 +8884,22 @@ BEGIN
                                    p_parent_run_id),
         HINT = 'use a key per flow and business object, e.g. order.fulfil:4711';
     END IF;
+    -- the same key is the same request: other input, version or queue would be work the
+    -- caller asked for and never got (the first run does not do it)
+    IF v_run.input IS DISTINCT FROM p_input OR v_run.flow_version IS DISTINCT FROM p_flow_version
+       OR v_run.queue IS DISTINCT FROM p_queue THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'idempotency key already used',
+        DETAIL = pg_catalog.format('key %L names run %s, started with other %s',
+                                   p_idempotency_key, v_run.run_id,
+                                   pg_catalog.array_to_string(ARRAY[
+                                     CASE WHEN v_run.input IS DISTINCT FROM p_input
+                                          THEN 'input' END,
+                                     CASE WHEN v_run.flow_version IS DISTINCT FROM p_flow_version
+                                          THEN 'flow version ' || v_run.flow_version END,
+                                     CASE WHEN v_run.queue IS DISTINCT FROM p_queue
+                                          THEN 'queue ' || v_run.queue END], ', ')),
+        HINT = 'send the same request again to get that run, or use a new key for new work';
+    END IF;
     RETURN QUERY SELECT v_run.run_id, false;
     RETURN;
   END IF;

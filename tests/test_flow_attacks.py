@@ -6,6 +6,7 @@ signal and who asked to cancel a running run is in the audit ledger."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import psycopg
@@ -176,3 +177,43 @@ def test_undelivered_signals_per_run_are_bounded(db: Database, tenant: Tenant) -
         auth(rt, tenant.api_key)
         assert rt.execute("SELECT api.send_flow_signal(p_run_id => %s, p_name => 'later')",
                           (run,)).fetchone() == (True,)
+
+
+@pytest.mark.parametrize("change", ["input", "version", "queue", "none"])
+def test_an_idempotency_key_reused_for_other_work_is_refused(db: Database, tenant: Tenant,
+                                                            change: str) -> None:
+    """The same key returns the same run only for the same request. flow.start_run compared
+    the flow name and parent alone: a second start with other input, another version or
+    another queue came back as the first run ('created': false), and the work it asked for
+    was dropped without a word. Now that is CL409 naming what differs, and nothing is
+    written; the same request again still returns the first run."""
+    first = {"p_input": json.dumps({"order": 1}), "p_flow_version": 1, "p_queue": "flows"}
+    again = dict(first)
+    if change == "input":
+        again["p_input"] = json.dumps({"order": 2})
+    elif change == "version":
+        again["p_flow_version"] = 2
+    elif change == "queue":
+        again["p_queue"] = "elsewhere"
+    sql = ("SELECT run_id::text, created FROM api.start_flow_run(p_flow_name => 'order.fulfil', "
+           "p_input => %(p_input)s, p_flow_version => %(p_flow_version)s, "
+           "p_queue => %(p_queue)s, p_idempotency_key => 'order.fulfil:4711')")
+    with db.connect("claw_runtime") as conn:
+        with conn.transaction():
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
+            run, created = conn.execute(sql, first).fetchone()
+        assert created
+        with db.connect() as su:
+            runs = su.execute("SELECT count(*) FROM flow.runs").fetchone()[0]
+        if change == "none":
+            with conn.transaction():
+                conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
+                assert conn.execute(sql, again).fetchone() == (run, False)
+            return
+        with pytest.raises(psycopg.Error) as err, conn.transaction():
+            conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
+            conn.execute(sql, again)
+    assert err.value.sqlstate == "CL409", err.value
+    assert change.replace("version", "flow version") in (err.value.diag.message_detail or "")
+    with db.connect() as su:
+        assert su.execute("SELECT count(*) FROM flow.runs").fetchone()[0] == runs
