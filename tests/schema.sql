@@ -1227,7 +1227,7 @@ COMMENT ON FUNCTION api.create_object(p_type text, p_properties jsonb) IS 'Creat
 CREATE FUNCTION api.create_principal(p_kind text, p_handle text, p_display_name text, p_roles text[] DEFAULT '{}'::text[]) RETURNS uuid
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    AS $_$
 DECLARE
   v_id uuid := pg_catalog.uuidv7();
   v_role text;
@@ -1237,14 +1237,33 @@ BEGIN
           internal.require_size('p_display_name', p_display_name, 'name'),
           internal.require_size('p_roles', p_roles, 'text');
   PERFORM internal.require_role('{owner,admin}', 'members:write', 'creating a principal');
-  INSERT INTO tenancy.principals (tenant_id, principal_id, kind, handle, display_name)
-  VALUES (internal.current_tenant_id(), v_id, p_kind, p_handle, p_display_name);
+  BEGIN
+    INSERT INTO tenancy.principals (tenant_id, principal_id, kind, handle, display_name)
+    VALUES (internal.current_tenant_id(), v_id, p_kind, p_handle, p_display_name);
+  EXCEPTION
+    WHEN unique_violation THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'handle taken',
+        DETAIL = pg_catalog.format('the handle %L is taken in this tenant', p_handle),
+        HINT = 'pick another handle (api.list_principals shows the ones in use)';
+    WHEN check_violation OR not_null_violation THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid principal',
+        DETAIL = CASE
+          WHEN p_kind IS NULL OR p_kind NOT IN ('person', 'service', 'agent') THEN
+            pg_catalog.format('kind %L is not person, service or agent', p_kind)
+          WHEN p_handle IS NULL OR p_handle !~ '^[a-z0-9][a-z0-9._@+-]{0,127}$' THEN
+            pg_catalog.format('handle %L is not 1 to 128 of a-z 0-9 . _ @ + -, starting '
+                              'with a letter or digit', p_handle)
+          ELSE pg_catalog.format('display name %L is not 1 to 200 characters',
+                                 p_display_name) END,
+        HINT = 'e.g. p_kind => ''agent'', p_handle => ''dispatch-bot'', '
+               'p_display_name => ''Dispatch bot''';
+  END;
   FOREACH v_role IN ARRAY coalesce(p_roles, '{}') LOOP
     PERFORM api.grant_role(v_id, v_role);
   END LOOP;
   RETURN v_id;
 END
-$$;
+$_$;
 
 ALTER FUNCTION api.create_principal(p_kind text, p_handle text, p_display_name text, p_roles text[]) OWNER TO claw_owner;
 
@@ -2434,6 +2453,12 @@ BEGIN
   PERFORM internal.require_role(CASE WHEN p_role = 'owner' THEN '{owner}'::text[]
                                      ELSE '{owner,admin}'::text[] END,
                                 'members:write', 'granting role ' || p_role);
+  IF p_role IS NULL OR p_role NOT IN ('owner', 'admin', 'operator', 'approver', 'viewer') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'unknown role',
+      DETAIL = pg_catalog.format('role %L is not owner, admin, operator, approver or viewer',
+                                 p_role),
+      HINT = 'grant one of the five tenant roles (README: roles)';
+  END IF;
   PERFORM tenancy.require_principal(p_principal_id);
   INSERT INTO tenancy.memberships (tenant_id, principal_id, role, granted_by)
   VALUES (internal.current_tenant_id(), p_principal_id, p_role, internal.current_principal_id())
@@ -13696,11 +13721,22 @@ BEGIN
   v_secret := pg_catalog.translate(pg_catalog.rtrim(pg_catalog.encode(
     pg_catalog.uuid_send(pg_catalog.gen_random_uuid())
     || pg_catalog.uuid_send(pg_catalog.gen_random_uuid()), 'base64'), '='), '+/', '-_');
-  INSERT INTO tenancy.api_keys (tenant_id, api_key_id, principal_id, name, prefix,
-                                secret_hash, scopes, expires_at)
-  VALUES (v_tenant, api_key_id, p_principal_id, p_name,
-          'ck_' || pg_catalog.left(pg_catalog.replace(api_key_id::text, '-', ''), 12),
-          pg_catalog.sha256(pg_catalog.convert_to(v_secret, 'UTF8')), p_scopes, p_expires_at);
+  BEGIN
+    INSERT INTO tenancy.api_keys (tenant_id, api_key_id, principal_id, name, prefix,
+                                  secret_hash, scopes, expires_at)
+    VALUES (v_tenant, api_key_id, p_principal_id, p_name,
+            'ck_' || pg_catalog.left(pg_catalog.replace(api_key_id::text, '-', ''), 12),
+            pg_catalog.sha256(pg_catalog.convert_to(v_secret, 'UTF8')), p_scopes, p_expires_at);
+  EXCEPTION
+    WHEN unique_violation THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'key name taken',
+        DETAIL = pg_catalog.format('the name %L is taken by another key of this tenant', p_name),
+        HINT = 'name keys by holder and purpose, e.g. ''dispatch-bot 2026-12'' (api.list_api_keys)';
+    WHEN check_violation OR not_null_violation THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid key name',
+        DETAIL = pg_catalog.format('the name %L is not 1 to 100 characters', p_name),
+        HINT = 'pass p_name => a name for the key, e.g. ''dispatch-bot''';
+  END;
   api_key := 'ck_' || pg_catalog.replace(v_tenant::text, '-', '')
              || pg_catalog.replace(api_key_id::text, '-', '') || '_' || v_secret;
 END

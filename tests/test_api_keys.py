@@ -79,3 +79,43 @@ def test_a_key_issues_no_key_with_a_scope_it_lacks(
     [(narrow,)] = act(db, rotator, "SELECT api_key FROM api.create_api_key(p_name => 'same', "
                       "p_scopes => '{keys:write}')")
     assert act(db, narrow, "SELECT scopes FROM api.whoami()") == [(["keys:write"],)]
+
+
+@pytest.mark.parametrize("sql,params,state,field", [
+    ("SELECT api.create_principal(p_kind => 'agent', p_handle => 'Bad Handle', "
+     "p_display_name => 'x')", (), "CL422", "handle"),
+    ("SELECT api.create_principal(p_kind => 'robot', p_handle => 'r2', "
+     "p_display_name => 'x')", (), "CL422", "kind"),
+    ("SELECT api.create_principal(p_kind => 'agent', p_handle => 'a1', "
+     "p_display_name => '')", (), "CL422", "display name"),
+    ("SELECT api.create_principal(p_kind => 'agent', p_handle => 'owner', "
+     "p_display_name => 'dup')", (), "CL409", "handle"),
+    ("SELECT api.create_principal(p_kind => 'agent', p_handle => 'a2', "
+     "p_display_name => 'x', p_roles => '{superuser}')", (), "CL422", "role"),
+    ("SELECT api.grant_role(%s, 'superuser')", ("OWNER",), "CL422", "role"),
+    ("SELECT api_key FROM api.create_api_key(p_name => 'key-0')", (), "CL409", "name"),
+    ("SELECT api_key FROM api.create_api_key(p_name => '')", (), "CL422", "name"),
+], ids=["bad-handle", "bad-kind", "empty-display-name", "taken-handle", "unknown-role-at-create",
+        "unknown-role", "taken-key-name", "empty-key-name"])
+def test_bad_principal_and_key_input_is_our_error_not_a_constraints(
+        seeded: tuple[Database, dict[str, Tenant]], sql: str, params: tuple[Any, ...],
+        state: str, field: str) -> None:
+    """These reached the client as PostgreSQL's own 23505/23514 ('new row for relation
+    "principals" violates check constraint "principals_handle_check"'), naming tables and
+    constraints, with no hint. Each is now our SQLSTATE with a detail that names the field
+    and a hint, and nothing is written."""
+    db, tenants = seeded
+    a = tenants["a"]
+    params = tuple(a.owner_id if p == "OWNER" else p for p in params)
+    with db.connect() as su:
+        counts = "SELECT (SELECT count(*) FROM tenancy.principals), " \
+                 "(SELECT count(*) FROM tenancy.memberships), (SELECT count(*) FROM tenancy.api_keys)"
+        before = su.execute(counts).fetchone()
+    with pytest.raises(psycopg.Error) as err:
+        act(db, a.api_key, sql, params)
+    assert err.value.sqlstate == state, err.value
+    detail = err.value.diag.message_detail or ""
+    assert field in detail and "constraint" not in detail and "relation" not in detail, detail
+    assert err.value.diag.message_hint
+    with db.connect() as su:
+        assert su.execute(counts).fetchone() == before

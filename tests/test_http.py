@@ -393,7 +393,7 @@ def test_identity_routes(api: Api) -> None:
     assert_problem(api.client.post(f"/v1/principals/{uuid.uuid4()}/roles", headers=api.as_("a"),
                                    json={"role": "operator"}), 404, "not_found")
     assert_problem(api.client.post("/v1/principals", headers=api.as_("a"), json={
-        "kind": "agent", "handle": "bot", "display_name": "Bot"}), 409, "unique_violation")
+        "kind": "agent", "handle": "bot", "display_name": "Bot"}), 409, "conflict")
     assert_problem(api.client.delete(f"/v1/api-keys/{uuid.uuid4()}", headers=api.as_("a")),
                    404, "not_found")
 

@@ -5,7 +5,7 @@
 -- Scope keys:write. A key carries no scope its issuing credential lacks (a credential with
 -- '*' may give any): a key scoped to keys:write alone cannot mint one with '*' and so act
 -- with every permission of its principal's roles (CL403, tests/test_api_keys.py).
--- Raises: CL401/CL403 (context), CL404 unknown principal, CL422 bad input, 23505 name taken.
+-- Raises: CL401/CL403 (context), CL404 unknown principal, CL422 bad input, CL409 name taken.
 CREATE OR REPLACE FUNCTION api.create_api_key(
   p_name text, p_principal_id uuid DEFAULT NULL, p_scopes text[] DEFAULT '{*}',
   p_expires_at timestamptz DEFAULT NULL,

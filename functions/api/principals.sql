@@ -1,7 +1,9 @@
 -- Principals and their roles in the authenticated tenant.
 
 -- api.create_principal: add a person, service account or agent. Who: owner/admin; scope
--- members:write. Raises 23505 when the handle is taken in this tenant, 23514 on bad input.
+-- members:write. Raises CL409 when the handle is taken in this tenant, CL422 for a bad kind,
+-- handle, display name or role (the detail names which; the table's own 23505/23514 named
+-- its constraints and gave no hint).
 CREATE OR REPLACE FUNCTION api.create_principal(
   p_kind text, p_handle text, p_display_name text, p_roles text[] DEFAULT '{}')
 RETURNS uuid
@@ -19,8 +21,27 @@ BEGIN
           internal.require_size('p_display_name', p_display_name, 'name'),
           internal.require_size('p_roles', p_roles, 'text');
   PERFORM internal.require_role('{owner,admin}', 'members:write', 'creating a principal');
-  INSERT INTO tenancy.principals (tenant_id, principal_id, kind, handle, display_name)
-  VALUES (internal.current_tenant_id(), v_id, p_kind, p_handle, p_display_name);
+  BEGIN
+    INSERT INTO tenancy.principals (tenant_id, principal_id, kind, handle, display_name)
+    VALUES (internal.current_tenant_id(), v_id, p_kind, p_handle, p_display_name);
+  EXCEPTION
+    WHEN unique_violation THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'handle taken',
+        DETAIL = pg_catalog.format('the handle %L is taken in this tenant', p_handle),
+        HINT = 'pick another handle (api.list_principals shows the ones in use)';
+    WHEN check_violation OR not_null_violation THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid principal',
+        DETAIL = CASE
+          WHEN p_kind IS NULL OR p_kind NOT IN ('person', 'service', 'agent') THEN
+            pg_catalog.format('kind %L is not person, service or agent', p_kind)
+          WHEN p_handle IS NULL OR p_handle !~ '^[a-z0-9][a-z0-9._@+-]{0,127}$' THEN
+            pg_catalog.format('handle %L is not 1 to 128 of a-z 0-9 . _ @ + -, starting '
+                              'with a letter or digit', p_handle)
+          ELSE pg_catalog.format('display name %L is not 1 to 200 characters',
+                                 p_display_name) END,
+        HINT = 'e.g. p_kind => ''agent'', p_handle => ''dispatch-bot'', '
+               'p_display_name => ''Dispatch bot''';
+  END;
   FOREACH v_role IN ARRAY coalesce(p_roles, '{}') LOOP
     PERFORM api.grant_role(v_id, v_role);
   END LOOP;
@@ -33,7 +54,7 @@ COMMENT ON FUNCTION api.create_principal(text, text, text, text[]) IS
 GRANT EXECUTE ON FUNCTION api.create_principal(text, text, text, text[]) TO claw_runtime;
 
 -- api.grant_role: give a principal a role. Only an owner grants owner. Idempotent.
--- Raises CL404 unknown principal, CL403 not allowed, 23514 unknown role.
+-- Raises CL404 unknown principal, CL403 not allowed, CL422 unknown role.
 CREATE OR REPLACE FUNCTION api.grant_role(p_principal_id uuid, p_role text)
 RETURNS void
 LANGUAGE plpgsql
@@ -46,6 +67,12 @@ BEGIN
   PERFORM internal.require_role(CASE WHEN p_role = 'owner' THEN '{owner}'::text[]
                                      ELSE '{owner,admin}'::text[] END,
                                 'members:write', 'granting role ' || p_role);
+  IF p_role IS NULL OR p_role NOT IN ('owner', 'admin', 'operator', 'approver', 'viewer') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'unknown role',
+      DETAIL = pg_catalog.format('role %L is not owner, admin, operator, approver or viewer',
+                                 p_role),
+      HINT = 'grant one of the five tenant roles (README: roles)';
+  END IF;
   PERFORM tenancy.require_principal(p_principal_id);
   INSERT INTO tenancy.memberships (tenant_id, principal_id, role, granted_by)
   VALUES (internal.current_tenant_id(), p_principal_id, p_role, internal.current_principal_id())

@@ -32,11 +32,22 @@ BEGIN
   v_secret := pg_catalog.translate(pg_catalog.rtrim(pg_catalog.encode(
     pg_catalog.uuid_send(pg_catalog.gen_random_uuid())
     || pg_catalog.uuid_send(pg_catalog.gen_random_uuid()), 'base64'), '='), '+/', '-_');
-  INSERT INTO tenancy.api_keys (tenant_id, api_key_id, principal_id, name, prefix,
-                                secret_hash, scopes, expires_at)
-  VALUES (v_tenant, api_key_id, p_principal_id, p_name,
-          'ck_' || pg_catalog.left(pg_catalog.replace(api_key_id::text, '-', ''), 12),
-          pg_catalog.sha256(pg_catalog.convert_to(v_secret, 'UTF8')), p_scopes, p_expires_at);
+  BEGIN
+    INSERT INTO tenancy.api_keys (tenant_id, api_key_id, principal_id, name, prefix,
+                                  secret_hash, scopes, expires_at)
+    VALUES (v_tenant, api_key_id, p_principal_id, p_name,
+            'ck_' || pg_catalog.left(pg_catalog.replace(api_key_id::text, '-', ''), 12),
+            pg_catalog.sha256(pg_catalog.convert_to(v_secret, 'UTF8')), p_scopes, p_expires_at);
+  EXCEPTION
+    WHEN unique_violation THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'key name taken',
+        DETAIL = pg_catalog.format('the name %L is taken by another key of this tenant', p_name),
+        HINT = 'name keys by holder and purpose, e.g. ''dispatch-bot 2026-12'' (api.list_api_keys)';
+    WHEN check_violation OR not_null_violation THEN
+      RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid key name',
+        DETAIL = pg_catalog.format('the name %L is not 1 to 100 characters', p_name),
+        HINT = 'pass p_name => a name for the key, e.g. ''dispatch-bot''';
+  END;
   api_key := 'ck_' || pg_catalog.replace(v_tenant::text, '-', '')
              || pg_catalog.replace(api_key_id::text, '-', '') || '_' || v_secret;
 END
