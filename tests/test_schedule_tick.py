@@ -89,6 +89,28 @@ def test_after_downtime_fires_once(db: Database, tenant: Tenant) -> None:
     assert tick(db) == 0
 
 
+def test_a_long_outage_fires_once_and_counts_at_most_a_thousand_missed_slots(
+        db: Database, tenant: Tenant) -> None:
+    """Two days down, an every-minute schedule (2,880 slots due). The tick counted missed
+    slots one queue.next_fire each, up to 100,000, and fired the slot the count stopped at
+    a second time (an 80-day outage: two jobs, one tick of 143 s); one tenant's such
+    schedules could make the tick run into the worker's statement_timeout, which rolls back
+    every tenant's fires, tick after tick. Now the count stops at 1,000 ("missed_more":
+    true) and the schedule goes on from the first slot after now: one fire."""
+    _, first = create_schedule(db, tenant, "* * * * *", "Europe/Paris")
+    now = first + timedelta(days=2, seconds=30)
+    set_clock(db, now)
+    assert tick(db) == 1
+    with db.connect() as conn:
+        [(payload,)] = conn.execute("SELECT payload FROM queue.jobs WHERE queue = 'sched'"
+                                    ).fetchall()
+        [(nxt,)] = conn.execute("SELECT next_fire_at FROM queue.schedules").fetchall()
+    assert datetime.fromisoformat(payload["fire_at"]) == first, payload
+    assert (payload["missed"], payload.get("missed_more")) == (1000, True), payload
+    assert nxt == now.replace(second=0) + timedelta(minutes=1)
+    assert tick(db) == 0
+
+
 def test_catch_up_fires_every_missed_slot(db: Database, tenant: Tenant) -> None:
     _, first = create_schedule(db, tenant, "*/10 * * * *", "UTC", catch_up=True)
     set_clock(db, first + timedelta(minutes=65))
@@ -119,14 +141,24 @@ def test_daily_0600_fires_once_per_local_day_across_dst(db: Database, tenant: Te
 
 
 def test_bad_schedules_are_refused(db: Database, tenant: Tenant) -> None:
-    for cron, zone in (("0 6 * *", "UTC"), ("61 * * * *", "UTC"), ("0 6 * * *", "Mars/Olympus")):
+    # a step too large for an integer was PostgreSQL's 22003, not our CL422
+    for cron, zone in (("0 6 * *", "UTC"), ("61 * * * *", "UTC"), ("0 6 * * *", "Mars/Olympus"),
+                       ("*/99999999999 * * * *", "UTC"), ("0 0-23/0 * * *", "UTC")):
         with pytest.raises(psycopg.Error) as err:
             create_schedule(db, tenant, cron, zone)
         assert err.value.sqlstate == "CL422", (cron, zone)
-    create_schedule(db, tenant, "0 6 * * *", "UTC")
+    sid, _ = create_schedule(db, tenant, "0 6 * * *", "UTC")
     with pytest.raises(psycopg.Error) as dup:
         create_schedule(db, tenant, "0 7 * * *", "UTC")
     assert dup.value.sqlstate == "CL409"
+    # neither pause nor resume: it paused the schedule before
+    with pytest.raises(psycopg.Error) as null, \
+            db.connect("claw_runtime") as conn, conn.transaction():
+        conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
+        conn.execute("SELECT api.set_schedule_paused(%s, NULL)", (sid,))
+    assert null.value.sqlstate == "CL422"
+    with db.connect() as conn:
+        assert conn.execute("SELECT paused FROM queue.schedules").fetchone() == (False,)
 
 
 @pytest.fixture

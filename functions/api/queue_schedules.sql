@@ -83,9 +83,13 @@ DECLARE
   v_next timestamptz;
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator}', 'queue:write', 'pausing a schedule');
+  IF p_paused IS NULL THEN  -- it paused the schedule before: neither was asked for
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid pause',
+      DETAIL = 'p_paused is NULL', HINT = 'pass true to pause the schedule, false to resume it';
+  END IF;
   UPDATE queue.schedules AS s
-  SET paused = coalesce(p_paused, true),
-      next_fire_at = CASE WHEN s.paused AND NOT coalesce(p_paused, true)
+  SET paused = p_paused,
+      next_fire_at = CASE WHEN s.paused AND NOT p_paused
                           THEN queue.next_fire(s.cron, s.time_zone, internal.now())
                           ELSE s.next_fire_at END
   WHERE s.tenant_id = internal.current_tenant_id() AND s.schedule_id = p_schedule_id

@@ -8,6 +8,9 @@
 --     transaction, so a crash leaves both or neither;
 --   * after downtime, once: a schedule that missed several slots fires once (for the first
 --     missed slot, with "missed": n in the payload) and moves on to the next slot after now;
+--     n counts the later missed slots up to 1,000 (then "missed_more": true is in the payload
+--     too): an every-minute schedule down for weeks would otherwise count tens of thousands
+--     of slots, one queue.next_fire each, in one tick of every tenant;
 --     a schedule created with catch_up fires once per missed slot instead (at most 1000 per
 --     tick, the rest on the next tick);
 --   * one schedule's failure stops only that schedule: each schedule fires in its own
@@ -49,6 +52,7 @@ DECLARE
   v_fire timestamptz;
   v_next timestamptz;
   v_missed integer;
+  v_more boolean;
   v_job uuid;
   v_fired integer := 0;
   v_this integer;
@@ -89,11 +93,18 @@ BEGIN
         -- the slots after v_fire that are also already due
         v_next := queue.next_fire(v_s.cron, v_s.time_zone, v_fire);
         v_missed := 0;
+        v_more := false;
         IF NOT v_s.catch_up THEN
-          WHILE v_next IS NOT NULL AND v_next <= v_now AND v_missed < 100000 LOOP
+          WHILE v_next IS NOT NULL AND v_next <= v_now AND v_missed < 1000 LOOP
             v_missed := v_missed + 1;
             v_next := queue.next_fire(v_s.cron, v_s.time_zone, v_next);
           END LOOP;
+          -- more than that are not counted: on to the first slot after now (the count used to
+          -- stop at 100,000 with the slot it reached still due, which fired a second time)
+          IF v_next IS NOT NULL AND v_next <= v_now THEN
+            v_next := queue.next_fire(v_s.cron, v_s.time_zone, v_now);
+            v_more := true;
+          END IF;
         END IF;
         IF NOT EXISTS (SELECT 1 FROM queue.schedule_fires AS f
                        WHERE f.tenant_id = v_s.tenant_id AND f.schedule_id = v_s.schedule_id
@@ -103,7 +114,9 @@ BEGIN
                  pg_catalog.jsonb_build_object(
                    'queue', v_s.queue, 'kind', v_s.kind,
                    'payload', v_s.payload || pg_catalog.jsonb_build_object(
-                     'schedule_id', v_s.schedule_id, 'fire_at', v_fire, 'missed', v_missed)))) AS i;
+                     'schedule_id', v_s.schedule_id, 'fire_at', v_fire, 'missed', v_missed)
+                     || CASE WHEN v_more THEN '{"missed_more": true}'::jsonb
+                             ELSE '{}'::jsonb END))) AS i;
           INSERT INTO queue.schedule_fires (tenant_id, schedule_id, fire_at, job_id, missed,
                                             fired_at)
           VALUES (v_s.tenant_id, v_s.schedule_id, v_fire, v_job, v_missed, v_now);
