@@ -917,7 +917,14 @@ BEGIN
   v_res := llm.reserve(v_tenant, p_task, v_principal, v_worst,
                        ((v_route.timeout_ms + v_route.backoff_ms * 8) * v_route.max_attempts
                         * pg_catalog.cardinality(v_route.models) + 60000) * interval '1 millisecond',
-                       v_zone, p_flow_run_id, p_flow_step, p_route_version => v_route.version);
+                       v_zone, p_flow_run_id, p_flow_step, p_route_version => v_route.version,
+                       -- what the call may do, which its finish is held to (migration 0059)
+                       p_chain_models => v_route.models,
+                       p_chain_output_caps => ARRAY(
+                         SELECT least(v_out, m.max_output_tokens)
+                         FROM pg_catalog.unnest(v_route.models) WITH ORDINALITY AS o(model, i)
+                         JOIN internal.llm_models AS m ON m.model = o.model ORDER BY o.i),
+                       p_max_attempts => v_route.max_attempts);
   RETURN pg_catalog.jsonb_build_object(
     'reservation_id', v_res.reservation_id, 'expires_at', v_res.expires_at,
     'reserved_usd', v_res.amount_usd,
@@ -2083,6 +2090,9 @@ DECLARE
   v_a record;
   v_ok_model text;
   v_begun_by text;
+  v_chain text[];
+  v_caps integer[];
+  v_tries integer;
 BEGIN
   PERFORM internal.require_size('p_attempts', p_attempts, 'json'),
           internal.require_size('p_response', p_response, 'json'),
@@ -2102,7 +2112,9 @@ BEGIN
   END IF;
   -- attempts are priced at the versions in force when the call began (what its reservation
   -- admitted): a price raised while it ran must not charge more than was held
-  SELECT r.created_at, r.principal_id, r.begun_by INTO v_priced_at, v_owner, v_begun_by
+  SELECT r.created_at, r.principal_id, r.begun_by, r.chain_models, r.chain_output_caps,
+         r.max_attempts
+    INTO v_priced_at, v_owner, v_begun_by, v_chain, v_caps, v_tries
   FROM llm.reservations AS r
   WHERE r.tenant_id = v_tenant AND r.reservation_id = p_reservation_id;
   v_priced_at := coalesce(v_priced_at, v_now);  -- unknown: close_reservation raises CL404
@@ -2175,6 +2187,30 @@ BEGIN
        OR coalesce(a.output_tokens, 0) > m.max_output_tokens
        OR (p.model IS NULL AND coalesce(a.input_tokens, 0) + coalesce(a.output_tokens, 0) > 0)
     ORDER BY e.n LIMIT 1;
+  END IF;
+  -- what the call could have done (the chain, output caps and attempts it was begun with):
+  -- no model outside it, no output beyond the max_tokens it sent, no more attempts of a
+  -- model than the route allows (a skipped model's record counts as one)
+  IF v_bad IS NULL AND v_chain IS NOT NULL THEN
+    SELECT pg_catalog.format('attempt %s: %s', x.n, x.why) INTO v_bad
+    FROM (SELECT e.n,
+                 CASE WHEN v_chain[a.route_position] IS DISTINCT FROM a.model
+                        THEN pg_catalog.format('model %L at route position %s is not in the '
+                                               'route the call was begun with (%s)', a.model,
+                                               a.route_position, v_chain)
+                      WHEN coalesce(a.output_tokens, 0) > v_caps[a.route_position]
+                        THEN pg_catalog.format('%s output tokens exceed the output cap the call '
+                                               'was begun with for %L (%s)', a.output_tokens,
+                                               a.model, v_caps[a.route_position])
+                      WHEN pg_catalog.count(*) OVER (PARTITION BY a.route_position
+                                                     ORDER BY e.n) > v_tries
+                        THEN pg_catalog.format('more attempts of %L than the route allows (%s)',
+                                               a.model, v_tries) END AS why
+          FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
+          CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
+                 AS a(model text, route_position integer, output_tokens integer)) AS x
+    WHERE x.why IS NOT NULL
+    ORDER BY x.n LIMIT 1;
   END IF;
   IF v_bad IS NOT NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid LLM call record', DETAIL = v_bad,
@@ -10064,9 +10100,13 @@ CREATE TABLE llm.reservations (
     closed_at timestamp with time zone,
     route_version integer,
     begun_by text,
+    chain_models text[],
+    chain_output_caps integer[],
+    max_attempts integer,
     CONSTRAINT reservations_actual_usd_check CHECK ((actual_usd >= (0)::numeric)),
     CONSTRAINT reservations_amount_usd_check CHECK ((amount_usd >= (0)::numeric)),
     CONSTRAINT reservations_begun_by_check CHECK ((length(begun_by) <= 200)),
+    CONSTRAINT reservations_chain_check CHECK (((cardinality(chain_models) = cardinality(chain_output_caps)) AND ((max_attempts >= 1) AND (max_attempts <= 10)))),
     CONSTRAINT reservations_check CHECK ((cardinality(budget_ids) = cardinality(window_starts))),
     CONSTRAINT reservations_check1 CHECK (((status = 'held'::text) = (closed_at IS NULL))),
     CONSTRAINT reservations_status_check CHECK ((status = ANY (ARRAY['held'::text, 'settled'::text, 'released'::text, 'expired'::text])))
@@ -10316,10 +10356,10 @@ $$;
 ALTER FUNCTION llm.price_at(p_model text, p_at timestamp with time zone) OWNER TO claw_owner;
 
 --
--- Name: reserve(uuid, text, uuid, numeric, interval, text, uuid, integer, integer); Type: FUNCTION; Schema: llm; Owner: claw_owner
+-- Name: reserve(uuid, text, uuid, numeric, interval, text, uuid, integer, integer, text[], integer[], integer); Type: FUNCTION; Schema: llm; Owner: claw_owner
 --
 
-CREATE FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid DEFAULT NULL::uuid, p_flow_step integer DEFAULT NULL::integer, p_route_version integer DEFAULT NULL::integer) RETURNS llm.reservations
+CREATE FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid DEFAULT NULL::uuid, p_flow_step integer DEFAULT NULL::integer, p_route_version integer DEFAULT NULL::integer, p_chain_models text[] DEFAULT NULL::text[], p_chain_output_caps integer[] DEFAULT NULL::integer[], p_max_attempts integer DEFAULT NULL::integer) RETURNS llm.reservations
     LANGUAGE plpgsql
     AS $$
 DECLARE
@@ -10395,17 +10435,19 @@ BEGIN
   -- that job's context finishes it without the call token (api.finish_llm_call)
   INSERT INTO llm.reservations (tenant_id, task, principal_id, flow_run_id, flow_step,
                                 amount_usd, budget_ids, window_starts, created_at, expires_at,
-                                route_version, begun_by)
+                                route_version, begun_by, chain_models, chain_output_caps,
+                                max_attempts)
   VALUES (p_tenant_id, p_task, p_principal_id, p_flow_run_id, p_flow_step, p_amount_usd,
           coalesce(v_ids, '{}'), coalesce(v_starts, '{}'), v_now, v_now + p_ttl,
           p_route_version,
-          CASE WHEN p_principal_id IS NULL THEN internal.context_credential() END)
+          CASE WHEN p_principal_id IS NULL THEN internal.context_credential() END,
+          p_chain_models, p_chain_output_caps, p_max_attempts)
   RETURNING * INTO v_res;
   RETURN v_res;
 END
 $$;
 
-ALTER FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid, p_flow_step integer, p_route_version integer) OWNER TO claw_owner;
+ALTER FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid, p_flow_step integer, p_route_version integer, p_chain_models text[], p_chain_output_caps integer[], p_max_attempts integer) OWNER TO claw_owner;
 
 --
 -- Name: budgets; Type: TABLE; Schema: llm; Owner: claw_owner
@@ -20194,10 +20236,10 @@ REVOKE ALL ON FUNCTION llm.overlapping(p_tenant_id uuid, p_budget_id uuid, p_win
 REVOKE ALL ON FUNCTION llm.price_at(p_model text, p_at timestamp with time zone) FROM PUBLIC;
 
 --
--- Name: FUNCTION reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid, p_flow_step integer, p_route_version integer); Type: ACL; Schema: llm; Owner: claw_owner
+-- Name: FUNCTION reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid, p_flow_step integer, p_route_version integer, p_chain_models text[], p_chain_output_caps integer[], p_max_attempts integer); Type: ACL; Schema: llm; Owner: claw_owner
 --
 
-REVOKE ALL ON FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid, p_flow_step integer, p_route_version integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION llm.reserve(p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval, p_zone text, p_flow_run_id uuid, p_flow_step integer, p_route_version integer, p_chain_models text[], p_chain_output_caps integer[], p_max_attempts integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION seed_window(p_budget llm.budgets, p_zone text, p_at timestamp with time zone); Type: ACL; Schema: llm; Owner: claw_owner

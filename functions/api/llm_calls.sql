@@ -163,7 +163,14 @@ BEGIN
   v_res := llm.reserve(v_tenant, p_task, v_principal, v_worst,
                        ((v_route.timeout_ms + v_route.backoff_ms * 8) * v_route.max_attempts
                         * pg_catalog.cardinality(v_route.models) + 60000) * interval '1 millisecond',
-                       v_zone, p_flow_run_id, p_flow_step, p_route_version => v_route.version);
+                       v_zone, p_flow_run_id, p_flow_step, p_route_version => v_route.version,
+                       -- what the call may do, which its finish is held to (migration 0059)
+                       p_chain_models => v_route.models,
+                       p_chain_output_caps => ARRAY(
+                         SELECT least(v_out, m.max_output_tokens)
+                         FROM pg_catalog.unnest(v_route.models) WITH ORDINALITY AS o(model, i)
+                         JOIN internal.llm_models AS m ON m.model = o.model ORDER BY o.i),
+                       p_max_attempts => v_route.max_attempts);
   RETURN pg_catalog.jsonb_build_object(
     'reservation_id', v_res.reservation_id, 'expires_at', v_res.expires_at,
     'reserved_usd', v_res.amount_usd,
@@ -238,6 +245,9 @@ DECLARE
   v_a record;
   v_ok_model text;
   v_begun_by text;
+  v_chain text[];
+  v_caps integer[];
+  v_tries integer;
 BEGIN
   PERFORM internal.require_size('p_attempts', p_attempts, 'json'),
           internal.require_size('p_response', p_response, 'json'),
@@ -257,7 +267,9 @@ BEGIN
   END IF;
   -- attempts are priced at the versions in force when the call began (what its reservation
   -- admitted): a price raised while it ran must not charge more than was held
-  SELECT r.created_at, r.principal_id, r.begun_by INTO v_priced_at, v_owner, v_begun_by
+  SELECT r.created_at, r.principal_id, r.begun_by, r.chain_models, r.chain_output_caps,
+         r.max_attempts
+    INTO v_priced_at, v_owner, v_begun_by, v_chain, v_caps, v_tries
   FROM llm.reservations AS r
   WHERE r.tenant_id = v_tenant AND r.reservation_id = p_reservation_id;
   v_priced_at := coalesce(v_priced_at, v_now);  -- unknown: close_reservation raises CL404
@@ -330,6 +342,30 @@ BEGIN
        OR coalesce(a.output_tokens, 0) > m.max_output_tokens
        OR (p.model IS NULL AND coalesce(a.input_tokens, 0) + coalesce(a.output_tokens, 0) > 0)
     ORDER BY e.n LIMIT 1;
+  END IF;
+  -- what the call could have done (the chain, output caps and attempts it was begun with):
+  -- no model outside it, no output beyond the max_tokens it sent, no more attempts of a
+  -- model than the route allows (a skipped model's record counts as one)
+  IF v_bad IS NULL AND v_chain IS NOT NULL THEN
+    SELECT pg_catalog.format('attempt %s: %s', x.n, x.why) INTO v_bad
+    FROM (SELECT e.n,
+                 CASE WHEN v_chain[a.route_position] IS DISTINCT FROM a.model
+                        THEN pg_catalog.format('model %L at route position %s is not in the '
+                                               'route the call was begun with (%s)', a.model,
+                                               a.route_position, v_chain)
+                      WHEN coalesce(a.output_tokens, 0) > v_caps[a.route_position]
+                        THEN pg_catalog.format('%s output tokens exceed the output cap the call '
+                                               'was begun with for %L (%s)', a.output_tokens,
+                                               a.model, v_caps[a.route_position])
+                      WHEN pg_catalog.count(*) OVER (PARTITION BY a.route_position
+                                                     ORDER BY e.n) > v_tries
+                        THEN pg_catalog.format('more attempts of %L than the route allows (%s)',
+                                               a.model, v_tries) END AS why
+          FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
+          CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
+                 AS a(model text, route_position integer, output_tokens integer)) AS x
+    WHERE x.why IS NOT NULL
+    ORDER BY x.n LIMIT 1;
   END IF;
   IF v_bad IS NOT NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid LLM call record', DETAIL = v_bad,

@@ -25,7 +25,8 @@
 CREATE OR REPLACE FUNCTION llm.reserve(
   p_tenant_id uuid, p_task text, p_principal_id uuid, p_amount_usd numeric, p_ttl interval,
   p_zone text, p_flow_run_id uuid DEFAULT NULL, p_flow_step integer DEFAULT NULL,
-  p_route_version integer DEFAULT NULL)
+  p_route_version integer DEFAULT NULL, p_chain_models text[] DEFAULT NULL,
+  p_chain_output_caps integer[] DEFAULT NULL, p_max_attempts integer DEFAULT NULL)
 RETURNS llm.reservations
 LANGUAGE plpgsql
 VOLATILE
@@ -103,17 +104,21 @@ BEGIN
   -- that job's context finishes it without the call token (api.finish_llm_call)
   INSERT INTO llm.reservations (tenant_id, task, principal_id, flow_run_id, flow_step,
                                 amount_usd, budget_ids, window_starts, created_at, expires_at,
-                                route_version, begun_by)
+                                route_version, begun_by, chain_models, chain_output_caps,
+                                max_attempts)
   VALUES (p_tenant_id, p_task, p_principal_id, p_flow_run_id, p_flow_step, p_amount_usd,
           coalesce(v_ids, '{}'), coalesce(v_starts, '{}'), v_now, v_now + p_ttl,
           p_route_version,
-          CASE WHEN p_principal_id IS NULL THEN internal.context_credential() END)
+          CASE WHEN p_principal_id IS NULL THEN internal.context_credential() END,
+          p_chain_models, p_chain_output_caps, p_max_attempts)
   RETURNING * INTO v_res;
   RETURN v_res;
 END
 $fn$;
--- the version without the route version (migration 0051)
+-- the versions without the route version (migration 0051) and without the chain (0059)
 DROP FUNCTION IF EXISTS llm.reserve(uuid, text, uuid, numeric, interval, text, uuid, integer);
+DROP FUNCTION IF EXISTS llm.reserve(uuid, text, uuid, numeric, interval, text, uuid, integer,
+                                    integer);
 
 -- llm.seed_window: the window holding p_at (the caller passes the moment its zone lock was
 -- granted) of a budget just created (api.set_llm_budget), holding

@@ -2,7 +2,7 @@
 -- prices (the version in force, append-only), budget windows in the tenant's zone across a
 -- DST change, admission and refusal, settlement, and the ledger's append-only guard.
 BEGIN;
-SELECT plan(57);
+SELECT plan(58);
 
 CREATE TEMP TABLE t AS SELECT * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice');
 GRANT SELECT ON t TO PUBLIC;
@@ -216,6 +216,11 @@ SELECT is((SELECT (b.spent_usd, b.reserved_usd)::text FROM api.list_llm_budgets(
            WHERE b.scope = 'task' AND r.task = 'tiny' AND r.tenant_id = (SELECT tenant_id FROM t)
              AND r.created_at >= b.starts_at AND r.created_at < b.ends_at),
           'its window holds the month''s spend and holds of task tiny so far');
+SELECT is((SELECT (r.chain_models, r.chain_output_caps, r.max_attempts)::text
+           FROM llm.reservations AS r
+           WHERE r.reservation_id = (SELECT (b ->> 'reservation_id')::uuid FROM r1)),
+          '({test-model},{100},2)',
+          'a reservation keeps the chain, output caps and attempts its finish is held to (0059)');
 SELECT has_index('llm', 'reservations', 'reservations_tenant_created_idx',
                  ARRAY['tenant_id', 'created_at'],
                  'a new budget reads its window''s reservations by index (migrations/0058)');
