@@ -32,7 +32,7 @@ from uuid import UUID
 
 import psycopg
 
-from claw.worker import Job, Worker
+from claw.worker import Job, Worker, error_text
 
 log = logging.getLogger("claw.flows")
 
@@ -40,9 +40,13 @@ T = TypeVar("T")
 FlowFn = Callable[["FlowContext", Any], Awaitable[Any]]
 
 CLAIM = "SELECT * FROM api.claim_flow_run(p_run_id => %s, p_job_id => %s, p_lease_token => %s)"
+# RECORD and SETTLE also return the value as its jsonb checkpoint holds it (the last
+# parameter, the same value again): that, not the value the step returned, is what the first
+# dispatch goes on with, because it is what a replay reads back (jsonb orders object keys,
+# shorter first, and prints numbers without exponents: 1e20 comes back as the integer 10**20)
 RECORD = ("SELECT api.record_flow_step(p_run_id => %s, p_job_id => %s, p_lease_token => %s, "
           "p_position => %s, p_name => %s, p_input_hash => %s, p_output => %s, p_kind => %s, "
-          "p_started_at => %s)")
+          "p_started_at => %s), %s::jsonb")
 FAIL_STEP = ("SELECT status, retry_at, attempts FROM api.fail_flow_step(p_run_id => %s, "
              "p_job_id => %s, p_lease_token => %s, p_position => %s, p_name => %s, "
              "p_input_hash => %s, p_error => %s, p_max_attempts => %s, p_backoff_seconds => %s, "
@@ -69,7 +73,8 @@ BEGIN_EFFECT = ("SELECT idempotency_key, status, sends, response FROM api.begin_
 EFFECT_SENT = ("SELECT api.mark_flow_effect_sent(p_run_id => %s, p_job_id => %s, "
                "p_lease_token => %s, p_position => %s)")
 SETTLE = ("SELECT api.settle_flow_effect(p_run_id => %s, p_job_id => %s, p_lease_token => %s, "
-          "p_position => %s, p_name => %s, p_input_hash => %s, p_outcome => %s, p_response => %s)")
+          "p_position => %s, p_name => %s, p_input_hash => %s, p_outcome => %s, p_response => %s), "
+          "%s::jsonb")
 EFFECT_UNKNOWN = ("SELECT api.mark_flow_effect_unknown(p_run_id => %s, p_job_id => %s, "
                   "p_lease_token => %s, p_position => %s, p_note => %s)")
 ACT_AS = "SELECT api.act_as_job(p_job_id => %s, p_lease_token => %s)"
@@ -259,8 +264,10 @@ class FlowContext:
         try:
             raw = await self._watch_cancel(fn(*args, **kwargs), name)
         except Exception as exc:  # the step failed: the database decides retry or fail
+            # (error_text: a NUL, which PostgreSQL text cannot hold, made the report itself
+            # fail and the job retry the step for ever; over 4,000 characters it is cut)
             status, retry_at, attempt = await self._call(
-                FAIL_STEP, pos, name, digest, f"{type(exc).__name__}: {exc}",
+                FAIL_STEP, pos, name, digest, error_text(f"{type(exc).__name__}: {exc}"),
                 policy.max_attempts, policy.backoff, policy.backoff_max, True)
             self.log.warning(f"step {name!r} failed (attempt {attempt}): {exc}; run {status}"
                              + (f" until {retry_at}" if retry_at else ""))
@@ -268,16 +275,15 @@ class FlowContext:
         finally:
             _current.reset(token)
         try:
-            out = as_json(raw)
-            (status,) = await self._call(RECORD, pos, name, digest,
-                                         psycopg.types.json.Jsonb(out), "step", started)
+            out = psycopg.types.json.Jsonb(as_json(raw))
+            status, out = await self._call(RECORD, pos, name, digest, out, "step", started, out)
         except Exception as exc:
             if not isinstance(exc, UnrecordableOutput) and not refused_value(exc):
                 raise
             # the step ran, but its output cannot be checkpointed: running it again would
             # repeat its side effects and fail the same way, so the run fails here
             await self._call(FAIL_STEP, pos, name, digest,
-                             f"the output of step {name!r} cannot be recorded: {exc}",
+                             error_text(f"the output of step {name!r} cannot be recorded: {exc}"),
                              1, 0, 0, False)
             self.log.error(f"step {name!r} output cannot be recorded ({exc}); run failed")
             raise Suspend() from exc
@@ -324,14 +330,14 @@ class FlowContext:
             return rec["output"]  # type: ignore[no-any-return]
         async with self.flows.connection() as conn, conn.transaction():
             await conn.execute(ACT_AS, (self.job.job_id, self.job.lease_token))
-            out = as_json(await fn(conn))
-            cur = await conn.execute(RECORD, (*self._held, pos, name, digest,
-                                              psycopg.types.json.Jsonb(out), "transaction", None))
+            value = psycopg.types.json.Jsonb(as_json(await fn(conn)))
+            cur = await conn.execute(RECORD, (*self._held, pos, name, digest, value,
+                                              "transaction", None, value))
             row = await cur.fetchone()
         self._info(f"transaction {name!r} committed with its checkpoint", pos)
         if row is None or row[0] != "running":
             raise Suspend()
-        return out  # type: ignore[no-any-return]
+        return row[1]  # type: ignore[no-any-return]
 
     async def patched(self, patch: str) -> bool:
         """A patch marker: True for runs that reach this point with the new code (the marker
@@ -345,8 +351,8 @@ class FlowContext:
                 return True
             return False
         pos, _ = self._take("patch", name, input_hash(name))
-        (status,) = await self._call(RECORD, pos, name, input_hash(name),
-                                     psycopg.types.json.Jsonb(True), "patch", None)
+        status, _ = await self._call(RECORD, pos, name, input_hash(name),
+                                     psycopg.types.json.Jsonb(True), "patch", None, None)
         if status != "running":
             raise Suspend()
         return True
@@ -431,7 +437,7 @@ class FlowContext:
             try:
                 found = await provider.lookup(key)
             except Exception as exc:
-                await self._call(EFFECT_UNKNOWN, pos, f"lookup of {key} failed: {exc}")
+                await self._call(EFFECT_UNKNOWN, pos, error_text(f"lookup of {key} failed: {exc}"))
                 self.log.error(f"effect {key} outcome unknown; run blocked for a person: {exc}")
                 raise Suspend() from exc
             if found is not None:
@@ -444,7 +450,7 @@ class FlowContext:
         except Exception as exc:  # outcome unknown: the retry re-sends the key or looks it up
             policy = retry or RetryPolicy()
             status, retry_at, attempt = await self._call(
-                FAIL_STEP, pos, name, digest, f"{type(exc).__name__}: {exc}",
+                FAIL_STEP, pos, name, digest, error_text(f"{type(exc).__name__}: {exc}"),
                 policy.max_attempts, policy.backoff, policy.backoff_max, True)
             self.log.warning(f"effect {key} call failed (attempt {attempt}): {exc}; run {status}")
             raise Suspend() from exc
@@ -453,16 +459,15 @@ class FlowContext:
     async def _settle(self, pos: int, name: str, digest: str, outcome: str,
                       raw: Any) -> Any:
         try:
-            response = as_json(raw)
-            (status,) = await self._call(SETTLE, pos, name, digest, outcome,
-                                         psycopg.types.json.Jsonb(response))
+            value = psycopg.types.json.Jsonb(as_json(raw))
+            status, response = await self._call(SETTLE, pos, name, digest, outcome, value, value)
         except Exception as exc:
             if not isinstance(exc, UnrecordableOutput) and not refused_value(exc):
                 raise
             # delivered, but its response cannot be checkpointed: never send it again; a
             # person sees the effect as unknown (api.list_flow_effects) and resolves it
-            await self._call(EFFECT_UNKNOWN, pos,
-                             f"delivered ({outcome}), but its response cannot be recorded: {exc}")
+            await self._call(EFFECT_UNKNOWN, pos, error_text(
+                f"delivered ({outcome}), but its response cannot be recorded: {exc}"))
             self.log.error(f"effect {name!r} response cannot be recorded ({exc}); run blocked "
                            f"for a person")
             raise Suspend() from exc
@@ -570,16 +575,18 @@ class Flows:
             cur = await conn.execute(CLAIM, (run_id, job.job_id, job.lease_token))
             try:
                 row = await cur.fetchone()
-            except RecursionError as exc:
-                # JSON nested deeper than this process can decode (the run's input, a
-                # signal's payload): every worker would fail the same way, the run held
+            except (RecursionError, ValueError) as exc:
+                # JSON nested deeper than this process can decode, or a number longer than
+                # Python reads (4,300 digits; jsonb holds 1e5000) in the run's input or a
+                # signal's payload: every worker would fail the same way, the run held
                 # 'running' for ever; it fails instead (CL409: it was not ours to run)
                 log.error(f"flow.run job for run {run_id}: its data cannot be read: {exc}")
                 try:
                     await conn.execute(FAIL_RUN, (run_id, job.job_id, job.lease_token,
                                                   psycopg.types.json.Jsonb(
-                                                      {"message": "the run's data cannot be read "
-                                                       f"by the flow worker: {exc}"})))
+                                                      {"message": error_text(
+                                                          "the run's data cannot be read by "
+                                                          f"the flow worker: {exc}")})))
                 except psycopg.Error as err:
                     if err.sqlstate != "CL409":
                         raise
@@ -621,13 +628,14 @@ class Flows:
             # a value of the run that PostgreSQL refuses: replaying would refuse it again
             ctx.log.error(f"flow {name} run {run_id} failed: PostgreSQL refused a value: {exc}")
             await ctx._call(FAIL_RUN, psycopg.types.json.Jsonb(
-                {"message": f"PostgreSQL refused a value ({exc.sqlstate}): {exc}",
+                {"message": error_text(f"PostgreSQL refused a value ({exc.sqlstate}): {exc}"),
                  "position": ctx.position}))
             return
         except Exception as exc:  # the flow function itself failed (outside any step)
             ctx.log.error(f"flow {name} run {run_id} failed: {exc!r}")
             await ctx._call(FAIL_RUN, psycopg.types.json.Jsonb(
-                {"message": f"{type(exc).__name__}: {exc}", "position": ctx.position}))
+                {"message": error_text(f"{type(exc).__name__}: {exc}"),
+                 "position": ctx.position}))
             return
         finally:
             _current.reset(token)
