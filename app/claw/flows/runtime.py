@@ -623,6 +623,18 @@ class Flows:
         except asyncio.CancelledError:
             raise  # a lost lease: the job's retry replays the run
         except psycopg.Error as exc:
+            if exc.sqlstate == "CL409" and exc.diag.message_primary == "step out of order":
+                # with the lease held, only this process's own code records out of order:
+                # steps awaited together (asyncio.gather over ctx.run). Retrying the job ran
+                # them all again, side effects included, on every attempt; the run fails
+                ctx.log.error(f"flow {name} run {run_id}: steps ran concurrently: {exc}")
+                await ctx._call(FAIL_RUN, psycopg.types.json.Jsonb(
+                    {"message": error_text(
+                        "steps of one run ran concurrently (asyncio.gather or tasks over "
+                        f"ctx.run?): await them one at a time; {exc}"),
+                     "kind": "concurrent_steps", "flow": name, "version": version,
+                     "position": ctx.position}))
+                return
             if not refused_value(exc):
                 raise  # database trouble or a lost lease: the job's retry replays the run
             # a value of the run that PostgreSQL refuses: replaying would refuse it again
@@ -639,6 +651,18 @@ class Flows:
             return
         finally:
             _current.reset(token)
+        later = sorted(p for p in ctx.history if p >= ctx.position)
+        if later:
+            # the code returned where the history goes on (a deploy that dropped steps): as
+            # much a mismatch as asking for another step there; completing ignored them
+            rec = ctx.history[later[0]]
+            exc = NonDeterminismError(name, version, run_id, later[0], rec, "return",
+                                      "(the flow returned)", "-" * 12)
+            ctx.log.error(str(exc))
+            await ctx._call(FAIL_RUN, psycopg.types.json.Jsonb(
+                {"message": str(exc), "kind": "non_determinism", "flow": name,
+                 "version": version, "position": later[0]}))
+            return
         try:
             await ctx._call(COMPLETE, psycopg.types.json.Jsonb(as_json(out)))
         except Exception as exc:
