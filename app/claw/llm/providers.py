@@ -82,8 +82,18 @@ def _classify(exc: Exception, overflow_markers: tuple[str, ...]) -> ProviderErro
                              retry_after=_retry_after(exc.response.headers))
     if isinstance(exc, (anthropic.APIConnectionError, openai.APIConnectionError)):
         return ProviderError("server_error", f"connection failed: {exc}")
-    if isinstance(exc, (json.JSONDecodeError, KeyError, TypeError, ValueError)):
-        return ProviderError("server_error", f"malformed provider response: {exc}")
+    # the transport's own errors while a stream is read (the SDKs wrap them only for the
+    # request itself): httpx's, or the copy of httpx the Anthropic SDK ships (httpx2)
+    transport = {c.__name__ for c in type(exc).__mro__ if c.__module__.startswith("httpx")}
+    if "TimeoutException" in transport or isinstance(exc, TimeoutError):
+        return ProviderError("timeout", f"the stream stalled: {type(exc).__name__}: {exc}")
+    if "TransportError" in transport:
+        return ProviderError("server_error", f"connection failed: {type(exc).__name__}: {exc}")
+    # a 200 whose body is not the API's (an HTML page from a proxy, "choices": [])
+    if isinstance(exc, (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError,
+                        IndexError)):
+        return ProviderError("server_error", f"malformed provider response: "
+                                             f"{type(exc).__name__}: {exc}")
     raise exc
 
 
