@@ -2220,12 +2220,18 @@ BEGIN
   -- order they were sent): api.begin_llm_call locks breaker rows in that order before its
   -- budget windows, so the settlement's window locks come after them here too (windows
   -- then breakers deadlocked with a begin claiming a probe)
+  -- only attempts that reached the provider move its breaker: a model skipped before
+  -- sending (it did not fit, no client for its provider: no HTTP status) says nothing of the
+  -- provider, and counted as a success it closed an open breaker
   FOR v_a IN
     SELECT m.provider, a.outcome
     FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
-    CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j) AS a(model text, outcome text)
+    CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
+           AS a(model text, outcome text, http_status integer)
     JOIN internal.llm_models AS m ON m.model = a.model
     WHERE a.outcome <> 'rate_limited' AND a.outcome <> 'breaker_open'
+      AND (a.outcome IN ('ok', 'invalid_output', 'server_error', 'timeout')
+           OR a.http_status IS NOT NULL)
     ORDER BY m.provider, e.n
   LOOP
     PERFORM llm.breaker_record(v_tenant, v_a.provider,

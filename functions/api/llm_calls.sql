@@ -198,9 +198,9 @@ GRANT EXECUTE ON FUNCTION api.begin_llm_call(text, integer, integer, text, uuid,
 -- every input token, cached_tokens the part read from the provider's prompt cache). Each
 -- becomes a ledger row whose cost is computed here from the price version in force when the
 -- call began.
--- The reservation is settled with their total (released when it is zero); each attempt moves
--- its provider's breaker (5xx and timeouts count as failures, any answer as a success, a 429
--- as neither); p_response (the final answer) fills the cache when the route caches and
+-- The reservation is settled with their total (released when it is zero); each attempt that
+-- reached its provider moves the provider's breaker (5xx and timeouts count as failures, any
+-- answer as a success, a 429 as neither; a model skipped before sending as nothing); p_response (the final answer) fills the cache when the route caches and
 -- p_request_hash is given. p_context (what the context assembly included and dropped) is
 -- stored with every row; p_trace_id (else the claw.trace_id setting) too.
 -- p_call_token (the one begin returned): the call's own tenant context for this finish, in
@@ -375,12 +375,18 @@ BEGIN
   -- order they were sent): api.begin_llm_call locks breaker rows in that order before its
   -- budget windows, so the settlement's window locks come after them here too (windows
   -- then breakers deadlocked with a begin claiming a probe)
+  -- only attempts that reached the provider move its breaker: a model skipped before
+  -- sending (it did not fit, no client for its provider: no HTTP status) says nothing of the
+  -- provider, and counted as a success it closed an open breaker
   FOR v_a IN
     SELECT m.provider, a.outcome
     FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
-    CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j) AS a(model text, outcome text)
+    CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
+           AS a(model text, outcome text, http_status integer)
     JOIN internal.llm_models AS m ON m.model = a.model
     WHERE a.outcome <> 'rate_limited' AND a.outcome <> 'breaker_open'
+      AND (a.outcome IN ('ok', 'invalid_output', 'server_error', 'timeout')
+           OR a.http_status IS NOT NULL)
     ORDER BY m.provider, e.n
   LOOP
     PERFORM llm.breaker_record(v_tenant, v_a.provider,
