@@ -225,6 +225,15 @@ def test_unknown_route_and_method(api: Api) -> None:
     assert_problem(api.client.put("/v1/jobs", headers=api.as_("a")), 405, "method_not_allowed")
 
 
+def test_a_body_with_a_number_python_will_not_read_is_a_422_that_says_so(api: Api) -> None:
+    """Valid JSON with an integer of 5,000 digits: CPython refuses integers over 4,300
+    digits, and FastAPI answered 400 'There was an error parsing the body'."""
+    body = b'{"queue": "q", "kind": "k", "payload": {"n": ' + b"9" * 5000 + b"}}"
+    doc = assert_problem(api.client.post("/v1/jobs", headers={
+        **api.as_("a"), "content-type": "application/json"}, content=body), 422, "invalid_input")
+    assert "4,300 digits" in doc["detail"] and doc["hint"]
+
+
 def test_a_trailing_slash_is_not_redirected_to_the_host_the_client_names(api: Api) -> None:
     """Starlette redirected /v1/jobs/ to /v1/jobs with a bodiless 307 whose Location took
     the request's Host header (http://evil.example/v1/jobs): a client or cache that follows

@@ -84,6 +84,14 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if isinstance(exc, _TooLarge):  # the limit tripped while FastAPI or a route read the body
         return problem_response(exc.problem())
+    cause = exc.__cause__
+    if (exc.status_code == 400 and isinstance(cause, ValueError)
+            and "integer string conversion" in str(cause)):
+        # valid JSON that Python will not read: an integer over 4,300 digits (CPython's limit
+        # against quadratic parsing); FastAPI called it "an error parsing the body"
+        return problem_response(Problem(
+            422, "invalid_input", "a number in the body has more than 4,300 digits",
+            hint="send long numbers as strings"))
     # each name is a problem type documented with the same status (GET /errors/<name>);
     # 401: FastAPI's HTTPBasic refuses a credential it cannot decode with its own 401
     names = {400: "bad_request", 401: "unauthenticated", 403: "forbidden",
