@@ -84,3 +84,20 @@ def test_a_malformed_200_body_is_a_server_error_and_falls_back(env: Env, body: b
         server.server_close()
     rows = [(r["model"], r["outcome"]) for r in env.ledger()]
     assert outcome == "from claude", (outcome, rows)
+
+
+def test_a_retry_after_given_as_an_http_date_is_read() -> None:
+    """RFC 9110 lets Retry-After be seconds or an HTTP date; the date was read as unknown, so
+    a provider asking for an hour was retried after the route's backoff instead of being
+    fallen back from at once."""
+    from datetime import datetime, timedelta, timezone
+    from email.utils import format_datetime
+
+    from claw.llm.providers import _retry_after
+
+    in_an_hour = format_datetime(datetime.now(timezone.utc) + timedelta(hours=1), usegmt=True)
+    wait = _retry_after({"retry-after": in_an_hour})
+    assert wait is not None and 3590 < wait <= 3600, wait
+    assert _retry_after({"retry-after": "7"}) == 7.0
+    assert _retry_after({"retry-after": "soon"}) is None
+    assert _retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0

@@ -17,9 +17,11 @@ embeddings API).
 
 from __future__ import annotations
 
+import email.utils
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
 import anthropic
@@ -53,13 +55,23 @@ class Provider(Protocol):
 
 
 def _retry_after(headers: Any) -> float | None:
+    """The provider's Retry-After in seconds: a number of seconds, or an HTTP date (RFC 9110
+    allows both; read as unknown before, so a provider asking for an hour was retried after
+    the route's backoff instead of falling back at once). None when absent or unreadable."""
     value = headers.get("retry-after") if headers is not None else None
     if value is None:
         return None
     try:
         return max(0.0, float(value))
     except ValueError:
-        return None  # an HTTP date: treat as unknown (the router backs off instead)
+        pass
+    try:
+        at = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if at.tzinfo is None:
+        return None
+    return max(0.0, (at - datetime.now(timezone.utc)).total_seconds())
 
 
 def _classify(exc: Exception, overflow_markers: tuple[str, ...]) -> ProviderError:
