@@ -8773,6 +8773,11 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid signal name',
       DETAIL = pg_catalog.format('%L is not a signal name', p_name), HINT = 'e.g. approval';
   END IF;
+  IF p_payload IS NULL OR pg_catalog.jsonb_typeof(p_payload) = 'null' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid signal payload',
+      DETAIL = 'a null payload: the waiting step could not tell it from a wait that timed out',
+      HINT = 'send {} (the default) or any other JSON value';
+  END IF;
   v_run := flow.require_run(p_run_id);
   IF v_run.status IN ('completed', 'failed', 'cancelled') THEN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'flow run already finished',

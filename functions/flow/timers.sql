@@ -209,7 +209,8 @@ $fn$;
 
 -- flow.send_signal: send p_name to a run of this tenant. First write wins: returns false
 -- (nothing changed) when the run already has a signal of that name. Wakes the run when it
--- waits for this signal. CL404 unknown run, CL409 finished run, CL422 bad name.
+-- waits for this signal. CL404 unknown run, CL409 finished run, CL422 bad name or a null
+-- payload (ctx.wait_for_signal returns None after a timeout: a null one read the same).
 CREATE OR REPLACE FUNCTION flow.send_signal(p_run_id uuid, p_name text, p_payload jsonb)
 RETURNS boolean
 LANGUAGE plpgsql
@@ -224,6 +225,11 @@ BEGIN
      OR pg_catalog.length(p_name) > 100 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid signal name',
       DETAIL = pg_catalog.format('%L is not a signal name', p_name), HINT = 'e.g. approval';
+  END IF;
+  IF p_payload IS NULL OR pg_catalog.jsonb_typeof(p_payload) = 'null' THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid signal payload',
+      DETAIL = 'a null payload: the waiting step could not tell it from a wait that timed out',
+      HINT = 'send {} (the default) or any other JSON value';
   END IF;
   v_run := flow.require_run(p_run_id);
   IF v_run.status IN ('completed', 'failed', 'cancelled') THEN

@@ -6,7 +6,7 @@
 -- resolved), who may call what, isolation between tenants, the audit of transitions,
 -- retention.
 BEGIN;
-SELECT plan(98);
+SELECT plan(100);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
@@ -287,6 +287,11 @@ SELECT is((SELECT row(status, received)::text FROM api.wait_flow_signal(
              2, 'approval', pg_temp.h('approval'), p_timeout_seconds => 600)),
           '(waiting,f)', 'waiting for a signal suspends the run');
 SELECT pg_temp.as_role('a', '{approver}');
+SELECT throws_ok($$SELECT api.send_flow_signal((SELECT id FROM r WHERE name = 'fork'), 'approval', 'null')$$,
+                 'CL422', 'invalid signal payload',
+                 'a null payload is refused: the waiting step could not tell it from a timeout');
+SELECT throws_ok($$SELECT api.send_flow_signal((SELECT id FROM r WHERE name = 'fork'), 'approval', NULL)$$,
+                 'CL422', 'invalid signal payload', 'so is an SQL NULL one');
 SELECT is(api.send_flow_signal((SELECT id FROM r WHERE name = 'fork'), 'approval', '{"ok": true}'), true,
           'an approver sends the signal');
 SELECT is(api.send_flow_signal((SELECT id FROM r WHERE name = 'fork'), 'approval', '{"ok": false}'), false,
