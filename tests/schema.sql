@@ -4136,7 +4136,7 @@ BEGIN
     -- the window of the moment the lock was granted, not of the transaction's start (an
     -- admin's transaction begun before midnight would seed yesterday's)
     PERFORM llm.seed_window(b, llm.tenant_zone(v_tenant),
-                            internal.now() + (pg_catalog.clock_timestamp() - pg_catalog.now()))
+                            internal.clock_now())
     FROM llm.budgets AS b WHERE b.tenant_id = v_tenant AND b.budget_id = v_id;
   END IF;
   IF v_id IS NULL THEN  -- unchanged
@@ -9406,6 +9406,17 @@ $$;
 ALTER FUNCTION internal.clear_context() OWNER TO claw_owner;
 
 --
+-- Name: clock_now(); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.clock_now() RETURNS timestamp with time zone
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ SELECT internal.now() + (pg_catalog.clock_timestamp() - pg_catalog.now()) $$;
+
+ALTER FUNCTION internal.clock_now() OWNER TO claw_owner;
+
+--
 -- Name: context_credential(); Type: FUNCTION; Schema: internal; Owner: claw_owner
 --
 
@@ -10550,7 +10561,7 @@ BEGIN
   PERFORM llm.lock_prices(true);
   -- internal.now() is the transaction's start (plus the test clock's offset); the lock may
   -- have been granted much later
-  v_granted := internal.now() + (pg_catalog.clock_timestamp() - pg_catalog.now());
+  v_granted := internal.clock_now();
   v_from := coalesce(p_valid_from, v_granted);
   IF NOT EXISTS (SELECT 1 FROM internal.llm_models AS m WHERE m.model = p_model) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'unknown model',
@@ -20001,6 +20012,12 @@ REVOKE ALL ON FUNCTION internal.claims_role(p_roles text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION internal.clear_context() FROM PUBLIC;
 GRANT ALL ON FUNCTION internal.clear_context() TO claw_dispatcher;
 GRANT ALL ON FUNCTION internal.clear_context() TO claw_operator_reader;
+
+--
+-- Name: FUNCTION clock_now(); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.clock_now() FROM PUBLIC;
 
 --
 -- Name: FUNCTION context_credential(); Type: ACL; Schema: internal; Owner: claw_owner

@@ -200,7 +200,7 @@ BEGIN
     -- the window of the moment the lock was granted, not of the transaction's start (an
     -- admin's transaction begun before midnight would seed yesterday's)
     PERFORM llm.seed_window(b, llm.tenant_zone(v_tenant),
-                            internal.now() + (pg_catalog.clock_timestamp() - pg_catalog.now()))
+                            internal.clock_now())
     FROM llm.budgets AS b WHERE b.tenant_id = v_tenant AND b.budget_id = v_id;
   END IF;
   IF v_id IS NULL THEN  -- unchanged

@@ -58,7 +58,7 @@ BEGIN
   PERFORM llm.lock_prices(true);
   -- internal.now() is the transaction's start (plus the test clock's offset); the lock may
   -- have been granted much later
-  v_granted := internal.now() + (pg_catalog.clock_timestamp() - pg_catalog.now());
+  v_granted := internal.clock_now();
   v_from := coalesce(p_valid_from, v_granted);
   IF NOT EXISTS (SELECT 1 FROM internal.llm_models AS m WHERE m.model = p_model) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL404', MESSAGE = 'unknown model',

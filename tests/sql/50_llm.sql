@@ -2,7 +2,7 @@
 -- prices (the version in force, append-only), budget windows in the tenant's zone across a
 -- DST change, admission and refusal, settlement, and the ledger's append-only guard.
 BEGIN;
-SELECT plan(58);
+SELECT plan(59);
 
 CREATE TEMP TABLE t AS SELECT * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice');
 GRANT SELECT ON t TO PUBLIC;
@@ -85,6 +85,9 @@ SELECT throws_ok($$SELECT api.set_llm_budget(p_scope => 'tenant', p_period => 'w
 RESET ROLE;
 -- 2026-04-05 23:30 AEST = 13:30Z, in the 25-hour day
 UPDATE internal.clock SET offset_by = '2026-04-05 13:30Z'::timestamptz - now();
+SELECT ok(internal.clock_now() BETWEEN internal.now() + (clock_timestamp() - now()) - interval '1 second'
+                                   AND internal.now() + (clock_timestamp() - now()) + interval '1 second',
+          'internal.clock_now is this moment (not the transaction''s start) with internal.now''s offset');
 SELECT internal.set_context(tenant_id, principal_id, '{owner}') FROM t;
 SET LOCAL ROLE claw_runtime;
 -- worst case with 100 tokens in and 100 out at the April prices (1 / 2 per million): 0.0003

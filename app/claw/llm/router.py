@@ -42,7 +42,7 @@ from claw.errors import from_psycopg
 from claw.llm.context import Assembled
 from claw.llm.providers import Provider
 from claw.llm.tokens import counter_for
-from claw.llm.types import ChatRequest, ChatResponse, ErrorKind, Message, ProviderError, Tool
+from claw.llm.types import ChatRequest, ChatResponse, Message, ProviderError, Tool
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -145,13 +145,6 @@ def request_hash(system: str | None, messages: list[Message], tools: list[Tool],
            "tools": [[t.name, t.description, t.parameters] for t in tools]}
     return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":"))
                           .encode()).hexdigest()
-
-
-def _skipped(kind: ErrorKind, message: str) -> ProviderError:
-    """A model passed over before anything was sent to its provider."""
-    err = ProviderError(kind, message)
-    err.skipped = True  # type: ignore[attr-defined]
-    return err
 
 
 class Router:
@@ -271,8 +264,7 @@ class Router:
                 # a model skipped before sending (it does not fit, its breaker is open, no
                 # client for its provider) is passed over whatever fallback_on says: nothing
                 # failed, the README's "skipped"; fallback_on governs failures of attempts sent
-                if last is None or (not getattr(last, "skipped", False)
-                                    and last.kind not in route["fallback_on"]):
+                if last is None or (not last.skipped and last.kind not in route["fallback_on"]):
                     break
         finally:
             ok = response is not None and invalid is None
@@ -298,16 +290,16 @@ class Router:
         if not link["fits"]:
             attempts.append(Attempt(model, pos, "context_overflow",
                                     error="skipped: the input and output cap exceed its window"))
-            return None, _skipped("context_overflow", "does not fit")
+            return None, ProviderError("context_overflow", "does not fit", skipped=True)
         if link["breaker"] == "open":
             attempts.append(Attempt(model, pos, "breaker_open",
                                     error=f"skipped: {link['provider']}'s circuit is open"))
-            return None, _skipped("server_error", "circuit open")
+            return None, ProviderError("server_error", "circuit open", skipped=True)
         provider = self.providers.get(link["provider"])
         if provider is None:
             attempts.append(Attempt(model, pos, "client_error",
                                     error=f"no {link['provider']} provider configured"))
-            return None, _skipped("server_error", "no provider configured")
+            return None, ProviderError("server_error", "no provider configured", skipped=True)
         tries = 1 if link["breaker"] == "probe" else int(route["max_attempts"])
         timeout = route["timeout_ms"] / 1000.0
         last: ProviderError | None = None

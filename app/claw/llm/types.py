@@ -84,8 +84,10 @@ class ProviderError(Exception):
     """
 
     def __init__(self, kind: ErrorKind, message: str, *, status: int | None = None,
-                 retry_after: float | None = None) -> None:
+                 retry_after: float | None = None, skipped: bool = False) -> None:
         super().__init__(message)
         self.kind = kind
         self.status = status
         self.retry_after = retry_after
+        # passed over before anything was sent (the router moves on whatever fallback_on says)
+        self.skipped = skipped
