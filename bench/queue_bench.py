@@ -422,15 +422,18 @@ class Producer:
 
             self.task = noop
 
+    @staticmethod
+    def claw_single(conn: psycopg.Connection[Any], key: str, payload: dict[str, Any]) -> None:
+        """A single job through api.enqueue_job (as graphile-worker's through add_job), in
+        one round trip like the batches below."""
+        with psycopg.ClientCursor(conn) as cur:
+            cur.execute("BEGIN; SELECT * FROM api.authenticate(p_api_key => %s); "
+                        "SELECT job_id FROM api.enqueue_job(p_queue => %s, p_kind => 'noop', "
+                        "p_payload => %s); COMMIT", (key, QUEUE, json.dumps(payload)))
+
     def enqueue(self, payloads: list[dict[str, Any]]) -> None:
         if self.system == "claw" and len(payloads) == 1:
-            # a single job through api.enqueue_job (as graphile-worker's through add_job), in
-            # one round trip like the batches below
-            with psycopg.ClientCursor(self.conn) as cur:
-                cur.execute("BEGIN; SELECT * FROM api.authenticate(p_api_key => %s); "
-                            "SELECT job_id FROM api.enqueue_job(p_queue => %s, p_kind => 'noop', "
-                            "p_payload => %s); COMMIT",
-                            (self.urls["key"], QUEUE, json.dumps(payloads[0])))
+            self.claw_single(self.conn, self.urls["key"], payloads[0])
         elif self.system == "claw":
             # one round trip per batch: the transaction, authentication and enqueue as one
             # simple query (values bound client-side), as an application in a hurry would
