@@ -2163,12 +2163,6 @@ BEGIN
                     THEN pg_catalog.format('outcome %L is unknown', a.outcome)
                   WHEN coalesce(a.route_position, 0) < 1
                     THEN 'route position must be >= 1'
-                  WHEN coalesce(a.input_tokens, 0) > m.context_window
-                    THEN pg_catalog.format('%s input tokens exceed the context window of %L (%s)',
-                                           a.input_tokens, a.model, m.context_window)
-                  WHEN coalesce(a.output_tokens, 0) > m.max_output_tokens
-                    THEN pg_catalog.format('%s output tokens exceed the output cap of %L (%s)',
-                                           a.output_tokens, a.model, m.max_output_tokens)
                   ELSE pg_catalog.format('model %L has no price in force at %s, when the call '
                                          'began, and the attempt used tokens', a.model,
                                          v_priced_at) END)
@@ -2183,14 +2177,13 @@ BEGIN
        OR a.outcome IS NULL OR a.outcome NOT IN ('ok', 'invalid_output', 'rate_limited',
             'server_error', 'timeout', 'context_overflow', 'client_error', 'breaker_open')
        OR coalesce(a.route_position, 0) < 1
-       OR coalesce(a.input_tokens, 0) > m.context_window
-       OR coalesce(a.output_tokens, 0) > m.max_output_tokens
        OR (p.model IS NULL AND coalesce(a.input_tokens, 0) + coalesce(a.output_tokens, 0) > 0)
     ORDER BY e.n LIMIT 1;
   END IF;
-  -- what the call could have done (the chain, output caps and attempts it was begun with):
-  -- no model outside it, no output beyond the max_tokens it sent, no more attempts of a
-  -- model than the route allows (a skipped model's record counts as one)
+  -- what the call could have done (the chain and attempts it was begun with): no model
+  -- outside it, no more attempts of a model than the route allows (a skipped model's record
+  -- counts as one). Usage beyond the output cap it was begun with, or beyond a model's
+  -- context window, is charged at that bound (llm.charged_attempts), not refused.
   IF v_bad IS NULL AND v_chain IS NOT NULL THEN
     SELECT pg_catalog.format('attempt %s: %s', x.n, x.why) INTO v_bad
     FROM (SELECT e.n,
@@ -2198,17 +2191,13 @@ BEGIN
                         THEN pg_catalog.format('model %L at route position %s is not in the '
                                                'route the call was begun with (%s)', a.model,
                                                a.route_position, v_chain)
-                      WHEN coalesce(a.output_tokens, 0) > v_caps[a.route_position]
-                        THEN pg_catalog.format('%s output tokens exceed the output cap the call '
-                                               'was begun with for %L (%s)', a.output_tokens,
-                                               a.model, v_caps[a.route_position])
                       WHEN pg_catalog.count(*) OVER (PARTITION BY a.route_position
                                                      ORDER BY e.n) > v_tries
                         THEN pg_catalog.format('more attempts of %L than the route allows (%s)',
                                                a.model, v_tries) END AS why
           FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
           CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
-                 AS a(model text, route_position integer, output_tokens integer)) AS x
+                 AS a(model text, route_position integer)) AS x
     WHERE x.why IS NOT NULL
     ORDER BY x.n LIMIT 1;
   END IF;
@@ -2245,13 +2234,8 @@ BEGIN
   -- the cost of every attempt at the price in force when the call began, then the
   -- settlement (which locks the reservation and its windows and raises CL404 / CL409), then
   -- the ledger rows
-  SELECT coalesce(sum(coalesce(llm.cost_usd(p, coalesce(a.input_tokens, 0),
-                                            coalesce(a.cached_tokens, 0),
-                                            coalesce(a.output_tokens, 0)), 0)), 0)
-    INTO v_total
-  FROM pg_catalog.jsonb_to_recordset(p_attempts)
-         AS a(model text, input_tokens integer, output_tokens integer, cached_tokens integer)
-  LEFT JOIN LATERAL llm.price_at(a.model, v_priced_at) AS p ON true;
+  SELECT coalesce(sum(c.cost_usd), 0) INTO v_total
+  FROM llm.charged_attempts(p_attempts, v_priced_at, v_caps) AS c;
   v_res := llm.close_reservation(v_tenant, p_reservation_id, v_total);
   INSERT INTO llm.calls (tenant_id, reservation_id, attempt, occurred_at, principal_id, task,
                          flow_run_id, flow_step, provider, model, route_position, input_tokens,
@@ -2260,23 +2244,13 @@ BEGIN
   -- dated at the call's beginning, the instant it is priced at and whose budget windows it
   -- is charged to: a call across local midnight is the earlier day's, in the usage and the
   -- windows alike
-  SELECT v_tenant, v_res.reservation_id, e.n, v_priced_at, v_res.principal_id, v_res.task,
-         v_res.flow_run_id, v_res.flow_step, m.provider, a.model, a.route_position,
-         coalesce(a.input_tokens, 0), coalesce(a.output_tokens, 0),
-         least(coalesce(a.cached_tokens, 0), coalesce(a.input_tokens, 0)),
-         coalesce(llm.cost_usd(p, coalesce(a.input_tokens, 0), coalesce(a.cached_tokens, 0),
-                               coalesce(a.output_tokens, 0)), 0),
-         p.valid_from, coalesce(a.latency_ms, 0), a.outcome, a.http_status,
-         pg_catalog.left(a.error, 2000),
+  SELECT v_tenant, v_res.reservation_id, c.n, v_priced_at, v_res.principal_id, v_res.task,
+         v_res.flow_run_id, v_res.flow_step, c.provider, c.model, c.route_position,
+         c.input_tokens, c.output_tokens, c.cached_tokens, c.cost_usd, c.price_valid_from,
+         c.latency_ms, c.outcome, c.http_status, c.error,
          coalesce(p_trace_id, internal.trace_id()),
          p_context
-  FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
-  CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
-         AS a(model text, route_position integer, input_tokens integer, output_tokens integer,
-              cached_tokens integer, latency_ms integer, outcome text, http_status integer,
-              error text)
-  JOIN internal.llm_models AS m ON m.model = a.model
-  LEFT JOIN LATERAL llm.price_at(a.model, v_priced_at) AS p ON true;
+  FROM llm.charged_attempts(p_attempts, v_priced_at, v_caps) AS c;
   GET DIAGNOSTICS v_n = ROW_COUNT;
 
   IF p_response IS NOT NULL AND p_request_hash IS NOT NULL AND v_ok_model IS NOT NULL
@@ -10099,6 +10073,43 @@ CREATE FUNCTION llm.call_token_mac(p_body text) RETURNS text
 $$;
 
 ALTER FUNCTION llm.call_token_mac(p_body text) OWNER TO claw_owner;
+
+--
+-- Name: charged_attempts(jsonb, timestamp with time zone, integer[]); Type: FUNCTION; Schema: llm; Owner: claw_owner
+--
+
+CREATE FUNCTION llm.charged_attempts(p_attempts jsonb, p_priced_at timestamp with time zone, p_caps integer[]) RETURNS TABLE(n bigint, provider text, model text, route_position integer, input_tokens integer, output_tokens integer, cached_tokens integer, cost_usd numeric, price_valid_from timestamp with time zone, latency_ms integer, outcome text, http_status integer, error text)
+    LANGUAGE sql STABLE
+    AS $$
+  SELECT e.n, m.provider, a.model, a.route_position, b.input_tokens, b.output_tokens,
+         b.cached_tokens,
+         coalesce(llm.cost_usd(p, b.input_tokens, b.cached_tokens, b.output_tokens), 0),
+         p.valid_from, coalesce(a.latency_ms, 0), a.outcome, a.http_status,
+         pg_catalog.left(NULLIF(pg_catalog.concat_ws('; ',
+           CASE WHEN coalesce(a.input_tokens, 0) > b.input_tokens THEN pg_catalog.format(
+             'the provider reported %s input tokens, above the context window of %s (%s): '
+             'charged %s', a.input_tokens, a.model, m.context_window, b.input_tokens) END,
+           CASE WHEN coalesce(a.output_tokens, 0) > b.output_tokens THEN pg_catalog.format(
+             'the provider reported %s output tokens, above the output cap of this call (%s): '
+             'charged %s', a.output_tokens, b.output_tokens, b.output_tokens) END,
+           a.error), ''), 2000)
+  FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
+  CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
+         AS a(model text, route_position integer, input_tokens integer, output_tokens integer,
+              cached_tokens integer, latency_ms integer, outcome text, http_status integer,
+              error text)
+  JOIN internal.llm_models AS m ON m.model = a.model
+  CROSS JOIN LATERAL (
+    SELECT i.input_tokens, o.output_tokens,
+           LEAST(coalesce(a.cached_tokens, 0), i.input_tokens) AS cached_tokens
+    FROM (SELECT LEAST(coalesce(a.input_tokens, 0), m.context_window) AS input_tokens) AS i,
+         (SELECT LEAST(coalesce(a.output_tokens, 0), m.max_output_tokens,
+                       coalesce(p_caps[a.route_position], m.max_output_tokens))
+                   AS output_tokens) AS o) AS b
+  LEFT JOIN LATERAL llm.price_at(a.model, p_priced_at) AS p ON true
+$$;
+
+ALTER FUNCTION llm.charged_attempts(p_attempts jsonb, p_priced_at timestamp with time zone, p_caps integer[]) OWNER TO claw_owner;
 
 --
 -- Name: reservations; Type: TABLE; Schema: llm; Owner: claw_owner
@@ -20194,6 +20205,12 @@ REVOKE ALL ON FUNCTION llm.cache_key(p_task text, p_route_version integer, p_mod
 --
 
 REVOKE ALL ON FUNCTION llm.call_token_mac(p_body text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION charged_attempts(p_attempts jsonb, p_priced_at timestamp with time zone, p_caps integer[]); Type: ACL; Schema: llm; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION llm.charged_attempts(p_attempts jsonb, p_priced_at timestamp with time zone, p_caps integer[]) FROM PUBLIC;
 
 --
 -- Name: TABLE reservations; Type: ACL; Schema: llm; Owner: claw_owner

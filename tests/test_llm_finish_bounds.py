@@ -4,7 +4,9 @@ cap, at most 80 attempts), so a finish could charge a model the route does not h
 beyond the cap the call was begun with (and sent to the provider as max_tokens), or more
 attempts of a model than the route allows: a budget that held exactly one worst case was
 overspent 130 times. The call's chain, output caps and attempt limit are kept with its
-reservation at begin, and the finish is checked against them (CL422, nothing written)."""
+reservation at begin, and the finish is checked against them: another model or position, or
+too many attempts, is CL422 with nothing written; output beyond the cap the call was begun
+with is charged at that cap (tests/test_llm_usage_beyond_catalogue.py)."""
 
 from __future__ import annotations
 
@@ -36,11 +38,10 @@ def finish(env: Env, call: dict[str, Any], attempts: list[dict[str, Any]]) -> An
 
 
 @pytest.mark.parametrize("attempts,says", [
-    ([{**OK, "output_tokens": 16384}], "output cap"),
     ([{**OK, "model": "claude-sonnet-4-5", "output_tokens": 64000}], "not in the route"),
     ([{**OK, "route_position": 2}], "not in the route"),
     ([{**OK, "outcome": "server_error", "output_tokens": 0}] * 3 + [OK], "attempts"),
-], ids=["over-the-cap", "other-model", "other-position", "too-many-attempts"])
+], ids=["other-model", "other-position", "too-many-attempts"])
 def test_a_finish_charges_only_what_the_call_could_have_cost(
         env: Env, attempts: list[dict[str, Any]], says: str) -> None:
     env.route(p_models=["gpt-4o-mini"], p_max_output_tokens=100, p_max_attempts=3)
@@ -55,3 +56,11 @@ def test_a_finish_charges_only_what_the_call_could_have_cost(
     done = finish(env, call, [{**OK, "outcome": "server_error", "output_tokens": 0}] * 2
                   + [{**OK, "output_tokens": 100}])
     assert done["status"] == "settled"
+
+
+def test_output_beyond_the_cap_the_call_was_begun_with_is_charged_at_that_cap(env: Env) -> None:
+    env.route(p_models=["gpt-4o-mini"], p_max_output_tokens=100, p_max_attempts=3)
+    call = begin(env)
+    done = finish(env, call, [{**OK, "output_tokens": 16384}])
+    assert done["status"] == "settled"
+    assert env.superuser("SELECT output_tokens FROM llm.calls") == [(100,)]

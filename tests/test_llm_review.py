@@ -103,20 +103,20 @@ def test_a_finish_cannot_charge_usage_no_provider_could_have_billed(
     tokens put 1288 USD on the tenant's 1 USD daily budget in one finish (reserved: 0.0006),
     so every other caller of the tenant was CL429 for the rest of the day. No provider can
     bill that: the request's max_tokens is at most the model's output cap, the input at most
-    its context window. Such a record is CL422 (like every bad attempt record), nothing is
-    written, and the call can still be finished with its real usage."""
+    its context window. Such a record is charged at those bounds, with what was reported on
+    its row (tests/test_llm_usage_beyond_catalogue.py: refusing it lost real usage)."""
     env.api("SELECT api.set_llm_budget(p_scope => 'tenant', p_period => 'day', p_limit_usd => 1)")
     call = begin_call(env.db, env.key)
     forged = {"model": "gpt-4o-mini", "route_position": 1, "outcome": "ok",
               "input_tokens": 100, "output_tokens": 10, **attempt}
     with env.db.connect("claw_runtime") as conn:
-        state, _, detail, _ = sqlstate_of(lambda: conn.execute(
-            FINISH, (call["reservation_id"], json.dumps([forged]), call["call_token"])))
-        assert state == "CL422", (state, detail,
-                                  env.superuser("SELECT spent_usd FROM llm.budget_windows"))
-        conn.execute(FINISH, (call["reservation_id"], ONE_ATTEMPT, call["call_token"]))
+        conn.execute(FINISH, (call["reservation_id"], json.dumps([forged]), call["call_token"]))
     [(spent, limit)] = env.api("SELECT spent_usd, limit_usd FROM api.list_llm_budgets()")
-    assert spent <= limit
+    [(tokens_in, tokens_out, error)] = env.superuser(
+        "SELECT input_tokens, output_tokens, error FROM llm.calls")
+    assert spent <= limit and tokens_in <= 128000 and tokens_out <= 16384, (spent, tokens_in,
+                                                                            tokens_out)
+    assert "the provider reported" in error, error
 
 
 def test_a_finish_cannot_report_more_attempts_than_any_route_makes(env: Env) -> None:

@@ -214,7 +214,9 @@ GRANT EXECUTE ON FUNCTION api.begin_llm_call(text, integer, integer, text, uuid,
 -- long each attempt took), so usage by day matches the budget windows charged.
 -- Returns jsonb {cost_usd, status, late, calls}.
 -- Raises CL401 (no context, or an invalid call token), CL403, CL404 (unknown reservation),
--- CL409 (already finished), CL422 (bad attempts).
+-- CL409 (already finished), CL422 (bad attempts: malformed, a model outside the catalogue or
+-- the call's chain, more attempts than the route allows). Usage beyond the model's context
+-- window or the call's output cap is charged at that bound (llm.charged_attempts).
 -- Locks: breaker rows that change (provider order), the reservation, its windows (budget_id
 -- order): breakers before windows, as api.begin_llm_call.
 CREATE OR REPLACE FUNCTION api.finish_llm_call(
@@ -318,12 +320,6 @@ BEGIN
                     THEN pg_catalog.format('outcome %L is unknown', a.outcome)
                   WHEN coalesce(a.route_position, 0) < 1
                     THEN 'route position must be >= 1'
-                  WHEN coalesce(a.input_tokens, 0) > m.context_window
-                    THEN pg_catalog.format('%s input tokens exceed the context window of %L (%s)',
-                                           a.input_tokens, a.model, m.context_window)
-                  WHEN coalesce(a.output_tokens, 0) > m.max_output_tokens
-                    THEN pg_catalog.format('%s output tokens exceed the output cap of %L (%s)',
-                                           a.output_tokens, a.model, m.max_output_tokens)
                   ELSE pg_catalog.format('model %L has no price in force at %s, when the call '
                                          'began, and the attempt used tokens', a.model,
                                          v_priced_at) END)
@@ -338,14 +334,13 @@ BEGIN
        OR a.outcome IS NULL OR a.outcome NOT IN ('ok', 'invalid_output', 'rate_limited',
             'server_error', 'timeout', 'context_overflow', 'client_error', 'breaker_open')
        OR coalesce(a.route_position, 0) < 1
-       OR coalesce(a.input_tokens, 0) > m.context_window
-       OR coalesce(a.output_tokens, 0) > m.max_output_tokens
        OR (p.model IS NULL AND coalesce(a.input_tokens, 0) + coalesce(a.output_tokens, 0) > 0)
     ORDER BY e.n LIMIT 1;
   END IF;
-  -- what the call could have done (the chain, output caps and attempts it was begun with):
-  -- no model outside it, no output beyond the max_tokens it sent, no more attempts of a
-  -- model than the route allows (a skipped model's record counts as one)
+  -- what the call could have done (the chain and attempts it was begun with): no model
+  -- outside it, no more attempts of a model than the route allows (a skipped model's record
+  -- counts as one). Usage beyond the output cap it was begun with, or beyond a model's
+  -- context window, is charged at that bound (llm.charged_attempts), not refused.
   IF v_bad IS NULL AND v_chain IS NOT NULL THEN
     SELECT pg_catalog.format('attempt %s: %s', x.n, x.why) INTO v_bad
     FROM (SELECT e.n,
@@ -353,17 +348,13 @@ BEGIN
                         THEN pg_catalog.format('model %L at route position %s is not in the '
                                                'route the call was begun with (%s)', a.model,
                                                a.route_position, v_chain)
-                      WHEN coalesce(a.output_tokens, 0) > v_caps[a.route_position]
-                        THEN pg_catalog.format('%s output tokens exceed the output cap the call '
-                                               'was begun with for %L (%s)', a.output_tokens,
-                                               a.model, v_caps[a.route_position])
                       WHEN pg_catalog.count(*) OVER (PARTITION BY a.route_position
                                                      ORDER BY e.n) > v_tries
                         THEN pg_catalog.format('more attempts of %L than the route allows (%s)',
                                                a.model, v_tries) END AS why
           FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
           CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
-                 AS a(model text, route_position integer, output_tokens integer)) AS x
+                 AS a(model text, route_position integer)) AS x
     WHERE x.why IS NOT NULL
     ORDER BY x.n LIMIT 1;
   END IF;
@@ -400,13 +391,8 @@ BEGIN
   -- the cost of every attempt at the price in force when the call began, then the
   -- settlement (which locks the reservation and its windows and raises CL404 / CL409), then
   -- the ledger rows
-  SELECT coalesce(sum(coalesce(llm.cost_usd(p, coalesce(a.input_tokens, 0),
-                                            coalesce(a.cached_tokens, 0),
-                                            coalesce(a.output_tokens, 0)), 0)), 0)
-    INTO v_total
-  FROM pg_catalog.jsonb_to_recordset(p_attempts)
-         AS a(model text, input_tokens integer, output_tokens integer, cached_tokens integer)
-  LEFT JOIN LATERAL llm.price_at(a.model, v_priced_at) AS p ON true;
+  SELECT coalesce(sum(c.cost_usd), 0) INTO v_total
+  FROM llm.charged_attempts(p_attempts, v_priced_at, v_caps) AS c;
   v_res := llm.close_reservation(v_tenant, p_reservation_id, v_total);
   INSERT INTO llm.calls (tenant_id, reservation_id, attempt, occurred_at, principal_id, task,
                          flow_run_id, flow_step, provider, model, route_position, input_tokens,
@@ -415,23 +401,13 @@ BEGIN
   -- dated at the call's beginning, the instant it is priced at and whose budget windows it
   -- is charged to: a call across local midnight is the earlier day's, in the usage and the
   -- windows alike
-  SELECT v_tenant, v_res.reservation_id, e.n, v_priced_at, v_res.principal_id, v_res.task,
-         v_res.flow_run_id, v_res.flow_step, m.provider, a.model, a.route_position,
-         coalesce(a.input_tokens, 0), coalesce(a.output_tokens, 0),
-         least(coalesce(a.cached_tokens, 0), coalesce(a.input_tokens, 0)),
-         coalesce(llm.cost_usd(p, coalesce(a.input_tokens, 0), coalesce(a.cached_tokens, 0),
-                               coalesce(a.output_tokens, 0)), 0),
-         p.valid_from, coalesce(a.latency_ms, 0), a.outcome, a.http_status,
-         pg_catalog.left(a.error, 2000),
+  SELECT v_tenant, v_res.reservation_id, c.n, v_priced_at, v_res.principal_id, v_res.task,
+         v_res.flow_run_id, v_res.flow_step, c.provider, c.model, c.route_position,
+         c.input_tokens, c.output_tokens, c.cached_tokens, c.cost_usd, c.price_valid_from,
+         c.latency_ms, c.outcome, c.http_status, c.error,
          coalesce(p_trace_id, internal.trace_id()),
          p_context
-  FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
-  CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
-         AS a(model text, route_position integer, input_tokens integer, output_tokens integer,
-              cached_tokens integer, latency_ms integer, outcome text, http_status integer,
-              error text)
-  JOIN internal.llm_models AS m ON m.model = a.model
-  LEFT JOIN LATERAL llm.price_at(a.model, v_priced_at) AS p ON true;
+  FROM llm.charged_attempts(p_attempts, v_priced_at, v_caps) AS c;
   GET DIAGNOSTICS v_n = ROW_COUNT;
 
 

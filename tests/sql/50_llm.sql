@@ -2,7 +2,7 @@
 -- prices (the version in force, append-only), budget windows in the tenant's zone across a
 -- DST change, admission and refusal, settlement, and the ledger's append-only guard.
 BEGIN;
-SELECT plan(59);
+SELECT plan(63);
 
 CREATE TEMP TABLE t AS SELECT * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice');
 GRANT SELECT ON t TO PUBLIC;
@@ -229,6 +229,29 @@ SELECT has_index('llm', 'reservations', 'reservations_tenant_created_idx',
                  'a new budget reads its window''s reservations by index (migrations/0058)');
 SELECT ok((SELECT b.spent_usd > 0 FROM api.list_llm_budgets() AS b WHERE b.scope = 'task'),
           'the month''s calls of task tiny had spent something before the budget existed');
+-- llm.charged_attempts: usage beyond a bound is charged at the bound, with a note
+SELECT is((SELECT (c.input_tokens, c.output_tokens, c.cached_tokens, c.error)::text
+           FROM llm.charged_attempts('[{"model": "gpt-4o-mini", "route_position": 1,
+             "outcome": "ok", "input_tokens": 100, "output_tokens": 10, "cached_tokens": 5}]',
+             now(), '{100}') AS c),
+          '(100,10,5,)', 'usage within the bounds is charged as reported, without a note');
+SELECT is((SELECT (c.output_tokens, c.error)::text
+           FROM llm.charged_attempts('[{"model": "gpt-4o-mini", "route_position": 1,
+             "outcome": "ok", "input_tokens": 100, "output_tokens": 500, "error": "x"}]',
+             now(), '{100}') AS c),
+          '(100,"the provider reported 500 output tokens, above the output cap of this call (100): charged 100; x")',
+          'output beyond the cap the call was begun with is charged at it, the note first');
+SELECT is((SELECT (c.input_tokens, c.cached_tokens, c.output_tokens)::text
+           FROM llm.charged_attempts('[{"model": "gpt-4o-mini", "route_position": 1,
+             "outcome": "ok", "input_tokens": 200000, "cached_tokens": 150000,
+             "output_tokens": 20000}]', now(), NULL) AS c),
+          '(128000,128000,16384)',
+          'input beyond the window is charged at it, and without caps the model''s cap holds');
+SELECT is((SELECT c.cost_usd FROM llm.charged_attempts('[{"model": "gpt-4o-mini",
+             "route_position": 1, "outcome": "ok", "input_tokens": 1000,
+             "output_tokens": 900}]', now(), '{100}') AS c),
+          llm.cost_usd((SELECT p FROM llm.price_at('gpt-4o-mini', now()) AS p), 1000, 0, 100),
+          'the cost is the charged counts at the price in force');
 SELECT internal.clear_context();
 SELECT ok((SELECT tgenabled = 'A' FROM pg_trigger WHERE tgrelid = 'llm.calls'::regclass
            AND tgname = '100_append_only'), 'the guard fires ALWAYS (even as a replica)');

@@ -24,6 +24,8 @@ function of the request body) answers when the queue is empty. A step is a dict:
   chunk_delay: seconds               wait before each stream chunk (a slow trickle)
   no_usage: True                     (openai) no usage in the answer or the stream, as some
                                      OpenAI-compatible servers answer
+  ignore_cap: True                   report usage.output even above the request's max_tokens,
+                                     as a server that does not honour it
 Every request body is kept in `requests`; `hits` counts them.
 """
 
@@ -227,6 +229,8 @@ class FakeProvider:
                 inp: int, cached: int, out: Any) -> None:
         text, call = self._answer(body, step)
         cap = int(body.get("max_completion_tokens") or body.get("max_tokens") or 4096)
+        if step.get("ignore_cap"):  # a server that does not honour max_tokens
+            cap = 1 << 30
         out_tokens = min(cap, int(out) if out is not None else
                          max(1, counter_for("o200k_base").count(text or json.dumps(call))))
         usage = {"prompt_tokens": inp, "completion_tokens": out_tokens,
@@ -303,6 +307,8 @@ class FakeProvider:
                     else {"value": parsed}}
             text = ""
         cap = int(body.get("max_tokens") or 4096)
+        if step.get("ignore_cap"):
+            cap = 1 << 30
         out_tokens = min(cap, int(out) if out is not None else
                          max(1, counter_for("o200k_base").count(text or json.dumps(call))))
         blocks: list[dict[str, Any]] = []
