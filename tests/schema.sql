@@ -674,7 +674,7 @@ BEGIN
     -- in one would be read back from the context as other scopes ('x,*' as '*')
     SELECT coalesce(pg_catalog.array_agg(s ORDER BY s), '{}') INTO v_scopes
     FROM pg_catalog.regexp_split_to_table(v_claims ->> 'scope', ' +') AS s
-    WHERE s ~ '^([*]|[a-z_]+:(read|write))$';
+    WHERE s = ANY (internal.scopes());
   ELSE
     v_scopes := '{*}';
   END IF;
@@ -1169,7 +1169,7 @@ ALTER FUNCTION api.create_api_key(p_name text, p_principal_id uuid, p_scopes tex
 -- Name: FUNCTION create_api_key(p_name text, p_principal_id uuid, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text); Type: COMMENT; Schema: api; Owner: claw_owner
 --
 
-COMMENT ON FUNCTION api.create_api_key(p_name text, p_principal_id uuid, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text) IS 'Issue an API key (returned once; only its hash is kept) for yourself, or as owner/admin for another principal. Scopes ''*'' or ''area:read|write''; optional expiry.';
+COMMENT ON FUNCTION api.create_api_key(p_name text, p_principal_id uuid, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text) IS 'Issue an API key (returned once; only its hash is kept) for yourself, or as owner/admin for another principal. Scopes: ''*'' or those of internal.scopes() (CL422 names any other); optional expiry.';
 
 --
 -- Name: create_link(text, uuid, uuid); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -9875,6 +9875,20 @@ $$;
 ALTER FUNCTION internal.rsa_verify_sha256(p_message bytea, p_signature bytea, p_n numeric, p_e numeric, p_modulus_bytes integer, p_prefix numeric) OWNER TO claw_owner;
 
 --
+-- Name: scopes(); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.scopes() RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    AS $$
+  SELECT '{*,authz:admin,authz:read,authz:write,events:read,flow:read,flow:write,keys:read,
+           keys:write,llm:admin,llm:call,llm:read,members:read,members:write,ontology:admin,
+           ontology:read,ontology:write,queue:read,queue:write}'::text[]
+$$;
+
+ALTER FUNCTION internal.scopes() OWNER TO claw_owner;
+
+--
 -- Name: set_context(uuid, uuid, text[], text[], text); Type: FUNCTION; Schema: internal; Owner: claw_owner
 --
 
@@ -13803,7 +13817,7 @@ COMMENT ON FUNCTION tenancy.create_tenant(p_slug text, p_name text, p_owner_hand
 CREATE FUNCTION tenancy.issue_api_key(p_principal_id uuid, p_name text, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text) RETURNS record
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $_$
+    AS $$
 DECLARE
   v_tenant uuid := internal.current_tenant_id();
   v_secret text;
@@ -13815,10 +13829,14 @@ BEGIN
       HINT = 'pass a future time, or NULL for a key that does not expire';
   END IF;
   IF p_scopes IS NULL OR pg_catalog.cardinality(p_scopes) = 0 OR EXISTS (
-       SELECT 1 FROM pg_catalog.unnest(p_scopes) AS s WHERE s !~ '^([*]|[a-z_]+:(read|write))$') THEN
+       SELECT 1 FROM pg_catalog.unnest(p_scopes) AS s
+       WHERE s IS NULL OR NOT s = ANY (internal.scopes())) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid scopes',
-      DETAIL = pg_catalog.format('scopes %s', p_scopes),
-      HINT = 'scopes are ''*'' or ''<area>:read'' / ''<area>:write'', e.g. keys:write';
+      DETAIL = pg_catalog.format('scopes %s%s', p_scopes, (
+        SELECT ': ' || pg_catalog.string_agg(coalesce(pg_catalog.quote_literal(s), 'NULL'), ', ')
+                    || ' not known'
+        FROM pg_catalog.unnest(p_scopes) AS s WHERE s IS NULL OR NOT s = ANY (internal.scopes()))),
+      HINT = pg_catalog.format('a key needs at least one of %s', internal.scopes());
   END IF;
   api_key_id := pg_catalog.uuidv7();
   v_secret := pg_catalog.translate(pg_catalog.rtrim(pg_catalog.encode(
@@ -13843,7 +13861,7 @@ BEGIN
   api_key := 'ck_' || pg_catalog.replace(v_tenant::text, '-', '')
              || pg_catalog.replace(api_key_id::text, '-', '') || '_' || v_secret;
 END
-$_$;
+$$;
 
 ALTER FUNCTION tenancy.issue_api_key(p_principal_id uuid, p_name text, p_scopes text[], p_expires_at timestamp with time zone, OUT api_key_id uuid, OUT api_key text) OWNER TO claw_owner;
 
@@ -20152,6 +20170,12 @@ REVOKE ALL ON FUNCTION internal.rsa_pkcs1_prefix(p_modulus_bytes integer) FROM P
 --
 
 REVOKE ALL ON FUNCTION internal.rsa_verify_sha256(p_message bytea, p_signature bytea, p_n numeric, p_e numeric, p_modulus_bytes integer, p_prefix numeric) FROM PUBLIC;
+
+--
+-- Name: FUNCTION scopes(); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.scopes() FROM PUBLIC;
 
 --
 -- Name: FUNCTION set_context(p_tenant_id uuid, p_principal_id uuid, p_roles text[], p_scopes text[], p_credential text); Type: ACL; Schema: internal; Owner: claw_owner

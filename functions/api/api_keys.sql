@@ -52,7 +52,8 @@ $fn$;
 
 COMMENT ON FUNCTION api.create_api_key(text, uuid, text[], timestamptz) IS
   'Issue an API key (returned once; only its hash is kept) for yourself, or as owner/admin '
-  'for another principal. Scopes ''*'' or ''area:read|write''; optional expiry.';
+  'for another principal. Scopes: ''*'' or those of internal.scopes() (CL422 names any '
+  'other); optional expiry.';
 GRANT EXECUTE ON FUNCTION api.create_api_key(text, uuid, text[], timestamptz) TO claw_runtime;
 
 -- api.revoke_api_key: revoke a key at once (the next api.authenticate with it fails).

@@ -4,8 +4,8 @@
 -- application with a SQL injection cannot act as anyone without a validly signed token.
 --
 -- Parameters: p_token, a compact JWS (header.payload.signature, base64url, at most 16 KiB).
--- Returns: the tenant, principal, its roles, and the scopes (the Claw scopes, '*' or
--- '<area>:read|write', of the token's space-separated `scope` claim, others dropped; '{*}'
+-- Returns: the tenant, principal, its roles, and the scopes (those of the token's
+-- space-separated `scope` claim that are Claw's, internal.scopes(), others dropped; '{*}'
 -- without the claim). Roles come from the principal's memberships, never
 -- from the token.
 -- Raises: CL401 for every refusal; the message says which check failed (malformed, algorithm
@@ -167,7 +167,7 @@ BEGIN
     -- in one would be read back from the context as other scopes ('x,*' as '*')
     SELECT coalesce(pg_catalog.array_agg(s ORDER BY s), '{}') INTO v_scopes
     FROM pg_catalog.regexp_split_to_table(v_claims ->> 'scope', ' +') AS s
-    WHERE s ~ '^([*]|[a-z_]+:(read|write))$';
+    WHERE s = ANY (internal.scopes());
   ELSE
     v_scopes := '{*}';
   END IF;

@@ -23,10 +23,14 @@ BEGIN
       HINT = 'pass a future time, or NULL for a key that does not expire';
   END IF;
   IF p_scopes IS NULL OR pg_catalog.cardinality(p_scopes) = 0 OR EXISTS (
-       SELECT 1 FROM pg_catalog.unnest(p_scopes) AS s WHERE s !~ '^([*]|[a-z_]+:(read|write))$') THEN
+       SELECT 1 FROM pg_catalog.unnest(p_scopes) AS s
+       WHERE s IS NULL OR NOT s = ANY (internal.scopes())) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid scopes',
-      DETAIL = pg_catalog.format('scopes %s', p_scopes),
-      HINT = 'scopes are ''*'' or ''<area>:read'' / ''<area>:write'', e.g. keys:write';
+      DETAIL = pg_catalog.format('scopes %s%s', p_scopes, (
+        SELECT ': ' || pg_catalog.string_agg(coalesce(pg_catalog.quote_literal(s), 'NULL'), ', ')
+                    || ' not known'
+        FROM pg_catalog.unnest(p_scopes) AS s WHERE s IS NULL OR NOT s = ANY (internal.scopes()))),
+      HINT = pg_catalog.format('a key needs at least one of %s', internal.scopes());
   END IF;
   api_key_id := pg_catalog.uuidv7();
   v_secret := pg_catalog.translate(pg_catalog.rtrim(pg_catalog.encode(

@@ -95,8 +95,8 @@ UPDATE internal.clock SET offset_by = to_timestamp(1900000100) - now();
 
 SET LOCAL ROLE claw_runtime;
 SELECT results_eq($$ SELECT tenant_id, principal_id, roles, scopes FROM api.authenticate_jwt(pg_temp.v('valid_a')) $$,
-                  $$ SELECT tenant_id, principal_id, '{owner}'::text[], '{jobs:write,queue:read}'::text[] FROM t WHERE name = 'a' $$,
-                  'a valid token: tenant, principal, roles from memberships, scopes from the scope claim');
+                  $$ SELECT tenant_id, principal_id, '{owner}'::text[], '{queue:read}'::text[] FROM t WHERE name = 'a' $$,
+                  'a valid token: tenant, principal, roles from memberships, scopes from the scope claim (only Claw''s: jobs:write is none)');
 SELECT results_eq($$ SELECT tenant_id FROM api.whoami() $$, $$ SELECT tenant_id FROM t WHERE name = 'a' $$,
                   'the verified context is set for the transaction');
 SELECT results_eq($$ SELECT tenant_id, scopes FROM api.authenticate_jwt(pg_temp.v('valid_a_list')) $$,

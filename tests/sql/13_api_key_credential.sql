@@ -4,7 +4,7 @@
 -- grants only), callable by no login role, one row for the exact (tenant, key id), nothing
 -- for another tenant's id with the same key id.
 BEGIN;
-SELECT plan(10);
+SELECT plan(13);
 
 CREATE TEMP TABLE t AS
   SELECT c.tenant_id, c.principal_id, c.api_key,
@@ -48,6 +48,16 @@ SELECT is_empty($$ SELECT * FROM u, t, tenancy.api_key_credential(u.tenant_id, t
                 'another tenant''s id with the same key id finds nothing');
 SELECT is_empty($$ SELECT * FROM t, tenancy.api_key_credential(t.tenant_id, gen_random_uuid()) $$,
                 'an unknown key id finds nothing');
+
+-- the scopes a key may carry: internal.scopes() (tests/test_scopes.py holds it to the checks)
+SELECT ok('ontology:admin' = ANY (internal.scopes()) AND 'llm:call' = ANY (internal.scopes())
+          AND (internal.scopes())[1] = '*', 'the admin and call scopes are scopes, * first');
+SELECT internal.set_context(tenant_id, principal_id, '{owner}') FROM t;
+SELECT lives_ok($$ SELECT * FROM tenancy.issue_api_key((SELECT principal_id FROM t), 'narrow',
+                     '{ontology:admin,llm:call}', NULL) $$, 'a key is issued with admin and call scopes');
+SELECT throws_ok($$ SELECT * FROM tenancy.issue_api_key((SELECT principal_id FROM t), 'typo',
+                      '{ontolgy:read}', NULL) $$, 'CL422', 'invalid scopes',
+                 'a misspelt scope is refused');
 
 SELECT * FROM finish();
 ROLLBACK;
