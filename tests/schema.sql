@@ -4861,6 +4861,49 @@ $$;
 ALTER FUNCTION audit.checkpoint() OWNER TO claw_owner;
 
 --
+-- Name: digest_problem(jsonb); Type: FUNCTION; Schema: audit; Owner: claw_owner
+--
+
+CREATE FUNCTION audit.digest_problem(p_digest jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+  SELECT CASE
+    WHEN pg_catalog.jsonb_typeof(p_digest) IS DISTINCT FROM 'object'
+      THEN 'the digest must be a JSON object (audit.checkpoint''s output)'
+    WHEN pg_catalog.jsonb_typeof(p_digest -> 'root') IS DISTINCT FROM 'string'
+         OR (p_digest ->> 'root') !~ '^[0-9a-f]{64}$'
+      THEN 'root must be 64 lower-case hex digits'
+    WHEN pg_catalog.jsonb_typeof(p_digest -> 'heads') IS DISTINCT FROM 'array'
+      THEN 'heads must be a JSON array'
+    ELSE (
+      SELECT pg_catalog.format('head %s: %s', x.n, x.why)
+      FROM (SELECT e.n,
+                   CASE WHEN pg_catalog.jsonb_typeof(e.h) <> 'object' THEN 'must be a JSON object'
+                        WHEN pg_catalog.jsonb_typeof(e.h -> 'tenant_id') IS DISTINCT FROM 'string'
+                             OR NOT pg_catalog.pg_input_is_valid(e.h ->> 'tenant_id', 'uuid')
+                          THEN 'tenant_id must be a uuid'
+                        WHEN pg_catalog.jsonb_typeof(e.h -> 'seq') IS DISTINCT FROM 'number'
+                             OR (e.h ->> 'seq') !~ '^[0-9]{1,18}$'
+                          THEN 'seq must be a whole number >= 0'
+                        WHEN pg_catalog.jsonb_typeof(e.h -> 'head_hash') IS DISTINCT FROM 'string'
+                             OR (e.h ->> 'head_hash') !~ '^[0-9a-f]{64}$'
+                          THEN 'head_hash must be 64 lower-case hex digits'
+                        WHEN pg_catalog.count(*) OVER (
+                               PARTITION BY CASE WHEN pg_catalog.pg_input_is_valid(
+                                 e.h ->> 'tenant_id', 'uuid') THEN (e.h ->> 'tenant_id')::uuid END
+                               ORDER BY e.n) > 1
+                          THEN 'its tenant_id is there twice'
+                   END AS why
+            FROM pg_catalog.jsonb_array_elements(p_digest -> 'heads') WITH ORDINALITY AS e(h, n)
+           ) AS x
+      WHERE x.why IS NOT NULL ORDER BY x.n LIMIT 1)
+  END
+$_$;
+
+ALTER FUNCTION audit.digest_problem(p_digest jsonb) OWNER TO claw_owner;
+
+--
 -- Name: encode_event(uuid, bigint, timestamp with time zone, uuid, text, text, text, text, jsonb, jsonb, text, bytea); Type: FUNCTION; Schema: audit; Owner: claw_owner
 --
 
@@ -5077,9 +5120,18 @@ ALTER FUNCTION audit.verify_chains(p_tenant_id uuid) OWNER TO claw_owner;
 --
 
 CREATE FUNCTION audit.verify_digest(p_digest jsonb) RETURNS TABLE(tenant_id uuid, seq bigint, problem text)
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+DECLARE
+  v_bad text := audit.digest_problem(p_digest);
+BEGIN
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'not an audit checkpoint',
+      DETAIL = v_bad,
+      HINT = 'pass the JSON audit.checkpoint wrote (claw audit checkpoint), unedited';
+  END IF;
+  RETURN QUERY
   WITH heads AS (
     SELECT (h ->> 'tenant_id')::uuid AS tenant_id, (h ->> 'seq')::bigint AS seq,
            pg_catalog.decode(h ->> 'head_hash', 'hex') AS head_hash
@@ -5095,10 +5147,11 @@ CREATE FUNCTION audit.verify_digest(p_digest jsonb) RETURNS TABLE(tenant_id uuid
          CASE WHEN e.seq IS NULL THEN 'event missing' ELSE 'history rewritten' END
   FROM heads AS h
   LEFT JOIN audit.events AS e ON e.tenant_id = h.tenant_id AND e.seq = h.seq
-  WHERE h.seq > 0 AND (e.seq IS NULL OR e.row_hash <> h.head_hash)
+  WHERE h.seq > 0 AND (e.seq IS NULL OR e.row_hash IS DISTINCT FROM h.head_hash)
   UNION ALL
   SELECT v.tenant_id, v.first_bad_seq, v.problem
-  FROM audit.verify_chains() AS v WHERE NOT v.ok
+  FROM audit.verify_chains() AS v WHERE NOT v.ok;
+END
 $$;
 
 ALTER FUNCTION audit.verify_digest(p_digest jsonb) OWNER TO claw_owner;
@@ -19286,6 +19339,13 @@ GRANT ALL ON FUNCTION audit.append(p_tenant_id uuid, p_action text, p_target_tab
 
 REVOKE ALL ON FUNCTION audit.checkpoint() FROM PUBLIC;
 GRANT ALL ON FUNCTION audit.checkpoint() TO claw_auditor;
+
+--
+-- Name: FUNCTION digest_problem(p_digest jsonb); Type: ACL; Schema: audit; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION audit.digest_problem(p_digest jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.digest_problem(p_digest jsonb) TO claw_auditor;
 
 --
 -- Name: FUNCTION encode_event(p_tenant_id uuid, p_seq bigint, p_occurred_at timestamp with time zone, p_actor uuid, p_db_user text, p_action text, p_target_table text, p_target_id text, p_before jsonb, p_after jsonb, p_trace_id text, p_prev_hash bytea); Type: ACL; Schema: audit; Owner: claw_owner

@@ -300,3 +300,55 @@ def test_a_missing_or_malformed_digest_is_a_clear_error(db: Database, tmp_path: 
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr, proc.stderr[-600:]
     assert proc.stderr.startswith("claw: ") and str(digest) in proc.stderr, proc.stderr
+
+
+def test_an_edited_digest_that_drops_its_root_is_refused_not_intact(
+        seeded: tuple[Database, dict[str, Tenant]], tmp_path: Path) -> None:
+    """Found by an outside-in probe: after a re-chained rewrite of tenant A, deleting the
+    digest's root and A's head_hash made `claw audit verify --digest` print "intact" (the
+    missing field made the computed root and the head check NULL, and NULL compared as no
+    problem). A digest that is not a complete checkpoint is now refused, naming the field."""
+    db, tenants = seeded
+    env = {"DATABASE_URL": db.url()}
+    digest = tmp_path / "checkpoint.json"
+    assert run_cli("audit", "checkpoint", "--out", str(digest), env=env).returncode == 0
+    a = tenants["a"].tenant_id
+    with db.connect() as conn:
+        superuser_tamper(conn, RECHAIN.replace("%(t)s", f"'{a}'"))
+    doctored = json.loads(digest.read_text())
+    del doctored["root"]
+    for head in doctored["heads"]:
+        if head["tenant_id"] == a:
+            del head["head_hash"]
+    digest.write_text(json.dumps(doctored))
+    proc = run_cli("audit", "verify", "--digest", str(digest), env=env)
+    assert proc.returncode != 0 and "intact" not in proc.stdout.replace("NOT intact", ""), \
+        proc.stdout
+    assert "root" in proc.stdout + proc.stderr, (proc.stdout, proc.stderr)
+
+
+@pytest.mark.parametrize("digest, says", [
+    ({"heads": [{}]}, "root"),
+    ({"root": "00" * 32, "heads": [{}]}, "head 1: tenant_id"),
+    ({"root": "00" * 32, "heads": [1, 2]}, "head 1: must be a JSON object"),
+    ({"root": "00" * 32, "heads": {}}, "heads must be a JSON array"),
+    ({"root": "00" * 32, "heads": [{"tenant_id": "x", "seq": 1, "head_hash": "00" * 32}]},
+     "tenant_id"),
+    ({"root": "00" * 32, "heads": [{"tenant_id": "01a245b8-608c-73af-8392-429fdeec96cf",
+                                    "seq": 1, "head_hash": "zz"}]}, "head_hash"),
+    ({"root": "00" * 32, "heads": [{"tenant_id": "01a245b8-608c-73af-8392-429fdeec96cf",
+                                    "seq": -1, "head_hash": "00" * 32}]}, "seq"),
+    ({"root": "00" * 32, "heads": [{"tenant_id": "01a245b8-608c-73af-8392-429fdeec96cf",
+                                    "seq": 1, "head_hash": "00" * 32}] * 2}, "twice"),
+    ([], "JSON object"),
+], ids=["no root", "empty head", "heads of numbers", "heads an object", "bad tenant id",
+        "bad hash", "negative seq", "a tenant twice", "not an object"])
+def test_a_malformed_digest_is_cl422_naming_the_field(db: Database, digest: Any,
+                                                     says: str) -> None:
+    with db.connect("claw_auditor") as conn:
+        with pytest.raises(psycopg.Error) as err:
+            conn.execute("SELECT * FROM audit.verify_digest(%s::jsonb)",
+                         (json.dumps(digest),)).fetchall()
+    assert err.value.sqlstate == "CL422", err.value
+    assert says in (err.value.diag.message_detail or ""), err.value.diag.message_detail
+    assert err.value.diag.message_hint

@@ -622,6 +622,10 @@ def test_auditor_routes(api: Api) -> None:
     digest = api.client.get("/v1/audit/checkpoint", headers=basic).json()
     assert api.client.post("/v1/audit/verify-digest", headers=basic,
                            json=digest).json() == {"intact": True, "problems": []}
+    # an edited digest without its root is no checkpoint (it read intact: an outside-in probe)
+    assert_problem(api.client.post("/v1/audit/verify-digest", headers=basic,
+                                   json={k: v for k, v in digest.items() if k != "root"}),
+                   422, "invalid_input")
     for header in ({}, api.as_("a"),
                    {"Authorization": "Basic " + base64.b64encode(b"postgres:pw").decode()}):
         assert_problem(api.client.get("/v1/audit/verify", headers=header), 401,

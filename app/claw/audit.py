@@ -42,9 +42,16 @@ def verify(url: str, digest_file: Path | None = None) -> tuple[list[tuple[Any, .
                 digest = json.loads(digest_file.read_text())
             except json.JSONDecodeError as exc:
                 raise ClawSetupError(f"{digest_file} is not a checkpoint (JSON): {exc}") from exc
-            problems = conn.execute(
-                "SELECT tenant_id, seq, problem FROM audit.verify_digest(%s::jsonb)",
-                (json.dumps(digest),)).fetchall()
+            try:
+                problems = conn.execute(
+                    "SELECT tenant_id, seq, problem FROM audit.verify_digest(%s::jsonb)",
+                    (json.dumps(digest),)).fetchall()
+            except psycopg.Error as exc:
+                if exc.sqlstate != "CL422":
+                    raise
+                # an edited or truncated file: say so, never "intact"
+                raise ClawSetupError(f"{digest_file} is not a complete checkpoint: "
+                                     f"{exc.diag.message_detail}") from exc
     return chains, problems
 
 

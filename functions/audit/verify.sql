@@ -154,6 +154,51 @@ AS $fn$
        ORDER BY h.tenant_id) FROM heads AS h), '[]'::jsonb))
 $fn$;
 
+-- audit.digest_problem: what makes p_digest not a checkpoint audit.checkpoint could have
+-- written (NULL when nothing does): a JSON object whose root is 64 hex digits and whose heads
+-- are an array of {tenant_id: uuid, seq: whole number >= 0, head_hash: 64 hex digits}, each
+-- tenant once. A missing field used to make the computed root, or a head's check, NULL, and
+-- NULL compared as no problem: a digest edited to drop its root and a head's hash verified
+-- as intact over rewritten history.
+CREATE OR REPLACE FUNCTION audit.digest_problem(p_digest jsonb)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT CASE
+    WHEN pg_catalog.jsonb_typeof(p_digest) IS DISTINCT FROM 'object'
+      THEN 'the digest must be a JSON object (audit.checkpoint''s output)'
+    WHEN pg_catalog.jsonb_typeof(p_digest -> 'root') IS DISTINCT FROM 'string'
+         OR (p_digest ->> 'root') !~ '^[0-9a-f]{64}$'
+      THEN 'root must be 64 lower-case hex digits'
+    WHEN pg_catalog.jsonb_typeof(p_digest -> 'heads') IS DISTINCT FROM 'array'
+      THEN 'heads must be a JSON array'
+    ELSE (
+      SELECT pg_catalog.format('head %s: %s', x.n, x.why)
+      FROM (SELECT e.n,
+                   CASE WHEN pg_catalog.jsonb_typeof(e.h) <> 'object' THEN 'must be a JSON object'
+                        WHEN pg_catalog.jsonb_typeof(e.h -> 'tenant_id') IS DISTINCT FROM 'string'
+                             OR NOT pg_catalog.pg_input_is_valid(e.h ->> 'tenant_id', 'uuid')
+                          THEN 'tenant_id must be a uuid'
+                        WHEN pg_catalog.jsonb_typeof(e.h -> 'seq') IS DISTINCT FROM 'number'
+                             OR (e.h ->> 'seq') !~ '^[0-9]{1,18}$'
+                          THEN 'seq must be a whole number >= 0'
+                        WHEN pg_catalog.jsonb_typeof(e.h -> 'head_hash') IS DISTINCT FROM 'string'
+                             OR (e.h ->> 'head_hash') !~ '^[0-9a-f]{64}$'
+                          THEN 'head_hash must be 64 lower-case hex digits'
+                        WHEN pg_catalog.count(*) OVER (
+                               PARTITION BY CASE WHEN pg_catalog.pg_input_is_valid(
+                                 e.h ->> 'tenant_id', 'uuid') THEN (e.h ->> 'tenant_id')::uuid END
+                               ORDER BY e.n) > 1
+                          THEN 'its tenant_id is there twice'
+                   END AS why
+            FROM pg_catalog.jsonb_array_elements(p_digest -> 'heads') WITH ORDINALITY AS e(h, n)
+           ) AS x
+      WHERE x.why IS NOT NULL ORDER BY x.n LIMIT 1)
+  END
+$fn$;
+
 -- audit.verify_digest: does the ledger still extend an earlier checkpoint? Rows of problems
 -- (none means yes):
 --   'digest root mismatch'  the digest's heads do not hash to its root (the file was edited)
@@ -162,13 +207,23 @@ $fn$;
 --                           was changed, even if the chain was re-hashed to look intact
 --   '<chain problem>'       audit.verify_chains finds the chain broken now
 -- A rewrite by a superuser who disables the guards and recomputes every hash passes
--- verify_chains but not this.
+-- verify_chains but not this. Raises CL422 for a digest that is not a complete checkpoint
+-- (audit.digest_problem names what is wrong).
 CREATE OR REPLACE FUNCTION audit.verify_digest(p_digest jsonb)
 RETURNS TABLE (tenant_id uuid, seq bigint, problem text)
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+  v_bad text := audit.digest_problem(p_digest);
+BEGIN
+  IF v_bad IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'not an audit checkpoint',
+      DETAIL = v_bad,
+      HINT = 'pass the JSON audit.checkpoint wrote (claw audit checkpoint), unedited';
+  END IF;
+  RETURN QUERY
   WITH heads AS (
     SELECT (h ->> 'tenant_id')::uuid AS tenant_id, (h ->> 'seq')::bigint AS seq,
            pg_catalog.decode(h ->> 'head_hash', 'hex') AS head_hash
@@ -184,14 +239,16 @@ AS $fn$
          CASE WHEN e.seq IS NULL THEN 'event missing' ELSE 'history rewritten' END
   FROM heads AS h
   LEFT JOIN audit.events AS e ON e.tenant_id = h.tenant_id AND e.seq = h.seq
-  WHERE h.seq > 0 AND (e.seq IS NULL OR e.row_hash <> h.head_hash)
+  WHERE h.seq > 0 AND (e.seq IS NULL OR e.row_hash IS DISTINCT FROM h.head_hash)
   UNION ALL
   SELECT v.tenant_id, v.first_bad_seq, v.problem
-  FROM audit.verify_chains() AS v WHERE NOT v.ok
+  FROM audit.verify_chains() AS v WHERE NOT v.ok;
+END
 $fn$;
 
 GRANT USAGE ON SCHEMA audit TO claw_auditor;
 GRANT EXECUTE ON FUNCTION audit.encode_event(uuid, bigint, timestamptz, uuid, text, text, text, text, jsonb, jsonb, text, bytea),
   audit.verify_chains(uuid), audit.merkle_root(bytea[]), audit.head_leaf(uuid, bigint, bytea),
-  audit.schema_hash(), audit.checkpoint(), audit.verify_digest(jsonb)
+  audit.schema_hash(), audit.checkpoint(), audit.verify_digest(jsonb),
+  audit.digest_problem(jsonb)
   TO claw_auditor;
