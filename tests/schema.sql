@@ -1420,16 +1420,24 @@ BEGIN
   END IF;
   v_from := ontology.find_type(p_from_type);
   v_to := ontology.find_type(p_to_type);
+  -- the name first (a new name has no row to lock: see ontology.define_type)
+  PERFORM internal.lock_named(pg_catalog.format('ontology.link_type|%s|%s', v_from.tenant_id,
+                                                p_name), true);
   SELECT lt.* INTO v FROM ontology.link_types AS lt
   WHERE lt.tenant_id = v_from.tenant_id AND lt.name = p_name FOR UPDATE;
   IF NOT FOUND THEN
-    INSERT INTO ontology.link_types AS lt (tenant_id, name, from_type_id, to_type_id, cardinality,
-                                           one_from, one_to, description, created_by)
-    VALUES (v_from.tenant_id, p_name, v_from.type_id, v_to.type_id, p_cardinality,
-            p_cardinality IN ('one_to_one', 'one_to_many'),
-            p_cardinality IN ('one_to_one', 'many_to_one'), p_description,
-            internal.current_principal_id())
-    RETURNING lt.* INTO v;
+    BEGIN
+      INSERT INTO ontology.link_types AS lt (tenant_id, name, from_type_id, to_type_id,
+                                             cardinality, one_from, one_to, description,
+                                             created_by)
+      VALUES (v_from.tenant_id, p_name, v_from.type_id, v_to.type_id, p_cardinality,
+              p_cardinality IN ('one_to_one', 'one_to_many'),
+              p_cardinality IN ('one_to_one', 'many_to_one'), p_description,
+              internal.current_principal_id())
+      RETURNING lt.* INTO v;
+    EXCEPTION WHEN unique_violation THEN
+      PERFORM ontology.raise_defined_concurrently('link type', p_name);
+    END;
     RETURN v.link_type_id;
   END IF;
   IF (v.from_type_id, v.to_type_id, v.cardinality)
@@ -1528,6 +1536,8 @@ BEGIN
   END IF;
   PERFORM ontology.check_input_schema(p_name, p_input_schema);
 
+  -- the name first (a new name has no row to lock: see ontology.define_type)
+  PERFORM internal.lock_named(pg_catalog.format('ontology.tool|%s|%s', v_tenant, p_name), true);
   SELECT x.* INTO v FROM ontology.tools AS x
   WHERE x.tenant_id = v_tenant AND x.name = p_name FOR UPDATE;
   IF NOT FOUND THEN
@@ -1537,13 +1547,18 @@ BEGIN
                                    p_expected_version),
         HINT = 'create it without p_expected_version';
     END IF;
-    RETURN QUERY
-    INSERT INTO ontology.tools AS x (tenant_id, name, description, input_schema, side_effect,
-                                     blast_radius, max_objects, reversible, created_by, updated_by)
-    VALUES (v_tenant, p_name, p_description, p_input_schema, p_side_effect, p_blast_radius,
-            p_max_objects, p_reversible, internal.current_principal_id(),
-            internal.current_principal_id())
-    RETURNING x.tool_id, x.version, true;
+    BEGIN
+      RETURN QUERY
+      INSERT INTO ontology.tools AS x (tenant_id, name, description, input_schema, side_effect,
+                                       blast_radius, max_objects, reversible, created_by,
+                                       updated_by)
+      VALUES (v_tenant, p_name, p_description, p_input_schema, p_side_effect, p_blast_radius,
+              p_max_objects, p_reversible, internal.current_principal_id(),
+              internal.current_principal_id())
+      RETURNING x.tool_id, x.version, true;
+    EXCEPTION WHEN unique_violation THEN
+      PERFORM ontology.raise_defined_concurrently('tool', p_name);
+    END;
     RETURN;
   END IF;
   IF p_expected_version IS DISTINCT FROM v.version THEN
@@ -11082,6 +11097,10 @@ BEGIN
       HINT = 'pass {"<property>": {"kind": "string", "required": true}, ...}';
   END IF;
 
+  -- the name first: FOR UPDATE finds no row to lock while the type is new, and two
+  -- definers of one new name both inserted (the second a raw 23505 at the first's commit)
+  PERFORM internal.lock_named(pg_catalog.format('ontology.object_type|%s|%s', v_tenant, p_name),
+                              true);
   SELECT t.* INTO v_type FROM ontology.object_types AS t
   WHERE t.tenant_id = v_tenant AND t.name = p_name FOR UPDATE;
   IF NOT FOUND THEN
@@ -11091,9 +11110,13 @@ BEGIN
                                    p_name, p_expected_version),
         HINT = 'create it without p_expected_version';
     END IF;
-    INSERT INTO ontology.object_types AS t (tenant_id, name, description, created_by, updated_by)
-    VALUES (v_tenant, p_name, p_description, v_actor, v_actor)
-    RETURNING t.* INTO v_type;
+    BEGIN
+      INSERT INTO ontology.object_types AS t (tenant_id, name, description, created_by, updated_by)
+      VALUES (v_tenant, p_name, p_description, v_actor, v_actor)
+      RETURNING t.* INTO v_type;
+    EXCEPTION WHEN unique_violation THEN
+      PERFORM ontology.raise_defined_concurrently('object type', p_name);
+    END;
     v_created := true;
   ELSE
     IF p_expected_version IS DISTINCT FROM v_type.version THEN
@@ -11614,6 +11637,25 @@ END
 $$;
 
 ALTER FUNCTION ontology.raise_contract(p_type text, p_property text, p_rule text, p_count bigint, p_example uuid) OWNER TO claw_owner;
+
+--
+-- Name: raise_defined_concurrently(text, text); Type: FUNCTION; Schema: ontology; Owner: claw_owner
+--
+
+CREATE FUNCTION ontology.raise_defined_concurrently(p_kind text, p_name text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+  RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = pg_catalog.format('%s defined concurrently',
+                                                                     p_kind),
+    DETAIL = pg_catalog.format('another transaction defined %s %s after this one''s snapshot',
+                               p_kind, p_name),
+    HINT = 'retry in a new transaction: it will see that definition';
+END
+$$;
+
+ALTER FUNCTION ontology.raise_defined_concurrently(p_kind text, p_name text) OWNER TO claw_owner;
 
 --
 -- Name: require_own_tenant(uuid); Type: FUNCTION; Schema: ontology; Owner: claw_owner
@@ -20519,6 +20561,12 @@ REVOKE ALL ON FUNCTION ontology.property_spec(p_prop ontology.properties) FROM P
 --
 
 REVOKE ALL ON FUNCTION ontology.raise_contract(p_type text, p_property text, p_rule text, p_count bigint, p_example uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION raise_defined_concurrently(p_kind text, p_name text); Type: ACL; Schema: ontology; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION ontology.raise_defined_concurrently(p_kind text, p_name text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION require_own_tenant(p_tenant_id uuid); Type: ACL; Schema: ontology; Owner: claw_owner

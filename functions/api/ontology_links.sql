@@ -39,16 +39,24 @@ BEGIN
   END IF;
   v_from := ontology.find_type(p_from_type);
   v_to := ontology.find_type(p_to_type);
+  -- the name first (a new name has no row to lock: see ontology.define_type)
+  PERFORM internal.lock_named(pg_catalog.format('ontology.link_type|%s|%s', v_from.tenant_id,
+                                                p_name), true);
   SELECT lt.* INTO v FROM ontology.link_types AS lt
   WHERE lt.tenant_id = v_from.tenant_id AND lt.name = p_name FOR UPDATE;
   IF NOT FOUND THEN
-    INSERT INTO ontology.link_types AS lt (tenant_id, name, from_type_id, to_type_id, cardinality,
-                                           one_from, one_to, description, created_by)
-    VALUES (v_from.tenant_id, p_name, v_from.type_id, v_to.type_id, p_cardinality,
-            p_cardinality IN ('one_to_one', 'one_to_many'),
-            p_cardinality IN ('one_to_one', 'many_to_one'), p_description,
-            internal.current_principal_id())
-    RETURNING lt.* INTO v;
+    BEGIN
+      INSERT INTO ontology.link_types AS lt (tenant_id, name, from_type_id, to_type_id,
+                                             cardinality, one_from, one_to, description,
+                                             created_by)
+      VALUES (v_from.tenant_id, p_name, v_from.type_id, v_to.type_id, p_cardinality,
+              p_cardinality IN ('one_to_one', 'one_to_many'),
+              p_cardinality IN ('one_to_one', 'many_to_one'), p_description,
+              internal.current_principal_id())
+      RETURNING lt.* INTO v;
+    EXCEPTION WHEN unique_violation THEN
+      PERFORM ontology.raise_defined_concurrently('link type', p_name);
+    END;
     RETURN v.link_type_id;
   END IF;
   IF (v.from_type_id, v.to_type_id, v.cardinality)

@@ -58,6 +58,8 @@ BEGIN
   END IF;
   PERFORM ontology.check_input_schema(p_name, p_input_schema);
 
+  -- the name first (a new name has no row to lock: see ontology.define_type)
+  PERFORM internal.lock_named(pg_catalog.format('ontology.tool|%s|%s', v_tenant, p_name), true);
   SELECT x.* INTO v FROM ontology.tools AS x
   WHERE x.tenant_id = v_tenant AND x.name = p_name FOR UPDATE;
   IF NOT FOUND THEN
@@ -67,13 +69,18 @@ BEGIN
                                    p_expected_version),
         HINT = 'create it without p_expected_version';
     END IF;
-    RETURN QUERY
-    INSERT INTO ontology.tools AS x (tenant_id, name, description, input_schema, side_effect,
-                                     blast_radius, max_objects, reversible, created_by, updated_by)
-    VALUES (v_tenant, p_name, p_description, p_input_schema, p_side_effect, p_blast_radius,
-            p_max_objects, p_reversible, internal.current_principal_id(),
-            internal.current_principal_id())
-    RETURNING x.tool_id, x.version, true;
+    BEGIN
+      RETURN QUERY
+      INSERT INTO ontology.tools AS x (tenant_id, name, description, input_schema, side_effect,
+                                       blast_radius, max_objects, reversible, created_by,
+                                       updated_by)
+      VALUES (v_tenant, p_name, p_description, p_input_schema, p_side_effect, p_blast_radius,
+              p_max_objects, p_reversible, internal.current_principal_id(),
+              internal.current_principal_id())
+      RETURNING x.tool_id, x.version, true;
+    EXCEPTION WHEN unique_violation THEN
+      PERFORM ontology.raise_defined_concurrently('tool', p_name);
+    END;
     RETURN;
   END IF;
   IF p_expected_version IS DISTINCT FROM v.version THEN

@@ -38,6 +38,25 @@ AS $fn$
       OR coalesce(NOT (p_old.enum_values <@ p_new.enum_values), false)
 $fn$;
 
+-- ontology.raise_defined_concurrently: the CL409 of a definer that could not see a definition
+-- of the same name committed after its snapshot was taken (a REPEATABLE READ or SERIALIZABLE
+-- transaction that began before it): the unique violation of its INSERT, said plainly. In
+-- READ COMMITTED the definers' name lock lets the second see the first's row instead.
+CREATE OR REPLACE FUNCTION ontology.raise_defined_concurrently(p_kind text, p_name text)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = pg_catalog.format('%s defined concurrently',
+                                                                     p_kind),
+    DETAIL = pg_catalog.format('another transaction defined %s %s after this one''s snapshot',
+                               p_kind, p_name),
+    HINT = 'retry in a new transaction: it will see that definition';
+END
+$fn$;
+
 -- ontology.raise_contract: the CL409 of a definition change that live objects do not satisfy.
 CREATE OR REPLACE FUNCTION ontology.raise_contract(p_type text, p_property text, p_rule text,
                                                    p_count bigint, p_example uuid)
@@ -87,6 +106,10 @@ BEGIN
       HINT = 'pass {"<property>": {"kind": "string", "required": true}, ...}';
   END IF;
 
+  -- the name first: FOR UPDATE finds no row to lock while the type is new, and two
+  -- definers of one new name both inserted (the second a raw 23505 at the first's commit)
+  PERFORM internal.lock_named(pg_catalog.format('ontology.object_type|%s|%s', v_tenant, p_name),
+                              true);
   SELECT t.* INTO v_type FROM ontology.object_types AS t
   WHERE t.tenant_id = v_tenant AND t.name = p_name FOR UPDATE;
   IF NOT FOUND THEN
@@ -96,9 +119,13 @@ BEGIN
                                    p_name, p_expected_version),
         HINT = 'create it without p_expected_version';
     END IF;
-    INSERT INTO ontology.object_types AS t (tenant_id, name, description, created_by, updated_by)
-    VALUES (v_tenant, p_name, p_description, v_actor, v_actor)
-    RETURNING t.* INTO v_type;
+    BEGIN
+      INSERT INTO ontology.object_types AS t (tenant_id, name, description, created_by, updated_by)
+      VALUES (v_tenant, p_name, p_description, v_actor, v_actor)
+      RETURNING t.* INTO v_type;
+    EXCEPTION WHEN unique_violation THEN
+      PERFORM ontology.raise_defined_concurrently('object type', p_name);
+    END;
     v_created := true;
   ELSE
     IF p_expected_version IS DISTINCT FROM v_type.version THEN

@@ -4,7 +4,7 @@
 -- the live objects satisfy it and is CL409 (property, rule, count, example, hint) otherwise,
 -- writing nothing.
 BEGIN;
-SELECT plan(85);
+SELECT plan(86);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice');
@@ -209,6 +209,10 @@ RESET ROLE;
 SELECT is((SELECT array_agg(value_key ORDER BY value_key) FROM ontology.unique_values u
            JOIN ontology.object_types ty USING (tenant_id, type_id) WHERE ty.name = 'item'),
           '{"big fork",knife,spoon}'::text[], 'rebuilds the unique values from the live objects');
+
+SELECT throws_ok($$ SELECT ontology.raise_defined_concurrently('tool', 'crm.lookup') $$, 'CL409',
+                 'tool defined concurrently',
+                 'a definition committed after a definer''s snapshot is CL409, not 23505');
 
 SELECT * FROM finish();
 ROLLBACK;
