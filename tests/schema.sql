@@ -1885,7 +1885,9 @@ CREATE FUNCTION api.events_waiting(p_watcher_ids uuid[], p_positions text[]) RET
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
-  PERFORM internal.require_size('p_positions', p_positions, 'text');
+  -- the json limit (256 KiB), not text's 64 KiB: 2000 positions of up to 40 characters
+  -- (20 digits, '-', 19 digits) take about 88 KB
+  PERFORM internal.require_size('p_positions', p_positions, 'json');
   IF p_watcher_ids IS NULL OR p_positions IS NULL
      OR pg_catalog.cardinality(p_watcher_ids) <> pg_catalog.cardinality(p_positions)
      OR pg_catalog.cardinality(p_watcher_ids) > 2000 THEN
@@ -2060,13 +2062,24 @@ BEGIN
       DETAIL = 'the response to keep for replay contains a whole API key (its secret)',
       HINT = 'store the response without the secret: it is shown once, never replayed';
   END IF;
-  INSERT INTO edge.idempotency_keys (tenant_id, principal_id, idempotency_key, request_method,
-                                     request_path, request_sha256, response_status,
-                                     response_headers, response_body, created_at, expires_at,
-                                     credential)
-  VALUES (v_ctx.tenant_id, v_ctx.principal_id, p_key, v_method, v_path, v_hash, p_status,
-          coalesce(p_headers, '{}'), p_body, v_now, v_now + edge.idempotency_window(),
-          internal.context_credential());
+  BEGIN
+    INSERT INTO edge.idempotency_keys (tenant_id, principal_id, idempotency_key, request_method,
+                                       request_path, request_sha256, response_status,
+                                       response_headers, response_body, created_at, expires_at,
+                                       credential)
+    VALUES (v_ctx.tenant_id, v_ctx.principal_id, p_key, v_method, v_path, v_hash, p_status,
+            coalesce(p_headers, '{}'), p_body, v_now, v_now + edge.idempotency_window(),
+            internal.context_credential());
+  EXCEPTION WHEN unique_violation THEN
+    -- a REPEATABLE READ or SERIALIZABLE transaction whose snapshot predates another's
+    -- completed request with this key: begin could not see its response, so this one acted
+    -- again; it must not commit (in READ COMMITTED begin's lock makes it see the response)
+    RAISE EXCEPTION USING ERRCODE = '40001',
+      MESSAGE = 'idempotent request completed by another transaction',
+      DETAIL = 'a request with this Idempotency-Key completed after this transaction''s '
+               'snapshot was taken; this transaction''s effects must roll back',
+      HINT = 'roll back and retry: the retry replays the stored response';
+  END;
   PERFORM pg_catalog.set_config('claw.idempotent_key', '', true);
 END
 $$;
@@ -4487,7 +4500,7 @@ BEGIN
       FOR UPDATE
     ), calc AS (
       SELECT CASE WHEN k.bucket = 'tenant' THEN 'tenant' ELSE 'credential' END AS scope,
-             k.per_minute, 60.0 / k.per_minute AS t, 60.0 / k.per_minute * k.burst AS tau,
+             k.per_minute, k.burst, 60.0 / k.per_minute AS t, 60.0 / k.per_minute * k.burst AS tau,
              extract(epoch FROM greatest(k.tat, v_now) - v_now) + 60.0 / k.per_minute * p_cost
                AS wait
       FROM (SELECT l.bucket, l.tat,
@@ -4498,7 +4511,10 @@ BEGIN
             FROM locked AS l CROSS JOIN lim AS m) AS k
     ), decision AS (
       SELECT c.scope, c.per_minute, c.t, c.tau, c.wait, c.wait > c.tau AS refused,
-             floor((c.tau - c.wait) / c.t)::integer AS remaining
+             floor((c.tau - c.wait) / c.t)::integer AS remaining,
+             -- a cost above a bucket's burst is refused however long one waits
+             (SELECT pg_catalog.format('the %s bucket''s burst is %s', n.scope, n.burst)
+              FROM calc AS n WHERE p_cost > n.burst ORDER BY n.burst LIMIT 1) AS never
       FROM calc AS c
       ORDER BY c.wait > c.tau DESC,
                CASE WHEN c.wait > c.tau THEN c.tau - c.wait ELSE floor((c.tau - c.wait) / c.t) END,
@@ -4527,6 +4543,12 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'rate limit buckets changed',
       DETAIL = 'the request''s rate limit buckets were removed while it was charged',
       HINT = 'retry the request';
+  END IF;
+  IF v_dec.never IS NOT NULL THEN  -- nothing was charged (refused)
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'request cost above the burst',
+      DETAIL = pg_catalog.format('p_cost %s can never be allowed: %s', p_cost, v_dec.never),
+      HINT = 'charge at most the burst per request, or ask an operator to raise it '
+             '(edge.set_request_limits)';
   END IF;
   IF v_dec.refused THEN
     RETURN QUERY SELECT false, v_dec.scope, v_dec.per_minute, 0,
@@ -7503,9 +7525,10 @@ CREATE FUNCTION events.purge(p_retention interval) RETURNS bigint
 DECLARE
   v_n bigint;
 BEGIN
-  IF p_retention IS NULL OR p_retention < interval '1 hour' THEN
+  IF p_retention IS NULL OR p_retention < interval '1 hour'
+     OR p_retention > interval '100 years' THEN  -- beyond that now() - it leaves the calendar
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid event retention',
-      DETAIL = pg_catalog.format('the retention must be at least 1 hour, not %s',
+      DETAIL = pg_catalog.format('the retention must be 1 hour to 100 years, not %s',
                                  coalesce(p_retention::text, 'NULL')),
       HINT = 'readers that fall further behind than the retention lose events';
   END IF;

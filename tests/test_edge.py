@@ -182,6 +182,32 @@ def test_finish_without_begin_and_bad_keys_are_refused(db: Database, tenants: di
         assert err.value.sqlstate == "CL401"
 
 
+def test_a_duplicate_behind_a_repeatable_read_snapshot_rolls_back_with_40001(
+        db: Database, tenants: dict[str, Tenant]) -> None:
+    """Found by an outside-in probe: a REPEATABLE READ transaction whose snapshot predates
+    another's completed request with the same key cannot see its stored response; begin
+    said go on, the request acted again, and finish failed with the unique index's raw 23505.
+    Now finish raises 40001 (serialization_failure): the transaction, and the second effect
+    with it, rolls back, and its retry replays the stored response."""
+    a = tenants["a"]
+    body = {"queue": "idem-rr"}
+    with db.connect("claw_runtime", autocommit=False) as late:
+        late.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        auth(late, a)  # the snapshot is taken here
+        first = idempotent_enqueue(db, a, "k-rr", body)
+        replay, *_ = late.execute(BEGIN, ("k-rr", "POST", "/v1/jobs", sha(body))).fetchone()  # type: ignore[misc]
+        assert replay is False  # the completed request is not in this snapshot
+        # (another queue than the first's: its fair-order cursor row is new to this snapshot)
+        late.execute("SELECT * FROM api.enqueue_job(p_queue => 'idem-rr2', p_kind => 'noop')")
+        with pytest.raises(psycopg.Error) as err:
+            late.execute(FINISH, ("k-rr", 201, "{}", "again"))
+        assert err.value.sqlstate == "40001", err.value
+        assert err.value.diag.message_detail and err.value.diag.message_hint
+        late.rollback()
+    assert jobs_in(db, a, "idem-rr") == 1 and jobs_in(db, a, "idem-rr2") == 0
+    assert idempotent_enqueue(db, a, "k-rr", body) == (True, *first[1:])
+
+
 # --- rate limits ----------------------------------------------------------------------------
 
 def take(db: Database, tenant: Tenant, key: str | None = None) -> tuple[Any, ...]:
@@ -214,6 +240,25 @@ def test_the_credential_bucket_refuses_past_its_burst(db: Database, tenants: dic
     with db.connect() as owner:
         owner.execute("UPDATE internal.clock SET offset_by = interval '1 minute'")
     assert [take(db, a)[0] for _ in range(3)] == [True, True, True]
+
+
+def test_a_cost_above_the_burst_is_cl422_not_a_retry_that_never_passes(
+        db: Database, tenants: dict[str, Tenant]) -> None:
+    """Found by an outside-in probe: with a burst of 2, a request costing 5 was refused
+    with retry_after_seconds = 1, and every retry was refused the same, forever (GCRA never
+    admits a cost above the burst). Now it is CL422 naming the bucket, and nothing is
+    charged."""
+    a = tenants["a"]
+    with db.connect() as owner:
+        owner.execute("SELECT edge.set_request_limits(%s, p_credential_per_minute => 600, "
+                      "p_credential_burst => 2)", (a.tenant_id,))
+    with db.connect("claw_runtime") as conn:
+        with pytest.raises(psycopg.Error) as err, conn.transaction():
+            auth(conn, a)
+            conn.execute("SELECT * FROM api.take_request_token(p_cost => 5)")
+    assert err.value.sqlstate == "CL422"
+    assert "credential bucket's burst is 2" in (err.value.diag.message_detail or "")
+    assert [take(db, a)[0] for _ in range(3)] == [True, True, False]  # the burst is intact
 
 
 def test_the_tenant_bucket_binds_every_credential(db: Database, tenants: dict[str, Tenant]) -> None:

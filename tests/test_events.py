@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+import uuid
 from typing import Any
 
 import psycopg
@@ -297,6 +298,11 @@ def test_retention_tells_a_reader_that_fell_behind(db: Database, tenants: dict[s
         with pytest.raises(psycopg.Error) as bad:
             w.execute("SELECT api.purge_events(p_retention_days => 0)")
         assert bad.value.sqlstate == "CL422"
+        # a retention reaching before the calendar was a raw 22008 (an outside-in probe)
+        for days in (3000000, 2147483647):
+            with pytest.raises(psycopg.Error) as bad:
+                w.execute("SELECT api.purge_events(p_retention_days => %s)", (days,))
+            assert bad.value.sqlstate == "CL422", bad.value
     # a reader from before the purge is told, not silently skipped ahead
     with pytest.raises(psycopg.Error) as gone:
         read(db, a, "0-0")
@@ -368,6 +374,11 @@ def test_events_waiting_names_only_streams_with_an_event_to_read(db: Database,
         # an unknown watcher, or one that expired, is never named
         unknown = "00000000-0000-4000-8000-000000000000"
         assert conn.execute(ask, ([unknown], [None])).fetchone()[0] is None  # type: ignore[index]
+        # the documented most: 2000 streams at the longest positions (they passed 64 KiB and
+        # were refused as too large: an outside-in probe)
+        many = ([str(uuid.uuid4()) for _ in range(2000)],
+                ["18446744073709551615-9223372036854775807"] * 2000)
+        assert conn.execute(ask, many).fetchone()[0] is None  # type: ignore[index]
         with db.connect() as admin:
             admin.execute("UPDATE events.watchers SET expires_at = now() - interval '1 second' "
                           "WHERE watcher_id = %s", (ids["a"],))

@@ -93,7 +93,9 @@ GRANT EXECUTE ON FUNCTION api.begin_idempotent_request(text, text, text, text) T
 -- Raises: CL401 without a context; CL409 when the key is not held by this transaction
 -- (begin was not called, or it replayed, or the claw.idempotent_* settings were not written
 -- by begin for this principal: they carry begin's MAC); CL422 a status outside 100-599, headers not an
--- object, a body over 1 MiB, or a body holding a whole API key (only its hash is kept).
+-- object, a body over 1 MiB, or a body holding a whole API key (only its hash is kept);
+-- 40001 when another transaction completed the same key after this one's snapshot
+-- (REPEATABLE READ or SERIALIZABLE): roll back and retry, the retry replays.
 CREATE OR REPLACE FUNCTION api.finish_idempotent_request(p_key text, p_status integer,
                                                          p_headers jsonb, p_body text)
 RETURNS void
@@ -138,13 +140,24 @@ BEGIN
       DETAIL = 'the response to keep for replay contains a whole API key (its secret)',
       HINT = 'store the response without the secret: it is shown once, never replayed';
   END IF;
-  INSERT INTO edge.idempotency_keys (tenant_id, principal_id, idempotency_key, request_method,
-                                     request_path, request_sha256, response_status,
-                                     response_headers, response_body, created_at, expires_at,
-                                     credential)
-  VALUES (v_ctx.tenant_id, v_ctx.principal_id, p_key, v_method, v_path, v_hash, p_status,
-          coalesce(p_headers, '{}'), p_body, v_now, v_now + edge.idempotency_window(),
-          internal.context_credential());
+  BEGIN
+    INSERT INTO edge.idempotency_keys (tenant_id, principal_id, idempotency_key, request_method,
+                                       request_path, request_sha256, response_status,
+                                       response_headers, response_body, created_at, expires_at,
+                                       credential)
+    VALUES (v_ctx.tenant_id, v_ctx.principal_id, p_key, v_method, v_path, v_hash, p_status,
+            coalesce(p_headers, '{}'), p_body, v_now, v_now + edge.idempotency_window(),
+            internal.context_credential());
+  EXCEPTION WHEN unique_violation THEN
+    -- a REPEATABLE READ or SERIALIZABLE transaction whose snapshot predates another's
+    -- completed request with this key: begin could not see its response, so this one acted
+    -- again; it must not commit (in READ COMMITTED begin's lock makes it see the response)
+    RAISE EXCEPTION USING ERRCODE = '40001',
+      MESSAGE = 'idempotent request completed by another transaction',
+      DETAIL = 'a request with this Idempotency-Key completed after this transaction''s '
+               'snapshot was taken; this transaction''s effects must roll back',
+      HINT = 'roll back and retry: the retry replays the stored response';
+  END;
   PERFORM pg_catalog.set_config('claw.idempotent_key', '', true);
 END
 $fn$;

@@ -8,7 +8,8 @@
 -- fewer requests left when allowed, the refusing one when not), its limit per minute, the
 -- requests left in its burst, the seconds until it is full again, and when refused the
 -- seconds to wait (Retry-After). Refusal is a row, not an error: nothing is charged.
--- Raises: CL401 without a context; CL422 p_cost outside 1..1000.
+-- Raises: CL401 without a context; CL422 p_cost outside 1..1000, or above a bucket's burst
+-- (it could never be allowed: a retry_after would promise what never comes).
 -- Locks: the credential's bucket row, then the tenant's (always in that order).
 CREATE OR REPLACE FUNCTION api.take_request_token(p_cost integer DEFAULT 1)
 RETURNS TABLE (allowed boolean, scope text, limit_per_minute integer, remaining integer,
@@ -61,7 +62,7 @@ BEGIN
       FOR UPDATE
     ), calc AS (
       SELECT CASE WHEN k.bucket = 'tenant' THEN 'tenant' ELSE 'credential' END AS scope,
-             k.per_minute, 60.0 / k.per_minute AS t, 60.0 / k.per_minute * k.burst AS tau,
+             k.per_minute, k.burst, 60.0 / k.per_minute AS t, 60.0 / k.per_minute * k.burst AS tau,
              extract(epoch FROM greatest(k.tat, v_now) - v_now) + 60.0 / k.per_minute * p_cost
                AS wait
       FROM (SELECT l.bucket, l.tat,
@@ -72,7 +73,10 @@ BEGIN
             FROM locked AS l CROSS JOIN lim AS m) AS k
     ), decision AS (
       SELECT c.scope, c.per_minute, c.t, c.tau, c.wait, c.wait > c.tau AS refused,
-             floor((c.tau - c.wait) / c.t)::integer AS remaining
+             floor((c.tau - c.wait) / c.t)::integer AS remaining,
+             -- a cost above a bucket's burst is refused however long one waits
+             (SELECT pg_catalog.format('the %s bucket''s burst is %s', n.scope, n.burst)
+              FROM calc AS n WHERE p_cost > n.burst ORDER BY n.burst LIMIT 1) AS never
       FROM calc AS c
       ORDER BY c.wait > c.tau DESC,
                CASE WHEN c.wait > c.tau THEN c.tau - c.wait ELSE floor((c.tau - c.wait) / c.t) END,
@@ -101,6 +105,12 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'rate limit buckets changed',
       DETAIL = 'the request''s rate limit buckets were removed while it was charged',
       HINT = 'retry the request';
+  END IF;
+  IF v_dec.never IS NOT NULL THEN  -- nothing was charged (refused)
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'request cost above the burst',
+      DETAIL = pg_catalog.format('p_cost %s can never be allowed: %s', p_cost, v_dec.never),
+      HINT = 'charge at most the burst per request, or ask an operator to raise it '
+             '(edge.set_request_limits)';
   END IF;
   IF v_dec.refused THEN
     RETURN QUERY SELECT false, v_dec.scope, v_dec.per_minute, 0,

@@ -164,7 +164,9 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
-  PERFORM internal.require_size('p_positions', p_positions, 'text');
+  -- the json limit (256 KiB), not text's 64 KiB: 2000 positions of up to 40 characters
+  -- (20 digits, '-', 19 digits) take about 88 KB
+  PERFORM internal.require_size('p_positions', p_positions, 'json');
   IF p_watcher_ids IS NULL OR p_positions IS NULL
      OR pg_catalog.cardinality(p_watcher_ids) <> pg_catalog.cardinality(p_positions)
      OR pg_catalog.cardinality(p_watcher_ids) > 2000 THEN

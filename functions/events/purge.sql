@@ -13,9 +13,10 @@ AS $fn$
 DECLARE
   v_n bigint;
 BEGIN
-  IF p_retention IS NULL OR p_retention < interval '1 hour' THEN
+  IF p_retention IS NULL OR p_retention < interval '1 hour'
+     OR p_retention > interval '100 years' THEN  -- beyond that now() - it leaves the calendar
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid event retention',
-      DETAIL = pg_catalog.format('the retention must be at least 1 hour, not %s',
+      DETAIL = pg_catalog.format('the retention must be 1 hour to 100 years, not %s',
                                  coalesce(p_retention::text, 'NULL')),
       HINT = 'readers that fall further behind than the retention lose events';
   END IF;
