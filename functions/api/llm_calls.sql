@@ -171,6 +171,16 @@ BEGIN
                          FROM pg_catalog.unnest(v_route.models) WITH ORDINALITY AS o(model, i)
                          JOIN internal.llm_models AS m ON m.model = o.model ORDER BY o.i),
                        p_max_attempts => v_route.max_attempts);
+  -- the probes this begin claimed, so that its finish gives back those it does not use
+  -- (migration 0060); the claimed rows are locked by this transaction since the claim
+  IF v_breakers @? '$.* ? (@ == "probe")' THEN
+    UPDATE llm.reservations AS r
+    SET probe_claims = (SELECT pg_catalog.jsonb_object_agg(b.provider, b.probe_until)
+                        FROM llm.breakers AS b
+                        WHERE b.tenant_id = v_tenant AND b.state = 'half_open'
+                          AND v_breakers ->> b.provider = 'probe')
+    WHERE r.tenant_id = v_tenant AND r.reservation_id = v_res.reservation_id;
+  END IF;
   RETURN pg_catalog.jsonb_build_object(
     'reservation_id', v_res.reservation_id, 'expires_at', v_res.expires_at,
     'reserved_usd', v_res.amount_usd,
@@ -250,6 +260,7 @@ DECLARE
   v_chain text[];
   v_caps integer[];
   v_tries integer;
+  v_claims jsonb;
 BEGIN
   PERFORM internal.require_size('p_attempts', p_attempts, 'json'),
           internal.require_size('p_response', p_response, 'json'),
@@ -270,8 +281,8 @@ BEGIN
   -- attempts are priced at the versions in force when the call began (what its reservation
   -- admitted): a price raised while it ran must not charge more than was held
   SELECT r.created_at, r.principal_id, r.begun_by, r.chain_models, r.chain_output_caps,
-         r.max_attempts
-    INTO v_priced_at, v_owner, v_begun_by, v_chain, v_caps, v_tries
+         r.max_attempts, r.probe_claims
+    INTO v_priced_at, v_owner, v_begun_by, v_chain, v_caps, v_tries, v_claims
   FROM llm.reservations AS r
   WHERE r.tenant_id = v_tenant AND r.reservation_id = p_reservation_id;
   v_priced_at := coalesce(v_priced_at, v_now);  -- unknown: close_reservation raises CL404
@@ -369,19 +380,33 @@ BEGIN
   -- only attempts that reached the provider move its breaker: a model skipped before
   -- sending (it did not fit, no client for its provider: no HTTP status) says nothing of the
   -- provider, and counted as a success it closed an open breaker
+  -- A probe claim of begin's (probe_claims) that no attempt settled is given back in the
+  -- same order (llm.breaker_release): an earlier model answered, or the probe met a 429, and
+  -- the provider must not stay skipped by every other call until the lease runs out.
   FOR v_a IN
-    SELECT m.provider, a.outcome
-    FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
-    CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
-           AS a(model text, outcome text, http_status integer)
-    JOIN internal.llm_models AS m ON m.model = a.model
-    WHERE a.outcome <> 'rate_limited' AND a.outcome <> 'breaker_open'
-      AND (a.outcome IN ('ok', 'invalid_output', 'server_error', 'timeout')
-           OR a.http_status IS NOT NULL)
-    ORDER BY m.provider, e.n
+    WITH moved AS (
+      SELECT m.provider, a.outcome, e.n
+      FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)
+      CROSS JOIN LATERAL pg_catalog.jsonb_to_record(e.j)
+             AS a(model text, outcome text, http_status integer)
+      JOIN internal.llm_models AS m ON m.model = a.model
+      WHERE a.outcome <> 'rate_limited' AND a.outcome <> 'breaker_open'
+        AND (a.outcome IN ('ok', 'invalid_output', 'server_error', 'timeout')
+             OR a.http_status IS NOT NULL))
+    SELECT x.provider, x.outcome, x.claim
+    FROM (SELECT v.provider, v.outcome, v.n, NULL::timestamptz AS claim FROM moved AS v
+          UNION ALL
+          SELECT c.key, NULL, 0, c.value::timestamptz
+          FROM pg_catalog.jsonb_each_text(coalesce(v_claims, '{}')) AS c
+          WHERE NOT EXISTS (SELECT 1 FROM moved AS v WHERE v.provider = c.key)) AS x
+    ORDER BY x.provider, x.n
   LOOP
-    PERFORM llm.breaker_record(v_tenant, v_a.provider,
-                               v_a.outcome NOT IN ('server_error', 'timeout'));
+    IF v_a.claim IS NULL THEN
+      PERFORM llm.breaker_record(v_tenant, v_a.provider,
+                                 v_a.outcome NOT IN ('server_error', 'timeout'));
+    ELSE
+      PERFORM llm.breaker_release(v_tenant, v_a.provider, v_a.claim);
+    END IF;
   END LOOP;
   SELECT a.model INTO v_ok_model
   FROM pg_catalog.jsonb_array_elements(p_attempts) WITH ORDINALITY AS e(j, n)

@@ -89,3 +89,22 @@ BEGIN
 END
 $fn$;
 ALTER FUNCTION llm.breaker_record(uuid, text, boolean) OWNER TO claw_dispatcher;
+
+-- llm.breaker_release: give back a probe claim a call did not use (api.finish_llm_call: the
+-- call's begin claimed it, no attempt reached the provider), so the next caller probes at
+-- once instead of skipping the provider until the lease runs out. Only the claim the call
+-- took: the breaker must still be half_open with the probe_until that begin set (a lease
+-- that ran out and was claimed again has a later one, which is left alone).
+CREATE OR REPLACE FUNCTION llm.breaker_release(p_tenant_id uuid, p_provider text,
+                                               p_probe_until timestamptz)
+RETURNS void
+LANGUAGE sql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  UPDATE llm.breakers AS b SET probe_until = internal.now(), updated_at = internal.now()
+  WHERE b.tenant_id = p_tenant_id AND b.provider = p_provider AND b.state = 'half_open'
+    AND b.probe_until = p_probe_until
+$fn$;
+ALTER FUNCTION llm.breaker_release(uuid, text, timestamptz) OWNER TO claw_dispatcher;

@@ -2,7 +2,7 @@
 -- prices (the version in force, append-only), budget windows in the tenant's zone across a
 -- DST change, admission and refusal, settlement, and the ledger's append-only guard.
 BEGIN;
-SELECT plan(63);
+SELECT plan(65);
 
 CREATE TEMP TABLE t AS SELECT * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice');
 GRANT SELECT ON t TO PUBLIC;
@@ -229,6 +229,18 @@ SELECT has_index('llm', 'reservations', 'reservations_tenant_created_idx',
                  'a new budget reads its window''s reservations by index (migrations/0058)');
 SELECT ok((SELECT b.spent_usd > 0 FROM api.list_llm_budgets() AS b WHERE b.scope = 'task'),
           'the month''s calls of task tiny had spent something before the budget existed');
+-- llm.breaker_release: a probe claim given back only while it is the one taken
+INSERT INTO llm.breakers (tenant_id, provider, state, probe_until)
+SELECT tenant_id, 'anthropic', 'half_open', '2030-01-01 00:00:00+00' FROM t;
+SELECT llm.breaker_release(tenant_id, 'anthropic', '2030-01-01 00:00:01+00') FROM t;
+SELECT is((SELECT probe_until FROM llm.breakers WHERE provider = 'anthropic'
+           AND tenant_id = (SELECT tenant_id FROM t)), '2030-01-01 00:00:00+00'::timestamptz,
+          'another claim (another probe_until) is left alone');
+SELECT llm.breaker_release(tenant_id, 'anthropic', '2030-01-01 00:00:00+00') FROM t;
+SELECT ok((SELECT probe_until <= internal.now() FROM llm.breakers WHERE provider = 'anthropic'
+           AND tenant_id = (SELECT tenant_id FROM t)),
+          'the claim taken is given back: the next caller may probe at once');
+DELETE FROM llm.breakers WHERE tenant_id = (SELECT tenant_id FROM t) AND provider = 'anthropic';
 -- llm.charged_attempts: usage beyond a bound is charged at the bound, with a note
 SELECT is((SELECT (c.input_tokens, c.output_tokens, c.cached_tokens, c.error)::text
            FROM llm.charged_attempts('[{"model": "gpt-4o-mini", "route_position": 1,
