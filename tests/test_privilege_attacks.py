@@ -78,7 +78,7 @@ def _calls_under(conn: psycopg.Connection[Any], tenant: Tenant) -> None:
     with conn.transaction():
         conn.execute("SELECT * FROM api.authenticate(p_api_key => %s)", (tenant.api_key,))
         row = conn.execute("SELECT api_key FROM api.create_api_key(p_name => 'scs', "
-                           "p_scopes => ARRAY['jobs:read', 'keys:write'])").fetchone()
+                           "p_scopes => ARRAY['queue:read', 'keys:write'])").fetchone()
         assert row is not None and row[0].startswith("ck_")
         with pytest.raises(psycopg.Error) as bad_scope:
             with conn.transaction():
