@@ -1,3 +1,18 @@
+-- llm.budget_covers: does a budget of this scope (its principal, its task) apply to a call by
+-- p_principal_id for p_task? The one statement of the rule: llm.reserve admits a call on
+-- every budget it covers, llm.seed_window starts a new budget with the calls it covers. SQL
+-- without a SET clause: inlined into both queries, as if written out.
+CREATE OR REPLACE FUNCTION llm.budget_covers(p_scope text, p_budget_principal uuid,
+                                             p_budget_task text, p_principal_id uuid,
+                                             p_task text)
+RETURNS boolean
+LANGUAGE sql
+IMMUTABLE
+AS $fn$
+  SELECT p_scope = 'tenant' OR (p_scope = 'principal' AND p_budget_principal = p_principal_id)
+         OR (p_scope = 'task' AND p_budget_task = p_task)
+$fn$;
+
 -- llm.reserve: hold p_amount_usd (the call's worst case) on every budget that applies to the
 -- call (the tenant's, the principal's, the task's; daily and monthly), in the windows that
 -- hold internal.now() in the tenant's zone, and record the reservation.
@@ -50,8 +65,7 @@ BEGIN
     CROSS JOIN LATERAL llm.overlapping(p_tenant_id, b.budget_id, w.window_start, w.starts_at,
                                        w.ends_at) AS o
     WHERE b.tenant_id = p_tenant_id
-      AND (b.scope = 'tenant' OR (b.scope = 'principal' AND b.principal_id = p_principal_id)
-           OR (b.scope = 'task' AND b.task = p_task))
+      AND llm.budget_covers(b.scope, b.principal_id, b.task, p_principal_id, p_task)
     ORDER BY b.budget_id),
   held AS (
     INSERT INTO llm.budget_windows AS w (tenant_id, budget_id, window_start, starts_at, ends_at,
@@ -84,8 +98,7 @@ BEGIN
     LEFT JOIN llm.budget_windows AS x
       ON x.tenant_id = b.tenant_id AND x.budget_id = b.budget_id AND x.window_start = w.window_start
     WHERE b.tenant_id = p_tenant_id
-      AND (b.scope = 'tenant' OR (b.scope = 'principal' AND b.principal_id = p_principal_id)
-           OR (b.scope = 'task' AND b.task = p_task))
+      AND llm.budget_covers(b.scope, b.principal_id, b.task, p_principal_id, p_task)
       AND b.budget_id <> ALL (coalesce(v_ids, '{}'))
     ORDER BY b.budget_id LIMIT 1;
     RAISE EXCEPTION USING ERRCODE = 'CL429', MESSAGE = 'LLM budget exhausted',
@@ -155,9 +168,8 @@ BEGIN
     WHERE r.tenant_id = p_budget.tenant_id
       AND r.created_at >= v_w.starts_at AND r.created_at < v_w.ends_at
       AND (r.status = 'held' OR (r.status = 'expired' AND NOT r.late))
-      AND (p_budget.scope = 'tenant'
-           OR (p_budget.scope = 'principal' AND r.principal_id = p_budget.principal_id)
-           OR (p_budget.scope = 'task' AND r.task = p_budget.task))
+      AND llm.budget_covers(p_budget.scope, p_budget.principal_id, p_budget.task,
+                            r.principal_id, r.task)
     RETURNING r.status, r.amount_usd)
   SELECT coalesce(sum(a.amount_usd) FILTER (WHERE a.status = 'held'), 0) INTO v_held
   FROM attached AS a;
@@ -166,9 +178,8 @@ BEGIN
   WHERE r.tenant_id = p_budget.tenant_id
     AND r.created_at >= v_w.starts_at AND r.created_at < v_w.ends_at
     AND (r.status IN ('settled', 'released') OR r.late)
-    AND (p_budget.scope = 'tenant'
-         OR (p_budget.scope = 'principal' AND r.principal_id = p_budget.principal_id)
-         OR (p_budget.scope = 'task' AND r.task = p_budget.task));
+    AND llm.budget_covers(p_budget.scope, p_budget.principal_id, p_budget.task,
+                          r.principal_id, r.task);
   INSERT INTO llm.budget_windows (tenant_id, budget_id, window_start, starts_at, ends_at,
                                   spent_usd, reserved_usd)
   VALUES (p_budget.tenant_id, p_budget.budget_id, v_w.window_start, v_w.starts_at, v_w.ends_at,

@@ -2,7 +2,7 @@
 -- prices (the version in force, append-only), budget windows in the tenant's zone across a
 -- DST change, admission and refusal, settlement, and the ledger's append-only guard.
 BEGIN;
-SELECT plan(65);
+SELECT plan(67);
 
 CREATE TEMP TABLE t AS SELECT * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice');
 GRANT SELECT ON t TO PUBLIC;
@@ -229,6 +229,16 @@ SELECT has_index('llm', 'reservations', 'reservations_tenant_created_idx',
                  'a new budget reads its window''s reservations by index (migrations/0058)');
 SELECT ok((SELECT b.spent_usd > 0 FROM api.list_llm_budgets() AS b WHERE b.scope = 'task'),
           'the month''s calls of task tiny had spent something before the budget existed');
+-- llm.budget_covers: which budgets a call is admitted on (and a new budget is seeded from)
+SELECT ok(llm.budget_covers('tenant', NULL, NULL, gen_random_uuid(), 'any')
+          AND llm.budget_covers('task', NULL, 'summarise', NULL, 'summarise')
+          AND llm.budget_covers('principal', '00000000-0000-4000-8000-000000000001', NULL,
+                                '00000000-0000-4000-8000-000000000001', 'any'),
+          'a tenant budget covers every call, a task''s and a principal''s their own');
+SELECT ok(NOT coalesce(llm.budget_covers('task', NULL, 'summarise', NULL, 'other'), false)
+          AND NOT coalesce(llm.budget_covers('principal', gen_random_uuid(), NULL, NULL, 'x'),
+                           false),
+          'another task''s budget, or a principal''s for a call without that principal, does not');
 -- llm.breaker_release: a probe claim given back only while it is the one taken
 INSERT INTO llm.breakers (tenant_id, provider, state, probe_until)
 SELECT tenant_id, 'anthropic', 'half_open', '2030-01-01 00:00:00+00' FROM t;
