@@ -101,3 +101,34 @@ def test_a_retry_after_given_as_an_http_date_is_read() -> None:
     assert _retry_after({"retry-after": "7"}) == 7.0
     assert _retry_after({"retry-after": "soon"}) is None
     assert _retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
+
+
+def test_a_stream_abandoned_mid_answer_is_signalled_before_the_next_answer(env: Env) -> None:
+    """A stream that stopped mid-answer (a timeout) had already given on_text part of its
+    text; the fallback model's answer then streamed on after it, and the caller showed the
+    two answers run together. Router.call(on_restart=...) is now called before an attempt
+    whose text replaces what on_text was given; the text after the last restart is the
+    answer."""
+    env.route(p_models=["gpt-4o-mini", "claude-haiku-4-5"], p_timeout_ms=500)
+    env.fakes["openai"].push({"text": "a first answer that stops here and never ends",
+                              "stall_after": 2, "stall": 1.5})
+    env.fakes["anthropic"].push({"text": "the second answer"})
+    chunks: list[str] = []
+    restarts: list[int] = []
+    result = env.router().call("summarise", user(), stream=True, on_text=chunks.append,
+                               on_restart=lambda: restarts.append(len(chunks)))
+    assert result.response.text == "the second answer"
+    assert len(restarts) == 1 and restarts[0] > 0, (restarts, chunks)
+    assert "".join(chunks[restarts[0]:]) == "the second answer"
+    assert "".join(chunks[:restarts[0]]).startswith("a first")
+
+
+def test_no_restart_is_signalled_when_nothing_was_streamed_yet(env: Env) -> None:
+    env.route(p_models=["gpt-4o-mini", "claude-haiku-4-5"])
+    env.fakes["openai"].push({"status": 503})
+    env.fakes["anthropic"].push({"text": "fine"})
+    chunks: list[str] = []
+    restarts: list[int] = []
+    env.router().call("summarise", user(), stream=True, on_text=chunks.append,
+                      on_restart=lambda: restarts.append(len(chunks)))
+    assert restarts == [] and "".join(chunks) == "fine"

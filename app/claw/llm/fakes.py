@@ -26,6 +26,8 @@ function of the request body) answers when the queue is empty. A step is a dict:
                                      OpenAI-compatible servers answer
   ignore_cap: True                   report usage.output even above the request's max_tokens,
                                      as a server that does not honour it
+  stall_after: n, stall: seconds     (openai, streamed) after n text chunks, wait that long
+                                     before the next (a stream that stops mid-answer)
 Every request body is kept in `requests`; `hits` counts them.
 """
 
@@ -273,7 +275,9 @@ class FakeProvider:
             for piece in self._pieces(args):
                 chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
         else:
-            for piece in self._pieces(text):
+            for i, piece in enumerate(self._pieces(text)):
+                if i == step.get("stall_after"):  # a stream that stops mid-answer
+                    time.sleep(float(step.get("stall", 0)))
                 chunk({"content": piece})
         chunk({}, finish)
         if (body.get("stream_options") or {}).get("include_usage") and not step.get("no_usage"):

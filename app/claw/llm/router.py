@@ -112,6 +112,28 @@ class InvalidOutput(Exception):
         self.repairs = repairs
 
 
+class _TextSink:
+    """What a call streams to its caller: on_text gets every text delta; on_restart, when
+    an attempt begins after some text was given (a stream abandoned mid-answer, a fallback,
+    a repair), so the caller drops what it showed: the text after the last restart is the
+    answer."""
+
+    def __init__(self, on_text: Callable[[str], None] | None,
+                 on_restart: Callable[[], None] | None) -> None:
+        self.on_text, self.on_restart = on_text, on_restart
+        self.given = False
+
+    def text(self, delta: str) -> None:
+        if self.on_text is not None:
+            self.given = True
+            self.on_text(delta)
+
+    def attempt(self) -> None:
+        if self.given and self.on_restart is not None:
+            self.on_restart()
+        self.given = False
+
+
 class _Invalid(Exception):
     def __init__(self, errors: str, text: str, max_repairs: int = 0) -> None:
         super().__init__(errors)
@@ -182,7 +204,12 @@ class Router:
              temperature: float | None = None, stream: bool = False,
              on_text: Callable[[str], None] | None = None, output: type[T] | None = None,
              flow_run_id: Any = None, flow_step: int | None = None,
-             trace_id: str | None = None) -> CallResult[T]:
+             trace_id: str | None = None,
+             on_restart: Callable[[], None] | None = None) -> CallResult[T]:
+        """on_text gets the answer's text as it streams (stream=True) or at once; on_restart
+        is called before an attempt whose text replaces what on_text was given (a stream cut
+        mid-answer and a fallback, a repair of an invalid answer): drop what was shown."""
+        sink = _TextSink(on_text, on_restart)
         context = None
         if isinstance(messages, Assembled):
             context = messages.record
@@ -196,7 +223,7 @@ class Router:
         while True:
             try:
                 result: CallResult[T] = self._call_once(
-                    task, msgs, system, tools, max_tokens, temperature, stream, on_text, schema,
+                    task, msgs, system, tools, max_tokens, temperature, stream, sink, schema,
                     output, flow_run_id, flow_step, trace, context)
                 result.repairs = repairs
                 result.context = context
@@ -214,7 +241,7 @@ class Router:
     # --- one routed call ----------------------------------------------------------------
     def _call_once(self, task: str, messages: list[Message], system: str | None,
                    tools: list[Tool], max_tokens: int | None, temperature: float | None,
-                   stream: bool, on_text: Callable[[str], None] | None,
+                   stream: bool, sink: _TextSink,
                    schema: dict[str, Any] | None, output: type[T] | None, flow_run_id: Any,
                    flow_step: int | None, trace: str,
                    context: dict[str, Any] | None) -> CallResult[T]:
@@ -227,8 +254,8 @@ class Router:
                                         flow_run_id, flow_step, trace))
         if "cached" in begun:
             response = ChatResponse.from_json(begun["cached"])
-            if on_text is not None:
-                on_text(response.text)
+            sink.attempt()
+            sink.text(response.text)
             result: CallResult[T] = CallResult(response, response.model, True, 0.0, None)
             if output is not None:
                 result.parsed = self._validate(output, response)
@@ -250,7 +277,7 @@ class Router:
                     counts.values()), ChatRequest(
                     model=link["model"], messages=messages, system=system, tools=tools,
                     max_tokens=int(link["max_output_tokens"]), temperature=temperature,
-                    json_schema=schema, stream=stream), on_text)
+                    json_schema=schema, stream=stream), sink)
                 if response is not None:
                     if output is not None:
                         try:
@@ -284,7 +311,7 @@ class Router:
 
     def _try_link(self, link: dict[str, Any], route: dict[str, Any], attempts: list[Attempt],
                   deadline: float, counted: int, request: ChatRequest,
-                  on_text: Callable[[str], None] | None) -> tuple[ChatResponse | None,
+                  sink: _TextSink) -> tuple[ChatResponse | None,
                                                                   ProviderError | None]:
         model, pos = link["model"], int(link["position"])
         if not link["fits"]:
@@ -309,7 +336,9 @@ class Router:
                 break
             t0 = time.monotonic()
             try:
-                resp = provider.complete(request, timeout=min(timeout, remaining), on_text=on_text)
+                sink.attempt()
+                resp = provider.complete(request, timeout=min(timeout, remaining),
+                                         on_text=sink.text if sink.on_text else None)
             except ProviderError as exc:
                 last = exc
                 attempts.append(Attempt(model, pos, exc.kind,
