@@ -8077,6 +8077,7 @@ CREATE FUNCTION flow.claim(p_run_id uuid, p_job_id uuid, p_lease_token uuid) RET
     AS $$
 DECLARE
   v_run flow.runs;
+  v_lim record;
 BEGIN
   PERFORM api.act_as_job(p_job_id, p_lease_token);
   SELECT r.* INTO v_run FROM flow.runs AS r
@@ -8112,6 +8113,30 @@ BEGIN
       wake_at = NULL, wait_signal = NULL, wait_child_run_id = NULL
   WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
   RETURNING r.* INTO v_run;
+  -- (running first: the state machine fails only a running run) the history it would
+  -- hand over: the steps first (free), the bytes only where that
+  -- many steps could hold more than the limit (a step holds at most 256 KiB of output
+  -- and 64 KiB of error: 327,680 bytes), so an ordinary run pays nothing for the check
+  SELECT * INTO v_lim FROM flow.history_limits();
+  IF v_run.next_position > v_lim.steps
+     OR (v_run.next_position::bigint * 327680 > v_lim.bytes
+         AND (SELECT coalesce(pg_catalog.sum(pg_catalog.pg_column_size(s.output)), 0)
+                     + coalesce(pg_catalog.sum(pg_catalog.octet_length(s.error)), 0)
+              FROM flow.steps AS s
+              WHERE s.tenant_id = v_run.tenant_id AND s.run_id = v_run.run_id) > v_lim.bytes)
+  THEN
+    PERFORM flow.finish(v_run, 'failed', NULL, pg_catalog.jsonb_build_object(
+      'kind', 'history_limit',
+      'message', pg_catalog.format('the run''s history is too large to replay: %s steps '
+                                   '(at most %s), or more than %s bytes of outputs and errors',
+                                   v_run.next_position, v_lim.steps, v_lim.bytes),
+      'hint', 'carry the state into a new run (api.start_flow_run) before the history grows '
+              'this far, as a loop that runs for ever must'));
+    RETURN QUERY SELECT 'skip', 'failed'::text, v_run.flow_name, v_run.flow_version,
+                        v_run.input, v_run.trace_id, v_run.next_position, v_run.step_attempts,
+                        v_run.dispatches, '[]'::jsonb;
+    RETURN;
+  END IF;
   RETURN QUERY
   SELECT 'run', v_run.status, v_run.flow_name, v_run.flow_version, v_run.input, v_run.trace_id,
          v_run.next_position, v_run.step_attempts, v_run.dispatches,
@@ -8491,6 +8516,16 @@ END
 $$;
 
 ALTER FUNCTION flow.fork(p_run_id uuid, p_from_position integer) OWNER TO claw_owner;
+
+--
+-- Name: history_limits(); Type: FUNCTION; Schema: flow; Owner: claw_owner
+--
+
+CREATE FUNCTION flow.history_limits(OUT steps integer, OUT bytes bigint) RETURNS record
+    LANGUAGE sql IMMUTABLE
+    AS $$ SELECT 20000, 67108864::bigint $$;
+
+ALTER FUNCTION flow.history_limits(OUT steps integer, OUT bytes bigint) OWNER TO claw_owner;
 
 --
 -- Name: hold(uuid, uuid, uuid, boolean); Type: FUNCTION; Schema: flow; Owner: claw_owner
@@ -20029,6 +20064,12 @@ REVOKE ALL ON FUNCTION flow.flag_unsettled_effects(p_run flow.runs, p_status tex
 --
 
 REVOKE ALL ON FUNCTION flow.fork(p_run_id uuid, p_from_position integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION history_limits(OUT steps integer, OUT bytes bigint); Type: ACL; Schema: flow; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION flow.history_limits(OUT steps integer, OUT bytes bigint) FROM PUBLIC;
 
 --
 -- Name: FUNCTION hold(p_run_id uuid, p_job_id uuid, p_lease_token uuid, p_any_status boolean); Type: ACL; Schema: flow; Owner: claw_owner

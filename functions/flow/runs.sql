@@ -307,6 +307,17 @@ BEGIN
 END
 $fn$;
 
+-- flow.history_limits: the most history a run may carry into a dispatch: steps recorded
+-- (positions) and bytes of their outputs and errors as stored. Every claim hands the worker
+-- the whole history as one jsonb, which PostgreSQL caps at 256 MB; a run past either limit
+-- is failed at its next claim (flow.claim) with kind 'history_limit', instead of every
+-- claim failing with a raw 54000 and the run left 'running'. A flow that loops for ever
+-- carries its state into a new run (api.start_flow_run) well before.
+CREATE OR REPLACE FUNCTION flow.history_limits(OUT steps integer, OUT bytes bigint)
+LANGUAGE sql
+IMMUTABLE
+AS $fn$ SELECT 20000, 67108864::bigint $fn$;
+
 -- flow.claim: called by the worker that holds the run's current job. pending, sleeping,
 -- waiting -> running; running stays running (a re-dispatch after a crash: dispatches + 1).
 -- A cancel requested while it was away finishes it as cancelled. Returns the run and its
@@ -323,6 +334,7 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
   v_run flow.runs;
+  v_lim record;
 BEGIN
   PERFORM api.act_as_job(p_job_id, p_lease_token);
   SELECT r.* INTO v_run FROM flow.runs AS r
@@ -358,6 +370,30 @@ BEGIN
       wake_at = NULL, wait_signal = NULL, wait_child_run_id = NULL
   WHERE r.tenant_id = v_run.tenant_id AND r.run_id = v_run.run_id
   RETURNING r.* INTO v_run;
+  -- (running first: the state machine fails only a running run) the history it would
+  -- hand over: the steps first (free), the bytes only where that
+  -- many steps could hold more than the limit (a step holds at most 256 KiB of output
+  -- and 64 KiB of error: 327,680 bytes), so an ordinary run pays nothing for the check
+  SELECT * INTO v_lim FROM flow.history_limits();
+  IF v_run.next_position > v_lim.steps
+     OR (v_run.next_position::bigint * 327680 > v_lim.bytes
+         AND (SELECT coalesce(pg_catalog.sum(pg_catalog.pg_column_size(s.output)), 0)
+                     + coalesce(pg_catalog.sum(pg_catalog.octet_length(s.error)), 0)
+              FROM flow.steps AS s
+              WHERE s.tenant_id = v_run.tenant_id AND s.run_id = v_run.run_id) > v_lim.bytes)
+  THEN
+    PERFORM flow.finish(v_run, 'failed', NULL, pg_catalog.jsonb_build_object(
+      'kind', 'history_limit',
+      'message', pg_catalog.format('the run''s history is too large to replay: %s steps '
+                                   '(at most %s), or more than %s bytes of outputs and errors',
+                                   v_run.next_position, v_lim.steps, v_lim.bytes),
+      'hint', 'carry the state into a new run (api.start_flow_run) before the history grows '
+              'this far, as a loop that runs for ever must'));
+    RETURN QUERY SELECT 'skip', 'failed'::text, v_run.flow_name, v_run.flow_version,
+                        v_run.input, v_run.trace_id, v_run.next_position, v_run.step_attempts,
+                        v_run.dispatches, '[]'::jsonb;
+    RETURN;
+  END IF;
   RETURN QUERY
   SELECT 'run', v_run.status, v_run.flow_name, v_run.flow_version, v_run.input, v_run.trace_id,
          v_run.next_position, v_run.step_attempts, v_run.dispatches,

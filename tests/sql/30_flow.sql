@@ -6,7 +6,7 @@
 -- resolved), who may call what, isolation between tenants, the audit of transitions,
 -- retention.
 BEGIN;
-SELECT plan(100);
+SELECT plan(101);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('tenant-a', 'A', 'alice', 'Alice')
@@ -412,6 +412,9 @@ SELECT throws_ok($$SELECT flow.check_wait('-infinity', NULL, false)$$, 'CL422', 
 SELECT throws_ok($$SELECT flow.check_wait(NULL, 'NaN', true)$$, 'CL422', 'invalid timer',
                  'a NaN duration is refused');
 SELECT lives_ok($$SELECT flow.check_wait('2030-01-01Z', NULL, true)$$, 'a finite instant is taken');
+
+SELECT is((SELECT (l.steps, l.bytes)::text FROM flow.history_limits() AS l), '(20000,67108864)',
+          'a run replays at most 20,000 steps and 64 MiB of outputs and errors');
 
 SELECT * FROM finish();
 ROLLBACK;
