@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -400,3 +401,26 @@ def test_an_oversized_token_is_a_malformed_token(world: World, size: int) -> Non
     err = refusal(world.db, "x" * size)
     assert err is not None and err.sqlstate == "CL401", err
     assert err.diag.message_primary == "malformed token"
+
+
+@pytest.mark.parametrize("scope, scopes", [
+    (["queue:read", "openid"], ["queue:read"]),
+    (["queue:read members:read"], []),   # an array's elements are whole scopes
+    ([], []),
+    (None, None), ({"queue": "read"}, None), (1, None), ([1, "queue:read"], None),
+], ids=["array", "array element with a space", "empty array", "null", "object", "number",
+        "array of a number"])
+def test_a_scope_claim_that_is_not_a_string_never_grants_every_scope(
+        world: World, scope: Any, scopes: list[str] | None) -> None:
+    """Found by a review: a `scope` claim that was present but not a string (an array, as
+    some identity providers send it, or null) authenticated with every scope ('*'), the
+    meaning of no claim at all. An array of strings now means those scopes (Claw's among
+    them); any other shape is a malformed token (CL401)."""
+    token = world.k1.sign(claims("claw-a", "user-a", scope=scope))
+    if scopes is None:
+        err = refusal(world.db, token)
+        assert err is not None and err.sqlstate == "CL401", err
+        assert err.diag.message_primary == "malformed token"
+        return
+    with world.db.connect("claw_runtime") as conn, conn.transaction():
+        assert authenticate(conn, token)[3] == scopes

@@ -4,8 +4,9 @@
 -- application with a SQL injection cannot act as anyone without a validly signed token.
 --
 -- Parameters: p_token, a compact JWS (header.payload.signature, base64url, at most 16 KiB).
--- Returns: the tenant, principal, its roles, and the scopes (those of the token's
--- space-separated `scope` claim that are Claw's, internal.scopes(), others dropped; '{*}'
+-- Returns: the tenant, principal, its roles, and the scopes (those of the token's `scope`
+-- claim, space-separated or an array of strings, that are Claw's, internal.scopes(), others
+-- dropped; another shape is a malformed token; '{*}'
 -- without the claim). Roles come from the principal's memberships, never
 -- from the token.
 -- Raises: CL401 for every refusal; the message says which check failed (malformed, algorithm
@@ -162,14 +163,26 @@ BEGIN
   SELECT pg_catalog.array_agg(m.role ORDER BY m.role) INTO v_roles
   FROM tenancy.memberships AS m
   WHERE m.tenant_id = v_tenant AND m.principal_id = v_subject.principal_id;
-  IF pg_catalog.jsonb_typeof(v_claims -> 'scope') = 'string' THEN
-    -- only Claw scopes (as API keys carry them): others match nothing, and a ',' or '|'
-    -- in one would be read back from the context as other scopes ('x,*' as '*')
+  -- only Claw scopes (as API keys carry them): others match nothing, and a ',' or '|' in
+  -- one would be read back from the context as other scopes ('x,*' as '*'). Every scope
+  -- only without the claim: one present in another shape (null, an object) is malformed,
+  -- never every scope, as it once was for anything but a string
+  IF NOT v_claims ? 'scope' THEN
+    v_scopes := '{*}';
+  ELSIF pg_catalog.jsonb_typeof(v_claims -> 'scope') = 'string' THEN
     SELECT coalesce(pg_catalog.array_agg(s ORDER BY s), '{}') INTO v_scopes
     FROM pg_catalog.regexp_split_to_table(v_claims ->> 'scope', ' +') AS s
     WHERE s = ANY (internal.scopes());
+  ELSIF pg_catalog.jsonb_typeof(v_claims -> 'scope') = 'array'
+        AND NOT EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(v_claims -> 'scope') AS e
+                        WHERE pg_catalog.jsonb_typeof(e) <> 'string') THEN
+    -- as some identity providers send it: each element one scope
+    SELECT coalesce(pg_catalog.array_agg(DISTINCT s ORDER BY s), '{}') INTO v_scopes
+    FROM pg_catalog.jsonb_array_elements_text(v_claims -> 'scope') AS s
+    WHERE s = ANY (internal.scopes());
   ELSE
-    v_scopes := '{*}';
+    PERFORM internal.refuse_jwt('malformed token',
+      'the scope claim is neither a space-separated string nor an array of strings');
   END IF;
   -- the credential (request rate limits): the token's subject, a principal of the tenant
   PERFORM internal.set_context(v_tenant, v_subject.principal_id,
