@@ -10306,7 +10306,10 @@ CREATE FUNCTION llm.charged_attempts(p_attempts jsonb, p_priced_at timestamp wit
   JOIN internal.llm_models AS m ON m.model = a.model
   CROSS JOIN LATERAL (
     SELECT i.input_tokens, o.output_tokens,
-           LEAST(coalesce(a.cached_tokens, 0), i.input_tokens) AS cached_tokens
+           LEAST(coalesce(a.cached_tokens, 0),
+                 i.input_tokens - LEAST(GREATEST(coalesce(a.input_tokens, 0)
+                                                 - coalesce(a.cached_tokens, 0), 0),
+                                        i.input_tokens)) AS cached_tokens
     FROM (SELECT LEAST(coalesce(a.input_tokens, 0), m.context_window) AS input_tokens) AS i,
          (SELECT LEAST(coalesce(a.output_tokens, 0), m.max_output_tokens,
                        coalesce(p_caps[a.route_position], m.max_output_tokens))

@@ -2,7 +2,8 @@
 -- priced at the version in force at p_priced_at (when the call began), its counts held to
 -- what a provider can bill for the call: input to the model's context window, output to the
 -- model's output cap and to the cap the call was begun with (p_caps, by route position; NULL
--- for calls begun before migration 0059), cached input to the charged input. An attempt
+-- for calls begun before migration 0059). Input cut to the window keeps its uncached part
+-- first (the dearer one), the cached part filling what is left. An attempt
 -- whose reported usage went beyond a bound (a server that does not honour max_tokens, a
 -- catalogue whose window is out of date) is charged at the bound, never refused: the call
 -- was answered and billed, and refusing its record lost it from the ledger and from every
@@ -39,7 +40,10 @@ AS $fn$
   JOIN internal.llm_models AS m ON m.model = a.model
   CROSS JOIN LATERAL (
     SELECT i.input_tokens, o.output_tokens,
-           LEAST(coalesce(a.cached_tokens, 0), i.input_tokens) AS cached_tokens
+           LEAST(coalesce(a.cached_tokens, 0),
+                 i.input_tokens - LEAST(GREATEST(coalesce(a.input_tokens, 0)
+                                                 - coalesce(a.cached_tokens, 0), 0),
+                                        i.input_tokens)) AS cached_tokens
     FROM (SELECT LEAST(coalesce(a.input_tokens, 0), m.context_window) AS input_tokens) AS i,
          (SELECT LEAST(coalesce(a.output_tokens, 0), m.max_output_tokens,
                        coalesce(p_caps[a.route_position], m.max_output_tokens))

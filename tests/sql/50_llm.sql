@@ -267,8 +267,8 @@ SELECT is((SELECT (c.input_tokens, c.cached_tokens, c.output_tokens)::text
            FROM llm.charged_attempts('[{"model": "gpt-4o-mini", "route_position": 1,
              "outcome": "ok", "input_tokens": 200000, "cached_tokens": 150000,
              "output_tokens": 20000}]', now(), NULL) AS c),
-          '(128000,128000,16384)',
-          'input beyond the window is charged at it, and without caps the model''s cap holds');
+          '(128000,78000,16384)',
+          'input beyond the window is charged at it, uncached first, and without caps the model''s cap holds');
 SELECT is((SELECT c.cost_usd FROM llm.charged_attempts('[{"model": "gpt-4o-mini",
              "route_position": 1, "outcome": "ok", "input_tokens": 1000,
              "output_tokens": 900}]', now(), '{100}') AS c),
