@@ -352,3 +352,34 @@ def test_a_malformed_digest_is_cl422_naming_the_field(db: Database, digest: Any,
     assert err.value.sqlstate == "CL422", err.value
     assert says in (err.value.diag.message_detail or ""), err.value.diag.message_detail
     assert err.value.diag.message_hint
+
+
+def test_verify_names_the_root_and_checks_it_against_the_published_one(
+        seeded: tuple[Database, dict[str, Tenant]], tmp_path: Path) -> None:
+    """Found by a review: a digest edited consistently (a rewritten tenant's head dropped and
+    the root recomputed) verifies against itself; only a comparison with the root published
+    elsewhere catches it, and `claw audit verify --digest` never showed the root it checked.
+    It now prints it, and --root makes the comparison (a mismatch is a problem, exit 1)."""
+    db, tenants = seeded
+    env = {"DATABASE_URL": db.url()}
+    digest = tmp_path / "checkpoint.json"
+    assert run_cli("audit", "checkpoint", "--out", str(digest), env=env).returncode == 0
+    published = json.loads(digest.read_text())["root"]
+    a = tenants["a"].tenant_id
+    with db.connect() as conn:
+        superuser_tamper(conn, RECHAIN.replace("%(t)s", f"'{a}'"))
+        doctored = json.loads(digest.read_text())
+        doctored["heads"] = [h for h in doctored["heads"] if h["tenant_id"] != a]
+        doctored["root"] = conn.execute(
+            "SELECT encode(audit.merkle_root(coalesce(array_agg(audit.head_leaf("
+            "(h->>'tenant_id')::uuid, (h->>'seq')::bigint, decode(h->>'head_hash', 'hex')) "
+            "ORDER BY (h->>'tenant_id')::uuid), '{}')), 'hex') "
+            "FROM jsonb_array_elements(%s::jsonb) AS h", (json.dumps(doctored["heads"]),)
+        ).fetchone()[0]
+    digest.write_text(json.dumps(doctored))
+    proc = run_cli("audit", "verify", "--digest", str(digest), env=env)
+    assert proc.returncode == 0 and doctored["root"] in proc.stdout, proc.stdout  # self-consistent
+    proc = run_cli("audit", "verify", "--digest", str(digest), "--root", published, env=env)
+    assert proc.returncode == 1 and "not the published root" in proc.stdout, proc.stdout
+    # the untouched digest with its published root is still checked in full
+    assert run_cli("audit", "verify", "--root", published, env=env).returncode != 0

@@ -621,7 +621,11 @@ def test_auditor_routes(api: Api) -> None:
     assert verify.json()["intact"] is True and len(verify.json()["chains"]) == 3
     digest = api.client.get("/v1/audit/checkpoint", headers=basic).json()
     assert api.client.post("/v1/audit/verify-digest", headers=basic,
-                           json=digest).json() == {"intact": True, "problems": []}
+                           json=digest).json() == {"intact": True, "problems": [],
+                                                   "root": digest["root"]}
+    other = api.client.post("/v1/audit/verify-digest", params={"root": "00" * 32},
+                            headers=basic, json=digest).json()
+    assert other["intact"] is False and "not the published root" in other["problems"][0]["problem"]
     # an edited digest without its root is no checkpoint (it read intact: an outside-in probe)
     assert_problem(api.client.post("/v1/audit/verify-digest", headers=basic,
                                    json={k: v for k, v in digest.items() if k != "root"}),

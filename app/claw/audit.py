@@ -27,10 +27,25 @@ def write_checkpoint(url: str, out: Path) -> dict[str, Any]:
     return digest
 
 
-def verify(url: str, digest_file: Path | None = None) -> tuple[list[tuple[Any, ...]],
-                                                               list[tuple[Any, ...]]]:
+def root_problem(digest: Any, published: str | None) -> list[tuple[Any, ...]]:
+    """A digest is only as good as its root: one edited consistently (a tenant's head
+    dropped, the root recomputed) verifies against itself, so its root must be the one
+    published when it was written."""
+    root = digest.get("root") if isinstance(digest, dict) else None
+    if published is None or (isinstance(root, str) and root == published.strip().lower()):
+        return []
+    return [(None, None, f"the digest's root {root} is not the published root {published}")]
+
+
+def verify(url: str, digest_file: Path | None = None,
+           published_root: str | None = None) -> tuple[list[tuple[Any, ...]],
+                                                        list[tuple[Any, ...]]]:
     """(chains, problems): every chain's status, and the problems found (broken links, and
-    with a digest, anything that shows the ledger no longer extends it)."""
+    with a digest, anything that shows the ledger no longer extends it, and a root other
+    than the published one)."""
+    if published_root is not None and digest_file is None:
+        raise ClawSetupError("--root names the published root of a checkpoint: pass the "
+                             "checkpoint with --digest too")
     with psycopg.connect(url, autocommit=True) as conn:
         chains = conn.execute(
             "SELECT tenant_id, events, head_seq, ok, first_bad_seq, problem "
@@ -52,11 +67,15 @@ def verify(url: str, digest_file: Path | None = None) -> tuple[list[tuple[Any, .
                 # an edited or truncated file: say so, never "intact"
                 raise ClawSetupError(f"{digest_file} is not a complete checkpoint: "
                                      f"{exc.diag.message_detail}") from exc
+            problems = root_problem(digest, published_root) + problems
+            print(f"checked against the digest's root {digest['root']}"
+                  + ("" if published_root else " (compare it with the root you published, "
+                                               "or pass it with --root)"))
     return chains, problems
 
 
-def run_verify(url: str, digest_file: Path | None) -> int:
-    chains, problems = verify(url, digest_file)
+def run_verify(url: str, digest_file: Path | None, published_root: str | None = None) -> int:
+    chains, problems = verify(url, digest_file, published_root)
     events = sum(c[1] for c in chains)
     for tenant, seq, problem in problems:
         where = f"tenant {tenant} seq {seq}" if tenant else "digest"

@@ -5,7 +5,7 @@
     claw lint [FILE...]
     claw schema snapshot [--check]
     claw tenant create SLUG NAME OWNER_HANDLE OWNER_NAME
-    claw audit verify [--digest FILE] | checkpoint [--out FILE]
+    claw audit verify [--digest FILE [--root HEX]] | checkpoint [--out FILE]
     claw worker [--queue Q ...] [--concurrency N] [--batch N] [--lease SECONDS] [--run-for S]
     claw queue stats | pause Q | resume Q | limit Q N | rate KEY PER_SECOND [--burst N]
     claw serve [--host H] [--port P]
@@ -151,7 +151,8 @@ def cmd_audit(args: argparse.Namespace, cfg: config.Settings) -> int:
         print(f"checkpoint of {len(digest['heads'])} chain(s), root {digest['root']}, "
               f"written to {out}; keep a copy outside this database")
         return 0
-    return audit.run_verify(db.admin_url(cfg), Path(args.digest) if args.digest else None)
+    return audit.run_verify(db.admin_url(cfg), Path(args.digest) if args.digest else None,
+                            args.root)
 
 
 def cmd_worker(args: argparse.Namespace, cfg: config.Settings) -> int:
@@ -280,6 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_audit = sub.add_parser("audit", help="verify the audit ledger, write checkpoints")
     p_audit.add_argument("action", choices=["verify", "checkpoint"])
     p_audit.add_argument("--digest", help="verify: prove the ledger extends this checkpoint")
+    p_audit.add_argument("--root", help="verify --digest: the root published when the "
+                         "checkpoint was written; the digest's must be the same")
     p_audit.add_argument("--out", default="audit-checkpoint.json",
                          help="checkpoint: where to write the digest")
 

@@ -419,6 +419,8 @@ class DigestProblem(BaseModel):
 class DigestVerification(BaseModel):
     intact: bool
     problems: list[DigestProblem]
+    root: str | None = Field(None, description="the digest's root: compare it with the one "
+                             "published when it was written, or pass that as ?root=")
 
 
 class Health(BaseModel):

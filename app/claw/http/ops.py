@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.security import HTTPBasic, HTTPBearer
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from claw.audit import root_problem
 from claw.http import models as m
 from claw.http.edge import credential, fetch_all
 from claw.http.events import EventStream, start_position
@@ -109,11 +110,15 @@ async def verify_chains(request: Request) -> dict[str, Any]:
 
 @audit_router.post("/verify-digest", response_model=m.DigestVerification,
                    summary="Prove the ledger still extends a checkpoint (audit.verify_digest)")
-async def verify_digest(request: Request, digest: dict[str, Any]) -> dict[str, Any]:
+async def verify_digest(request: Request, digest: dict[str, Any],
+                        root: str | None = Query(None, max_length=64, description=(
+                            "the root published when the checkpoint was written"))
+                        ) -> dict[str, Any]:
     async with await auditor_connection(request) as conn:
         rows = await fetch_all(conn, "SELECT tenant_id, seq, problem FROM audit.verify_digest(%s::jsonb)",
                                (json.dumps(digest),))
-    return {"intact": not rows, "problems": rows}
+    rows = [dict(zip(("tenant_id", "seq", "problem"), p)) for p in root_problem(digest, root)] + rows
+    return {"intact": not rows, "problems": rows, "root": digest.get("root")}
 
 
 @audit_router.get("/checkpoint", response_model=dict[str, Any],
