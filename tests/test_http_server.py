@@ -105,3 +105,30 @@ def test_several_workers_share_the_socket_restart_and_drain(
         for pid in workers:  # every worker drained and exited
             assert not os.path.exists(f"/proc/{pid}") or \
                 open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+
+
+def test_a_malformed_request_gets_a_problem_document_not_plain_text(
+        seeded: tuple[Database, dict[str, Tenant]]) -> None:
+    """Uvicorn answered a request it cannot parse (a broken request line, a bad
+    Content-Length) itself, in text/plain, before the app saw it: the one error a client
+    could get that is not an RFC 9457 problem document. The server's protocol now writes
+    one (400 bad_request)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    db, _ = seeded
+    with subprocess_server(db) as server:
+        url = urlsplit(server.url)
+        for raw in (b"NOT A REQUEST\r\n\r\n",
+                    b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"):
+            with socket.create_connection((url.hostname, url.port), timeout=5) as s:
+                s.sendall(raw)
+                data = b""
+                while chunk := s.recv(65536):
+                    data += chunk
+            head, _, body = data.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 400"), data
+            assert b"content-type: application/problem+json" in head.lower(), head
+            doc = json.loads(body)
+            assert doc["status"] == 400 and doc["type"].endswith("/bad_request"), doc
+            assert doc["detail"], doc

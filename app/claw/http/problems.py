@@ -23,7 +23,8 @@ TYPE_BASE = "https://claw.dev/errors/"
 
 # The edge's own problem types (besides the registry's and the standard SQLSTATEs').
 EDGE_TYPES: dict[str, tuple[int, str]] = {
-    "bad_request": (400, "the request body is not JSON"),
+    "bad_request": (400, "the request is malformed: not HTTP uvicorn can parse, or a body "
+                         "that is not JSON"),
     "unauthenticated": (401, "no valid credential in the Authorization header"),
     "invalid_input": (422, "a request field is malformed or out of range"),
     "route_not_found": (404, "no such route"),

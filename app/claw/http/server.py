@@ -23,10 +23,31 @@ import time
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from claw.http.app import begin_shutdown, create_app
+from claw.http.problems import MEDIA_TYPE, Problem
 from claw.http.settings import HttpSettings
 from claw.http.telemetry import configure_logging
+
+
+class ProblemHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's HTTP protocol (httptools), answering a request it cannot parse (a broken
+    request line, a bad Content-Length, an oversized header) with a problem document instead
+    of its text/plain line: the app never sees such a request, and every error a client
+    gets is RFC 9457 (tests/test_http_server.py)."""
+
+    def send_400_response(self, msg: str) -> None:
+        body = Problem(400, "bad_request", f"malformed HTTP request: {msg}",
+                       hint="send a well-formed HTTP/1.1 request").body()
+        head = [b"HTTP/1.1 400 Bad Request\r\n"]
+        for name, value in self.server_state.default_headers:
+            head.append(name + b": " + value + b"\r\n")
+        head.append(b"content-type: " + MEDIA_TYPE.encode() + b"\r\n"
+                    b"content-length: " + str(len(body)).encode() + b"\r\n"
+                    b"connection: close\r\n\r\n")
+        self.transport.write(b"".join(head) + body)
+        self.transport.close()
 
 
 class Server(uvicorn.Server):
@@ -42,7 +63,8 @@ class Server(uvicorn.Server):
 def _config(settings: HttpSettings, app: FastAPI | str) -> uvicorn.Config:
     return uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None,
                           access_log=False, timeout_graceful_shutdown=settings.shutdown_grace,
-                          lifespan="on", proxy_headers=False, server_header=False)
+                          lifespan="on", proxy_headers=False, server_header=False,
+                          http=ProblemHttpToolsProtocol)
 
 
 def _run(settings: HttpSettings, sockets: list[socket.socket] | None = None) -> bool:
