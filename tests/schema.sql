@@ -2541,6 +2541,23 @@ BEGIN
       HINT = 'grant one of the five tenant roles (README: roles)';
   END IF;
   PERFORM tenancy.require_principal(p_principal_id);
+  -- an owner's keys are issued by an owner: a principal promoted with keys someone else
+  -- issued it (an admin keeping a key's secret) would hand that one an owner's powers, so
+  -- they are revoked first
+  IF p_role = 'owner'
+     AND NOT EXISTS (SELECT 1 FROM tenancy.memberships AS m
+                     WHERE m.tenant_id = internal.current_tenant_id()
+                       AND m.principal_id = p_principal_id AND m.role = 'owner')
+     AND EXISTS (SELECT 1 FROM tenancy.api_keys AS k
+                 WHERE k.tenant_id = internal.current_tenant_id()
+                   AND k.principal_id = p_principal_id AND k.revoked_at IS NULL
+                   AND (k.expires_at IS NULL OR k.expires_at > pg_catalog.now())) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'principal holds API keys',
+      DETAIL = pg_catalog.format('principal %s has active API keys, which an owner did not '
+                                 'necessarily issue', p_principal_id),
+      HINT = 'revoke its keys first (api.revoke_api_key), then grant owner and issue its keys '
+             'as an owner';
+  END IF;
   INSERT INTO tenancy.memberships (tenant_id, principal_id, role, granted_by)
   VALUES (internal.current_tenant_id(), p_principal_id, p_role, internal.current_principal_id())
   ON CONFLICT DO NOTHING;
@@ -3882,6 +3899,18 @@ DECLARE
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'keys:write',
                                 'revoking an API key');
+  -- an owner's key is revoked by an owner or by its principal: an admin revoking every key
+  -- of every owner locked all of them out (no one else could issue them a key)
+  IF NOT internal.has_role('{owner}') AND EXISTS (
+       SELECT 1 FROM tenancy.api_keys AS k
+       JOIN tenancy.memberships AS m
+         ON m.tenant_id = k.tenant_id AND m.principal_id = k.principal_id AND m.role = 'owner'
+       WHERE k.tenant_id = internal.current_tenant_id() AND k.api_key_id = p_api_key_id
+         AND k.principal_id IS DISTINCT FROM internal.current_principal_id()) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
+      DETAIL = 'revoking an owner''s API key needs an owner',
+      HINT = 'ask an owner; an owner whose key leaked revokes it itself';
+  END IF;
   UPDATE tenancy.api_keys AS k SET revoked_at = coalesce(k.revoked_at, pg_catalog.now())
   WHERE k.tenant_id = internal.current_tenant_id() AND k.api_key_id = p_api_key_id
   RETURNING k.revoked_at INTO v_revoked;

@@ -71,6 +71,18 @@ DECLARE
 BEGIN
   PERFORM internal.require_role('{owner,admin,operator,approver,viewer}', 'keys:write',
                                 'revoking an API key');
+  -- an owner's key is revoked by an owner or by its principal: an admin revoking every key
+  -- of every owner locked all of them out (no one else could issue them a key)
+  IF NOT internal.has_role('{owner}') AND EXISTS (
+       SELECT 1 FROM tenancy.api_keys AS k
+       JOIN tenancy.memberships AS m
+         ON m.tenant_id = k.tenant_id AND m.principal_id = k.principal_id AND m.role = 'owner'
+       WHERE k.tenant_id = internal.current_tenant_id() AND k.api_key_id = p_api_key_id
+         AND k.principal_id IS DISTINCT FROM internal.current_principal_id()) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
+      DETAIL = 'revoking an owner''s API key needs an owner',
+      HINT = 'ask an owner; an owner whose key leaked revokes it itself';
+  END IF;
   UPDATE tenancy.api_keys AS k SET revoked_at = coalesce(k.revoked_at, pg_catalog.now())
   WHERE k.tenant_id = internal.current_tenant_id() AND k.api_key_id = p_api_key_id
   RETURNING k.revoked_at INTO v_revoked;

@@ -74,6 +74,23 @@ BEGIN
       HINT = 'grant one of the five tenant roles (README: roles)';
   END IF;
   PERFORM tenancy.require_principal(p_principal_id);
+  -- an owner's keys are issued by an owner: a principal promoted with keys someone else
+  -- issued it (an admin keeping a key's secret) would hand that one an owner's powers, so
+  -- they are revoked first
+  IF p_role = 'owner'
+     AND NOT EXISTS (SELECT 1 FROM tenancy.memberships AS m
+                     WHERE m.tenant_id = internal.current_tenant_id()
+                       AND m.principal_id = p_principal_id AND m.role = 'owner')
+     AND EXISTS (SELECT 1 FROM tenancy.api_keys AS k
+                 WHERE k.tenant_id = internal.current_tenant_id()
+                   AND k.principal_id = p_principal_id AND k.revoked_at IS NULL
+                   AND (k.expires_at IS NULL OR k.expires_at > pg_catalog.now())) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'principal holds API keys',
+      DETAIL = pg_catalog.format('principal %s has active API keys, which an owner did not '
+                                 'necessarily issue', p_principal_id),
+      HINT = 'revoke its keys first (api.revoke_api_key), then grant owner and issue its keys '
+             'as an owner';
+  END IF;
   INSERT INTO tenancy.memberships (tenant_id, principal_id, role, granted_by)
   VALUES (internal.current_tenant_id(), p_principal_id, p_role, internal.current_principal_id())
   ON CONFLICT DO NOTHING;
