@@ -1078,10 +1078,17 @@ COMMENT ON FUNCTION api.claim_flow_run(p_run_id uuid, p_job_id uuid, p_lease_tok
 CREATE FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer DEFAULT 100, p_lease_seconds integer DEFAULT 30, p_idle_runners integer DEFAULT NULL::integer) RETURNS TABLE(job_id uuid, tenant_id uuid, queue text, kind text, payload jsonb, priority smallint, attempt integer, max_attempts integer, lease_token uuid, lease_expires_at timestamp with time zone, trace_id text, enqueued_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
+    AS $_$
 DECLARE
   v_n integer;
 BEGIN
+  IF p_queue IS NULL OR pg_catalog.length(p_queue) > 63 OR p_queue !~ '^[a-z][a-z0-9_.-]*$' THEN
+    -- no job can be in such a queue; with p_idle_runners a NULL one reached the waiting
+    -- workers' table as a raw 23502, and a bad name was registered as waited on
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid queue',
+      DETAIL = pg_catalog.format('%L is not a queue name', pg_catalog.left(p_queue, 100)),
+      HINT = 'a queue is named like "default" (lower case, digits, _ . -; up to 63)';
+  END IF;
   IF p_idle_runners < 0 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid idle runner count',
       DETAIL = pg_catalog.format('p_idle_runners must be 0 or more, not %s', p_idle_runners),
@@ -1098,7 +1105,7 @@ BEGIN
     PERFORM queue.note_waiting(p_queue, p_worker, v_n < p_limit AND v_n < p_idle_runners);
   END IF;
 END
-$$;
+$_$;
 
 ALTER FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer, p_idle_runners integer) OWNER TO claw_owner;
 
@@ -13021,16 +13028,21 @@ CREATE FUNCTION queue.job_spec_problem(p_spec jsonb) RETURNS text
       THEN pg_catalog.format('payload is %s bytes; the limit for json inputs is %s bytes',
                              pg_catalog.pg_column_size(p_spec -> 'payload'),
                              internal.input_limit('json'))
-    WHEN p_spec ? 'priority' AND (pg_catalog.jsonb_typeof(p_spec -> 'priority') <> 'number'
-         OR NOT pg_catalog.pg_input_is_valid(p_spec ->> 'priority', 'smallint')
-         OR (p_spec ->> 'priority')::integer NOT BETWEEN -100 AND 100)
+    -- (the range compared as numeric, which a JSON number always is: the SQL function's
+    -- custom plan folds a cast of its argument at plan time, whatever guards it, and an
+    -- integer cast of 1.5 or 1e20 raised 22P02 / 22003 out of here instead of naming it)
+    WHEN p_spec ? 'priority' AND CASE
+           WHEN pg_catalog.jsonb_typeof(p_spec -> 'priority') <> 'number'
+                OR NOT pg_catalog.pg_input_is_valid(p_spec ->> 'priority', 'smallint') THEN true
+           ELSE (p_spec -> 'priority')::numeric NOT BETWEEN -100 AND 100 END
       THEN 'priority must be an integer from -100 to 100'
     WHEN p_spec ? 'run_at' AND (pg_catalog.jsonb_typeof(p_spec -> 'run_at') <> 'string'
          OR NOT pg_catalog.pg_input_is_valid(p_spec ->> 'run_at', 'timestamptz'))
       THEN 'run_at must be a timestamp with time zone, e.g. "2026-11-22T06:00:00Z"'
-    WHEN p_spec ? 'max_attempts' AND (pg_catalog.jsonb_typeof(p_spec -> 'max_attempts') <> 'number'
-         OR NOT pg_catalog.pg_input_is_valid(p_spec ->> 'max_attempts', 'integer')
-         OR (p_spec ->> 'max_attempts')::integer NOT BETWEEN 1 AND 100)
+    WHEN p_spec ? 'max_attempts' AND CASE
+           WHEN pg_catalog.jsonb_typeof(p_spec -> 'max_attempts') <> 'number'
+                OR NOT pg_catalog.pg_input_is_valid(p_spec ->> 'max_attempts', 'integer') THEN true
+           ELSE (p_spec -> 'max_attempts')::numeric NOT BETWEEN 1 AND 100 END
       THEN 'max_attempts must be an integer from 1 to 100'
     WHEN p_spec ? 'unique_key' AND (pg_catalog.jsonb_typeof(p_spec -> 'unique_key') <> 'string'
          OR pg_catalog.length(p_spec ->> 'unique_key') NOT BETWEEN 1 AND 200)

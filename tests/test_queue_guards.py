@@ -151,3 +151,28 @@ def test_an_overlong_trace_id_is_ignored_not_a_failed_enqueue(
     with db.connect() as conn:
         assert conn.execute("SELECT trace_id FROM queue.jobs WHERE job_id = %s",
                             (job,)).fetchone() == (None,)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("priority", 1.5), ("priority", 1e20), ("max_attempts", 1.5), ("max_attempts", 1e20),
+], ids=["priority 1.5", "priority 1e20", "max_attempts 1.5", "max_attempts 1e20"])
+def test_a_batch_number_that_is_no_integer_is_cl422_naming_the_job(
+        db: Database, tenant: Tenant, field: str, value: float) -> None:
+    """Found by an outside-in probe: queue.job_spec_problem guarded its integer casts with OR,
+    which PostgreSQL may evaluate in any order, and 1.5 or 1e20 raised a raw 22P02 / 22003
+    out of the check instead of CL422 naming the job and field."""
+    with pytest.raises(Exception) as err:
+        enqueue(db, tenant, [{"queue": "q", "kind": "ok"},
+                             {"queue": "q", "kind": "k", field: value}])
+    assert getattr(err.value, "sqlstate", None) == "CL422", err.value
+    detail = err.value.diag.message_detail or ""  # type: ignore[attr-defined]
+    assert detail.startswith("job 2 of the batch") and field in detail, detail
+
+
+def test_a_claim_without_a_queue_is_cl422(db: Database, tenant: Tenant) -> None:
+    """A NULL queue with p_idle_runners reached the waiting-worker registration: raw 23502."""
+    with db.connect("claw_worker") as conn:
+        for queue in (None, "Bad Queue!"):
+            with pytest.raises(Exception) as err:
+                conn.execute("SELECT * FROM api.claim_jobs(%s, 'w', 10, 30, 5)", (queue,))
+            assert getattr(err.value, "sqlstate", None) == "CL422", err.value

@@ -128,16 +128,21 @@ AS $fn$
       THEN pg_catalog.format('payload is %s bytes; the limit for json inputs is %s bytes',
                              pg_catalog.pg_column_size(p_spec -> 'payload'),
                              internal.input_limit('json'))
-    WHEN p_spec ? 'priority' AND (pg_catalog.jsonb_typeof(p_spec -> 'priority') <> 'number'
-         OR NOT pg_catalog.pg_input_is_valid(p_spec ->> 'priority', 'smallint')
-         OR (p_spec ->> 'priority')::integer NOT BETWEEN -100 AND 100)
+    -- (the range compared as numeric, which a JSON number always is: the SQL function's
+    -- custom plan folds a cast of its argument at plan time, whatever guards it, and an
+    -- integer cast of 1.5 or 1e20 raised 22P02 / 22003 out of here instead of naming it)
+    WHEN p_spec ? 'priority' AND CASE
+           WHEN pg_catalog.jsonb_typeof(p_spec -> 'priority') <> 'number'
+                OR NOT pg_catalog.pg_input_is_valid(p_spec ->> 'priority', 'smallint') THEN true
+           ELSE (p_spec -> 'priority')::numeric NOT BETWEEN -100 AND 100 END
       THEN 'priority must be an integer from -100 to 100'
     WHEN p_spec ? 'run_at' AND (pg_catalog.jsonb_typeof(p_spec -> 'run_at') <> 'string'
          OR NOT pg_catalog.pg_input_is_valid(p_spec ->> 'run_at', 'timestamptz'))
       THEN 'run_at must be a timestamp with time zone, e.g. "2026-11-22T06:00:00Z"'
-    WHEN p_spec ? 'max_attempts' AND (pg_catalog.jsonb_typeof(p_spec -> 'max_attempts') <> 'number'
-         OR NOT pg_catalog.pg_input_is_valid(p_spec ->> 'max_attempts', 'integer')
-         OR (p_spec ->> 'max_attempts')::integer NOT BETWEEN 1 AND 100)
+    WHEN p_spec ? 'max_attempts' AND CASE
+           WHEN pg_catalog.jsonb_typeof(p_spec -> 'max_attempts') <> 'number'
+                OR NOT pg_catalog.pg_input_is_valid(p_spec ->> 'max_attempts', 'integer') THEN true
+           ELSE (p_spec -> 'max_attempts')::numeric NOT BETWEEN 1 AND 100 END
       THEN 'max_attempts must be an integer from 1 to 100'
     WHEN p_spec ? 'unique_key' AND (pg_catalog.jsonb_typeof(p_spec -> 'unique_key') <> 'string'
          OR pg_catalog.length(p_spec ->> 'unique_key') NOT BETWEEN 1 AND 200)
