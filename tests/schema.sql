@@ -398,7 +398,11 @@ CREATE FUNCTION admin.require_reason(p_what text, p_reason text) RETURNS void
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 BEGIN
-  IF p_reason IS NULL OR pg_catalog.length(pg_catalog.btrim(p_reason)) < 3 THEN
+  -- three characters that are not white space or control characters (tabs, line breaks
+  -- and no-break spaces passed a trim of spaces alone)
+  IF p_reason IS NULL OR pg_catalog.length(pg_catalog.regexp_replace(
+       p_reason, E'[[:space:][:cntrl:]\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]',
+       '', 'g')) < 3 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'a reason is required',
       DETAIL = pg_catalog.format('%s reads tenant data and is audited', p_what),
       HINT = 'pass p_reason => ''ticket 123: customer asked why ...''';
@@ -494,7 +498,9 @@ BEGIN
       DETAIL = pg_catalog.format('key %s was revoked at %s', v_key.api_key_id, v_key.revoked_at),
       HINT = 'issue a new key';
   END IF;
-  IF v_key.expires_at IS NOT NULL AND v_key.expires_at <= pg_catalog.now() THEN
+  -- the instant of this call, not the transaction's start (now()): a transaction opened
+  -- before the key expired authenticated with it for as long as it stayed open
+  IF v_key.expires_at IS NOT NULL AND v_key.expires_at <= pg_catalog.clock_timestamp() THEN
     PERFORM internal.clear_context();
     RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'API key expired',
       DETAIL = pg_catalog.format('key %s expired at %s', v_key.api_key_id, v_key.expires_at),
@@ -638,7 +644,9 @@ BEGIN
 
   -- The claims are authentic from here on.
   v_skew := v_key.max_skew_seconds;
-  v_now := extract(epoch FROM internal.now());
+  -- the instant of this call, not of the transaction's start: a transaction opened before
+  -- a token expired must not keep authenticating with it (internal.clock_now)
+  v_now := extract(epoch FROM internal.clock_now());
   IF v_now >= (v_claims ->> 'exp')::numeric + v_skew THEN
     PERFORM internal.refuse_jwt('token expired',
       pg_catalog.format('exp has passed (allowed clock skew %s s)', v_skew));
@@ -13956,9 +13964,14 @@ BEGIN
      OR NOT tenancy.valid_jwks_url(p_jwks_url) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid JWT issuer',
       DETAIL = 'issuer and audience are 1-500 characters, the skew 0-300 seconds, the JWKS '
-               'URL https (http only on this host: 127.0.0.1, ::1 or localhost)',
+               'URL https (http only on this host: 127.0.0.1, ::1 or localhost), at most '
+               '2000 characters',
       HINT = 'the issuer is the iss claim exactly; the audience one value of aud';
   END IF;
+  -- the pair first: two operators adding it at once both passed the check below and the
+  -- second got the routes' raw 23505
+  PERFORM internal.lock_named(pg_catalog.format('tenancy.jwt_route|%s|%s', p_issuer, p_audience),
+                              true);
   IF EXISTS (SELECT 1 FROM internal.jwt_routes AS r
              WHERE r.issuer = p_issuer AND r.audience = p_audience) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'JWT issuer and audience already registered',
@@ -14426,8 +14439,10 @@ CREATE FUNCTION tenancy.valid_jwks_url(p_url text) RETURNS boolean
     LANGUAGE sql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  SELECT p_url IS NULL OR p_url ~ '^https://[^/?#]+'
-      OR p_url ~ '^http://(127[.]0[.]0[.]1|[[]::1[]]|localhost)(:[0-9]+)?(/|$)'
+  SELECT p_url IS NULL
+      OR (pg_catalog.length(p_url) <= 2000  -- the column's limit (a raw 23514 beyond it)
+          AND (p_url ~ '^https://[^/?#]+'
+               OR p_url ~ '^http://(127[.]0[.]0[.]1|[[]::1[]]|localhost)(:[0-9]+)?(/|$)'))
 $_$;
 
 ALTER FUNCTION tenancy.valid_jwks_url(p_url text) OWNER TO claw_owner;

@@ -64,6 +64,10 @@ def test_the_ontology_read_is_audited_and_shows_no_object_data(
     ("SELECT * FROM admin.list_members(gen_random_uuid(), '')", "CL422"),
     ("SELECT * FROM admin.list_object_types(gen_random_uuid(), NULL)", "CL422"),
     ("SELECT * FROM admin.chain_status(p_reason => 'x')", "CL422"),
+    # white space other than spaces is no reason either (an outside-in probe)
+    ("SELECT * FROM admin.list_tenants(p_reason => E'\\t\\t\\t')", "CL422"),
+    ("SELECT * FROM admin.list_tenants(p_reason => E'\\n\\n\\n')", "CL422"),
+    ("SELECT * FROM admin.list_tenants(p_reason => E'\\u00a0\\u00a0\\u00a0')", "CL422"),
 ])
 def test_operator_limits(seeded: tuple[Database, dict[str, Tenant]], sql: str, code: str) -> None:
     db, _ = seeded

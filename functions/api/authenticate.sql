@@ -48,7 +48,9 @@ BEGIN
       DETAIL = pg_catalog.format('key %s was revoked at %s', v_key.api_key_id, v_key.revoked_at),
       HINT = 'issue a new key';
   END IF;
-  IF v_key.expires_at IS NOT NULL AND v_key.expires_at <= pg_catalog.now() THEN
+  -- the instant of this call, not the transaction's start (now()): a transaction opened
+  -- before the key expired authenticated with it for as long as it stayed open
+  IF v_key.expires_at IS NOT NULL AND v_key.expires_at <= pg_catalog.clock_timestamp() THEN
     PERFORM internal.clear_context();
     RAISE EXCEPTION USING ERRCODE = 'CL401', MESSAGE = 'API key expired',
       DETAIL = pg_catalog.format('key %s expired at %s', v_key.api_key_id, v_key.expires_at),

@@ -132,7 +132,9 @@ BEGIN
 
   -- The claims are authentic from here on.
   v_skew := v_key.max_skew_seconds;
-  v_now := extract(epoch FROM internal.now());
+  -- the instant of this call, not of the transaction's start: a transaction opened before
+  -- a token expired must not keep authenticating with it (internal.clock_now)
+  v_now := extract(epoch FROM internal.clock_now());
   IF v_now >= (v_claims ->> 'exp')::numeric + v_skew THEN
     PERFORM internal.refuse_jwt('token expired',
       pg_catalog.format('exp has passed (allowed clock skew %s s)', v_skew));

@@ -46,8 +46,10 @@ LANGUAGE sql
 IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT p_url IS NULL OR p_url ~ '^https://[^/?#]+'
-      OR p_url ~ '^http://(127[.]0[.]0[.]1|[[]::1[]]|localhost)(:[0-9]+)?(/|$)'
+  SELECT p_url IS NULL
+      OR (pg_catalog.length(p_url) <= 2000  -- the column's limit (a raw 23514 beyond it)
+          AND (p_url ~ '^https://[^/?#]+'
+               OR p_url ~ '^http://(127[.]0[.]0[.]1|[[]::1[]]|localhost)(:[0-9]+)?(/|$)'))
 $fn$;
 
 -- tenancy.add_jwt_issuer: accept tokens of issuer p_issuer for audience p_audience in a
@@ -74,9 +76,14 @@ BEGIN
      OR NOT tenancy.valid_jwks_url(p_jwks_url) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid JWT issuer',
       DETAIL = 'issuer and audience are 1-500 characters, the skew 0-300 seconds, the JWKS '
-               'URL https (http only on this host: 127.0.0.1, ::1 or localhost)',
+               'URL https (http only on this host: 127.0.0.1, ::1 or localhost), at most '
+               '2000 characters',
       HINT = 'the issuer is the iss claim exactly; the audience one value of aud';
   END IF;
+  -- the pair first: two operators adding it at once both passed the check below and the
+  -- second got the routes' raw 23505
+  PERFORM internal.lock_named(pg_catalog.format('tenancy.jwt_route|%s|%s', p_issuer, p_audience),
+                              true);
   IF EXISTS (SELECT 1 FROM internal.jwt_routes AS r
              WHERE r.issuer = p_issuer AND r.audience = p_audience) THEN
     RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'JWT issuer and audience already registered',
