@@ -2549,12 +2549,7 @@ BEGIN
   PERFORM internal.require_role(CASE WHEN p_role = 'owner' THEN '{owner}'::text[]
                                      ELSE '{owner,admin}'::text[] END,
                                 'members:write', 'granting role ' || p_role);
-  IF p_role IS NULL OR p_role NOT IN ('owner', 'admin', 'operator', 'approver', 'viewer') THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'unknown role',
-      DETAIL = pg_catalog.format('role %L is not owner, admin, operator, approver or viewer',
-                                 p_role),
-      HINT = 'grant one of the five tenant roles (README: roles)';
-  END IF;
+  PERFORM tenancy.require_role_name(p_role);
   PERFORM tenancy.require_principal(p_principal_id);
   -- an owner's keys are issued by an owner: a principal promoted with keys someone else
   -- issued it (an admin keeping a key's secret) would hand that one an owner's powers, so
@@ -3947,6 +3942,37 @@ ALTER FUNCTION api.revoke_api_key(p_api_key_id uuid) OWNER TO claw_owner;
 COMMENT ON FUNCTION api.revoke_api_key(p_api_key_id uuid) IS 'Revoke an API key immediately; returns when it was revoked. Idempotent.';
 
 --
+-- Name: revoke_role(uuid, text); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.revoke_role(p_principal_id uuid, p_role text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+  PERFORM internal.require_size('p_role', p_role, 'name');
+  PERFORM tenancy.require_may_manage(p_principal_id, 'revoking role ' || coalesce(p_role, 'NULL'));
+  PERFORM tenancy.require_role_name(p_role);
+  IF p_role = 'owner' THEN
+    PERFORM internal.require_role('{owner}', 'members:write', 'revoking role owner');
+    PERFORM tenancy.require_an_owner_left(p_principal_id, 'revoking owner');
+  END IF;
+  DELETE FROM tenancy.memberships AS m
+  WHERE m.tenant_id = internal.current_tenant_id() AND m.principal_id = p_principal_id
+    AND m.role = p_role;
+  RETURN FOUND;
+END
+$$;
+
+ALTER FUNCTION api.revoke_role(p_principal_id uuid, p_role text) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION revoke_role(p_principal_id uuid, p_role text); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.revoke_role(p_principal_id uuid, p_role text) IS 'Take a role from a principal (owner, or admin for a non-owner); returns whether it had it. CL409 when no enabled owner would be left.';
+
+--
 -- Name: role_safety_problems(); Type: FUNCTION; Schema: api; Owner: claw_owner
 --
 
@@ -4343,6 +4369,43 @@ ALTER FUNCTION api.set_llm_settings(p_time_zone text) OWNER TO claw_owner;
 --
 
 COMMENT ON FUNCTION api.set_llm_settings(p_time_zone text) IS 'Set the tenant''s time zone (IANA) for LLM budget windows and usage days. Owner/admin. CL422 for an unknown or ambiguous zone.';
+
+--
+-- Name: set_principal_disabled(uuid, boolean); Type: FUNCTION; Schema: api; Owner: claw_owner
+--
+
+CREATE FUNCTION api.set_principal_disabled(p_principal_id uuid, p_disabled boolean) RETURNS timestamp with time zone
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+  v_at timestamptz;
+BEGIN
+  IF p_disabled IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid switch',
+      DETAIL = 'p_disabled must be true (disable) or false (enable)',
+      HINT = 'pass true or false';
+  END IF;
+  PERFORM tenancy.require_may_manage(p_principal_id, CASE WHEN p_disabled THEN 'disabling'
+                                                          ELSE 'enabling' END);
+  IF p_disabled THEN
+    PERFORM tenancy.require_an_owner_left(p_principal_id, 'disabling this principal');
+  END IF;
+  UPDATE tenancy.principals AS p
+  SET disabled_at = CASE WHEN p_disabled THEN coalesce(p.disabled_at, pg_catalog.now()) END
+  WHERE p.tenant_id = internal.current_tenant_id() AND p.principal_id = p_principal_id
+  RETURNING p.disabled_at INTO v_at;
+  RETURN v_at;
+END
+$$;
+
+ALTER FUNCTION api.set_principal_disabled(p_principal_id uuid, p_disabled boolean) OWNER TO claw_owner;
+
+--
+-- Name: FUNCTION set_principal_disabled(p_principal_id uuid, p_disabled boolean); Type: COMMENT; Schema: api; Owner: claw_owner
+--
+
+COMMENT ON FUNCTION api.set_principal_disabled(p_principal_id uuid, p_disabled boolean) IS 'Disable (true) or enable (false) a principal: a disabled one''s credentials fail with CL401. Owner, or admin for a non-owner; CL409 when no enabled owner would be left.';
 
 --
 -- Name: set_schedule_paused(uuid, boolean); Type: FUNCTION; Schema: api; Owner: claw_owner
@@ -14329,6 +14392,54 @@ ALTER FUNCTION tenancy.remove_jwt_key(p_jwt_issuer_id uuid, p_kid text) OWNER TO
 COMMENT ON FUNCTION tenancy.remove_jwt_key(p_jwt_issuer_id uuid, p_kid text) IS 'Operator: remove one key (kid) of an issuer; its tokens are refused at once.';
 
 --
+-- Name: require_an_owner_left(uuid, text); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE FUNCTION tenancy.require_an_owner_left(p_principal_id uuid, p_action text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+  PERFORM internal.lock_named('tenancy.owners|' || internal.current_tenant_id()::text, true);
+  IF NOT EXISTS (SELECT 1 FROM tenancy.memberships AS m
+                 JOIN tenancy.principals AS p
+                   ON p.tenant_id = m.tenant_id AND p.principal_id = m.principal_id
+                 WHERE m.tenant_id = internal.current_tenant_id() AND m.role = 'owner'
+                   AND m.principal_id <> p_principal_id AND p.disabled_at IS NULL) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL409', MESSAGE = 'last owner',
+      DETAIL = pg_catalog.format('%s would leave the tenant without an enabled owner', p_action),
+      HINT = 'grant owner to another principal first (api.grant_role)';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION tenancy.require_an_owner_left(p_principal_id uuid, p_action text) OWNER TO claw_owner;
+
+--
+-- Name: require_may_manage(uuid, text); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE FUNCTION tenancy.require_may_manage(p_principal_id uuid, p_action text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+  PERFORM internal.require_role('{owner,admin}', 'members:write', p_action);
+  PERFORM tenancy.require_principal(p_principal_id);
+  IF NOT internal.has_role('{owner}') AND EXISTS (
+       SELECT 1 FROM tenancy.memberships AS m
+       WHERE m.tenant_id = internal.current_tenant_id() AND m.principal_id = p_principal_id
+         AND m.role = 'owner') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL403', MESSAGE = 'forbidden',
+      DETAIL = pg_catalog.format('%s of an owner needs an owner', p_action),
+      HINT = 'ask an owner';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION tenancy.require_may_manage(p_principal_id uuid, p_action text) OWNER TO claw_owner;
+
+--
 -- Name: require_principal(uuid); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
 --
 
@@ -14348,6 +14459,26 @@ END
 $$;
 
 ALTER FUNCTION tenancy.require_principal(p_principal_id uuid) OWNER TO claw_owner;
+
+--
+-- Name: require_role_name(text); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
+--
+
+CREATE FUNCTION tenancy.require_role_name(p_role text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+  IF p_role IS NULL OR p_role NOT IN ('owner', 'admin', 'operator', 'approver', 'viewer') THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'unknown role',
+      DETAIL = pg_catalog.format('role %L is not owner, admin, operator, approver or viewer',
+                                 p_role),
+      HINT = 'one of the five tenant roles (README: roles)';
+  END IF;
+END
+$$;
+
+ALTER FUNCTION tenancy.require_role_name(p_role text) OWNER TO claw_owner;
 
 --
 -- Name: set_jwt_keys(uuid, jsonb); Type: FUNCTION; Schema: tenancy; Owner: claw_owner
@@ -19381,6 +19512,13 @@ REVOKE ALL ON FUNCTION api.revoke_api_key(p_api_key_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.revoke_api_key(p_api_key_id uuid) TO claw_runtime;
 
 --
+-- Name: FUNCTION revoke_role(p_principal_id uuid, p_role text); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.revoke_role(p_principal_id uuid, p_role text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.revoke_role(p_principal_id uuid, p_role text) TO claw_runtime;
+
+--
 -- Name: FUNCTION role_safety_problems(); Type: ACL; Schema: api; Owner: claw_owner
 --
 
@@ -19423,6 +19561,13 @@ GRANT ALL ON FUNCTION api.set_llm_route(p_task text, p_models text[], p_fallback
 
 REVOKE ALL ON FUNCTION api.set_llm_settings(p_time_zone text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.set_llm_settings(p_time_zone text) TO claw_runtime;
+
+--
+-- Name: FUNCTION set_principal_disabled(p_principal_id uuid, p_disabled boolean); Type: ACL; Schema: api; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION api.set_principal_disabled(p_principal_id uuid, p_disabled boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.set_principal_disabled(p_principal_id uuid, p_disabled boolean) TO claw_runtime;
 
 --
 -- Name: FUNCTION set_schedule_paused(p_schedule_id uuid, p_paused boolean); Type: ACL; Schema: api; Owner: claw_owner
@@ -21331,10 +21476,28 @@ REVOKE ALL ON FUNCTION tenancy.remove_jwt_issuer(p_jwt_issuer_id uuid) FROM PUBL
 REVOKE ALL ON FUNCTION tenancy.remove_jwt_key(p_jwt_issuer_id uuid, p_kid text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION require_an_owner_left(p_principal_id uuid, p_action text); Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION tenancy.require_an_owner_left(p_principal_id uuid, p_action text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION require_may_manage(p_principal_id uuid, p_action text); Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION tenancy.require_may_manage(p_principal_id uuid, p_action text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION require_principal(p_principal_id uuid); Type: ACL; Schema: tenancy; Owner: claw_owner
 --
 
 REVOKE ALL ON FUNCTION tenancy.require_principal(p_principal_id uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION require_role_name(p_role text); Type: ACL; Schema: tenancy; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION tenancy.require_role_name(p_role text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION set_jwt_keys(p_jwt_issuer_id uuid, p_jwks jsonb); Type: ACL; Schema: tenancy; Owner: claw_owner

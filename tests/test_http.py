@@ -405,6 +405,19 @@ def test_identity_routes(api: Api) -> None:
         "kind": "agent", "handle": "bot", "display_name": "Bot"}), 409, "conflict")
     assert_problem(api.client.delete(f"/v1/api-keys/{uuid.uuid4()}", headers=api.as_("a")),
                    404, "not_found")
+    # a role taken away, a principal disabled and enabled; the last owner stays
+    assert api.client.delete(f"/v1/principals/{pid}/roles/operator",
+                             headers=api.as_("a")).status_code == 204
+    for switch in ("disable", "enable"):
+        assert api.client.post(f"/v1/principals/{pid}/{switch}",
+                               headers=api.as_("a")).status_code == 204
+    owner = api.tenants["a"].owner_id
+    assert_problem(api.client.post(f"/v1/principals/{owner}/disable", headers=api.as_("a")),
+                   409, "conflict")
+    assert_problem(api.client.delete(f"/v1/principals/{owner}/roles/owner",
+                                     headers=api.as_("a")), 409, "conflict")
+    assert api.client.post(f"/v1/principals/{pid}/pause",
+                           headers=api.as_("a")).status_code == 422
 
 
 def test_job_routes(api: Api) -> None:

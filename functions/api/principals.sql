@@ -67,12 +67,7 @@ BEGIN
   PERFORM internal.require_role(CASE WHEN p_role = 'owner' THEN '{owner}'::text[]
                                      ELSE '{owner,admin}'::text[] END,
                                 'members:write', 'granting role ' || p_role);
-  IF p_role IS NULL OR p_role NOT IN ('owner', 'admin', 'operator', 'approver', 'viewer') THEN
-    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'unknown role',
-      DETAIL = pg_catalog.format('role %L is not owner, admin, operator, approver or viewer',
-                                 p_role),
-      HINT = 'grant one of the five tenant roles (README: roles)';
-  END IF;
+  PERFORM tenancy.require_role_name(p_role);
   PERFORM tenancy.require_principal(p_principal_id);
   -- an owner's keys are issued by an owner: a principal promoted with keys someone else
   -- issued it (an admin keeping a key's secret) would hand that one an owner's powers, so
@@ -140,3 +135,70 @@ COMMENT ON FUNCTION api.list_principals(integer, text) IS
   'The principals of this tenant with their roles, oldest first, p_limit (1..1000) at a time; '
   'the last row of a full page carries the cursor to pass as p_cursor for the next one (NULL on the other rows).';
 GRANT EXECUTE ON FUNCTION api.list_principals(integer, text) TO claw_runtime;
+
+-- api.revoke_role: take a role from a principal. Who: owner; admin for any but an owner (and
+-- the owner role only an owner takes). Returns whether the principal had it. CL409 when it
+-- would leave the tenant without an enabled owner; CL422 an unknown role; CL404 an unknown
+-- principal. Audited (tenancy.memberships).
+CREATE OR REPLACE FUNCTION api.revoke_role(p_principal_id uuid, p_role text)
+RETURNS boolean
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+  PERFORM internal.require_size('p_role', p_role, 'name');
+  PERFORM tenancy.require_may_manage(p_principal_id, 'revoking role ' || coalesce(p_role, 'NULL'));
+  PERFORM tenancy.require_role_name(p_role);
+  IF p_role = 'owner' THEN
+    PERFORM internal.require_role('{owner}', 'members:write', 'revoking role owner');
+    PERFORM tenancy.require_an_owner_left(p_principal_id, 'revoking owner');
+  END IF;
+  DELETE FROM tenancy.memberships AS m
+  WHERE m.tenant_id = internal.current_tenant_id() AND m.principal_id = p_principal_id
+    AND m.role = p_role;
+  RETURN FOUND;
+END
+$fn$;
+COMMENT ON FUNCTION api.revoke_role(uuid, text) IS
+  'Take a role from a principal (owner, or admin for a non-owner); returns whether it had it. '
+  'CL409 when no enabled owner would be left.';
+GRANT EXECUTE ON FUNCTION api.revoke_role(uuid, text) TO claw_runtime;
+
+-- api.set_principal_disabled: disable a principal (its keys and tokens stop authenticating
+-- at once: CL401 'principal disabled') or enable it again. Who: owner; admin for any but an
+-- owner. Returns disabled_at (NULL when enabled). CL409 when disabling would leave the
+-- tenant without an enabled owner; CL404 an unknown principal; CL422 a NULL p_disabled.
+-- Audited (tenancy.principals).
+CREATE OR REPLACE FUNCTION api.set_principal_disabled(p_principal_id uuid, p_disabled boolean)
+RETURNS timestamptz
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  v_at timestamptz;
+BEGIN
+  IF p_disabled IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid switch',
+      DETAIL = 'p_disabled must be true (disable) or false (enable)',
+      HINT = 'pass true or false';
+  END IF;
+  PERFORM tenancy.require_may_manage(p_principal_id, CASE WHEN p_disabled THEN 'disabling'
+                                                          ELSE 'enabling' END);
+  IF p_disabled THEN
+    PERFORM tenancy.require_an_owner_left(p_principal_id, 'disabling this principal');
+  END IF;
+  UPDATE tenancy.principals AS p
+  SET disabled_at = CASE WHEN p_disabled THEN coalesce(p.disabled_at, pg_catalog.now()) END
+  WHERE p.tenant_id = internal.current_tenant_id() AND p.principal_id = p_principal_id
+  RETURNING p.disabled_at INTO v_at;
+  RETURN v_at;
+END
+$fn$;
+COMMENT ON FUNCTION api.set_principal_disabled(uuid, boolean) IS
+  'Disable (true) or enable (false) a principal: a disabled one''s credentials fail with CL401. '
+  'Owner, or admin for a non-owner; CL409 when no enabled owner would be left.';
+GRANT EXECUTE ON FUNCTION api.set_principal_disabled(uuid, boolean) TO claw_runtime;

@@ -4,7 +4,7 @@
 -- grants only), callable by no login role, one row for the exact (tenant, key id), nothing
 -- for another tenant's id with the same key id.
 BEGIN;
-SELECT plan(13);
+SELECT plan(16);
 
 CREATE TEMP TABLE t AS
   SELECT c.tenant_id, c.principal_id, c.api_key,
@@ -58,6 +58,17 @@ SELECT lives_ok($$ SELECT * FROM tenancy.issue_api_key((SELECT principal_id FROM
 SELECT throws_ok($$ SELECT * FROM tenancy.issue_api_key((SELECT principal_id FROM t), 'typo',
                       '{ontolgy:read}', NULL) $$, 'CL422', 'invalid scopes',
                  'a misspelt scope is refused');
+
+-- the tenant's last enabled owner stays (api.revoke_role, api.set_principal_disabled)
+GRANT SELECT ON t TO claw_runtime;
+SET LOCAL ROLE claw_runtime;
+SELECT throws_ok($$ SELECT api.revoke_role((SELECT principal_id FROM t), 'owner') $$, 'CL409',
+                 'last owner', 'the only owner keeps owner');
+SELECT throws_ok($$ SELECT api.set_principal_disabled((SELECT principal_id FROM t), true) $$,
+                 'CL409', 'last owner', 'the only owner is not disabled');
+SELECT throws_ok($$ SELECT api.set_principal_disabled((SELECT principal_id FROM t), NULL) $$,
+                 'CL422', 'invalid switch', 'a NULL switch is refused, not read as enable');
+RESET ROLE;
 
 SELECT * FROM finish();
 ROLLBACK;

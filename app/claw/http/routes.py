@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 from uuid import UUID
 
 import psycopg
@@ -113,6 +113,29 @@ async def grant_role(request: Request, body: m.RoleIn, principal_id: UUID = Path
     async def act(conn: Conn) -> None:
         await conn.execute("SELECT api.grant_role(p_principal_id => %s, p_role => %s)",
                            (principal_id, body.role))
+    return await run(request, act, 204, write=True)
+
+
+@router.delete("/principals/{principal_id}/roles/{role}", status_code=204, tags=["identity"],
+               responses=NOT_FOUND, summary="Take a role away (api.revoke_role); idempotent")
+async def revoke_role(request: Request, principal_id: UUID = Path(),
+                      role: str = Path(max_length=64),
+                      idempotency_key: str | None = IDEMPOTENCY) -> Response:
+    async def act(conn: Conn) -> None:
+        await conn.execute("SELECT api.revoke_role(p_principal_id => %s, p_role => %s)",
+                           (principal_id, role))
+    return await run(request, act, 204, write=True)
+
+
+@router.post("/principals/{principal_id}/{switch}", status_code=204, tags=["identity"],
+             responses=NOT_FOUND, summary="Disable or enable a principal "
+                                          "(api.set_principal_disabled)")
+async def set_principal_disabled(request: Request, principal_id: UUID = Path(),
+                                 switch: Literal["disable", "enable"] = Path(),
+                                 idempotency_key: str | None = IDEMPOTENCY) -> Response:
+    async def act(conn: Conn) -> None:
+        await conn.execute("SELECT api.set_principal_disabled(p_principal_id => %s, "
+                           "p_disabled => %s)", (principal_id, switch == "disable"))
     return await run(request, act, 204, write=True)
 
 
