@@ -126,3 +126,26 @@ def test_queue_stats_shows_configured_queues_without_jobs(
     assert any(line.startswith("idle") and "paused" in line for line in proc.stdout.splitlines())
     assert any(line.startswith("capped") and "limit 3" in line
                for line in proc.stdout.splitlines()), proc.stdout
+
+
+@pytest.mark.parametrize("args, code, says", [
+    (("Bad Slug", "X", "o", "O"), "CL422", "slug"),
+    (("ok-slug", "", "o", "O"), "CL422", "name"),
+    (("ok-slug", "X", "Bad Handle", "O"), "CL422", "owner handle"),
+    (("a", "X", "o", "O"), "CL422", "slug"),
+], ids=["slug", "empty name", "owner handle", "one-letter slug"])
+def test_tenant_creation_input_is_our_error(db: Database, args: tuple[str, ...], code: str,
+                                            says: str) -> None:
+    """tenancy.create_tenant gave the tables' raw 23505 / 23514 (an outside-in probe)."""
+    with db.connect() as conn, pytest.raises(psycopg.Error) as err:
+        conn.execute("SELECT * FROM tenancy.create_tenant(%s, %s, %s, %s)", args)
+    assert err.value.sqlstate == code, err.value
+    assert says in (err.value.diag.message_detail or "") and err.value.diag.message_hint
+
+
+def test_a_taken_slug_is_cl409(db: Database) -> None:
+    with db.connect() as conn:
+        conn.execute("SELECT * FROM tenancy.create_tenant('taken', 'T', 'o', 'O')")
+        with pytest.raises(psycopg.Error) as err:
+            conn.execute("SELECT * FROM tenancy.create_tenant('taken', 'T2', 'o', 'O')")
+    assert err.value.sqlstate == "CL409", err.value
