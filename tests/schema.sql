@@ -3347,6 +3347,16 @@ BEGIN
   PERFORM internal.require_role('{owner,admin,operator,worker}', 'authz:read',
                                 'listing permitted subjects');
   PERFORM internal.require_limit(p_limit, 10000);
+  -- a type of the model, as api.list_permitted_objects requires of its object type (an
+  -- unknown one, a userset like team#member included, listed nothing, silently)
+  IF NOT coalesce((SELECT m.definition -> 'types' ? p_subject_type FROM authz.models AS m
+                   WHERE m.tenant_id = internal.current_tenant_id()
+                   ORDER BY m.version DESC LIMIT 1), false) THEN
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'unknown subject type',
+      DETAIL = pg_catalog.format('the authorization model defines no type %L',
+                                 pg_catalog.left(p_subject_type, 100)),
+      HINT = 'a type of the model (api.describe_authz_model()), without #relation';
+  END IF;
   RETURN QUERY
   SELECT p_subject_type || ':' || s
   FROM authz.list_subjects(internal.current_tenant_id(), p_object, p_relation,

@@ -3,7 +3,7 @@
 -- its explanation for each rewrite kind, the depth limit, list objects and subjects,
 -- consistency tokens, who may call what, isolation between tenants, the audit of changes.
 BEGIN;
-SELECT plan(107);
+SELECT plan(109);
 
 CREATE TEMP TABLE t AS
   SELECT 'a'::text AS name, * FROM tenancy.create_tenant('authz-a', 'A', 'alice', 'Alice')
@@ -222,6 +222,12 @@ SELECT is(ARRAY(SELECT object FROM api.list_permitted_objects('folder', 'viewer'
           ARRAY['folder:a', 'folder:b', 'folder:c', 'folder:root'], 'list_objects through ttu recursion');
 SELECT is(ARRAY(SELECT subject FROM api.list_permitted_subjects('invoice:42', 'viewer', 'user')),
           ARRAY['user:alice', 'user:bob'], 'list_subjects, excluded carol left out');
+SELECT throws_ok($$ SELECT * FROM api.list_permitted_subjects('invoice:42', 'viewer', 'usr') $$,
+                 'CL422', 'unknown subject type',
+                 'an unknown subject type is refused, as an unknown object type is');
+SELECT throws_ok($$ SELECT * FROM api.list_permitted_subjects('invoice:42', 'viewer',
+                                                             'team#member') $$,
+                 'CL422', 'unknown subject type', 'a userset is no subject type');
 
 -- ----------------------------------------------------------------- consistency tokens
 SELECT throws_ok($$ SELECT * FROM api.check_permission('invoice:42', 'owner', 'user:bob',
