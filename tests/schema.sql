@@ -400,9 +400,7 @@ CREATE FUNCTION admin.require_reason(p_what text, p_reason text) RETURNS void
 BEGIN
   -- three characters that are not white space or control characters (tabs, line breaks
   -- and no-break spaces passed a trim of spaces alone)
-  IF p_reason IS NULL OR pg_catalog.length(pg_catalog.regexp_replace(
-       p_reason, E'[[:space:][:cntrl:]\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]',
-       '', 'g')) < 3 THEN
+  IF p_reason IS NULL OR internal.visible_length(p_reason) < 3 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'a reason is required',
       DETAIL = pg_catalog.format('%s reads tenant data and is audited', p_what),
       HINT = 'pass p_reason => ''ticket 123: customer asked why ...''';
@@ -1281,6 +1279,11 @@ BEGIN
           internal.require_size('p_display_name', p_display_name, 'name'),
           internal.require_size('p_roles', p_roles, 'text');
   PERFORM internal.require_role('{owner,admin}', 'members:write', 'creating a principal');
+  IF internal.visible_length(p_display_name) = 0 THEN  -- white space or control characters
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid principal',
+      DETAIL = 'the display name has no visible character',
+      HINT = 'e.g. p_display_name => ''Dispatch bot''';
+  END IF;
   BEGIN
     INSERT INTO tenancy.principals (tenant_id, principal_id, kind, handle, display_name)
     VALUES (internal.current_tenant_id(), v_id, p_kind, p_handle, p_display_name);
@@ -10267,6 +10270,20 @@ $$;
 ALTER FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) OWNER TO claw_owner;
 
 --
+-- Name: visible_length(text); Type: FUNCTION; Schema: internal; Owner: claw_owner
+--
+
+CREATE FUNCTION internal.visible_length(p_text text) RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    AS $$
+  SELECT pg_catalog.length(pg_catalog.regexp_replace(
+    p_text, E'[[:space:][:cntrl:]\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]',
+    '', 'g'))
+$$;
+
+ALTER FUNCTION internal.visible_length(p_text text) OWNER TO claw_owner;
+
+--
 -- Name: breaker_admit(uuid, text, interval); Type: FUNCTION; Schema: llm; Owner: claw_dispatcher
 --
 
@@ -14205,6 +14222,11 @@ BEGIN
       HINT = pg_catalog.format('a key needs at least one of %s', internal.scopes());
   END IF;
   api_key_id := pg_catalog.uuidv7();
+  IF internal.visible_length(p_name) = 0 THEN  -- white space or control characters only
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid key name',
+      DETAIL = 'the name has no visible character',
+      HINT = 'pass p_name => a name for the key, e.g. ''dispatch-bot''';
+  END IF;
   v_secret := pg_catalog.translate(pg_catalog.rtrim(pg_catalog.encode(
     pg_catalog.uuid_send(pg_catalog.gen_random_uuid())
     || pg_catalog.uuid_send(pg_catalog.gen_random_uuid()), 'base64'), '='), '+/', '-_');
@@ -20668,6 +20690,13 @@ GRANT ALL ON FUNCTION internal.trace_id() TO claw_dispatcher;
 REVOKE ALL ON FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) TO claw_authz_reader;
 GRANT ALL ON FUNCTION internal.verified_context(OUT tenant_id uuid, OUT principal_id uuid, OUT roles text[], OUT scopes text[]) TO claw_dispatcher;
+
+--
+-- Name: FUNCTION visible_length(p_text text); Type: ACL; Schema: internal; Owner: claw_owner
+--
+
+REVOKE ALL ON FUNCTION internal.visible_length(p_text text) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.visible_length(p_text text) TO claw_operator_reader;
 
 --
 -- Name: FUNCTION breaker_admit(p_tenant_id uuid, p_provider text, p_probe_lease interval); Type: ACL; Schema: llm; Owner: claw_dispatcher

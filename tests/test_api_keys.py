@@ -119,3 +119,17 @@ def test_bad_principal_and_key_input_is_our_error_not_a_constraints(
     assert err.value.diag.message_hint
     with db.connect() as su:
         assert su.execute(counts).fetchone() == before
+
+
+@pytest.mark.parametrize("sql, params", [
+    ("SELECT api_key FROM api.create_api_key(p_name => %s)", ("\t\n\u00a0",)),
+    ("SELECT api.create_principal('agent', 'blank', %s)", ("   ",)),
+], ids=["key name", "display name"])
+def test_a_name_with_no_visible_character_is_cl422(
+        seeded: tuple[Database, dict[str, Tenant]], sql: str, params: tuple[str, ...]) -> None:
+    """Names of white space or control characters only were accepted (an outside-in probe)."""
+    db, tenants = seeded
+    with pytest.raises(psycopg.Error) as err:
+        act(db, tenants["a"].api_key, sql, params)
+    assert err.value.sqlstate == "CL422", err.value
+    assert "no visible character" in (err.value.diag.message_detail or "")

@@ -16,9 +16,7 @@ AS $fn$
 BEGIN
   -- three characters that are not white space or control characters (tabs, line breaks
   -- and no-break spaces passed a trim of spaces alone)
-  IF p_reason IS NULL OR pg_catalog.length(pg_catalog.regexp_replace(
-       p_reason, E'[[:space:][:cntrl:]\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]',
-       '', 'g')) < 3 THEN
+  IF p_reason IS NULL OR internal.visible_length(p_reason) < 3 THEN
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'a reason is required',
       DETAIL = pg_catalog.format('%s reads tenant data and is audited', p_what),
       HINT = 'pass p_reason => ''ticket 123: customer asked why ...''';

@@ -21,6 +21,11 @@ BEGIN
           internal.require_size('p_display_name', p_display_name, 'name'),
           internal.require_size('p_roles', p_roles, 'text');
   PERFORM internal.require_role('{owner,admin}', 'members:write', 'creating a principal');
+  IF internal.visible_length(p_display_name) = 0 THEN  -- white space or control characters
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid principal',
+      DETAIL = 'the display name has no visible character',
+      HINT = 'e.g. p_display_name => ''Dispatch bot''';
+  END IF;
   BEGIN
     INSERT INTO tenancy.principals (tenant_id, principal_id, kind, handle, display_name)
     VALUES (internal.current_tenant_id(), v_id, p_kind, p_handle, p_display_name);

@@ -33,6 +33,11 @@ BEGIN
       HINT = pg_catalog.format('a key needs at least one of %s', internal.scopes());
   END IF;
   api_key_id := pg_catalog.uuidv7();
+  IF internal.visible_length(p_name) = 0 THEN  -- white space or control characters only
+    RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid key name',
+      DETAIL = 'the name has no visible character',
+      HINT = 'pass p_name => a name for the key, e.g. ''dispatch-bot''';
+  END IF;
   v_secret := pg_catalog.translate(pg_catalog.rtrim(pg_catalog.encode(
     pg_catalog.uuid_send(pg_catalog.gen_random_uuid())
     || pg_catalog.uuid_send(pg_catalog.gen_random_uuid()), 'base64'), '='), '+/', '-_');

@@ -4,7 +4,7 @@
 -- grants only), callable by no login role, one row for the exact (tenant, key id), nothing
 -- for another tenant's id with the same key id.
 BEGIN;
-SELECT plan(16);
+SELECT plan(17);
 
 CREATE TEMP TABLE t AS
   SELECT c.tenant_id, c.principal_id, c.api_key,
@@ -58,6 +58,10 @@ SELECT lives_ok($$ SELECT * FROM tenancy.issue_api_key((SELECT principal_id FROM
 SELECT throws_ok($$ SELECT * FROM tenancy.issue_api_key((SELECT principal_id FROM t), 'typo',
                       '{ontolgy:read}', NULL) $$, 'CL422', 'invalid scopes',
                  'a misspelt scope is refused');
+
+SELECT is(ARRAY[internal.visible_length(E' \t\n'), internal.visible_length(E'\u00a0\u3000x'),
+                internal.visible_length('ab c')], ARRAY[0, 1, 3],
+          'visible characters: white space of any kind and control characters do not count');
 
 -- the tenant's last enabled owner stays (api.revoke_role, api.set_principal_disabled)
 GRANT SELECT ON t TO claw_runtime;
