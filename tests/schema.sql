@@ -4230,6 +4230,10 @@ BEGIN
     v_problem := 'period is day or month';
   ELSIF p_limit_usd IS NULL OR p_limit_usd < 0 OR p_limit_usd > 99999999 THEN
     v_problem := 'the limit is between 0 and 99999999 USD';
+  ELSIF p_limit_usd <> pg_catalog.round(p_limit_usd, 6) THEN
+    -- the column keeps six decimals: 0.0000004 was stored as 0, a budget refusing every call
+    v_problem := pg_catalog.format('the limit %s has more than 6 decimals (millionths of a '
+                                   'dollar are kept)', p_limit_usd);
   ELSIF (p_scope = 'principal') <> (p_principal_id IS NOT NULL) THEN
     v_problem := 'a principal budget names a principal (and only it does)';
   ELSIF (p_scope = 'task') <> (p_task IS NOT NULL) THEN

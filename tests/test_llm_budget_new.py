@@ -149,3 +149,18 @@ def test_a_budget_is_seeded_in_the_window_of_when_it_was_created_not_of_its_tran
     done = finish(env, flying)
     assert budget(env)[1:] == (Decimal(str(done["cost_usd"])), 0)
     assert ledger_matches_windows(env) == []
+
+
+def test_a_limit_with_more_decimals_than_kept_is_cl422(env: Env) -> None:
+    """limit_usd keeps 6 decimals: 0.0000004 was stored as 0 (a budget that refuses every
+    call) and 1.0000004 as 1, silently."""
+    import psycopg
+    import pytest
+
+    for limit in ("0.0000004", "1.0000004"):
+        with pytest.raises(psycopg.Error) as err:
+            env.api("SELECT api.set_llm_budget(p_scope => 'tenant', p_period => 'day', "
+                    "p_limit_usd => %s::numeric)", (limit,))
+        assert err.value.sqlstate == "CL422" and "6 decimals" in err.value.diag.message_detail
+    env.api("SELECT api.set_llm_budget(p_scope => 'tenant', p_period => 'day', "
+            "p_limit_usd => 0.000001)")
