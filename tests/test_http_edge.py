@@ -528,3 +528,24 @@ def test_a_refused_credential_runs_nothing_behind_it(api: Api) -> None:
                            json={"queue": "pipelined", "kind": "k"})
     problem(resp, 401, "unauthenticated")
     assert job_count(api.db, "pipelined") == before
+
+
+def test_capabilities_missed_at_startup_are_read_when_the_database_answers(
+        seeded: tuple[Database, dict[str, Tenant]]) -> None:
+    """Found by a new-user walkthrough: a server that started while the database refused it
+    (a password set after `claw serve`, a brief outage) kept its capabilities off for good:
+    no rate limits, Idempotency-Key a 501 'migrate the database', JWTs refused, /v1/events a
+    501, and /readyz said ready. Now they are read when the database first answers."""
+    from claw.http.edge import Capabilities
+
+    db, tenants = seeded
+    with in_process(db, tenants) as api:
+        edge = api.client.app.state.edge  # type: ignore[attr-defined]
+        edge.caps, edge.detected = Capabilities(), False  # as after a refused startup
+        r = api.client.post("/v1/jobs", headers={**api.as_("a"), "Idempotency-Key": "late-1"},
+                            json={"queue": "q", "kind": "k"})
+        assert r.status_code == 201, r.text
+        assert "RateLimit" in r.headers and edge.detected and edge.caps.idempotency
+        edge.caps, edge.detected = Capabilities(), False
+        ready = api.client.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["checks"]["capabilities"] == "ok"

@@ -82,3 +82,16 @@ def test_suites_are_checked_when_loaded(tmp_path: Path) -> None:
         load_suite(tmp_path / "x.json")
     suite = load_suite(ROOT / "evals" / "dispatch-summary.json")
     assert fake_script(suite)({"messages": [{"content": suite.cases[0]["input"]}]}) == {"text": "3 jobs."}
+
+
+def test_a_suite_whose_every_call_fails_is_an_error_not_a_score(
+        db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    """A tenant without a route for the suite's task: every case failed with 'no LLM route'
+    and `claw eval` printed score 0.000 and exited 0 (a new-user walkthrough). Nothing was
+    measured: exit 2 and say why."""
+    with db.connect() as conn:
+        key = str(conn.execute("SELECT api_key FROM tenancy.create_tenant('no-route', 'N', 'o', "
+                               "'O')").fetchone()[0])  # type: ignore[index]
+    suite = ROOT / "evals" / "dispatch-summary.json"
+    assert run_cli(db.url("claw_runtime"), ROOT, str(suite), key, fake=True) == 2
+    assert "no case reached a model" in capsys.readouterr().out

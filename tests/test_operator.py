@@ -149,3 +149,24 @@ def test_a_taken_slug_is_cl409(db: Database) -> None:
         with pytest.raises(psycopg.Error) as err:
             conn.execute("SELECT * FROM tenancy.create_tenant('taken', 'T2', 'o', 'O')")
     assert err.value.sqlstate == "CL409", err.value
+
+
+def test_jwt_add_takes_the_tenants_slug_and_ports_are_ports(db: Database) -> None:
+    """A new-user walkthrough: `claw jwt add SLUG ...` with the slug `claw tenant create`
+    printed gave a raw 22P02 (it took only the uuid), and a port of 70000 was accepted and
+    the server listened on 70000 mod 65536."""
+    from claw.errors import ClawSetupError
+    from claw.http.settings import port_number
+    from conftest import run_cli
+
+    with db.connect() as conn:
+        [(tid,)] = conn.execute("SELECT tenant_id::text FROM tenancy.create_tenant("
+                                "'slugco', 'S', 'o', 'O')").fetchall()
+    env = {"DATABASE_URL": db.url()}
+    proc = run_cli("jwt", "add", "slugco", "https://idp.example.test/", "slug-aud", env=env)
+    assert proc.returncode == 0 and tid in proc.stdout, (proc.stdout, proc.stderr)
+    proc = run_cli("jwt", "add", "no-such", "https://idp.example.test/", "x-aud", env=env)
+    assert proc.returncode != 0 and "no tenant 'no-such'" in proc.stdout + proc.stderr
+    assert port_number(8080) == 8080
+    with pytest.raises(ClawSetupError):
+        port_number(70000)

@@ -213,7 +213,9 @@ def cmd_serve(args: argparse.Namespace, cfg: config.Settings) -> int:
     if args.host:
         settings = dataclasses.replace(settings, host=args.host)
     if args.port is not None:
-        settings = dataclasses.replace(settings, port=args.port)
+        from claw.http.settings import port_number
+
+        settings = dataclasses.replace(settings, port=port_number(args.port, "--port"))
     return serve(settings)
 
 

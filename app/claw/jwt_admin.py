@@ -59,7 +59,7 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("jwt", help="JWT issuers, keys and subjects of tenants (platform operators)")
     acts = p.add_subparsers(dest="action", required=True)
     a = acts.add_parser("add", help="accept an issuer's tokens for an audience in a tenant")
-    a.add_argument("tenant_id")
+    a.add_argument("tenant_id", metavar="TENANT", help="the tenant's id or slug")
     a.add_argument("issuer")
     a.add_argument("audience")
     a.add_argument("--skew", type=int, default=60, help="allowed clock skew in seconds (0-300)")
@@ -86,9 +86,21 @@ def add_parser(sub: Any) -> None:
     acts.add_parser("list", help="issuers, audiences, skew and kids of every tenant")
 
 
+def tenant_id_of(conn: psycopg.Connection[Any], tenant: str) -> str:
+    """TENANT as given: the tenant id, or the slug `claw tenant create` took (a slug was a
+    raw 22P02 'invalid input syntax for type uuid')."""
+    row = conn.execute("SELECT tenant_id::text FROM tenancy.tenants "
+                       "WHERE tenant_id::text = lower(%s) OR slug = %s", (tenant, tenant)).fetchone()
+    if row is None:
+        raise ClawSetupError(f"no tenant {tenant!r}: pass its id or its slug "
+                             "(claw tenant create printed both)")
+    return str(row[0])
+
+
 def run(args: argparse.Namespace, admin_url: str) -> int:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         if args.action == "add":
+            args.tenant_id = tenant_id_of(conn, args.tenant_id)
             row = conn.execute("SELECT tenancy.add_jwt_issuer(p_tenant_id => %s, p_issuer => %s, "
                                "p_audience => %s, p_max_skew_seconds => %s, p_jwks_url => %s)",
                                (args.tenant_id, args.issuer, args.audience, args.skew,

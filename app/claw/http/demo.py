@@ -31,7 +31,8 @@ def _curl(method: str, url: str, headers: dict[str, str], body: Any = None) -> s
     for k, v in headers.items():
         shown = v[:18] + "..." if k == "Authorization" else v
         parts.append(f"-H '{k}: {shown}'")
-    if body is not None:
+    if body is not None:  # without the type curl sends a form, which the API refuses (422)
+        parts.append("-H 'Content-Type: application/json'")
         parts.append(f"-d '{json.dumps(body)}'")
     parts.append(url)
     return " ".join(parts)

@@ -14,6 +14,7 @@ never in a query's text.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -27,6 +28,7 @@ from fastapi.encoders import jsonable_encoder
 from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
+import psycopg_pool
 from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel
 from starlette.responses import Response
@@ -159,25 +161,55 @@ class Edge:
             timeout=settings.pool_timeout, kwargs={"autocommit": True}, open=False,
             name="claw-http")
         self.caps = Capabilities()
+        self.detected = False  # caps read from the database (and its roles found safe)
+        self.unsafe: str | None = None
+        self._detecting = asyncio.Lock()
         self.closing = False
+
+    async def _detect(self) -> None:
+        """Read what the database offers and check its roles: once, when it first answers."""
+        async with self.pool.connection(timeout=self.settings.pool_timeout) as conn:
+            row = await fetch_one(conn, CAPABILITIES)
+            caps = Capabilities(**row) if row else Capabilities()
+            problems = await fetch_all(conn, "SELECT role_name, problem "
+                                       "FROM api.role_safety_problems()") \
+                if caps.role_safety else []
+        self.caps = caps
+        self.unsafe = "; ".join(f"{p['role_name']} {p['problem']}" for p in problems) or None
+        self.detected = True
 
     async def open(self) -> None:
         await self.pool.open(wait=False)
         try:
-            async with self.pool.connection() as conn:
-                row = await fetch_one(conn, CAPABILITIES)
-                if row:
-                    self.caps = Capabilities(**row)
-                problems = await fetch_all(conn, "SELECT role_name, problem "
-                                           "FROM api.role_safety_problems()") \
-                    if self.caps.role_safety else []
-        except psycopg.Error:
-            return  # the database is down now; /readyz says so, capabilities stay off
-        if problems:
+            await self._detect()
+        except (psycopg.Error, psycopg_pool.PoolTimeout):
+            # the database does not answer now: /readyz says so, and the first request (or
+            # readiness probe) that reaches it reads the capabilities then; they stayed off
+            # for good before, a server with rate limits, idempotency, JWTs and events
+            # silently disabled
+            return
+        if self.unsafe:
             raise ClawSetupError(
                 "Claw refuses to serve: roles that act for applications and workers must be "
-                "bound by Row-Level Security: " + "; ".join(
-                    f"{p['role_name']} {p['problem']}" for p in problems))
+                "bound by Row-Level Security: " + self.unsafe)
+
+    async def ensure_capabilities(self) -> None:
+        """Before any request's work: the capabilities, read now if the database did not
+        answer at startup; a 503 while it still does not, or while its roles are unsafe."""
+        if not self.detected:
+            async with self._detecting:
+                if not self.detected:
+                    try:
+                        await self._detect()
+                    except (psycopg.Error, psycopg_pool.PoolTimeout):
+                        raise Problem(503, "database_unavailable",
+                                      "the database cannot be reached; retry later",
+                                      headers={"Retry-After": "1"}) from None
+        if self.unsafe:
+            raise Problem(503, "database_unavailable", "the server refuses to serve: roles "
+                          "that act for applications are not bound by Row-Level Security",
+                          hint="see the server's log; fix the roles (claw migrate says how)",
+                          headers={"Retry-After": "60"})
 
     async def close(self) -> None:
         await self.pool.close()
@@ -224,6 +256,7 @@ class Edge:
                           cred: Credential | None = None) -> AsyncIterator[
                               psycopg.AsyncConnection[Any]]:
         """One authenticated transaction on a pooled connection."""
+        await self.ensure_capabilities()
         cred = cred or credential(request)
         async with self.pool.connection() as conn, conn.transaction():
             request.state.caller = await self.authenticate(conn, cred)
@@ -257,6 +290,7 @@ class Edge:
     async def take_token(self, cred: Credential, cost: int = 1) -> dict[str, str]:
         """Charge the caller's buckets (one statement on a connection of its own).
         Returns the RateLimit headers; raises the 429 problem when refused."""
+        await self.ensure_capabilities()
         if not self.caps.rate_limits:
             return {}
         self.accepts(cred)
@@ -301,6 +335,7 @@ class Edge:
         credential is verified and the rate limit charged (`take_token`), so a refused or
         limited caller costs nothing."""
         cred = credential(request)
+        await self.ensure_capabilities()
         self.accepts(cred)
         key = request.headers.get("idempotency-key") if idempotent else None
         if key is not None and not self.caps.idempotency:

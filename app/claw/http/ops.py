@@ -40,6 +40,9 @@ async def readyz(request: Request) -> Response:
     ready = not edge.closing
     checks["shutting_down"] = edge.closing
     try:
+        if not edge.detected:  # the database did not answer at startup: read them now
+            await edge.ensure_capabilities()
+        checks["capabilities"] = "ok" if edge.detected else "unknown"
         async with edge.pool.connection(timeout=2.0) as conn:
             rows = await fetch_all(conn, "SELECT * FROM api.get_schema_version()")
             checks["schema"] = rows[0]["migration_id"] if rows else None
@@ -51,7 +54,7 @@ async def readyz(request: Request) -> Response:
             ready = False
             for p in problems:  # the details go to the log, not to an unauthenticated caller
                 log.error("unsafe role: %s %s", p["role_name"], p["problem"])
-    except (psycopg.Error, OSError) as exc:
+    except (psycopg.Error, OSError, Problem) as exc:
         ready = False
         checks["database"] = "unavailable"
         log.warning("readiness: database unavailable", extra={"error": type(exc).__name__})
@@ -151,6 +154,7 @@ async def events(request: Request,
                                     description="without Last-Event-ID: from now or from the "
                                     "oldest retained event")) -> Response:
     edge = edge_of(request)
+    await edge.ensure_capabilities()
     if not edge.caps.events:
         raise Problem(501, "not_implemented", "this database has no events outbox",
                       hint="migrate the database")

@@ -27,6 +27,14 @@ def _int(name: str, default: int, low: int = 0) -> int:
     return int(_number(name, default, int, low))
 
 
+def port_number(value: int, what: str = "CLAW_HTTP_PORT") -> int:
+    """A TCP port, 0 (any free one) to 65535: 70000 was accepted and the server listened
+    on 70000 mod 65536 while its log said 70000."""
+    if not 0 <= value <= 65535:
+        raise ClawSetupError(f"{what} must be a TCP port, 0 to 65535, not {value}")
+    return value
+
+
 def _float(name: str, default: float) -> float:
     return float(_number(name, default, float))
 
@@ -69,7 +77,7 @@ def from_env(database_url: str | None = None, auditor_url: str | None = None) ->
         database_url=url,
         auditor_url=os.environ.get("CLAW_HTTP_AUDITOR_URL") or auditor_url,
         host=os.environ.get("CLAW_HTTP_HOST", "127.0.0.1"),
-        port=_int("CLAW_HTTP_PORT", 8080, 0),
+        port=port_number(_int("CLAW_HTTP_PORT", 8080, 0)),
         pool_min=pool_min, pool_max=pool_max,
         pool_timeout=_float("CLAW_HTTP_POOL_TIMEOUT", 5.0),
         max_body_bytes=_int("CLAW_HTTP_MAX_BODY_BYTES", 1_048_576, 1),

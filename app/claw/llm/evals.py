@@ -136,7 +136,8 @@ def run_suite(router: Router, suite: Suite) -> EvalReport:
             value, detail = score(case, answer, router, suite)
             cost += float(detail.get("judge_cost_usd", 0.0))
         except Exception as exc:  # noqa: BLE001 - a failed case scores 0, with the reason
-            answer, value, detail = "", 0.0, {"error": f"{type(exc).__name__}: {exc}"[:500]}
+            answer, value, detail = "", 0.0, {"error": f"{type(exc).__name__}: {exc}"[:500],
+                                              "call_failed": True}
         passed = value >= (0.5 if case["scorer"] == "judge" else 1.0)
         results.append({"case_id": case["id"], "scorer": case["scorer"], "score": round(value, 6),
                         "passed": passed, "output": answer, "detail": detail})
@@ -228,6 +229,11 @@ def run_cli(runtime_url: str, root: Path, suite_name: str, api_key: str | None, 
         print(f"   eval {suite.name}: score {report.score:.3f} ({report.passed}/{report.cases} "
               f"passed), {base}, threshold {suite.threshold}, cost {report.cost_usd:.6f} USD, "
               f"run {report.eval_run_id}")
+        if report.results and all(r["detail"].get("call_failed") for r in report.results):
+            # nothing was measured: a missing route or key is an error, not a score of 0
+            print(f"claw eval: no case reached a model; the first: "
+                  f"{report.results[0]['detail']['error']}")
+            return 2
         if report.regressed:
             print(f"   REGRESSION: the score fell by more than {suite.threshold} from the baseline")
             return 1
