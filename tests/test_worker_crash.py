@@ -231,3 +231,18 @@ def test_supervise_restarts_a_worker_that_ends_on_any_database_error(
     restarts = [r for r in caplog.records
                 if r.getMessage().startswith("worker failed; restarting the worker in")]
     assert len(restarts) == 2 and all("CL422" in getattr(r, "error", "") for r in restarts)
+
+
+def test_a_failed_attempt_is_logged_with_its_error_and_the_state_it_left() -> None:
+    """The worker's log said `"error": "now scheduled"`: the failure was only in the job row
+    (a new-user walkthrough). The log line now carries the error and, apart, the state."""
+    import json
+    import logging
+
+    from claw.worker import JsonFormatter
+
+    record = logging.LogRecord("claw.worker", logging.INFO, __file__, 1,
+                               "job attempt recorded as failed", None, None)
+    record.error, record.state = "no handler for kind 'demo.note'", "scheduled"
+    line = json.loads(JsonFormatter().format(record))
+    assert line["error"].startswith("no handler") and line["state"] == "scheduled"

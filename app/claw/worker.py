@@ -139,7 +139,7 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(), "msg": record.getMessage()}
         for key in ("job_id", "tenant_id", "trace_id", "kind", "queue", "attempt", "worker",
-                    "error", "count"):
+                    "error", "state", "count"):
             value = getattr(record, key, None)
             if value is not None:
                 out[key] = str(value) if isinstance(value, UUID) else value
@@ -499,7 +499,9 @@ class Worker:
                 row = await cur.fetchone()
                 self.failed += 1
                 log.info("job attempt recorded as failed",
-                         extra=job_fields(job, error=f"now {row[0] if row else '?'}"))
+                         # the failure itself, and the state it left the job in (the log
+                         # said only "now scheduled", the error was in the job row alone)
+                         extra=job_fields(job, error=error[:500], state=row[0] if row else None))
                 return
             except psycopg.Error as exc:
                 if connection_lost(conn, exc):
