@@ -170,3 +170,31 @@ def test_jwt_add_takes_the_tenants_slug_and_ports_are_ports(db: Database) -> Non
     assert port_number(8080) == 8080
     with pytest.raises(ClawSetupError):
         port_number(70000)
+
+
+def test_cli_errors_say_things_once_and_usage_is_checked(
+        seeded: tuple[Database, dict[str, Tenant]]) -> None:
+    """A new user's walkthrough: a database error printed its hint twice (with the PL/pgSQL
+    context), `claw queue pause a b` paused a and ignored b, `claw queue stats extra`
+    ignored extra, and `claw ... | head` ended with '[Errno 32] Broken pipe'."""
+    from conftest import run_cli
+
+    db, _ = seeded
+    env = {"DATABASE_URL": db.url()}
+    bad = run_cli("tenant", "create", "Bad Slug", "X", "o", "O", env=env)
+    assert bad.returncode == 1 and bad.stderr.lower().count("hint") == 1, bad.stderr
+    assert "CONTEXT" not in bad.stderr
+    for argv in (("queue", "pause", "a", "b"), ("queue", "stats", "extra")):
+        proc = run_cli(*argv, env=env)
+        assert proc.returncode == 1 and "usage: claw queue" in proc.stderr, proc.stderr
+    # a closed stdout (`| head`) is no error: nothing printed, exit 0
+    from claw.cli import report_error
+
+    import sys
+
+    saved = sys.stdout  # report_error points stdout at /dev/null for the exit's flush
+    try:
+        assert report_error(BrokenPipeError(32, "Broken pipe")) == 0
+    finally:
+        sys.stdout.close()
+        sys.stdout = saved

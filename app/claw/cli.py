@@ -164,6 +164,8 @@ def cmd_worker(args: argparse.Namespace, cfg: config.Settings) -> int:
 
 
 def cmd_queue(args: argparse.Namespace, cfg: config.Settings) -> int:
+    if args.action == "stats" and args.args:
+        raise ClawSetupError("usage: claw queue stats (no arguments)")
     with psycopg.connect(db.admin_url(cfg), autocommit=True) as conn:
         if args.action == "stats":
             rows = conn.execute("SELECT * FROM queue.stats()").fetchall()
@@ -174,8 +176,8 @@ def cmd_queue(args: argparse.Namespace, cfg: config.Settings) -> int:
                 print(f"{queue:<20} {state or '-':<10} {jobs:>8}  {when}{flags}")
             return 0
         if args.action in ("pause", "resume", "limit"):
-            if not args.args:
-                raise ClawSetupError(f"claw queue {args.action} needs a queue name")
+            if not args.args or (args.action != "limit" and len(args.args) != 1):
+                raise ClawSetupError(f"usage: claw queue {args.action} QUEUE (one queue)")
             limit = None
             if args.action == "limit":
                 if len(args.args) != 2 or not args.args[1].isdigit():
@@ -343,9 +345,20 @@ def report_error(exc: BaseException) -> int | None:
     import httpx
     from yoyo import exceptions as yoyo_errors
 
+    if isinstance(exc, BrokenPipeError):  # `claw ... | head` closed our stdout: not an error
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the interpreter's flush at exit
+        except OSError:
+            pass
+        return 0
     if isinstance(exc, psycopg.Error):
         sqlstate = getattr(exc, "sqlstate", None)
-        if sqlstate:
+        if sqlstate and exc.diag.message_primary:
+            # the message and its detail; the hint once, below (str(exc) carried HINT and
+            # CONTEXT lines too, so the hint was printed twice)
+            message = (f"database error {sqlstate}: {exc.diag.message_primary}"
+                       + (f"\n  {exc.diag.message_detail}" if exc.diag.message_detail else ""))
+        elif sqlstate:
             message = f"database error {sqlstate}: {exc}"
         elif isinstance(exc, psycopg.OperationalError):
             message = f"cannot connect: {exc}"
