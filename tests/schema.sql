@@ -1084,13 +1084,14 @@ COMMENT ON FUNCTION api.claim_flow_run(p_run_id uuid, p_job_id uuid, p_lease_tok
 CREATE FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer DEFAULT 100, p_lease_seconds integer DEFAULT 30, p_idle_runners integer DEFAULT NULL::integer) RETURNS TABLE(job_id uuid, tenant_id uuid, queue text, kind text, payload jsonb, priority smallint, attempt integer, max_attempts integer, lease_token uuid, lease_expires_at timestamp with time zone, trace_id text, enqueued_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $_$
+    AS $$
 DECLARE
   v_n integer;
 BEGIN
-  IF p_queue IS NULL OR pg_catalog.length(p_queue) > 63 OR p_queue !~ '^[a-z][a-z0-9_.-]*$' THEN
-    -- no job can be in such a queue; with p_idle_runners a NULL one reached the waiting
-    -- workers' table as a raw 23502, and a bad name was registered as waited on
+  IF p_queue IS NULL OR NOT pg_catalog.pg_input_is_valid(p_queue, 'queue.queue_name') THEN
+    -- no job can be in such a queue (the domain queue.jobs's names are held to); with
+    -- p_idle_runners a NULL one reached the waiting workers' table as a raw 23502, and a
+    -- bad name was registered as waited on
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid queue',
       DETAIL = pg_catalog.format('%L is not a queue name', pg_catalog.left(p_queue, 100)),
       HINT = 'a queue is named like "default" (lower case, digits, _ . -; up to 63)';
@@ -1111,7 +1112,7 @@ BEGIN
     PERFORM queue.note_waiting(p_queue, p_worker, v_n < p_limit AND v_n < p_idle_runners);
   END IF;
 END
-$_$;
+$$;
 
 ALTER FUNCTION api.claim_jobs(p_queue text, p_worker text, p_limit integer, p_lease_seconds integer, p_idle_runners integer) OWNER TO claw_owner;
 

@@ -17,9 +17,10 @@ AS $fn$
 DECLARE
   v_n integer;
 BEGIN
-  IF p_queue IS NULL OR pg_catalog.length(p_queue) > 63 OR p_queue !~ '^[a-z][a-z0-9_.-]*$' THEN
-    -- no job can be in such a queue; with p_idle_runners a NULL one reached the waiting
-    -- workers' table as a raw 23502, and a bad name was registered as waited on
+  IF p_queue IS NULL OR NOT pg_catalog.pg_input_is_valid(p_queue, 'queue.queue_name') THEN
+    -- no job can be in such a queue (the domain queue.jobs's names are held to); with
+    -- p_idle_runners a NULL one reached the waiting workers' table as a raw 23502, and a
+    -- bad name was registered as waited on
     RAISE EXCEPTION USING ERRCODE = 'CL422', MESSAGE = 'invalid queue',
       DETAIL = pg_catalog.format('%L is not a queue name', pg_catalog.left(p_queue, 100)),
       HINT = 'a queue is named like "default" (lower case, digits, _ . -; up to 63)';
